@@ -1,0 +1,44 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+/// convplay: a terminal playground for convolutional networks.
+/// Dependencies point one way: convplay → ConvPlayTUI → ConvEngine, ConvPlayTUI → CNCurses.
+let v5: [SwiftSetting] = [.swiftLanguageMode(.v5)]
+
+let package = Package(
+    name: "convplay",
+    products: [
+        .executable(name: "convplay", targets: ["convplay"]),
+        .library(name: "ConvEngine", targets: ["ConvEngine"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+    ],
+    targets: [
+        // Fast numeric kernels in C (GEMM micro-kernels, im2col); no terminal code.
+        .target(
+            name: "CKernels",
+            cSettings: [.unsafeFlags(["-O3", "-fno-math-errno"])]
+        ),
+        // The engine: tensors, layers, networks, shapes, cost, forward passes, presets. Knows no terminal.
+        .target(name: "ConvEngine", dependencies: ["CKernels"], swiftSettings: v5),
+        // ncursesw binding plus a tiny C shim for the macros Swift cannot import.
+        .target(
+            name: "CNCurses",
+            cSettings: [.define("NCURSES_WIDECHAR", to: "1"), .define("_XOPEN_SOURCE_EXTENDED", to: "1")],
+            linkerSettings: [.linkedLibrary("ncursesw")]
+        ),
+        // The interactive front: state, reducer, view into a cell buffer, and one ncurses backend.
+        .target(name: "ConvPlayTUI", dependencies: ["ConvEngine", "CNCurses"], swiftSettings: v5),
+        .executableTarget(
+            name: "convplay",
+            dependencies: [
+                "ConvEngine", "ConvPlayTUI",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: v5
+        ),
+        .testTarget(name: "ConvEngineTests", dependencies: ["ConvEngine"], swiftSettings: v5),
+        .testTarget(name: "ConvPlayTUITests", dependencies: ["ConvPlayTUI", "ConvEngine"], swiftSettings: v5),
+    ]
+)

@@ -1,0 +1,2 @@
+import ConvEngine
+print("convplay")
