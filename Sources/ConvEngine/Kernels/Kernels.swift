@@ -1,3 +1,4 @@
+import CKernels
 import Dispatch
 import Foundation
 
@@ -45,4 +46,12 @@ extension Kernels {
     static func pieces(work: Int, threads: Int) -> Int {
         work < 1 << 18 ? 1 : max(1, threads)
     }
+}
+
+extension Kernels {
+    /// Which GEMM micro-kernel runs on this machine: "avx2+fma 6×16" or "portable C 6×16".
+    public static var microKernelName: String { ck_uses_avx2() != 0 ? "avx2+fma 6×16" : "portable C 6×16" }
+
+    /// Forces the portable C micro-kernel on the calling thread (tests run it with `threads: 1`).
+    static func forcePortableMicroKernel(_ portable: Bool) { ck_force_portable(portable ? 1 : 0) }
 }
