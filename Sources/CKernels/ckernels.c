@@ -221,7 +221,10 @@ static void pack_b_im2col(const b_source *s, int k0, int kc, int n0, int nr, flo
             const float *row = plane + (size_t)iy * W + x0;
             for (int t = 0; t < lo; t++) dr[t] = 0.0f;
             if (sw == 1) {
-                memcpy(dr + lo, row + lo, (size_t)(hi - lo) * sizeof(float));
+                int t = lo;  // fixed-size copies inline to vector moves; a libc call per run would dominate
+                for (; t + 8 <= hi; t += 8) memcpy(dr + t, row + t, 8 * sizeof(float));
+                for (; t + 4 <= hi; t += 4) memcpy(dr + t, row + t, 4 * sizeof(float));
+                for (; t < hi; t++) dr[t] = row[t];
             } else {
                 for (int t = lo; t < hi; t++) dr[t] = row[t * sw];
             }
