@@ -39,11 +39,10 @@ enum PNGFile {
         }
     }
 
-    /// Read failures from running out of data are truncation; the rest are malformed files.
+    /// libpng's message as a malformed-PNG error, saying so plainly when the data ran out.
     private static func decodeError(_ reason: String, path: String) -> InputError {
         let lowered = reason.lowercased()
-        if lowered.contains("eof") || lowered.contains("not enough") || lowered.contains("read error")
-            || lowered.contains("truncated") {
+        if ["eof", "end of data", "not enough", "read error", "truncated"].contains(where: lowered.contains) {
             return .malformed(path: path, format: "PNG", reason: "the data ends early (libpng: \(reason))")
         }
         return .malformed(path: path, format: "PNG", reason: "libpng: \(reason.isEmpty ? "unknown error" : reason)")

@@ -50,10 +50,10 @@ public enum InputError: Error, Hashable, Sendable, CustomStringConvertible {
     }
 }
 
-/// The first bytes of a file as hex and printable text, e.g. `bytes 47 49 46 38 ("GIF8")`, or `an empty file`.
+/// The first bytes of a file as hex and printable text, e.g. `bytes 47 49 46 38 ("GIF8")`, or `nothing (the file is empty)`.
 func describeMagic(_ bytes: some Collection<UInt8>) -> String {
     let head = Array(bytes.prefix(4))
-    if head.isEmpty { return "an empty file" }
+    if head.isEmpty { return "nothing (the file is empty)" }
     let hex = head.map { byte in
         let digits = String(byte, radix: 16, uppercase: true)
         return digits.count == 1 ? "0" + digits : digits

@@ -108,24 +108,32 @@ public enum SyntheticInput {
     }
 
     /// The figures of the `shapes` picture: a circle, a rectangle, a triangle and one to three more of a
-    /// seeded kind, at seeded places, sizes and per-channel colours in [0.35, 1].
+    /// seeded kind, each in its own seeded cell of a 3×3 grid (a row of cells for a one-row picture) with a
+    /// seeded size and per-channel colours in [0.35, 1]. The layout does not depend on the channel count.
     static func figures(_ shape: Shape, seed: UInt64) -> [Figure] {
         var random = SplitMix64(seed: seed)
+        var colours = SplitMix64(seed: seed ^ 0x5EED_C010_0125_A11E)
         let (w, h) = (Double(shape.width), Double(shape.height))
-        let side = shape.height == 1 ? w : min(w, h)
         let count = 4 + Int(random.next() % 3)
+        let oneRow = shape.height == 1
+        let (columns, rows) = oneRow ? (count, 1) : (3, 3)
+        var cells = Array(0..<(columns * rows))
+        for i in stride(from: cells.count - 1, to: 0, by: -1) { cells.swapAt(i, Int(random.next() % UInt64(i + 1))) }
+        let cellWidth = w / Double(columns), cellHeight = h / Double(rows)
+        let halfCell = (oneRow ? cellWidth : min(cellWidth, cellHeight)) / 2
         let kinds: [Figure.Kind] = [.circle, .rectangle, .triangle]
         return (0..<count).map { i in
             let kind = i < 3 ? kinds[i] : kinds[Int(random.next() % 3)]
-            let u = random.nextUnit(in: 0.15...0.85), v = random.nextUnit(in: 0.15...0.85)
+            let column = cells[i] % columns, row = cells[i] / columns
+            let jitterX = random.nextUnit(in: -0.2...0.2), jitterY = random.nextUnit(in: -0.2...0.2)
             return Figure(
                 kind: kind,
-                centreX: u * w,
-                centreY: shape.height == 1 ? 0.5 : v * h,
-                radius: random.nextUnit(in: 0.12...0.28) * side,
-                aspectX: random.nextUnit(in: 0.6...1.2), aspectY: random.nextUnit(in: 0.6...1.2),
+                centreX: (Double(column) + 0.5 + jitterX) * cellWidth,
+                centreY: oneRow ? 0.5 : (Double(row) + 0.5 + jitterY) * cellHeight,
+                radius: random.nextUnit(in: 0.8...1.3) * halfCell,
+                aspectX: random.nextUnit(in: 0.6...1.1), aspectY: random.nextUnit(in: 0.6...1.1),
                 rotation: random.nextUnit(in: 0...(2 * Double.pi)),
-                colour: (0..<shape.channels).map { _ in Float(random.nextUnit(in: 0.35...1)) })
+                colour: (0..<shape.channels).map { _ in Float(colours.nextUnit(in: 0.35...1)) })
         }
     }
 
