@@ -142,6 +142,13 @@ import Testing
         }
     }
 
+    @Test func shapesLayoutDoesNotDependOnTheChannelCount() {
+        let one = SyntheticInput.figures(Shape(channels: 1, height: 30, width: 40), seed: 11)
+        let five = SyntheticInput.figures(Shape(channels: 5, height: 30, width: 40), seed: 11)
+        #expect(one.map(\.centreX) == five.map(\.centreX) && one.map(\.centreY) == five.map(\.centreY))
+        #expect(one.map(\.radius) == five.map(\.radius))
+    }
+
     @Test func figureContainsItsCentreAndNotFarPoints() {
         for kind in [SyntheticInput.Figure.Kind.circle, .rectangle, .triangle] {
             let figure = SyntheticInput.Figure(kind: kind, centreX: 10, centreY: 10, radius: 4, aspectX: 1,
