@@ -143,13 +143,15 @@ struct JSONField {
     }
 
     /// This value as an object whose keys are all in `allowed`; `owner` names it in errors ("a conv layer").
-    func object(allowed: [String], owner: String, expected: String = "an object") throws(PresetError) -> JSONObject {
+    /// `listed` are the keys an unknown-key error offers (default: all of `allowed`).
+    func object(allowed: [String], owner: String, expected: String = "an object",
+                listed: [String]? = nil) throws(PresetError) -> JSONObject {
         guard case .object(let members) = value else { throw wrongType(expected) }
         let object = JSONObject(members: members, path: path)
         for member in members where !allowed.contains(member.key) {
             let validKeys = allowed.filter { key in !members.contains { $0.key == key } }
             throw PresetError.unknownKey(path: object.childPath(member.key), key: member.key, owner: owner,
-                                         suggestion: nearest(member.key, in: validKeys), validKeys: allowed)
+                                         suggestion: nearest(member.key, in: validKeys), validKeys: listed ?? allowed)
         }
         return object
     }
@@ -248,7 +250,8 @@ struct PresetDecoder {
             throw PresetError.unknownLayerType(path: typeField.path, found: type,
                                                suggestion: nearest(type, in: Preset.layerTypes), validTypes: Preset.layerTypes)
         }
-        let object = try field.object(allowed: ["type", "name"] + keys, owner: type == "inception" ? "an inception block" : "a \(type) layer")
+        let object = try field.object(allowed: ["type", "name"] + keys, owner: type == "inception" ? "an inception block" : "a \(type) layer",
+                                     listed: keys)
         counters[type, default: 0] += 1
         let name = try object.optional("name")?.string() ?? "\(type)\(counters[type]!)"
 
@@ -280,7 +283,7 @@ struct PresetDecoder {
         case "batchnorm":
             var norm = BatchNorm(epsilon: try object.optional("eps")?.float() ?? 1e-5)
             guard norm.epsilon > 0 else {
-                throw PresetError.invalidValue(path: object.childPath("eps"), value: "\(norm.epsilon)", requirement: "above 0")
+                throw PresetError.invalidValue(path: object.childPath("eps"), value: Preset.formatNumber(norm.epsilon), requirement: "above 0")
             }
             let statistics = ["mean", "var", "scale", "shift"]
             if statistics.contains(where: object.has) {
@@ -303,7 +306,7 @@ struct PresetDecoder {
             let rateField = object.optional("rate")
             let rate = try rateField?.float() ?? 0.5
             guard rate >= 0 && rate < 1 else {
-                throw PresetError.invalidValue(path: rateField!.path, value: "\(rate)", requirement: "at least 0 and below 1")
+                throw PresetError.invalidValue(path: rateField!.path, value: Preset.formatNumber(rate), requirement: "at least 0 and below 1")
             }
             return Node(name, .dropout(rate: rate))
         case "dense":
@@ -362,7 +365,7 @@ struct PresetDecoder {
             return nil
         }
         if let nested = weightsField.nestedRowCount, nested != rows {
-            throw PresetError.invalidValue(path: weightsField.path, value: "\(nested) rows",
+            throw PresetError.invalidValue(path: weightsField.path, value: nested == 1 ? "1 row" : "\(nested) rows",
                                            requirement: "\(rows) rows, one per output channel")
         }
         let weights = try weightsField.floats()

@@ -137,7 +137,7 @@ enum PresetOutput {
 
     static func string(_ text: String) -> PresetOutput { .scalar(quote(text)) }
 
-    static let lineWidth = 110
+    static let lineWidth = 140
     static let numbersPerLine = 16
 
     /// The value on one line, or `nil` when it must break (several number rows) or is longer than `limit`.

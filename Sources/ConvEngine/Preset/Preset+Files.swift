@@ -165,8 +165,8 @@ extension Preset {
     /// The presets in `folder`, as `shipped()` lists them.
     public static func shipped(in folder: String) -> [(name: String, description: String)] {
         let files = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
-        return files.filter { $0.hasSuffix(".json") }.sorted().map { file in
-            let name = String(file.dropLast(5))
+        return files.filter { $0.hasSuffix(".json") && !$0.hasPrefix(".") }.map { String($0.dropLast(5)) }.sorted().map { name in
+            let file = name + ".json"
             let path = (folder as NSString).appendingPathComponent(file)
             do {
                 let value = try JSONParser.parse(try readText(path))
