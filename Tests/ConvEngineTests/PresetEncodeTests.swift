@@ -24,10 +24,7 @@ import Testing
               "init": {"scheme": "he", "seed": 42},
               "layers": [
                 {
-                  "type": "conv",
-                  "name": "conv",
-                  "out": 2,
-                  "kernel": [1, 2],
+                  "type": "conv", "name": "conv", "out": 2, "kernel": [1, 2],
                   "weights": [
                     1, -1, 0.5, 0.5,
                     0, 0.25, -0.125, 2

@@ -33,7 +33,7 @@ enum PresetFixtures {
         #expect(shipped.map(\.name) == PresetFixtures.shippedNames)
         for preset in shipped {
             #expect(!preset.description.isEmpty && !preset.description.contains("\n"), "\(preset.name)")
-            #expect(preset.description.count <= 180, "\(preset.name): description too long for one line")
+            #expect(preset.description.count <= 140, "\(preset.name): description too long for one line")
         }
     }
 

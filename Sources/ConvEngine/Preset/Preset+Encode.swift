@@ -185,11 +185,25 @@ enum PresetOutput {
             return "[\n" + elements.map { pad + $0.render(indent: indent + 2) }.joined(separator: ",\n") + "\n" + close + "]"
         case .object(let members):
             if members.isEmpty { return "{}" }
-            return "{\n" + members.map { key, value in
+            // Nested objects (layers) pack their short settings onto shared lines; the top level keeps one key a line.
+            var lines: [String] = []
+            var packed: [String] = []
+            func flush() { if !packed.isEmpty { lines.append(pad + packed.joined(separator: ", ")); packed = [] } }
+            for (key, value) in members {
                 let keyText = "\(Self.quote(key)): "
-                let fitted = value.inline(limit: Self.lineWidth - indent - 2 - keyText.count)
-                return pad + keyText + (fitted ?? value.render(indent: indent + 2, forceBreak: true))
-            }.joined(separator: ",\n") + "\n" + close + "}"
+                if let fitted = value.inline(limit: Self.lineWidth - indent - 2 - keyText.count) {
+                    let member = keyText + fitted
+                    if forceBreak { lines.append(pad + member); continue }
+                    let width = indent + 2 + packed.reduce(0) { $0 + $1.count + 2 } + member.count
+                    if width > Self.lineWidth { flush() }
+                    packed.append(member)
+                } else {
+                    flush()
+                    lines.append(pad + keyText + value.render(indent: indent + 2, forceBreak: true))
+                }
+            }
+            flush()
+            return "{\n" + lines.joined(separator: ",\n") + "\n" + close + "}"
         }
     }
 
