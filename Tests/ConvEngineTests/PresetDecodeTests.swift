@@ -66,6 +66,14 @@ import Testing
         #expect(network.nodes[1].layer == .pool(Pool(kind: .max, kernel: Size2(2), stride: Size2(2))))
     }
 
+    @Test func defaultNamesSkipNamesWrittenInTheFile() throws {
+        let network = try Preset.decode(json: """
+            {"format": 1, "name": "n", "input": {"shape": [1, 4, 4]},
+             "layers": [{"type": "relu"}, {"type": "parallel", "branches": [[{"type": "relu", "name": "relu2"}]]}, {"type": "relu"}]}
+            """)
+        #expect(network.displayOrder.compactMap { network.node(at: $0)?.name } == ["relu1", "parallel1", "relu2", "relu3"])
+    }
+
     @Test func nestedWeightsFlattenInPyTorchOrder() throws {
         // K=2, C=1, KH=2, KW=2: nested [K][C][KH][KW] reads row-major.
         let network = try Preset.decode(json: """

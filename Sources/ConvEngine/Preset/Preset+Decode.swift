@@ -33,7 +33,7 @@ extension Preset {
         } catch {
             throw .malformedJSON(line: error.line, column: error.column, problem: error.problem)
         }
-        var decoder = PresetDecoder()
+        var decoder = PresetDecoder(writtenNames: PresetDecoder.layerNames(in: root["layers"]))
         return try decoder.network(JSONField(root, path: ""))
     }
 }
@@ -185,6 +185,35 @@ struct JSONObject {
 /// Walks a parsed preset, numbering unnamed nodes per type ("conv1", "relu3") in document order.
 struct PresetDecoder {
     private var counters: [String: Int] = [:]
+    /// Names written in the file; a default name skips them so "conv1" is never given twice.
+    let writtenNames: Set<String>
+
+    init(writtenNames: Set<String>) { self.writtenNames = writtenNames }
+
+    /// Every `name` string of every layer object under `layers`, branches included.
+    static func layerNames(in layers: JSONValue?) -> Set<String> {
+        var names = Set<String>()
+        func walk(_ value: JSONValue) {
+            switch value {
+            case .array(let elements): elements.forEach(walk)
+            case .object(let members):
+                if case .string(let name)? = value["name"] { names.insert(name) }
+                members.filter { $0.key == "branches" }.forEach { walk($0.value) }
+            default: break
+            }
+        }
+        layers.map(walk)
+        return names
+    }
+
+    /// "<type><n>" with the next n whose name the file does not already use.
+    private mutating func defaultName(for type: String) -> String {
+        while true {
+            counters[type, default: 0] += 1
+            let name = "\(type)\(counters[type]!)"
+            if !writtenNames.contains(name) { return name }
+        }
+    }
 
     mutating func network(_ root: JSONField) throws(PresetError) -> Network {
         let object = try root.object(allowed: ["format", "name", "description", "input", "init", "layers"],
@@ -252,8 +281,7 @@ struct PresetDecoder {
         }
         let object = try field.object(allowed: ["type", "name"] + keys, owner: type == "inception" ? "an inception block" : "a \(type) layer",
                                      listed: keys)
-        counters[type, default: 0] += 1
-        let name = try object.optional("name")?.string() ?? "\(type)\(counters[type]!)"
+        let name = try object.optional("name")?.string() ?? defaultName(for: type)
 
         switch type {
         case "conv":
