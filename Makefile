@@ -2,7 +2,7 @@
 # Every target installs what it needs first; each step is idempotent.
 
 SHELL := /bin/bash
-APT_PACKAGES := libncurses-dev libpng-dev tmux python3-venv
+APT_PACKAGES := libncurses-dev libpng-dev pkg-config tmux python3-venv
 VENV := .venv
 PY := $(VENV)/bin/python
 RELEASE_BIN := .build/release/convplay
