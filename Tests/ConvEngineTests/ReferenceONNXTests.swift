@@ -12,8 +12,8 @@ struct ReferenceONNXTests {
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let output = try network.forward(input)
         try ONNXExport.write(network: network, to: folder + "/model.onnx")
-        try TestNpy.write(input.data, shape: input.shape.dimensions, to: folder + "/input.npy")
-        try TestNpy.write(output.data, shape: output.shape.dimensions, to: folder + "/output.npy")
+        try Npy.write(input.data, shape: input.shape.dimensions, to: folder + "/input.npy")
+        try Npy.write(output.data, shape: output.shape.dimensions, to: folder + "/output.npy")
         let result = try ReferencePython.run("check_onnx.py", [folder + "/model.onnx", folder + "/input.npy", folder + "/output.npy"])
         print("[\(label)] " + result.output.trimmingCharacters(in: .whitespacesAndNewlines))
         #expect(result.status == 0, "check_onnx.py failed for \(label):\n\(result.output)")

@@ -137,22 +137,3 @@ enum ReferenceNetworks {
         return Tensor(shape: shape, data: (0..<shape.elementCount).map { _ in rng.nextUnit() * 2 - 1 })
     }
 }
-
-/// A tiny `.npy` (format 1.0, little-endian float32, C order) writer for the test target.
-enum TestNpy {
-    static func write(_ values: [Float], shape: [Int], to path: String) throws {
-        let dims = shape.map(String.init).joined(separator: ", ") + (shape.count == 1 ? "," : "")
-        var header = "{'descr': '<f4', 'fortran_order': False, 'shape': (\(dims)), }"
-        while (10 + header.utf8.count + 1) % 64 != 0 { header += " " }
-        header += "\n"
-        var bytes: [UInt8] = [0x93] + Array("NUMPY".utf8) + [1, 0]
-        bytes += [UInt8(header.utf8.count & 0xFF), UInt8(header.utf8.count >> 8)] + Array(header.utf8)
-        bytes.reserveCapacity(bytes.count + values.count * 4)
-        for value in values {
-            let bits = value.bitPattern
-            bytes += [UInt8(truncatingIfNeeded: bits), UInt8(truncatingIfNeeded: bits >> 8),
-                      UInt8(truncatingIfNeeded: bits >> 16), UInt8(truncatingIfNeeded: bits >> 24)]
-        }
-        try Data(bytes).write(to: URL(fileURLWithPath: path))
-    }
-}

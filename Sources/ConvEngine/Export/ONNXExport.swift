@@ -157,14 +157,12 @@ private struct GraphBuilder {
         switch layer {
         case .conv:
             let g = shapes.convGeometry[path]!, p = params!
-            let bottom = max(0, (g.outHeight - 1) * g.strideHeight + (g.kernelHeight - 1) * g.dilationHeight + 1 - g.inHeight - g.padTop)
-            let right = max(0, (g.outWidth - 1) * g.strideWidth + (g.kernelWidth - 1) * g.dilationWidth + 1 - g.inWidth - g.padLeft)
             var inputs = [x, constant(key + ".weight", dims: p.weightShape, p.weight)]
             if let bias = p.bias { inputs.append(constant(key + ".bias", dims: [bias.count], bias)) }
             add("Conv", path: path, inputs: inputs, attributes: [
                 ("kernel_shape", .ints([g.kernelHeight, g.kernelWidth])),
                 ("strides", .ints([g.strideHeight, g.strideWidth])),
-                ("pads", .ints([g.padTop, g.padLeft, bottom, right])),
+                ("pads", .ints(g.sidePads)),
                 ("dilations", .ints([g.dilationHeight, g.dilationWidth])),
                 ("group", .int(g.groups)),
             ])
