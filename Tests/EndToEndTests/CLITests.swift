@@ -170,3 +170,26 @@ struct CLIErrorTests {
         #expect(result.stderr.split(separator: "\n").count <= 3, "one clear message, not a dump: \(result.stderr)")
     }
 }
+
+/// A dump folder is also a weights folder: a preset pointing `init.weights` at it reproduces the run exactly,
+/// whatever its own seed says.
+@Suite(.serialized)
+struct WeightsFolderTests {
+    @Test func dumpReloadsAsWeights() throws {
+        let dir = try BinaryRunner.temporaryDirectory()
+        let dump = try BinaryRunner.run(["run", "inception-3a", "--seed", "21", "--dump", dir + "/w"])
+        #expect(dump.status == 0, "\(dump.stderr)")
+        let presets = BinaryRunner.packageRoot.appendingPathComponent("presets/inception-3a.json").path
+        var text = try String(contentsOfFile: presets, encoding: .utf8)
+        let initRange = try #require(text.range(of: #""init": \{[^}]*\}"#, options: .regularExpression))
+        text.replaceSubrange(initRange, with: #""init": {"scheme": "he", "seed": 999, "weights": "w"}"#)
+        try text.write(toFile: dir + "/reloaded.json", atomically: true, encoding: .utf8)
+        let strip = { (s: String) in s.split(separator: "\n").filter { !$0.hasPrefix("forward pass") }.joined(separator: "\n") }
+        let original = try BinaryRunner.run(["run", "inception-3a", "--seed", "21"])
+        let reloaded = try BinaryRunner.run(["run", dir + "/reloaded.json"])
+        #expect(reloaded.status == 0, "\(reloaded.stderr)")
+        #expect(strip(original.stdout) == strip(reloaded.stdout))
+        let differentSeed = try BinaryRunner.run(["run", "inception-3a", "--seed", "999"])
+        #expect(strip(differentSeed.stdout) != strip(reloaded.stdout))
+    }
+}
