@@ -1,4 +1,4 @@
-/// Reading, writing and finding preset files (`presets/*.json`, format 1). See docs/preset-format.md.
+/// Reading, writing and finding preset files (`presets/*.json`, format 1). The format is documented in the README.
 public enum Preset {}
 
 extension Preset {
