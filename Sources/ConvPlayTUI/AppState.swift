@@ -104,6 +104,8 @@ public struct AppState {
     public var status: StatusMessage?
     public var job: Job?
     public var nextJobID = 1
+    /// Steps asked for while a step was computing; each finished step starts the next.
+    public var pendingSteps = 0
     public var display = DisplayCapabilities()
     public var typeIndex = 0
     /// True when the form/type list adds before the selection (`i`) rather than after (`a`).

@@ -20,7 +20,7 @@ public struct Layout: Hashable, Sendable {
         status = Rect(x: 0, y: height - 1 - statusRows, width: width, height: statusRows)
         let bodyTop = 1, bodyHeight = height - 2 - statusRows
         let wide = width >= 110
-        let layersWidth = wide ? min(56, width * 2 / 5) : 44
+        let layersWidth = wide ? width >= 120 ? 56 : 52 : 44
         layers = Rect(x: 0, y: bodyTop, width: layersWidth, height: bodyHeight)
         let rightX = layersWidth, rightWidth = width - layersWidth
         let bottomHeight = wide ? max(11, bodyHeight / 3) : 11

@@ -45,7 +45,10 @@ public func reduce(_ state: inout AppState, _ action: Action) -> [Effect] {
 
     // MARK: stepping
     case .stepForward:
-        if state.job != nil { state.status = StatusMessage("still computing — wait, or press b / R to cancel"); return [] }
+        if let job = state.job {
+            if job.task == .step, job.done + 1 + state.pendingSteps < job.total { state.pendingSteps += 1 }
+            return []
+        }
         guard state.session.computedCount < state.session.order.count else {
             state.status = StatusMessage("the pass is complete — b steps back, R resets"); return []
         }
@@ -74,6 +77,11 @@ public func reduce(_ state: inout AppState, _ action: Action) -> [Effect] {
         state.session = session
         state.job = nil
         followCursor(&state)
+        if state.pendingSteps > 0, session.computedCount < session.order.count {
+            state.pendingSteps -= 1
+            return startJob(&state, .step)
+        }
+        state.pendingSteps = 0
 
     // MARK: editing
     case .beginAdd, .beginInsert:
@@ -291,6 +299,7 @@ private func startJob(_ state: inout AppState, _ task: ComputeTask) -> [Effect] 
 
 /// Forgets the running job: its late results no longer match `state.job` and are dropped.
 private func cancelJob(_ state: inout AppState) -> [Effect] {
+    state.pendingSteps = 0
     guard state.job != nil else { return [] }
     state.job = nil
     return [.cancelComputation]

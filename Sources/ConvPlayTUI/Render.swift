@@ -73,7 +73,7 @@ private func drawStatus(_ screen: inout Screen, _ state: AppState, _ rect: Rect)
         let label = job.task == .runToEnd ? "running" : "computing"
         let next = job.done < state.session.order.count ? state.session.order[job.done] : nil
         let name = next.flatMap { state.network.node(at: $0)?.name } ?? ""
-        let text = " \(label) \(job.done)/\(job.total) \(Format.bar(Double(job.done) / Double(max(job.total, 1)), width: 20)) \(name) — any step, edit, b or R cancels"
+        let text = " \(label) \(job.done)/\(job.total) \(Format.bar(Double(job.done) / Double(max(job.total, 1)), width: 20)) \(name) — b, R or an edit cancels"
         screen.put(text, x: rect.x, y: rect.y, style: Style(foreground: Theme.accent), limit: rect.maxX)
     } else if let status = state.status {
         screen.put(" " + status.text, x: rect.x, y: rect.y,
@@ -152,16 +152,15 @@ private func drawLayers(_ screen: inout Screen, _ state: AppState, _ rect: Rect)
     let rows = stackRows(state)
     let shapeWidth = rows.map(\.shape.count).max() ?? 9
     let paramsWidth = max(5, rows.map(\.params.count).max() ?? 5)
-    let textWidth = inner.width - 2 - shapeWidth - 1 - paramsWidth - 1
-    let nameWidth = min(rows.map { $0.tree.count + $0.name.count }.max() ?? 8, max(8, textWidth / 2))
+    let textWidth = inner.width - 3 - shapeWidth - 1 - paramsWidth - 1
+    let nameWidth = min(rows.map { $0.tree.count + $0.name.count }.max() ?? 8, max(8, textWidth - 17))
     let selectedRow = state.selectedRow
     let offset = max(0, min(rows.count - inner.height, selectedRow - inner.height / 2))
     for (i, row) in rows.dropFirst(offset).prefix(inner.height).enumerated() {
         let y = inner.y + i
         let isSelected = offset + i == selectedRow
         let markColor = row.mark == "▶" ? Theme.cursor : Theme.computed
-        var x = screen.put(" " + row.mark, x: inner.x, y: y, style: Style(foreground: markColor, bold: true))
-        x += 0
+        let x = screen.put(" " + row.mark + " ", x: inner.x, y: y, style: Style(foreground: markColor, bold: true))
         let name = (row.tree + row.name).fitted(nameWidth)
         screen.put(name, x: x, y: y, style: Style(bold: row.tree.contains("▼")))
         for (j, ch) in row.tree.enumerated() where "├└│─┬▼".contains(ch) {
@@ -170,7 +169,7 @@ private func drawLayers(_ screen: inout Screen, _ state: AppState, _ rect: Rect)
         let specX = x + nameWidth + 1
         let specWidth = textWidth - nameWidth - 1
         if specWidth > 3 { screen.put(row.spec.fitted(specWidth), x: specX, y: y, style: Style(foreground: Theme.dim)) }
-        let shapeX = inner.x + 2 + textWidth + 1
+        let shapeX = inner.x + 3 + textWidth + 1
         screen.put(row.shape.fitted(shapeWidth, alignRight: true), x: shapeX, y: y)
         screen.put(row.params.fitted(paramsWidth, alignRight: true), x: shapeX + shapeWidth + 1, y: y, style: Style(foreground: Theme.dim))
         if isSelected {
@@ -272,7 +271,7 @@ private func mapsTitle(_ state: AppState) -> String {
     guard let path = state.selected, let node = state.network.node(at: path) else {
         return "input · \(state.network.input.shape)"
     }
-    return "\(node.name) · \(Format.spec(node)) · \(state.selectedShape)"
+    return "\(node.name) · \(state.selectedShape)"
 }
 
 private func drawMaps(_ screen: inout Screen, _ state: AppState, _ rect: Rect) {
@@ -343,17 +342,23 @@ private func drawMaps(_ screen: inout Screen, _ state: AppState, _ rect: Rect) {
     let scale = state.scaling == .perChannel ? HeatScale(minimum: layerRange.low, maximum: layerRange.high, colormap: state.colormap.resolved(minimum: layerRange.low))
         : heatScale(state, tensor, channel: 0)
     drawLegend(&screen, scale: scale, rightX: rect.maxX - 2, y: rect.maxY - 1, colors: colors,
-               prefix: state.scaling == .perChannel ? "each map own range · layer" : state.scaling.rawValue)
+               prefix: state.scaling == .perChannel ? "per-channel · layer" : state.scaling.rawValue, leftX: rect.x + 2)
 }
 
 /// "per-layer −0.83 ▁▂▃▄▅▆▇█ 2.41" ending at `rightX`.
-private func drawLegend(_ screen: inout Screen, scale: HeatScale, rightX: Int, y: Int, colors: Bool, prefix: String) {
+private func drawLegend(_ screen: inout Screen, scale: HeatScale, rightX: Int, y: Int, colors: Bool, prefix: String, leftX: Int) {
     let low = Format.number(scale.low), high = Format.number(scale.high)
     let ramp = 8
-    let text = " \(prefix) \(low) " + String(repeating: "x", count: ramp) + " \(high) "
+    var prefix = prefix
+    var text = " \(prefix) \(low) " + String(repeating: "x", count: ramp) + " \(high) "
+    if rightX - text.count < leftX {
+        prefix = ""
+        text = " \(low) " + String(repeating: "x", count: ramp) + " \(high) "
+        if rightX - text.count < leftX { return }
+    }
     let x = rightX - text.count
     screen.put(text, x: x, y: y, style: Style(foreground: Theme.white))
-    let rampX = x + prefix.count + low.count + 3
+    let rampX = x + (prefix.isEmpty ? 0 : prefix.count + 1) + low.count + 2
     for i in 0..<ramp {
         let level = i * (Colormap.levels - 1) / (ramp - 1)
         if colors {
@@ -387,7 +392,7 @@ private func drawZoom(_ screen: inout Screen, _ state: AppState, _ rect: Rect) {
     screen[x0 + px, area.y + py / 2] = Cell("+", foreground: Theme.cursor, background: colors ? scale.color(value) : -1, bold: true)
     let info = "ch \(c) · (y \(cy), x \(cx)) = \(Format.number(value))"
     screen.put(info, x: inner.x, y: inner.maxY - 2, style: Style(foreground: Theme.white, bold: true), limit: inner.maxX)
-    drawLegend(&screen, scale: scale, rightX: inner.maxX, y: inner.maxY - 1, colors: colors, prefix: state.scaling.rawValue)
+    drawLegend(&screen, scale: scale, rightX: inner.maxX, y: inner.maxY - 1, colors: colors, prefix: state.scaling.rawValue, leftX: inner.x)
 }
 
 // MARK: - inspector
@@ -409,13 +414,13 @@ func inspectorLines(_ state: AppState) -> [(String, Style)] {
     let cost = session.costs[path]
     let inShape = session.shapes.inputs[path] ?? session.shapes.input
     lines.append((Format.longSpec(node), Style(bold: true)))
-    lines.append(("\(inShape) → \(session.shapes.output(of: path))  \(path)", dim))
-    lines.append(("weights \(Format.grouped(cost.weights)) + biases \(Format.grouped(cost.biases)) = \(Format.grouped(cost.params))", plain))
+    lines.append(("\(inShape) → \(session.shapes.output(of: path))", dim))
+    lines.append(("params \(Format.grouped(cost.params)) = w \(Format.grouped(cost.weights)) + b \(Format.grouped(cost.biases))", plain))
     let share = Double(cost.macs) / Double(max(1, session.costs.total.macs))
     lines.append(("MACs \(Format.macs(cost.macs))  \(Format.bar(share, width: 10)) \(String(format: "%.1f %%", share * 100))", plain))
     lines.append(("receptive field \(Format.pair(cost.receptiveField)) · jump \(cost.jump.isSquare ? "\(cost.jump.height)" : Format.pair(cost.jump))", plain))
     if let s = session.statistics(of: path) {
-        lines.append(("min \(Format.number(s.min))  max \(Format.number(s.max))  mean \(Format.number(s.mean))", plain))
+        lines.append(("min \(Format.number(s.min)) max \(Format.number(s.max)) mean \(Format.number(s.mean))", plain))
         if case .layer(.activation(.relu)) = node.kind {
             lines.append(("dead after ReLU \(Format.percent(s.zeroFraction))  std \(Format.number(s.std))", plain))
         } else {
@@ -429,9 +434,10 @@ func inspectorLines(_ state: AppState) -> [(String, Style)] {
             lines.append(("diagonal 1×1: per-channel rescale", note))
         } else {
             let verb = conv.outChannels < inShape.channels ? "reduction" : conv.outChannels > inShape.channels ? "augmentation" : "mixing"
-            lines.append(("1×1: channel \(verb) \(inShape.channels) → \(conv.outChannels) per pixel", note))
+            lines.append(("1×1 channel \(verb) \(inShape.channels) → \(conv.outChannels)", note))
         }
     }
+    lines.append(("\(path)", dim))
     return lines
 }
 
@@ -483,7 +489,7 @@ private func drawWeights(_ screen: inout Screen, _ state: AppState, _ rect: Rect
         }
     } else if shape.count == 4 {
         let (outCount, inCount, kh, kw) = (shape[0], shape[1], shape[2], shape[3])
-        screen.box(rect, title: "kernels \(outCount)×\(inCount)×\(kh)×\(kw)", note: "row = out, col = in")
+        screen.box(rect, title: "kernels \(outCount)×\(inCount)×\(kh)×\(kw)", note: "rows out · cols in")
         let area = Rect(x: inner.x, y: inner.y, width: inner.width, height: inner.height - 1)
         let tileRows = (kh + 1) / 2
         let perRow = max(1, (area.width + 1) / (kw + 1))
@@ -498,7 +504,7 @@ private func drawWeights(_ screen: inout Screen, _ state: AppState, _ rect: Rect
     } else {
         screen.box(rect, title: "Weights")
     }
-    drawLegend(&screen, scale: scale, rightX: rect.maxX - 2, y: rect.maxY - 1, colors: colors, prefix: "")
+    drawLegend(&screen, scale: scale, rightX: rect.maxX - 2, y: rect.maxY - 1, colors: colors, prefix: "", leftX: rect.x + 2)
 }
 
 // MARK: - overlays

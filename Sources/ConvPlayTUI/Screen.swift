@@ -121,9 +121,13 @@ public struct Screen: Hashable, Sendable {
         self[rect.x, bottom] = Cell("└", foreground: style.foreground)
         self[right, bottom] = Cell("┘", foreground: style.foreground)
         var noteStart = right
-        if !note.isEmpty {
-            let text = " \(note) "
-            noteStart = max(rect.x + 2, right - text.count)
+        let titleRoom = title.isEmpty ? 0 : min(title.count + 2, rect.width - 4)
+        // The title wins: the note is cut from its start, or dropped, to leave the title whole.
+        var text = note.isEmpty ? "" : " \(note) "
+        let room = rect.width - 3 - titleRoom
+        if text.count > room { text = room > 6 ? " …" + String(text.suffix(room - 2)) : "" }
+        if !text.isEmpty {
+            noteStart = right - text.count
             put(text, x: noteStart, y: rect.y, style: Style(foreground: Theme.dim), limit: right)
         }
         if !title.isEmpty {
