@@ -21,7 +21,9 @@ let package = Package(
             cSettings: [.unsafeFlags(["-O3", "-fno-math-errno"])]
         ),
         // The engine: tensors, layers, networks, shapes, cost, forward passes, presets. Knows no terminal.
-        .target(name: "ConvEngine", dependencies: ["CKernels"], swiftSettings: v5),
+        .target(name: "ConvEngine", dependencies: ["CKernels", "CPNG"], swiftSettings: v5),
+        // libpng (Debian: libpng-dev) for reading PNG inputs through its simplified png_image API.
+        .systemLibrary(name: "CPNG", pkgConfig: "libpng16", providers: [.apt(["libpng-dev"])]),
         // ncursesw binding plus a tiny C shim for the macros Swift cannot import.
         .target(
             name: "CNCurses",
@@ -42,5 +44,7 @@ let package = Package(
         .executableTarget(name: "convplay-tui-dev", dependencies: ["ConvEngine", "ConvPlayTUI"], swiftSettings: v5),
         .testTarget(name: "ConvEngineTests", dependencies: ["ConvEngine"], swiftSettings: v5),
         .testTarget(name: "ConvPlayTUITests", dependencies: ["ConvPlayTUI", "ConvEngine"], swiftSettings: v5),
+        // Drives the real binary: the command line, and the playground through tmux.
+        .testTarget(name: "EndToEndTests", swiftSettings: v5),
     ]
 )

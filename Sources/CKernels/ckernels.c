@@ -1,2 +1,362 @@
+// Packed, cache-blocked SGEMM (BLIS loop order) with a 6×16 register tile.
+// C (M×N) = A (M×K) · B (K×N): A is packed into 6-row panels (MC×KC block, kept in L2), B into 16-column
+// panels (KC×16, kept in L1 while every A panel of the block runs over it). For a convolution, B is the
+// im2col matrix and is never materialised: each 16-column panel is gathered straight from the input.
 #include "ckernels.h"
-int ckernels_version(void) { return 1; }
+#include <stdlib.h>
+#include <string.h>
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define CK_X86 1
+#endif
+
+int ckernels_version(void) { return 2; }
+
+enum { MR = 6, NR = 16, KC_MAX = 256, MC_MAX = 144, NC_MAX = 4096 };
+
+// ---------------------------------------------------------------------------------------------
+// Micro-kernels: c (mr×nr, row stride ldc) [+]= a-panel (kc×6) · b-panel (kc×16) [+ bias rows].
+
+typedef void (*micro_kernel_fn)(int kc, const float *a, const float *b, float *c, int ldc,
+                                int accumulate, const float *bias, int mr, int nr);
+
+static void store_tile(const float *tile, float *c, int ldc, int accumulate, int mr, int nr) {
+    for (int i = 0; i < mr; i++)
+        for (int j = 0; j < nr; j++)
+            c[i * ldc + j] = accumulate ? c[i * ldc + j] + tile[i * NR + j] : tile[i * NR + j];
+}
+
+static void micro_kernel_portable(int kc, const float *a, const float *b, float *c, int ldc,
+                                  int accumulate, const float *bias, int mr, int nr) {
+    float acc[MR][NR];
+    for (int i = 0; i < MR; i++)
+        for (int j = 0; j < NR; j++) acc[i][j] = (bias && i < mr) ? bias[i] : 0.0f;
+    for (int k = 0; k < kc; k++) {
+        for (int i = 0; i < MR; i++) {
+            float ai = a[i];
+            for (int j = 0; j < NR; j++) acc[i][j] += ai * b[j];
+        }
+        a += MR;
+        b += NR;
+    }
+    store_tile(&acc[0][0], c, ldc, accumulate, mr, nr);
+}
+
+#ifdef CK_X86
+__attribute__((target("avx2,fma")))
+static void micro_kernel_avx2(int kc, const float *a, const float *b, float *c, int ldc,
+                              int accumulate, const float *bias, int mr, int nr) {
+    __m256 c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
+    if (bias) {
+        float bv[MR] = {0, 0, 0, 0, 0, 0};
+        for (int i = 0; i < mr; i++) bv[i] = bias[i];
+        c00 = c01 = _mm256_set1_ps(bv[0]);
+        c10 = c11 = _mm256_set1_ps(bv[1]);
+        c20 = c21 = _mm256_set1_ps(bv[2]);
+        c30 = c31 = _mm256_set1_ps(bv[3]);
+        c40 = c41 = _mm256_set1_ps(bv[4]);
+        c50 = c51 = _mm256_set1_ps(bv[5]);
+    } else {
+        c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = c40 = c41 = c50 = c51 = _mm256_setzero_ps();
+    }
+    for (int k = 0; k < kc; k++) {
+        __m256 b0 = _mm256_load_ps(b), b1 = _mm256_load_ps(b + 8);
+        __m256 ai;
+        ai = _mm256_broadcast_ss(a + 0); c00 = _mm256_fmadd_ps(ai, b0, c00); c01 = _mm256_fmadd_ps(ai, b1, c01);
+        ai = _mm256_broadcast_ss(a + 1); c10 = _mm256_fmadd_ps(ai, b0, c10); c11 = _mm256_fmadd_ps(ai, b1, c11);
+        ai = _mm256_broadcast_ss(a + 2); c20 = _mm256_fmadd_ps(ai, b0, c20); c21 = _mm256_fmadd_ps(ai, b1, c21);
+        ai = _mm256_broadcast_ss(a + 3); c30 = _mm256_fmadd_ps(ai, b0, c30); c31 = _mm256_fmadd_ps(ai, b1, c31);
+        ai = _mm256_broadcast_ss(a + 4); c40 = _mm256_fmadd_ps(ai, b0, c40); c41 = _mm256_fmadd_ps(ai, b1, c41);
+        ai = _mm256_broadcast_ss(a + 5); c50 = _mm256_fmadd_ps(ai, b0, c50); c51 = _mm256_fmadd_ps(ai, b1, c51);
+        a += MR;
+        b += NR;
+    }
+    if (mr == MR && nr == NR) {
+#define CK_ROW(i, r0, r1)                                                                   \
+    if (accumulate) {                                                                       \
+        r0 = _mm256_add_ps(r0, _mm256_loadu_ps(c + (i) * ldc));                             \
+        r1 = _mm256_add_ps(r1, _mm256_loadu_ps(c + (i) * ldc + 8));                         \
+    }                                                                                       \
+    _mm256_storeu_ps(c + (i) * ldc, r0);                                                    \
+    _mm256_storeu_ps(c + (i) * ldc + 8, r1);
+        CK_ROW(0, c00, c01) CK_ROW(1, c10, c11) CK_ROW(2, c20, c21)
+        CK_ROW(3, c30, c31) CK_ROW(4, c40, c41) CK_ROW(5, c50, c51)
+#undef CK_ROW
+    } else {
+        float tile[MR * NR] __attribute__((aligned(32)));
+        _mm256_store_ps(tile + 0, c00);  _mm256_store_ps(tile + 8, c01);
+        _mm256_store_ps(tile + 16, c10); _mm256_store_ps(tile + 24, c11);
+        _mm256_store_ps(tile + 32, c20); _mm256_store_ps(tile + 40, c21);
+        _mm256_store_ps(tile + 48, c30); _mm256_store_ps(tile + 56, c31);
+        _mm256_store_ps(tile + 64, c40); _mm256_store_ps(tile + 72, c41);
+        _mm256_store_ps(tile + 80, c50); _mm256_store_ps(tile + 88, c51);
+        store_tile(tile, c, ldc, accumulate, mr, nr);
+    }
+}
+#endif
+
+static _Thread_local int force_portable = 0;  // per thread, so a test can force it without racing others
+
+void ck_force_portable(int portable) { force_portable = portable; }
+
+int ck_uses_avx2(void) {
+#ifdef CK_X86
+    if (force_portable) return 0;
+    static int detected = -1;
+    if (detected < 0) {
+        __builtin_cpu_init();
+        detected = (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) ? 1 : 0;
+    }
+    return detected;
+#else
+    return 0;
+#endif
+}
+
+static micro_kernel_fn pick_micro_kernel(void) {
+#ifdef CK_X86
+    if (ck_uses_avx2()) return micro_kernel_avx2;
+#endif
+    return micro_kernel_portable;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Per-thread packing buffers, grown on demand and reused across calls (Dispatch threads live long).
+
+static _Thread_local float *tl_pack_a, *tl_pack_b;
+static _Thread_local size_t tl_cap_a, tl_cap_b;
+
+static float *thread_buffer(float **buffer, size_t *capacity, size_t floats) {
+    if (floats > *capacity) {
+        free(*buffer);
+        void *p = NULL;
+        if (posix_memalign(&p, 64, floats * sizeof(float)) != 0) p = NULL;
+        *buffer = p;
+        *capacity = p ? floats : 0;
+    }
+    return *buffer;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Packing.
+
+// A rows r0 ..< r0+mc, columns k0 ..< k0+kc -> 6-row panels, each kc×6, zero rows past mc.
+static void pack_a(const float *A, int lda, int transA, int r0, int mc, int k0, int kc, float *dst) {
+    for (int ir = 0; ir < mc; ir += MR) {
+        int mr = mc - ir < MR ? mc - ir : MR;
+        for (int i = 0; i < MR; i++) {
+            float *d = dst + i;
+            if (i >= mr) {
+                for (int k = 0; k < kc; k++) d[k * MR] = 0.0f;
+            } else if (transA) {
+                const float *s = A + (size_t)k0 * lda + (r0 + ir + i);
+                for (int k = 0; k < kc; k++) d[k * MR] = s[(size_t)k * lda];
+            } else {
+                const float *s = A + (size_t)(r0 + ir + i) * lda + k0;
+                for (int k = 0; k < kc; k++) d[k * MR] = s[k];
+            }
+        }
+        dst += (size_t)kc * MR;
+    }
+}
+
+/// Where B comes from: a stored matrix, or the im2col matrix of a convolution input.
+typedef struct {
+    const float *B;
+    int ldb, transB;
+    const ck_conv_desc *conv;
+    const float *input;
+} b_source;
+
+// B rows k0 ..< k0+kc, columns n0 ..< n0+nr -> one kc×16 panel, zero columns past nr.
+static void pack_b_matrix(const b_source *s, int k0, int kc, int n0, int nr, float *dst) {
+    for (int k = 0; k < kc; k++) {
+        float *d = dst + (size_t)k * NR;
+        if (s->transB) {
+            for (int j = 0; j < nr; j++) d[j] = s->B[(size_t)(n0 + j) * s->ldb + k0 + k];
+        } else {
+            const float *src = s->B + (size_t)(k0 + k) * s->ldb + n0;
+            if (nr == NR) { memcpy(d, src, NR * sizeof(float)); continue; }
+            for (int j = 0; j < nr; j++) d[j] = src[j];
+        }
+        for (int j = nr; j < NR; j++) d[j] = 0.0f;
+    }
+}
+
+// The im2col panel: row k = (c·KH + ky)·KW + kx, column n = oy·OW + ox holds
+// input[c][oy·sh − pt + ky·dh][ox·sw − pl + kx·dw], zero outside the input.
+// The panel's columns are cut into runs that share an output row, so each run is a (strided) copy.
+static void pack_b_im2col(const b_source *s, int k0, int kc, int n0, int nr, float *dst) {
+    const ck_conv_desc *g = s->conv;
+    const int H = g->height, W = g->width, KH = g->kernelHeight, KW = g->kernelWidth;
+    const int sw = g->strideWidth;
+    int run_start[NR], run_length[NR], run_iy0[NR], run_ix0[NR], runs = 0;
+    for (int j = 0; j < nr;) {
+        int n = n0 + j, oy = n / g->outWidth, ox = n % g->outWidth;
+        int length = g->outWidth - ox < nr - j ? g->outWidth - ox : nr - j;
+        run_start[runs] = j;
+        run_length[runs] = length;
+        run_iy0[runs] = oy * g->strideHeight - g->padTop;
+        run_ix0[runs] = ox * sw - g->padLeft;
+        runs++;
+        j += length;
+    }
+    int c = k0 / (KH * KW), ky = (k0 / KW) % KH, kx = k0 % KW;
+    for (int k = 0; k < kc; k++) {
+        float *d = dst + (size_t)k * NR;
+        const float *plane = s->input + (size_t)c * H * W;
+        const int dy = ky * g->dilationHeight, dx = kx * g->dilationWidth;
+        for (int r = 0; r < runs; r++) {
+            float *dr = d + run_start[r];
+            const int length = run_length[r], iy = run_iy0[r] + dy, x0 = run_ix0[r] + dx;
+            if (iy < 0 || iy >= H) {
+                for (int t = 0; t < length; t++) dr[t] = 0.0f;
+                continue;
+            }
+            // valid t: 0 <= x0 + t·sw <= W − 1
+            int lo = x0 >= 0 ? 0 : (-x0 + sw - 1) / sw;
+            int hi = x0 > W - 1 ? 0 : (W - 1 - x0) / sw + 1;
+            if (hi > length) hi = length;
+            if (lo > hi) lo = hi;
+            const float *row = plane + (size_t)iy * W + x0;
+            for (int t = 0; t < lo; t++) dr[t] = 0.0f;
+            if (sw == 1) {
+                int t = lo;  // fixed-size copies inline to vector moves; a libc call per run would dominate
+                for (; t + 8 <= hi; t += 8) memcpy(dr + t, row + t, 8 * sizeof(float));
+                for (; t + 4 <= hi; t += 4) memcpy(dr + t, row + t, 4 * sizeof(float));
+                for (; t < hi; t++) dr[t] = row[t];
+            } else {
+                for (int t = lo; t < hi; t++) dr[t] = row[t * sw];
+            }
+            for (int t = hi; t < length; t++) dr[t] = 0.0f;
+        }
+        for (int j = nr; j < NR; j++) d[j] = 0.0f;
+        if (++kx == KW) { kx = 0; if (++ky == KH) { ky = 0; c++; } }
+    }
+}
+
+static void pack_b(const b_source *s, int k0, int kc, int n0, int nr, float *dst) {
+    if (s->conv) pack_b_im2col(s, k0, kc, n0, nr, dst);
+    else pack_b_matrix(s, k0, kc, n0, nr, dst);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The blocked driver over columns n0 ..< n1 of C.
+
+static void gemm_driver(int M, int n0, int n1, int K, const float *A, int lda, int transA, const b_source *bs,
+                        float *C, int ldc, int accumulate, const float *bias) {
+    if (M <= 0 || n1 <= n0) return;
+    if (K <= 0) {
+        for (int i = 0; i < M; i++)
+            for (int j = n0; j < n1; j++)
+                C[(size_t)i * ldc + j] = (accumulate ? C[(size_t)i * ldc + j] : 0.0f) + (bias ? bias[i] : 0.0f);
+        return;
+    }
+    micro_kernel_fn kernel = pick_micro_kernel();
+    const int k_blocks = (K + KC_MAX - 1) / KC_MAX;
+    const int kcb = (K + k_blocks - 1) / k_blocks;  // balanced K blocks
+    const int mcb = M < MC_MAX ? M : MC_MAX;
+    const int ncb = (n1 - n0) < NC_MAX ? (n1 - n0) : NC_MAX;
+    float *pa = thread_buffer(&tl_pack_a, &tl_cap_a, (size_t)((mcb + MR - 1) / MR * MR) * kcb);
+    float *pb = thread_buffer(&tl_pack_b, &tl_cap_b, (size_t)kcb * ((ncb + NR - 1) / NR * NR));
+    if (!pa || !pb) abort();
+
+    for (int jc = n0; jc < n1; jc += NC_MAX) {
+        const int nc = n1 - jc < NC_MAX ? n1 - jc : NC_MAX;
+        for (int pc = 0; pc < K; pc += kcb) {
+            const int kc = K - pc < kcb ? K - pc : kcb;
+            const int first = pc == 0;
+            const int acc = first ? accumulate : 1;
+            for (int ic = 0; ic < M; ic += MC_MAX) {
+                const int mc = M - ic < MC_MAX ? M - ic : MC_MAX;
+                pack_a(A, lda, transA, ic, mc, pc, kc, pa);
+                for (int jr = 0; jr < nc; jr += NR) {
+                    const int nr = nc - jr < NR ? nc - jr : NR;
+                    float *bp = pb + (size_t)(jr / NR) * kc * NR;
+                    if (ic == 0) pack_b(bs, pc, kc, jc + jr, nr, bp);  // packed while it is about to be used
+                    for (int ir = 0; ir < mc; ir += MR) {
+                        const int mr = mc - ir < MR ? mc - ir : MR;
+                        kernel(kc, pa + (size_t)(ir / MR) * kc * MR, bp, C + (size_t)(ic + ir) * ldc + jc + jr, ldc,
+                               acc, (first && bias) ? bias + ic + ir : NULL, mr, nr);
+                    }
+                }
+            }
+        }
+    }
+}
+
+void ck_sgemm(int M, int N, int K, const float *A, int lda, int transA, const float *B, int ldb, int transB,
+              float *C, int ldc, int accumulate, const float *bias) {
+    b_source s = {B, ldb, transB, NULL, NULL};
+    gemm_driver(M, 0, N, K, A, lda, transA, &s, C, ldc, accumulate, bias);
+}
+
+void ck_conv_im2col_gemm(const ck_conv_desc *desc, const float *input, const float *weight, const float *bias,
+                         float *output, int n0, int n1) {
+    const int K = desc->channels * desc->kernelHeight * desc->kernelWidth;
+    b_source s = {NULL, 0, 0, desc, input};
+    gemm_driver(desc->outChannels, n0, n1, K, weight, K, 0, &s, output, desc->outHeight * desc->outWidth, 0, bias);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Peak: 12 independent chains of 8-wide FMAs hide the FMA latency on two FMA pipes.
+
+#ifdef CK_X86
+__attribute__((target("avx2,fma")))
+static double fma_loop_avx2(long iterations, float *sink) {
+    __m256 m = _mm256_set1_ps(0.999999f), a = _mm256_set1_ps(1e-6f);
+    __m256 r0 = _mm256_set1_ps(1.0f), r1 = _mm256_set1_ps(1.1f), r2 = _mm256_set1_ps(1.2f), r3 = _mm256_set1_ps(1.3f);
+    __m256 r4 = _mm256_set1_ps(1.4f), r5 = _mm256_set1_ps(1.5f), r6 = _mm256_set1_ps(1.6f), r7 = _mm256_set1_ps(1.7f);
+    __m256 r8 = _mm256_set1_ps(1.8f), r9 = _mm256_set1_ps(1.9f), r10 = _mm256_set1_ps(2.0f), r11 = _mm256_set1_ps(2.1f);
+    for (long i = 0; i < iterations; i++) {
+        r0 = _mm256_fmadd_ps(r0, m, a); r1 = _mm256_fmadd_ps(r1, m, a); r2 = _mm256_fmadd_ps(r2, m, a);
+        r3 = _mm256_fmadd_ps(r3, m, a); r4 = _mm256_fmadd_ps(r4, m, a); r5 = _mm256_fmadd_ps(r5, m, a);
+        r6 = _mm256_fmadd_ps(r6, m, a); r7 = _mm256_fmadd_ps(r7, m, a); r8 = _mm256_fmadd_ps(r8, m, a);
+        r9 = _mm256_fmadd_ps(r9, m, a); r10 = _mm256_fmadd_ps(r10, m, a); r11 = _mm256_fmadd_ps(r11, m, a);
+    }
+    __m256 s = _mm256_add_ps(_mm256_add_ps(_mm256_add_ps(r0, r1), _mm256_add_ps(r2, r3)),
+                             _mm256_add_ps(_mm256_add_ps(r4, r5), _mm256_add_ps(r6, r7)));
+    s = _mm256_add_ps(s, _mm256_add_ps(_mm256_add_ps(r8, r9), _mm256_add_ps(r10, r11)));
+    float out[8];
+    _mm256_storeu_ps(out, s);
+    *sink = out[0] + out[7];
+    return (double)iterations * 12 * 8 * 2;
+}
+#endif
+
+static double fma_loop_portable(long iterations, float *sink) {
+    float r[12][8];
+    for (int i = 0; i < 12; i++)
+        for (int j = 0; j < 8; j++) r[i][j] = 1.0f + 0.1f * i;
+    for (long n = 0; n < iterations; n++)
+        for (int i = 0; i < 12; i++)
+            for (int j = 0; j < 8; j++) r[i][j] = r[i][j] * 0.999999f + 1e-6f;
+    float s = 0;
+    for (int i = 0; i < 12; i++) s += r[i][0] + r[i][7];
+    *sink = s;
+    return (double)iterations * 12 * 8 * 2;
+}
+
+double ck_fma_peak_loop(long iterations, float *sink) {
+#ifdef CK_X86
+    if (ck_uses_avx2()) return fma_loop_avx2(iterations, sink);
+#endif
+    return fma_loop_portable(iterations, sink);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Dense rows: eight partial sums per row so the dot product vectorises without -ffast-math.
+
+void ck_dense_rows(int inFeatures, const float *input, const float *weight, const float *bias,
+                   float *output, int o0, int o1) {
+    for (int o = o0; o < o1; o++) {
+        const float *w = weight + (size_t)o * inFeatures;
+        float p[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+        int i = 0;
+        for (; i + 8 <= inFeatures; i += 8)
+            for (int l = 0; l < 8; l++) p[l] += w[i + l] * input[i + l];
+        float sum = ((p[0] + p[1]) + (p[2] + p[3])) + ((p[4] + p[5]) + (p[6] + p[7]));
+        for (; i < inFeatures; i++) sum += w[i] * input[i];
+        output[o] = sum + (bias ? bias[o] : 0.0f);
+    }
+}

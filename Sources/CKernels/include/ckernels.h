@@ -1,5 +1,47 @@
 #ifndef CKERNELS_H
 #define CKERNELS_H
-/// Fast numeric kernels for ConvEngine. Row-major single-precision GEMM and friends.
+/// Fast numeric kernels for ConvEngine: a packed, cache-blocked single-precision GEMM with an
+/// AVX2/FMA 6×16 micro-kernel (chosen at run time, with a portable C fallback), im2col fused into
+/// the packing of B, and an FMA loop that measures the machine's peak.
+#include <stddef.h>
+
 int ckernels_version(void);
+
+/// 1 when the AVX2/FMA micro-kernel is in use, 0 for the portable C one.
+int ck_uses_avx2(void);
+
+/// Forces the portable micro-kernel (1) or restores run-time detection (0) on the calling thread only.
+/// For tests and benchmarks, which then run the kernels with one thread.
+void ck_force_portable(int portable);
+
+/// Row-major C (M×N) = op(A) (M×K) · op(B) (K×N), plus C when `accumulate` is 1, plus `bias[i]` on row i
+/// when `bias` is not NULL. op(X) is X, or Xᵀ when the trans flag is 1 (then X is stored K×M or N×K).
+void ck_sgemm(int M, int N, int K,
+              const float *A, int lda, int transA,
+              const float *B, int ldb, int transB,
+              float *C, int ldc, int accumulate, const float *bias);
+
+/// One group of a convolution, as a GEMM whose B is the im2col matrix, built panel by panel while packing.
+/// input (C, H, W) for this group, weight (K, C·KH·KW) row-major -> output (K, OH·OW) row-major, ldc = OH·OW.
+/// Only output columns n0 ..< n1 (positions oy·OW + ox) are computed, so callers can split work by columns.
+typedef struct {
+    int channels, height, width;          // this group's input channels and input plane
+    int outChannels, outHeight, outWidth; // this group's output channels and output plane
+    int kernelHeight, kernelWidth;
+    int strideHeight, strideWidth;
+    int padTop, padLeft;
+    int dilationHeight, dilationWidth;
+} ck_conv_desc;
+
+void ck_conv_im2col_gemm(const ck_conv_desc *desc, const float *input, const float *weight, const float *bias,
+                         float *output, int n0, int n1);
+
+/// Runs `iterations` rounds of 12 independent 8-wide FMA chains; returns the flops executed.
+/// `sink` receives a value derived from the result so the loop cannot be optimised away.
+double ck_fma_peak_loop(long iterations, float *sink);
+
+/// y[o] = bias[o] + Σ_i weight[o·in + i] · x[i] for o in o0 ..< o1.
+void ck_dense_rows(int inFeatures, const float *input, const float *weight, const float *bias,
+                   float *output, int o0, int o1);
+
 #endif

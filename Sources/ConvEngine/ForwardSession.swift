@@ -1,0 +1,168 @@
+/// A forward pass computed node by node in execution order, caching every activation. It steps forward and
+/// back, and after an edit recomputes only from the first changed node on. A value: copy it to compute on
+/// another thread and hand the result back.
+public struct ForwardSession: Sendable {
+    public private(set) var network: Network
+    public private(set) var shapes: ShapeTable
+    public private(set) var costs: CostTable
+    /// Every node in the order it is computed (a block's branches before its merge).
+    public private(set) var order: [NodePath]
+    /// How many nodes of `order` are computed: the step cursor.
+    public private(set) var computedCount = 0
+    public private(set) var input: Tensor
+    private var outputs: [NodePath: Tensor] = [:]
+    private var stats: [NodePath: ActivationStatistics] = [:]
+    private var parameterCache: [NodePath: LayerParameters] = [:]
+    private let memoryCap: Int
+
+    /// Prepares a session; nothing is computed yet. Throws when the network cannot run on this input.
+    public init(network: Network, input: Tensor, memoryCap: Int = defaultMemoryCap) throws(ShapeError) {
+        self.network = network
+        self.memoryCap = memoryCap
+        self.shapes = try network.inferShapes(memoryCap: memoryCap)
+        self.costs = network.cost(shapes: shapes)
+        self.order = network.executionOrder
+        precondition(input.shape == shapes.input, "input tensor \(input.shape) does not match the network input \(shapes.input)")
+        self.input = input
+    }
+
+    /// True when every node is computed.
+    public var isComplete: Bool { computedCount == order.count }
+
+    /// The cached output of the node at `path`, nil while it is not computed.
+    public func output(of path: NodePath) -> Tensor? { outputs[path] }
+
+    /// The output of the last computed node, or the input before any step.
+    public var latestOutput: Tensor { computedCount > 0 ? outputs[order[computedCount - 1]]! : input }
+
+    /// The network's final output once every node is computed.
+    public var finalOutput: Tensor? {
+        guard isComplete else { return nil }
+        return network.nodes.isEmpty ? input : outputs[.top(network.nodes.count - 1)]
+    }
+
+    /// Min, max, mean, std and zero fraction of a computed node's output.
+    public func statistics(of path: NodePath) -> ActivationStatistics? { stats[path] }
+
+    /// The parameters the node at `path` computes with (resolved once, then cached).
+    public func parameters(of path: NodePath) -> LayerParameters? {
+        parameterCache[path] ?? network.parameters(at: path, shapes: shapes)
+    }
+
+    /// Computes the next node and returns its path; nil at the end or when cancelled before it started.
+    @discardableResult
+    public mutating func stepForward(isCancelled: () -> Bool = { false }) -> NodePath? {
+        guard computedCount < order.count, !isCancelled() else { return nil }
+        let path = order[computedCount]
+        let result = compute(path)
+        outputs[path] = result
+        stats[path] = ActivationStatistics(result.data)
+        computedCount += 1
+        return path
+    }
+
+    /// Forgets the last computed node's output (the cursor moves back one step).
+    public mutating func stepBack() {
+        guard computedCount > 0 else { return }
+        computedCount -= 1
+        outputs[order[computedCount]] = nil
+        stats[order[computedCount]] = nil
+    }
+
+    /// Computes every remaining node, stopping early when `isCancelled` says so.
+    public mutating func runToEnd(isCancelled: () -> Bool = { false }) {
+        advance(to: order.count, isCancelled: isCancelled)
+    }
+
+    /// Computes until `count` nodes are done (or cancelled).
+    public mutating func advance(to count: Int, isCancelled: () -> Bool = { false }) {
+        while computedCount < min(count, order.count), stepForward(isCancelled: isCancelled) != nil {}
+    }
+
+    /// Forgets every computed output.
+    public mutating func reset() {
+        computedCount = 0
+        outputs.removeAll()
+        stats.removeAll()
+    }
+
+    /// Replaces the network (and optionally the input) after an edit. Outputs before the first changed node
+    /// in execution order stay cached; the cursor moves back to there at most. Throws, changing nothing,
+    /// when the edited network cannot run.
+    public mutating func update(network newNetwork: Network, input newInput: Tensor? = nil) throws(ShapeError) {
+        let newShapes = try newNetwork.inferShapes(memoryCap: memoryCap)
+        let newOrder = newNetwork.executionOrder
+        var keep = 0
+        let inputChanged = (newInput.map { $0 != input } ?? false) || newShapes.input != shapes.input
+        if !inputChanged && newNetwork.initialization == network.initialization {
+            while keep < min(order.count, newOrder.count), keep < computedCount,
+                  order[keep] == newOrder[keep], sameStep(order[keep], in: network, newNetwork) {
+                keep += 1
+            }
+        }
+        for path in order[keep...] { outputs[path] = nil; stats[path] = nil }
+        parameterCache = parameterCache.filter { newOrder.prefix(keep).contains($0.key) }
+        network = newNetwork
+        shapes = newShapes
+        costs = newNetwork.cost(shapes: newShapes)
+        order = newOrder
+        if let newInput { input = newInput }
+        computedCount = min(computedCount, keep)
+    }
+
+    /// Whether the step at `path` computes the same thing in both networks (same layer, or same merge and
+    /// branch count — branch contents are steps of their own, earlier in the order).
+    private func sameStep(_ path: NodePath, in old: Network, _ new: Network) -> Bool {
+        guard let a = old.node(at: path), let b = new.node(at: path), a.name == b.name else { return false }
+        switch (a.kind, b.kind) {
+        case (.layer(let x), .layer(let y)): return x == y
+        case (.parallel(let x), .parallel(let y)): return x.merge == y.merge && x.branches.count == y.branches.count
+        default: return false
+        }
+    }
+
+    private mutating func compute(_ path: NodePath) -> Tensor {
+        let node = network.node(at: path)!
+        let outShape = shapes.output(of: path)
+        switch node.kind {
+        case .parallel(let block):
+            let blockInput = network.inputPath(of: path).flatMap { outputs[$0] } ?? input
+            let parts: [Tensor] = block.branches.enumerated().map { b, branch in
+                branch.isEmpty ? blockInput : outputs[path.child(branch: b, index: branch.count - 1)]!
+            }
+            return Self.merge(parts, block.merge, into: outShape)
+        case .layer(let layer):
+            let source = network.inputPath(of: path).flatMap { outputs[$0] } ?? input
+            if parameterCache[path] == nil, let params = network.parameters(at: path, shapes: shapes) {
+                parameterCache[path] = params
+            }
+            return LayerExecutor.apply(layer, to: source, output: outShape, conv: shapes.convGeometry[path],
+                                       pool: shapes.poolGeometry[path], parameters: parameterCache[path])
+        }
+    }
+
+    private static func merge(_ parts: [Tensor], _ merge: Merge, into shape: Shape) -> Tensor {
+        switch merge {
+        case .concat:
+            var data: [Float] = []
+            data.reserveCapacity(shape.elementCount)
+            for part in parts { data.append(contentsOf: part.data) }
+            return Tensor(shape: shape, data: data)
+        case .add:
+            var sum = parts[0]
+            for part in parts.dropFirst() {
+                for i in sum.data.indices { sum.data[i] += part.data[i] }
+            }
+            return sum
+        }
+    }
+}
+
+extension Network {
+    /// Runs the whole network on `input` and returns the final output: the one-call forward pass.
+    public func forward(_ input: Tensor, memoryCap: Int = defaultMemoryCap) throws(ShapeError) -> Tensor {
+        var session = try ForwardSession(network: self, input: input, memoryCap: memoryCap)
+        session.runToEnd()
+        return session.finalOutput!
+    }
+}

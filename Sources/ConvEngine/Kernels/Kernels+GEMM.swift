@@ -1,0 +1,144 @@
+import CKernels
+import Dispatch
+
+extension Kernels {
+    /// Row-major C (m×n) = op(A) (m×k) · op(B) (k×n), plus C when `accumulate`, plus `rowBias[i]` on row i.
+    /// op(X) is X or Xᵀ (`transposeA`/`transposeB`: then A is stored k×m, B n×k). Leading dimensions default
+    /// to the packed width. Split over column blocks on `threads` threads. C must not alias A or B.
+    public static func gemm(m: Int, n: Int, k: Int,
+                            a: UnsafePointer<Float>, lda: Int? = nil, transposeA: Bool = false,
+                            b: UnsafePointer<Float>, ldb: Int? = nil, transposeB: Bool = false,
+                            c: UnsafeMutablePointer<Float>, ldc: Int? = nil,
+                            accumulate: Bool = false, rowBias: UnsafePointer<Float>? = nil,
+                            threads: Int = KernelThreads.count) {
+        // a (m, k) or (k, m), b (k, n) or (n, k) -> c (m, n)
+        let lda = lda ?? (transposeA ? m : k), ldb = ldb ?? (transposeB ? k : n), ldc = ldc ?? n
+        let columns = split(n, parts: pieces(work: m * n * k, threads: threads), alignment: 16)
+        parallelFor(tasks: columns.count, threads: threads) { task in
+            let range = columns[task]
+            let bStart = transposeB ? b + range.lowerBound * ldb : b + range.lowerBound
+            ck_sgemm(Int32(m), Int32(range.count), Int32(k), a, Int32(lda), transposeA ? 1 : 0,
+                     bStart, Int32(ldb), transposeB ? 1 : 0, c + range.lowerBound, Int32(ldc),
+                     accumulate ? 1 : 0, rowBias)
+        }
+    }
+
+    /// 2-D convolution with stride, padding (bottom/right implied by the output size), dilation and groups.
+    /// A pointwise conv is one GEMM straight on the input; any other is a GEMM whose im2col operand is
+    /// gathered panel by panel while packing, so no im2col buffer is ever built.
+    public static func conv2d(_ g: ConvGeometry, input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+                              bias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>,
+                              threads: Int = KernelThreads.count) {
+        // input (C, H, W), weight (K, C/groups, KH, KW) -> output (K, OH, OW)
+        let groups = g.groups, groupIn = g.inChannels / groups, groupOut = g.outChannels / groups
+        let inPlane = g.inHeight * g.inWidth, outPlane = g.outHeight * g.outWidth
+        let patch = groupIn * g.kernelHeight * g.kernelWidth
+        let plainGEMM = g.isPointwise && g.outHeight == g.inHeight && g.outWidth == g.inWidth
+        let perGroup = groups >= threads ? 1 : pieces(work: g.macs / groups, threads: (threads + groups - 1) / groups)
+        let columns = split(outPlane, parts: perGroup, alignment: 16)
+        var desc = ck_conv_desc(
+            channels: Int32(groupIn), height: Int32(g.inHeight), width: Int32(g.inWidth),
+            outChannels: Int32(groupOut), outHeight: Int32(g.outHeight), outWidth: Int32(g.outWidth),
+            kernelHeight: Int32(g.kernelHeight), kernelWidth: Int32(g.kernelWidth),
+            strideHeight: Int32(g.strideHeight), strideWidth: Int32(g.strideWidth),
+            padTop: Int32(g.padTop), padLeft: Int32(g.padLeft),
+            dilationHeight: Int32(g.dilationHeight), dilationWidth: Int32(g.dilationWidth))
+        withUnsafePointer(to: &desc) { desc in
+            parallelFor(tasks: groups * columns.count, threads: threads) { task in
+                let group = task / columns.count, range = columns[task % columns.count]
+                let groupInput = input + group * groupIn * inPlane
+                let groupWeight = weight + group * groupOut * patch
+                let groupBias = bias.map { $0 + group * groupOut }
+                let groupOutput = output + group * groupOut * outPlane
+                if plainGEMM {
+                    ck_sgemm(Int32(groupOut), Int32(range.count), Int32(groupIn), groupWeight, Int32(groupIn), 0,
+                             groupInput + range.lowerBound, Int32(inPlane), 0,
+                             groupOutput + range.lowerBound, Int32(outPlane), 0, groupBias)
+                } else {
+                    ck_conv_im2col_gemm(desc, groupInput, groupWeight, groupBias, groupOutput,
+                                        Int32(range.lowerBound), Int32(range.upperBound))
+                }
+            }
+        }
+    }
+
+    /// Fully connected layer: output[o] = bias[o] + Σ_i weight[o][i] · input[i]; weight is (out, in) row-major.
+    public static func dense(inFeatures: Int, outFeatures: Int, input: UnsafePointer<Float>,
+                             weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+                             output: UnsafeMutablePointer<Float>, threads: Int = KernelThreads.count) {
+        // input (in), weight (out, in) -> output (out)
+        let rows = split(outFeatures, parts: pieces(work: inFeatures * outFeatures, threads: threads))
+        parallelFor(tasks: rows.count, threads: threads) { task in
+            ck_dense_rows(Int32(inFeatures), input, weight, bias, output,
+                          Int32(rows[task].lowerBound), Int32(rows[task].upperBound))
+        }
+    }
+
+    /// Lateral connections within a layer: y = z + Mᵀz at every position, i.e. output channel j receives
+    /// Σ_i M[i][j]·z_i on top of z_j. `m` is n×n row-major. Output must not alias input.
+    public static func lateral(channels n: Int, planeSize: Int, m: UnsafePointer<Float>,
+                               input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
+                               threads: Int = KernelThreads.count) {
+        // input (n, P), m (n, n) -> output (n, P)
+        output.update(from: input, count: n * planeSize)
+        gemm(m: n, n: planeSize, k: n, a: m, transposeA: true, b: input, c: output,
+             accumulate: true, threads: threads)
+    }
+
+    /// The machine's fp32 peak in GFLOP/s on `threads` threads, from an FMA loop of 12 independent
+    /// 8-wide chains per thread running for about `seconds`.
+    public static func peakGFLOPS(threads: Int = KernelThreads.count, seconds: Double = 0.3) -> Double {
+        var sink: Float = 0
+        let probe = 1 << 20
+        let probeStart = DispatchTime.now().uptimeNanoseconds
+        _ = ck_fma_peak_loop(probe, &sink)
+        let probeSeconds = max(Double(DispatchTime.now().uptimeNanoseconds - probeStart) * 1e-9, 1e-6)
+        let iterations = max(probe, Int(Double(probe) * seconds / probeSeconds))
+        let workers = max(1, threads)
+        var flops = [Double](repeating: 0, count: workers)
+        let start = DispatchTime.now().uptimeNanoseconds
+        flops.withUnsafeMutableBufferPointer { flops in
+            parallelFor(tasks: workers, threads: workers) { worker in
+                var localSink: Float = 0
+                flops[worker] = ck_fma_peak_loop(iterations, &localSink)
+            }
+        }
+        let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
+        return flops.reduce(0, +) / elapsed * 1e-9
+    }
+
+    /// Times `conv2d` on random data: the median of `runs` timed calls after one warm-up, and the GFLOP/s
+    /// it implies (2 flops per multiply-accumulate).
+    public static func benchmarkConv(_ g: ConvGeometry, runs: Int = 20,
+                                     threads: Int = KernelThreads.count) -> (medianSeconds: Double, gflops: Double) {
+        var generator = BenchmarkRandom(seed: 42)
+        let input = (0..<(g.inChannels * g.inHeight * g.inWidth)).map { _ in generator.nextFloat() }
+        let weight = (0..<g.weightCount).map { _ in generator.nextFloat() }
+        let bias = (0..<g.outChannels).map { _ in generator.nextFloat() }
+        var output = [Float](repeating: 0, count: g.outChannels * g.outHeight * g.outWidth)
+        var times: [Double] = []
+        output.withUnsafeMutableBufferPointer { output in
+            for run in 0...max(runs, 1) {
+                let start = DispatchTime.now().uptimeNanoseconds
+                conv2d(g, input: input, weight: weight, bias: bias, output: output.baseAddress!, threads: threads)
+                if run > 0 { times.append(Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9) }
+            }
+        }
+        let median = times.sorted()[times.count / 2]
+        return (median, 2 * Double(g.macs) / median * 1e-9)
+    }
+}
+
+/// A tiny deterministic generator for benchmark data (values in −1 ..< 1).
+private struct BenchmarkRandom {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    mutating func nextFloat() -> Float { Float(next() >> 40) / Float(1 << 24) * 2 - 1 }
+}

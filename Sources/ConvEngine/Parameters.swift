@@ -1,0 +1,96 @@
+import Foundation
+
+/// One layer's resolved parameters, in PyTorch layout: conv weight `K × C/groups × KH × KW`, dense `out × in`,
+/// lateral `n × n`, batch norm scale (γ) with shift (β) as bias and its running statistics beside.
+public struct LayerParameters: Hashable, Sendable {
+    public var weight: [Float]
+    public var weightShape: [Int]
+    public var bias: [Float]?
+    /// Batch norm only: the running mean and variance.
+    public var runningMean: [Float]?
+    public var runningVariance: [Float]?
+
+    public init(weight: [Float], weightShape: [Int], bias: [Float]?, runningMean: [Float]? = nil, runningVariance: [Float]? = nil) {
+        self.weight = weight; self.weightShape = weightShape; self.bias = bias
+        self.runningMean = runningMean; self.runningVariance = runningVariance
+    }
+}
+
+/// SplitMix64: a tiny, fully specified PRNG, so the same seed draws the same numbers on every run.
+public struct SplitMix64: RandomNumberGenerator, Sendable {
+    private var state: UInt64
+    public init(seed: UInt64) { state = seed }
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    /// Uniform in [0, 1) from the top 24 bits — exact in Float32.
+    public mutating func nextUnit() -> Float { Float(next() >> 40) / Float(1 << 24) }
+    /// Standard normal by Box–Muller (one value per call, the second discarded for simplicity).
+    public mutating func nextNormal() -> Float {
+        let u1 = max(Double(next() >> 11) / Double(1 << 53), 1e-300)
+        let u2 = Double(next() >> 11) / Double(1 << 53)
+        return Float((-2 * Foundation.log(u1)).squareRoot() * Foundation.cos(2 * Double.pi * u2))
+    }
+}
+
+/// FNV-1a of a string: a stable 64-bit hash (Swift's `hashValue` changes per process).
+public func stableHash(_ text: String) -> UInt64 {
+    var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+    for byte in text.utf8 { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
+    return hash
+}
+
+extension Network {
+    /// The parameters of the layer at `path`: written out in the preset, or drawn from the network's seeded
+    /// initialiser. Draws are keyed by the node's name, so inserting a layer elsewhere leaves them unchanged.
+    /// Returns nil for layers without parameters.
+    public func parameters(at path: NodePath, shapes: ShapeTable) -> LayerParameters? {
+        guard let node = node(at: path), let layer = node.layer else { return nil }
+        let input = shapes.inputs[path] ?? shapes.input
+        var rng = SplitMix64(seed: initialization.seed ^ stableHash(node.name))
+        switch layer {
+        case .conv(let conv):
+            guard let g = shapes.convGeometry[path] else { return nil }
+            let shape = [conv.outChannels, input.channels / conv.groups, conv.kernel.height, conv.kernel.width]
+            let fanIn = shape[1] * shape[2] * shape[3], fanOut = conv.outChannels * shape[2] * shape[3]
+            let weight = conv.parameters?.weights ?? draw(g.weightCount, fanIn: fanIn, fanOut: fanOut, rng: &rng)
+            let bias = conv.hasBias ? (conv.parameters?.biases ?? [Float](repeating: 0, count: conv.outChannels)) : nil
+            return LayerParameters(weight: weight, weightShape: shape, bias: bias)
+        case .dense(let dense):
+            let inFeatures = input.elementCount
+            let weight = dense.parameters?.weights
+                ?? draw(dense.outFeatures * inFeatures, fanIn: inFeatures, fanOut: dense.outFeatures, rng: &rng)
+            let bias = dense.hasBias ? (dense.parameters?.biases ?? [Float](repeating: 0, count: dense.outFeatures)) : nil
+            return LayerParameters(weight: weight, weightShape: [dense.outFeatures, inFeatures], bias: bias)
+        case .lateral(let lateral):
+            let n = input.channels
+            // A small random mixing, std 0.5/√n, so y = z + Mᵀz stays near z.
+            let weight = lateral.parameters?.weights ?? (0..<(n * n)).map { _ in rng.nextNormal() * 0.5 / Float(n).squareRoot() }
+            return LayerParameters(weight: weight, weightShape: [n, n], bias: nil)
+        case .batchNorm(let norm):
+            let c = input.channels
+            let stats = norm.statistics ?? BatchNorm.Statistics(
+                mean: .init(repeating: 0, count: c), variance: .init(repeating: 1, count: c),
+                scale: .init(repeating: 1, count: c), shift: .init(repeating: 0, count: c))
+            return LayerParameters(weight: stats.scale, weightShape: [c], bias: stats.shift,
+                                   runningMean: stats.mean, runningVariance: stats.variance)
+        case .pool, .globalAveragePool, .activation, .localResponseNorm, .dropout, .flatten, .softmax:
+            return nil
+        }
+    }
+
+    private func draw(_ count: Int, fanIn: Int, fanOut: Int, rng: inout SplitMix64) -> [Float] {
+        switch initialization.scheme {
+        case .he:
+            let std = (2 / Float(max(fanIn, 1))).squareRoot()
+            return (0..<count).map { _ in rng.nextNormal() * std }
+        case .xavier:
+            let limit = (6 / Float(max(fanIn + fanOut, 1))).squareRoot()
+            return (0..<count).map { _ in (rng.nextUnit() * 2 - 1) * limit }
+        }
+    }
+}

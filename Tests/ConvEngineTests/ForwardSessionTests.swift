@@ -1,0 +1,75 @@
+import Testing
+@testable import ConvEngine
+
+struct ForwardSessionTests {
+    /// x = [1..4] as 1×2×2; a 1×1 conv with weight 2, bias 1 → [3,5,7,9]; ReLU keeps it; global avg → 6.
+    static let tiny = Network(name: "tiny", input: InputSpec(shape: Shape(channels: 1, height: 2, width: 2)), nodes: [
+        Node("scale", .conv(Conv(outChannels: 1, kernel: Size2(1), parameters: ExplicitParameters(weights: [2], biases: [1])))),
+        Node("relu", .activation(.relu)),
+        Node("gap", .globalAveragePool),
+    ])
+    static let input = Tensor(shape: Shape(channels: 1, height: 2, width: 2), data: [1, 2, 3, 4])
+
+    @Test func stepsForwardAndBack() throws {
+        var session = try ForwardSession(network: Self.tiny, input: Self.input)
+        #expect(session.computedCount == 0)
+        #expect(session.stepForward() == .top(0))
+        #expect(session.output(of: .top(0))?.data == [3, 5, 7, 9])
+        let stats = session.statistics(of: .top(0))!
+        #expect(stats.min == 3 && stats.max == 9 && stats.mean == 6 && stats.zeroFraction == 0)
+        session.runToEnd()
+        #expect(session.isComplete)
+        #expect(session.finalOutput?.data == [6])
+        session.stepBack()
+        #expect(session.computedCount == 2)
+        #expect(session.output(of: .top(2)) == nil)
+        session.reset()
+        #expect(session.computedCount == 0 && session.output(of: .top(0)) == nil)
+    }
+
+    @Test func editRecomputesFromFirstChangedNode() throws {
+        var session = try ForwardSession(network: Self.tiny, input: Self.input)
+        session.runToEnd()
+        var edited = Self.tiny
+        edited.replaceNode(at: .top(1), with: Node("relu", .activation(.leakyRelu(slope: 0.1))))
+        try session.update(network: edited)
+        #expect(session.computedCount == 1)
+        #expect(session.output(of: .top(0))?.data == [3, 5, 7, 9])
+        #expect(session.output(of: .top(1)) == nil)
+    }
+
+    @Test func impossibleEditChangesNothing() throws {
+        var session = try ForwardSession(network: Self.tiny, input: Self.input)
+        session.runToEnd()
+        var edited = Self.tiny
+        edited.replaceNode(at: .top(0), with: Node("scale", .conv(Conv(outChannels: 1, kernel: Size2(3)))))
+        #expect(throws: ShapeError.self) { try session.update(network: edited) }
+        #expect(session.network == Self.tiny && session.isComplete)
+    }
+
+    @Test func parallelBlockConcatenatesAndAdds() throws {
+        // Branch a doubles, branch b is the identity: concat gives [2x; x], add gives 3x.
+        let double = Node("a", .conv(Conv(outChannels: 1, kernel: Size2(1), parameters: ExplicitParameters(weights: [2], biases: [0]))))
+        for (merge, expected) in [(Merge.concat, [2, 4, 6, 8, 1, 2, 3, 4] as [Float]), (.add, [3, 6, 9, 12])] {
+            let net = Network(name: "p", input: InputSpec(shape: Self.input.shape), nodes: [
+                Node("blk", parallel: ParallelBlock(branches: [[double], []], merge: merge)),
+            ])
+            #expect(try net.forward(Self.input).data == expected)
+        }
+    }
+
+    @Test func seededInitialisationIsReproducible() throws {
+        let net = Network(name: "r", input: InputSpec(shape: Shape(channels: 3, height: 5, width: 5)),
+                          initialization: Initialization(scheme: .he, seed: 7),
+                          nodes: [Node("c", .conv(Conv(outChannels: 4, kernel: Size2(3))))])
+        let shapes = try net.inferShapes()
+        let a = net.parameters(at: .top(0), shapes: shapes)!, b = net.parameters(at: .top(0), shapes: shapes)!
+        #expect(a == b)
+        var other = net
+        other.initialization.seed = 8
+        #expect(other.parameters(at: .top(0), shapes: shapes)! != a)
+        // He normal: std √(2/27) ≈ 0.272; 108 draws should have a sample std within 30 % of it.
+        let std = ActivationStatistics(a.weight).std
+        #expect(abs(std - (2.0 / 27).squareRoot()) < 0.3 * (2.0 / 27).squareRoot())
+    }
+}

@@ -1,0 +1,185 @@
+import Testing
+@testable import ConvEngine
+
+/// A named conv geometry; the output size follows from the padding on each side.
+struct ConvCase: CustomStringConvertible, Sendable {
+    let name: String
+    let geometry: ConvGeometry
+    var description: String { name }
+
+    init(_ name: String, c: Int, h: Int, w: Int, k: Int, kernel: (Int, Int), stride: (Int, Int) = (1, 1),
+         pad: (top: Int, left: Int, bottom: Int, right: Int) = (0, 0, 0, 0), dilation: (Int, Int) = (1, 1),
+         groups: Int = 1) {
+        let oh = (h + pad.top + pad.bottom - dilation.0 * (kernel.0 - 1) - 1) / stride.0 + 1
+        let ow = (w + pad.left + pad.right - dilation.1 * (kernel.1 - 1) - 1) / stride.1 + 1
+        self.name = name
+        geometry = ConvGeometry(inChannels: c, inHeight: h, inWidth: w, outChannels: k, outHeight: oh, outWidth: ow,
+                                kernelHeight: kernel.0, kernelWidth: kernel.1, strideHeight: stride.0,
+                                strideWidth: stride.1, padTop: pad.top, padLeft: pad.left,
+                                dilationHeight: dilation.0, dilationWidth: dilation.1, groups: groups)
+    }
+}
+
+let convCases: [ConvCase] = [
+    ConvCase("1×1 pointwise 32→24 on odd 9×11", c: 32, h: 9, w: 11, k: 24, kernel: (1, 1)),
+    ConvCase("1×1 pointwise 256→64 on 14×14", c: 256, h: 14, w: 14, k: 64, kernel: (1, 1)),
+    ConvCase("1×1 pointwise 300→7, K split in blocks", c: 300, h: 5, w: 5, k: 7, kernel: (1, 1)),
+    ConvCase("1×1 pointwise 20→150, M split in blocks", c: 20, h: 6, w: 7, k: 150, kernel: (1, 1)),
+    ConvCase("1×1 pointwise 4→5 on 70×70, N split in blocks", c: 4, h: 70, w: 70, k: 5, kernel: (1, 1)),
+    ConvCase("1×1 stride 2", c: 8, h: 9, w: 9, k: 6, kernel: (1, 1), stride: (2, 2)),
+    ConvCase("3×3 pad 1", c: 16, h: 13, w: 15, k: 20, kernel: (3, 3), pad: (1, 1, 1, 1)),
+    ConvCase("3×3 pad 1 64→70, K split in blocks", c: 64, h: 8, w: 9, k: 70, kernel: (3, 3), pad: (1, 1, 1, 1)),
+    ConvCase("5×5 pad 2", c: 8, h: 12, w: 12, k: 10, kernel: (5, 5), pad: (2, 2, 2, 2)),
+    ConvCase("3×3 stride 2 pad 1", c: 8, h: 15, w: 17, k: 12, kernel: (3, 3), stride: (2, 2), pad: (1, 1, 1, 1)),
+    ConvCase("3×3 dilation 2 pad 2", c: 6, h: 14, w: 13, k: 7, kernel: (3, 3), pad: (2, 2, 2, 2), dilation: (2, 2)),
+    ConvCase("3×3 groups 2", c: 8, h: 10, w: 11, k: 10, kernel: (3, 3), pad: (1, 1, 1, 1), groups: 2),
+    ConvCase("3×3 depthwise", c: 12, h: 10, w: 9, k: 12, kernel: (3, 3), pad: (1, 1, 1, 1), groups: 12),
+    ConvCase("4×4 asymmetric same (top/left 1, bottom/right 2)", c: 6, h: 11, w: 10, k: 8, kernel: (4, 4),
+             pad: (1, 1, 2, 2)),
+    ConvCase("2×2 same, bottom/right pad only", c: 5, h: 7, w: 6, k: 9, kernel: (2, 2), pad: (0, 0, 1, 1)),
+    ConvCase("odd 5×3 kernel 7→13 on 9×19", c: 7, h: 9, w: 19, k: 13, kernel: (5, 3), pad: (2, 1, 2, 1)),
+    ConvCase("7×7 stride 2 pad 3 (GoogLeNet conv1)", c: 3, h: 32, w: 32, k: 16, kernel: (7, 7), stride: (2, 2),
+             pad: (3, 3, 3, 3)),
+    ConvCase("11×11 stride 4 (AlexNet conv1)", c: 3, h: 63, w: 63, k: 8, kernel: (11, 11), stride: (4, 4)),
+    ConvCase("1-D signal kernel 2, 2→2 on 1×9", c: 2, h: 1, w: 9, k: 2, kernel: (1, 2)),
+]
+
+@Suite struct KernelGEMMTests {
+    @Test(arguments: convCases, [1, 2])
+    func conv2dMatchesReference(_ testCase: ConvCase, threads: Int) {
+        let g = testCase.geometry
+        var random = TestRandom(seed: 7)
+        let input = random.floats(g.inChannels * g.inHeight * g.inWidth)
+        let weight = random.floats(g.weightCount)
+        let bias = random.floats(g.outChannels)
+        var output = [Float](repeating: .nan, count: g.outChannels * g.outHeight * g.outWidth)
+        output.withUnsafeMutableBufferPointer {
+            Kernels.conv2d(g, input: input, weight: weight, bias: bias, output: $0.baseAddress!, threads: threads)
+        }
+        let difference = largestDifference(output, Reference.conv2d(g, input: input, weight: weight, bias: bias))
+        #expect(difference < 1e-4, "\(testCase.name), \(threads) threads: maxdiff \(difference)")
+    }
+
+    @Test func conv2dWithoutBiasMatchesReference() {
+        let g = ConvCase("3×3 pad 1", c: 5, h: 6, w: 7, k: 4, kernel: (3, 3), pad: (1, 1, 1, 1)).geometry
+        var random = TestRandom(seed: 3)
+        let input = random.floats(5 * 6 * 7), weight = random.floats(g.weightCount)
+        var output = [Float](repeating: .nan, count: 4 * 6 * 7)
+        output.withUnsafeMutableBufferPointer {
+            Kernels.conv2d(g, input: input, weight: weight, bias: nil, output: $0.baseAddress!, threads: 1)
+        }
+        let difference = largestDifference(output, Reference.conv2d(g, input: input, weight: weight, bias: nil))
+        #expect(difference < 1e-4, "maxdiff \(difference)")
+    }
+
+    @Test(arguments: [convCases[1], convCases[6], convCases[16]])
+    func portableMicroKernelMatchesReference(_ testCase: ConvCase) {
+        let g = testCase.geometry
+        var random = TestRandom(seed: 11)
+        let input = random.floats(g.inChannels * g.inHeight * g.inWidth)
+        let weight = random.floats(g.weightCount), bias = random.floats(g.outChannels)
+        var output = [Float](repeating: .nan, count: g.outChannels * g.outHeight * g.outWidth)
+        Kernels.forcePortableMicroKernel(true)
+        output.withUnsafeMutableBufferPointer {
+            Kernels.conv2d(g, input: input, weight: weight, bias: bias, output: $0.baseAddress!, threads: 1)
+        }
+        Kernels.forcePortableMicroKernel(false)
+        let difference = largestDifference(output, Reference.conv2d(g, input: input, weight: weight, bias: bias))
+        #expect(difference < 1e-4, "\(testCase.name), portable: maxdiff \(difference)")
+    }
+
+    struct GEMMCase: CustomStringConvertible, Sendable {
+        let m, n, k: Int
+        var transposeA = false, transposeB = false, accumulate = false, bias = false
+        var description: String {
+            "\(m)×\(n)×\(k)" + (transposeA ? " Aᵀ" : "") + (transposeB ? " Bᵀ" : "")
+                + (accumulate ? " +C" : "") + (bias ? " +bias" : "")
+        }
+    }
+
+    static let gemmCases: [GEMMCase] = [
+        GEMMCase(m: 1, n: 1, k: 1),
+        GEMMCase(m: 6, n: 16, k: 256),
+        GEMMCase(m: 7, n: 33, k: 5, bias: true),
+        GEMMCase(m: 13, n: 17, k: 300, transposeA: true),
+        GEMMCase(m: 150, n: 40, k: 20, transposeB: true, accumulate: true),
+        GEMMCase(m: 64, n: 1000, k: 96, transposeA: true, transposeB: true, accumulate: true, bias: true),
+        GEMMCase(m: 5, n: 3, k: 0, accumulate: true, bias: true),
+    ]
+
+    @Test(arguments: gemmCases, [1, 2])
+    func gemmMatchesReference(_ testCase: GEMMCase, threads: Int) {
+        let (m, n, k) = (testCase.m, testCase.n, testCase.k)
+        var random = TestRandom(seed: 5)
+        let a = random.floats(m * k), b = random.floats(k * n), start = random.floats(m * n), bias = random.floats(m)
+        var c = start
+        c.withUnsafeMutableBufferPointer { c in
+            bias.withUnsafeBufferPointer { bias in
+                Kernels.gemm(m: m, n: n, k: k, a: a, transposeA: testCase.transposeA, b: b,
+                             transposeB: testCase.transposeB, c: c.baseAddress!, accumulate: testCase.accumulate,
+                             rowBias: testCase.bias ? bias.baseAddress : nil, threads: threads)
+            }
+        }
+        let expected = Reference.gemm(m: m, n: n, k: k, a: a, transposeA: testCase.transposeA, b: b,
+                                      transposeB: testCase.transposeB, c: testCase.accumulate ? start : nil,
+                                      bias: testCase.bias ? bias : nil)
+        let difference = largestDifference(c, expected)
+        #expect(difference < 1e-4, "\(testCase), \(threads) threads: maxdiff \(difference)")
+    }
+
+    @Test func gemmTwoByTwoByHand() {
+        // [1 2; 3 4] · [5 6; 7 8] = [19 22; 43 50]
+        var c = [Float](repeating: 0, count: 4)
+        c.withUnsafeMutableBufferPointer {
+            Kernels.gemm(m: 2, n: 2, k: 2, a: [1, 2, 3, 4], b: [5, 6, 7, 8], c: $0.baseAddress!, threads: 1)
+        }
+        #expect(largestDifference(c, [19, 22, 43, 50]) == 0)
+    }
+
+    @Test(arguments: [(10, 7), (1024, 1000)], [1, 2])
+    func denseMatchesReference(_ size: (inFeatures: Int, outFeatures: Int), threads: Int) {
+        var random = TestRandom(seed: 9)
+        let input = random.floats(size.inFeatures), weight = random.floats(size.inFeatures * size.outFeatures)
+        let bias = random.floats(size.outFeatures)
+        var output = [Float](repeating: .nan, count: size.outFeatures)
+        output.withUnsafeMutableBufferPointer {
+            Kernels.dense(inFeatures: size.inFeatures, outFeatures: size.outFeatures, input: input, weight: weight,
+                          bias: bias, output: $0.baseAddress!, threads: threads)
+        }
+        let expected = Reference.dense(inFeatures: size.inFeatures, outFeatures: size.outFeatures, input: input,
+                                       weight: weight, bias: bias)
+        let difference = largestDifference(output, expected)
+        #expect(difference < 1e-4, "\(size) \(threads) threads: maxdiff \(difference)")
+    }
+
+    @Test(arguments: [1, 2])
+    func lateralMatchesReference(threads: Int) {
+        let n = 19, planeSize = 23 * 29
+        var random = TestRandom(seed: 13)
+        let m = random.floats(n * n), input = random.floats(n * planeSize)
+        var output = [Float](repeating: .nan, count: n * planeSize)
+        output.withUnsafeMutableBufferPointer {
+            Kernels.lateral(channels: n, planeSize: planeSize, m: m, input: input, output: $0.baseAddress!,
+                            threads: threads)
+        }
+        let difference = largestDifference(output, Reference.lateral(channels: n, planeSize: planeSize, m: m, input: input))
+        #expect(difference < 1e-4, "maxdiff \(difference)")
+    }
+
+    @Test func lateralByHand() {
+        // M[0][1] = 1 sends input channel 0 into output channel 1: z = (1, 2) -> y = (1, 2 + 1)
+        var output: [Float] = [0, 0]
+        output.withUnsafeMutableBufferPointer {
+            Kernels.lateral(channels: 2, planeSize: 1, m: [0, 1, 0, 0], input: [1, 2], output: $0.baseAddress!)
+        }
+        #expect(largestDifference(output, [1, 3]) == 0)
+    }
+
+    @Test func peakAndBenchmarkReportPositiveRates() {
+        let peak = Kernels.peakGFLOPS(threads: 1, seconds: 0.02)
+        let g = ConvCase("1×1", c: 16, h: 8, w: 8, k: 16, kernel: (1, 1)).geometry
+        let result = Kernels.benchmarkConv(g, runs: 3, threads: 1)
+        #expect(peak > 0 && peak.isFinite, "peak \(peak) GFLOP/s")
+        #expect(result.medianSeconds > 0 && result.gflops > 0, "\(result)")
+    }
+}

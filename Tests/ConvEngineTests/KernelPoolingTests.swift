@@ -1,0 +1,112 @@
+import Testing
+@testable import ConvEngine
+
+struct PoolCase: CustomStringConvertible, Sendable {
+    let name: String
+    let geometry: PoolGeometry
+    var description: String { name }
+
+    /// Output size with Caffe's ceil rounding, dropping a last window that would start in the padding.
+    init(_ name: String, c: Int, h: Int, w: Int, kernel: Int, stride: Int, pad: Int = 0, ceil: Bool = true) {
+        func size(_ n: Int) -> Int {
+            let span = n + 2 * pad - kernel
+            var out = (ceil ? (span + stride - 1) / stride : span / stride) + 1
+            if pad > 0 && (out - 1) * stride >= n + pad { out -= 1 }
+            return out
+        }
+        self.name = name
+        geometry = PoolGeometry(channels: c, inHeight: h, inWidth: w, outHeight: size(h), outWidth: size(w),
+                                kernelHeight: kernel, kernelWidth: kernel, strideHeight: stride, strideWidth: stride,
+                                padTop: pad, padLeft: pad)
+    }
+}
+
+let poolCases: [PoolCase] = [
+    PoolCase("2×2/2", c: 3, h: 8, w: 8, kernel: 2, stride: 2),
+    PoolCase("3×3/2 ceil on odd 13×15 (NIN)", c: 4, h: 13, w: 15, kernel: 3, stride: 2),
+    PoolCase("3×3/2 floor", c: 4, h: 13, w: 15, kernel: 3, stride: 2, ceil: false),
+    PoolCase("3×3/1 pad 1 (Inception pool branch)", c: 5, h: 9, w: 7, kernel: 3, stride: 1, pad: 1),
+    PoolCase("3×3/2 pad 1 ceil", c: 2, h: 10, w: 11, kernel: 3, stride: 2, pad: 1),
+    PoolCase("7×7/1 whole plane (GoogLeNet head)", c: 6, h: 7, w: 7, kernel: 7, stride: 1),
+    PoolCase("5×5/3 (GoogLeNet aux head)", c: 3, h: 14, w: 14, kernel: 5, stride: 3),
+    PoolCase("large 3×3/2 ceil, split across threads", c: 192, h: 56, w: 56, kernel: 3, stride: 2),
+]
+
+@Suite struct KernelPoolingTests {
+    @Test(arguments: poolCases, [1, 2])
+    func poolsMatchReference(_ testCase: PoolCase, threads: Int) {
+        let g = testCase.geometry
+        var random = TestRandom(seed: 17)
+        let input = random.floats(g.channels * g.inHeight * g.inWidth)
+        var maxOut = [Float](repeating: .nan, count: g.channels * g.outHeight * g.outWidth), averageOut = maxOut
+        maxOut.withUnsafeMutableBufferPointer {
+            Kernels.maxPool2d(g, input: input, output: $0.baseAddress!, threads: threads)
+        }
+        averageOut.withUnsafeMutableBufferPointer {
+            Kernels.averagePool2d(g, input: input, output: $0.baseAddress!, threads: threads)
+        }
+        let maxDifference = largestDifference(maxOut, Reference.pool2d(g, input: input, average: false))
+        let averageDifference = largestDifference(averageOut, Reference.pool2d(g, input: input, average: true))
+        #expect(maxDifference == 0, "\(testCase.name) max: maxdiff \(maxDifference)")
+        #expect(averageDifference < 1e-5, "\(testCase.name) average: maxdiff \(averageDifference)")
+    }
+
+    /// Runs both pools on `values` laid out as one h×w channel.
+    func pools(_ g: PoolGeometry, _ values: [Float]) -> (max: [Float], average: [Float]) {
+        var maxOut = [Float](repeating: .nan, count: g.outHeight * g.outWidth), averageOut = maxOut
+        maxOut.withUnsafeMutableBufferPointer { Kernels.maxPool2d(g, input: values, output: $0.baseAddress!) }
+        averageOut.withUnsafeMutableBufferPointer { Kernels.averagePool2d(g, input: values, output: $0.baseAddress!) }
+        return (maxOut, averageOut)
+    }
+
+    @Test func zeroToFifteenIntoTwoByTwo() {
+        //  0  1  2  3
+        //  4  5  6  7     max 2×2/2: 5 7 / 13 15
+        //  8  9 10 11     avg 2×2/2: (0+1+4+5)/4 = 2.5, 4.5 / 10.5, 12.5
+        // 12 13 14 15
+        let g = PoolCase("2×2/2", c: 1, h: 4, w: 4, kernel: 2, stride: 2).geometry
+        let (maxOut, averageOut) = pools(g, (0..<16).map(Float.init))
+        #expect(largestDifference(maxOut, [5, 7, 13, 15]) == 0)
+        #expect(largestDifference(averageOut, [2.5, 4.5, 10.5, 12.5]) < 1e-6)
+    }
+
+    @Test func ceilModeWindowsOverhangingTheEnd() {
+        // 0..<16 in 4×4, 3×3/2 no pad, ceil -> 2×2; the last row/column of windows holds only 2 inputs
+        // and Caffe divides by the clipped window: (0,1) = (2+3+6+7+10+11)/6 = 6.5, (1,1) = (10+11+14+15)/4.
+        let g = PoolCase("3×3/2 ceil", c: 1, h: 4, w: 4, kernel: 3, stride: 2).geometry
+        #expect(g.outHeight == 2 && g.outWidth == 2)
+        let (maxOut, averageOut) = pools(g, (0..<16).map(Float.init))
+        #expect(largestDifference(maxOut, [10, 11, 14, 15]) == 0)
+        #expect(largestDifference(averageOut, [45.0 / 9, 39.0 / 6, 66.0 / 6, 50.0 / 4]) < 1e-6)
+    }
+
+    @Test func caffeAverageCountsPaddingInTheDivisor() {
+        // 0..<25 in 5×5, 3×3/2 pad 1 -> 3×3. Every window reaches at most the padded edge (H + pad = 6),
+        // so each divides by 9 even where it covers padding: corner (0,0) = (0+1+5+6)/9,
+        // corner (2,2) = (18+19+23+24)/9.
+        let g = PoolCase("3×3/2 pad 1", c: 1, h: 5, w: 5, kernel: 3, stride: 2, pad: 1).geometry
+        #expect(g.outHeight == 3 && g.outWidth == 3)
+        let (maxOut, averageOut) = pools(g, (0..<25).map(Float.init))
+        let sums: [Float] = [12, 27, 24, 63, 108, 81, 72, 117, 84]
+        #expect(largestDifference(averageOut, sums.map { $0 / 9 }) < 1e-6)
+        #expect(largestDifference(maxOut, [6, 8, 9, 16, 18, 19, 21, 23, 24]) == 0)
+    }
+
+    @Test func globalAveragePoolMatchesReferenceAndHand() {
+        var random = TestRandom(seed: 19)
+        let input = random.floats(10 * 37)
+        var output = [Float](repeating: .nan, count: 10)
+        output.withUnsafeMutableBufferPointer {
+            Kernels.globalAveragePool(channels: 10, planeSize: 37, input: input, output: $0.baseAddress!)
+        }
+        let difference = largestDifference(output, Reference.globalAveragePool(channels: 10, planeSize: 37, input: input))
+        #expect(difference < 1e-5, "maxdiff \(difference)")
+
+        var hand: [Float] = [0, 0]
+        hand.withUnsafeMutableBufferPointer {
+            Kernels.globalAveragePool(channels: 2, planeSize: 4, input: [1, 2, 3, 4, -1, -1, -1, 7],
+                                      output: $0.baseAddress!)
+        }
+        #expect(largestDifference(hand, [2.5, 1]) == 0)
+    }
+}

@@ -1,0 +1,28 @@
+import Foundation
+import Testing
+@testable import ConvEngine
+
+/// Our forward pass against an independent numpy implementation (tests/python/reference_forward.py), node by
+/// node: the dump folder gives it the input, weights and attributes; it recomputes everything from its own
+/// results and fails on any node more than 1e-4 relative away from ours.
+@Suite(.serialized)
+struct ReferenceForwardTests {
+    /// Dumps a complete forward pass of `network` on `input` and runs the numpy reference over it.
+    static func checkWithNumpy(_ network: Network, input: Tensor, label: String) throws {
+        let folder = try ReferencePython.temporaryFolder("dump-\(label)")
+        defer { if ProcessInfo.processInfo.environment["CONVPLAY_KEEP_DUMPS"] == nil { try? FileManager.default.removeItem(atPath: folder) } }
+        let session = try ForwardSession(network: network, input: input)
+        try ActivationDump.write(session: session, to: folder, presetName: label)
+        let result = try ReferencePython.run("reference_forward.py", [folder])
+        let summary = result.output.split(separator: "\n").last.map(String.init) ?? ""
+        print("[\(label)] \(summary)")
+        #expect(result.status == 0, "reference_forward.py failed for \(label):\n\(result.output)")
+        #expect(summary.hasPrefix("TENSOR OK"), "\(result.output)")
+    }
+
+    @Test(arguments: ReferenceNetworks.cases.map(\.0))
+    func numpyReferenceMatchesForwardPass(caseName: String) throws {
+        let network = ReferenceNetworks.cases.first { $0.0 == caseName }!.1
+        try Self.checkWithNumpy(network, input: ReferenceNetworks.randomInput(for: network), label: caseName)
+    }
+}

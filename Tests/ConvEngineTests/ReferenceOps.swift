@@ -1,0 +1,169 @@
+import Foundation
+@testable import ConvEngine
+
+/// Plain, obviously-correct loops for every kernel: the oracle the fast paths are checked against.
+/// Accumulates in Double and favours clarity over speed.
+enum Reference {
+    // input (C, H, W), weight (K, C/groups, KH, KW) -> output (K, OH, OW); six loops, no tricks.
+    static func conv2d(_ g: ConvGeometry, input: [Float], weight: [Float], bias: [Float]?) -> [Float] {
+        let groupIn = g.inChannels / g.groups, groupOut = g.outChannels / g.groups
+        var output = [Float](repeating: 0, count: g.outChannels * g.outHeight * g.outWidth)
+        for k in 0..<g.outChannels {
+            let group = k / groupOut
+            for oy in 0..<g.outHeight {
+                for ox in 0..<g.outWidth {
+                    var sum = Double(bias?[k] ?? 0)
+                    for c in 0..<groupIn {
+                        for ky in 0..<g.kernelHeight {
+                            for kx in 0..<g.kernelWidth {
+                                let iy = oy * g.strideHeight - g.padTop + ky * g.dilationHeight
+                                let ix = ox * g.strideWidth - g.padLeft + kx * g.dilationWidth
+                                guard iy >= 0, iy < g.inHeight, ix >= 0, ix < g.inWidth else { continue }
+                                let x = input[((group * groupIn + c) * g.inHeight + iy) * g.inWidth + ix]
+                                let w = weight[((k * groupIn + c) * g.kernelHeight + ky) * g.kernelWidth + kx]
+                                sum += Double(x) * Double(w)
+                            }
+                        }
+                    }
+                    output[(k * g.outHeight + oy) * g.outWidth + ox] = Float(sum)
+                }
+            }
+        }
+        return output
+    }
+
+    // a (m, k) or stored (k, m), b (k, n) or stored (n, k) -> c (m, n) [+ c] [+ bias per row]
+    static func gemm(m: Int, n: Int, k: Int, a: [Float], transposeA: Bool, b: [Float], transposeB: Bool,
+                     c: [Float]?, bias: [Float]?) -> [Float] {
+        var out = [Float](repeating: 0, count: m * n)
+        for i in 0..<m {
+            for j in 0..<n {
+                var sum = Double(c?[i * n + j] ?? 0) + Double(bias?[i] ?? 0)
+                for p in 0..<k {
+                    let x = transposeA ? a[p * m + i] : a[i * k + p]
+                    let y = transposeB ? b[j * k + p] : b[p * n + j]
+                    sum += Double(x) * Double(y)
+                }
+                out[i * n + j] = Float(sum)
+            }
+        }
+        return out
+    }
+
+    // Caffe pooling_layer.cpp, MAX and AVE, written out per output element.
+    static func pool2d(_ g: PoolGeometry, input: [Float], average: Bool) -> [Float] {
+        var output = [Float](repeating: 0, count: g.channels * g.outHeight * g.outWidth)
+        for c in 0..<g.channels {
+            for oy in 0..<g.outHeight {
+                for ox in 0..<g.outWidth {
+                    var hstart = oy * g.strideHeight - g.padTop, wstart = ox * g.strideWidth - g.padLeft
+                    var hend = min(hstart + g.kernelHeight, g.inHeight + (average ? g.padTop : 0))
+                    var wend = min(wstart + g.kernelWidth, g.inWidth + (average ? g.padLeft : 0))
+                    let poolSize = (hend - hstart) * (wend - wstart)
+                    hstart = max(hstart, 0); wstart = max(wstart, 0)
+                    hend = min(hend, g.inHeight); wend = min(wend, g.inWidth)
+                    var best = -Float.infinity, sum = 0.0, seen = false
+                    for y in hstart..<max(hend, hstart) {
+                        for x in wstart..<max(wend, wstart) {
+                            let v = input[(c * g.inHeight + y) * g.inWidth + x]
+                            best = max(best, v); sum += Double(v); seen = true
+                        }
+                    }
+                    output[(c * g.outHeight + oy) * g.outWidth + ox] =
+                        average ? Float(sum / Double(poolSize)) : (seen ? best : 0)
+                }
+            }
+        }
+        return output
+    }
+
+    static func globalAveragePool(channels: Int, planeSize: Int, input: [Float]) -> [Float] {
+        (0..<channels).map { c in
+            Float(input[(c * planeSize)..<((c + 1) * planeSize)].reduce(0.0) { $0 + Double($1) } / Double(planeSize))
+        }
+    }
+
+    // y = x / (k + alpha/size · Σ_{j = c − ⌊(size−1)/2⌋ … c + ⌈(size−1)/2⌉, clipped} x_j²)^beta
+    static func localResponseNorm(channels: Int, planeSize: Int, size: Int, alpha: Float, beta: Float, k: Float,
+                                  input: [Float]) -> [Float] {
+        var output = input
+        for c in 0..<channels {
+            let first = max(0, c - (size - 1) / 2), last = min(channels - 1, c - (size - 1) / 2 + size - 1)
+            for p in 0..<planeSize {
+                var sum = 0.0
+                for j in first...last { sum += Double(input[j * planeSize + p]) * Double(input[j * planeSize + p]) }
+                let denominator = pow(Double(k) + Double(alpha) / Double(size) * sum, Double(beta))
+                output[c * planeSize + p] = Float(Double(input[c * planeSize + p]) / denominator)
+            }
+        }
+        return output
+    }
+
+    static func batchNorm(channels: Int, planeSize: Int, mean: [Float], variance: [Float], scale: [Float],
+                          shift: [Float], epsilon: Float, input: [Float]) -> [Float] {
+        (0..<(channels * planeSize)).map { i in
+            let c = i / planeSize
+            let normalised = (Double(input[i]) - Double(mean[c])) / (Double(variance[c]) + Double(epsilon)).squareRoot()
+            return Float(normalised * Double(scale[c]) + Double(shift[c]))
+        }
+    }
+
+    static func softmax(channels: Int, planeSize: Int, input: [Float]) -> [Float] {
+        var output = input
+        for p in 0..<planeSize {
+            let column = (0..<channels).map { Double(input[$0 * planeSize + p]) }
+            let top = column.max()!
+            let total = column.reduce(0.0) { $0 + exp($1 - top) }
+            for c in 0..<channels { output[c * planeSize + p] = Float(exp(column[c] - top) / total) }
+        }
+        return output
+    }
+
+    static func dense(inFeatures: Int, outFeatures: Int, input: [Float], weight: [Float], bias: [Float]) -> [Float] {
+        (0..<outFeatures).map { o in
+            Float((0..<inFeatures).reduce(Double(bias[o])) { $0 + Double(weight[o * inFeatures + $1]) * Double(input[$1]) })
+        }
+    }
+
+    // y_j = z_j + Σ_i M[i][j] · z_i at every position
+    static func lateral(channels n: Int, planeSize: Int, m: [Float], input: [Float]) -> [Float] {
+        var output = input
+        for j in 0..<n {
+            for p in 0..<planeSize {
+                var sum = Double(input[j * planeSize + p])
+                for i in 0..<n { sum += Double(m[i * n + j]) * Double(input[i * planeSize + p]) }
+                output[j * planeSize + p] = Float(sum)
+            }
+        }
+        return output
+    }
+}
+
+/// Deterministic test data in −1 ..< 1.
+struct TestRandom {
+    private var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    mutating func floats(_ count: Int) -> [Float] {
+        (0..<count).map { _ in Float(next() >> 40) / Float(1 << 24) * 2 - 1 }
+    }
+}
+
+/// The largest |actual − expected|, divided by max(1, largest |expected|): a relative difference that
+/// does not blow up near zero. Returns infinity when the counts differ or a value is not finite.
+func largestDifference(_ actual: [Float], _ expected: [Float]) -> Float {
+    guard actual.count == expected.count else { return .infinity }
+    var difference: Float = 0, magnitude: Float = 1
+    for (a, e) in zip(actual, expected) {
+        guard a.isFinite else { return .infinity }
+        difference = max(difference, abs(a - e))
+        magnitude = max(magnitude, abs(e))
+    }
+    return difference / magnitude
+}
