@@ -41,7 +41,7 @@ public enum Action {
     case saved(path: String)
     case saveNeedsConfirmation(path: String)
     case presetsListed([PresetChoice])
-    case loaded(LoadedPreset)
+    case loaded(PlaygroundPreset)
     case inputReady(Network, Tensor, recordUndo: Bool)
     case failed(String)
 }

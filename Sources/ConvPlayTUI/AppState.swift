@@ -117,7 +117,7 @@ public struct AppState {
     public var wantsQuit = false
 
     /// A fresh playground over a loaded preset, nothing computed, the input row selected.
-    public init(preset: LoadedPreset) throws(ShapeError) {
+    public init(preset: PlaygroundPreset) throws(ShapeError) {
         session = try ForwardSession(network: preset.network, input: preset.input)
         file = preset.file
         isShipped = preset.isShipped

@@ -1,9 +1,20 @@
 import ConvEngine
 import Foundation
 
-/// Opens the interactive playground on `preset` and runs until the user quits. Returns the process exit
-/// status: 0 after a normal quit, 2 when there is no terminal or the preset cannot start (message on stderr).
-public func runPlayground(preset: LoadedPreset, services: PlaygroundServices) -> Int32 {
+/// Opens the interactive playground on a preset loaded with `Preset.load` and runs until the user quits.
+/// Returns the exit status: 0 after a normal quit, 2 when there is no terminal or the preset cannot start
+/// (its input unreadable, its shapes impossible) — the message goes to stderr before any screen is drawn.
+public func runPlayground(preset: LoadedPreset, services: PlaygroundServices = EnginePresetServices()) -> Int32 {
+    let playground: PlaygroundPreset
+    do { playground = try PlaygroundPreset(preset) } catch {
+        FileHandle.standardError.write(Data("convplay: \(preset.path): \(error)\n".utf8))
+        return 2
+    }
+    return runPlayground(playground, services: services)
+}
+
+/// Opens the playground on a network already in memory (tests, other fronts).
+public func runPlayground(_ preset: PlaygroundPreset, services: PlaygroundServices) -> Int32 {
     var state: AppState
     do { state = try AppState(preset: preset) } catch {
         FileHandle.standardError.write(Data("convplay: \(error.description)\n".utf8))

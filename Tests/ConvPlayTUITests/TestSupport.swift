@@ -25,8 +25,8 @@ enum Fixture {
         ])
     }
 
-    static func preset(_ network: Network = tiny, file: String? = "tiny.json", shipped: Bool = false) -> LoadedPreset {
-        LoadedPreset(network: network, file: file, isShipped: shipped, input: ramp)
+    static func preset(_ network: Network = tiny, file: String? = "tiny.json", shipped: Bool = false) -> PlaygroundPreset {
+        PlaygroundPreset(network: network, file: file, isShipped: shipped, input: ramp)
     }
 
     static func state(_ network: Network = tiny, file: String? = "tiny.json", shipped: Bool = false) -> AppState {
@@ -39,7 +39,7 @@ final class FakeServices: PlaygroundServices, @unchecked Sendable {
     var saved: [(Network, String)] = []
     var existing: Set<String> = []
     func presetChoices() -> [PresetChoice] { [PresetChoice(nameOrPath: "branched", summary: "two branches")] }
-    func load(_ nameOrPath: String) throws -> LoadedPreset {
+    func load(_ nameOrPath: String) throws -> PlaygroundPreset {
         guard nameOrPath == "branched" else { throw CocoaError(.fileNoSuchFile) }
         return Fixture.preset(Fixture.branched, file: "presets/branched.json", shipped: true)
     }
