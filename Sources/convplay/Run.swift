@@ -29,7 +29,7 @@ struct Run: ParsableCommand {
             print("output top-3: " + top.map { "[\($0.offset)] \(formatFixed(Double($0.element), digits: 4))" }.joined(separator: "  "))
         }
         if let dump {
-            do { try dumpActivations(session: session, to: dump, presetName: options.preset) } catch {
+            do { try ActivationDump.write(session: session, to: dump, presetName: options.preset) } catch {
                 throw UserError("--dump \(dump): \(error)")
             }
             print("wrote \(dump)/manifest.json")

@@ -30,21 +30,21 @@ public enum ActivationDump {
             throw .writeFailed(path: directory, reason: error.localizedDescription)
         }
         let network = session.network, shapes = session.shapes
-        func save(_ values: [Float], _ shape: [Int], _ file: String) throws(ExportError) -> JSONValue {
+        func save(_ values: [Float], _ shape: [Int], _ file: String) throws(ExportError) -> JSONOutput {
             let path = (directory as NSString).appendingPathComponent(file)
             do { try Npy.write(values, shape: shape, to: path) } catch { throw .writeFailed(path: path, reason: error.description) }
             return .object([("file", .string(file)), ("shape", .array(shape.map { .int($0) }))])
         }
 
         let input = try save(session.input.data, session.input.shape.dimensions, "input.npy")
-        var nodes: [JSONValue] = []
+        var nodes: [JSONOutput] = []
         for path in session.order {
             let node = network.node(at: path)!
             let stem = fileStem(path)
             let output = session.output(of: path)!
-            var entry: [(String, JSONValue)] = [("path", .string(path.description)), ("name", .string(node.name))]
-            var attributes: [(String, JSONValue)] = []
-            var parameters: [(String, JSONValue)] = []
+            var entry: [(String, JSONOutput)] = [("path", .string(path.description)), ("name", .string(node.name))]
+            var attributes: [(String, JSONOutput)] = []
+            var parameters: [(String, JSONOutput)] = []
             switch node.kind {
             case .parallel(let block):
                 entry.append(("type", .string("parallel")))
@@ -76,7 +76,7 @@ public enum ActivationDump {
             nodes.append(.object(entry))
         }
 
-        let manifest = JSONValue.object([
+        let manifest = JSONOutput.object([
             ("format", .int(1)),
             ("preset", .string(presetName)),
             ("network", .string(network.name)),
@@ -99,11 +99,11 @@ public enum ActivationDump {
     }
 
     /// A float as JSON shows it best: its shortest decimal that reads back as the same Float.
-    private static func number(_ value: Float) -> JSONValue { .number(Double("\(value)") ?? Double(value)) }
-    private static func pair(_ size: Size2) -> JSONValue { .array([.int(size.height), .int(size.width)]) }
+    private static func number(_ value: Float) -> JSONOutput { .number(Double("\(value)") ?? Double(value)) }
+    private static func pair(_ size: Size2) -> JSONOutput { .array([.int(size.height), .int(size.width)]) }
 
     /// The manifest type name and the attributes that recompute `layer`.
-    private static func describe(_ layer: Layer, path: NodePath, shapes: ShapeTable) -> (String, [(String, JSONValue)]) {
+    private static func describe(_ layer: Layer, path: NodePath, shapes: ShapeTable) -> (String, [(String, JSONOutput)]) {
         switch layer {
         case .conv(let conv):
             let g = shapes.convGeometry[path]!

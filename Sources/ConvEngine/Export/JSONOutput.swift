@@ -1,12 +1,12 @@
 /// A JSON value with object keys kept in the order written, so the manifests read top-down
 /// (path, name, type first) and are byte-stable from run to run.
-enum JSONValue {
+enum JSONOutput {
     case string(String)
     case int(Int)
     case number(Double)
     case bool(Bool)
-    case array([JSONValue])
-    case object([(String, JSONValue)])
+    case array([JSONOutput])
+    case object([(String, JSONOutput)])
 
     /// Pretty text: two-space indents, arrays of scalars on one line (`[8, 4, 3, 3]`), a final newline.
     var prettyText: String { render(indent: "") + "\n" }
