@@ -41,12 +41,12 @@ public enum KeyBindings {
     static let view: [KeyBinding] = [
         KeyBinding(.tab, .switchPane, "switch pane (layers / maps)", hint: true),
         KeyBinding(.backTab, .switchPane, "switch pane"),
-        KeyBinding(.enter, .activate, "edit layer (layers) / zoom channel (maps)"),
+        KeyBinding(.enter, .activate, "edit (layers) / zoom (maps)"),
         KeyBinding(.character("z"), .toggleZoom, "zoom a channel"),
         KeyBinding(.pageDown, .pageMaps(1), "next page of channels"),
         KeyBinding(.pageUp, .pageMaps(-1), "previous page of channels"),
         KeyBinding(.character("c"), .cycleColormap, "cycle colormap", hint: true),
-        KeyBinding(.character("s"), .cycleScaling, "cycle scaling (channel / layer / global)", hint: true),
+        KeyBinding(.character("s"), .cycleScaling, "cycle scaling: channel/layer/global", hint: true),
         KeyBinding(.character("W"), .toggleWeights, "weights pane (small screens)"),
         KeyBinding(.character("?"), .toggleHelp, "help", hint: true),
     ]
@@ -168,7 +168,7 @@ public enum KeyBindings {
         let words: [String: String] = [
             "step forward": "step", "step back": "back", "run to the end": "run", "add a layer after": "add",
             "edit the layer": "edit", "delete the layer": "delete", "switch pane (layers / maps)": "pane",
-            "cycle colormap": "colours", "cycle scaling (channel / layer / global)": "scale", "open a preset": "open",
+            "cycle colormap": "colours", "cycle scaling: channel/layer/global": "scale", "open a preset": "open",
             "next page of channels": "page", "back to the grid": "grid", "close help": "close",
         ]
         return words[help] ?? help

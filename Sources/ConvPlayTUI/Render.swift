@@ -222,9 +222,15 @@ func heatScale(_ state: AppState, _ tensor: Tensor, channel c: Int) -> HeatScale
 func drawHeatmap(_ screen: inout Screen, plane: ArraySlice<Float>, height: Int, width: Int, x: Int, y: Int,
                  pixelWidth: Int, pixelHeight: Int, scale: HeatScale, colors: Bool) {
     let base = plane.startIndex
+    // Upscaling repeats source values; downscaling averages the block of source values under each pixel.
     func value(_ py: Int, _ px: Int) -> Float {
-        let sy = min(height - 1, py * height / pixelHeight), sx = min(width - 1, px * width / pixelWidth)
-        return plane[base + sy * width + sx]
+        let y0 = min(height - 1, py * height / pixelHeight), x0 = min(width - 1, px * width / pixelWidth)
+        let y1 = max(y0 + 1, min(height, (py + 1) * height / pixelHeight))
+        let x1 = max(x0 + 1, min(width, (px + 1) * width / pixelWidth))
+        if y1 - y0 == 1 && x1 - x0 == 1 { return plane[base + y0 * width + x0] }
+        var sum: Float = 0
+        for y in y0..<y1 { for x in x0..<x1 { sum += plane[base + y * width + x] } }
+        return sum / Float((y1 - y0) * (x1 - x0))
     }
     for row in 0..<((pixelHeight + 1) / 2) {
         for px in 0..<pixelWidth {
@@ -248,12 +254,22 @@ struct MapGrid {
     var columns: Int, rows: Int
     var perPage: Int { columns * rows }
 
+    /// The largest tiles (up to 4× upscaled, never wider than the pane) that still show
+    /// min(channels, 8) maps on a page.
     init(shape: Shape, area: Rect) {
-        let target = max(16, area.width / 4 - 1)
-        let width = shape.width > target ? target : shape.width * max(1, min(4, target / shape.width))
-        tilePixelWidth = min(width, area.width)
-        tilePixelHeight = max(1, Int((Double(shape.height) * Double(tilePixelWidth) / Double(shape.width)).rounded()))
-        tilePixelHeight = min(tilePixelHeight, max(1, (area.height - 1) * 2))
+        let wanted = min(shape.channels, 8)
+        var chosen: (Int, Int)? = nil
+        var width = min(area.width, shape.width * 4)
+        while width >= 4 {
+            let height = max(1, Int((Double(shape.height) * Double(width) / Double(shape.width)).rounded()))
+            let rowsOfCells = (height + 1) / 2
+            let perRow = (area.width + 1) / (width + 1), perColumn = area.height / (rowsOfCells + 1)
+            if perRow * perColumn >= wanted { chosen = (width, height); break }
+            width -= 1
+        }
+        let (w, h) = chosen ?? (min(area.width, shape.width), min(max(1, (area.height - 1) * 2), shape.height))
+        tilePixelWidth = w
+        tilePixelHeight = min(h, max(1, (area.height - 1) * 2))
         tileRows = (tilePixelHeight + 1) / 2
         columns = max(1, (area.width + 1) / (tilePixelWidth + 1))
         rows = max(1, area.height / (tileRows + 1))
@@ -358,7 +374,7 @@ private func drawLegend(_ screen: inout Screen, scale: HeatScale, rightX: Int, y
     }
     let x = rightX - text.count
     screen.put(text, x: x, y: y, style: Style(foreground: Theme.white))
-    let rampX = x + (prefix.isEmpty ? 0 : prefix.count + 1) + low.count + 2
+    let rampX = x + text.count - high.count - 2 - ramp
     for i in 0..<ramp {
         let level = i * (Colormap.levels - 1) / (ramp - 1)
         if colors {
@@ -477,10 +493,11 @@ private func drawWeights(_ screen: inout Screen, _ state: AppState, _ rect: Rect
     if isMatrix {
         let outCount = shape[0], inCount = shape[1]
         let title: String
-        if case .layer(.conv) = node.kind { title = "1×1 weights: \(outCount) out × \(inCount) in" } else { title = "weights: \(outCount) × \(inCount)" }
+        if case .layer(.conv) = node.kind { title = "1×1: \(outCount) out × \(inCount) in" } else { title = "weights: \(outCount) × \(inCount)" }
         screen.box(rect, title: title, note: "channel mixing")
         let area = Rect(x: inner.x, y: inner.y, width: inner.width, height: inner.height - 1)
-        let pixelWidth = min(inCount, area.width), pixelHeight = min(outCount, area.height * 2)
+        let factor = max(1, min(area.width / max(1, inCount), (area.height * 2) / max(1, outCount), 8))
+        let pixelWidth = min(inCount * factor, area.width), pixelHeight = min(outCount * factor, area.height * 2)
         drawHeatmap(&screen, plane: parameters.weight[...], height: outCount, width: inCount, x: area.x, y: area.y,
                     pixelWidth: pixelWidth, pixelHeight: pixelHeight, scale: scale, colors: colors)
         let rowsUsed = (pixelHeight + 1) / 2
