@@ -16,12 +16,16 @@ public func render(_ state: AppState, size: Size) -> Screen {
     if layout.weights == nil && state.showWeights {
         drawWeights(&screen, state, layout.maps)
     } else if state.mode == .zoom {
-        drawZoom(&screen, state, layout.maps)
+        // The zoomed channel takes the whole right column.
+        let right = Rect(x: layout.maps.x, y: layout.maps.y, width: layout.maps.width, height: layout.inspector.maxY - layout.maps.y)
+        drawZoom(&screen, state, right)
     } else {
         drawMaps(&screen, state, layout.maps)
     }
-    drawInspector(&screen, state, layout.inspector)
-    if let weights = layout.weights { drawWeights(&screen, state, weights) }
+    if state.mode != .zoom {
+        drawInspector(&screen, state, layout.inspector)
+        if let weights = layout.weights { drawWeights(&screen, state, weights) }
+    }
     drawStatus(&screen, state, layout.status)
     drawFooter(&screen, state, layout.footer)
     switch state.mode {
@@ -336,6 +340,14 @@ private func drawMaps(_ screen: inout Screen, _ state: AppState, _ rect: Rect) {
         }
         if isVector, area.height > 2 {
             screen.put("\(shape.channels) values as one strip, channel 0 at the left", x: area.x, y: area.y + 2, style: Style(foreground: Theme.dim), limit: area.maxX)
+            // The values themselves, in columns (class scores read best as numbers).
+            let rowsAvailable = area.height - 4, columnWidth = 18
+            let columns = max(1, area.width / columnWidth)
+            for c in 0..<min(shape.channels, rowsAvailable * columns) {
+                let x = area.x + (c / max(1, rowsAvailable)) * columnWidth, y = area.y + 4 + c % max(1, rowsAvailable)
+                guard x + columnWidth <= area.maxX + 1 else { break }
+                screen.put("ch \(c)".fitted(7) + Format.number(tensor.data[c]), x: x, y: y, limit: min(area.maxX, x + columnWidth - 1))
+            }
         }
     } else {
         let grid = MapGrid(shape: shape, area: area)
