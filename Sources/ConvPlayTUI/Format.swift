@@ -6,53 +6,11 @@ enum Format {
     /// "5×5" for any size pair (the engine's own description writes a square as "5").
     static func pair(_ size: Size2) -> String { "\(size.height)×\(size.width)" }
 
-    /// A compact layer spec for the stack and headers: `conv 5×5/1 p2 → 192`, `conv 1×1 → 160`,
-    /// `max 3×3/2 ceil`, `relu`.
-    static func spec(_ node: Node) -> String {
-        switch node.kind {
-        case .parallel(let block):
-            return "\(block.merge.rawValue) ×\(block.branches.count)"
-        case .layer(let layer):
-            return spec(layer)
-        }
-    }
+    /// A compact layer spec for the stack and headers — the engine's own `specText`, so the stack and
+    /// `convplay summary` read alike: `conv 5×5/1 p2 → 192`, `conv 1×1 → 160`, `max 3×3/2 ceil`.
+    static func spec(_ node: Node) -> String { node.specText }
 
-    static func spec(_ layer: Layer) -> String {
-        switch layer {
-        case .conv(let conv):
-            if conv.isPointwise && conv.groups == 1 { return "conv 1×1 → \(conv.outChannels)" }
-            var text = "conv \(pair(conv.kernel))"
-            text += conv.stride.isSquare ? "/\(conv.stride.height)" : "/\(pair(conv.stride))"
-            switch conv.padding {
-            case .same: text += " same"
-            case .explicit(let pad) where pad != Size2(0): text += " p\(pad)"
-            default: break
-            }
-            if conv.dilation != Size2(1) { text += " d\(conv.dilation)" }
-            if conv.groups != 1 { text += " g\(conv.groups)" }
-            return text + " → \(conv.outChannels)"
-        case .pool(let pool):
-            var text = "\(pool.kind.rawValue) \(pair(pool.kernel))/\(pool.stride)"
-            if pool.padding != Size2(0) { text += " p\(pool.padding)" }
-            if pool.rounding == .ceil { text += " ceil" }
-            return text
-        case .globalAveragePool: return "global avg"
-        case .activation(let activation):
-            switch activation {
-            case .relu: return "relu"
-            case .leakyRelu(let slope): return "leaky \(number(slope))"
-            case .sigmoid: return "sigmoid"
-            case .tanh: return "tanh"
-            }
-        case .batchNorm: return "batchnorm"
-        case .localResponseNorm(let lrn): return "lrn \(lrn.size)"
-        case .dropout(let rate): return "dropout \(number(rate))"
-        case .flatten: return "flatten"
-        case .dense(let dense): return "dense → \(dense.outFeatures)"
-        case .softmax: return "softmax"
-        case .lateral: return "lateral"
-        }
-    }
+    static func spec(_ layer: Layer) -> String { layer.specText }
 
     /// The long form for the inspector: every field of the layer.
     static func longSpec(_ node: Node) -> String {
@@ -81,27 +39,11 @@ enum Format {
         }
     }
 
-    /// "14.6k", "1.2M", "950", "0".
-    static func compact(_ value: Int) -> String {
-        let v = Double(value)
-        switch abs(v) {
-        case ..<1000: return "\(value)"
-        case ..<1_000_000: return String(format: "%.1fk", v / 1e3)
-        case ..<1_000_000_000: return String(format: "%.1fM", v / 1e6)
-        default: return String(format: "%.1fG", v / 1e9)
-        }
-    }
+    /// "14.6k", "1.93k", "7.00M" — the engine's compact count.
+    static func compact(_ value: Int) -> String { formatCompact(value) }
 
     /// "966,986".
-    static func grouped(_ value: Int) -> String {
-        let digits = String(abs(value))
-        var out = ""
-        for (i, ch) in digits.enumerated() {
-            if i > 0 && (digits.count - i) % 3 == 0 { out += "," }
-            out.append(ch)
-        }
-        return value < 0 ? "-" + out : out
-    }
+    static func grouped(_ value: Int) -> String { formatGrouped(value) }
 
     /// "222.5 M", "31.5 k", "950" — for MAC counts.
     static func macs(_ value: Int) -> String {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import ConvEngine
+import ConvPlayTUI
 
 /// `convplay [PRESET]`: the interactive playground.
 struct Play: ParsableCommand {
@@ -11,7 +12,9 @@ struct Play: ParsableCommand {
     var preset: String = "edges"
 
     func run() throws {
-        do { _ = try Preset.load(nameOrPath: preset) } catch { throw UserError(error.description) }
-        throw UserError("the playground is not merged yet")
+        let loaded: LoadedPreset
+        do { loaded = try Preset.load(nameOrPath: preset) } catch { throw UserError(error.description) }
+        let status = runPlayground(preset: loaded)
+        if status != 0 { throw ExitCode(status) }
     }
 }
