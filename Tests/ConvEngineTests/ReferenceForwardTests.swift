@@ -25,4 +25,10 @@ struct ReferenceForwardTests {
         let network = ReferenceNetworks.cases.first { $0.0 == caseName }!.1
         try Self.checkWithNumpy(network, input: ReferenceNetworks.randomInput(for: network), label: caseName)
     }
+
+    @Test(arguments: ShippedPresets.names)
+    func numpyReferenceMatchesShippedPreset(name: String) throws {
+        let preset = try ShippedPresets.load(name)
+        try Self.checkWithNumpy(preset.network, input: preset.input, label: name)
+    }
 }
