@@ -42,4 +42,19 @@ struct ReferenceONNXTests {
         let preset = try ShippedPresets.load(name)
         try Self.checkInOnnxruntime(preset.network, input: preset.input, label: name)
     }
+
+    /// The check is not vacuous: an expected output nudged by 1e-3 of its range fails it.
+    @Test func onnxCheckCatchesAWrongOutput() throws {
+        let network = ReferenceNetworks.inception3a
+        let input = ReferenceNetworks.randomInput(for: network)
+        var output = try network.forward(input)
+        output.data[7] += 1e-3 * output.data.map(abs).max()!
+        let folder = try ReferencePython.temporaryFolder("onnx-wrong")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try ONNXExport.write(network: network, to: folder + "/model.onnx")
+        try Npy.write(input.data, shape: input.shape.dimensions, to: folder + "/input.npy")
+        try Npy.write(output.data, shape: output.shape.dimensions, to: folder + "/output.npy")
+        let result = try ReferencePython.run("check_onnx.py", [folder + "/model.onnx", folder + "/input.npy", folder + "/output.npy"])
+        #expect(result.status == 1 && result.output.contains("TENSOR MISMATCH"), "\(result.output)")
+    }
 }
