@@ -42,5 +42,7 @@ let package = Package(
         ),
         .testTarget(name: "ConvEngineTests", dependencies: ["ConvEngine"], swiftSettings: v5),
         .testTarget(name: "ConvPlayTUITests", dependencies: ["ConvPlayTUI", "ConvEngine"], swiftSettings: v5),
+        // Drives the real binary: the command line, and the playground through tmux.
+        .testTarget(name: "EndToEndTests", swiftSettings: v5),
     ]
 )

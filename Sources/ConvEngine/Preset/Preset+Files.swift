@@ -40,7 +40,11 @@ extension Preset {
     /// Reads and decodes the preset file at `path`.
     public static func load(path: String) throws(PresetError) -> LoadedPreset {
         let text = try readText(path)
-        return LoadedPreset(network: try decode(json: text), path: path)
+        var loaded = LoadedPreset(network: try decode(json: text), path: path)
+        if let folder = loaded.weightsDirectoryPath {
+            loaded.network.initialization.loadedWeights = try loadWeights(directory: folder)
+        }
+        return loaded
     }
 
     /// Loads a preset named by a path or by a shipped name (`nin-cifar10`).

@@ -1,0 +1,17 @@
+import ArgumentParser
+import ConvEngine
+
+/// `convplay [PRESET]`: the interactive playground.
+struct Play: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "play",
+        abstract: "Open the playground on a preset (the default, `edges`, when none is named). Press ? inside for keys.")
+
+    @Argument(help: "A shipped preset name or a path to a preset .json file.")
+    var preset: String = "edges"
+
+    func run() throws {
+        do { _ = try Preset.load(nameOrPath: preset) } catch { throw UserError(error.description) }
+        throw UserError("the playground is not merged yet")
+    }
+}
