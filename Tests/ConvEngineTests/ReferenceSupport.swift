@@ -137,3 +137,16 @@ enum ReferenceNetworks {
         return Tensor(shape: shape, data: (0..<shape.elementCount).map { _ in rng.nextUnit() * 2 - 1 })
     }
 }
+
+/// The shipped presets (presets/*.json), loaded by path from the package root.
+enum ShippedPresets {
+    static let folder = ReferencePython.packageRoot + "/presets"
+    /// Every shipped preset's name, sorted.
+    static let names: [String] = Preset.shipped(in: folder).map(\.name)
+
+    /// The preset's network and its own input (synthetic or the image beside it).
+    static func load(_ name: String) throws -> (network: Network, input: Tensor) {
+        let loaded = try Preset.load(path: folder + "/\(name).json")
+        return (loaded.network, try loaded.network.input.makeTensor(relativeTo: loaded.directory))
+    }
+}

@@ -36,7 +36,7 @@ def conv2d(x, weight, bias, stride, pads, dilation, groups):
             for kx in range(kw):
                 y0, x0 = ky * dilation[0], kx * dilation[1]
                 patch = xg[:, y0:y0 + (oh - 1) * stride[0] + 1:stride[0], x0:x0 + (ow - 1) * stride[1] + 1:stride[1]]
-                out[g * kg:(g + 1) * kg] += np.einsum("kc,chw->khw", wg[:, :, ky, kx], patch)
+                out[g * kg:(g + 1) * kg] += np.tensordot(wg[:, :, ky, kx], patch, axes=(1, 0))
     if bias is not None:
         out += bias[:, None, None]
     return out

@@ -30,21 +30,21 @@ public enum ActivationDump {
             throw .writeFailed(path: directory, reason: error.localizedDescription)
         }
         let network = session.network, shapes = session.shapes
-        func save(_ values: [Float], _ shape: [Int], _ file: String) throws(ExportError) -> JSONOutput {
+        func save(_ values: [Float], _ shape: [Int], _ file: String) throws(ExportError) -> JSONValue {
             let path = (directory as NSString).appendingPathComponent(file)
             do { try Npy.write(values, shape: shape, to: path) } catch { throw .writeFailed(path: path, reason: error.description) }
-            return .object([("file", .string(file)), ("shape", .array(shape.map { .int($0) }))])
+            return .members([("file", .string(file)), ("shape", .array(shape.map { .integer($0) }))])
         }
 
         let input = try save(session.input.data, session.input.shape.dimensions, "input.npy")
-        var nodes: [JSONOutput] = []
+        var nodes: [JSONValue] = []
         for path in session.order {
             let node = network.node(at: path)!
             let stem = fileStem(path)
             let output = session.output(of: path)!
-            var entry: [(String, JSONOutput)] = [("path", .string(path.description)), ("name", .string(node.name))]
-            var attributes: [(String, JSONOutput)] = []
-            var parameters: [(String, JSONOutput)] = []
+            var entry: [(String, JSONValue)] = [("path", .string(path.description)), ("name", .string(node.name))]
+            var attributes: [(String, JSONValue)] = []
+            var parameters: [(String, JSONValue)] = []
             switch node.kind {
             case .parallel(let block):
                 entry.append(("type", .string("parallel")))
@@ -71,13 +71,13 @@ public enum ActivationDump {
             }
             entry.append(("input", .string(network.inputPath(of: path)?.description ?? "input")))
             entry.append(("output", try save(output.data, output.shape.dimensions, stem + ".npy")))
-            entry.append(("parameters", .object(parameters)))
-            entry.append(("attributes", .object(attributes)))
-            nodes.append(.object(entry))
+            entry.append(("parameters", .members(parameters)))
+            entry.append(("attributes", .members(attributes)))
+            nodes.append(.members(entry))
         }
 
-        let manifest = JSONOutput.object([
-            ("format", .int(1)),
+        let manifest = JSONValue.members([
+            ("format", .integer(1)),
             ("preset", .string(presetName)),
             ("network", .string(network.name)),
             ("input", input),
@@ -98,19 +98,17 @@ public enum ActivationDump {
             .replacingOccurrences(of: "[", with: "_").replacingOccurrences(of: "]", with: "")
     }
 
-    /// A float as JSON shows it best: its shortest decimal that reads back as the same Float.
-    private static func number(_ value: Float) -> JSONOutput { .number(Double("\(value)") ?? Double(value)) }
-    private static func pair(_ size: Size2) -> JSONOutput { .array([.int(size.height), .int(size.width)]) }
+    private static func pair(_ size: Size2) -> JSONValue { .array([.integer(size.height), .integer(size.width)]) }
 
     /// The manifest type name and the attributes that recompute `layer`.
-    private static func describe(_ layer: Layer, path: NodePath, shapes: ShapeTable) -> (String, [(String, JSONOutput)]) {
+    private static func describe(_ layer: Layer, path: NodePath, shapes: ShapeTable) -> (String, [(String, JSONValue)]) {
         switch layer {
         case .conv(let conv):
             let g = shapes.convGeometry[path]!
             return ("conv", [
                 ("kernel", pair(conv.kernel)), ("stride", pair(conv.stride)),
-                ("pads", .array(g.sidePads.map { .int($0) })), ("dilation", pair(conv.dilation)),
-                ("groups", .int(conv.groups)), ("bias", .bool(conv.hasBias)),
+                ("pads", .array(g.sidePads.map { .integer($0) })), ("dilation", pair(conv.dilation)),
+                ("groups", .integer(conv.groups)), ("bias", .bool(conv.hasBias)),
             ])
         case .pool(let pool):
             return ("pool", [
@@ -122,20 +120,20 @@ public enum ActivationDump {
         case .activation(let activation):
             switch activation {
             case .relu: return ("activation", [("kind", .string("relu"))])
-            case .leakyRelu(let slope): return ("activation", [("kind", .string("leaky_relu")), ("slope", number(slope))])
+            case .leakyRelu(let slope): return ("activation", [("kind", .string("leaky_relu")), ("slope", .float(slope))])
             case .sigmoid: return ("activation", [("kind", .string("sigmoid"))])
             case .tanh: return ("activation", [("kind", .string("tanh"))])
             }
         case .batchNorm(let norm):
-            return ("batch_norm", [("eps", number(norm.epsilon))])
+            return ("batch_norm", [("eps", .float(norm.epsilon))])
         case .localResponseNorm(let lrn):
-            return ("lrn", [("size", .int(lrn.size)), ("alpha", number(lrn.alpha)), ("beta", number(lrn.beta)), ("k", number(lrn.k))])
+            return ("lrn", [("size", .integer(lrn.size)), ("alpha", .float(lrn.alpha)), ("beta", .float(lrn.beta)), ("k", .float(lrn.k))])
         case .dropout(let rate):
-            return ("dropout", [("rate", number(rate))])
+            return ("dropout", [("rate", .float(rate))])
         case .flatten:
             return ("flatten", [])
         case .dense(let dense):
-            return ("dense", [("out_features", .int(dense.outFeatures)), ("bias", .bool(dense.hasBias))])
+            return ("dense", [("out_features", .integer(dense.outFeatures)), ("bias", .bool(dense.hasBias))])
         case .softmax:
             return ("softmax", [])
         case .lateral:

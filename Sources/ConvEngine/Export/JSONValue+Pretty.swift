@@ -1,29 +1,29 @@
-/// A JSON value with object keys kept in the order written, so the manifests read top-down
-/// (path, name, type first) and are byte-stable from run to run.
-enum JSONOutput {
-    case string(String)
-    case int(Int)
-    case number(Double)
-    case bool(Bool)
-    case array([JSONOutput])
-    case object([(String, JSONOutput)])
+/// Writing the manifest: JSONValue (the preset codec's ordered JSON tree) rendered as pretty text.
+extension JSONValue {
+    /// An integer number.
+    static func integer(_ value: Int) -> JSONValue { .number(String(value)) }
+    /// A Float as its shortest decimal that reads back as the same Float (`0.001`, `1e-05`).
+    static func float(_ value: Float) -> JSONValue { value.isFinite ? .number("\(value)") : .null }
+    /// An object from ordered key–value pairs.
+    static func members(_ pairs: [(String, JSONValue)]) -> JSONValue { .object(pairs.map { JSONMember($0.0, $0.1) }) }
 
-    /// Pretty text: two-space indents, arrays of scalars on one line (`[8, 4, 3, 3]`), a final newline.
+    /// Pretty text with keys in the order written: two-space indents, arrays of scalars on one line
+    /// (`[8, 4, 3, 3]`), and a final newline. Byte-stable from run to run.
     var prettyText: String { render(indent: "") + "\n" }
 
     private var isScalar: Bool {
         switch self {
         case .array, .object: return false
-        default: return true
+        case .null, .bool, .number, .string: return true
         }
     }
 
     private func render(indent: String) -> String {
         switch self {
-        case .string(let text): return Self.quoted(text)
-        case .int(let value): return String(value)
-        case .number(let value): return value.isFinite ? "\(value)" : "null"
+        case .null: return "null"
         case .bool(let value): return value ? "true" : "false"
+        case .number(let text): return text
+        case .string(let text): return Self.quoted(text)
         case .array(let items):
             if items.allSatisfy(\.isScalar) { return "[" + items.map { $0.render(indent: "") }.joined(separator: ", ") + "]" }
             let inner = indent + "  "
@@ -31,7 +31,7 @@ enum JSONOutput {
         case .object(let members):
             if members.isEmpty { return "{}" }
             let inner = indent + "  "
-            return "{\n" + members.map { inner + Self.quoted($0.0) + ": " + $0.1.render(indent: inner) }
+            return "{\n" + members.map { inner + Self.quoted($0.key) + ": " + $0.value.render(indent: inner) }
                 .joined(separator: ",\n") + "\n" + indent + "}"
         }
     }
