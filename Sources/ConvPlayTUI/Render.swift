@@ -266,10 +266,17 @@ func globalRange(_ state: AppState) -> ValueRange {
     return result
 }
 
+/// The colormap a map is drawn in: `auto` shows a photo input in grey, so it reads as the picture it is;
+/// otherwise sequential for non-negative maps and diverging for signed ones.
+func displayedColormap(_ state: AppState, minimum: Float) -> Colormap {
+    if state.colormap == .auto, state.selected == nil, case .image = state.network.input.source { return .grayscale }
+    return state.colormap.resolved(minimum: minimum)
+}
+
 /// The scale for channel `c` of `tensor` under the state's scaling and colormap.
 func heatScale(_ state: AppState, _ tensor: Tensor, channel c: Int) -> HeatScale {
     let layer = range(of: tensor.data[...])
-    let map = state.colormap.resolved(minimum: layer.low)
+    let map = displayedColormap(state, minimum: layer.low)
     let span: ValueRange
     switch state.scaling {
     case .perChannel: span = range(of: tensor.plane(c))
@@ -368,7 +375,7 @@ private func drawMaps(_ screen: inout Screen, _ state: AppState, _ rect: Rect) {
     var note = ""
     let colors = state.display.colorHeatmaps
     let layerRange = range(of: tensor.data[...])
-    let mapName = colors ? state.colormap.resolved(minimum: layerRange.low).rawValue : "ascii"
+    let mapName = colors ? displayedColormap(state, minimum: layerRange.low).rawValue : "ascii"
     if shape.height == 1 {
         // 1-D maps (and vectors): one strip per channel, or one strip of all channels for C×1×1.
         let isVector = shape.width == 1
@@ -425,7 +432,7 @@ private func drawMaps(_ screen: inout Screen, _ state: AppState, _ rect: Rect) {
         }
     }
     // Legend on the bottom border.
-    let scale = state.scaling == .perChannel ? HeatScale(minimum: layerRange.low, maximum: layerRange.high, colormap: state.colormap.resolved(minimum: layerRange.low))
+    let scale = state.scaling == .perChannel ? HeatScale(minimum: layerRange.low, maximum: layerRange.high, colormap: displayedColormap(state, minimum: layerRange.low))
         : heatScale(state, tensor, channel: 0)
     drawLegend(&screen, scale: scale, rightX: rect.maxX - 2, y: rect.maxY - 1, colors: colors,
                prefix: state.scaling == .perChannel ? "per-channel · layer" : state.scaling.rawValue, leftX: rect.x + 2)
@@ -551,7 +558,7 @@ func lessons(_ state: AppState, path: NodePath, node: Node) -> [String] {
         lines.append("1×1 conv = per-pixel channel mixing")
         lines.append("\(inShape.channels)→\(outShape.channels) channels, \(inShape.height)×\(inShape.width) kept")
         if isDiagonal(session.parameters(of: path)) {
-            lines.append("diagonal weights: each channel only rescaled")
+            lines.append("diagonal: each channel only rescaled")
         } else if outShape.channels < inShape.channels {
             lines.append("a reduction, for \(Format.grouped(cost.params)) params")
         } else if outShape.channels > inShape.channels {
@@ -562,15 +569,17 @@ func lessons(_ state: AppState, path: NodePath, node: Node) -> [String] {
         do {
             let folded = try Equivalences.foldLateral(at: path, in: network)
             let saved = session.costs.total.params - ((try? folded.cost().total.params) ?? session.costs.total.params)
-            lines.append("folds into the conv before it: W' = (I+Mᵀ)W")
-            lines.append("same output, \(Format.grouped(saved)) params fewer")
+            lines.append("folds into the layer before it:")
+            lines.append("W' = (I+Mᵀ)W, same output,")
+            lines.append("\(Format.grouped(saved)) params fewer")
         } catch {
-            lines.append("does not fold: it follows a non-linearity,")
-            lines.append("so here it is a genuine extra layer")
+            lines.append("no fold: it follows a non-linearity,")
+            lines.append("so here it is a real extra layer")
         }
     case .layer(.localResponseNorm(let lrn)):
-        lines.append("LRN: fixed lateral inhibition across \(lrn.size) channels,")
-        lines.append("the lateral idea real nets kept (GoogLeNet)")
+        lines.append("LRN: fixed lateral inhibition")
+        lines.append("across \(lrn.size) neighbouring channels,")
+        lines.append("the lateral idea GoogLeNet kept")
     case .layer(.activation(.relu)):
         if let previous = previousLayer(path, network), case .conv(let conv) = previous, conv.isPointwise {
             lines.append("1×1 conv + ReLU: a non-linearity, H×W kept")
@@ -582,8 +591,8 @@ func lessons(_ state: AppState, path: NodePath, node: Node) -> [String] {
         }
         lines.append("\(block.merge.rawValue) of \(widths.joined(separator: " + ")) = \(outShape.channels) channels")
         if let comparison = try? InceptionComparison.compare(blockAt: path, in: network), comparison.naiveMACs != comparison.reducedMACs {
-            lines.append("without its 1×1 reductions: \(Format.macs(comparison.naiveMACs)) MACs")
-            lines.append(String(format: "the reductions cut the cost %.1f×", comparison.macRatio))
+            lines.append("without 1×1 reductions: \(Format.macs(comparison.naiveMACs)) MACs")
+            lines.append(String(format: "the 1×1 reductions cut MACs %.1f×", comparison.macRatio))
         }
     default: break
     }
