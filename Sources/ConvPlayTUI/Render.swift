@@ -599,10 +599,8 @@ func lessons(_ state: AppState, path: NodePath, node: Node) -> [String] {
     if let segment = network.mlpconvSegments().first(where: { $0.paths.contains(path) }),
        case .conv(let first)? = network.node(at: segment.paths[0])?.layer {
         let names = segment.paths.compactMap { network.node(at: $0)?.name }
-        let widths = segment.paths.compactMap { p -> String? in
-            if case .conv(let conv)? = network.node(at: p)?.layer { return "\(conv.outChannels)" } else { return nil }
-        }
-        lines.append("mlpconv \(names.first!) → \(names.last!): an MLP (\(widths.joined(separator: "-")))")
+        let widths = segment.mlpWidths(in: network, shapes: session.shapes).map(String.init).joined(separator: "-")
+        lines.append("mlpconv \(names.first!) → \(names.last!): an MLP \(widths)")
         lines.append("slid over every \(Format.pair(first.kernel)) patch")
     }
     return lines
