@@ -1,5 +1,6 @@
 /// Where each pane goes at a given terminal size. Wide terminals show layers | maps over inspector +
 /// weights; narrow ones (under 110 columns) put the weights behind `W`.
+/// (A layer without parameters gives the whole bottom row to the inspector.)
 public struct Layout: Hashable, Sendable {
     public static let minimum = Size(columns: 80, rows: 24)
 
@@ -12,8 +13,9 @@ public struct Layout: Hashable, Sendable {
     public var status: Rect
     public var footer: Rect
 
-    /// The panes for `size`; `statusRows` rows above the footer hold messages and progress.
-    public init(size: Size, statusRows: Int) {
+    /// The panes for `size`; `statusRows` rows above the footer hold messages and progress. Without
+    /// `weightsPane` (a row with no parameters) the inspector takes the weights pane's room too.
+    public init(size: Size, statusRows: Int, weightsPane: Bool = true) {
         let width = size.columns, height = size.rows
         header = Rect(x: 0, y: 0, width: width, height: 1)
         footer = Rect(x: 0, y: height - 1, width: width, height: 1)
@@ -23,9 +25,9 @@ public struct Layout: Hashable, Sendable {
         let layersWidth = wide ? width >= 120 ? 56 : 52 : 44
         layers = Rect(x: 0, y: bodyTop, width: layersWidth, height: bodyHeight)
         let rightX = layersWidth, rightWidth = width - layersWidth
-        let bottomHeight = wide ? max(11, bodyHeight / 3) : 11
+        let bottomHeight = wide ? max(13, bodyHeight / 3) : 11
         maps = Rect(x: rightX, y: bodyTop, width: rightWidth, height: bodyHeight - bottomHeight)
-        if wide {
+        if wide && weightsPane {
             let inspectorWidth = max(38, rightWidth / 2)
             inspector = Rect(x: rightX, y: maps.maxY, width: inspectorWidth, height: bottomHeight)
             weights = Rect(x: rightX + inspectorWidth, y: maps.maxY, width: rightWidth - inspectorWidth, height: bottomHeight)

@@ -10,7 +10,7 @@ public func render(_ state: AppState, size: Size) -> Screen {
         return screen
     }
     let statusRows = (state.status != nil || state.job != nil) ? 1 : 0
-    let layout = Layout(size: size, statusRows: statusRows)
+    let layout = Layout(size: size, statusRows: statusRows, weightsPane: selectedHasParameters(state))
     drawHeader(&screen, state, layout.header)
     drawLayers(&screen, state, layout.layers)
     if layout.weights == nil && state.showWeights {
@@ -648,6 +648,15 @@ private func drawInspector(_ screen: inout Screen, _ state: AppState, _ rect: Re
 }
 
 // MARK: - weights
+
+/// Whether the selected node is a layer that carries parameters (conv, dense, lateral, batch norm).
+func selectedHasParameters(_ state: AppState) -> Bool {
+    guard let path = state.selected, let layer = state.network.node(at: path)?.layer else { return false }
+    switch layer {
+    case .conv, .dense, .lateral, .batchNorm: return true
+    default: return false
+    }
+}
 
 private func drawWeights(_ screen: inout Screen, _ state: AppState, _ rect: Rect) {
     let inner = rect.inner

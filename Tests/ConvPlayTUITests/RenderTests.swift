@@ -119,6 +119,18 @@ import Testing
         #expect(render(state, size: small).row(containing: "1×1: 2 out × 1 in") != nil)
     }
 
+    @Test func aRowWithoutParametersGivesTheInspectorTheWholeBottom() {
+        var state = Fixture.state()
+        state.selected = .top(1)   // the ReLU: nothing to draw in a weights pane
+        let relu = render(state, size: large)
+        #expect(relu.row(containing: "Weights") == nil)
+        let layout = Layout(size: large, statusRows: 0, weightsPane: false)
+        #expect(layout.inspector.maxX == large.columns)
+        state.selected = .top(0)   // the 1×1 conv keeps its matrix beside the inspector
+        #expect(Layout(size: large, statusRows: 0).inspector.maxX < large.columns)
+        #expect(render(state, size: large).row(containing: "1×1: 2 out × 1 in") != nil)
+    }
+
     @Test func tooSmallTerminalsGetAMessage() {
         let screen = render(Fixture.state(), size: Size(columns: 79, rows: 24))
         #expect(screen.row(containing: "enlarge the terminal to at least 80×24") != nil)
