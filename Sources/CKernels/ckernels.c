@@ -1,7 +1,7 @@
-// Packed, cache-blocked SGEMM (BLIS loop order) with a 6×16 register tile.
-// C (M×N) = A (M×K) · B (K×N): A is packed into 6-row panels (MC×KC block, kept in L2), B into 16-column
-// panels (KC×16, kept in L1 while every A panel of the block runs over it). For a convolution, B is the
-// im2col matrix and is never materialised: each 16-column panel is gathered straight from the input.
+// Packed, cache-blocked SGEMM (BLIS loop order) with an 8×32 AVX-512 or 6×16 AVX2/portable register tile.
+// C (M×N) = A (M×K) · B (K×N): A is packed into MR-row panels (MC×KC block, kept in L2), B into NR-column
+// panels (KC×NR, kept in L1 while every A panel of the block runs over it). For a convolution, B is the
+// im2col matrix and is never materialised: each NR-column panel is gathered straight from the input.
 #include "ckernels.h"
 #include <stdlib.h>
 #include <string.h>
@@ -12,18 +12,26 @@
 
 int ckernels_version(void) { return 2; }
 
-enum { MR = 6, NR = 16, KC_MAX = 256, MC_MAX = 144, NC_MAX = 4096 };
+enum { MR = 6, NR = 16, MR512 = 8, NR512 = 32, NR_MAX = 32, KC_MAX = 256, MC_MAX = 144, NC_MAX = 4096,
+       B_BLOCK_FLOATS = 96 * 1024 };
 
 // ---------------------------------------------------------------------------------------------
-// Micro-kernels: c (mr×nr, row stride ldc) [+]= a-panel (kc×6) · b-panel (kc×16) [+ bias rows].
+// Micro-kernels: c (mr×nr, row stride ldc) [+]= a-panel (kc×MRk) · b-panel (kc×NRk) [+ bias rows].
+// Each kernel has its own tile (MRk × NRk): 6×16 for the portable and AVX2 kernels, 8×32 for AVX-512.
 
 typedef void (*micro_kernel_fn)(int kc, const float *a, const float *b, float *c, int ldc,
                                 int accumulate, const float *bias, int mr, int nr);
 
-static void store_tile(const float *tile, float *c, int ldc, int accumulate, int mr, int nr) {
+/// A micro-kernel and the panel sizes it reads: A in `mr`-row panels, B in `nr`-column panels.
+typedef struct {
+    int mr, nr;
+    micro_kernel_fn fn;
+} micro_kernel;
+
+static void store_tile(const float *tile, int tile_ld, float *c, int ldc, int accumulate, int mr, int nr) {
     for (int i = 0; i < mr; i++)
         for (int j = 0; j < nr; j++)
-            c[i * ldc + j] = accumulate ? c[i * ldc + j] + tile[i * NR + j] : tile[i * NR + j];
+            c[i * ldc + j] = accumulate ? c[i * ldc + j] + tile[i * tile_ld + j] : tile[i * tile_ld + j];
 }
 
 static void micro_kernel_portable(int kc, const float *a, const float *b, float *c, int ldc,
@@ -39,7 +47,7 @@ static void micro_kernel_portable(int kc, const float *a, const float *b, float 
         a += MR;
         b += NR;
     }
-    store_tile(&acc[0][0], c, ldc, accumulate, mr, nr);
+    store_tile(&acc[0][0], NR, c, ldc, accumulate, mr, nr);
 }
 
 #ifdef CK_X86
@@ -90,22 +98,78 @@ static void micro_kernel_avx2(int kc, const float *a, const float *b, float *c, 
         _mm256_store_ps(tile + 48, c30); _mm256_store_ps(tile + 56, c31);
         _mm256_store_ps(tile + 64, c40); _mm256_store_ps(tile + 72, c41);
         _mm256_store_ps(tile + 80, c50); _mm256_store_ps(tile + 88, c51);
-        store_tile(tile, c, ldc, accumulate, mr, nr);
+        store_tile(tile, NR, c, ldc, accumulate, mr, nr);
     }
+}
+
+// 8×32 tile in 16 zmm accumulators: per k, two 16-wide B loads and eight broadcasts feed 16 FMAs, which
+// keeps both 512-bit FMA pipes busy. Partial tiles store through column masks and a row guard.
+__attribute__((target("avx512f")))
+static void micro_kernel_avx512(int kc, const float *a, const float *b, float *c, int ldc,
+                                int accumulate, const float *bias, int mr, int nr) {
+    __m512 c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51, c60, c61, c70, c71;
+    if (bias) {
+        float bv[MR512] = {0, 0, 0, 0, 0, 0, 0, 0};
+        for (int i = 0; i < mr; i++) bv[i] = bias[i];
+        c00 = c01 = _mm512_set1_ps(bv[0]);
+        c10 = c11 = _mm512_set1_ps(bv[1]);
+        c20 = c21 = _mm512_set1_ps(bv[2]);
+        c30 = c31 = _mm512_set1_ps(bv[3]);
+        c40 = c41 = _mm512_set1_ps(bv[4]);
+        c50 = c51 = _mm512_set1_ps(bv[5]);
+        c60 = c61 = _mm512_set1_ps(bv[6]);
+        c70 = c71 = _mm512_set1_ps(bv[7]);
+    } else {
+        c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = _mm512_setzero_ps();
+        c40 = c41 = c50 = c51 = c60 = c61 = c70 = c71 = _mm512_setzero_ps();
+    }
+    for (int k = 0; k < kc; k++) {
+        __m512 b0 = _mm512_load_ps(b), b1 = _mm512_load_ps(b + 16);
+        __m512 ai;
+        ai = _mm512_set1_ps(a[0]); c00 = _mm512_fmadd_ps(ai, b0, c00); c01 = _mm512_fmadd_ps(ai, b1, c01);
+        ai = _mm512_set1_ps(a[1]); c10 = _mm512_fmadd_ps(ai, b0, c10); c11 = _mm512_fmadd_ps(ai, b1, c11);
+        ai = _mm512_set1_ps(a[2]); c20 = _mm512_fmadd_ps(ai, b0, c20); c21 = _mm512_fmadd_ps(ai, b1, c21);
+        ai = _mm512_set1_ps(a[3]); c30 = _mm512_fmadd_ps(ai, b0, c30); c31 = _mm512_fmadd_ps(ai, b1, c31);
+        ai = _mm512_set1_ps(a[4]); c40 = _mm512_fmadd_ps(ai, b0, c40); c41 = _mm512_fmadd_ps(ai, b1, c41);
+        ai = _mm512_set1_ps(a[5]); c50 = _mm512_fmadd_ps(ai, b0, c50); c51 = _mm512_fmadd_ps(ai, b1, c51);
+        ai = _mm512_set1_ps(a[6]); c60 = _mm512_fmadd_ps(ai, b0, c60); c61 = _mm512_fmadd_ps(ai, b1, c61);
+        ai = _mm512_set1_ps(a[7]); c70 = _mm512_fmadd_ps(ai, b0, c70); c71 = _mm512_fmadd_ps(ai, b1, c71);
+        a += MR512;
+        b += NR512;
+    }
+    const __mmask16 m0 = nr >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << nr) - 1);
+    const __mmask16 m1 = nr >= 32 ? (__mmask16)0xFFFF : nr <= 16 ? (__mmask16)0 : (__mmask16)((1u << (nr - 16)) - 1);
+#define CK_ROW512(i, r0, r1)                                                                \
+    if ((i) < mr) {                                                                         \
+        float *row = c + (size_t)(i) * ldc;                                                 \
+        if (accumulate) {                                                                   \
+            r0 = _mm512_add_ps(r0, _mm512_maskz_loadu_ps(m0, row));                         \
+            r1 = _mm512_add_ps(r1, _mm512_maskz_loadu_ps(m1, row + 16));                    \
+        }                                                                                   \
+        _mm512_mask_storeu_ps(row, m0, r0);                                                 \
+        _mm512_mask_storeu_ps(row + 16, m1, r1);                                            \
+    }
+    CK_ROW512(0, c00, c01) CK_ROW512(1, c10, c11) CK_ROW512(2, c20, c21) CK_ROW512(3, c30, c31)
+    CK_ROW512(4, c40, c41) CK_ROW512(5, c50, c51) CK_ROW512(6, c60, c61) CK_ROW512(7, c70, c71)
+#undef CK_ROW512
 }
 #endif
 
-static _Thread_local int force_portable = 0;  // per thread, so a test can force it without racing others
+// Instruction set in use: 0 portable C, 1 AVX2+FMA, 2 AVX-512F. `forced` overrides detection per thread
+// (−1: detect), so a test can run any kernel the machine supports without racing other threads.
+static _Thread_local int forced_isa = -1;
 
-void ck_force_portable(int portable) { force_portable = portable; }
+void ck_force_portable(int portable) { forced_isa = portable ? 0 : -1; }
 
-int ck_uses_avx2(void) {
+void ck_force_isa(int isa) { forced_isa = isa < 0 ? -1 : (isa < ck_best_isa() ? isa : ck_best_isa()); }
+
+int ck_best_isa(void) {
 #ifdef CK_X86
-    if (force_portable) return 0;
     static int detected = -1;
     if (detected < 0) {
         __builtin_cpu_init();
-        detected = (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) ? 1 : 0;
+        int avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+        detected = avx2 ? (__builtin_cpu_supports("avx512f") ? 2 : 1) : 0;
     }
     return detected;
 #else
@@ -113,11 +177,21 @@ int ck_uses_avx2(void) {
 #endif
 }
 
-static micro_kernel_fn pick_micro_kernel(void) {
+int ck_isa(void) { return forced_isa >= 0 ? forced_isa : ck_best_isa(); }
+
+int ck_uses_avx2(void) { return ck_isa() >= 1; }
+
+int ck_panel_width(void) { return ck_isa() >= 2 ? NR512 : NR; }
+
+static micro_kernel pick_micro_kernel(void) {
 #ifdef CK_X86
-    if (ck_uses_avx2()) return micro_kernel_avx2;
+    switch (ck_isa()) {
+    case 2: return (micro_kernel){MR512, NR512, micro_kernel_avx512};
+    case 1: return (micro_kernel){MR, NR, micro_kernel_avx2};
+    default: break;
+    }
 #endif
-    return micro_kernel_portable;
+    return (micro_kernel){MR, NR, micro_kernel_portable};
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -140,23 +214,23 @@ static float *thread_buffer(float **buffer, size_t *capacity, size_t floats) {
 // ---------------------------------------------------------------------------------------------
 // Packing.
 
-// A rows r0 ..< r0+mc, columns k0 ..< k0+kc -> 6-row panels, each kc×6, zero rows past mc.
-static void pack_a(const float *A, int lda, int transA, int r0, int mc, int k0, int kc, float *dst) {
-    for (int ir = 0; ir < mc; ir += MR) {
-        int mr = mc - ir < MR ? mc - ir : MR;
-        for (int i = 0; i < MR; i++) {
+// A rows r0 ..< r0+mc, columns k0 ..< k0+kc -> `pm`-row panels, each kc×pm, zero rows past mc.
+static void pack_a(const float *A, int lda, int transA, int r0, int mc, int k0, int kc, int pm, float *dst) {
+    for (int ir = 0; ir < mc; ir += pm) {
+        int mr = mc - ir < pm ? mc - ir : pm;
+        for (int i = 0; i < pm; i++) {
             float *d = dst + i;
             if (i >= mr) {
-                for (int k = 0; k < kc; k++) d[k * MR] = 0.0f;
+                for (int k = 0; k < kc; k++) d[k * pm] = 0.0f;
             } else if (transA) {
                 const float *s = A + (size_t)k0 * lda + (r0 + ir + i);
-                for (int k = 0; k < kc; k++) d[k * MR] = s[(size_t)k * lda];
+                for (int k = 0; k < kc; k++) d[k * pm] = s[(size_t)k * lda];
             } else {
                 const float *s = A + (size_t)(r0 + ir + i) * lda + k0;
-                for (int k = 0; k < kc; k++) d[k * MR] = s[k];
+                for (int k = 0; k < kc; k++) d[k * pm] = s[k];
             }
         }
-        dst += (size_t)kc * MR;
+        dst += (size_t)kc * pm;
     }
 }
 
@@ -168,29 +242,29 @@ typedef struct {
     const float *input;
 } b_source;
 
-// B rows k0 ..< k0+kc, columns n0 ..< n0+nr -> one kc×16 panel, zero columns past nr.
-static void pack_b_matrix(const b_source *s, int k0, int kc, int n0, int nr, float *dst) {
+// B rows k0 ..< k0+kc, columns n0 ..< n0+nr -> one kc×pn panel, zero columns past nr.
+static void pack_b_matrix(const b_source *s, int k0, int kc, int n0, int nr, int pn, float *dst) {
     for (int k = 0; k < kc; k++) {
-        float *d = dst + (size_t)k * NR;
+        float *d = dst + (size_t)k * pn;
         if (s->transB) {
             for (int j = 0; j < nr; j++) d[j] = s->B[(size_t)(n0 + j) * s->ldb + k0 + k];
         } else {
             const float *src = s->B + (size_t)(k0 + k) * s->ldb + n0;
-            if (nr == NR) { memcpy(d, src, NR * sizeof(float)); continue; }
+            if (nr == pn) { memcpy(d, src, (size_t)pn * sizeof(float)); continue; }
             for (int j = 0; j < nr; j++) d[j] = src[j];
         }
-        for (int j = nr; j < NR; j++) d[j] = 0.0f;
+        for (int j = nr; j < pn; j++) d[j] = 0.0f;
     }
 }
 
 // The im2col panel: row k = (c·KH + ky)·KW + kx, column n = oy·OW + ox holds
 // input[c][oy·sh − pt + ky·dh][ox·sw − pl + kx·dw], zero outside the input.
 // The panel's columns are cut into runs that share an output row, so each run is a (strided) copy.
-static void pack_b_im2col(const b_source *s, int k0, int kc, int n0, int nr, float *dst) {
+static void pack_b_im2col(const b_source *s, int k0, int kc, int n0, int nr, int pn, float *dst) {
     const ck_conv_desc *g = s->conv;
     const int H = g->height, W = g->width, KH = g->kernelHeight, KW = g->kernelWidth;
     const int sw = g->strideWidth;
-    int run_start[NR], run_length[NR], run_iy0[NR], run_ix0[NR], runs = 0;
+    int run_start[NR_MAX], run_length[NR_MAX], run_iy0[NR_MAX], run_ix0[NR_MAX], runs = 0;
     for (int j = 0; j < nr;) {
         int n = n0 + j, oy = n / g->outWidth, ox = n % g->outWidth;
         int length = g->outWidth - ox < nr - j ? g->outWidth - ox : nr - j;
@@ -203,7 +277,7 @@ static void pack_b_im2col(const b_source *s, int k0, int kc, int n0, int nr, flo
     }
     int c = k0 / (KH * KW), ky = (k0 / KW) % KH, kx = k0 % KW;
     for (int k = 0; k < kc; k++) {
-        float *d = dst + (size_t)k * NR;
+        float *d = dst + (size_t)k * pn;
         const float *plane = s->input + (size_t)c * H * W;
         const int dy = ky * g->dilationHeight, dx = kx * g->dilationWidth;
         for (int r = 0; r < runs; r++) {
@@ -230,14 +304,70 @@ static void pack_b_im2col(const b_source *s, int k0, int kc, int n0, int nr, flo
             }
             for (int t = hi; t < length; t++) dr[t] = 0.0f;
         }
-        for (int j = nr; j < NR; j++) d[j] = 0.0f;
+        for (int j = nr; j < pn; j++) d[j] = 0.0f;
         if (++kx == KW) { kx = 0; if (++ky == KH) { ky = 0; c++; } }
     }
 }
 
-static void pack_b(const b_source *s, int k0, int kc, int n0, int nr, float *dst) {
-    if (s->conv) pack_b_im2col(s, k0, kc, n0, nr, dst);
-    else pack_b_matrix(s, k0, kc, n0, nr, dst);
+#ifdef CK_X86
+// The stride-1 im2col panel for the 32-column AVX-512 kernel: each run is one masked load (lanes outside the
+// input read as zero, and masked-off lanes never fault) and one masked store, instead of a copy loop with
+// zero-filled edges. Same panel as pack_b_im2col.
+__attribute__((target("avx512f")))
+static void pack_b_im2col_s1_avx512(const b_source *s, int k0, int kc, int n0, int nr, float *dst) {
+    const ck_conv_desc *g = s->conv;
+    const int H = g->height, W = g->width, KH = g->kernelHeight, KW = g->kernelWidth;
+    int run_start[NR512], run_length[NR512], run_iy0[NR512], run_ix0[NR512], runs = 0;
+    for (int j = 0; j < nr;) {
+        int n = n0 + j, oy = n / g->outWidth, ox = n % g->outWidth;
+        int length = g->outWidth - ox < nr - j ? g->outWidth - ox : nr - j;
+        run_start[runs] = j;
+        run_length[runs] = length;
+        run_iy0[runs] = oy * g->strideHeight - g->padTop;
+        run_ix0[runs] = ox - g->padLeft;
+        runs++;
+        j += length;
+    }
+    const unsigned tail = nr >= NR512 ? 0u : ~((1u << nr) - 1u);  // panel columns past nr are zero
+    const __m512 zero = _mm512_setzero_ps();
+    int c = k0 / (KH * KW), ky = (k0 / KW) % KH, kx = k0 % KW;
+    for (int k = 0; k < kc; k++) {
+        float *d = dst + (size_t)k * NR512;
+        const float *plane = s->input + (size_t)c * H * W;
+        const int dy = ky * g->dilationHeight, dx = kx * g->dilationWidth;
+        for (int r = 0; r < runs; r++) {
+            const int start = run_start[r], length = run_length[r], iy = run_iy0[r] + dy, x0 = run_ix0[r] + dx;
+            // run element t (panel lane start + t) reads row[x0 + t]; valid for 0 <= x0 + t < W, t < length
+            int lo = x0 >= 0 ? 0 : -x0, hi = W - x0 < length ? W - x0 : length;
+            if (iy < 0 || iy >= H || hi <= lo) lo = hi = 0;
+            const unsigned long long valid = ((1ull << hi) - 1ull) & ~((1ull << lo) - 1ull);
+            const unsigned load = (unsigned)(valid << start);
+            const unsigned store = (unsigned)((((1ull << length) - 1ull)) << start);
+            // lane j reads row[x0 + j − start]; the pointer is only dereferenced on valid lanes
+            const float *base = plane + ((iy >= 0 && iy < H) ? (ptrdiff_t)iy * W : 0) + x0 - start;
+            __m512 v0 = _mm512_maskz_loadu_ps((__mmask16)(load & 0xFFFF), base);
+            __m512 v1 = _mm512_maskz_loadu_ps((__mmask16)(load >> 16), base + 16);
+            _mm512_mask_storeu_ps(d, (__mmask16)(store & 0xFFFF), v0);
+            _mm512_mask_storeu_ps(d + 16, (__mmask16)(store >> 16), v1);
+        }
+        if (tail) {
+            _mm512_mask_storeu_ps(d, (__mmask16)(tail & 0xFFFF), zero);
+            _mm512_mask_storeu_ps(d + 16, (__mmask16)(tail >> 16), zero);
+        }
+        if (++kx == KW) { kx = 0; if (++ky == KH) { ky = 0; c++; } }
+    }
+}
+#endif
+
+static void pack_b(const b_source *s, int k0, int kc, int n0, int nr, int pn, float *dst) {
+#ifdef CK_X86
+    if (s->conv && pn == NR512 && s->conv->strideWidth == 1) {
+        pack_b_im2col_s1_avx512(s, k0, kc, n0, nr, dst);
+        return;
+    }
+#endif
+    if (s->conv) pack_b_im2col(s, k0, kc, n0, nr, pn, dst);
+    else pack_b_matrix(s, k0, kc, n0, nr, pn, dst);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -252,32 +382,37 @@ static void gemm_driver(int M, int n0, int n1, int K, const float *A, int lda, i
                 C[(size_t)i * ldc + j] = (accumulate ? C[(size_t)i * ldc + j] : 0.0f) + (bias ? bias[i] : 0.0f);
         return;
     }
-    micro_kernel_fn kernel = pick_micro_kernel();
+    const micro_kernel mk = pick_micro_kernel();
+    const int pm = mk.mr, pn = mk.nr;
     const int k_blocks = (K + KC_MAX - 1) / KC_MAX;
     const int kcb = (K + k_blocks - 1) / k_blocks;  // balanced K blocks
     const int mcb = M < MC_MAX ? M : MC_MAX;
-    const int ncb = (n1 - n0) < NC_MAX ? (n1 - n0) : NC_MAX;
-    float *pa = thread_buffer(&tl_pack_a, &tl_cap_a, (size_t)((mcb + MR - 1) / MR * MR) * kcb);
-    float *pb = thread_buffer(&tl_pack_b, &tl_cap_b, (size_t)kcb * ((ncb + NR - 1) / NR * NR));
+    // A packed B block (kc × nc) stays in L2 while every A row block runs over it; A is repacked per block.
+    int nc_max = (B_BLOCK_FLOATS / kcb) / pn * pn;
+    if (nc_max < pn) nc_max = pn;
+    if (nc_max > NC_MAX) nc_max = NC_MAX;
+    const int ncb = (n1 - n0) < nc_max ? (n1 - n0) : nc_max;
+    float *pa = thread_buffer(&tl_pack_a, &tl_cap_a, (size_t)((mcb + pm - 1) / pm * pm) * kcb);
+    float *pb = thread_buffer(&tl_pack_b, &tl_cap_b, (size_t)kcb * ((ncb + pn - 1) / pn * pn));
     if (!pa || !pb) abort();
 
-    for (int jc = n0; jc < n1; jc += NC_MAX) {
-        const int nc = n1 - jc < NC_MAX ? n1 - jc : NC_MAX;
+    for (int jc = n0; jc < n1; jc += nc_max) {
+        const int nc = n1 - jc < nc_max ? n1 - jc : nc_max;
         for (int pc = 0; pc < K; pc += kcb) {
             const int kc = K - pc < kcb ? K - pc : kcb;
             const int first = pc == 0;
             const int acc = first ? accumulate : 1;
             for (int ic = 0; ic < M; ic += MC_MAX) {
                 const int mc = M - ic < MC_MAX ? M - ic : MC_MAX;
-                pack_a(A, lda, transA, ic, mc, pc, kc, pa);
-                for (int jr = 0; jr < nc; jr += NR) {
-                    const int nr = nc - jr < NR ? nc - jr : NR;
-                    float *bp = pb + (size_t)(jr / NR) * kc * NR;
-                    if (ic == 0) pack_b(bs, pc, kc, jc + jr, nr, bp);  // packed while it is about to be used
-                    for (int ir = 0; ir < mc; ir += MR) {
-                        const int mr = mc - ir < MR ? mc - ir : MR;
-                        kernel(kc, pa + (size_t)(ir / MR) * kc * MR, bp, C + (size_t)(ic + ir) * ldc + jc + jr, ldc,
-                               acc, (first && bias) ? bias + ic + ir : NULL, mr, nr);
+                pack_a(A, lda, transA, ic, mc, pc, kc, pm, pa);
+                for (int jr = 0; jr < nc; jr += pn) {
+                    const int nr = nc - jr < pn ? nc - jr : pn;
+                    float *bp = pb + (size_t)(jr / pn) * kc * pn;
+                    if (ic == 0) pack_b(bs, pc, kc, jc + jr, nr, pn, bp);  // packed while it is about to be used
+                    for (int ir = 0; ir < mc; ir += pm) {
+                        const int mr = mc - ir < pm ? mc - ir : pm;
+                        mk.fn(kc, pa + (size_t)(ir / pm) * kc * pm, bp, C + (size_t)(ic + ir) * ldc + jc + jr, ldc,
+                              acc, (first && bias) ? bias + ic + ir : NULL, mr, nr);
                     }
                 }
             }
@@ -337,8 +472,30 @@ static double fma_loop_portable(long iterations, float *sink) {
     return (double)iterations * 12 * 8 * 2;
 }
 
+#ifdef CK_X86
+__attribute__((target("avx512f")))
+static double fma_loop_avx512(long iterations, float *sink) {
+    __m512 m = _mm512_set1_ps(0.999999f), a = _mm512_set1_ps(1e-6f);
+    __m512 r0 = _mm512_set1_ps(1.0f), r1 = _mm512_set1_ps(1.1f), r2 = _mm512_set1_ps(1.2f), r3 = _mm512_set1_ps(1.3f);
+    __m512 r4 = _mm512_set1_ps(1.4f), r5 = _mm512_set1_ps(1.5f), r6 = _mm512_set1_ps(1.6f), r7 = _mm512_set1_ps(1.7f);
+    __m512 r8 = _mm512_set1_ps(1.8f), r9 = _mm512_set1_ps(1.9f), r10 = _mm512_set1_ps(2.0f), r11 = _mm512_set1_ps(2.1f);
+    for (long i = 0; i < iterations; i++) {
+        r0 = _mm512_fmadd_ps(r0, m, a); r1 = _mm512_fmadd_ps(r1, m, a); r2 = _mm512_fmadd_ps(r2, m, a);
+        r3 = _mm512_fmadd_ps(r3, m, a); r4 = _mm512_fmadd_ps(r4, m, a); r5 = _mm512_fmadd_ps(r5, m, a);
+        r6 = _mm512_fmadd_ps(r6, m, a); r7 = _mm512_fmadd_ps(r7, m, a); r8 = _mm512_fmadd_ps(r8, m, a);
+        r9 = _mm512_fmadd_ps(r9, m, a); r10 = _mm512_fmadd_ps(r10, m, a); r11 = _mm512_fmadd_ps(r11, m, a);
+    }
+    __m512 s = _mm512_add_ps(_mm512_add_ps(_mm512_add_ps(r0, r1), _mm512_add_ps(r2, r3)),
+                             _mm512_add_ps(_mm512_add_ps(r4, r5), _mm512_add_ps(r6, r7)));
+    s = _mm512_add_ps(s, _mm512_add_ps(_mm512_add_ps(r8, r9), _mm512_add_ps(r10, r11)));
+    *sink = _mm512_reduce_add_ps(s);
+    return (double)iterations * 12 * 16 * 2;
+}
+#endif
+
 double ck_fma_peak_loop(long iterations, float *sink) {
 #ifdef CK_X86
+    if (ck_isa() >= 2) return fma_loop_avx512(iterations, sink);
     if (ck_uses_avx2()) return fma_loop_avx2(iterations, sink);
 #endif
     return fma_loop_portable(iterations, sink);

@@ -1,18 +1,31 @@
 #ifndef CKERNELS_H
 #define CKERNELS_H
 /// Fast numeric kernels for ConvEngine: a packed, cache-blocked single-precision GEMM with an
-/// AVX2/FMA 6×16 micro-kernel (chosen at run time, with a portable C fallback), im2col fused into
+/// AVX-512 8×32 or AVX2/FMA 6×16 micro-kernel (chosen at run time, with a portable C fallback), im2col fused into
 /// the packing of B, and an FMA loop that measures the machine's peak.
 #include <stddef.h>
 
 int ckernels_version(void);
 
-/// 1 when the AVX2/FMA micro-kernel is in use, 0 for the portable C one.
+/// 1 when a SIMD micro-kernel (AVX2/FMA or AVX-512) is in use, 0 for the portable C one.
 int ck_uses_avx2(void);
+
+/// The instruction set the kernels use on the calling thread: 0 portable C, 1 AVX2+FMA (6×16 tile),
+/// 2 AVX-512F (8×32 tile).
+int ck_isa(void);
+
+/// The best instruction set this CPU supports (same numbering as `ck_isa`).
+int ck_best_isa(void);
+
+/// Columns per packed B panel of the micro-kernel in use (16 or 32): callers align column splits to it.
+int ck_panel_width(void);
 
 /// Forces the portable micro-kernel (1) or restores run-time detection (0) on the calling thread only.
 /// For tests and benchmarks, which then run the kernels with one thread.
 void ck_force_portable(int portable);
+
+/// Forces instruction set `isa` (capped at `ck_best_isa()`), or restores detection (−1), on the calling thread.
+void ck_force_isa(int isa);
 
 /// Row-major C (M×N) = op(A) (M×K) · op(B) (K×N), plus C when `accumulate` is 1, plus `bias[i]` on row i
 /// when `bias` is not NULL. op(X) is X, or Xᵀ when the trans flag is 1 (then X is stored K×M or N×K).

@@ -13,7 +13,7 @@ extension Kernels {
                             threads: Int = KernelThreads.count) {
         // a (m, k) or (k, m), b (k, n) or (n, k) -> c (m, n)
         let lda = lda ?? (transposeA ? m : k), ldb = ldb ?? (transposeB ? k : n), ldc = ldc ?? n
-        let columns = split(n, parts: pieces(work: m * n * k, threads: threads), alignment: 16)
+        let columns = split(n, parts: pieces(work: m * n * k, threads: threads), alignment: panelWidth)
         parallelFor(tasks: columns.count, threads: threads) { task in
             let range = columns[task]
             let bStart = transposeB ? b + range.lowerBound * ldb : b + range.lowerBound
@@ -35,7 +35,7 @@ extension Kernels {
         let patch = groupIn * g.kernelHeight * g.kernelWidth
         let plainGEMM = g.isPointwise && g.outHeight == g.inHeight && g.outWidth == g.inWidth
         let perGroup = groups >= threads ? 1 : pieces(work: g.macs / groups, threads: (threads + groups - 1) / groups)
-        let columns = split(outPlane, parts: perGroup, alignment: 16)
+        let columns = split(outPlane, parts: perGroup, alignment: panelWidth)
         var desc = ck_conv_desc(
             channels: Int32(groupIn), height: Int32(g.inHeight), width: Int32(g.inWidth),
             outChannels: Int32(groupOut), outHeight: Int32(g.outHeight), outWidth: Int32(g.outWidth),
