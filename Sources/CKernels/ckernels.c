@@ -5,6 +5,7 @@
 #include "ckernels.h"
 #include <stdlib.h>
 #include <string.h>
+#include <math.h>
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
 #define CK_X86 1
@@ -516,4 +517,163 @@ void ck_dense_rows(int inFeatures, const float *input, const float *weight, cons
         for (; i < inFeatures; i++) sum += w[i] * input[i];
         output[o] = sum + (bias ? bias[o] : 0.0f);
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pooling, separably: for each output row the window's input rows are folded into one row (max or sum),
+// then each output takes the max or sum of its columns of that row. Plain loops the compiler vectorises.
+
+enum { POOL_ROW_MAX = 4096 };
+
+static void pool_plane(const ck_pool_desc *g, const float *plane, float *out, int average) {
+    const int H = g->height, W = g->width;
+    float row_stack[POOL_ROW_MAX];
+    float *row = W <= POOL_ROW_MAX ? row_stack : malloc((size_t)W * sizeof(float));
+    for (int oy = 0; oy < g->outHeight; oy++) {
+        const int y0 = oy * g->strideHeight - g->padTop;
+        const int y_end_padded = y0 + g->kernelHeight < H + g->padTop ? y0 + g->kernelHeight : H + g->padTop;
+        const int ys = y0 > 0 ? y0 : 0;
+        const int ye = average ? (y_end_padded < H ? y_end_padded : H) : (y0 + g->kernelHeight < H ? y0 + g->kernelHeight : H);
+        float *o = out + (size_t)oy * g->outWidth;
+        if (ye <= ys) {
+            for (int ox = 0; ox < g->outWidth; ox++) o[ox] = 0.0f;
+            continue;
+        }
+        const float *first = plane + (size_t)ys * W;
+        for (int x = 0; x < W; x++) row[x] = first[x];
+        for (int y = ys + 1; y < ye; y++) {
+            const float *r = plane + (size_t)y * W;
+            if (average) for (int x = 0; x < W; x++) row[x] += r[x];
+            else for (int x = 0; x < W; x++) row[x] = r[x] > row[x] ? r[x] : row[x];
+        }
+        for (int ox = 0; ox < g->outWidth; ox++) {
+            const int x0 = ox * g->strideWidth - g->padLeft;
+            const int x_end_padded = x0 + g->kernelWidth < W + g->padLeft ? x0 + g->kernelWidth : W + g->padLeft;
+            const int xs = x0 > 0 ? x0 : 0;
+            if (average) {
+                const int xe = x_end_padded < W ? x_end_padded : W;
+                const int divisor = (y_end_padded - y0) * (x_end_padded - x0);
+                float sum = 0.0f;
+                for (int x = xs; x < xe; x++) sum += row[x];
+                o[ox] = divisor > 0 ? sum / (float)divisor : 0.0f;
+            } else {
+                const int xe = x0 + g->kernelWidth < W ? x0 + g->kernelWidth : W;
+                if (xe <= xs) { o[ox] = 0.0f; continue; }
+                float best = row[xs];
+                for (int x = xs + 1; x < xe; x++) best = row[x] > best ? row[x] : best;
+                o[ox] = best;
+            }
+        }
+    }
+    if (row != row_stack) free(row);
+}
+
+void ck_max_pool(const ck_pool_desc *g, const float *input, float *output, int c0, int c1) {
+    // input (C, H, W) -> output (C, OH, OW)
+    for (int c = c0; c < c1; c++)
+        pool_plane(g, input + (size_t)c * g->height * g->width, output + (size_t)c * g->outHeight * g->outWidth, 0);
+}
+
+void ck_average_pool(const ck_pool_desc *g, const float *input, float *output, int c0, int c1) {
+    // input (C, H, W) -> output (C, OH, OW)
+    for (int c = c0; c < c1; c++)
+        pool_plane(g, input + (size_t)c * g->height * g->width, output + (size_t)c * g->outHeight * g->outWidth, 1);
+}
+
+// ---------------------------------------------------------------------------------------------
+// LRN over a block of positions at a time: a running window of Σx² across channels per position.
+// beta = 0.75 (every Caffe model) is base^−¾ = 1 / (√base · ⁴√base): square roots vectorise, powf does not.
+
+enum { LRN_BLOCK = 256, LRN_RING_STACK = 16 };
+
+void ck_lrn(int channels, int planeSize, int size, float alpha, float beta, float k,
+            const float *input, float *output, int p0, int p1) {
+    // input (C, P) -> output (C, P), positions p0 ..< p1
+    const int before = (size - 1) / 2, after = size - 1 - before;
+    const int ring_rows = size + 1;  // squares of channels c − before − 1 ... c + after, kept so y may alias x
+    const float scale = alpha / (float)size;
+    const int three_quarters = beta == 0.75f;
+    float window[LRN_BLOCK];
+    float ring_stack[LRN_RING_STACK * LRN_BLOCK];
+    float *ring = ring_rows <= LRN_RING_STACK ? ring_stack : malloc((size_t)ring_rows * LRN_BLOCK * sizeof(float));
+    for (int b0 = p0; b0 < p1; b0 += LRN_BLOCK) {
+        const int n = p1 - b0 < LRN_BLOCK ? p1 - b0 : LRN_BLOCK;
+        const float *x = input + b0;
+        float *y = output + b0;
+        for (int p = 0; p < n; p++) window[p] = 0.0f;
+        for (int c = 0; c < after && c < channels; c++) {
+            const float *xc = x + (size_t)c * planeSize;
+            float *sq = ring + (size_t)(c % ring_rows) * LRN_BLOCK;
+            for (int p = 0; p < n; p++) { sq[p] = xc[p] * xc[p]; window[p] += sq[p]; }
+        }
+        for (int c = 0; c < channels; c++) {
+            const int entering = c + after, leaving = c - before - 1;
+            if (entering < channels) {
+                const float *xe = x + (size_t)entering * planeSize;  // not yet overwritten: entering >= c
+                float *sq = ring + (size_t)(entering % ring_rows) * LRN_BLOCK;
+                for (int p = 0; p < n; p++) { sq[p] = xe[p] * xe[p]; window[p] += sq[p]; }
+            }
+            if (leaving >= 0) {
+                const float *sq = ring + (size_t)(leaving % ring_rows) * LRN_BLOCK;
+                for (int p = 0; p < n; p++) window[p] -= sq[p];
+            }
+            const float *xc = x + (size_t)c * planeSize;
+            float *yc = y + (size_t)c * planeSize;
+            if (three_quarters) {
+                for (int p = 0; p < n; p++) {
+                    float w = window[p] > 0.0f ? window[p] : 0.0f;
+                    float root = sqrtf(k + scale * w);
+                    yc[p] = xc[p] / (root * sqrtf(root));
+                }
+            } else {
+                for (int p = 0; p < n; p++) {
+                    float w = window[p] > 0.0f ? window[p] : 0.0f;
+                    yc[p] = xc[p] * powf(k + scale * w, -beta);
+                }
+            }
+        }
+    }
+    if (ring != ring_stack) free(ring);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Element-wise helpers.
+
+void ck_relu(long count, const float *input, float *output) {
+    for (long i = 0; i < count; i++) output[i] = input[i] > 0.0f ? input[i] : 0.0f;
+}
+
+void ck_statistics(long count, const float *values, float *minimum, float *maximum, double *sum,
+                   double *squares, long *zeros) {
+    // Eight float lanes per 1024-value block, folded into double after each block so long maps stay exact.
+    float lo[8], hi[8];
+    double total = 0.0, total_squares = 0.0;
+    long zero_count = 0;
+    for (int l = 0; l < 8; l++) { lo[l] = count > 0 ? values[0] : 0.0f; hi[l] = lo[l]; }
+    long i = 0;
+    while (i + 8 <= count) {
+        long block_end = i + 1024 <= count ? i + 1024 : count - (count - i) % 8;
+        float s[8] = {0}, q[8] = {0}, z[8] = {0};
+        for (; i < block_end; i += 8)
+            for (int l = 0; l < 8; l++) {
+                float v = values[i + l];
+                lo[l] = v < lo[l] ? v : lo[l];
+                hi[l] = v > hi[l] ? v : hi[l];
+                s[l] += v;
+                q[l] += v * v;
+                z[l] += v == 0.0f ? 1.0f : 0.0f;
+            }
+        for (int l = 0; l < 8; l++) { total += s[l]; total_squares += q[l]; zero_count += (long)z[l]; }
+    }
+    float mn = lo[0], mx = hi[0];
+    for (int l = 1; l < 8; l++) { mn = lo[l] < mn ? lo[l] : mn; mx = hi[l] > mx ? hi[l] : mx; }
+    for (; i < count; i++) {
+        float v = values[i];
+        mn = v < mn ? v : mn;
+        mx = v > mx ? v : mx;
+        total += v;
+        total_squares += (double)v * v;
+        zero_count += v == 0.0f;
+    }
+    *minimum = mn; *maximum = mx; *sum = total; *squares = total_squares; *zeros = zero_count;
 }

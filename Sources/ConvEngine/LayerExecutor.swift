@@ -2,11 +2,12 @@
 enum LayerExecutor {
     static func apply(_ layer: Layer, to input: Tensor, output shape: Shape, conv: ConvGeometry?, pool: PoolGeometry?,
                       parameters: LayerParameters?) -> Tensor {
-        var out = Tensor(shape: shape)
+        guard shape.elementCount > 0, !input.data.isEmpty else { return Tensor(shape: shape) }
         let c = input.shape.channels, plane = input.shape.planeSize
-        input.data.withUnsafeBufferPointer { x in
-            out.data.withUnsafeMutableBufferPointer { y in
-                let x = x.baseAddress!, y = y.baseAddress!
+        // Every kernel writes its whole output, so the buffer starts uninitialised (no zero-fill pass).
+        let data = [Float](unsafeUninitializedCapacity: shape.elementCount) { buffer, initialized in
+            input.data.withUnsafeBufferPointer { x in
+                let x = x.baseAddress!, y = buffer.baseAddress!
                 switch layer {
                 case .conv:
                     let p = parameters!
@@ -62,7 +63,8 @@ enum LayerExecutor {
                     }
                 }
             }
+            initialized = shape.elementCount
         }
-        return out
+        return Tensor(shape: shape, data: data)
     }
 }

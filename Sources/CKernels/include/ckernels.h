@@ -57,4 +57,29 @@ double ck_fma_peak_loop(long iterations, float *sink);
 void ck_dense_rows(int inFeatures, const float *input, const float *weight, const float *bias,
                    float *output, int o0, int o1);
 
+/// Pooling geometry (Caffe semantics): window (oy, ox) starts at oy·sh − padTop, ox·sw − padLeft.
+typedef struct {
+    int height, width, outHeight, outWidth;
+    int kernelHeight, kernelWidth, strideHeight, strideWidth, padTop, padLeft;
+} ck_pool_desc;
+
+/// Max pooling of channels c0 ..< c1: the window clipped to the input, 0 for a window holding no input.
+/// input (C, H, W) -> output (C, OH, OW). Separable: a column max per output row, then a row max.
+void ck_max_pool(const ck_pool_desc *desc, const float *input, float *output, int c0, int c1);
+
+/// Average pooling of channels c0 ..< c1, Caffe's divisor: the window clipped to the padded input.
+void ck_average_pool(const ck_pool_desc *desc, const float *input, float *output, int c0, int c1);
+
+/// Across-channel LRN for positions p0 ..< p1 of every channel: y = x · (k + alpha/size · Σ x²)^−beta over
+/// channels c − (size−1)/2 ... c + size − 1 − (size−1)/2, clipped. input, output (C, P); may alias.
+void ck_lrn(int channels, int planeSize, int size, float alpha, float beta, float k,
+            const float *input, float *output, int p0, int p1);
+
+/// y = max(x, 0), vectorised; output may alias input.
+void ck_relu(long count, const float *input, float *output);
+
+/// Summary of n values in one pass: min, max, Σx and Σx² (in double) and the count of exact zeros.
+void ck_statistics(long count, const float *values, float *minimum, float *maximum, double *sum,
+                   double *squares, long *zeros);
+
 #endif
