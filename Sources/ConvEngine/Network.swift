@@ -35,6 +35,8 @@ public struct Initialization: Hashable, Sendable {
     public var seed: UInt64
     /// A folder of `.npy` weights with a `manifest.json`, relative to the preset's folder.
     public var weightsDirectory: String?
+    /// The weights read from `weightsDirectory`, by node name; filled when a preset is loaded, never saved.
+    public var loadedWeights: [String: LayerParameters] = [:]
     public init(scheme: InitScheme = .he, seed: UInt64 = 0, weightsDirectory: String? = nil) {
         self.scheme = scheme; self.seed = seed; self.weightsDirectory = weightsDirectory
     }

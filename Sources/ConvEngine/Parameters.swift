@@ -45,12 +45,16 @@ public func stableHash(_ text: String) -> UInt64 {
 }
 
 extension Network {
-    /// The parameters of the layer at `path`: written out in the preset, or drawn from the network's seeded
-    /// initialiser. Draws are keyed by the node's name, so inserting a layer elsewhere leaves them unchanged.
+    /// The parameters of the layer at `path`: written out in the preset, read from its weights folder (when
+    /// the sizes fit), or drawn from the network's seeded initialiser. Draws are keyed by the node's name, so inserting a layer elsewhere leaves them unchanged.
     /// Returns nil for layers without parameters.
     public func parameters(at path: NodePath, shapes: ShapeTable) -> LayerParameters? {
         guard let node = node(at: path), let layer = node.layer else { return nil }
         let input = shapes.inputs[path] ?? shapes.input
+        if !layer.hasExplicitParameters, let loaded = initialization.loadedWeights[node.name],
+           loaded.weight.count == expectedWeightCount(layer, input: input) {
+            return loaded
+        }
         var rng = SplitMix64(seed: initialization.seed ^ stableHash(node.name))
         switch layer {
         case .conv(let conv):
@@ -83,6 +87,16 @@ extension Network {
         }
     }
 
+    private func expectedWeightCount(_ layer: Layer, input: Shape) -> Int {
+        switch layer {
+        case .conv(let conv): return conv.outChannels * (input.channels / max(conv.groups, 1)) * conv.kernel.height * conv.kernel.width
+        case .dense(let dense): return dense.outFeatures * input.elementCount
+        case .lateral: return input.channels * input.channels
+        case .batchNorm: return input.channels
+        default: return -1
+        }
+    }
+
     private func draw(_ count: Int, fanIn: Int, fanOut: Int, rng: inout SplitMix64) -> [Float] {
         switch initialization.scheme {
         case .he:
@@ -91,6 +105,19 @@ extension Network {
         case .xavier:
             let limit = (6 / Float(max(fanIn + fanOut, 1))).squareRoot()
             return (0..<count).map { _ in (rng.nextUnit() * 2 - 1) * limit }
+        }
+    }
+}
+
+extension Layer {
+    /// True when the preset writes this layer's parameters out by hand.
+    public var hasExplicitParameters: Bool {
+        switch self {
+        case .conv(let c): return c.parameters != nil
+        case .dense(let d): return d.parameters != nil
+        case .lateral(let l): return l.parameters != nil
+        case .batchNorm(let b): return b.statistics != nil
+        default: return false
         }
     }
 }

@@ -1,0 +1,143 @@
+import Foundation
+
+/// Writes a forward pass to a folder as `.npy` files plus `manifest.json`, so NumPy (or any independent
+/// implementation) can load every activation and weight and recompute the network by itself.
+///
+/// Files: `input.npy`; one `<stem>.npy` per node in execution order, the stem spelled from the node path
+/// (`layers[3].branches[1][0]` → `layers_3.branches_1_0`); and per layer its parameters in PyTorch layout and
+/// names: `<stem>.weight.npy` (conv `K × C/groups × KH × KW`, dense `out × in`, lateral `n × n`, batch norm γ),
+/// `<stem>.bias.npy` (batch norm β), `<stem>.running_mean.npy`, `<stem>.running_var.npy`.
+/// Activations are written without the batch axis: `[C, H, W]`.
+///
+/// `manifest.json` (`"format": 1`) holds `preset`, `network`, `input` (file, shape), `output` (the final
+/// node's path) and `nodes`, in execution order, each with `path`, `name`, `type`, `input` (`"input"` or the
+/// path of the node that feeds it), `output` (file, shape), `parameters` (name → file, shape) and
+/// `attributes`: everything needed to recompute the node —
+/// conv: `kernel`, `stride`, `pads` [top, left, bottom, right] (bottom/right as far as the output reaches),
+/// `dilation`, `groups`, `bias`; pool: `kind` (max/avg), `kernel`, `stride`, `pad` [h, w], `rounding`
+/// (floor/ceil, Caffe's); activation: `kind` (relu/leaky_relu/sigmoid/tanh), `slope`; batch_norm: `eps`;
+/// lrn: `size`, `alpha`, `beta`, `k`; dropout: `rate`; dense: `out_features`, `bias`; parallel: `merge`
+/// (concat/add) and `branches`, each branch's last node path or `"input-of-block"` for an empty branch.
+public enum ActivationDump {
+    /// Runs `session` to the end if it is not yet complete, then writes everything into `directory`
+    /// (created when missing). `presetName` is recorded in the manifest.
+    public static func write(session: ForwardSession, to directory: String, presetName: String) throws(ExportError) {
+        var session = session
+        session.runToEnd()
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        } catch {
+            throw .writeFailed(path: directory, reason: error.localizedDescription)
+        }
+        let network = session.network, shapes = session.shapes
+        func save(_ values: [Float], _ shape: [Int], _ file: String) throws(ExportError) -> JSONValue {
+            let path = (directory as NSString).appendingPathComponent(file)
+            do { try Npy.write(values, shape: shape, to: path) } catch { throw .writeFailed(path: path, reason: error.description) }
+            return .members([("file", .string(file)), ("shape", .array(shape.map { .integer($0) }))])
+        }
+
+        let input = try save(session.input.data, session.input.shape.dimensions, "input.npy")
+        var nodes: [JSONValue] = []
+        for path in session.order {
+            let node = network.node(at: path)!
+            let stem = fileStem(path)
+            let output = session.output(of: path)!
+            var entry: [(String, JSONValue)] = [("path", .string(path.description)), ("name", .string(node.name))]
+            var attributes: [(String, JSONValue)] = []
+            var parameters: [(String, JSONValue)] = []
+            switch node.kind {
+            case .parallel(let block):
+                entry.append(("type", .string("parallel")))
+                attributes = [
+                    ("merge", .string(block.merge.rawValue)),
+                    ("branches", .array(block.branches.enumerated().map { b, branch in
+                        .string(branch.isEmpty ? "input-of-block" : path.child(branch: b, index: branch.count - 1).description)
+                    })),
+                ]
+            case .layer(let layer):
+                let type: String
+                (type, attributes) = describe(layer, path: path, shapes: shapes)
+                entry.append(("type", .string(type)))
+                if let p = session.parameters(of: path) {
+                    parameters.append(("weight", try save(p.weight, p.weightShape, stem + ".weight.npy")))
+                    if let bias = p.bias { parameters.append(("bias", try save(bias, [bias.count], stem + ".bias.npy"))) }
+                    if let mean = p.runningMean {
+                        parameters.append(("running_mean", try save(mean, [mean.count], stem + ".running_mean.npy")))
+                    }
+                    if let variance = p.runningVariance {
+                        parameters.append(("running_var", try save(variance, [variance.count], stem + ".running_var.npy")))
+                    }
+                }
+            }
+            entry.append(("input", .string(network.inputPath(of: path)?.description ?? "input")))
+            entry.append(("output", try save(output.data, output.shape.dimensions, stem + ".npy")))
+            entry.append(("parameters", .members(parameters)))
+            entry.append(("attributes", .members(attributes)))
+            nodes.append(.members(entry))
+        }
+
+        let manifest = JSONValue.members([
+            ("format", .integer(1)),
+            ("preset", .string(presetName)),
+            ("network", .string(network.name)),
+            ("input", input),
+            ("output", .string(network.nodes.isEmpty ? "input" : NodePath.top(network.nodes.count - 1).description)),
+            ("nodes", .array(nodes)),
+        ])
+        let manifestPath = (directory as NSString).appendingPathComponent("manifest.json")
+        do {
+            try Data(manifest.prettyText.utf8).write(to: URL(fileURLWithPath: manifestPath), options: .atomic)
+        } catch {
+            throw .writeFailed(path: manifestPath, reason: error.localizedDescription)
+        }
+    }
+
+    /// The file name stem of a node path: `layers[3].branches[1][0]` → `layers_3.branches_1_0`.
+    public static func fileStem(_ path: NodePath) -> String {
+        path.description.replacingOccurrences(of: "][", with: "_")
+            .replacingOccurrences(of: "[", with: "_").replacingOccurrences(of: "]", with: "")
+    }
+
+    private static func pair(_ size: Size2) -> JSONValue { .array([.integer(size.height), .integer(size.width)]) }
+
+    /// The manifest type name and the attributes that recompute `layer`.
+    private static func describe(_ layer: Layer, path: NodePath, shapes: ShapeTable) -> (String, [(String, JSONValue)]) {
+        switch layer {
+        case .conv(let conv):
+            let g = shapes.convGeometry[path]!
+            return ("conv", [
+                ("kernel", pair(conv.kernel)), ("stride", pair(conv.stride)),
+                ("pads", .array(g.sidePads.map { .integer($0) })), ("dilation", pair(conv.dilation)),
+                ("groups", .integer(conv.groups)), ("bias", .bool(conv.hasBias)),
+            ])
+        case .pool(let pool):
+            return ("pool", [
+                ("kind", .string(pool.kind.rawValue)), ("kernel", pair(pool.kernel)), ("stride", pair(pool.stride)),
+                ("pad", pair(pool.padding)), ("rounding", .string(pool.rounding.rawValue)),
+            ])
+        case .globalAveragePool:
+            return ("global_avg_pool", [])
+        case .activation(let activation):
+            switch activation {
+            case .relu: return ("activation", [("kind", .string("relu"))])
+            case .leakyRelu(let slope): return ("activation", [("kind", .string("leaky_relu")), ("slope", .float(slope))])
+            case .sigmoid: return ("activation", [("kind", .string("sigmoid"))])
+            case .tanh: return ("activation", [("kind", .string("tanh"))])
+            }
+        case .batchNorm(let norm):
+            return ("batch_norm", [("eps", .float(norm.epsilon))])
+        case .localResponseNorm(let lrn):
+            return ("lrn", [("size", .integer(lrn.size)), ("alpha", .float(lrn.alpha)), ("beta", .float(lrn.beta)), ("k", .float(lrn.k))])
+        case .dropout(let rate):
+            return ("dropout", [("rate", .float(rate))])
+        case .flatten:
+            return ("flatten", [])
+        case .dense(let dense):
+            return ("dense", [("out_features", .integer(dense.outFeatures)), ("bias", .bool(dense.hasBias))])
+        case .softmax:
+            return ("softmax", [])
+        case .lateral:
+            return ("lateral", [])
+        }
+    }
+}

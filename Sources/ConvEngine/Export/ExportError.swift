@@ -1,0 +1,23 @@
+import Foundation
+
+/// Why a network could not be exported or its export could not be written; says where and what to change.
+public enum ExportError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// The network itself cannot run (shape inference failed).
+    case shape(ShapeError)
+    /// A node the target format cannot express exactly.
+    case unsupported(path: NodePath, name: String, reason: String, fix: String)
+    /// A file or folder could not be written.
+    case writeFailed(path: String, reason: String)
+
+    /// One sentence: where, what went wrong, and what to change.
+    public var description: String {
+        switch self {
+        case .shape(let error):
+            return error.description
+        case let .unsupported(path, name, reason, fix):
+            return "\(path) (\(name)): \(reason) — \(fix)"
+        case let .writeFailed(path, reason):
+            return "cannot write \(path): \(reason) — check that the folder exists and is writable"
+        }
+    }
+}

@@ -1,0 +1,56 @@
+/// Writing the manifest: JSONValue (the preset codec's ordered JSON tree) rendered as pretty text.
+extension JSONValue {
+    /// An integer number.
+    static func integer(_ value: Int) -> JSONValue { .number(String(value)) }
+    /// A Float as its shortest decimal that reads back as the same Float (`0.001`, `1e-05`).
+    static func float(_ value: Float) -> JSONValue { value.isFinite ? .number("\(value)") : .null }
+    /// An object from ordered key–value pairs.
+    static func members(_ pairs: [(String, JSONValue)]) -> JSONValue { .object(pairs.map { JSONMember($0.0, $0.1) }) }
+
+    /// Pretty text with keys in the order written: two-space indents, arrays of scalars on one line
+    /// (`[8, 4, 3, 3]`), and a final newline. Byte-stable from run to run.
+    var prettyText: String { render(indent: "") + "\n" }
+
+    private var isScalar: Bool {
+        switch self {
+        case .array, .object: return false
+        case .null, .bool, .number, .string: return true
+        }
+    }
+
+    private func render(indent: String) -> String {
+        switch self {
+        case .null: return "null"
+        case .bool(let value): return value ? "true" : "false"
+        case .number(let text): return text
+        case .string(let text): return Self.quoted(text)
+        case .array(let items):
+            if items.allSatisfy(\.isScalar) { return "[" + items.map { $0.render(indent: "") }.joined(separator: ", ") + "]" }
+            let inner = indent + "  "
+            return "[\n" + items.map { inner + $0.render(indent: inner) }.joined(separator: ",\n") + "\n" + indent + "]"
+        case .object(let members):
+            if members.isEmpty { return "{}" }
+            let inner = indent + "  "
+            return "{\n" + members.map { inner + Self.quoted($0.key) + ": " + $0.value.render(indent: inner) }
+                .joined(separator: ",\n") + "\n" + indent + "}"
+        }
+    }
+
+    private static func quoted(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20:
+                let hex = String(scalar.value, radix: 16)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
+}

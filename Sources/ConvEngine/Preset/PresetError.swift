@@ -1,0 +1,117 @@
+/// Why a preset could not be read, resolved or written. Every case that is about the file's content
+/// carries the JSON path (`layers[4].branches[2][0].out`) and renders one sentence: what is wrong, what to change.
+public enum PresetError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// The text is not JSON; line and column point at the first problem.
+    case malformedJSON(line: Int, column: Int, problem: String)
+    /// A key this object does not know; `suggestion` is the nearest valid key, if one is close.
+    case unknownKey(path: String, key: String, owner: String, suggestion: String?, validKeys: [String])
+    /// A layer `type` that does not exist.
+    case unknownLayerType(path: String, found: String, suggestion: String?, validTypes: [String])
+    /// A string that is not one of a fixed set (`init.scheme`, `round`, `merge`, `source.synthetic`, …).
+    case unknownChoice(path: String, found: String, validChoices: [String])
+    /// A value of the wrong JSON type: `expected` and `found` read as "an integer", "a string \"3\"".
+    case wrongType(path: String, expected: String, found: String)
+    /// A value of the right type that is impossible (zero or negative sizes, a rate of 1, …).
+    case invalidValue(path: String, value: String, requirement: String)
+    /// A required key is absent from the object at `path`; `hint` says what to write.
+    case missingKey(path: String, key: String, hint: String)
+    /// `format` names a version this reader does not know.
+    case unsupportedFormat(found: String)
+    /// The file could not be read (with the operating system's reason).
+    case unreadableFile(path: String, reason: String)
+    /// The file could not be written (with the operating system's reason); the old file is untouched.
+    case unwritableFile(path: String, reason: String)
+    /// Neither a file nor a shipped preset's name.
+    case unknownPreset(name: String, suggestion: String?, shipped: [String])
+    /// No shipped presets folder was found in any of the searched places.
+    case shippedPresetsNotFound(searched: [String])
+
+    /// The preset format version this reader and writer speak.
+    public static let currentFormat = 1
+
+    /// The JSON path the error is about, `nil` for file and syntax errors.
+    public var jsonPath: String? {
+        switch self {
+        case .unknownKey(let path, _, _, _, _), .unknownLayerType(let path, _, _, _), .unknownChoice(let path, _, _),
+             .wrongType(let path, _, _), .invalidValue(let path, _, _), .missingKey(let path, _, _):
+            return path
+        case .unsupportedFormat: return "format"
+        case .malformedJSON, .unreadableFile, .unwritableFile, .unknownPreset, .shippedPresetsNotFound: return nil
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case let .malformedJSON(line, column, problem):
+            return "malformed JSON at line \(line), column \(column): \(problem)"
+        case let .unknownKey(path, key, owner, suggestion, validKeys):
+            let fix = suggestion.map { "did you mean \"\($0)\"?" }
+                ?? (validKeys.isEmpty ? "remove it, \(owner) takes no settings"
+                    : "remove it or use one of " + validKeys.joined(separator: ", "))
+            return "\(path): unknown key \"\(key)\" in \(owner) — \(fix)"
+        case let .unknownLayerType(path, found, suggestion, validTypes):
+            let hint = suggestion.map { "did you mean \"\($0)\"? " } ?? ""
+            return "\(path): unknown layer type \"\(found)\" — \(hint)valid types are " + validTypes.joined(separator: ", ")
+        case let .unknownChoice(path, found, validChoices):
+            return "\(path): unknown value \"\(found)\" — use one of " + validChoices.joined(separator: ", ")
+        case let .wrongType(path, expected, found):
+            var fix = "write \(expected) there"
+            if found.hasPrefix("a string \""), expected.contains("number") || expected.contains("integer") {
+                fix = "remove the quotes around the number"
+            }
+            return "\(path): expected \(expected), found \(found) — \(fix)"
+        case let .invalidValue(path, value, requirement):
+            return "\(path) is \(value), but it must be \(requirement)"
+        case let .missingKey(path, key, hint):
+            return "\(path.isEmpty ? "the preset" : path) is missing the required key \"\(key)\" — add \(hint)"
+        case let .unsupportedFormat(found):
+            return "format is \(found), but this convplay reads format \(Self.currentFormat) — "
+                + "set \"format\": \(Self.currentFormat) or open it with a newer convplay"
+        case let .unreadableFile(path, reason):
+            return "cannot read \(path): \(reason) — check the path and the file's permissions"
+        case let .unwritableFile(path, reason):
+            return "cannot write \(path): \(reason) — the previous file is untouched; choose a writable folder"
+        case let .unknownPreset(name, suggestion, shipped):
+            let hint = suggestion.map { "did you mean \"\($0)\"? " } ?? ""
+            return "no preset file or shipped preset named \"\(name)\" — \(hint)shipped presets are "
+                + (shipped.isEmpty ? "(none found)" : shipped.joined(separator: ", ")) + ", or give a path to a .json file"
+        case let .shippedPresetsNotFound(searched):
+            return "cannot find the shipped presets folder (looked in " + searched.joined(separator: ", ")
+                + ") — set CONVPLAY_PRESETS to the folder holding edges.json"
+        }
+    }
+}
+
+/// The candidate closest to `word` by edit distance, if it is close enough to be a likely typo.
+func nearest(_ word: String, in candidates: [String]) -> String? {
+    let lower = word.lowercased()
+    var best: (candidate: String, distance: Int)?
+    for candidate in candidates {
+        let distance = editDistance(lower, candidate.lowercased())
+        if distance < (best?.distance ?? Int.max) { best = (candidate, distance) }
+    }
+    guard let best else { return nil }
+    let allowed = max(2, min(lower.count, best.candidate.count) / 3)
+    if best.distance <= allowed { return best.candidate }
+    // "conv2d" → "conv", "max_pool" → "maxpool": one contains the other once separators are dropped.
+    let squeeze = { (s: String) in s.lowercased().filter { $0.isLetter || $0.isNumber } }
+    let squeezed = squeeze(word)
+    return candidates.first { squeezed == squeeze($0) || (squeeze($0).count >= 3 && squeezed.hasPrefix(squeeze($0))) }
+}
+
+/// Levenshtein distance over characters.
+func editDistance(_ a: String, _ b: String) -> Int {
+    let a = Array(a), b = Array(b)
+    if a.isEmpty { return b.count }
+    if b.isEmpty { return a.count }
+    var previous = Array(0...b.count)
+    var current = [Int](repeating: 0, count: b.count + 1)
+    for i in 1...a.count {
+        current[0] = i
+        for j in 1...b.count {
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+        }
+        swap(&previous, &current)
+    }
+    return previous[b.count]
+}

@@ -1,0 +1,87 @@
+import ConvEngine
+import Foundation
+
+/// Short text for layers, shapes and numbers as the panes show them.
+enum Format {
+    /// "5×5" for any size pair (the engine's own description writes a square as "5").
+    static func pair(_ size: Size2) -> String { "\(size.height)×\(size.width)" }
+
+    /// A compact layer spec for the stack and headers — the engine's own `specText`, so the stack and
+    /// `convplay summary` read alike: `conv 5×5/1 p2 → 192`, `conv 1×1 → 160`, `max 3×3/2 ceil`.
+    static func spec(_ node: Node) -> String { node.specText }
+
+    static func spec(_ layer: Layer) -> String { layer.specText }
+
+    /// The long form for the inspector: every field of the layer.
+    static func longSpec(_ node: Node) -> String {
+        switch node.kind {
+        case .parallel(let block):
+            return "parallel · \(block.branches.count) branches · merge \(block.merge.rawValue)"
+        case .layer(.conv(let conv)):
+            let pad: String
+            switch conv.padding {
+            case .same: pad = "same"
+            case .explicit(let p): pad = "\(p)"
+            }
+            var text = "conv \(pair(conv.kernel)) · stride \(conv.stride) · pad \(pad)"
+            if conv.dilation != Size2(1) { text += " · dilation \(conv.dilation)" }
+            if conv.groups != 1 { text += " · groups \(conv.groups)" }
+            if !conv.hasBias { text += " · no bias" }
+            return text
+        case .layer(.pool(let pool)):
+            return "\(pool.kind == .max ? "max" : "average") pool \(pair(pool.kernel)) · stride \(pool.stride) · pad \(pool.padding) · \(pool.rounding.rawValue)"
+        case .layer(.localResponseNorm(let lrn)):
+            return "LRN size \(lrn.size) · α \(number(lrn.alpha)) · β \(number(lrn.beta)) · k \(number(lrn.k))"
+        case .layer(.batchNorm(let bn)):
+            return "batch norm · ε \(number(bn.epsilon))" + (bn.statistics == nil ? " · identity statistics" : "")
+        case .layer(let layer):
+            return spec(layer)
+        }
+    }
+
+    /// "14.6k", "1.93k", "7.00M" — the engine's compact count.
+    static func compact(_ value: Int) -> String { formatCompact(value) }
+
+    /// "966,986".
+    static func grouped(_ value: Int) -> String { formatGrouped(value) }
+
+    /// "222.5 M", "31.5 k", "950" — for MAC counts.
+    static func macs(_ value: Int) -> String {
+        let v = Double(value)
+        switch v {
+        case ..<1000: return "\(value)"
+        case ..<1_000_000: return String(format: "%.1f k", v / 1e3)
+        case ..<1_000_000_000: return String(format: "%.1f M", v / 1e6)
+        default: return String(format: "%.2f G", v / 1e9)
+        }
+    }
+
+    /// A float in at most 4 significant digits with a true minus sign: "−0.8312", "2.41", "1e-05".
+    static func number(_ value: Float) -> String {
+        var text = String(format: "%.4g", Double(value))
+        if text == "-0" { text = "0" }
+        return text.replacingOccurrences(of: "-", with: "−")
+    }
+
+    /// A fraction as "41 %".
+    static func percent(_ fraction: Double) -> String { String(format: "%.0f %%", fraction * 100) }
+
+    /// A bar of `width` cells filled to `fraction` with eighth blocks: "███▌░░░".
+    static func bar(_ fraction: Double, width: Int) -> String {
+        let eighths = Int((max(0, min(1, fraction)) * Double(width * 8)).rounded())
+        let partial = ["", "▏", "▎", "▍", "▌", "▋", "▊", "▉"]
+        var text = String(repeating: "█", count: eighths / 8) + partial[eighths % 8]
+        text += String(repeating: "░", count: max(0, width - text.count))
+        return text
+    }
+}
+
+extension String {
+    /// The string cut or padded with spaces to exactly `width` characters ("…" marks a cut).
+    func fitted(_ width: Int, alignRight: Bool = false) -> String {
+        guard width > 0 else { return "" }
+        if count > width { return width == 1 ? "…" : String(prefix(width - 1)) + "…" }
+        let pad = String(repeating: " ", count: width - count)
+        return alignRight ? pad + self : self + pad
+    }
+}

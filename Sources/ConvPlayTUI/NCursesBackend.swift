@@ -1,0 +1,159 @@
+// The only file that touches ncurses: it copies Screens to the terminal (only the cells that changed),
+// reads keys and follows resizes. Everything else draws into Screens.
+import CNCurses
+import Foundation
+
+/// Why the terminal could not be started.
+public enum BackendError: Error, CustomStringConvertible {
+    case notATerminal
+    case unknownTerminal(String)
+
+    public var description: String {
+        switch self {
+        case .notATerminal:
+            return "convplay: the playground needs a terminal, but stdin or stdout is not one — "
+                + "run it from an interactive shell, or use `convplay summary PRESET` / `convplay run PRESET` for text output"
+        case .unknownTerminal(let term):
+            return "convplay: cannot drive the terminal type \"\(term)\" — set TERM to one your system knows (e.g. xterm-256color)"
+        }
+    }
+}
+
+final class NCursesBackend {
+    private(set) var size: Size
+    let capabilities: DisplayCapabilities
+    private let colorPairs: Bool
+    private var pairIndex: [Int16: Int] = [:]
+    private var paletteCount = 0
+    private var previous: Screen?
+    private var stopped = false
+
+    /// Starts curses: locale first, LINES/COLUMNS dropped (they would freeze the size), newterm on the TTY.
+    init() throws {
+        setlocale(LC_ALL, "")
+        unsetenv("LINES")
+        unsetenv("COLUMNS")
+        let codeset = String(cString: nl_langinfo(nl_item(CODESET)))
+        let unicode = codeset.uppercased().replacingOccurrences(of: "-", with: "") == "UTF8"
+        switch cnc_start() {
+        case Int32(CNC_NOT_A_TTY): throw BackendError.notATerminal
+        case Int32(CNC_NO_TERMINAL): throw BackendError.unknownTerminal(ProcessInfo.processInfo.environment["TERM"] ?? "")
+        default: break
+        }
+        let noColor = !(ProcessInfo.processInfo.environment["NO_COLOR"] ?? "").isEmpty
+        let has256 = cnc_colors() >= 256
+        colorPairs = has256 && !noColor
+        capabilities = DisplayCapabilities(colorHeatmaps: colorPairs && unicode, unicode: unicode)
+        size = Size(columns: Int(cnc_cols()), rows: Int(cnc_lines()))
+        if colorPairs { setUpPairs() }
+    }
+
+    deinit { stop() }
+
+    /// One pair per (fg, bg) combination of a fixed palette — the interface colours, every colormap level
+    /// and the default — set up once, so no frame ever needs a new pair.
+    private func setUpPairs() {
+        var palette: [Int16] = [-1]
+        for color in Theme.all + Colormap.allColors where !palette.contains(color) { palette.append(color) }
+        let available = Int(cnc_color_pairs()) - 1
+        if palette.count * palette.count > available { palette = Array(palette.prefix(Int(Double(available).squareRoot()))) }
+        paletteCount = palette.count
+        for (i, color) in palette.enumerated() { pairIndex[color] = i }
+        for (f, fg) in palette.enumerated() {
+            for (b, bg) in palette.enumerated() {
+                _ = cnc_init_pair(Int32(1 + f * palette.count + b), Int32(fg), Int32(bg))
+            }
+        }
+    }
+
+    private func pair(_ cell: Cell) -> Int32 {
+        guard colorPairs, let f = pairIndex[cell.foreground], let b = pairIndex[cell.background] else { return 0 }
+        return Int32(1 + f * paletteCount + b)
+    }
+
+    /// Copies `screen` to the terminal, writing only cells that differ from the last frame.
+    func draw(_ screen: Screen) {
+        let full = previous?.size != screen.size
+        if full { cnc_clear() }
+        for y in 0..<screen.size.rows {
+            for x in 0..<screen.size.columns {
+                let cell = screen[x, y]
+                if !full, let previous, previous[x, y] == cell { continue }
+                var attributes: Int32 = 0
+                if cell.bold { attributes |= Int32(CNC_BOLD) }
+                if cell.reverse || (!colorPairs && cell.background == Theme.selectionBackground) { attributes |= Int32(CNC_REVERSE) }
+                cnc_put(Int32(y), Int32(x), scalar(cell.character), pair(cell), attributes)
+            }
+        }
+        cnc_refresh()
+        previous = screen
+    }
+
+    /// The character's code point, or an ASCII stand-in when the locale cannot show it.
+    private func scalar(_ character: Character) -> UInt32 {
+        let value = character.unicodeScalars.first?.value ?? 32
+        if capabilities.unicode || value < 128 { return value }
+        switch character {
+        case "─", "┬": return 45          // -
+        case "│": return 124               // |
+        case "┌", "┐", "└", "┘", "├": return 43  // +
+        case "▀", "█": return 35           // #
+        case "✓": return 42                // *
+        case "▶": return 62                // >
+        case "▼": return 118               // v
+        case "●": return 42
+        case "×": return 120               // x
+        case "→": return 62
+        case "·": return 46
+        case "−": return 45
+        case "░": return 46
+        default: return 63                 // ?
+        }
+    }
+
+    /// Waits up to `timeout` milliseconds for a key; a resize updates `size` and reports `.resize`.
+    func readKey(timeout: Int) -> Key? {
+        var code: UInt32 = 0
+        switch cnc_read(Int32(timeout), &code) {
+        case Int32(CNC_CHAR):
+            switch code {
+            case 10, 13: return .enter
+            case 9: return .tab
+            case 27: return .escape
+            case 8, 127: return .backspace
+            case 1...26: return .control(Character(UnicodeScalar(code + 96)!))
+            default: return UnicodeScalar(code).map { .character(Character($0)) }
+            }
+        case Int32(CNC_KEY):
+            let key = Int32(code)
+            if key == cnc_key_resize() {
+                size = Size(columns: Int(cnc_cols()), rows: Int(cnc_lines()))
+                previous = nil
+                return .resize
+            }
+            if key == cnc_key_btab() { return .backTab }
+            switch key {
+            case KEY_UP: return .up
+            case KEY_DOWN: return .down
+            case KEY_LEFT: return .left
+            case KEY_RIGHT: return .right
+            case KEY_PPAGE: return .pageUp
+            case KEY_NPAGE: return .pageDown
+            case KEY_HOME: return .home
+            case KEY_END: return .end
+            case KEY_ENTER: return .enter
+            case KEY_BACKSPACE: return .backspace
+            default: return nil
+            }
+        default:
+            return nil
+        }
+    }
+
+    /// Restores the terminal (safe to call twice).
+    func stop() {
+        guard !stopped else { return }
+        stopped = true
+        cnc_stop()
+    }
+}

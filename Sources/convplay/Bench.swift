@@ -1,0 +1,105 @@
+import ArgumentParser
+import ConvEngine
+import Foundation
+
+/// `convplay bench`: per-node and total forward time, GFLOP/s and the fraction of the machine's peak.
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Time the forward pass per node and in total, in GFLOP/s and as a fraction of the machine's peak.",
+        discussion: "FLOPs = 2 × MACs. --peak measures the peak itself with an FMA loop.")
+
+    @Argument(help: "A shipped preset name or a preset path (omit with --peak).")
+    var preset: String?
+    @Option(help: "Worker threads for the kernels (default: all cores).")
+    var threads: Int?
+    @Option(help: "Timed runs after one warm-up run.")
+    var runs: Int = 10
+    @Flag(help: "Print JSON instead of a table.")
+    var json = false
+    @Flag(help: "Measure the machine's fp32 peak with an FMA loop (and print it).")
+    var peak = false
+
+    func validate() throws {
+        guard runs > 0 else { throw ValidationError("--runs must be at least 1") }
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+        if preset == nil && !peak { throw ValidationError("name a preset to time, or pass --peak") }
+    }
+
+    func run() throws {
+        let threadCount = threads ?? ProcessInfo.processInfo.activeProcessorCount
+        KernelThreads.count = threadCount
+        let peakGFLOPS = Kernels.peakGFLOPS(threads: threadCount)
+        guard let preset else {
+            if json { print("{\"threads\": \(threadCount), \"peak_gflops\": \(formatFixed(peakGFLOPS, digits: 1))}") }
+            else { print("peak fp32 on \(threadCount) thread(s): \(formatFixed(peakGFLOPS, digits: 1)) GFLOP/s (FMA loop)") }
+            return
+        }
+        let options = try PresetOptions.parse([preset])
+        let loaded = try options.load()
+        // One session throughout: the warm-up run resolves every layer's parameters once, as the playground does.
+        var template = try options.session(for: loaded)
+        let order = template.order
+        var perNode = [[Double]](repeating: [], count: order.count)
+        var totals: [Double] = []
+        for run in 0...runs {
+            template.reset()
+            var total = 0.0
+            for i in order.indices {
+                let start = DispatchTime.now().uptimeNanoseconds
+                template.stepForward()
+                let ms = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
+                if run > 0 { perNode[i].append(ms) }
+                total += ms
+            }
+            if run > 0 { totals.append(total) }
+        }
+        let costs = template.costs
+        func gflops(_ macs: Int, _ ms: Double) -> Double { ms > 0 ? 2 * Double(macs) / (ms * 1e6) : 0 }
+        let totalMedian = median(totals)
+        let totalGF = gflops(costs.total.macs, totalMedian)
+        if json {
+            var nodes: [String] = []
+            for (i, path) in order.enumerated() where template.network.node(at: path)?.layer != nil {
+                let ms = median(perNode[i])
+                nodes.append("    {\"path\": \(jsonString(path.description)), \"name\": \(jsonString(template.network.node(at: path)!.name)), "
+                    + "\"median_ms\": \(formatFixed(ms, digits: 4)), \"macs\": \(costs[path].macs), \"gflops\": \(formatFixed(gflops(costs[path].macs, ms), digits: 2))}")
+            }
+            print("""
+                {
+                  "preset": \(jsonString(preset)),
+                  "threads": \(threadCount),
+                  "runs": \(runs),
+                  "peak_gflops": \(formatFixed(peakGFLOPS, digits: 1)),
+                  "nodes": [
+                \(nodes.joined(separator: ",\n"))
+                  ],
+                  "total": {"median_ms": \(formatFixed(totalMedian, digits: 3)), "min_ms": \(formatFixed(totals.min()!, digits: 3)), \
+                "max_ms": \(formatFixed(totals.max()!, digits: 3)), "macs": \(costs.total.macs), "gflops": \(formatFixed(totalGF, digits: 2)), \
+                "peak_fraction": \(formatFixed(totalGF / peakGFLOPS, digits: 3))}
+                }
+                """)
+            return
+        }
+        print("\(loaded.network.name) · \(threadCount) thread(s) · \(runs) runs after 1 warm-up · peak \(formatFixed(peakGFLOPS, digits: 1)) GFLOP/s")
+        print("path".padding(toLength: 28, withPad: " ", startingAt: 0) + "name".padding(toLength: 24, withPad: " ", startingAt: 0)
+              + "  median ms    GFLOP/s   % peak")
+        for (i, path) in order.enumerated() {
+            let ms = median(perNode[i]), gf = gflops(costs[path].macs, ms)
+            let name = template.network.node(at: path)!.name
+            print(path.description.padding(toLength: 28, withPad: " ", startingAt: 0) + name.padding(toLength: 24, withPad: " ", startingAt: 0)
+                  + leftPad(formatFixed(ms, digits: 3), 11) + leftPad(costs[path].macs > 0 ? formatFixed(gf, digits: 1) : "–", 11)
+                  + leftPad(costs[path].macs > 0 ? formatFixed(100 * gf / peakGFLOPS, digits: 1) : "–", 9))
+        }
+        print("total: median \(formatFixed(totalMedian, digits: 2)) ms (min \(formatFixed(totals.min()!, digits: 2)), "
+              + "max \(formatFixed(totals.max()!, digits: 2))) · \(formatFixed(totalGF, digits: 1)) GFLOP/s · "
+              + "\(formatFixed(100 * totalGF / peakGFLOPS, digits: 1)) % of peak")
+    }
+
+    private func median(_ values: [Double]) -> Double {
+        let sorted = values.sorted()
+        guard !sorted.isEmpty else { return 0 }
+        return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+    }
+}
+
+func leftPad(_ s: String, _ width: Int) -> String { String(repeating: " ", count: max(0, width - s.count)) + s }

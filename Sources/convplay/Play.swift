@@ -1,0 +1,20 @@
+import ArgumentParser
+import ConvEngine
+import ConvPlayTUI
+
+/// `convplay [PRESET]`: the interactive playground.
+struct Play: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "play",
+        abstract: "Open the playground on a preset (the default, `edges`, when none is named). Press ? inside for keys.")
+
+    @Argument(help: "A shipped preset name or a path to a preset .json file.")
+    var preset: String = "edges"
+
+    func run() throws {
+        let loaded: LoadedPreset
+        do { loaded = try Preset.load(nameOrPath: preset) } catch { throw UserError(error.description) }
+        let status = runPlayground(preset: loaded)
+        if status != 0 { throw ExitCode(status) }
+    }
+}

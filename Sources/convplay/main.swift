@@ -1,2 +1,0 @@
-import ConvEngine
-print("convplay")

@@ -1,0 +1,199 @@
+@testable import ConvPlayTUI
+import ConvEngine
+import Testing
+
+@Suite struct ReducerTests {
+    @Test func spaceStepsAndSelectsTheComputedNode() {
+        var driver = Driver(Fixture.state())
+        driver.press(.character(" "))
+        #expect(driver.state.session.computedCount == 1)
+        #expect(driver.state.selected == .top(0))
+        driver.press(.character("n"))
+        #expect(driver.state.session.computedCount == 2)
+        #expect(driver.state.selected == .top(1))
+        driver.press(.character("b"))
+        #expect(driver.state.session.computedCount == 1)
+        #expect(driver.state.selected == .top(0))
+        driver.press(.character("R"))
+        #expect(driver.state.session.computedCount == 0)
+        #expect(driver.state.selected == nil)
+        driver.press(.character("r"))
+        #expect(driver.state.session.computedCount == 2)
+    }
+
+    @Test func stepsPressedWhileComputingAreQueuedNotLost() {
+        var state = Fixture.state()
+        let first = reduce(&state, .stepForward)
+        #expect(state.job != nil)
+        #expect(reduce(&state, .stepForward).isEmpty)
+        #expect(state.pendingSteps == 1)
+        guard case .compute(let job, var session, _) = first[0] else { Issue.record("expected a compute effect"); return }
+        session.stepForward()
+        let next = reduce(&state, .computeFinished(job: job, session: session))
+        #expect(state.session.computedCount == 1)
+        guard case .compute(let nextJob, _, .step) = next.first else { Issue.record("expected the queued step to start"); return }
+        #expect(nextJob != job)
+        #expect(state.pendingSteps == 0)
+    }
+
+    @Test func staleResultsAfterAnEditAreDropped() {
+        var state = Fixture.state()
+        let effects = reduce(&state, .stepForward)
+        guard case .compute(let job, var session, _) = effects[0] else { Issue.record("expected a compute effect"); return }
+        _ = reduce(&state, .moveSelection(1))
+        _ = reduce(&state, .deleteLayer)          // an edit cancels the running step
+        #expect(state.job == nil)
+        session.stepForward()
+        _ = reduce(&state, .computeFinished(job: job, session: session))
+        #expect(state.session.computedCount == 0)
+        #expect(state.network.nodes.count == 1)
+    }
+
+    @Test func addAOneByOneConvAfterTheSelectionThenUndoAndRedo() {
+        var driver = Driver(Fixture.state())
+        let before = driver.state.network
+        driver.press(.down)                      // select "mix"
+        driver.press(.character("a"))
+        #expect(driver.state.mode == .pickType)
+        driver.press(.down, .enter)              // "conv 1×1"
+        #expect(driver.state.mode == .form)
+        #expect(driver.state.form?.fields.first?.text == "cccp1")
+        driver.press(.enter)
+        #expect(driver.state.mode == .normal)
+        #expect(driver.state.network.nodes.map(\.name) == ["mix", "cccp1", "relu"])
+        #expect(driver.state.selected == .top(1))
+        #expect(driver.state.dirty)
+        // conv 1×1 2 → 1 (half the channels): 2 weights + 1 bias on top of the 4 params of "mix".
+        #expect(driver.state.session.costs.total.params == 7)
+        driver.press(.character("u"))
+        #expect(driver.state.network == before)
+        driver.press(.control("r"))
+        #expect(driver.state.network.nodes.map(\.name) == ["mix", "cccp1", "relu"])
+    }
+
+    @Test func anImpossibleEditIsRefusedWithTheReasonAndNothingIsLost() {
+        var driver = Driver(Fixture.state())
+        driver.press(.down, .character("e"))
+        #expect(driver.state.mode == .form)
+        driver.press(.tab, .tab)                 // kernel
+        driver.press(.backspace, .backspace, .backspace)
+        driver.type("9")
+        driver.press(.down, .down, .down, .down, .down)   // weights: explicit → initialiser (so only the kernel is wrong)
+        driver.press(.right)
+        driver.press(.enter)
+        #expect(driver.state.mode == .form)      // still editing: the typed values stay
+        #expect(driver.state.form?.text("kernel") == "9")
+        #expect(driver.state.network == Fixture.tiny)
+        let message = driver.state.status?.text ?? ""
+        #expect(driver.state.status?.isError == true)
+        #expect(message.contains("layers[0] (mix): kernel 9×9 is larger than its padded input 4×4"))
+    }
+
+    @Test func formFieldsThatAreNotNumbersAreNamed() {
+        var driver = Driver(Fixture.state())
+        driver.press(.down, .character("e"), .tab)
+        driver.type("x")
+        driver.press(.enter)
+        #expect(driver.state.status?.text == "out channels: “2x” is not a whole number — fix the field and press Enter")
+    }
+
+    @Test func deleteAndMoveLayers() {
+        var driver = Driver(Fixture.state())
+        driver.press(.down, .character("J"))
+        #expect(driver.state.network.nodes.map(\.name) == ["relu", "mix"])
+        #expect(driver.state.selected == .top(1))
+        driver.press(.character("K"))
+        #expect(driver.state.network.nodes.map(\.name) == ["mix", "relu"])
+        driver.press(.character("d"))
+        #expect(driver.state.network.nodes.map(\.name) == ["relu"])
+        driver.press(.character("u"), .character("u"), .character("u"))
+        #expect(driver.state.network == Fixture.tiny)
+    }
+
+    @Test func branchesCanBeAddedAndRemoved() {
+        var driver = Driver(Fixture.state(Fixture.branched))
+        driver.press(.down)                      // the block
+        driver.press(.character("B"))
+        #expect(driver.state.network.nodes[0].block?.branches.count == 3)
+        #expect(driver.state.selected == NodePath([0, 2, 0]))
+        // concat of 2 + 3 + 16 channels
+        #expect(driver.state.session.shapes.output(of: .top(0)) == Shape(channels: 21, height: 4, width: 4))
+        driver.press(.character("X"))
+        #expect(driver.state.network == Fixture.branched)
+    }
+
+    @Test func quitAsksWhenThereAreUnsavedEdits() {
+        var driver = Driver(Fixture.state())
+        driver.press(.character("q"))
+        #expect(driver.state.wantsQuit)
+        var edited = Driver(Fixture.state())
+        edited.press(.down, .character("d"), .character("q"))
+        #expect(edited.state.mode == .confirm)
+        #expect(!edited.state.wantsQuit)
+        edited.press(.character("n"))
+        #expect(edited.state.mode == .normal && !edited.state.wantsQuit)
+        edited.press(.character("q"), .character("y"))
+        #expect(edited.state.wantsQuit)
+    }
+
+    @Test func savingAShippedPresetAsksForANameAndNeverOverwritesSilently() {
+        var driver = Driver(Fixture.state(file: "presets/tiny.json", shipped: true))
+        driver.services.existing = ["tiny-edited.json"]
+        driver.press(.character("w"))
+        #expect(driver.state.mode == .prompt)
+        #expect(driver.state.prompt?.text == "tiny-edited.json")
+        driver.press(.enter)
+        #expect(driver.state.mode == .confirm)
+        #expect(driver.services.saved.isEmpty)
+        driver.press(.character("y"))
+        #expect(driver.services.saved.map(\.1) == ["tiny-edited.json"])
+        #expect(driver.state.file == "tiny-edited.json")
+        #expect(!driver.state.isShipped && !driver.state.dirty)
+        driver.press(.character("w"))            // now a user file: saved in place
+        #expect(driver.services.saved.map(\.1) == ["tiny-edited.json", "tiny-edited.json"])
+    }
+
+    @Test func openPicksAPresetAndAsksFirstWhenUnsaved() {
+        var driver = Driver(Fixture.state())
+        driver.press(.character("o"))
+        #expect(driver.state.mode == .picker)
+        driver.press(.enter)
+        #expect(driver.state.network.name == "branched")
+        #expect(driver.state.file == "presets/branched.json")
+        driver.press(.down, .character("d"), .character("o"), .enter)
+        #expect(driver.state.mode == .confirm)
+        driver.press(.character("y"))
+        #expect(driver.state.network == Fixture.branched)
+    }
+
+    @Test func pickingAnInputIsAnUndoableEdit() {
+        var driver = Driver(Fixture.state())
+        driver.press(.character("I"), .down, .enter)   // checkerboard
+        #expect(driver.state.network.input.source == .synthetic(.checkerboard, seed: 0))
+        #expect(driver.state.session.input.data.allSatisfy { $0 == 1 })
+        driver.press(.character("u"))
+        #expect(driver.state.network.input.source == Fixture.tiny.input.source)
+    }
+
+    @Test func zoomCursorStaysInsideTheMap() {
+        var driver = Driver(Fixture.state())
+        driver.press(.tab, .enter)
+        #expect(driver.state.mode == .zoom)
+        driver.press(.right, .right, .right, .right, .right, .down)
+        #expect(driver.state.cursorX == 3 && driver.state.cursorY == 1)
+        driver.press(.escape)
+        #expect(driver.state.mode == .normal)
+    }
+
+    @Test func colormapAndScalingCycle() {
+        var driver = Driver(Fixture.state())
+        driver.press(.character("c"))
+        #expect(driver.state.colormap == .sequential)
+        driver.press(.character("c"), .character("c"), .character("c"))
+        #expect(driver.state.colormap == .auto)
+        driver.press(.character("s"))
+        #expect(driver.state.scaling == .perLayer)
+        driver.press(.character("s"), .character("s"))
+        #expect(driver.state.scaling == .perChannel)
+    }
+}

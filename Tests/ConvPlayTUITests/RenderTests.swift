@@ -1,0 +1,183 @@
+@testable import ConvPlayTUI
+import ConvEngine
+import Testing
+
+@Suite struct RenderTests {
+    /// The input row selected, maps pane focused on the 4×4 ramp (0…15).
+    @Test(arguments: [large, small])
+    func headerShowsNameFileTotalsAndStep(size: Size) {
+        let screen = render(Fixture.state(), size: size)
+        // conv 1×1 1 → 2: 2 weights + 2 biases; 2 MACs per position × 16 positions.
+        #expect(screen.line(0).hasPrefix(" convplay · tiny · tiny.json"))
+        #expect(screen.line(0).contains("params 4 · 32 MACs · step 0/2"))
+        #expect(!screen.line(0).contains("unsaved"))
+    }
+
+    @Test func unsavedMarkerAppearsAfterAnEdit() {
+        var driver = Driver(Fixture.state())
+        driver.press(.down, .character("d"))
+        let screen = render(driver.state, size: large)
+        #expect(screen.line(0).contains("● unsaved"))
+        let x = screen.line(0).distance(from: screen.line(0).startIndex, to: screen.line(0).firstIndex(of: "●")!)
+        #expect(screen[x, 0].foreground == Theme.warning)
+    }
+
+    @Test(arguments: [large, small])
+    func layerRowsShowSpecShapeAndParams(size: Size) {
+        var driver = Driver(Fixture.state())
+        driver.press(.character(" "))
+        let screen = render(driver.state, size: size)
+        let row = screen.row(containing: "▶ mix")!
+        let line = screen.line(row)
+        #expect(line.contains("▶ mix"))
+        #expect(line.contains("conv 1×1 → 2"))
+        #expect(line.contains("2×4×4"))
+        #expect(line.contains(" 4│"))             // params, right-aligned against the border
+        #expect(screen[2, row].background == Theme.selectionBackground)
+        #expect(screen.line(row + 1).contains("relu") && !screen.line(row + 1).contains("✓"))
+    }
+
+    @Test func branchesAreDrawnAsATree() {
+        let screen = render(Fixture.state(Fixture.branched), size: large)
+        #expect(screen.line(3).contains("▼ block"))
+        #expect(screen.line(4).contains("├─┬ a"))
+        #expect(screen.line(5).contains("│ └ b"))
+        #expect(screen.line(6).contains("└── c"))
+        #expect(screen.line(3).contains("5×4×4"))    // concat of 2 + 3 channels
+    }
+
+    /// At 120×40 the maps pane starts at column 56 (inner 57, 2). The 4×4 ramp is upscaled 4× into a
+    /// 16×16-pixel tile: cell (0, 0) shows source row 0 twice, cell row 2 shows source row 1 (4…7).
+    @Test func heatmapCellsCarryTheColormapLevelOfTheirValues() {
+        let screen = render(Fixture.state(), size: large)
+        // Input ≥ 0 → sequential; per-channel range 0…15; level = ⌊v / 15 · 64⌋ clamped to 63.
+        let viridis = Colormap.sequential
+        let origin = screen[57, 2]
+        #expect(origin.character == "▀")
+        #expect(origin.foreground == viridis.color(level: 0) && origin.background == viridis.color(level: 0))
+        let second = screen[57, 4]                   // source (1, 0) = 4 → level 17
+        #expect(second.foreground == viridis.color(level: 17) && second.background == viridis.color(level: 17))
+        let last = screen[57 + 15, 9]                // source (3, 3) = 15 → level 63
+        #expect(last.foreground == viridis.color(level: 63))
+        #expect(screen.line(10).contains("ch 0"))
+    }
+
+    @Test func signedMapsUseTheDivergingColormapCentredOnZero() {
+        var driver = Driver(Fixture.state())
+        driver.press(.character(" "))                // "mix": channel 0 = x, channel 1 = −x
+        let screen = render(driver.state, size: large)
+        // Per-channel range of ch 0 is 0…15, centred: −15…15; v = 0 → ⌊15/30 · 64⌋ = 32, v = 4 → ⌊19/30 · 64⌋ = 40.
+        #expect(screen[57, 2].foreground == Colormap.diverging.color(level: 32))
+        #expect(screen[57, 4].foreground == Colormap.diverging.color(level: 40))
+        #expect(screen.line(1).contains("diverging"))
+    }
+
+    @Test func withoutColoursHeatmapsUseTheAsciiRamp() {
+        var state = Fixture.state()
+        state.display = DisplayCapabilities(colorHeatmaps: false, unicode: true)
+        let screen = render(state, size: large)
+        // Ramp " .:-=+*#%@": 0 → " ", 4 → ⌊4/15 · 10⌋ = 2 → ":", 15 → "@".
+        #expect(screen[57, 2].character == " ")
+        #expect(screen[57, 4].character == ":")
+        #expect(screen[57 + 15, 9].character == "@")
+        #expect(screen[57, 4].foreground == -1 && screen[57, 4].background == -1)
+    }
+
+    @Test func zoomShowsTheValueUnderTheCursor() {
+        var driver = Driver(Fixture.state())
+        driver.press(.tab, .enter, .right, .right, .down)
+        let screen = render(driver.state, size: large)
+        #expect(screen.row(containing: "ch 0 · (y 1, x 2) = 6") != nil)   // 4·1 + 2
+        #expect(screen.line(1).contains("ch 0 zoomed"))
+    }
+
+    @Test func inspectorNamesDiagonalOneByOneConvsAsRescales() {
+        let network = Network(name: "rescale", input: InputSpec(shape: Shape(channels: 2, height: 2, width: 2)), nodes: [
+            Node("scale", .conv(Conv(outChannels: 2, kernel: Size2(1), parameters: ExplicitParameters(weights: [2, 0, 0, 3])))),
+        ])
+        var state = try! AppState(preset: PlaygroundPreset(network: network, file: nil, isShipped: false,
+                                                            input: Tensor(shape: network.input.shape, repeating: 1)))
+        state.selected = .top(0)
+        let screen = render(state, size: large)
+        #expect(screen.row(containing: "diagonal 1×1: per-channel rescale") != nil)
+    }
+
+    @Test func inspectorShowsTheDeadFractionAfterRelu() {
+        var driver = Driver(Fixture.state())
+        driver.press(.character("r"))
+        let screen = render(driver.state, size: large)
+        // relu(x) has one zero (x = 0), relu(−x) sixteen: 17 of 32.
+        #expect(screen.row(containing: "dead after ReLU 53 %") != nil)
+    }
+
+    @Test func weightsPaneShowsTheChannelMixingMatrix() {
+        var state = Fixture.state()
+        state.selected = .top(0)
+        #expect(render(state, size: large).row(containing: "1×1: 2 out × 1 in") != nil)
+        #expect(render(state, size: small).row(containing: "1×1: 2 out") == nil)   // behind W at 80×24
+        state.showWeights = true
+        #expect(render(state, size: small).row(containing: "1×1: 2 out × 1 in") != nil)
+    }
+
+    @Test func tooSmallTerminalsGetAMessage() {
+        let screen = render(Fixture.state(), size: Size(columns: 79, rows: 24))
+        #expect(screen.row(containing: "enlarge the terminal to at least 80×24") != nil)
+        #expect(screen.row(containing: "(now 79×24)") != nil)
+    }
+
+    @Test(arguments: [large, small])
+    func footerShowsTheHintsOfTheMode(size: Size) {
+        var state = Fixture.state()
+        #expect(render(state, size: size).line(size.rows - 1).hasPrefix(" space step  b back  r run"))
+        state.mode = .confirm
+        state.question = .quitUnsaved
+        let screen = render(state, size: size)
+        #expect(screen.line(size.rows - 1).hasPrefix(" y yes  n no"))
+        #expect(screen.row(containing: "quit without saving your edits?") != nil)
+    }
+
+    @Test func helpListsEveryKeyOfTheNormalMode() {
+        var state = Fixture.state()
+        state.mode = .help
+        let text = render(state, size: large).text.joined(separator: "\n")
+        for binding in KeyBindings.table(for: .normal) {
+            #expect(text.contains(binding.help), "help is missing “\(binding.help)”")
+        }
+        #expect(text.contains("Ctrl-R"))
+    }
+
+    @Test func formShowsFieldsWithDefaults() {
+        var driver = Driver(Fixture.state())
+        driver.press(.down, .character("a"), .down, .enter)
+        let screen = render(driver.state, size: small)
+        #expect(screen.row(containing: "add conv 1×1") != nil)
+        let kernel = screen.row(containing: "kernel (k or kh×kw)")!
+        #expect(screen.line(kernel).contains("1×1"))
+        #expect(screen.row(containing: "out channels") != nil)
+    }
+
+    @Test func errorsShowOnTheStatusRowInRed() {
+        var driver = Driver(Fixture.state())
+        driver.press(.down, .character("e"), .tab)
+        driver.type("x")
+        driver.press(.enter)
+        let screen = render(driver.state, size: large)
+        let row = screen.row(containing: "out channels: “2x” is not a whole number")!
+        #expect(row == large.rows - 2)
+        #expect(screen[1, row].foreground == Theme.error)
+    }
+
+    @Test func oneDimensionalMapsAreStrips() {
+        let network = Network(name: "1d", input: InputSpec(shape: Shape(channels: 2, height: 1, width: 8)), nodes: [])
+        let input = Tensor(shape: network.input.shape, data: (0..<16).map(Float.init))
+        let state = try! AppState(preset: PlaygroundPreset(network: network, file: nil, isShipped: false, input: input))
+        let screen = render(state, size: large)
+        #expect(screen.line(2).contains("ch 0 █"))
+        #expect(screen.line(3).contains("ch 1 █"))
+        // Channel 0 holds 0…7 (per-channel range): its first cell is level 0, its last level 63.
+        let start = screen.line(2).distance(from: screen.line(2).startIndex, to: screen.line(2).firstIndex(of: "█")!)
+        #expect(screen[start, 2].foreground == Colormap.sequential.color(level: 0))
+        let end = screen.line(2).distance(from: screen.line(2).startIndex, to: screen.line(2).lastIndex(of: "█")!)
+        #expect(screen[end, 2].foreground == Colormap.sequential.color(level: 63))
+    }
+}
