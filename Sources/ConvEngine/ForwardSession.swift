@@ -12,6 +12,9 @@ public struct ForwardSession: Sendable {
     public private(set) var input: Tensor
     private var outputs: [NodePath: Tensor] = [:]
     private var parameterCache: [NodePath: CachedParameters] = [:]
+    /// Output buffers of forgotten steps, by element count, reused by the next steps of that size: a rerun
+    /// after an edit or a reset writes into memory it already owns instead of faulting in fresh pages.
+    private var spareBuffers: [Int: [[Float]]] = [:]
     private let memoryCap: Int
 
     /// Prepares a session; nothing is computed yet. Throws when the network cannot run on this input.
@@ -64,7 +67,7 @@ public struct ForwardSession: Sendable {
     public mutating func stepBack() {
         guard computedCount > 0 else { return }
         computedCount -= 1
-        outputs[order[computedCount]] = nil
+        recycle(outputs.removeValue(forKey: order[computedCount]))
     }
 
     /// Computes every remaining node, stopping early when `isCancelled` says so.
@@ -80,6 +83,7 @@ public struct ForwardSession: Sendable {
     /// Forgets every computed output.
     public mutating func reset() {
         computedCount = 0
+        for tensor in outputs.values { recycle(tensor) }
         outputs.removeAll()
     }
 
@@ -97,7 +101,9 @@ public struct ForwardSession: Sendable {
                 keep += 1
             }
         }
-        for path in order[keep...] { outputs[path] = nil }
+        for path in order[keep...] { recycle(outputs.removeValue(forKey: path)) }
+        let neededSizes = Set(newShapes.outputs.values.map(\.elementCount))
+        spareBuffers = spareBuffers.filter { neededSizes.contains($0.key) }
         parameterCache = Self.carryOver(parameterCache, to: newNetwork, order: newOrder, shapes: newShapes)
         network = newNetwork
         shapes = newShapes
@@ -137,6 +143,17 @@ public struct ForwardSession: Sendable {
         }
     }
 
+    private mutating func recycle(_ tensor: Tensor?) {
+        guard let data = tensor?.data, !data.isEmpty else { return }
+        spareBuffers[data.count, default: []].append(data)
+    }
+
+    /// A buffer of `count` floats to overwrite: a spare one when there is one, else a new uninitialised one.
+    private mutating func takeBuffer(_ count: Int) -> [Float] {
+        if let spare = spareBuffers[count]?.popLast() { return spare }
+        return LayerExecutor.uninitializedFloats(count)
+    }
+
     private mutating func compute(_ path: NodePath) -> Tensor {
         let node = network.node(at: path)!
         let outShape = shapes.output(of: path)
@@ -146,45 +163,43 @@ public struct ForwardSession: Sendable {
             let parts: [Tensor] = block.branches.enumerated().map { b, branch in
                 branch.isEmpty ? blockInput : outputs[path.child(branch: b, index: branch.count - 1)]!
             }
-            return Self.merge(parts, block.merge, into: outShape)
+            var buffer = takeBuffer(outShape.elementCount)
+            return Self.merge(parts, block.merge, shape: outShape, into: &buffer)
         case .layer(let layer):
             let source = network.inputPath(of: path).flatMap { outputs[$0] } ?? input
             if parameterCache[path] == nil, let params = network.parameters(at: path, shapes: shapes) {
                 parameterCache[path] = CachedParameters(name: node.name, layer: layer, input: source.shape,
                                                         initialization: network.initialization, parameters: params)
             }
+            var buffer = takeBuffer(outShape.elementCount)
             return LayerExecutor.apply(layer, to: source, output: outShape, conv: shapes.convGeometry[path],
-                                       pool: shapes.poolGeometry[path], parameters: parameterCache[path]?.parameters)
+                                       pool: shapes.poolGeometry[path], parameters: parameterCache[path]?.parameters,
+                                       into: &buffer)
         }
     }
 
-    private static func merge(_ parts: [Tensor], _ merge: Merge, into shape: Shape) -> Tensor {
+    /// Concatenates (channel-major: plain copies one after another) or sums `parts` into `buffer`.
+    private static func merge(_ parts: [Tensor], _ merge: Merge, shape: Shape, into buffer: inout [Float]) -> Tensor {
         guard shape.elementCount > 0 else { return Tensor(shape: shape) }
-        switch merge {
-        case .concat:
-            // Channel-major tensors concatenate along channels by plain copies into an uninitialised buffer.
-            let data = [Float](unsafeUninitializedCapacity: shape.elementCount) { buffer, initialized in
+        if buffer.count != shape.elementCount { buffer = LayerExecutor.uninitializedFloats(shape.elementCount) }
+        buffer.withUnsafeMutableBufferPointer { out in
+            switch merge {
+            case .concat:
                 var offset = 0
                 for part in parts {
-                    part.data.withUnsafeBufferPointer { source in
-                        (buffer.baseAddress! + offset).update(from: source.baseAddress!, count: source.count)
-                    }
+                    part.data.withUnsafeBufferPointer { (out.baseAddress! + offset).update(from: $0.baseAddress!, count: $0.count) }
                     offset += part.data.count
                 }
-                initialized = offset
-            }
-            return Tensor(shape: shape, data: data)
-        case .add:
-            var sum = parts[0]
-            sum.data.withUnsafeMutableBufferPointer { total in
+            case .add:
+                parts[0].data.withUnsafeBufferPointer { out.baseAddress!.update(from: $0.baseAddress!, count: $0.count) }
                 for part in parts.dropFirst() {
                     part.data.withUnsafeBufferPointer { addend in
-                        for i in 0..<total.count { total[i] += addend[i] }
+                        for i in 0..<out.count { out[i] += addend[i] }
                     }
                 }
             }
-            return sum
         }
+        return Tensor(shape: shape, data: buffer)
     }
 }
 
