@@ -105,9 +105,11 @@ static void micro_kernel_avx2(int kc, const float *a, const float *b, float *c, 
 
 // 8×32 tile in 16 zmm accumulators: per k, two 16-wide B loads and eight broadcasts feed 16 FMAs, which
 // keeps both 512-bit FMA pipes busy. Partial tiles store through column masks and a row guard.
-__attribute__((target("avx512f")))
-static void micro_kernel_avx512(int kc, const float *a, const float *b, float *c, int ldc,
-                                int accumulate, const float *bias, int mr, int nr) {
+// `koff` NULL: b is a packed kc×32 panel. Otherwise row k of B is the 32 floats at b + koff[k] (unaligned),
+// which lets a stride-1 convolution read its im2col rows straight from a zero-padded input.
+__attribute__((target("avx512f"), always_inline))
+static inline void micro_kernel_avx512_body(int kc, const float *a, const float *b, const int *koff, float *c,
+                                            int ldc, int accumulate, const float *bias, int mr, int nr) {
     __m512 c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51, c60, c61, c70, c71;
     if (bias) {
         float bv[MR512] = {0, 0, 0, 0, 0, 0, 0, 0};
@@ -125,7 +127,8 @@ static void micro_kernel_avx512(int kc, const float *a, const float *b, float *c
         c40 = c41 = c50 = c51 = c60 = c61 = c70 = c71 = _mm512_setzero_ps();
     }
     for (int k = 0; k < kc; k++) {
-        __m512 b0 = _mm512_load_ps(b), b1 = _mm512_load_ps(b + 16);
+        const float *bk = koff ? b + koff[k] : b + (size_t)k * NR512;
+        __m512 b0 = _mm512_loadu_ps(bk), b1 = _mm512_loadu_ps(bk + 16);
         __m512 ai;
         ai = _mm512_set1_ps(a[0]); c00 = _mm512_fmadd_ps(ai, b0, c00); c01 = _mm512_fmadd_ps(ai, b1, c01);
         ai = _mm512_set1_ps(a[1]); c10 = _mm512_fmadd_ps(ai, b0, c10); c11 = _mm512_fmadd_ps(ai, b1, c11);
@@ -136,7 +139,6 @@ static void micro_kernel_avx512(int kc, const float *a, const float *b, float *c
         ai = _mm512_set1_ps(a[6]); c60 = _mm512_fmadd_ps(ai, b0, c60); c61 = _mm512_fmadd_ps(ai, b1, c61);
         ai = _mm512_set1_ps(a[7]); c70 = _mm512_fmadd_ps(ai, b0, c70); c71 = _mm512_fmadd_ps(ai, b1, c71);
         a += MR512;
-        b += NR512;
     }
     const __mmask16 m0 = nr >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << nr) - 1);
     const __mmask16 m1 = nr >= 32 ? (__mmask16)0xFFFF : nr <= 16 ? (__mmask16)0 : (__mmask16)((1u << (nr - 16)) - 1);
@@ -153,6 +155,18 @@ static void micro_kernel_avx512(int kc, const float *a, const float *b, float *c
     CK_ROW512(0, c00, c01) CK_ROW512(1, c10, c11) CK_ROW512(2, c20, c21) CK_ROW512(3, c30, c31)
     CK_ROW512(4, c40, c41) CK_ROW512(5, c50, c51) CK_ROW512(6, c60, c61) CK_ROW512(7, c70, c71)
 #undef CK_ROW512
+}
+
+__attribute__((target("avx512f")))
+static void micro_kernel_avx512(int kc, const float *a, const float *b, float *c, int ldc,
+                                int accumulate, const float *bias, int mr, int nr) {
+    micro_kernel_avx512_body(kc, a, b, NULL, c, ldc, accumulate, bias, mr, nr);
+}
+
+__attribute__((target("avx512f")))
+static void micro_kernel_avx512_offsets(int kc, const float *a, const float *b, const int *koff, float *c, int ldc,
+                                        int accumulate, const float *bias, int mr, int nr) {
+    micro_kernel_avx512_body(kc, a, b, koff, c, ldc, accumulate, bias, mr, nr);
 }
 #endif
 
@@ -435,6 +449,82 @@ void ck_conv_im2col_gemm(const ck_conv_desc *desc, const float *input, const flo
 }
 
 // ---------------------------------------------------------------------------------------------
+// Stride-1 convolution without im2col packing (AVX-512). The input rows a block of output rows needs are
+// copied once into a zero-padded buffer of width Wp = OW + (KW−1)·dw. On the grid of output rows × Wp
+// columns (the last Wp − OW columns of each row are junk), im2col row k = (c, ky, kx) is then a contiguous
+// run of that buffer starting at c·plane + ky·dh·Wp + kx·dw, so the micro-kernel reads B in place. The GEMM
+// writes the grid into a scratch C, whose valid columns are copied to the output.
+
+static _Thread_local float *tl_padded, *tl_grid;
+static _Thread_local size_t tl_cap_padded, tl_cap_grid;
+
+int ck_conv_reads_in_place(const ck_conv_desc *g) {
+    return ck_isa() >= 2 && g->strideHeight == 1 && g->strideWidth == 1 &&
+           g->kernelHeight * g->kernelWidth > 1;
+}
+
+void ck_conv_rows(const ck_conv_desc *g, const float *input, const float *weight, const float *bias,
+                  float *output, int oy0, int oy1) {
+#ifdef CK_X86
+    // input (C, H, W), weight (K, C·KH·KW) -> output rows oy0 ..< oy1 of (K, OH, OW); stride 1
+    if (oy1 <= oy0) return;
+    const int C = g->channels, H = g->height, W = g->width, M = g->outChannels, OW = g->outWidth;
+    const int KH = g->kernelHeight, KW = g->kernelWidth, dh = g->dilationHeight, dw = g->dilationWidth;
+    const int K = C * KH * KW, rows = oy1 - oy0;
+    const int Wp = OW + (KW - 1) * dw, padded_rows = rows + (KH - 1) * dh;
+    const size_t plane = (size_t)padded_rows * Wp, columns = (size_t)rows * Wp;
+    const size_t slack = (size_t)(KW - 1) * dw + 2 * NR512;  // junk columns of the last row read past the end
+    float *padded = thread_buffer(&tl_padded, &tl_cap_padded, (size_t)C * plane + slack);
+    float *grid = thread_buffer(&tl_grid, &tl_cap_grid, (size_t)M * columns);
+    if (!padded || !grid) abort();
+    const int first_row = oy0 - g->padTop, copy = W < Wp - g->padLeft ? W : Wp - g->padLeft;
+    for (int ch = 0; ch < C; ch++) {
+        for (int r = 0; r < padded_rows; r++) {
+            float *d = padded + ch * plane + (size_t)r * Wp;
+            const int iy = first_row + r;
+            if (iy < 0 || iy >= H || copy <= 0) { memset(d, 0, (size_t)Wp * sizeof(float)); continue; }
+            memset(d, 0, (size_t)g->padLeft * sizeof(float));
+            memcpy(d + g->padLeft, input + ((size_t)ch * H + iy) * W, (size_t)copy * sizeof(float));
+            memset(d + g->padLeft + copy, 0, (size_t)(Wp - g->padLeft - copy) * sizeof(float));
+        }
+    }
+    memset(padded + (size_t)C * plane, 0, slack * sizeof(float));
+
+    const int k_blocks = (K + KC_MAX - 1) / KC_MAX, kcb = (K + k_blocks - 1) / k_blocks;
+    float *pa = thread_buffer(&tl_pack_a, &tl_cap_a, (size_t)((MC_MAX + MR512 - 1) / MR512 * MR512) * kcb);
+    if (!pa) abort();
+    int koff[KC_MAX];
+    for (int pc = 0; pc < K; pc += kcb) {
+        const int kc = K - pc < kcb ? K - pc : kcb;
+        for (int k = 0; k < kc; k++) {
+            const int kk = pc + k, ch = kk / (KH * KW), ky = (kk / KW) % KH, kx = kk % KW;
+            koff[k] = (int)(ch * plane) + ky * dh * Wp + kx * dw;
+        }
+        for (int ic = 0; ic < M; ic += MC_MAX) {
+            const int mc = M - ic < MC_MAX ? M - ic : MC_MAX;
+            pack_a(weight, K, 0, ic, mc, pc, kc, MR512, pa);
+            for (size_t jr = 0; jr < columns; jr += NR512) {
+                const int nr = columns - jr < NR512 ? (int)(columns - jr) : NR512;
+                for (int ir = 0; ir < mc; ir += MR512) {
+                    const int mr = mc - ir < MR512 ? mc - ir : MR512;
+                    micro_kernel_avx512_offsets(kc, pa + (size_t)(ir / MR512) * kc * MR512, padded + jr, koff,
+                                                grid + (size_t)(ic + ir) * columns + jr, (int)columns, pc > 0,
+                                                (pc == 0 && bias) ? bias + ic + ir : NULL, mr, nr);
+                }
+            }
+        }
+    }
+    for (int m = 0; m < M; m++)
+        for (int r = 0; r < rows; r++)
+            memcpy(output + ((size_t)m * g->outHeight + oy0 + r) * OW, grid + (size_t)m * columns + (size_t)r * Wp,
+                   (size_t)OW * sizeof(float));
+#else
+    (void)g; (void)input; (void)weight; (void)bias; (void)output; (void)oy0; (void)oy1;
+    abort();
+#endif
+}
+
+// ---------------------------------------------------------------------------------------------
 // Peak: 12 independent chains of 8-wide FMAs hide the FMA latency on two FMA pipes.
 
 #ifdef CK_X86
@@ -525,6 +615,26 @@ void ck_dense_rows(int inFeatures, const float *input, const float *weight, cons
 
 enum { POOL_ROW_MAX = 4096 };
 
+// One output of a folded row whose window is clipped by the row's ends (Caffe's divisor for the average).
+static inline float pool_edge(const ck_pool_desc *g, const float *row, int ox, int y0, int y_end_padded, int average) {
+    const int W = g->width, x0 = ox * g->strideWidth - g->padLeft, kw = g->kernelWidth;
+    const int x_end_padded = x0 + kw < W + g->padLeft ? x0 + kw : W + g->padLeft;
+    const int xs = x0 > 0 ? x0 : 0;
+    if (average) {
+        const int xe = x_end_padded < W ? x_end_padded : W;
+        const int divisor = (y_end_padded - y0) * (x_end_padded - x0);
+        float sum = 0.0f;
+        for (int x = xs; x < xe; x++) sum += row[x];
+        return divisor > 0 ? sum / (float)divisor : 0.0f;
+    }
+    const int xe = x0 + kw < W ? x0 + kw : W;
+    if (xe <= xs) return 0.0f;
+    float best = row[xs];
+    for (int x = xs + 1; x < xe; x++) best = row[x] > best ? row[x] : best;
+    return best;
+}
+
+__attribute__((target_clones("avx512f", "avx2", "default")))
 static void pool_plane(const ck_pool_desc *g, const float *plane, float *out, int average) {
     const int H = g->height, W = g->width;
     float row_stack[POOL_ROW_MAX];
@@ -546,24 +656,28 @@ static void pool_plane(const ck_pool_desc *g, const float *plane, float *out, in
             if (average) for (int x = 0; x < W; x++) row[x] += r[x];
             else for (int x = 0; x < W; x++) row[x] = r[x] > row[x] ? r[x] : row[x];
         }
-        for (int ox = 0; ox < g->outWidth; ox++) {
-            const int x0 = ox * g->strideWidth - g->padLeft;
-            const int x_end_padded = x0 + g->kernelWidth < W + g->padLeft ? x0 + g->kernelWidth : W + g->padLeft;
-            const int xs = x0 > 0 ? x0 : 0;
-            if (average) {
-                const int xe = x_end_padded < W ? x_end_padded : W;
-                const int divisor = (y_end_padded - y0) * (x_end_padded - x0);
-                float sum = 0.0f;
-                for (int x = xs; x < xe; x++) sum += row[x];
-                o[ox] = divisor > 0 ? sum / (float)divisor : 0.0f;
-            } else {
-                const int xe = x0 + g->kernelWidth < W ? x0 + g->kernelWidth : W;
-                if (xe <= xs) { o[ox] = 0.0f; continue; }
-                float best = row[xs];
-                for (int x = xs + 1; x < xe; x++) best = row[x] > best ? row[x] : best;
-                o[ox] = best;
-            }
+        // Interior outputs (window wholly inside the row) fold kernel column by kernel column, which
+        // vectorises; the few edge outputs take the clipped windows one by one.
+        const int sw = g->strideWidth, pl = g->padLeft, kw = g->kernelWidth;
+        int lo = (pl + sw - 1) / sw, hi = W - kw + pl >= 0 ? (W - kw + pl) / sw + 1 : 0;
+        if (hi > g->outWidth) hi = g->outWidth;
+        if (lo > hi) lo = hi;
+        if (average) {
+            const int interior_divisor = (y_end_padded - y0) * kw;  // x_end_padded = x0 + kw inside the row
+            for (int ox = lo; ox < hi; ox++) o[ox] = row[ox * sw - pl];
+            for (int dx = 1; dx < kw; dx++)
+                for (int ox = lo; ox < hi; ox++) o[ox] += row[ox * sw - pl + dx];
+            for (int ox = lo; ox < hi; ox++) o[ox] = o[ox] / (float)interior_divisor;
+        } else {
+            for (int ox = lo; ox < hi; ox++) o[ox] = row[ox * sw - pl];
+            for (int dx = 1; dx < kw; dx++)
+                for (int ox = lo; ox < hi; ox++) {
+                    const float v = row[ox * sw - pl + dx];
+                    o[ox] = v > o[ox] ? v : o[ox];
+                }
         }
+        for (int ox = lo == 0 ? hi : 0; ox < g->outWidth; ox = ox + 1 == lo ? hi : ox + 1)
+            o[ox] = pool_edge(g, row, ox, y0, y_end_padded, average);
     }
     if (row != row_stack) free(row);
 }
@@ -586,6 +700,7 @@ void ck_average_pool(const ck_pool_desc *g, const float *input, float *output, i
 
 enum { LRN_BLOCK = 256, LRN_RING_STACK = 16 };
 
+__attribute__((target_clones("avx512f", "avx2", "default")))
 void ck_lrn(int channels, int planeSize, int size, float alpha, float beta, float k,
             const float *input, float *output, int p0, int p1) {
     // input (C, P) -> output (C, P), positions p0 ..< p1
@@ -639,10 +754,12 @@ void ck_lrn(int channels, int planeSize, int size, float alpha, float beta, floa
 // ---------------------------------------------------------------------------------------------
 // Element-wise helpers.
 
+__attribute__((target_clones("avx512f", "avx2", "default")))
 void ck_relu(long count, const float *input, float *output) {
     for (long i = 0; i < count; i++) output[i] = input[i] > 0.0f ? input[i] : 0.0f;
 }
 
+__attribute__((target_clones("avx512f", "avx2", "default")))
 void ck_statistics(long count, const float *values, float *minimum, float *maximum, double *sum,
                    double *squares, long *zeros) {
     // Eight float lanes per 1024-value block, folded into double after each block so long maps stay exact.

@@ -42,6 +42,10 @@ let convCases: [ConvCase] = [
              pad: (3, 3, 3, 3)),
     ConvCase("11×11 stride 4 (AlexNet conv1)", c: 3, h: 63, w: 63, k: 8, kernel: (11, 11), stride: (4, 4)),
     ConvCase("1-D signal kernel 2, 2→2 on 1×9", c: 2, h: 1, w: 9, k: 2, kernel: (1, 2)),
+    ConvCase("3×3 pad 1 160→150 on wide 11×37, K and M split in blocks", c: 160, h: 11, w: 37, k: 150,
+             kernel: (3, 3), pad: (1, 1, 1, 1)),
+    ConvCase("5×5 dilation 2, uneven pads, on 13×40", c: 9, h: 13, w: 40, k: 17, kernel: (5, 5),
+             pad: (3, 4, 5, 4), dilation: (2, 2)),
 ]
 
 @Suite struct KernelGEMMTests {
@@ -90,7 +94,8 @@ let convCases: [ConvCase] = [
 
     /// Every micro-kernel this CPU can run (portable, AVX2 6×16, AVX-512 8×32) against the reference loops,
     /// on cases with partial tiles in both directions.
-    @Test(arguments: [convCases[0], convCases[3], convCases[7], convCases[16], convCases[18]])
+    @Test(arguments: [convCases[0], convCases[3], convCases[7], convCases[16], convCases[18], convCases[19],
+                      convCases[20]])
     func everyInstructionSetMatchesReference(_ testCase: ConvCase) {
         let g = testCase.geometry
         var random = TestRandom(seed: 17)

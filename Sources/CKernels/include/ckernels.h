@@ -49,6 +49,14 @@ typedef struct {
 void ck_conv_im2col_gemm(const ck_conv_desc *desc, const float *input, const float *weight, const float *bias,
                          float *output, int n0, int n1);
 
+/// 1 when `ck_conv_rows` can run this convolution here: AVX-512, stride 1, a kernel larger than 1×1.
+int ck_conv_reads_in_place(const ck_conv_desc *desc);
+
+/// One group of a stride-1 convolution for output rows oy0 ..< oy1, reading the im2col rows in place from a
+/// zero-padded copy of the input rows (no packing of B). Same layout as `ck_conv_im2col_gemm`.
+void ck_conv_rows(const ck_conv_desc *desc, const float *input, const float *weight, const float *bias,
+                  float *output, int oy0, int oy1);
+
 /// Runs `iterations` rounds of 12 independent 8-wide FMA chains; returns the flops executed.
 /// `sink` receives a value derived from the result so the loop cannot be optimised away.
 double ck_fma_peak_loop(long iterations, float *sink);

@@ -44,6 +44,17 @@ extension Kernels {
             padTop: Int32(g.padTop), padLeft: Int32(g.padLeft),
             dilationHeight: Int32(g.dilationHeight), dilationWidth: Int32(g.dilationWidth))
         withUnsafePointer(to: &desc) { desc in
+            if !plainGEMM && ck_conv_reads_in_place(desc) != 0 {
+                // stride 1 on AVX-512: im2col rows are read in place from padded input rows, split by output rows
+                let rows = split(g.outHeight, parts: perGroup)
+                parallelFor(tasks: groups * rows.count, threads: threads) { task in
+                    let group = task / rows.count, range = rows[task % rows.count]
+                    ck_conv_rows(desc, input + group * groupIn * inPlane, weight + group * groupOut * patch,
+                                 bias.map { $0 + group * groupOut }, output + group * groupOut * outPlane,
+                                 Int32(range.lowerBound), Int32(range.upperBound))
+                }
+                return
+            }
             parallelFor(tasks: groups * columns.count, threads: threads) { task in
                 let group = task / columns.count, range = columns[task % columns.count]
                 let groupInput = input + group * groupIn * inPlane
