@@ -46,6 +46,8 @@ let convCases: [ConvCase] = [
              kernel: (3, 3), pad: (1, 1, 1, 1)),
     ConvCase("5×5 dilation 2, uneven pads, on 13×40", c: 9, h: 13, w: 40, k: 17, kernel: (5, 5),
              pad: (3, 4, 5, 4), dilation: (2, 2)),
+    ConvCase("3×3 pad 1 8→192 on narrow 7×7 (packed, not read in place)", c: 8, h: 7, w: 7, k: 192,
+             kernel: (3, 3), pad: (1, 1, 1, 1)),
 ]
 
 @Suite struct KernelGEMMTests {
@@ -95,7 +97,7 @@ let convCases: [ConvCase] = [
     /// Every micro-kernel this CPU can run (portable, AVX2 6×16, AVX-512 8×32) against the reference loops,
     /// on cases with partial tiles in both directions.
     @Test(arguments: [convCases[0], convCases[3], convCases[7], convCases[16], convCases[18], convCases[19],
-                      convCases[20]])
+                      convCases[20], convCases[21]])
     func everyInstructionSetMatchesReference(_ testCase: ConvCase) {
         let g = testCase.geometry
         var random = TestRandom(seed: 17)
