@@ -17,7 +17,7 @@ run: release
 ## test: everything — unit, reference (numpy/onnxruntime), CLI and tmux end-to-end tests
 test: deps venv release
 	SWIFT_BACKTRACE=interactive=no CONVPLAY_PYTHON=$(abspath $(PY)) CONVPLAY_BIN=$(abspath $(RELEASE_BIN)) \
-	    swift test 2>&1 | tee .build/test.log; exit $${PIPESTATUS[0]}
+	    swift test --disable-xctest 2>&1 | tee .build/test.log; exit $${PIPESTATUS[0]}
 
 ## deps: Debian packages the build and tests need (installed only when missing)
 deps:

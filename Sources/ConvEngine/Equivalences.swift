@@ -30,6 +30,16 @@ public struct FoldRefusal: Error, Hashable, Sendable, CustomStringConvertible {
 public struct MLPConvSegment: Hashable, Sendable {
     /// Paths in the segment, first the spatial conv, in order.
     public var paths: [NodePath]
+
+    /// The sliding MLP's layer widths: the unfolded patch (C·KH·KW), then each conv's output channels —
+    /// NIN-CIFAR-10's first block reads 75-192-160-96.
+    public func mlpWidths(in network: Network, shapes: ShapeTable) -> [Int] {
+        guard let g = shapes.convGeometry[paths[0]] else { return [] }
+        let outputs = paths.compactMap { path -> Int? in
+            if case .conv(let conv)? = network.node(at: path)?.layer { return conv.outChannels } else { return nil }
+        }
+        return [g.inChannels * g.kernelHeight * g.kernelWidth] + outputs
+    }
 }
 
 extension Network {
@@ -129,11 +139,11 @@ public enum Equivalences {
             }
         }
         let names = segment.paths.compactMap { network.node(at: $0)?.name }
-        let hidden = layers.dropLast().map { String($0.out) }.joined(separator: "-")
+        let widths = segment.mlpWidths(in: network, shapes: shapes).map(String.init).joined(separator: "-")
         return EquivalenceReport(
             kind: .mlpconv,
             subject: "\(segment.paths.first!)…\(segment.paths.last!) (\(names.first!) → \(names.last!))",
-            explanation: "the conv stack equals an MLP \(patchSize)-\(hidden)-\(layers.last!.out) applied to every "
+            explanation: "the conv stack equals an MLP \(widths) applied to every "
                 + "\(g.kernelHeight)×\(g.kernelWidth) patch of \(g.inChannels) channels (\(g.outHeight * g.outWidth) positions)",
             maxDifference: maxDiff, scale: scale, paramsBefore: params, paramsAfter: params)
     }

@@ -16,7 +16,8 @@ public struct LayerParameters: Hashable, Sendable {
     }
 }
 
-/// SplitMix64: a tiny, fully specified PRNG, so the same seed draws the same numbers on every run.
+/// SplitMix64 (Steele, Lea & Flood 2014): a tiny, fully specified PRNG, so the same seed draws the same
+/// numbers on every run, platform and Swift version — for weights, synthetic inputs and test data.
 public struct SplitMix64: RandomNumberGenerator, Sendable {
     private var state: UInt64
     public init(seed: UInt64) { state = seed }
@@ -29,6 +30,10 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
     }
     /// Uniform in [0, 1) from the top 24 bits — exact in Float32.
     public mutating func nextUnit() -> Float { Float(next() >> 40) / Float(1 << 24) }
+    /// Uniform in `range` with 53 random bits.
+    public mutating func nextUnit(in range: ClosedRange<Double>) -> Double {
+        range.lowerBound + Double(next() >> 11) * 0x1p-53 * (range.upperBound - range.lowerBound)
+    }
     /// Standard normal by Box–Muller (one value per call, the second discarded for simplicity).
     public mutating func nextNormal() -> Float {
         let u1 = max(Double(next() >> 11) / Double(1 << 53), 1e-300)

@@ -1,9 +1,11 @@
+import Foundation
+
 /// A heatmap colour scheme quantised to `Colormap.levels` xterm-256 colours. Quantising keeps the number
 /// of colour pairs fixed (levels × levels at most), so a full screen of heatmaps never runs out of pairs.
 public enum Colormap: String, CaseIterable, Hashable, Sendable {
     /// Sequential for maps that are never negative, diverging for signed ones.
     case auto
-    /// Viridis-like: dark blue → green → yellow.
+    /// Viridis: dark purple → blue → teal → green → yellow.
     case sequential = "viridis"
     /// Blue → white → red, white at 0.
     case diverging
@@ -41,12 +43,21 @@ public enum Colormap: String, CaseIterable, Hashable, Sendable {
         return colors
     }()
 
-    static let viridisPalette = palette(anchors: [(68, 1, 84), (59, 82, 139), (33, 145, 140), (94, 201, 98), (253, 231, 37)])
-    static let divergingPalette = palette(anchors: [(5, 48, 97), (67, 147, 195), (247, 247, 247), (214, 96, 77), (103, 0, 31)])
-    static let grayPalette = palette(anchors: [(8, 8, 8), (238, 238, 238)])
+    /// Matplotlib's viridis at 0, ⅛, …, 1: dark purple → blue → teal → green → yellow.
+    static let viridisAnchors: [RGB] = [(68, 1, 84), (72, 40, 120), (62, 73, 137), (49, 104, 142), (38, 130, 142),
+                                        (31, 158, 137), (53, 183, 121), (110, 206, 88), (253, 231, 37)]
+    /// ColorBrewer's RdBu reversed: dark blue → white (at 0) → dark red.
+    static let divergingAnchors: [RGB] = [(5, 48, 97), (33, 102, 172), (67, 147, 195), (146, 197, 222), (209, 229, 240),
+                                          (247, 247, 247), (253, 219, 199), (244, 165, 130), (214, 96, 77), (178, 24, 43),
+                                          (103, 0, 31)]
+    static let viridisPalette = palette(anchors: viridisAnchors)
+    static let divergingPalette = palette(anchors: divergingAnchors)
+    static let grayPalette = palette(anchors: [(0, 0, 0), (255, 255, 255)])
+
+    typealias RGB = (Double, Double, Double)
 
     /// `levels` colours interpolated evenly through the RGB anchors, each snapped to the nearest xterm colour.
-    static func palette(anchors: [(Double, Double, Double)]) -> [Int16] {
+    static func palette(anchors: [RGB]) -> [Int16] {
         (0..<levels).map { level in
             let t = Double(level) / Double(levels - 1) * Double(anchors.count - 1)
             let i = min(Int(t), anchors.count - 2), f = t - Double(i)
@@ -55,19 +66,44 @@ public enum Colormap: String, CaseIterable, Hashable, Sendable {
         }
     }
 
-    /// The nearest colour of xterm's 6×6×6 cube (16–231) or 24-step grey ramp (232–255).
+    /// The RGB value of xterm colour `index` (16–255: the 6×6×6 cube, then the 24-step grey ramp).
+    public static func rgb(ofXterm index: Int) -> (red: Int, green: Int, blue: Int) {
+        if index >= 232 { let v = 8 + 10 * (index - 232); return (v, v, v) }
+        let steps = [0, 95, 135, 175, 215, 255], n = index - 16
+        return (steps[n / 36], steps[n / 6 % 6], steps[n % 6])
+    }
+
+    /// CIELAB (D65) of every xterm colour 16–255, computed once.
+    private static let xtermLab: [(index: Int16, lab: (Double, Double, Double))] =
+        (16...255).map { index in
+            let c = rgb(ofXterm: index)
+            return (Int16(index), lab(Double(c.red), Double(c.green), Double(c.blue)))
+        }
+
+    /// The xterm colour (cube 16–231 or grey ramp 232–255) nearest in CIELAB (ΔE76) to the RGB colour,
+    /// among those that keep at least 90 % of its chroma: a saturated target never lands on a grey.
     public static func xterm(red: Double, green: Double, blue: Double) -> Int16 {
-        let steps: [Double] = [0, 95, 135, 175, 215, 255]
-        func nearestStep(_ v: Double) -> Int { steps.indices.min { abs(steps[$0] - v) < abs(steps[$1] - v) }! }
-        let (r, g, b) = (nearestStep(red), nearestStep(green), nearestStep(blue))
-        let cube = (steps[r], steps[g], steps[b])
-        let cubeDistance = pow2(cube.0 - red) + pow2(cube.1 - green) + pow2(cube.2 - blue)
-        let mean = (red + green + blue) / 3
-        let grey = max(0, min(23, Int(((mean - 8) / 10).rounded())))
-        let greyValue = Double(8 + 10 * grey)
-        let greyDistance = pow2(greyValue - red) + pow2(greyValue - green) + pow2(greyValue - blue)
-        if greyDistance < cubeDistance { return Int16(232 + grey) }
-        return Int16(16 + 36 * r + 6 * g + b)
+        let target = lab(red, green, blue)
+        let chroma = (target.1 * target.1 + target.2 * target.2).squareRoot()
+        var best: Int16 = 16, bestDistance = Double.infinity
+        for candidate in xtermLab {
+            let (l, a, b) = candidate.lab
+            guard (a * a + b * b).squareRoot() >= 0.9 * chroma - 4 else { continue }
+            let distance = pow2(l - target.0) + pow2(a - target.1) + pow2(b - target.2)
+            if distance < bestDistance { bestDistance = distance; best = candidate.index }
+        }
+        return best
+    }
+
+    /// sRGB (0–255) to CIELAB under D65.
+    static func lab(_ red: Double, _ green: Double, _ blue: Double) -> (Double, Double, Double) {
+        func linear(_ v: Double) -> Double { let c = v / 255; return c <= 0.04045 ? c / 12.92 : pow((c + 0.055) / 1.055, 2.4) }
+        let r = linear(red), g = linear(green), b = linear(blue)
+        let x = (0.4124 * r + 0.3576 * g + 0.1805 * b) / 0.95047
+        let y = 0.2126 * r + 0.7152 * g + 0.0722 * b
+        let z = (0.0193 * r + 0.1192 * g + 0.9505 * b) / 1.08883
+        func f(_ t: Double) -> Double { t > 216.0 / 24389 ? cbrt(t) : (24389.0 / 27 * t + 16) / 116 }
+        return (116 * f(y) - 16, 500 * (f(x) - f(y)), 200 * (f(y) - f(z)))
     }
 
     private static func pow2(_ v: Double) -> Double { v * v }

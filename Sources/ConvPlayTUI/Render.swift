@@ -85,13 +85,27 @@ private func drawStatus(_ screen: inout Screen, _ state: AppState, _ rect: Rect)
     }
 }
 
+/// The footer's hints for the state: the mode's hints, with the maps pane's own keys first when it has
+/// the focus, and "? help" / "q quit" kept at the end so they survive a narrow screen.
+func footerHints(_ state: AppState, width: Int) -> [(key: String, help: String)] {
+    var hints = KeyBindings.hints(for: state.mode)
+    if state.mode == .normal && state.focus == .maps {
+        hints.insert(contentsOf: [(key: "Enter", help: "zoom"), (key: "PgDn", help: "page")], at: 0)
+    }
+    let pinned = hints.filter { $0.key == "?" || $0.key == "q" }
+    var kept = hints.filter { $0.key != "?" && $0.key != "q" }
+    func length(_ list: [(key: String, help: String)]) -> Int { list.reduce(1) { $0 + $1.key.count + 1 + $1.help.count + 2 } }
+    while !kept.isEmpty && length(kept + pinned) > width { kept.removeLast() }
+    return kept + pinned
+}
+
 private func drawFooter(_ screen: inout Screen, _ state: AppState, _ rect: Rect) {
     var x = rect.x + 1
-    for hint in KeyBindings.hints(for: state.mode) {
+    for hint in footerHints(state, width: rect.width) {
         let needed = hint.key.count + 1 + hint.help.count + 2
-        if x + needed > rect.maxX { break }
-        x = screen.put(hint.key, x: x, y: rect.y, style: Style(foreground: Theme.accent, bold: true))
-        x = screen.put(" " + hint.help + "  ", x: x, y: rect.y, style: Style(foreground: Theme.dim))
+        if x + needed > rect.maxX + 2 { break }
+        x = screen.put(hint.key, x: x, y: rect.y, style: Style(foreground: Theme.accent, bold: true), limit: rect.maxX)
+        x = screen.put(" " + hint.help + "  ", x: x, y: rect.y, style: Style(foreground: Theme.dim), limit: rect.maxX)
     }
 }
 
@@ -119,7 +133,7 @@ func stackRows(_ state: AppState) -> [StackRow] {
         guard let node = network.node(at: path) else { continue }
         let mark = path == cursor ? "▶" : computed.contains(path) ? "✓" : " "
         rows.append(StackRow(path: path, mark: mark, tree: treePrefix(path, network) + (node.block != nil ? "▼ " : ""),
-                             name: node.name, spec: Format.spec(node),
+                             name: displayName(path, network), spec: Format.spec(node),
                              shape: session.shapes.output(of: path).description,
                              params: Format.compact(session.costs[path].params)))
     }
@@ -148,6 +162,42 @@ func treePrefix(_ path: NodePath, _ network: Network) -> String {
     return prefix
 }
 
+/// The name a stack row shows: inside a block, the block's own name is dropped from the front
+/// ("inception_3a/3x3_reduce" under "inception_3a" reads "3x3_reduce"), since the tree already says where it sits.
+func displayName(_ path: NodePath, _ network: Network) -> String {
+    guard let node = network.node(at: path) else { return "" }
+    var outer = path.parent
+    while let parent = outer, let block = network.node(at: parent) {
+        for separator in ["/", "_", "."] where node.name.hasPrefix(block.name + separator) && node.name.count > block.name.count + 1 {
+            return String(node.name.dropFirst(block.name.count + 1))
+        }
+        outer = parent.parent
+    }
+    return node.name
+}
+
+/// Ever shorter forms of a layer spec for narrow stacks, longest first: the engine's text, then without a
+/// stride of 1, then with a tight arrow, then without the "conv " word and the "ceil" rounding.
+func specVariants(_ spec: String) -> [String] {
+    var variants = [spec]
+    var text = spec
+    for (from, to) in [("/1 ", " "), ("/1 →", " →")] { text = text.replacingOccurrences(of: from, with: to) }
+    if text.hasSuffix("/1") { text.removeLast(2) }
+    if text != variants.last { variants.append(text) }
+    text = text.replacingOccurrences(of: " → ", with: "→")
+    if text != variants.last { variants.append(text) }
+    if text.hasPrefix("conv ") { text.removeFirst(5) }
+    text = text.replacingOccurrences(of: " ceil", with: "")
+    if text != variants.last { variants.append(text) }
+    return variants
+}
+
+/// The longest variant of `spec` that fits `width`, cut with "…" when none does.
+func fittedSpec(_ spec: String, width: Int) -> String {
+    let variants = specVariants(spec)
+    return (variants.first { $0.count <= width } ?? variants.last!).fitted(width)
+}
+
 private func drawLayers(_ screen: inout Screen, _ state: AppState, _ rect: Rect) {
     let focused = state.focus == .layers && state.mode != .zoom
     screen.box(rect, title: "Layers", note: "\(state.session.order.count) steps",
@@ -156,15 +206,19 @@ private func drawLayers(_ screen: inout Screen, _ state: AppState, _ rect: Rect)
     let rows = stackRows(state)
     let shapeWidth = rows.map(\.shape.count).max() ?? 9
     let paramsWidth = max(5, rows.map(\.params.count).max() ?? 5)
-    let textWidth = inner.width - 3 - shapeWidth - 1 - paramsWidth - 1
-    let nameWidth = min(rows.map { $0.tree.count + $0.name.count }.max() ?? 8, max(8, textWidth - 17))
+    // A leading space before the step mark when there is room for it.
+    let markWidth = inner.width >= 50 ? 3 : 2
+    let textWidth = inner.width - markWidth - shapeWidth - 1 - paramsWidth - 1
+    // Names get what they need up to leaving 11 cells for the spec ("5×5 p2→192" fits 10).
+    let longestName = rows.map { $0.tree.count + $0.name.count }.max() ?? 8
+    let nameWidth = min(longestName, max(8, textWidth - 12))
     let selectedRow = state.selectedRow
     let offset = max(0, min(rows.count - inner.height, selectedRow - inner.height / 2))
     for (i, row) in rows.dropFirst(offset).prefix(inner.height).enumerated() {
         let y = inner.y + i
         let isSelected = offset + i == selectedRow
         let markColor = row.mark == "▶" ? Theme.cursor : Theme.computed
-        let x = screen.put(" " + row.mark + " ", x: inner.x, y: y, style: Style(foreground: markColor, bold: true))
+        let x = screen.put((markWidth == 3 ? " " : "") + row.mark + " ", x: inner.x, y: y, style: Style(foreground: markColor, bold: true))
         let name = (row.tree + row.name).fitted(nameWidth)
         screen.put(name, x: x, y: y, style: Style(bold: row.tree.contains("▼")))
         for (j, ch) in row.tree.enumerated() where "├└│─┬▼".contains(ch) {
@@ -172,8 +226,11 @@ private func drawLayers(_ screen: inout Screen, _ state: AppState, _ rect: Rect)
         }
         let specX = x + nameWidth + 1
         let specWidth = textWidth - nameWidth - 1
-        if specWidth > 3 { screen.put(row.spec.fitted(specWidth), x: specX, y: y, style: Style(foreground: Theme.dim)) }
-        let shapeX = inner.x + 3 + textWidth + 1
+        if specWidth > 3 {
+            let spec = row.path == nil ? row.spec.fitted(specWidth) : fittedSpec(row.spec, width: specWidth)
+            screen.put(spec, x: specX, y: y, style: Style(foreground: Theme.dim))
+        }
+        let shapeX = inner.x + markWidth + textWidth + 1
         screen.put(row.shape.fitted(shapeWidth, alignRight: true), x: shapeX, y: y)
         screen.put(row.params.fitted(paramsWidth, alignRight: true), x: shapeX + shapeWidth + 1, y: y, style: Style(foreground: Theme.dim))
         if isSelected {
@@ -184,7 +241,8 @@ private func drawLayers(_ screen: inout Screen, _ state: AppState, _ rect: Rect)
         }
     }
     if rows.count > inner.height {
-        screen.put(" \(selectedRow + 1)/\(rows.count) ", x: rect.maxX - 10, y: rect.maxY - 1, style: Style(foreground: Theme.dim), limit: rect.maxX - 1)
+        let position = " \(selectedRow + 1)/\(rows.count) "
+        screen.put(position, x: rect.maxX - 2 - position.count, y: rect.maxY - 1, style: Style(foreground: Theme.dim), limit: rect.maxX - 1)
     }
 }
 
@@ -208,10 +266,17 @@ func globalRange(_ state: AppState) -> ValueRange {
     return result
 }
 
+/// The colormap a map is drawn in: `auto` shows a photo input in grey, so it reads as the picture it is;
+/// otherwise sequential for non-negative maps and diverging for signed ones.
+func displayedColormap(_ state: AppState, minimum: Float) -> Colormap {
+    if state.colormap == .auto, state.selected == nil, case .image = state.network.input.source { return .grayscale }
+    return state.colormap.resolved(minimum: minimum)
+}
+
 /// The scale for channel `c` of `tensor` under the state's scaling and colormap.
 func heatScale(_ state: AppState, _ tensor: Tensor, channel c: Int) -> HeatScale {
     let layer = range(of: tensor.data[...])
-    let map = state.colormap.resolved(minimum: layer.low)
+    let map = displayedColormap(state, minimum: layer.low)
     let span: ValueRange
     switch state.scaling {
     case .perChannel: span = range(of: tensor.plane(c))
@@ -310,7 +375,7 @@ private func drawMaps(_ screen: inout Screen, _ state: AppState, _ rect: Rect) {
     var note = ""
     let colors = state.display.colorHeatmaps
     let layerRange = range(of: tensor.data[...])
-    let mapName = colors ? state.colormap.resolved(minimum: layerRange.low).rawValue : "ascii"
+    let mapName = colors ? displayedColormap(state, minimum: layerRange.low).rawValue : "ascii"
     if shape.height == 1 {
         // 1-D maps (and vectors): one strip per channel, or one strip of all channels for C×1×1.
         let isVector = shape.width == 1
@@ -323,7 +388,7 @@ private func drawMaps(_ screen: inout Screen, _ state: AppState, _ rect: Rect) {
         let perPage = max(1, area.height)
         let pages = max(1, (strips + perPage - 1) / perPage)
         let page = min(state.mapPage, pages - 1)
-        note = "page \(page + 1)/\(pages) · \(mapName) · \(state.scaling.rawValue)"
+        note = mapsNote(page: page, pages: pages, colormap: mapName, scaling: state.scaling, room: Screen.noteRoom(width: rect.width, title: mapsTitle(state)))
         screen.box(rect, title: mapsTitle(state), note: note, style: Style(foreground: focused ? Theme.accent : Theme.border))
         for i in 0..<perPage {
             let c = page * perPage + i
@@ -353,7 +418,7 @@ private func drawMaps(_ screen: inout Screen, _ state: AppState, _ rect: Rect) {
         let grid = MapGrid(shape: shape, area: area)
         let pages = max(1, (shape.channels + grid.perPage - 1) / grid.perPage)
         let page = min(state.mapPage, pages - 1)
-        note = "page \(page + 1)/\(pages) · \(mapName) · \(state.scaling.rawValue)"
+        note = mapsNote(page: page, pages: pages, colormap: mapName, scaling: state.scaling, room: Screen.noteRoom(width: rect.width, title: mapsTitle(state)))
         screen.box(rect, title: mapsTitle(state), note: note, style: Style(foreground: focused ? Theme.accent : Theme.border))
         for i in 0..<grid.perPage {
             let c = page * grid.perPage + i
@@ -367,10 +432,19 @@ private func drawMaps(_ screen: inout Screen, _ state: AppState, _ rect: Rect) {
         }
     }
     // Legend on the bottom border.
-    let scale = state.scaling == .perChannel ? HeatScale(minimum: layerRange.low, maximum: layerRange.high, colormap: state.colormap.resolved(minimum: layerRange.low))
+    let scale = state.scaling == .perChannel ? HeatScale(minimum: layerRange.low, maximum: layerRange.high, colormap: displayedColormap(state, minimum: layerRange.low))
         : heatScale(state, tensor, channel: 0)
     drawLegend(&screen, scale: scale, rightX: rect.maxX - 2, y: rect.maxY - 1, colors: colors,
                prefix: state.scaling == .perChannel ? "per-channel · layer" : state.scaling.rawValue, leftX: rect.x + 2)
+}
+
+/// The maps pane's note, the longest form that fits `room`: "page 1/14 · viridis · per-channel", then
+/// shorter ones, so a narrow pane reads "1/14 · per-channel" rather than a cut "…er-channel".
+func mapsNote(page: Int, pages: Int, colormap: String, scaling: Scaling, room: Int) -> String {
+    let position = "\(page + 1)/\(pages)"
+    let candidates = ["page \(position) · \(colormap) · \(scaling.rawValue)", "\(position) · \(colormap) · \(scaling.rawValue)",
+                      "\(position) · \(scaling.rawValue)", "\(position) · \(colormap)", position]
+    return candidates.first { $0.count + 2 <= room } ?? ""
 }
 
 /// "per-layer −0.83 ▁▂▃▄▅▆▇█ 2.41" ending at `rightX`.
@@ -379,6 +453,10 @@ private func drawLegend(_ screen: inout Screen, scale: HeatScale, rightX: Int, y
     let ramp = 8
     var prefix = prefix
     var text = " \(prefix) \(low) " + String(repeating: "x", count: ramp) + " \(high) "
+    if rightX - text.count < leftX, let short = prefix.components(separatedBy: " · ").first, short != prefix {
+        prefix = short
+        text = " \(prefix) \(low) " + String(repeating: "x", count: ramp) + " \(high) "
+    }
     if rightX - text.count < leftX {
         prefix = ""
         text = " \(low) " + String(repeating: "x", count: ramp) + " \(high) "
@@ -442,10 +520,16 @@ func inspectorLines(_ state: AppState) -> [(String, Style)] {
     let cost = session.costs[path]
     let inShape = session.shapes.inputs[path] ?? session.shapes.input
     lines.append((Format.longSpec(node), Style(bold: true)))
+    // What the node teaches comes right after its spec, so a small screen still shows it.
+    for lesson in lessons(state, path: path, node: node) { lines.append((lesson, note)) }
     lines.append(("\(inShape) → \(session.shapes.output(of: path))", dim))
-    lines.append(("params \(Format.grouped(cost.params)) = w \(Format.grouped(cost.weights)) + b \(Format.grouped(cost.biases))", plain))
-    let share = Double(cost.macs) / Double(max(1, session.costs.total.macs))
-    lines.append(("MACs \(Format.macs(cost.macs))  \(Format.bar(share, width: 10)) \(String(format: "%.1f %%", share * 100))", plain))
+    if cost.params == 0 && cost.macs == 0 {
+        lines.append(("no parameters, no MACs", dim))
+    } else {
+        lines.append(("params \(Format.grouped(cost.params)) = w \(Format.grouped(cost.weights)) + b \(Format.grouped(cost.biases))", plain))
+        let share = Double(cost.macs) / Double(max(1, session.costs.total.macs))
+        lines.append(("MACs \(Format.macs(cost.macs))  \(Format.bar(share, width: 10)) \(String(format: "%.1f %%", share * 100))", plain))
+    }
     lines.append(("receptive field \(Format.pair(cost.receptiveField)) · jump \(cost.jump.isSquare ? "\(cost.jump.height)" : Format.pair(cost.jump))", plain))
     if let s = session.statistics(of: path) {
         lines.append(("min \(Format.number(s.min)) max \(Format.number(s.max)) mean \(Format.number(s.mean))", plain))
@@ -457,15 +541,90 @@ func inspectorLines(_ state: AppState) -> [(String, Style)] {
     } else {
         lines.append(("not computed yet", dim))
     }
-    if case .layer(.conv(let conv)) = node.kind, conv.kernel == Size2(1), conv.groups == 1 {
-        if isDiagonal(session.parameters(of: path)) {
-            lines.append(("diagonal 1×1: per-channel rescale", note))
-        } else {
-            let verb = conv.outChannels < inShape.channels ? "reduction" : conv.outChannels > inShape.channels ? "augmentation" : "mixing"
-            lines.append(("1×1 channel \(verb) \(inShape.channels) → \(conv.outChannels)", note))
-        }
-    }
     lines.append(("\(path)", dim))
+    return lines
+}
+
+/// What the selected node teaches, in short sentences. Every number comes from the engine (shapes, costs,
+/// statistics, `mlpconvSegments()`, `Equivalences`, `InceptionComparison`); the front only words it.
+func lessons(_ state: AppState, path: NodePath, node: Node) -> [String] {
+    let session = state.session, network = state.network
+    let inShape = session.shapes.inputs[path] ?? session.shapes.input
+    let outShape = session.shapes.output(of: path)
+    let cost = session.costs[path]
+    var lines: [String] = []
+    switch node.kind {
+    case .layer(.conv(let conv)) where conv.isPointwise && conv.groups == 1:
+        lines.append("1×1 conv = per-pixel channel mixing")
+        lines.append("\(inShape.channels)→\(outShape.channels) channels, \(inShape.height)×\(inShape.width) kept")
+        if isDiagonal(session.parameters(of: path)) {
+            lines.append("diagonal: each channel only rescaled")
+        } else if outShape.channels < inShape.channels {
+            lines.append("a reduction, for \(Format.grouped(cost.params)) params")
+        } else if outShape.channels > inShape.channels {
+            lines.append("an augmentation: costs \(Format.grouped(cost.params)) params")
+        }
+    case .layer(.lateral):
+        lines.append("lateral: y = z + Mᵀz within one layer")
+        do {
+            let folded = try Equivalences.foldLateral(at: path, in: network)
+            let saved = session.costs.total.params - ((try? folded.cost().total.params) ?? session.costs.total.params)
+            lines.append("folds into the layer before it:")
+            lines.append("W' = (I+Mᵀ)W, same output,")
+            lines.append("\(Format.grouped(saved)) params fewer")
+        } catch {
+            lines.append("no fold: it follows a non-linearity,")
+            lines.append("so here it is a real extra layer")
+        }
+    case .layer(.localResponseNorm(let lrn)):
+        lines.append("LRN: fixed lateral inhibition")
+        lines.append("across \(lrn.size) neighbouring channels,")
+        lines.append("the lateral idea GoogLeNet kept")
+    case .layer(.activation(.relu)):
+        if let previous = previousLayer(path, network), case .conv(let conv) = previous, conv.isPointwise {
+            lines.append("1×1 conv + ReLU: a non-linearity, H×W kept")
+        }
+    case .parallel(let block):
+        let widths = block.branches.indices.compactMap { b -> String? in
+            guard !block.branches[b].isEmpty else { return nil }
+            return "\(session.shapes.output(of: path.child(branch: b, index: block.branches[b].count - 1)).channels)"
+        }
+        lines.append("\(block.merge.rawValue) of \(widths.joined(separator: " + ")) = \(outShape.channels) channels")
+        if let comparison = try? InceptionComparison.compare(blockAt: path, in: network), comparison.naiveMACs != comparison.reducedMACs {
+            lines.append("without 1×1 reductions: \(Format.macs(comparison.naiveMACs)) MACs")
+            lines.append(String(format: "the 1×1 reductions cut MACs %.1f×", comparison.macRatio))
+        }
+    default: break
+    }
+    if let segment = network.mlpconvSegments().first(where: { $0.paths.contains(path) }),
+       case .conv(let first)? = network.node(at: segment.paths[0])?.layer {
+        let names = segment.paths.compactMap { network.node(at: $0)?.name }
+        let widths = segment.mlpWidths(in: network, shapes: session.shapes).map(String.init).joined(separator: "-")
+        lines.append("mlpconv \(names.first!) → \(names.last!): an MLP \(widths)")
+        lines.append("slid over every \(Format.pair(first.kernel)) patch")
+    }
+    return lines
+}
+
+/// The layer right before `path` in its sequence, if it is a layer.
+func previousLayer(_ path: NodePath, _ network: Network) -> Layer? {
+    guard path.index > 0 else { return nil }
+    var indices = path.indices
+    indices[indices.count - 1] -= 1
+    return network.node(at: NodePath(indices))?.layer
+}
+
+/// `text` broken at spaces into lines of at most `width` characters (a longer word is cut with "…").
+func wrap(_ text: String, width: Int) -> [String] {
+    guard width > 0, text.count > width else { return [text] }
+    var lines: [String] = [], current = ""
+    for word in text.split(separator: " ", omittingEmptySubsequences: false) {
+        let candidate = current.isEmpty ? String(word) : current + " " + word
+        if candidate.count <= width { current = candidate; continue }
+        if !current.isEmpty { lines.append(current) }
+        current = String(word).count > width ? String(word).fitted(width) : String(word)
+    }
+    if !current.isEmpty { lines.append(current) }
     return lines
 }
 
@@ -482,7 +641,8 @@ private func drawInspector(_ screen: inout Screen, _ state: AppState, _ rect: Re
     let name = state.selected.flatMap { state.network.node(at: $0)?.name } ?? "input"
     screen.box(rect, title: "Inspector · \(name)")
     let inner = rect.inner
-    for (i, line) in inspectorLines(state).prefix(inner.height).enumerated() {
+    let wrapped = inspectorLines(state).flatMap { line in wrap(line.0, width: inner.width).map { ($0, line.1) } }
+    for (i, line) in wrapped.prefix(inner.height).enumerated() {
         screen.put(line.0, x: inner.x, y: inner.y + i, style: line.1, limit: inner.maxX)
     }
 }

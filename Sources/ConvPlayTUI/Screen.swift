@@ -102,6 +102,11 @@ public struct Screen: Hashable, Sendable {
         }
     }
 
+    /// How many cells `box` leaves for a note (its two padding spaces included) beside `title` in a box `width` wide.
+    public static func noteRoom(width: Int, title: String) -> Int {
+        width - 3 - (title.isEmpty ? 0 : min(title.count + 2, width - 4))
+    }
+
     /// A rounded-corner-free single-line box with a title in its top border and an optional right-aligned
     /// note (`┌ Title ───── note ┐`).
     public mutating func box(_ rect: Rect, title: String = "", note: String = "", style: Style = Style(foreground: Theme.border),

@@ -117,7 +117,7 @@ import Testing
     /// SplitMix64 from seed 0 gives 0xE220A8397B1DCDAF, 0x6E789E6AA1B965F4, 0x06C45D188009454F
     /// (the reference C implementation, checked with an independent Python transcription).
     @Test func splitMixMatchesTheReference() {
-        var random = SyntheticInput.SplitMix64(seed: 0)
+        var random = SplitMix64(seed: 0)
         #expect([random.next(), random.next(), random.next()]
                 == [0xE220_A839_7B1D_CDAF, 0x6E78_9E6A_A1B9_65F4, 0x06C4_5D18_8009_454F])
     }

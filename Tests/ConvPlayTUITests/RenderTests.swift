@@ -99,7 +99,7 @@ import Testing
                                                             input: Tensor(shape: network.input.shape, repeating: 1)))
         state.selected = .top(0)
         let screen = render(state, size: large)
-        #expect(screen.row(containing: "diagonal 1×1: per-channel rescale") != nil)
+        #expect(screen.row(containing: "diagonal: each channel only rescaled") != nil)
     }
 
     @Test func inspectorShowsTheDeadFractionAfterRelu() {
@@ -179,5 +179,105 @@ import Testing
         #expect(screen[start, 2].foreground == Colormap.sequential.color(level: 0))
         let end = screen.line(2).distance(from: screen.line(2).startIndex, to: screen.line(2).lastIndex(of: "█")!)
         #expect(screen[end, 2].foreground == Colormap.sequential.color(level: 63))
+    }
+}
+
+@Suite struct RenderPolishTests {
+    /// 3×32×32 → conv 5×5 p2 → 192 → relu, the NIN opening, named as long as NIN's own.
+    static var ninOpening: Network {
+        Network(name: "nin", input: InputSpec(shape: Shape(channels: 3, height: 32, width: 32)), nodes: [
+            Node("conv_first", .conv(Conv(outChannels: 192, kernel: Size2(5), padding: .explicit(Size2(2))))),
+            Node("relu_conv1", .activation(.relu)),
+        ])
+    }
+
+    /// At 80 columns the stack's inner width is 42: mark 2 + name 10 + 1 + spec 13 + 1 + shape 9 + 1 + params 5,
+    /// so names stay whole and "conv 5×5/1 p2 → 192" (19) shortens to "5×5 p2→192" (10).
+    @Test func narrowStackKeepsNamesWholeAndShortensSpecs() {
+        var state = try! AppState(preset: PlaygroundPreset(network: Self.ninOpening, file: nil, isShipped: false,
+                                                          input: Tensor(shape: Self.ninOpening.input.shape, repeating: 1)))
+        state.selected = nil
+        let screen = render(state, size: small)
+        let row = screen.line(3)
+        #expect(row.hasPrefix("│  conv_first 5×5 p2→192    192×32×32 14.6k│"), "\(row)")
+        #expect(screen.line(4).hasPrefix("│  relu_conv1 relu          192×32×32     0│"), "\(screen.line(4))")
+    }
+
+    @Test(arguments: [
+        (spec: "conv 5×5/1 p2 → 192", variants: ["conv 5×5/1 p2 → 192", "conv 5×5 p2 → 192", "conv 5×5 p2→192", "5×5 p2→192"]),
+        (spec: "conv 1×1 → 160", variants: ["conv 1×1 → 160", "conv 1×1→160", "1×1→160"]),
+        (spec: "max 3×3/2 ceil", variants: ["max 3×3/2 ceil", "max 3×3/2"]),
+        (spec: "relu", variants: ["relu"]),
+    ])
+    func specsShortenStepByStep(_ c: (spec: String, variants: [String])) {
+        #expect(specVariants(c.spec) == c.variants)
+    }
+
+    @Test func namesInsideABlockDropTheBlocksName() {
+        let network = Network(name: "n", input: InputSpec(shape: Shape(channels: 1, height: 4, width: 4)), nodes: [
+            Node("inception_3a", parallel: ParallelBlock(branches: [
+                [Node("inception_3a/3x3_reduce", .conv(Conv(outChannels: 2, kernel: Size2(1))))],
+                [Node("other", .conv(Conv(outChannels: 2, kernel: Size2(1))))],
+            ])),
+        ])
+        #expect(displayName(NodePath.top(0).child(branch: 0, index: 0), network) == "3x3_reduce")
+        #expect(displayName(NodePath.top(0).child(branch: 1, index: 0), network) == "other")
+        #expect(displayName(.top(0), network) == "inception_3a")
+    }
+
+    @Test(arguments: [
+        (room: 40, note: "page 1/14 · viridis · per-channel"),
+        (room: 31, note: "1/14 · viridis · per-channel"),
+        (room: 20, note: "1/14 · per-channel"),
+        (room: 9, note: "1/14"),
+        (room: 3, note: ""),
+    ])
+    func mapsNoteTakesTheLongestFormThatFits(_ c: (room: Int, note: String)) {
+        #expect(mapsNote(page: 0, pages: 14, colormap: "viridis", scaling: .perChannel, room: c.room) == c.note)
+    }
+
+    @Test func footerKeepsHelpAndQuitOnANarrowScreen() {
+        let screen = render(Fixture.state(), size: small)
+        let footer = screen.line(small.rows - 1)
+        #expect(footer.contains("? help  q quit"), "\(footer)")
+    }
+
+    /// The ramp input is 1×4×4; conv 1×1 → 2 augments 1 → 2 channels for 2 weights + 2 biases.
+    @Test func inspectorSaysA1x1ConvMixesChannelsPerPixel() {
+        var state = Fixture.state()
+        state.selected = .top(0)
+        let screen = render(state, size: large)
+        #expect(screen.row(containing: "1×1 conv = per-pixel channel mixing") != nil)
+        #expect(screen.row(containing: "1→2 channels, 4×4 kept") != nil)
+        #expect(screen.row(containing: "an augmentation: costs 4 params") != nil)
+    }
+
+    /// conv 1×1 → 2, lateral (2×2 M, 4 weights), relu, lateral, lrn: the first lateral folds and saves its 4
+    /// weights; the second follows a ReLU and does not fold.
+    @Test func inspectorTellsWhichLateralLayersFold() {
+        let m = ExplicitParameters(weights: [0, 1, 1, 0])
+        let network = Network(name: "lateral", input: InputSpec(shape: Fixture.ramp.shape), nodes: [
+            Node("conv", .conv(Conv(outChannels: 2, kernel: Size2(1)))),
+            Node("before", .lateral(Lateral(parameters: m))),
+            Node("relu", .activation(.relu)),
+            Node("after", .lateral(Lateral(parameters: m))),
+            Node("lrn", .localResponseNorm(LocalResponseNorm(size: 3))),
+        ])
+        var state = try! AppState(preset: PlaygroundPreset(network: network, file: nil, isShipped: false, input: Fixture.ramp))
+        state.selected = .top(1)
+        var screen = render(state, size: large)
+        #expect(screen.row(containing: "folds into the layer before it:") != nil)
+        #expect(screen.row(containing: "4 params fewer") != nil)
+        state.selected = .top(3)
+        screen = render(state, size: large)
+        #expect(screen.row(containing: "no fold: it follows a non-linearity,") != nil)
+        state.selected = .top(4)
+        screen = render(state, size: large)
+        #expect(screen.row(containing: "across 3 neighbouring channels,") != nil)
+    }
+
+    @Test func wrapBreaksAtSpaces() {
+        #expect(wrap("1×1 conv = per-pixel channel mixing", width: 20) == ["1×1 conv = per-pixel", "channel mixing"])
+        #expect(wrap("short", width: 20) == ["short"])
     }
 }

@@ -72,7 +72,7 @@ public enum SyntheticInput {
     /// Uniform noise in [0, 1), one draw per element in `C×H×W` order.
     static func noise(_ shape: Shape, seed: UInt64) -> Tensor {
         var random = SplitMix64(seed: seed)
-        return Tensor(shape: shape, data: (0..<shape.elementCount).map { _ in random.nextUnitFloat() })
+        return Tensor(shape: shape, data: (0..<shape.elementCount).map { _ in random.nextUnit() })
     }
 
     /// One filled figure of the `shapes` picture, in pixel coordinates.
@@ -232,28 +232,5 @@ public enum SyntheticInput {
         let t = lengthSquared == 0 ? 0 : min(max(((px - a.x) * dx + (py - a.y) * dy) / lengthSquared, 0), 1)
         let ex = px - (a.x + t * dx), ey = py - (a.y + t * dy)
         return (ex * ex + ey * ey).squareRoot()
-    }
-
-    /// SplitMix64 (Steele, Lea & Flood 2014): a tiny, fixed, portable PRNG so pictures never change
-    /// across runs, platforms or Swift versions.
-    struct SplitMix64 {
-        var state: UInt64
-        init(seed: UInt64) { state = seed }
-
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-
-        /// Uniform in [0, 1) with 24 random bits (every value exactly representable as Float).
-        mutating func nextUnitFloat() -> Float { Float(next() >> 40) * 0x1p-24 }
-
-        /// Uniform in `range` with 53 random bits.
-        mutating func nextUnit(in range: ClosedRange<Double>) -> Double {
-            range.lowerBound + Double(next() >> 11) * 0x1p-53 * (range.upperBound - range.lowerBound)
-        }
     }
 }

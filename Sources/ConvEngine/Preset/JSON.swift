@@ -35,6 +35,28 @@ public indirect enum JSONValue: Hashable, Sendable {
     }
 }
 
+extension JSONValue {
+    /// `text` as a JSON string literal, with the escapes JSON requires. The one quoting routine for every
+    /// JSON the project writes (presets, manifests, `summary --format json`).
+    public static func quoted(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20:
+                let hex = String(scalar.value, radix: 16)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
+}
+
 /// Where and why JSON text failed to parse; line and column are 1-based, columns count characters.
 public struct JSONSyntaxError: Error, Hashable, Sendable, CustomStringConvertible {
     public var line: Int

@@ -135,7 +135,7 @@ enum PresetOutput {
     /// Rows of number literals; a single short row prints inline, several rows one per line.
     case numbers([[String]])
 
-    static func string(_ text: String) -> PresetOutput { .scalar(quote(text)) }
+    static func string(_ text: String) -> PresetOutput { .scalar(JSONValue.quoted(text)) }
 
     static let lineWidth = 140
     static let numbersPerLine = 16
@@ -159,7 +159,7 @@ enum PresetOutput {
             var parts: [String] = []
             for (key, value) in members {
                 guard let part = value.inline(limit: limit) else { return nil }
-                parts.append("\(Self.quote(key)): \(part)")
+                parts.append("\(JSONValue.quoted(key)): \(part)")
             }
             text = "{" + parts.joined(separator: ", ") + "}"
         }
@@ -190,7 +190,7 @@ enum PresetOutput {
             var packed: [String] = []
             func flush() { if !packed.isEmpty { lines.append(pad + packed.joined(separator: ", ")); packed = [] } }
             for (key, value) in members {
-                let keyText = "\(Self.quote(key)): "
+                let keyText = "\(JSONValue.quoted(key)): "
                 if let fitted = value.inline(limit: Self.lineWidth - indent - 2 - keyText.count) {
                     let member = keyText + fitted
                     if forceBreak { lines.append(pad + member); continue }
@@ -205,22 +205,5 @@ enum PresetOutput {
             flush()
             return "{\n" + lines.joined(separator: ",\n") + "\n" + close + "}"
         }
-    }
-
-    /// A JSON string literal.
-    static func quote(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20: out += "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count) + String(scalar.value, radix: 16)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
     }
 }
