@@ -44,5 +44,9 @@ bench: release
 	$(RELEASE_BIN) bench nin-cifar10
 	$(RELEASE_BIN) bench googlenet
 
+## peer-bench: convplay against onnxruntime (own venv), 1 and 2 threads, one table of ratios
+peer-bench: deps
+	bash bench/peer.sh
+
 clean:
 	rm -rf .build $(VENV)

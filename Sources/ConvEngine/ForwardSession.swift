@@ -11,8 +11,10 @@ public struct ForwardSession: Sendable {
     public private(set) var computedCount = 0
     public private(set) var input: Tensor
     private var outputs: [NodePath: Tensor] = [:]
-    private var stats: [NodePath: ActivationStatistics] = [:]
-    private var parameterCache: [NodePath: LayerParameters] = [:]
+    private var parameterCache: [NodePath: CachedParameters] = [:]
+    /// Output buffers of forgotten steps, by element count, reused by the next steps of that size: a rerun
+    /// after an edit or a reset writes into memory it already owns instead of faulting in fresh pages.
+    private var spareBuffers: [Int: [[Float]]] = [:]
     private let memoryCap: Int
 
     /// Prepares a session; nothing is computed yet. Throws when the network cannot run on this input.
@@ -41,12 +43,13 @@ public struct ForwardSession: Sendable {
         return network.nodes.isEmpty ? input : outputs[.top(network.nodes.count - 1)]
     }
 
-    /// Min, max, mean, std and zero fraction of a computed node's output.
-    public func statistics(of path: NodePath) -> ActivationStatistics? { stats[path] }
+    /// Min, max, mean, std and zero fraction of a computed node's output. Computed on demand (one vectorised
+    /// pass), so stepping never pays for statistics nobody looks at.
+    public func statistics(of path: NodePath) -> ActivationStatistics? { outputs[path].map { ActivationStatistics($0.data) } }
 
     /// The parameters the node at `path` computes with (resolved once, then cached).
     public func parameters(of path: NodePath) -> LayerParameters? {
-        parameterCache[path] ?? network.parameters(at: path, shapes: shapes)
+        parameterCache[path]?.parameters ?? network.parameters(at: path, shapes: shapes)
     }
 
     /// Computes the next node and returns its path; nil at the end or when cancelled before it started.
@@ -56,7 +59,6 @@ public struct ForwardSession: Sendable {
         let path = order[computedCount]
         let result = compute(path)
         outputs[path] = result
-        stats[path] = ActivationStatistics(result.data)
         computedCount += 1
         return path
     }
@@ -65,8 +67,7 @@ public struct ForwardSession: Sendable {
     public mutating func stepBack() {
         guard computedCount > 0 else { return }
         computedCount -= 1
-        outputs[order[computedCount]] = nil
-        stats[order[computedCount]] = nil
+        recycle(outputs.removeValue(forKey: order[computedCount]))
     }
 
     /// Computes every remaining node, stopping early when `isCancelled` says so.
@@ -82,8 +83,8 @@ public struct ForwardSession: Sendable {
     /// Forgets every computed output.
     public mutating func reset() {
         computedCount = 0
+        for tensor in outputs.values { recycle(tensor) }
         outputs.removeAll()
-        stats.removeAll()
     }
 
     /// Replaces the network (and optionally the input) after an edit. Outputs before the first changed node
@@ -100,14 +101,35 @@ public struct ForwardSession: Sendable {
                 keep += 1
             }
         }
-        for path in order[keep...] { outputs[path] = nil; stats[path] = nil }
-        parameterCache = parameterCache.filter { newOrder.prefix(keep).contains($0.key) }
+        for path in order[keep...] { recycle(outputs.removeValue(forKey: path)) }
+        let neededSizes = Set(newShapes.outputs.values.map(\.elementCount))
+        spareBuffers = spareBuffers.filter { neededSizes.contains($0.key) }
+        parameterCache = Self.carryOver(parameterCache, to: newNetwork, order: newOrder, shapes: newShapes)
         network = newNetwork
         shapes = newShapes
         costs = newNetwork.cost(shapes: newShapes)
         order = newOrder
         if let newInput { input = newInput }
         computedCount = min(computedCount, keep)
+    }
+
+    /// Resolved parameters stay valid wherever a node with the same name, layer, input shape and initialiser
+    /// sits in the edited network (draws are keyed by name), so an edit never re-draws untouched layers.
+    private static func carryOver(_ cache: [NodePath: CachedParameters], to network: Network, order: [NodePath],
+                                  shapes: ShapeTable) -> [NodePath: CachedParameters] {
+        var byName: [String: [CachedParameters]] = [:]
+        for entry in cache.values { byName[entry.name, default: []].append(entry) }
+        var kept: [NodePath: CachedParameters] = [:]
+        for path in order {
+            guard let node = network.node(at: path), let layer = node.layer, let candidates = byName[node.name] else { continue }
+            let input = shapes.inputs[path] ?? shapes.input
+            if let match = candidates.first(where: {
+                $0.input == input && $0.initialization == network.initialization && $0.layer == layer
+            }) {
+                kept[path] = match
+            }
+        }
+        return kept
     }
 
     /// Whether the step at `path` computes the same thing in both networks (same layer, or same merge and
@@ -121,6 +143,17 @@ public struct ForwardSession: Sendable {
         }
     }
 
+    private mutating func recycle(_ tensor: Tensor?) {
+        guard let data = tensor?.data, !data.isEmpty else { return }
+        spareBuffers[data.count, default: []].append(data)
+    }
+
+    /// A buffer of `count` floats to overwrite: a spare one when there is one, else a new uninitialised one.
+    private mutating func takeBuffer(_ count: Int) -> [Float] {
+        if let spare = spareBuffers[count]?.popLast() { return spare }
+        return LayerExecutor.uninitializedFloats(count)
+    }
+
     private mutating func compute(_ path: NodePath) -> Tensor {
         let node = network.node(at: path)!
         let outShape = shapes.output(of: path)
@@ -130,32 +163,53 @@ public struct ForwardSession: Sendable {
             let parts: [Tensor] = block.branches.enumerated().map { b, branch in
                 branch.isEmpty ? blockInput : outputs[path.child(branch: b, index: branch.count - 1)]!
             }
-            return Self.merge(parts, block.merge, into: outShape)
+            var buffer = takeBuffer(outShape.elementCount)
+            return Self.merge(parts, block.merge, shape: outShape, into: &buffer)
         case .layer(let layer):
             let source = network.inputPath(of: path).flatMap { outputs[$0] } ?? input
             if parameterCache[path] == nil, let params = network.parameters(at: path, shapes: shapes) {
-                parameterCache[path] = params
+                parameterCache[path] = CachedParameters(name: node.name, layer: layer, input: source.shape,
+                                                        initialization: network.initialization, parameters: params)
             }
+            var buffer = takeBuffer(outShape.elementCount)
             return LayerExecutor.apply(layer, to: source, output: outShape, conv: shapes.convGeometry[path],
-                                       pool: shapes.poolGeometry[path], parameters: parameterCache[path])
+                                       pool: shapes.poolGeometry[path], parameters: parameterCache[path]?.parameters,
+                                       into: &buffer)
         }
     }
 
-    private static func merge(_ parts: [Tensor], _ merge: Merge, into shape: Shape) -> Tensor {
-        switch merge {
-        case .concat:
-            var data: [Float] = []
-            data.reserveCapacity(shape.elementCount)
-            for part in parts { data.append(contentsOf: part.data) }
-            return Tensor(shape: shape, data: data)
-        case .add:
-            var sum = parts[0]
-            for part in parts.dropFirst() {
-                for i in sum.data.indices { sum.data[i] += part.data[i] }
+    /// Concatenates (channel-major: plain copies one after another) or sums `parts` into `buffer`.
+    private static func merge(_ parts: [Tensor], _ merge: Merge, shape: Shape, into buffer: inout [Float]) -> Tensor {
+        guard shape.elementCount > 0 else { return Tensor(shape: shape) }
+        if buffer.count != shape.elementCount { buffer = LayerExecutor.uninitializedFloats(shape.elementCount) }
+        buffer.withUnsafeMutableBufferPointer { out in
+            switch merge {
+            case .concat:
+                var offset = 0
+                for part in parts {
+                    part.data.withUnsafeBufferPointer { (out.baseAddress! + offset).update(from: $0.baseAddress!, count: $0.count) }
+                    offset += part.data.count
+                }
+            case .add:
+                parts[0].data.withUnsafeBufferPointer { out.baseAddress!.update(from: $0.baseAddress!, count: $0.count) }
+                for part in parts.dropFirst() {
+                    part.data.withUnsafeBufferPointer { addend in
+                        for i in 0..<out.count { out[i] += addend[i] }
+                    }
+                }
             }
-            return sum
         }
+        return Tensor(shape: shape, data: buffer)
     }
+}
+
+/// One node's resolved parameters with everything they were drawn from, to tell whether they still hold.
+private struct CachedParameters: Sendable {
+    var name: String
+    var layer: Layer
+    var input: Shape
+    var initialization: Initialization
+    var parameters: LayerParameters
 }
 
 extension Network {

@@ -1,12 +1,15 @@
 /// Runs one layer on one input tensor by calling the kernels. The only place layers meet kernels.
 enum LayerExecutor {
+    /// Computes `layer` on `input` into `buffer` (resized to the output when its count differs) and returns the
+    /// output tensor. Every kernel writes its whole output, so a recycled or uninitialised buffer is fine.
     static func apply(_ layer: Layer, to input: Tensor, output shape: Shape, conv: ConvGeometry?, pool: PoolGeometry?,
-                      parameters: LayerParameters?) -> Tensor {
-        var out = Tensor(shape: shape)
+                      parameters: LayerParameters?, into buffer: inout [Float]) -> Tensor {
+        guard shape.elementCount > 0, !input.data.isEmpty else { return Tensor(shape: shape) }
+        if buffer.count != shape.elementCount { buffer = uninitializedFloats(shape.elementCount) }
         let c = input.shape.channels, plane = input.shape.planeSize
-        input.data.withUnsafeBufferPointer { x in
-            out.data.withUnsafeMutableBufferPointer { y in
-                let x = x.baseAddress!, y = y.baseAddress!
+        buffer.withUnsafeMutableBufferPointer { buffer in
+            input.data.withUnsafeBufferPointer { x in
+                let x = x.baseAddress!, y = buffer.baseAddress!
                 switch layer {
                 case .conv:
                     let p = parameters!
@@ -63,6 +66,11 @@ enum LayerExecutor {
                 }
             }
         }
-        return out
+        return Tensor(shape: shape, data: buffer)
+    }
+
+    /// A new array of `count` floats whose contents are left as the allocator hands them over.
+    static func uninitializedFloats(_ count: Int) -> [Float] {
+        [Float](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
     }
 }

@@ -30,8 +30,13 @@ struct Bench: ParsableCommand {
         KernelThreads.count = threadCount
         let peakGFLOPS = Kernels.peakGFLOPS(threads: threadCount)
         guard let preset else {
-            if json { print("{\"threads\": \(threadCount), \"peak_gflops\": \(formatFixed(peakGFLOPS, digits: 1))}") }
-            else { print("peak fp32 on \(threadCount) thread(s): \(formatFixed(peakGFLOPS, digits: 1)) GFLOP/s (FMA loop)") }
+            if json {
+                print("{\"threads\": \(threadCount), \"peak_gflops\": \(formatFixed(peakGFLOPS, digits: 1)), "
+                      + "\"micro_kernel\": \(jsonString(Kernels.microKernelName))}")
+            } else {
+                print("peak fp32 on \(threadCount) thread(s): \(formatFixed(peakGFLOPS, digits: 1)) GFLOP/s "
+                      + "(FMA loop at the width of the \(Kernels.microKernelName) GEMM micro-kernel)")
+            }
             return
         }
         let options = try PresetOptions.parse([preset])

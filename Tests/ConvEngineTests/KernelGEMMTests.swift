@@ -42,6 +42,12 @@ let convCases: [ConvCase] = [
              pad: (3, 3, 3, 3)),
     ConvCase("11×11 stride 4 (AlexNet conv1)", c: 3, h: 63, w: 63, k: 8, kernel: (11, 11), stride: (4, 4)),
     ConvCase("1-D signal kernel 2, 2→2 on 1×9", c: 2, h: 1, w: 9, k: 2, kernel: (1, 2)),
+    ConvCase("3×3 pad 1 160→150 on wide 11×37, K and M split in blocks", c: 160, h: 11, w: 37, k: 150,
+             kernel: (3, 3), pad: (1, 1, 1, 1)),
+    ConvCase("5×5 dilation 2, uneven pads, on 13×40", c: 9, h: 13, w: 40, k: 17, kernel: (5, 5),
+             pad: (3, 4, 5, 4), dilation: (2, 2)),
+    ConvCase("3×3 pad 1 8→192 on narrow 7×7 (packed, not read in place)", c: 8, h: 7, w: 7, k: 192,
+             kernel: (3, 3), pad: (1, 1, 1, 1)),
 ]
 
 @Suite struct KernelGEMMTests {
@@ -88,6 +94,52 @@ let convCases: [ConvCase] = [
         #expect(difference < 1e-4, "\(testCase.name), portable: maxdiff \(difference)")
     }
 
+    /// Every micro-kernel this CPU can run (portable, AVX2 6×16, AVX-512 8×32) against the reference loops,
+    /// on cases with partial tiles in both directions.
+    @Test(arguments: [convCases[0], convCases[3], convCases[7], convCases[16], convCases[18], convCases[19],
+                      convCases[20], convCases[21]])
+    func everyInstructionSetMatchesReference(_ testCase: ConvCase) {
+        let g = testCase.geometry
+        var random = TestRandom(seed: 17)
+        let input = random.floats(g.inChannels * g.inHeight * g.inWidth)
+        let weight = random.floats(g.weightCount), bias = random.floats(g.outChannels)
+        let expected = Reference.conv2d(g, input: input, weight: weight, bias: bias)
+        for isa in Kernels.supportedInstructionSets {
+            var output = [Float](repeating: .nan, count: g.outChannels * g.outHeight * g.outWidth)
+            Kernels.forceInstructionSet(isa)
+            output.withUnsafeMutableBufferPointer {
+                Kernels.conv2d(g, input: input, weight: weight, bias: bias, output: $0.baseAddress!, threads: 1)
+            }
+            Kernels.forceInstructionSet(nil)
+            let difference = largestDifference(output, expected)
+            #expect(difference < 1e-4, "\(testCase.name), instruction set \(isa): maxdiff \(difference)")
+        }
+    }
+
+    @Test(arguments: gemmCases)
+    func gemmOnEveryInstructionSetMatchesReference(_ testCase: GEMMCase) {
+        let (m, n, k) = (testCase.m, testCase.n, testCase.k)
+        var random = TestRandom(seed: 19)
+        let a = random.floats(m * k), b = random.floats(k * n), start = random.floats(m * n), bias = random.floats(m)
+        let expected = Reference.gemm(m: m, n: n, k: k, a: a, transposeA: testCase.transposeA, b: b,
+                                      transposeB: testCase.transposeB, c: testCase.accumulate ? start : nil,
+                                      bias: testCase.bias ? bias : nil)
+        for isa in Kernels.supportedInstructionSets {
+            var c = start
+            Kernels.forceInstructionSet(isa)
+            c.withUnsafeMutableBufferPointer { c in
+                bias.withUnsafeBufferPointer { bias in
+                    Kernels.gemm(m: m, n: n, k: k, a: a, transposeA: testCase.transposeA, b: b,
+                                 transposeB: testCase.transposeB, c: c.baseAddress!, accumulate: testCase.accumulate,
+                                 rowBias: testCase.bias ? bias.baseAddress : nil, threads: 1)
+                }
+            }
+            Kernels.forceInstructionSet(nil)
+            let difference = largestDifference(c, expected)
+            #expect(difference < 1e-4, "\(testCase), instruction set \(isa): maxdiff \(difference)")
+        }
+    }
+
     struct GEMMCase: CustomStringConvertible, Sendable {
         let m, n, k: Int
         var transposeA = false, transposeB = false, accumulate = false, bias = false
@@ -105,6 +157,7 @@ let convCases: [ConvCase] = [
         GEMMCase(m: 150, n: 40, k: 20, transposeB: true, accumulate: true),
         GEMMCase(m: 64, n: 1000, k: 96, transposeA: true, transposeB: true, accumulate: true, bias: true),
         GEMMCase(m: 5, n: 3, k: 0, accumulate: true, bias: true),
+        GEMMCase(m: 17, n: 49, k: 70, accumulate: true, bias: true),
     ]
 
     @Test(arguments: gemmCases, [1, 2])

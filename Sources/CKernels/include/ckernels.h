@@ -1,18 +1,31 @@
 #ifndef CKERNELS_H
 #define CKERNELS_H
 /// Fast numeric kernels for ConvEngine: a packed, cache-blocked single-precision GEMM with an
-/// AVX2/FMA 6×16 micro-kernel (chosen at run time, with a portable C fallback), im2col fused into
+/// AVX-512 8×32 or AVX2/FMA 6×16 micro-kernel (chosen at run time, with a portable C fallback), im2col fused into
 /// the packing of B, and an FMA loop that measures the machine's peak.
 #include <stddef.h>
 
 int ckernels_version(void);
 
-/// 1 when the AVX2/FMA micro-kernel is in use, 0 for the portable C one.
+/// 1 when a SIMD micro-kernel (AVX2/FMA or AVX-512) is in use, 0 for the portable C one.
 int ck_uses_avx2(void);
+
+/// The instruction set the kernels use on the calling thread: 0 portable C, 1 AVX2+FMA (6×16 tile),
+/// 2 AVX-512F (8×32 tile).
+int ck_isa(void);
+
+/// The best instruction set this CPU supports (same numbering as `ck_isa`).
+int ck_best_isa(void);
+
+/// Columns per packed B panel of the micro-kernel in use (16 or 32): callers align column splits to it.
+int ck_panel_width(void);
 
 /// Forces the portable micro-kernel (1) or restores run-time detection (0) on the calling thread only.
 /// For tests and benchmarks, which then run the kernels with one thread.
 void ck_force_portable(int portable);
+
+/// Forces instruction set `isa` (capped at `ck_best_isa()`), or restores detection (−1), on the calling thread.
+void ck_force_isa(int isa);
 
 /// Row-major C (M×N) = op(A) (M×K) · op(B) (K×N), plus C when `accumulate` is 1, plus `bias[i]` on row i
 /// when `bias` is not NULL. op(X) is X, or Xᵀ when the trans flag is 1 (then X is stored K×M or N×K).
@@ -36,6 +49,14 @@ typedef struct {
 void ck_conv_im2col_gemm(const ck_conv_desc *desc, const float *input, const float *weight, const float *bias,
                          float *output, int n0, int n1);
 
+/// 1 when `ck_conv_rows` can run this convolution here: AVX-512, stride 1, a kernel larger than 1×1.
+int ck_conv_reads_in_place(const ck_conv_desc *desc);
+
+/// One group of a stride-1 convolution for output rows oy0 ..< oy1, reading the im2col rows in place from a
+/// zero-padded copy of the input rows (no packing of B). Same layout as `ck_conv_im2col_gemm`.
+void ck_conv_rows(const ck_conv_desc *desc, const float *input, const float *weight, const float *bias,
+                  float *output, int oy0, int oy1);
+
 /// Runs `iterations` rounds of 12 independent 8-wide FMA chains; returns the flops executed.
 /// `sink` receives a value derived from the result so the loop cannot be optimised away.
 double ck_fma_peak_loop(long iterations, float *sink);
@@ -43,5 +64,30 @@ double ck_fma_peak_loop(long iterations, float *sink);
 /// y[o] = bias[o] + Σ_i weight[o·in + i] · x[i] for o in o0 ..< o1.
 void ck_dense_rows(int inFeatures, const float *input, const float *weight, const float *bias,
                    float *output, int o0, int o1);
+
+/// Pooling geometry (Caffe semantics): window (oy, ox) starts at oy·sh − padTop, ox·sw − padLeft.
+typedef struct {
+    int height, width, outHeight, outWidth;
+    int kernelHeight, kernelWidth, strideHeight, strideWidth, padTop, padLeft;
+} ck_pool_desc;
+
+/// Max pooling of channels c0 ..< c1: the window clipped to the input, 0 for a window holding no input.
+/// input (C, H, W) -> output (C, OH, OW). Separable: a column max per output row, then a row max.
+void ck_max_pool(const ck_pool_desc *desc, const float *input, float *output, int c0, int c1);
+
+/// Average pooling of channels c0 ..< c1, Caffe's divisor: the window clipped to the padded input.
+void ck_average_pool(const ck_pool_desc *desc, const float *input, float *output, int c0, int c1);
+
+/// Across-channel LRN for positions p0 ..< p1 of every channel: y = x · (k + alpha/size · Σ x²)^−beta over
+/// channels c − (size−1)/2 ... c + size − 1 − (size−1)/2, clipped. input, output (C, P); may alias.
+void ck_lrn(int channels, int planeSize, int size, float alpha, float beta, float k,
+            const float *input, float *output, int p0, int p1);
+
+/// y = max(x, 0), vectorised; output may alias input.
+void ck_relu(long count, const float *input, float *output);
+
+/// Summary of n values in one pass: min, max, Σx and Σx² (in double) and the count of exact zeros.
+void ck_statistics(long count, const float *values, float *minimum, float *maximum, double *sum,
+                   double *squares, long *zeros);
 
 #endif

@@ -1,10 +1,11 @@
+import CKernels
 import Foundation
 
 extension Kernels {
     /// ReLU: y = max(x, 0). Output may alias input (pass the same buffer for in place).
     public static func relu(count: Int, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>) {
         // input (N) -> output (N), element by element
-        for i in 0..<count { output[i] = max(input[i], 0) }
+        ck_relu(count, input, output)
     }
 
     /// Leaky ReLU: y = x for x > 0, slope · x otherwise. Output may alias input.

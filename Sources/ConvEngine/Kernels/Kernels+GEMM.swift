@@ -13,7 +13,7 @@ extension Kernels {
                             threads: Int = KernelThreads.count) {
         // a (m, k) or (k, m), b (k, n) or (n, k) -> c (m, n)
         let lda = lda ?? (transposeA ? m : k), ldb = ldb ?? (transposeB ? k : n), ldc = ldc ?? n
-        let columns = split(n, parts: pieces(work: m * n * k, threads: threads), alignment: 16)
+        let columns = split(n, parts: pieces(work: m * n * k, threads: threads), alignment: panelWidth)
         parallelFor(tasks: columns.count, threads: threads) { task in
             let range = columns[task]
             let bStart = transposeB ? b + range.lowerBound * ldb : b + range.lowerBound
@@ -35,7 +35,7 @@ extension Kernels {
         let patch = groupIn * g.kernelHeight * g.kernelWidth
         let plainGEMM = g.isPointwise && g.outHeight == g.inHeight && g.outWidth == g.inWidth
         let perGroup = groups >= threads ? 1 : pieces(work: g.macs / groups, threads: (threads + groups - 1) / groups)
-        let columns = split(outPlane, parts: perGroup, alignment: 16)
+        let columns = split(outPlane, parts: perGroup, alignment: panelWidth)
         var desc = ck_conv_desc(
             channels: Int32(groupIn), height: Int32(g.inHeight), width: Int32(g.inWidth),
             outChannels: Int32(groupOut), outHeight: Int32(g.outHeight), outWidth: Int32(g.outWidth),
@@ -44,6 +44,17 @@ extension Kernels {
             padTop: Int32(g.padTop), padLeft: Int32(g.padLeft),
             dilationHeight: Int32(g.dilationHeight), dilationWidth: Int32(g.dilationWidth))
         withUnsafePointer(to: &desc) { desc in
+            if !plainGEMM && ck_conv_reads_in_place(desc) != 0 {
+                // stride 1 on AVX-512: im2col rows are read in place from padded input rows, split by output rows
+                let rows = split(g.outHeight, parts: perGroup)
+                parallelFor(tasks: groups * rows.count, threads: threads) { task in
+                    let group = task / rows.count, range = rows[task % rows.count]
+                    ck_conv_rows(desc, input + group * groupIn * inPlane, weight + group * groupOut * patch,
+                                 bias.map { $0 + group * groupOut }, output + group * groupOut * outPlane,
+                                 Int32(range.lowerBound), Int32(range.upperBound))
+                }
+                return
+            }
             parallelFor(tasks: groups * columns.count, threads: threads) { task in
                 let group = task / columns.count, range = columns[task % columns.count]
                 let groupInput = input + group * groupIn * inPlane

@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 
 extension Kernels {
@@ -5,25 +6,13 @@ extension Kernels {
     /// y = x / (k + alpha/size · Σ x²)^beta, the sum over `size` channels centred on c, clipped at the ends
     /// (floor((size−1)/2) channels before, the rest after).
     public static func localResponseNorm(channels: Int, planeSize: Int, size: Int, alpha: Float, beta: Float,
-                                         k: Float, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>) {
-        // input (C, P) -> output (C, P); output may alias input
-        let before = (size - 1) / 2, after = size - 1 - before
-        let scale = alpha / Float(size)
-        var squares = [Float](repeating: 0, count: channels * planeSize)
-        var window = [Float](repeating: 0, count: planeSize)
-        for i in 0..<(channels * planeSize) { squares[i] = input[i] * input[i] }
-        // window holds Σ x² over channels max(c − before, 0) ... min(c + after, C − 1)
-        for c in 0..<min(after, channels) {
-            for p in 0..<planeSize { window[p] += squares[c * planeSize + p] }
-        }
-        for c in 0..<channels {
-            let entering = c + after, leaving = c - before - 1
-            if entering < channels { for p in 0..<planeSize { window[p] += squares[entering * planeSize + p] } }
-            if leaving >= 0 { for p in 0..<planeSize { window[p] -= squares[leaving * planeSize + p] } }
-            for p in 0..<planeSize {
-                let i = c * planeSize + p
-                output[i] = input[i] * powf(k + scale * max(window[p], 0), -beta)
-            }
+                                         k: Float, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
+                                         threads: Int = KernelThreads.count) {
+        // input (C, P) -> output (C, P); output may alias input. Positions are independent: split across threads.
+        let ranges = split(planeSize, parts: pieces(work: channels * planeSize * 8, threads: threads), alignment: 16)
+        parallelFor(tasks: ranges.count, threads: threads) { task in
+            ck_lrn(Int32(channels), Int32(planeSize), Int32(size), alpha, beta, k, input, output,
+                   Int32(ranges[task].lowerBound), Int32(ranges[task].upperBound))
         }
     }
 

@@ -1,3 +1,5 @@
+import CKernels
+
 extension Kernels {
     /// Max pooling with Caffe semantics: window (oy, ox) starts at `oy·stride − padTop`, is clipped to the
     /// input (padding never wins), and windows overhanging the end (ceil mode) are clipped too.
@@ -5,21 +7,7 @@ extension Kernels {
     public static func maxPool2d(_ g: PoolGeometry, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
                                  threads: Int = KernelThreads.count) {
         // input (C, H, W) -> output (C, OH, OW)
-        pool(g, threads: threads) { c in
-            let plane = input + c * g.inHeight * g.inWidth
-            let out = output + c * g.outHeight * g.outWidth
-            for oy in 0..<g.outHeight {
-                let y0 = oy * g.strideHeight - g.padTop
-                let ys = max(y0, 0)..<min(y0 + g.kernelHeight, g.inHeight)
-                for ox in 0..<g.outWidth {
-                    let x0 = ox * g.strideWidth - g.padLeft
-                    let xs = max(x0, 0)..<min(x0 + g.kernelWidth, g.inWidth)
-                    var best = -Float.infinity
-                    for y in ys { for x in xs { best = max(best, plane[y * g.inWidth + x]) } }
-                    out[oy * g.outWidth + ox] = best == -Float.infinity && (ys.isEmpty || xs.isEmpty) ? 0 : best
-                }
-            }
-        }
+        pool(g, threads: threads) { desc, c0, c1 in ck_max_pool(desc, input, output, Int32(c0), Int32(c1)) }
     }
 
     /// Average pooling exactly as Caffe's pooling_layer.cpp: the divisor is the window clipped to the padded
@@ -27,24 +15,7 @@ extension Kernels {
     public static func averagePool2d(_ g: PoolGeometry, input: UnsafePointer<Float>,
                                      output: UnsafeMutablePointer<Float>, threads: Int = KernelThreads.count) {
         // input (C, H, W) -> output (C, OH, OW)
-        pool(g, threads: threads) { c in
-            let plane = input + c * g.inHeight * g.inWidth
-            let out = output + c * g.outHeight * g.outWidth
-            for oy in 0..<g.outHeight {
-                let y0 = oy * g.strideHeight - g.padTop
-                let yEnd = min(y0 + g.kernelHeight, g.inHeight + g.padTop)
-                let ys = max(y0, 0)..<min(yEnd, g.inHeight)
-                for ox in 0..<g.outWidth {
-                    let x0 = ox * g.strideWidth - g.padLeft
-                    let xEnd = min(x0 + g.kernelWidth, g.inWidth + g.padLeft)
-                    let xs = max(x0, 0)..<min(xEnd, g.inWidth)
-                    let divisor = (yEnd - y0) * (xEnd - x0)
-                    var sum: Float = 0
-                    for y in ys { for x in xs { sum += plane[y * g.inWidth + x] } }
-                    out[oy * g.outWidth + ox] = divisor > 0 ? sum / Float(divisor) : 0
-                }
-            }
-        }
+        pool(g, threads: threads) { desc, c0, c1 in ck_average_pool(desc, input, output, Int32(c0), Int32(c1)) }
     }
 
     /// Global average pooling: the mean of every channel's plane (NIN's classifier head).
@@ -65,12 +36,19 @@ extension Kernels {
         }
     }
 
-    /// Runs `body(channel)` for every channel, split across threads when the pool is big enough.
-    private static func pool(_ g: PoolGeometry, threads: Int, _ body: (Int) -> Void) {
-        let work = g.channels * g.outHeight * g.outWidth * g.kernelHeight * g.kernelWidth
+    /// Runs `body(desc, c0, c1)` over channel ranges, split across threads when the pool is big enough.
+    private static func pool(_ g: PoolGeometry, threads: Int,
+                             _ body: (UnsafePointer<ck_pool_desc>, Int, Int) -> Void) {
+        var desc = ck_pool_desc(height: Int32(g.inHeight), width: Int32(g.inWidth), outHeight: Int32(g.outHeight),
+                                outWidth: Int32(g.outWidth), kernelHeight: Int32(g.kernelHeight),
+                                kernelWidth: Int32(g.kernelWidth), strideHeight: Int32(g.strideHeight),
+                                strideWidth: Int32(g.strideWidth), padTop: Int32(g.padTop), padLeft: Int32(g.padLeft))
+        let work = g.channels * (g.outHeight * g.kernelHeight * g.inWidth + g.outHeight * g.outWidth * g.kernelWidth)
         let ranges = split(g.channels, parts: pieces(work: work, threads: threads))
-        parallelFor(tasks: ranges.count, threads: threads) { task in
-            for c in ranges[task] { body(c) }
+        withUnsafePointer(to: &desc) { desc in
+            parallelFor(tasks: ranges.count, threads: threads) { task in
+                body(desc, ranges[task].lowerBound, ranges[task].upperBound)
+            }
         }
     }
 }

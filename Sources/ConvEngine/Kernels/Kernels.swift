@@ -49,9 +49,24 @@ extension Kernels {
 }
 
 extension Kernels {
-    /// Which GEMM micro-kernel runs on this machine: "avx2+fma 6×16" or "portable C 6×16".
-    public static var microKernelName: String { ck_uses_avx2() != 0 ? "avx2+fma 6×16" : "portable C 6×16" }
+    /// Which GEMM micro-kernel runs on this machine: "avx512 8×32", "avx2+fma 6×16" or "portable C 6×16".
+    public static var microKernelName: String {
+        switch ck_isa() {
+        case 2: return "avx512 8×32"
+        case 1: return "avx2+fma 6×16"
+        default: return "portable C 6×16"
+        }
+    }
 
     /// Forces the portable C micro-kernel on the calling thread (tests run it with `threads: 1`).
     static func forcePortableMicroKernel(_ portable: Bool) { ck_force_portable(portable ? 1 : 0) }
+
+    /// The instruction sets this CPU can run the GEMM with: 0 portable C, 1 AVX2+FMA, 2 AVX-512.
+    static var supportedInstructionSets: [Int] { Array(0...Int(ck_best_isa())) }
+
+    /// Forces instruction set `isa` on the calling thread (nil: detect again). For tests, with `threads: 1`.
+    static func forceInstructionSet(_ isa: Int?) { ck_force_isa(Int32(isa ?? -1)) }
+
+    /// Columns per packed B panel: column splits across threads are cut at multiples of it.
+    static var panelWidth: Int { Int(ck_panel_width()) }
 }
