@@ -43,7 +43,7 @@ int cnc_start(void) {
     set_term(screen);
     started = 1;
     install_crash_handler();
-    cbreak();
+    raw();   /* Ctrl-C arrives as a key, so quitting with unsaved edits asks first; SIGINT still restores */
     noecho();
     nonl();
     keypad(stdscr, TRUE);

@@ -65,4 +65,28 @@ public enum Effect {
 public enum ComputeTask: Hashable, Sendable {
     case step
     case runToEnd
+    /// After an edit: recompute the invalidated nodes until `count` are done again, leaving the selection
+    /// where the user is editing.
+    case catchUp(to: Int)
+}
+
+extension ComputeTask {
+    /// True for the recomputation after an edit, which must not move the selection.
+    var isCatchUp: Bool { if case .catchUp = self { return true } else { return false } }
+}
+
+extension ComputeTask {
+    /// How many nodes `session` holds computed once this task is done.
+    public func target(in session: ForwardSession) -> Int {
+        switch self {
+        case .step: return min(session.computedCount + 1, session.order.count)
+        case .runToEnd: return session.order.count
+        case .catchUp(let count): return min(count, session.order.count)
+        }
+    }
+
+    /// Runs the task to completion in line (benchmarks and tests; the playground uses its worker thread).
+    public func perform(on session: inout ForwardSession) {
+        session.advance(to: target(in: session))
+    }
 }

@@ -68,15 +68,15 @@ public func reduce(_ state: inout AppState, _ action: Action) -> [Effect] {
         select(&state, nil)
         return effects
     case .computeProgress(let job, let session):
-        guard state.job?.id == job else { return [] }
+        guard let running = state.job, running.id == job else { return [] }
         state.session = session
         state.job?.done = session.computedCount
-        followCursor(&state)
+        if !running.task.isCatchUp { followCursor(&state) }
     case .computeFinished(let job, let session):
-        guard state.job?.id == job else { return [] }
+        guard let running = state.job, running.id == job else { return [] }
         state.session = session
         state.job = nil
-        followCursor(&state)
+        if !running.task.isCatchUp { followCursor(&state) }
         if state.pendingSteps > 0, session.computedCount < session.order.count {
             state.pendingSteps -= 1
             return startJob(&state, .step)
@@ -315,12 +315,27 @@ private func apply(_ state: inout AppState, _ network: Network, select path: Nod
         return []
     }
     let effects = cancelJob(&state)
+    let target = catchUpTarget(before: state.session, after: session)
     state.undoStack.append(Snapshot(network: state.network, selected: state.selected))
     state.redoStack.removeAll()
     state.session = session
     state.dirty = true
     select(&state, path.flatMap { network.node(at: $0) != nil ? $0 : nil })
     state.status = message.map { StatusMessage($0) }
+    return effects + catchUp(&state, to: target)
+}
+
+/// Where the step cursor should be again after an edit: the end if the pass was complete, else as far as it was.
+private func catchUpTarget(before: ForwardSession, after: ForwardSession) -> Int {
+    before.isComplete ? after.order.count : min(before.computedCount, after.order.count)
+}
+
+/// Recomputes what an edit invalidated, off the UI thread, until `target` nodes are done again.
+private func catchUp(_ state: inout AppState, to target: Int) -> [Effect] {
+    let status = state.status
+    guard state.session.computedCount < target else { return [] }
+    let effects = startJob(&state, .catchUp(to: target))
+    state.status = status
     return effects
 }
 
@@ -333,11 +348,12 @@ private func restore(_ state: inout AppState, _ snapshot: Snapshot, verb: String
     do { try session.update(network: snapshot.network) } catch {
         state.status = StatusMessage(error.description, isError: true); return effects
     }
+    let target = catchUpTarget(before: state.session, after: session)
     state.session = session
     state.dirty = true
     select(&state, snapshot.selected.flatMap { snapshot.network.node(at: $0) != nil ? $0 : nil })
     state.status = StatusMessage("\(verb) · \(state.undoStack.count) undo / \(state.redoStack.count) redo left")
-    return effects
+    return effects + catchUp(&state, to: target)
 }
 
 private func choose(_ state: inout AppState) -> [Effect] {

@@ -723,24 +723,32 @@ func helpEntries() -> [(keys: String, help: String)] {
         if keys[binding.help] == nil { order.append(binding.help) }
         keys[binding.help, default: []].append(KeyBindings.name(of: binding.key))
     }
-    var entries = order.map { (keys: keys[$0]!.joined(separator: " "), help: $0) }
-    entries.append((keys: "zoom: ←↑↓→ hjkl", help: "move the value cursor"))
-    entries.append((keys: "zoom: PgUp PgDn [ ]", help: "previous / next channel"))
-    entries.append((keys: "forms: Tab ↑↓ ←→", help: "field / choice; Enter applies, Esc cancels"))
-    return entries
+    return order.map { (keys: keys[$0]!.joined(separator: " "), help: $0) }
 }
+
+/// The keys of the modes that have their own (zoom, forms), one full-width line each under the columns.
+let helpModeLines: [(keys: String, help: String)] = [
+    (keys: "zoom: ←↑↓→ hjkl", help: "move the value cursor · PgUp PgDn [ ] previous / next channel · Enter z Esc back"),
+    (keys: "forms: Tab ↑↓ ←→", help: "next field / choice · Enter applies · Esc cancels"),
+]
 
 private func drawHelp(_ screen: inout Screen) {
     let entries = helpEntries()
     let half = (entries.count + 1) / 2
-    let columnWidth = min(52, (screen.size.columns - 8) / 2)
-    let inner = overlayBox(&screen, width: columnWidth * 2 + 4, height: half + 3, title: "Keys — ? or Esc closes")
+    let columnWidth = min(56, (screen.size.columns - 8) / 2)
+    let keyWidth = min(16, columnWidth / 3)
+    let inner = overlayBox(&screen, width: columnWidth * 2 + 4, height: half + helpModeLines.count + 3, title: "Keys — ? or Esc closes")
     for (i, entry) in entries.enumerated() {
         let x = inner.x + 1 + (i / half) * (columnWidth + 1), y = inner.y + i % half
         guard y < inner.maxY else { continue }
-        let keyWidth = min(14, columnWidth / 3)
         screen.put(entry.keys.fitted(keyWidth), x: x, y: y, style: Style(foreground: Theme.accent, bold: true))
         screen.put(entry.help, x: x + keyWidth + 1, y: y, limit: x + columnWidth)
+    }
+    for (i, line) in helpModeLines.enumerated() {
+        let y = inner.y + half + 1 + i
+        guard y < inner.maxY else { continue }
+        screen.put(line.keys.fitted(keyWidth), x: inner.x + 1, y: y, style: Style(foreground: Theme.accent, bold: true))
+        screen.put(line.help, x: inner.x + keyWidth + 2, y: y, limit: inner.maxX)
     }
 }
 

@@ -112,17 +112,13 @@ final class ComputeWorker: @unchecked Sendable {
         queue.async { [self] in
             var session = session
             let isCancelled = { self.lock.withLock { self.activeJob != job } }
-            switch task {
-            case .step:
+            let target = task.target(in: session)
+            var lastPost = Date()
+            while session.computedCount < target, !isCancelled() {
                 session.stepForward(isCancelled: isCancelled)
-            case .runToEnd:
-                var lastPost = Date()
-                while session.computedCount < session.order.count, !isCancelled() {
-                    session.stepForward(isCancelled: isCancelled)
-                    if Date().timeIntervalSince(lastPost) > 0.05 {
-                        post(.computeProgress(job: job, session: session), job: job)
-                        lastPost = Date()
-                    }
+                if Date().timeIntervalSince(lastPost) > 0.05 {
+                    post(.computeProgress(job: job, session: session), job: job)
+                    lastPost = Date()
                 }
             }
             post(.computeFinished(job: job, session: session), job: job)

@@ -101,10 +101,7 @@ struct BenchUI: ParsableCommand {
         while !pending.isEmpty {
             for effect in reduce(&state, pending.removeFirst()) {
                 if case .compute(let job, var session, let task) = effect {
-                    switch task {
-                    case .step: session.stepForward()
-                    case .runToEnd: session.runToEnd()
-                    }
+                    task.perform(on: &session)
                     pending.append(.computeFinished(job: job, session: session))
                 }
             }

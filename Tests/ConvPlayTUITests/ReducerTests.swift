@@ -71,6 +71,23 @@ import Testing
         #expect(driver.state.network.nodes.map(\.name) == ["mix", "cccp1", "relu"])
     }
 
+    @Test func anEditRecomputesBackToTheCursorAndKeepsTheSelection() {
+        var driver = Driver(Fixture.state())
+        driver.press(.character("r"))            // both nodes computed
+        #expect(driver.state.session.isComplete)
+        driver.press(.up)                        // from "relu" (selected by the run) to "mix"
+        driver.press(.character("a"), .down, .enter, .enter)   // add a 1×1 conv after it
+        // The edit invalidated everything from the new node on; the catch-up recomputed it.
+        #expect(driver.state.session.isComplete)
+        #expect(driver.state.session.computedCount == 3)
+        #expect(driver.state.selected == .top(1))
+        guard case .compute(_, _, .catchUp(to: 3))? = driver.effects.last(where: { if case .compute = $0 { return true } else { return false } }) else {
+            Issue.record("expected a catch-up computation"); return
+        }
+        driver.press(.character("u"))            // undo also recomputes back to the end
+        #expect(driver.state.session.isComplete && driver.state.session.computedCount == 2)
+    }
+
     @Test func anImpossibleEditIsRefusedWithTheReasonAndNothingIsLost() {
         var driver = Driver(Fixture.state())
         driver.press(.down, .character("e"))

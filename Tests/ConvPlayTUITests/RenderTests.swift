@@ -156,6 +156,8 @@ import Testing
             #expect(text.contains(binding.help), "help is missing “\(binding.help)”")
         }
         #expect(text.contains("Ctrl-R"))
+        // The zoom and form keys sit on full-width lines, whole at 120×40.
+        for line in helpModeLines { #expect(text.contains(line.help), "help cuts “\(line.help)”") }
     }
 
     @Test func formShowsFieldsWithDefaults() {

@@ -74,7 +74,7 @@ struct Driver {
                 effects.append(effect)
                 switch effect {
                 case .compute(let job, var session, let task):
-                    if task == .step { session.stepForward() } else { session.runToEnd() }
+                    task.perform(on: &session)
                     pending.append(.computeFinished(job: job, session: session))
                 default:
                     let runner = EffectRunner(services: services, worker: ComputeWorker())

@@ -149,6 +149,12 @@ struct PlaygroundTests {
         #expect(kept.contains("● unsaved"), "the edit is still there:\n\(kept)")
         #expect(session.stillRunning(), "answering no keeps the playground running")
         #expect(try session.alternateScreen())
+        // Ctrl-C is a quit key like q (the terminal is in raw mode): it asks too, and loses nothing.
+        try session.press("C-c")
+        try session.waitFor(text: "quit without saving")
+        try session.press("n")
+        try session.waitFor("the question to close") { !$0.contains("quit without saving") }
+        #expect(session.stillRunning(), "Ctrl-C with unsaved edits asks instead of quitting")
         try session.press("q")
         try session.waitFor(text: "quit without saving")
         try session.press("y")
@@ -170,7 +176,8 @@ struct PlaygroundTests {
     // Fault signals are sent with the Swift backtracer off so the chain ends in the default action (a real
     // fault re-faults after the backtracer; a sent signal would not): 128 + signal number.
     static let interruptions: [Interruption] = [
-        Interruption(name: "Ctrl-C", key: "C-c"),
+        Interruption(name: "Ctrl-C with nothing unsaved: a plain quit", key: "C-c", status: 0),
+        Interruption(name: "SIGINT", signal: SIGINT),
         Interruption(name: "SIGTERM", signal: SIGTERM),
         Interruption(name: "SIGSEGV (crash)", signal: SIGSEGV, status: 128 + SIGSEGV, environment: ["SWIFT_BACKTRACE": "enable=no"]),
         Interruption(name: "SIGILL (a Swift trap on x86-64)", signal: SIGILL, status: 128 + SIGILL, environment: ["SWIFT_BACKTRACE": "enable=no"]),
