@@ -43,6 +43,7 @@ bench: release
 	$(RELEASE_BIN) bench --peak
 	$(RELEASE_BIN) bench nin-cifar10
 	$(RELEASE_BIN) bench googlenet
+	$(RELEASE_BIN) bench-ui googlenet
 
 ## peer-bench: convplay against onnxruntime (own venv), 1 and 2 threads, one table of ratios
 peer-bench: deps

@@ -83,7 +83,7 @@ public struct DisplayCapabilities: Hashable, Sendable {
 
 /// The whole playground as one value: `reduce` changes it, `render` draws it.
 public struct AppState {
-    public var session: ForwardSession
+    public var session: ForwardSession { didSet { refreshGlobalRange() } }
     public var file: String?
     public var isShipped: Bool
     public var dirty = false
@@ -92,7 +92,10 @@ public struct AppState {
     public var focus: Pane = .layers
     public var mode: Mode = .normal
     public var colormap: Colormap = .auto
-    public var scaling: Scaling = .perChannel
+    public var scaling: Scaling = .perChannel { didSet { refreshGlobalRange() } }
+    /// The range of every computed activation, kept while `scaling` is `.global` (derived state: one pass
+    /// over all activations per session change instead of per frame).
+    public private(set) var globalValueRange: ValueRange?
     public var mapPage = 0
     public var zoomChannel = 0
     public var cursorY = 0
@@ -124,6 +127,10 @@ public struct AppState {
     }
 
     public var network: Network { session.network }
+
+    private mutating func refreshGlobalRange() {
+        globalValueRange = scaling == .global ? globalRange(session) : nil
+    }
 
     /// The rows of the layer stack: `nil` (the input) then every node in display order.
     public var rows: [NodePath?] { [nil] + network.displayOrder.map { Optional($0) } }

@@ -249,7 +249,7 @@ private func drawLayers(_ screen: inout Screen, _ state: AppState, _ rect: Rect)
 // MARK: - heatmaps
 
 /// Value range for heatmap scaling.
-struct ValueRange { var low: Float; var high: Float }
+public struct ValueRange: Hashable, Sendable { public var low: Float; public var high: Float }
 
 func range(of values: ArraySlice<Float>) -> ValueRange {
     var low = Float.infinity, high = -Float.infinity
@@ -257,11 +257,12 @@ func range(of values: ArraySlice<Float>) -> ValueRange {
     return low <= high ? ValueRange(low: low, high: high) : ValueRange(low: 0, high: 0)
 }
 
-/// The range every map is scaled to under `global`: over the input and every computed output.
-func globalRange(_ state: AppState) -> ValueRange {
-    var result = range(of: state.session.input.data[...])
-    for path in state.session.order.prefix(state.session.computedCount) {
-        if let s = state.session.statistics(of: path) { result.low = min(result.low, s.min); result.high = max(result.high, s.max) }
+/// The range every map is scaled to under `global`: over the input and every computed output. Costs a pass
+/// over every activation, so `AppState` computes it when the session or the scaling changes, not per frame.
+func globalRange(_ session: ForwardSession) -> ValueRange {
+    var result = range(of: session.input.data[...])
+    for path in session.order.prefix(session.computedCount) {
+        if let s = session.statistics(of: path) { result.low = min(result.low, s.min); result.high = max(result.high, s.max) }
     }
     return result
 }
@@ -273,15 +274,15 @@ func displayedColormap(_ state: AppState, minimum: Float) -> Colormap {
     return state.colormap.resolved(minimum: minimum)
 }
 
-/// The scale for channel `c` of `tensor` under the state's scaling and colormap.
-func heatScale(_ state: AppState, _ tensor: Tensor, channel c: Int) -> HeatScale {
-    let layer = range(of: tensor.data[...])
+/// The scale for channel `c` of `tensor` under the state's scaling and colormap; `layer` is the whole
+/// tensor's range, computed once per frame by the caller.
+func heatScale(_ state: AppState, _ tensor: Tensor, layer: ValueRange, channel c: Int) -> HeatScale {
     let map = displayedColormap(state, minimum: layer.low)
     let span: ValueRange
     switch state.scaling {
     case .perChannel: span = range(of: tensor.plane(c))
     case .perLayer: span = layer
-    case .global: span = globalRange(state)
+    case .global: span = state.globalValueRange ?? layer
     }
     return HeatScale(minimum: span.low, maximum: span.high, colormap: map)
 }
@@ -397,7 +398,7 @@ private func drawMaps(_ screen: inout Screen, _ state: AppState, _ rect: Rect) {
             if !isVector { screen.put("ch \(c)".fitted(labelWidth), x: area.x, y: y, style: Style(foreground: Theme.dim)) }
             let plane: ArraySlice<Float> = isVector ? tensor.data[...] : tensor.plane(c)
             let scale = isVector ? HeatScale(minimum: layerRange.low, maximum: layerRange.high, colormap: state.colormap.resolved(minimum: layerRange.low))
-                                 : heatScale(state, tensor, channel: c)
+                                 : heatScale(state, tensor, layer: layerRange, channel: c)
             for px in 0..<pixelWidth {
                 let v = plane[plane.startIndex + min(length - 1, px * length / pixelWidth)]
                 screen[area.x + labelWidth + px, y] = colors ? Cell("█", foreground: scale.color(v)) : Cell(scale.asciiCharacter(v))
@@ -427,13 +428,13 @@ private func drawMaps(_ screen: inout Screen, _ state: AppState, _ rect: Rect) {
             let y = area.y + (i / grid.columns) * (grid.tileRows + 1)
             drawHeatmap(&screen, plane: tensor.plane(c), height: shape.height, width: shape.width, x: x, y: y,
                         pixelWidth: grid.tilePixelWidth, pixelHeight: grid.tilePixelHeight,
-                        scale: heatScale(state, tensor, channel: c), colors: colors)
+                        scale: heatScale(state, tensor, layer: layerRange, channel: c), colors: colors)
             screen.put("ch \(c)", x: x, y: y + grid.tileRows, style: Style(foreground: Theme.dim), limit: x + grid.tilePixelWidth)
         }
     }
     // Legend on the bottom border.
     let scale = state.scaling == .perChannel ? HeatScale(minimum: layerRange.low, maximum: layerRange.high, colormap: displayedColormap(state, minimum: layerRange.low))
-        : heatScale(state, tensor, channel: 0)
+        : heatScale(state, tensor, layer: layerRange, channel: 0)
     drawLegend(&screen, scale: scale, rightX: rect.maxX - 2, y: rect.maxY - 1, colors: colors,
                prefix: state.scaling == .perChannel ? "per-channel · layer" : state.scaling.rawValue, leftX: rect.x + 2)
 }
@@ -480,7 +481,7 @@ private func drawZoom(_ screen: inout Screen, _ state: AppState, _ rect: Rect) {
     let shape = tensor.shape
     let c = min(state.zoomChannel, shape.channels - 1)
     let colors = state.display.colorHeatmaps
-    let scale = heatScale(state, tensor, channel: c)
+    let scale = heatScale(state, tensor, layer: range(of: tensor.data[...]), channel: c)
     screen.box(rect, title: "\(mapsTitle(state)) · ch \(c) zoomed", note: "\(colors ? scale.colormap.rawValue : "ascii") · \(state.scaling.rawValue)",
                style: Style(foreground: Theme.accent))
     let inner = rect.inner

@@ -213,4 +213,15 @@ import Testing
         driver.press(.character("s"), .character("s"))
         #expect(driver.state.scaling == .perChannel)
     }
+
+    @Test func globalScalingKeepsTheRangeOfEveryActivation() {
+        var driver = Driver(Fixture.state())
+        driver.press(.character("r"))
+        #expect(driver.state.globalValueRange == nil)      // only kept while scaling is global
+        driver.state.scaling = .global
+        // input 0…15; mix: [x, −x] → −15…15; relu → 0…15: the global range is −15…15.
+        #expect(driver.state.globalValueRange == ValueRange(low: -15, high: 15))
+        driver.press(.character("R"))                       // reset: only the input is left
+        #expect(driver.state.globalValueRange == ValueRange(low: 0, high: 15))
+    }
 }
