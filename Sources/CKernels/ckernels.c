@@ -388,8 +388,20 @@ static void pack_b(const b_source *s, int k0, int kc, int n0, int nr, int pn, fl
 // ---------------------------------------------------------------------------------------------
 // The blocked driver over columns n0 ..< n1 of C.
 
-static void gemm_driver(int M, int n0, int n1, int K, const float *A, int lda, int transA, const b_source *bs,
-                        float *C, int ldc, int accumulate, const float *bias) {
+// Balanced K blocks of at most KC_MAX: the block size for a K-deep product (a pre-packed A follows it too).
+static int k_block(int K) {
+    const int k_blocks = (K + KC_MAX - 1) / KC_MAX;
+    return (K + k_blocks - 1) / k_blocks;
+}
+
+// A pre-packed A (see ck_pack_weight): K block pc is at pc·Mp, row panel i of that block at i·kc·pm.
+static const float *packed_block(const float *packed, int M, int pm, int pc, int kc, int row0) {
+    const size_t mp = (size_t)(M + pm - 1) / pm * pm;
+    return packed + (size_t)pc * mp + (size_t)(row0 / pm) * kc * pm;
+}
+
+static void gemm_driver(int M, int n0, int n1, int K, const float *A, int lda, int transA, const float *packed_a,
+                        const b_source *bs, float *C, int ldc, int accumulate, const float *bias) {
     if (M <= 0 || n1 <= n0) return;
     if (K <= 0) {
         for (int i = 0; i < M; i++)
@@ -399,8 +411,7 @@ static void gemm_driver(int M, int n0, int n1, int K, const float *A, int lda, i
     }
     const micro_kernel mk = pick_micro_kernel();
     const int pm = mk.mr, pn = mk.nr;
-    const int k_blocks = (K + KC_MAX - 1) / KC_MAX;
-    const int kcb = (K + k_blocks - 1) / k_blocks;  // balanced K blocks
+    const int kcb = k_block(K);
     const int mcb = M < MC_MAX ? M : MC_MAX;
     // A packed B block (kc × nc) stays in L2 while every A row block runs over it; A is repacked per block.
     int nc_max = (B_BLOCK_FLOATS / kcb) / pn * pn;
@@ -419,14 +430,16 @@ static void gemm_driver(int M, int n0, int n1, int K, const float *A, int lda, i
             const int acc = first ? accumulate : 1;
             for (int ic = 0; ic < M; ic += MC_MAX) {
                 const int mc = M - ic < MC_MAX ? M - ic : MC_MAX;
-                pack_a(A, lda, transA, ic, mc, pc, kc, pm, pa);
+                const float *block_a = pa;
+                if (packed_a) block_a = packed_block(packed_a, M, pm, pc, kc, ic);
+                else pack_a(A, lda, transA, ic, mc, pc, kc, pm, pa);
                 for (int jr = 0; jr < nc; jr += pn) {
                     const int nr = nc - jr < pn ? nc - jr : pn;
                     float *bp = pb + (size_t)(jr / pn) * kc * pn;
                     if (ic == 0) pack_b(bs, pc, kc, jc + jr, nr, pn, bp);  // packed while it is about to be used
                     for (int ir = 0; ir < mc; ir += pm) {
                         const int mr = mc - ir < pm ? mc - ir : pm;
-                        mk.fn(kc, pa + (size_t)(ir / pm) * kc * pm, bp, C + (size_t)(ic + ir) * ldc + jc + jr, ldc,
+                        mk.fn(kc, block_a + (size_t)(ir / pm) * kc * pm, bp, C + (size_t)(ic + ir) * ldc + jc + jr, ldc,
                               acc, (first && bias) ? bias + ic + ir : NULL, mr, nr);
                     }
                 }
@@ -438,14 +451,38 @@ static void gemm_driver(int M, int n0, int n1, int K, const float *A, int lda, i
 void ck_sgemm(int M, int N, int K, const float *A, int lda, int transA, const float *B, int ldb, int transB,
               float *C, int ldc, int accumulate, const float *bias) {
     b_source s = {B, ldb, transB, NULL, NULL};
-    gemm_driver(M, 0, N, K, A, lda, transA, &s, C, ldc, accumulate, bias);
+    gemm_driver(M, 0, N, K, A, lda, transA, NULL, &s, C, ldc, accumulate, bias);
 }
 
-void ck_conv_im2col_gemm(const ck_conv_desc *desc, const float *input, const float *weight, const float *bias,
-                         float *output, int n0, int n1) {
+static int current_panel_rows(void) { return pick_micro_kernel().mr; }
+
+size_t ck_packed_weight_floats(int M, int K) {
+    const int pm = current_panel_rows();
+    return (size_t)(M + pm - 1) / pm * pm * (size_t)(K > 0 ? K : 0);
+}
+
+void ck_pack_weight(int M, int K, const float *A, int lda, float *dst) {
+    // A (M, K) row-major -> for each K block: row panels of pm rows, each kc×pm, zero rows past M
+    if (M <= 0 || K <= 0) return;
+    const int pm = current_panel_rows(), kcb = k_block(K);
+    for (int pc = 0; pc < K; pc += kcb) {
+        const int kc = K - pc < kcb ? K - pc : kcb;
+        pack_a(A, lda, 0, 0, M, pc, kc, pm, (float *)packed_block(dst, M, pm, pc, kc, 0));
+    }
+}
+
+void ck_sgemm_prepacked(int M, int N, int K, const float *packedA, const float *B, int ldb, float *C, int ldc,
+                        const float *bias) {
+    b_source s = {B, ldb, 0, NULL, NULL};
+    gemm_driver(M, 0, N, K, NULL, 0, 0, packedA, &s, C, ldc, 0, bias);
+}
+
+void ck_conv_im2col_gemm(const ck_conv_desc *desc, const float *input, const float *weight,
+                         const float *packedWeight, const float *bias, float *output, int n0, int n1) {
     const int K = desc->channels * desc->kernelHeight * desc->kernelWidth;
     b_source s = {NULL, 0, 0, desc, input};
-    gemm_driver(desc->outChannels, n0, n1, K, weight, K, 0, &s, output, desc->outHeight * desc->outWidth, 0, bias);
+    gemm_driver(desc->outChannels, n0, n1, K, weight, K, 0, packedWeight, &s, output,
+                desc->outHeight * desc->outWidth, 0, bias);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -468,8 +505,8 @@ int ck_conv_reads_in_place(const ck_conv_desc *g) {
     return (long)wp * g->outChannels < (long)g->outWidth * (g->outChannels + 29);
 }
 
-void ck_conv_rows(const ck_conv_desc *g, const float *input, const float *weight, const float *bias,
-                  float *output, int oy0, int oy1) {
+void ck_conv_rows(const ck_conv_desc *g, const float *input, const float *weight, const float *packedWeight,
+                  const float *bias, float *output, int oy0, int oy1) {
 #ifdef CK_X86
     // input (C, H, W), weight (K, C·KH·KW) -> output rows oy0 ..< oy1 of (K, OH, OW); stride 1
     if (oy1 <= oy0) return;
@@ -495,7 +532,7 @@ void ck_conv_rows(const ck_conv_desc *g, const float *input, const float *weight
     }
     memset(padded + (size_t)C * plane, 0, slack * sizeof(float));
 
-    const int k_blocks = (K + KC_MAX - 1) / KC_MAX, kcb = (K + k_blocks - 1) / k_blocks;
+    const int kcb = k_block(K);
     float *pa = thread_buffer(&tl_pack_a, &tl_cap_a, (size_t)((MC_MAX + MR512 - 1) / MR512 * MR512) * kcb);
     if (!pa) abort();
     int koff[KC_MAX];
@@ -507,12 +544,14 @@ void ck_conv_rows(const ck_conv_desc *g, const float *input, const float *weight
         }
         for (int ic = 0; ic < M; ic += MC_MAX) {
             const int mc = M - ic < MC_MAX ? M - ic : MC_MAX;
-            pack_a(weight, K, 0, ic, mc, pc, kc, MR512, pa);
+            const float *block_a = pa;
+            if (packedWeight) block_a = packed_block(packedWeight, M, MR512, pc, kc, ic);
+            else pack_a(weight, K, 0, ic, mc, pc, kc, MR512, pa);
             for (size_t jr = 0; jr < columns; jr += NR512) {
                 const int nr = columns - jr < NR512 ? (int)(columns - jr) : NR512;
                 for (int ir = 0; ir < mc; ir += MR512) {
                     const int mr = mc - ir < MR512 ? mc - ir : MR512;
-                    micro_kernel_avx512_offsets(kc, pa + (size_t)(ir / MR512) * kc * MR512, padded + jr, koff,
+                    micro_kernel_avx512_offsets(kc, block_a + (size_t)(ir / MR512) * kc * MR512, padded + jr, koff,
                                                 grid + (size_t)(ic + ir) * columns + jr, (int)columns, pc > 0,
                                                 (pc == 0 && bias) ? bias + ic + ir : NULL, mr, nr);
                 }
@@ -524,7 +563,7 @@ void ck_conv_rows(const ck_conv_desc *g, const float *input, const float *weight
             memcpy(output + ((size_t)m * g->outHeight + oy0 + r) * OW, grid + (size_t)m * columns + (size_t)r * Wp,
                    (size_t)OW * sizeof(float));
 #else
-    (void)g; (void)input; (void)weight; (void)bias; (void)output; (void)oy0; (void)oy1;
+    (void)g; (void)input; (void)weight; (void)packedWeight; (void)bias; (void)output; (void)oy0; (void)oy1;
     abort();
 #endif
 }

@@ -169,12 +169,14 @@ public struct ForwardSession: Sendable {
             let source = network.inputPath(of: path).flatMap { outputs[$0] } ?? input
             if parameterCache[path] == nil, let params = network.parameters(at: path, shapes: shapes) {
                 parameterCache[path] = CachedParameters(name: node.name, layer: layer, input: source.shape,
-                                                        initialization: network.initialization, parameters: params)
+                                                        initialization: network.initialization, parameters: params,
+                                                        conv: shapes.convGeometry[path])
             }
             var buffer = takeBuffer(outShape.elementCount)
+            let cached = parameterCache[path]
             return LayerExecutor.apply(layer, to: source, output: outShape, conv: shapes.convGeometry[path],
-                                       pool: shapes.poolGeometry[path], parameters: parameterCache[path]?.parameters,
-                                       into: &buffer)
+                                       pool: shapes.poolGeometry[path], parameters: cached?.parameters,
+                                       packed: cached?.packedWeight, into: &buffer)
         }
     }
 
@@ -203,13 +205,24 @@ public struct ForwardSession: Sendable {
     }
 }
 
-/// One node's resolved parameters with everything they were drawn from, to tell whether they still hold.
+/// One node's resolved parameters with everything they were drawn from, to tell whether they still hold,
+/// and a conv weight packed once for the GEMM (it lives and dies with the parameters).
 private struct CachedParameters: Sendable {
     var name: String
     var layer: Layer
     var input: Shape
     var initialization: Initialization
     var parameters: LayerParameters
+    var packedWeight: PackedConvWeights?
+
+    init(name: String, layer: Layer, input: Shape, initialization: Initialization, parameters: LayerParameters,
+         conv: ConvGeometry?) {
+        self.name = name; self.layer = layer; self.input = input
+        self.initialization = initialization; self.parameters = parameters
+        if case .conv = layer, let conv, conv.weightCount > 0, parameters.weight.count == conv.weightCount {
+            packedWeight = parameters.weight.withUnsafeBufferPointer { PackedConvWeights(conv, weight: $0.baseAddress!) }
+        }
+    }
 }
 
 extension Network {

@@ -66,6 +66,50 @@ let convCases: [ConvCase] = [
         #expect(difference < 1e-4, "\(testCase.name), \(threads) threads: maxdiff \(difference)")
     }
 
+    /// Weights packed once (as a session keeps them) give the reference result on every instruction set and
+    /// thread count, through each path: pointwise GEMM, im2col packing, rows read in place, groups.
+    @Test(arguments: [convCases[0], convCases[1], convCases[3], convCases[6], convCases[7], convCases[11],
+                      convCases[12], convCases[16], convCases[19], convCases[21]])
+    func prepackedWeightsMatchReference(_ testCase: ConvCase) {
+        let g = testCase.geometry
+        var random = TestRandom(seed: 23)
+        let input = random.floats(g.inChannels * g.inHeight * g.inWidth)
+        let weight = random.floats(g.weightCount), bias = random.floats(g.outChannels)
+        let expected = Reference.conv2d(g, input: input, weight: weight, bias: bias)
+        for isa in Kernels.supportedInstructionSets {
+            Kernels.forceInstructionSet(isa)
+            let packed = weight.withUnsafeBufferPointer { PackedConvWeights(g, weight: $0.baseAddress!) }
+            for threads in isa == Kernels.supportedInstructionSets.last! ? [1, 2] : [1] {
+                var output = [Float](repeating: .nan, count: g.outChannels * g.outHeight * g.outWidth)
+                output.withUnsafeMutableBufferPointer {
+                    Kernels.conv2d(g, input: input, weight: weight, bias: bias, output: $0.baseAddress!, packed: packed,
+                                   threads: threads)
+                }
+                let difference = largestDifference(output, expected)
+                #expect(difference < 1e-4, "\(testCase.name), isa \(isa), \(threads) threads: maxdiff \(difference)")
+            }
+            Kernels.forceInstructionSet(nil)
+        }
+    }
+
+    /// Panels packed for another micro-kernel are ignored (the weight is packed on the fly) rather than misread.
+    @Test func prepackedWeightsForAnotherMicroKernelAreIgnored() {
+        let g = convCases[6].geometry
+        var random = TestRandom(seed: 29)
+        let input = random.floats(g.inChannels * g.inHeight * g.inWidth)
+        let weight = random.floats(g.weightCount), bias = random.floats(g.outChannels)
+        Kernels.forceInstructionSet(0)
+        let portablePanels = weight.withUnsafeBufferPointer { PackedConvWeights(g, weight: $0.baseAddress!) }
+        Kernels.forceInstructionSet(nil)
+        var output = [Float](repeating: .nan, count: g.outChannels * g.outHeight * g.outWidth)
+        output.withUnsafeMutableBufferPointer {
+            Kernels.conv2d(g, input: input, weight: weight, bias: bias, output: $0.baseAddress!, packed: portablePanels,
+                           threads: 1)
+        }
+        let difference = largestDifference(output, Reference.conv2d(g, input: input, weight: weight, bias: bias))
+        #expect(difference < 1e-4, "maxdiff \(difference)")
+    }
+
     @Test func conv2dWithoutBiasMatchesReference() {
         let g = ConvCase("3×3 pad 1", c: 5, h: 6, w: 7, k: 4, kernel: (3, 3), pad: (1, 1, 1, 1)).geometry
         var random = TestRandom(seed: 3)
