@@ -1,7 +1,9 @@
 // A persistent worker pool for fork–join loops: N−1 long-lived threads plus the caller share the tasks of
 // one loop through an atomic counter. Hand-off is a generation counter the workers watch: they spin for a
-// few microseconds after a loop (the next node usually starts within that time), then sleep on a futex, so
-// an idle pool costs no CPU and never fights other thread pools for the cores.
+// few tens of microseconds after a loop (the next node usually starts within that time), then sleep on a
+// futex, so an idle pool costs no CPU and never fights other thread pools for the cores. Measured on a
+// 2-vCPU KVM guest: a hand-off to a spinning worker takes about 0.2 µs, waking a sleeping one about 26 µs
+// (Dispatch's concurrentPerform, for comparison, mostly ran both tasks of a tiny loop on the caller).
 #include "ckernels.h"
 #include <pthread.h>
 #include <stdatomic.h>
@@ -13,28 +15,36 @@
 #include <unistd.h>
 #define CK_FUTEX 1
 #endif
-#if defined(__x86_64__) || defined(__i386__)
-#include <immintrin.h>
-#define CK_PAUSE() _mm_pause()
-#else
-#define CK_PAUSE() ((void)0)
-#endif
+// No PAUSE in the spin loops: under KVM a tight PAUSE loop triggers pause-loop exiting, and the hypervisor then
+// deschedules the vCPU, which turned a 0.2 µs hand-off into 25 µs here. A compiler barrier keeps the loads.
+#define CK_SPIN_RELAX() __asm__ volatile("" ::: "memory")
 
 enum { POOL_MAX_WORKERS = 63 };
 
-static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;  // one loop at a time; others fall back
-static pthread_mutex_t sleep_lock = PTHREAD_MUTEX_INITIALIZER; // portable sleeping (no futex)
+// One loop at a time owns the pool (others fall back to Dispatch). A loop is published as a ticket,
+// generation << 32 | next task, and its function, context and task count sit in slot generation & 1. Tasks
+// are claimed by compare-and-swap on the ticket, so a worker that wakes late (its core busy elsewhere) finds
+// the ticket moved on and claims nothing: the caller never waits for a worker that did not start, only for
+// claimed tasks to finish.
+typedef struct {
+    _Atomic(ck_task_fn) fn;
+    _Atomic(void *) context;
+    _Atomic int tasks;
+} loop_slot;
+
+static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
+#ifndef CK_FUTEX
+static pthread_mutex_t sleep_lock = PTHREAD_MUTEX_INITIALIZER;  // portable sleeping (no futex)
 static pthread_cond_t sleep_cond = PTHREAD_COND_INITIALIZER;
-static _Atomic unsigned pool_generation;  // bumped once per loop; workers wait for it to change
-static _Atomic int pool_pending;          // workers that have not finished the current loop
-static _Atomic int pool_sleepers;         // workers asleep (or about to) on pool_generation
-static _Atomic int caller_sleeping;       // 1 while the caller sleeps on pool_pending
-static _Atomic int pool_next_task;
+#endif
+static _Atomic unsigned long long pool_ticket;
+static loop_slot pool_slots[2];
+static _Atomic unsigned pool_generation;  // futex word: the ticket's generation, which idle workers watch
+static _Atomic unsigned pool_done;        // futex word: tasks of the current loop finished
+static _Atomic int pool_sleepers;         // workers asleep (or about to be) on pool_generation
+static _Atomic int caller_sleeping;       // 1 while the caller sleeps on pool_done
 static int pool_started;                  // worker threads created so far (only grows)
-static ck_task_fn pool_fn;
-static void *pool_context;
-static int pool_tasks, pool_participants; // workers 1 ..< participants take tasks
-static _Atomic long pool_spin_ns = 20000;  // how long an idle worker spins before it sleeps
+static _Atomic long pool_spin_ns = 50000; // how long an idle worker spins before it sleeps
 
 static long now_ns(void) {
     struct timespec t;
@@ -63,13 +73,13 @@ static void wake_all(_Atomic unsigned *word) {
 #endif
 }
 
-/// Spins until *word != value for at most `spin_ns`; returns 1 when it changed.
+/// Spins until *word != value for at most `spin_ns` (checking the clock every 256 loads); 1 when it changed.
 static int spin_until_changed(_Atomic unsigned *word, unsigned value, long spin_ns) {
     long deadline = 0;
     for (int round = 0;; round++) {
-        for (int i = 0; i < 64; i++) {
+        for (int i = 0; i < 256; i++) {
             if (atomic_load_explicit(word, memory_order_acquire) != value) return 1;
-            CK_PAUSE();
+            CK_SPIN_RELAX();
         }
         long t = now_ns();
         if (round == 0) deadline = t + spin_ns;
@@ -77,17 +87,28 @@ static int spin_until_changed(_Atomic unsigned *word, unsigned value, long spin_
     }
 }
 
-static void run_tasks(ck_task_fn fn, void *context, int tasks) {
+// Claims and runs tasks of loop `generation` until none is left (or a newer loop replaced it).
+static void run_loop(unsigned generation) {
+    const loop_slot *slot = &pool_slots[generation & 1];
+    const ck_task_fn fn = atomic_load_explicit(&slot->fn, memory_order_relaxed);
+    void *const context = atomic_load_explicit(&slot->context, memory_order_relaxed);
+    const unsigned tasks = (unsigned)atomic_load_explicit(&slot->tasks, memory_order_relaxed);
+    unsigned long long ticket = atomic_load_explicit(&pool_ticket, memory_order_acquire);
     for (;;) {
-        int task = atomic_fetch_add_explicit(&pool_next_task, 1, memory_order_relaxed);
-        if (task >= tasks) return;
-        fn(context, task);
+        // The slot reads above are this loop's as long as the ticket still carries its generation.
+        if ((unsigned)(ticket >> 32) != generation || (unsigned)ticket >= tasks) return;
+        if (!atomic_compare_exchange_weak_explicit(&pool_ticket, &ticket, ticket + 1, memory_order_acq_rel,
+                                                   memory_order_acquire))
+            continue;
+        fn(context, (int)(unsigned)ticket);
+        if (atomic_fetch_add(&pool_done, 1) + 1 == tasks && atomic_load(&caller_sleeping)) wake_all(&pool_done);
+        ticket = atomic_load_explicit(&pool_ticket, memory_order_acquire);
     }
 }
 
 static void *worker_main(void *argument) {
-    const int index = (int)(intptr_t)argument;
-    unsigned seen = 0;
+    (void)argument;
+    unsigned seen = atomic_load(&pool_generation);
     for (;;) {
         unsigned generation;
         while ((generation = atomic_load_explicit(&pool_generation, memory_order_acquire)) == seen) {
@@ -98,9 +119,7 @@ static void *worker_main(void *argument) {
             atomic_fetch_sub(&pool_sleepers, 1);
         }
         seen = generation;
-        if (index < pool_participants) run_tasks(pool_fn, pool_context, pool_tasks);
-        if (atomic_fetch_sub(&pool_pending, 1) == 1 && atomic_load(&caller_sleeping))
-            wake_all((_Atomic unsigned *)&pool_pending);
+        run_loop(generation);
     }
     return NULL;
 }
@@ -112,13 +131,13 @@ int ck_parallel_for(int tasks, int threads, ck_task_fn fn, void *context) {
         for (int task = 0; task < tasks; task++) fn(context, task);
         return 1;
     }
-    if (pthread_mutex_trylock(&pool_lock) != 0) return 0;  // busy (another caller, or a nested loop)
+    if (pthread_mutex_trylock(&pool_lock) != 0) return 0;  // busy (another caller, or a loop inside a task)
     while (pool_started < threads - 1) {
         pthread_t thread;
         pthread_attr_t attributes;
         pthread_attr_init(&attributes);
         pthread_attr_setdetachstate(&attributes, PTHREAD_CREATE_DETACHED);
-        int failed = pthread_create(&thread, &attributes, worker_main, (void *)(intptr_t)(pool_started + 1));
+        int failed = pthread_create(&thread, &attributes, worker_main, NULL);
         pthread_attr_destroy(&attributes);
         if (failed) break;
         pool_started++;
@@ -127,23 +146,25 @@ int ck_parallel_for(int tasks, int threads, ck_task_fn fn, void *context) {
         pthread_mutex_unlock(&pool_lock);
         return 0;
     }
-    pool_fn = fn;
-    pool_context = context;
-    pool_tasks = tasks;
-    pool_participants = threads;
-    atomic_store_explicit(&pool_next_task, 0, memory_order_relaxed);
-    atomic_store(&pool_pending, pool_started);
-    atomic_fetch_add(&pool_generation, 1);  // publishes the loop (seq_cst, paired with pool_sleepers)
+    // More workers than `threads` − 1 may join a loop (the pool only grows); tasks are what bounds the work.
+    const unsigned generation = atomic_load_explicit(&pool_generation, memory_order_relaxed) + 1;
+    loop_slot *slot = &pool_slots[generation & 1];
+    atomic_store_explicit(&slot->fn, fn, memory_order_relaxed);
+    atomic_store_explicit(&slot->context, context, memory_order_relaxed);
+    atomic_store_explicit(&slot->tasks, tasks, memory_order_relaxed);
+    atomic_store_explicit(&pool_done, 0, memory_order_relaxed);
+    atomic_store_explicit(&pool_ticket, (unsigned long long)generation << 32, memory_order_release);
+    atomic_store(&pool_generation, generation);  // seq_cst, paired with pool_sleepers
     if (atomic_load(&pool_sleepers) > 0) wake_all(&pool_generation);
-    run_tasks(fn, context, tasks);
-    // Wait for the workers: spin briefly (they are running), then sleep until the last one wakes us.
+    run_loop(generation);
+    // Wait for tasks the workers claimed: spin briefly (they are running), then sleep until the last one ends.
     for (;;) {
-        int pending = atomic_load_explicit(&pool_pending, memory_order_acquire);
-        if (pending == 0) break;
-        if (spin_until_changed((_Atomic unsigned *)&pool_pending, (unsigned)pending, 50000)) continue;
+        unsigned done = atomic_load_explicit(&pool_done, memory_order_acquire);
+        if (done == (unsigned)tasks) break;
+        if (spin_until_changed(&pool_done, done, 100000)) continue;
         atomic_store(&caller_sleeping, 1);
-        pending = atomic_load(&pool_pending);
-        if (pending != 0) wait_while_equal((_Atomic unsigned *)&pool_pending, (unsigned)pending);
+        done = atomic_load(&pool_done);
+        if (done != (unsigned)tasks) wait_while_equal(&pool_done, done);
         atomic_store(&caller_sleeping, 0);
     }
     pthread_mutex_unlock(&pool_lock);

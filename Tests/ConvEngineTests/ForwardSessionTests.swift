@@ -72,4 +72,27 @@ struct ForwardSessionTests {
         let std = ActivationStatistics(a.weight).std
         #expect(abs(std - (2.0 / 27).squareRoot()) < 0.3 * (2.0 / 27).squareRoot())
     }
+
+    /// Large weights are drawn in parallel pieces from jumped generators; every value must equal the one a
+    /// single generator drawing them in order gives (He: one Box–Muller normal per two draws, Xavier: one
+    /// uniform per draw), bit for bit.
+    @Test(arguments: [InitScheme.he, .xavier])
+    func parallelDrawEqualsSequentialDraw(_ scheme: InitScheme) throws {
+        let net = Network(name: "p", input: InputSpec(shape: Shape(channels: 64, height: 6, width: 6)),
+                          initialization: Initialization(scheme: scheme, seed: 11),
+                          nodes: [Node("wide", .conv(Conv(outChannels: 130, kernel: Size2(3))))])
+        let shapes = try net.inferShapes()
+        let drawn = net.parameters(at: .top(0), shapes: shapes)!.weight
+        var rng = SplitMix64(seed: 11 ^ stableHash("wide"))
+        let fanIn = 64 * 9, fanOut = 130 * 9
+        let expected: [Float] = (0..<(130 * fanIn)).map { _ in
+            switch scheme {
+            case .he: return rng.nextNormal() * (2 / Float(fanIn)).squareRoot()
+            case .xavier: return (rng.nextUnit() * 2 - 1) * (6 / Float(fanIn + fanOut)).squareRoot()
+            }
+        }
+        let mismatches = zip(drawn, expected).enumerated().filter { $0.element.0 != $0.element.1 }
+        #expect(drawn.count == expected.count && mismatches.isEmpty,
+                "\(drawn.count) values, \(mismatches.count) differ, first: \(mismatches.prefix(3).map { "#\($0.offset) \($0.element.0) vs \($0.element.1)" })")
+    }
 }

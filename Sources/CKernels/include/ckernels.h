@@ -107,12 +107,12 @@ void ck_statistics(long count, const float *values, float *minimum, float *maxim
 /// One task of a parallel loop: `task` in 0 ..< tasks, `context` as passed to `ck_parallel_for`.
 typedef void (*ck_task_fn)(void *context, int task);
 
-/// Runs fn(context, task) for every task on the caller plus up to `threads` − 1 persistent workers, which take
-/// tasks from a shared counter. Idle workers spin a few microseconds, then sleep on a futex (no busy-waiting).
+/// Runs fn(context, task) for every task on the caller plus persistent workers (started up to `threads` − 1),
+/// which claim tasks from a shared ticket. Idle workers spin for at most 50 µs, then sleep on a futex.
 /// Returns 0, running nothing, when the pool is busy (another caller, or a loop inside a task): run it elsewhere.
 int ck_parallel_for(int tasks, int threads, ck_task_fn fn, void *context);
 
-/// How long an idle worker spins before it sleeps, in nanoseconds (default 20 000).
+/// How long an idle worker spins before it sleeps, in nanoseconds (default 50 000).
 void ck_set_worker_spin(long nanoseconds);
 
 /// Worker threads started so far (the pool grows to the largest `threads` − 1 asked for).
