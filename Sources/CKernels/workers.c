@@ -107,8 +107,9 @@ static void run_loop(unsigned generation) {
 }
 
 static void *worker_main(void *argument) {
-    (void)argument;
-    unsigned seen = atomic_load(&pool_generation);
+    // The generation at creation, not at start: the loop that created this worker is published after it,
+    // possibly before the thread first runs, and must not count as seen.
+    unsigned seen = (unsigned)(uintptr_t)argument;
     for (;;) {
         unsigned generation;
         while ((generation = atomic_load_explicit(&pool_generation, memory_order_acquire)) == seen) {
@@ -137,7 +138,8 @@ int ck_parallel_for(int tasks, int threads, ck_task_fn fn, void *context) {
         pthread_attr_t attributes;
         pthread_attr_init(&attributes);
         pthread_attr_setdetachstate(&attributes, PTHREAD_CREATE_DETACHED);
-        int failed = pthread_create(&thread, &attributes, worker_main, NULL);
+        void *generation = (void *)(uintptr_t)atomic_load(&pool_generation);
+        int failed = pthread_create(&thread, &attributes, worker_main, generation);
         pthread_attr_destroy(&attributes);
         if (failed) break;
         pool_started++;
