@@ -13,6 +13,18 @@ import Testing
         #expect(largestDifference(leaky, [-0.3, -0.05, 0, 0.25, 2]) < 1e-7)
     }
 
+    /// A map large enough to be split across threads, with an odd length so the last piece is partial.
+    @Test(arguments: [1, 2])
+    func largeReluSplitAcrossThreadsEqualsElementwiseMax(threads: Int) {
+        var random = TestRandom(seed: 31)
+        let input = random.floats(200_003)
+        var output = [Float](repeating: .nan, count: input.count)
+        output.withUnsafeMutableBufferPointer {
+            Kernels.relu(count: input.count, input: input, output: $0.baseAddress!, threads: threads)
+        }
+        #expect(largestDifference(output, input.map { $0 > 0 ? $0 : 0 }) == 0)
+    }
+
     @Test func sigmoidTanhMatchDoublePrecision() {
         var sigmoid = [Float](repeating: .nan, count: 5), tanh = sigmoid
         sigmoid.withUnsafeMutableBufferPointer { Kernels.sigmoid(count: 5, input: Self.input, output: $0.baseAddress!) }

@@ -2,10 +2,15 @@ import CKernels
 import Foundation
 
 extension Kernels {
-    /// ReLU: y = max(x, 0). Output may alias input (pass the same buffer for in place).
-    public static func relu(count: Int, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>) {
+    /// ReLU: y = max(x, 0). Output may alias input (pass the same buffer for in place). Large maps are split
+    /// across `threads` threads.
+    public static func relu(count: Int, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
+                            threads: Int = KernelThreads.count) {
         // input (N) -> output (N), element by element
-        ck_relu(count, input, output)
+        let ranges = split(count, parts: count < 1 << 16 ? 1 : threads, alignment: 64)
+        parallelFor(tasks: ranges.count, threads: threads) { task in
+            ck_relu(ranges[task].count, input + ranges[task].lowerBound, output + ranges[task].lowerBound)
+        }
     }
 
     /// Leaky ReLU: y = x for x > 0, slope · x otherwise. Output may alias input.
