@@ -35,7 +35,7 @@ enum LayerExecutor {
                 case .activation(let activation):
                     let n = input.data.count
                     switch activation {
-                    case .relu: Kernels.relu(count: n, input: x, output: y)
+                    case .relu: Kernels.relu(channels: c, planeSize: n / max(c, 1), input: x, output: y)
                     case .leakyRelu(let slope): Kernels.leakyRelu(count: n, slope: slope, input: x, output: y)
                     case .sigmoid: Kernels.sigmoid(count: n, input: x, output: y)
                     case .tanh: Kernels.tanh(count: n, input: x, output: y)
