@@ -187,10 +187,22 @@ public struct ForwardSession: Sendable {
         buffer.withUnsafeMutableBufferPointer { out in
             switch merge {
             case .concat:
-                var offset = 0
-                for part in parts {
-                    part.data.withUnsafeBufferPointer { (out.baseAddress! + offset).update(from: $0.baseAddress!, count: $0.count) }
-                    offset += part.data.count
+                // Split by positions as the convs split their columns, so each core copies what it wrote.
+                let plane = shape.planeSize
+                let columns = Kernels.split(plane, parts: shape.elementCount < 1 << 15 ? 1 : KernelThreads.count,
+                                            alignment: Kernels.panelWidth)
+                Kernels.parallelFor(tasks: columns.count, threads: KernelThreads.count) { task in
+                    let range = columns[task]
+                    var offset = 0
+                    for part in parts {
+                        part.data.withUnsafeBufferPointer { source in
+                            for c in 0..<part.shape.channels {
+                                let at = c * plane + range.lowerBound
+                                (out.baseAddress! + offset + at).update(from: source.baseAddress! + at, count: range.count)
+                            }
+                        }
+                        offset += part.data.count
+                    }
                 }
             case .add:
                 parts[0].data.withUnsafeBufferPointer { out.baseAddress!.update(from: $0.baseAddress!, count: $0.count) }

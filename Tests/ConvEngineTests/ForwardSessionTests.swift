@@ -58,6 +58,25 @@ struct ForwardSessionTests {
         }
     }
 
+    /// A concat large enough to be copied on every kernel thread (split by positions) equals the parts laid
+    /// one after another: channels of branch a (2x, 3 channels), then the identity's 5.
+    @Test func largeConcatEqualsPartsInOrder() throws {
+        let shape = Shape(channels: 5, height: 67, width: 71)  // output 8·67·71 values: above the split threshold
+        var random = TestRandom(seed: 41)
+        let input = Tensor(shape: shape, data: random.floats(shape.elementCount))
+        let weights: [Float] = (0..<3).flatMap { k in (0..<5).map { c in c == k ? 2 : 0 } }
+        let conv = Node("a", .conv(Conv(outChannels: 3, kernel: Size2(1),
+                                        parameters: ExplicitParameters(weights: weights, biases: [0, 0, 0]))))
+        let net = Network(name: "p", input: InputSpec(shape: shape), nodes: [
+            Node("blk", parallel: ParallelBlock(branches: [[conv], []], merge: .concat)),
+        ])
+        let plane = shape.planeSize
+        let expected = input.data[0..<(3 * plane)].map { 2 * $0 } + input.data
+        let output = try net.forward(input).data
+        #expect(output.count == expected.count && largestDifference(output, expected) == 0,
+                "largest difference \(largestDifference(output, expected))")
+    }
+
     @Test func seededInitialisationIsReproducible() throws {
         let net = Network(name: "r", input: InputSpec(shape: Shape(channels: 3, height: 5, width: 5)),
                           initialization: Initialization(scheme: .he, seed: 7),
