@@ -547,10 +547,10 @@ int ck_conv_reads_in_place(const ck_conv_desc *g) {
 }
 
 void ck_conv_rows(const ck_conv_desc *g, const float *input, const float *weight, const float *packedWeight,
-                  const float *bias, float *output, int oy0, int oy1) {
+                  const float *bias, float *output, int oy0, int oy1, int m0, int m1) {
 #ifdef CK_X86
     // input (C, H, W), weight (K, C·KH·KW) -> output rows oy0 ..< oy1 of (K, OH, OW); stride 1
-    if (oy1 <= oy0) return;
+    if (oy1 <= oy0 || m1 <= m0) return;
     const int C = g->channels, H = g->height, W = g->width, M = g->outChannels, OW = g->outWidth;
     const int KH = g->kernelHeight, KW = g->kernelWidth, dh = g->dilationHeight, dw = g->dilationWidth;
     const int K = C * KH * KW, rows = oy1 - oy0;
@@ -558,7 +558,7 @@ void ck_conv_rows(const ck_conv_desc *g, const float *input, const float *weight
     const size_t plane = (size_t)padded_rows * Wp, columns = (size_t)rows * Wp;
     const size_t slack = (size_t)(KW - 1) * dw + 2 * NR512;  // junk columns of the last row read past the end
     float *padded = thread_buffer(&tl_padded, &tl_cap_padded, (size_t)C * plane + slack);
-    float *grid = thread_buffer(&tl_grid, &tl_cap_grid, (size_t)M * columns);
+    float *grid = thread_buffer(&tl_grid, &tl_cap_grid, (size_t)(m1 - m0) * columns);
     if (!padded || !grid) abort();
     const int first_row = oy0 - g->padTop, copy = W < Wp - g->padLeft ? W : Wp - g->padLeft;
     for (int ch = 0; ch < C; ch++) {
@@ -583,8 +583,8 @@ void ck_conv_rows(const ck_conv_desc *g, const float *input, const float *weight
             const int kk = pc + k, ch = kk / (KH * KW), ky = (kk / KW) % KH, kx = kk % KW;
             koff[k] = (int)(ch * plane) + ky * dh * Wp + kx * dw;
         }
-        for (int ic = 0; ic < M; ic += MC_MAX) {
-            const int mc = M - ic < MC_MAX ? M - ic : MC_MAX;
+        for (int ic = m0; ic < m1; ic += MC_MAX) {
+            const int mc = m1 - ic < MC_MAX ? m1 - ic : MC_MAX;
             const float *block_a = pa;
             if (packedWeight) block_a = packed_block(packedWeight, M, MR512, pc, kc, ic);
             else pack_a(weight, K, 0, ic, mc, pc, kc, MR512, pa);
@@ -593,18 +593,18 @@ void ck_conv_rows(const ck_conv_desc *g, const float *input, const float *weight
                 for (int ir = 0; ir < mc; ir += MR512) {
                     const int mr = mc - ir < MR512 ? mc - ir : MR512;
                     micro_kernel_avx512_offsets(kc, block_a + (size_t)(ir / MR512) * kc * MR512, padded + jr, koff,
-                                                grid + (size_t)(ic + ir) * columns + jr, (int)columns, pc > 0,
+                                                grid + (size_t)(ic - m0 + ir) * columns + jr, (int)columns, pc > 0,
                                                 (pc == 0 && bias) ? bias + ic + ir : NULL, mr, nr);
                 }
             }
         }
     }
-    for (int m = 0; m < M; m++)
+    for (int m = m0; m < m1; m++)
         for (int r = 0; r < rows; r++)
-            memcpy(output + ((size_t)m * g->outHeight + oy0 + r) * OW, grid + (size_t)m * columns + (size_t)r * Wp,
+            memcpy(output + ((size_t)m * g->outHeight + oy0 + r) * OW, grid + (size_t)(m - m0) * columns + (size_t)r * Wp,
                    (size_t)OW * sizeof(float));
 #else
-    (void)g; (void)input; (void)weight; (void)packedWeight; (void)bias; (void)output; (void)oy0; (void)oy1;
+    (void)g; (void)input; (void)weight; (void)packedWeight; (void)bias; (void)output; (void)oy0; (void)oy1; (void)m0; (void)m1;
     abort();
 #endif
 }

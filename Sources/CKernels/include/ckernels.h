@@ -67,9 +67,10 @@ int ck_conv_reads_in_place(const ck_conv_desc *desc);
 
 /// One group of a stride-1 convolution for output rows oy0 ..< oy1, reading the im2col rows in place from a
 /// zero-padded copy of the input rows (no packing of B). Same layout as `ck_conv_im2col_gemm`.
-/// `packedWeight` as for `ck_conv_im2col_gemm` (NULL: pack on the fly).
+/// `packedWeight` as for `ck_conv_im2col_gemm` (NULL: pack on the fly). Only output channels m0 ..< m1 are
+/// computed (m0 a multiple of 8), so callers can split the work by rows or by channels.
 void ck_conv_rows(const ck_conv_desc *desc, const float *input, const float *weight, const float *packedWeight,
-                  const float *bias, float *output, int oy0, int oy1);
+                  const float *bias, float *output, int oy0, int oy1, int m0, int m1);
 
 /// Runs `iterations` rounds of 12 independent 8-wide FMA chains; returns the flops executed.
 /// `sink` receives a value derived from the result so the loop cannot be optimised away.

@@ -63,13 +63,20 @@ extension Kernels {
             dilationHeight: Int32(g.dilationHeight), dilationWidth: Int32(g.dilationWidth))
         withUnsafePointer(to: &desc) { desc in
             if !plainGEMM && ck_conv_reads_in_place(desc) != 0 {
-                // stride 1 on AVX-512: im2col rows are read in place from padded input rows, split by output rows
-                let rows = split(g.outHeight, parts: perGroup)
-                parallelFor(tasks: groups * rows.count, threads: threads) { task in
-                    let group = task / rows.count, range = rows[task % rows.count]
+                // stride 1 on AVX-512: im2col rows are read in place from padded input rows. Split by output
+                // channels (every thread reads the whole input, no piece loses a partial panel: 1.8–1.95× on two
+                // cores, against 1.5–1.8× by rows), by output rows when there are too few channels.
+                let byChannels = groupOut >= 16 * perGroup
+                let rows = byChannels ? [0..<g.outHeight] : split(g.outHeight, parts: perGroup)
+                let channels = byChannels ? split(groupOut, parts: perGroup, alignment: 8) : [0..<groupOut]
+                let pieces = rows.count * channels.count
+                parallelFor(tasks: groups * pieces, threads: threads) { task in
+                    let group = task / pieces, piece = task % pieces
+                    let range = rows[piece % rows.count], channelRange = channels[piece / rows.count]
                     ck_conv_rows(desc, input + group * groupIn * inPlane, weight + group * groupOut * patch,
-                                 packedBase.map { $0 + group * packedGroupStride }, bias.map { $0 + group * groupOut }, output + group * groupOut * outPlane,
-                                 Int32(range.lowerBound), Int32(range.upperBound))
+                                 packedBase.map { $0 + group * packedGroupStride }, bias.map { $0 + group * groupOut },
+                                 output + group * groupOut * outPlane, Int32(range.lowerBound), Int32(range.upperBound),
+                                 Int32(channelRange.lowerBound), Int32(channelRange.upperBound))
                 }
                 return
             }
