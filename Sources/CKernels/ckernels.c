@@ -539,11 +539,18 @@ static _Thread_local size_t tl_cap_padded, tl_cap_grid;
 int ck_conv_reads_in_place(const ck_conv_desc *g) {
     if (!(ck_isa() >= 2 && g->strideHeight == 1 && g->strideWidth == 1 && g->kernelHeight * g->kernelWidth > 1))
         return 0;
-    // Cost model, measured on 3×3 convs: packing one B panel costs about as much as 3.6 micro-kernel calls and
-    // is shared by the M/8 row panels, so packing costs 1 + 29/M; reading in place computes Wp/OW as many
-    // columns. Wide maps with few output channels read in place; narrow maps with many channels pack.
+    // Cost model per useful multiply, fitted to 12 stride-1 5×5, 3×3 and 7×7 convs (maps 7×7 to 112×112) with
+    // weights packed once, all chosen right: reading in place computes OH·Wp grid columns (rounded up to whole
+    // 32-column panels) for OH·OW outputs, plus copying the padded input and the grid (~15/K); packing
+    // gathers each B panel row in runs of one output row (32/OW + 1 of them), ~10 units per run, shared by
+    // the M/8 row panels.
     const int wp = g->outWidth + (g->kernelWidth - 1) * g->dilationWidth;
-    return (long)wp * g->outChannels < (long)g->outWidth * (g->outChannels + 29);
+    const double K = (double)g->channels * g->kernelHeight * g->kernelWidth, OW = g->outWidth;
+    const long grid_panels = ((long)g->outHeight * wp + NR512 - 1) / NR512;
+    const long output_panels = ((long)g->outHeight * g->outWidth + NR512 - 1) / NR512;
+    const double in_place = (double)grid_panels / (double)output_panels + 15.0 / K;
+    const double packed = 1.0 + 10.0 * (32.0 / OW + 1.0) / g->outChannels;
+    return in_place < packed;
 }
 
 void ck_conv_rows(const ck_conv_desc *g, const float *input, const float *weight, const float *packedWeight,
