@@ -113,10 +113,4 @@ typedef void (*ck_task_fn)(void *context, int task);
 /// Returns 0, running nothing, when the pool is busy (another caller, or a loop inside a task): run it elsewhere.
 int ck_parallel_for(int tasks, int threads, ck_task_fn fn, void *context);
 
-/// How long an idle worker spins before it sleeps, in nanoseconds (default 50 000).
-void ck_set_worker_spin(long nanoseconds);
-
-/// Worker threads started so far (the pool grows to the largest `threads` − 1 asked for).
-int ck_worker_count(void);
-
 #endif
