@@ -388,8 +388,20 @@ static void pack_b(const b_source *s, int k0, int kc, int n0, int nr, int pn, fl
 // ---------------------------------------------------------------------------------------------
 // The blocked driver over columns n0 ..< n1 of C.
 
-static void gemm_driver(int M, int n0, int n1, int K, const float *A, int lda, int transA, const b_source *bs,
-                        float *C, int ldc, int accumulate, const float *bias) {
+// Balanced K blocks of at most KC_MAX: the block size for a K-deep product (a pre-packed A follows it too).
+static int k_block(int K) {
+    const int k_blocks = (K + KC_MAX - 1) / KC_MAX;
+    return (K + k_blocks - 1) / k_blocks;
+}
+
+// A pre-packed A (see ck_pack_weight): K block pc is at pc·Mp, row panel i of that block at i·kc·pm.
+static const float *packed_block(const float *packed, int M, int pm, int pc, int kc, int row0) {
+    const size_t mp = (size_t)(M + pm - 1) / pm * pm;
+    return packed + (size_t)pc * mp + (size_t)(row0 / pm) * kc * pm;
+}
+
+static void gemm_driver(int M, int n0, int n1, int K, const float *A, int lda, int transA, const float *packed_a,
+                        const b_source *bs, float *C, int ldc, int accumulate, const float *bias) {
     if (M <= 0 || n1 <= n0) return;
     if (K <= 0) {
         for (int i = 0; i < M; i++)
@@ -399,8 +411,7 @@ static void gemm_driver(int M, int n0, int n1, int K, const float *A, int lda, i
     }
     const micro_kernel mk = pick_micro_kernel();
     const int pm = mk.mr, pn = mk.nr;
-    const int k_blocks = (K + KC_MAX - 1) / KC_MAX;
-    const int kcb = (K + k_blocks - 1) / k_blocks;  // balanced K blocks
+    const int kcb = k_block(K);
     const int mcb = M < MC_MAX ? M : MC_MAX;
     // A packed B block (kc × nc) stays in L2 while every A row block runs over it; A is repacked per block.
     int nc_max = (B_BLOCK_FLOATS / kcb) / pn * pn;
@@ -419,14 +430,16 @@ static void gemm_driver(int M, int n0, int n1, int K, const float *A, int lda, i
             const int acc = first ? accumulate : 1;
             for (int ic = 0; ic < M; ic += MC_MAX) {
                 const int mc = M - ic < MC_MAX ? M - ic : MC_MAX;
-                pack_a(A, lda, transA, ic, mc, pc, kc, pm, pa);
+                const float *block_a = pa;
+                if (packed_a) block_a = packed_block(packed_a, M, pm, pc, kc, ic);
+                else pack_a(A, lda, transA, ic, mc, pc, kc, pm, pa);
                 for (int jr = 0; jr < nc; jr += pn) {
                     const int nr = nc - jr < pn ? nc - jr : pn;
                     float *bp = pb + (size_t)(jr / pn) * kc * pn;
                     if (ic == 0) pack_b(bs, pc, kc, jc + jr, nr, pn, bp);  // packed while it is about to be used
                     for (int ir = 0; ir < mc; ir += pm) {
                         const int mr = mc - ir < pm ? mc - ir : pm;
-                        mk.fn(kc, pa + (size_t)(ir / pm) * kc * pm, bp, C + (size_t)(ic + ir) * ldc + jc + jr, ldc,
+                        mk.fn(kc, block_a + (size_t)(ir / pm) * kc * pm, bp, C + (size_t)(ic + ir) * ldc + jc + jr, ldc,
                               acc, (first && bias) ? bias + ic + ir : NULL, mr, nr);
                     }
                 }
@@ -438,14 +451,79 @@ static void gemm_driver(int M, int n0, int n1, int K, const float *A, int lda, i
 void ck_sgemm(int M, int N, int K, const float *A, int lda, int transA, const float *B, int ldb, int transB,
               float *C, int ldc, int accumulate, const float *bias) {
     b_source s = {B, ldb, transB, NULL, NULL};
-    gemm_driver(M, 0, N, K, A, lda, transA, &s, C, ldc, accumulate, bias);
+    gemm_driver(M, 0, N, K, A, lda, transA, NULL, &s, C, ldc, accumulate, bias);
 }
 
-void ck_conv_im2col_gemm(const ck_conv_desc *desc, const float *input, const float *weight, const float *bias,
-                         float *output, int n0, int n1) {
+static int current_panel_rows(void) { return pick_micro_kernel().mr; }
+
+size_t ck_packed_weight_floats(int M, int K) {
+    const int pm = current_panel_rows();
+    return (size_t)(M + pm - 1) / pm * pm * (size_t)(K > 0 ? K : 0);
+}
+
+void ck_pack_weight(int M, int K, const float *A, int lda, float *dst) {
+    // A (M, K) row-major -> for each K block: row panels of pm rows, each kc×pm, zero rows past M
+    if (M <= 0 || K <= 0) return;
+    const int pm = current_panel_rows(), kcb = k_block(K);
+    for (int pc = 0; pc < K; pc += kcb) {
+        const int kc = K - pc < kcb ? K - pc : kcb;
+        pack_a(A, lda, 0, 0, M, pc, kc, pm, (float *)packed_block(dst, M, pm, pc, kc, 0));
+    }
+}
+
+// Whether a pre-packed product reads B's rows in place (no B packing). Packing a B panel costs about as much
+// as a few micro-kernel calls and is shared by the M/8 row panels, so few rows (M ≤ 64: GoogLeNet's reductions
+// and projections, NIN's last layers) read in place, measured 1.1–1.8× faster. The kc rows of one panel must
+// then share L1 without evicting each other: row strides that map them onto few cache sets (a multiple of
+// 1024 or 256 floats) keep packing.
+static int reads_b_in_place(int M, int ldb) {
+    if (M > 64) return 0;
+    if (ldb % 16 != 0) return 1;  // rows start at different offsets within their lines
+    int lines = (ldb / 16) % 64, a = lines, b = 64;  // gcd(lines mod 64, 64): rows per L1 set group
+    while (b) { int t = a % b; a = b; b = t; }
+    return a <= 4;
+}
+
+void ck_sgemm_prepacked(int M, int N, int K, const float *packedA, const float *B, int ldb, float *C, int ldc,
+                        const float *bias) {
+    // packedA (M×K panels), B (K×N, ldb) -> C (M×N, ldc)
+#ifdef CK_X86
+    if (ck_isa() >= 2 && N >= NR512 && reads_b_in_place(M, ldb)) {
+        const int kcb = k_block(K);
+        int koff[KC_MAX];
+        const int full = N / NR512 * NR512;
+        for (int pc = 0; pc < K; pc += kcb) {
+            const int kc = K - pc < kcb ? K - pc : kcb;
+            for (int k = 0; k < kc; k++) koff[k] = k * ldb;
+            for (int ic = 0; ic < M; ic += MC_MAX) {
+                const int mc = M - ic < MC_MAX ? M - ic : MC_MAX;
+                const float *block_a = packed_block(packedA, M, MR512, pc, kc, ic);
+                for (int jr = 0; jr < full; jr += NR512)
+                    for (int ir = 0; ir < mc; ir += MR512) {
+                        const int mr = mc - ir < MR512 ? mc - ir : MR512;
+                        micro_kernel_avx512_offsets(kc, block_a + (size_t)(ir / MR512) * kc * MR512,
+                                                    B + (size_t)pc * ldb + jr, koff, C + (size_t)(ic + ir) * ldc + jr,
+                                                    ldc, pc > 0, (pc == 0 && bias) ? bias + ic + ir : NULL, mr, NR512);
+                    }
+            }
+        }
+        if (full < N) {
+            b_source s = {B + full, ldb, 0, NULL, NULL};
+            gemm_driver(M, 0, N - full, K, NULL, 0, 0, packedA, &s, C + full, ldc, 0, bias);
+        }
+        return;
+    }
+#endif
+    b_source s = {B, ldb, 0, NULL, NULL};
+    gemm_driver(M, 0, N, K, NULL, 0, 0, packedA, &s, C, ldc, 0, bias);
+}
+
+void ck_conv_im2col_gemm(const ck_conv_desc *desc, const float *input, const float *weight,
+                         const float *packedWeight, const float *bias, float *output, int n0, int n1) {
     const int K = desc->channels * desc->kernelHeight * desc->kernelWidth;
     b_source s = {NULL, 0, 0, desc, input};
-    gemm_driver(desc->outChannels, n0, n1, K, weight, K, 0, &s, output, desc->outHeight * desc->outWidth, 0, bias);
+    gemm_driver(desc->outChannels, n0, n1, K, weight, K, 0, packedWeight, &s, output,
+                desc->outHeight * desc->outWidth, 0, bias);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -461,18 +539,25 @@ static _Thread_local size_t tl_cap_padded, tl_cap_grid;
 int ck_conv_reads_in_place(const ck_conv_desc *g) {
     if (!(ck_isa() >= 2 && g->strideHeight == 1 && g->strideWidth == 1 && g->kernelHeight * g->kernelWidth > 1))
         return 0;
-    // Cost model, measured on 3×3 convs: packing one B panel costs about as much as 3.6 micro-kernel calls and
-    // is shared by the M/8 row panels, so packing costs 1 + 29/M; reading in place computes Wp/OW as many
-    // columns. Wide maps with few output channels read in place; narrow maps with many channels pack.
+    // Cost model per useful multiply, fitted to 12 stride-1 5×5, 3×3 and 7×7 convs (maps 7×7 to 112×112) with
+    // weights packed once, all chosen right: reading in place computes OH·Wp grid columns (rounded up to whole
+    // 32-column panels) for OH·OW outputs, plus copying the padded input and the grid (~15/K); packing
+    // gathers each B panel row in runs of one output row (32/OW + 1 of them), ~10 units per run, shared by
+    // the M/8 row panels.
     const int wp = g->outWidth + (g->kernelWidth - 1) * g->dilationWidth;
-    return (long)wp * g->outChannels < (long)g->outWidth * (g->outChannels + 29);
+    const double K = (double)g->channels * g->kernelHeight * g->kernelWidth, OW = g->outWidth;
+    const long grid_panels = ((long)g->outHeight * wp + NR512 - 1) / NR512;
+    const long output_panels = ((long)g->outHeight * g->outWidth + NR512 - 1) / NR512;
+    const double in_place = (double)grid_panels / (double)output_panels + 15.0 / K;
+    const double packed = 1.0 + 10.0 * (32.0 / OW + 1.0) / g->outChannels;
+    return in_place < packed;
 }
 
-void ck_conv_rows(const ck_conv_desc *g, const float *input, const float *weight, const float *bias,
-                  float *output, int oy0, int oy1) {
+void ck_conv_rows(const ck_conv_desc *g, const float *input, const float *weight, const float *packedWeight,
+                  const float *bias, float *output, int oy0, int oy1, int m0, int m1) {
 #ifdef CK_X86
     // input (C, H, W), weight (K, C·KH·KW) -> output rows oy0 ..< oy1 of (K, OH, OW); stride 1
-    if (oy1 <= oy0) return;
+    if (oy1 <= oy0 || m1 <= m0) return;
     const int C = g->channels, H = g->height, W = g->width, M = g->outChannels, OW = g->outWidth;
     const int KH = g->kernelHeight, KW = g->kernelWidth, dh = g->dilationHeight, dw = g->dilationWidth;
     const int K = C * KH * KW, rows = oy1 - oy0;
@@ -480,7 +565,7 @@ void ck_conv_rows(const ck_conv_desc *g, const float *input, const float *weight
     const size_t plane = (size_t)padded_rows * Wp, columns = (size_t)rows * Wp;
     const size_t slack = (size_t)(KW - 1) * dw + 2 * NR512;  // junk columns of the last row read past the end
     float *padded = thread_buffer(&tl_padded, &tl_cap_padded, (size_t)C * plane + slack);
-    float *grid = thread_buffer(&tl_grid, &tl_cap_grid, (size_t)M * columns);
+    float *grid = thread_buffer(&tl_grid, &tl_cap_grid, (size_t)(m1 - m0) * columns);
     if (!padded || !grid) abort();
     const int first_row = oy0 - g->padTop, copy = W < Wp - g->padLeft ? W : Wp - g->padLeft;
     for (int ch = 0; ch < C; ch++) {
@@ -495,7 +580,7 @@ void ck_conv_rows(const ck_conv_desc *g, const float *input, const float *weight
     }
     memset(padded + (size_t)C * plane, 0, slack * sizeof(float));
 
-    const int k_blocks = (K + KC_MAX - 1) / KC_MAX, kcb = (K + k_blocks - 1) / k_blocks;
+    const int kcb = k_block(K);
     float *pa = thread_buffer(&tl_pack_a, &tl_cap_a, (size_t)((MC_MAX + MR512 - 1) / MR512 * MR512) * kcb);
     if (!pa) abort();
     int koff[KC_MAX];
@@ -505,26 +590,28 @@ void ck_conv_rows(const ck_conv_desc *g, const float *input, const float *weight
             const int kk = pc + k, ch = kk / (KH * KW), ky = (kk / KW) % KH, kx = kk % KW;
             koff[k] = (int)(ch * plane) + ky * dh * Wp + kx * dw;
         }
-        for (int ic = 0; ic < M; ic += MC_MAX) {
-            const int mc = M - ic < MC_MAX ? M - ic : MC_MAX;
-            pack_a(weight, K, 0, ic, mc, pc, kc, MR512, pa);
+        for (int ic = m0; ic < m1; ic += MC_MAX) {
+            const int mc = m1 - ic < MC_MAX ? m1 - ic : MC_MAX;
+            const float *block_a = pa;
+            if (packedWeight) block_a = packed_block(packedWeight, M, MR512, pc, kc, ic);
+            else pack_a(weight, K, 0, ic, mc, pc, kc, MR512, pa);
             for (size_t jr = 0; jr < columns; jr += NR512) {
                 const int nr = columns - jr < NR512 ? (int)(columns - jr) : NR512;
                 for (int ir = 0; ir < mc; ir += MR512) {
                     const int mr = mc - ir < MR512 ? mc - ir : MR512;
-                    micro_kernel_avx512_offsets(kc, pa + (size_t)(ir / MR512) * kc * MR512, padded + jr, koff,
-                                                grid + (size_t)(ic + ir) * columns + jr, (int)columns, pc > 0,
+                    micro_kernel_avx512_offsets(kc, block_a + (size_t)(ir / MR512) * kc * MR512, padded + jr, koff,
+                                                grid + (size_t)(ic - m0 + ir) * columns + jr, (int)columns, pc > 0,
                                                 (pc == 0 && bias) ? bias + ic + ir : NULL, mr, nr);
                 }
             }
         }
     }
-    for (int m = 0; m < M; m++)
+    for (int m = m0; m < m1; m++)
         for (int r = 0; r < rows; r++)
-            memcpy(output + ((size_t)m * g->outHeight + oy0 + r) * OW, grid + (size_t)m * columns + (size_t)r * Wp,
+            memcpy(output + ((size_t)m * g->outHeight + oy0 + r) * OW, grid + (size_t)(m - m0) * columns + (size_t)r * Wp,
                    (size_t)OW * sizeof(float));
 #else
-    (void)g; (void)input; (void)weight; (void)bias; (void)output; (void)oy0; (void)oy1;
+    (void)g; (void)input; (void)weight; (void)packedWeight; (void)bias; (void)output; (void)oy0; (void)oy1; (void)m0; (void)m1;
     abort();
 #endif
 }
@@ -687,10 +774,117 @@ static void pool_plane(const ck_pool_desc *g, const float *plane, float *out, in
     if (row != row_stack) free(row);
 }
 
+// Max pooling of one plane in two whole-plane passes: each input row, padded with −∞ (padding never wins),
+// is folded horizontally into OW window maxima (rows[y][ox]); then each output row is the maximum of its
+// window's folded rows. Both passes are long, branch-free loops; a window holding no input gives 0.
+__attribute__((target_clones("avx512f", "avx2", "default")))
+static void max_pool_plane_two_pass(const ck_pool_desc *g, const float *plane, float *out, float *rows, float *line) {
+    const int H = g->height, W = g->width, OH = g->outHeight, OW = g->outWidth;
+    const int kw = g->kernelWidth, sw = g->strideWidth, pl = g->padLeft;
+    const int span = (OW - 1) * sw + kw;  // padded columns the windows reach
+    for (int x = 0; x < span; x++) line[x] = -INFINITY;
+    const int copy = W < span - pl ? W : span - pl;
+    for (int y = 0; y < H; y++) {
+        float *h = rows + (size_t)y * OW;
+        if (copy > 0) memcpy(line + pl, plane + (size_t)y * W, (size_t)copy * sizeof(float));
+        if (sw == 1) {
+            for (int ox = 0; ox < OW; ox++) h[ox] = line[ox];
+            for (int dx = 1; dx < kw; dx++)
+                for (int ox = 0; ox < OW; ox++) h[ox] = line[ox + dx] > h[ox] ? line[ox + dx] : h[ox];
+        } else {
+            // window maxima at every start (contiguous, vectorised) into `wide`, then every sw-th one
+            float *wide = line + span;
+            const int starts = span - kw + 1;
+            for (int x = 0; x < starts; x++) wide[x] = line[x];
+            for (int dx = 1; dx < kw; dx++)
+                for (int x = 0; x < starts; x++) wide[x] = line[x + dx] > wide[x] ? line[x + dx] : wide[x];
+            for (int ox = 0; ox < OW; ox++) h[ox] = wide[ox * sw];
+        }
+    }
+    // columns whose window holds no input (only when a pad reaches a whole window): 0, as Caffe's clipped loop
+    int empty_lo = 0, empty_hi = OW;  // outputs [empty_lo, empty_hi) have input columns
+    while (empty_lo < OW && empty_lo * sw - pl + kw <= 0) empty_lo++;
+    while (empty_hi > empty_lo && (empty_hi - 1) * sw - pl >= W) empty_hi--;
+    for (int oy = 0; oy < OH; oy++) {
+        const int y0 = oy * g->strideHeight - g->padTop;
+        const int ys = y0 > 0 ? y0 : 0, ye = y0 + g->kernelHeight < H ? y0 + g->kernelHeight : H;
+        float *o = out + (size_t)oy * OW;
+        if (ye <= ys) {
+            for (int ox = 0; ox < OW; ox++) o[ox] = 0.0f;
+            continue;
+        }
+        const float *first = rows + (size_t)ys * OW;
+        for (int ox = 0; ox < OW; ox++) o[ox] = first[ox];
+        for (int y = ys + 1; y < ye; y++) {
+            const float *r = rows + (size_t)y * OW;
+            for (int ox = 0; ox < OW; ox++) o[ox] = r[ox] > o[ox] ? r[ox] : o[ox];
+        }
+        for (int ox = 0; ox < empty_lo; ox++) o[ox] = 0.0f;
+        for (int ox = empty_hi; ox < OW; ox++) o[ox] = 0.0f;
+    }
+}
+
+// Stride-1 "same" max pooling (OH = H, OW = W, pads below the kernel: GoogLeNet's 3×3/1 pad-1 branch), on the
+// flattened plane: each pass is one long loop over H·W values, whose few wrong values (windows crossing a row
+// end, or the plane's top and bottom) are then recomputed with the clipped window.
+__attribute__((target_clones("avx512f", "avx2", "default")))
+static void max_pool_plane_same(const ck_pool_desc *g, const float *plane, float *out, float *rows) {
+    const int H = g->height, W = g->width, kh = g->kernelHeight, kw = g->kernelWidth;
+    const int pl = g->padLeft, pt = g->padTop, n = H * W;
+    // horizontal: rows[i] = max of plane[i − pl ... i − pl + kw − 1]
+    const int h_lo = pl, h_hi = n - (kw - 1 - pl);
+    for (int i = h_lo; i < h_hi; i++) rows[i] = plane[i - pl];
+    for (int dx = 1; dx < kw; dx++)
+        for (int i = h_lo; i < h_hi; i++) rows[i] = plane[i - pl + dx] > rows[i] ? plane[i - pl + dx] : rows[i];
+    for (int y = 0; y < H; y++) {
+        const float *r = plane + (size_t)y * W;
+        for (int x = 0; x < W; x = x + 1 == pl ? (W - (kw - 1 - pl) > pl ? W - (kw - 1 - pl) : pl) : x + 1) {
+            if (x == 0 && pl == 0) x = W - (kw - 1) > 0 ? W - (kw - 1) : 0;  // no left edge: start at the right one
+            if (x >= W) break;
+            const int xs = x - pl > 0 ? x - pl : 0, xe = x - pl + kw < W ? x - pl + kw : W;
+            float best = r[xs];
+            for (int t = xs + 1; t < xe; t++) best = r[t] > best ? r[t] : best;
+            rows[(size_t)y * W + x] = best;
+        }
+    }
+    // vertical: out row oy = max of rows oy − pt ... oy − pt + kh − 1
+    const int v_lo = pt * W, v_hi = (H - (kh - 1 - pt)) * W;
+    for (int i = v_lo; i < v_hi; i++) out[i] = rows[i - pt * W];
+    for (int dy = 1; dy < kh; dy++)
+        for (int i = v_lo; i < v_hi; i++) {
+            const float v = rows[i + (dy - pt) * W];
+            out[i] = v > out[i] ? v : out[i];
+        }
+    for (int oy = 0; oy < H; oy = oy + 1 == pt ? (H - (kh - 1 - pt) > pt ? H - (kh - 1 - pt) : pt) : oy + 1) {
+        if (oy == 0 && pt == 0) oy = H - (kh - 1) > 0 ? H - (kh - 1) : 0;  // no top edge: start at the bottom one
+        if (oy >= H) break;
+        const int ys = oy - pt > 0 ? oy - pt : 0, ye = oy - pt + kh < H ? oy - pt + kh : H;
+        float *o = out + (size_t)oy * W;
+        for (int x = 0; x < W; x++) o[x] = rows[(size_t)ys * W + x];
+        for (int y = ys + 1; y < ye; y++)
+            for (int x = 0; x < W; x++) o[x] = rows[(size_t)y * W + x] > o[x] ? rows[(size_t)y * W + x] : o[x];
+    }
+}
+
 void ck_max_pool(const ck_pool_desc *g, const float *input, float *output, int c0, int c1) {
     // input (C, H, W) -> output (C, OH, OW)
-    for (int c = c0; c < c1; c++)
-        pool_plane(g, input + (size_t)c * g->height * g->width, output + (size_t)c * g->outHeight * g->outWidth, 0);
+    if (g->outHeight <= 0 || g->outWidth <= 0) return;
+    const size_t rows_floats = (size_t)g->height * g->outWidth;
+    const size_t line_floats = 2 * ((size_t)(g->outWidth - 1) * g->strideWidth + g->kernelWidth) + g->padLeft + 16;
+    float *scratch = malloc((rows_floats + line_floats) * sizeof(float));
+    const int same = g->strideHeight == 1 && g->strideWidth == 1 && g->outHeight == g->height &&
+                     g->outWidth == g->width && g->padTop < g->kernelHeight && g->padLeft < g->kernelWidth &&
+                     g->kernelHeight - 1 - g->padTop >= 0 && g->kernelWidth - 1 - g->padLeft >= 0 &&
+                     g->kernelHeight <= g->height && g->kernelWidth <= g->width;
+    for (int c = c0; c < c1; c++) {
+        const float *plane = input + (size_t)c * g->height * g->width;
+        float *out = output + (size_t)c * g->outHeight * g->outWidth;
+        // strided pools fold rows first (half the rows to fold horizontally): pool_plane measured faster there
+        if (scratch && same) max_pool_plane_same(g, plane, out, scratch);
+        else if (scratch && g->strideWidth == 1) max_pool_plane_two_pass(g, plane, out, scratch, scratch + rows_floats);
+        else pool_plane(g, plane, out, 0);
+    }
+    free(scratch);
 }
 
 void ck_average_pool(const ck_pool_desc *g, const float *input, float *output, int c0, int c1) {

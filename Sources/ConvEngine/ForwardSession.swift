@@ -169,12 +169,14 @@ public struct ForwardSession: Sendable {
             let source = network.inputPath(of: path).flatMap { outputs[$0] } ?? input
             if parameterCache[path] == nil, let params = network.parameters(at: path, shapes: shapes) {
                 parameterCache[path] = CachedParameters(name: node.name, layer: layer, input: source.shape,
-                                                        initialization: network.initialization, parameters: params)
+                                                        initialization: network.initialization, parameters: params,
+                                                        conv: shapes.convGeometry[path])
             }
             var buffer = takeBuffer(outShape.elementCount)
+            let cached = parameterCache[path]
             return LayerExecutor.apply(layer, to: source, output: outShape, conv: shapes.convGeometry[path],
-                                       pool: shapes.poolGeometry[path], parameters: parameterCache[path]?.parameters,
-                                       into: &buffer)
+                                       pool: shapes.poolGeometry[path], parameters: cached?.parameters,
+                                       packed: cached?.packedWeight, into: &buffer)
         }
     }
 
@@ -185,10 +187,22 @@ public struct ForwardSession: Sendable {
         buffer.withUnsafeMutableBufferPointer { out in
             switch merge {
             case .concat:
-                var offset = 0
-                for part in parts {
-                    part.data.withUnsafeBufferPointer { (out.baseAddress! + offset).update(from: $0.baseAddress!, count: $0.count) }
-                    offset += part.data.count
+                // Split by positions as the convs split their columns, so each core copies what it wrote.
+                let plane = shape.planeSize
+                let columns = Kernels.split(plane, parts: shape.elementCount < 1 << 15 ? 1 : KernelThreads.count,
+                                            alignment: Kernels.panelWidth)
+                Kernels.parallelFor(tasks: columns.count, threads: KernelThreads.count) { task in
+                    let range = columns[task]
+                    var offset = 0
+                    for part in parts {
+                        part.data.withUnsafeBufferPointer { source in
+                            for c in 0..<part.shape.channels {
+                                let at = c * plane + range.lowerBound
+                                (out.baseAddress! + offset + at).update(from: source.baseAddress! + at, count: range.count)
+                            }
+                        }
+                        offset += part.data.count
+                    }
                 }
             case .add:
                 parts[0].data.withUnsafeBufferPointer { out.baseAddress!.update(from: $0.baseAddress!, count: $0.count) }
@@ -203,13 +217,24 @@ public struct ForwardSession: Sendable {
     }
 }
 
-/// One node's resolved parameters with everything they were drawn from, to tell whether they still hold.
+/// One node's resolved parameters with everything they were drawn from, to tell whether they still hold,
+/// and a conv weight packed once for the GEMM (it lives and dies with the parameters).
 private struct CachedParameters: Sendable {
     var name: String
     var layer: Layer
     var input: Shape
     var initialization: Initialization
     var parameters: LayerParameters
+    var packedWeight: PackedConvWeights?
+
+    init(name: String, layer: Layer, input: Shape, initialization: Initialization, parameters: LayerParameters,
+         conv: ConvGeometry?) {
+        self.name = name; self.layer = layer; self.input = input
+        self.initialization = initialization; self.parameters = parameters
+        if case .conv = layer, let conv, conv.weightCount > 0, parameters.weight.count == conv.weightCount {
+            packedWeight = parameters.weight.withUnsafeBufferPointer { PackedConvWeights(conv, weight: $0.baseAddress!) }
+        }
+    }
 }
 
 extension Network {

@@ -2,8 +2,10 @@
 enum LayerExecutor {
     /// Computes `layer` on `input` into `buffer` (resized to the output when its count differs) and returns the
     /// output tensor. Every kernel writes its whole output, so a recycled or uninitialised buffer is fine.
+    /// `packed` is the conv weight already packed for the GEMM (nil: packed on the fly).
     static func apply(_ layer: Layer, to input: Tensor, output shape: Shape, conv: ConvGeometry?, pool: PoolGeometry?,
-                      parameters: LayerParameters?, into buffer: inout [Float]) -> Tensor {
+                      parameters: LayerParameters?, packed: PackedConvWeights? = nil,
+                      into buffer: inout [Float]) -> Tensor {
         guard shape.elementCount > 0, !input.data.isEmpty else { return Tensor(shape: shape) }
         if buffer.count != shape.elementCount { buffer = uninitializedFloats(shape.elementCount) }
         let c = input.shape.channels, plane = input.shape.planeSize
@@ -15,9 +17,12 @@ enum LayerExecutor {
                     let p = parameters!
                     p.weight.withUnsafeBufferPointer { w in
                         if let bias = p.bias {
-                            bias.withUnsafeBufferPointer { Kernels.conv2d(conv!, input: x, weight: w.baseAddress!, bias: $0.baseAddress, output: y) }
+                            bias.withUnsafeBufferPointer {
+                                Kernels.conv2d(conv!, input: x, weight: w.baseAddress!, bias: $0.baseAddress, output: y,
+                                               packed: packed)
+                            }
                         } else {
-                            Kernels.conv2d(conv!, input: x, weight: w.baseAddress!, bias: nil, output: y)
+                            Kernels.conv2d(conv!, input: x, weight: w.baseAddress!, bias: nil, output: y, packed: packed)
                         }
                     }
                 case .pool(let spec):
@@ -30,7 +35,7 @@ enum LayerExecutor {
                 case .activation(let activation):
                     let n = input.data.count
                     switch activation {
-                    case .relu: Kernels.relu(count: n, input: x, output: y)
+                    case .relu: Kernels.relu(channels: c, planeSize: n / max(c, 1), input: x, output: y)
                     case .leakyRelu(let slope): Kernels.leakyRelu(count: n, slope: slope, input: x, output: y)
                     case .sigmoid: Kernels.sigmoid(count: n, input: x, output: y)
                     case .tanh: Kernels.tanh(count: n, input: x, output: y)

@@ -21,6 +21,13 @@ public struct LayerParameters: Hashable, Sendable {
 public struct SplitMix64: RandomNumberGenerator, Sendable {
     private var state: UInt64
     public init(seed: UInt64) { state = seed }
+    /// This generator as it will be after `draws` more calls of `next()`: SplitMix64's state only ever grows
+    /// by a constant, so it can jump ahead, and pieces of one long draw can be made in parallel.
+    func skipping(_ draws: Int) -> SplitMix64 {
+        var jumped = self
+        jumped.state &+= UInt64(draws) &* 0x9E37_79B9_7F4A_7C15
+        return jumped
+    }
     public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
@@ -106,11 +113,29 @@ extension Network {
         switch initialization.scheme {
         case .he:
             let std = (2 / Float(max(fanIn, 1))).squareRoot()
-            return (0..<count).map { _ in rng.nextNormal() * std }
+            return Self.draw(count, drawsPerValue: 2, rng: &rng) { $0.nextNormal() * std }
         case .xavier:
             let limit = (6 / Float(max(fanIn + fanOut, 1))).squareRoot()
-            return (0..<count).map { _ in (rng.nextUnit() * 2 - 1) * limit }
+            return Self.draw(count, drawsPerValue: 1, rng: &rng) { ($0.nextUnit() * 2 - 1) * limit }
         }
+    }
+
+    /// `count` values of `value(&rng)`, each taking `drawsPerValue` calls of `next()`: pieces of the sequence
+    /// are drawn on every kernel thread from generators jumped ahead to their start, so the values are
+    /// bit-identical to drawing them one after another (and `rng` ends where that would leave it).
+    static func draw(_ count: Int, drawsPerValue: Int, rng: inout SplitMix64,
+                     value: (inout SplitMix64) -> Float) -> [Float] {
+        let pieces = Kernels.split(count, parts: max(1, min(64, count / 16_384)))
+        let start = rng
+        let values = [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+            Kernels.parallelFor(tasks: pieces.count, threads: KernelThreads.count) { piece in
+                var generator = start.skipping(pieces[piece].lowerBound * drawsPerValue)
+                for i in pieces[piece] { buffer[i] = value(&generator) }
+            }
+            initialized = count
+        }
+        rng = start.skipping(count * drawsPerValue)
+        return values
     }
 }
 

@@ -58,6 +58,25 @@ struct ForwardSessionTests {
         }
     }
 
+    /// A concat large enough to be copied on every kernel thread (split by positions) equals the parts laid
+    /// one after another: channels of branch a (2x, 3 channels), then the identity's 5.
+    @Test func largeConcatEqualsPartsInOrder() throws {
+        let shape = Shape(channels: 5, height: 67, width: 71)  // output 8·67·71 values: above the split threshold
+        var random = TestRandom(seed: 41)
+        let input = Tensor(shape: shape, data: random.floats(shape.elementCount))
+        let weights: [Float] = (0..<3).flatMap { k in (0..<5).map { c in c == k ? 2 : 0 } }
+        let conv = Node("a", .conv(Conv(outChannels: 3, kernel: Size2(1),
+                                        parameters: ExplicitParameters(weights: weights, biases: [0, 0, 0]))))
+        let net = Network(name: "p", input: InputSpec(shape: shape), nodes: [
+            Node("blk", parallel: ParallelBlock(branches: [[conv], []], merge: .concat)),
+        ])
+        let plane = shape.planeSize
+        let expected = input.data[0..<(3 * plane)].map { 2 * $0 } + input.data
+        let output = try net.forward(input).data
+        #expect(output.count == expected.count && largestDifference(output, expected) == 0,
+                "largest difference \(largestDifference(output, expected))")
+    }
+
     @Test func seededInitialisationIsReproducible() throws {
         let net = Network(name: "r", input: InputSpec(shape: Shape(channels: 3, height: 5, width: 5)),
                           initialization: Initialization(scheme: .he, seed: 7),
@@ -71,5 +90,28 @@ struct ForwardSessionTests {
         // He normal: std √(2/27) ≈ 0.272; 108 draws should have a sample std within 30 % of it.
         let std = ActivationStatistics(a.weight).std
         #expect(abs(std - (2.0 / 27).squareRoot()) < 0.3 * (2.0 / 27).squareRoot())
+    }
+
+    /// Large weights are drawn in parallel pieces from jumped generators; every value must equal the one a
+    /// single generator drawing them in order gives (He: one Box–Muller normal per two draws, Xavier: one
+    /// uniform per draw), bit for bit.
+    @Test(arguments: [InitScheme.he, .xavier])
+    func parallelDrawEqualsSequentialDraw(_ scheme: InitScheme) throws {
+        let net = Network(name: "p", input: InputSpec(shape: Shape(channels: 64, height: 6, width: 6)),
+                          initialization: Initialization(scheme: scheme, seed: 11),
+                          nodes: [Node("wide", .conv(Conv(outChannels: 130, kernel: Size2(3))))])
+        let shapes = try net.inferShapes()
+        let drawn = net.parameters(at: .top(0), shapes: shapes)!.weight
+        var rng = SplitMix64(seed: 11 ^ stableHash("wide"))
+        let fanIn = 64 * 9, fanOut = 130 * 9
+        let expected: [Float] = (0..<(130 * fanIn)).map { _ in
+            switch scheme {
+            case .he: return rng.nextNormal() * (2 / Float(fanIn)).squareRoot()
+            case .xavier: return (rng.nextUnit() * 2 - 1) * (6 / Float(fanIn + fanOut)).squareRoot()
+            }
+        }
+        let mismatches = zip(drawn, expected).enumerated().filter { $0.element.0 != $0.element.1 }
+        #expect(drawn.count == expected.count && mismatches.isEmpty,
+                "\(drawn.count) values, \(mismatches.count) differ, first: \(mismatches.prefix(3).map { "#\($0.offset) \($0.element.0) vs \($0.element.1)" })")
     }
 }

@@ -46,8 +46,13 @@ let convCases: [ConvCase] = [
              kernel: (3, 3), pad: (1, 1, 1, 1)),
     ConvCase("5×5 dilation 2, uneven pads, on 13×40", c: 9, h: 13, w: 40, k: 17, kernel: (5, 5),
              pad: (3, 4, 5, 4), dilation: (2, 2)),
-    ConvCase("3×3 pad 1 8→192 on narrow 7×7 (packed, not read in place)", c: 8, h: 7, w: 7, k: 192,
-             kernel: (3, 3), pad: (1, 1, 1, 1)),
+    ConvCase("3×3 pad 1 8→192 on narrow 7×7", c: 8, h: 7, w: 7, k: 192, kernel: (3, 3), pad: (1, 1, 1, 1)),
+    ConvCase("1×1 pointwise 300→44 on 9×13: B rows read in place, K split, a partial panel", c: 300, h: 9, w: 13,
+             k: 44, kernel: (1, 1)),
+    ConvCase("1×1 pointwise 40→20 on 32×32: rows 1024 floats apart, B packed", c: 40, h: 32, w: 32, k: 20,
+             kernel: (1, 1)),
+    ConvCase("5×5 pad 2 3→96 on 16×16: stride 1 but K too small to read in place, packed", c: 3, h: 16, w: 16,
+             k: 96, kernel: (5, 5), pad: (2, 2, 2, 2)),
 ]
 
 @Suite struct KernelGEMMTests {
@@ -64,6 +69,50 @@ let convCases: [ConvCase] = [
         }
         let difference = largestDifference(output, Reference.conv2d(g, input: input, weight: weight, bias: bias))
         #expect(difference < 1e-4, "\(testCase.name), \(threads) threads: maxdiff \(difference)")
+    }
+
+    /// Weights packed once (as a session keeps them) give the reference result on every instruction set and
+    /// thread count, through each path: pointwise GEMM, im2col packing, rows read in place, groups.
+    @Test(arguments: [convCases[0], convCases[1], convCases[3], convCases[6], convCases[7], convCases[11],
+                      convCases[12], convCases[16], convCases[19], convCases[21], convCases[22], convCases[23], convCases[24]])
+    func prepackedWeightsMatchReference(_ testCase: ConvCase) {
+        let g = testCase.geometry
+        var random = TestRandom(seed: 23)
+        let input = random.floats(g.inChannels * g.inHeight * g.inWidth)
+        let weight = random.floats(g.weightCount), bias = random.floats(g.outChannels)
+        let expected = Reference.conv2d(g, input: input, weight: weight, bias: bias)
+        for isa in Kernels.supportedInstructionSets {
+            Kernels.forceInstructionSet(isa)
+            let packed = weight.withUnsafeBufferPointer { PackedConvWeights(g, weight: $0.baseAddress!) }
+            for threads in isa == Kernels.supportedInstructionSets.last! ? [1, 2] : [1] {
+                var output = [Float](repeating: .nan, count: g.outChannels * g.outHeight * g.outWidth)
+                output.withUnsafeMutableBufferPointer {
+                    Kernels.conv2d(g, input: input, weight: weight, bias: bias, output: $0.baseAddress!, packed: packed,
+                                   threads: threads)
+                }
+                let difference = largestDifference(output, expected)
+                #expect(difference < 1e-4, "\(testCase.name), isa \(isa), \(threads) threads: maxdiff \(difference)")
+            }
+            Kernels.forceInstructionSet(nil)
+        }
+    }
+
+    /// Panels packed for another micro-kernel are ignored (the weight is packed on the fly) rather than misread.
+    @Test func prepackedWeightsForAnotherMicroKernelAreIgnored() {
+        let g = convCases[6].geometry
+        var random = TestRandom(seed: 29)
+        let input = random.floats(g.inChannels * g.inHeight * g.inWidth)
+        let weight = random.floats(g.weightCount), bias = random.floats(g.outChannels)
+        Kernels.forceInstructionSet(0)
+        let portablePanels = weight.withUnsafeBufferPointer { PackedConvWeights(g, weight: $0.baseAddress!) }
+        Kernels.forceInstructionSet(nil)
+        var output = [Float](repeating: .nan, count: g.outChannels * g.outHeight * g.outWidth)
+        output.withUnsafeMutableBufferPointer {
+            Kernels.conv2d(g, input: input, weight: weight, bias: bias, output: $0.baseAddress!, packed: portablePanels,
+                           threads: 1)
+        }
+        let difference = largestDifference(output, Reference.conv2d(g, input: input, weight: weight, bias: bias))
+        #expect(difference < 1e-4, "maxdiff \(difference)")
     }
 
     @Test func conv2dWithoutBiasMatchesReference() {

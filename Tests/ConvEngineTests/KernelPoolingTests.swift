@@ -30,6 +30,13 @@ let poolCases: [PoolCase] = [
     PoolCase("7×7/1 whole plane (GoogLeNet head)", c: 6, h: 7, w: 7, kernel: 7, stride: 1),
     PoolCase("5×5/3 (GoogLeNet aux head)", c: 3, h: 14, w: 14, kernel: 5, stride: 3),
     PoolCase("large 3×3/2 ceil, split across threads", c: 192, h: 56, w: 56, kernel: 3, stride: 2),
+    PoolCase("2×2/1 pad 2: windows wholly in the padding give 0", c: 2, h: 5, w: 6, kernel: 2, stride: 1, pad: 2),
+    PoolCase("3×3/1 pad 1 on a 1×1 plane", c: 3, h: 1, w: 1, kernel: 3, stride: 1, pad: 1),
+    PoolCase("3×3/1 pad 1 on 28×28 (GoogLeNet 3a pool)", c: 16, h: 28, w: 28, kernel: 3, stride: 1, pad: 1),
+    PoolCase("5×5/1 pad 2 on 9×6 (flattened same-size path, two edge columns a side)", c: 3, h: 9, w: 6, kernel: 5,
+             stride: 1, pad: 2),
+    PoolCase("1×1/1 (same size, no edges)", c: 2, h: 4, w: 5, kernel: 1, stride: 1),
+    PoolCase("3×3/1 pad 1 on 3×3 (every output an edge)", c: 2, h: 3, w: 3, kernel: 3, stride: 1, pad: 1),
 ]
 
 @Suite struct KernelPoolingTests {

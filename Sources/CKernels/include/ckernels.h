@@ -46,16 +46,31 @@ typedef struct {
     int dilationHeight, dilationWidth;
 } ck_conv_desc;
 
-void ck_conv_im2col_gemm(const ck_conv_desc *desc, const float *input, const float *weight, const float *bias,
-                         float *output, int n0, int n1);
+/// `packedWeight`, when not NULL, is `weight` already packed by `ck_pack_weight` (for the same instruction set):
+/// then the weight is never re-packed.
+void ck_conv_im2col_gemm(const ck_conv_desc *desc, const float *input, const float *weight,
+                         const float *packedWeight, const float *bias, float *output, int n0, int n1);
+
+/// Floats `ck_pack_weight` writes for an M×K weight, for the micro-kernel in use on the calling thread.
+size_t ck_packed_weight_floats(int M, int K);
+
+/// Packs a row-major M×K weight (row stride lda) into the row panels the GEMM's micro-kernel reads, once, so
+/// repeated products with it skip packing A. Valid only for the instruction set `ck_isa()` had when packing.
+void ck_pack_weight(int M, int K, const float *A, int lda, float *dst);
+
+/// C (M×N, ldc) = A · B (K×N, ldb) + bias rows, with A pre-packed by `ck_pack_weight`.
+void ck_sgemm_prepacked(int M, int N, int K, const float *packedA, const float *B, int ldb, float *C, int ldc,
+                        const float *bias);
 
 /// 1 when `ck_conv_rows` can run this convolution here: AVX-512, stride 1, a kernel larger than 1×1.
 int ck_conv_reads_in_place(const ck_conv_desc *desc);
 
 /// One group of a stride-1 convolution for output rows oy0 ..< oy1, reading the im2col rows in place from a
 /// zero-padded copy of the input rows (no packing of B). Same layout as `ck_conv_im2col_gemm`.
-void ck_conv_rows(const ck_conv_desc *desc, const float *input, const float *weight, const float *bias,
-                  float *output, int oy0, int oy1);
+/// `packedWeight` as for `ck_conv_im2col_gemm` (NULL: pack on the fly). Only output channels m0 ..< m1 are
+/// computed (m0 a multiple of 8), so callers can split the work by rows or by channels.
+void ck_conv_rows(const ck_conv_desc *desc, const float *input, const float *weight, const float *packedWeight,
+                  const float *bias, float *output, int oy0, int oy1, int m0, int m1);
 
 /// Runs `iterations` rounds of 12 independent 8-wide FMA chains; returns the flops executed.
 /// `sink` receives a value derived from the result so the loop cannot be optimised away.
@@ -89,5 +104,13 @@ void ck_relu(long count, const float *input, float *output);
 /// Summary of n values in one pass: min, max, Σx and Σx² (in double) and the count of exact zeros.
 void ck_statistics(long count, const float *values, float *minimum, float *maximum, double *sum,
                    double *squares, long *zeros);
+
+/// One task of a parallel loop: `task` in 0 ..< tasks, `context` as passed to `ck_parallel_for`.
+typedef void (*ck_task_fn)(void *context, int task);
+
+/// Runs fn(context, task) for every task on the caller plus persistent workers (started up to `threads` − 1),
+/// which claim tasks from a shared ticket. Idle workers spin for at most 50 µs, then sleep on a futex.
+/// Returns 0, running nothing, when the pool is busy (another caller, or a loop inside a task): run it elsewhere.
+int ck_parallel_for(int tasks, int threads, ck_task_fn fn, void *context);
 
 #endif

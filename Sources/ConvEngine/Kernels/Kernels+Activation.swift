@@ -2,10 +2,35 @@ import CKernels
 import Foundation
 
 extension Kernels {
-    /// ReLU: y = max(x, 0). Output may alias input (pass the same buffer for in place).
-    public static func relu(count: Int, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>) {
+    /// ReLU: y = max(x, 0). Output may alias input (pass the same buffer for in place). Large maps are split
+    /// across `threads` threads.
+    public static func relu(count: Int, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
+                            threads: Int = KernelThreads.count) {
         // input (N) -> output (N), element by element
-        ck_relu(count, input, output)
+        let ranges = split(count, parts: count < 1 << 16 ? 1 : threads, alignment: 64)
+        parallelFor(tasks: ranges.count, threads: threads) { task in
+            ck_relu(ranges[task].count, input + ranges[task].lowerBound, output + ranges[task].lowerBound)
+        }
+    }
+
+    /// ReLU of a (C, P) map split across threads by positions, as `conv2d` splits its output columns: each
+    /// thread then reads the part its own core just wrote (in its own cache) instead of the other core's.
+    static func relu(channels: Int, planeSize: Int, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
+                     threads: Int = KernelThreads.count) {
+        // input (C, P) -> output (C, P), element by element
+        let count = channels * planeSize
+        let columns = split(planeSize, parts: count < 1 << 15 ? 1 : threads, alignment: panelWidth)
+        if columns.count <= 1 {
+            relu(count: count, input: input, output: output, threads: threads)
+            return
+        }
+        parallelFor(tasks: columns.count, threads: threads) { task in
+            let range = columns[task]
+            for c in 0..<channels {
+                let offset = c * planeSize + range.lowerBound
+                ck_relu(range.count, input + offset, output + offset)
+            }
+        }
     }
 
     /// Leaky ReLU: y = x for x > 0, slope · x otherwise. Output may alias input.

@@ -44,7 +44,8 @@ extension Kernels {
                                 kernelWidth: Int32(g.kernelWidth), strideHeight: Int32(g.strideHeight),
                                 strideWidth: Int32(g.strideWidth), padTop: Int32(g.padTop), padLeft: Int32(g.padLeft))
         let work = g.channels * (g.outHeight * g.kernelHeight * g.inWidth + g.outHeight * g.outWidth * g.kernelWidth)
-        let ranges = split(g.channels, parts: pieces(work: work, threads: threads))
+        // a pool reads and writes memory without much arithmetic: worth a second thread from ~32 K operations
+        let ranges = split(g.channels, parts: work < 1 << 15 ? 1 : threads)
         withUnsafePointer(to: &desc) { desc in
             parallelFor(tasks: ranges.count, threads: threads) { task in
                 body(desc, ranges[task].lowerBound, ranges[task].upperBound)

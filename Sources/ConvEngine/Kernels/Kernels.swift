@@ -13,14 +13,25 @@ public enum KernelThreads {
 }
 
 extension Kernels {
-    /// Runs `body(task)` for every task in `0..<tasks` on at most `threads` threads (Dispatch, no spinning).
-    /// Worker `w` takes tasks `w, w + workers, …`, so the split is deterministic.
+    /// Runs `body(task)` for every task in `0..<tasks` on at most `threads` threads: the caller and the
+    /// persistent workers of `ck_parallel_for`, which take tasks from a shared counter (which thread runs a
+    /// task never changes a result). When that pool is busy — another caller, or a loop inside a task — the
+    /// loop runs on Dispatch instead. Neither spins for more than a few microseconds.
     static func parallelFor(tasks: Int, threads: Int, _ body: (Int) -> Void) {
         let workers = min(max(threads, 1), tasks)
         if workers <= 1 {
             for task in 0..<tasks { body(task) }
             return
         }
+        let ran = withoutActuallyEscaping(body) { body -> Int32 in
+            var task = body
+            return withUnsafeMutablePointer(to: &task) { pointer in
+                ck_parallel_for(Int32(tasks), Int32(workers), { context, task in
+                    context!.assumingMemoryBound(to: ((Int) -> Void).self).pointee(Int(task))
+                }, pointer)
+            }
+        }
+        if ran != 0 { return }
         DispatchQueue.concurrentPerform(iterations: workers) { worker in
             var task = worker
             while task < tasks {

@@ -1,0 +1,53 @@
+import Foundation
+import Testing
+@testable import ConvEngine
+
+/// The worker pool behind `Kernels.parallelFor`: every task exactly once, whatever the thread count, and
+/// correct when several callers (or a loop inside a task) compete for the pool.
+@Suite struct KernelsTests {
+    /// Counts how often each task ran; tasks write distinct slots, so no lock is needed.
+    private static func runCounts(tasks: Int, threads: Int) -> [Int] {
+        var counts = [Int](repeating: 0, count: tasks)
+        counts.withUnsafeMutableBufferPointer { counts in
+            Kernels.parallelFor(tasks: tasks, threads: threads) { task in counts[task] += 1 }
+        }
+        return counts
+    }
+
+    @Test(arguments: [(0, 2), (1, 2), (2, 2), (7, 2), (1000, 2), (5, 1), (33, 4), (3, 8)])
+    func everyTaskRunsExactlyOnce(_ size: (tasks: Int, threads: Int)) {
+        for round in 0..<50 {
+            let counts = Self.runCounts(tasks: size.tasks, threads: size.threads)
+            let wrong = counts.enumerated().filter { $0.element != 1 }
+            #expect(wrong.isEmpty, "round \(round): tasks run other than once: \(wrong.prefix(5))")
+        }
+    }
+
+    @Test func loopsInsideTasksAndConcurrentCallersStillRunEveryTask() {
+        let outer = 6, inner = 40
+        var counts = [Int](repeating: 0, count: outer * inner)
+        counts.withUnsafeMutableBufferPointer { counts in
+            DispatchQueue.concurrentPerform(iterations: 3) { caller in
+                Kernels.parallelFor(tasks: outer, threads: 2) { o in
+                    guard o % 3 == caller else { return }
+                    Kernels.parallelFor(tasks: inner, threads: 2) { i in counts[o * inner + i] += 1 }
+                }
+            }
+        }
+        let wrong = counts.enumerated().filter { $0.element != 1 }
+        #expect(wrong.isEmpty, "tasks run other than once: \(wrong.prefix(5))")
+    }
+
+    @Test func sumsSplitAcrossWorkersEqualTheSerialSum() {
+        let values = (0..<10_000).map { Double($0 % 97) * 0.5 }
+        let parts = Kernels.split(values.count, parts: 16)
+        var partial = [Double](repeating: 0, count: parts.count)
+        partial.withUnsafeMutableBufferPointer { partial in
+            Kernels.parallelFor(tasks: parts.count, threads: 2) { task in
+                partial[task] = values[parts[task]].reduce(0, +)
+            }
+        }
+        let serial = parts.map { values[$0].reduce(0, +) }
+        #expect(partial == serial, "per-part sums differ: \(zip(partial, serial).filter { $0 != $1 }.prefix(3))")
+    }
+}
