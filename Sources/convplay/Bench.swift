@@ -32,7 +32,7 @@ struct Bench: ParsableCommand {
         guard let preset else {
             if json {
                 print("{\"threads\": \(threadCount), \"peak_gflops\": \(formatFixed(peakGFLOPS, digits: 1)), "
-                      + "\"micro_kernel\": \(jsonString(Kernels.microKernelName))}")
+                      + "\"micro_kernel\": \(JSONValue.quoted(Kernels.microKernelName))}")
             } else {
                 print("peak fp32 on \(threadCount) thread(s): \(formatFixed(peakGFLOPS, digits: 1)) GFLOP/s "
                       + "(FMA loop at the width of the \(Kernels.microKernelName) GEMM micro-kernel)")
@@ -66,12 +66,12 @@ struct Bench: ParsableCommand {
             var nodes: [String] = []
             for (i, path) in order.enumerated() where template.network.node(at: path)?.layer != nil {
                 let ms = median(perNode[i])
-                nodes.append("    {\"path\": \(jsonString(path.description)), \"name\": \(jsonString(template.network.node(at: path)!.name)), "
+                nodes.append("    {\"path\": \(JSONValue.quoted(path.description)), \"name\": \(JSONValue.quoted(template.network.node(at: path)!.name)), "
                     + "\"median_ms\": \(formatFixed(ms, digits: 4)), \"macs\": \(costs[path].macs), \"gflops\": \(formatFixed(gflops(costs[path].macs, ms), digits: 2))}")
             }
             print("""
                 {
-                  "preset": \(jsonString(preset)),
+                  "preset": \(JSONValue.quoted(preset)),
                   "threads": \(threadCount),
                   "runs": \(runs),
                   "peak_gflops": \(formatFixed(peakGFLOPS, digits: 1)),

@@ -127,15 +127,15 @@ struct SummaryTable {
         var nodes: [String] = []
         for row in rows {
             let c = row.cost
-            nodes.append("    {\"path\": \(jsonString(row.path.description)), \"name\": \(jsonString(row.name)), "
-                + "\"type\": \(jsonString(row.type)), \"spec\": \(jsonString(row.spec)), "
+            nodes.append("    {\"path\": \(JSONValue.quoted(row.path.description)), \"name\": \(JSONValue.quoted(row.name)), "
+                + "\"type\": \(JSONValue.quoted(row.type)), \"spec\": \(JSONValue.quoted(row.spec)), "
                 + "\"output\": [\(row.output.channels), \(row.output.height), \(row.output.width)], "
                 + "\"weights\": \(c.weights), \"biases\": \(c.biases), \"params\": \(c.params), \"macs\": \(c.macs), "
                 + "\"receptive_field\": [\(c.receptiveField.height), \(c.receptiveField.width)], \"jump\": [\(c.jump.height), \(c.jump.width)]}")
         }
         return """
             {
-              "name": \(jsonString(network.name)),
+              "name": \(JSONValue.quoted(network.name)),
               "input": [\(shapes.input.channels), \(shapes.input.height), \(shapes.input.width)],
               "output": [\(shapes.output.channels), \(shapes.output.height), \(shapes.output.width)],
               "nodes": [
@@ -153,5 +153,3 @@ struct SummaryTable {
     }
 }
 
-/// A JSON string literal.
-func jsonString(_ s: String) -> String { JSONValue.quoted(s) }

@@ -139,19 +139,13 @@ enum Reference {
     }
 }
 
-/// Deterministic test data in −1 ..< 1.
+/// Deterministic test data in −1 ..< 1, drawn from the engine's SplitMix64.
 struct TestRandom {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    private var generator: SplitMix64
+    init(seed: UInt64) { generator = SplitMix64(seed: seed) }
+    mutating func next() -> UInt64 { generator.next() }
     mutating func floats(_ count: Int) -> [Float] {
-        (0..<count).map { _ in Float(next() >> 40) / Float(1 << 24) * 2 - 1 }
+        (0..<count).map { _ in generator.nextUnit() * 2 - 1 }
     }
 }
 

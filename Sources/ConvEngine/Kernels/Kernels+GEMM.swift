@@ -152,10 +152,10 @@ extension Kernels {
     /// it implies (2 flops per multiply-accumulate).
     public static func benchmarkConv(_ g: ConvGeometry, runs: Int = 20,
                                      threads: Int = KernelThreads.count) -> (medianSeconds: Double, gflops: Double) {
-        var generator = BenchmarkRandom(seed: 42)
-        let input = (0..<(g.inChannels * g.inHeight * g.inWidth)).map { _ in generator.nextFloat() }
-        let weight = (0..<g.weightCount).map { _ in generator.nextFloat() }
-        let bias = (0..<g.outChannels).map { _ in generator.nextFloat() }
+        var generator = SplitMix64(seed: 42)
+        let input = (0..<(g.inChannels * g.inHeight * g.inWidth)).map { _ in generator.nextUnit() * 2 - 1 }
+        let weight = (0..<g.weightCount).map { _ in generator.nextUnit() * 2 - 1 }
+        let bias = (0..<g.outChannels).map { _ in generator.nextUnit() * 2 - 1 }
         var output = [Float](repeating: 0, count: g.outChannels * g.outHeight * g.outWidth)
         var times: [Double] = []
         output.withUnsafeMutableBufferPointer { output in
@@ -204,18 +204,4 @@ public struct PackedConvWeights: Sendable {
         instructionSet == Int(ck_isa()) && groups == g.groups && groupOut == g.outChannels / g.groups
             && patch == g.inChannels / g.groups * g.kernelHeight * g.kernelWidth
     }
-}
-
-/// A tiny deterministic generator for benchmark data (values in −1 ..< 1).
-private struct BenchmarkRandom {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func nextFloat() -> Float { Float(next() >> 40) / Float(1 << 24) * 2 - 1 }
 }
