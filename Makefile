@@ -8,16 +8,26 @@ PY := $(VENV)/bin/python
 RELEASE_BIN := .build/release/convplay
 PRESET ?=
 
-.PHONY: run test deps venv release bench peer-bench clean
+.PHONY: run test lint format deps venv release bench peer-bench clean
 
 ## run: install what is missing, build a release binary and open the playground (PRESET=name to choose)
 run: release
 	$(RELEASE_BIN) $(PRESET)
 
-## test: everything — unit, reference (numpy/onnxruntime), CLI and tmux end-to-end tests
-test: deps venv release
+## test: everything — format lint, unit, reference (numpy/onnxruntime), CLI and tmux end-to-end tests
+test: lint deps venv release
 	SWIFT_BACKTRACE=interactive=no CONVPLAY_PYTHON=$(abspath $(PY)) CONVPLAY_BIN=$(abspath $(RELEASE_BIN)) \
 	    swift test --disable-xctest 2>&1 | tee .build/test.log; exit $${PIPESTATUS[0]}
+
+SWIFT_SOURCES := Package.swift Sources Tests
+
+## lint: fails on Swift code that `swift format` (configuration: .swift-format) would change
+lint:
+	swift format lint --recursive --strict $(SWIFT_SOURCES)
+
+## format: rewrites the Swift code in the committed style
+format:
+	swift format format --in-place --recursive $(SWIFT_SOURCES)
 
 ## deps: Debian packages the build and tests need (installed only when missing)
 deps:

@@ -12,7 +12,7 @@ let package = Package(
         .library(name: "ConvEngine", targets: ["ConvEngine"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2")
     ],
     targets: [
         // Fast numeric kernels in C (GEMM micro-kernels, im2col); no terminal code.

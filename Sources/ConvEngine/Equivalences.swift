@@ -54,11 +54,19 @@ extension Network {
                     let base = pathOf(i)
                     for (b, branch) in block.branches.enumerated() { scan(branch) { base.child(branch: b, index: $0) } }
                 }
-                guard case .conv(let first)? = sequence[i].layer, first.groups == 1 else { i += 1; continue }
+                guard case .conv(let first)? = sequence[i].layer, first.groups == 1 else {
+                    i += 1
+                    continue
+                }
                 var j = i + 1, lastPointwise = i
                 while j < sequence.count, let layer = sequence[j].layer {
-                    if case .conv(let c) = layer, c.isPointwise, c.groups == 1 { lastPointwise = j }
-                    else if case .activation = layer {} else if case .dropout = layer {} else { break }
+                    if case .conv(let c) = layer, c.isPointwise, c.groups == 1 {
+                        lastPointwise = j
+                    } else if case .activation = layer {
+                    } else if case .dropout = layer {
+                    } else {
+                        break
+                    }
                     j += 1
                 }
                 if lastPointwise > i {
@@ -99,7 +107,7 @@ public enum Equivalences {
                 params += p.weight.count + (p.bias?.count ?? 0)
             case .activation(let a):
                 layers[layers.count - 1].activation = a
-            default: break   // dropout: identity at inference
+            default: break  // dropout: identity at inference
             }
         }
         let patchSize = g.inChannels * g.kernelHeight * g.kernelWidth
@@ -191,28 +199,35 @@ public enum Equivalences {
         switch previous.layer {
         case .conv(var conv)?:
             guard conv.groups == 1 else {
-                throw FoldRefusal(path: path, description: "\(path) (\(name)) follows a grouped conv (\(previous.name)); "
-                    + "folding would mix channels across groups — set groups to 1 to fold")
+                throw FoldRefusal(
+                    path: path,
+                    description: "\(path) (\(name)) follows a grouped conv (\(previous.name)); "
+                        + "folding would mix channels across groups — set groups to 1 to fold")
             }
             let p = network.parameters(at: previousPath, shapes: shapes)!
             let width = p.weight.count / n
             conv.hasBias = true
-            conv.parameters = ExplicitParameters(weights: mix(p.weight, width: width),
-                                                 biases: mix(p.bias ?? [Float](repeating: 0, count: n), width: 1))
+            conv.parameters = ExplicitParameters(
+                weights: mix(p.weight, width: width),
+                biases: mix(p.bias ?? [Float](repeating: 0, count: n), width: 1))
             folded = .conv(conv)
         case .dense(var dense)?:
             let p = network.parameters(at: previousPath, shapes: shapes)!
             dense.hasBias = true
-            dense.parameters = ExplicitParameters(weights: mix(p.weight, width: p.weight.count / n),
-                                                  biases: mix(p.bias ?? [Float](repeating: 0, count: n), width: 1))
+            dense.parameters = ExplicitParameters(
+                weights: mix(p.weight, width: p.weight.count / n),
+                biases: mix(p.bias ?? [Float](repeating: 0, count: n), width: 1))
             folded = .dense(dense)
         case let layer?:
             let kind = layer.isAffine ? "is not a conv or dense layer" : "is a non-linearity"
-            throw FoldRefusal(path: path, description: "\(path) (\(name)) follows \(previous.name), which \(kind): "
-                + "y = z + Mᵀz only folds when z is the affine output Wx + b of the layer right before it. "
-                + "After a non-linearity the lateral step is a genuine extra layer — the form the note's idea needs to matter")
+            throw FoldRefusal(
+                path: path,
+                description: "\(path) (\(name)) follows \(previous.name), which \(kind): "
+                    + "y = z + Mᵀz only folds when z is the affine output Wx + b of the layer right before it. "
+                    + "After a non-linearity the lateral step is a genuine extra layer — the form the note's idea needs to matter")
         case nil:
-            throw FoldRefusal(path: path, description: "\(path) (\(name)) follows a parallel block; fold into a single conv or dense layer only")
+            throw FoldRefusal(
+                path: path, description: "\(path) (\(name)) follows a parallel block; fold into a single conv or dense layer only")
         }
         var result = network
         result.modifySequence(containing: path) { sequence in
@@ -225,8 +240,9 @@ public enum Equivalences {
     /// Folds the lateral layer at `path` and compares the two networks end to end on `input`.
     public static func verifyLateralFold(at path: NodePath, in network: Network, input: Tensor) throws -> EquivalenceReport {
         let folded = try foldLateral(at: path, in: network)
-        return try compare(network, folded, input: input, kind: .lateralFold, subject: "\(path) (\(network.node(at: path)!.name))",
-                           explanation: "y = z + Mᵀz folded into the layer before it: W' = (I + Mᵀ)W, b' = (I + Mᵀ)b")
+        return try compare(
+            network, folded, input: input, kind: .lateralFold, subject: "\(path) (\(network.node(at: path)!.name))",
+            explanation: "y = z + Mᵀz folded into the layer before it: W' = (I + Mᵀ)W, b' = (I + Mᵀ)b")
     }
 
     /// Two 1×1 convs with nothing between them are one 1×1 conv: W = W₂W₁, b = W₂b₁ + b₂.
@@ -238,9 +254,12 @@ public enum Equivalences {
         nextIndices[nextIndices.count - 1] += 1
         let nextPath = NodePath(nextIndices)
         guard case .conv(let first)? = network.node(at: path)?.layer, first.isPointwise, first.groups == 1,
-              case .conv(var second)? = network.node(at: nextPath)?.layer, second.isPointwise, second.groups == 1 else {
-            throw FoldRefusal(path: path, description: "\(path) and the node after it are not two ungrouped 1×1 convs in a row — "
-                + "only a linear chain folds; a ReLU between them is the non-linearity that makes the second layer worth having")
+            case .conv(var second)? = network.node(at: nextPath)?.layer, second.isPointwise, second.groups == 1
+        else {
+            throw FoldRefusal(
+                path: path,
+                description: "\(path) and the node after it are not two ungrouped 1×1 convs in a row — "
+                    + "only a linear chain folds; a ReLU between them is the non-linearity that makes the second layer worth having")
         }
         let p1 = network.parameters(at: path, shapes: shapes)!, p2 = network.parameters(at: nextPath, shapes: shapes)!
         let c = p1.weightShape[1], k1 = first.outChannels, k2 = second.outChannels
@@ -269,7 +288,8 @@ public enum Equivalences {
             var next = path.indices
             next[next.count - 1] += 1
             guard case .conv(let a)? = network.node(at: path)?.layer, a.isPointwise, a.groups == 1,
-                  case .conv(let b)? = network.node(at: NodePath(next))?.layer, b.isPointwise, b.groups == 1 else { return false }
+                case .conv(let b)? = network.node(at: NodePath(next))?.layer, b.isPointwise, b.groups == 1
+            else { return false }
             return true
         }
     }
@@ -277,16 +297,23 @@ public enum Equivalences {
     /// Folds the pair at `path` and compares end to end.
     public static func verifyPointwiseChainFold(at path: NodePath, in network: Network, input: Tensor) throws -> EquivalenceReport {
         let folded = try foldPointwiseChain(at: path, in: network)
-        return try compare(network, folded, input: input, kind: .pointwiseChainFold, subject: "\(path) (\(network.node(at: path)!.name))",
-                           explanation: "two 1×1 convs with nothing non-linear between them are one 1×1 conv: W = W₂W₁, b = W₂b₁ + b₂")
+        return try compare(
+            network, folded, input: input, kind: .pointwiseChainFold, subject: "\(path) (\(network.node(at: path)!.name))",
+            explanation: "two 1×1 convs with nothing non-linear between them are one 1×1 conv: W = W₂W₁, b = W₂b₁ + b₂")
     }
 
-    private static func compare(_ a: Network, _ b: Network, input: Tensor, kind: EquivalenceReport.Kind, subject: String,
-                                explanation: String) throws -> EquivalenceReport {
+    private static func compare(
+        _ a: Network, _ b: Network, input: Tensor, kind: EquivalenceReport.Kind, subject: String,
+        explanation: String
+    ) throws -> EquivalenceReport {
         let outA = try a.forward(input), outB = try b.forward(input)
         var maxDiff: Float = 0, scale: Float = 0
-        for (x, y) in zip(outA.data, outB.data) { maxDiff = max(maxDiff, abs(x - y)); scale = max(scale, abs(x)) }
-        return EquivalenceReport(kind: kind, subject: subject, explanation: explanation, maxDifference: maxDiff, scale: scale,
-                                 paramsBefore: try a.cost().total.params, paramsAfter: try b.cost().total.params)
+        for (x, y) in zip(outA.data, outB.data) {
+            maxDiff = max(maxDiff, abs(x - y))
+            scale = max(scale, abs(x))
+        }
+        return EquivalenceReport(
+            kind: kind, subject: subject, explanation: explanation, maxDifference: maxDiff, scale: scale,
+            paramsBefore: try a.cost().total.params, paramsAfter: try b.cost().total.params)
     }
 }

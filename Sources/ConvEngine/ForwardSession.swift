@@ -97,7 +97,8 @@ public struct ForwardSession: Sendable {
         let inputChanged = (newInput.map { $0 != input } ?? false) || newShapes.input != shapes.input
         if !inputChanged && newNetwork.initialization == network.initialization {
             while keep < min(order.count, newOrder.count), keep < computedCount,
-                  order[keep] == newOrder[keep], sameStep(order[keep], in: network, newNetwork) {
+                order[keep] == newOrder[keep], sameStep(order[keep], in: network, newNetwork)
+            {
                 keep += 1
             }
         }
@@ -115,8 +116,10 @@ public struct ForwardSession: Sendable {
 
     /// Resolved parameters stay valid wherever a node with the same name, layer, input shape and initialiser
     /// sits in the edited network (draws are keyed by name), so an edit never re-draws untouched layers.
-    private static func carryOver(_ cache: [NodePath: CachedParameters], to network: Network, order: [NodePath],
-                                  shapes: ShapeTable) -> [NodePath: CachedParameters] {
+    private static func carryOver(
+        _ cache: [NodePath: CachedParameters], to network: Network, order: [NodePath],
+        shapes: ShapeTable
+    ) -> [NodePath: CachedParameters] {
         var byName: [String: [CachedParameters]] = [:]
         for entry in cache.values { byName[entry.name, default: []].append(entry) }
         var kept: [NodePath: CachedParameters] = [:]
@@ -168,15 +171,17 @@ public struct ForwardSession: Sendable {
         case .layer(let layer):
             let source = network.inputPath(of: path).flatMap { outputs[$0] } ?? input
             if parameterCache[path] == nil, let params = network.parameters(at: path, shapes: shapes) {
-                parameterCache[path] = CachedParameters(name: node.name, layer: layer, input: source.shape,
-                                                        initialization: network.initialization, parameters: params,
-                                                        conv: shapes.convGeometry[path])
+                parameterCache[path] = CachedParameters(
+                    name: node.name, layer: layer, input: source.shape,
+                    initialization: network.initialization, parameters: params,
+                    conv: shapes.convGeometry[path])
             }
             var buffer = takeBuffer(outShape.elementCount)
             let cached = parameterCache[path]
-            return LayerExecutor.apply(layer, to: source, output: outShape, conv: shapes.convGeometry[path],
-                                       pool: shapes.poolGeometry[path], parameters: cached?.parameters,
-                                       packed: cached?.packedWeight, into: &buffer)
+            return LayerExecutor.apply(
+                layer, to: source, output: outShape, conv: shapes.convGeometry[path],
+                pool: shapes.poolGeometry[path], parameters: cached?.parameters,
+                packed: cached?.packedWeight, into: &buffer)
         }
     }
 
@@ -189,8 +194,9 @@ public struct ForwardSession: Sendable {
             case .concat:
                 // Split by positions as the convs split their columns, so each core copies what it wrote.
                 let plane = shape.planeSize
-                let columns = Kernels.split(plane, parts: shape.elementCount < 1 << 15 ? 1 : KernelThreads.count,
-                                            alignment: Kernels.panelWidth)
+                let columns = Kernels.split(
+                    plane, parts: shape.elementCount < 1 << 15 ? 1 : KernelThreads.count,
+                    alignment: Kernels.panelWidth)
                 Kernels.parallelFor(tasks: columns.count, threads: KernelThreads.count) { task in
                     let range = columns[task]
                     var offset = 0
@@ -227,10 +233,15 @@ private struct CachedParameters: Sendable {
     var parameters: LayerParameters
     var packedWeight: PackedConvWeights?
 
-    init(name: String, layer: Layer, input: Shape, initialization: Initialization, parameters: LayerParameters,
-         conv: ConvGeometry?) {
-        self.name = name; self.layer = layer; self.input = input
-        self.initialization = initialization; self.parameters = parameters
+    init(
+        name: String, layer: Layer, input: Shape, initialization: Initialization, parameters: LayerParameters,
+        conv: ConvGeometry?
+    ) {
+        self.name = name
+        self.layer = layer
+        self.input = input
+        self.initialization = initialization
+        self.parameters = parameters
         if case .conv = layer, let conv, conv.weightCount > 0, parameters.weight.count == conv.weightCount {
             packedWeight = parameters.weight.withUnsafeBufferPointer { PackedConvWeights(conv, weight: $0.baseAddress!) }
         }

@@ -9,15 +9,26 @@ public struct ConvGeometry: Hashable, Sendable {
     public var dilationHeight, dilationWidth: Int
     public var groups: Int
 
-    public init(inChannels: Int, inHeight: Int, inWidth: Int, outChannels: Int, outHeight: Int, outWidth: Int,
-                kernelHeight: Int, kernelWidth: Int, strideHeight: Int = 1, strideWidth: Int = 1,
-                padTop: Int = 0, padLeft: Int = 0, dilationHeight: Int = 1, dilationWidth: Int = 1, groups: Int = 1) {
-        self.inChannels = inChannels; self.inHeight = inHeight; self.inWidth = inWidth
-        self.outChannels = outChannels; self.outHeight = outHeight; self.outWidth = outWidth
-        self.kernelHeight = kernelHeight; self.kernelWidth = kernelWidth
-        self.strideHeight = strideHeight; self.strideWidth = strideWidth
-        self.padTop = padTop; self.padLeft = padLeft
-        self.dilationHeight = dilationHeight; self.dilationWidth = dilationWidth; self.groups = groups
+    public init(
+        inChannels: Int, inHeight: Int, inWidth: Int, outChannels: Int, outHeight: Int, outWidth: Int,
+        kernelHeight: Int, kernelWidth: Int, strideHeight: Int = 1, strideWidth: Int = 1,
+        padTop: Int = 0, padLeft: Int = 0, dilationHeight: Int = 1, dilationWidth: Int = 1, groups: Int = 1
+    ) {
+        self.inChannels = inChannels
+        self.inHeight = inHeight
+        self.inWidth = inWidth
+        self.outChannels = outChannels
+        self.outHeight = outHeight
+        self.outWidth = outWidth
+        self.kernelHeight = kernelHeight
+        self.kernelWidth = kernelWidth
+        self.strideHeight = strideHeight
+        self.strideWidth = strideWidth
+        self.padTop = padTop
+        self.padLeft = padLeft
+        self.dilationHeight = dilationHeight
+        self.dilationWidth = dilationWidth
+        self.groups = groups
     }
 
     /// Weight count: K · C/groups · KH · KW.
@@ -40,12 +51,20 @@ public struct PoolGeometry: Hashable, Sendable {
     public var strideHeight, strideWidth: Int
     public var padTop, padLeft: Int
 
-    public init(channels: Int, inHeight: Int, inWidth: Int, outHeight: Int, outWidth: Int,
-                kernelHeight: Int, kernelWidth: Int, strideHeight: Int, strideWidth: Int, padTop: Int, padLeft: Int) {
-        self.channels = channels; self.inHeight = inHeight; self.inWidth = inWidth
-        self.outHeight = outHeight; self.outWidth = outWidth
-        self.kernelHeight = kernelHeight; self.kernelWidth = kernelWidth
-        self.strideHeight = strideHeight; self.strideWidth = strideWidth
-        self.padTop = padTop; self.padLeft = padLeft
+    public init(
+        channels: Int, inHeight: Int, inWidth: Int, outHeight: Int, outWidth: Int,
+        kernelHeight: Int, kernelWidth: Int, strideHeight: Int, strideWidth: Int, padTop: Int, padLeft: Int
+    ) {
+        self.channels = channels
+        self.inHeight = inHeight
+        self.inWidth = inWidth
+        self.outHeight = outHeight
+        self.outWidth = outWidth
+        self.kernelHeight = kernelHeight
+        self.kernelWidth = kernelWidth
+        self.strideHeight = strideHeight
+        self.strideWidth = strideWidth
+        self.padTop = padTop
+        self.padLeft = padLeft
     }
 }

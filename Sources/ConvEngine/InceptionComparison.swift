@@ -32,10 +32,20 @@ public struct InceptionComparison: Hashable, Sendable {
                     var j = i + 1
                     while j < branch.count, case .activation? = branch[j].layer { j += 1 }
                     let feedsLargerConv: Bool
-                    if j < branch.count, case .conv(let next)? = branch[j].layer, !next.isPointwise { feedsLargerConv = true } else { feedsLargerConv = false }
+                    if j < branch.count, case .conv(let next)? = branch[j].layer, !next.isPointwise {
+                        feedsLargerConv = true
+                    } else {
+                        feedsLargerConv = false
+                    }
                     let followsPool = kept.last.map { if case .pool? = $0.layer { return true } else { return false } } ?? false
-                    if feedsLargerConv { i = j; continue }
-                    if followsPool { i = j; continue }
+                    if feedsLargerConv {
+                        i = j
+                        continue
+                    }
+                    if followsPool {
+                        i = j
+                        continue
+                    }
                 }
                 kept.append(branch[i])
                 i += 1
@@ -71,7 +81,8 @@ public struct InceptionComparison: Hashable, Sendable {
             }.joined(separator: "→")
             return Branch(label: label.isEmpty ? "identity" : label, reducedParams: r.0, reducedMACs: r.1, naiveParams: n.0, naiveMACs: n.1)
         }
-        return InceptionComparison(path: path, name: node.name, branches: branches,
-                                   reducedOutput: try reducedNet.inferShapes().output, naiveOutput: try naiveNet.inferShapes().output)
+        return InceptionComparison(
+            path: path, name: node.name, branches: branches,
+            reducedOutput: try reducedNet.inferShapes().output, naiveOutput: try naiveNet.inferShapes().output)
     }
 }

@@ -2,7 +2,10 @@
 public struct Size2: Hashable, Sendable, CustomStringConvertible {
     public var height: Int
     public var width: Int
-    public init(_ height: Int, _ width: Int) { self.height = height; self.width = width }
+    public init(_ height: Int, _ width: Int) {
+        self.height = height
+        self.width = width
+    }
     /// A square pair.
     public init(_ both: Int) { self.init(both, both) }
     public var isSquare: Bool { height == width }
@@ -23,7 +26,10 @@ public enum Padding: Hashable, Sendable {
 public struct ExplicitParameters: Hashable, Sendable {
     public var weights: [Float]
     public var biases: [Float]?
-    public init(weights: [Float], biases: [Float]? = nil) { self.weights = weights; self.biases = biases }
+    public init(weights: [Float], biases: [Float]? = nil) {
+        self.weights = weights
+        self.biases = biases
+    }
 }
 
 /// A 2-D convolution (cross-correlation, as every framework computes it). A kernel of 1×1 is reported as a 1×1 conv.
@@ -38,11 +44,19 @@ public struct Conv: Hashable, Sendable {
     /// Hand-written parameters; `nil` draws them from the network's initialiser.
     public var parameters: ExplicitParameters?
 
-    public init(outChannels: Int, kernel: Size2, stride: Size2 = Size2(1), padding: Padding = .none,
-                dilation: Size2 = Size2(1), groups: Int = 1, hasBias: Bool = true,
-                parameters: ExplicitParameters? = nil) {
-        self.outChannels = outChannels; self.kernel = kernel; self.stride = stride; self.padding = padding
-        self.dilation = dilation; self.groups = groups; self.hasBias = hasBias; self.parameters = parameters
+    public init(
+        outChannels: Int, kernel: Size2, stride: Size2 = Size2(1), padding: Padding = .none,
+        dilation: Size2 = Size2(1), groups: Int = 1, hasBias: Bool = true,
+        parameters: ExplicitParameters? = nil
+    ) {
+        self.outChannels = outChannels
+        self.kernel = kernel
+        self.stride = stride
+        self.padding = padding
+        self.dilation = dilation
+        self.groups = groups
+        self.hasBias = hasBias
+        self.parameters = parameters
     }
 
     /// True for the channel-mixing case the note is about: a 1×1 kernel with stride 1 and no padding.
@@ -58,7 +72,10 @@ public struct Conv: Hashable, Sendable {
 
 /// Max or average pooling; `ceil` rounding is Caffe's (an extra partial window), `floor` PyTorch's default.
 public struct Pool: Hashable, Sendable {
-    public enum Kind: String, Hashable, Sendable, CaseIterable { case max, average = "avg" }
+    public enum Kind: String, Hashable, Sendable, CaseIterable {
+        case max
+        case average = "avg"
+    }
     public enum Rounding: String, Hashable, Sendable, CaseIterable { case floor, ceil }
 
     public var kind: Kind
@@ -68,8 +85,11 @@ public struct Pool: Hashable, Sendable {
     public var rounding: Rounding
 
     public init(kind: Kind, kernel: Size2, stride: Size2? = nil, padding: Size2 = Size2(0), rounding: Rounding = .floor) {
-        self.kind = kind; self.kernel = kernel; self.stride = stride ?? kernel
-        self.padding = padding; self.rounding = rounding
+        self.kind = kind
+        self.kernel = kernel
+        self.stride = stride ?? kernel
+        self.padding = padding
+        self.rounding = rounding
     }
 }
 
@@ -93,12 +113,16 @@ public struct BatchNorm: Hashable, Sendable {
         public var scale: [Float]
         public var shift: [Float]
         public init(mean: [Float], variance: [Float], scale: [Float], shift: [Float]) {
-            self.mean = mean; self.variance = variance; self.scale = scale; self.shift = shift
+            self.mean = mean
+            self.variance = variance
+            self.scale = scale
+            self.shift = shift
         }
     }
 
     public init(epsilon: Float = 1e-5, statistics: Statistics? = nil) {
-        self.epsilon = epsilon; self.statistics = statistics
+        self.epsilon = epsilon
+        self.statistics = statistics
     }
 }
 
@@ -110,7 +134,10 @@ public struct LocalResponseNorm: Hashable, Sendable {
     public var beta: Float = 0.75
     public var k: Float = 1
     public init(size: Int = 5, alpha: Float = 1e-4, beta: Float = 0.75, k: Float = 1) {
-        self.size = size; self.alpha = alpha; self.beta = beta; self.k = k
+        self.size = size
+        self.alpha = alpha
+        self.beta = beta
+        self.k = k
     }
 }
 
@@ -120,7 +147,9 @@ public struct Dense: Hashable, Sendable {
     public var hasBias = true
     public var parameters: ExplicitParameters?
     public init(outFeatures: Int, hasBias: Bool = true, parameters: ExplicitParameters? = nil) {
-        self.outFeatures = outFeatures; self.hasBias = hasBias; self.parameters = parameters
+        self.outFeatures = outFeatures
+        self.hasBias = hasBias
+        self.parameters = parameters
     }
 }
 

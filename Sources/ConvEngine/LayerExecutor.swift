@@ -3,9 +3,11 @@ enum LayerExecutor {
     /// Computes `layer` on `input` into `buffer` (resized to the output when its count differs) and returns the
     /// output tensor. Every kernel writes its whole output, so a recycled or uninitialised buffer is fine.
     /// `packed` is the conv weight already packed for the GEMM (nil: packed on the fly).
-    static func apply(_ layer: Layer, to input: Tensor, output shape: Shape, conv: ConvGeometry?, pool: PoolGeometry?,
-                      parameters: LayerParameters?, packed: PackedConvWeights? = nil,
-                      into buffer: inout [Float]) -> Tensor {
+    static func apply(
+        _ layer: Layer, to input: Tensor, output shape: Shape, conv: ConvGeometry?, pool: PoolGeometry?,
+        parameters: LayerParameters?, packed: PackedConvWeights? = nil,
+        into buffer: inout [Float]
+    ) -> Tensor {
         guard shape.elementCount > 0, !input.data.isEmpty else { return Tensor(shape: shape) }
         if buffer.count != shape.elementCount { buffer = uninitializedFloats(shape.elementCount) }
         let c = input.shape.channels, plane = input.shape.planeSize
@@ -18,8 +20,9 @@ enum LayerExecutor {
                     p.weight.withUnsafeBufferPointer { w in
                         if let bias = p.bias {
                             bias.withUnsafeBufferPointer {
-                                Kernels.conv2d(conv!, input: x, weight: w.baseAddress!, bias: $0.baseAddress, output: y,
-                                               packed: packed)
+                                Kernels.conv2d(
+                                    conv!, input: x, weight: w.baseAddress!, bias: $0.baseAddress, output: y,
+                                    packed: packed)
                             }
                         } else {
                             Kernels.conv2d(conv!, input: x, weight: w.baseAddress!, bias: nil, output: y, packed: packed)
@@ -42,11 +45,13 @@ enum LayerExecutor {
                     }
                 case .batchNorm(let norm):
                     let p = parameters!
-                    Kernels.batchNorm(channels: c, planeSize: plane, mean: p.runningMean!, variance: p.runningVariance!,
-                                      scale: p.weight, shift: p.bias!, epsilon: norm.epsilon, input: x, output: y)
+                    Kernels.batchNorm(
+                        channels: c, planeSize: plane, mean: p.runningMean!, variance: p.runningVariance!,
+                        scale: p.weight, shift: p.bias!, epsilon: norm.epsilon, input: x, output: y)
                 case .localResponseNorm(let lrn):
-                    Kernels.localResponseNorm(channels: c, planeSize: plane, size: lrn.size, alpha: lrn.alpha,
-                                              beta: lrn.beta, k: lrn.k, input: x, output: y)
+                    Kernels.localResponseNorm(
+                        channels: c, planeSize: plane, size: lrn.size, alpha: lrn.alpha,
+                        beta: lrn.beta, k: lrn.k, input: x, output: y)
                 case .dropout, .flatten:
                     y.update(from: x, count: input.data.count)
                 case .dense(let dense):
@@ -54,12 +59,14 @@ enum LayerExecutor {
                     p.weight.withUnsafeBufferPointer { w in
                         if let bias = p.bias {
                             bias.withUnsafeBufferPointer {
-                                Kernels.dense(inFeatures: input.data.count, outFeatures: dense.outFeatures, input: x,
-                                              weight: w.baseAddress!, bias: $0.baseAddress, output: y)
+                                Kernels.dense(
+                                    inFeatures: input.data.count, outFeatures: dense.outFeatures, input: x,
+                                    weight: w.baseAddress!, bias: $0.baseAddress, output: y)
                             }
                         } else {
-                            Kernels.dense(inFeatures: input.data.count, outFeatures: dense.outFeatures, input: x,
-                                          weight: w.baseAddress!, bias: nil, output: y)
+                            Kernels.dense(
+                                inFeatures: input.data.count, outFeatures: dense.outFeatures, input: x,
+                                weight: w.baseAddress!, bias: nil, output: y)
                         }
                     }
                 case .softmax:

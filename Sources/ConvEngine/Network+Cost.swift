@@ -37,8 +37,9 @@ extension Network {
         var table = CostTable()
         var total = NodeCost()
         let inputField = (field: Size2(1), jump: Size2(1))
-        let end = costSequence(nodes, pathOf: { NodePath.top($0) }, field: inputField, shapes: shapes,
-                               into: &table, total: &total)
+        let end = costSequence(
+            nodes, pathOf: { NodePath.top($0) }, field: inputField, shapes: shapes,
+            into: &table, total: &total)
         total.receptiveField = end.field
         total.jump = end.jump
         total.outputElements = shapes.output.elementCount
@@ -49,9 +50,11 @@ extension Network {
     /// Infers shapes and costs in one call.
     public func cost() throws(ShapeError) -> CostTable { cost(shapes: try inferShapes()) }
 
-    private func costSequence(_ sequence: [Node], pathOf: (Int) -> NodePath, field: (field: Size2, jump: Size2),
-                              shapes: ShapeTable, into table: inout CostTable,
-                              total: inout NodeCost) -> (field: Size2, jump: Size2) {
+    private func costSequence(
+        _ sequence: [Node], pathOf: (Int) -> NodePath, field: (field: Size2, jump: Size2),
+        shapes: ShapeTable, into table: inout CostTable,
+        total: inout NodeCost
+    ) -> (field: Size2, jump: Size2) {
         var current = field
         for (index, node) in sequence.enumerated() {
             let path = pathOf(index)
@@ -64,13 +67,16 @@ extension Network {
                 var widest = current
                 for (b, branch) in block.branches.enumerated() {
                     var branchTotal = NodeCost()
-                    let end = costSequence(branch, pathOf: { path.child(branch: b, index: $0) }, field: current,
-                                           shapes: shapes, into: &table, total: &branchTotal)
+                    let end = costSequence(
+                        branch, pathOf: { path.child(branch: b, index: $0) }, field: current,
+                        shapes: shapes, into: &table, total: &branchTotal)
                     cost.weights += branchTotal.weights
                     cost.biases += branchTotal.biases
                     cost.macs += branchTotal.macs
-                    widest = (Size2(max(widest.field.height, end.field.height), max(widest.field.width, end.field.width)),
-                              Size2(max(widest.jump.height, end.jump.height), max(widest.jump.width, end.jump.width)))
+                    widest = (
+                        Size2(max(widest.field.height, end.field.height), max(widest.field.width, end.field.width)),
+                        Size2(max(widest.jump.height, end.jump.height), max(widest.jump.width, end.jump.width))
+                    )
                 }
                 current = widest
                 total.weights += cost.weights
@@ -93,8 +99,10 @@ extension Network {
         return current
     }
 
-    private func layerCost(_ layer: Layer, path: NodePath, input: Shape, output: Shape,
-                           shapes: ShapeTable) -> (weights: Int, biases: Int, macs: Int) {
+    private func layerCost(
+        _ layer: Layer, path: NodePath, input: Shape, output: Shape,
+        shapes: ShapeTable
+    ) -> (weights: Int, biases: Int, macs: Int) {
         switch layer {
         case .conv(let conv):
             guard let g = shapes.convGeometry[path] else { return (0, 0, 0) }
@@ -125,8 +133,9 @@ extension Network {
     }
 
     private func grow(_ current: (field: Size2, jump: Size2), by window: (kernel: Size2, stride: Size2)) -> (field: Size2, jump: Size2) {
-        let field = Size2(current.field.height + (window.kernel.height - 1) * current.jump.height,
-                          current.field.width + (window.kernel.width - 1) * current.jump.width)
+        let field = Size2(
+            current.field.height + (window.kernel.height - 1) * current.jump.height,
+            current.field.width + (window.kernel.width - 1) * current.jump.width)
         let jump = Size2(current.jump.height * window.stride.height, current.jump.width * window.stride.width)
         return (field, jump)
     }

@@ -14,7 +14,10 @@ public struct ShapeTable: Hashable, Sendable {
     /// The network's final output shape (the input's when there are no nodes).
     public private(set) var output: Shape
 
-    init(input: Shape) { self.input = input; self.output = input }
+    init(input: Shape) {
+        self.input = input
+        self.output = input
+    }
 
     /// The output shape of the node at `path`; the network input for `nil`.
     public func output(of path: NodePath?) -> Shape {
@@ -56,8 +59,10 @@ extension Network {
         return table
     }
 
-    private static func inferSequence(_ sequence: [Node], input: Shape, pathOf: (Int) -> NodePath,
-                                      into table: inout ShapeTable) throws(ShapeError) -> Shape {
+    private static func inferSequence(
+        _ sequence: [Node], input: Shape, pathOf: (Int) -> NodePath,
+        into table: inout ShapeTable
+    ) throws(ShapeError) -> Shape {
         var shape = input
         for (index, node) in sequence.enumerated() {
             let path = pathOf(index)
@@ -74,8 +79,10 @@ extension Network {
         return shape
     }
 
-    private static func inferBlock(_ block: ParallelBlock, input: Shape, path: NodePath, name: String,
-                                   into table: inout ShapeTable) throws(ShapeError) -> Shape {
+    private static func inferBlock(
+        _ block: ParallelBlock, input: Shape, path: NodePath, name: String,
+        into table: inout ShapeTable
+    ) throws(ShapeError) -> Shape {
         guard !block.branches.isEmpty else { throw .emptyBlock(path: path, name: name) }
         var shapes: [Shape] = []
         for (b, branch) in block.branches.enumerated() {
@@ -95,8 +102,10 @@ extension Network {
         }
     }
 
-    private static func inferLayer(_ layer: Layer, input: Shape, path: NodePath, name: String,
-                                   into table: inout ShapeTable) throws(ShapeError) -> Shape {
+    private static func inferLayer(
+        _ layer: Layer, input: Shape, path: NodePath, name: String,
+        into table: inout ShapeTable
+    ) throws(ShapeError) -> Shape {
         func require(_ ok: Bool, _ field: String, _ value: Any, _ requirement: String) throws(ShapeError) {
             if !ok { throw .invalidValue(path: path, name: name, field: field, value: "\(value)", requirement: requirement) }
         }
@@ -146,19 +155,22 @@ extension Network {
             try require(pool.kernel.height > 0 && pool.kernel.width > 0, "kernel", pool.kernel, "at least 1")
             try require(pool.stride.height > 0 && pool.stride.width > 0, "stride", pool.stride, "at least 1")
             try require(pool.padding.height >= 0 && pool.padding.width >= 0, "pad", pool.padding, "0 or more")
-            try require(pool.padding.height < pool.kernel.height && pool.padding.width < pool.kernel.width,
-                        "pad", pool.padding, "smaller than the kernel")
+            try require(
+                pool.padding.height < pool.kernel.height && pool.padding.width < pool.kernel.width,
+                "pad", pool.padding, "smaller than the kernel")
             let paddedH = input.height + 2 * pool.padding.height, paddedW = input.width + 2 * pool.padding.width
             guard paddedH >= pool.kernel.height && paddedW >= pool.kernel.width else {
                 throw .kernelTooLarge(path: path, name: name, kernel: pool.kernel, paddedInput: Size2(paddedH, paddedW))
             }
             let outH = poolExtent(input.height, pool.kernel.height, pool.stride.height, pool.padding.height, pool.rounding)
             let outW = poolExtent(input.width, pool.kernel.width, pool.stride.width, pool.padding.width, pool.rounding)
-            table.record(path, pool: PoolGeometry(
-                channels: input.channels, inHeight: input.height, inWidth: input.width, outHeight: outH, outWidth: outW,
-                kernelHeight: pool.kernel.height, kernelWidth: pool.kernel.width,
-                strideHeight: pool.stride.height, strideWidth: pool.stride.width,
-                padTop: pool.padding.height, padLeft: pool.padding.width))
+            table.record(
+                path,
+                pool: PoolGeometry(
+                    channels: input.channels, inHeight: input.height, inWidth: input.width, outHeight: outH, outWidth: outW,
+                    kernelHeight: pool.kernel.height, kernelWidth: pool.kernel.width,
+                    strideHeight: pool.stride.height, strideWidth: pool.stride.width,
+                    padTop: pool.padding.height, padLeft: pool.padding.width))
             return Shape(channels: input.channels, height: outH, width: outW)
 
         case .globalAveragePool:
@@ -210,8 +222,10 @@ extension Network {
     }
 
     /// Output extent, leading pad and padded extent of one conv axis.
-    private static func resolve(_ size: Int, _ reach: Int, _ stride: Int, _ padding: Padding,
-                                _ axis: KeyPath<Size2, Int>) -> (out: Int, lead: Int, padded: Int) {
+    private static func resolve(
+        _ size: Int, _ reach: Int, _ stride: Int, _ padding: Padding,
+        _ axis: KeyPath<Size2, Int>
+    ) -> (out: Int, lead: Int, padded: Int) {
         switch padding {
         case .explicit(let pad):
             let padded = size + 2 * pad[keyPath: axis]

@@ -16,7 +16,8 @@ public struct InputSpec: Hashable, Sendable {
     public var shape: Shape
     public var source: InputSource
     public init(shape: Shape, source: InputSource = .synthetic(.gradient, seed: 0)) {
-        self.shape = shape; self.source = source
+        self.shape = shape
+        self.source = source
     }
 }
 
@@ -38,7 +39,9 @@ public struct Initialization: Hashable, Sendable {
     /// The weights read from `weightsDirectory`, by node name; filled when a preset is loaded, never saved.
     public var loadedWeights: [String: LayerParameters] = [:]
     public init(scheme: InitScheme = .he, seed: UInt64 = 0, weightsDirectory: String? = nil) {
-        self.scheme = scheme; self.seed = seed; self.weightsDirectory = weightsDirectory
+        self.scheme = scheme
+        self.seed = seed
+        self.weightsDirectory = weightsDirectory
     }
 }
 
@@ -52,10 +55,15 @@ public struct Network: Hashable, Sendable {
     public var initialization: Initialization
     public var nodes: [Node]
 
-    public init(name: String, summary: String = "", input: InputSpec,
-                initialization: Initialization = Initialization(), nodes: [Node]) {
-        self.name = name; self.summary = summary; self.input = input
-        self.initialization = initialization; self.nodes = nodes
+    public init(
+        name: String, summary: String = "", input: InputSpec,
+        initialization: Initialization = Initialization(), nodes: [Node]
+    ) {
+        self.name = name
+        self.summary = summary
+        self.input = input
+        self.initialization = initialization
+        self.nodes = nodes
     }
 
     /// The node at `path`, or `nil` when the path leads nowhere.
@@ -127,10 +135,14 @@ public struct Network: Hashable, Sendable {
     @discardableResult
     public mutating func modifySequence(containing path: NodePath, _ change: (inout [Node]) -> Void) -> Bool {
         func apply(_ sequence: inout [Node], _ rest: ArraySlice<Int>) -> Bool {
-            if rest.count == 1 { change(&sequence); return true }
+            if rest.count == 1 {
+                change(&sequence)
+                return true
+            }
             let index = rest[rest.startIndex], branch = rest[rest.startIndex + 1]
             guard sequence.indices.contains(index), case .parallel(var block) = sequence[index].kind,
-                  block.branches.indices.contains(branch) else { return false }
+                block.branches.indices.contains(branch)
+            else { return false }
             let done = apply(&block.branches[branch], rest.dropFirst(2))
             sequence[index].kind = .parallel(block)
             return done
@@ -143,7 +155,10 @@ public struct Network: Hashable, Sendable {
     public mutating func replaceNode(at path: NodePath, with node: Node) -> Bool {
         var found = false
         modifySequence(containing: path) { sequence in
-            if sequence.indices.contains(path.index) { sequence[path.index] = node; found = true }
+            if sequence.indices.contains(path.index) {
+                sequence[path.index] = node
+                found = true
+            }
         }
         return found
     }

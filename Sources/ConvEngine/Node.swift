@@ -9,7 +9,10 @@ public enum Merge: String, Hashable, Sendable, CaseIterable {
 public struct ParallelBlock: Hashable, Sendable {
     public var branches: [[Node]]
     public var merge: Merge
-    public init(branches: [[Node]], merge: Merge = .concat) { self.branches = branches; self.merge = merge }
+    public init(branches: [[Node]], merge: Merge = .concat) {
+        self.branches = branches
+        self.merge = merge
+    }
 }
 
 /// One entry of a network: a named layer, or a named parallel block of branches.
@@ -22,8 +25,14 @@ public struct Node: Hashable, Sendable {
     public var name: String
     public var kind: Kind
 
-    public init(_ name: String, _ layer: Layer) { self.name = name; self.kind = .layer(layer) }
-    public init(_ name: String, parallel block: ParallelBlock) { self.name = name; self.kind = .parallel(block) }
+    public init(_ name: String, _ layer: Layer) {
+        self.name = name
+        self.kind = .layer(layer)
+    }
+    public init(_ name: String, parallel block: ParallelBlock) {
+        self.name = name
+        self.kind = .parallel(block)
+    }
 
     /// The layer this node holds, or `nil` for a parallel block.
     public var layer: Layer? { if case .layer(let layer) = kind { return layer } else { return nil } }

@@ -11,8 +11,11 @@ public struct LayerParameters: Hashable, Sendable {
     public var runningVariance: [Float]?
 
     public init(weight: [Float], weightShape: [Int], bias: [Float]?, runningMean: [Float]? = nil, runningVariance: [Float]? = nil) {
-        self.weight = weight; self.weightShape = weightShape; self.bias = bias
-        self.runningMean = runningMean; self.runningVariance = runningVariance
+        self.weight = weight
+        self.weightShape = weightShape
+        self.bias = bias
+        self.runningMean = runningMean
+        self.runningVariance = runningVariance
     }
 }
 
@@ -64,7 +67,8 @@ extension Network {
         guard let node = node(at: path), let layer = node.layer else { return nil }
         let input = shapes.inputs[path] ?? shapes.input
         if !layer.hasExplicitParameters, let loaded = initialization.loadedWeights[node.name],
-           loaded.weight.count == expectedWeightCount(layer, input: input) {
+            loaded.weight.count == expectedWeightCount(layer, input: input)
+        {
             return loaded
         }
         var rng = SplitMix64(seed: initialization.seed ^ stableHash(node.name))
@@ -78,7 +82,8 @@ extension Network {
             return LayerParameters(weight: weight, weightShape: shape, bias: bias)
         case .dense(let dense):
             let inFeatures = input.elementCount
-            let weight = dense.parameters?.weights
+            let weight =
+                dense.parameters?.weights
                 ?? draw(dense.outFeatures * inFeatures, fanIn: inFeatures, fanOut: dense.outFeatures, rng: &rng)
             let bias = dense.hasBias ? (dense.parameters?.biases ?? [Float](repeating: 0, count: dense.outFeatures)) : nil
             return LayerParameters(weight: weight, weightShape: [dense.outFeatures, inFeatures], bias: bias)
@@ -89,11 +94,14 @@ extension Network {
             return LayerParameters(weight: weight, weightShape: [n, n], bias: nil)
         case .batchNorm(let norm):
             let c = input.channels
-            let stats = norm.statistics ?? BatchNorm.Statistics(
-                mean: .init(repeating: 0, count: c), variance: .init(repeating: 1, count: c),
-                scale: .init(repeating: 1, count: c), shift: .init(repeating: 0, count: c))
-            return LayerParameters(weight: stats.scale, weightShape: [c], bias: stats.shift,
-                                   runningMean: stats.mean, runningVariance: stats.variance)
+            let stats =
+                norm.statistics
+                ?? BatchNorm.Statistics(
+                    mean: .init(repeating: 0, count: c), variance: .init(repeating: 1, count: c),
+                    scale: .init(repeating: 1, count: c), shift: .init(repeating: 0, count: c))
+            return LayerParameters(
+                weight: stats.scale, weightShape: [c], bias: stats.shift,
+                runningMean: stats.mean, runningVariance: stats.variance)
         case .pool, .globalAveragePool, .activation, .localResponseNorm, .dropout, .flatten, .softmax:
             return nil
         }
@@ -123,8 +131,10 @@ extension Network {
     /// `count` values of `value(&rng)`, each taking `drawsPerValue` calls of `next()`: pieces of the sequence
     /// are drawn on every kernel thread from generators jumped ahead to their start, so the values are
     /// bit-identical to drawing them one after another (and `rng` ends where that would leave it).
-    static func draw(_ count: Int, drawsPerValue: Int, rng: inout SplitMix64,
-                     value: (inout SplitMix64) -> Float) -> [Float] {
+    static func draw(
+        _ count: Int, drawsPerValue: Int, rng: inout SplitMix64,
+        value: (inout SplitMix64) -> Float
+    ) -> [Float] {
         let pieces = Kernels.split(count, parts: max(1, min(64, count / 16_384)))
         let start = rng
         let values = [Float](unsafeUninitializedCapacity: count) { buffer, initialized in

@@ -25,8 +25,8 @@ public enum ShapeError: Error, Hashable, Sendable, CustomStringConvertible {
     public var path: NodePath? {
         switch self {
         case .invalidValue(let path, _, _, _, _), .kernelTooLarge(let path, _, _, _),
-             .groupsMismatch(let path, _, _, _, _), .parameterCount(let path, _, _, _, _),
-             .concatSpatialMismatch(let path, _, _), .addShapeMismatch(let path, _, _), .emptyBlock(let path, _):
+            .groupsMismatch(let path, _, _, _, _), .parameterCount(let path, _, _, _, _),
+            .concatSpatialMismatch(let path, _, _), .addShapeMismatch(let path, _, _), .emptyBlock(let path, _):
             return path
         case .invalidInput, .memoryCap:
             return nil
@@ -71,6 +71,9 @@ public func formatBytes(_ bytes: Int) -> String {
     let units = ["B", "KiB", "MiB", "GiB", "TiB"]
     var value = Double(bytes)
     var unit = 0
-    while value >= 1024 && unit < units.count - 1 { value /= 1024; unit += 1 }
+    while value >= 1024 && unit < units.count - 1 {
+        value /= 1024
+        unit += 1
+    }
     return unit == 0 ? "\(bytes) B" : String(format: "%.1f %@", value, units[unit])
 }

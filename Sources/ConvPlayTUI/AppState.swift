@@ -27,7 +27,10 @@ public enum Scaling: String, CaseIterable, Hashable, Sendable {
 public struct StatusMessage: Hashable, Sendable {
     public var text: String
     public var isError: Bool
-    public init(_ text: String, isError: Bool = false) { self.text = text; self.isError = isError }
+    public init(_ text: String, isError: Bool = false) {
+        self.text = text
+        self.isError = isError
+    }
 }
 
 /// A running computation the UI waits for.
@@ -78,7 +81,10 @@ public struct DisplayCapabilities: Hashable, Sendable {
     public var colorHeatmaps: Bool
     /// False in a non-UTF-8 locale: box drawing and marks fall back to ASCII.
     public var unicode: Bool
-    public init(colorHeatmaps: Bool = true, unicode: Bool = true) { self.colorHeatmaps = colorHeatmaps; self.unicode = unicode }
+    public init(colorHeatmaps: Bool = true, unicode: Bool = true) {
+        self.colorHeatmaps = colorHeatmaps
+        self.unicode = unicode
+    }
 }
 
 /// The whole playground as one value: `reduce` changes it, `render` draws it.

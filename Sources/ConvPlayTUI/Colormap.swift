@@ -44,12 +44,16 @@ public enum Colormap: String, CaseIterable, Hashable, Sendable {
     }()
 
     /// Matplotlib's viridis at 0, ⅛, …, 1: dark purple → blue → teal → green → yellow.
-    static let viridisAnchors: [RGB] = [(68, 1, 84), (72, 40, 120), (62, 73, 137), (49, 104, 142), (38, 130, 142),
-                                        (31, 158, 137), (53, 183, 121), (110, 206, 88), (253, 231, 37)]
+    static let viridisAnchors: [RGB] = [
+        (68, 1, 84), (72, 40, 120), (62, 73, 137), (49, 104, 142), (38, 130, 142),
+        (31, 158, 137), (53, 183, 121), (110, 206, 88), (253, 231, 37),
+    ]
     /// ColorBrewer's RdBu reversed: dark blue → white (at 0) → dark red.
-    static let divergingAnchors: [RGB] = [(5, 48, 97), (33, 102, 172), (67, 147, 195), (146, 197, 222), (209, 229, 240),
-                                          (247, 247, 247), (253, 219, 199), (244, 165, 130), (214, 96, 77), (178, 24, 43),
-                                          (103, 0, 31)]
+    static let divergingAnchors: [RGB] = [
+        (5, 48, 97), (33, 102, 172), (67, 147, 195), (146, 197, 222), (209, 229, 240),
+        (247, 247, 247), (253, 219, 199), (244, 165, 130), (214, 96, 77), (178, 24, 43),
+        (103, 0, 31),
+    ]
     static let viridisPalette = palette(anchors: viridisAnchors)
     static let divergingPalette = palette(anchors: divergingAnchors)
     static let grayPalette = palette(anchors: [(0, 0, 0), (255, 255, 255)])
@@ -68,7 +72,10 @@ public enum Colormap: String, CaseIterable, Hashable, Sendable {
 
     /// The RGB value of xterm colour `index` (16–255: the 6×6×6 cube, then the 24-step grey ramp).
     public static func rgb(ofXterm index: Int) -> (red: Int, green: Int, blue: Int) {
-        if index >= 232 { let v = 8 + 10 * (index - 232); return (v, v, v) }
+        if index >= 232 {
+            let v = 8 + 10 * (index - 232)
+            return (v, v, v)
+        }
         let steps = [0, 95, 135, 175, 215, 255], n = index - 16
         return (steps[n / 36], steps[n / 6 % 6], steps[n % 6])
     }
@@ -90,14 +97,20 @@ public enum Colormap: String, CaseIterable, Hashable, Sendable {
             let (l, a, b) = candidate.lab
             guard (a * a + b * b).squareRoot() >= 0.9 * chroma - 4 else { continue }
             let distance = pow2(l - target.0) + pow2(a - target.1) + pow2(b - target.2)
-            if distance < bestDistance { bestDistance = distance; best = candidate.index }
+            if distance < bestDistance {
+                bestDistance = distance
+                best = candidate.index
+            }
         }
         return best
     }
 
     /// sRGB (0–255) to CIELAB under D65.
     static func lab(_ red: Double, _ green: Double, _ blue: Double) -> (Double, Double, Double) {
-        func linear(_ v: Double) -> Double { let c = v / 255; return c <= 0.04045 ? c / 12.92 : pow((c + 0.055) / 1.055, 2.4) }
+        func linear(_ v: Double) -> Double {
+            let c = v / 255
+            return c <= 0.04045 ? c / 12.92 : pow((c + 0.055) / 1.055, 2.4)
+        }
         let r = linear(red), g = linear(green), b = linear(blue)
         let x = (0.4124 * r + 0.3576 * g + 0.1805 * b) / 0.95047
         let y = 0.2126 * r + 0.7152 * g + 0.0722 * b
@@ -121,9 +134,11 @@ public struct HeatScale: Hashable, Sendable {
         self.colormap = map
         if map == .diverging {
             let reach = max(abs(minimum), abs(maximum))
-            low = -reach; high = reach
+            low = -reach
+            high = reach
         } else {
-            low = minimum; high = maximum
+            low = minimum
+            high = maximum
         }
     }
 

@@ -29,7 +29,8 @@ enum Format {
             if !conv.hasBias { text += " · no bias" }
             return text
         case .layer(.pool(let pool)):
-            return "\(pool.kind == .max ? "max" : "average") pool \(pair(pool.kernel)) · stride \(pool.stride) · pad \(pool.padding) · \(pool.rounding.rawValue)"
+            return
+                "\(pool.kind == .max ? "max" : "average") pool \(pair(pool.kernel)) · stride \(pool.stride) · pad \(pool.padding) · \(pool.rounding.rawValue)"
         case .layer(.localResponseNorm(let lrn)):
             return "LRN size \(lrn.size) · α \(number(lrn.alpha)) · β \(number(lrn.beta)) · k \(number(lrn.k))"
         case .layer(.batchNorm(let bn)):

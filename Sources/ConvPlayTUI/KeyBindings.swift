@@ -17,7 +17,10 @@ public struct KeyBinding {
     public var hint: Bool
 
     init(_ key: Key, _ action: Action, _ help: String, hint: Bool = false) {
-        self.key = key; self.action = action; self.help = help; self.hint = hint
+        self.key = key
+        self.action = action
+        self.help = help
+        self.hint = hint
     }
 }
 
@@ -74,10 +77,13 @@ public enum KeyBindings {
     ]
 
     static let zoom: [KeyBinding] = [
-        KeyBinding(.up, .moveCursor(dy: -1, dx: 0), "move the value cursor"), KeyBinding(.character("k"), .moveCursor(dy: -1, dx: 0), "cursor up"),
+        KeyBinding(.up, .moveCursor(dy: -1, dx: 0), "move the value cursor"),
+        KeyBinding(.character("k"), .moveCursor(dy: -1, dx: 0), "cursor up"),
         KeyBinding(.down, .moveCursor(dy: 1, dx: 0), "cursor down"), KeyBinding(.character("j"), .moveCursor(dy: 1, dx: 0), "cursor down"),
-        KeyBinding(.left, .moveCursor(dy: 0, dx: -1), "cursor left"), KeyBinding(.character("h"), .moveCursor(dy: 0, dx: -1), "cursor left"),
-        KeyBinding(.right, .moveCursor(dy: 0, dx: 1), "cursor right"), KeyBinding(.character("l"), .moveCursor(dy: 0, dx: 1), "cursor right"),
+        KeyBinding(.left, .moveCursor(dy: 0, dx: -1), "cursor left"),
+        KeyBinding(.character("h"), .moveCursor(dy: 0, dx: -1), "cursor left"),
+        KeyBinding(.right, .moveCursor(dy: 0, dx: 1), "cursor right"),
+        KeyBinding(.character("l"), .moveCursor(dy: 0, dx: 1), "cursor right"),
         KeyBinding(.pageDown, .zoomChannel(1), "next channel", hint: true),
         KeyBinding(.pageUp, .zoomChannel(-1), "previous channel", hint: true),
         KeyBinding(.character("]"), .zoomChannel(1), "next channel"),

@@ -1,4 +1,5 @@
 import ConvEngine
+import Foundation
 
 /// A kind of node the add/insert list offers, with the defaults its form starts from.
 public enum LayerTemplate: String, CaseIterable, Hashable, Sendable {
@@ -7,7 +8,9 @@ public enum LayerTemplate: String, CaseIterable, Hashable, Sendable {
     case maxPool = "max pool"
     case avgPool = "avg pool"
     case globalAveragePool = "global avg pool"
-    case relu, leakyRelu = "leaky relu", sigmoid, tanh
+    case relu
+    case leakyRelu = "leaky relu"
+    case sigmoid, tanh
     case batchNorm = "batch norm"
     case lrn = "lrn"
     case dropout, flatten, dense, softmax, lateral
@@ -54,15 +57,21 @@ public enum LayerTemplate: String, CaseIterable, Hashable, Sendable {
         case .softmax: return Node(name, .softmax)
         case .lateral: return Node(name, .lateral(Lateral()))
         case .inception:
-            return Node(name, parallel: ParallelBlock(branches: [
-                [Node("\(name)_1x1", .conv(Conv(outChannels: 16, kernel: Size2(1))))],
-                [Node("\(name)_3x3", .conv(Conv(outChannels: 16, kernel: Size2(3), padding: .explicit(Size2(1)))))],
-            ], merge: .concat))
+            return Node(
+                name,
+                parallel: ParallelBlock(
+                    branches: [
+                        [Node("\(name)_1x1", .conv(Conv(outChannels: 16, kernel: Size2(1))))],
+                        [Node("\(name)_3x3", .conv(Conv(outChannels: 16, kernel: Size2(3), padding: .explicit(Size2(1)))))],
+                    ], merge: .concat))
         case .residual:
-            return Node(name, parallel: ParallelBlock(branches: [
-                [Node("\(name)_conv", .conv(Conv(outChannels: channels, kernel: Size2(3), padding: .explicit(Size2(1)))))],
-                [],
-            ], merge: .add))
+            return Node(
+                name,
+                parallel: ParallelBlock(
+                    branches: [
+                        [Node("\(name)_conv", .conv(Conv(outChannels: channels, kernel: Size2(3), padding: .explicit(Size2(1)))))],
+                        [],
+                    ], merge: .add))
         }
     }
 
@@ -89,7 +98,10 @@ public struct FormField: Hashable, Sendable {
     public var text: String
     public var choices: [String]?
     public init(_ key: String, _ label: String, _ text: String, choices: [String]? = nil) {
-        self.key = key; self.label = label; self.text = text; self.choices = choices
+        self.key = key
+        self.label = label
+        self.text = text
+        self.choices = choices
     }
 }
 
@@ -119,7 +131,9 @@ public struct LayerForm: Hashable, Sendable {
 
     /// A form showing every editable field of `node`, defaults filled in.
     public init(title: String, target: Target, node: Node) {
-        self.title = title; self.target = target; self.original = node
+        self.title = title
+        self.target = target
+        self.original = node
         var fields = [FormField("name", "name", node.name)]
         switch node.kind {
         case .parallel(let block):
@@ -131,7 +145,10 @@ public struct LayerForm: Hashable, Sendable {
                 fields.append(FormField("kernel", "kernel (k or kh×kw)", Format.pair(conv.kernel)))
                 fields.append(FormField("stride", "stride", Format.pair(conv.stride)))
                 let pad: String
-                switch conv.padding { case .same: pad = "same"; case .explicit(let p): pad = Format.pair(p) }
+                switch conv.padding {
+                case .same: pad = "same"
+                case .explicit(let p): pad = Format.pair(p)
+                }
                 fields.append(FormField("pad", "pad (n, h×w or same)", pad))
                 fields.append(FormField("dilation", "dilation", Format.pair(conv.dilation)))
                 fields.append(FormField("groups", "groups", "\(conv.groups)"))
@@ -182,7 +199,9 @@ public struct LayerForm: Hashable, Sendable {
 
     private func pair(_ key: String) throws(FormError) -> Size2 {
         let t = text(key).trimmingCharacters(in: .whitespaces)
-        let parts = t.split(whereSeparator: { $0 == "×" || $0 == "x" || $0 == "X" || $0 == "," }).map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        let parts = t.split(whereSeparator: { $0 == "×" || $0 == "x" || $0 == "X" || $0 == "," }).map {
+            Int($0.trimmingCharacters(in: .whitespaces))
+        }
         switch parts.count {
         case 1: if let v = parts[0] { return Size2(v) }
         case 2: if let h = parts[0], let w = parts[1] { return Size2(h, w) }
@@ -228,8 +247,11 @@ public struct LayerForm: Hashable, Sendable {
                 bn.epsilon = try float("eps")
                 node.kind = .layer(.batchNorm(bn))
             case .localResponseNorm:
-                node.kind = .layer(.localResponseNorm(LocalResponseNorm(size: try int("size"), alpha: try float("alpha"),
-                                                                        beta: try float("beta"), k: try float("k"))))
+                node.kind = .layer(
+                    .localResponseNorm(
+                        LocalResponseNorm(
+                            size: try int("size"), alpha: try float("alpha"),
+                            beta: try float("beta"), k: try float("k"))))
             case .dropout:
                 node.kind = .layer(.dropout(rate: try float("rate")))
             case .dense(var dense):
@@ -243,5 +265,3 @@ public struct LayerForm: Hashable, Sendable {
         return node
     }
 }
-
-import Foundation

@@ -94,20 +94,20 @@ final class NCursesBackend {
         let value = character.unicodeScalars.first?.value ?? 32
         if capabilities.unicode || value < 128 { return value }
         switch character {
-        case "─", "┬": return 45          // -
-        case "│": return 124               // |
+        case "─", "┬": return 45  // -
+        case "│": return 124  // |
         case "┌", "┐", "└", "┘", "├": return 43  // +
-        case "▀", "█": return 35           // #
-        case "✓": return 42                // *
-        case "▶": return 62                // >
-        case "▼": return 118               // v
+        case "▀", "█": return 35  // #
+        case "✓": return 42  // *
+        case "▶": return 62  // >
+        case "▼": return 118  // v
         case "●": return 42
-        case "×": return 120               // x
+        case "×": return 120  // x
         case "→": return 62
         case "·": return 46
         case "−": return 45
         case "░": return 46
-        default: return 63                 // ?
+        default: return 63  // ?
         }
     }
 

@@ -1,4 +1,5 @@
 import ConvEngine
+import Foundation
 
 /// Applies one action to the state and returns the side effects the runtime must perform.
 /// Pure: no terminal, no files, no threads — everything outside comes back as another action.
@@ -30,7 +31,7 @@ public func reduce(_ state: inout AppState, _ action: Action) -> [Effect] {
             state.status = StatusMessage("nothing to zoom: step forward to compute this node first")
         }
     case .pageMaps(let delta):
-        state.mapPage = max(0, state.mapPage + delta)   // render clamps to the page count at its size
+        state.mapPage = max(0, state.mapPage + delta)  // render clamps to the page count at its size
     case .moveCursor(let dy, let dx):
         let shape = state.selectedShape
         state.cursorY = max(0, min(shape.height - 1, state.cursorY + dy))
@@ -50,7 +51,8 @@ public func reduce(_ state: inout AppState, _ action: Action) -> [Effect] {
             return []
         }
         guard state.session.computedCount < state.session.order.count else {
-            state.status = StatusMessage("the pass is complete — b steps back, R resets"); return []
+            state.status = StatusMessage("the pass is complete — b steps back, R resets")
+            return []
         }
         return startJob(&state, .step)
     case .runToEnd:
@@ -90,12 +92,16 @@ public func reduce(_ state: inout AppState, _ action: Action) -> [Effect] {
         state.mode = .pickType
     case .beginEdit:
         guard let path = state.selected, let node = state.network.node(at: path) else {
-            state.status = StatusMessage("the input is set with I (pick input)"); return []
+            state.status = StatusMessage("the input is set with I (pick input)")
+            return []
         }
         state.form = LayerForm(title: "edit \(node.name)", target: .edit(path), node: node)
         state.mode = .form
     case .deleteLayer:
-        guard let path = state.selected else { state.status = StatusMessage("the input cannot be deleted"); return [] }
+        guard let path = state.selected else {
+            state.status = StatusMessage("the input cannot be deleted")
+            return []
+        }
         var network = state.network
         let name = network.node(at: path)?.name ?? ""
         network.modifySequence(containing: path) { $0.remove(at: path.index) }
@@ -117,23 +123,29 @@ public func reduce(_ state: inout AppState, _ action: Action) -> [Effect] {
         return apply(&state, network, select: moved)
     case .addBranch:
         guard let blockPath = enclosingBlock(of: state.selected, in: state.network),
-              var node = state.network.node(at: blockPath), var block = node.block else {
-            state.status = StatusMessage("select a parallel block (or a node inside one) to add a branch"); return []
+            var node = state.network.node(at: blockPath), var block = node.block
+        else {
+            state.status = StatusMessage("select a parallel block (or a node inside one) to add a branch")
+            return []
         }
         let number = block.branches.count + 1
         let channels = state.session.shapes.inputs[blockPath]?.channels ?? 1
-        block.branches.append(block.merge == .concat
-            ? [Node("\(node.name)_b\(number)", .conv(Conv(outChannels: 16, kernel: Size2(1))))]
-            : [Node("\(node.name)_b\(number)", .conv(Conv(outChannels: channels, kernel: Size2(1))))])
+        block.branches.append(
+            block.merge == .concat
+                ? [Node("\(node.name)_b\(number)", .conv(Conv(outChannels: 16, kernel: Size2(1))))]
+                : [Node("\(node.name)_b\(number)", .conv(Conv(outChannels: channels, kernel: Size2(1))))])
         node.kind = .parallel(block)
         var network = state.network
         network.replaceNode(at: blockPath, with: node)
-        return apply(&state, network, select: blockPath.child(branch: block.branches.count - 1, index: 0),
-                     message: "added branch \(number) to \(node.name)")
+        return apply(
+            &state, network, select: blockPath.child(branch: block.branches.count - 1, index: 0),
+            message: "added branch \(number) to \(node.name)")
     case .removeBranch:
         guard let path = state.selected, let branch = path.branch, let blockPath = path.parent,
-              var node = state.network.node(at: blockPath), var block = node.block else {
-            state.status = StatusMessage("select a node inside a branch to remove that branch"); return []
+            var node = state.network.node(at: blockPath), var block = node.block
+        else {
+            state.status = StatusMessage("select a node inside a branch to remove that branch")
+            return []
         }
         block.branches.remove(at: branch)
         node.kind = .parallel(block)
@@ -141,11 +153,17 @@ public func reduce(_ state: inout AppState, _ action: Action) -> [Effect] {
         network.replaceNode(at: blockPath, with: node)
         return apply(&state, network, select: blockPath, message: "removed branch \(branch + 1) of \(node.name)")
     case .undo:
-        guard let snapshot = state.undoStack.popLast() else { state.status = StatusMessage("nothing to undo"); return [] }
+        guard let snapshot = state.undoStack.popLast() else {
+            state.status = StatusMessage("nothing to undo")
+            return []
+        }
         state.redoStack.append(Snapshot(network: state.network, selected: state.selected))
         return restore(&state, snapshot, verb: "undid")
     case .redo:
-        guard let snapshot = state.redoStack.popLast() else { state.status = StatusMessage("nothing to redo"); return [] }
+        guard let snapshot = state.redoStack.popLast() else {
+            state.status = StatusMessage("nothing to redo")
+            return []
+        }
         state.undoStack.append(Snapshot(network: state.network, selected: state.selected))
         return restore(&state, snapshot, verb: "redid")
 
@@ -164,7 +182,8 @@ public func reduce(_ state: inout AppState, _ action: Action) -> [Effect] {
         state.picker = Picker(purpose: .open, title: "open a preset", items: choices)
         state.mode = .picker
     case .pickInput:
-        let items = SyntheticPattern.allCases.map { PresetChoice(nameOrPath: $0.rawValue, summary: "synthetic \($0.rawValue)") }
+        let items =
+            SyntheticPattern.allCases.map { PresetChoice(nameOrPath: $0.rawValue, summary: "synthetic \($0.rawValue)") }
             + [PresetChoice(nameOrPath: "image…", summary: "a PGM/PPM/PNG file (type its path)")]
         state.picker = Picker(purpose: .input, title: "pick the input (\(state.network.input.shape))", items: items)
         state.mode = .picker
@@ -187,7 +206,9 @@ public func reduce(_ state: inout AppState, _ action: Action) -> [Effect] {
     case .loaded(let preset):
         do {
             var fresh = try AppState(preset: preset)
-            fresh.colormap = state.colormap; fresh.scaling = state.scaling; fresh.display = state.display
+            fresh.colormap = state.colormap
+            fresh.scaling = state.scaling
+            fresh.display = state.display
             fresh.nextJobID = state.nextJobID
             fresh.status = StatusMessage("opened \(preset.file ?? preset.network.name)")
             let effects = cancelJob(&state)
@@ -224,7 +245,10 @@ public func reduce(_ state: inout AppState, _ action: Action) -> [Effect] {
         }
     case .cancel:
         state.mode = .normal
-        state.form = nil; state.prompt = nil; state.picker = nil; state.question = nil
+        state.form = nil
+        state.prompt = nil
+        state.picker = nil
+        state.question = nil
     case .choose:
         return choose(&state)
     case .type(let character):
@@ -278,7 +302,8 @@ private func select(_ state: inout AppState, _ path: NodePath?) {
         state.selected = path
         state.mapPage = 0
         state.zoomChannel = 0
-        state.cursorX = 0; state.cursorY = 0
+        state.cursorX = 0
+        state.cursorY = 0
     }
 }
 
@@ -346,7 +371,8 @@ private func restore(_ state: inout AppState, _ snapshot: Snapshot, verb: String
     }
     var session = state.session
     do { try session.update(network: snapshot.network) } catch {
-        state.status = StatusMessage(error.description, isError: true); return effects
+        state.status = StatusMessage(error.description, isError: true)
+        return effects
     }
     let target = catchUpTarget(before: state.session, after: session)
     state.session = session
@@ -364,14 +390,19 @@ private func choose(_ state: inout AppState) -> [Effect] {
         let channels = state.session.shapes.inputs[state.selected ?? .top(0)]?.channels ?? state.network.input.shape.channels
         let inputChannels = state.insertBefore ? channels : state.selectedShape.channels
         let node = template.makeNode(name: uniqueName(template.namePrefix, in: state.network), channels: inputChannels)
-        state.form = LayerForm(title: "\(state.insertBefore ? "insert" : "add") \(template.rawValue)",
-                               target: .insert(sequenceOf: container, index: index), node: node)
+        state.form = LayerForm(
+            title: "\(state.insertBefore ? "insert" : "add") \(template.rawValue)",
+            target: .insert(sequenceOf: container, index: index), node: node)
         state.mode = .form
     case .form:
-        guard let form = state.form else { state.mode = .normal; return [] }
+        guard let form = state.form else {
+            state.mode = .normal
+            return []
+        }
         let node: Node
         do { node = try form.makeNode() } catch {
-            state.status = StatusMessage(error.description, isError: true); return []
+            state.status = StatusMessage(error.description, isError: true)
+            return []
         }
         var network = state.network
         let path: NodePath
@@ -392,12 +423,21 @@ private func choose(_ state: inout AppState) -> [Effect] {
         }
         let before = state.undoStack.count
         let effects = apply(&state, network, select: path, message: "\(form.title): \(node.name) \(Format.spec(node))")
-        if state.undoStack.count > before { state.form = nil; state.mode = .normal }
+        if state.undoStack.count > before {
+            state.form = nil
+            state.mode = .normal
+        }
         return effects
     case .prompt:
-        guard let prompt = state.prompt else { state.mode = .normal; return [] }
+        guard let prompt = state.prompt else {
+            state.mode = .normal
+            return []
+        }
         let text = prompt.text.trimmingCharacters(in: .whitespaces)
-        guard !text.isEmpty else { state.status = StatusMessage("type a file name first", isError: true); return [] }
+        guard !text.isEmpty else {
+            state.status = StatusMessage("type a file name first", isError: true)
+            return []
+        }
         state.prompt = nil
         state.mode = .normal
         switch prompt.purpose {
@@ -409,7 +449,10 @@ private func choose(_ state: inout AppState) -> [Effect] {
             return [.makeInput(network, file: state.file, recordUndo: true)]
         }
     case .picker:
-        guard let picker = state.picker, picker.items.indices.contains(picker.index) else { state.mode = .normal; return [] }
+        guard let picker = state.picker, picker.items.indices.contains(picker.index) else {
+            state.mode = .normal
+            return []
+        }
         let item = picker.items[picker.index]
         state.picker = nil
         state.mode = .normal
@@ -485,5 +528,3 @@ func describe(_ source: InputSource) -> String {
     case .image(let path): return path
     }
 }
-
-import Foundation

@@ -43,8 +43,10 @@ public func render(_ state: AppState, size: Size) -> Screen {
 // MARK: - frame
 
 private func drawTooSmall(_ screen: inout Screen) {
-    let lines = ["enlarge the terminal to at least 80×24",
-                 "(now \(screen.size.columns)×\(screen.size.rows))", "q quits"]
+    let lines = [
+        "enlarge the terminal to at least 80×24",
+        "(now \(screen.size.columns)×\(screen.size.rows))", "q quits",
+    ]
     let top = max(0, screen.size.rows / 2 - 1)
     for (i, line) in lines.enumerated() {
         screen.put(line, x: max(0, (screen.size.columns - line.count) / 2), y: top + i, style: Style(bold: i == 0))
@@ -55,15 +57,17 @@ private func drawHeader(_ screen: inout Screen, _ state: AppState, _ rect: Rect)
     let style = Style(foreground: Theme.white, background: Theme.headerBackground)
     screen.fill(rect, with: Cell(" ", background: Theme.headerBackground))
     let total = state.session.costs.total
-    var right = "params \(Format.grouped(total.params)) · \(Format.macs(total.macs)) MACs · step \(state.session.computedCount)/\(state.session.order.count)"
+    var right =
+        "params \(Format.grouped(total.params)) · \(Format.macs(total.macs)) MACs · step \(state.session.computedCount)/\(state.session.order.count)"
     if state.dirty { right += " · ● unsaved" }
     right += " "
     let file = state.file.map { " · \($0)" } ?? ""
     var left = " convplay · \(state.network.name)"
     if left.count + file.count + right.count + 2 <= rect.width { left += file }
     let rightX = rect.maxX - right.count
-    screen.put(left, x: rect.x, y: rect.y, style: Style(foreground: Theme.white, background: Theme.headerBackground, bold: true),
-               limit: rightX - 1)
+    screen.put(
+        left, x: rect.x, y: rect.y, style: Style(foreground: Theme.white, background: Theme.headerBackground, bold: true),
+        limit: rightX - 1)
     screen.put(right, x: max(rect.x, rightX), y: rect.y, style: style)
     if state.dirty, let dot = right.firstIndex(of: "●") {
         let x = max(rect.x, rightX) + right.distance(from: right.startIndex, to: dot)
@@ -77,11 +81,13 @@ private func drawStatus(_ screen: inout Screen, _ state: AppState, _ rect: Rect)
         let label = job.task == .runToEnd ? "running" : "computing"
         let next = job.done < state.session.order.count ? state.session.order[job.done] : nil
         let name = next.flatMap { state.network.node(at: $0)?.name } ?? ""
-        let text = " \(label) \(job.done)/\(job.total) \(Format.bar(Double(job.done) / Double(max(job.total, 1)), width: 20)) \(name) — b, R or an edit cancels"
+        let text =
+            " \(label) \(job.done)/\(job.total) \(Format.bar(Double(job.done) / Double(max(job.total, 1)), width: 20)) \(name) — b, R or an edit cancels"
         screen.put(text, x: rect.x, y: rect.y, style: Style(foreground: Theme.accent), limit: rect.maxX)
     } else if let status = state.status {
-        screen.put(" " + status.text, x: rect.x, y: rect.y,
-                   style: Style(foreground: status.isError ? Theme.error : Theme.white, bold: status.isError), limit: rect.maxX)
+        screen.put(
+            " " + status.text, x: rect.x, y: rect.y,
+            style: Style(foreground: status.isError ? Theme.error : Theme.white, bold: status.isError), limit: rect.maxX)
     }
 }
 
@@ -127,15 +133,20 @@ func stackRows(_ state: AppState) -> [StackRow] {
     let network = state.network, session = state.session
     let computed = Set(session.order.prefix(session.computedCount))
     let cursor = session.computedCount > 0 ? session.order[session.computedCount - 1] : nil
-    var rows = [StackRow(path: nil, mark: " ", tree: "", name: "input", spec: describe(network.input.source),
-                         shape: network.input.shape.description, params: "0")]
+    var rows = [
+        StackRow(
+            path: nil, mark: " ", tree: "", name: "input", spec: describe(network.input.source),
+            shape: network.input.shape.description, params: "0")
+    ]
     for path in network.displayOrder {
         guard let node = network.node(at: path) else { continue }
         let mark = path == cursor ? "▶" : computed.contains(path) ? "✓" : " "
-        rows.append(StackRow(path: path, mark: mark, tree: treePrefix(path, network) + (node.block != nil ? "▼ " : ""),
-                             name: displayName(path, network), spec: Format.spec(node),
-                             shape: session.shapes.output(of: path).description,
-                             params: Format.compact(session.costs[path].params)))
+        rows.append(
+            StackRow(
+                path: path, mark: mark, tree: treePrefix(path, network) + (node.block != nil ? "▼ " : ""),
+                name: displayName(path, network), spec: Format.spec(node),
+                shape: session.shapes.output(of: path).description,
+                params: Format.compact(session.costs[path].params)))
     }
     return rows
 }
@@ -200,8 +211,9 @@ func fittedSpec(_ spec: String, width: Int) -> String {
 
 private func drawLayers(_ screen: inout Screen, _ state: AppState, _ rect: Rect) {
     let focused = state.focus == .layers && state.mode != .zoom
-    screen.box(rect, title: "Layers", note: "\(state.session.order.count) steps",
-               style: Style(foreground: focused ? Theme.accent : Theme.border))
+    screen.box(
+        rect, title: "Layers", note: "\(state.session.order.count) steps",
+        style: Style(foreground: focused ? Theme.accent : Theme.border))
     let inner = rect.inner
     let rows = stackRows(state)
     let shapeWidth = rows.map(\.shape.count).max() ?? 9
@@ -249,11 +261,17 @@ private func drawLayers(_ screen: inout Screen, _ state: AppState, _ rect: Rect)
 // MARK: - heatmaps
 
 /// Value range for heatmap scaling.
-public struct ValueRange: Hashable, Sendable { public var low: Float; public var high: Float }
+public struct ValueRange: Hashable, Sendable {
+    public var low: Float
+    public var high: Float
+}
 
 func range(of values: ArraySlice<Float>) -> ValueRange {
     var low = Float.infinity, high = -Float.infinity
-    for v in values where v.isFinite { low = min(low, v); high = max(high, v) }
+    for v in values where v.isFinite {
+        low = min(low, v)
+        high = max(high, v)
+    }
     return low <= high ? ValueRange(low: low, high: high) : ValueRange(low: 0, high: 0)
 }
 
@@ -262,7 +280,10 @@ func range(of values: ArraySlice<Float>) -> ValueRange {
 func globalRange(_ session: ForwardSession) -> ValueRange {
     var result = range(of: session.input.data[...])
     for path in session.order.prefix(session.computedCount) {
-        if let s = session.statistics(of: path) { result.low = min(result.low, s.min); result.high = max(result.high, s.max) }
+        if let s = session.statistics(of: path) {
+            result.low = min(result.low, s.min)
+            result.high = max(result.high, s.max)
+        }
     }
     return result
 }
@@ -289,8 +310,10 @@ func heatScale(_ state: AppState, _ tensor: Tensor, layer: ValueRange, channel c
 
 /// Draws `plane` (height × width values, row-major) resampled to `pixelWidth × pixelHeight` pixels at
 /// (x, y): two pixels per cell with `▀` (fg = top, bg = bottom), or the ASCII ramp without colours.
-func drawHeatmap(_ screen: inout Screen, plane: ArraySlice<Float>, height: Int, width: Int, x: Int, y: Int,
-                 pixelWidth: Int, pixelHeight: Int, scale: HeatScale, colors: Bool) {
+func drawHeatmap(
+    _ screen: inout Screen, plane: ArraySlice<Float>, height: Int, width: Int, x: Int, y: Int,
+    pixelWidth: Int, pixelHeight: Int, scale: HeatScale, colors: Bool
+) {
     let base = plane.startIndex
     // Upscaling repeats source values; downscaling averages the block of source values under each pixel.
     func value(_ py: Int, _ px: Int) -> Float {
@@ -307,8 +330,9 @@ func drawHeatmap(_ screen: inout Screen, plane: ArraySlice<Float>, height: Int, 
             let top = value(row * 2, px)
             let hasBottom = row * 2 + 1 < pixelHeight
             if colors {
-                screen[x + px, y + row] = Cell("▀", foreground: scale.color(top),
-                                               background: hasBottom ? scale.color(value(row * 2 + 1, px)) : -1)
+                screen[x + px, y + row] = Cell(
+                    "▀", foreground: scale.color(top),
+                    background: hasBottom ? scale.color(value(row * 2 + 1, px)) : -1)
             } else {
                 let v = hasBottom ? (top + value(row * 2 + 1, px)) / 2 : top
                 screen[x + px, y + row] = Cell(scale.asciiCharacter(v))
@@ -334,7 +358,10 @@ struct MapGrid {
             let height = max(1, Int((Double(shape.height) * Double(width) / Double(shape.width)).rounded()))
             let rowsOfCells = (height + 1) / 2
             let perRow = (area.width + 1) / (width + 1), perColumn = area.height / (rowsOfCells + 1)
-            if perRow * perColumn >= wanted { chosen = (width, height); break }
+            if perRow * perColumn >= wanted {
+                chosen = (width, height)
+                break
+            }
             width -= 1
         }
         let (w, h) = chosen ?? (min(area.width, shape.width), min(max(1, (area.height - 1) * 2), shape.height))
@@ -366,10 +393,13 @@ private func drawMaps(_ screen: inout Screen, _ state: AppState, _ rect: Rect) {
     let inner = rect.inner
     guard let tensor = state.selectedTensor else {
         screen.box(rect, title: mapsTitle(state), style: Style(foreground: focused ? Theme.accent : Theme.border))
-        let message = state.job != nil ? "computing… \(state.session.computedCount)/\(state.session.order.count)"
+        let message =
+            state.job != nil
+            ? "computing… \(state.session.computedCount)/\(state.session.order.count)"
             : "not computed yet — press space to step (\(state.session.computedCount)/\(state.session.order.count) done)"
-        screen.put(message, x: inner.x + max(0, (inner.width - message.count) / 2), y: inner.y + inner.height / 2,
-                   style: Style(foreground: Theme.dim), limit: inner.maxX)
+        screen.put(
+            message, x: inner.x + max(0, (inner.width - message.count) / 2), y: inner.y + inner.height / 2,
+            style: Style(foreground: Theme.dim), limit: inner.maxX)
         return
     }
     let area = Rect(x: inner.x, y: inner.y, width: inner.width, height: inner.height)
@@ -389,7 +419,9 @@ private func drawMaps(_ screen: inout Screen, _ state: AppState, _ rect: Rect) {
         let perPage = max(1, area.height)
         let pages = max(1, (strips + perPage - 1) / perPage)
         let page = min(state.mapPage, pages - 1)
-        note = mapsNote(page: page, pages: pages, colormap: mapName, scaling: state.scaling, room: Screen.noteRoom(width: rect.width, title: mapsTitle(state)))
+        note = mapsNote(
+            page: page, pages: pages, colormap: mapName, scaling: state.scaling,
+            room: Screen.noteRoom(width: rect.width, title: mapsTitle(state)))
         screen.box(rect, title: mapsTitle(state), note: note, style: Style(foreground: focused ? Theme.accent : Theme.border))
         for i in 0..<perPage {
             let c = page * perPage + i
@@ -397,15 +429,19 @@ private func drawMaps(_ screen: inout Screen, _ state: AppState, _ rect: Rect) {
             let y = area.y + i
             if !isVector { screen.put("ch \(c)".fitted(labelWidth), x: area.x, y: y, style: Style(foreground: Theme.dim)) }
             let plane: ArraySlice<Float> = isVector ? tensor.data[...] : tensor.plane(c)
-            let scale = isVector ? HeatScale(minimum: layerRange.low, maximum: layerRange.high, colormap: state.colormap.resolved(minimum: layerRange.low))
-                                 : heatScale(state, tensor, layer: layerRange, channel: c)
+            let scale =
+                isVector
+                ? HeatScale(minimum: layerRange.low, maximum: layerRange.high, colormap: state.colormap.resolved(minimum: layerRange.low))
+                : heatScale(state, tensor, layer: layerRange, channel: c)
             for px in 0..<pixelWidth {
                 let v = plane[plane.startIndex + min(length - 1, px * length / pixelWidth)]
                 screen[area.x + labelWidth + px, y] = colors ? Cell("█", foreground: scale.color(v)) : Cell(scale.asciiCharacter(v))
             }
         }
         if isVector, area.height > 2 {
-            screen.put("\(shape.channels) values as one strip, channel 0 at the left", x: area.x, y: area.y + 2, style: Style(foreground: Theme.dim), limit: area.maxX)
+            screen.put(
+                "\(shape.channels) values as one strip, channel 0 at the left", x: area.x, y: area.y + 2,
+                style: Style(foreground: Theme.dim), limit: area.maxX)
             // The values themselves, in columns (class scores read best as numbers).
             let rowsAvailable = area.height - 4, columnWidth = 18
             let columns = max(1, area.width / columnWidth)
@@ -419,32 +455,40 @@ private func drawMaps(_ screen: inout Screen, _ state: AppState, _ rect: Rect) {
         let grid = MapGrid(shape: shape, area: area)
         let pages = max(1, (shape.channels + grid.perPage - 1) / grid.perPage)
         let page = min(state.mapPage, pages - 1)
-        note = mapsNote(page: page, pages: pages, colormap: mapName, scaling: state.scaling, room: Screen.noteRoom(width: rect.width, title: mapsTitle(state)))
+        note = mapsNote(
+            page: page, pages: pages, colormap: mapName, scaling: state.scaling,
+            room: Screen.noteRoom(width: rect.width, title: mapsTitle(state)))
         screen.box(rect, title: mapsTitle(state), note: note, style: Style(foreground: focused ? Theme.accent : Theme.border))
         for i in 0..<grid.perPage {
             let c = page * grid.perPage + i
             guard c < shape.channels else { break }
             let x = area.x + (i % grid.columns) * (grid.tilePixelWidth + 1)
             let y = area.y + (i / grid.columns) * (grid.tileRows + 1)
-            drawHeatmap(&screen, plane: tensor.plane(c), height: shape.height, width: shape.width, x: x, y: y,
-                        pixelWidth: grid.tilePixelWidth, pixelHeight: grid.tilePixelHeight,
-                        scale: heatScale(state, tensor, layer: layerRange, channel: c), colors: colors)
+            drawHeatmap(
+                &screen, plane: tensor.plane(c), height: shape.height, width: shape.width, x: x, y: y,
+                pixelWidth: grid.tilePixelWidth, pixelHeight: grid.tilePixelHeight,
+                scale: heatScale(state, tensor, layer: layerRange, channel: c), colors: colors)
             screen.put("ch \(c)", x: x, y: y + grid.tileRows, style: Style(foreground: Theme.dim), limit: x + grid.tilePixelWidth)
         }
     }
     // Legend on the bottom border.
-    let scale = state.scaling == .perChannel ? HeatScale(minimum: layerRange.low, maximum: layerRange.high, colormap: displayedColormap(state, minimum: layerRange.low))
+    let scale =
+        state.scaling == .perChannel
+        ? HeatScale(minimum: layerRange.low, maximum: layerRange.high, colormap: displayedColormap(state, minimum: layerRange.low))
         : heatScale(state, tensor, layer: layerRange, channel: 0)
-    drawLegend(&screen, scale: scale, rightX: rect.maxX - 2, y: rect.maxY - 1, colors: colors,
-               prefix: state.scaling == .perChannel ? "per-channel · layer" : state.scaling.rawValue, leftX: rect.x + 2)
+    drawLegend(
+        &screen, scale: scale, rightX: rect.maxX - 2, y: rect.maxY - 1, colors: colors,
+        prefix: state.scaling == .perChannel ? "per-channel · layer" : state.scaling.rawValue, leftX: rect.x + 2)
 }
 
 /// The maps pane's note, the longest form that fits `room`: "page 1/14 · viridis · per-channel", then
 /// shorter ones, so a narrow pane reads "1/14 · per-channel" rather than a cut "…er-channel".
 func mapsNote(page: Int, pages: Int, colormap: String, scaling: Scaling, room: Int) -> String {
     let position = "\(page + 1)/\(pages)"
-    let candidates = ["page \(position) · \(colormap) · \(scaling.rawValue)", "\(position) · \(colormap) · \(scaling.rawValue)",
-                      "\(position) · \(scaling.rawValue)", "\(position) · \(colormap)", position]
+    let candidates = [
+        "page \(position) · \(colormap) · \(scaling.rawValue)", "\(position) · \(colormap) · \(scaling.rawValue)",
+        "\(position) · \(scaling.rawValue)", "\(position) · \(colormap)", position,
+    ]
     return candidates.first { $0.count + 2 <= room } ?? ""
 }
 
@@ -477,21 +521,27 @@ private func drawLegend(_ screen: inout Screen, scale: HeatScale, rightX: Int, y
 }
 
 private func drawZoom(_ screen: inout Screen, _ state: AppState, _ rect: Rect) {
-    guard let tensor = state.selectedTensor else { drawMaps(&screen, state, rect); return }
+    guard let tensor = state.selectedTensor else {
+        drawMaps(&screen, state, rect)
+        return
+    }
     let shape = tensor.shape
     let c = min(state.zoomChannel, shape.channels - 1)
     let colors = state.display.colorHeatmaps
     let scale = heatScale(state, tensor, layer: range(of: tensor.data[...]), channel: c)
-    screen.box(rect, title: "\(mapsTitle(state)) · ch \(c) zoomed", note: "\(colors ? scale.colormap.rawValue : "ascii") · \(state.scaling.rawValue)",
-               style: Style(foreground: Theme.accent))
+    screen.box(
+        rect, title: "\(mapsTitle(state)) · ch \(c) zoomed",
+        note: "\(colors ? scale.colormap.rawValue : "ascii") · \(state.scaling.rawValue)",
+        style: Style(foreground: Theme.accent))
     let inner = rect.inner
     let area = Rect(x: inner.x, y: inner.y, width: inner.width, height: inner.height - 2)
     let fit = min(Double(area.width) / Double(shape.width), Double(area.height * 2) / Double(shape.height))
     let factor = fit >= 1 ? fit.rounded(.down) : fit
     let pixelWidth = max(1, Int(Double(shape.width) * factor)), pixelHeight = max(1, Int(Double(shape.height) * factor))
     let x0 = area.x + (area.width - pixelWidth) / 2
-    drawHeatmap(&screen, plane: tensor.plane(c), height: shape.height, width: shape.width, x: x0, y: area.y,
-                pixelWidth: pixelWidth, pixelHeight: pixelHeight, scale: scale, colors: colors)
+    drawHeatmap(
+        &screen, plane: tensor.plane(c), height: shape.height, width: shape.width, x: x0, y: area.y,
+        pixelWidth: pixelWidth, pixelHeight: pixelHeight, scale: scale, colors: colors)
     // The value cursor: the cell holding the cursor's first pixel.
     let cy = min(state.cursorY, shape.height - 1), cx = min(state.cursorX, shape.width - 1)
     let px = cx * pixelWidth / shape.width, py = cy * pixelHeight / shape.height
@@ -527,11 +577,16 @@ func inspectorLines(_ state: AppState) -> [(String, Style)] {
     if cost.params == 0 && cost.macs == 0 {
         lines.append(("no parameters, no MACs", dim))
     } else {
-        lines.append(("params \(Format.grouped(cost.params)) = w \(Format.grouped(cost.weights)) + b \(Format.grouped(cost.biases))", plain))
+        lines.append(
+            ("params \(Format.grouped(cost.params)) = w \(Format.grouped(cost.weights)) + b \(Format.grouped(cost.biases))", plain))
         let share = Double(cost.macs) / Double(max(1, session.costs.total.macs))
         lines.append(("MACs \(Format.macs(cost.macs))  \(Format.bar(share, width: 10)) \(String(format: "%.1f %%", share * 100))", plain))
     }
-    lines.append(("receptive field \(Format.pair(cost.receptiveField)) · jump \(cost.jump.isSquare ? "\(cost.jump.height)" : Format.pair(cost.jump))", plain))
+    lines.append(
+        (
+            "receptive field \(Format.pair(cost.receptiveField)) · jump \(cost.jump.isSquare ? "\(cost.jump.height)" : Format.pair(cost.jump))",
+            plain
+        ))
     if let s = session.statistics(of: path) {
         lines.append(("min \(Format.number(s.min)) max \(Format.number(s.max)) mean \(Format.number(s.mean))", plain))
         if case .layer(.activation(.relu)) = node.kind {
@@ -598,7 +653,8 @@ func lessons(_ state: AppState, path: NodePath, node: Node) -> [String] {
     default: break
     }
     if let segment = network.mlpconvSegments().first(where: { $0.paths.contains(path) }),
-       case .conv(let first)? = network.node(at: segment.paths[0])?.layer {
+        case .conv(let first)? = network.node(at: segment.paths[0])?.layer
+    {
         let names = segment.paths.compactMap { network.node(at: $0)?.name }
         let widths = segment.mlpWidths(in: network, shapes: session.shapes).map(String.init).joined(separator: "-")
         lines.append("mlpconv \(names.first!) → \(names.last!): an MLP \(widths)")
@@ -621,7 +677,10 @@ func wrap(_ text: String, width: Int) -> [String] {
     var lines: [String] = [], current = ""
     for word in text.split(separator: " ", omittingEmptySubsequences: false) {
         let candidate = current.isEmpty ? String(word) : current + " " + word
-        if candidate.count <= width { current = candidate; continue }
+        if candidate.count <= width {
+            current = candidate
+            continue
+        }
         if !current.isEmpty { lines.append(current) }
         current = String(word).count > width ? String(word).fitted(width) : String(word)
     }
@@ -632,7 +691,8 @@ func wrap(_ text: String, width: Int) -> [String] {
 /// True for a square 1×1 weight matrix with nothing off its diagonal.
 func isDiagonal(_ parameters: LayerParameters?) -> Bool {
     guard let p = parameters, p.weightShape.count == 4, p.weightShape[2] == 1, p.weightShape[3] == 1,
-          p.weightShape[0] == p.weightShape[1] else { return false }
+        p.weightShape[0] == p.weightShape[1]
+    else { return false }
     let n = p.weightShape[0]
     for k in 0..<n { for c in 0..<n where k != c && p.weight[k * n + c] != 0 { return false } }
     return true
@@ -662,29 +722,38 @@ func selectedHasParameters(_ state: AppState) -> Bool {
 private func drawWeights(_ screen: inout Screen, _ state: AppState, _ rect: Rect) {
     let inner = rect.inner
     guard let path = state.selected, let parameters = state.session.parameters(of: path),
-          let node = state.network.node(at: path) else {
+        let node = state.network.node(at: path)
+    else {
         screen.box(rect, title: "Weights")
         screen.put("no weights on this row", x: inner.x, y: inner.y, style: Style(foreground: Theme.dim), limit: inner.maxX)
         return
     }
     let colors = state.display.colorHeatmaps
     let r = range(of: parameters.weight[...])
-    let scale = HeatScale(minimum: min(r.low, 0), maximum: r.high, colormap: colors && state.colormap == .grayscale ? .grayscale : .diverging)
+    let scale = HeatScale(
+        minimum: min(r.low, 0), maximum: r.high, colormap: colors && state.colormap == .grayscale ? .grayscale : .diverging)
     let shape = parameters.weightShape
     let isMatrix = shape.count == 2 || (shape.count == 4 && shape[2] == 1 && shape[3] == 1)
     if isMatrix {
         let outCount = shape[0], inCount = shape[1]
         let title: String
-        if case .layer(.conv) = node.kind { title = "1×1: \(outCount) out × \(inCount) in" } else { title = "weights: \(outCount) × \(inCount)" }
+        if case .layer(.conv) = node.kind {
+            title = "1×1: \(outCount) out × \(inCount) in"
+        } else {
+            title = "weights: \(outCount) × \(inCount)"
+        }
         screen.box(rect, title: title, note: "channel mixing")
         let area = Rect(x: inner.x, y: inner.y, width: inner.width, height: inner.height - 1)
         let factor = max(1, min(area.width / max(1, inCount), (area.height * 2) / max(1, outCount), 8))
         let pixelWidth = min(inCount * factor, area.width), pixelHeight = min(outCount * factor, area.height * 2)
-        drawHeatmap(&screen, plane: parameters.weight[...], height: outCount, width: inCount, x: area.x, y: area.y,
-                    pixelWidth: pixelWidth, pixelHeight: pixelHeight, scale: scale, colors: colors)
+        drawHeatmap(
+            &screen, plane: parameters.weight[...], height: outCount, width: inCount, x: area.x, y: area.y,
+            pixelWidth: pixelWidth, pixelHeight: pixelHeight, scale: scale, colors: colors)
         let rowsUsed = (pixelHeight + 1) / 2
         if rowsUsed < area.height {
-            screen.put("row = output map, column = input map", x: area.x, y: area.y + rowsUsed, style: Style(foreground: Theme.dim), limit: area.maxX)
+            screen.put(
+                "row = output map, column = input map", x: area.x, y: area.y + rowsUsed, style: Style(foreground: Theme.dim),
+                limit: area.maxX)
         }
     } else if shape.count == 4 {
         let (outCount, inCount, kh, kw) = (shape[0], shape[1], shape[2], shape[3])
@@ -696,8 +765,9 @@ private func drawWeights(_ screen: inout Screen, _ state: AppState, _ rect: Rect
         for k in 0..<min(outCount, rowsFit) {
             for c in 0..<min(inCount, perRow) {
                 let start = ((k * inCount) + c) * kh * kw
-                drawHeatmap(&screen, plane: parameters.weight[start..<(start + kh * kw)], height: kh, width: kw,
-                            x: area.x + c * (kw + 1), y: area.y + k * tileRows, pixelWidth: kw, pixelHeight: kh, scale: scale, colors: colors)
+                drawHeatmap(
+                    &screen, plane: parameters.weight[start..<(start + kh * kw)], height: kh, width: kw,
+                    x: area.x + c * (kw + 1), y: area.y + k * tileRows, pixelWidth: kw, pixelHeight: kh, scale: scale, colors: colors)
             }
         }
     } else {
@@ -755,14 +825,17 @@ private func drawHelp(_ screen: inout Screen) {
 
 private func drawTypeList(_ screen: inout Screen, _ state: AppState) {
     let templates = LayerTemplate.allCases
-    let inner = overlayBox(&screen, width: 60, height: templates.count + 2,
-                           title: state.insertBefore ? "insert before — pick a type" : "add after — pick a type")
+    let inner = overlayBox(
+        &screen, width: 60, height: templates.count + 2,
+        title: state.insertBefore ? "insert before — pick a type" : "add after — pick a type")
     let offset = max(0, min(templates.count - inner.height, state.typeIndex - inner.height / 2))
     for (i, template) in templates.dropFirst(offset).prefix(inner.height).enumerated() {
         let y = inner.y + i
         screen.put(" " + template.rawValue.fitted(18), x: inner.x, y: y, style: Style(bold: true))
         screen.put(template.summary, x: inner.x + 20, y: y, style: Style(foreground: Theme.dim), limit: inner.maxX)
-        if offset + i == state.typeIndex { screen.restyle(x: inner.x, y: y, width: inner.width, style: Style(foreground: Theme.black, background: Theme.accent)) }
+        if offset + i == state.typeIndex {
+            screen.restyle(x: inner.x, y: y, width: inner.width, style: Style(foreground: Theme.black, background: Theme.accent))
+        }
     }
 }
 
@@ -774,10 +847,13 @@ private func drawForm(_ screen: inout Screen, _ state: AppState) {
         let focused = i == form.focus
         screen.put(field.label.fitted(22, alignRight: true), x: inner.x, y: y, style: Style(foreground: Theme.dim))
         let value = field.choices == nil ? field.text + (focused ? "▏" : "") : "‹ \(field.text) ›"
-        screen.put(value.fitted(inner.width - 24), x: inner.x + 24, y: y,
-                   style: focused ? Style(foreground: Theme.black, background: Theme.accent, bold: true) : Style(bold: true))
+        screen.put(
+            value.fitted(inner.width - 24), x: inner.x + 24, y: y,
+            style: focused ? Style(foreground: Theme.black, background: Theme.accent, bold: true) : Style(bold: true))
     }
-    screen.put("Enter applies · Esc cancels · Tab next field", x: inner.x + 1, y: inner.maxY - 1, style: Style(foreground: Theme.dim), limit: inner.maxX)
+    screen.put(
+        "Enter applies · Esc cancels · Tab next field", x: inner.x + 1, y: inner.maxY - 1, style: Style(foreground: Theme.dim),
+        limit: inner.maxX)
 }
 
 private func drawPrompt(_ screen: inout Screen, _ state: AppState) {
@@ -795,7 +871,9 @@ private func drawPicker(_ screen: inout Screen, _ state: AppState) {
         let y = inner.y + i
         screen.put(" " + item.nameOrPath.fitted(24), x: inner.x, y: y, style: Style(bold: true))
         screen.put(item.summary, x: inner.x + 26, y: y, style: Style(foreground: Theme.dim), limit: inner.maxX)
-        if offset + i == picker.index { screen.restyle(x: inner.x, y: y, width: inner.width, style: Style(foreground: Theme.black, background: Theme.accent)) }
+        if offset + i == picker.index {
+            screen.restyle(x: inner.x, y: y, width: inner.width, style: Style(foreground: Theme.black, background: Theme.accent))
+        }
     }
     if picker.items.isEmpty { screen.put("nothing to pick", x: inner.x + 1, y: inner.y, style: Style(foreground: Theme.dim)) }
 }

@@ -2,7 +2,10 @@
 public struct Size: Hashable, Sendable {
     public var columns: Int
     public var rows: Int
-    public init(columns: Int, rows: Int) { self.columns = columns; self.rows = rows }
+    public init(columns: Int, rows: Int) {
+        self.columns = columns
+        self.rows = rows
+    }
 }
 
 /// One terminal cell: a character, xterm-256 foreground and background indices (-1 = the terminal's
@@ -14,10 +17,15 @@ public struct Cell: Hashable, Sendable {
     public var bold: Bool
     public var reverse: Bool
 
-    public init(_ character: Character = " ", foreground: Int16 = -1, background: Int16 = -1,
-                bold: Bool = false, reverse: Bool = false) {
-        self.character = character; self.foreground = foreground; self.background = background
-        self.bold = bold; self.reverse = reverse
+    public init(
+        _ character: Character = " ", foreground: Int16 = -1, background: Int16 = -1,
+        bold: Bool = false, reverse: Bool = false
+    ) {
+        self.character = character
+        self.foreground = foreground
+        self.background = background
+        self.bold = bold
+        self.reverse = reverse
     }
 
     public static let blank = Cell()
@@ -30,7 +38,10 @@ public struct Style: Hashable, Sendable {
     public var bold = false
     public var reverse = false
     public init(foreground: Int16 = -1, background: Int16 = -1, bold: Bool = false, reverse: Bool = false) {
-        self.foreground = foreground; self.background = background; self.bold = bold; self.reverse = reverse
+        self.foreground = foreground
+        self.background = background
+        self.bold = bold
+        self.reverse = reverse
     }
     public static let plain = Style()
 }
@@ -39,7 +50,10 @@ public struct Style: Hashable, Sendable {
 public struct Rect: Hashable, Sendable {
     public var x: Int, y: Int, width: Int, height: Int
     public init(x: Int, y: Int, width: Int, height: Int) {
-        self.x = x; self.y = y; self.width = max(0, width); self.height = max(0, height)
+        self.x = x
+        self.y = y
+        self.width = max(0, width)
+        self.height = max(0, height)
     }
     /// The rectangle inside a one-cell border.
     public var inner: Rect { Rect(x: x + 1, y: y + 1, width: width - 2, height: height - 2) }
@@ -80,8 +94,9 @@ public struct Screen: Hashable, Sendable {
         var column = x
         for character in text {
             if column >= end { break }
-            self[column, y] = Cell(character, foreground: style.foreground, background: style.background,
-                                   bold: style.bold, reverse: style.reverse)
+            self[column, y] = Cell(
+                character, foreground: style.foreground, background: style.background,
+                bold: style.bold, reverse: style.reverse)
             column += 1
         }
         return column
@@ -96,8 +111,10 @@ public struct Screen: Hashable, Sendable {
     public mutating func restyle(x: Int, y: Int, width: Int, style: Style) {
         for column in x..<(x + width) {
             var cell = self[column, y]
-            cell.foreground = style.foreground; cell.background = style.background
-            cell.bold = style.bold; cell.reverse = style.reverse
+            cell.foreground = style.foreground
+            cell.background = style.background
+            cell.bold = style.bold
+            cell.reverse = style.reverse
             self[column, y] = cell
         }
     }
@@ -109,8 +126,10 @@ public struct Screen: Hashable, Sendable {
 
     /// A rounded-corner-free single-line box with a title in its top border and an optional right-aligned
     /// note (`┌ Title ───── note ┐`).
-    public mutating func box(_ rect: Rect, title: String = "", note: String = "", style: Style = Style(foreground: Theme.border),
-                             titleStyle: Style = Style(bold: true)) {
+    public mutating func box(
+        _ rect: Rect, title: String = "", note: String = "", style: Style = Style(foreground: Theme.border),
+        titleStyle: Style = Style(bold: true)
+    ) {
         guard rect.width >= 2, rect.height >= 2 else { return }
         let right = rect.maxX - 1, bottom = rect.maxY - 1
         for x in rect.x...right {
@@ -155,6 +174,8 @@ public enum Theme {
     public static let white: Int16 = 15
     public static let black: Int16 = 16
     /// Every interface colour, so the backend can set up its pairs once.
-    public static let all: [Int16] = [border, dim, accent, computed, cursor, error, warning,
-                                      selectionBackground, headerBackground, white, black]
+    public static let all: [Int16] = [
+        border, dim, accent, computed, cursor, error, warning,
+        selectionBackground, headerBackground, white, black,
+    ]
 }

@@ -10,7 +10,10 @@ public struct PlaygroundPreset {
     public var isShipped: Bool
     public var input: Tensor
     public init(network: Network, file: String?, isShipped: Bool, input: Tensor) {
-        self.network = network; self.file = file; self.isShipped = isShipped; self.input = input
+        self.network = network
+        self.file = file
+        self.isShipped = isShipped
+        self.input = input
     }
 
     /// A preset loaded from disk, its input made from its own folder.
@@ -25,7 +28,10 @@ public struct PresetChoice: Hashable, Sendable {
     /// What `PlaygroundServices.load` accepts: a shipped name or a path.
     public var nameOrPath: String
     public var summary: String
-    public init(nameOrPath: String, summary: String) { self.nameOrPath = nameOrPath; self.summary = summary }
+    public init(nameOrPath: String, summary: String) {
+        self.nameOrPath = nameOrPath
+        self.summary = summary
+    }
 }
 
 /// What the playground needs from the preset layer. A protocol so the front can be tested with a fake;

@@ -31,11 +31,13 @@ struct Bench: ParsableCommand {
         let peakGFLOPS = Kernels.peakGFLOPS(threads: threadCount)
         guard let preset else {
             if json {
-                print("{\"threads\": \(threadCount), \"peak_gflops\": \(formatFixed(peakGFLOPS, digits: 1)), "
-                      + "\"micro_kernel\": \(JSONValue.quoted(Kernels.microKernelName))}")
+                print(
+                    "{\"threads\": \(threadCount), \"peak_gflops\": \(formatFixed(peakGFLOPS, digits: 1)), "
+                        + "\"micro_kernel\": \(JSONValue.quoted(Kernels.microKernelName))}")
             } else {
-                print("peak fp32 on \(threadCount) thread(s): \(formatFixed(peakGFLOPS, digits: 1)) GFLOP/s "
-                      + "(FMA loop at the width of the \(Kernels.microKernelName) GEMM micro-kernel)")
+                print(
+                    "peak fp32 on \(threadCount) thread(s): \(formatFixed(peakGFLOPS, digits: 1)) GFLOP/s "
+                        + "(FMA loop at the width of the \(Kernels.microKernelName) GEMM micro-kernel)")
             }
             return
         }
@@ -66,10 +68,13 @@ struct Bench: ParsableCommand {
             var nodes: [String] = []
             for (i, path) in order.enumerated() where template.network.node(at: path)?.layer != nil {
                 let ms = median(perNode[i])
-                nodes.append("    {\"path\": \(JSONValue.quoted(path.description)), \"name\": \(JSONValue.quoted(template.network.node(at: path)!.name)), "
-                    + "\"median_ms\": \(formatFixed(ms, digits: 4)), \"macs\": \(costs[path].macs), \"gflops\": \(formatFixed(gflops(costs[path].macs, ms), digits: 2))}")
+                nodes.append(
+                    "    {\"path\": \(JSONValue.quoted(path.description)), \"name\": \(JSONValue.quoted(template.network.node(at: path)!.name)), "
+                        + "\"median_ms\": \(formatFixed(ms, digits: 4)), \"macs\": \(costs[path].macs), \"gflops\": \(formatFixed(gflops(costs[path].macs, ms), digits: 2))}"
+                )
             }
-            print("""
+            print(
+                """
                 {
                   "preset": \(JSONValue.quoted(preset)),
                   "threads": \(threadCount),
@@ -85,19 +90,25 @@ struct Bench: ParsableCommand {
                 """)
             return
         }
-        print("\(loaded.network.name) · \(threadCount) thread(s) · \(runs) runs after 1 warm-up · peak \(formatFixed(peakGFLOPS, digits: 1)) GFLOP/s")
-        print("path".padding(toLength: 28, withPad: " ", startingAt: 0) + "name".padding(toLength: 24, withPad: " ", startingAt: 0)
-              + "  median ms    GFLOP/s   % peak")
+        print(
+            "\(loaded.network.name) · \(threadCount) thread(s) · \(runs) runs after 1 warm-up · peak \(formatFixed(peakGFLOPS, digits: 1)) GFLOP/s"
+        )
+        print(
+            "path".padding(toLength: 28, withPad: " ", startingAt: 0) + "name".padding(toLength: 24, withPad: " ", startingAt: 0)
+                + "  median ms    GFLOP/s   % peak")
         for (i, path) in order.enumerated() {
             let ms = median(perNode[i]), gf = gflops(costs[path].macs, ms)
             let name = template.network.node(at: path)!.name
-            print(path.description.padding(toLength: 28, withPad: " ", startingAt: 0) + name.padding(toLength: 24, withPad: " ", startingAt: 0)
-                  + leftPad(formatFixed(ms, digits: 3), 11) + leftPad(costs[path].macs > 0 ? formatFixed(gf, digits: 1) : "–", 11)
-                  + leftPad(costs[path].macs > 0 ? formatFixed(100 * gf / peakGFLOPS, digits: 1) : "–", 9))
+            print(
+                path.description.padding(toLength: 28, withPad: " ", startingAt: 0)
+                    + name.padding(toLength: 24, withPad: " ", startingAt: 0)
+                    + leftPad(formatFixed(ms, digits: 3), 11) + leftPad(costs[path].macs > 0 ? formatFixed(gf, digits: 1) : "–", 11)
+                    + leftPad(costs[path].macs > 0 ? formatFixed(100 * gf / peakGFLOPS, digits: 1) : "–", 9))
         }
-        print("total: median \(formatFixed(totalMedian, digits: 2)) ms (min \(formatFixed(totals.min()!, digits: 2)), "
-              + "max \(formatFixed(totals.max()!, digits: 2))) · \(formatFixed(totalGF, digits: 1)) GFLOP/s · "
-              + "\(formatFixed(100 * totalGF / peakGFLOPS, digits: 1)) % of peak")
+        print(
+            "total: median \(formatFixed(totalMedian, digits: 2)) ms (min \(formatFixed(totals.min()!, digits: 2)), "
+                + "max \(formatFixed(totals.max()!, digits: 2))) · \(formatFixed(totalGF, digits: 1)) GFLOP/s · "
+                + "\(formatFixed(100 * totalGF / peakGFLOPS, digits: 1)) % of peak")
     }
 
     private func median(_ values: [Double]) -> Double {

@@ -61,7 +61,7 @@ struct BenchUI: ParsableCommand {
         Self.dispatch(.runToEnd, into: &state)
         let passMs = Double(DispatchTime.now().uptimeNanoseconds - passStart) / 1e6
         guard state.session.isComplete else { throw UserError("\(preset): the forward pass did not complete") }
-        _ = render(state, size: screenSize)   // warm-up frame
+        _ = render(state, size: screenSize)  // warm-up frame
 
         var timings: [String: [Double]] = [:]
         var order: [String] = []
@@ -79,20 +79,24 @@ struct BenchUI: ParsableCommand {
             all.append(ms)
         }
 
-        print("\(loaded.network.name) · key → frame (reduce + render) at \(screenSize.columns)×\(screenSize.rows)"
-              + "\(ascii ? " · ascii" : "") · \(keys) keys · forward pass first: \(formatFixed(passMs, digits: 0)) ms (not counted)")
-        print("key".padding(toLength: 8, withPad: " ", startingAt: 0) + leftPad("count", 6)
-              + leftPad("min ms", 9) + leftPad("median", 9) + leftPad("p95", 9) + leftPad("max ms", 9))
+        print(
+            "\(loaded.network.name) · key → frame (reduce + render) at \(screenSize.columns)×\(screenSize.rows)"
+                + "\(ascii ? " · ascii" : "") · \(keys) keys · forward pass first: \(formatFixed(passMs, digits: 0)) ms (not counted)")
+        print(
+            "key".padding(toLength: 8, withPad: " ", startingAt: 0) + leftPad("count", 6)
+                + leftPad("min ms", 9) + leftPad("median", 9) + leftPad("p95", 9) + leftPad("max ms", 9))
         for name in order + ["all"] {
             let values = name == "all" ? all : timings[name]!
             let sorted = values.sorted()
-            print(name.padding(toLength: 8, withPad: " ", startingAt: 0) + leftPad("\(values.count)", 6)
-                  + leftPad(formatFixed(sorted.first!, digits: 2), 9) + leftPad(formatFixed(Self.percentile(sorted, 0.5), digits: 2), 9)
-                  + leftPad(formatFixed(Self.percentile(sorted, 0.95), digits: 2), 9) + leftPad(formatFixed(sorted.last!, digits: 2), 9))
+            print(
+                name.padding(toLength: 8, withPad: " ", startingAt: 0) + leftPad("\(values.count)", 6)
+                    + leftPad(formatFixed(sorted.first!, digits: 2), 9) + leftPad(formatFixed(Self.percentile(sorted, 0.5), digits: 2), 9)
+                    + leftPad(formatFixed(Self.percentile(sorted, 0.95), digits: 2), 9) + leftPad(formatFixed(sorted.last!, digits: 2), 9))
         }
         let over = all.filter { $0 > Self.budgetMs }.count
-        print("frame budget \(formatFixed(Self.budgetMs, digits: 0)) ms: \(over) of \(all.count) frames over "
-              + "(\(formatFixed(100 * Double(over) / Double(all.count), digits: 1)) %)")
+        print(
+            "frame budget \(formatFixed(Self.budgetMs, digits: 0)) ms: \(over) of \(all.count) frames over "
+                + "(\(formatFixed(100 * Double(over) / Double(all.count), digits: 1)) %)")
     }
 
     /// Runs an action and its effects synchronously, as the runtime would (computations in line).

@@ -7,7 +7,10 @@ struct PresetOptions: ParsableArguments {
     @Argument(help: "A shipped preset name (e.g. nin-cifar10) or a path to a preset .json file.")
     var preset: String
 
-    @Option(help: ArgumentHelp("Override the input: a generator (gradient, checkerboard, shapes, noise, digit; add :SEED, e.g. noise:3) or an image path (PGM/PPM/PNG).", valueName: "source"))
+    @Option(
+        help: ArgumentHelp(
+            "Override the input: a generator (gradient, checkerboard, shapes, noise, digit; add :SEED, e.g. noise:3) or an image path (PGM/PPM/PNG).",
+            valueName: "source"))
     var input: String?
 
     @Option(help: "Override the initialisation seed.")

@@ -22,8 +22,9 @@ struct Run: ParsableCommand {
         session.runToEnd()
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         print(StatisticsTable(session: session).render(), terminator: "")
-        print("forward pass: \(formatFixed(seconds * 1000, digits: 1)) ms · \(formatCompact(session.costs.total.macs)) MACs · "
-              + "\(formatFixed(Double(session.costs.total.flops) / seconds / 1e9, digits: 1)) GFLOP/s")
+        print(
+            "forward pass: \(formatFixed(seconds * 1000, digits: 1)) ms · \(formatCompact(session.costs.total.macs)) MACs · "
+                + "\(formatFixed(Double(session.costs.total.flops) / seconds / 1e9, digits: 1)) GFLOP/s")
         if let final = session.finalOutput, final.shape.height == 1, final.shape.width == 1, final.shape.channels <= 1000 {
             let top = final.data.enumerated().sorted { $0.element > $1.element }.prefix(3)
             print("output top-3: " + top.map { "[\($0.offset)] \(formatFixed(Double($0.element), digits: 4))" }.joined(separator: "  "))

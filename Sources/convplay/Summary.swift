@@ -50,8 +50,9 @@ struct SummaryTable {
         self.costs = costs
         rows = network.displayOrder.map { path in
             let node = network.node(at: path)!
-            return Row(path: path, name: node.name, type: node.typeName, spec: node.specText,
-                       output: shapes.output(of: path), cost: costs[path])
+            return Row(
+                path: path, name: node.name, type: node.typeName, spec: node.specText,
+                output: shapes.output(of: path), cost: costs[path])
         }
     }
 
@@ -77,9 +78,11 @@ struct SummaryTable {
         var lines: [[String]] = [["", "input", "input", shapes.input.description, "0", "0", "1"]]
         for row in rows {
             let indent = String(repeating: "  ", count: row.path.depth)
-            lines.append([row.path.description, indent + row.name, row.spec, row.output.description,
-                          formatGrouped(row.cost.params), formatGrouped(row.cost.macs),
-                          "\(row.cost.receptiveField.height)×\(row.cost.receptiveField.width)"])
+            lines.append([
+                row.path.description, indent + row.name, row.spec, row.output.description,
+                formatGrouped(row.cost.params), formatGrouped(row.cost.macs),
+                "\(row.cost.receptiveField.height)×\(row.cost.receptiveField.width)",
+            ])
         }
         let widths = header.indices.map { i in max(header[i].count, lines.map { $0[i].count }.max() ?? 0) }
         let rightAligned: Set<Int> = [4, 5]
@@ -100,25 +103,31 @@ struct SummaryTable {
         var out = "| path | name | type | spec | output C×H×W | weights | biases | params | MACs | RF |\n"
         out += "|---|---|---|---|---|---:|---:|---:|---:|---|\n"
         for row in rows {
-            out += "| \(row.path) | \(row.name) | \(row.type) | \(row.spec) | \(row.output) | \(formatGrouped(row.cost.weights)) | "
+            out +=
+                "| \(row.path) | \(row.name) | \(row.type) | \(row.spec) | \(row.output) | \(formatGrouped(row.cost.weights)) | "
                 + "\(formatGrouped(row.cost.biases)) | \(formatGrouped(row.cost.params)) | \(formatGrouped(row.cost.macs)) | "
                 + "\(row.cost.receptiveField.height)×\(row.cost.receptiveField.width) |\n"
         }
-        out += "| **total** | | | | \(shapes.output) | \(formatGrouped(total.weights)) | \(formatGrouped(total.biases)) | "
+        out +=
+            "| **total** | | | | \(shapes.output) | \(formatGrouped(total.weights)) | \(formatGrouped(total.biases)) | "
             + "**\(formatGrouped(total.params))** | **\(formatGrouped(total.macs))** | |\n"
         return out
     }
 
     private func csv() -> String {
-        func quote(_ s: String) -> String { s.contains(where: { $0 == "," || $0 == "\"" }) ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s }
+        func quote(_ s: String) -> String {
+            s.contains(where: { $0 == "," || $0 == "\"" }) ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
+        }
         var out = "path,name,type,spec,channels,height,width,weights,biases,params,macs,rf_h,rf_w,jump_h,jump_w\n"
         for row in rows {
             let c = row.cost
-            out += [row.path.description, row.name, row.type, row.spec].map(quote).joined(separator: ",")
+            out +=
+                [row.path.description, row.name, row.type, row.spec].map(quote).joined(separator: ",")
                 + ",\(row.output.channels),\(row.output.height),\(row.output.width),\(c.weights),\(c.biases),\(c.params),\(c.macs),"
                 + "\(c.receptiveField.height),\(c.receptiveField.width),\(c.jump.height),\(c.jump.width)\n"
         }
-        out += "total,,,,\(shapes.output.channels),\(shapes.output.height),\(shapes.output.width),\(total.weights),\(total.biases),"
+        out +=
+            "total,,,,\(shapes.output.channels),\(shapes.output.height),\(shapes.output.width),\(total.weights),\(total.biases),"
             + "\(total.params),\(total.macs),,,,\n"
         return out
     }
@@ -127,11 +136,13 @@ struct SummaryTable {
         var nodes: [String] = []
         for row in rows {
             let c = row.cost
-            nodes.append("    {\"path\": \(JSONValue.quoted(row.path.description)), \"name\": \(JSONValue.quoted(row.name)), "
-                + "\"type\": \(JSONValue.quoted(row.type)), \"spec\": \(JSONValue.quoted(row.spec)), "
-                + "\"output\": [\(row.output.channels), \(row.output.height), \(row.output.width)], "
-                + "\"weights\": \(c.weights), \"biases\": \(c.biases), \"params\": \(c.params), \"macs\": \(c.macs), "
-                + "\"receptive_field\": [\(c.receptiveField.height), \(c.receptiveField.width)], \"jump\": [\(c.jump.height), \(c.jump.width)]}")
+            nodes.append(
+                "    {\"path\": \(JSONValue.quoted(row.path.description)), \"name\": \(JSONValue.quoted(row.name)), "
+                    + "\"type\": \(JSONValue.quoted(row.type)), \"spec\": \(JSONValue.quoted(row.spec)), "
+                    + "\"output\": [\(row.output.channels), \(row.output.height), \(row.output.width)], "
+                    + "\"weights\": \(c.weights), \"biases\": \(c.biases), \"params\": \(c.params), \"macs\": \(c.macs), "
+                    + "\"receptive_field\": [\(c.receptiveField.height), \(c.receptiveField.width)], \"jump\": [\(c.jump.height), \(c.jump.width)]}"
+            )
         }
         return """
             {
@@ -152,4 +163,3 @@ struct SummaryTable {
             """
     }
 }
-

@@ -26,9 +26,13 @@ struct Verify: ParsableCommand {
             checks += 1
             if !ok { failures += 1 }
             print("  \(ok ? "✓" : "✗") \(r.subject): \(r.explanation)")
-            print("    max |difference| \(scientific(r.maxDifference)) (relative \(scientific(r.relativeDifference)), tolerance \(scientific(tolerance)))")
+            print(
+                "    max |difference| \(scientific(r.maxDifference)) (relative \(scientific(r.relativeDifference)), tolerance \(scientific(tolerance)))"
+            )
             if r.paramsBefore != r.paramsAfter {
-                print("    params \(formatGrouped(r.paramsBefore)) → \(formatGrouped(r.paramsAfter)) (\(formatGrouped(r.paramsBefore - r.paramsAfter)) fewer)")
+                print(
+                    "    params \(formatGrouped(r.paramsBefore)) → \(formatGrouped(r.paramsAfter)) (\(formatGrouped(r.paramsBefore - r.paramsAfter)) fewer)"
+                )
             }
         }
 
@@ -36,7 +40,9 @@ struct Verify: ParsableCommand {
         if !segments.isEmpty { print("mlpconv = a small MLP slid over every patch:") }
         for segment in segments { report(Equivalences.verifyMLPConv(segment, session: session), tolerance: Self.mlpTolerance) }
 
-        let laterals = network.executionOrder.filter { if case .lateral? = network.node(at: $0)?.layer { return true } else { return false } }
+        let laterals = network.executionOrder.filter {
+            if case .lateral? = network.node(at: $0)?.layer { return true } else { return false }
+        }
         if !laterals.isEmpty { print("lateral connections (y = z + Mᵀz):") }
         for path in laterals {
             do {
@@ -59,15 +65,24 @@ struct Verify: ParsableCommand {
                 print("Inception \(c.name) (\(path)): with 1×1 reductions vs naive")
                 print("    branch              reduced params     MACs          naive params       MACs")
                 for b in c.branches {
-                    print("    " + [b.label.padding(toLength: 18, withPad: " ", startingAt: 0),
-                                    pad(formatGrouped(b.reducedParams), 14), pad(formatGrouped(b.reducedMACs), 14),
-                                    pad(formatGrouped(b.naiveParams), 16), pad(formatGrouped(b.naiveMACs), 14)].joined(separator: " "))
+                    print(
+                        "    "
+                            + [
+                                b.label.padding(toLength: 18, withPad: " ", startingAt: 0),
+                                pad(formatGrouped(b.reducedParams), 14), pad(formatGrouped(b.reducedMACs), 14),
+                                pad(formatGrouped(b.naiveParams), 16), pad(formatGrouped(b.naiveMACs), 14),
+                            ].joined(separator: " "))
                 }
-                print("    " + ["total".padding(toLength: 18, withPad: " ", startingAt: 0),
-                                pad(formatGrouped(c.reducedParams), 14), pad(formatGrouped(c.reducedMACs), 14),
-                                pad(formatGrouped(c.naiveParams), 16), pad(formatGrouped(c.naiveMACs), 14)].joined(separator: " "))
-                print("    output \(c.reducedOutput) vs \(c.naiveOutput); the reductions cut MACs \(formatFixed(c.macRatio, digits: 2))× "
-                      + "and params \(formatFixed(Double(c.naiveParams) / Double(max(c.reducedParams, 1)), digits: 2))×")
+                print(
+                    "    "
+                        + [
+                            "total".padding(toLength: 18, withPad: " ", startingAt: 0),
+                            pad(formatGrouped(c.reducedParams), 14), pad(formatGrouped(c.reducedMACs), 14),
+                            pad(formatGrouped(c.naiveParams), 16), pad(formatGrouped(c.naiveMACs), 14),
+                        ].joined(separator: " "))
+                print(
+                    "    output \(c.reducedOutput) vs \(c.naiveOutput); the reductions cut MACs \(formatFixed(c.macRatio, digits: 2))× "
+                        + "and params \(formatFixed(Double(c.naiveParams) / Double(max(c.reducedParams, 1)), digits: 2))×")
             } catch {
                 print("  – \(node.name): \(error)")
             }
@@ -75,12 +90,14 @@ struct Verify: ParsableCommand {
 
         for path in network.executionOrder {
             guard case .conv(let conv)? = network.node(at: path)?.layer, conv.isPointwise,
-                  let p = session.parameters(of: path), p.weightShape[0] == p.weightShape[1] else { continue }
+                let p = session.parameters(of: path), p.weightShape[0] == p.weightShape[1]
+            else { continue }
             let n = p.weightShape[0]
             let offDiagonal = (0..<n).allSatisfy { i in (0..<n).allSatisfy { j in i == j || p.weight[i * n + j] == 0 } }
             if offDiagonal {
-                print("\(path) (\(network.node(at: path)!.name)): a diagonal 1×1 conv — each output channel is its input channel rescaled "
-                      + "(no mixing), \(n) useful weights of \(n * n)")
+                print(
+                    "\(path) (\(network.node(at: path)!.name)): a diagonal 1×1 conv — each output channel is its input channel rescaled "
+                        + "(no mixing), \(n) useful weights of \(n * n)")
             }
         }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import ConvEngine
 
 /// The default preset must mean something to the eye: its first map is the edge strength |gx| + |gy| of

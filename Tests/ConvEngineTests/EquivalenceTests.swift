@@ -1,4 +1,5 @@
 import Testing
+
 @testable import ConvEngine
 
 struct EquivalenceTests {
@@ -9,15 +10,17 @@ struct EquivalenceTests {
 
     /// conv 3×3 p1 → relu → 1×1 → relu → 1×1, on random weights: the sliding MLP must agree.
     @Test func mlpconvEqualsSlidingMLP() throws {
-        let net = Network(name: "m", input: InputSpec(shape: Shape(channels: 3, height: 7, width: 6)),
-                          initialization: Initialization(seed: 3), nodes: [
-            Node("conv", .conv(Conv(outChannels: 5, kernel: Size2(3), stride: Size2(2), padding: .explicit(Size2(1))))),
-            Node("relu1", .activation(.relu)),
-            Node("cccp1", .conv(Conv(outChannels: 4, kernel: Size2(1)))),
-            Node("relu2", .activation(.relu)),
-            Node("cccp2", .conv(Conv(outChannels: 2, kernel: Size2(1)))),
-            Node("pool", .globalAveragePool),
-        ])
+        let net = Network(
+            name: "m", input: InputSpec(shape: Shape(channels: 3, height: 7, width: 6)),
+            initialization: Initialization(seed: 3),
+            nodes: [
+                Node("conv", .conv(Conv(outChannels: 5, kernel: Size2(3), stride: Size2(2), padding: .explicit(Size2(1))))),
+                Node("relu1", .activation(.relu)),
+                Node("cccp1", .conv(Conv(outChannels: 4, kernel: Size2(1)))),
+                Node("relu2", .activation(.relu)),
+                Node("cccp2", .conv(Conv(outChannels: 2, kernel: Size2(1)))),
+                Node("pool", .globalAveragePool),
+            ])
         let segments = net.mlpconvSegments()
         #expect(segments.map(\.paths) == [(0...4).map { NodePath.top($0) }])
         var session = try ForwardSession(network: net, input: Self.randomTensor(net.input.shape, seed: 1))
@@ -32,13 +35,20 @@ struct EquivalenceTests {
     @Test func lateralFoldByHand() throws {
         // z = W x + b with W = [[1, 0], [0, 2]], b = [1, 1]; M[0][1] = 1 adds channel 0 into channel 1:
         // W' = [[1, 0], [1, 2]], b' = [1, 2].
-        let net = Network(name: "l", input: InputSpec(shape: Shape(channels: 2, height: 1, width: 1)), nodes: [
-            Node("fc", .conv(Conv(outChannels: 2, kernel: Size2(1), parameters: ExplicitParameters(weights: [1, 0, 0, 2], biases: [1, 1])))),
-            Node("lat", .lateral(Lateral(parameters: ExplicitParameters(weights: [0, 1, 0, 0])))),
-        ])
+        let net = Network(
+            name: "l", input: InputSpec(shape: Shape(channels: 2, height: 1, width: 1)),
+            nodes: [
+                Node(
+                    "fc",
+                    .conv(Conv(outChannels: 2, kernel: Size2(1), parameters: ExplicitParameters(weights: [1, 0, 0, 2], biases: [1, 1])))),
+                Node("lat", .lateral(Lateral(parameters: ExplicitParameters(weights: [0, 1, 0, 0])))),
+            ])
         let folded = try Equivalences.foldLateral(at: .top(1), in: net)
         #expect(folded.nodes.count == 1)
-        guard case .conv(let conv)? = folded.nodes[0].layer else { Issue.record("expected a conv"); return }
+        guard case .conv(let conv)? = folded.nodes[0].layer else {
+            Issue.record("expected a conv")
+            return
+        }
         #expect(conv.parameters == ExplicitParameters(weights: [1, 0, 1, 2], biases: [1, 2]))
         let x = Tensor(shape: net.input.shape, data: [3, 5])
         // z = [4, 11]; y = [4, 11 + 4] = [4, 15].
@@ -47,23 +57,27 @@ struct EquivalenceTests {
     }
 
     @Test func lateralFoldSavesNSquaredAndMatches() throws {
-        let net = Network(name: "l", input: InputSpec(shape: Shape(channels: 3, height: 6, width: 6)),
-                          initialization: Initialization(seed: 11), nodes: [
-            Node("conv", .conv(Conv(outChannels: 8, kernel: Size2(3), padding: .explicit(Size2(1))))),
-            Node("lat", .lateral(Lateral())),
-            Node("relu", .activation(.relu)),
-        ])
+        let net = Network(
+            name: "l", input: InputSpec(shape: Shape(channels: 3, height: 6, width: 6)),
+            initialization: Initialization(seed: 11),
+            nodes: [
+                Node("conv", .conv(Conv(outChannels: 8, kernel: Size2(3), padding: .explicit(Size2(1))))),
+                Node("lat", .lateral(Lateral())),
+                Node("relu", .activation(.relu)),
+            ])
         let report = try Equivalences.verifyLateralFold(at: .top(1), in: net, input: Self.randomTensor(net.input.shape, seed: 2))
         #expect(report.paramsBefore - report.paramsAfter == 64)
         #expect(report.relativeDifference < 1e-5, "maxdiff = \(report.maxDifference)")
     }
 
     @Test func lateralAfterNonLinearityIsRefused() {
-        let net = Network(name: "l", input: InputSpec(shape: Shape(channels: 3, height: 4, width: 4)), nodes: [
-            Node("conv", .conv(Conv(outChannels: 4, kernel: Size2(1)))),
-            Node("relu", .activation(.relu)),
-            Node("lat", .lateral(Lateral())),
-        ])
+        let net = Network(
+            name: "l", input: InputSpec(shape: Shape(channels: 3, height: 4, width: 4)),
+            nodes: [
+                Node("conv", .conv(Conv(outChannels: 4, kernel: Size2(1)))),
+                Node("relu", .activation(.relu)),
+                Node("lat", .lateral(Lateral())),
+            ])
         #expect(throws: FoldRefusal.self) { try Equivalences.foldLateral(at: .top(2), in: net) }
         do { _ = try Equivalences.foldLateral(at: .top(2), in: net) } catch {
             #expect(error.description.hasPrefix("layers[2] (lat) follows relu, which is a non-linearity"))
@@ -71,11 +85,13 @@ struct EquivalenceTests {
     }
 
     @Test func pointwiseChainFolds() throws {
-        let net = Network(name: "p", input: InputSpec(shape: Shape(channels: 6, height: 3, width: 3)),
-                          initialization: Initialization(seed: 5), nodes: [
-            Node("a", .conv(Conv(outChannels: 4, kernel: Size2(1)))),
-            Node("b", .conv(Conv(outChannels: 5, kernel: Size2(1)))),
-        ])
+        let net = Network(
+            name: "p", input: InputSpec(shape: Shape(channels: 6, height: 3, width: 3)),
+            initialization: Initialization(seed: 5),
+            nodes: [
+                Node("a", .conv(Conv(outChannels: 4, kernel: Size2(1)))),
+                Node("b", .conv(Conv(outChannels: 5, kernel: Size2(1)))),
+            ])
         #expect(Equivalences.pointwiseChains(in: net) == [.top(0)])
         let report = try Equivalences.verifyPointwiseChainFold(at: .top(0), in: net, input: Self.randomTensor(net.input.shape, seed: 9))
         // before: 6·4+4 + 4·5+5 = 53; after: 6·5+5 = 35.
@@ -88,13 +104,22 @@ struct EquivalenceTests {
         let c = { (out: Int, k: Int) in Conv(outChannels: out, kernel: Size2(k), padding: .explicit(Size2(k / 2))) }
         let block = ParallelBlock(branches: [
             [Node("1x1", .conv(c(64, 1))), Node("r1", .activation(.relu))],
-            [Node("3x3_reduce", .conv(c(96, 1))), Node("r2", .activation(.relu)), Node("3x3", .conv(c(128, 3))), Node("r3", .activation(.relu))],
-            [Node("5x5_reduce", .conv(c(16, 1))), Node("r4", .activation(.relu)), Node("5x5", .conv(c(32, 5))), Node("r5", .activation(.relu))],
-            [Node("pool", .pool(Pool(kind: .max, kernel: Size2(3), stride: Size2(1), padding: Size2(1)))),
-             Node("pool_proj", .conv(c(32, 1))), Node("r6", .activation(.relu))],
+            [
+                Node("3x3_reduce", .conv(c(96, 1))), Node("r2", .activation(.relu)), Node("3x3", .conv(c(128, 3))),
+                Node("r3", .activation(.relu)),
+            ],
+            [
+                Node("5x5_reduce", .conv(c(16, 1))), Node("r4", .activation(.relu)), Node("5x5", .conv(c(32, 5))),
+                Node("r5", .activation(.relu)),
+            ],
+            [
+                Node("pool", .pool(Pool(kind: .max, kernel: Size2(3), stride: Size2(1), padding: Size2(1)))),
+                Node("pool_proj", .conv(c(32, 1))), Node("r6", .activation(.relu)),
+            ],
         ])
-        let net = Network(name: "3a", input: InputSpec(shape: Shape(channels: 192, height: 28, width: 28)),
-                          nodes: [Node("inception_3a", parallel: block)])
+        let net = Network(
+            name: "3a", input: InputSpec(shape: Shape(channels: 192, height: 28, width: 28)),
+            nodes: [Node("inception_3a", parallel: block)])
         let comparison = try #require(try InceptionComparison.compare(blockAt: .top(0), in: net))
         #expect(comparison.reducedParams == 163_696 && comparison.reducedMACs == 128_049_152)
         #expect(comparison.naiveParams == 387_296 && comparison.naiveMACs == 303_464_448)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import ConvEngine
 
 /// The dump folder: file names, the manifest's contents and order, values read back, and write errors.
@@ -15,13 +16,21 @@ struct ExportActivationDumpTests {
 
     /// x = [1, 2, 3, 4] (1×2×2). Block: branch 0 is a 1×1 conv (weight 2, bias 1) → [3, 5, 7, 9],
     /// branch 1 is empty (x); concat → [3, 5, 7, 9, 1, 2, 3, 4]; global average → [6, 2.5].
-    static let network = Network(name: "tiny", input: InputSpec(shape: Shape(channels: 1, height: 2, width: 2)), nodes: [
-        Node("block", parallel: ParallelBlock(branches: [
-            [Node("scale", .conv(Conv(outChannels: 1, kernel: Size2(1), parameters: ExplicitParameters(weights: [2], biases: [1]))))],
-            [],
-        ])),
-        Node("gap", .globalAveragePool),
-    ])
+    static let network = Network(
+        name: "tiny", input: InputSpec(shape: Shape(channels: 1, height: 2, width: 2)),
+        nodes: [
+            Node(
+                "block",
+                parallel: ParallelBlock(branches: [
+                    [
+                        Node(
+                            "scale",
+                            .conv(Conv(outChannels: 1, kernel: Size2(1), parameters: ExplicitParameters(weights: [2], biases: [1]))))
+                    ],
+                    [],
+                ])),
+            Node("gap", .globalAveragePool),
+        ])
 
     @Test func writesFilesAndAnOrderedManifest() throws {
         let folder = NSTemporaryDirectory() + "convplay-dump-unit-\(UUID().uuidString)/nested"
@@ -47,7 +56,10 @@ struct ExportActivationDumpTests {
         let manifest = try JSONParser.parse(String(contentsOfFile: folder + "/manifest.json", encoding: .utf8))
         #expect(manifest["preset"] == .string("tiny-preset"))
         #expect(manifest["output"] == .string("layers[1]"))
-        guard case .array(let nodes) = manifest["nodes"] else { Issue.record("manifest has no nodes array"); return }
+        guard case .array(let nodes) = manifest["nodes"] else {
+            Issue.record("manifest has no nodes array")
+            return
+        }
         #expect(nodes.map { $0["path"] } == ["layers[0].branches[0][0]", "layers[0]", "layers[1]"].map { .string($0) })
         #expect(nodes.map { $0["type"] } == ["conv", "parallel", "global_avg_pool"].map { .string($0) })
         #expect(nodes.map { $0["input"] } == ["input", "input", "layers[0]"].map { .string($0) })
@@ -65,7 +77,10 @@ struct ExportActivationDumpTests {
             try ActivationDump.write(session: session, to: file + "/dump", presetName: "tiny")
             Issue.record("writing under a regular file should fail")
         } catch {
-            guard case .writeFailed(let path, _) = error else { Issue.record("unexpected \(error)"); return }
+            guard case .writeFailed(let path, _) = error else {
+                Issue.record("unexpected \(error)")
+                return
+            }
             #expect(path == file + "/dump")
             #expect(error.description.hasPrefix("cannot write \(file)/dump: "))
             #expect(error.description.hasSuffix("check that the folder exists and is writable"))

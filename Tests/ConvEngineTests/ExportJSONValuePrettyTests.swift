@@ -1,4 +1,5 @@
 import Testing
+
 @testable import ConvEngine
 
 /// The manifest's JSON text, written out by hand.
@@ -12,21 +13,22 @@ struct ExportJSONValuePrettyTests {
             ("empty", .members([])),
             ("list", .array([.members([("ok", .bool(true))])])),
         ])
-        #expect(value.prettyText == """
-            {
-              "path": "layers[0]",
-              "shape": [8, 4],
-              "eps": 1e-05,
-              "note": "a \\"b\\"\\n\\u0001",
-              "empty": {},
-              "list": [
+        #expect(
+            value.prettyText == """
                 {
-                  "ok": true
+                  "path": "layers[0]",
+                  "shape": [8, 4],
+                  "eps": 1e-05,
+                  "note": "a \\"b\\"\\n\\u0001",
+                  "empty": {},
+                  "list": [
+                    {
+                      "ok": true
+                    }
+                  ]
                 }
-              ]
-            }
 
-            """)
+                """)
         // It reads back through the preset codec's parser unchanged.
         #expect(try JSONParser.parse(value.prettyText) == value)
     }

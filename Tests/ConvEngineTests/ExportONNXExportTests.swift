@@ -1,14 +1,17 @@
 import Foundation
 import Testing
+
 @testable import ConvEngine
 
 /// ONNX encoding checks that need no Python (the model's numbers are checked by onnxruntime in
 /// ReferenceONNXTests): the model header, names in the graph, and the errors.
 struct ExportONNXExportTests {
-    static let network = Network(name: "tiny", input: InputSpec(shape: Shape(channels: 2, height: 3, width: 3)), nodes: [
-        Node("conv", .conv(Conv(outChannels: 4, kernel: Size2(3), padding: .same))),
-        Node("relu", .activation(.relu)),
-    ])
+    static let network = Network(
+        name: "tiny", input: InputSpec(shape: Shape(channels: 2, height: 3, width: 3)),
+        nodes: [
+            Node("conv", .conv(Conv(outChannels: 4, kernel: Size2(3), padding: .same))),
+            Node("relu", .activation(.relu)),
+        ])
 
     @Test func modelStartsWithIrVersionAndNamesInputAndOutput() throws {
         let bytes = try ONNXExport.encode(network: Self.network)
@@ -36,7 +39,10 @@ struct ExportONNXExportTests {
             try ONNXExport.write(network: Self.network, to: path)
             Issue.record("writing into a missing folder should fail")
         } catch {
-            guard case .writeFailed(let failedPath, _) = error else { Issue.record("unexpected \(error)"); return }
+            guard case .writeFailed(let failedPath, _) = error else {
+                Issue.record("unexpected \(error)")
+                return
+            }
             #expect(failedPath == path)
             #expect(error.description.hasPrefix("cannot write \(path): "))
         }

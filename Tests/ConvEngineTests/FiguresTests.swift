@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import ConvEngine
 
 /// The shipped presets of published networks reproduce the published per-layer figures exactly.
@@ -15,8 +16,13 @@ import Testing
         var weights: Int, biases: Int, macs: Int
         var testDescription: String { nodes.joined(separator: "+") }
         init(_ nodes: [String], _ height: Int, _ width: Int, _ channels: Int, _ weights: Int, _ biases: Int, _ macs: Int) {
-            self.nodes = nodes; self.height = height; self.width = width; self.channels = channels
-            self.weights = weights; self.biases = biases; self.macs = macs
+            self.nodes = nodes
+            self.height = height
+            self.width = width
+            self.channels = channels
+            self.weights = weights
+            self.biases = biases
+            self.macs = macs
         }
         init(_ node: String, _ height: Int, _ width: Int, _ channels: Int, _ weights: Int, _ biases: Int, _ macs: Int) {
             self.init([node], height, width, channels, weights, biases, macs)
@@ -113,12 +119,15 @@ import Testing
     static let cases: [Case] = [
         Case(preset: "nin-cifar10", rows: ninCifar10, totals: Totals(params: 966_986, macs: 222_486_528)),
         Case(preset: "nin-imagenet", rows: ninImageNet, totals: Totals(params: 7_595_176, macs: 1_100_188_800)),
-        Case(preset: "inception-3a-naive", rows: inception3aNaive,
-             totals: Totals(params: 387_296, macs: 303_464_448, weights: 387_072)),
-        Case(preset: "inception-3a", rows: inception3a,
-             totals: Totals(params: 163_696, macs: 128_049_152, weights: 163_328)),
-        Case(preset: "googlenet", rows: googLeNet,
-             totals: Totals(params: 6_998_552, macs: 1_582_671_872, weights: 6_990_272, biases: 8_280)),
+        Case(
+            preset: "inception-3a-naive", rows: inception3aNaive,
+            totals: Totals(params: 387_296, macs: 303_464_448, weights: 387_072)),
+        Case(
+            preset: "inception-3a", rows: inception3a,
+            totals: Totals(params: 163_696, macs: 128_049_152, weights: 163_328)),
+        Case(
+            preset: "googlenet", rows: googLeNet,
+            totals: Totals(params: 6_998_552, macs: 1_582_671_872, weights: 6_990_272, biases: 8_280)),
     ]
 
     @Test(arguments: cases)
@@ -129,8 +138,9 @@ import Testing
         for row in testCase.rows {
             let paths = try row.nodes.map { name in try #require(network.path(named: name), "no node named \(name)") }
             let output = shapes.output(of: paths.last!)
-            #expect(output == Shape(channels: row.channels, height: row.height, width: row.width),
-                    "\(testCase.preset) \(row.testDescription): output \(output)")
+            #expect(
+                output == Shape(channels: row.channels, height: row.height, width: row.width),
+                "\(testCase.preset) \(row.testDescription): output \(output)")
             let weights = paths.reduce(0) { $0 + costs[$1].weights }
             let biases = paths.reduce(0) { $0 + costs[$1].biases }
             let macs = paths.reduce(0) { $0 + costs[$1].macs }
@@ -147,9 +157,11 @@ import Testing
     /// The classic bottleneck example (28×28×192 → 28×28×32): a direct 5×5 against 1×1 192→16 then 5×5 16→32.
     @Test func bottleneckExample() throws {
         func network(_ layers: String) throws -> CostTable {
-            try Preset.decode(json: """
-                {"format": 1, "name": "bottleneck", "input": {"shape": [192, 28, 28]}, "layers": [\(layers)]}
-                """).cost()
+            try Preset.decode(
+                json: """
+                    {"format": 1, "name": "bottleneck", "input": {"shape": [192, 28, 28]}, "layers": [\(layers)]}
+                    """
+            ).cost()
         }
         let direct = try network(#"{"type": "conv", "out": 32, "kernel": 5, "pad": 2}"#)
         #expect(direct.total.macs == 120_422_400)

@@ -1,13 +1,16 @@
 import Testing
+
 @testable import ConvEngine
 
 struct ForwardSessionTests {
     /// x = [1..4] as 1×2×2; a 1×1 conv with weight 2, bias 1 → [3,5,7,9]; ReLU keeps it; global avg → 6.
-    static let tiny = Network(name: "tiny", input: InputSpec(shape: Shape(channels: 1, height: 2, width: 2)), nodes: [
-        Node("scale", .conv(Conv(outChannels: 1, kernel: Size2(1), parameters: ExplicitParameters(weights: [2], biases: [1])))),
-        Node("relu", .activation(.relu)),
-        Node("gap", .globalAveragePool),
-    ])
+    static let tiny = Network(
+        name: "tiny", input: InputSpec(shape: Shape(channels: 1, height: 2, width: 2)),
+        nodes: [
+            Node("scale", .conv(Conv(outChannels: 1, kernel: Size2(1), parameters: ExplicitParameters(weights: [2], biases: [1])))),
+            Node("relu", .activation(.relu)),
+            Node("gap", .globalAveragePool),
+        ])
     static let input = Tensor(shape: Shape(channels: 1, height: 2, width: 2), data: [1, 2, 3, 4])
 
     @Test func stepsForwardAndBack() throws {
@@ -51,9 +54,11 @@ struct ForwardSessionTests {
         // Branch a doubles, branch b is the identity: concat gives [2x; x], add gives 3x.
         let double = Node("a", .conv(Conv(outChannels: 1, kernel: Size2(1), parameters: ExplicitParameters(weights: [2], biases: [0]))))
         for (merge, expected) in [(Merge.concat, [2, 4, 6, 8, 1, 2, 3, 4] as [Float]), (.add, [3, 6, 9, 12])] {
-            let net = Network(name: "p", input: InputSpec(shape: Self.input.shape), nodes: [
-                Node("blk", parallel: ParallelBlock(branches: [[double], []], merge: merge)),
-            ])
+            let net = Network(
+                name: "p", input: InputSpec(shape: Self.input.shape),
+                nodes: [
+                    Node("blk", parallel: ParallelBlock(branches: [[double], []], merge: merge))
+                ])
             #expect(try net.forward(Self.input).data == expected)
         }
     }
@@ -65,22 +70,30 @@ struct ForwardSessionTests {
         var random = TestRandom(seed: 41)
         let input = Tensor(shape: shape, data: random.floats(shape.elementCount))
         let weights: [Float] = (0..<3).flatMap { k in (0..<5).map { c in c == k ? 2 : 0 } }
-        let conv = Node("a", .conv(Conv(outChannels: 3, kernel: Size2(1),
-                                        parameters: ExplicitParameters(weights: weights, biases: [0, 0, 0]))))
-        let net = Network(name: "p", input: InputSpec(shape: shape), nodes: [
-            Node("blk", parallel: ParallelBlock(branches: [[conv], []], merge: .concat)),
-        ])
+        let conv = Node(
+            "a",
+            .conv(
+                Conv(
+                    outChannels: 3, kernel: Size2(1),
+                    parameters: ExplicitParameters(weights: weights, biases: [0, 0, 0]))))
+        let net = Network(
+            name: "p", input: InputSpec(shape: shape),
+            nodes: [
+                Node("blk", parallel: ParallelBlock(branches: [[conv], []], merge: .concat))
+            ])
         let plane = shape.planeSize
         let expected = input.data[0..<(3 * plane)].map { 2 * $0 } + input.data
         let output = try net.forward(input).data
-        #expect(output.count == expected.count && largestDifference(output, expected) == 0,
-                "largest difference \(largestDifference(output, expected))")
+        #expect(
+            output.count == expected.count && largestDifference(output, expected) == 0,
+            "largest difference \(largestDifference(output, expected))")
     }
 
     @Test func seededInitialisationIsReproducible() throws {
-        let net = Network(name: "r", input: InputSpec(shape: Shape(channels: 3, height: 5, width: 5)),
-                          initialization: Initialization(scheme: .he, seed: 7),
-                          nodes: [Node("c", .conv(Conv(outChannels: 4, kernel: Size2(3))))])
+        let net = Network(
+            name: "r", input: InputSpec(shape: Shape(channels: 3, height: 5, width: 5)),
+            initialization: Initialization(scheme: .he, seed: 7),
+            nodes: [Node("c", .conv(Conv(outChannels: 4, kernel: Size2(3))))])
         let shapes = try net.inferShapes()
         let a = net.parameters(at: .top(0), shapes: shapes)!, b = net.parameters(at: .top(0), shapes: shapes)!
         #expect(a == b)
@@ -97,9 +110,10 @@ struct ForwardSessionTests {
     /// uniform per draw), bit for bit.
     @Test(arguments: [InitScheme.he, .xavier])
     func parallelDrawEqualsSequentialDraw(_ scheme: InitScheme) throws {
-        let net = Network(name: "p", input: InputSpec(shape: Shape(channels: 64, height: 6, width: 6)),
-                          initialization: Initialization(scheme: scheme, seed: 11),
-                          nodes: [Node("wide", .conv(Conv(outChannels: 130, kernel: Size2(3))))])
+        let net = Network(
+            name: "p", input: InputSpec(shape: Shape(channels: 64, height: 6, width: 6)),
+            initialization: Initialization(scheme: scheme, seed: 11),
+            nodes: [Node("wide", .conv(Conv(outChannels: 130, kernel: Size2(3))))])
         let shapes = try net.inferShapes()
         let drawn = net.parameters(at: .top(0), shapes: shapes)!.weight
         var rng = SplitMix64(seed: 11 ^ stableHash("wide"))
@@ -111,7 +125,9 @@ struct ForwardSessionTests {
             }
         }
         let mismatches = zip(drawn, expected).enumerated().filter { $0.element.0 != $0.element.1 }
-        #expect(drawn.count == expected.count && mismatches.isEmpty,
-                "\(drawn.count) values, \(mismatches.count) differ, first: \(mismatches.prefix(3).map { "#\($0.offset) \($0.element.0) vs \($0.element.1)" })")
+        #expect(
+            drawn.count == expected.count && mismatches.isEmpty,
+            "\(drawn.count) values, \(mismatches.count) differ, first: \(mismatches.prefix(3).map { "#\($0.offset) \($0.element.0) vs \($0.element.1)" })"
+        )
     }
 }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import ConvEngine
 
 /// PNG files written byte by byte with Python's zlib (chunks and CRCs by hand) and checked by decoding
@@ -47,12 +48,15 @@ import Testing
     }
 
     static let cases: [Case] = [
-        Case(name: "RGB 8 bit", bytes: rgb2x1, width: 2, height: 1, channels: 3,
-             expected: [1, 0, 0, 0, 128.0 / 255, 1]),
-        Case(name: "palette", bytes: palette2x2, width: 2, height: 2, channels: 3,
-             expected: [0, 0, 0, 1, 1, 1, 10.0 / 255, 20.0 / 255, 30.0 / 255, 1, 1, 1]),
-        Case(name: "RGBA: transparency composited onto white", bytes: rgba2x1, width: 2, height: 1, channels: 3,
-             expected: [0, 0, 0, 1, 1, 1]),
+        Case(
+            name: "RGB 8 bit", bytes: rgb2x1, width: 2, height: 1, channels: 3,
+            expected: [1, 0, 0, 0, 128.0 / 255, 1]),
+        Case(
+            name: "palette", bytes: palette2x2, width: 2, height: 2, channels: 3,
+            expected: [0, 0, 0, 1, 1, 1, 10.0 / 255, 20.0 / 255, 30.0 / 255, 1, 1, 1]),
+        Case(
+            name: "RGBA: transparency composited onto white", bytes: rgba2x1, width: 2, height: 1, channels: 3,
+            expected: [0, 0, 0, 1, 1, 1]),
         Case(name: "grey 16 bit", bytes: gray16x2x1, width: 2, height: 1, channels: 1, expected: [0, 1]),
     ]
 
@@ -71,13 +75,15 @@ import Testing
             Issue.record("a cut PNG decoded")
         } catch {
             #expect(error.path == "t.png")
-            #expect(error.description == "t.png: not a valid PNG file: the data ends early (libpng: read beyond end of data) — re-export the image")
+            #expect(
+                error.description
+                    == "t.png: not a valid PNG file: the data ends early (libpng: read beyond end of data) — re-export the image")
         }
     }
 
     @Test func corruptChunkIsAnError() {
         var corrupt = Self.rgb2x1
-        corrupt[16] ^= 0xFF   // IHDR width byte: the CRC no longer matches
+        corrupt[16] ^= 0xFF  // IHDR width byte: the CRC no longer matches
         #expect(throws: InputError.self) { try PNGFile.decode(corrupt, path: "t.png") }
     }
 

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import ConvEngine
 
 @Suite struct InputErrorTests {
@@ -10,23 +11,30 @@ import Testing
     }
 
     static let cases: [Case] = [
-        Case(name: "file not found", error: .fileNotFound(path: "p/cat.png"),
-             message: "p/cat.png: no such file — check the image path (it is relative to the preset's folder)"),
-        Case(name: "unreadable", error: .unreadable(path: "p/cat.png", reason: "it is a folder"),
-             message: "p/cat.png: cannot be read (it is a folder) — point the input at a readable image file"),
-        Case(name: "unsupported format", error: .unsupportedFormat(path: "p/cat.jpg", magic: "bytes FF D8 FF E0 (\"....\")"),
-             message: "p/cat.jpg: starts with bytes FF D8 FF E0 (\"....\"), which is not PGM (P2/P5), PPM (P3/P6) or PNG — "
-                 + "convert the image to PNG or PPM"),
-        Case(name: "malformed", error: .malformed(path: "a.pgm", format: "PGM (P2)", reason: "maxval is \"0\" but must be 1…65535"),
-             message: "a.pgm: not a valid PGM (P2) file: maxval is \"0\" but must be 1…65535 — re-export the image"),
-        Case(name: "truncated", error: .truncated(path: "a.pgm", format: "PGM (P5)", expected: 4, found: 3, unit: "bytes of pixel data"),
-             message: "a.pgm: PGM (P5) data is truncated: expected 4 bytes of pixel data but found 3 — "
-                 + "the file is cut short, re-export the image"),
-        Case(name: "channels", error: .unsupportedChannels(path: "a.pgm", channels: 4),
-             message: "a.pgm: the input asks for 4 channels but an image gives 1 (luminance) or 3 (RGB) — "
-                 + "set the input's channels to 1 or 3"),
-        Case(name: "shape", error: .invalidShape(path: "a.pgm", shape: Shape(channels: 0, height: 2, width: 2)),
-             message: "a.pgm: input shape 0×2×2 must have every size ≥ 1 — set channels, height and width to positive numbers"),
+        Case(
+            name: "file not found", error: .fileNotFound(path: "p/cat.png"),
+            message: "p/cat.png: no such file — check the image path (it is relative to the preset's folder)"),
+        Case(
+            name: "unreadable", error: .unreadable(path: "p/cat.png", reason: "it is a folder"),
+            message: "p/cat.png: cannot be read (it is a folder) — point the input at a readable image file"),
+        Case(
+            name: "unsupported format", error: .unsupportedFormat(path: "p/cat.jpg", magic: "bytes FF D8 FF E0 (\"....\")"),
+            message: "p/cat.jpg: starts with bytes FF D8 FF E0 (\"....\"), which is not PGM (P2/P5), PPM (P3/P6) or PNG — "
+                + "convert the image to PNG or PPM"),
+        Case(
+            name: "malformed", error: .malformed(path: "a.pgm", format: "PGM (P2)", reason: "maxval is \"0\" but must be 1…65535"),
+            message: "a.pgm: not a valid PGM (P2) file: maxval is \"0\" but must be 1…65535 — re-export the image"),
+        Case(
+            name: "truncated", error: .truncated(path: "a.pgm", format: "PGM (P5)", expected: 4, found: 3, unit: "bytes of pixel data"),
+            message: "a.pgm: PGM (P5) data is truncated: expected 4 bytes of pixel data but found 3 — "
+                + "the file is cut short, re-export the image"),
+        Case(
+            name: "channels", error: .unsupportedChannels(path: "a.pgm", channels: 4),
+            message: "a.pgm: the input asks for 4 channels but an image gives 1 (luminance) or 3 (RGB) — "
+                + "set the input's channels to 1 or 3"),
+        Case(
+            name: "shape", error: .invalidShape(path: "a.pgm", shape: Shape(channels: 0, height: 2, width: 2)),
+            message: "a.pgm: input shape 0×2×2 must have every size ≥ 1 — set channels, height and width to positive numbers"),
     ]
 
     @Test(arguments: cases)

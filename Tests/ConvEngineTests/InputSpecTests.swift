@@ -1,4 +1,5 @@
 import Testing
+
 @testable import ConvEngine
 
 @Suite struct InputSpecTests {

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import ConvEngine
 
 @Suite struct InputSyntheticTests {
@@ -15,8 +16,9 @@ import Testing
             let second = SyntheticInput.make(pattern, shape: shape, seed: 7)
             #expect(first.shape == shape)
             #expect(first.data == second.data, "\(pattern) at \(shape) is not deterministic")
-            #expect(first.data.allSatisfy { $0 >= 0 && $0 <= 1 && $0.isFinite },
-                    "\(pattern) at \(shape): min \(first.data.min()!) max \(first.data.max()!)")
+            #expect(
+                first.data.allSatisfy { $0 >= 0 && $0 <= 1 && $0.isFinite },
+                "\(pattern) at \(shape): min \(first.data.min()!) max \(first.data.max()!)")
         }
     }
 
@@ -37,14 +39,16 @@ import Testing
     @Test(arguments: [SyntheticPattern.noise, .shapes, .digit])
     func differentSeedsDiffer(pattern: SyntheticPattern) {
         let shape = Shape(channels: 3, height: 24, width: 24)
-        #expect(SyntheticInput.make(pattern, shape: shape, seed: 1).data
+        #expect(
+            SyntheticInput.make(pattern, shape: shape, seed: 1).data
                 != SyntheticInput.make(pattern, shape: shape, seed: 2).data)
     }
 
     @Test(arguments: [SyntheticPattern.gradient, .checkerboard])
     func seedDoesNotChangeFixedPictures(pattern: SyntheticPattern) {
         let shape = Shape(channels: 2, height: 9, width: 9)
-        #expect(SyntheticInput.make(pattern, shape: shape, seed: 1).data
+        #expect(
+            SyntheticInput.make(pattern, shape: shape, seed: 1).data
                 == SyntheticInput.make(pattern, shape: shape, seed: 99).data)
     }
 
@@ -118,7 +122,8 @@ import Testing
     /// (the reference C implementation, checked with an independent Python transcription).
     @Test func splitMixMatchesTheReference() {
         var random = SplitMix64(seed: 0)
-        #expect([random.next(), random.next(), random.next()]
+        #expect(
+            [random.next(), random.next(), random.next()]
                 == [0xE220_A839_7B1D_CDAF, 0x6E78_9E6A_A1B9_65F4, 0x06C4_5D18_8009_454F])
     }
 
@@ -151,8 +156,9 @@ import Testing
 
     @Test func figureContainsItsCentreAndNotFarPoints() {
         for kind in [SyntheticInput.Figure.Kind.circle, .rectangle, .triangle] {
-            let figure = SyntheticInput.Figure(kind: kind, centreX: 10, centreY: 10, radius: 4, aspectX: 1,
-                                               aspectY: 1, rotation: 0.3, colour: [1])
+            let figure = SyntheticInput.Figure(
+                kind: kind, centreX: 10, centreY: 10, radius: 4, aspectX: 1,
+                aspectY: 1, rotation: 0.3, colour: [1])
             #expect(figure.contains(10, 10), "\(kind) misses its centre")
             #expect(!figure.contains(10, 15), "\(kind) reaches past its radius")
             #expect(!figure.contains(4, 10), "\(kind) reaches past its radius")
@@ -167,7 +173,14 @@ import Testing
         #expect(tensor.data.min()! == 0 && tensor.data.max()! == 1)
         // The glyph is centred: ink's centre of mass within a fifth of the middle.
         var sumX: Float = 0, sumY: Float = 0, total: Float = 0
-        for y in 0..<28 { for x in 0..<28 { let v = tensor[0, y, x]; sumX += v * Float(x); sumY += v * Float(y); total += v } }
+        for y in 0..<28 {
+            for x in 0..<28 {
+                let v = tensor[0, y, x]
+                sumX += v * Float(x)
+                sumY += v * Float(y)
+                total += v
+            }
+        }
         #expect(abs(sumX / total - 13.5) < 5.6 && abs(sumY / total - 13.5) < 5.6, "digit \(digit) is off centre")
         // A one-row picture crosses the middle of the glyph and still meets ink.
         let row = SyntheticInput.make(.digit, shape: Shape(channels: 1, height: 1, width: 64), seed: UInt64(digit))

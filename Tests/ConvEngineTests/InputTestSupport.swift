@@ -1,4 +1,5 @@
 import Foundation
+
 @testable import ConvEngine
 
 /// The largest absolute difference between two equally long float arrays (infinity when lengths differ),

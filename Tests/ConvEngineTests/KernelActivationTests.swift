@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import ConvEngine
 
 @Suite struct KernelActivationTests {
@@ -32,8 +33,9 @@ import Testing
         let input = random.floats(size.channels * size.planeSize)
         var output = [Float](repeating: .nan, count: input.count)
         output.withUnsafeMutableBufferPointer {
-            Kernels.relu(channels: size.channels, planeSize: size.planeSize, input: input, output: $0.baseAddress!,
-                         threads: threads)
+            Kernels.relu(
+                channels: size.channels, planeSize: size.planeSize, input: input, output: $0.baseAddress!,
+                threads: threads)
         }
         #expect(largestDifference(output, input.map { $0 > 0 ? $0 : 0 }) == 0, "\(size), \(threads) threads")
     }

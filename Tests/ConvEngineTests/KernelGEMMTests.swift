@@ -1,4 +1,5 @@
 import Testing
+
 @testable import ConvEngine
 
 /// A named conv geometry; the output size follows from the padding on each side.
@@ -7,16 +8,19 @@ struct ConvCase: CustomStringConvertible, Sendable {
     let geometry: ConvGeometry
     var description: String { name }
 
-    init(_ name: String, c: Int, h: Int, w: Int, k: Int, kernel: (Int, Int), stride: (Int, Int) = (1, 1),
-         pad: (top: Int, left: Int, bottom: Int, right: Int) = (0, 0, 0, 0), dilation: (Int, Int) = (1, 1),
-         groups: Int = 1) {
+    init(
+        _ name: String, c: Int, h: Int, w: Int, k: Int, kernel: (Int, Int), stride: (Int, Int) = (1, 1),
+        pad: (top: Int, left: Int, bottom: Int, right: Int) = (0, 0, 0, 0), dilation: (Int, Int) = (1, 1),
+        groups: Int = 1
+    ) {
         let oh = (h + pad.top + pad.bottom - dilation.0 * (kernel.0 - 1) - 1) / stride.0 + 1
         let ow = (w + pad.left + pad.right - dilation.1 * (kernel.1 - 1) - 1) / stride.1 + 1
         self.name = name
-        geometry = ConvGeometry(inChannels: c, inHeight: h, inWidth: w, outChannels: k, outHeight: oh, outWidth: ow,
-                                kernelHeight: kernel.0, kernelWidth: kernel.1, strideHeight: stride.0,
-                                strideWidth: stride.1, padTop: pad.top, padLeft: pad.left,
-                                dilationHeight: dilation.0, dilationWidth: dilation.1, groups: groups)
+        geometry = ConvGeometry(
+            inChannels: c, inHeight: h, inWidth: w, outChannels: k, outHeight: oh, outWidth: ow,
+            kernelHeight: kernel.0, kernelWidth: kernel.1, strideHeight: stride.0,
+            strideWidth: stride.1, padTop: pad.top, padLeft: pad.left,
+            dilationHeight: dilation.0, dilationWidth: dilation.1, groups: groups)
     }
 }
 
@@ -34,25 +38,32 @@ let convCases: [ConvCase] = [
     ConvCase("3×3 dilation 2 pad 2", c: 6, h: 14, w: 13, k: 7, kernel: (3, 3), pad: (2, 2, 2, 2), dilation: (2, 2)),
     ConvCase("3×3 groups 2", c: 8, h: 10, w: 11, k: 10, kernel: (3, 3), pad: (1, 1, 1, 1), groups: 2),
     ConvCase("3×3 depthwise", c: 12, h: 10, w: 9, k: 12, kernel: (3, 3), pad: (1, 1, 1, 1), groups: 12),
-    ConvCase("4×4 asymmetric same (top/left 1, bottom/right 2)", c: 6, h: 11, w: 10, k: 8, kernel: (4, 4),
-             pad: (1, 1, 2, 2)),
+    ConvCase(
+        "4×4 asymmetric same (top/left 1, bottom/right 2)", c: 6, h: 11, w: 10, k: 8, kernel: (4, 4),
+        pad: (1, 1, 2, 2)),
     ConvCase("2×2 same, bottom/right pad only", c: 5, h: 7, w: 6, k: 9, kernel: (2, 2), pad: (0, 0, 1, 1)),
     ConvCase("odd 5×3 kernel 7→13 on 9×19", c: 7, h: 9, w: 19, k: 13, kernel: (5, 3), pad: (2, 1, 2, 1)),
-    ConvCase("7×7 stride 2 pad 3 (GoogLeNet conv1)", c: 3, h: 32, w: 32, k: 16, kernel: (7, 7), stride: (2, 2),
-             pad: (3, 3, 3, 3)),
+    ConvCase(
+        "7×7 stride 2 pad 3 (GoogLeNet conv1)", c: 3, h: 32, w: 32, k: 16, kernel: (7, 7), stride: (2, 2),
+        pad: (3, 3, 3, 3)),
     ConvCase("11×11 stride 4 (AlexNet conv1)", c: 3, h: 63, w: 63, k: 8, kernel: (11, 11), stride: (4, 4)),
     ConvCase("1-D signal kernel 2, 2→2 on 1×9", c: 2, h: 1, w: 9, k: 2, kernel: (1, 2)),
-    ConvCase("3×3 pad 1 160→150 on wide 11×37, K and M split in blocks", c: 160, h: 11, w: 37, k: 150,
-             kernel: (3, 3), pad: (1, 1, 1, 1)),
-    ConvCase("5×5 dilation 2, uneven pads, on 13×40", c: 9, h: 13, w: 40, k: 17, kernel: (5, 5),
-             pad: (3, 4, 5, 4), dilation: (2, 2)),
+    ConvCase(
+        "3×3 pad 1 160→150 on wide 11×37, K and M split in blocks", c: 160, h: 11, w: 37, k: 150,
+        kernel: (3, 3), pad: (1, 1, 1, 1)),
+    ConvCase(
+        "5×5 dilation 2, uneven pads, on 13×40", c: 9, h: 13, w: 40, k: 17, kernel: (5, 5),
+        pad: (3, 4, 5, 4), dilation: (2, 2)),
     ConvCase("3×3 pad 1 8→192 on narrow 7×7", c: 8, h: 7, w: 7, k: 192, kernel: (3, 3), pad: (1, 1, 1, 1)),
-    ConvCase("1×1 pointwise 300→44 on 9×13: B rows read in place, K split, a partial panel", c: 300, h: 9, w: 13,
-             k: 44, kernel: (1, 1)),
-    ConvCase("1×1 pointwise 40→20 on 32×32: rows 1024 floats apart, B packed", c: 40, h: 32, w: 32, k: 20,
-             kernel: (1, 1)),
-    ConvCase("5×5 pad 2 3→96 on 16×16: stride 1 but K too small to read in place, packed", c: 3, h: 16, w: 16,
-             k: 96, kernel: (5, 5), pad: (2, 2, 2, 2)),
+    ConvCase(
+        "1×1 pointwise 300→44 on 9×13: B rows read in place, K split, a partial panel", c: 300, h: 9, w: 13,
+        k: 44, kernel: (1, 1)),
+    ConvCase(
+        "1×1 pointwise 40→20 on 32×32: rows 1024 floats apart, B packed", c: 40, h: 32, w: 32, k: 20,
+        kernel: (1, 1)),
+    ConvCase(
+        "5×5 pad 2 3→96 on 16×16: stride 1 but K too small to read in place, packed", c: 3, h: 16, w: 16,
+        k: 96, kernel: (5, 5), pad: (2, 2, 2, 2)),
 ]
 
 @Suite struct KernelGEMMTests {
@@ -73,8 +84,10 @@ let convCases: [ConvCase] = [
 
     /// Weights packed once (as a session keeps them) give the reference result on every instruction set and
     /// thread count, through each path: pointwise GEMM, im2col packing, rows read in place, groups.
-    @Test(arguments: [convCases[0], convCases[1], convCases[3], convCases[6], convCases[7], convCases[11],
-                      convCases[12], convCases[16], convCases[19], convCases[21], convCases[22], convCases[23], convCases[24]])
+    @Test(arguments: [
+        convCases[0], convCases[1], convCases[3], convCases[6], convCases[7], convCases[11],
+        convCases[12], convCases[16], convCases[19], convCases[21], convCases[22], convCases[23], convCases[24],
+    ])
     func prepackedWeightsMatchReference(_ testCase: ConvCase) {
         let g = testCase.geometry
         var random = TestRandom(seed: 23)
@@ -87,8 +100,9 @@ let convCases: [ConvCase] = [
             for threads in isa == Kernels.supportedInstructionSets.last! ? [1, 2] : [1] {
                 var output = [Float](repeating: .nan, count: g.outChannels * g.outHeight * g.outWidth)
                 output.withUnsafeMutableBufferPointer {
-                    Kernels.conv2d(g, input: input, weight: weight, bias: bias, output: $0.baseAddress!, packed: packed,
-                                   threads: threads)
+                    Kernels.conv2d(
+                        g, input: input, weight: weight, bias: bias, output: $0.baseAddress!, packed: packed,
+                        threads: threads)
                 }
                 let difference = largestDifference(output, expected)
                 #expect(difference < 1e-4, "\(testCase.name), isa \(isa), \(threads) threads: maxdiff \(difference)")
@@ -108,8 +122,9 @@ let convCases: [ConvCase] = [
         Kernels.forceInstructionSet(nil)
         var output = [Float](repeating: .nan, count: g.outChannels * g.outHeight * g.outWidth)
         output.withUnsafeMutableBufferPointer {
-            Kernels.conv2d(g, input: input, weight: weight, bias: bias, output: $0.baseAddress!, packed: portablePanels,
-                           threads: 1)
+            Kernels.conv2d(
+                g, input: input, weight: weight, bias: bias, output: $0.baseAddress!, packed: portablePanels,
+                threads: 1)
         }
         let difference = largestDifference(output, Reference.conv2d(g, input: input, weight: weight, bias: bias))
         #expect(difference < 1e-4, "maxdiff \(difference)")
@@ -145,8 +160,10 @@ let convCases: [ConvCase] = [
 
     /// Every micro-kernel this CPU can run (portable, AVX2 6×16, AVX-512 8×32) against the reference loops,
     /// on cases with partial tiles in both directions.
-    @Test(arguments: [convCases[0], convCases[3], convCases[7], convCases[16], convCases[18], convCases[19],
-                      convCases[20], convCases[21]])
+    @Test(arguments: [
+        convCases[0], convCases[3], convCases[7], convCases[16], convCases[18], convCases[19],
+        convCases[20], convCases[21],
+    ])
     func everyInstructionSetMatchesReference(_ testCase: ConvCase) {
         let g = testCase.geometry
         var random = TestRandom(seed: 17)
@@ -170,17 +187,19 @@ let convCases: [ConvCase] = [
         let (m, n, k) = (testCase.m, testCase.n, testCase.k)
         var random = TestRandom(seed: 19)
         let a = random.floats(m * k), b = random.floats(k * n), start = random.floats(m * n), bias = random.floats(m)
-        let expected = Reference.gemm(m: m, n: n, k: k, a: a, transposeA: testCase.transposeA, b: b,
-                                      transposeB: testCase.transposeB, c: testCase.accumulate ? start : nil,
-                                      bias: testCase.bias ? bias : nil)
+        let expected = Reference.gemm(
+            m: m, n: n, k: k, a: a, transposeA: testCase.transposeA, b: b,
+            transposeB: testCase.transposeB, c: testCase.accumulate ? start : nil,
+            bias: testCase.bias ? bias : nil)
         for isa in Kernels.supportedInstructionSets {
             var c = start
             Kernels.forceInstructionSet(isa)
             c.withUnsafeMutableBufferPointer { c in
                 bias.withUnsafeBufferPointer { bias in
-                    Kernels.gemm(m: m, n: n, k: k, a: a, transposeA: testCase.transposeA, b: b,
-                                 transposeB: testCase.transposeB, c: c.baseAddress!, accumulate: testCase.accumulate,
-                                 rowBias: testCase.bias ? bias.baseAddress : nil, threads: 1)
+                    Kernels.gemm(
+                        m: m, n: n, k: k, a: a, transposeA: testCase.transposeA, b: b,
+                        transposeB: testCase.transposeB, c: c.baseAddress!, accumulate: testCase.accumulate,
+                        rowBias: testCase.bias ? bias.baseAddress : nil, threads: 1)
                 }
             }
             Kernels.forceInstructionSet(nil)
@@ -217,14 +236,16 @@ let convCases: [ConvCase] = [
         var c = start
         c.withUnsafeMutableBufferPointer { c in
             bias.withUnsafeBufferPointer { bias in
-                Kernels.gemm(m: m, n: n, k: k, a: a, transposeA: testCase.transposeA, b: b,
-                             transposeB: testCase.transposeB, c: c.baseAddress!, accumulate: testCase.accumulate,
-                             rowBias: testCase.bias ? bias.baseAddress : nil, threads: threads)
+                Kernels.gemm(
+                    m: m, n: n, k: k, a: a, transposeA: testCase.transposeA, b: b,
+                    transposeB: testCase.transposeB, c: c.baseAddress!, accumulate: testCase.accumulate,
+                    rowBias: testCase.bias ? bias.baseAddress : nil, threads: threads)
             }
         }
-        let expected = Reference.gemm(m: m, n: n, k: k, a: a, transposeA: testCase.transposeA, b: b,
-                                      transposeB: testCase.transposeB, c: testCase.accumulate ? start : nil,
-                                      bias: testCase.bias ? bias : nil)
+        let expected = Reference.gemm(
+            m: m, n: n, k: k, a: a, transposeA: testCase.transposeA, b: b,
+            transposeB: testCase.transposeB, c: testCase.accumulate ? start : nil,
+            bias: testCase.bias ? bias : nil)
         let difference = largestDifference(c, expected)
         #expect(difference < 1e-4, "\(testCase), \(threads) threads: maxdiff \(difference)")
     }
@@ -245,11 +266,13 @@ let convCases: [ConvCase] = [
         let bias = random.floats(size.outFeatures)
         var output = [Float](repeating: .nan, count: size.outFeatures)
         output.withUnsafeMutableBufferPointer {
-            Kernels.dense(inFeatures: size.inFeatures, outFeatures: size.outFeatures, input: input, weight: weight,
-                          bias: bias, output: $0.baseAddress!, threads: threads)
+            Kernels.dense(
+                inFeatures: size.inFeatures, outFeatures: size.outFeatures, input: input, weight: weight,
+                bias: bias, output: $0.baseAddress!, threads: threads)
         }
-        let expected = Reference.dense(inFeatures: size.inFeatures, outFeatures: size.outFeatures, input: input,
-                                       weight: weight, bias: bias)
+        let expected = Reference.dense(
+            inFeatures: size.inFeatures, outFeatures: size.outFeatures, input: input,
+            weight: weight, bias: bias)
         let difference = largestDifference(output, expected)
         #expect(difference < 1e-4, "\(size) \(threads) threads: maxdiff \(difference)")
     }
@@ -261,8 +284,9 @@ let convCases: [ConvCase] = [
         let m = random.floats(n * n), input = random.floats(n * planeSize)
         var output = [Float](repeating: .nan, count: n * planeSize)
         output.withUnsafeMutableBufferPointer {
-            Kernels.lateral(channels: n, planeSize: planeSize, m: m, input: input, output: $0.baseAddress!,
-                            threads: threads)
+            Kernels.lateral(
+                channels: n, planeSize: planeSize, m: m, input: input, output: $0.baseAddress!,
+                threads: threads)
         }
         let difference = largestDifference(output, Reference.lateral(channels: n, planeSize: planeSize, m: m, input: input))
         #expect(difference < 1e-4, "maxdiff \(difference)")

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import ConvEngine
 
 @Suite struct KernelNormalizationTests {
@@ -23,11 +24,13 @@ import Testing
         let input = random.floats(c.channels * c.planeSize).map { $0 * 3 }
         var output = [Float](repeating: .nan, count: input.count)
         output.withUnsafeMutableBufferPointer {
-            Kernels.localResponseNorm(channels: c.channels, planeSize: c.planeSize, size: c.size, alpha: c.alpha,
-                                      beta: c.beta, k: c.k, input: input, output: $0.baseAddress!)
+            Kernels.localResponseNorm(
+                channels: c.channels, planeSize: c.planeSize, size: c.size, alpha: c.alpha,
+                beta: c.beta, k: c.k, input: input, output: $0.baseAddress!)
         }
-        let expected = Reference.localResponseNorm(channels: c.channels, planeSize: c.planeSize, size: c.size,
-                                                   alpha: c.alpha, beta: c.beta, k: c.k, input: input)
+        let expected = Reference.localResponseNorm(
+            channels: c.channels, planeSize: c.planeSize, size: c.size,
+            alpha: c.alpha, beta: c.beta, k: c.k, input: input)
         let difference = largestDifference(output, expected)
         #expect(difference < 1e-5, "\(c.name): maxdiff \(difference)")
     }
@@ -37,8 +40,9 @@ import Testing
         // c0 window {0,1}: 1/(1+1+4) = 1/6; c1 {0,1,2}: 2/(1+14) = 2/15; c2 {1,2}: 3/(1+13) = 3/14
         var output: [Float] = [0, 0, 0]
         output.withUnsafeMutableBufferPointer {
-            Kernels.localResponseNorm(channels: 3, planeSize: 1, size: 3, alpha: 3, beta: 1, k: 1,
-                                      input: [1, 2, 3], output: $0.baseAddress!)
+            Kernels.localResponseNorm(
+                channels: 3, planeSize: 1, size: 3, alpha: 3, beta: 1, k: 1,
+                input: [1, 2, 3], output: $0.baseAddress!)
         }
         #expect(largestDifference(output, [1.0 / 6, 2.0 / 15, 3.0 / 14]) < 1e-6)
     }
@@ -51,19 +55,22 @@ import Testing
         let shift = random.floats(channels)
         var output = [Float](repeating: .nan, count: input.count)
         output.withUnsafeMutableBufferPointer {
-            Kernels.batchNorm(channels: channels, planeSize: planeSize, mean: mean, variance: variance, scale: scale,
-                              shift: shift, epsilon: 1e-5, input: input, output: $0.baseAddress!)
+            Kernels.batchNorm(
+                channels: channels, planeSize: planeSize, mean: mean, variance: variance, scale: scale,
+                shift: shift, epsilon: 1e-5, input: input, output: $0.baseAddress!)
         }
-        let expected = Reference.batchNorm(channels: channels, planeSize: planeSize, mean: mean, variance: variance,
-                                           scale: scale, shift: shift, epsilon: 1e-5, input: input)
+        let expected = Reference.batchNorm(
+            channels: channels, planeSize: planeSize, mean: mean, variance: variance,
+            scale: scale, shift: shift, epsilon: 1e-5, input: input)
         let difference = largestDifference(output, expected)
         #expect(difference < 1e-5, "maxdiff \(difference)")
 
         // (5 − 1) / √(4 + 0) · 1 + 0 = 2, without scale and shift
         var hand: [Float] = [0]
         hand.withUnsafeMutableBufferPointer {
-            Kernels.batchNorm(channels: 1, planeSize: 1, mean: [1], variance: [4], scale: nil, shift: nil,
-                              epsilon: 0, input: [5], output: $0.baseAddress!)
+            Kernels.batchNorm(
+                channels: 1, planeSize: 1, mean: [1], variance: [4], scale: nil, shift: nil,
+                epsilon: 0, input: [5], output: $0.baseAddress!)
         }
         #expect(largestDifference(hand, [2]) == 0)
     }

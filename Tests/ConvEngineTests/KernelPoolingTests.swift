@@ -1,4 +1,5 @@
 import Testing
+
 @testable import ConvEngine
 
 struct PoolCase: CustomStringConvertible, Sendable {
@@ -15,9 +16,10 @@ struct PoolCase: CustomStringConvertible, Sendable {
             return out
         }
         self.name = name
-        geometry = PoolGeometry(channels: c, inHeight: h, inWidth: w, outHeight: size(h), outWidth: size(w),
-                                kernelHeight: kernel, kernelWidth: kernel, strideHeight: stride, strideWidth: stride,
-                                padTop: pad, padLeft: pad)
+        geometry = PoolGeometry(
+            channels: c, inHeight: h, inWidth: w, outHeight: size(h), outWidth: size(w),
+            kernelHeight: kernel, kernelWidth: kernel, strideHeight: stride, strideWidth: stride,
+            padTop: pad, padLeft: pad)
     }
 }
 
@@ -33,8 +35,9 @@ let poolCases: [PoolCase] = [
     PoolCase("2×2/1 pad 2: windows wholly in the padding give 0", c: 2, h: 5, w: 6, kernel: 2, stride: 1, pad: 2),
     PoolCase("3×3/1 pad 1 on a 1×1 plane", c: 3, h: 1, w: 1, kernel: 3, stride: 1, pad: 1),
     PoolCase("3×3/1 pad 1 on 28×28 (GoogLeNet 3a pool)", c: 16, h: 28, w: 28, kernel: 3, stride: 1, pad: 1),
-    PoolCase("5×5/1 pad 2 on 9×6 (flattened same-size path, two edge columns a side)", c: 3, h: 9, w: 6, kernel: 5,
-             stride: 1, pad: 2),
+    PoolCase(
+        "5×5/1 pad 2 on 9×6 (flattened same-size path, two edge columns a side)", c: 3, h: 9, w: 6, kernel: 5,
+        stride: 1, pad: 2),
     PoolCase("1×1/1 (same size, no edges)", c: 2, h: 4, w: 5, kernel: 1, stride: 1),
     PoolCase("3×3/1 pad 1 on 3×3 (every output an edge)", c: 2, h: 3, w: 3, kernel: 3, stride: 1, pad: 1),
 ]
@@ -111,8 +114,9 @@ let poolCases: [PoolCase] = [
 
         var hand: [Float] = [0, 0]
         hand.withUnsafeMutableBufferPointer {
-            Kernels.globalAveragePool(channels: 2, planeSize: 4, input: [1, 2, 3, 4, -1, -1, -1, 7],
-                                      output: $0.baseAddress!)
+            Kernels.globalAveragePool(
+                channels: 2, planeSize: 4, input: [1, 2, 3, 4, -1, -1, -1, 7],
+                output: $0.baseAddress!)
         }
         #expect(largestDifference(hand, [2.5, 1]) == 0)
     }

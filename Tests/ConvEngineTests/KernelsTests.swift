@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import ConvEngine
 
 /// The worker pool behind `Kernels.parallelFor`: every task exactly once, whatever the thread count, and

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import ConvEngine
 
 @Suite struct NpyTests {
@@ -40,7 +41,8 @@ import Testing
     @Test func headerMatchesNumPy() {
         let dictionary = "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }"
         #expect(dictionary.utf8.count == 59)
-        let expected: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59, 0x01, 0x00, 0x76, 0x00]
+        let expected: [UInt8] =
+            [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59, 0x01, 0x00, 0x76, 0x00]
             + Array(dictionary.utf8) + [UInt8](repeating: 0x20, count: 58) + [0x0A]
         let header = Npy.header(descr: "<f4", shape: [2, 3])
         #expect(header == expected)
@@ -99,18 +101,27 @@ import Testing
 
     static let failures: [Failure] = [
         Failure(name: "missing", bytes: nil, message: "FILE: no such file — check the path of the .npy file"),
-        Failure(name: "not npy", bytes: Array("PK\u{3}\u{4}zip".utf8),
-                message: "FILE: starts with bytes 50 4B 03 04 (\"PK..\"), not the .npy magic \\x93NUMPY — save the array with numpy.save"),
-        Failure(name: "int32", bytes: handMade("{'descr': '<i4', 'fortran_order': False, 'shape': (2,), }", data: [1, 0, 0, 0, 2, 0, 0, 0]),
-                message: "FILE: element type '<i4' is not supported — save it as float32 (numpy.save(path, array.astype('<f4')))"),
-        Failure(name: "big-endian float32", bytes: handMade("{'descr': '>f4', 'fortran_order': False, 'shape': (1,), }", data: [0x3F, 0x80, 0, 0]),
-                message: "FILE: element type '>f4' is not supported — save it as float32 (numpy.save(path, array.astype('<f4')))"),
-        Failure(name: "fortran order", bytes: handMade("{'descr': '<f4', 'fortran_order': True, 'shape': (2, 2), }", data: [UInt8](repeating: 0, count: 16)),
-                message: "FILE: the array is in Fortran order — save numpy.ascontiguousarray(array) instead"),
-        Failure(name: "truncated", bytes: handMade("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }", data: [UInt8](repeating: 0, count: 20)),
-                message: "FILE: .npy data is truncated: expected 24 bytes of values but found 20 — the file is cut short, write it again"),
-        Failure(name: "no shape", bytes: handMade("{'descr': '<f4', 'fortran_order': False, }", data: []),
-                message: "FILE: the .npy header is invalid: no 'shape' tuple — save the array again with numpy.save"),
+        Failure(
+            name: "not npy", bytes: Array("PK\u{3}\u{4}zip".utf8),
+            message: "FILE: starts with bytes 50 4B 03 04 (\"PK..\"), not the .npy magic \\x93NUMPY — save the array with numpy.save"),
+        Failure(
+            name: "int32", bytes: handMade("{'descr': '<i4', 'fortran_order': False, 'shape': (2,), }", data: [1, 0, 0, 0, 2, 0, 0, 0]),
+            message: "FILE: element type '<i4' is not supported — save it as float32 (numpy.save(path, array.astype('<f4')))"),
+        Failure(
+            name: "big-endian float32",
+            bytes: handMade("{'descr': '>f4', 'fortran_order': False, 'shape': (1,), }", data: [0x3F, 0x80, 0, 0]),
+            message: "FILE: element type '>f4' is not supported — save it as float32 (numpy.save(path, array.astype('<f4')))"),
+        Failure(
+            name: "fortran order",
+            bytes: handMade("{'descr': '<f4', 'fortran_order': True, 'shape': (2, 2), }", data: [UInt8](repeating: 0, count: 16)),
+            message: "FILE: the array is in Fortran order — save numpy.ascontiguousarray(array) instead"),
+        Failure(
+            name: "truncated",
+            bytes: handMade("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }", data: [UInt8](repeating: 0, count: 20)),
+            message: "FILE: .npy data is truncated: expected 24 bytes of values but found 20 — the file is cut short, write it again"),
+        Failure(
+            name: "no shape", bytes: handMade("{'descr': '<f4', 'fortran_order': False, }", data: []),
+            message: "FILE: the .npy header is invalid: no 'shape' tuple — save the array again with numpy.save"),
     ]
 
     @Test(arguments: failures)
@@ -130,7 +141,8 @@ import Testing
         #expect(throws: NpyError.shapeMismatch(path: "x.npy", shape: [2, 3], valueCount: 5)) {
             try Npy.write([1, 2, 3, 4, 5], shape: [2, 3], to: "x.npy")
         }
-        #expect(NpyError.shapeMismatch(path: "x.npy", shape: [2, 3], valueCount: 5).description
+        #expect(
+            NpyError.shapeMismatch(path: "x.npy", shape: [2, 3], valueCount: 5).description
                 == "x.npy: shape [2, 3] holds 6 values but 5 were given — pass as many values as the shape holds")
     }
 

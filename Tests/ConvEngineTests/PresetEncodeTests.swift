@@ -1,4 +1,5 @@
 import Testing
+
 @testable import ConvEngine
 
 @Suite struct PresetEncodeTests {
@@ -9,8 +10,13 @@ import Testing
             input: InputSpec(shape: Shape(channels: 2, height: 1, width: 8), source: .synthetic(.noise, seed: 3)),
             initialization: Initialization(scheme: .he, seed: 42),
             nodes: [
-                Node("conv", .conv(Conv(outChannels: 2, kernel: Size2(1, 2), parameters: ExplicitParameters(
-                    weights: [1, -1, 0.5, 0.5, 0, 0.25, -0.125, 2], biases: [0, -0.5])))),
+                Node(
+                    "conv",
+                    .conv(
+                        Conv(
+                            outChannels: 2, kernel: Size2(1, 2),
+                            parameters: ExplicitParameters(
+                                weights: [1, -1, 0.5, 0.5, 0, 0.25, -0.125, 2], biases: [0, -0.5])))),
                 Node("relu", .activation(.relu)),
                 Node("pool", .pool(Pool(kind: .average, kernel: Size2(1, 2), rounding: .ceil))),
                 Node("drop", .dropout(rate: 0.4)),
@@ -43,11 +49,14 @@ import Testing
 
     @Test func writesAnInceptionBlockAsItsShorthand() throws {
         let block = InceptionShorthand(conv1x1: 64, reduce3x3: 96, conv3x3: 128, reduce5x5: 16, conv5x5: 32, poolProjection: 32)
-        let network = Network(name: "i", input: InputSpec(shape: Shape(channels: 192, height: 28, width: 28)),
-                              nodes: [block.expand(name: "inception_3a")])
+        let network = Network(
+            name: "i", input: InputSpec(shape: Shape(channels: 192, height: 28, width: 28)),
+            nodes: [block.expand(name: "inception_3a")])
         let text = Preset.encode(network)
-        #expect(text.contains(#"{"type": "inception", "name": "inception_3a", "1x1": 64, "3x3_reduce": 96, "3x3": 128, "#
-            + #""5x5_reduce": 16, "5x5": 32, "pool_proj": 32}"#))
+        #expect(
+            text.contains(
+                #"{"type": "inception", "name": "inception_3a", "1x1": 64, "3x3_reduce": 96, "3x3": 128, "#
+                    + #""5x5_reduce": 16, "5x5": 32, "pool_proj": 32}"#))
         #expect(try Preset.decode(json: text) == network)
     }
 
@@ -74,12 +83,20 @@ import Testing
             state = state &* 1_664_525 &+ 1_013_904_223
             values.append(Float(bitPattern: state % 0x7F80_0000) * (state & 1 == 0 ? 1 : -1))  // every finite Float
         }
-        let network = Network(name: "f", input: InputSpec(shape: Shape(channels: 1, height: 1, width: 1)),
-                              nodes: [Node("d", .dense(Dense(outFeatures: values.count, hasBias: false,
-                                                             parameters: ExplicitParameters(weights: values))))])
+        let network = Network(
+            name: "f", input: InputSpec(shape: Shape(channels: 1, height: 1, width: 1)),
+            nodes: [
+                Node(
+                    "d",
+                    .dense(
+                        Dense(
+                            outFeatures: values.count, hasBias: false,
+                            parameters: ExplicitParameters(weights: values))))
+            ])
         let decoded = try Preset.decode(json: Preset.encode(network))
         guard case .dense(let dense)? = decoded.nodes[0].layer, let back = dense.parameters?.weights else {
-            Issue.record("dense layer lost"); return
+            Issue.record("dense layer lost")
+            return
         }
         let mismatches = zip(values, back).filter { $0.bitPattern != $1.bitPattern && !($0 == 0 && $1 == 0) }
         #expect(mismatches.isEmpty, "first mismatches: \(mismatches.prefix(3))")

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import ConvEngine
 
 /// Where the repository's `presets/` folder is, found from this source file (independent of the lookup under test).
@@ -77,8 +78,10 @@ enum PresetFixtures {
         #expect(throws: PresetError.unwritableFile(path: path, reason: "No such file or directory")) {
             try Preset.save(network, to: path)
         }
-        #expect(String(describing: PresetError.unwritableFile(path: path, reason: "No such file or directory"))
-            == "cannot write /nonexistent-convplay-folder/mine.json: No such file or directory — the previous file is untouched; choose a writable folder")
+        #expect(
+            String(describing: PresetError.unwritableFile(path: path, reason: "No such file or directory"))
+                == "cannot write /nonexistent-convplay-folder/mine.json: No such file or directory — the previous file is untouched; choose a writable folder"
+        )
     }
 
     @Test func relativePathsResolveAgainstThePresetFolder() throws {
@@ -92,22 +95,25 @@ enum PresetFixtures {
     // MARK: - Finding the shipped presets
 
     @Test func shippedDirectoryPrefersTheEnvironment() {
-        let found = Preset.shippedDirectory(environment: ["CONVPLAY_PRESETS": PresetFixtures.folder],
-                                            executablePath: "/usr/bin/convplay", currentDirectory: "/")
+        let found = Preset.shippedDirectory(
+            environment: ["CONVPLAY_PRESETS": PresetFixtures.folder],
+            executablePath: "/usr/bin/convplay", currentDirectory: "/")
         #expect(found == PresetFixtures.folder)
     }
 
     @Test func shippedDirectoryWalksUpFromTheExecutable() {
         let repository = (PresetFixtures.folder as NSString).deletingLastPathComponent
-        let found = Preset.shippedDirectory(environment: [:], executablePath: "\(repository)/.build/release/convplay",
-                                            currentDirectory: "/")
+        let found = Preset.shippedDirectory(
+            environment: [:], executablePath: "\(repository)/.build/release/convplay",
+            currentDirectory: "/")
         #expect(found == PresetFixtures.folder)
     }
 
     @Test func shippedDirectoryWalksUpFromTheCurrentDirectory() {
         let repository = (PresetFixtures.folder as NSString).deletingLastPathComponent
-        let found = Preset.shippedDirectory(environment: [:], executablePath: "/usr/bin/convplay",
-                                            currentDirectory: "\(repository)/Sources/ConvEngine")
+        let found = Preset.shippedDirectory(
+            environment: [:], executablePath: "/usr/bin/convplay",
+            currentDirectory: "\(repository)/Sources/ConvEngine")
         #expect(found == PresetFixtures.folder)
     }
 

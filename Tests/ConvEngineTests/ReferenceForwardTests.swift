@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import ConvEngine
 
 /// Our forward pass against an independent numpy implementation (tests/python/reference_forward.py), node by
@@ -11,7 +12,9 @@ struct ReferenceForwardTests {
     static func checkWithNumpy(_ network: Network, input: Tensor, label: String) throws {
         let folder = try ReferencePython.temporaryFolder("dump-\(label)")
         // CONVPLAY_KEEP_DUMPS=1 keeps the folder for a look with reference_forward.py by hand.
-        defer { if ProcessInfo.processInfo.environment["CONVPLAY_KEEP_DUMPS"] == nil { try? FileManager.default.removeItem(atPath: folder) } }
+        defer {
+            if ProcessInfo.processInfo.environment["CONVPLAY_KEEP_DUMPS"] == nil { try? FileManager.default.removeItem(atPath: folder) }
+        }
         let session = try ForwardSession(network: network, input: input)
         try ActivationDump.write(session: session, to: folder, presetName: label)
         let result = try ReferencePython.run("reference_forward.py", [folder])
@@ -38,8 +41,9 @@ struct ReferenceForwardTests {
         let network = ReferenceNetworks.everyLayer
         let folder = try ReferencePython.temporaryFolder("dump-corrupt")
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        try ActivationDump.write(session: ForwardSession(network: network, input: ReferenceNetworks.randomInput(for: network)),
-                                 to: folder, presetName: "corrupt")
+        try ActivationDump.write(
+            session: ForwardSession(network: network, input: ReferenceNetworks.randomInput(for: network)),
+            to: folder, presetName: "corrupt")
         let file = folder + "/layers_3.npy"
         var (shape, values) = try Npy.read(path: file)
         values[values.count / 2] += 1e-3 * values.map(abs).max()!

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import ConvEngine
 
 /// ONNX export checked outside Swift: the `onnx` checker accepts the model and onnxruntime's output equals

@@ -1,4 +1,5 @@
 import Foundation
+
 @testable import ConvEngine
 
 /// Plain, obviously-correct loops for every kernel: the oracle the fast paths are checked against.
@@ -33,8 +34,10 @@ enum Reference {
     }
 
     // a (m, k) or stored (k, m), b (k, n) or stored (n, k) -> c (m, n) [+ c] [+ bias per row]
-    static func gemm(m: Int, n: Int, k: Int, a: [Float], transposeA: Bool, b: [Float], transposeB: Bool,
-                     c: [Float]?, bias: [Float]?) -> [Float] {
+    static func gemm(
+        m: Int, n: Int, k: Int, a: [Float], transposeA: Bool, b: [Float], transposeB: Bool,
+        c: [Float]?, bias: [Float]?
+    ) -> [Float] {
         var out = [Float](repeating: 0, count: m * n)
         for i in 0..<m {
             for j in 0..<n {
@@ -60,13 +63,17 @@ enum Reference {
                     var hend = min(hstart + g.kernelHeight, g.inHeight + (average ? g.padTop : 0))
                     var wend = min(wstart + g.kernelWidth, g.inWidth + (average ? g.padLeft : 0))
                     let poolSize = (hend - hstart) * (wend - wstart)
-                    hstart = max(hstart, 0); wstart = max(wstart, 0)
-                    hend = min(hend, g.inHeight); wend = min(wend, g.inWidth)
+                    hstart = max(hstart, 0)
+                    wstart = max(wstart, 0)
+                    hend = min(hend, g.inHeight)
+                    wend = min(wend, g.inWidth)
                     var best = -Float.infinity, sum = 0.0, seen = false
                     for y in hstart..<max(hend, hstart) {
                         for x in wstart..<max(wend, wstart) {
                             let v = input[(c * g.inHeight + y) * g.inWidth + x]
-                            best = max(best, v); sum += Double(v); seen = true
+                            best = max(best, v)
+                            sum += Double(v)
+                            seen = true
                         }
                     }
                     output[(c * g.outHeight + oy) * g.outWidth + ox] =
@@ -84,8 +91,10 @@ enum Reference {
     }
 
     // y = x / (k + alpha/size · Σ_{j = c − ⌊(size−1)/2⌋ … c + ⌈(size−1)/2⌉, clipped} x_j²)^beta
-    static func localResponseNorm(channels: Int, planeSize: Int, size: Int, alpha: Float, beta: Float, k: Float,
-                                  input: [Float]) -> [Float] {
+    static func localResponseNorm(
+        channels: Int, planeSize: Int, size: Int, alpha: Float, beta: Float, k: Float,
+        input: [Float]
+    ) -> [Float] {
         var output = input
         for c in 0..<channels {
             let first = max(0, c - (size - 1) / 2), last = min(channels - 1, c - (size - 1) / 2 + size - 1)
@@ -99,8 +108,10 @@ enum Reference {
         return output
     }
 
-    static func batchNorm(channels: Int, planeSize: Int, mean: [Float], variance: [Float], scale: [Float],
-                          shift: [Float], epsilon: Float, input: [Float]) -> [Float] {
+    static func batchNorm(
+        channels: Int, planeSize: Int, mean: [Float], variance: [Float], scale: [Float],
+        shift: [Float], epsilon: Float, input: [Float]
+    ) -> [Float] {
         (0..<(channels * planeSize)).map { i in
             let c = i / planeSize
             let normalised = (Double(input[i]) - Double(mean[c])) / (Double(variance[c]) + Double(epsilon)).squareRoot()

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import ConvEngine
 
 /// Runs the Python side of the reference tests (tests/python/*.py) with the project's test interpreter.
@@ -16,7 +17,8 @@ enum ReferencePython {
         }
         candidates.append(packageRoot + "/.venv/bin/python")
         if let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) { return found }
-        Issue.record("""
+        Issue.record(
+            """
             no Python for the reference tests: tried \(candidates.joined(separator: ", ")). \
             Run `make test` (it creates .venv with numpy, onnx and onnxruntime), or set CONVPLAY_PYTHON.
             """)
@@ -77,13 +79,17 @@ enum ReferenceNetworks {
         name: "inception-3a-block", input: InputSpec(shape: Shape(channels: 192, height: 28, width: 28)),
         initialization: Initialization(scheme: .he, seed: 12),
         nodes: [
-            Node("inception_3a", parallel: ParallelBlock(branches: [
-                [conv("1x1", 64, 1), relu("relu_1x1")],
-                [conv("3x3_reduce", 96, 1), relu("relu_3x3_reduce"), conv("3x3", 128, 3, pad: 1), relu("relu_3x3")],
-                [conv("5x5_reduce", 16, 1), relu("relu_5x5_reduce"), conv("5x5", 32, 5, pad: 2), relu("relu_5x5")],
-                [Node("pool", .pool(Pool(kind: .max, kernel: Size2(3), stride: Size2(1), padding: Size2(1), rounding: .ceil))),
-                 conv("pool_proj", 32, 1), relu("relu_pool_proj")],
-            ])),
+            Node(
+                "inception_3a",
+                parallel: ParallelBlock(branches: [
+                    [conv("1x1", 64, 1), relu("relu_1x1")],
+                    [conv("3x3_reduce", 96, 1), relu("relu_3x3_reduce"), conv("3x3", 128, 3, pad: 1), relu("relu_3x3")],
+                    [conv("5x5_reduce", 16, 1), relu("relu_5x5_reduce"), conv("5x5", 32, 5, pad: 2), relu("relu_5x5")],
+                    [
+                        Node("pool", .pool(Pool(kind: .max, kernel: Size2(3), stride: Size2(1), padding: Size2(1), rounding: .ceil))),
+                        conv("pool_proj", 32, 1), relu("relu_pool_proj"),
+                    ],
+                ]))
         ])
 
     /// A small network touching every layer type and the awkward geometry: dilation, groups, `same`
@@ -106,17 +112,31 @@ enum ReferenceNetworks {
                 Node("lrn", .localResponseNorm(LocalResponseNorm(size: 3, alpha: 0.5, beta: 0.75, k: 2))),
                 Node("skip_last", .conv(Conv(outChannels: 8, kernel: Size2(2), stride: Size2(2), hasBias: false))),
                 Node("sigmoid", .activation(.sigmoid)),
-                Node("residual", parallel: ParallelBlock(branches: [
-                    [Node("res_conv", .conv(Conv(outChannels: 8, kernel: Size2(3), padding: .same))), Node("tanh", .activation(.tanh))],
-                    [],
-                ], merge: .add)),
+                Node(
+                    "residual",
+                    parallel: ParallelBlock(
+                        branches: [
+                            [
+                                Node("res_conv", .conv(Conv(outChannels: 8, kernel: Size2(3), padding: .same))),
+                                Node("tanh", .activation(.tanh)),
+                            ],
+                            [],
+                        ], merge: .add)),
                 Node("lateral", .lateral(Lateral())),
-                Node("mixed", parallel: ParallelBlock(branches: [
-                    [Node("avg_pad", .pool(Pool(kind: .average, kernel: Size2(3), stride: Size2(2), padding: Size2(1), rounding: .ceil)))],
-                    [Node("max_pad", .pool(Pool(kind: .max, kernel: Size2(3), stride: Size2(2), padding: Size2(1), rounding: .ceil)))],
-                    [Node("avg_ceil", .pool(Pool(kind: .average, kernel: Size2(2), stride: Size2(2), rounding: .ceil))),
-                     Node("relu", .activation(.relu))],
-                ])),
+                Node(
+                    "mixed",
+                    parallel: ParallelBlock(branches: [
+                        [
+                            Node(
+                                "avg_pad",
+                                .pool(Pool(kind: .average, kernel: Size2(3), stride: Size2(2), padding: Size2(1), rounding: .ceil)))
+                        ],
+                        [Node("max_pad", .pool(Pool(kind: .max, kernel: Size2(3), stride: Size2(2), padding: Size2(1), rounding: .ceil)))],
+                        [
+                            Node("avg_ceil", .pool(Pool(kind: .average, kernel: Size2(2), stride: Size2(2), rounding: .ceil))),
+                            Node("relu", .activation(.relu)),
+                        ],
+                    ])),
                 Node("drop", .dropout(rate: 0.3)),
                 Node("flatten", .flatten),
                 Node("dense", .dense(Dense(outFeatures: 10))),

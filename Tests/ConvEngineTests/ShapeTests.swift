@@ -1,4 +1,5 @@
 import Testing
+
 @testable import ConvEngine
 
 /// Builds a one-layer network on `input` for shape checks.
@@ -17,37 +18,52 @@ struct ShapeInferenceTests {
 
     // Expected shapes worked out by hand: out = ⌊(in + 2p − ((k−1)d+1)) / s⌋ + 1, Caffe ceil for pools.
     static let cases: [Case] = [
-        Case(name: "1×1 keeps H×W", layer: .conv(Conv(outChannels: 16, kernel: Size2(1))),
-             input: Shape(channels: 192, height: 28, width: 28), expected: Shape(channels: 16, height: 28, width: 28)),
-        Case(name: "5×5 pad 2", layer: .conv(Conv(outChannels: 192, kernel: Size2(5), padding: .explicit(Size2(2)))),
-             input: Shape(channels: 3, height: 32, width: 32), expected: Shape(channels: 192, height: 32, width: 32)),
-        Case(name: "11×11 stride 4", layer: .conv(Conv(outChannels: 96, kernel: Size2(11), stride: Size2(4))),
-             input: Shape(channels: 3, height: 224, width: 224), expected: Shape(channels: 96, height: 54, width: 54)),
-        Case(name: "7×7/2 pad 3", layer: .conv(Conv(outChannels: 64, kernel: Size2(7), stride: Size2(2), padding: .explicit(Size2(3)))),
-             input: Shape(channels: 3, height: 224, width: 224), expected: Shape(channels: 64, height: 112, width: 112)),
-        Case(name: "dilation 2", layer: .conv(Conv(outChannels: 4, kernel: Size2(3), dilation: Size2(2))),
-             input: Shape(channels: 2, height: 10, width: 9), expected: Shape(channels: 4, height: 6, width: 5)),
-        Case(name: "same, stride 2, odd input", layer: .conv(Conv(outChannels: 8, kernel: Size2(3), stride: Size2(2), padding: .same)),
-             input: Shape(channels: 1, height: 7, width: 8), expected: Shape(channels: 8, height: 4, width: 4)),
-        Case(name: "1-D kernel 1×2", layer: .conv(Conv(outChannels: 2, kernel: Size2(1, 2))),
-             input: Shape(channels: 2, height: 1, width: 8), expected: Shape(channels: 2, height: 1, width: 7)),
-        Case(name: "max 3×3/2 ceil 32", layer: .pool(Pool(kind: .max, kernel: Size2(3), stride: Size2(2), rounding: .ceil)),
-             input: Shape(channels: 96, height: 32, width: 32), expected: Shape(channels: 96, height: 16, width: 16)),
-        Case(name: "max 3×3/2 floor 32", layer: .pool(Pool(kind: .max, kernel: Size2(3), stride: Size2(2), rounding: .floor)),
-             input: Shape(channels: 96, height: 32, width: 32), expected: Shape(channels: 96, height: 15, width: 15)),
-        Case(name: "max 3×3/2 ceil 112", layer: .pool(Pool(kind: .max, kernel: Size2(3), stride: Size2(2), rounding: .ceil)),
-             input: Shape(channels: 64, height: 112, width: 112), expected: Shape(channels: 64, height: 56, width: 56)),
-        Case(name: "ceil drops a window starting in the padding",
-             layer: .pool(Pool(kind: .max, kernel: Size2(2), stride: Size2(2), padding: Size2(1), rounding: .ceil)),
-             input: Shape(channels: 1, height: 4, width: 4), expected: Shape(channels: 1, height: 3, width: 3)),
-        Case(name: "global average", layer: .globalAveragePool,
-             input: Shape(channels: 10, height: 8, width: 8), expected: Shape(channels: 10, height: 1, width: 1)),
-        Case(name: "flatten", layer: .flatten,
-             input: Shape(channels: 4, height: 3, width: 2), expected: Shape(channels: 24, height: 1, width: 1)),
-        Case(name: "dense", layer: .dense(Dense(outFeatures: 1000)),
-             input: Shape(channels: 1024, height: 1, width: 1), expected: Shape(channels: 1000, height: 1, width: 1)),
-        Case(name: "lateral keeps shape", layer: .lateral(Lateral()),
-             input: Shape(channels: 5, height: 3, width: 3), expected: Shape(channels: 5, height: 3, width: 3)),
+        Case(
+            name: "1×1 keeps H×W", layer: .conv(Conv(outChannels: 16, kernel: Size2(1))),
+            input: Shape(channels: 192, height: 28, width: 28), expected: Shape(channels: 16, height: 28, width: 28)),
+        Case(
+            name: "5×5 pad 2", layer: .conv(Conv(outChannels: 192, kernel: Size2(5), padding: .explicit(Size2(2)))),
+            input: Shape(channels: 3, height: 32, width: 32), expected: Shape(channels: 192, height: 32, width: 32)),
+        Case(
+            name: "11×11 stride 4", layer: .conv(Conv(outChannels: 96, kernel: Size2(11), stride: Size2(4))),
+            input: Shape(channels: 3, height: 224, width: 224), expected: Shape(channels: 96, height: 54, width: 54)),
+        Case(
+            name: "7×7/2 pad 3", layer: .conv(Conv(outChannels: 64, kernel: Size2(7), stride: Size2(2), padding: .explicit(Size2(3)))),
+            input: Shape(channels: 3, height: 224, width: 224), expected: Shape(channels: 64, height: 112, width: 112)),
+        Case(
+            name: "dilation 2", layer: .conv(Conv(outChannels: 4, kernel: Size2(3), dilation: Size2(2))),
+            input: Shape(channels: 2, height: 10, width: 9), expected: Shape(channels: 4, height: 6, width: 5)),
+        Case(
+            name: "same, stride 2, odd input", layer: .conv(Conv(outChannels: 8, kernel: Size2(3), stride: Size2(2), padding: .same)),
+            input: Shape(channels: 1, height: 7, width: 8), expected: Shape(channels: 8, height: 4, width: 4)),
+        Case(
+            name: "1-D kernel 1×2", layer: .conv(Conv(outChannels: 2, kernel: Size2(1, 2))),
+            input: Shape(channels: 2, height: 1, width: 8), expected: Shape(channels: 2, height: 1, width: 7)),
+        Case(
+            name: "max 3×3/2 ceil 32", layer: .pool(Pool(kind: .max, kernel: Size2(3), stride: Size2(2), rounding: .ceil)),
+            input: Shape(channels: 96, height: 32, width: 32), expected: Shape(channels: 96, height: 16, width: 16)),
+        Case(
+            name: "max 3×3/2 floor 32", layer: .pool(Pool(kind: .max, kernel: Size2(3), stride: Size2(2), rounding: .floor)),
+            input: Shape(channels: 96, height: 32, width: 32), expected: Shape(channels: 96, height: 15, width: 15)),
+        Case(
+            name: "max 3×3/2 ceil 112", layer: .pool(Pool(kind: .max, kernel: Size2(3), stride: Size2(2), rounding: .ceil)),
+            input: Shape(channels: 64, height: 112, width: 112), expected: Shape(channels: 64, height: 56, width: 56)),
+        Case(
+            name: "ceil drops a window starting in the padding",
+            layer: .pool(Pool(kind: .max, kernel: Size2(2), stride: Size2(2), padding: Size2(1), rounding: .ceil)),
+            input: Shape(channels: 1, height: 4, width: 4), expected: Shape(channels: 1, height: 3, width: 3)),
+        Case(
+            name: "global average", layer: .globalAveragePool,
+            input: Shape(channels: 10, height: 8, width: 8), expected: Shape(channels: 10, height: 1, width: 1)),
+        Case(
+            name: "flatten", layer: .flatten,
+            input: Shape(channels: 4, height: 3, width: 2), expected: Shape(channels: 24, height: 1, width: 1)),
+        Case(
+            name: "dense", layer: .dense(Dense(outFeatures: 1000)),
+            input: Shape(channels: 1024, height: 1, width: 1), expected: Shape(channels: 1000, height: 1, width: 1)),
+        Case(
+            name: "lateral keeps shape", layer: .lateral(Lateral()),
+            input: Shape(channels: 5, height: 3, width: 3), expected: Shape(channels: 5, height: 3, width: 3)),
     ]
 
     @Test(arguments: cases)
@@ -62,8 +78,9 @@ struct ShapeInferenceTests {
             [Node("b", .conv(Conv(outChannels: 6, kernel: Size2(3), padding: .explicit(Size2(1)))))],
             [],
         ])
-        let net = Network(name: "t", input: InputSpec(shape: Shape(channels: 3, height: 5, width: 5)),
-                          nodes: [Node("mix", parallel: block)])
+        let net = Network(
+            name: "t", input: InputSpec(shape: Shape(channels: 3, height: 5, width: 5)),
+            nodes: [Node("mix", parallel: block)])
         let shapes = try net.inferShapes()
         #expect(shapes.output == Shape(channels: 13, height: 5, width: 5))
         #expect(shapes.outputs[NodePath([0, 1, 0])] == Shape(channels: 6, height: 5, width: 5))
@@ -80,42 +97,76 @@ struct ShapeErrorTests {
 
     static let small = Shape(channels: 3, height: 4, width: 4)
     static let cases: [Case] = [
-        Case(name: "kernel larger than padded input",
-             network: Network(name: "t", input: InputSpec(shape: small), nodes: [
-                Node("relu", .activation(.relu)),
-                Node("big", .conv(Conv(outChannels: 2, kernel: Size2(5), padding: .explicit(Size2(0))))),
-             ]),
-             message: "layers[1] (big): kernel 5×5 is larger than its padded input 4×4 — use a smaller kernel, more padding, or remove a downsampling layer before it"),
-        Case(name: "zero out channels",
-             network: single(.conv(Conv(outChannels: 0, kernel: Size2(1))), input: small, name: "c"),
-             message: "layers[0] (c): out_channels is 0 but must be at least 1 — change out_channels"),
-        Case(name: "groups do not divide",
-             network: single(.conv(Conv(outChannels: 4, kernel: Size2(1), groups: 2)), input: small, name: "g"),
-             message: "layers[0] (g): input channels 3 do not split into 2 groups — make the channel count a multiple of groups"),
-        Case(name: "concat of different sizes",
-             network: Network(name: "t", input: InputSpec(shape: small), nodes: [
-                Node("m", parallel: ParallelBlock(branches: [
-                    [Node("a", .conv(Conv(outChannels: 2, kernel: Size2(1))))],
-                    [Node("b", .conv(Conv(outChannels: 2, kernel: Size2(3))))],
-                ]))]),
-             message: "layers[0] (m): concat needs every branch at the same height × width but got 2×4×4, 2×2×2 — pad or stride the branches alike"),
-        Case(name: "add of different channels",
-             network: Network(name: "t", input: InputSpec(shape: small), nodes: [
-                Node("res", parallel: ParallelBlock(branches: [
-                    [Node("a", .conv(Conv(outChannels: 8, kernel: Size2(1))))], [],
-                ], merge: .add))]),
-             message: "layers[0] (res): add needs every branch to have the same shape but got 8×4×4, 3×4×4 — add a 1×1 conv to the shorter branch to match channels, or match strides"),
-        Case(name: "error deep in a branch names its path",
-             network: Network(name: "t", input: InputSpec(shape: small), nodes: [
-                Node("relu", .activation(.relu)),
-                Node("m", parallel: ParallelBlock(branches: [
-                    [Node("a", .conv(Conv(outChannels: 2, kernel: Size2(1))))],
-                    [Node("b", .activation(.relu)), Node("bad", .conv(Conv(outChannels: 2, kernel: Size2(1), stride: Size2(0))))],
-                ]))]),
-             message: "layers[1].branches[1][1] (bad): stride is 0 but must be at least 1 — change stride"),
-        Case(name: "explicit weights of the wrong length",
-             network: single(.conv(Conv(outChannels: 2, kernel: Size2(1), parameters: ExplicitParameters(weights: [1, 2, 3]))), input: small, name: "w"),
-             message: "layers[0] (w): weights has 3 values but the layer needs 6 — write 6 values or remove them to draw them from the initialiser"),
+        Case(
+            name: "kernel larger than padded input",
+            network: Network(
+                name: "t", input: InputSpec(shape: small),
+                nodes: [
+                    Node("relu", .activation(.relu)),
+                    Node("big", .conv(Conv(outChannels: 2, kernel: Size2(5), padding: .explicit(Size2(0))))),
+                ]),
+            message:
+                "layers[1] (big): kernel 5×5 is larger than its padded input 4×4 — use a smaller kernel, more padding, or remove a downsampling layer before it"
+        ),
+        Case(
+            name: "zero out channels",
+            network: single(.conv(Conv(outChannels: 0, kernel: Size2(1))), input: small, name: "c"),
+            message: "layers[0] (c): out_channels is 0 but must be at least 1 — change out_channels"),
+        Case(
+            name: "groups do not divide",
+            network: single(.conv(Conv(outChannels: 4, kernel: Size2(1), groups: 2)), input: small, name: "g"),
+            message: "layers[0] (g): input channels 3 do not split into 2 groups — make the channel count a multiple of groups"),
+        Case(
+            name: "concat of different sizes",
+            network: Network(
+                name: "t", input: InputSpec(shape: small),
+                nodes: [
+                    Node(
+                        "m",
+                        parallel: ParallelBlock(branches: [
+                            [Node("a", .conv(Conv(outChannels: 2, kernel: Size2(1))))],
+                            [Node("b", .conv(Conv(outChannels: 2, kernel: Size2(3))))],
+                        ]))
+                ]),
+            message:
+                "layers[0] (m): concat needs every branch at the same height × width but got 2×4×4, 2×2×2 — pad or stride the branches alike"
+        ),
+        Case(
+            name: "add of different channels",
+            network: Network(
+                name: "t", input: InputSpec(shape: small),
+                nodes: [
+                    Node(
+                        "res",
+                        parallel: ParallelBlock(
+                            branches: [
+                                [Node("a", .conv(Conv(outChannels: 8, kernel: Size2(1))))], [],
+                            ], merge: .add))
+                ]),
+            message:
+                "layers[0] (res): add needs every branch to have the same shape but got 8×4×4, 3×4×4 — add a 1×1 conv to the shorter branch to match channels, or match strides"
+        ),
+        Case(
+            name: "error deep in a branch names its path",
+            network: Network(
+                name: "t", input: InputSpec(shape: small),
+                nodes: [
+                    Node("relu", .activation(.relu)),
+                    Node(
+                        "m",
+                        parallel: ParallelBlock(branches: [
+                            [Node("a", .conv(Conv(outChannels: 2, kernel: Size2(1))))],
+                            [Node("b", .activation(.relu)), Node("bad", .conv(Conv(outChannels: 2, kernel: Size2(1), stride: Size2(0))))],
+                        ])),
+                ]),
+            message: "layers[1].branches[1][1] (bad): stride is 0 but must be at least 1 — change stride"),
+        Case(
+            name: "explicit weights of the wrong length",
+            network: single(
+                .conv(Conv(outChannels: 2, kernel: Size2(1), parameters: ExplicitParameters(weights: [1, 2, 3]))), input: small, name: "w"),
+            message:
+                "layers[0] (w): weights has 3 values but the layer needs 6 — write 6 values or remove them to draw them from the initialiser"
+        ),
     ]
 
     @Test(arguments: cases)
@@ -127,7 +178,10 @@ struct ShapeErrorTests {
     @Test func memoryCap() {
         let net = single(.conv(Conv(outChannels: 64, kernel: Size2(1))), input: Shape(channels: 3, height: 64, width: 64))
         // input 3·64·64 + output 64·64·64 floats = 274,432 · 4 bytes = 1,097,728 bytes.
-        do { _ = try net.inferShapes(memoryCap: 1_000_000); Issue.record("expected a memory cap error") } catch {
+        do {
+            _ = try net.inferShapes(memoryCap: 1_000_000)
+            Issue.record("expected a memory cap error")
+        } catch {
             #expect(error == .memoryCap(bytes: 1_097_728, cap: 1_000_000))
         }
         #expect((try? net.inferShapes(memoryCap: 1_097_728)) != nil)

@@ -1,5 +1,6 @@
-@testable import ConvPlayTUI
 import Testing
+
+@testable import ConvPlayTUI
 
 @Suite struct ColormapTests {
     /// An xterm colour's RGB, for judging hues by hand.
@@ -20,8 +21,8 @@ import Testing
     @Test func xtermIndicesDecodeToTheirRGB() {
         #expect(rgb(16) == (0, 0, 0))
         #expect(rgb(231) == (255, 255, 255))
-        #expect(rgb(61) == (95, 95, 175))       // 16 + 36·1 + 6·1 + 5
-        #expect(rgb(244) == (128, 128, 128))    // 8 + 10·12
+        #expect(rgb(61) == (95, 95, 175))  // 16 + 36·1 + 6·1 + 5
+        #expect(rgb(244) == (128, 128, 128))  // 8 + 10·12
     }
 
     /// The bug this fixes: viridis's dark blue mid-levels snapped to the grey-lavender 60 (95, 95, 135).
@@ -36,11 +37,11 @@ import Testing
     /// Dark purple at the bottom, blue then teal in the lower middle, green above, yellow at the top.
     @Test func viridisRunsPurpleBlueTealGreenYellow() {
         let p = Colormap.sequential.palette.map(rgb)
-        #expect(p[0].red > p[0].green && p[0].blue > p[0].green)                 // purple
-        #expect(p[20].blue > p[20].red && p[20].blue > p[20].green)              // blue
-        #expect(p[36].green > p[36].red && p[36].blue > p[36].red)               // teal
-        #expect(p[52].green > p[52].red && p[52].green > p[52].blue)             // green
-        #expect(p[63].red > p[63].blue && p[63].green > p[63].blue && p[63].red >= 215)   // yellow
+        #expect(p[0].red > p[0].green && p[0].blue > p[0].green)  // purple
+        #expect(p[20].blue > p[20].red && p[20].blue > p[20].green)  // blue
+        #expect(p[36].green > p[36].red && p[36].blue > p[36].red)  // teal
+        #expect(p[52].green > p[52].red && p[52].green > p[52].blue)  // green
+        #expect(p[63].red > p[63].blue && p[63].green > p[63].blue && p[63].red >= 215)  // yellow
     }
 
     @Test func divergingIsBlueWhiteRed() {

@@ -1,6 +1,7 @@
-@testable import ConvPlayTUI
 import ConvEngine
 import Testing
+
+@testable import ConvPlayTUI
 
 @Suite struct ReducerTests {
     @Test func spaceStepsAndSelectsTheComputedNode() {
@@ -27,11 +28,17 @@ import Testing
         #expect(state.job != nil)
         #expect(reduce(&state, .stepForward).isEmpty)
         #expect(state.pendingSteps == 1)
-        guard case .compute(let job, var session, _) = first[0] else { Issue.record("expected a compute effect"); return }
+        guard case .compute(let job, var session, _) = first[0] else {
+            Issue.record("expected a compute effect")
+            return
+        }
         session.stepForward()
         let next = reduce(&state, .computeFinished(job: job, session: session))
         #expect(state.session.computedCount == 1)
-        guard case .compute(let nextJob, _, .step) = next.first else { Issue.record("expected the queued step to start"); return }
+        guard case .compute(let nextJob, _, .step) = next.first else {
+            Issue.record("expected the queued step to start")
+            return
+        }
         #expect(nextJob != job)
         #expect(state.pendingSteps == 0)
     }
@@ -39,9 +46,12 @@ import Testing
     @Test func staleResultsAfterAnEditAreDropped() {
         var state = Fixture.state()
         let effects = reduce(&state, .stepForward)
-        guard case .compute(let job, var session, _) = effects[0] else { Issue.record("expected a compute effect"); return }
+        guard case .compute(let job, var session, _) = effects[0] else {
+            Issue.record("expected a compute effect")
+            return
+        }
         _ = reduce(&state, .moveSelection(1))
-        _ = reduce(&state, .deleteLayer)          // an edit cancels the running step
+        _ = reduce(&state, .deleteLayer)  // an edit cancels the running step
         #expect(state.job == nil)
         session.stepForward()
         _ = reduce(&state, .computeFinished(job: job, session: session))
@@ -52,10 +62,10 @@ import Testing
     @Test func addAOneByOneConvAfterTheSelectionThenUndoAndRedo() {
         var driver = Driver(Fixture.state())
         let before = driver.state.network
-        driver.press(.down)                      // select "mix"
+        driver.press(.down)  // select "mix"
         driver.press(.character("a"))
         #expect(driver.state.mode == .pickType)
-        driver.press(.down, .enter)              // "conv 1×1"
+        driver.press(.down, .enter)  // "conv 1×1"
         #expect(driver.state.mode == .form)
         #expect(driver.state.form?.fields.first?.text == "cccp1")
         driver.press(.enter)
@@ -73,18 +83,23 @@ import Testing
 
     @Test func anEditRecomputesBackToTheCursorAndKeepsTheSelection() {
         var driver = Driver(Fixture.state())
-        driver.press(.character("r"))            // both nodes computed
+        driver.press(.character("r"))  // both nodes computed
         #expect(driver.state.session.isComplete)
-        driver.press(.up)                        // from "relu" (selected by the run) to "mix"
-        driver.press(.character("a"), .down, .enter, .enter)   // add a 1×1 conv after it
+        driver.press(.up)  // from "relu" (selected by the run) to "mix"
+        driver.press(.character("a"), .down, .enter, .enter)  // add a 1×1 conv after it
         // The edit invalidated everything from the new node on; the catch-up recomputed it.
         #expect(driver.state.session.isComplete)
         #expect(driver.state.session.computedCount == 3)
         #expect(driver.state.selected == .top(1))
-        guard case .compute(_, _, .catchUp(to: 3))? = driver.effects.last(where: { if case .compute = $0 { return true } else { return false } }) else {
-            Issue.record("expected a catch-up computation"); return
+        guard
+            case .compute(_, _, .catchUp(to: 3))? = driver.effects.last(where: {
+                if case .compute = $0 { return true } else { return false }
+            })
+        else {
+            Issue.record("expected a catch-up computation")
+            return
         }
-        driver.press(.character("u"))            // undo also recomputes back to the end
+        driver.press(.character("u"))  // undo also recomputes back to the end
         #expect(driver.state.session.isComplete && driver.state.session.computedCount == 2)
     }
 
@@ -92,13 +107,13 @@ import Testing
         var driver = Driver(Fixture.state())
         driver.press(.down, .character("e"))
         #expect(driver.state.mode == .form)
-        driver.press(.tab, .tab)                 // kernel
+        driver.press(.tab, .tab)  // kernel
         driver.press(.backspace, .backspace, .backspace)
         driver.type("9")
-        driver.press(.down, .down, .down, .down, .down)   // weights: explicit → initialiser (so only the kernel is wrong)
+        driver.press(.down, .down, .down, .down, .down)  // weights: explicit → initialiser (so only the kernel is wrong)
         driver.press(.right)
         driver.press(.enter)
-        #expect(driver.state.mode == .form)      // still editing: the typed values stay
+        #expect(driver.state.mode == .form)  // still editing: the typed values stay
         #expect(driver.state.form?.text("kernel") == "9")
         #expect(driver.state.network == Fixture.tiny)
         let message = driver.state.status?.text ?? ""
@@ -129,7 +144,7 @@ import Testing
 
     @Test func branchesCanBeAddedAndRemoved() {
         var driver = Driver(Fixture.state(Fixture.branched))
-        driver.press(.down)                      // the block
+        driver.press(.down)  // the block
         driver.press(.character("B"))
         #expect(driver.state.network.nodes[0].block?.branches.count == 3)
         #expect(driver.state.selected == NodePath([0, 2, 0]))
@@ -166,7 +181,7 @@ import Testing
         #expect(driver.services.saved.map(\.1) == ["tiny-edited.json"])
         #expect(driver.state.file == "tiny-edited.json")
         #expect(!driver.state.isShipped && !driver.state.dirty)
-        driver.press(.character("w"))            // now a user file: saved in place
+        driver.press(.character("w"))  // now a user file: saved in place
         #expect(driver.services.saved.map(\.1) == ["tiny-edited.json", "tiny-edited.json"])
     }
 
@@ -185,7 +200,7 @@ import Testing
 
     @Test func pickingAnInputIsAnUndoableEdit() {
         var driver = Driver(Fixture.state())
-        driver.press(.character("I"), .down, .enter)   // checkerboard
+        driver.press(.character("I"), .down, .enter)  // checkerboard
         #expect(driver.state.network.input.source == .synthetic(.checkerboard, seed: 0))
         #expect(driver.state.session.input.data.allSatisfy { $0 == 1 })
         driver.press(.character("u"))
@@ -217,11 +232,11 @@ import Testing
     @Test func globalScalingKeepsTheRangeOfEveryActivation() {
         var driver = Driver(Fixture.state())
         driver.press(.character("r"))
-        #expect(driver.state.globalValueRange == nil)      // only kept while scaling is global
+        #expect(driver.state.globalValueRange == nil)  // only kept while scaling is global
         driver.state.scaling = .global
         // input 0…15; mix: [x, −x] → −15…15; relu → 0…15: the global range is −15…15.
         #expect(driver.state.globalValueRange == ValueRange(low: -15, high: 15))
-        driver.press(.character("R"))                       // reset: only the input is left
+        driver.press(.character("R"))  // reset: only the input is left
         #expect(driver.state.globalValueRange == ValueRange(low: 0, high: 15))
     }
 }

@@ -1,6 +1,7 @@
-@testable import ConvPlayTUI
 import ConvEngine
 import Testing
+
+@testable import ConvPlayTUI
 
 @Suite struct RenderTests {
     /// The input row selected, maps pane focused on the 4×4 ramp (0…15).
@@ -32,7 +33,7 @@ import Testing
         #expect(line.contains("▶ mix"))
         #expect(line.contains("conv 1×1 → 2"))
         #expect(line.contains("2×4×4"))
-        #expect(line.contains(" 4│"))             // params, right-aligned against the border
+        #expect(line.contains(" 4│"))  // params, right-aligned against the border
         #expect(screen[2, row].background == Theme.selectionBackground)
         #expect(screen.line(row + 1).contains("relu") && !screen.line(row + 1).contains("✓"))
     }
@@ -43,7 +44,7 @@ import Testing
         #expect(screen.line(4).contains("├─┬ a"))
         #expect(screen.line(5).contains("│ └ b"))
         #expect(screen.line(6).contains("└── c"))
-        #expect(screen.line(3).contains("5×4×4"))    // concat of 2 + 3 channels
+        #expect(screen.line(3).contains("5×4×4"))  // concat of 2 + 3 channels
     }
 
     /// At 120×40 the maps pane starts at column 56 (inner 57, 2). The 4×4 ramp is upscaled 4× into a
@@ -55,16 +56,16 @@ import Testing
         let origin = screen[57, 2]
         #expect(origin.character == "▀")
         #expect(origin.foreground == viridis.color(level: 0) && origin.background == viridis.color(level: 0))
-        let second = screen[57, 4]                   // source (1, 0) = 4 → level 17
+        let second = screen[57, 4]  // source (1, 0) = 4 → level 17
         #expect(second.foreground == viridis.color(level: 17) && second.background == viridis.color(level: 17))
-        let last = screen[57 + 15, 9]                // source (3, 3) = 15 → level 63
+        let last = screen[57 + 15, 9]  // source (3, 3) = 15 → level 63
         #expect(last.foreground == viridis.color(level: 63))
         #expect(screen.line(10).contains("ch 0"))
     }
 
     @Test func signedMapsUseTheDivergingColormapCentredOnZero() {
         var driver = Driver(Fixture.state())
-        driver.press(.character(" "))                // "mix": channel 0 = x, channel 1 = −x
+        driver.press(.character(" "))  // "mix": channel 0 = x, channel 1 = −x
         let screen = render(driver.state, size: large)
         // Per-channel range of ch 0 is 0…15, centred: −15…15; v = 0 → ⌊15/30 · 64⌋ = 32, v = 4 → ⌊19/30 · 64⌋ = 40.
         #expect(screen[57, 2].foreground == Colormap.diverging.color(level: 32))
@@ -87,16 +88,20 @@ import Testing
         var driver = Driver(Fixture.state())
         driver.press(.tab, .enter, .right, .right, .down)
         let screen = render(driver.state, size: large)
-        #expect(screen.row(containing: "ch 0 · (y 1, x 2) = 6") != nil)   // 4·1 + 2
+        #expect(screen.row(containing: "ch 0 · (y 1, x 2) = 6") != nil)  // 4·1 + 2
         #expect(screen.line(1).contains("ch 0 zoomed"))
     }
 
     @Test func inspectorNamesDiagonalOneByOneConvsAsRescales() {
-        let network = Network(name: "rescale", input: InputSpec(shape: Shape(channels: 2, height: 2, width: 2)), nodes: [
-            Node("scale", .conv(Conv(outChannels: 2, kernel: Size2(1), parameters: ExplicitParameters(weights: [2, 0, 0, 3])))),
-        ])
-        var state = try! AppState(preset: PlaygroundPreset(network: network, file: nil, isShipped: false,
-                                                            input: Tensor(shape: network.input.shape, repeating: 1)))
+        let network = Network(
+            name: "rescale", input: InputSpec(shape: Shape(channels: 2, height: 2, width: 2)),
+            nodes: [
+                Node("scale", .conv(Conv(outChannels: 2, kernel: Size2(1), parameters: ExplicitParameters(weights: [2, 0, 0, 3]))))
+            ])
+        var state = try! AppState(
+            preset: PlaygroundPreset(
+                network: network, file: nil, isShipped: false,
+                input: Tensor(shape: network.input.shape, repeating: 1)))
         state.selected = .top(0)
         let screen = render(state, size: large)
         #expect(screen.row(containing: "diagonal: each channel only rescaled") != nil)
@@ -114,19 +119,19 @@ import Testing
         var state = Fixture.state()
         state.selected = .top(0)
         #expect(render(state, size: large).row(containing: "1×1: 2 out × 1 in") != nil)
-        #expect(render(state, size: small).row(containing: "1×1: 2 out") == nil)   // behind W at 80×24
+        #expect(render(state, size: small).row(containing: "1×1: 2 out") == nil)  // behind W at 80×24
         state.showWeights = true
         #expect(render(state, size: small).row(containing: "1×1: 2 out × 1 in") != nil)
     }
 
     @Test func aRowWithoutParametersGivesTheInspectorTheWholeBottom() {
         var state = Fixture.state()
-        state.selected = .top(1)   // the ReLU: nothing to draw in a weights pane
+        state.selected = .top(1)  // the ReLU: nothing to draw in a weights pane
         let relu = render(state, size: large)
         #expect(relu.row(containing: "Weights") == nil)
         let layout = Layout(size: large, statusRows: 0, weightsPane: false)
         #expect(layout.inspector.maxX == large.columns)
-        state.selected = .top(0)   // the 1×1 conv keeps its matrix beside the inspector
+        state.selected = .top(0)  // the 1×1 conv keeps its matrix beside the inspector
         #expect(Layout(size: large, statusRows: 0).inspector.maxX < large.columns)
         #expect(render(state, size: large).row(containing: "1×1: 2 out × 1 in") != nil)
     }
@@ -199,17 +204,21 @@ import Testing
 @Suite struct RenderPolishTests {
     /// 3×32×32 → conv 5×5 p2 → 192 → relu, the NIN opening, named as long as NIN's own.
     static var ninOpening: Network {
-        Network(name: "nin", input: InputSpec(shape: Shape(channels: 3, height: 32, width: 32)), nodes: [
-            Node("conv_first", .conv(Conv(outChannels: 192, kernel: Size2(5), padding: .explicit(Size2(2))))),
-            Node("relu_conv1", .activation(.relu)),
-        ])
+        Network(
+            name: "nin", input: InputSpec(shape: Shape(channels: 3, height: 32, width: 32)),
+            nodes: [
+                Node("conv_first", .conv(Conv(outChannels: 192, kernel: Size2(5), padding: .explicit(Size2(2))))),
+                Node("relu_conv1", .activation(.relu)),
+            ])
     }
 
     /// At 80 columns the stack's inner width is 42: mark 2 + name 10 + 1 + spec 13 + 1 + shape 9 + 1 + params 5,
     /// so names stay whole and "conv 5×5/1 p2 → 192" (19) shortens to "5×5 p2→192" (10).
     @Test func narrowStackKeepsNamesWholeAndShortensSpecs() {
-        var state = try! AppState(preset: PlaygroundPreset(network: Self.ninOpening, file: nil, isShipped: false,
-                                                          input: Tensor(shape: Self.ninOpening.input.shape, repeating: 1)))
+        var state = try! AppState(
+            preset: PlaygroundPreset(
+                network: Self.ninOpening, file: nil, isShipped: false,
+                input: Tensor(shape: Self.ninOpening.input.shape, repeating: 1)))
         state.selected = nil
         let screen = render(state, size: small)
         let row = screen.line(3)
@@ -228,12 +237,16 @@ import Testing
     }
 
     @Test func namesInsideABlockDropTheBlocksName() {
-        let network = Network(name: "n", input: InputSpec(shape: Shape(channels: 1, height: 4, width: 4)), nodes: [
-            Node("inception_3a", parallel: ParallelBlock(branches: [
-                [Node("inception_3a/3x3_reduce", .conv(Conv(outChannels: 2, kernel: Size2(1))))],
-                [Node("other", .conv(Conv(outChannels: 2, kernel: Size2(1))))],
-            ])),
-        ])
+        let network = Network(
+            name: "n", input: InputSpec(shape: Shape(channels: 1, height: 4, width: 4)),
+            nodes: [
+                Node(
+                    "inception_3a",
+                    parallel: ParallelBlock(branches: [
+                        [Node("inception_3a/3x3_reduce", .conv(Conv(outChannels: 2, kernel: Size2(1))))],
+                        [Node("other", .conv(Conv(outChannels: 2, kernel: Size2(1))))],
+                    ]))
+            ])
         #expect(displayName(NodePath.top(0).child(branch: 0, index: 0), network) == "3x3_reduce")
         #expect(displayName(NodePath.top(0).child(branch: 1, index: 0), network) == "other")
         #expect(displayName(.top(0), network) == "inception_3a")
@@ -270,13 +283,15 @@ import Testing
     /// weights; the second follows a ReLU and does not fold.
     @Test func inspectorTellsWhichLateralLayersFold() {
         let m = ExplicitParameters(weights: [0, 1, 1, 0])
-        let network = Network(name: "lateral", input: InputSpec(shape: Fixture.ramp.shape), nodes: [
-            Node("conv", .conv(Conv(outChannels: 2, kernel: Size2(1)))),
-            Node("before", .lateral(Lateral(parameters: m))),
-            Node("relu", .activation(.relu)),
-            Node("after", .lateral(Lateral(parameters: m))),
-            Node("lrn", .localResponseNorm(LocalResponseNorm(size: 3))),
-        ])
+        let network = Network(
+            name: "lateral", input: InputSpec(shape: Fixture.ramp.shape),
+            nodes: [
+                Node("conv", .conv(Conv(outChannels: 2, kernel: Size2(1)))),
+                Node("before", .lateral(Lateral(parameters: m))),
+                Node("relu", .activation(.relu)),
+                Node("after", .lateral(Lateral(parameters: m))),
+                Node("lrn", .localResponseNorm(LocalResponseNorm(size: 3))),
+            ])
         var state = try! AppState(preset: PlaygroundPreset(network: network, file: nil, isShipped: false, input: Fixture.ramp))
         state.selected = .top(1)
         var screen = render(state, size: large)

@@ -1,6 +1,7 @@
-@testable import ConvPlayTUI
 import ConvEngine
 import Foundation
+
+@testable import ConvPlayTUI
 
 /// Hand-checkable networks and a fake preset layer for driving the playground without a terminal.
 enum Fixture {
@@ -9,20 +10,27 @@ enum Fixture {
 
     /// conv 1×1 → 2 with weights [1, −1] (channel 0 copies the input, channel 1 negates it), then a ReLU.
     static var tiny: Network {
-        Network(name: "tiny", input: InputSpec(shape: ramp.shape), nodes: [
-            Node("mix", .conv(Conv(outChannels: 2, kernel: Size2(1), parameters: ExplicitParameters(weights: [1, -1], biases: [0, 0])))),
-            Node("relu", .activation(.relu)),
-        ])
+        Network(
+            name: "tiny", input: InputSpec(shape: ramp.shape),
+            nodes: [
+                Node(
+                    "mix", .conv(Conv(outChannels: 2, kernel: Size2(1), parameters: ExplicitParameters(weights: [1, -1], biases: [0, 0])))),
+                Node("relu", .activation(.relu)),
+            ])
     }
 
     /// A block with two branches: [a, b] and [c].
     static var branched: Network {
-        Network(name: "branched", input: InputSpec(shape: ramp.shape), nodes: [
-            Node("block", parallel: ParallelBlock(branches: [
-                [Node("a", .conv(Conv(outChannels: 2, kernel: Size2(1)))), Node("b", .activation(.relu))],
-                [Node("c", .conv(Conv(outChannels: 3, kernel: Size2(1))))],
-            ])),
-        ])
+        Network(
+            name: "branched", input: InputSpec(shape: ramp.shape),
+            nodes: [
+                Node(
+                    "block",
+                    parallel: ParallelBlock(branches: [
+                        [Node("a", .conv(Conv(outChannels: 2, kernel: Size2(1)))), Node("b", .activation(.relu))],
+                        [Node("c", .conv(Conv(outChannels: 3, kernel: Size2(1))))],
+                    ]))
+            ])
     }
 
     static func preset(_ network: Network = tiny, file: String? = "tiny.json", shipped: Bool = false) -> PlaygroundPreset {

@@ -32,7 +32,8 @@ struct CLITests {
         for key in ["path", "name", "type", "output", "weights", "biases", "params", "macs"] {
             #expect(nodes.allSatisfy { $0[key] != nil }, "every node has \(key)")
         }
-        let summed = nodes.filter { ($0["path"] as? String)?.contains("branches") == false && $0["type"] as? String != "parallel" }
+        let summed =
+            nodes.filter { ($0["path"] as? String)?.contains("branches") == false && $0["type"] as? String != "parallel" }
             .reduce(0) { $0 + ($1["params"] as! Int) }
             + nodes.filter { ($0["path"] as? String)?.contains("branches") == false && $0["type"] as? String == "parallel" }
             .reduce(0) { $0 + ($1["params"] as! Int) }
@@ -46,7 +47,9 @@ struct CLITests {
         #expect(table.stdout.contains("222,486,528 MACs"))
         #expect(table.stdout.contains("conv 5×5/1 p2 → 192"))
         let csv = try BinaryRunner.run(["summary", "nin-cifar10", "--format", "csv"])
-        #expect(csv.stdout.split(separator: "\n").first == "path,name,type,spec,channels,height,width,weights,biases,params,macs,rf_h,rf_w,jump_h,jump_w")
+        #expect(
+            csv.stdout.split(separator: "\n").first
+                == "path,name,type,spec,channels,height,width,weights,biases,params,macs,rf_h,rf_w,jump_h,jump_w")
         #expect(csv.stdout.contains("total,,,,10,1,1,"))
         let md = try BinaryRunner.run(["summary", "inception-3a", "--format", "md"])
         #expect(md.stdout.contains("**163,696**"))
@@ -55,8 +58,10 @@ struct CLITests {
     @Test func presetsListsEveryShippedPreset() throws {
         let result = try BinaryRunner.run(["presets"], in: "/tmp")
         #expect(result.status == 0)
-        for name in ["one-by-one", "mlpconv-1d", "nin-cifar10", "nin-imagenet", "inception-3a", "inception-3a-naive",
-                     "googlenet", "lateral", "edges"] {
+        for name in [
+            "one-by-one", "mlpconv-1d", "nin-cifar10", "nin-imagenet", "inception-3a", "inception-3a-naive",
+            "googlenet", "lateral", "edges",
+        ] {
             #expect(result.stdout.contains(name), "lists \(name)")
         }
     }
@@ -130,25 +135,38 @@ struct CLIErrorTests {
     static let cases: [Case] = [
         Case(name: "missing file", json: nil, arguments: ["summary", "/nonexistent/net.json"], expected: ["/nonexistent/net.json"]),
         Case(name: "unknown shipped name", json: nil, arguments: ["summary", "nin-cifar"], expected: ["nin-cifar", "nin-cifar10"]),
-        Case(name: "malformed JSON", json: "{\"format\": 1,\n  \"name\": \"x\"\n  \"layers\": []}", arguments: ["summary"],
-             expected: ["line 3", "column"]),
-        Case(name: "unknown layer type", json: header + #"[{"type": "convolution", "out": 4, "kernel": 3}]}"#, arguments: ["summary"],
-             expected: ["layers[0].type", "convolution"]),
-        Case(name: "unknown key", json: header + #"[{"type": "conv", "out": 4, "kernal": 3}]}"#, arguments: ["summary"],
-             expected: ["layers[0]", "kernal"]),
-        Case(name: "wrong type", json: header + #"[{"type": "conv", "out": "four", "kernel": 3}]}"#, arguments: ["summary"],
-             expected: ["layers[0].out"]),
-        Case(name: "zero size", json: header + #"[{"type": "conv", "out": 4, "kernel": 0}]}"#, arguments: ["summary"],
-             expected: ["layers[0].kernel"]),
-        Case(name: "kernel larger than padded input", json: header + #"[{"type": "conv", "out": 4, "kernel": 11}]}"#,
-             arguments: ["summary"], expected: ["layers[0]", "kernel 11×11 is larger than its padded input 8×8"]),
-        Case(name: "channel mismatch at add", json: header + #"[{"type": "parallel", "merge": "add", "branches": [[{"type": "conv", "out": 5, "kernel": 1}], []]}]}"#,
-             arguments: ["summary"], expected: ["layers[0]", "add needs every branch to have the same shape"]),
-        Case(name: "concat of different sizes", json: header + #"[{"type": "parallel", "branches": [[{"type": "conv", "out": 5, "kernel": 3}], []]}]}"#,
-             arguments: ["summary"], expected: ["layers[0]", "concat needs every branch at the same height × width"]),
-        Case(name: "missing image", json: #"{"format": 1, "name": "img", "input": {"shape": [1, 8, 8], "source": {"image": "nowhere.ppm"}}, "layers": []}"#,
-             arguments: ["run"], expected: ["nowhere.ppm"]),
-        Case(name: "memory cap", json: nil, arguments: ["run", "googlenet", "--memory-cap", "16"], expected: ["memory cap", "--memory-cap"]),
+        Case(
+            name: "malformed JSON", json: "{\"format\": 1,\n  \"name\": \"x\"\n  \"layers\": []}", arguments: ["summary"],
+            expected: ["line 3", "column"]),
+        Case(
+            name: "unknown layer type", json: header + #"[{"type": "convolution", "out": 4, "kernel": 3}]}"#, arguments: ["summary"],
+            expected: ["layers[0].type", "convolution"]),
+        Case(
+            name: "unknown key", json: header + #"[{"type": "conv", "out": 4, "kernal": 3}]}"#, arguments: ["summary"],
+            expected: ["layers[0]", "kernal"]),
+        Case(
+            name: "wrong type", json: header + #"[{"type": "conv", "out": "four", "kernel": 3}]}"#, arguments: ["summary"],
+            expected: ["layers[0].out"]),
+        Case(
+            name: "zero size", json: header + #"[{"type": "conv", "out": 4, "kernel": 0}]}"#, arguments: ["summary"],
+            expected: ["layers[0].kernel"]),
+        Case(
+            name: "kernel larger than padded input", json: header + #"[{"type": "conv", "out": 4, "kernel": 11}]}"#,
+            arguments: ["summary"], expected: ["layers[0]", "kernel 11×11 is larger than its padded input 8×8"]),
+        Case(
+            name: "channel mismatch at add",
+            json: header + #"[{"type": "parallel", "merge": "add", "branches": [[{"type": "conv", "out": 5, "kernel": 1}], []]}]}"#,
+            arguments: ["summary"], expected: ["layers[0]", "add needs every branch to have the same shape"]),
+        Case(
+            name: "concat of different sizes",
+            json: header + #"[{"type": "parallel", "branches": [[{"type": "conv", "out": 5, "kernel": 3}], []]}]}"#,
+            arguments: ["summary"], expected: ["layers[0]", "concat needs every branch at the same height × width"]),
+        Case(
+            name: "missing image",
+            json: #"{"format": 1, "name": "img", "input": {"shape": [1, 8, 8], "source": {"image": "nowhere.ppm"}}, "layers": []}"#,
+            arguments: ["run"], expected: ["nowhere.ppm"]),
+        Case(
+            name: "memory cap", json: nil, arguments: ["run", "googlenet", "--memory-cap", "16"], expected: ["memory cap", "--memory-cap"]),
         Case(name: "bad input source seed", json: nil, arguments: ["run", "edges", "--input", "noise:x"], expected: ["--input noise:x"]),
     ]
 

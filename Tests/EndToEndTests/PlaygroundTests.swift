@@ -23,8 +23,10 @@ struct PlaygroundTests {
         return out
     }
 
-    static func open(_ arguments: [String], columns: Int = 120, rows: Int = 40,
-                     environment: [String: String] = [:]) throws -> TmuxSession {
+    static func open(
+        _ arguments: [String], columns: Int = 120, rows: Int = 40,
+        environment: [String: String] = [:]
+    ) throws -> TmuxSession {
         try TmuxSession([BinaryRunner.binaryPath] + arguments, columns: columns, rows: rows, environment: environment)
     }
 
@@ -37,8 +39,10 @@ struct PlaygroundTests {
     }
 
     /// Asserts the program has exited with `status` and left the terminal as it found it.
-    static func expectExitedAndRestored(_ session: TmuxSession, status expected: Int32?,
-                                        sourceLocation: SourceLocation = #_sourceLocation) throws {
+    static func expectExitedAndRestored(
+        _ session: TmuxSession, status expected: Int32?,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) throws {
         let status = try session.waitForExit()
         if let expected {
             #expect(status == expected, "exit status; screen:\n\(session.lastScreen)", sourceLocation: sourceLocation)
@@ -51,11 +55,11 @@ struct PlaygroundTests {
     static func addPointwiseConvAfterPool3(_ session: TmuxSession) throws {
         try session.press("a")
         try session.waitFor(text: "pick a type")
-        try session.press("j", "Enter")                       // the list: conv, conv 1×1, …
+        try session.press("j", "Enter")  // the list: conv, conv 1×1, …
         try session.waitFor(text: "add conv 1×1")
-        try session.press("Tab", "BSpace", "BSpace", "BSpace") // out channels (default: half the input's)
+        try session.press("Tab", "BSpace", "BSpace", "BSpace")  // out channels (default: half the input's)
         try session.type("16")
-        try session.press("Tab", "BSpace", "BSpace", "BSpace", "BSpace") // kernel
+        try session.press("Tab", "BSpace", "BSpace", "BSpace", "BSpace")  // kernel
         try session.type("1")
         try session.press("Enter")
         try waitForPlayground(session, params: editedParams)
@@ -116,7 +120,7 @@ struct PlaygroundTests {
         try session.press("Enter")
         let saved = try session.waitFor(text: "saved \(path)")
         #expect(!saved.contains("unsaved"), "the unsaved marker is gone:\n\(saved)")
-        try session.press("q")                                 // nothing unsaved: quits at once
+        try session.press("q")  // nothing unsaved: quits at once
         try Self.expectExitedAndRestored(session, status: 0)
 
         let summary = try BinaryRunner.run(["summary", path])
@@ -138,7 +142,7 @@ struct PlaygroundTests {
         let session = try Self.open(["nin-cifar10"])
         defer { session.kill() }
         try Self.waitForPlayground(session)
-        try session.press(Array(repeating: "j", count: 8))    // input, conv1, …, pool1, drop3
+        try session.press(Array(repeating: "j", count: 8))  // input, conv1, …, pool1, drop3
         try session.waitFor(text: "Inspector · drop3")
         try session.press("d")
         try session.waitFor(text: "● unsaved")
@@ -180,7 +184,8 @@ struct PlaygroundTests {
         Interruption(name: "SIGINT", signal: SIGINT),
         Interruption(name: "SIGTERM", signal: SIGTERM),
         Interruption(name: "SIGSEGV (crash)", signal: SIGSEGV, status: 128 + SIGSEGV, environment: ["SWIFT_BACKTRACE": "enable=no"]),
-        Interruption(name: "SIGILL (a Swift trap on x86-64)", signal: SIGILL, status: 128 + SIGILL, environment: ["SWIFT_BACKTRACE": "enable=no"]),
+        Interruption(
+            name: "SIGILL (a Swift trap on x86-64)", signal: SIGILL, status: 128 + SIGILL, environment: ["SWIFT_BACKTRACE": "enable=no"]),
         Interruption(name: "SIGABRT", signal: SIGABRT, status: 128 + SIGABRT, environment: ["SWIFT_BACKTRACE": "enable=no"]),
     ]
 
@@ -224,7 +229,8 @@ struct PlaygroundTests {
     static func mapsPane(_ screen: String) -> [String] {
         let lines = screen.split(separator: "\n", omittingEmptySubsequences: false).map { Array($0) }
         guard lines.count > 2, let titleLine = lines.dropFirst().first,
-              let start = String(titleLine).range(of: "┌ input") else { return [] }
+            let start = String(titleLine).range(of: "┌ input")
+        else { return [] }
         let x = String(titleLine).distance(from: String(titleLine).startIndex, to: start.lowerBound)
         var rows: [String] = []
         for line in lines.dropFirst(2) {
@@ -244,7 +250,7 @@ struct PlaygroundTests {
         let maps = Self.mapsPane(screen)
         #expect(maps.count > 10, "found the maps pane:\n\(screen)")
         let ramp = Set(" .:-=+*#%@")
-        let heat = maps.filter { !$0.contains("ch ") }   // the channel labels
+        let heat = maps.filter { !$0.contains("ch ") }  // the channel labels
         #expect(heat.allSatisfy { $0.allSatisfy(ramp.contains) }, "only ramp characters:\n\(heat.joined(separator: "\n"))")
         #expect(heat.joined().contains { $0 != " " }, "the ramp shows something")
         #expect(screen.contains("ascii"), "the maps title names the ascii ramp")

@@ -52,11 +52,13 @@ final class TmuxSession {
         var env = ["LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "SWIFT_BACKTRACE": "interactive=no"]
         for (key, value) in environment { env[key] = value }
         let script = #"status=$1; shift; trap : INT TERM; "$@"; echo $? > "$status.tmp"; mv "$status.tmp" "$status"; exec sleep 3600"#
-        var command = ["start-server", ";",
-                       "set-option", "-g", "default-terminal", "tmux-256color", ";",
-                       "set-option", "-g", "remain-on-exit", "on", ";",
-                       "set-option", "-g", "status", "off", ";",
-                       "new-session", "-d", "-s", "e2e", "-x", "\(columns)", "-y", "\(rows)", "-c", directory]
+        var command = [
+            "start-server", ";",
+            "set-option", "-g", "default-terminal", "tmux-256color", ";",
+            "set-option", "-g", "remain-on-exit", "on", ";",
+            "set-option", "-g", "status", "off", ";",
+            "new-session", "-d", "-s", "e2e", "-x", "\(columns)", "-y", "\(rows)", "-c", directory,
+        ]
         for (key, value) in env.sorted(by: { $0.key < $1.key }) { command += ["-e", "\(key)=\(value)"] }
         command += ["--", "sh", "-c", script, "sh", statusFile] + arguments
         try tmux(command)
@@ -121,8 +123,10 @@ final class TmuxSession {
     /// Polls the screen every 50 ms until `predicate` holds; returns that screen or throws `Timeout`
     /// carrying the last one.
     @discardableResult
-    func waitFor(_ awaited: String, colors: Bool = false, timeout: Double = defaultTimeout,
-                 _ predicate: (String) -> Bool) throws -> String {
+    func waitFor(
+        _ awaited: String, colors: Bool = false, timeout: Double = defaultTimeout,
+        _ predicate: (String) -> Bool
+    ) throws -> String {
         let deadline = Date().addingTimeInterval(timeout)
         while true {
             let screen = try capture(colors: colors)
@@ -144,7 +148,8 @@ final class TmuxSession {
         let deadline = Date().addingTimeInterval(timeout)
         while true {
             if let text = try? String(contentsOfFile: statusFile, encoding: .utf8),
-               let status = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
+                let status = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines))
+            {
                 _ = try? capture()
                 return status
             }
@@ -173,8 +178,9 @@ final class TmuxSession {
         var env = ProcessInfo.processInfo.environment
         for key in ["TMUX", "TMUX_PANE", "NO_COLOR", "LINES", "COLUMNS"] { env.removeValue(forKey: key) }
         let output = directory + "/tmux-output"
-        let status = try Self.spawnAndWait(Self.tmuxPath, ["-L", socket, "-f", "/dev/null"] + arguments,
-                                           environment: env, output: output)
+        let status = try Self.spawnAndWait(
+            Self.tmuxPath, ["-L", socket, "-f", "/dev/null"] + arguments,
+            environment: env, output: output)
         let text = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
         guard status == 0 else { throw CommandFailed(arguments: arguments, status: status, output: text) }
         return text
@@ -183,8 +189,10 @@ final class TmuxSession {
     /// posix_spawn with a clean signal state, stdin from /dev/null and stdout + stderr into `output`
     /// (a file, not a pipe: the tmux server forked by the first command must not hold our pipe open).
     /// Returns the exit status.
-    private static func spawnAndWait(_ path: String, _ arguments: [String], environment: [String: String],
-                                     output: String) throws -> Int32 {
+    private static func spawnAndWait(
+        _ path: String, _ arguments: [String], environment: [String: String],
+        output: String
+    ) throws -> Int32 {
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }

@@ -50,9 +50,13 @@ public enum ActivationDump {
                 entry.append(("type", .string("parallel")))
                 attributes = [
                     ("merge", .string(block.merge.rawValue)),
-                    ("branches", .array(block.branches.enumerated().map { b, branch in
-                        .string(branch.isEmpty ? "input-of-block" : path.child(branch: b, index: branch.count - 1).description)
-                    })),
+                    (
+                        "branches",
+                        .array(
+                            block.branches.enumerated().map { b, branch in
+                                .string(branch.isEmpty ? "input-of-block" : path.child(branch: b, index: branch.count - 1).description)
+                            })
+                    ),
                 ]
             case .layer(let layer):
                 let type: String
@@ -105,16 +109,22 @@ public enum ActivationDump {
         switch layer {
         case .conv(let conv):
             let g = shapes.convGeometry[path]!
-            return ("conv", [
-                ("kernel", pair(conv.kernel)), ("stride", pair(conv.stride)),
-                ("pads", .array(g.sidePads.map { .integer($0) })), ("dilation", pair(conv.dilation)),
-                ("groups", .integer(conv.groups)), ("bias", .bool(conv.hasBias)),
-            ])
+            return (
+                "conv",
+                [
+                    ("kernel", pair(conv.kernel)), ("stride", pair(conv.stride)),
+                    ("pads", .array(g.sidePads.map { .integer($0) })), ("dilation", pair(conv.dilation)),
+                    ("groups", .integer(conv.groups)), ("bias", .bool(conv.hasBias)),
+                ]
+            )
         case .pool(let pool):
-            return ("pool", [
-                ("kind", .string(pool.kind.rawValue)), ("kernel", pair(pool.kernel)), ("stride", pair(pool.stride)),
-                ("pad", pair(pool.padding)), ("rounding", .string(pool.rounding.rawValue)),
-            ])
+            return (
+                "pool",
+                [
+                    ("kind", .string(pool.kind.rawValue)), ("kernel", pair(pool.kernel)), ("stride", pair(pool.stride)),
+                    ("pad", pair(pool.padding)), ("rounding", .string(pool.rounding.rawValue)),
+                ]
+            )
         case .globalAveragePool:
             return ("global_avg_pool", [])
         case .activation(let activation):

@@ -31,7 +31,8 @@ extension JSONValue {
         case .object(let members):
             if members.isEmpty { return "{}" }
             let inner = indent + "  "
-            return "{\n" + members.map { inner + Self.quoted($0.key) + ": " + $0.value.render(indent: inner) }
+            return "{\n"
+                + members.map { inner + Self.quoted($0.key) + ": " + $0.value.render(indent: inner) }
                 .joined(separator: ",\n") + "\n" + indent + "}"
         }
     }

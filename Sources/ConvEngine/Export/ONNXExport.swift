@@ -64,7 +64,10 @@ private struct GraphNode {
 
 /// One initializer: float weights, or int64 constants (shapes, pads).
 private struct Initializer {
-    enum Values { case floats([Float]), int64s([Int]) }
+    enum Values {
+        case floats([Float])
+        case int64s([Int])
+    }
     var name: String
     var dims: [Int]
     var values: Values
@@ -103,7 +106,9 @@ private struct GraphBuilder {
                 let op: String
                 var attributes: [(String, Attribute)] = []
                 switch block.merge {
-                case .concat: op = "Concat"; attributes = [("axis", .int(1))]
+                case .concat:
+                    op = "Concat"
+                    attributes = [("axis", .int(1))]
                 case .add: op = parts.count == 1 ? "Identity" : parts.count == 2 ? "Add" : "Sum"
                 }
                 add(op, path: path, inputs: parts, attributes: attributes)
@@ -133,10 +138,14 @@ private struct GraphBuilder {
     }
 
     /// Appends a node whose output is the value named after `path` (or `output` when given).
-    private mutating func add(_ op: String, path: NodePath, suffix: String = "", inputs: [String], output: String? = nil,
-                              attributes: [(String, Attribute)] = []) {
-        nodes.append(GraphNode(opType: op, name: nodeName(path, suffix), inputs: inputs,
-                               outputs: [output ?? path.description], attributes: attributes))
+    private mutating func add(
+        _ op: String, path: NodePath, suffix: String = "", inputs: [String], output: String? = nil,
+        attributes: [(String, Attribute)] = []
+    ) {
+        nodes.append(
+            GraphNode(
+                opType: op, name: nodeName(path, suffix), inputs: inputs,
+                outputs: [output ?? path.description], attributes: attributes))
     }
 
     private mutating func constant(_ name: String, dims: [Int], _ values: [Float]) -> String {
@@ -159,13 +168,15 @@ private struct GraphBuilder {
             let g = shapes.convGeometry[path]!, p = params!
             var inputs = [x, constant(key + ".weight", dims: p.weightShape, p.weight)]
             if let bias = p.bias { inputs.append(constant(key + ".bias", dims: [bias.count], bias)) }
-            add("Conv", path: path, inputs: inputs, attributes: [
-                ("kernel_shape", .ints([g.kernelHeight, g.kernelWidth])),
-                ("strides", .ints([g.strideHeight, g.strideWidth])),
-                ("pads", .ints(g.sidePads)),
-                ("dilations", .ints([g.dilationHeight, g.dilationWidth])),
-                ("group", .int(g.groups)),
-            ])
+            add(
+                "Conv", path: path, inputs: inputs,
+                attributes: [
+                    ("kernel_shape", .ints([g.kernelHeight, g.kernelWidth])),
+                    ("strides", .ints([g.strideHeight, g.strideWidth])),
+                    ("pads", .ints(g.sidePads)),
+                    ("dilations", .ints([g.dilationHeight, g.dilationWidth])),
+                    ("group", .int(g.groups)),
+                ])
         case .pool(let pool):
             try emitPool(pool, geometry: shapes.poolGeometry[path]!, path: path, input: x)
         case .globalAveragePool:
@@ -179,15 +190,19 @@ private struct GraphBuilder {
             }
         case .batchNorm(let norm):
             let p = params!, c = [inShape.channels]
-            add("BatchNormalization", path: path, inputs: [
-                x, constant(key + ".weight", dims: c, p.weight), constant(key + ".bias", dims: c, p.bias!),
-                constant(key + ".running_mean", dims: c, p.runningMean!),
-                constant(key + ".running_var", dims: c, p.runningVariance!),
-            ], attributes: [("epsilon", .float(norm.epsilon))])
+            add(
+                "BatchNormalization", path: path,
+                inputs: [
+                    x, constant(key + ".weight", dims: c, p.weight), constant(key + ".bias", dims: c, p.bias!),
+                    constant(key + ".running_mean", dims: c, p.runningMean!),
+                    constant(key + ".running_var", dims: c, p.runningVariance!),
+                ], attributes: [("epsilon", .float(norm.epsilon))])
         case .localResponseNorm(let lrn):
-            add("LRN", path: path, inputs: [x], attributes: [
-                ("size", .int(lrn.size)), ("alpha", .float(lrn.alpha)), ("beta", .float(lrn.beta)), ("bias", .float(lrn.k)),
-            ])
+            add(
+                "LRN", path: path, inputs: [x],
+                attributes: [
+                    ("size", .int(lrn.size)), ("alpha", .float(lrn.alpha)), ("beta", .float(lrn.beta)), ("bias", .float(lrn.k)),
+                ])
         case .dropout:
             add("Identity", path: path, inputs: [x])
         case .softmax:
@@ -209,7 +224,8 @@ private struct GraphBuilder {
             let m = params!.weight, n = inShape.channels
             var w = [Float](repeating: 0, count: n * n)
             for j in 0..<n { for i in 0..<n { w[j * n + i] = (i == j ? 1 : 0) + m[i * n + j] } }
-            add("Conv", path: path, inputs: [x, constant(key + ".weight", dims: [n, n, 1, 1], w)],
+            add(
+                "Conv", path: path, inputs: [x, constant(key + ".weight", dims: [n, n, 1, 1], w)],
                 attributes: [("kernel_shape", .ints([1, 1]))])
         }
     }
@@ -222,7 +238,11 @@ private struct GraphBuilder {
             // Caffe's average counts the zero padding in its divisor: pad with real zeros first.
             let pads = int64Constant(key + ".pads", [0, 0, top, left, 0, 0, top, left])
             add("Pad", path: path, suffix: "/pad", inputs: [x, pads], output: key + "/padded")
-            source = key + "/padded"; height += 2 * top; width += 2 * left; top = 0; left = 0
+            source = key + "/padded"
+            height += 2 * top
+            width += 2 * left
+            top = 0
+            left = 0
         }
         let bottom = max(0, (g.outHeight - 1) * g.strideHeight + g.kernelHeight - height - top)
         let right = max(0, (g.outWidth - 1) * g.strideWidth + g.kernelWidth - width - left)
@@ -230,9 +250,10 @@ private struct GraphBuilder {
         let onnxHeight = (height + top + bottom - g.kernelHeight) / g.strideHeight + 1
         let onnxWidth = (width + left + right - g.kernelWidth) / g.strideWidth + 1
         guard onnxHeight == g.outHeight, onnxWidth == g.outWidth else {
-            throw .unsupported(path: path, name: network.node(at: path)!.name,
-                               reason: "ONNX pooling gives \(onnxHeight)×\(onnxWidth) where convplay gives \(g.outHeight)×\(g.outWidth)",
-                               fix: "change the pool's padding or stride so its windows fit the input")
+            throw .unsupported(
+                path: path, name: network.node(at: path)!.name,
+                reason: "ONNX pooling gives \(onnxHeight)×\(onnxWidth) where convplay gives \(g.outHeight)×\(g.outWidth)",
+                fix: "change the pool's padding or stride so its windows fit the input")
         }
         var attributes: [(String, Attribute)] = [
             ("kernel_shape", .ints([g.kernelHeight, g.kernelWidth])),
@@ -248,65 +269,69 @@ private struct GraphBuilder {
 
     func modelBytes() -> [UInt8] {
         var model = ProtobufWriter()
-        model.int(1, ONNXExport.irVersion)                       // ModelProto.ir_version
-        model.string(2, "convplay")                              // producer_name
-        model.string(3, "1")                                     // producer_version
-        if !network.summary.isEmpty { model.string(6, network.summary) } // doc_string
-        model.message(7) { graph in                              // graph
+        model.int(1, ONNXExport.irVersion)  // ModelProto.ir_version
+        model.string(2, "convplay")  // producer_name
+        model.string(3, "1")  // producer_version
+        if !network.summary.isEmpty { model.string(6, network.summary) }  // doc_string
+        model.message(7) { graph in  // graph
             for node in nodes { graph.message(1) { encode(node, into: &$0) } }
-            graph.string(2, network.name)                        // GraphProto.name
+            graph.string(2, network.name)  // GraphProto.name
             for tensor in initializers { graph.message(5) { encode(tensor, into: &$0) } }
             graph.message(11) { valueInfo("input", shapes.input, into: &$0) }
             graph.message(12) { valueInfo("output", shapes.output, into: &$0) }
         }
-        model.message(8) { opset in                              // opset_import
-            opset.string(1, "")                                  // OperatorSetIdProto.domain (default)
-            opset.int(2, ONNXExport.opsetVersion)                // version
+        model.message(8) { opset in  // opset_import
+            opset.string(1, "")  // OperatorSetIdProto.domain (default)
+            opset.int(2, ONNXExport.opsetVersion)  // version
         }
         return model.bytes
     }
 
     private func encode(_ node: GraphNode, into w: inout ProtobufWriter) {
-        for input in node.inputs { w.string(1, input) }          // NodeProto.input
-        for output in node.outputs { w.string(2, output) }       // output
-        w.string(3, node.name)                                   // name
-        w.string(4, node.opType)                                 // op_type
+        for input in node.inputs { w.string(1, input) }  // NodeProto.input
+        for output in node.outputs { w.string(2, output) }  // output
+        w.string(3, node.name)  // name
+        w.string(4, node.opType)  // op_type
         for (name, value) in node.attributes {
-            w.message(5) { a in                                  // attribute
-                a.string(1, name)                                // AttributeProto.name
+            w.message(5) { a in  // attribute
+                a.string(1, name)  // AttributeProto.name
                 switch value {
-                case .float(let f): a.float(2, f); a.int(20, 1)  // f, type FLOAT
-                case .int(let i): a.int(3, i); a.int(20, 2)      // i, type INT
+                case .float(let f):
+                    a.float(2, f)
+                    a.int(20, 1)  // f, type FLOAT
+                case .int(let i):
+                    a.int(3, i)
+                    a.int(20, 2)  // i, type INT
                 case .ints(let list):
-                    for i in list { a.int(8, i) }                // ints
-                    a.int(20, 7)                                 // type INTS
+                    for i in list { a.int(8, i) }  // ints
+                    a.int(20, 7)  // type INTS
                 }
             }
         }
     }
 
     private func encode(_ tensor: Initializer, into w: inout ProtobufWriter) {
-        for d in tensor.dims { w.int(1, d) }                     // TensorProto.dims
+        for d in tensor.dims { w.int(1, d) }  // TensorProto.dims
         switch tensor.values {
         case .floats(let values):
-            w.int(2, 1)                                          // data_type FLOAT
-            w.string(8, tensor.name)                             // name
-            w.bytes(9, ProtobufWriter.rawFloats(values))         // raw_data
+            w.int(2, 1)  // data_type FLOAT
+            w.string(8, tensor.name)  // name
+            w.bytes(9, ProtobufWriter.rawFloats(values))  // raw_data
         case .int64s(let values):
-            w.int(2, 7)                                          // data_type INT64
+            w.int(2, 7)  // data_type INT64
             w.string(8, tensor.name)
             w.bytes(9, ProtobufWriter.rawInt64s(values))
         }
     }
 
     private func valueInfo(_ name: String, _ shape: Shape, into w: inout ProtobufWriter) {
-        w.string(1, name)                                        // ValueInfoProto.name
-        w.message(2) { type in                                   // type: TypeProto
-            type.message(1) { tensor in                          // tensor_type
-                tensor.int(1, 1)                                 // elem_type FLOAT
-                tensor.message(2) { dims in                      // shape: TensorShapeProto
+        w.string(1, name)  // ValueInfoProto.name
+        w.message(2) { type in  // type: TypeProto
+            type.message(1) { tensor in  // tensor_type
+                tensor.int(1, 1)  // elem_type FLOAT
+                tensor.message(2) { dims in  // shape: TensorShapeProto
                     for d in [1] + shape.dimensions {
-                        dims.message(1) { $0.int(1, d) }         // dim { dim_value }
+                        dims.message(1) { $0.int(1, d) }  // dim { dim_value }
                     }
                 }
             }

@@ -24,7 +24,8 @@ enum ImageFormat: Equatable, Sendable {
         if bytes.count >= 8, Array(bytes.prefix(8)) == ImageFormat.pngSignature {
             self = .png
         } else if bytes.count >= 2, bytes[0] == UInt8(ascii: "P"),
-                  [UInt8(ascii: "2"), UInt8(ascii: "3"), UInt8(ascii: "5"), UInt8(ascii: "6")].contains(bytes[1]) {
+            [UInt8(ascii: "2"), UInt8(ascii: "3"), UInt8(ascii: "5"), UInt8(ascii: "6")].contains(bytes[1])
+        {
             self = .netpbm
         } else {
             return nil

@@ -19,12 +19,14 @@ enum Netpbm {
         var reader = TokenReader(bytes: bytes, position: 2)
         func headerNumber(_ name: String, range: ClosedRange<Int>) throws(InputError) -> Int {
             guard let token = reader.nextToken() else {
-                throw .truncated(path: path, format: format, expected: 3, found: reader.tokensRead,
-                                 unit: "header numbers (width, height, maxval)")
+                throw .truncated(
+                    path: path, format: format, expected: 3, found: reader.tokensRead,
+                    unit: "header numbers (width, height, maxval)")
             }
             guard let value = Int(token), range.contains(value) else {
-                throw .malformed(path: path, format: format,
-                                 reason: "\(name) is \"\(token)\" but must be a whole number in \(range.lowerBound)…\(range.upperBound)")
+                throw .malformed(
+                    path: path, format: format,
+                    reason: "\(name) is \"\(token)\" but must be a whole number in \(range.lowerBound)…\(range.upperBound)")
             }
             return value
         }
@@ -41,8 +43,9 @@ enum Netpbm {
                     throw .truncated(path: path, format: format, expected: count, found: i, unit: "samples")
                 }
                 guard let value = Int(token), (0...maxval).contains(value) else {
-                    throw .malformed(path: path, format: format,
-                                     reason: "sample \(i) is \"\(token)\" but must be a whole number in 0…\(maxval)")
+                    throw .malformed(
+                        path: path, format: format,
+                        reason: "sample \(i) is \"\(token)\" but must be a whole number in 0…\(maxval)")
                 }
                 samples[i] = Float(value) * scale
             }
@@ -52,8 +55,9 @@ enum Netpbm {
             let bytesPerSample = maxval < 256 ? 1 : 2
             let available = max(0, bytes.count - start)
             guard available >= count * bytesPerSample else {
-                throw .truncated(path: path, format: format, expected: count * bytesPerSample, found: available,
-                                 unit: "bytes of pixel data")
+                throw .truncated(
+                    path: path, format: format, expected: count * bytesPerSample, found: available,
+                    unit: "bytes of pixel data")
             }
             for i in 0..<count {
                 let value: Int

@@ -138,16 +138,19 @@ public enum Npy {
     static func parseHeader(_ text: String, path: String) throws(NpyError) -> (descr: String, fortran: Bool, shape: [Int]) {
         func value(of key: String) -> Substring? {
             guard let keyRange = text.range(of: "'\(key)'") ?? text.range(of: "\"\(key)\""),
-                  let colon = text[keyRange.upperBound...].firstIndex(of: ":") else { return nil }
+                let colon = text[keyRange.upperBound...].firstIndex(of: ":")
+            else { return nil }
             return text[text.index(after: colon)...].drop { $0 == " " }
         }
         guard let descrText = value(of: "descr"), let quote = descrText.first, quote == "'" || quote == "\"",
-              let close = descrText.dropFirst().firstIndex(of: quote) else {
+            let close = descrText.dropFirst().firstIndex(of: quote)
+        else {
             throw .malformedHeader(path: path, reason: "no 'descr' string")
         }
         let descr = String(descrText[descrText.index(after: descrText.startIndex)..<close])
         guard let fortranText = value(of: "fortran_order"),
-              fortranText.hasPrefix("True") || fortranText.hasPrefix("False") else {
+            fortranText.hasPrefix("True") || fortranText.hasPrefix("False")
+        else {
             throw .malformedHeader(path: path, reason: "no 'fortran_order' True or False")
         }
         guard let shapeText = value(of: "shape"), shapeText.first == "(", let end = shapeText.firstIndex(of: ")") else {

@@ -26,8 +26,10 @@ enum PNGFile {
                 defer { png_image_free(&image) }
                 return .failure(decodeError(message(of: image), path: path))
             }
-            return .success(DecodedImage(width: width, height: height, channels: channels,
-                                         samples: pixels.map { Float($0) / 255 }))
+            return .success(
+                DecodedImage(
+                    width: width, height: height, channels: channels,
+                    samples: pixels.map { Float($0) / 255 }))
         }
         return try result.get()
     }

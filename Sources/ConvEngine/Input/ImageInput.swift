@@ -45,8 +45,9 @@ public enum ImageInput {
         let columns = Resampling.weights(source: image.width, target: shape.width, scale: scale)
         var tensor = Tensor(shape: shape)
         for (c, plane) in planes.enumerated() {
-            let resized = Resampling.apply(plane, width: image.width, height: image.height,
-                                           rows: rows, columns: columns)
+            let resized = Resampling.apply(
+                plane, width: image.width, height: image.height,
+                rows: rows, columns: columns)
             tensor.data.replaceSubrange((c * shape.planeSize)..<((c + 1) * shape.planeSize), with: resized)
         }
         return tensor
@@ -63,9 +64,11 @@ public enum ImageInput {
         let count = image.width * image.height
         if channels == 1 {
             if image.channels == 1 { return [image.samples] }
-            return [(0..<count).map { i in
-                0.299 * image.samples[3 * i] + 0.587 * image.samples[3 * i + 1] + 0.114 * image.samples[3 * i + 2]
-            }]
+            return [
+                (0..<count).map { i in
+                    0.299 * image.samples[3 * i] + 0.587 * image.samples[3 * i + 1] + 0.114 * image.samples[3 * i + 2]
+                }
+            ]
         }
         if image.channels == 1 { return [image.samples, image.samples, image.samples] }
         return (0..<3).map { c in (0..<count).map { i in image.samples[3 * i + c] } }
@@ -92,7 +95,10 @@ enum Resampling {
                 if first <= last {
                     for s in first...last {
                         let overlap = min(end, Double(s + 1)) - max(start, Double(s))
-                        if overlap > 1e-9 { taps.append((s, Float(overlap))); total += overlap }
+                        if overlap > 1e-9 {
+                            taps.append((s, Float(overlap)))
+                            total += overlap
+                        }
                     }
                 }
                 if taps.isEmpty { return [(min(max(0, Int(start)), source - 1), 1)] }

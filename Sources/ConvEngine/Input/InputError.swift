@@ -19,8 +19,8 @@ public enum InputError: Error, Hashable, Sendable, CustomStringConvertible {
     public var path: String {
         switch self {
         case .fileNotFound(let path), .unreadable(let path, _), .unsupportedFormat(let path, _),
-             .malformed(let path, _, _), .truncated(let path, _, _, _, _), .unsupportedChannels(let path, _),
-             .invalidShape(let path, _):
+            .malformed(let path, _, _), .truncated(let path, _, _, _, _), .unsupportedChannels(let path, _),
+            .invalidShape(let path, _):
             return path
         }
     }

@@ -32,10 +32,10 @@ public enum SyntheticInput {
                     let u = w == 1 ? 0.5 : Double(x) / Double(w - 1)
                     let ramp: Double
                     switch c % 4 {
-                    case 0: ramp = (u + v) / 2          // 0 at top-left, 1 at bottom-right
-                    case 1: ramp = (1 - u + v) / 2      // 0 at top-right, 1 at bottom-left
-                    case 2: ramp = (u + 1 - v) / 2      // 0 at bottom-left, 1 at top-right
-                    default: ramp = (2 - u - v) / 2     // 0 at bottom-right, 1 at top-left
+                    case 0: ramp = (u + v) / 2  // 0 at top-left, 1 at bottom-right
+                    case 1: ramp = (1 - u + v) / 2  // 0 at top-right, 1 at bottom-left
+                    case 2: ramp = (u + 1 - v) / 2  // 0 at bottom-left, 1 at top-right
+                    default: ramp = (2 - u - v) / 2  // 0 at bottom-right, 1 at top-left
                     }
                     let value = bands == 1 ? ramp : 0.5 - 0.5 * cos(Double.pi * bands * ramp)
                     tensor[c, y, x] = Float(value)
@@ -159,7 +159,8 @@ public enum SyntheticInput {
     static func digitStrokes(_ digit: Int) -> [[(x: Double, y: Double)]] {
         // An elliptical arc through `from`…`to` degrees (0° right, 90° down), as a polyline.
         func arc(_ cx: Double, _ cy: Double, _ rx: Double, _ ry: Double, _ from: Double, _ to: Double)
-            -> [(x: Double, y: Double)] {
+            -> [(x: Double, y: Double)]
+        {
             let steps = max(4, Int(abs(to - from) / 15))
             return (0...steps).map { k in
                 let angle = (from + (to - from) * Double(k) / Double(steps)) * Double.pi / 180

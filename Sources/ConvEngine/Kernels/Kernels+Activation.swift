@@ -4,8 +4,10 @@ import Foundation
 extension Kernels {
     /// ReLU: y = max(x, 0). Output may alias input (pass the same buffer for in place). Large maps are split
     /// across `threads` threads.
-    public static func relu(count: Int, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
-                            threads: Int = KernelThreads.count) {
+    public static func relu(
+        count: Int, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
+        threads: Int = KernelThreads.count
+    ) {
         // input (N) -> output (N), element by element
         let ranges = split(count, parts: count < 1 << 16 ? 1 : threads, alignment: 64)
         parallelFor(tasks: ranges.count, threads: threads) { task in
@@ -15,8 +17,10 @@ extension Kernels {
 
     /// ReLU of a (C, P) map split across threads by positions, as `conv2d` splits its output columns: each
     /// thread then reads the part its own core just wrote (in its own cache) instead of the other core's.
-    static func relu(channels: Int, planeSize: Int, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
-                     threads: Int = KernelThreads.count) {
+    static func relu(
+        channels: Int, planeSize: Int, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
+        threads: Int = KernelThreads.count
+    ) {
         // input (C, P) -> output (C, P), element by element
         let count = channels * planeSize
         let columns = split(planeSize, parts: count < 1 << 15 ? 1 : threads, alignment: panelWidth)
@@ -34,8 +38,10 @@ extension Kernels {
     }
 
     /// Leaky ReLU: y = x for x > 0, slope · x otherwise. Output may alias input.
-    public static func leakyRelu(count: Int, slope: Float, input: UnsafePointer<Float>,
-                                 output: UnsafeMutablePointer<Float>) {
+    public static func leakyRelu(
+        count: Int, slope: Float, input: UnsafePointer<Float>,
+        output: UnsafeMutablePointer<Float>
+    ) {
         // input (N) -> output (N), element by element
         for i in 0..<count { output[i] = input[i] > 0 ? input[i] : slope * input[i] }
     }

@@ -5,21 +5,24 @@ extension Kernels {
     /// Row-major C (m×n) = op(A) (m×k) · op(B) (k×n), plus C when `accumulate`, plus `rowBias[i]` on row i.
     /// op(X) is X or Xᵀ (`transposeA`/`transposeB`: then A is stored k×m, B n×k). Leading dimensions default
     /// to the packed width. Split over column blocks on `threads` threads. C must not alias A or B.
-    public static func gemm(m: Int, n: Int, k: Int,
-                            a: UnsafePointer<Float>, lda: Int? = nil, transposeA: Bool = false,
-                            b: UnsafePointer<Float>, ldb: Int? = nil, transposeB: Bool = false,
-                            c: UnsafeMutablePointer<Float>, ldc: Int? = nil,
-                            accumulate: Bool = false, rowBias: UnsafePointer<Float>? = nil,
-                            threads: Int = KernelThreads.count) {
+    public static func gemm(
+        m: Int, n: Int, k: Int,
+        a: UnsafePointer<Float>, lda: Int? = nil, transposeA: Bool = false,
+        b: UnsafePointer<Float>, ldb: Int? = nil, transposeB: Bool = false,
+        c: UnsafeMutablePointer<Float>, ldc: Int? = nil,
+        accumulate: Bool = false, rowBias: UnsafePointer<Float>? = nil,
+        threads: Int = KernelThreads.count
+    ) {
         // a (m, k) or (k, m), b (k, n) or (n, k) -> c (m, n)
         let lda = lda ?? (transposeA ? m : k), ldb = ldb ?? (transposeB ? k : n), ldc = ldc ?? n
         let columns = split(n, parts: pieces(work: m * n * k, threads: threads), alignment: panelWidth)
         parallelFor(tasks: columns.count, threads: threads) { task in
             let range = columns[task]
             let bStart = transposeB ? b + range.lowerBound * ldb : b + range.lowerBound
-            ck_sgemm(Int32(m), Int32(range.count), Int32(k), a, Int32(lda), transposeA ? 1 : 0,
-                     bStart, Int32(ldb), transposeB ? 1 : 0, c + range.lowerBound, Int32(ldc),
-                     accumulate ? 1 : 0, rowBias)
+            ck_sgemm(
+                Int32(m), Int32(range.count), Int32(k), a, Int32(lda), transposeA ? 1 : 0,
+                bStart, Int32(ldb), transposeB ? 1 : 0, c + range.lowerBound, Int32(ldc),
+                accumulate ? 1 : 0, rowBias)
         }
     }
 
@@ -28,25 +31,31 @@ extension Kernels {
     /// gathered panel by panel while packing, so no im2col buffer is ever built.
     /// `packed`, when given, is `weight` packed once by `PackedConvWeights` (used when it fits this thread's
     /// micro-kernel, ignored otherwise), so repeated calls never re-pack the weight.
-    public static func conv2d(_ g: ConvGeometry, input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
-                              bias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>,
-                              packed: PackedConvWeights? = nil, threads: Int = KernelThreads.count) {
+    public static func conv2d(
+        _ g: ConvGeometry, input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+        bias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>,
+        packed: PackedConvWeights? = nil, threads: Int = KernelThreads.count
+    ) {
         // input (C, H, W), weight (K, C/groups, KH, KW) -> output (K, OH, OW)
         // Workers run the best micro-kernel; a forced one (tests) holds on the calling thread only.
         if let packed, packed.fits(g), threads == 1 || ck_isa() == ck_best_isa() {
             packed.storage.withUnsafeBufferPointer { storage in
-                conv2d(g, input: input, weight: weight, packedBase: storage.baseAddress, packedGroupStride: packed.groupStride,
-                       bias: bias, output: output, threads: threads)
+                conv2d(
+                    g, input: input, weight: weight, packedBase: storage.baseAddress, packedGroupStride: packed.groupStride,
+                    bias: bias, output: output, threads: threads)
             }
         } else {
-            conv2d(g, input: input, weight: weight, packedBase: nil, packedGroupStride: 0, bias: bias, output: output,
-                   threads: threads)
+            conv2d(
+                g, input: input, weight: weight, packedBase: nil, packedGroupStride: 0, bias: bias, output: output,
+                threads: threads)
         }
     }
 
-    private static func conv2d(_ g: ConvGeometry, input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
-                               packedBase: UnsafePointer<Float>?, packedGroupStride: Int,
-                               bias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>, threads: Int) {
+    private static func conv2d(
+        _ g: ConvGeometry, input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+        packedBase: UnsafePointer<Float>?, packedGroupStride: Int,
+        bias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>, threads: Int
+    ) {
         // input (C, H, W), weight (K, C/groups, KH, KW) -> output (K, OH, OW)
         let groups = g.groups, groupIn = g.inChannels / groups, groupOut = g.outChannels / groups
         let inPlane = g.inHeight * g.inWidth, outPlane = g.outHeight * g.outWidth
@@ -73,10 +82,11 @@ extension Kernels {
                 parallelFor(tasks: groups * pieces, threads: threads) { task in
                     let group = task / pieces, piece = task % pieces
                     let range = rows[piece % rows.count], channelRange = channels[piece / rows.count]
-                    ck_conv_rows(desc, input + group * groupIn * inPlane, weight + group * groupOut * patch,
-                                 packedBase.map { $0 + group * packedGroupStride }, bias.map { $0 + group * groupOut },
-                                 output + group * groupOut * outPlane, Int32(range.lowerBound), Int32(range.upperBound),
-                                 Int32(channelRange.lowerBound), Int32(channelRange.upperBound))
+                    ck_conv_rows(
+                        desc, input + group * groupIn * inPlane, weight + group * groupOut * patch,
+                        packedBase.map { $0 + group * packedGroupStride }, bias.map { $0 + group * groupOut },
+                        output + group * groupOut * outPlane, Int32(range.lowerBound), Int32(range.upperBound),
+                        Int32(channelRange.lowerBound), Int32(channelRange.upperBound))
                 }
                 return
             }
@@ -88,42 +98,51 @@ extension Kernels {
                 let groupOutput = output + group * groupOut * outPlane
                 let groupPacked = packedBase.map { $0 + group * packedGroupStride }
                 if plainGEMM, let groupPacked {
-                    ck_sgemm_prepacked(Int32(groupOut), Int32(range.count), Int32(groupIn), groupPacked,
-                                       groupInput + range.lowerBound, Int32(inPlane), groupOutput + range.lowerBound,
-                                       Int32(outPlane), groupBias)
+                    ck_sgemm_prepacked(
+                        Int32(groupOut), Int32(range.count), Int32(groupIn), groupPacked,
+                        groupInput + range.lowerBound, Int32(inPlane), groupOutput + range.lowerBound,
+                        Int32(outPlane), groupBias)
                 } else if plainGEMM {
-                    ck_sgemm(Int32(groupOut), Int32(range.count), Int32(groupIn), groupWeight, Int32(groupIn), 0,
-                             groupInput + range.lowerBound, Int32(inPlane), 0,
-                             groupOutput + range.lowerBound, Int32(outPlane), 0, groupBias)
+                    ck_sgemm(
+                        Int32(groupOut), Int32(range.count), Int32(groupIn), groupWeight, Int32(groupIn), 0,
+                        groupInput + range.lowerBound, Int32(inPlane), 0,
+                        groupOutput + range.lowerBound, Int32(outPlane), 0, groupBias)
                 } else {
-                    ck_conv_im2col_gemm(desc, groupInput, groupWeight, groupPacked, groupBias, groupOutput,
-                                        Int32(range.lowerBound), Int32(range.upperBound))
+                    ck_conv_im2col_gemm(
+                        desc, groupInput, groupWeight, groupPacked, groupBias, groupOutput,
+                        Int32(range.lowerBound), Int32(range.upperBound))
                 }
             }
         }
     }
 
     /// Fully connected layer: output[o] = bias[o] + Σ_i weight[o][i] · input[i]; weight is (out, in) row-major.
-    public static func dense(inFeatures: Int, outFeatures: Int, input: UnsafePointer<Float>,
-                             weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-                             output: UnsafeMutablePointer<Float>, threads: Int = KernelThreads.count) {
+    public static func dense(
+        inFeatures: Int, outFeatures: Int, input: UnsafePointer<Float>,
+        weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+        output: UnsafeMutablePointer<Float>, threads: Int = KernelThreads.count
+    ) {
         // input (in), weight (out, in) -> output (out)
         let rows = split(outFeatures, parts: pieces(work: inFeatures * outFeatures, threads: threads))
         parallelFor(tasks: rows.count, threads: threads) { task in
-            ck_dense_rows(Int32(inFeatures), input, weight, bias, output,
-                          Int32(rows[task].lowerBound), Int32(rows[task].upperBound))
+            ck_dense_rows(
+                Int32(inFeatures), input, weight, bias, output,
+                Int32(rows[task].lowerBound), Int32(rows[task].upperBound))
         }
     }
 
     /// Lateral connections within a layer: y = z + Mᵀz at every position, i.e. output channel j receives
     /// Σ_i M[i][j]·z_i on top of z_j. `m` is n×n row-major. Output must not alias input.
-    public static func lateral(channels n: Int, planeSize: Int, m: UnsafePointer<Float>,
-                               input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
-                               threads: Int = KernelThreads.count) {
+    public static func lateral(
+        channels n: Int, planeSize: Int, m: UnsafePointer<Float>,
+        input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
+        threads: Int = KernelThreads.count
+    ) {
         // input (n, P), m (n, n) -> output (n, P)
         output.update(from: input, count: n * planeSize)
-        gemm(m: n, n: planeSize, k: n, a: m, transposeA: true, b: input, c: output,
-             accumulate: true, threads: threads)
+        gemm(
+            m: n, n: planeSize, k: n, a: m, transposeA: true, b: input, c: output,
+            accumulate: true, threads: threads)
     }
 
     /// The machine's fp32 peak in GFLOP/s on `threads` threads, from an FMA loop of 12 independent
@@ -150,8 +169,10 @@ extension Kernels {
 
     /// Times `conv2d` on random data: the median of `runs` timed calls after one warm-up, and the GFLOP/s
     /// it implies (2 flops per multiply-accumulate).
-    public static func benchmarkConv(_ g: ConvGeometry, runs: Int = 20,
-                                     threads: Int = KernelThreads.count) -> (medianSeconds: Double, gflops: Double) {
+    public static func benchmarkConv(
+        _ g: ConvGeometry, runs: Int = 20,
+        threads: Int = KernelThreads.count
+    ) -> (medianSeconds: Double, gflops: Double) {
         var generator = SplitMix64(seed: 42)
         let input = (0..<(g.inChannels * g.inHeight * g.inWidth)).map { _ in generator.nextUnit() * 2 - 1 }
         let weight = (0..<g.weightCount).map { _ in generator.nextUnit() * 2 - 1 }
@@ -192,8 +213,9 @@ public struct PackedConvWeights: Sendable {
         let (groups, groupOut, patch) = (groups, groupOut, patch)
         storage = [Float](unsafeUninitializedCapacity: stride * groups) { buffer, initialized in
             for group in 0..<groups {
-                ck_pack_weight(Int32(groupOut), Int32(patch), weight + group * groupOut * patch, Int32(patch),
-                               buffer.baseAddress! + group * stride)
+                ck_pack_weight(
+                    Int32(groupOut), Int32(patch), weight + group * groupOut * patch, Int32(patch),
+                    buffer.baseAddress! + group * stride)
             }
             initialized = stride * groups
         }

@@ -5,23 +5,28 @@ extension Kernels {
     /// Across-channel local response normalisation (Caffe / ONNX LRN, as in GoogLeNet):
     /// y = x / (k + alpha/size · Σ x²)^beta, the sum over `size` channels centred on c, clipped at the ends
     /// (floor((size−1)/2) channels before, the rest after).
-    public static func localResponseNorm(channels: Int, planeSize: Int, size: Int, alpha: Float, beta: Float,
-                                         k: Float, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
-                                         threads: Int = KernelThreads.count) {
+    public static func localResponseNorm(
+        channels: Int, planeSize: Int, size: Int, alpha: Float, beta: Float,
+        k: Float, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
+        threads: Int = KernelThreads.count
+    ) {
         // input (C, P) -> output (C, P); output may alias input. Positions are independent: split across threads.
         let ranges = split(planeSize, parts: pieces(work: channels * planeSize * 8, threads: threads), alignment: 16)
         parallelFor(tasks: ranges.count, threads: threads) { task in
-            ck_lrn(Int32(channels), Int32(planeSize), Int32(size), alpha, beta, k, input, output,
-                   Int32(ranges[task].lowerBound), Int32(ranges[task].upperBound))
+            ck_lrn(
+                Int32(channels), Int32(planeSize), Int32(size), alpha, beta, k, input, output,
+                Int32(ranges[task].lowerBound), Int32(ranges[task].upperBound))
         }
     }
 
     /// Inference batch normalisation per channel: y = (x − mean) / √(variance + ε) · scale + shift.
     /// A nil `scale` means 1, a nil `shift` means 0. Output may alias input.
-    public static func batchNorm(channels: Int, planeSize: Int, mean: UnsafePointer<Float>,
-                                 variance: UnsafePointer<Float>, scale: UnsafePointer<Float>?,
-                                 shift: UnsafePointer<Float>?, epsilon: Float,
-                                 input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>) {
+    public static func batchNorm(
+        channels: Int, planeSize: Int, mean: UnsafePointer<Float>,
+        variance: UnsafePointer<Float>, scale: UnsafePointer<Float>?,
+        shift: UnsafePointer<Float>?, epsilon: Float,
+        input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>
+    ) {
         // input (C, P), mean/variance/scale/shift (C) -> output (C, P)
         for c in 0..<channels {
             let gain = (scale?[c] ?? 1) / (variance[c] + epsilon).squareRoot()
@@ -32,8 +37,10 @@ extension Kernels {
     }
 
     /// Softmax across channels at every position (Caffe axis 1), shifted by the maximum so it never overflows.
-    public static func softmax(channels: Int, planeSize: Int, input: UnsafePointer<Float>,
-                               output: UnsafeMutablePointer<Float>) {
+    public static func softmax(
+        channels: Int, planeSize: Int, input: UnsafePointer<Float>,
+        output: UnsafeMutablePointer<Float>
+    ) {
         // input (C, P) -> output (C, P); output may alias input
         guard channels > 0, planeSize > 0 else { return }
         var maximum = [Float](repeating: -Float.infinity, count: planeSize)

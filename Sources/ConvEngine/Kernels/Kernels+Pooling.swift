@@ -4,45 +4,60 @@ extension Kernels {
     /// Max pooling with Caffe semantics: window (oy, ox) starts at `oy·stride − padTop`, is clipped to the
     /// input (padding never wins), and windows overhanging the end (ceil mode) are clipped too.
     /// A window that holds no input at all yields 0.
-    public static func maxPool2d(_ g: PoolGeometry, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
-                                 threads: Int = KernelThreads.count) {
+    public static func maxPool2d(
+        _ g: PoolGeometry, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
+        threads: Int = KernelThreads.count
+    ) {
         // input (C, H, W) -> output (C, OH, OW)
         pool(g, threads: threads) { desc, c0, c1 in ck_max_pool(desc, input, output, Int32(c0), Int32(c1)) }
     }
 
     /// Average pooling exactly as Caffe's pooling_layer.cpp: the divisor is the window clipped to the padded
     /// input (end = min(start + k, H + padTop)), the sum runs over the window clipped to the real input.
-    public static func averagePool2d(_ g: PoolGeometry, input: UnsafePointer<Float>,
-                                     output: UnsafeMutablePointer<Float>, threads: Int = KernelThreads.count) {
+    public static func averagePool2d(
+        _ g: PoolGeometry, input: UnsafePointer<Float>,
+        output: UnsafeMutablePointer<Float>, threads: Int = KernelThreads.count
+    ) {
         // input (C, H, W) -> output (C, OH, OW)
         pool(g, threads: threads) { desc, c0, c1 in ck_average_pool(desc, input, output, Int32(c0), Int32(c1)) }
     }
 
     /// Global average pooling: the mean of every channel's plane (NIN's classifier head).
-    public static func globalAveragePool(channels: Int, planeSize: Int, input: UnsafePointer<Float>,
-                                         output: UnsafeMutablePointer<Float>) {
+    public static func globalAveragePool(
+        channels: Int, planeSize: Int, input: UnsafePointer<Float>,
+        output: UnsafeMutablePointer<Float>
+    ) {
         // input (C, H·W) -> output (C)
         for c in 0..<channels {
             let plane = input + c * planeSize
             var partial: (Float, Float, Float, Float) = (0, 0, 0, 0)
             var i = 0
             while i + 4 <= planeSize {
-                partial.0 += plane[i]; partial.1 += plane[i + 1]; partial.2 += plane[i + 2]; partial.3 += plane[i + 3]
+                partial.0 += plane[i]
+                partial.1 += plane[i + 1]
+                partial.2 += plane[i + 2]
+                partial.3 += plane[i + 3]
                 i += 4
             }
             var sum = (partial.0 + partial.1) + (partial.2 + partial.3)
-            while i < planeSize { sum += plane[i]; i += 1 }
+            while i < planeSize {
+                sum += plane[i]
+                i += 1
+            }
             output[c] = planeSize > 0 ? sum / Float(planeSize) : 0
         }
     }
 
     /// Runs `body(desc, c0, c1)` over channel ranges, split across threads when the pool is big enough.
-    private static func pool(_ g: PoolGeometry, threads: Int,
-                             _ body: (UnsafePointer<ck_pool_desc>, Int, Int) -> Void) {
-        var desc = ck_pool_desc(height: Int32(g.inHeight), width: Int32(g.inWidth), outHeight: Int32(g.outHeight),
-                                outWidth: Int32(g.outWidth), kernelHeight: Int32(g.kernelHeight),
-                                kernelWidth: Int32(g.kernelWidth), strideHeight: Int32(g.strideHeight),
-                                strideWidth: Int32(g.strideWidth), padTop: Int32(g.padTop), padLeft: Int32(g.padLeft))
+    private static func pool(
+        _ g: PoolGeometry, threads: Int,
+        _ body: (UnsafePointer<ck_pool_desc>, Int, Int) -> Void
+    ) {
+        var desc = ck_pool_desc(
+            height: Int32(g.inHeight), width: Int32(g.inWidth), outHeight: Int32(g.outHeight),
+            outWidth: Int32(g.outWidth), kernelHeight: Int32(g.kernelHeight),
+            kernelWidth: Int32(g.kernelWidth), strideHeight: Int32(g.strideHeight),
+            strideWidth: Int32(g.strideWidth), padTop: Int32(g.padTop), padLeft: Int32(g.padLeft))
         let work = g.channels * (g.outHeight * g.kernelHeight * g.inWidth + g.outHeight * g.outWidth * g.kernelWidth)
         // a pool reads and writes memory without much arithmetic: worth a second thread from ~32 K operations
         let ranges = split(g.channels, parts: work < 1 << 15 ? 1 : threads)

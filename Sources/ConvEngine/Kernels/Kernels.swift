@@ -26,9 +26,11 @@ extension Kernels {
         let ran = withoutActuallyEscaping(body) { body -> Int32 in
             var task = body
             return withUnsafeMutablePointer(to: &task) { pointer in
-                ck_parallel_for(Int32(tasks), Int32(workers), { context, task in
-                    context!.assumingMemoryBound(to: ((Int) -> Void).self).pointee(Int(task))
-                }, pointer)
+                ck_parallel_for(
+                    Int32(tasks), Int32(workers),
+                    { context, task in
+                        context!.assumingMemoryBound(to: ((Int) -> Void).self).pointee(Int(task))
+                    }, pointer)
             }
         }
         if ran != 0 { return }

@@ -11,10 +11,17 @@ public struct InceptionShorthand: Hashable, Sendable {
     /// ReLU after every conv (GoogLeNet's); `false` leaves the branches linear.
     public var relu: Bool
 
-    public init(conv1x1: Int, reduce3x3: Int, conv3x3: Int, reduce5x5: Int, conv5x5: Int, poolProjection: Int,
-                relu: Bool = true) {
-        self.conv1x1 = conv1x1; self.reduce3x3 = reduce3x3; self.conv3x3 = conv3x3
-        self.reduce5x5 = reduce5x5; self.conv5x5 = conv5x5; self.poolProjection = poolProjection; self.relu = relu
+    public init(
+        conv1x1: Int, reduce3x3: Int, conv3x3: Int, reduce5x5: Int, conv5x5: Int, poolProjection: Int,
+        relu: Bool = true
+    ) {
+        self.conv1x1 = conv1x1
+        self.reduce3x3 = reduce3x3
+        self.conv3x3 = conv3x3
+        self.reduce5x5 = reduce5x5
+        self.conv5x5 = conv5x5
+        self.poolProjection = poolProjection
+        self.relu = relu
     }
 
     /// The JSON keys, in the order Table 1 lists the columns.
@@ -30,8 +37,12 @@ public struct InceptionShorthand: Hashable, Sendable {
     /// [1×1], [1×1 reduce, 3×3 pad 1], [1×1 reduce, 5×5 pad 2], [max pool 3×3/1 pad 1, 1×1 pool proj].
     public func expand(name: String) -> Node {
         func conv(_ suffix: String, _ out: Int, _ kernel: Int) -> [Node] {
-            let node = Node("\(name)/\(suffix)", .conv(Conv(outChannels: out, kernel: Size2(kernel),
-                                                            padding: .explicit(Size2(kernel / 2)))))
+            let node = Node(
+                "\(name)/\(suffix)",
+                .conv(
+                    Conv(
+                        outChannels: out, kernel: Size2(kernel),
+                        padding: .explicit(Size2(kernel / 2)))))
             return relu ? [node, Node("\(name)/relu_\(suffix)", .activation(.relu))] : [node]
         }
         let pool = Node("\(name)/pool", .pool(Pool(kind: .max, kernel: Size2(3), stride: Size2(1), padding: Size2(1))))
@@ -52,13 +63,16 @@ public struct InceptionShorthand: Hashable, Sendable {
             let step = relu ? 2 : 1
             let position = index * step + (branch == 3 ? 1 : 0)
             guard block.branches[branch].indices.contains(position),
-                  case .conv(let conv)? = block.branches[branch][position].layer else { return nil }
+                case .conv(let conv)? = block.branches[branch][position].layer
+            else { return nil }
             return conv.outChannels
         }
         guard let a = out(0, 0), let b = out(1, 0), let c = out(1, 1), let d = out(2, 0), let e = out(2, 1),
-              let f = out(3, 0) else { return nil }
-        let candidate = InceptionShorthand(conv1x1: a, reduce3x3: b, conv3x3: c, reduce5x5: d, conv5x5: e,
-                                           poolProjection: f, relu: relu)
+            let f = out(3, 0)
+        else { return nil }
+        let candidate = InceptionShorthand(
+            conv1x1: a, reduce3x3: b, conv3x3: c, reduce5x5: d, conv5x5: e,
+            poolProjection: f, relu: relu)
         guard candidate.expand(name: node.name) == node else { return nil }
         self = candidate
     }

@@ -2,7 +2,10 @@
 public struct JSONMember: Hashable, Sendable {
     public var key: String
     public var value: JSONValue
-    public init(_ key: String, _ value: JSONValue) { self.key = key; self.value = value }
+    public init(_ key: String, _ value: JSONValue) {
+        self.key = key
+        self.value = value
+    }
 }
 
 /// A parsed JSON value. Keeps object key order, tells booleans from numbers, and keeps a number's
@@ -98,9 +101,15 @@ public struct JSONParser {
         case UInt8(ascii: "["): return try parseArray(depth: depth)
         case UInt8(ascii: "\""): return .string(try parseString())
         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return .number(try parseNumber())
-        case UInt8(ascii: "t"): try expectWord("true"); return .bool(true)
-        case UInt8(ascii: "f"): try expectWord("false"); return .bool(false)
-        case UInt8(ascii: "n"): try expectWord("null"); return .null
+        case UInt8(ascii: "t"):
+            try expectWord("true")
+            return .bool(true)
+        case UInt8(ascii: "f"):
+            try expectWord("false")
+            return .bool(false)
+        case UInt8(ascii: "n"):
+            try expectWord("null")
+            return .null
         default:
             throw error("unexpected \(describeCurrent()) where a value should be — write a number, a \"string\", true, false, null, [ or {")
         }
@@ -110,7 +119,10 @@ public struct JSONParser {
         offset += 1  // {
         var members: [JSONMember] = []
         skipWhitespace()
-        if peek() == UInt8(ascii: "}") { offset += 1; return .object(members) }
+        if peek() == UInt8(ascii: "}") {
+            offset += 1
+            return .object(members)
+        }
         while true {
             skipWhitespace()
             guard peek() == UInt8(ascii: "\"") else {
@@ -135,8 +147,13 @@ public struct JSONParser {
             skipWhitespace()
             switch peek() {
             case UInt8(ascii: ","): offset += 1
-            case UInt8(ascii: "}"): offset += 1; return .object(members)
-            default: throw error("expected ',' or '}' after the value of \"\(key)\", found \(describeCurrent()) — add the missing comma or close the object")
+            case UInt8(ascii: "}"):
+                offset += 1
+                return .object(members)
+            default:
+                throw error(
+                    "expected ',' or '}' after the value of \"\(key)\", found \(describeCurrent()) — add the missing comma or close the object"
+                )
             }
         }
     }
@@ -145,7 +162,10 @@ public struct JSONParser {
         offset += 1  // [
         var elements: [JSONValue] = []
         skipWhitespace()
-        if peek() == UInt8(ascii: "]") { offset += 1; return .array(elements) }
+        if peek() == UInt8(ascii: "]") {
+            offset += 1
+            return .array(elements)
+        }
         while true {
             skipWhitespace()
             if peek() == UInt8(ascii: "]") { throw error("trailing comma before ']' — remove the last comma") }
@@ -153,8 +173,12 @@ public struct JSONParser {
             skipWhitespace()
             switch peek() {
             case UInt8(ascii: ","): offset += 1
-            case UInt8(ascii: "]"): offset += 1; return .array(elements)
-            default: throw error("expected ',' or ']' after an array element, found \(describeCurrent()) — add the missing comma or close the array")
+            case UInt8(ascii: "]"):
+                offset += 1
+                return .array(elements)
+            default:
+                throw error(
+                    "expected ',' or ']' after an array element, found \(describeCurrent()) — add the missing comma or close the array")
             }
         }
     }
@@ -184,7 +208,8 @@ public struct JSONParser {
                 case UInt8(ascii: "u"):
                     var code = try parseHex4()
                     if (0xD800..<0xDC00).contains(code), peek() == UInt8(ascii: "\\"),
-                       offset + 1 < bytes.count, bytes[offset + 1] == UInt8(ascii: "u") {
+                        offset + 1 < bytes.count, bytes[offset + 1] == UInt8(ascii: "u")
+                    {
                         offset += 2
                         let low = try parseHex4()
                         if (0xDC00..<0xE000).contains(low) { code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00) }
@@ -233,7 +258,10 @@ public struct JSONParser {
         guard isDigit(peek()) else { throw error("a '-' must be followed by digits") }
         if peek() == UInt8(ascii: "0") {
             offset += 1
-            if isDigit(peek()) { offset = start; throw error("numbers cannot start with 0 — remove the leading zero") }
+            if isDigit(peek()) {
+                offset = start
+                throw error("numbers cannot start with 0 — remove the leading zero")
+            }
         } else {
             while isDigit(peek()) { offset += 1 }
         }
@@ -283,7 +311,10 @@ public struct JSONParser {
     /// An error at the current offset, with 1-based line and character column.
     private func error(_ problem: String) -> JSONSyntaxError {
         var line = 1, lineStart = 0
-        for i in 0..<min(offset, bytes.count) where bytes[i] == 0x0A { line += 1; lineStart = i + 1 }
+        for i in 0..<min(offset, bytes.count) where bytes[i] == 0x0A {
+            line += 1
+            lineStart = i + 1
+        }
         let column = String(decoding: bytes[lineStart..<min(offset, bytes.count)], as: UTF8.self).count + 1
         return JSONSyntaxError(line: line, column: column, problem: problem)
     }

@@ -42,7 +42,10 @@ extension Preset {
 struct JSONField {
     let value: JSONValue
     let path: String
-    init(_ value: JSONValue, path: String) { self.value = value; self.path = path }
+    init(_ value: JSONValue, path: String) {
+        self.value = value
+        self.path = path
+    }
 
     func wrongType(_ expected: String) -> PresetError {
         .wrongType(path: path, expected: expected, found: value.kindDescription)
@@ -118,15 +121,19 @@ struct JSONField {
         func checked(_ field: JSONField) throws(PresetError) -> Int {
             let number = try field.int(expected: field.path == path ? expected : "an integer")
             guard number >= minimum else {
-                throw PresetError.invalidValue(path: field.path, value: "\(number)", requirement: minimum == 0 ? "0 or more" : "at least \(minimum)")
+                throw PresetError.invalidValue(
+                    path: field.path, value: "\(number)", requirement: minimum == 0 ? "0 or more" : "at least \(minimum)")
             }
             return number
         }
         switch value {
-        case .number: let n = try checked(self); return Size2(n)
+        case .number:
+            let n = try checked(self)
+            return Size2(n)
         case .array(let pair):
             guard pair.count == 2 else {
-                throw PresetError.invalidValue(path: path, value: "an array of \(pair.count)", requirement: "a [height, width] pair of 2 integers")
+                throw PresetError.invalidValue(
+                    path: path, value: "an array of \(pair.count)", requirement: "a [height, width] pair of 2 integers")
             }
             return Size2(try checked(JSONField(pair[0], path: path + "[0]")), try checked(JSONField(pair[1], path: path + "[1]")))
         default: throw wrongType(expected)
@@ -134,7 +141,8 @@ struct JSONField {
     }
 
     /// One of a fixed set of strings, mapped to its enum case.
-    func choice<Choice: RawRepresentable & CaseIterable>(_ type: Choice.Type) throws(PresetError) -> Choice where Choice.RawValue == String {
+    func choice<Choice: RawRepresentable & CaseIterable>(_ type: Choice.Type) throws(PresetError) -> Choice
+    where Choice.RawValue == String {
         let text = try string()
         guard let choice = Choice(rawValue: text) else {
             throw PresetError.unknownChoice(path: path, found: text, validChoices: Choice.allCases.map(\.rawValue))
@@ -144,14 +152,17 @@ struct JSONField {
 
     /// This value as an object whose keys are all in `allowed`; `owner` names it in errors ("a conv layer").
     /// `listed` are the keys an unknown-key error offers (default: all of `allowed`).
-    func object(allowed: [String], owner: String, expected: String = "an object",
-                listed: [String]? = nil) throws(PresetError) -> JSONObject {
+    func object(
+        allowed: [String], owner: String, expected: String = "an object",
+        listed: [String]? = nil
+    ) throws(PresetError) -> JSONObject {
         guard case .object(let members) = value else { throw wrongType(expected) }
         let object = JSONObject(members: members, path: path)
         for member in members where !allowed.contains(member.key) {
             let validKeys = allowed.filter { key in !members.contains { $0.key == key } }
-            throw PresetError.unknownKey(path: object.childPath(member.key), key: member.key, owner: owner,
-                                         suggestion: nearest(member.key, in: validKeys), validKeys: listed ?? allowed)
+            throw PresetError.unknownKey(
+                path: object.childPath(member.key), key: member.key, owner: owner,
+                suggestion: nearest(member.key, in: validKeys), validKeys: listed ?? allowed)
         }
         return object
     }
@@ -216,16 +227,20 @@ struct PresetDecoder {
     }
 
     mutating func network(_ root: JSONField) throws(PresetError) -> Network {
-        let object = try root.object(allowed: ["format", "name", "description", "input", "init", "layers"],
-                                     owner: "the preset", expected: "an object with format, name, input and layers")
+        let object = try root.object(
+            allowed: ["format", "name", "description", "input", "init", "layers"],
+            owner: "the preset", expected: "an object with format, name, input and layers")
         let formatField = try object.required("format", hint: "\"format\": \(PresetError.currentFormat) as the first line")
-        guard case .number(let formatText) = formatField.value else { throw formatField.wrongType("the integer \(PresetError.currentFormat)") }
+        guard case .number(let formatText) = formatField.value else {
+            throw formatField.wrongType("the integer \(PresetError.currentFormat)")
+        }
         guard Int(formatText) == PresetError.currentFormat else { throw PresetError.unsupportedFormat(found: formatText) }
 
         let name = try object.required("name", hint: "\"name\": a short title such as \"NIN CIFAR-10\"").string()
         let summary = try object.optional("description")?.string() ?? ""
         let input = try inputSpec(try object.required("input", hint: "\"input\": {\"shape\": [channels, height, width]}"))
-        let initialization = try object.optional("init").map { field throws(PresetError) in try self.initialization(field) }
+        let initialization =
+            try object.optional("init").map { field throws(PresetError) in try self.initialization(field) }
             ?? Initialization()
         let layers = try object.required("layers", hint: "\"layers\": [ … ] with at least one layer")
         let nodes = try sequence(layers, expected: "an array of layers")
@@ -237,8 +252,9 @@ struct PresetDecoder {
         let shapeField = try object.required("shape", hint: "\"shape\": [channels, height, width]")
         let dimensions = try shapeField.array(expected: "a [channels, height, width] array")
         guard dimensions.count == 3 else {
-            throw PresetError.invalidValue(path: shapeField.path, value: "an array of \(dimensions.count)",
-                                           requirement: "[channels, height, width] (a 1-D signal is [channels, 1, width])")
+            throw PresetError.invalidValue(
+                path: shapeField.path, value: "an array of \(dimensions.count)",
+                requirement: "[channels, height, width] (a 1-D signal is [channels, 1, width])")
         }
         let sizes = try dimensions.map { dimension throws(PresetError) in try dimension.positiveInt() }
         let shape = Shape(channels: sizes[0], height: sizes[1], width: sizes[2])
@@ -246,8 +262,9 @@ struct PresetDecoder {
         let source = try sourceField.object(allowed: ["synthetic", "seed", "image"], owner: "input.source")
         if let image = source.optional("image") {
             if let other = source.optional("synthetic") ?? source.optional("seed") {
-                throw PresetError.invalidValue(path: other.path, value: "given together with \"image\"",
-                                               requirement: "absent when the input is an image file")
+                throw PresetError.invalidValue(
+                    path: other.path, value: "given together with \"image\"",
+                    requirement: "absent when the input is an image file")
             }
             return InputSpec(shape: shape, source: .image(path: try image.string()))
         }
@@ -259,9 +276,10 @@ struct PresetDecoder {
 
     private func initialization(_ field: JSONField) throws(PresetError) -> Initialization {
         let object = try field.object(allowed: ["scheme", "seed", "weights"], owner: "init")
-        return Initialization(scheme: try object.optional("scheme")?.choice(InitScheme.self) ?? .he,
-                              seed: try object.optional("seed")?.seed() ?? 0,
-                              weightsDirectory: try object.optional("weights")?.string())
+        return Initialization(
+            scheme: try object.optional("scheme")?.choice(InitScheme.self) ?? .he,
+            seed: try object.optional("seed")?.seed() ?? 0,
+            weightsDirectory: try object.optional("weights")?.string())
     }
 
     private mutating func sequence(_ field: JSONField, expected: String) throws(PresetError) -> [Node] {
@@ -276,17 +294,20 @@ struct PresetDecoder {
         let typeField = try probe.required("type", hint: "\"type\": one of " + Preset.layerTypes.joined(separator: ", "))
         let type = try typeField.string()
         guard let keys = Preset.layerKeys[type] else {
-            throw PresetError.unknownLayerType(path: typeField.path, found: type,
-                                               suggestion: nearest(type, in: Preset.layerTypes), validTypes: Preset.layerTypes)
+            throw PresetError.unknownLayerType(
+                path: typeField.path, found: type,
+                suggestion: nearest(type, in: Preset.layerTypes), validTypes: Preset.layerTypes)
         }
-        let object = try field.object(allowed: ["type", "name"] + keys, owner: type == "inception" ? "an inception block" : "a \(type) layer",
-                                     listed: keys)
+        let object = try field.object(
+            allowed: ["type", "name"] + keys, owner: type == "inception" ? "an inception block" : "a \(type) layer",
+            listed: keys)
         let name = try object.optional("name")?.string() ?? defaultName(for: type)
 
         switch type {
         case "conv":
             let out = try object.required("out", hint: "\"out\": the number of output channels").positiveInt()
-            var conv = Conv(outChannels: out, kernel: try object.required("kernel", hint: "\"kernel\": 3 or [height, width]").size2(minimum: 1))
+            var conv = Conv(
+                outChannels: out, kernel: try object.required("kernel", hint: "\"kernel\": 3 or [height, width]").size2(minimum: 1))
             conv.stride = try object.optional("stride")?.size2(minimum: 1) ?? Size2(1)
             conv.padding = try padding(object.optional("pad"))
             conv.dilation = try object.optional("dilation")?.size2(minimum: 1) ?? Size2(1)
@@ -296,10 +317,11 @@ struct PresetDecoder {
             return Node(name, .conv(conv))
         case "maxpool", "avgpool":
             let kernel = try object.required("kernel", hint: "\"kernel\": 2 or [height, width]").size2(minimum: 1)
-            let pool = Pool(kind: type == "maxpool" ? .max : .average, kernel: kernel,
-                            stride: try object.optional("stride")?.size2(minimum: 1),
-                            padding: try object.optional("pad")?.size2(minimum: 0) ?? Size2(0),
-                            rounding: try object.optional("round")?.choice(Pool.Rounding.self) ?? .floor)
+            let pool = Pool(
+                kind: type == "maxpool" ? .max : .average, kernel: kernel,
+                stride: try object.optional("stride")?.size2(minimum: 1),
+                padding: try object.optional("pad")?.size2(minimum: 0) ?? Size2(0),
+                rounding: try object.optional("round")?.choice(Pool.Rounding.self) ?? .floor)
             return Node(name, .pool(pool))
         case "global_avgpool": return Node(name, .globalAveragePool)
         case "relu": return Node(name, .activation(.relu))
@@ -311,13 +333,15 @@ struct PresetDecoder {
         case "batchnorm":
             var norm = BatchNorm(epsilon: try object.optional("eps")?.float() ?? 1e-5)
             guard norm.epsilon > 0 else {
-                throw PresetError.invalidValue(path: object.childPath("eps"), value: Preset.formatNumber(norm.epsilon), requirement: "above 0")
+                throw PresetError.invalidValue(
+                    path: object.childPath("eps"), value: Preset.formatNumber(norm.epsilon), requirement: "above 0")
             }
             let statistics = ["mean", "var", "scale", "shift"]
             if statistics.contains(where: object.has) {
                 for key in statistics where !object.has(key) {
-                    throw PresetError.missingKey(path: object.path, key: key,
-                                                 hint: "\"\(key)\": one value per channel (mean, var, scale and shift come together or not at all)")
+                    throw PresetError.missingKey(
+                        path: object.path, key: key,
+                        hint: "\"\(key)\": one value per channel (mean, var, scale and shift come together or not at all)")
                 }
                 norm.statistics = BatchNorm.Statistics(
                     mean: try object.optional("mean")!.floats(), variance: try object.optional("var")!.floats(),
@@ -325,33 +349,44 @@ struct PresetDecoder {
             }
             return Node(name, .batchNorm(norm))
         case "lrn":
-            let lrn = LocalResponseNorm(size: try object.optional("size")?.positiveInt() ?? 5,
-                                        alpha: try object.optional("alpha")?.float() ?? 1e-4,
-                                        beta: try object.optional("beta")?.float() ?? 0.75,
-                                        k: try object.optional("k")?.float() ?? 1)
+            let lrn = LocalResponseNorm(
+                size: try object.optional("size")?.positiveInt() ?? 5,
+                alpha: try object.optional("alpha")?.float() ?? 1e-4,
+                beta: try object.optional("beta")?.float() ?? 0.75,
+                k: try object.optional("k")?.float() ?? 1)
             return Node(name, .localResponseNorm(lrn))
         case "dropout":
             let rateField = object.optional("rate")
             let rate = try rateField?.float() ?? 0.5
             guard rate >= 0 && rate < 1 else {
-                throw PresetError.invalidValue(path: rateField!.path, value: Preset.formatNumber(rate), requirement: "at least 0 and below 1")
+                throw PresetError.invalidValue(
+                    path: rateField!.path, value: Preset.formatNumber(rate), requirement: "at least 0 and below 1")
             }
             return Node(name, .dropout(rate: rate))
         case "dense":
             let out = try object.required("out", hint: "\"out\": the number of output features").positiveInt()
             let hasBias = try object.optional("bias")?.bool() ?? true
-            return Node(name, .dense(Dense(outFeatures: out, hasBias: hasBias,
-                                           parameters: try parameters(object, rows: out, hasBias: hasBias))))
+            return Node(
+                name,
+                .dense(
+                    Dense(
+                        outFeatures: out, hasBias: hasBias,
+                        parameters: try parameters(object, rows: out, hasBias: hasBias))))
         case "lateral":
-            return Node(name, .lateral(Lateral(parameters: try object.optional("weights").map {
-                field throws(PresetError) in ExplicitParameters(weights: try field.floats())
-            })))
+            return Node(
+                name,
+                .lateral(
+                    Lateral(
+                        parameters: try object.optional("weights").map {
+                            field throws(PresetError) in ExplicitParameters(weights: try field.floats())
+                        })))
         case "parallel":
             let merge = try object.optional("merge")?.choice(Merge.self) ?? .concat
             let branchesField = try object.required("branches", hint: "\"branches\": [[layers…], [layers…]]")
             let branchFields = try branchesField.array(expected: "an array of branches, each an array of layers")
             guard !branchFields.isEmpty else {
-                throw PresetError.invalidValue(path: branchesField.path, value: "empty", requirement: "at least one branch ([] is an identity branch)")
+                throw PresetError.invalidValue(
+                    path: branchesField.path, value: "empty", requirement: "at least one branch ([] is an identity branch)")
             }
             var branches: [[Node]] = []
             for branch in branchFields {
@@ -363,9 +398,10 @@ struct PresetDecoder {
             for key in InceptionShorthand.keys {
                 counts.append(try object.required(key, hint: "\"\(key)\": its number of output channels").positiveInt())
             }
-            let shorthand = InceptionShorthand(conv1x1: counts[0], reduce3x3: counts[1], conv3x3: counts[2],
-                                               reduce5x5: counts[3], conv5x5: counts[4], poolProjection: counts[5],
-                                               relu: try object.optional("relu")?.bool() ?? true)
+            let shorthand = InceptionShorthand(
+                conv1x1: counts[0], reduce3x3: counts[1], conv3x3: counts[2],
+                reduce5x5: counts[3], conv5x5: counts[4], poolProjection: counts[5],
+                relu: try object.optional("relu")?.bool() ?? true)
             return shorthand.expand(name: name)
         }
     }
@@ -387,14 +423,16 @@ struct PresetDecoder {
         let biasesField = object.optional("biases")
         guard let weightsField = object.optional("weights") else {
             if biasesField != nil {
-                throw PresetError.missingKey(path: object.path, key: "weights",
-                                             hint: "\"weights\" as well: biases can only be written together with weights")
+                throw PresetError.missingKey(
+                    path: object.path, key: "weights",
+                    hint: "\"weights\" as well: biases can only be written together with weights")
             }
             return nil
         }
         if let nested = weightsField.nestedRowCount, nested != rows {
-            throw PresetError.invalidValue(path: weightsField.path, value: nested == 1 ? "1 row" : "\(nested) rows",
-                                           requirement: "\(rows) rows, one per output channel")
+            throw PresetError.invalidValue(
+                path: weightsField.path, value: nested == 1 ? "1 row" : "\(nested) rows",
+                requirement: "\(rows) rows, one per output channel")
         }
         let weights = try weightsField.floats()
         guard let biasesField else { return ExplicitParameters(weights: weights) }

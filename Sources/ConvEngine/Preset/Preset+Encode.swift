@@ -16,9 +16,13 @@ extension Preset {
         case .image(let path):
             source = [("image", .string(path))]
         }
-        members.append(("input", .object([
-            ("shape", .array(shape.dimensions.map { .scalar("\($0)") })), ("source", .object(source)),
-        ])))
+        members.append(
+            (
+                "input",
+                .object([
+                    ("shape", .array(shape.dimensions.map { .scalar("\($0)") })), ("source", .object(source)),
+                ])
+            ))
         let initialization = network.initialization
         var initMembers: [(String, PresetOutput)] = [
             ("scheme", .string(initialization.scheme.rawValue)), ("seed", .scalar("\(initialization.seed)")),
@@ -56,9 +60,10 @@ extension Preset {
         func values(_ values: [Float], rows: Int) -> PresetOutput {
             let rows = max(rows, 1)
             let perRow = values.count % rows == 0 ? max(values.count / rows, 1) : max(values.count, 1)
-            return .numbers(stride(from: 0, to: values.count, by: perRow).map {
-                values[$0..<min($0 + perRow, values.count)].map(formatNumber)
-            })
+            return .numbers(
+                stride(from: 0, to: values.count, by: perRow).map {
+                    values[$0..<min($0 + perRow, values.count)].map(formatNumber)
+                })
         }
         switch layer {
         case .conv(let conv):
@@ -92,8 +97,10 @@ extension Preset {
         case .batchNorm(let norm):
             var members: [(String, PresetOutput)] = norm.epsilon == 1e-5 ? [] : [("eps", number(norm.epsilon))]
             if let stats = norm.statistics {
-                members += [("mean", values(stats.mean, rows: 1)), ("var", values(stats.variance, rows: 1)),
-                            ("scale", values(stats.scale, rows: 1)), ("shift", values(stats.shift, rows: 1))]
+                members += [
+                    ("mean", values(stats.mean, rows: 1)), ("var", values(stats.variance, rows: 1)),
+                    ("scale", values(stats.scale, rows: 1)), ("shift", values(stats.shift, rows: 1)),
+                ]
             }
             return ("batchnorm", members)
         case .localResponseNorm(let lrn):
@@ -188,12 +195,20 @@ enum PresetOutput {
             // Nested objects (layers) pack their short settings onto shared lines; the top level keeps one key a line.
             var lines: [String] = []
             var packed: [String] = []
-            func flush() { if !packed.isEmpty { lines.append(pad + packed.joined(separator: ", ")); packed = [] } }
+            func flush() {
+                if !packed.isEmpty {
+                    lines.append(pad + packed.joined(separator: ", "))
+                    packed = []
+                }
+            }
             for (key, value) in members {
                 let keyText = "\(JSONValue.quoted(key)): "
                 if let fitted = value.inline(limit: Self.lineWidth - indent - 2 - keyText.count) {
                     let member = keyText + fitted
-                    if forceBreak { lines.append(pad + member); continue }
+                    if forceBreak {
+                        lines.append(pad + member)
+                        continue
+                    }
                     let width = indent + 2 + packed.reduce(0) { $0 + $1.count + 2 } + member.count
                     if width > Self.lineWidth { flush() }
                     packed.append(member)

@@ -1,8 +1,9 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// A preset read from disk: the network plus where it came from, so relative paths inside it
@@ -69,16 +70,35 @@ extension Preset {
             let count = bytes[written...].withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
             if count < 0 && errno == EINTR { continue }
             guard count > 0 else {
-                let error = failure(); close(descriptor); unlink(temporary); throw error
+                let error = failure()
+                close(descriptor)
+                unlink(temporary)
+                throw error
             }
             written += count
         }
-        guard fsync(descriptor) == 0 else { let error = failure(); close(descriptor); unlink(temporary); throw error }
-        guard close(descriptor) == 0 else { let error = failure(); unlink(temporary); throw error }
-        guard rename(temporary, path) == 0 else { let error = failure(); unlink(temporary); throw error }
+        guard fsync(descriptor) == 0 else {
+            let error = failure()
+            close(descriptor)
+            unlink(temporary)
+            throw error
+        }
+        guard close(descriptor) == 0 else {
+            let error = failure()
+            unlink(temporary)
+            throw error
+        }
+        guard rename(temporary, path) == 0 else {
+            let error = failure()
+            unlink(temporary)
+            throw error
+        }
         // Make the rename itself durable.
         let folderDescriptor = open(directory, O_RDONLY)
-        if folderDescriptor >= 0 { _ = fsync(folderDescriptor); close(folderDescriptor) }
+        if folderDescriptor >= 0 {
+            _ = fsync(folderDescriptor)
+            close(folderDescriptor)
+        }
     }
 
     /// Whole-file read with the operating system's reason on failure (Foundation's messages drop it).
@@ -117,13 +137,17 @@ extension Preset {
         executablePath: String? = currentExecutablePath(),
         currentDirectory: String = FileManager.default.currentDirectoryPath
     ) -> String? {
-        shippedDirectoryCandidates(environment: environment, executablePath: executablePath,
-                                   currentDirectory: currentDirectory).first(where: isPresetsFolder)
+        shippedDirectoryCandidates(
+            environment: environment, executablePath: executablePath,
+            currentDirectory: currentDirectory
+        ).first(where: isPresetsFolder)
     }
 
     /// Every place `shippedDirectory` looks, in order (for the error that lists them).
-    static func shippedDirectoryCandidates(environment: [String: String], executablePath: String?,
-                                           currentDirectory: String) -> [String] {
+    static func shippedDirectoryCandidates(
+        environment: [String: String], executablePath: String?,
+        currentDirectory: String
+    ) -> [String] {
         var candidates: [String] = []
         if let fromEnvironment = environment["CONVPLAY_PRESETS"], !fromEnvironment.isEmpty {
             candidates.append(fromEnvironment)
@@ -139,7 +163,8 @@ extension Preset {
         }
         if let executablePath {
             let executableFolder = (executablePath as NSString).deletingLastPathComponent
-            candidates.append(((executableFolder as NSString).appendingPathComponent("../share/convplay/presets") as NSString).standardizingPath)
+            candidates.append(
+                ((executableFolder as NSString).appendingPathComponent("../share/convplay/presets") as NSString).standardizingPath)
             walkUp(from: executableFolder)
         }
         walkUp(from: currentDirectory)
@@ -154,7 +179,7 @@ extension Preset {
     /// The running executable's path (`/proc/self/exe` on Linux), `nil` if unknown.
     public static func currentExecutablePath() -> String? {
         #if os(Linux)
-        if let resolved = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") { return resolved }
+            if let resolved = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") { return resolved }
         #endif
         return Bundle.main.executablePath ?? CommandLine.arguments.first
     }
@@ -191,8 +216,9 @@ extension Preset {
         let executable = currentExecutablePath()
         let here = FileManager.default.currentDirectoryPath
         guard let folder = shippedDirectory(environment: environment, executablePath: executable, currentDirectory: here) else {
-            throw .shippedPresetsNotFound(searched: shippedDirectoryCandidates(
-                environment: environment, executablePath: executable, currentDirectory: here))
+            throw .shippedPresetsNotFound(
+                searched: shippedDirectoryCandidates(
+                    environment: environment, executablePath: executable, currentDirectory: here))
         }
         return try resolve(name: nameOrPath, in: folder)
     }

@@ -22,8 +22,9 @@ extension Preset {
                 do { return try Npy.read(path: path) } catch { throw .unreadableFile(path: path, reason: error.description) }
             }
             guard let weight = try read("weight") else { continue }
-            result[name] = LayerParameters(weight: weight.values, weightShape: weight.shape, bias: try read("bias")?.values,
-                                           runningMean: try read("running_mean")?.values, runningVariance: try read("running_var")?.values)
+            result[name] = LayerParameters(
+                weight: weight.values, weightShape: weight.shape, bias: try read("bias")?.values,
+                runningMean: try read("running_mean")?.values, runningVariance: try read("running_var")?.values)
         }
         return result
     }

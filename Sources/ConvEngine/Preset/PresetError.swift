@@ -33,7 +33,7 @@ public enum PresetError: Error, Hashable, Sendable, CustomStringConvertible {
     public var jsonPath: String? {
         switch self {
         case .unknownKey(let path, _, _, _, _), .unknownLayerType(let path, _, _, _), .unknownChoice(let path, _, _),
-             .wrongType(let path, _, _), .invalidValue(let path, _, _), .missingKey(let path, _, _):
+            .wrongType(let path, _, _), .invalidValue(let path, _, _), .missingKey(let path, _, _):
             return path
         case .unsupportedFormat: return "format"
         case .malformedJSON, .unreadableFile, .unwritableFile, .unknownPreset, .shippedPresetsNotFound: return nil
@@ -45,8 +45,10 @@ public enum PresetError: Error, Hashable, Sendable, CustomStringConvertible {
         case let .malformedJSON(line, column, problem):
             return "malformed JSON at line \(line), column \(column): \(problem)"
         case let .unknownKey(path, key, owner, suggestion, validKeys):
-            let fix = suggestion.map { "did you mean \"\($0)\"?" }
-                ?? (validKeys.isEmpty ? "remove it, \(owner) takes no settings"
+            let fix =
+                suggestion.map { "did you mean \"\($0)\"?" }
+                ?? (validKeys.isEmpty
+                    ? "remove it, \(owner) takes no settings"
                     : "remove it or use one of " + validKeys.joined(separator: ", "))
             return "\(path): unknown key \"\(key)\" in \(owner) — \(fix)"
         case let .unknownLayerType(path, found, suggestion, validTypes):
