@@ -34,10 +34,8 @@ public struct MLPConvSegment: Hashable, Sendable {
     /// The sliding MLP's layer widths: the unfolded patch (C·KH·KW), then each conv's output channels —
     /// NIN-CIFAR-10's first block reads 75-192-160-96.
     public func mlpWidths(in network: Network, shapes: ShapeTable) -> [Int] {
-        guard let g = shapes.convGeometry[paths[0]] else { return [] }
-        let outputs = paths.compactMap { path -> Int? in
-            if case .conv(let conv)? = network.node(at: path)?.layer { return conv.outChannels } else { return nil }
-        }
+        guard let g = shapes.convGeometry(at: paths[0]) else { return [] }
+        let outputs = paths.compactMap { network.node(at: $0)?.layer?.as(Conv.self)?.outChannels }
         return [g.inChannels * g.kernelHeight * g.kernelWidth] + outputs
     }
 }
@@ -54,24 +52,22 @@ extension Network {
                     let base = pathOf(i)
                     for (b, branch) in block.branches.enumerated() { scan(branch) { base.child(branch: b, index: $0) } }
                 }
-                guard case .conv(let first)? = sequence[i].layer, first.groups == 1 else {
+                guard let first = sequence[i].layer?.as(Conv.self), first.groups == 1 else {
                     i += 1
                     continue
                 }
                 var j = i + 1, lastPointwise = i
                 while j < sequence.count, let layer = sequence[j].layer {
-                    if case .conv(let c) = layer, c.isPointwise, c.groups == 1 {
+                    if let c = layer.as(Conv.self), c.isPointwise, c.groups == 1 {
                         lastPointwise = j
-                    } else if case .activation = layer {
-                    } else if case .dropout = layer {
-                    } else {
+                    } else if layer.activation == nil && !layer.is(Dropout.self) {
                         break
                     }
                     j += 1
                 }
                 if lastPointwise > i {
                     var end = lastPointwise
-                    while end + 1 < sequence.count, case .activation? = sequence[end + 1].layer { end += 1 }
+                    while end + 1 < sequence.count, sequence[end + 1].layer?.activation != nil { end += 1 }
                     found.append(MLPConvSegment(paths: (i...end).map(pathOf)))
                     i = end + 1
                 } else {
@@ -94,21 +90,19 @@ public enum Equivalences {
         let firstPath = segment.paths[0]
         let source = network.inputPath(of: firstPath).flatMap { session.output(of: $0) } ?? session.input
         let expected = session.output(of: segment.paths.last!)!
-        let g = shapes.convGeometry[firstPath]!
+        let g = shapes.convGeometry(at: firstPath)!
         // The MLP's layers: the first conv as a dense layer over the C·KH·KW patch, then each 1×1 as dense.
-        var layers: [(weight: [Float], bias: [Float]?, out: Int, activation: Activation?)] = []
+        var layers: [(weight: [Float], bias: [Float]?, out: Int, activation: (any ActivationKind)?)] = []
         var params = 0
         for path in segment.paths {
             let layer = network.node(at: path)!.layer!
-            switch layer {
-            case .conv(let conv):
+            if let conv = layer.as(Conv.self) {
                 let p = network.parameters(at: path, shapes: shapes)!
                 layers.append((p.weight, p.bias, conv.outChannels, nil))
                 params += p.weight.count + (p.bias?.count ?? 0)
-            case .activation(let a):
-                layers[layers.count - 1].activation = a
-            default: break  // dropout: identity at inference
-            }
+            } else if let activation = layer.activation {
+                layers[layers.count - 1].activation = activation
+            }  // dropout: identity at inference
         }
         let patchSize = g.inChannels * g.kernelHeight * g.kernelWidth
         var maxDiff: Float = 0, scale: Float = 0
@@ -135,7 +129,7 @@ public enum Equivalences {
                     for o in 0..<layer.out {
                         var sum = layer.bias?[o] ?? 0
                         for i in 0..<inCount { sum += layer.weight[o * inCount + i] * vector[i] }
-                        next[o] = layer.activation.map { activate($0, sum) } ?? sum
+                        next[o] = layer.activation?.activate(sum) ?? sum
                     }
                     vector = next
                 }
@@ -156,22 +150,13 @@ public enum Equivalences {
             maxDifference: maxDiff, scale: scale, paramsBefore: params, paramsAfter: params)
     }
 
-    private static func activate(_ a: Activation, _ x: Float) -> Float {
-        switch a {
-        case .relu: return max(x, 0)
-        case .leakyRelu(let slope): return x > 0 ? x : slope * x
-        case .sigmoid: return 1 / (1 + exp(-x))
-        case .tanh: return Foundation.tanh(x)
-        }
-    }
-
     /// The note's conclusion: y = z + Mᵀz with z = Wx + b folds into W' = (I + Mᵀ)W, b' = (I + Mᵀ)b.
     /// Returns the network with the lateral layer at `path` folded into the conv or dense before it,
     /// or refuses with the reason (a non-linearity in between, grouped conv, nothing linear before it).
     public static func foldLateral(at path: NodePath, in network: Network) throws(FoldRefusal) -> Network {
         let shapes: ShapeTable
         do { shapes = try network.inferShapes() } catch { throw FoldRefusal(path: path, description: error.description) }
-        guard case .lateral? = network.node(at: path)?.layer else {
+        guard network.node(at: path)?.layer?.is(Lateral.self) == true else {
             throw FoldRefusal(path: path, description: "\(path) is not a lateral layer")
         }
         let name = network.node(at: path)!.name
@@ -195,40 +180,29 @@ public enum Equivalences {
             }
             return out
         }
-        var folded: Layer
-        switch previous.layer {
-        case .conv(var conv)?:
-            guard conv.groups == 1 else {
-                throw FoldRefusal(
-                    path: path,
-                    description: "\(path) (\(name)) follows a grouped conv (\(previous.name)); "
-                        + "folding would mix channels across groups — set groups to 1 to fold")
-            }
-            let p = network.parameters(at: previousPath, shapes: shapes)!
-            let width = p.weight.count / n
-            conv.hasBias = true
-            conv.parameters = ExplicitParameters(
-                weights: mix(p.weight, width: width),
-                biases: mix(p.bias ?? [Float](repeating: 0, count: n), width: 1))
-            folded = .conv(conv)
-        case .dense(var dense)?:
-            let p = network.parameters(at: previousPath, shapes: shapes)!
-            dense.hasBias = true
-            dense.parameters = ExplicitParameters(
-                weights: mix(p.weight, width: p.weight.count / n),
-                biases: mix(p.bias ?? [Float](repeating: 0, count: n), width: 1))
-            folded = .dense(dense)
-        case let layer?:
+        guard let layer = previous.layer else {
+            throw FoldRefusal(
+                path: path, description: "\(path) (\(name)) follows a parallel block; fold into a single conv or dense layer only")
+        }
+        if let conv = layer.as(Conv.self), conv.groups != 1 {
+            throw FoldRefusal(
+                path: path,
+                description: "\(path) (\(name)) follows a grouped conv (\(previous.name)); "
+                    + "folding would mix channels across groups — set groups to 1 to fold")
+        }
+        guard var weighted = layer.kind as? any WeightedLayer else {
             let kind = layer.isAffine ? "is not a conv or dense layer" : "is a non-linearity"
             throw FoldRefusal(
                 path: path,
                 description: "\(path) (\(name)) follows \(previous.name), which \(kind): "
                     + "y = z + Mᵀz only folds when z is the affine output Wx + b of the layer right before it. "
                     + "After a non-linearity the lateral step is a genuine extra layer — the form the note's idea needs to matter")
-        case nil:
-            throw FoldRefusal(
-                path: path, description: "\(path) (\(name)) follows a parallel block; fold into a single conv or dense layer only")
         }
+        let p = network.parameters(at: previousPath, shapes: shapes)!
+        weighted.hasBias = true
+        weighted.parameters = ExplicitParameters(
+            weights: mix(p.weight, width: p.weight.count / n), biases: mix(p.bias ?? [Float](repeating: 0, count: n), width: 1))
+        let folded = Layer(weighted)
         var result = network
         result.modifySequence(containing: path) { sequence in
             sequence[path.index - 1].kind = .layer(folded)
@@ -253,8 +227,8 @@ public enum Equivalences {
         var nextIndices = path.indices
         nextIndices[nextIndices.count - 1] += 1
         let nextPath = NodePath(nextIndices)
-        guard case .conv(let first)? = network.node(at: path)?.layer, first.isPointwise, first.groups == 1,
-            case .conv(var second)? = network.node(at: nextPath)?.layer, second.isPointwise, second.groups == 1
+        guard let first = network.node(at: path)?.layer?.as(Conv.self), first.isPointwise, first.groups == 1,
+            var second = network.node(at: nextPath)?.layer?.as(Conv.self), second.isPointwise, second.groups == 1
         else {
             throw FoldRefusal(
                 path: path,
@@ -276,7 +250,7 @@ public enum Equivalences {
         second.parameters = ExplicitParameters(weights: weight, biases: bias)
         var result = network
         result.modifySequence(containing: path) { sequence in
-            sequence[path.index + 1].kind = .layer(.conv(second))
+            sequence[path.index + 1].kind = .layer(Layer(second))
             sequence.remove(at: path.index)
         }
         return result
@@ -287,8 +261,8 @@ public enum Equivalences {
         network.executionOrder.filter { path in
             var next = path.indices
             next[next.count - 1] += 1
-            guard case .conv(let a)? = network.node(at: path)?.layer, a.isPointwise, a.groups == 1,
-                case .conv(let b)? = network.node(at: NodePath(next))?.layer, b.isPointwise, b.groups == 1
+            guard let a = network.node(at: path)?.layer?.as(Conv.self), a.isPointwise, a.groups == 1,
+                let b = network.node(at: NodePath(next))?.layer?.as(Conv.self), b.isPointwise, b.groups == 1
             else { return false }
             return true
         }

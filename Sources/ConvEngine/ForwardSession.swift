@@ -34,9 +34,6 @@ public struct ForwardSession: Sendable {
     /// The cached output of the node at `path`, nil while it is not computed.
     public func output(of path: NodePath) -> Tensor? { outputs[path] }
 
-    /// The output of the last computed node, or the input before any step.
-    public var latestOutput: Tensor { computedCount > 0 ? outputs[order[computedCount - 1]]! : input }
-
     /// The network's final output once every node is computed.
     public var finalOutput: Tensor? {
         guard isComplete else { return nil }
@@ -154,7 +151,7 @@ public struct ForwardSession: Sendable {
     /// A buffer of `count` floats to overwrite: a spare one when there is one, else a new uninitialised one.
     private mutating func takeBuffer(_ count: Int) -> [Float] {
         if let spare = spareBuffers[count]?.popLast() { return spare }
-        return LayerExecutor.uninitializedFloats(count)
+        return Self.uninitializedFloats(count)
     }
 
     private mutating func compute(_ path: NodePath) -> Tensor {
@@ -174,21 +171,42 @@ public struct ForwardSession: Sendable {
                 parameterCache[path] = CachedParameters(
                     name: node.name, layer: layer, input: source.shape,
                     initialization: network.initialization, parameters: params,
-                    conv: shapes.convGeometry[path])
+                    conv: shapes.convGeometry(at: path))
             }
             var buffer = takeBuffer(outShape.elementCount)
             let cached = parameterCache[path]
-            return LayerExecutor.apply(
-                layer, to: source, output: outShape, conv: shapes.convGeometry[path],
-                pool: shapes.poolGeometry[path], parameters: cached?.parameters,
-                packed: cached?.packedWeight, into: &buffer)
+            return Self.apply(
+                layer, to: source, io: shapes.io(at: path), parameters: cached?.parameters, packed: cached?.packedWeight,
+                into: &buffer)
         }
+    }
+
+    /// Computes `layer` on `input` into `buffer` (resized to the output when its count differs) and returns the
+    /// output tensor. Every kernel writes its whole output, so a recycled or uninitialised buffer is fine.
+    private static func apply(
+        _ layer: Layer, to input: Tensor, io: LayerIO, parameters: LayerParameters?, packed: PackedConvWeights?,
+        into buffer: inout [Float]
+    ) -> Tensor {
+        guard io.output.elementCount > 0, !input.data.isEmpty else { return Tensor(shape: io.output) }
+        if buffer.count != io.output.elementCount { buffer = uninitializedFloats(io.output.elementCount) }
+        buffer.withUnsafeMutableBufferPointer { y in
+            input.data.withUnsafeBufferPointer { x in
+                layer.kind.forward(
+                    LayerRun(input: x.baseAddress!, output: y.baseAddress!, io: io, parameters: parameters, packedWeight: packed))
+            }
+        }
+        return Tensor(shape: io.output, data: buffer)
+    }
+
+    /// A new array of `count` floats whose contents are left as the allocator hands them over.
+    static func uninitializedFloats(_ count: Int) -> [Float] {
+        [Float](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
     }
 
     /// Concatenates (channel-major: plain copies one after another) or sums `parts` into `buffer`.
     private static func merge(_ parts: [Tensor], _ merge: Merge, shape: Shape, into buffer: inout [Float]) -> Tensor {
         guard shape.elementCount > 0 else { return Tensor(shape: shape) }
-        if buffer.count != shape.elementCount { buffer = LayerExecutor.uninitializedFloats(shape.elementCount) }
+        if buffer.count != shape.elementCount { buffer = Self.uninitializedFloats(shape.elementCount) }
         buffer.withUnsafeMutableBufferPointer { out in
             switch merge {
             case .concat:
@@ -242,7 +260,7 @@ private struct CachedParameters: Sendable {
         self.input = input
         self.initialization = initialization
         self.parameters = parameters
-        if case .conv = layer, let conv, conv.weightCount > 0, parameters.weight.count == conv.weightCount {
+        if layer.is(Conv.self), let conv, conv.weightCount > 0, parameters.weight.count == conv.weightCount {
             packedWeight = parameters.weight.withUnsafeBufferPointer { PackedConvWeights(conv, weight: $0.baseAddress!) }
         }
     }

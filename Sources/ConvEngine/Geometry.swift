@@ -1,3 +1,18 @@
+/// A pair of sizes along height and width (kernel, stride, dilation, padding).
+public struct Size2: Hashable, Sendable, CustomStringConvertible {
+    public var height: Int
+    public var width: Int
+    public init(_ height: Int, _ width: Int) {
+        self.height = height
+        self.width = width
+    }
+    /// A square pair.
+    public init(_ both: Int) { self.init(both, both) }
+    public var isSquare: Bool { height == width }
+    /// "3" for a square pair, "3×5" otherwise.
+    public var description: String { isSquare ? "\(height)" : "\(height)×\(width)" }
+}
+
 /// Everything a conv kernel needs to know, resolved against its input shape.
 /// input (C, H, W), weight (K, C/groups, KH, KW) -> output (K, OH, OW); bottom/right padding is implied by OH/OW.
 public struct ConvGeometry: Hashable, Sendable {

@@ -28,16 +28,12 @@ public struct InceptionComparison: Hashable, Sendable {
             var kept: [Node] = []
             var i = 0
             while i < branch.count {
-                if case .conv(let c)? = branch[i].layer, c.isPointwise {
+                if let c = branch[i].layer?.as(Conv.self), c.isPointwise {
                     var j = i + 1
-                    while j < branch.count, case .activation? = branch[j].layer { j += 1 }
-                    let feedsLargerConv: Bool
-                    if j < branch.count, case .conv(let next)? = branch[j].layer, !next.isPointwise {
-                        feedsLargerConv = true
-                    } else {
-                        feedsLargerConv = false
-                    }
-                    let followsPool = kept.last.map { if case .pool? = $0.layer { return true } else { return false } } ?? false
+                    while j < branch.count, branch[j].layer?.activation != nil { j += 1 }
+                    let next = j < branch.count ? branch[j].layer?.as(Conv.self) : nil
+                    let feedsLargerConv = next.map { !$0.isPointwise } ?? false
+                    let followsPool = kept.last?.layer?.is(Pool.self) ?? false
                     if feedsLargerConv {
                         i = j
                         continue
@@ -75,8 +71,8 @@ public struct InceptionComparison: Hashable, Sendable {
         let branches = block.branches.indices.map { b -> Branch in
             let r = branchTotal(reducedCost, reducedNet, b), n = branchTotal(naiveCost, naiveNet, b)
             let label = block.branches[b].compactMap { n -> String? in
-                if case .conv(let c)? = n.layer { return "\(c.kernel.height)×\(c.kernel.width)" }
-                if case .pool? = n.layer { return "pool" }
+                if let c = n.layer?.as(Conv.self) { return "\(c.kernel.height)×\(c.kernel.width)" }
+                if n.layer?.is(Pool.self) == true { return "pool" }
                 return nil
             }.joined(separator: "→")
             return Branch(label: label.isEmpty ? "identity" : label, reducedParams: r.0, reducedMACs: r.1, naiveParams: n.0, naiveMACs: n.1)

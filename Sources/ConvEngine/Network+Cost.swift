@@ -59,9 +59,8 @@ extension Network {
         for (index, node) in sequence.enumerated() {
             let path = pathOf(index)
             var cost = NodeCost()
-            let output = shapes.output(of: path)
-            let input = shapes.inputs[path] ?? shapes.input
-            cost.outputElements = output.elementCount
+            let io = shapes.io(at: path)
+            cost.outputElements = io.output.elementCount
             switch node.kind {
             case .parallel(let block):
                 var widest = current
@@ -83,53 +82,20 @@ extension Network {
                 total.biases += cost.biases
                 total.macs += cost.macs
             case .layer(let layer):
-                let (weights, biases, macs) = layerCost(layer, path: path, input: input, output: output, shapes: shapes)
-                cost.weights = weights
-                cost.biases = biases
-                cost.macs = macs
-                current = grow(current, by: window(of: layer, at: path, shapes: shapes, input: input))
-                total.weights += weights
-                total.biases += biases
-                total.macs += macs
+                let parameters = layer.kind.parameterShapes(io)
+                cost.weights = parameters?.weightCount ?? 0
+                cost.biases = parameters?.bias ?? 0
+                cost.macs = layer.kind.macs(io)
+                current = grow(current, by: layer.kind.receptiveWindow(io))
+                total.weights += cost.weights
+                total.biases += cost.biases
+                total.macs += cost.macs
             }
             cost.receptiveField = current.field
             cost.jump = current.jump
             table.set(path, cost)
         }
         return current
-    }
-
-    private func layerCost(
-        _ layer: Layer, path: NodePath, input: Shape, output: Shape,
-        shapes: ShapeTable
-    ) -> (weights: Int, biases: Int, macs: Int) {
-        switch layer {
-        case .conv(let conv):
-            guard let g = shapes.convGeometry[path] else { return (0, 0, 0) }
-            return (g.weightCount, conv.hasBias ? conv.outChannels : 0, g.macs)
-        case .dense(let dense):
-            let weights = dense.outFeatures * input.elementCount
-            return (weights, dense.hasBias ? dense.outFeatures : 0, weights)
-        case .lateral:
-            let n = input.channels
-            return (n * n, 0, n * n * input.planeSize)
-        case .batchNorm:
-            // γ and β are learned; the running mean and variance are buffers, not parameters (PyTorch's count).
-            return (input.channels, input.channels, 0)
-        case .pool, .globalAveragePool, .activation, .localResponseNorm, .dropout, .flatten, .softmax:
-            return (0, 0, 0)
-        }
-    }
-
-    /// The window (dilated kernel) and stride a layer applies to its input, for receptive-field growth.
-    private func window(of layer: Layer, at path: NodePath, shapes: ShapeTable, input: Shape) -> (kernel: Size2, stride: Size2) {
-        switch layer {
-        case .conv(let conv): return (conv.effectiveKernel, conv.stride)
-        case .pool(let pool): return (pool.kernel, pool.stride)
-        case .globalAveragePool: return (Size2(input.height, input.width), Size2(1))
-        case .dense, .flatten: return (Size2(input.height, input.width), Size2(1))
-        default: return (Size2(1), Size2(1))
-        }
     }
 
     private func grow(_ current: (field: Size2, jump: Size2), by window: (kernel: Size2, stride: Size2)) -> (field: Size2, jump: Size2) {

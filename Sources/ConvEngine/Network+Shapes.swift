@@ -7,10 +7,8 @@ public struct ShapeTable: Hashable, Sendable {
     public private(set) var outputs: [NodePath: Shape] = [:]
     /// Each node's input shape.
     public private(set) var inputs: [NodePath: Shape] = [:]
-    /// Resolved conv geometry per conv node.
-    public private(set) var convGeometry: [NodePath: ConvGeometry] = [:]
-    /// Resolved pool geometry per pool node.
-    public private(set) var poolGeometry: [NodePath: PoolGeometry] = [:]
+    /// Resolved window geometry per conv and pool node.
+    public private(set) var geometry: [NodePath: LayerGeometry] = [:]
     /// The network's final output shape (the input's when there are no nodes).
     public private(set) var output: Shape
 
@@ -25,6 +23,17 @@ public struct ShapeTable: Hashable, Sendable {
         return outputs[path] ?? input
     }
 
+    /// The input and output shapes and the geometry of the node at `path`.
+    public func io(at path: NodePath) -> LayerIO {
+        LayerIO(input: inputs[path] ?? input, output: output(of: path), geometry: geometry[path])
+    }
+
+    /// The resolved conv geometry of the node at `path`, `nil` unless it is a conv.
+    public func convGeometry(at path: NodePath) -> ConvGeometry? { geometry[path]?.conv }
+
+    /// The resolved pool geometry of the node at `path`, `nil` unless it is a pool.
+    public func poolGeometry(at path: NodePath) -> PoolGeometry? { geometry[path]?.pool }
+
     /// Bytes of all activations a forward session caches (input and every node's output, Float32).
     public var activationBytes: Int {
         (outputs.values.reduce(0) { $0 + $1.elementCount } + input.elementCount) * MemoryLayout<Float>.size
@@ -34,8 +43,7 @@ public struct ShapeTable: Hashable, Sendable {
         inputs[path] = input
         outputs[path] = output
     }
-    fileprivate mutating func record(_ path: NodePath, conv: ConvGeometry) { convGeometry[path] = conv }
-    fileprivate mutating func record(_ path: NodePath, pool: PoolGeometry) { poolGeometry[path] = pool }
+    fileprivate mutating func record(_ path: NodePath, geometry: LayerGeometry?) { self.geometry[path] = geometry }
     fileprivate mutating func finish(output: Shape) { self.output = output }
 }
 
@@ -102,152 +110,19 @@ extension Network {
         }
     }
 
+    /// Checks the layer's field values against its schema, then asks its shape rule.
     private static func inferLayer(
         _ layer: Layer, input: Shape, path: NodePath, name: String,
         into table: inout ShapeTable
     ) throws(ShapeError) -> Shape {
-        func require(_ ok: Bool, _ field: String, _ value: Any, _ requirement: String) throws(ShapeError) {
-            if !ok { throw .invalidValue(path: path, name: name, field: field, value: "\(value)", requirement: requirement) }
+        let site = LayerSite(path: path, name: name)
+        switch layer.kind.fieldProblems().first {
+        case .invalid(let key, let value, let requirement)?: throw site.invalid(key, value, requirement)
+        case .missing(let key, let hint)?: throw .missingValue(path: path, name: name, field: key, hint: hint)
+        case nil: break
         }
-        func requireCount(_ tensor: String, _ got: Int, _ expected: Int) throws(ShapeError) {
-            if got != expected { throw .parameterCount(path: path, name: name, tensor: tensor, expected: expected, got: got) }
-        }
-        switch layer {
-        case .conv(let conv):
-            try require(conv.outChannels > 0, "out_channels", conv.outChannels, "at least 1")
-            try require(conv.kernel.height > 0 && conv.kernel.width > 0, "kernel", conv.kernel, "at least 1")
-            try require(conv.stride.height > 0 && conv.stride.width > 0, "stride", conv.stride, "at least 1")
-            try require(conv.dilation.height > 0 && conv.dilation.width > 0, "dilation", conv.dilation, "at least 1")
-            try require(conv.groups > 0, "groups", conv.groups, "at least 1")
-            if case .explicit(let pad) = conv.padding {
-                try require(pad.height >= 0 && pad.width >= 0, "pad", pad, "0 or more")
-            }
-            guard input.channels % conv.groups == 0 else {
-                throw .groupsMismatch(path: path, name: name, channels: input.channels, groups: conv.groups, side: "input")
-            }
-            guard conv.outChannels % conv.groups == 0 else {
-                throw .groupsMismatch(path: path, name: name, channels: conv.outChannels, groups: conv.groups, side: "output")
-            }
-            let reach = conv.effectiveKernel
-            let (outH, padTop, paddedH) = resolve(input.height, reach.height, conv.stride.height, conv.padding, \.height)
-            let (outW, padLeft, paddedW) = resolve(input.width, reach.width, conv.stride.width, conv.padding, \.width)
-            guard paddedH >= reach.height && paddedW >= reach.width else {
-                throw .kernelTooLarge(path: path, name: name, kernel: reach, paddedInput: Size2(paddedH, paddedW))
-            }
-            let geometry = ConvGeometry(
-                inChannels: input.channels, inHeight: input.height, inWidth: input.width,
-                outChannels: conv.outChannels, outHeight: outH, outWidth: outW,
-                kernelHeight: conv.kernel.height, kernelWidth: conv.kernel.width,
-                strideHeight: conv.stride.height, strideWidth: conv.stride.width,
-                padTop: padTop, padLeft: padLeft,
-                dilationHeight: conv.dilation.height, dilationWidth: conv.dilation.width, groups: conv.groups)
-            if let explicit = conv.parameters {
-                try requireCount("weights", explicit.weights.count, geometry.weightCount)
-                if let biases = explicit.biases {
-                    try require(conv.hasBias, "biases", "given", "absent when bias is false")
-                    try requireCount("biases", biases.count, conv.outChannels)
-                }
-            }
-            table.record(path, conv: geometry)
-            return Shape(channels: conv.outChannels, height: outH, width: outW)
-
-        case .pool(let pool):
-            try require(pool.kernel.height > 0 && pool.kernel.width > 0, "kernel", pool.kernel, "at least 1")
-            try require(pool.stride.height > 0 && pool.stride.width > 0, "stride", pool.stride, "at least 1")
-            try require(pool.padding.height >= 0 && pool.padding.width >= 0, "pad", pool.padding, "0 or more")
-            try require(
-                pool.padding.height < pool.kernel.height && pool.padding.width < pool.kernel.width,
-                "pad", pool.padding, "smaller than the kernel")
-            let paddedH = input.height + 2 * pool.padding.height, paddedW = input.width + 2 * pool.padding.width
-            guard paddedH >= pool.kernel.height && paddedW >= pool.kernel.width else {
-                throw .kernelTooLarge(path: path, name: name, kernel: pool.kernel, paddedInput: Size2(paddedH, paddedW))
-            }
-            let outH = poolExtent(input.height, pool.kernel.height, pool.stride.height, pool.padding.height, pool.rounding)
-            let outW = poolExtent(input.width, pool.kernel.width, pool.stride.width, pool.padding.width, pool.rounding)
-            table.record(
-                path,
-                pool: PoolGeometry(
-                    channels: input.channels, inHeight: input.height, inWidth: input.width, outHeight: outH, outWidth: outW,
-                    kernelHeight: pool.kernel.height, kernelWidth: pool.kernel.width,
-                    strideHeight: pool.stride.height, strideWidth: pool.stride.width,
-                    padTop: pool.padding.height, padLeft: pool.padding.width))
-            return Shape(channels: input.channels, height: outH, width: outW)
-
-        case .globalAveragePool:
-            return Shape(channels: input.channels, height: 1, width: 1)
-
-        case .activation, .softmax:
-            return input
-
-        case .dropout(let rate):
-            try require(rate >= 0 && rate < 1, "rate", rate, "at least 0 and below 1")
-            return input
-
-        case .batchNorm(let norm):
-            try require(norm.epsilon > 0, "eps", norm.epsilon, "above 0")
-            if let stats = norm.statistics {
-                for (tensor, values) in [("mean", stats.mean), ("var", stats.variance), ("scale", stats.scale), ("shift", stats.shift)] {
-                    try requireCount(tensor, values.count, input.channels)
-                }
-                try require(stats.variance.allSatisfy { $0 >= 0 }, "var", "negative", "0 or more in every channel")
-            }
-            return input
-
-        case .localResponseNorm(let lrn):
-            try require(lrn.size > 0 && lrn.size % 2 == 1, "size", lrn.size, "an odd number of at least 1")
-            try require(lrn.k > 0, "k", lrn.k, "above 0")
-            return input
-
-        case .flatten:
-            return Shape(channels: input.elementCount, height: 1, width: 1)
-
-        case .dense(let dense):
-            try require(dense.outFeatures > 0, "out_features", dense.outFeatures, "at least 1")
-            if let explicit = dense.parameters {
-                try requireCount("weights", explicit.weights.count, dense.outFeatures * input.elementCount)
-                if let biases = explicit.biases {
-                    try require(dense.hasBias, "biases", "given", "absent when bias is false")
-                    try requireCount("biases", biases.count, dense.outFeatures)
-                }
-            }
-            return Shape(channels: dense.outFeatures, height: 1, width: 1)
-
-        case .lateral(let lateral):
-            if let explicit = lateral.parameters {
-                try requireCount("weights", explicit.weights.count, input.channels * input.channels)
-                try require(explicit.biases == nil, "biases", "given", "absent: a lateral layer has no bias")
-            }
-            return input
-        }
-    }
-
-    /// Output extent, leading pad and padded extent of one conv axis.
-    private static func resolve(
-        _ size: Int, _ reach: Int, _ stride: Int, _ padding: Padding,
-        _ axis: KeyPath<Size2, Int>
-    ) -> (out: Int, lead: Int, padded: Int) {
-        switch padding {
-        case .explicit(let pad):
-            let padded = size + 2 * pad[keyPath: axis]
-            return (padded >= reach ? (padded - reach) / stride + 1 : 0, pad[keyPath: axis], padded)
-        case .same:
-            // ONNX SAME_UPPER / TensorFlow "same": output ⌈size / stride⌉, the odd pad at the end.
-            let out = (size + stride - 1) / stride
-            let total = max((out - 1) * stride + reach - size, 0)
-            return (out, total / 2, size + total)
-        }
-    }
-
-    /// Caffe's pooled extent: ceil rounding may add a window, but never one that starts in the padding.
-    static func poolExtent(_ size: Int, _ kernel: Int, _ stride: Int, _ pad: Int, _ rounding: Pool.Rounding) -> Int {
-        let span = size + 2 * pad - kernel
-        var out: Int
-        switch rounding {
-        case .floor: out = span / stride + 1
-        case .ceil:
-            out = (span + stride - 1) / stride + 1
-            if pad > 0 && (out - 1) * stride >= size + pad { out -= 1 }
-        }
-        return out
+        let shape = try layer.kind.inferShape(input, at: site)
+        table.record(path, geometry: shape.geometry)
+        return shape.output
     }
 }

@@ -78,3 +78,16 @@ public struct NodePath: Hashable, Sendable, Comparable, CustomStringConvertible 
 
     public static func < (a: NodePath, b: NodePath) -> Bool { a.indices.lexicographicallyPrecedes(b.indices) }
 }
+
+extension Node {
+    /// The layer's spec text, or "concat ×4" / "add ×2" for a parallel block.
+    public var specText: String {
+        switch kind {
+        case .layer(let layer): return layer.specText
+        case .parallel(let block): return "\(block.merge.rawValue) ×\(block.branches.count)"
+        }
+    }
+
+    /// The preset's `type` word: a layer's, or "parallel".
+    public var typeName: String { layer?.typeName ?? "parallel" }
+}

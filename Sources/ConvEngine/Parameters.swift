@@ -61,71 +61,36 @@ public func stableHash(_ text: String) -> UInt64 {
 
 extension Network {
     /// The parameters of the layer at `path`: written out in the preset, read from its weights folder (when
-    /// the sizes fit), or drawn from the network's seeded initialiser. Draws are keyed by the node's name, so inserting a layer elsewhere leaves them unchanged.
-    /// Returns nil for layers without parameters.
+    /// the sizes fit), or drawn from the network's seeded initialiser. Draws are keyed by the node's name, so
+    /// inserting a layer elsewhere leaves them unchanged. Returns nil for layers without parameters.
     public func parameters(at path: NodePath, shapes: ShapeTable) -> LayerParameters? {
         guard let node = node(at: path), let layer = node.layer else { return nil }
-        let input = shapes.inputs[path] ?? shapes.input
-        if !layer.hasExplicitParameters, let loaded = initialization.loadedWeights[node.name],
-            loaded.weight.count == expectedWeightCount(layer, input: input)
-        {
+        let io = shapes.io(at: path)
+        guard let parameterShapes = layer.kind.parameterShapes(io) else { return nil }
+        if let explicit = layer.kind.explicitParameters(io) { return explicit }
+        if let loaded = initialization.loadedWeights[node.name], loaded.weight.count == parameterShapes.weightCount {
             return loaded
         }
         var rng = SplitMix64(seed: initialization.seed ^ stableHash(node.name))
-        switch layer {
-        case .conv(let conv):
-            guard let g = shapes.convGeometry[path] else { return nil }
-            let shape = [conv.outChannels, input.channels / conv.groups, conv.kernel.height, conv.kernel.width]
-            let fanIn = shape[1] * shape[2] * shape[3], fanOut = conv.outChannels * shape[2] * shape[3]
-            let weight = conv.parameters?.weights ?? draw(g.weightCount, fanIn: fanIn, fanOut: fanOut, rng: &rng)
-            let bias = conv.hasBias ? (conv.parameters?.biases ?? [Float](repeating: 0, count: conv.outChannels)) : nil
-            return LayerParameters(weight: weight, weightShape: shape, bias: bias)
-        case .dense(let dense):
-            let inFeatures = input.elementCount
-            let weight =
-                dense.parameters?.weights
-                ?? draw(dense.outFeatures * inFeatures, fanIn: inFeatures, fanOut: dense.outFeatures, rng: &rng)
-            let bias = dense.hasBias ? (dense.parameters?.biases ?? [Float](repeating: 0, count: dense.outFeatures)) : nil
-            return LayerParameters(weight: weight, weightShape: [dense.outFeatures, inFeatures], bias: bias)
-        case .lateral(let lateral):
-            let n = input.channels
-            // A small random mixing, std 0.5/√n, so y = z + Mᵀz stays near z.
-            let weight = lateral.parameters?.weights ?? (0..<(n * n)).map { _ in rng.nextNormal() * 0.5 / Float(n).squareRoot() }
-            return LayerParameters(weight: weight, weightShape: [n, n], bias: nil)
-        case .batchNorm(let norm):
-            let c = input.channels
-            let stats =
-                norm.statistics
-                ?? BatchNorm.Statistics(
-                    mean: .init(repeating: 0, count: c), variance: .init(repeating: 1, count: c),
-                    scale: .init(repeating: 1, count: c), shift: .init(repeating: 0, count: c))
-            return LayerParameters(
-                weight: stats.scale, weightShape: [c], bias: stats.shift,
-                runningMean: stats.mean, runningVariance: stats.variance)
-        case .pool, .globalAveragePool, .activation, .localResponseNorm, .dropout, .flatten, .softmax:
-            return nil
-        }
+        return layer.kind.initialParameters(parameterShapes, io: io, scheme: initialization.scheme, rng: &rng)
     }
+}
 
-    private func expectedWeightCount(_ layer: Layer, input: Shape) -> Int {
-        switch layer {
-        case .conv(let conv): return conv.outChannels * (input.channels / max(conv.groups, 1)) * conv.kernel.height * conv.kernel.width
-        case .dense(let dense): return dense.outFeatures * input.elementCount
-        case .lateral: return input.channels * input.channels
-        case .batchNorm: return input.channels
-        default: return -1
-        }
-    }
-
-    private func draw(_ count: Int, fanIn: Int, fanOut: Int, rng: inout SplitMix64) -> [Float] {
-        switch initialization.scheme {
+extension LayerParameters {
+    /// A weight drawn by `scheme` for `shapes` (He normal or Xavier uniform from the fans), and a zero bias.
+    public static func drawn(_ shapes: ParameterShapes, scheme: InitScheme, rng: inout SplitMix64) -> LayerParameters {
+        let count = shapes.weightCount
+        let weight: [Float]
+        switch scheme {
         case .he:
-            let std = (2 / Float(max(fanIn, 1))).squareRoot()
-            return Self.draw(count, drawsPerValue: 2, rng: &rng) { $0.nextNormal() * std }
+            let std = (2 / Float(max(shapes.fanIn, 1))).squareRoot()
+            weight = draw(count, drawsPerValue: 2, rng: &rng) { $0.nextNormal() * std }
         case .xavier:
-            let limit = (6 / Float(max(fanIn + fanOut, 1))).squareRoot()
-            return Self.draw(count, drawsPerValue: 1, rng: &rng) { ($0.nextUnit() * 2 - 1) * limit }
+            let limit = (6 / Float(max(shapes.fanIn + shapes.fanOut, 1))).squareRoot()
+            weight = draw(count, drawsPerValue: 1, rng: &rng) { ($0.nextUnit() * 2 - 1) * limit }
         }
+        return LayerParameters(
+            weight: weight, weightShape: shapes.weight, bias: shapes.bias.map { [Float](repeating: 0, count: $0) })
     }
 
     /// `count` values of `value(&rng)`, each taking `drawsPerValue` calls of `next()`: pieces of the sequence
@@ -146,18 +111,5 @@ extension Network {
         }
         rng = start.skipping(count * drawsPerValue)
         return values
-    }
-}
-
-extension Layer {
-    /// True when the preset writes this layer's parameters out by hand.
-    public var hasExplicitParameters: Bool {
-        switch self {
-        case .conv(let c): return c.parameters != nil
-        case .dense(let d): return d.parameters != nil
-        case .lateral(let l): return l.parameters != nil
-        case .batchNorm(let b): return b.statistics != nil
-        default: return false
-        }
     }
 }

@@ -4,6 +4,8 @@ import Foundation
 public enum ShapeError: Error, Hashable, Sendable, CustomStringConvertible {
     /// A field holds a value the layer cannot use (a zero size, a negative pad, …).
     case invalidValue(path: NodePath, name: String, field: String, value: String, requirement: String)
+    /// A setting that must be given together with another one is missing; `hint` says what to add.
+    case missingValue(path: NodePath, name: String, field: String, hint: String)
     /// The (dilated) kernel does not fit the padded input.
     case kernelTooLarge(path: NodePath, name: String, kernel: Size2, paddedInput: Size2)
     /// Channels do not split into the conv's groups.
@@ -24,7 +26,7 @@ public enum ShapeError: Error, Hashable, Sendable, CustomStringConvertible {
     /// The node the error is about, `nil` for whole-network errors.
     public var path: NodePath? {
         switch self {
-        case .invalidValue(let path, _, _, _, _), .kernelTooLarge(let path, _, _, _),
+        case .invalidValue(let path, _, _, _, _), .missingValue(let path, _, _, _), .kernelTooLarge(let path, _, _, _),
             .groupsMismatch(let path, _, _, _, _), .parameterCount(let path, _, _, _, _),
             .concatSpatialMismatch(let path, _, _), .addShapeMismatch(let path, _, _), .emptyBlock(let path, _):
             return path
@@ -38,6 +40,8 @@ public enum ShapeError: Error, Hashable, Sendable, CustomStringConvertible {
         switch self {
         case let .invalidValue(path, name, field, value, requirement):
             return "\(path) (\(name)): \(field) is \(value) but must be \(requirement) — change \(field)"
+        case let .missingValue(path, name, field, hint):
+            return "\(path) (\(name)): \(field) is missing — add \(hint)"
         case let .kernelTooLarge(path, name, kernel, padded):
             return "\(path) (\(name)): kernel \(kernel.height)×\(kernel.width) is larger than its padded input "
                 + "\(padded.height)×\(padded.width) — use a smaller kernel, more padding, or remove a downsampling layer before it"

@@ -12,31 +12,11 @@ enum Format {
 
     static func spec(_ layer: Layer) -> String { layer.specText }
 
-    /// The long form for the inspector: every field of the layer.
+    /// The long form for the inspector: every field of the layer (the engine's own detail line).
     static func longSpec(_ node: Node) -> String {
         switch node.kind {
-        case .parallel(let block):
-            return "parallel · \(block.branches.count) branches · merge \(block.merge.rawValue)"
-        case .layer(.conv(let conv)):
-            let pad: String
-            switch conv.padding {
-            case .same: pad = "same"
-            case .explicit(let p): pad = "\(p)"
-            }
-            var text = "conv \(pair(conv.kernel)) · stride \(conv.stride) · pad \(pad)"
-            if conv.dilation != Size2(1) { text += " · dilation \(conv.dilation)" }
-            if conv.groups != 1 { text += " · groups \(conv.groups)" }
-            if !conv.hasBias { text += " · no bias" }
-            return text
-        case .layer(.pool(let pool)):
-            return
-                "\(pool.kind == .max ? "max" : "average") pool \(pair(pool.kernel)) · stride \(pool.stride) · pad \(pool.padding) · \(pool.rounding.rawValue)"
-        case .layer(.localResponseNorm(let lrn)):
-            return "LRN size \(lrn.size) · α \(number(lrn.alpha)) · β \(number(lrn.beta)) · k \(number(lrn.k))"
-        case .layer(.batchNorm(let bn)):
-            return "batch norm · ε \(number(bn.epsilon))" + (bn.statistics == nil ? " · identity statistics" : "")
-        case .layer(let layer):
-            return spec(layer)
+        case .parallel(let block): return "parallel · \(block.branches.count) branches · merge \(block.merge.rawValue)"
+        case .layer(let layer): return layer.detailText
         }
     }
 

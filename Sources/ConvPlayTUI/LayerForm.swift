@@ -1,107 +1,121 @@
 import ConvEngine
 import Foundation
 
-/// A kind of node the add/insert list offers, with the defaults its form starts from.
-public enum LayerTemplate: String, CaseIterable, Hashable, Sendable {
-    case conv = "conv"
-    case pointwise = "conv 1×1"
-    case maxPool = "max pool"
-    case avgPool = "avg pool"
-    case globalAveragePool = "global avg pool"
-    case relu
-    case leakyRelu = "leaky relu"
-    case sigmoid, tanh
-    case batchNorm = "batch norm"
-    case lrn = "lrn"
-    case dropout, flatten, dense, softmax, lateral
-    case inception = "parallel (concat)"
-    case residual = "parallel (add)"
-
+/// An entry of the add/insert list: every layer type's templates (from the engine's registry), then the two
+/// parallel blocks.
+public struct NodeTemplate: Sendable {
+    public let label: String
     /// One line for the type list.
-    public var summary: String {
-        switch self {
-        case .conv: return "k×k convolution"
-        case .pointwise: return "channel mixing: C×H×W → K×H×W"
-        case .maxPool, .avgPool: return "downsample by windows"
-        case .globalAveragePool: return "one value per channel (NIN head)"
-        case .relu, .leakyRelu, .sigmoid, .tanh: return "element-wise non-linearity"
-        case .batchNorm: return "per-channel normalisation (inference)"
-        case .lrn: return "lateral inhibition across channels"
-        case .dropout: return "identity at inference"
-        case .flatten: return "C×H×W → (C·H·W)×1×1"
-        case .dense: return "fully connected"
-        case .softmax: return "probabilities"
-        case .lateral: return "y = z + Mᵀz (the note's idea)"
-        case .inception: return "branches concatenated on channels"
-        case .residual: return "branches summed (identity skip)"
-        }
-    }
+    public let summary: String
+    /// The prefix new names start from.
+    let namePrefix: String
+    private let make: @Sendable (_ name: String, _ channels: Int) -> Node
+
+    /// Every entry, in the order the list shows them.
+    public static let all: [NodeTemplate] =
+        LayerRegistry.templates.map { template in
+            NodeTemplate(label: template.label, summary: template.summary, namePrefix: template.namePrefix) { name, channels in
+                Node(name, template.makeLayer(channels: channels))
+            }
+        } + [
+            NodeTemplate(label: "parallel (concat)", summary: "branches concatenated on channels", namePrefix: "inception") { name, _ in
+                Node(
+                    name,
+                    parallel: ParallelBlock(
+                        branches: [
+                            [Node("\(name)_1x1", Conv(outChannels: 16, kernel: Size2(1)))],
+                            [Node("\(name)_3x3", Conv(outChannels: 16, kernel: Size2(3), padding: .explicit(Size2(1))))],
+                        ], merge: .concat))
+            },
+            NodeTemplate(label: "parallel (add)", summary: "branches summed (identity skip)", namePrefix: "residual") { name, channels in
+                Node(
+                    name,
+                    parallel: ParallelBlock(
+                        branches: [
+                            [Node("\(name)_conv", Conv(outChannels: channels, kernel: Size2(3), padding: .explicit(Size2(1))))], [],
+                        ], merge: .add))
+            },
+        ]
 
     /// The node this template adds, before the user edits its form; `channels` is the input's channel count.
-    func makeNode(name: String, channels: Int) -> Node {
-        switch self {
-        case .conv: return Node(name, .conv(Conv(outChannels: channels, kernel: Size2(3), padding: .explicit(Size2(1)))))
-        case .pointwise: return Node(name, .conv(Conv(outChannels: max(1, channels / 2), kernel: Size2(1))))
-        case .maxPool: return Node(name, .pool(Pool(kind: .max, kernel: Size2(2))))
-        case .avgPool: return Node(name, .pool(Pool(kind: .average, kernel: Size2(2))))
-        case .globalAveragePool: return Node(name, .globalAveragePool)
-        case .relu: return Node(name, .activation(.relu))
-        case .leakyRelu: return Node(name, .activation(.leakyRelu(slope: 0.1)))
-        case .sigmoid: return Node(name, .activation(.sigmoid))
-        case .tanh: return Node(name, .activation(.tanh))
-        case .batchNorm: return Node(name, .batchNorm(BatchNorm()))
-        case .lrn: return Node(name, .localResponseNorm(LocalResponseNorm()))
-        case .dropout: return Node(name, .dropout(rate: 0.5))
-        case .flatten: return Node(name, .flatten)
-        case .dense: return Node(name, .dense(Dense(outFeatures: 10)))
-        case .softmax: return Node(name, .softmax)
-        case .lateral: return Node(name, .lateral(Lateral()))
-        case .inception:
-            return Node(
-                name,
-                parallel: ParallelBlock(
-                    branches: [
-                        [Node("\(name)_1x1", .conv(Conv(outChannels: 16, kernel: Size2(1))))],
-                        [Node("\(name)_3x3", .conv(Conv(outChannels: 16, kernel: Size2(3), padding: .explicit(Size2(1)))))],
-                    ], merge: .concat))
-        case .residual:
-            return Node(
-                name,
-                parallel: ParallelBlock(
-                    branches: [
-                        [Node("\(name)_conv", .conv(Conv(outChannels: channels, kernel: Size2(3), padding: .explicit(Size2(1)))))],
-                        [],
-                    ], merge: .add))
-        }
-    }
-
-    /// The prefix new names start from.
-    var namePrefix: String {
-        switch self {
-        case .conv: return "conv"
-        case .pointwise: return "cccp"
-        case .maxPool, .avgPool: return "pool"
-        case .globalAveragePool: return "gap"
-        case .relu, .leakyRelu: return "relu"
-        case .inception: return "inception"
-        case .residual: return "residual"
-        default: return rawValue.replacingOccurrences(of: " ", with: "")
-        }
-    }
+    func makeNode(name: String, channels: Int) -> Node { make(name, channels) }
 }
 
 /// One field of a layer form: a label, the text being edited, and for fixed sets the allowed values
-/// (cycled with ←/→).
+/// (cycled with ←/→). `type` says how the text reads back (`nil`: the node's name or a block's merge).
 public struct FormField: Hashable, Sendable {
     public var key: String
     public var label: String
     public var text: String
     public var choices: [String]?
-    public init(_ key: String, _ label: String, _ text: String, choices: [String]? = nil) {
+    public var type: FieldType?
+    public init(_ key: String, _ label: String, _ text: String, choices: [String]? = nil, type: FieldType? = nil) {
         self.key = key
         self.label = label
         self.text = text
         self.choices = choices
+        self.type = type
+    }
+
+    /// The field as the engine describes it, its value written as the form shows values.
+    init(_ spec: FormFieldSpec) {
+        let text: String
+        var choices: [String]?
+        switch spec.value {
+        case .int(let value): text = "\(value)"
+        case .float(let value): text = Format.number(value)
+        case .size(let value): text = Format.pair(value)
+        case .padding(.same): text = "same"
+        case .padding(.explicit(let value)): text = Format.pair(value)
+        case .bool(let value): text = value ? "yes" : "no"
+        case .choice(let value): text = value
+        case .floats: text = "explicit"
+        }
+        switch spec.type {
+        case .bool: choices = ["yes", "no"]
+        case .choice(let words): choices = words
+        case .floats: choices = ["explicit", "initialiser"]
+        default: break
+        }
+        self.init(spec.key, spec.label, text, choices: choices, type: spec.type)
+    }
+
+    /// The value the text spells, `nil` for a keep-or-drop field left on "explicit" (nothing changes).
+    func value() throws(FormError) -> FieldValue? {
+        let t = text.trimmingCharacters(in: .whitespaces)
+        func failure(_ expected: String) -> FormError { FormError(field: label, text: t, expected: expected) }
+        switch type {
+        case nil: return nil
+        case .int:
+            guard let v = Int(t) else { throw failure("a whole number") }
+            return .int(v)
+        case .float:
+            guard let v = Float(t.replacingOccurrences(of: "−", with: "-")) else { throw failure("a number") }
+            return .float(v)
+        case .size:
+            guard let v = Self.pair(t) else { throw failure("a size like 3 or 3×5") }
+            return .size(v)
+        case .padding:
+            if t == "same" { return .padding(.same) }
+            guard let v = Self.pair(t) else { throw failure("a size like 3 or 3×5") }
+            return .padding(.explicit(v))
+        case .bool: return .bool(t == "yes")
+        case .choice: return .choice(t)
+        case .floats: return t == "initialiser" ? .floats(nil) : nil
+        }
+    }
+
+    /// "3", "3×5", "3x5" or "3,5".
+    private static func pair(_ text: String) -> Size2? {
+        let parts = text.split(whereSeparator: { $0 == "×" || $0 == "x" || $0 == "X" || $0 == "," }).map {
+            Int($0.trimmingCharacters(in: .whitespaces))
+        }
+        switch parts.count {
+        case 1: return parts[0].map { Size2($0) }
+        case 2: if let h = parts[0], let w = parts[1] { return Size2(h, w) }
+        default: break
+        }
+        return nil
     }
 }
 
@@ -139,78 +153,12 @@ public struct LayerForm: Hashable, Sendable {
         case .parallel(let block):
             fields.append(FormField("merge", "merge", block.merge.rawValue, choices: Merge.allCases.map(\.rawValue)))
         case .layer(let layer):
-            switch layer {
-            case .conv(let conv):
-                fields.append(FormField("out", "out channels", "\(conv.outChannels)"))
-                fields.append(FormField("kernel", "kernel (k or kh×kw)", Format.pair(conv.kernel)))
-                fields.append(FormField("stride", "stride", Format.pair(conv.stride)))
-                let pad: String
-                switch conv.padding {
-                case .same: pad = "same"
-                case .explicit(let p): pad = Format.pair(p)
-                }
-                fields.append(FormField("pad", "pad (n, h×w or same)", pad))
-                fields.append(FormField("dilation", "dilation", Format.pair(conv.dilation)))
-                fields.append(FormField("groups", "groups", "\(conv.groups)"))
-                fields.append(FormField("bias", "bias", conv.hasBias ? "yes" : "no", choices: ["yes", "no"]))
-                if conv.parameters != nil {
-                    fields.append(FormField("weights", "weights", "explicit", choices: ["explicit", "initialiser"]))
-                }
-            case .pool(let pool):
-                fields.append(FormField("kind", "kind", pool.kind.rawValue, choices: Pool.Kind.allCases.map(\.rawValue)))
-                fields.append(FormField("kernel", "kernel", Format.pair(pool.kernel)))
-                fields.append(FormField("stride", "stride", Format.pair(pool.stride)))
-                fields.append(FormField("pad", "pad", Format.pair(pool.padding)))
-                fields.append(FormField("rounding", "rounding", pool.rounding.rawValue, choices: Pool.Rounding.allCases.map(\.rawValue)))
-            case .activation(.leakyRelu(let slope)):
-                fields.append(FormField("slope", "slope", Format.number(slope)))
-            case .batchNorm(let bn):
-                fields.append(FormField("eps", "epsilon", Format.number(bn.epsilon)))
-            case .localResponseNorm(let lrn):
-                fields.append(FormField("size", "size", "\(lrn.size)"))
-                fields.append(FormField("alpha", "alpha", Format.number(lrn.alpha)))
-                fields.append(FormField("beta", "beta", Format.number(lrn.beta)))
-                fields.append(FormField("k", "k", Format.number(lrn.k)))
-            case .dropout(let rate):
-                fields.append(FormField("rate", "rate", Format.number(rate)))
-            case .dense(let dense):
-                fields.append(FormField("out", "out features", "\(dense.outFeatures)"))
-                fields.append(FormField("bias", "bias", dense.hasBias ? "yes" : "no", choices: ["yes", "no"]))
-            default:
-                break
-            }
+            fields += layer.kind.formFields().map(FormField.init)
         }
         self.fields = fields
     }
 
     func text(_ key: String) -> String { fields.first { $0.key == key }?.text ?? "" }
-
-    private func int(_ key: String) throws(FormError) -> Int {
-        let t = text(key).trimmingCharacters(in: .whitespaces)
-        guard let v = Int(t) else { throw FormError(field: label(key), text: t, expected: "a whole number") }
-        return v
-    }
-
-    private func float(_ key: String) throws(FormError) -> Float {
-        let t = text(key).trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "−", with: "-")
-        guard let v = Float(t) else { throw FormError(field: label(key), text: t, expected: "a number") }
-        return v
-    }
-
-    private func pair(_ key: String) throws(FormError) -> Size2 {
-        let t = text(key).trimmingCharacters(in: .whitespaces)
-        let parts = t.split(whereSeparator: { $0 == "×" || $0 == "x" || $0 == "X" || $0 == "," }).map {
-            Int($0.trimmingCharacters(in: .whitespaces))
-        }
-        switch parts.count {
-        case 1: if let v = parts[0] { return Size2(v) }
-        case 2: if let h = parts[0], let w = parts[1] { return Size2(h, w) }
-        default: break
-        }
-        throw FormError(field: label(key), text: t, expected: "a size like 3 or 3×5")
-    }
-
-    private func label(_ key: String) -> String { fields.first { $0.key == key }?.label ?? key }
 
     /// The node the fields describe, or the first field that cannot be read.
     public func makeNode() throws(FormError) -> Node {
@@ -223,44 +171,9 @@ public struct LayerForm: Hashable, Sendable {
             block.merge = Merge(rawValue: text("merge")) ?? block.merge
             node.kind = .parallel(block)
         case .layer(let layer):
-            switch layer {
-            case .conv(var conv):
-                conv.outChannels = try int("out")
-                conv.kernel = try pair("kernel")
-                conv.stride = try pair("stride")
-                conv.padding = text("pad").trimmingCharacters(in: .whitespaces) == "same" ? .same : .explicit(try pair("pad"))
-                conv.dilation = try pair("dilation")
-                conv.groups = try int("groups")
-                conv.hasBias = text("bias") == "yes"
-                if text("weights") == "initialiser" { conv.parameters = nil }
-                node.kind = .layer(.conv(conv))
-            case .pool(var pool):
-                pool.kind = Pool.Kind(rawValue: text("kind")) ?? pool.kind
-                pool.kernel = try pair("kernel")
-                pool.stride = try pair("stride")
-                pool.padding = try pair("pad")
-                pool.rounding = Pool.Rounding(rawValue: text("rounding")) ?? pool.rounding
-                node.kind = .layer(.pool(pool))
-            case .activation(.leakyRelu):
-                node.kind = .layer(.activation(.leakyRelu(slope: try float("slope"))))
-            case .batchNorm(var bn):
-                bn.epsilon = try float("eps")
-                node.kind = .layer(.batchNorm(bn))
-            case .localResponseNorm:
-                node.kind = .layer(
-                    .localResponseNorm(
-                        LocalResponseNorm(
-                            size: try int("size"), alpha: try float("alpha"),
-                            beta: try float("beta"), k: try float("k"))))
-            case .dropout:
-                node.kind = .layer(.dropout(rate: try float("rate")))
-            case .dense(var dense):
-                dense.outFeatures = try int("out")
-                dense.hasBias = text("bias") == "yes"
-                node.kind = .layer(.dense(dense))
-            default:
-                break
-            }
+            var values: [String: FieldValue] = [:]
+            for field in fields { if let value = try field.value() { values[field.key] = value } }
+            node.kind = .layer(layer.kind.setting(values))
         }
         return node
     }

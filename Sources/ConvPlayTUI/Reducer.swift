@@ -132,8 +132,8 @@ public func reduce(_ state: inout AppState, _ action: Action) -> [Effect] {
         let channels = state.session.shapes.inputs[blockPath]?.channels ?? 1
         block.branches.append(
             block.merge == .concat
-                ? [Node("\(node.name)_b\(number)", .conv(Conv(outChannels: 16, kernel: Size2(1))))]
-                : [Node("\(node.name)_b\(number)", .conv(Conv(outChannels: channels, kernel: Size2(1))))])
+                ? [Node("\(node.name)_b\(number)", Conv(outChannels: 16, kernel: Size2(1)))]
+                : [Node("\(node.name)_b\(number)", Conv(outChannels: channels, kernel: Size2(1)))])
         node.kind = .parallel(block)
         var network = state.network
         network.replaceNode(at: blockPath, with: node)
@@ -238,7 +238,7 @@ public func reduce(_ state: inout AppState, _ action: Action) -> [Effect] {
     // MARK: modal input
     case .listMove(let delta):
         if state.mode == .pickType {
-            state.typeIndex = max(0, min(LayerTemplate.allCases.count - 1, state.typeIndex + delta))
+            state.typeIndex = max(0, min(NodeTemplate.all.count - 1, state.typeIndex + delta))
         } else if var picker = state.picker {
             picker.index = max(0, min(picker.items.count - 1, picker.index + delta))
             state.picker = picker
@@ -385,13 +385,13 @@ private func restore(_ state: inout AppState, _ snapshot: Snapshot, verb: String
 private func choose(_ state: inout AppState) -> [Effect] {
     switch state.mode {
     case .pickType:
-        let template = LayerTemplate.allCases[state.typeIndex]
+        let template = NodeTemplate.all[state.typeIndex]
         let (container, index) = insertionPoint(state)
         let channels = state.session.shapes.inputs[state.selected ?? .top(0)]?.channels ?? state.network.input.shape.channels
         let inputChannels = state.insertBefore ? channels : state.selectedShape.channels
         let node = template.makeNode(name: uniqueName(template.namePrefix, in: state.network), channels: inputChannels)
         state.form = LayerForm(
-            title: "\(state.insertBefore ? "insert" : "add") \(template.rawValue)",
+            title: "\(state.insertBefore ? "insert" : "add") \(template.label)",
             target: .insert(sequenceOf: container, index: index), node: node)
         state.mode = .form
     case .form:

@@ -589,7 +589,7 @@ func inspectorLines(_ state: AppState) -> [(String, Style)] {
         ))
     if let s = session.statistics(of: path) {
         lines.append(("min \(Format.number(s.min)) max \(Format.number(s.max)) mean \(Format.number(s.mean))", plain))
-        if case .layer(.activation(.relu)) = node.kind {
+        if node.layer?.is(ReLU.self) == true {
             lines.append(("dead after ReLU \(Format.percent(s.zeroFraction))  std \(Format.number(s.std))", plain))
         } else {
             lines.append(("zeros \(Format.percent(s.zeroFraction))  std \(Format.number(s.std))", plain))
@@ -609,8 +609,8 @@ func lessons(_ state: AppState, path: NodePath, node: Node) -> [String] {
     let outShape = session.shapes.output(of: path)
     let cost = session.costs[path]
     var lines: [String] = []
-    switch node.kind {
-    case .layer(.conv(let conv)) where conv.isPointwise && conv.groups == 1:
+    let layer = node.layer
+    if let conv = layer?.as(Conv.self), conv.isPointwise && conv.groups == 1 {
         lines.append("1×1 conv = per-pixel channel mixing")
         lines.append("\(inShape.channels)→\(outShape.channels) channels, \(inShape.height)×\(inShape.width) kept")
         if isDiagonal(session.parameters(of: path)) {
@@ -620,7 +620,7 @@ func lessons(_ state: AppState, path: NodePath, node: Node) -> [String] {
         } else if outShape.channels > inShape.channels {
             lines.append("an augmentation: costs \(Format.grouped(cost.params)) params")
         }
-    case .layer(.lateral):
+    } else if layer?.is(Lateral.self) == true {
         lines.append("lateral: y = z + Mᵀz within one layer")
         do {
             let folded = try Equivalences.foldLateral(at: path, in: network)
@@ -632,15 +632,15 @@ func lessons(_ state: AppState, path: NodePath, node: Node) -> [String] {
             lines.append("no fold: it follows a non-linearity,")
             lines.append("so here it is a real extra layer")
         }
-    case .layer(.localResponseNorm(let lrn)):
+    } else if let lrn = layer?.as(LocalResponseNorm.self) {
         lines.append("LRN: fixed lateral inhibition")
         lines.append("across \(lrn.size) neighbouring channels,")
         lines.append("the lateral idea GoogLeNet kept")
-    case .layer(.activation(.relu)):
-        if let previous = previousLayer(path, network), case .conv(let conv) = previous, conv.isPointwise {
+    } else if layer?.is(ReLU.self) == true {
+        if let conv = previousLayer(path, network)?.as(Conv.self), conv.isPointwise {
             lines.append("1×1 conv + ReLU: a non-linearity, H×W kept")
         }
-    case .parallel(let block):
+    } else if let block = node.block {
         let widths = block.branches.indices.compactMap { b -> String? in
             guard !block.branches[b].isEmpty else { return nil }
             return "\(session.shapes.output(of: path.child(branch: b, index: block.branches[b].count - 1)).channels)"
@@ -650,10 +650,9 @@ func lessons(_ state: AppState, path: NodePath, node: Node) -> [String] {
             lines.append("without 1×1 reductions: \(Format.macs(comparison.naiveMACs)) MACs")
             lines.append(String(format: "the 1×1 reductions cut MACs %.1f×", comparison.macRatio))
         }
-    default: break
     }
     if let segment = network.mlpconvSegments().first(where: { $0.paths.contains(path) }),
-        case .conv(let first)? = network.node(at: segment.paths[0])?.layer
+        let first = network.node(at: segment.paths[0])?.layer?.as(Conv.self)
     {
         let names = segment.paths.compactMap { network.node(at: $0)?.name }
         let widths = segment.mlpWidths(in: network, shapes: session.shapes).map(String.init).joined(separator: "-")
@@ -713,10 +712,7 @@ private func drawInspector(_ screen: inout Screen, _ state: AppState, _ rect: Re
 /// Whether the selected node is a layer that carries parameters (conv, dense, lateral, batch norm).
 func selectedHasParameters(_ state: AppState) -> Bool {
     guard let path = state.selected, let layer = state.network.node(at: path)?.layer else { return false }
-    switch layer {
-    case .conv, .dense, .lateral, .batchNorm: return true
-    default: return false
-    }
+    return layer.kind.parameterShapes(state.session.shapes.io(at: path)) != nil
 }
 
 private func drawWeights(_ screen: inout Screen, _ state: AppState, _ rect: Rect) {
@@ -737,7 +733,7 @@ private func drawWeights(_ screen: inout Screen, _ state: AppState, _ rect: Rect
     if isMatrix {
         let outCount = shape[0], inCount = shape[1]
         let title: String
-        if case .layer(.conv) = node.kind {
+        if node.layer?.is(Conv.self) == true {
             title = "1×1: \(outCount) out × \(inCount) in"
         } else {
             title = "weights: \(outCount) × \(inCount)"
@@ -824,14 +820,14 @@ private func drawHelp(_ screen: inout Screen) {
 }
 
 private func drawTypeList(_ screen: inout Screen, _ state: AppState) {
-    let templates = LayerTemplate.allCases
+    let templates = NodeTemplate.all
     let inner = overlayBox(
         &screen, width: 60, height: templates.count + 2,
         title: state.insertBefore ? "insert before — pick a type" : "add after — pick a type")
     let offset = max(0, min(templates.count - inner.height, state.typeIndex - inner.height / 2))
     for (i, template) in templates.dropFirst(offset).prefix(inner.height).enumerated() {
         let y = inner.y + i
-        screen.put(" " + template.rawValue.fitted(18), x: inner.x, y: y, style: Style(bold: true))
+        screen.put(" " + template.label.fitted(18), x: inner.x, y: y, style: Style(bold: true))
         screen.put(template.summary, x: inner.x + 20, y: y, style: Style(foreground: Theme.dim), limit: inner.maxX)
         if offset + i == state.typeIndex {
             screen.restyle(x: inner.x, y: y, width: inner.width, style: Style(foreground: Theme.black, background: Theme.accent))

@@ -40,9 +40,7 @@ struct Verify: ParsableCommand {
         if !segments.isEmpty { print("mlpconv = a small MLP slid over every patch:") }
         for segment in segments { report(Equivalences.verifyMLPConv(segment, session: session), tolerance: Self.mlpTolerance) }
 
-        let laterals = network.executionOrder.filter {
-            if case .lateral? = network.node(at: $0)?.layer { return true } else { return false }
-        }
+        let laterals = network.executionOrder.filter { network.node(at: $0)?.layer?.is(Lateral.self) == true }
         if !laterals.isEmpty { print("lateral connections (y = z + Mᵀz):") }
         for path in laterals {
             do {
@@ -89,7 +87,7 @@ struct Verify: ParsableCommand {
         }
 
         for path in network.executionOrder {
-            guard case .conv(let conv)? = network.node(at: path)?.layer, conv.isPointwise,
+            guard let conv = network.node(at: path)?.layer?.as(Conv.self), conv.isPointwise,
                 let p = session.parameters(of: path), p.weightShape[0] == p.weightShape[1]
             else { continue }
             let n = p.weightShape[0]

@@ -9,13 +9,13 @@ struct CostTests {
         let direct = Network(
             name: "direct", input: input,
             nodes: [
-                Node("5x5", .conv(Conv(outChannels: 32, kernel: Size2(5), padding: .explicit(Size2(2)))))
+                Node("5x5", Layer(Conv(outChannels: 32, kernel: Size2(5), padding: .explicit(Size2(2)))))
             ])
         let reduced = Network(
             name: "reduced", input: input,
             nodes: [
-                Node("1x1", .conv(Conv(outChannels: 16, kernel: Size2(1)))),
-                Node("5x5", .conv(Conv(outChannels: 32, kernel: Size2(5), padding: .explicit(Size2(2))))),
+                Node("1x1", Layer(Conv(outChannels: 16, kernel: Size2(1)))),
+                Node("5x5", Layer(Conv(outChannels: 32, kernel: Size2(5), padding: .explicit(Size2(2))))),
             ])
         let d = try direct.cost().total, r = try reduced.cost().total
         #expect(d.macs == 120_422_400)
@@ -30,9 +30,9 @@ struct CostTests {
         let net = Network(
             name: "rf", input: InputSpec(shape: Shape(channels: 1, height: 16, width: 16)),
             nodes: [
-                Node("c1", .conv(Conv(outChannels: 1, kernel: Size2(3)))),
-                Node("p", .pool(Pool(kind: .max, kernel: Size2(2), stride: Size2(2)))),
-                Node("c2", .conv(Conv(outChannels: 1, kernel: Size2(3)))),
+                Node("c1", Layer(Conv(outChannels: 1, kernel: Size2(3)))),
+                Node("p", Layer(Pool(kind: .max, kernel: Size2(2), stride: Size2(2)))),
+                Node("c2", Layer(Conv(outChannels: 1, kernel: Size2(3)))),
             ])
         let cost = try net.cost()
         #expect(cost[.top(0)].receptiveField == Size2(3))
@@ -48,8 +48,8 @@ struct CostTests {
                     "blk",
                     parallel: ParallelBlock(branches: [
                         // a: 8 w + 2 b, 8·36 MACs; b: 108 w, 108·36 MACs
-                        [Node("a", .conv(Conv(outChannels: 2, kernel: Size2(1))))],
-                        [Node("b", .conv(Conv(outChannels: 3, kernel: Size2(3), padding: .explicit(Size2(1)), hasBias: false)))],
+                        [Node("a", Layer(Conv(outChannels: 2, kernel: Size2(1))))],
+                        [Node("b", Layer(Conv(outChannels: 3, kernel: Size2(3), padding: .explicit(Size2(1)), hasBias: false)))],
                     ]))
             ])
         let cost = try net.cost()
@@ -60,7 +60,7 @@ struct CostTests {
     }
 
     @Test func lateralCostsNSquared() throws {
-        let net = single(.lateral(Lateral()), input: Shape(channels: 5, height: 2, width: 3))
+        let net = single(Layer(Lateral()), input: Shape(channels: 5, height: 2, width: 3))
         let cost = try net.cost().total
         #expect(cost.weights == 25 && cost.biases == 0 && cost.macs == 25 * 6)
     }

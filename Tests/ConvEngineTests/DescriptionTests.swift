@@ -4,16 +4,16 @@ import Testing
 
 struct DescriptionTests {
     @Test(arguments: [
-        (Layer.conv(Conv(outChannels: 192, kernel: Size2(5), padding: .explicit(Size2(2)))), "conv 5×5/1 p2 → 192"),
-        (.conv(Conv(outChannels: 16, kernel: Size2(1))), "conv 1×1 → 16"),
+        (Layer(Conv(outChannels: 192, kernel: Size2(5), padding: .explicit(Size2(2)))), "conv 5×5/1 p2 → 192"),
+        (Layer(Conv(outChannels: 16, kernel: Size2(1))), "conv 1×1 → 16"),
         (
-            .conv(Conv(outChannels: 8, kernel: Size2(3), stride: Size2(2), padding: .same, dilation: Size2(2), groups: 2)),
+            Layer(Conv(outChannels: 8, kernel: Size2(3), stride: Size2(2), padding: .same, dilation: Size2(2), groups: 2)),
             "conv 3×3/2 same d2 g2 → 8"
         ),
-        (.pool(Pool(kind: .max, kernel: Size2(3), stride: Size2(2), rounding: .ceil)), "max 3×3/2 ceil"),
-        (.pool(Pool(kind: .average, kernel: Size2(3), stride: Size2(1), padding: Size2(1))), "avg 3×3/1 p1"),
-        (.dense(Dense(outFeatures: 1000)), "dense → 1000"),
-        (.localResponseNorm(LocalResponseNorm()), "lrn 5"),
+        (Layer(Pool(kind: .max, kernel: Size2(3), stride: Size2(2), rounding: .ceil)), "max 3×3/2 ceil"),
+        (Layer(Pool(kind: .average, kernel: Size2(3), stride: Size2(1), padding: Size2(1))), "avg 3×3/1 p1"),
+        (Layer(Dense(outFeatures: 1000)), "dense → 1000"),
+        (Layer(LocalResponseNorm()), "lrn 5"),
     ])
     func specText(_ layer: Layer, _ expected: String) { #expect(layer.specText == expected) }
 

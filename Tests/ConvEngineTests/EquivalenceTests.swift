@@ -14,12 +14,12 @@ struct EquivalenceTests {
             name: "m", input: InputSpec(shape: Shape(channels: 3, height: 7, width: 6)),
             initialization: Initialization(seed: 3),
             nodes: [
-                Node("conv", .conv(Conv(outChannels: 5, kernel: Size2(3), stride: Size2(2), padding: .explicit(Size2(1))))),
-                Node("relu1", .activation(.relu)),
-                Node("cccp1", .conv(Conv(outChannels: 4, kernel: Size2(1)))),
-                Node("relu2", .activation(.relu)),
-                Node("cccp2", .conv(Conv(outChannels: 2, kernel: Size2(1)))),
-                Node("pool", .globalAveragePool),
+                Node("conv", Layer(Conv(outChannels: 5, kernel: Size2(3), stride: Size2(2), padding: .explicit(Size2(1))))),
+                Node("relu1", Layer(ReLU())),
+                Node("cccp1", Layer(Conv(outChannels: 4, kernel: Size2(1)))),
+                Node("relu2", Layer(ReLU())),
+                Node("cccp2", Layer(Conv(outChannels: 2, kernel: Size2(1)))),
+                Node("pool", Layer(GlobalAveragePool())),
             ])
         let segments = net.mlpconvSegments()
         #expect(segments.map(\.paths) == [(0...4).map { NodePath.top($0) }])
@@ -40,12 +40,12 @@ struct EquivalenceTests {
             nodes: [
                 Node(
                     "fc",
-                    .conv(Conv(outChannels: 2, kernel: Size2(1), parameters: ExplicitParameters(weights: [1, 0, 0, 2], biases: [1, 1])))),
-                Node("lat", .lateral(Lateral(parameters: ExplicitParameters(weights: [0, 1, 0, 0])))),
+                    Layer(Conv(outChannels: 2, kernel: Size2(1), parameters: ExplicitParameters(weights: [1, 0, 0, 2], biases: [1, 1])))),
+                Node("lat", Layer(Lateral(parameters: ExplicitParameters(weights: [0, 1, 0, 0])))),
             ])
         let folded = try Equivalences.foldLateral(at: .top(1), in: net)
         #expect(folded.nodes.count == 1)
-        guard case .conv(let conv)? = folded.nodes[0].layer else {
+        guard let conv = folded.nodes[0].layer?.as(Conv.self) else {
             Issue.record("expected a conv")
             return
         }
@@ -61,9 +61,9 @@ struct EquivalenceTests {
             name: "l", input: InputSpec(shape: Shape(channels: 3, height: 6, width: 6)),
             initialization: Initialization(seed: 11),
             nodes: [
-                Node("conv", .conv(Conv(outChannels: 8, kernel: Size2(3), padding: .explicit(Size2(1))))),
-                Node("lat", .lateral(Lateral())),
-                Node("relu", .activation(.relu)),
+                Node("conv", Layer(Conv(outChannels: 8, kernel: Size2(3), padding: .explicit(Size2(1))))),
+                Node("lat", Layer(Lateral())),
+                Node("relu", Layer(ReLU())),
             ])
         let report = try Equivalences.verifyLateralFold(at: .top(1), in: net, input: Self.randomTensor(net.input.shape, seed: 2))
         #expect(report.paramsBefore - report.paramsAfter == 64)
@@ -74,9 +74,9 @@ struct EquivalenceTests {
         let net = Network(
             name: "l", input: InputSpec(shape: Shape(channels: 3, height: 4, width: 4)),
             nodes: [
-                Node("conv", .conv(Conv(outChannels: 4, kernel: Size2(1)))),
-                Node("relu", .activation(.relu)),
-                Node("lat", .lateral(Lateral())),
+                Node("conv", Layer(Conv(outChannels: 4, kernel: Size2(1)))),
+                Node("relu", Layer(ReLU())),
+                Node("lat", Layer(Lateral())),
             ])
         #expect(throws: FoldRefusal.self) { try Equivalences.foldLateral(at: .top(2), in: net) }
         do { _ = try Equivalences.foldLateral(at: .top(2), in: net) } catch {
@@ -89,8 +89,8 @@ struct EquivalenceTests {
             name: "p", input: InputSpec(shape: Shape(channels: 6, height: 3, width: 3)),
             initialization: Initialization(seed: 5),
             nodes: [
-                Node("a", .conv(Conv(outChannels: 4, kernel: Size2(1)))),
-                Node("b", .conv(Conv(outChannels: 5, kernel: Size2(1)))),
+                Node("a", Layer(Conv(outChannels: 4, kernel: Size2(1)))),
+                Node("b", Layer(Conv(outChannels: 5, kernel: Size2(1)))),
             ])
         #expect(Equivalences.pointwiseChains(in: net) == [.top(0)])
         let report = try Equivalences.verifyPointwiseChainFold(at: .top(0), in: net, input: Self.randomTensor(net.input.shape, seed: 9))
@@ -103,18 +103,18 @@ struct EquivalenceTests {
         // inception(3a): figures from GoogLeNet Table 1 / the naive Fig. 2a (params 163,696 vs 387,296).
         let c = { (out: Int, k: Int) in Conv(outChannels: out, kernel: Size2(k), padding: .explicit(Size2(k / 2))) }
         let block = ParallelBlock(branches: [
-            [Node("1x1", .conv(c(64, 1))), Node("r1", .activation(.relu))],
+            [Node("1x1", Layer(c(64, 1))), Node("r1", Layer(ReLU()))],
             [
-                Node("3x3_reduce", .conv(c(96, 1))), Node("r2", .activation(.relu)), Node("3x3", .conv(c(128, 3))),
-                Node("r3", .activation(.relu)),
+                Node("3x3_reduce", Layer(c(96, 1))), Node("r2", Layer(ReLU())), Node("3x3", Layer(c(128, 3))),
+                Node("r3", Layer(ReLU())),
             ],
             [
-                Node("5x5_reduce", .conv(c(16, 1))), Node("r4", .activation(.relu)), Node("5x5", .conv(c(32, 5))),
-                Node("r5", .activation(.relu)),
+                Node("5x5_reduce", Layer(c(16, 1))), Node("r4", Layer(ReLU())), Node("5x5", Layer(c(32, 5))),
+                Node("r5", Layer(ReLU())),
             ],
             [
-                Node("pool", .pool(Pool(kind: .max, kernel: Size2(3), stride: Size2(1), padding: Size2(1)))),
-                Node("pool_proj", .conv(c(32, 1))), Node("r6", .activation(.relu)),
+                Node("pool", Layer(Pool(kind: .max, kernel: Size2(3), stride: Size2(1), padding: Size2(1)))),
+                Node("pool_proj", Layer(c(32, 1))), Node("r6", Layer(ReLU())),
             ],
         ])
         let net = Network(

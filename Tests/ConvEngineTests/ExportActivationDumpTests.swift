@@ -25,11 +25,11 @@ struct ExportActivationDumpTests {
                     [
                         Node(
                             "scale",
-                            .conv(Conv(outChannels: 1, kernel: Size2(1), parameters: ExplicitParameters(weights: [2], biases: [1]))))
+                            Layer(Conv(outChannels: 1, kernel: Size2(1), parameters: ExplicitParameters(weights: [2], biases: [1]))))
                     ],
                     [],
                 ])),
-            Node("gap", .globalAveragePool),
+            Node("gap", Layer(GlobalAveragePool())),
         ])
 
     @Test func writesFilesAndAnOrderedManifest() throws {

@@ -30,8 +30,8 @@ struct ExportConvGeometryPadsTests {
     @Test(arguments: cases.map(\.name))
     func sidePadsMatchHandValues(name: String) throws {
         let c = Self.cases.first { $0.name == name }!
-        let network = Network(name: name, input: InputSpec(shape: c.input), nodes: [Node("conv", .conv(c.conv))])
-        let geometry = try #require(try network.inferShapes().convGeometry[.top(0)])
+        let network = Network(name: name, input: InputSpec(shape: c.input), nodes: [Node("conv", Layer(c.conv))])
+        let geometry = try #require(try network.inferShapes().convGeometry(at: .top(0)))
         #expect(geometry.sidePads == c.pads)
     }
 }

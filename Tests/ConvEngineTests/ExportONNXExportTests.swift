@@ -9,8 +9,8 @@ struct ExportONNXExportTests {
     static let network = Network(
         name: "tiny", input: InputSpec(shape: Shape(channels: 2, height: 3, width: 3)),
         nodes: [
-            Node("conv", .conv(Conv(outChannels: 4, kernel: Size2(3), padding: .same))),
-            Node("relu", .activation(.relu)),
+            Node("conv", Layer(Conv(outChannels: 4, kernel: Size2(3), padding: .same))),
+            Node("relu", Layer(ReLU())),
         ])
 
     @Test func modelStartsWithIrVersionAndNamesInputAndOutput() throws {
@@ -27,7 +27,7 @@ struct ExportONNXExportTests {
 
     @Test func impossibleNetworkIsAShapeError() {
         var broken = Self.network
-        broken.nodes[0] = Node("conv", .conv(Conv(outChannels: 4, kernel: Size2(5))))
+        broken.nodes[0] = Node("conv", Layer(Conv(outChannels: 4, kernel: Size2(5))))
         #expect(throws: ExportError.shape(.kernelTooLarge(path: .top(0), name: "conv", kernel: Size2(5), paddedInput: Size2(3)))) {
             try ONNXExport.encode(network: broken)
         }

@@ -7,9 +7,9 @@ struct ForwardSessionTests {
     static let tiny = Network(
         name: "tiny", input: InputSpec(shape: Shape(channels: 1, height: 2, width: 2)),
         nodes: [
-            Node("scale", .conv(Conv(outChannels: 1, kernel: Size2(1), parameters: ExplicitParameters(weights: [2], biases: [1])))),
-            Node("relu", .activation(.relu)),
-            Node("gap", .globalAveragePool),
+            Node("scale", Layer(Conv(outChannels: 1, kernel: Size2(1), parameters: ExplicitParameters(weights: [2], biases: [1])))),
+            Node("relu", Layer(ReLU())),
+            Node("gap", Layer(GlobalAveragePool())),
         ])
     static let input = Tensor(shape: Shape(channels: 1, height: 2, width: 2), data: [1, 2, 3, 4])
 
@@ -34,7 +34,7 @@ struct ForwardSessionTests {
         var session = try ForwardSession(network: Self.tiny, input: Self.input)
         session.runToEnd()
         var edited = Self.tiny
-        edited.replaceNode(at: .top(1), with: Node("relu", .activation(.leakyRelu(slope: 0.1))))
+        edited.replaceNode(at: .top(1), with: Node("relu", Layer(LeakyReLU(slope: 0.1))))
         try session.update(network: edited)
         #expect(session.computedCount == 1)
         #expect(session.output(of: .top(0))?.data == [3, 5, 7, 9])
@@ -45,14 +45,14 @@ struct ForwardSessionTests {
         var session = try ForwardSession(network: Self.tiny, input: Self.input)
         session.runToEnd()
         var edited = Self.tiny
-        edited.replaceNode(at: .top(0), with: Node("scale", .conv(Conv(outChannels: 1, kernel: Size2(3)))))
+        edited.replaceNode(at: .top(0), with: Node("scale", Layer(Conv(outChannels: 1, kernel: Size2(3)))))
         #expect(throws: ShapeError.self) { try session.update(network: edited) }
         #expect(session.network == Self.tiny && session.isComplete)
     }
 
     @Test func parallelBlockConcatenatesAndAdds() throws {
         // Branch a doubles, branch b is the identity: concat gives [2x; x], add gives 3x.
-        let double = Node("a", .conv(Conv(outChannels: 1, kernel: Size2(1), parameters: ExplicitParameters(weights: [2], biases: [0]))))
+        let double = Node("a", Layer(Conv(outChannels: 1, kernel: Size2(1), parameters: ExplicitParameters(weights: [2], biases: [0]))))
         for (merge, expected) in [(Merge.concat, [2, 4, 6, 8, 1, 2, 3, 4] as [Float]), (.add, [3, 6, 9, 12])] {
             let net = Network(
                 name: "p", input: InputSpec(shape: Self.input.shape),
@@ -72,7 +72,7 @@ struct ForwardSessionTests {
         let weights: [Float] = (0..<3).flatMap { k in (0..<5).map { c in c == k ? 2 : 0 } }
         let conv = Node(
             "a",
-            .conv(
+            Layer(
                 Conv(
                     outChannels: 3, kernel: Size2(1),
                     parameters: ExplicitParameters(weights: weights, biases: [0, 0, 0]))))
@@ -93,7 +93,7 @@ struct ForwardSessionTests {
         let net = Network(
             name: "r", input: InputSpec(shape: Shape(channels: 3, height: 5, width: 5)),
             initialization: Initialization(scheme: .he, seed: 7),
-            nodes: [Node("c", .conv(Conv(outChannels: 4, kernel: Size2(3))))])
+            nodes: [Node("c", Layer(Conv(outChannels: 4, kernel: Size2(3))))])
         let shapes = try net.inferShapes()
         let a = net.parameters(at: .top(0), shapes: shapes)!, b = net.parameters(at: .top(0), shapes: shapes)!
         #expect(a == b)
@@ -113,7 +113,7 @@ struct ForwardSessionTests {
         let net = Network(
             name: "p", input: InputSpec(shape: Shape(channels: 64, height: 6, width: 6)),
             initialization: Initialization(scheme: scheme, seed: 11),
-            nodes: [Node("wide", .conv(Conv(outChannels: 130, kernel: Size2(3))))])
+            nodes: [Node("wide", Layer(Conv(outChannels: 130, kernel: Size2(3))))])
         let shapes = try net.inferShapes()
         let drawn = net.parameters(at: .top(0), shapes: shapes)!.weight
         var rng = SplitMix64(seed: 11 ^ stableHash("wide"))

@@ -34,37 +34,37 @@ import Testing
         let expected: [Node] = [
             Node(
                 "c",
-                .conv(
+                Layer(
                     Conv(
                         outChannels: 4, kernel: Size2(3, 1), stride: Size2(2, 1), padding: .same,
                         dilation: Size2(2), groups: 2, hasBias: false))),
-            Node("maxpool1", .pool(Pool(kind: .max, kernel: Size2(3), stride: Size2(2), padding: Size2(1), rounding: .ceil))),
-            Node("avgpool1", .pool(Pool(kind: .average, kernel: Size2(2)))),
-            Node("leaky_relu1", .activation(.leakyRelu(slope: 0.2))),
-            Node("leaky_relu2", .activation(.leakyRelu(slope: 0.01))),
-            Node("sigmoid1", .activation(.sigmoid)),
-            Node("tanh1", .activation(.tanh)),
+            Node("maxpool1", Layer(Pool(kind: .max, kernel: Size2(3), stride: Size2(2), padding: Size2(1), rounding: .ceil))),
+            Node("avgpool1", Layer(Pool(kind: .average, kernel: Size2(2)))),
+            Node("leaky_relu1", Layer(LeakyReLU(slope: 0.2))),
+            Node("leaky_relu2", Layer(LeakyReLU(slope: 0.01))),
+            Node("sigmoid1", Layer(Sigmoid())),
+            Node("tanh1", Layer(Tanh())),
             Node(
                 "batchnorm1",
-                .batchNorm(
+                Layer(
                     BatchNorm(
                         epsilon: 0.001,
                         statistics: .init(
                             mean: [0, 1, 2, 3], variance: [1, 1, 1, 1], scale: [1, 2, 3, 4], shift: [0, 0, 0, 1])))),
-            Node("lrn1", .localResponseNorm(LocalResponseNorm(size: 3, alpha: 0.5, beta: 1, k: 2))),
-            Node("dropout1", .dropout(rate: 0.5)),
-            Node("lateral1", .lateral(Lateral())),
-            Node("parallel1", parallel: ParallelBlock(branches: [[], [Node("relu1", .activation(.relu))]], merge: .add)),
-            Node("global_avgpool1", .globalAveragePool),
-            Node("flatten1", .flatten),
+            Node("lrn1", Layer(LocalResponseNorm(size: 3, alpha: 0.5, beta: 1, k: 2))),
+            Node("dropout1", Layer(Dropout(rate: 0.5))),
+            Node("lateral1", Layer(Lateral())),
+            Node("parallel1", parallel: ParallelBlock(branches: [[], [Node("relu1", Layer(ReLU()))]], merge: .add)),
+            Node("global_avgpool1", Layer(GlobalAveragePool())),
+            Node("flatten1", Layer(Flatten())),
             Node(
                 "dense1",
-                .dense(
+                Layer(
                     Dense(
                         outFeatures: 2,
                         parameters: ExplicitParameters(
                             weights: [1, 2, 3, 4, 5, 6, 7, 8], biases: [0.5, -0.5])))),
-            Node("softmax1", .softmax),
+            Node("softmax1", Layer(Softmax())),
         ]
         #expect(network.nodes.count == expected.count)
         for (got, want) in zip(network.nodes, expected) { #expect(got == want) }
@@ -79,8 +79,8 @@ import Testing
         #expect(network.summary == "")
         #expect(network.input.source == .synthetic(.gradient, seed: 0))
         #expect(network.initialization == Initialization(scheme: .he, seed: 0))
-        #expect(network.nodes[0] == Node("conv1", .conv(Conv(outChannels: 1, kernel: Size2(3)))))
-        #expect(network.nodes[1].layer == .pool(Pool(kind: .max, kernel: Size2(2), stride: Size2(2))))
+        #expect(network.nodes[0] == Node("conv1", Layer(Conv(outChannels: 1, kernel: Size2(3)))))
+        #expect(network.nodes[1].layer == Layer(Pool(kind: .max, kernel: Size2(2), stride: Size2(2))))
     }
 
     @Test func defaultNamesSkipNamesWrittenInTheFile() throws {
@@ -104,12 +104,12 @@ import Testing
         #expect(network.input.source == .image(path: "cat.ppm"))
         #expect(
             network.nodes[0].layer
-                == .conv(
+                == Layer(
                     Conv(
                         outChannels: 2, kernel: Size2(2),
                         parameters: ExplicitParameters(
                             weights: [1, 2, 3, 4, 5, 6, 7, 8], biases: [9, 10]))))
-        #expect(network.nodes[1].layer == .lateral(Lateral(parameters: ExplicitParameters(weights: [0, 1, 1, 0]))))
+        #expect(network.nodes[1].layer == Layer(Lateral(parameters: ExplicitParameters(weights: [0, 1, 1, 0]))))
     }
 
     @Test func inceptionShorthandExpandsAndNumbersUnnamedBlocks() throws {
@@ -141,7 +141,7 @@ import Testing
                 {"format": 1, "name": "f", "input": {"shape": [1, 1, 1]},
                  "layers": [{"type": "lateral", "weights": [0.1]}, {"type": "dropout", "rate": 3e-1}]}
                 """)
-        #expect(network.nodes[0].layer == .lateral(Lateral(parameters: ExplicitParameters(weights: [Float("0.1")!]))))
-        #expect(network.nodes[1].layer == .dropout(rate: 0.3))
+        #expect(network.nodes[0].layer == Layer(Lateral(parameters: ExplicitParameters(weights: [Float("0.1")!]))))
+        #expect(network.nodes[1].layer == Layer(Dropout(rate: 0.3)))
     }
 }

@@ -12,14 +12,14 @@ import Testing
             nodes: [
                 Node(
                     "conv",
-                    .conv(
+                    Layer(
                         Conv(
                             outChannels: 2, kernel: Size2(1, 2),
                             parameters: ExplicitParameters(
                                 weights: [1, -1, 0.5, 0.5, 0, 0.25, -0.125, 2], biases: [0, -0.5])))),
-                Node("relu", .activation(.relu)),
-                Node("pool", .pool(Pool(kind: .average, kernel: Size2(1, 2), rounding: .ceil))),
-                Node("drop", .dropout(rate: 0.4)),
+                Node("relu", Layer(ReLU())),
+                Node("pool", Layer(Pool(kind: .average, kernel: Size2(1, 2), rounding: .ceil))),
+                Node("drop", Layer(Dropout(rate: 0.4))),
             ])
         let expected = """
             {
@@ -71,7 +71,7 @@ import Testing
         FloatCase(value: 1e20, text: "1e+20"), FloatCase(value: 1.0 / 3.0, text: "0.33333334"),
     ])
     func numbersUseTheShortestExactText(_ testCase: FloatCase) throws {
-        #expect(Preset.formatNumber(testCase.value) == testCase.text)
+        #expect(formatShortest(testCase.value) == testCase.text)
         #expect(try JSONField(.number(testCase.text), path: "x").float() == testCase.value)
     }
 
@@ -88,13 +88,13 @@ import Testing
             nodes: [
                 Node(
                     "d",
-                    .dense(
+                    Layer(
                         Dense(
                             outFeatures: values.count, hasBias: false,
                             parameters: ExplicitParameters(weights: values))))
             ])
         let decoded = try Preset.decode(json: Preset.encode(network))
-        guard case .dense(let dense)? = decoded.nodes[0].layer, let back = dense.parameters?.weights else {
+        guard let dense = decoded.nodes[0].layer?.as(Dense.self), let back = dense.parameters?.weights else {
             Issue.record("dense layer lost")
             return
         }

@@ -18,9 +18,9 @@ import Testing
                 ["inception_3a/5x5_reduce", "inception_3a/relu_5x5_reduce", "inception_3a/5x5", "inception_3a/relu_5x5"],
                 ["inception_3a/pool", "inception_3a/pool_proj", "inception_3a/relu_pool_proj"],
             ])
-        #expect(block.branches[1][2].layer == .conv(Conv(outChannels: 128, kernel: Size2(3), padding: .explicit(Size2(1)))))
-        #expect(block.branches[2][2].layer == .conv(Conv(outChannels: 32, kernel: Size2(5), padding: .explicit(Size2(2)))))
-        #expect(block.branches[3][0].layer == .pool(Pool(kind: .max, kernel: Size2(3), stride: Size2(1), padding: Size2(1))))
+        #expect(block.branches[1][2].layer == Layer(Conv(outChannels: 128, kernel: Size2(3), padding: .explicit(Size2(1)))))
+        #expect(block.branches[2][2].layer == Layer(Conv(outChannels: 32, kernel: Size2(5), padding: .explicit(Size2(2)))))
+        #expect(block.branches[3][0].layer == Layer(Pool(kind: .max, kernel: Size2(3), stride: Size2(1), padding: Size2(1))))
         #expect(Self.inception3a.outChannels == 256)
     }
 
@@ -39,7 +39,7 @@ import Testing
         renamed.name = "other"
         #expect(InceptionShorthand(matching: renamed) == nil, "children named after another block")
         var block = try #require(node.block)
-        block.branches[1][2] = Node("inception_3a/3x3", .conv(Conv(outChannels: 128, kernel: Size2(3))))
+        block.branches[1][2] = Node("inception_3a/3x3", Layer(Conv(outChannels: 128, kernel: Size2(3))))
         let edited = Node("inception_3a", parallel: block)
         #expect(InceptionShorthand(matching: edited) == nil, "3×3 without its padding")
     }

@@ -51,9 +51,9 @@ enum ReferencePython {
 /// Networks the Python-backed tests run, with random (seeded He) weights.
 enum ReferenceNetworks {
     static func conv(_ name: String, _ k: Int, _ size: Int, pad: Int = 0, stride: Int = 1) -> Node {
-        Node(name, .conv(Conv(outChannels: k, kernel: Size2(size), stride: Size2(stride), padding: .explicit(Size2(pad)))))
+        Node(name, Layer(Conv(outChannels: k, kernel: Size2(size), stride: Size2(stride), padding: .explicit(Size2(pad)))))
     }
-    static func relu(_ name: String) -> Node { Node(name, .activation(.relu)) }
+    static func relu(_ name: String) -> Node { Node(name, Layer(ReLU())) }
 
     /// NIN for CIFAR-10 (the Caffe model-zoo definition, pool2 average), 3×32×32.
     static let ninCifar10 = Network(
@@ -62,16 +62,16 @@ enum ReferenceNetworks {
         nodes: [
             conv("conv1", 192, 5, pad: 2), relu("relu1"), conv("cccp1", 160, 1), relu("relu_cccp1"),
             conv("cccp2", 96, 1), relu("relu_cccp2"),
-            Node("pool1", .pool(Pool(kind: .max, kernel: Size2(3), stride: Size2(2), rounding: .ceil))),
-            Node("drop3", .dropout(rate: 0.5)),
+            Node("pool1", Layer(Pool(kind: .max, kernel: Size2(3), stride: Size2(2), rounding: .ceil))),
+            Node("drop3", Layer(Dropout(rate: 0.5))),
             conv("conv2", 192, 5, pad: 2), relu("relu2"), conv("cccp3", 192, 1), relu("relu_cccp3"),
             conv("cccp4", 192, 1), relu("relu_cccp4"),
-            Node("pool2", .pool(Pool(kind: .average, kernel: Size2(3), stride: Size2(2), rounding: .ceil))),
-            Node("drop6", .dropout(rate: 0.5)),
+            Node("pool2", Layer(Pool(kind: .average, kernel: Size2(3), stride: Size2(2), rounding: .ceil))),
+            Node("drop6", Layer(Dropout(rate: 0.5))),
             conv("conv3", 192, 3, pad: 1), relu("relu3"), conv("cccp5", 192, 1), relu("relu_cccp5"),
             conv("cccp6", 10, 1), relu("relu_cccp6"),
-            Node("pool3", .pool(Pool(kind: .average, kernel: Size2(8), stride: Size2(1), rounding: .ceil))),
-            Node("loss", .softmax),
+            Node("pool3", Layer(Pool(kind: .average, kernel: Size2(8), stride: Size2(1), rounding: .ceil))),
+            Node("loss", Layer(Softmax())),
         ])
 
     /// GoogLeNet's inception(3a) block with 1×1 reductions on a 192×28×28 input.
@@ -86,7 +86,7 @@ enum ReferenceNetworks {
                     [conv("3x3_reduce", 96, 1), relu("relu_3x3_reduce"), conv("3x3", 128, 3, pad: 1), relu("relu_3x3")],
                     [conv("5x5_reduce", 16, 1), relu("relu_5x5_reduce"), conv("5x5", 32, 5, pad: 2), relu("relu_5x5")],
                     [
-                        Node("pool", .pool(Pool(kind: .max, kernel: Size2(3), stride: Size2(1), padding: Size2(1), rounding: .ceil))),
+                        Node("pool", Layer(Pool(kind: .max, kernel: Size2(3), stride: Size2(1), padding: Size2(1), rounding: .ceil))),
                         conv("pool_proj", 32, 1), relu("relu_pool_proj"),
                     ],
                 ]))
@@ -105,43 +105,43 @@ enum ReferenceNetworks {
             name: "every-layer", input: InputSpec(shape: Shape(channels: 4, height: 11, width: 14)),
             initialization: Initialization(scheme: .xavier, seed: 13),
             nodes: [
-                Node("dilated", .conv(Conv(outChannels: 8, kernel: Size2(3), padding: .explicit(Size2(2)), dilation: Size2(2)))),
-                Node("bn", .batchNorm(BatchNorm(epsilon: 1e-3, statistics: stats))),
-                Node("leaky", .activation(.leakyRelu(slope: 0.1))),
-                Node("grouped_same", .conv(Conv(outChannels: 12, kernel: Size2(3, 2), stride: Size2(2), padding: .same, groups: 4))),
-                Node("lrn", .localResponseNorm(LocalResponseNorm(size: 3, alpha: 0.5, beta: 0.75, k: 2))),
-                Node("skip_last", .conv(Conv(outChannels: 8, kernel: Size2(2), stride: Size2(2), hasBias: false))),
-                Node("sigmoid", .activation(.sigmoid)),
+                Node("dilated", Layer(Conv(outChannels: 8, kernel: Size2(3), padding: .explicit(Size2(2)), dilation: Size2(2)))),
+                Node("bn", Layer(BatchNorm(epsilon: 1e-3, statistics: stats))),
+                Node("leaky", Layer(LeakyReLU(slope: 0.1))),
+                Node("grouped_same", Layer(Conv(outChannels: 12, kernel: Size2(3, 2), stride: Size2(2), padding: .same, groups: 4))),
+                Node("lrn", Layer(LocalResponseNorm(size: 3, alpha: 0.5, beta: 0.75, k: 2))),
+                Node("skip_last", Layer(Conv(outChannels: 8, kernel: Size2(2), stride: Size2(2), hasBias: false))),
+                Node("sigmoid", Layer(Sigmoid())),
                 Node(
                     "residual",
                     parallel: ParallelBlock(
                         branches: [
                             [
-                                Node("res_conv", .conv(Conv(outChannels: 8, kernel: Size2(3), padding: .same))),
-                                Node("tanh", .activation(.tanh)),
+                                Node("res_conv", Layer(Conv(outChannels: 8, kernel: Size2(3), padding: .same))),
+                                Node("tanh", Layer(Tanh())),
                             ],
                             [],
                         ], merge: .add)),
-                Node("lateral", .lateral(Lateral())),
+                Node("lateral", Layer(Lateral())),
                 Node(
                     "mixed",
                     parallel: ParallelBlock(branches: [
                         [
                             Node(
                                 "avg_pad",
-                                .pool(Pool(kind: .average, kernel: Size2(3), stride: Size2(2), padding: Size2(1), rounding: .ceil)))
+                                Layer(Pool(kind: .average, kernel: Size2(3), stride: Size2(2), padding: Size2(1), rounding: .ceil)))
                         ],
-                        [Node("max_pad", .pool(Pool(kind: .max, kernel: Size2(3), stride: Size2(2), padding: Size2(1), rounding: .ceil)))],
+                        [Node("max_pad", Layer(Pool(kind: .max, kernel: Size2(3), stride: Size2(2), padding: Size2(1), rounding: .ceil)))],
                         [
-                            Node("avg_ceil", .pool(Pool(kind: .average, kernel: Size2(2), stride: Size2(2), rounding: .ceil))),
-                            Node("relu", .activation(.relu)),
+                            Node("avg_ceil", Layer(Pool(kind: .average, kernel: Size2(2), stride: Size2(2), rounding: .ceil))),
+                            Node("relu", Layer(ReLU())),
                         ],
                     ])),
-                Node("drop", .dropout(rate: 0.3)),
-                Node("flatten", .flatten),
-                Node("dense", .dense(Dense(outFeatures: 10))),
-                Node("dense_nobias", .dense(Dense(outFeatures: 6, hasBias: false))),
-                Node("softmax", .softmax),
+                Node("drop", Layer(Dropout(rate: 0.3))),
+                Node("flatten", Layer(Flatten())),
+                Node("dense", Layer(Dense(outFeatures: 10))),
+                Node("dense_nobias", Layer(Dense(outFeatures: 6, hasBias: false))),
+                Node("softmax", Layer(Softmax())),
             ])
     }()
 

@@ -19,50 +19,50 @@ struct ShapeInferenceTests {
     // Expected shapes worked out by hand: out = ⌊(in + 2p − ((k−1)d+1)) / s⌋ + 1, Caffe ceil for pools.
     static let cases: [Case] = [
         Case(
-            name: "1×1 keeps H×W", layer: .conv(Conv(outChannels: 16, kernel: Size2(1))),
+            name: "1×1 keeps H×W", layer: Layer(Conv(outChannels: 16, kernel: Size2(1))),
             input: Shape(channels: 192, height: 28, width: 28), expected: Shape(channels: 16, height: 28, width: 28)),
         Case(
-            name: "5×5 pad 2", layer: .conv(Conv(outChannels: 192, kernel: Size2(5), padding: .explicit(Size2(2)))),
+            name: "5×5 pad 2", layer: Layer(Conv(outChannels: 192, kernel: Size2(5), padding: .explicit(Size2(2)))),
             input: Shape(channels: 3, height: 32, width: 32), expected: Shape(channels: 192, height: 32, width: 32)),
         Case(
-            name: "11×11 stride 4", layer: .conv(Conv(outChannels: 96, kernel: Size2(11), stride: Size2(4))),
+            name: "11×11 stride 4", layer: Layer(Conv(outChannels: 96, kernel: Size2(11), stride: Size2(4))),
             input: Shape(channels: 3, height: 224, width: 224), expected: Shape(channels: 96, height: 54, width: 54)),
         Case(
-            name: "7×7/2 pad 3", layer: .conv(Conv(outChannels: 64, kernel: Size2(7), stride: Size2(2), padding: .explicit(Size2(3)))),
+            name: "7×7/2 pad 3", layer: Layer(Conv(outChannels: 64, kernel: Size2(7), stride: Size2(2), padding: .explicit(Size2(3)))),
             input: Shape(channels: 3, height: 224, width: 224), expected: Shape(channels: 64, height: 112, width: 112)),
         Case(
-            name: "dilation 2", layer: .conv(Conv(outChannels: 4, kernel: Size2(3), dilation: Size2(2))),
+            name: "dilation 2", layer: Layer(Conv(outChannels: 4, kernel: Size2(3), dilation: Size2(2))),
             input: Shape(channels: 2, height: 10, width: 9), expected: Shape(channels: 4, height: 6, width: 5)),
         Case(
-            name: "same, stride 2, odd input", layer: .conv(Conv(outChannels: 8, kernel: Size2(3), stride: Size2(2), padding: .same)),
+            name: "same, stride 2, odd input", layer: Layer(Conv(outChannels: 8, kernel: Size2(3), stride: Size2(2), padding: .same)),
             input: Shape(channels: 1, height: 7, width: 8), expected: Shape(channels: 8, height: 4, width: 4)),
         Case(
-            name: "1-D kernel 1×2", layer: .conv(Conv(outChannels: 2, kernel: Size2(1, 2))),
+            name: "1-D kernel 1×2", layer: Layer(Conv(outChannels: 2, kernel: Size2(1, 2))),
             input: Shape(channels: 2, height: 1, width: 8), expected: Shape(channels: 2, height: 1, width: 7)),
         Case(
-            name: "max 3×3/2 ceil 32", layer: .pool(Pool(kind: .max, kernel: Size2(3), stride: Size2(2), rounding: .ceil)),
+            name: "max 3×3/2 ceil 32", layer: Layer(Pool(kind: .max, kernel: Size2(3), stride: Size2(2), rounding: .ceil)),
             input: Shape(channels: 96, height: 32, width: 32), expected: Shape(channels: 96, height: 16, width: 16)),
         Case(
-            name: "max 3×3/2 floor 32", layer: .pool(Pool(kind: .max, kernel: Size2(3), stride: Size2(2), rounding: .floor)),
+            name: "max 3×3/2 floor 32", layer: Layer(Pool(kind: .max, kernel: Size2(3), stride: Size2(2), rounding: .floor)),
             input: Shape(channels: 96, height: 32, width: 32), expected: Shape(channels: 96, height: 15, width: 15)),
         Case(
-            name: "max 3×3/2 ceil 112", layer: .pool(Pool(kind: .max, kernel: Size2(3), stride: Size2(2), rounding: .ceil)),
+            name: "max 3×3/2 ceil 112", layer: Layer(Pool(kind: .max, kernel: Size2(3), stride: Size2(2), rounding: .ceil)),
             input: Shape(channels: 64, height: 112, width: 112), expected: Shape(channels: 64, height: 56, width: 56)),
         Case(
             name: "ceil drops a window starting in the padding",
-            layer: .pool(Pool(kind: .max, kernel: Size2(2), stride: Size2(2), padding: Size2(1), rounding: .ceil)),
+            layer: Layer(Pool(kind: .max, kernel: Size2(2), stride: Size2(2), padding: Size2(1), rounding: .ceil)),
             input: Shape(channels: 1, height: 4, width: 4), expected: Shape(channels: 1, height: 3, width: 3)),
         Case(
-            name: "global average", layer: .globalAveragePool,
+            name: "global average", layer: Layer(GlobalAveragePool()),
             input: Shape(channels: 10, height: 8, width: 8), expected: Shape(channels: 10, height: 1, width: 1)),
         Case(
-            name: "flatten", layer: .flatten,
+            name: "flatten", layer: Layer(Flatten()),
             input: Shape(channels: 4, height: 3, width: 2), expected: Shape(channels: 24, height: 1, width: 1)),
         Case(
-            name: "dense", layer: .dense(Dense(outFeatures: 1000)),
+            name: "dense", layer: Layer(Dense(outFeatures: 1000)),
             input: Shape(channels: 1024, height: 1, width: 1), expected: Shape(channels: 1000, height: 1, width: 1)),
         Case(
-            name: "lateral keeps shape", layer: .lateral(Lateral()),
+            name: "lateral keeps shape", layer: Layer(Lateral()),
             input: Shape(channels: 5, height: 3, width: 3), expected: Shape(channels: 5, height: 3, width: 3)),
     ]
 
@@ -74,8 +74,8 @@ struct ShapeInferenceTests {
 
     @Test func concatAddsChannels() throws {
         let block = ParallelBlock(branches: [
-            [Node("a", .conv(Conv(outChannels: 4, kernel: Size2(1))))],
-            [Node("b", .conv(Conv(outChannels: 6, kernel: Size2(3), padding: .explicit(Size2(1)))))],
+            [Node("a", Layer(Conv(outChannels: 4, kernel: Size2(1))))],
+            [Node("b", Layer(Conv(outChannels: 6, kernel: Size2(3), padding: .explicit(Size2(1)))))],
             [],
         ])
         let net = Network(
@@ -102,19 +102,19 @@ struct ShapeErrorTests {
             network: Network(
                 name: "t", input: InputSpec(shape: small),
                 nodes: [
-                    Node("relu", .activation(.relu)),
-                    Node("big", .conv(Conv(outChannels: 2, kernel: Size2(5), padding: .explicit(Size2(0))))),
+                    Node("relu", Layer(ReLU())),
+                    Node("big", Layer(Conv(outChannels: 2, kernel: Size2(5), padding: .explicit(Size2(0))))),
                 ]),
             message:
                 "layers[1] (big): kernel 5×5 is larger than its padded input 4×4 — use a smaller kernel, more padding, or remove a downsampling layer before it"
         ),
         Case(
             name: "zero out channels",
-            network: single(.conv(Conv(outChannels: 0, kernel: Size2(1))), input: small, name: "c"),
-            message: "layers[0] (c): out_channels is 0 but must be at least 1 — change out_channels"),
+            network: single(Layer(Conv(outChannels: 0, kernel: Size2(1))), input: small, name: "c"),
+            message: "layers[0] (c): out is 0 but must be at least 1 — change out"),
         Case(
             name: "groups do not divide",
-            network: single(.conv(Conv(outChannels: 4, kernel: Size2(1), groups: 2)), input: small, name: "g"),
+            network: single(Layer(Conv(outChannels: 4, kernel: Size2(1), groups: 2)), input: small, name: "g"),
             message: "layers[0] (g): input channels 3 do not split into 2 groups — make the channel count a multiple of groups"),
         Case(
             name: "concat of different sizes",
@@ -124,8 +124,8 @@ struct ShapeErrorTests {
                     Node(
                         "m",
                         parallel: ParallelBlock(branches: [
-                            [Node("a", .conv(Conv(outChannels: 2, kernel: Size2(1))))],
-                            [Node("b", .conv(Conv(outChannels: 2, kernel: Size2(3))))],
+                            [Node("a", Layer(Conv(outChannels: 2, kernel: Size2(1))))],
+                            [Node("b", Layer(Conv(outChannels: 2, kernel: Size2(3))))],
                         ]))
                 ]),
             message:
@@ -140,7 +140,7 @@ struct ShapeErrorTests {
                         "res",
                         parallel: ParallelBlock(
                             branches: [
-                                [Node("a", .conv(Conv(outChannels: 8, kernel: Size2(1))))], [],
+                                [Node("a", Layer(Conv(outChannels: 8, kernel: Size2(1))))], [],
                             ], merge: .add))
                 ]),
             message:
@@ -151,19 +151,19 @@ struct ShapeErrorTests {
             network: Network(
                 name: "t", input: InputSpec(shape: small),
                 nodes: [
-                    Node("relu", .activation(.relu)),
+                    Node("relu", Layer(ReLU())),
                     Node(
                         "m",
                         parallel: ParallelBlock(branches: [
-                            [Node("a", .conv(Conv(outChannels: 2, kernel: Size2(1))))],
-                            [Node("b", .activation(.relu)), Node("bad", .conv(Conv(outChannels: 2, kernel: Size2(1), stride: Size2(0))))],
+                            [Node("a", Layer(Conv(outChannels: 2, kernel: Size2(1))))],
+                            [Node("b", Layer(ReLU())), Node("bad", Layer(Conv(outChannels: 2, kernel: Size2(1), stride: Size2(0))))],
                         ])),
                 ]),
             message: "layers[1].branches[1][1] (bad): stride is 0 but must be at least 1 — change stride"),
         Case(
             name: "explicit weights of the wrong length",
             network: single(
-                .conv(Conv(outChannels: 2, kernel: Size2(1), parameters: ExplicitParameters(weights: [1, 2, 3]))), input: small, name: "w"),
+                Layer(Conv(outChannels: 2, kernel: Size2(1), parameters: ExplicitParameters(weights: [1, 2, 3]))), input: small, name: "w"),
             message:
                 "layers[0] (w): weights has 3 values but the layer needs 6 — write 6 values or remove them to draw them from the initialiser"
         ),
@@ -176,7 +176,7 @@ struct ShapeErrorTests {
     }
 
     @Test func memoryCap() {
-        let net = single(.conv(Conv(outChannels: 64, kernel: Size2(1))), input: Shape(channels: 3, height: 64, width: 64))
+        let net = single(Layer(Conv(outChannels: 64, kernel: Size2(1))), input: Shape(channels: 3, height: 64, width: 64))
         // input 3·64·64 + output 64·64·64 floats = 274,432 · 4 bytes = 1,097,728 bytes.
         do {
             _ = try net.inferShapes(memoryCap: 1_000_000)

@@ -110,7 +110,7 @@ import Testing
         driver.press(.tab, .tab)  // kernel
         driver.press(.backspace, .backspace, .backspace)
         driver.type("9")
-        driver.press(.down, .down, .down, .down, .down)  // weights: explicit → initialiser (so only the kernel is wrong)
+        driver.press(.down, .down, .down, .down, .down, .down)  // weights: explicit → initialiser (so only the kernel is wrong)
         driver.press(.right)
         driver.press(.enter)
         #expect(driver.state.mode == .form)  // still editing: the typed values stay

@@ -96,7 +96,7 @@ import Testing
         let network = Network(
             name: "rescale", input: InputSpec(shape: Shape(channels: 2, height: 2, width: 2)),
             nodes: [
-                Node("scale", .conv(Conv(outChannels: 2, kernel: Size2(1), parameters: ExplicitParameters(weights: [2, 0, 0, 3]))))
+                Node("scale", Layer(Conv(outChannels: 2, kernel: Size2(1), parameters: ExplicitParameters(weights: [2, 0, 0, 3]))))
             ])
         var state = try! AppState(
             preset: PlaygroundPreset(
@@ -207,8 +207,8 @@ import Testing
         Network(
             name: "nin", input: InputSpec(shape: Shape(channels: 3, height: 32, width: 32)),
             nodes: [
-                Node("conv_first", .conv(Conv(outChannels: 192, kernel: Size2(5), padding: .explicit(Size2(2))))),
-                Node("relu_conv1", .activation(.relu)),
+                Node("conv_first", Layer(Conv(outChannels: 192, kernel: Size2(5), padding: .explicit(Size2(2))))),
+                Node("relu_conv1", Layer(ReLU())),
             ])
     }
 
@@ -243,8 +243,8 @@ import Testing
                 Node(
                     "inception_3a",
                     parallel: ParallelBlock(branches: [
-                        [Node("inception_3a/3x3_reduce", .conv(Conv(outChannels: 2, kernel: Size2(1))))],
-                        [Node("other", .conv(Conv(outChannels: 2, kernel: Size2(1))))],
+                        [Node("inception_3a/3x3_reduce", Layer(Conv(outChannels: 2, kernel: Size2(1))))],
+                        [Node("other", Layer(Conv(outChannels: 2, kernel: Size2(1))))],
                     ]))
             ])
         #expect(displayName(NodePath.top(0).child(branch: 0, index: 0), network) == "3x3_reduce")
@@ -286,11 +286,11 @@ import Testing
         let network = Network(
             name: "lateral", input: InputSpec(shape: Fixture.ramp.shape),
             nodes: [
-                Node("conv", .conv(Conv(outChannels: 2, kernel: Size2(1)))),
-                Node("before", .lateral(Lateral(parameters: m))),
-                Node("relu", .activation(.relu)),
-                Node("after", .lateral(Lateral(parameters: m))),
-                Node("lrn", .localResponseNorm(LocalResponseNorm(size: 3))),
+                Node("conv", Layer(Conv(outChannels: 2, kernel: Size2(1)))),
+                Node("before", Layer(Lateral(parameters: m))),
+                Node("relu", Layer(ReLU())),
+                Node("after", Layer(Lateral(parameters: m))),
+                Node("lrn", Layer(LocalResponseNorm(size: 3))),
             ])
         var state = try! AppState(preset: PlaygroundPreset(network: network, file: nil, isShipped: false, input: Fixture.ramp))
         state.selected = .top(1)

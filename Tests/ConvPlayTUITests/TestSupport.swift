@@ -14,8 +14,8 @@ enum Fixture {
             name: "tiny", input: InputSpec(shape: ramp.shape),
             nodes: [
                 Node(
-                    "mix", .conv(Conv(outChannels: 2, kernel: Size2(1), parameters: ExplicitParameters(weights: [1, -1], biases: [0, 0])))),
-                Node("relu", .activation(.relu)),
+                    "mix", Layer(Conv(outChannels: 2, kernel: Size2(1), parameters: ExplicitParameters(weights: [1, -1], biases: [0, 0])))),
+                Node("relu", Layer(ReLU())),
             ])
     }
 
@@ -27,8 +27,8 @@ enum Fixture {
                 Node(
                     "block",
                     parallel: ParallelBlock(branches: [
-                        [Node("a", .conv(Conv(outChannels: 2, kernel: Size2(1)))), Node("b", .activation(.relu))],
-                        [Node("c", .conv(Conv(outChannels: 3, kernel: Size2(1))))],
+                        [Node("a", Layer(Conv(outChannels: 2, kernel: Size2(1)))), Node("b", Layer(ReLU()))],
+                        [Node("c", Layer(Conv(outChannels: 3, kernel: Size2(1))))],
                     ]))
             ])
     }

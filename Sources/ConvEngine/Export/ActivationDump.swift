@@ -59,9 +59,9 @@ public enum ActivationDump {
                     ),
                 ]
             case .layer(let layer):
-                let type: String
-                (type, attributes) = describe(layer, path: path, shapes: shapes)
-                entry.append(("type", .string(type)))
+                let description = layer.kind.dumpDescription(shapes.io(at: path))
+                attributes = description.attributes
+                entry.append(("type", .string(description.type)))
                 if let p = session.parameters(of: path) {
                     parameters.append(("weight", try save(p.weight, p.weightShape, stem + ".weight.npy")))
                     if let bias = p.bias { parameters.append(("bias", try save(bias, [bias.count], stem + ".bias.npy"))) }
@@ -100,54 +100,5 @@ public enum ActivationDump {
     public static func fileStem(_ path: NodePath) -> String {
         path.description.replacingOccurrences(of: "][", with: "_")
             .replacingOccurrences(of: "[", with: "_").replacingOccurrences(of: "]", with: "")
-    }
-
-    private static func pair(_ size: Size2) -> JSONValue { .array([.integer(size.height), .integer(size.width)]) }
-
-    /// The manifest type name and the attributes that recompute `layer`.
-    private static func describe(_ layer: Layer, path: NodePath, shapes: ShapeTable) -> (String, [(String, JSONValue)]) {
-        switch layer {
-        case .conv(let conv):
-            let g = shapes.convGeometry[path]!
-            return (
-                "conv",
-                [
-                    ("kernel", pair(conv.kernel)), ("stride", pair(conv.stride)),
-                    ("pads", .array(g.sidePads.map { .integer($0) })), ("dilation", pair(conv.dilation)),
-                    ("groups", .integer(conv.groups)), ("bias", .bool(conv.hasBias)),
-                ]
-            )
-        case .pool(let pool):
-            return (
-                "pool",
-                [
-                    ("kind", .string(pool.kind.rawValue)), ("kernel", pair(pool.kernel)), ("stride", pair(pool.stride)),
-                    ("pad", pair(pool.padding)), ("rounding", .string(pool.rounding.rawValue)),
-                ]
-            )
-        case .globalAveragePool:
-            return ("global_avg_pool", [])
-        case .activation(let activation):
-            switch activation {
-            case .relu: return ("activation", [("kind", .string("relu"))])
-            case .leakyRelu(let slope): return ("activation", [("kind", .string("leaky_relu")), ("slope", .float(slope))])
-            case .sigmoid: return ("activation", [("kind", .string("sigmoid"))])
-            case .tanh: return ("activation", [("kind", .string("tanh"))])
-            }
-        case .batchNorm(let norm):
-            return ("batch_norm", [("eps", .float(norm.epsilon))])
-        case .localResponseNorm(let lrn):
-            return ("lrn", [("size", .integer(lrn.size)), ("alpha", .float(lrn.alpha)), ("beta", .float(lrn.beta)), ("k", .float(lrn.k))])
-        case .dropout(let rate):
-            return ("dropout", [("rate", .float(rate))])
-        case .flatten:
-            return ("flatten", [])
-        case .dense(let dense):
-            return ("dense", [("out_features", .integer(dense.outFeatures)), ("bias", .bool(dense.hasBias))])
-        case .softmax:
-            return ("softmax", [])
-        case .lateral:
-            return ("lateral", [])
-        }
     }
 }

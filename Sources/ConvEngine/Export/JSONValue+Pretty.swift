@@ -1,11 +1,13 @@
 /// Writing the manifest: JSONValue (the preset codec's ordered JSON tree) rendered as pretty text.
 extension JSONValue {
     /// An integer number.
-    static func integer(_ value: Int) -> JSONValue { .number(String(value)) }
+    public static func integer(_ value: Int) -> JSONValue { .number(String(value)) }
     /// A Float as its shortest decimal that reads back as the same Float (`0.001`, `1e-05`).
-    static func float(_ value: Float) -> JSONValue { value.isFinite ? .number("\(value)") : .null }
+    public static func float(_ value: Float) -> JSONValue { value.isFinite ? .number("\(value)") : .null }
+    /// A `[height, width]` pair.
+    public static func pair(_ size: Size2) -> JSONValue { .array([.integer(size.height), .integer(size.width)]) }
     /// An object from ordered key–value pairs.
-    static func members(_ pairs: [(String, JSONValue)]) -> JSONValue { .object(pairs.map { JSONMember($0.0, $0.1) }) }
+    public static func members(_ pairs: [(String, JSONValue)]) -> JSONValue { .object(pairs.map { JSONMember($0.0, $0.1) }) }
 
     /// Pretty text with keys in the order written: two-space indents, arrays of scalars on one line
     /// (`[8, 4, 3, 3]`), and a final newline. Byte-stable from run to run.

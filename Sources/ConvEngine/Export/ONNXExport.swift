@@ -47,23 +47,23 @@ public enum ONNXExport {
 }
 
 /// One ONNX attribute value.
-private enum Attribute {
+public enum ONNXAttribute: Sendable {
     case int(Int)
     case float(Float)
     case ints([Int])
 }
 
 /// One ONNX graph node before encoding.
-private struct GraphNode {
+struct ONNXGraphNode {
     var opType: String
     var name: String
     var inputs: [String]
     var outputs: [String]
-    var attributes: [(String, Attribute)] = []
+    var attributes: [(String, ONNXAttribute)] = []
 }
 
 /// One initializer: float weights, or int64 constants (shapes, pads).
-private struct Initializer {
+struct ONNXInitializer {
     enum Values {
         case floats([Float])
         case int64s([Int])
@@ -73,18 +73,91 @@ private struct Initializer {
     var values: Values
 }
 
+/// The layer being exported: where it sits, the value that feeds it, its shapes and parameters.
+public struct ONNXLayerNode {
+    public let path: NodePath
+    /// The node's name in the graph (the preset name, with its path when the name is not unique).
+    let name: String
+    /// The value that feeds the layer.
+    public let input: String
+    public let io: LayerIO
+    public let parameters: LayerParameters?
+    public let network: Network
+
+    /// The name of the layer's output value, and the prefix of its constants: the node path.
+    public var key: String { path.description }
+
+    /// An `unsupported` error naming this layer.
+    public func unsupported(_ reason: String, fix: String) -> ExportError {
+        .unsupported(path: path, name: network.node(at: path)?.name ?? key, reason: reason, fix: fix)
+    }
+}
+
+/// The ONNX graph under construction: nodes and initializers in order. Layers append to it.
+public struct ONNXGraph {
+    var nodes: [ONNXGraphNode] = []
+    var initializers: [ONNXInitializer] = []
+
+    /// Appends an `op` node computing `layer` (its output value is the layer's key, or `output` when given;
+    /// `suffix` tells apart the node names of a layer written as several nodes).
+    public mutating func add(
+        _ op: String, for layer: ONNXLayerNode, suffix: String = "", inputs: [String], output: String? = nil,
+        attributes: [(String, ONNXAttribute)] = []
+    ) {
+        nodes.append(
+            ONNXGraphNode(
+                opType: op, name: layer.name + suffix, inputs: inputs, outputs: [output ?? layer.key], attributes: attributes))
+    }
+
+    /// Adds a float initializer named `name` and returns the name.
+    public mutating func constant(_ name: String, dims: [Int], _ values: [Float]) -> String {
+        initializers.append(ONNXInitializer(name: name, dims: dims, values: .floats(values)))
+        return name
+    }
+
+    /// Adds a 1-D int64 initializer (a shape or pads) and returns its name.
+    public mutating func int64Constant(_ name: String, _ values: [Int]) -> String {
+        initializers.append(ONNXInitializer(name: name, dims: [values.count], values: .int64s(values)))
+        return name
+    }
+
+    /// The weight and, when present, the bias of `layer` as initializers named `<key>.weight` and `<key>.bias`.
+    public mutating func weightAndBias(of layer: ONNXLayerNode) -> [String] {
+        guard let p = layer.parameters else { return [] }
+        var names = [constant(layer.key + ".weight", dims: p.weightShape, p.weight)]
+        if let bias = p.bias { names.append(constant(layer.key + ".bias", dims: [bias.count], bias)) }
+        return names
+    }
+
+    /// `Flatten` then `op`, then `Reshape` back to `[1, N, 1, 1]`: how a layer over the flattened input
+    /// (dense, flatten itself) keeps the graph 4-D.
+    public mutating func flattened(
+        _ layer: ONNXLayerNode, op: String?, inputs extra: [String] = [], attributes: [(String, ONNXAttribute)] = []
+    ) {
+        let flat = layer.key + "/flat"
+        add("Flatten", for: layer, suffix: "/flatten", inputs: [layer.input], output: flat, attributes: [("axis", .int(1))])
+        var last = flat
+        if let op {
+            last = layer.key + "/" + op.lowercased()
+            add(op, for: layer, suffix: "/" + op.lowercased(), inputs: [flat] + extra, output: last, attributes: attributes)
+        }
+        let shape = int64Constant(layer.key + ".shape", [1, layer.io.output.channels, 1, 1])
+        add("Reshape", for: layer, inputs: [last, shape])
+    }
+}
+
 /// Builds the graph node by node, then encodes the ModelProto.
 private struct GraphBuilder {
     let network: Network
     let shapes: ShapeTable
-    var nodes: [GraphNode] = []
-    var initializers: [Initializer] = []
+    var graph = ONNXGraph()
     private let duplicateNames: Set<String>
 
     init(network: Network, shapes: ShapeTable) {
         self.network = network
         self.shapes = shapes
-        var seen: Set<String> = [], duplicates: Set<String> = []
+        var seen: Set<String> = []
+        var duplicates: Set<String> = []
         for path in network.executionOrder {
             let name = network.node(at: path)!.name
             if !seen.insert(name).inserted { duplicates.insert(name) }
@@ -97,23 +170,21 @@ private struct GraphBuilder {
         var current = input
         for (index, node) in sequence.enumerated() {
             let path = pathOf(index)
+            let exported = ONNXLayerNode(
+                path: path, name: nodeName(path), input: current, io: shapes.io(at: path),
+                parameters: network.parameters(at: path, shapes: shapes), network: network)
             switch node.kind {
             case .parallel(let block):
                 var parts: [String] = []
                 for (b, branch) in block.branches.enumerated() {
                     parts.append(try emit(branch, input: current) { path.child(branch: b, index: $0) })
                 }
-                let op: String
-                var attributes: [(String, Attribute)] = []
                 switch block.merge {
-                case .concat:
-                    op = "Concat"
-                    attributes = [("axis", .int(1))]
-                case .add: op = parts.count == 1 ? "Identity" : parts.count == 2 ? "Add" : "Sum"
+                case .concat: graph.add("Concat", for: exported, inputs: parts, attributes: [("axis", .int(1))])
+                case .add: graph.add(parts.count == 1 ? "Identity" : parts.count == 2 ? "Add" : "Sum", for: exported, inputs: parts)
                 }
-                add(op, path: path, inputs: parts, attributes: attributes)
             case .layer(let layer):
-                try emitLayer(layer, path: path, input: current)
+                try layer.kind.exportONNX(&graph, exported)
             }
             current = path.description
         }
@@ -123,146 +194,18 @@ private struct GraphBuilder {
     /// Names the network's last value "output" (an `Identity` from the input when there are no nodes).
     mutating func finish(lastValue: String) {
         if lastValue == "input" {
-            nodes.append(GraphNode(opType: "Identity", name: "output", inputs: ["input"], outputs: ["output"]))
+            graph.nodes.append(ONNXGraphNode(opType: "Identity", name: "output", inputs: ["input"], outputs: ["output"]))
             return
         }
-        for i in nodes.indices {
-            nodes[i].outputs = nodes[i].outputs.map { $0 == lastValue ? "output" : $0 }
-            nodes[i].inputs = nodes[i].inputs.map { $0 == lastValue ? "output" : $0 }
+        for i in graph.nodes.indices {
+            graph.nodes[i].outputs = graph.nodes[i].outputs.map { $0 == lastValue ? "output" : $0 }
+            graph.nodes[i].inputs = graph.nodes[i].inputs.map { $0 == lastValue ? "output" : $0 }
         }
     }
 
-    private func nodeName(_ path: NodePath, _ suffix: String = "") -> String {
+    private func nodeName(_ path: NodePath) -> String {
         let name = network.node(at: path)!.name
-        return (duplicateNames.contains(name) ? "\(name)@\(path)" : name) + suffix
-    }
-
-    /// Appends a node whose output is the value named after `path` (or `output` when given).
-    private mutating func add(
-        _ op: String, path: NodePath, suffix: String = "", inputs: [String], output: String? = nil,
-        attributes: [(String, Attribute)] = []
-    ) {
-        nodes.append(
-            GraphNode(
-                opType: op, name: nodeName(path, suffix), inputs: inputs,
-                outputs: [output ?? path.description], attributes: attributes))
-    }
-
-    private mutating func constant(_ name: String, dims: [Int], _ values: [Float]) -> String {
-        initializers.append(Initializer(name: name, dims: dims, values: .floats(values)))
-        return name
-    }
-
-    private mutating func int64Constant(_ name: String, _ values: [Int]) -> String {
-        initializers.append(Initializer(name: name, dims: [values.count], values: .int64s(values)))
-        return name
-    }
-
-    private mutating func emitLayer(_ layer: Layer, path: NodePath, input x: String) throws(ExportError) {
-        let key = path.description
-        let inShape = shapes.inputs[path] ?? shapes.input
-        let outShape = shapes.output(of: path)
-        let params = network.parameters(at: path, shapes: shapes)
-        switch layer {
-        case .conv:
-            let g = shapes.convGeometry[path]!, p = params!
-            var inputs = [x, constant(key + ".weight", dims: p.weightShape, p.weight)]
-            if let bias = p.bias { inputs.append(constant(key + ".bias", dims: [bias.count], bias)) }
-            add(
-                "Conv", path: path, inputs: inputs,
-                attributes: [
-                    ("kernel_shape", .ints([g.kernelHeight, g.kernelWidth])),
-                    ("strides", .ints([g.strideHeight, g.strideWidth])),
-                    ("pads", .ints(g.sidePads)),
-                    ("dilations", .ints([g.dilationHeight, g.dilationWidth])),
-                    ("group", .int(g.groups)),
-                ])
-        case .pool(let pool):
-            try emitPool(pool, geometry: shapes.poolGeometry[path]!, path: path, input: x)
-        case .globalAveragePool:
-            add("GlobalAveragePool", path: path, inputs: [x])
-        case .activation(let activation):
-            switch activation {
-            case .relu: add("Relu", path: path, inputs: [x])
-            case .leakyRelu(let slope): add("LeakyRelu", path: path, inputs: [x], attributes: [("alpha", .float(slope))])
-            case .sigmoid: add("Sigmoid", path: path, inputs: [x])
-            case .tanh: add("Tanh", path: path, inputs: [x])
-            }
-        case .batchNorm(let norm):
-            let p = params!, c = [inShape.channels]
-            add(
-                "BatchNormalization", path: path,
-                inputs: [
-                    x, constant(key + ".weight", dims: c, p.weight), constant(key + ".bias", dims: c, p.bias!),
-                    constant(key + ".running_mean", dims: c, p.runningMean!),
-                    constant(key + ".running_var", dims: c, p.runningVariance!),
-                ], attributes: [("epsilon", .float(norm.epsilon))])
-        case .localResponseNorm(let lrn):
-            add(
-                "LRN", path: path, inputs: [x],
-                attributes: [
-                    ("size", .int(lrn.size)), ("alpha", .float(lrn.alpha)), ("beta", .float(lrn.beta)), ("bias", .float(lrn.k)),
-                ])
-        case .dropout:
-            add("Identity", path: path, inputs: [x])
-        case .softmax:
-            add("Softmax", path: path, inputs: [x], attributes: [("axis", .int(1))])
-        case .flatten:
-            add("Flatten", path: path, suffix: "/flatten", inputs: [x], output: key + "/flat", attributes: [("axis", .int(1))])
-            let shape = int64Constant(key + ".shape", [1, outShape.channels, 1, 1])
-            add("Reshape", path: path, inputs: [key + "/flat", shape])
-        case .dense:
-            let p = params!
-            add("Flatten", path: path, suffix: "/flatten", inputs: [x], output: key + "/flat", attributes: [("axis", .int(1))])
-            var inputs = [key + "/flat", constant(key + ".weight", dims: p.weightShape, p.weight)]
-            if let bias = p.bias { inputs.append(constant(key + ".bias", dims: [bias.count], bias)) }
-            add("Gemm", path: path, suffix: "/gemm", inputs: inputs, output: key + "/gemm", attributes: [("transB", .int(1))])
-            let shape = int64Constant(key + ".shape", [1, outShape.channels, 1, 1])
-            add("Reshape", path: path, inputs: [key + "/gemm", shape])
-        case .lateral:
-            // y = z + Mᵀz per position is a 1×1 conv whose weight (out j, in i) is δᵢⱼ + M[i][j]: W = I + Mᵀ.
-            let m = params!.weight, n = inShape.channels
-            var w = [Float](repeating: 0, count: n * n)
-            for j in 0..<n { for i in 0..<n { w[j * n + i] = (i == j ? 1 : 0) + m[i * n + j] } }
-            add(
-                "Conv", path: path, inputs: [x, constant(key + ".weight", dims: [n, n, 1, 1], w)],
-                attributes: [("kernel_shape", .ints([1, 1]))])
-        }
-    }
-
-    /// Caffe pooling as ONNX pooling with `ceil_mode = 0`: the ceil window becomes extra end padding.
-    private mutating func emitPool(_ pool: Pool, geometry g: PoolGeometry, path: NodePath, input x: String) throws(ExportError) {
-        let key = path.description
-        var source = x, height = g.inHeight, width = g.inWidth, top = g.padTop, left = g.padLeft
-        if pool.kind == .average && (top > 0 || left > 0) {
-            // Caffe's average counts the zero padding in its divisor: pad with real zeros first.
-            let pads = int64Constant(key + ".pads", [0, 0, top, left, 0, 0, top, left])
-            add("Pad", path: path, suffix: "/pad", inputs: [x, pads], output: key + "/padded")
-            source = key + "/padded"
-            height += 2 * top
-            width += 2 * left
-            top = 0
-            left = 0
-        }
-        let bottom = max(0, (g.outHeight - 1) * g.strideHeight + g.kernelHeight - height - top)
-        let right = max(0, (g.outWidth - 1) * g.strideWidth + g.kernelWidth - width - left)
-        // ONNX floor rounding over the padded extent must land on our extent.
-        let onnxHeight = (height + top + bottom - g.kernelHeight) / g.strideHeight + 1
-        let onnxWidth = (width + left + right - g.kernelWidth) / g.strideWidth + 1
-        guard onnxHeight == g.outHeight, onnxWidth == g.outWidth else {
-            throw .unsupported(
-                path: path, name: network.node(at: path)!.name,
-                reason: "ONNX pooling gives \(onnxHeight)×\(onnxWidth) where convplay gives \(g.outHeight)×\(g.outWidth)",
-                fix: "change the pool's padding or stride so its windows fit the input")
-        }
-        var attributes: [(String, Attribute)] = [
-            ("kernel_shape", .ints([g.kernelHeight, g.kernelWidth])),
-            ("strides", .ints([g.strideHeight, g.strideWidth])),
-            ("pads", .ints([top, left, bottom, right])),
-            ("ceil_mode", .int(0)),
-        ]
-        if pool.kind == .average { attributes.append(("count_include_pad", .int(0))) }
-        add(pool.kind == .max ? "MaxPool" : "AveragePool", path: path, inputs: [source], attributes: attributes)
+        return duplicateNames.contains(name) ? "\(name)@\(path)" : name
     }
 
     // MARK: encoding (field numbers from onnx.proto)
@@ -274,9 +217,9 @@ private struct GraphBuilder {
         model.string(3, "1")  // producer_version
         if !network.summary.isEmpty { model.string(6, network.summary) }  // doc_string
         model.message(7) { graph in  // graph
-            for node in nodes { graph.message(1) { encode(node, into: &$0) } }
+            for node in self.graph.nodes { graph.message(1) { encode(node, into: &$0) } }
             graph.string(2, network.name)  // GraphProto.name
-            for tensor in initializers { graph.message(5) { encode(tensor, into: &$0) } }
+            for tensor in self.graph.initializers { graph.message(5) { encode(tensor, into: &$0) } }
             graph.message(11) { valueInfo("input", shapes.input, into: &$0) }
             graph.message(12) { valueInfo("output", shapes.output, into: &$0) }
         }
@@ -287,7 +230,7 @@ private struct GraphBuilder {
         return model.bytes
     }
 
-    private func encode(_ node: GraphNode, into w: inout ProtobufWriter) {
+    private func encode(_ node: ONNXGraphNode, into w: inout ProtobufWriter) {
         for input in node.inputs { w.string(1, input) }  // NodeProto.input
         for output in node.outputs { w.string(2, output) }  // output
         w.string(3, node.name)  // name
@@ -310,7 +253,7 @@ private struct GraphBuilder {
         }
     }
 
-    private func encode(_ tensor: Initializer, into w: inout ProtobufWriter) {
+    private func encode(_ tensor: ONNXInitializer, into w: inout ProtobufWriter) {
         for d in tensor.dims { w.int(1, d) }  // TensorProto.dims
         switch tensor.values {
         case .floats(let values):

@@ -37,15 +37,10 @@ public struct InceptionShorthand: Hashable, Sendable {
     /// [1×1], [1×1 reduce, 3×3 pad 1], [1×1 reduce, 5×5 pad 2], [max pool 3×3/1 pad 1, 1×1 pool proj].
     public func expand(name: String) -> Node {
         func conv(_ suffix: String, _ out: Int, _ kernel: Int) -> [Node] {
-            let node = Node(
-                "\(name)/\(suffix)",
-                .conv(
-                    Conv(
-                        outChannels: out, kernel: Size2(kernel),
-                        padding: .explicit(Size2(kernel / 2)))))
-            return relu ? [node, Node("\(name)/relu_\(suffix)", .activation(.relu))] : [node]
+            let node = Node("\(name)/\(suffix)", Conv(outChannels: out, kernel: Size2(kernel), padding: .explicit(Size2(kernel / 2))))
+            return relu ? [node, Node("\(name)/relu_\(suffix)", ReLU())] : [node]
         }
-        let pool = Node("\(name)/pool", .pool(Pool(kind: .max, kernel: Size2(3), stride: Size2(1), padding: Size2(1))))
+        let pool = Node("\(name)/pool", Pool(kind: .max, kernel: Size2(3), stride: Size2(1), padding: Size2(1)))
         let branches: [[Node]] = [
             conv("1x1", conv1x1, 1),
             conv("3x3_reduce", reduce3x3, 1) + conv("3x3", conv3x3, 3),
@@ -63,7 +58,7 @@ public struct InceptionShorthand: Hashable, Sendable {
             let step = relu ? 2 : 1
             let position = index * step + (branch == 3 ? 1 : 0)
             guard block.branches[branch].indices.contains(position),
-                case .conv(let conv)? = block.branches[branch][position].layer
+                let conv = block.branches[branch][position].layer?.as(Conv.self)
             else { return nil }
             return conv.outChannels
         }

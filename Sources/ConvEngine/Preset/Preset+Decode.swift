@@ -2,27 +2,8 @@
 public enum Preset {}
 
 extension Preset {
-    /// Layer `type` values, in the order the format documents them.
-    public static let layerTypes = [
-        "conv", "maxpool", "avgpool", "global_avgpool", "relu", "leaky_relu", "sigmoid", "tanh", "softmax", "flatten",
-        "batchnorm", "lrn", "dropout", "dense", "lateral", "parallel", "inception",
-    ]
-
-    /// Keys each layer type accepts besides `type` and `name`.
-    static let layerKeys: [String: [String]] = [
-        "conv": ["out", "kernel", "stride", "pad", "dilation", "groups", "bias", "weights", "biases"],
-        "maxpool": ["kernel", "stride", "pad", "round"],
-        "avgpool": ["kernel", "stride", "pad", "round"],
-        "global_avgpool": [], "relu": [], "sigmoid": [], "tanh": [], "softmax": [], "flatten": [],
-        "leaky_relu": ["slope"],
-        "batchnorm": ["eps", "mean", "var", "scale", "shift"],
-        "lrn": ["size", "alpha", "beta", "k"],
-        "dropout": ["rate"],
-        "dense": ["out", "bias", "weights", "biases"],
-        "lateral": ["weights"],
-        "parallel": ["merge", "branches"],
-        "inception": InceptionShorthand.keys + ["relu"],
-    ]
+    /// Layer `type` values, in the order the format documents them: every layer type's words, then the blocks.
+    public static var layerTypes: [String] { LayerRegistry.typeNames + ["parallel", "inception"] }
 
     /// Parses a preset's JSON text into a network. Checks syntax, keys, types and sizes; shapes (does the
     /// kernel fit, do the explicit weights have the right length) are left to `Network.inferShapes()`.
@@ -293,122 +274,95 @@ struct PresetDecoder {
         let probe = JSONObject(members: members, path: field.path)
         let typeField = try probe.required("type", hint: "\"type\": one of " + Preset.layerTypes.joined(separator: ", "))
         let type = try typeField.string()
-        guard let keys = Preset.layerKeys[type] else {
+        if let (kind, variant) = LayerRegistry.lookup(type) {
+            let keys = kind.presetKeys()
+            let object = try field.object(allowed: ["type", "name"] + keys, owner: "a \(type) layer", listed: keys)
+            let name = try object.optional("name")?.string() ?? defaultName(for: type)
+            let layer = try kind.reading(variant: variant) { request throws(PresetError) in try Self.value(request, in: object) }
+            switch layer.kind.fieldProblems().first {
+            case .invalid(let key, let value, let requirement)?:
+                throw PresetError.invalidValue(path: object.childPath(key), value: value, requirement: requirement)
+            case .missing(let key, let hint)?:
+                throw PresetError.missingKey(path: object.path, key: key, hint: hint)
+            case nil:
+                return Node(name, layer)
+            }
+        }
+        switch type {
+        case "parallel": return try parallel(field)
+        case "inception": return try inception(field)
+        default:
             throw PresetError.unknownLayerType(
                 path: typeField.path, found: type,
                 suggestion: nearest(type, in: Preset.layerTypes), validTypes: Preset.layerTypes)
         }
-        let object = try field.object(
-            allowed: ["type", "name"] + keys, owner: type == "inception" ? "an inception block" : "a \(type) layer",
-            listed: keys)
-        let name = try object.optional("name")?.string() ?? defaultName(for: type)
+    }
 
-        switch type {
-        case "conv":
-            let out = try object.required("out", hint: "\"out\": the number of output channels").positiveInt()
-            var conv = Conv(
-                outChannels: out, kernel: try object.required("kernel", hint: "\"kernel\": 3 or [height, width]").size2(minimum: 1))
-            conv.stride = try object.optional("stride")?.size2(minimum: 1) ?? Size2(1)
-            conv.padding = try padding(object.optional("pad"))
-            conv.dilation = try object.optional("dilation")?.size2(minimum: 1) ?? Size2(1)
-            conv.groups = try object.optional("groups")?.positiveInt() ?? 1
-            conv.hasBias = try object.optional("bias")?.bool() ?? true
-            conv.parameters = try parameters(object, rows: out, hasBias: conv.hasBias)
-            return Node(name, .conv(conv))
-        case "maxpool", "avgpool":
-            let kernel = try object.required("kernel", hint: "\"kernel\": 2 or [height, width]").size2(minimum: 1)
-            let pool = Pool(
-                kind: type == "maxpool" ? .max : .average, kernel: kernel,
-                stride: try object.optional("stride")?.size2(minimum: 1),
-                padding: try object.optional("pad")?.size2(minimum: 0) ?? Size2(0),
-                rounding: try object.optional("round")?.choice(Pool.Rounding.self) ?? .floor)
-            return Node(name, .pool(pool))
-        case "global_avgpool": return Node(name, .globalAveragePool)
-        case "relu": return Node(name, .activation(.relu))
-        case "leaky_relu": return Node(name, .activation(.leakyRelu(slope: try object.optional("slope")?.float() ?? 0.01)))
-        case "sigmoid": return Node(name, .activation(.sigmoid))
-        case "tanh": return Node(name, .activation(.tanh))
-        case "softmax": return Node(name, .softmax)
-        case "flatten": return Node(name, .flatten)
-        case "batchnorm":
-            var norm = BatchNorm(epsilon: try object.optional("eps")?.float() ?? 1e-5)
-            guard norm.epsilon > 0 else {
+    /// One layer field's value as the request's type asks, `nil` when the key is left out.
+    private static func value(_ request: FieldRequest, in object: JSONObject) throws(PresetError) -> FieldValue? {
+        guard let field = object.optional(request.key) else {
+            if let hint = request.requiredHint { throw PresetError.missingKey(path: object.path, key: request.key, hint: hint) }
+            return nil
+        }
+        switch request.type {
+        case .int(let minimum):
+            let number = try field.int(expected: minimum > 0 ? "a positive integer" : "an integer")
+            guard number >= minimum else {
+                throw PresetError.invalidValue(path: field.path, value: "\(number)", requirement: request.type.minimumRequirement!)
+            }
+            return .int(number)
+        case .float: return .float(try field.float())
+        case .size(let minimum): return .size(try field.size2(minimum: minimum))
+        case .padding: return .padding(try padding(field))
+        case .bool: return .bool(try field.bool())
+        case .choice(let choices):
+            let text = try field.string()
+            guard choices.contains(text) else { throw PresetError.unknownChoice(path: field.path, found: text, validChoices: choices) }
+            return .choice(text)
+        case .floats:
+            if let rows = request.rows, let nested = field.nestedRowCount, nested != rows {
                 throw PresetError.invalidValue(
-                    path: object.childPath("eps"), value: Preset.formatNumber(norm.epsilon), requirement: "above 0")
+                    path: field.path, value: nested == 1 ? "1 row" : "\(nested) rows", requirement: "\(rows) rows, one per output channel")
             }
-            let statistics = ["mean", "var", "scale", "shift"]
-            if statistics.contains(where: object.has) {
-                for key in statistics where !object.has(key) {
-                    throw PresetError.missingKey(
-                        path: object.path, key: key,
-                        hint: "\"\(key)\": one value per channel (mean, var, scale and shift come together or not at all)")
-                }
-                norm.statistics = BatchNorm.Statistics(
-                    mean: try object.optional("mean")!.floats(), variance: try object.optional("var")!.floats(),
-                    scale: try object.optional("scale")!.floats(), shift: try object.optional("shift")!.floats())
-            }
-            return Node(name, .batchNorm(norm))
-        case "lrn":
-            let lrn = LocalResponseNorm(
-                size: try object.optional("size")?.positiveInt() ?? 5,
-                alpha: try object.optional("alpha")?.float() ?? 1e-4,
-                beta: try object.optional("beta")?.float() ?? 0.75,
-                k: try object.optional("k")?.float() ?? 1)
-            return Node(name, .localResponseNorm(lrn))
-        case "dropout":
-            let rateField = object.optional("rate")
-            let rate = try rateField?.float() ?? 0.5
-            guard rate >= 0 && rate < 1 else {
-                throw PresetError.invalidValue(
-                    path: rateField!.path, value: Preset.formatNumber(rate), requirement: "at least 0 and below 1")
-            }
-            return Node(name, .dropout(rate: rate))
-        case "dense":
-            let out = try object.required("out", hint: "\"out\": the number of output features").positiveInt()
-            let hasBias = try object.optional("bias")?.bool() ?? true
-            return Node(
-                name,
-                .dense(
-                    Dense(
-                        outFeatures: out, hasBias: hasBias,
-                        parameters: try parameters(object, rows: out, hasBias: hasBias))))
-        case "lateral":
-            return Node(
-                name,
-                .lateral(
-                    Lateral(
-                        parameters: try object.optional("weights").map {
-                            field throws(PresetError) in ExplicitParameters(weights: try field.floats())
-                        })))
-        case "parallel":
-            let merge = try object.optional("merge")?.choice(Merge.self) ?? .concat
-            let branchesField = try object.required("branches", hint: "\"branches\": [[layers…], [layers…]]")
-            let branchFields = try branchesField.array(expected: "an array of branches, each an array of layers")
-            guard !branchFields.isEmpty else {
-                throw PresetError.invalidValue(
-                    path: branchesField.path, value: "empty", requirement: "at least one branch ([] is an identity branch)")
-            }
-            var branches: [[Node]] = []
-            for branch in branchFields {
-                branches.append(try sequence(branch, expected: "an array of layers (an empty [] is the identity)"))
-            }
-            return Node(name, parallel: ParallelBlock(branches: branches, merge: merge))
-        default:  // inception
-            var counts: [Int] = []
-            for key in InceptionShorthand.keys {
-                counts.append(try object.required(key, hint: "\"\(key)\": its number of output channels").positiveInt())
-            }
-            let shorthand = InceptionShorthand(
-                conv1x1: counts[0], reduce3x3: counts[1], conv3x3: counts[2],
-                reduce5x5: counts[3], conv5x5: counts[4], poolProjection: counts[5],
-                relu: try object.optional("relu")?.bool() ?? true)
-            return shorthand.expand(name: name)
+            return .floats(try field.floats())
         }
     }
 
+    private mutating func parallel(_ field: JSONField) throws(PresetError) -> Node {
+        let keys = ["merge", "branches"]
+        let object = try field.object(allowed: ["type", "name"] + keys, owner: "a parallel layer", listed: keys)
+        let name = try object.optional("name")?.string() ?? defaultName(for: "parallel")
+        let merge = try object.optional("merge")?.choice(Merge.self) ?? .concat
+        let branchesField = try object.required("branches", hint: "\"branches\": [[layers…], [layers…]]")
+        let branchFields = try branchesField.array(expected: "an array of branches, each an array of layers")
+        guard !branchFields.isEmpty else {
+            throw PresetError.invalidValue(
+                path: branchesField.path, value: "empty", requirement: "at least one branch ([] is an identity branch)")
+        }
+        var branches: [[Node]] = []
+        for branch in branchFields {
+            branches.append(try sequence(branch, expected: "an array of layers (an empty [] is the identity)"))
+        }
+        return Node(name, parallel: ParallelBlock(branches: branches, merge: merge))
+    }
+
+    private mutating func inception(_ field: JSONField) throws(PresetError) -> Node {
+        let keys = InceptionShorthand.keys + ["relu"]
+        let object = try field.object(allowed: ["type", "name"] + keys, owner: "an inception block", listed: keys)
+        let name = try object.optional("name")?.string() ?? defaultName(for: "inception")
+        var counts: [Int] = []
+        for key in InceptionShorthand.keys {
+            counts.append(try object.required(key, hint: "\"\(key)\": its number of output channels").positiveInt())
+        }
+        let shorthand = InceptionShorthand(
+            conv1x1: counts[0], reduce3x3: counts[1], conv3x3: counts[2],
+            reduce5x5: counts[3], conv5x5: counts[4], poolProjection: counts[5],
+            relu: try object.optional("relu")?.bool() ?? true)
+        return shorthand.expand(name: name)
+    }
+
     /// Conv padding: an integer, a `[height, width]` pair, or `"same"`.
-    private func padding(_ field: JSONField?) throws(PresetError) -> Padding {
-        guard let field else { return .none }
+    private static func padding(_ field: JSONField) throws(PresetError) -> Padding {
         if case .string(let text) = field.value {
             guard text == "same" else { throw PresetError.unknownChoice(path: field.path, found: text, validChoices: ["same"]) }
             return .same
@@ -416,29 +370,5 @@ struct PresetDecoder {
         if case .number = field.value { return .explicit(try field.size2(minimum: 0)) }
         if case .array = field.value { return .explicit(try field.size2(minimum: 0)) }
         throw field.wrongType("an integer, a [height, width] pair or \"same\"")
-    }
-
-    /// Hand-written `weights` (and optional `biases`) of a conv or dense layer with `rows` outputs.
-    private func parameters(_ object: JSONObject, rows: Int, hasBias: Bool) throws(PresetError) -> ExplicitParameters? {
-        let biasesField = object.optional("biases")
-        guard let weightsField = object.optional("weights") else {
-            if biasesField != nil {
-                throw PresetError.missingKey(
-                    path: object.path, key: "weights",
-                    hint: "\"weights\" as well: biases can only be written together with weights")
-            }
-            return nil
-        }
-        if let nested = weightsField.nestedRowCount, nested != rows {
-            throw PresetError.invalidValue(
-                path: weightsField.path, value: nested == 1 ? "1 row" : "\(nested) rows",
-                requirement: "\(rows) rows, one per output channel")
-        }
-        let weights = try weightsField.floats()
-        guard let biasesField else { return ExplicitParameters(weights: weights) }
-        guard hasBias else {
-            throw PresetError.invalidValue(path: biasesField.path, value: "given", requirement: "absent when \"bias\" is false")
-        }
-        return ExplicitParameters(weights: weights, biases: try biasesField.floats())
     }
 }

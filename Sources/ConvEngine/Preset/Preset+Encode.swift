@@ -52,85 +52,37 @@ extension Preset {
         }
     }
 
+    /// A layer's type word and settings: required keys, and the others where they differ from the defaults.
     private static func encodeLayer(_ layer: Layer) -> (String, [(String, PresetOutput)]) {
-        func size(_ pair: Size2) -> PresetOutput {
-            pair.isSquare ? .scalar("\(pair.height)") : .array([.scalar("\(pair.height)"), .scalar("\(pair.width)")])
+        let members = layer.kind.presetSettings().map { setting -> (String, PresetOutput) in
+            let output: PresetOutput
+            switch setting.value {
+            case .int(let value): output = .scalar("\(value)")
+            case .float(let value): output = .scalar(formatShortest(value))
+            case .size(let pair): output = size(pair)
+            case .padding(.same): output = .string("same")
+            case .padding(.explicit(let pair)): output = size(pair)
+            case .bool(let flag): output = .scalar(flag ? "true" : "false")
+            case .choice(let word): output = .string(word)
+            case .floats(let values): output = numbers(values ?? [], rows: setting.rows ?? 1)
+            }
+            return (setting.key, output)
         }
-        func number(_ value: Float) -> PresetOutput { .scalar(formatNumber(value)) }
-        func values(_ values: [Float], rows: Int) -> PresetOutput {
-            let rows = max(rows, 1)
-            let perRow = values.count % rows == 0 ? max(values.count / rows, 1) : max(values.count, 1)
-            return .numbers(
-                stride(from: 0, to: values.count, by: perRow).map {
-                    values[$0..<min($0 + perRow, values.count)].map(formatNumber)
-                })
-        }
-        switch layer {
-        case .conv(let conv):
-            var members: [(String, PresetOutput)] = [("out", .scalar("\(conv.outChannels)")), ("kernel", size(conv.kernel))]
-            if conv.stride != Size2(1) { members.append(("stride", size(conv.stride))) }
-            switch conv.padding {
-            case .same: members.append(("pad", .string("same")))
-            case .explicit(let pad): if pad != Size2(0) { members.append(("pad", size(pad))) }
-            }
-            if conv.dilation != Size2(1) { members.append(("dilation", size(conv.dilation))) }
-            if conv.groups != 1 { members.append(("groups", .scalar("\(conv.groups)"))) }
-            if !conv.hasBias { members.append(("bias", .scalar("false"))) }
-            if let explicit = conv.parameters {
-                members.append(("weights", values(explicit.weights, rows: conv.outChannels)))
-                if let biases = explicit.biases { members.append(("biases", values(biases, rows: 1))) }
-            }
-            return ("conv", members)
-        case .pool(let pool):
-            var members: [(String, PresetOutput)] = [("kernel", size(pool.kernel))]
-            if pool.stride != pool.kernel { members.append(("stride", size(pool.stride))) }
-            if pool.padding != Size2(0) { members.append(("pad", size(pool.padding))) }
-            if pool.rounding != .floor { members.append(("round", .string(pool.rounding.rawValue))) }
-            return (pool.kind == .max ? "maxpool" : "avgpool", members)
-        case .globalAveragePool: return ("global_avgpool", [])
-        case .activation(.relu): return ("relu", [])
-        case .activation(.leakyRelu(let slope)): return ("leaky_relu", slope == 0.01 ? [] : [("slope", number(slope))])
-        case .activation(.sigmoid): return ("sigmoid", [])
-        case .activation(.tanh): return ("tanh", [])
-        case .softmax: return ("softmax", [])
-        case .flatten: return ("flatten", [])
-        case .batchNorm(let norm):
-            var members: [(String, PresetOutput)] = norm.epsilon == 1e-5 ? [] : [("eps", number(norm.epsilon))]
-            if let stats = norm.statistics {
-                members += [
-                    ("mean", values(stats.mean, rows: 1)), ("var", values(stats.variance, rows: 1)),
-                    ("scale", values(stats.scale, rows: 1)), ("shift", values(stats.shift, rows: 1)),
-                ]
-            }
-            return ("batchnorm", members)
-        case .localResponseNorm(let lrn):
-            var members: [(String, PresetOutput)] = []
-            if lrn.size != 5 { members.append(("size", .scalar("\(lrn.size)"))) }
-            if lrn.alpha != 1e-4 { members.append(("alpha", number(lrn.alpha))) }
-            if lrn.beta != 0.75 { members.append(("beta", number(lrn.beta))) }
-            if lrn.k != 1 { members.append(("k", number(lrn.k))) }
-            return ("lrn", members)
-        case .dropout(let rate): return ("dropout", [("rate", number(rate))])
-        case .dense(let dense):
-            var members: [(String, PresetOutput)] = [("out", .scalar("\(dense.outFeatures)"))]
-            if !dense.hasBias { members.append(("bias", .scalar("false"))) }
-            if let explicit = dense.parameters {
-                members.append(("weights", values(explicit.weights, rows: dense.outFeatures)))
-                if let biases = explicit.biases { members.append(("biases", values(biases, rows: 1))) }
-            }
-            return ("dense", members)
-        case .lateral(let lateral):
-            guard let explicit = lateral.parameters else { return ("lateral", []) }
-            let n = Int(Double(explicit.weights.count).squareRoot().rounded())
-            return ("lateral", [("weights", values(explicit.weights, rows: n * n == explicit.weights.count ? n : 1))])
-        }
+        return (layer.typeName, members)
     }
 
-    /// The shortest text that reads back as the same `Float`: integers without a decimal point, others as
-    /// Swift's shortest round-trip form (`0.0625`, `1e-05`).
-    static func formatNumber(_ value: Float) -> String {
-        if value.isFinite, value == value.rounded(), abs(value) < 1e7 { return value.sign == .minus && value == 0 ? "-0" : "\(Int(value))" }
-        return value.isFinite ? "\(value)" : "null"
+    private static func size(_ pair: Size2) -> PresetOutput {
+        pair.isSquare ? .scalar("\(pair.height)") : .array([.scalar("\(pair.height)"), .scalar("\(pair.width)")])
+    }
+
+    /// Numbers laid out in `rows` rows (one per output channel) when they divide evenly, else in one row.
+    private static func numbers(_ values: [Float], rows: Int) -> PresetOutput {
+        let rows = max(rows, 1)
+        let perRow = values.count % rows == 0 ? max(values.count / rows, 1) : max(values.count, 1)
+        return .numbers(
+            stride(from: 0, to: values.count, by: perRow).map {
+                values[$0..<min($0 + perRow, values.count)].map(formatShortest)
+            })
     }
 }
 

@@ -1,0 +1,25 @@
+/// Flattening: C×H×W → (C·H·W)×1×1, channel-major, as PyTorch's `flatten(1)` orders it.
+public struct Flatten: LayerKind {
+    public init() {}
+
+    public static var schema: LayerSchema<Flatten> {
+        LayerSchema(
+            "flatten", defaults: Flatten(),
+            templates: [LayerTemplate("flatten", "C×H×W → (C·H·W)×1×1", namePrefix: "flatten") { _ in Flatten() }])
+    }
+
+    public func inferShape(_ input: Shape, at site: LayerSite) throws(ShapeError) -> LayerShape {
+        LayerShape(Shape(channels: input.elementCount, height: 1, width: 1))
+    }
+
+    public func receptiveWindow(_ io: LayerIO) -> (kernel: Size2, stride: Size2) { (Size2(io.input.height, io.input.width), Size2(1)) }
+
+    public var isAffine: Bool { true }
+
+    public func forward(_ run: LayerRun) { run.output.update(from: run.input, count: run.io.input.elementCount) }
+
+    /// `Flatten` + `Reshape` to `[1, N, 1, 1]`.
+    public func exportONNX(_ graph: inout ONNXGraph, _ node: ONNXLayerNode) throws(ExportError) { graph.flattened(node, op: nil) }
+
+    public func dumpDescription(_ io: LayerIO) -> DumpDescription { DumpDescription("flatten") }
+}

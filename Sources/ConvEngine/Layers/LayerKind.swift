@@ -1,0 +1,192 @@
+/// What every layer type provides, in one place per type: its preset schema (keys, defaults, checks, form
+/// fields, spec lines), its shape rule, its parameters and cost, its forward kernel and its export. Decoding,
+/// encoding, the edit form, the inspector, shape inference, cost, the forward pass and export all ask this,
+/// so adding a layer type is its struct, its kernel, its description and its tests — plus one line in
+/// `LayerRegistry.kinds`.
+public protocol LayerKind: Hashable, Sendable {
+    /// The preset type word(s), keys with defaults and checks, form fields and spec lines of this type.
+    static var schema: LayerSchema<Self> { get }
+
+    /// The output shape for `input`, or the reason the layer cannot run on it. Field values are already
+    /// checked against the schema when this is called.
+    func inferShape(_ input: Shape, at site: LayerSite) throws(ShapeError) -> LayerShape
+
+    /// The tensors the layer computes with for this input and output, in PyTorch layout; `nil` for none.
+    func parameterShapes(_ io: LayerIO) -> ParameterShapes?
+
+    /// Parameters written out by hand in the preset, resolved to full tensors; `nil` draws them.
+    func explicitParameters(_ io: LayerIO) -> LayerParameters?
+
+    /// Parameters drawn from the network's seeded initialiser.
+    func initialParameters(_ shapes: ParameterShapes, io: LayerIO, scheme: InitScheme, rng: inout SplitMix64) -> LayerParameters
+
+    /// Multiply-accumulates of one forward pass (the published figures count conv, dense and lateral only).
+    func macs(_ io: LayerIO) -> Int
+
+    /// The window and stride the layer applies to its input, for receptive-field growth.
+    func receptiveWindow(_ io: LayerIO) -> (kernel: Size2, stride: Size2)
+
+    /// True when the output is an affine function of the input (what the fold equivalences may cross).
+    var isAffine: Bool { get }
+
+    /// Computes the layer: reads `run.input`, writes every element of `run.output`.
+    func forward(_ run: LayerRun)
+
+    /// Appends the ONNX node(s) that compute this layer to `graph`.
+    func exportONNX(_ graph: inout ONNXGraph, _ node: ONNXLayerNode) throws(ExportError)
+
+    /// The dump manifest's `type` word and the attributes an independent implementation recomputes it from.
+    func dumpDescription(_ io: LayerIO) -> DumpDescription
+}
+
+extension LayerKind {
+    public func parameterShapes(_ io: LayerIO) -> ParameterShapes? { nil }
+    public func explicitParameters(_ io: LayerIO) -> LayerParameters? { nil }
+    public func initialParameters(_ shapes: ParameterShapes, io: LayerIO, scheme: InitScheme, rng: inout SplitMix64)
+        -> LayerParameters
+    {
+        LayerParameters.drawn(shapes, scheme: scheme, rng: &rng)
+    }
+    public func macs(_ io: LayerIO) -> Int { 0 }
+    public func receptiveWindow(_ io: LayerIO) -> (kernel: Size2, stride: Size2) { (Size2(1), Size2(1)) }
+    public var isAffine: Bool { false }
+}
+
+/// An element-wise non-linearity: the output has the input's shape, each value `activate(x)`.
+/// `activate` is the scalar definition (the reference the fast kernel is checked against, and what
+/// the equivalences use when they rebuild a network by hand).
+public protocol ActivationKind: LayerKind {
+    func activate(_ x: Float) -> Float
+}
+
+extension ActivationKind {
+    public func inferShape(_ input: Shape, at site: LayerSite) throws(ShapeError) -> LayerShape { LayerShape(input) }
+}
+
+/// Where a layer sits, for the errors its shape rule throws.
+public struct LayerSite: Sendable {
+    public var path: NodePath
+    public var name: String
+
+    /// An `invalidValue` error naming this layer.
+    public func invalid(_ field: String, _ value: String, _ requirement: String) -> ShapeError {
+        .invalidValue(path: path, name: name, field: field, value: value, requirement: requirement)
+    }
+
+    /// A `parameterCount` error naming this layer.
+    public func wrongCount(_ tensor: String, expected: Int, got: Int) -> ShapeError {
+        .parameterCount(path: path, name: name, tensor: tensor, expected: expected, got: got)
+    }
+}
+
+/// A layer's output shape and the resolved geometry its kernel needs.
+public struct LayerShape: Hashable, Sendable {
+    public var output: Shape
+    public var geometry: LayerGeometry?
+    public init(_ output: Shape, geometry: LayerGeometry? = nil) {
+        self.output = output
+        self.geometry = geometry
+    }
+}
+
+/// The resolved window geometry of a conv or a pool.
+public enum LayerGeometry: Hashable, Sendable {
+    case conv(ConvGeometry)
+    case pool(PoolGeometry)
+
+    public var conv: ConvGeometry? { if case .conv(let g) = self { g } else { nil } }
+    public var pool: PoolGeometry? { if case .pool(let g) = self { g } else { nil } }
+}
+
+/// A layer's input and output shapes with its resolved geometry: what cost, parameters and export read.
+public struct LayerIO: Hashable, Sendable {
+    public var input: Shape
+    public var output: Shape
+    public var geometry: LayerGeometry?
+    public init(input: Shape, output: Shape, geometry: LayerGeometry? = nil) {
+        self.input = input
+        self.output = output
+        self.geometry = geometry
+    }
+}
+
+/// The PyTorch shapes of the tensors a layer computes with.
+public struct ParameterShapes: Hashable, Sendable {
+    /// The weight: conv `K × C/groups × KH × KW`, dense `out × in`, lateral `n × n`, batch norm γ `C`.
+    public var weight: [Int]
+    /// The bias (batch norm: β) length, `nil` without one.
+    public var bias: Int?
+    /// Running mean and variance length (batch norm), `nil` for layers without.
+    public var runningStatistics: Int?
+    /// Fan-in and fan-out for He and Xavier draws.
+    public var fanIn: Int
+    public var fanOut: Int
+
+    public init(weight: [Int], bias: Int?, runningStatistics: Int? = nil, fanIn: Int? = nil, fanOut: Int? = nil) {
+        self.weight = weight
+        self.bias = bias
+        self.runningStatistics = runningStatistics
+        let receptive = weight.dropFirst(2).reduce(1, *)
+        self.fanIn = fanIn ?? (weight.count > 1 ? weight[1] * receptive : 1)
+        self.fanOut = fanOut ?? (weight.first ?? 1) * receptive
+    }
+
+    /// Values in the weight tensor.
+    public var weightCount: Int { weight.reduce(1, *) }
+    /// Learned parameters: weight and bias (running statistics are buffers, not parameters — PyTorch's count).
+    public var parameterCount: Int { weightCount + (bias ?? 0) }
+}
+
+/// One layer's computation: its input, the output memory to fill, and everything resolved for it.
+public struct LayerRun {
+    public var input: UnsafePointer<Float>
+    public var output: UnsafeMutablePointer<Float>
+    public var io: LayerIO
+    public var parameters: LayerParameters?
+    /// The conv weight already packed for the GEMM (nil: packed on the fly).
+    public var packedWeight: PackedConvWeights?
+}
+
+/// What a dump's manifest says about a layer: its type word and the attributes that recompute it.
+public struct DumpDescription {
+    public var type: String
+    public var attributes: [(String, JSONValue)]
+    public init(_ type: String, _ attributes: [(String, JSONValue)] = []) {
+        self.type = type
+        self.attributes = attributes
+    }
+}
+
+/// One node of the network holding a single layer of any kind. A value: equal when the kinds are equal.
+public struct Layer: Hashable, Sendable {
+    /// The layer itself.
+    public let kind: any LayerKind
+
+    public init(_ kind: some LayerKind) { self.kind = kind }
+
+    /// The layer as type `K`, or `nil` when it is another kind.
+    public func `as`<K: LayerKind>(_ type: K.Type) -> K? { kind as? K }
+
+    /// True when the layer is of kind `K`.
+    public func `is`<K: LayerKind>(_ type: K.Type) -> Bool { kind is K }
+
+    /// The layer as an element-wise activation, or `nil`.
+    public var activation: (any ActivationKind)? { kind as? any ActivationKind }
+
+    public static func == (a: Layer, b: Layer) -> Bool { AnyHashable(a.kind) == AnyHashable(b.kind) }
+    public func hash(into hasher: inout Hasher) { hasher.combine(AnyHashable(kind)) }
+
+    /// The preset's `type` word: "conv", "maxpool", "relu", …
+    public var typeName: String { kind.typeName }
+    /// A compact one-line spec, the same in the layer stack and `convplay summary`: "conv 5×5/1 p2 → 192".
+    public var specText: String { kind.spec }
+    /// Every setting spelled out, for the inspector: "conv 3×3 · stride 1 · pad 1".
+    public var detailText: String { kind.details }
+    /// True for layers whose output is an affine function of their input.
+    public var isAffine: Bool { kind.isAffine }
+}
+
+extension Node {
+    /// A node holding `kind` under `name`.
+    public init(_ name: String, _ kind: some LayerKind) { self.init(name, Layer(kind)) }
+}

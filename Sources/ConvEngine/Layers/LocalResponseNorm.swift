@@ -1,0 +1,52 @@
+/// Local response normalisation across channels, Caffe's definition:
+/// `y = x / (k + α/n · Σ x²)^β`, the sum over the `n` channels centred on each one. The fixed, non-linear
+/// lateral inhibition GoogLeNet used: the form of the note's lateral idea that real networks kept.
+public struct LocalResponseNorm: LayerKind {
+    public var size = 5
+    public var alpha: Float = 1e-4
+    public var beta: Float = 0.75
+    public var k: Float = 1
+    public init(size: Int = 5, alpha: Float = 1e-4, beta: Float = 0.75, k: Float = 1) {
+        self.size = size
+        self.alpha = alpha
+        self.beta = beta
+        self.k = k
+    }
+
+    public static var schema: LayerSchema<LocalResponseNorm> {
+        LayerSchema(
+            "lrn", defaults: LocalResponseNorm(),
+            fields: [
+                .int(
+                    "size", \.size, form: "size",
+                    check: {
+                        $0.size % 2 == 1 ? nil : .invalid(key: "size", value: "\($0.size)", requirement: "an odd number of at least 1")
+                    }),
+                .float("alpha", \.alpha, form: "alpha"),
+                .float("beta", \.beta, form: "beta"),
+                .float("k", \.k, form: "k", valid: { $0 > 0 }, requirement: "above 0"),
+            ],
+            templates: [LayerTemplate("lrn", "lateral inhibition across channels", namePrefix: "lrn") { _ in LocalResponseNorm() }],
+            spec: { "lrn \($0.size)" },
+            details: { "LRN size \($0.size) · α \(formatShortest($0.alpha)) · β \(formatShortest($0.beta)) · k \(formatShortest($0.k))" })
+    }
+
+    public func inferShape(_ input: Shape, at site: LayerSite) throws(ShapeError) -> LayerShape { LayerShape(input) }
+
+    public func forward(_ run: LayerRun) {
+        Kernels.localResponseNorm(
+            channels: run.io.input.channels, planeSize: run.io.input.planeSize, size: size, alpha: alpha, beta: beta, k: k,
+            input: run.input, output: run.output)
+    }
+
+    /// `LRN`: ONNX, like Caffe, divides alpha by size.
+    public func exportONNX(_ graph: inout ONNXGraph, _ node: ONNXLayerNode) throws(ExportError) {
+        graph.add(
+            "LRN", for: node, inputs: [node.input],
+            attributes: [("size", .int(size)), ("alpha", .float(alpha)), ("beta", .float(beta)), ("bias", .float(k))])
+    }
+
+    public func dumpDescription(_ io: LayerIO) -> DumpDescription {
+        DumpDescription("lrn", [("size", .integer(size)), ("alpha", .float(alpha)), ("beta", .float(beta)), ("k", .float(k))])
+    }
+}

@@ -1,0 +1,21 @@
+import Foundation
+
+/// Hyperbolic tangent: y = tanh(x).
+public struct Tanh: ActivationKind {
+    public init() {}
+
+    public static var schema: LayerSchema<Tanh> {
+        LayerSchema(
+            "tanh", defaults: Tanh(), templates: [LayerTemplate("tanh", "element-wise non-linearity", namePrefix: "tanh") { _ in Tanh() }])
+    }
+
+    public func activate(_ x: Float) -> Float { Foundation.tanh(x) }
+
+    public func forward(_ run: LayerRun) { Kernels.tanh(count: run.io.input.elementCount, input: run.input, output: run.output) }
+
+    public func exportONNX(_ graph: inout ONNXGraph, _ node: ONNXLayerNode) throws(ExportError) {
+        graph.add("Tanh", for: node, inputs: [node.input])
+    }
+
+    public func dumpDescription(_ io: LayerIO) -> DumpDescription { DumpDescription("activation", [("kind", .string("tanh"))]) }
+}
