@@ -21,7 +21,7 @@ let package = Package(
             cSettings: [.unsafeFlags(["-O3", "-fno-math-errno"])]
         ),
         // The engine: tensors, layers, networks, shapes, cost, forward passes, presets. Knows no terminal.
-        .target(name: "ConvEngine", dependencies: ["CKernels", "CPNG"], swiftSettings: v5),
+        .target(name: "ConvEngine", dependencies: ["CKernels", "CPNG"]),
         // libpng (Debian: libpng-dev) for reading PNG inputs through its simplified png_image API.
         .systemLibrary(name: "CPNG", pkgConfig: "libpng16", providers: [.apt(["libpng-dev"])]),
         // ncursesw binding plus a tiny C shim for the macros Swift cannot import.
@@ -41,7 +41,7 @@ let package = Package(
             swiftSettings: v5
         ),
         // TEMPORARY: a tiny launcher for trying the playground before the CLI wires it (remove at merge).
-        .testTarget(name: "ConvEngineTests", dependencies: ["ConvEngine"], swiftSettings: v5),
+        .testTarget(name: "ConvEngineTests", dependencies: ["ConvEngine"]),
         .testTarget(name: "ConvPlayTUITests", dependencies: ["ConvPlayTUI", "ConvEngine"], swiftSettings: v5),
         // Drives the real binary: the command line, and the playground through tmux.
         .testTarget(name: "EndToEndTests", swiftSettings: v5),

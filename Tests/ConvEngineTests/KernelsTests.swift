@@ -28,10 +28,12 @@ import Testing
         let outer = 6, inner = 40
         var counts = [Int](repeating: 0, count: outer * inner)
         counts.withUnsafeMutableBufferPointer { counts in
+            // Each (o, i) cell is written by one task only: the point of the test.
+            let shared = UncheckedSendable(value: counts)
             DispatchQueue.concurrentPerform(iterations: 3) { caller in
                 Kernels.parallelFor(tasks: outer, threads: 2) { o in
                     guard o % 3 == caller else { return }
-                    Kernels.parallelFor(tasks: inner, threads: 2) { i in counts[o * inner + i] += 1 }
+                    Kernels.parallelFor(tasks: inner, threads: 2) { i in shared.value[o * inner + i] += 1 }
                 }
             }
         }

@@ -1,27 +1,15 @@
 import Foundation
 
-/// Writes a network, with its resolved weights, as an ONNX model (opset 13) so onnxruntime, Netron and every
+/// Writes a network, with its resolved weights, as an ONNX model (opset 14) so onnxruntime, Netron and every
 /// framework can read it. Encoded by our own small protobuf writer; graph input "input" `[1, C, H, W]`,
 /// output "output". Every value stays 4-D `[1, C, H, W]`, like our tensors.
 ///
-/// The mapping, one ONNX node (or a short chain) per layer:
-/// - conv → `Conv` with pads `[top, left, bottom, right]`; bottom/right are what the output extent actually
-///   reaches (`(OH − 1)·s + (KH − 1)·d + 1 − H − top`, at least 0), so `same` padding and strides that skip the
-///   last rows are exact.
-/// - max pool → `MaxPool`, avg pool → `AveragePool` with `count_include_pad = 0`. Caffe's ceil rounding is
-///   written as extra end padding with `ceil_mode = 0` (exact: max ignores padding, and the average
-///   excludes it from its divisor as Caffe excludes the overhang). A padded avg pool first zero-pads with a
-///   `Pad` node, because Caffe counts that padding in its divisor.
-/// - global avg pool → `GlobalAveragePool`; ReLU / leaky ReLU / sigmoid / tanh → `Relu` / `LeakyRelu` /
-///   `Sigmoid` / `Tanh`; batch norm → `BatchNormalization`; LRN → `LRN` (ONNX, like Caffe, divides alpha by
-///   size); dropout → `Identity`; softmax → `Softmax` on axis 1 (over channels, per position).
-/// - flatten → `Flatten` + `Reshape` to `[1, N, 1, 1]`; dense → `Flatten` + `Gemm` (transB = 1) + `Reshape`.
-/// - lateral (`y = z + Mᵀz` per position) → a 1×1 `Conv` with weight `I + Mᵀ`, the fold written out.
-/// - parallel concat → `Concat` on axis 1; add → `Add` (two branches) or `Sum` (more). An empty branch is
-///   the block's input.
+/// Each layer type writes its own node (or short chain of nodes) through `LayerKind.exportONNX`, named after the
+/// node and producing the value named by its path. A parallel concat becomes `Concat` on axis 1; add becomes
+/// `Add` (two branches) or `Sum` (more); an empty branch is the block's input.
 public enum ONNXExport {
     /// The operator set the graph is written against.
-    public static let opsetVersion = 13
+    public static let opsetVersion = 14
     /// The ONNX IR version of the model file.
     public static let irVersion = 8
 

@@ -1,6 +1,7 @@
 import CKernels
 import Dispatch
 import Foundation
+import Synchronization
 
 /// The engine's numeric kernels: flat `Float` buffers in channel-major `C×H×W`, no allocation of tensors.
 /// Heavy work (GEMM, im2col) runs in the C target `CKernels`; everything else is plain Swift loops.
@@ -8,15 +9,28 @@ public enum Kernels {}
 
 /// How many threads the kernels use when a call does not say.
 public enum KernelThreads {
+    private static let stored = Atomic<Int>(max(1, ProcessInfo.processInfo.activeProcessorCount))
+
     /// Default worker count for every kernel: the machine's active cores. Set to 1 to measure one core.
-    nonisolated(unsafe) public static var count: Int = max(1, ProcessInfo.processInfo.activeProcessorCount)
+    /// Read by every kernel call on any thread, so it is an atomic.
+    public static var count: Int {
+        get { stored.load(ordering: .relaxed) }
+        set { stored.store(max(1, newValue), ordering: .relaxed) }
+    }
+}
+
+/// A value handed to code that runs on several threads at once, where the compiler cannot see why that is safe.
+/// Each use says why in a comment.
+struct UncheckedSendable<Value>: @unchecked Sendable {
+    let value: Value
 }
 
 extension Kernels {
     /// Runs `body(task)` for every task in `0..<tasks` on at most `threads` threads: the caller and the
     /// persistent workers of `ck_parallel_for`, which take tasks from a shared counter (which thread runs a
     /// task never changes a result). When that pool is busy — another caller, or a loop inside a task — the
-    /// loop runs on Dispatch instead. Neither spins for more than a few microseconds.
+    /// loop runs on Dispatch instead. Neither spins for more than a few microseconds. `body` runs on several
+    /// threads at once: each task must write only memory no other task touches.
     static func parallelFor(tasks: Int, threads: Int, _ body: (Int) -> Void) {
         let workers = min(max(threads, 1), tasks)
         if workers <= 1 {
@@ -34,11 +48,17 @@ extension Kernels {
             }
         }
         if ran != 0 { return }
-        DispatchQueue.concurrentPerform(iterations: workers) { worker in
-            var task = worker
-            while task < tasks {
-                body(task)
-                task += workers
+        // `body` runs on several threads by this function's contract: each task touches only its own part of
+        // the caller's buffers, and every task is done before `parallelFor` returns (the C pool above passes it
+        // through a raw pointer on the same terms).
+        withoutActuallyEscaping(body) { body in
+            let shared = UncheckedSendable(value: body)
+            DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                var task = worker
+                while task < tasks {
+                    shared.value(task)
+                    task += workers
+                }
             }
         }
     }

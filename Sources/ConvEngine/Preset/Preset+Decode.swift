@@ -1,6 +1,3 @@
-/// Reading, writing and finding preset files (`presets/*.json`, format 1). The format is documented in the README.
-public enum Preset {}
-
 extension Preset {
     /// Layer `type` values, in the order the format documents them: every layer type's words, then the blocks.
     public static var layerTypes: [String] { LayerRegistry.typeNames + ["parallel", "inception"] }

@@ -1,0 +1,2 @@
+/// Reading, writing and finding preset files (`presets/*.json`, format 1). The format is documented in the README.
+public enum Preset {}
