@@ -17,8 +17,8 @@ struct ExportONNXExportTests {
         let bytes = try ONNXExport.encode(network: Self.network)
         // ModelProto field 1 (ir_version, varint): key 0x08, value 8.
         #expect(Array(bytes.prefix(2)) == [0x08, UInt8(ONNXExport.irVersion)])
-        // opset_import (field 8) closes the model: key 0x42, length 4, domain "" (0x0A 0x00), version 13 (0x10 0x0D).
-        #expect(Array(bytes.suffix(6)) == [0x42, 0x04, 0x0A, 0x00, 0x10, 0x0D])
+        // opset_import (field 8) closes the model: key 0x42, length 4, domain "" (0x0A 0x00), version 14 (0x10 0x0E).
+        #expect(Array(bytes.suffix(6)) == [0x42, 0x04, 0x0A, 0x00, 0x10, 0x0E])
         let text = String(decoding: bytes, as: UTF8.self)
         for name in ["Conv", "Relu", "input", "output", "layers[0].weight", "layers[0].bias"] {
             #expect(text.contains(name), "\(name) missing from the model")
