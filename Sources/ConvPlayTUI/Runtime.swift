@@ -2,29 +2,19 @@ import ConvEngine
 import Foundation
 
 /// Opens the interactive playground on a preset loaded with `Preset.load` and runs until the user quits.
-/// Returns the exit status: 0 after a normal quit, 2 when there is no terminal or the preset cannot start
-/// (its input unreadable, its shapes impossible) — the message goes to stderr before any screen is drawn.
-public func runPlayground(preset: LoadedPreset, services: PlaygroundServices = EnginePresetServices()) -> Int32 {
+/// Throws before any screen is drawn when there is no terminal or the preset cannot start (its input
+/// unreadable, its shapes impossible).
+public func runPlayground(preset: LoadedPreset, services: PlaygroundServices = EnginePresetServices()) throws(PlaygroundError) {
     let playground: PlaygroundPreset
-    do { playground = try PlaygroundPreset(preset) } catch {
-        FileHandle.standardError.write(Data("convplay: \(preset.path): \(error)\n".utf8))
-        return 2
-    }
-    return runPlayground(playground, services: services)
+    do { playground = try PlaygroundPreset(preset) } catch { throw .unreadableInput(preset: preset.path, error) }
+    try runPlayground(playground, services: services)
 }
 
 /// Opens the playground on a network already in memory (tests, other fronts).
-public func runPlayground(_ preset: PlaygroundPreset, services: PlaygroundServices) -> Int32 {
+public func runPlayground(_ preset: PlaygroundPreset, services: PlaygroundServices) throws(PlaygroundError) {
     var state: AppState
-    do { state = try AppState(preset: preset) } catch {
-        FileHandle.standardError.write(Data("convplay: \(error.description)\n".utf8))
-        return 2
-    }
-    let backend: NCursesBackend
-    do { backend = try NCursesBackend() } catch {
-        FileHandle.standardError.write(Data("\(error)\n".utf8))
-        return 2
-    }
+    do { state = try AppState(preset: preset) } catch { throw .impossibleNetwork(error) }
+    let backend = try NCursesBackend()
     defer { backend.stop() }
     state.display = backend.capabilities
     var runtime = EffectRunner(services: services, worker: ComputeWorker())
@@ -48,7 +38,6 @@ public func runPlayground(_ preset: PlaygroundPreset, services: PlaygroundServic
         }
     }
     runtime.worker.cancel()
-    return 0
 }
 
 /// Performs the effects `reduce` returns, feeding their outcomes back as actions. Compute effects go to

@@ -17,7 +17,7 @@ public struct PlaygroundPreset {
     }
 
     /// A preset loaded from disk, its input made from its own folder.
-    public init(_ preset: LoadedPreset) throws {
+    public init(_ preset: LoadedPreset) throws(InputError) {
         let input = try preset.network.input.makeTensor(relativeTo: preset.directory)
         self.init(network: preset.network, file: preset.path, isShipped: EnginePresetServices.isShipped(preset.path), input: input)
     }

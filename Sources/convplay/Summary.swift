@@ -16,12 +16,8 @@ struct Summary: ParsableCommand {
 
     func run() throws {
         let loaded = try options.load()
-        let network = loaded.network
-        let shapes: ShapeTable
-        do { shapes = try network.inferShapes(memoryCap: options.memoryCap) } catch {
-            throw UserError("\(options.preset): \(error.description)")
-        }
-        print(SummaryTable(network: network, shapes: shapes, source: loaded.path).render(format), terminator: "")
+        let shapes = try options.shapes(for: loaded)
+        print(SummaryTable(network: loaded.network, shapes: shapes, source: loaded.path).render(format), terminator: "")
     }
 }
 
