@@ -40,7 +40,6 @@ let package = Package(
             ],
             swiftSettings: v5
         ),
-        // TEMPORARY: a tiny launcher for trying the playground before the CLI wires it (remove at merge).
         .testTarget(name: "ConvEngineTests", dependencies: ["ConvEngine"], swiftSettings: v5),
         .testTarget(name: "ConvPlayTUITests", dependencies: ["ConvPlayTUI", "ConvEngine"], swiftSettings: v5),
         // Drives the real binary: the command line, and the playground through tmux.

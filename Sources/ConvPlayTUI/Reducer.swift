@@ -227,7 +227,7 @@ public func reduce(_ state: inout AppState, _ action: Action) -> [Effect] {
             }
             state.session = session
             state.dirty = true
-            state.status = StatusMessage("input: \(describe(network.input.source))")
+            state.status = StatusMessage("input: \(Format.source(network.input.source))")
             return effects
         } catch {
             state.status = StatusMessage(error.description, isError: true)
@@ -520,11 +520,4 @@ private func uniqueName(_ prefix: String, in network: Network) -> String {
 func suggestedFileName(_ name: String) -> String {
     let slug = name.lowercased().map { $0.isLetter || $0.isNumber ? String($0) : "-" }.joined()
     return (slug.isEmpty ? "network" : slug) + "-edited.json"
-}
-
-func describe(_ source: InputSource) -> String {
-    switch source {
-    case .synthetic(let pattern, let seed): return "synthetic \(pattern.rawValue)" + (seed == 0 ? "" : " seed \(seed)")
-    case .image(let path): return path
-    }
 }

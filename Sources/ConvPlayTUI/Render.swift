@@ -135,7 +135,7 @@ func stackRows(_ state: AppState) -> [StackRow] {
     let cursor = session.computedCount > 0 ? session.order[session.computedCount - 1] : nil
     var rows = [
         StackRow(
-            path: nil, mark: " ", tree: "", name: "input", spec: describe(network.input.source),
+            path: nil, mark: " ", tree: "", name: "input", spec: Format.source(network.input.source),
             shape: network.input.shape.description, params: "0")
     ]
     for path in network.displayOrder {
@@ -561,7 +561,7 @@ func inspectorLines(_ state: AppState) -> [(String, Style)] {
     let session = state.session
     guard let path = state.selected, let node = state.network.node(at: path) else {
         let input = state.network.input
-        lines.append(("input \(input.shape) · \(describe(input.source))", plain))
+        lines.append(("input \(input.shape) · \(Format.source(input.source))", plain))
         let s = range(of: session.input.data[...])
         lines.append(("min \(Format.number(s.low))  max \(Format.number(s.high))", plain))
         lines.append(("total params \(Format.grouped(session.costs.total.params))", dim))

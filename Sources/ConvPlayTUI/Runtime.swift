@@ -127,7 +127,4 @@ final class ComputeWorker: @unchecked Sendable {
             return messages
         }
     }
-
-    /// Blocks until queued work has finished (tests).
-    func waitUntilIdle() { queue.sync {} }
 }
