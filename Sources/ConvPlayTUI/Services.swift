@@ -3,7 +3,7 @@ import Foundation
 
 /// A network ready to play with: the network, the file it came from and whether that file is a shipped
 /// preset (never overwritten without asking), plus its input tensor.
-public struct PlaygroundPreset {
+public struct PlaygroundPreset: Sendable {
     public var network: Network
     /// The preset's file, `nil` for a network built in memory.
     public var file: String?
