@@ -665,10 +665,7 @@ func lessons(_ state: AppState, path: NodePath, node: Node) -> [String] {
 
 /// The layer right before `path` in its sequence, if it is a layer.
 func previousLayer(_ path: NodePath, _ network: Network) -> Layer? {
-    guard path.index > 0 else { return nil }
-    var indices = path.indices
-    indices[indices.count - 1] -= 1
-    return network.node(at: NodePath(indices))?.layer
+    path.previousSibling.flatMap { network.node(at: $0)?.layer }
 }
 
 /// `text` broken at spaces into lines of at most `width` characters (a longer word is cut with "…").
