@@ -613,7 +613,7 @@ func lessons(_ state: AppState, path: NodePath, node: Node) -> [String] {
     case .layer(.conv(let conv)) where conv.isPointwise && conv.groups == 1:
         lines.append("1×1 conv = per-pixel channel mixing")
         lines.append("\(inShape.channels)→\(outShape.channels) channels, \(inShape.height)×\(inShape.width) kept")
-        if isDiagonal(session.parameters(of: path)) {
+        if let parameters = session.parameters(of: path), parameters.isDiagonalChannelMix(groups: conv.groups) {
             lines.append("diagonal: each channel only rescaled")
         } else if outShape.channels < inShape.channels {
             lines.append("a reduction, for \(Format.grouped(cost.params)) params")
@@ -683,16 +683,6 @@ func wrap(_ text: String, width: Int) -> [String] {
     }
     if !current.isEmpty { lines.append(current) }
     return lines
-}
-
-/// True for a square 1×1 weight matrix with nothing off its diagonal.
-func isDiagonal(_ parameters: LayerParameters?) -> Bool {
-    guard let p = parameters, p.weightShape.count == 4, p.weightShape[2] == 1, p.weightShape[3] == 1,
-        p.weightShape[0] == p.weightShape[1]
-    else { return false }
-    let n = p.weightShape[0]
-    for k in 0..<n { for c in 0..<n where k != c && p.weight[k * n + c] != 0 { return false } }
-    return true
 }
 
 private func drawInspector(_ screen: inout Screen, _ state: AppState, _ rect: Rect) {

@@ -102,6 +102,17 @@ struct CLITests {
         #expect(result.stdout.contains("fold refused"))
     }
 
+    @Test func verifyNamesTheDiagonalRescale() throws {
+        let result = try BinaryRunner.run(["verify", "one-by-one"])
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        let diagonal = result.stdout.split(separator: "\n").filter { $0.contains("diagonal 1×1 conv") }
+        #expect(
+            diagonal == [
+                "layers[1] (rescale_diagonal): a diagonal 1×1 conv — each output channel is its input channel rescaled (no mixing), "
+                    + "16 useful weights of 256"
+            ], "\(result.stdout)")
+    }
+
     @Test func verifyInceptionComparesCosts() throws {
         let result = try BinaryRunner.run(["verify", "inception-3a"])
         #expect(result.status == 0)
