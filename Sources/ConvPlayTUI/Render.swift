@@ -138,15 +138,14 @@ func stackRows(_ state: AppState) -> [StackRow] {
             path: nil, mark: " ", tree: "", name: "input", spec: Format.source(network.input.source),
             shape: network.input.shape.description, params: "0")
     ]
-    for path in network.displayOrder {
-        guard let node = network.node(at: path) else { continue }
-        let mark = path == cursor ? "▶" : computed.contains(path) ? "✓" : " "
+    for row in network.summaryRows(shapes: session.shapes, costs: session.costs) {
+        let mark = row.path == cursor ? "▶" : computed.contains(row.path) ? "✓" : " "
+        let isBlock = network.node(at: row.path)?.block != nil
         rows.append(
             StackRow(
-                path: path, mark: mark, tree: treePrefix(path, network) + (node.block != nil ? "▼ " : ""),
-                name: displayName(path, network), spec: Format.spec(node),
-                shape: session.shapes.output(of: path).description,
-                params: Format.compact(session.costs[path].params)))
+                path: row.path, mark: mark, tree: treePrefix(row.path, network) + (isBlock ? "▼ " : ""),
+                name: displayName(row.path, network), spec: row.spec, shape: row.output.description,
+                params: Format.compact(row.cost.params)))
     }
     return rows
 }

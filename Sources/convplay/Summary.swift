@@ -21,21 +21,12 @@ struct Summary: ParsableCommand {
     }
 }
 
-/// The rows `summary` prints, computed once from the engine's shape and cost tables.
+/// The rows `summary` prints (the engine's `summaryRows`), in four formats.
 struct SummaryTable {
-    struct Row {
-        var path: NodePath
-        var name: String
-        var type: String
-        var spec: String
-        var output: Shape
-        var cost: NodeCost
-    }
-
     let network: Network
     let shapes: ShapeTable
     let costs: CostTable
-    let rows: [Row]
+    let rows: [NodeSummary]
     let source: String
 
     init(network: Network, shapes: ShapeTable, source: String) {
@@ -44,12 +35,7 @@ struct SummaryTable {
         self.source = source
         let costs = network.cost(shapes: shapes)
         self.costs = costs
-        rows = network.displayOrder.map { path in
-            let node = network.node(at: path)!
-            return Row(
-                path: path, name: node.name, type: node.typeName, spec: node.specText,
-                output: shapes.output(of: path), cost: costs[path])
-        }
+        rows = network.summaryRows(shapes: shapes, costs: costs)
     }
 
     func render(_ format: Summary.Format) -> String {
