@@ -42,6 +42,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // Tests/Reference holds the Python reference scripts ConvEngineTests run; it is not a target.
         .testTarget(name: "ConvEngineTests", dependencies: ["ConvEngine"], swiftSettings: v5),
         .testTarget(name: "ConvPlayTUITests", dependencies: ["ConvPlayTUI", "ConvEngine"]),
         // Drives the real binary: the command line, and the playground through tmux.
