@@ -3,10 +3,12 @@ import PackageDescription
 
 /// convplay: a terminal playground for convolutional networks.
 /// Dependencies point one way: convplay → ConvPlayTUI → ConvEngine, ConvPlayTUI → CNCurses.
-let v5: [SwiftSetting] = [.swiftLanguageMode(.v5)]
 
 let package = Package(
     name: "convplay",
+    // Debian is the target (README); on macOS, the Synchronization module's Mutex (the playground's compute
+    // hand-off) needs macOS 15.
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "convplay", targets: ["convplay"]),
         .library(name: "ConvEngine", targets: ["ConvEngine"]),
@@ -31,19 +33,18 @@ let package = Package(
             linkerSettings: [.linkedLibrary("ncursesw")]
         ),
         // The interactive front: state, reducer, view into a cell buffer, and one ncurses backend.
-        .target(name: "ConvPlayTUI", dependencies: ["ConvEngine", "CNCurses"], swiftSettings: v5),
+        .target(name: "ConvPlayTUI", dependencies: ["ConvEngine", "CNCurses"]),
         .executableTarget(
             name: "convplay",
             dependencies: [
                 "ConvEngine", "ConvPlayTUI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ],
-            swiftSettings: v5
+            ]
         ),
-        // TEMPORARY: a tiny launcher for trying the playground before the CLI wires it (remove at merge).
+        // Tests/Reference holds the Python reference scripts ConvEngineTests run; it is not a target.
         .testTarget(name: "ConvEngineTests", dependencies: ["ConvEngine"]),
-        .testTarget(name: "ConvPlayTUITests", dependencies: ["ConvPlayTUI", "ConvEngine"], swiftSettings: v5),
+        .testTarget(name: "ConvPlayTUITests", dependencies: ["ConvPlayTUI", "ConvEngine"]),
         // Drives the real binary: the command line, and the playground through tmux.
-        .testTarget(name: "EndToEndTests", swiftSettings: v5),
+        .testTarget(name: "EndToEndTests"),
     ]
 )

@@ -121,11 +121,7 @@ public struct Network: Hashable, Sendable {
     /// The path whose output feeds the node at `path`: the previous node in its sequence, the enclosing
     /// block's own input for the first node of a branch, and `nil` for the network input.
     public func inputPath(of path: NodePath) -> NodePath? {
-        if path.index > 0 {
-            var indices = path.indices
-            indices[indices.count - 1] -= 1
-            return NodePath(indices)
-        }
+        if let previous = path.previousSibling { return previous }
         guard let parent = path.parent else { return nil }
         return inputPath(of: parent)
     }

@@ -56,6 +56,19 @@ public struct NodePath: Hashable, Sendable, Comparable, CustomStringConvertible 
     /// The path of node `index` in branch `branch` of the block at this path.
     public func child(branch: Int, index: Int) -> NodePath { NodePath(indices + [branch, index]) }
 
+    /// The node at `index` in the same sequence (the top level or the same branch): `layers[4]` →
+    /// `layers[2]`, `layers[4].branches[2][1]` → `layers[4].branches[2][0]`. Whether that node exists is the
+    /// network's to say.
+    public func sibling(at index: Int) -> NodePath {
+        var indices = self.indices
+        indices[indices.count - 1] = index
+        return NodePath(indices)
+    }
+
+    /// The node right before this one in its sequence, `nil` for the first node of the top level or of a
+    /// branch.
+    public var previousSibling: NodePath? { index > 0 ? sibling(at: index - 1) : nil }
+
     /// The enclosing block's path, or `nil` at the top level.
     public var parent: NodePath? { indices.count > 1 ? NodePath(Array(indices.dropLast(2))) : nil }
     /// How many blocks enclose this node.

@@ -1,5 +1,3 @@
-import Foundation
-
 /// Why a network cannot run, with the node it happened at and what to change. Never a trap.
 public enum ShapeError: Error, Hashable, Sendable, CustomStringConvertible {
     /// A field holds a value the layer cannot use (a zero size, a negative pad, …).
@@ -68,16 +66,4 @@ public enum ShapeError: Error, Hashable, Sendable, CustomStringConvertible {
                 + "use a smaller input or raise the cap (--memory-cap)"
         }
     }
-}
-
-/// "1.5 GiB", "12.0 MiB", "300 B": binary units, one decimal.
-public func formatBytes(_ bytes: Int) -> String {
-    let units = ["B", "KiB", "MiB", "GiB", "TiB"]
-    var value = Double(bytes)
-    var unit = 0
-    while value >= 1024 && unit < units.count - 1 {
-        value /= 1024
-        unit += 1
-    }
-    return unit == 0 ? "\(bytes) B" : String(format: "%.1f %@", value, units[unit])
 }

@@ -2,7 +2,7 @@ import ConvEngine
 
 /// Everything that can happen to the playground: keys turned into intents, and results the runtime
 /// reports back. `reduce` is the only thing that interprets them.
-public enum Action {
+public enum Action: Sendable {
     // Moving around
     case moveSelection(Int)
     case selectFirst, selectLast
@@ -47,7 +47,7 @@ public enum Action {
 }
 
 /// A side effect `reduce` asks the runtime to perform; its outcome comes back as an `Action`.
-public enum Effect {
+public enum Effect: Sendable {
     /// Compute on a copy of the session off the UI thread; report progress and the result under `job`.
     case compute(job: Int, session: ForwardSession, task: ComputeTask)
     /// Drop any running computation (its results will be ignored anyway).

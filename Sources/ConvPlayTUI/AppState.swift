@@ -88,7 +88,7 @@ public struct DisplayCapabilities: Hashable, Sendable {
 }
 
 /// The whole playground as one value: `reduce` changes it, `render` draws it.
-public struct AppState {
+public struct AppState: Sendable {
     public var session: ForwardSession { didSet { refreshGlobalRange() } }
     public var file: String?
     public var isShipped: Bool

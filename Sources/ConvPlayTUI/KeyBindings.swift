@@ -9,7 +9,7 @@ public enum Key: Hashable, Sendable {
 }
 
 /// One row of the key table: the key, what it does, and the words the help overlay shows.
-public struct KeyBinding {
+public struct KeyBinding: Sendable {
     public var key: Key
     public var action: Action
     public var help: String

@@ -3,22 +3,6 @@
 import CNCurses
 import Foundation
 
-/// Why the terminal could not be started.
-public enum BackendError: Error, CustomStringConvertible {
-    case notATerminal
-    case unknownTerminal(String)
-
-    public var description: String {
-        switch self {
-        case .notATerminal:
-            return "convplay: the playground needs a terminal, but stdin or stdout is not one — "
-                + "run it from an interactive shell, or use `convplay summary PRESET` / `convplay run PRESET` for text output"
-        case .unknownTerminal(let term):
-            return "convplay: cannot drive the terminal type \"\(term)\" — set TERM to one your system knows (e.g. xterm-256color)"
-        }
-    }
-}
-
 final class NCursesBackend {
     private(set) var size: Size
     let capabilities: DisplayCapabilities
@@ -29,15 +13,15 @@ final class NCursesBackend {
     private var stopped = false
 
     /// Starts curses: locale first, LINES/COLUMNS dropped (they would freeze the size), newterm on the TTY.
-    init() throws {
+    init() throws(PlaygroundError) {
         setlocale(LC_ALL, "")
         unsetenv("LINES")
         unsetenv("COLUMNS")
         let codeset = String(cString: nl_langinfo(nl_item(CODESET)))
         let unicode = codeset.uppercased().replacingOccurrences(of: "-", with: "") == "UTF8"
         switch cnc_start() {
-        case Int32(CNC_NOT_A_TTY): throw BackendError.notATerminal
-        case Int32(CNC_NO_TERMINAL): throw BackendError.unknownTerminal(ProcessInfo.processInfo.environment["TERM"] ?? "")
+        case Int32(CNC_NOT_A_TTY): throw .notATerminal
+        case Int32(CNC_NO_TERMINAL): throw .unknownTerminal(ProcessInfo.processInfo.environment["TERM"] ?? "")
         default: break
         }
         let noColor = !(ProcessInfo.processInfo.environment["NO_COLOR"] ?? "").isEmpty

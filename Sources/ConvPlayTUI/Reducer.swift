@@ -115,9 +115,7 @@ public func reduce(_ state: inout AppState, _ action: Action) -> [Effect] {
             let target = path.index + delta
             guard sequence.indices.contains(target) else { return }
             sequence.swapAt(path.index, target)
-            var indices = path.indices
-            indices[indices.count - 1] = target
-            moved = NodePath(indices)
+            moved = path.sibling(at: target)
         }
         guard let moved else { return [] }
         return apply(&state, network, select: moved)
@@ -227,7 +225,7 @@ public func reduce(_ state: inout AppState, _ action: Action) -> [Effect] {
             }
             state.session = session
             state.dirty = true
-            state.status = StatusMessage("input: \(describe(network.input.source))")
+            state.status = StatusMessage("input: \(Format.source(network.input.source))")
             return effects
         } catch {
             state.status = StatusMessage(error.description, isError: true)
@@ -413,9 +411,7 @@ private func choose(_ state: inout AppState) -> [Effect] {
         case .insert(let container, let index):
             if let container {
                 network.modifySequence(containing: container) { $0.insert(node, at: index) }
-                var indices = container.indices
-                indices[indices.count - 1] = index
-                path = NodePath(indices)
+                path = container.sibling(at: index)
             } else {
                 network.nodes.insert(node, at: index)
                 path = .top(index)
@@ -500,12 +496,7 @@ private func enclosingBlock(of path: NodePath?, in network: Network) -> NodePath
 /// What to select after deleting `path`: the node now at its place, the one before, or the parent.
 private func neighbour(after path: NodePath, in network: Network) -> NodePath? {
     if network.node(at: path) != nil { return path }
-    if path.index > 0 {
-        var indices = path.indices
-        indices[indices.count - 1] -= 1
-        return NodePath(indices)
-    }
-    return path.parent
+    return path.previousSibling ?? path.parent
 }
 
 /// "conv3" when conv1 and conv2 exist.
@@ -520,11 +511,4 @@ private func uniqueName(_ prefix: String, in network: Network) -> String {
 func suggestedFileName(_ name: String) -> String {
     let slug = name.lowercased().map { $0.isLetter || $0.isNumber ? String($0) : "-" }.joined()
     return (slug.isEmpty ? "network" : slug) + "-edited.json"
-}
-
-func describe(_ source: InputSource) -> String {
-    switch source {
-    case .synthetic(let pattern, let seed): return "synthetic \(pattern.rawValue)" + (seed == 0 ? "" : " seed \(seed)")
-    case .image(let path): return path
-    }
 }

@@ -135,18 +135,17 @@ func stackRows(_ state: AppState) -> [StackRow] {
     let cursor = session.computedCount > 0 ? session.order[session.computedCount - 1] : nil
     var rows = [
         StackRow(
-            path: nil, mark: " ", tree: "", name: "input", spec: describe(network.input.source),
+            path: nil, mark: " ", tree: "", name: "input", spec: Format.source(network.input.source),
             shape: network.input.shape.description, params: "0")
     ]
-    for path in network.displayOrder {
-        guard let node = network.node(at: path) else { continue }
-        let mark = path == cursor ? "▶" : computed.contains(path) ? "✓" : " "
+    for row in network.summaryRows(shapes: session.shapes, costs: session.costs) {
+        let mark = row.path == cursor ? "▶" : computed.contains(row.path) ? "✓" : " "
+        let isBlock = network.node(at: row.path)?.block != nil
         rows.append(
             StackRow(
-                path: path, mark: mark, tree: treePrefix(path, network) + (node.block != nil ? "▼ " : ""),
-                name: displayName(path, network), spec: Format.spec(node),
-                shape: session.shapes.output(of: path).description,
-                params: Format.compact(session.costs[path].params)))
+                path: row.path, mark: mark, tree: treePrefix(row.path, network) + (isBlock ? "▼ " : ""),
+                name: displayName(row.path, network), spec: row.spec, shape: row.output.description,
+                params: Format.compact(row.cost.params)))
     }
     return rows
 }
@@ -561,7 +560,7 @@ func inspectorLines(_ state: AppState) -> [(String, Style)] {
     let session = state.session
     guard let path = state.selected, let node = state.network.node(at: path) else {
         let input = state.network.input
-        lines.append(("input \(input.shape) · \(describe(input.source))", plain))
+        lines.append(("input \(input.shape) · \(Format.source(input.source))", plain))
         let s = range(of: session.input.data[...])
         lines.append(("min \(Format.number(s.low))  max \(Format.number(s.high))", plain))
         lines.append(("total params \(Format.grouped(session.costs.total.params))", dim))
@@ -613,7 +612,7 @@ func lessons(_ state: AppState, path: NodePath, node: Node) -> [String] {
     if let conv = layer?.as(Conv.self), conv.isPointwise && conv.groups == 1 {
         lines.append("1×1 conv = per-pixel channel mixing")
         lines.append("\(inShape.channels)→\(outShape.channels) channels, \(inShape.height)×\(inShape.width) kept")
-        if isDiagonal(session.parameters(of: path)) {
+        if let parameters = session.parameters(of: path), parameters.isDiagonalChannelMix(groups: conv.groups) {
             lines.append("diagonal: each channel only rescaled")
         } else if outShape.channels < inShape.channels {
             lines.append("a reduction, for \(Format.grouped(cost.params)) params")
@@ -664,10 +663,7 @@ func lessons(_ state: AppState, path: NodePath, node: Node) -> [String] {
 
 /// The layer right before `path` in its sequence, if it is a layer.
 func previousLayer(_ path: NodePath, _ network: Network) -> Layer? {
-    guard path.index > 0 else { return nil }
-    var indices = path.indices
-    indices[indices.count - 1] -= 1
-    return network.node(at: NodePath(indices))?.layer
+    path.previousSibling.flatMap { network.node(at: $0)?.layer }
 }
 
 /// `text` broken at spaces into lines of at most `width` characters (a longer word is cut with "…").
@@ -685,16 +681,6 @@ func wrap(_ text: String, width: Int) -> [String] {
     }
     if !current.isEmpty { lines.append(current) }
     return lines
-}
-
-/// True for a square 1×1 weight matrix with nothing off its diagonal.
-func isDiagonal(_ parameters: LayerParameters?) -> Bool {
-    guard let p = parameters, p.weightShape.count == 4, p.weightShape[2] == 1, p.weightShape[3] == 1,
-        p.weightShape[0] == p.weightShape[1]
-    else { return false }
-    let n = p.weightShape[0]
-    for k in 0..<n { for c in 0..<n where k != c && p.weight[k * n + c] != 0 { return false } }
-    return true
 }
 
 private func drawInspector(_ screen: inout Screen, _ state: AppState, _ rect: Rect) {

@@ -1,30 +1,21 @@
 import ConvEngine
 import Foundation
+import Synchronization
 
 /// Opens the interactive playground on a preset loaded with `Preset.load` and runs until the user quits.
-/// Returns the exit status: 0 after a normal quit, 2 when there is no terminal or the preset cannot start
-/// (its input unreadable, its shapes impossible) — the message goes to stderr before any screen is drawn.
-public func runPlayground(preset: LoadedPreset, services: PlaygroundServices = EnginePresetServices()) -> Int32 {
+/// Throws before any screen is drawn when there is no terminal or the preset cannot start (its input
+/// unreadable, its shapes impossible).
+public func runPlayground(preset: LoadedPreset, services: PlaygroundServices = EnginePresetServices()) throws(PlaygroundError) {
     let playground: PlaygroundPreset
-    do { playground = try PlaygroundPreset(preset) } catch {
-        FileHandle.standardError.write(Data("convplay: \(preset.path): \(error)\n".utf8))
-        return 2
-    }
-    return runPlayground(playground, services: services)
+    do { playground = try PlaygroundPreset(preset) } catch { throw .unreadableInput(preset: preset.path, error) }
+    try runPlayground(playground, services: services)
 }
 
 /// Opens the playground on a network already in memory (tests, other fronts).
-public func runPlayground(_ preset: PlaygroundPreset, services: PlaygroundServices) -> Int32 {
+public func runPlayground(_ preset: PlaygroundPreset, services: PlaygroundServices) throws(PlaygroundError) {
     var state: AppState
-    do { state = try AppState(preset: preset) } catch {
-        FileHandle.standardError.write(Data("convplay: \(error.description)\n".utf8))
-        return 2
-    }
-    let backend: NCursesBackend
-    do { backend = try NCursesBackend() } catch {
-        FileHandle.standardError.write(Data("\(error)\n".utf8))
-        return 2
-    }
+    do { state = try AppState(preset: preset) } catch { throw .impossibleNetwork(error) }
+    let backend = try NCursesBackend()
     defer { backend.stop() }
     state.display = backend.capabilities
     var runtime = EffectRunner(services: services, worker: ComputeWorker())
@@ -48,7 +39,6 @@ public func runPlayground(_ preset: PlaygroundPreset, services: PlaygroundServic
         }
     }
     runtime.worker.cancel()
-    return 0
 }
 
 /// Performs the effects `reduce` returns, feeding their outcomes back as actions. Compute effects go to
@@ -101,17 +91,28 @@ struct EffectRunner {
 /// Computes forward steps on a copy of the session off the UI thread and queues the results for the
 /// input loop, which polls `drain()` between key reads. Starting a job or `cancel()` makes older jobs
 /// stop at their next cancellation check and their results be dropped.
-final class ComputeWorker: @unchecked Sendable {
-    private let lock = NSLock()
-    private var messages: [Action] = []
-    private var activeJob = 0
+///
+/// Sendable as checked by the compiler: its only state is immutable references to a `Mutex` (the job
+/// wanted and the results posted for it, shared by the UI thread and the compute queue) and a serial
+/// `DispatchQueue`. The session itself is never shared: each job computes on its own copy and hands
+/// copies back inside actions.
+final class ComputeWorker: Sendable {
+    /// What the UI thread and the compute queue share.
+    private struct Shared {
+        /// The job whose results are wanted; 0 after `cancel()`.
+        var activeJob = 0
+        /// Actions posted for `activeJob` since the last `drain()`, oldest first.
+        var messages: [Action] = []
+    }
+
+    private let shared = Mutex(Shared())
     private let queue = DispatchQueue(label: "convplay.compute", qos: .userInitiated)
 
     func start(job: Int, session: ForwardSession, task: ComputeTask) {
-        lock.withLock { activeJob = job }
+        shared.withLock { $0.activeJob = job }
         queue.async { [self] in
             var session = session
-            let isCancelled = { self.lock.withLock { self.activeJob != job } }
+            let isCancelled = { self.shared.withLock { $0.activeJob != job } }
             let target = task.target(in: session)
             var lastPost = Date()
             while session.computedCount < target, !isCancelled() {
@@ -126,19 +127,16 @@ final class ComputeWorker: @unchecked Sendable {
     }
 
     private func post(_ action: Action, job: Int) {
-        lock.withLock { if activeJob == job { messages.append(action) } }
+        shared.withLock { if $0.activeJob == job { $0.messages.append(action) } }
     }
 
-    func cancel() { lock.withLock { activeJob = 0 } }
+    func cancel() { shared.withLock { $0.activeJob = 0 } }
 
     /// Everything posted since the last call, oldest first.
     func drain() -> [Action] {
-        lock.withLock {
-            defer { messages.removeAll() }
-            return messages
+        shared.withLock { shared in
+            defer { shared.messages.removeAll() }
+            return shared.messages
         }
     }
-
-    /// Blocks until queued work has finished (tests).
-    func waitUntilIdle() { queue.sync {} }
 }

@@ -3,7 +3,7 @@ import Foundation
 
 /// A network ready to play with: the network, the file it came from and whether that file is a shipped
 /// preset (never overwritten without asking), plus its input tensor.
-public struct PlaygroundPreset {
+public struct PlaygroundPreset: Sendable {
     public var network: Network
     /// The preset's file, `nil` for a network built in memory.
     public var file: String?
@@ -17,7 +17,7 @@ public struct PlaygroundPreset {
     }
 
     /// A preset loaded from disk, its input made from its own folder.
-    public init(_ preset: LoadedPreset) throws {
+    public init(_ preset: LoadedPreset) throws(InputError) {
         let input = try preset.network.input.makeTensor(relativeTo: preset.directory)
         self.init(network: preset.network, file: preset.path, isShipped: EnginePresetServices.isShipped(preset.path), input: input)
     }

@@ -51,16 +51,17 @@ struct BenchUI: ParsableCommand {
 
     func run() throws {
         let screenSize = Self.parseSize(size)!
-        let loaded: LoadedPreset
-        do { loaded = try Preset.load(nameOrPath: preset) } catch { throw UserError(error.description) }
+        let loaded = try Preset.load(nameOrPath: preset)
+        let playground: PlaygroundPreset
+        do { playground = try PlaygroundPreset(loaded) } catch { throw CommandError.unreadableInput(preset: preset, error) }
         var state: AppState
-        do { state = try AppState(preset: try PlaygroundPreset(loaded)) } catch { throw UserError("\(preset): \(error)") }
+        do { state = try AppState(preset: playground) } catch { throw CommandError.impossibleNetwork(preset: preset, error) }
         state.display = DisplayCapabilities(colorHeatmaps: !ascii, unicode: true)
 
         let passStart = DispatchTime.now().uptimeNanoseconds
         Self.dispatch(.runToEnd, into: &state)
         let passMs = Double(DispatchTime.now().uptimeNanoseconds - passStart) / 1e6
-        guard state.session.isComplete else { throw UserError("\(preset): the forward pass did not complete") }
+        guard state.session.isComplete else { throw CommandError.incompleteForwardPass(preset: preset) }
         _ = render(state, size: screenSize)  // warm-up frame
 
         var timings: [String: [Double]] = [:]

@@ -15,19 +15,28 @@ struct ConvPlay: ParsableCommand {
         subcommands: [Play.self, Summary.self, Run.self, Verify.self, PresetsCommand.self, Bench.self, BenchUI.self, Export.self],
         defaultSubcommand: Play.self)
 
-    /// Parses and runs, sending every failure to stderr with exit status 2 (help and --version exit 0).
+    /// Parses and runs; every failure ends in `exit(with:)`.
     static func main() {
         do {
             var command = try parseAsRoot()
             try command.run()
-        } catch let error as UserError {
-            FileHandle.standardError.write(Data("convplay: \(error.message)\n".utf8))
-            Foundation.exit(2)
-        } catch let code as ExitCode {
-            Foundation.exit(code.rawValue)
         } catch {
-            let status = exitCode(for: error)
-            if status == .success {
+            exit(with: error)
+        }
+    }
+
+    /// The one place an error leaves the program. A `UserFacingError` goes to stderr as "convplay: " and its
+    /// sentence, exit status 2; an `ExitCode` (verify's failed check) exits with its status; argument-parser's
+    /// own errors print its message — help on stdout with status 0, usage errors on stderr with status 2.
+    static func exit(with error: any Error) -> Never {
+        switch error {
+        case let error as any UserFacingError:
+            FileHandle.standardError.write(Data("convplay: \(error.description)\n".utf8))
+            Foundation.exit(2)
+        case let code as ExitCode:
+            Foundation.exit(code.rawValue)
+        default:
+            if exitCode(for: error) == .success {
                 print(fullMessage(for: error))
                 Foundation.exit(0)
             }
@@ -35,10 +44,4 @@ struct ConvPlay: ParsableCommand {
             Foundation.exit(2)
         }
     }
-}
-
-/// A user-facing failure: one message, exit status 2.
-struct UserError: Error {
-    var message: String
-    init(_ message: String) { self.message = message }
 }

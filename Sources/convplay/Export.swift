@@ -12,7 +12,7 @@ struct Export: ParsableCommand {
     func run() throws {
         let loaded = try options.load()
         let session = try options.session(for: loaded)
-        do { try ONNXExport.write(network: session.network, to: onnx) } catch { throw UserError("export \(onnx): \(error)") }
+        do { try ONNXExport.write(network: session.network, to: onnx) } catch { throw CommandError.exportFailed(file: onnx, error) }
         print("wrote \(onnx)")
     }
 }

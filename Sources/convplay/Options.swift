@@ -23,8 +23,7 @@ struct PresetOptions: ParsableArguments {
 
     /// The preset with command-line overrides applied.
     func load() throws -> LoadedPreset {
-        var loaded: LoadedPreset
-        do { loaded = try Preset.load(nameOrPath: preset) } catch { throw UserError(error.description) }
+        var loaded = try Preset.load(nameOrPath: preset)
         if let seed { loaded.network.initialization.seed = seed }
         if let input { loaded.network.input.source = try Self.parseSource(input) }
         return loaded
@@ -32,10 +31,16 @@ struct PresetOptions: ParsableArguments {
 
     /// A session over the loaded preset: shapes checked, input made, nothing computed yet.
     func session(for loaded: LoadedPreset) throws -> ForwardSession {
-        let tensor: Tensor
-        do { tensor = try loaded.network.input.makeTensor(relativeTo: loaded.directory) } catch { throw UserError(error.description) }
+        let tensor = try loaded.network.input.makeTensor(relativeTo: loaded.directory)
         do { return try ForwardSession(network: loaded.network, input: tensor, memoryCap: memoryCap) } catch {
-            throw UserError("\(preset): \(error.description)")
+            throw CommandError.impossibleNetwork(preset: preset, error)
+        }
+    }
+
+    /// The loaded preset's shapes under the memory cap, without making its input.
+    func shapes(for loaded: LoadedPreset) throws -> ShapeTable {
+        do { return try loaded.network.inferShapes(memoryCap: memoryCap) } catch {
+            throw CommandError.impossibleNetwork(preset: preset, error)
         }
     }
 
@@ -43,7 +48,7 @@ struct PresetOptions: ParsableArguments {
         let parts = text.split(separator: ":", maxSplits: 1).map(String.init)
         if let pattern = SyntheticPattern(rawValue: parts[0]) {
             guard parts.count == 1 || UInt64(parts[1]) != nil else {
-                throw UserError("--input \(text): the seed after ':' must be a whole number, e.g. \(parts[0]):3")
+                throw CommandError.inputSeedNotANumber(source: text, pattern: parts[0])
             }
             return .synthetic(pattern, seed: parts.count > 1 ? UInt64(parts[1])! : 0)
         }

@@ -12,9 +12,6 @@ struct Play: ParsableCommand {
     var preset: String = "edges"
 
     func run() throws {
-        let loaded: LoadedPreset
-        do { loaded = try Preset.load(nameOrPath: preset) } catch { throw UserError(error.description) }
-        let status = runPlayground(preset: loaded)
-        if status != 0 { throw ExitCode(status) }
+        try runPlayground(preset: try Preset.load(nameOrPath: preset))
     }
 }

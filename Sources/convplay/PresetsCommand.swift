@@ -7,9 +7,7 @@ struct PresetsCommand: ParsableCommand {
 
     func run() throws {
         let shipped = Preset.shipped()
-        guard !shipped.isEmpty else {
-            throw UserError("no shipped presets found — set CONVPLAY_PRESETS to the presets folder of your convplay checkout")
-        }
+        guard !shipped.isEmpty else { throw CommandError.noShippedPresets }
         let width = shipped.map(\.name.count).max() ?? 0
         for preset in shipped {
             print(preset.name.padding(toLength: width + 2, withPad: " ", startingAt: 0) + preset.description)

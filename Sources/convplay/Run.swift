@@ -31,7 +31,7 @@ struct Run: ParsableCommand {
         }
         if let dump {
             do { try ActivationDump.write(session: session, to: dump, presetName: options.preset) } catch {
-                throw UserError("--dump \(dump): \(error)")
+                throw CommandError.dumpFailed(folder: dump, error)
             }
             print("wrote \(dump)/manifest.json")
         }

@@ -16,30 +16,17 @@ struct Summary: ParsableCommand {
 
     func run() throws {
         let loaded = try options.load()
-        let network = loaded.network
-        let shapes: ShapeTable
-        do { shapes = try network.inferShapes(memoryCap: options.memoryCap) } catch {
-            throw UserError("\(options.preset): \(error.description)")
-        }
-        print(SummaryTable(network: network, shapes: shapes, source: loaded.path).render(format), terminator: "")
+        let shapes = try options.shapes(for: loaded)
+        print(SummaryTable(network: loaded.network, shapes: shapes, source: loaded.path).render(format), terminator: "")
     }
 }
 
-/// The rows `summary` prints, computed once from the engine's shape and cost tables.
+/// The rows `summary` prints (the engine's `summaryRows`), in four formats.
 struct SummaryTable {
-    struct Row {
-        var path: NodePath
-        var name: String
-        var type: String
-        var spec: String
-        var output: Shape
-        var cost: NodeCost
-    }
-
     let network: Network
     let shapes: ShapeTable
     let costs: CostTable
-    let rows: [Row]
+    let rows: [NodeSummary]
     let source: String
 
     init(network: Network, shapes: ShapeTable, source: String) {
@@ -48,12 +35,7 @@ struct SummaryTable {
         self.source = source
         let costs = network.cost(shapes: shapes)
         self.costs = costs
-        rows = network.displayOrder.map { path in
-            let node = network.node(at: path)!
-            return Row(
-                path: path, name: node.name, type: node.typeName, spec: node.specText,
-                output: shapes.output(of: path), cost: costs[path])
-        }
+        rows = network.summaryRows(shapes: shapes, costs: costs)
     }
 
     func render(_ format: Summary.Format) -> String {

@@ -88,15 +88,12 @@ struct Verify: ParsableCommand {
 
         for path in network.executionOrder {
             guard let conv = network.node(at: path)?.layer?.as(Conv.self), conv.isPointwise,
-                let p = session.parameters(of: path), p.weightShape[0] == p.weightShape[1]
+                let p = session.parameters(of: path), p.isDiagonalChannelMix(groups: conv.groups)
             else { continue }
             let n = p.weightShape[0]
-            let offDiagonal = (0..<n).allSatisfy { i in (0..<n).allSatisfy { j in i == j || p.weight[i * n + j] == 0 } }
-            if offDiagonal {
-                print(
-                    "\(path) (\(network.node(at: path)!.name)): a diagonal 1×1 conv — each output channel is its input channel rescaled "
-                        + "(no mixing), \(n) useful weights of \(n * n)")
-            }
+            print(
+                "\(path) (\(network.node(at: path)!.name)): a diagonal 1×1 conv — each output channel is its input channel rescaled "
+                    + "(no mixing), \(n) useful weights of \(n * n)")
         }
 
         if checks == 0 { print("(no mlpconv, lateral or 1×1 chain in this network to check)") }

@@ -3,7 +3,7 @@ import Testing
 
 @testable import ConvEngine
 
-/// Our forward pass against an independent numpy implementation (tests/python/reference_forward.py), node by
+/// Our forward pass against an independent numpy implementation (Tests/Reference/reference_forward.py), node by
 /// node: the dump folder gives it the input, weights and attributes; it recomputes everything from its own
 /// results and fails on any node more than 1e-4 relative away from ours.
 @Suite(.serialized)

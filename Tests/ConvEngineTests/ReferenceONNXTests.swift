@@ -4,7 +4,7 @@ import Testing
 @testable import ConvEngine
 
 /// ONNX export checked outside Swift: the `onnx` checker accepts the model and onnxruntime's output equals
-/// our forward pass within 1e-4 relative (tests/python/check_onnx.py).
+/// our forward pass within 1e-4 relative (Tests/Reference/check_onnx.py).
 @Suite(.serialized)
 struct ReferenceONNXTests {
     /// Exports `network`, runs it in onnxruntime on `input`, and compares with our forward pass. A closing

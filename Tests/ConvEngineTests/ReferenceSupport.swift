@@ -3,7 +3,7 @@ import Testing
 
 @testable import ConvEngine
 
-/// Runs the Python side of the reference tests (tests/python/*.py) with the project's test interpreter.
+/// Runs the Python side of the reference tests (Tests/Reference/*.py) with the project's test interpreter.
 enum ReferencePython {
     /// The package root: three levels above this file (Tests/ConvEngineTests/ReferenceSupport.swift).
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
@@ -25,12 +25,12 @@ enum ReferencePython {
         return nil
     }
 
-    /// Runs `tests/python/<script>` with `arguments`; returns its exit status and combined output.
+    /// Runs `Tests/Reference/<script>` with `arguments`; returns its exit status and combined output.
     static func run(_ script: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
         guard let python = interpreter() else { return (-1, "") }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = [packageRoot + "/tests/python/" + script] + arguments
+        process.arguments = [packageRoot + "/Tests/Reference/" + script] + arguments
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = pipe

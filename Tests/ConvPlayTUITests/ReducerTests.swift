@@ -142,6 +142,25 @@ import Testing
         #expect(driver.state.network == Fixture.tiny)
     }
 
+    @Test func editsInsideABranchStayInThatBranch() {
+        var driver = Driver(Fixture.state(Fixture.branched))
+        func names(_ branch: Int) -> [String]? { driver.state.network.nodes[0].block?.branches[branch].map(\.name) }
+        driver.press(.down, .down, .down)  // b, the second node of branch 0
+        #expect(driver.state.selected == NodePath([0, 0, 1]))
+        driver.press(.character("K"))
+        #expect(names(0) == ["b", "a"])
+        #expect(driver.state.selected == NodePath([0, 0, 0]))
+        driver.press(.down, .character("d"))  // a, now second: the selection falls back to the node before it
+        #expect(names(0) == ["b"])
+        #expect(driver.state.selected == NodePath([0, 0, 0]))
+        driver.press(.character("d"))  // the branch's only node: the selection falls back to the block
+        #expect(names(0) == [])
+        #expect(driver.state.selected == .top(0))
+        driver.press(.end, .character("a"), .down, .enter, .enter)  // after c: a conv 1×1 with the form's defaults
+        #expect(names(1)?.count == 2 && names(1)?.first == "c")
+        #expect(driver.state.selected == NodePath([0, 1, 1]))
+    }
+
     @Test func branchesCanBeAddedAndRemoved() {
         var driver = Driver(Fixture.state(Fixture.branched))
         driver.press(.down)  // the block

@@ -1,5 +1,6 @@
 import ConvEngine
 import Foundation
+import Synchronization
 
 @testable import ConvPlayTUI
 
@@ -42,17 +43,30 @@ enum Fixture {
     }
 }
 
-/// Records saves; says a path exists when it is in `existing`.
-final class FakeServices: PlaygroundServices, @unchecked Sendable {
-    var saved: [(Network, String)] = []
-    var existing: Set<String> = []
+/// Records saves; says a path exists when it is in `existing`. A class so the test keeps the record the
+/// runtime writes to; its state sits behind a mutex, as `PlaygroundServices` may be called from any thread.
+final class FakeServices: PlaygroundServices {
+    private struct Record {
+        var saved: [(Network, String)] = []
+        var existing: Set<String> = []
+    }
+    private let record = Mutex(Record())
+
+    /// Every save so far: the network and the path, oldest first.
+    var saved: [(Network, String)] { record.withLock { $0.saved } }
+    /// Paths that `wouldOverwrite` reports as taken.
+    var existing: Set<String> {
+        get { record.withLock { $0.existing } }
+        set { record.withLock { $0.existing = newValue } }
+    }
+
     func presetChoices() -> [PresetChoice] { [PresetChoice(nameOrPath: "branched", summary: "two branches")] }
     func load(_ nameOrPath: String) throws -> PlaygroundPreset {
         guard nameOrPath == "branched" else { throw CocoaError(.fileNoSuchFile) }
         return Fixture.preset(Fixture.branched, file: "presets/branched.json", shipped: true)
     }
-    func save(_ network: Network, to path: String) throws { saved.append((network, path)) }
-    func wouldOverwrite(_ path: String) -> Bool { existing.contains(path) }
+    func save(_ network: Network, to path: String) throws { record.withLock { $0.saved.append((network, path)) } }
+    func wouldOverwrite(_ path: String) -> Bool { record.withLock { $0.existing.contains(path) } }
     func makeInput(for network: Network, relativeTo file: String?) throws -> Tensor { Tensor(shape: network.input.shape, repeating: 1) }
 }
 

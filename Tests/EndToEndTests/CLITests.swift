@@ -102,6 +102,17 @@ struct CLITests {
         #expect(result.stdout.contains("fold refused"))
     }
 
+    @Test func verifyNamesTheDiagonalRescale() throws {
+        let result = try BinaryRunner.run(["verify", "one-by-one"])
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        let diagonal = result.stdout.split(separator: "\n").filter { $0.contains("diagonal 1×1 conv") }
+        #expect(
+            diagonal == [
+                "layers[1] (rescale_diagonal): a diagonal 1×1 conv — each output channel is its input channel rescaled (no mixing), "
+                    + "16 useful weights of 256"
+            ], "\(result.stdout)")
+    }
+
     @Test func verifyInceptionComparesCosts() throws {
         let result = try BinaryRunner.run(["verify", "inception-3a"])
         #expect(result.status == 0)
@@ -168,6 +179,22 @@ struct CLIErrorTests {
         Case(
             name: "memory cap", json: nil, arguments: ["run", "googlenet", "--memory-cap", "16"], expected: ["memory cap", "--memory-cap"]),
         Case(name: "bad input source seed", json: nil, arguments: ["run", "edges", "--input", "noise:x"], expected: ["--input noise:x"]),
+        Case(
+            name: "dump into an unwritable folder", json: nil, arguments: ["run", "one-by-one", "--dump", "/proc/convplay/dump"],
+            expected: ["convplay: --dump /proc/convplay/dump: cannot write"]),
+        Case(
+            name: "export into an unwritable folder", json: nil, arguments: ["export", "edges", "--onnx", "/proc/convplay/edges.onnx"],
+            expected: ["convplay: export /proc/convplay/edges.onnx: cannot write"]),
+        Case(
+            name: "playground without a terminal", json: nil, arguments: ["edges"],
+            expected: ["convplay: the playground needs a terminal, but stdin or stdout is not one"]),
+        Case(
+            name: "playground on an impossible network", json: header + #"[{"type": "conv", "out": 4, "kernel": 11}]}"#,
+            arguments: [], expected: ["convplay: layers[0] (conv1): kernel 11×11 is larger than its padded input 8×8"]),
+        Case(
+            name: "playground with a missing image",
+            json: #"{"format": 1, "name": "img", "input": {"shape": [1, 8, 8], "source": {"image": "nowhere.ppm"}}, "layers": []}"#,
+            arguments: ["play"], expected: ["bad.json: ", "nowhere.ppm: no such file"]),
     ]
 
     @Test(arguments: cases)

@@ -120,17 +120,24 @@ final class TmuxSession {
         return children.split(separator: " ").first.flatMap { pid_t($0) }
     }
 
-    /// Polls the screen every 50 ms until `predicate` holds; returns that screen or throws `Timeout`
-    /// carrying the last one.
+    /// Polls the screen every 50 ms until `predicate` holds on a settled screen — two captures in a row that
+    /// agree, so a frame the terminal is still receiving (its header drawn, its maps not yet) is never taken
+    /// for the result; returns that screen or throws `Timeout` carrying the last one.
     @discardableResult
     func waitFor(
         _ awaited: String, colors: Bool = false, timeout: Double = defaultTimeout,
         _ predicate: (String) -> Bool
     ) throws -> String {
         let deadline = Date().addingTimeInterval(timeout)
+        var matched: String?
         while true {
             let screen = try capture(colors: colors)
-            if predicate(screen) { return screen }
+            if predicate(screen) {
+                if screen == matched { return screen }
+                matched = screen
+            } else {
+                matched = nil
+            }
             if Date() > deadline { throw Timeout(awaited: awaited, seconds: timeout, screen: lastScreen) }
             usleep(50_000)
         }

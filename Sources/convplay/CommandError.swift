@@ -1,0 +1,49 @@
+import ConvEngine
+import ConvPlayTUI
+
+/// An error the user can act on: its `description` is one sentence naming what to change. `ConvPlay.main`
+/// prints it after "convplay: " on stderr and exits with status 2; nothing else prints errors or exits.
+protocol UserFacingError: Error, CustomStringConvertible {}
+
+extension PresetError: UserFacingError {}
+extension ShapeError: UserFacingError {}
+extension InputError: UserFacingError {}
+extension ExportError: UserFacingError {}
+extension PlaygroundError: UserFacingError {}
+
+/// Why a subcommand failed, beyond the engine's own errors: what the command was working on, and why.
+enum CommandError: UserFacingError {
+    /// The preset named on the command line cannot run: impossible shapes, or over the memory cap.
+    case impossibleNetwork(preset: String, ShapeError)
+    /// The preset named on the command line has an input that cannot be made.
+    case unreadableInput(preset: String, InputError)
+    /// `--input PATTERN:SEED` with a seed that is not a whole number.
+    case inputSeedNotANumber(source: String, pattern: String)
+    /// `--dump DIR` could not be written.
+    case dumpFailed(folder: String, ExportError)
+    /// `export --onnx FILE` could not be written.
+    case exportFailed(file: String, ExportError)
+    /// No shipped presets folder was found.
+    case noShippedPresets
+    /// A forward pass that should have run to the end stopped early.
+    case incompleteForwardPass(preset: String)
+
+    var description: String {
+        switch self {
+        case .impossibleNetwork(let preset, let error):
+            return "\(preset): \(error)"
+        case .unreadableInput(let preset, let error):
+            return "\(preset): \(error)"
+        case .inputSeedNotANumber(let source, let pattern):
+            return "--input \(source): the seed after ':' must be a whole number, e.g. \(pattern):3"
+        case .dumpFailed(let folder, let error):
+            return "--dump \(folder): \(error)"
+        case .exportFailed(let file, let error):
+            return "export \(file): \(error)"
+        case .noShippedPresets:
+            return "no shipped presets found — set CONVPLAY_PRESETS to the presets folder of your convplay checkout"
+        case .incompleteForwardPass(let preset):
+            return "\(preset): the forward pass did not complete"
+        }
+    }
+}
