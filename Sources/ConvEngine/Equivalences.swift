@@ -160,12 +160,9 @@ public enum Equivalences {
             throw FoldRefusal(path: path, description: "\(path) is not a lateral layer")
         }
         let name = network.node(at: path)!.name
-        guard path.index > 0 else {
+        guard let previousPath = path.previousSibling else {
             throw FoldRefusal(path: path, description: "\(path) (\(name)) has no layer before it in its sequence to fold into")
         }
-        var previousIndices = path.indices
-        previousIndices[previousIndices.count - 1] -= 1
-        let previousPath = NodePath(previousIndices)
         let previous = network.node(at: previousPath)!
         let m = network.parameters(at: path, shapes: shapes)!.weight
         let n = shapes.output(of: path).channels
@@ -224,9 +221,7 @@ public enum Equivalences {
     public static func foldPointwiseChain(at path: NodePath, in network: Network) throws(FoldRefusal) -> Network {
         let shapes: ShapeTable
         do { shapes = try network.inferShapes() } catch { throw FoldRefusal(path: path, description: error.description) }
-        var nextIndices = path.indices
-        nextIndices[nextIndices.count - 1] += 1
-        let nextPath = NodePath(nextIndices)
+        let nextPath = path.sibling(at: path.index + 1)
         guard let first = network.node(at: path)?.layer?.as(Conv.self), first.isPointwise, first.groups == 1,
             var second = network.node(at: nextPath)?.layer?.as(Conv.self), second.isPointwise, second.groups == 1
         else {
@@ -259,10 +254,8 @@ public enum Equivalences {
     /// Every pair of directly consecutive ungrouped 1×1 convs (the first of each pair).
     public static func pointwiseChains(in network: Network) -> [NodePath] {
         network.executionOrder.filter { path in
-            var next = path.indices
-            next[next.count - 1] += 1
             guard let a = network.node(at: path)?.layer?.as(Conv.self), a.isPointwise, a.groups == 1,
-                let b = network.node(at: NodePath(next))?.layer?.as(Conv.self), b.isPointwise, b.groups == 1
+                let b = network.node(at: path.sibling(at: path.index + 1))?.layer?.as(Conv.self), b.isPointwise, b.groups == 1
             else { return false }
             return true
         }
