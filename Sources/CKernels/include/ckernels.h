@@ -1,8 +1,15 @@
 #ifndef CKERNELS_H
 #define CKERNELS_H
-/// Fast numeric kernels for ConvEngine: a packed, cache-blocked single-precision GEMM with an
-/// AVX-512 8×32 or AVX2/FMA 6×16 micro-kernel (chosen at run time, with a portable C fallback), im2col fused into
-/// the packing of B, and an FMA loop that measures the machine's peak.
+/// Fast numeric kernels for ConvEngine, on flat float buffers in channel-major (C, H, W) layout:
+/// - a packed, cache-blocked single-precision GEMM with an AVX-512 8×32, AVX2/FMA 6×16 or portable C 6×16
+///   micro-kernel, chosen at run time (`ck_isa`), and weights packed once for it (gemm.c);
+/// - convolutions as GEMMs whose im2col operand is gathered while packing, or read in place from zero-padded
+///   input rows for stride 1 on AVX-512 (conv.c);
+/// - max and average pooling with Caffe semantics (pool.c), across-channel LRN (normalization.c), a dense
+///   layer (dense.c), element-wise activations and one-pass statistics (elementwise.c);
+/// - an FMA loop that measures the machine's peak (peak.c), and a persistent worker pool (workers.c).
+/// Kernels take a range of rows, columns, channels or positions so callers can split the work across threads;
+/// outputs are the caller's buffers. Instruction-set detection and the per-thread override are in isa.c.
 #include <stddef.h>
 
 int ckernels_version(void);
