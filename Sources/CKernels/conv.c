@@ -22,7 +22,8 @@ void ck_conv_im2col_gemm(const ck_conv_desc *desc, const float *input, const flo
 
 int ck_conv_reads_in_place(const ck_conv_desc *g) {
     // one group's geometry -> 1 when ck_conv_rows is the faster way to run it
-    if (!(ck_isa() >= 2 && g->strideHeight == 1 && g->strideWidth == 1 && g->kernelHeight * g->kernelWidth > 1))
+    if (!(ck_isa() >= CK_ISA_AVX512 && g->strideHeight == 1 && g->strideWidth == 1 &&
+          g->kernelHeight * g->kernelWidth > 1))
         return 0;
     // Cost model per useful multiply, fitted to 12 stride-1 5×5, 3×3 and 7×7 convs (maps 7×7 to 112×112) with
     // weights packed once, all chosen right: reading in place computes OH·Wp grid columns (rounded up to whole

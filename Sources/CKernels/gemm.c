@@ -163,8 +163,8 @@ void ck_micro_kernel_avx512_offsets(int kc, const float *a, const float *b, cons
 static micro_kernel pick_micro_kernel(void) {
 #ifdef CK_X86
     switch (ck_isa()) {
-    case 2: return (micro_kernel){MR512, NR512, micro_kernel_avx512};
-    case 1: return (micro_kernel){MR, NR, micro_kernel_avx2};
+    case CK_ISA_AVX512: return (micro_kernel){MR512, NR512, micro_kernel_avx512};
+    case CK_ISA_AVX2: return (micro_kernel){MR, NR, micro_kernel_avx2};
     default: break;
     }
 #endif
@@ -432,7 +432,7 @@ void ck_sgemm_prepacked(int M, int N, int K, const float *packedA, const float *
                         const float *bias) {
     // packedA (M, K) in panels, B (K, N) with row stride ldb -> C (M, N) with row stride ldc
 #ifdef CK_X86
-    if (ck_isa() >= 2 && N >= NR512 && reads_b_in_place(M, ldb)) {
+    if (ck_isa() >= CK_ISA_AVX512 && N >= NR512 && reads_b_in_place(M, ldb)) {
         const int kcb = ck_k_block(K);
         int koff[KC_MAX];
         const int full = N / NR512 * NR512;

@@ -62,8 +62,8 @@ static double fma_loop_avx512(long iterations, float *sink) {
 double ck_fma_peak_loop(long iterations, float *sink) {
     // iterations -> flops executed, at the vector width of the instruction set in use
 #ifdef CK_X86
-    if (ck_isa() >= 2) return fma_loop_avx512(iterations, sink);
-    if (ck_uses_avx2()) return fma_loop_avx2(iterations, sink);
+    if (ck_isa() >= CK_ISA_AVX512) return fma_loop_avx512(iterations, sink);
+    if (ck_isa() >= CK_ISA_AVX2) return fma_loop_avx2(iterations, sink);
 #endif
     return fma_loop_portable(iterations, sink);
 }

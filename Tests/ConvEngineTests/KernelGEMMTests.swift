@@ -149,11 +149,11 @@ let convCases: [ConvCase] = [
         let input = random.floats(g.inChannels * g.inHeight * g.inWidth)
         let weight = random.floats(g.weightCount), bias = random.floats(g.outChannels)
         var output = [Float](repeating: .nan, count: g.outChannels * g.outHeight * g.outWidth)
-        Kernels.forcePortableMicroKernel(true)
+        Kernels.forceInstructionSet(0)
         output.withUnsafeMutableBufferPointer {
             Kernels.conv2d(g, input: input, weight: weight, bias: bias, output: $0.baseAddress!, threads: 1)
         }
-        Kernels.forcePortableMicroKernel(false)
+        Kernels.forceInstructionSet(nil)
         let difference = largestDifference(output, Reference.conv2d(g, input: input, weight: weight, bias: bias))
         #expect(difference < 1e-4, "\(testCase.name), portable: maxdiff \(difference)")
     }

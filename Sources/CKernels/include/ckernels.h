@@ -12,13 +12,11 @@
 /// outputs are the caller's buffers. Instruction-set detection and the per-thread override are in isa.c.
 #include <stddef.h>
 
-int ckernels_version(void);
+/// Instruction sets, each including the one before: a CPU that has CK_ISA_AVX512 runs all three.
+enum { CK_ISA_PORTABLE = 0, CK_ISA_AVX2 = 1, CK_ISA_AVX512 = 2 };
 
-/// 1 when a SIMD micro-kernel (AVX2/FMA or AVX-512) is in use, 0 for the portable C one.
-int ck_uses_avx2(void);
-
-/// The instruction set the kernels use on the calling thread: 0 portable C, 1 AVX2+FMA (6×16 tile),
-/// 2 AVX-512F (8×32 tile).
+/// The instruction set the kernels use on the calling thread: CK_ISA_PORTABLE (C, 6×16 GEMM tile),
+/// CK_ISA_AVX2 (AVX2+FMA, 6×16) or CK_ISA_AVX512 (AVX-512F, 8×32).
 int ck_isa(void);
 
 /// The best instruction set this CPU supports (same numbering as `ck_isa`).
@@ -27,11 +25,8 @@ int ck_best_isa(void);
 /// Columns per packed B panel of the micro-kernel in use (16 or 32): callers align column splits to it.
 int ck_panel_width(void);
 
-/// Forces the portable micro-kernel (1) or restores run-time detection (0) on the calling thread only.
-/// For tests and benchmarks, which then run the kernels with one thread.
-void ck_force_portable(int portable);
-
-/// Forces instruction set `isa` (capped at `ck_best_isa()`), or restores detection (−1), on the calling thread.
+/// Forces instruction set `isa` (capped at `ck_best_isa()`), or restores detection (−1), on the calling thread
+/// only. For tests and benchmarks, which then run the kernels with one thread.
 void ck_force_isa(int isa);
 
 /// Row-major C (M×N) = op(A) (M×K) · op(B) (K×N), plus C when `accumulate` is 1, plus `bias[i]` on row i
