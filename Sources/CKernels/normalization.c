@@ -1,60 +1,75 @@
-// Local response normalisation across channels.
+// Local response normalisation across channels, a block of positions at a time. Each window's Σx² is summed
+// afresh from the input rather than kept as a running sum: adding the entering channel's square and
+// subtracting the leaving one's cancels catastrophically (x = [30000.3, 0.8] lost 0.8² entirely), and a fresh
+// sum of `size` squares costs no more here, where two square roots and a division per output set the pace.
+// beta = 0.75 (every Caffe model) is base^−¾ = 1 / (√base · ⁴√base): square roots vectorise, powf does not.
 #include "ckernels_internal.h"
 #include <math.h>
-#include <stdlib.h>
 
-// LRN over a block of positions at a time: a running window of Σx² across channels per position.
-// beta = 0.75 (every Caffe model) is base^−¾ = 1 / (√base · ⁴√base): square roots vectorise, powf does not.
+// Positions per block: the block's rows of a window's channels stay in L1 from one channel to the next.
+enum { LRN_BLOCK = 256, LRN_UNROLLED_WINDOW = 8 };
 
-enum { LRN_BLOCK = 256, LRN_RING_STACK = 16 };
+// One channel of a block: y[p] = x[p] · (k + scale · Σ_j first[j·stride + p]²)^−beta over the window's `rows`
+// channels. Inlined with a constant `rows`, the sum unrolls and the loop over positions vectorises.
+__attribute__((always_inline))
+static inline void lrn_channel(int rows, const float *restrict first, size_t stride, const float *restrict x,
+                               float *restrict y, int n, float k, float scale, float beta) {
+    if (beta == 0.75f) {
+        for (int p = 0; p < n; p++) {
+            float sum = first[p] * first[p];
+            for (int j = 1; j < rows; j++) sum += first[j * stride + p] * first[j * stride + p];
+            const float root = sqrtf(k + scale * sum);
+            y[p] = x[p] / (root * sqrtf(root));
+        }
+    } else {
+        for (int p = 0; p < n; p++) {
+            float sum = first[p] * first[p];
+            for (int j = 1; j < rows; j++) sum += first[j * stride + p] * first[j * stride + p];
+            y[p] = x[p] * powf(k + scale * sum, -beta);
+        }
+    }
+}
 
 __attribute__((target_clones("avx512f", "avx2", "default")))
 void ck_lrn(int channels, int planeSize, int size, float alpha, float beta, float k,
-            const float *input, float *output, int p0, int p1) {
+            const float *restrict input, float *restrict output, int p0, int p1) {
     // input (C, P) -> output (C, P), positions p0 ..< p1
     const int before = (size - 1) / 2, after = size - 1 - before;
-    const int ring_rows = size + 1;  // squares of channels c − before − 1 ... c + after, kept so y may alias x
     const float scale = alpha / (float)size;
-    const int three_quarters = beta == 0.75f;
-    float window[LRN_BLOCK];
-    float ring_stack[LRN_RING_STACK * LRN_BLOCK];
-    float *ring = ring_rows <= LRN_RING_STACK ? ring_stack : malloc((size_t)ring_rows * LRN_BLOCK * sizeof(float));
+    const size_t stride = (size_t)planeSize;
+    float window[LRN_BLOCK];  // Σx² per position, for windows wider than LRN_UNROLLED_WINDOW channels
     for (int b0 = p0; b0 < p1; b0 += LRN_BLOCK) {
         const int n = p1 - b0 < LRN_BLOCK ? p1 - b0 : LRN_BLOCK;
-        const float *x = input + b0;
-        float *y = output + b0;
-        for (int p = 0; p < n; p++) window[p] = 0.0f;
-        for (int c = 0; c < after && c < channels; c++) {
-            const float *xc = x + (size_t)c * planeSize;
-            float *sq = ring + (size_t)(c % ring_rows) * LRN_BLOCK;
-            for (int p = 0; p < n; p++) { sq[p] = xc[p] * xc[p]; window[p] += sq[p]; }
-        }
         for (int c = 0; c < channels; c++) {
-            const int entering = c + after, leaving = c - before - 1;
-            if (entering < channels) {
-                const float *xe = x + (size_t)entering * planeSize;  // not yet overwritten: entering >= c
-                float *sq = ring + (size_t)(entering % ring_rows) * LRN_BLOCK;
-                for (int p = 0; p < n; p++) { sq[p] = xe[p] * xe[p]; window[p] += sq[p]; }
-            }
-            if (leaving >= 0) {
-                const float *sq = ring + (size_t)(leaving % ring_rows) * LRN_BLOCK;
-                for (int p = 0; p < n; p++) window[p] -= sq[p];
-            }
-            const float *xc = x + (size_t)c * planeSize;
-            float *yc = y + (size_t)c * planeSize;
-            if (three_quarters) {
-                for (int p = 0; p < n; p++) {
-                    float w = window[p] > 0.0f ? window[p] : 0.0f;
-                    float root = sqrtf(k + scale * w);
-                    yc[p] = xc[p] / (root * sqrtf(root));
+            const int first = c - before > 0 ? c - before : 0;
+            const int last = c + after < channels - 1 ? c + after : channels - 1;
+            const float *xf = input + (size_t)first * stride + b0, *x = input + (size_t)c * stride + b0;
+            float *y = output + (size_t)c * stride + b0;
+            switch (last - first + 1) {
+            case 1: lrn_channel(1, xf, stride, x, y, n, k, scale, beta); break;
+            case 2: lrn_channel(2, xf, stride, x, y, n, k, scale, beta); break;
+            case 3: lrn_channel(3, xf, stride, x, y, n, k, scale, beta); break;
+            case 4: lrn_channel(4, xf, stride, x, y, n, k, scale, beta); break;
+            case 5: lrn_channel(5, xf, stride, x, y, n, k, scale, beta); break;
+            case 6: lrn_channel(6, xf, stride, x, y, n, k, scale, beta); break;
+            case 7: lrn_channel(7, xf, stride, x, y, n, k, scale, beta); break;
+            case LRN_UNROLLED_WINDOW: lrn_channel(LRN_UNROLLED_WINDOW, xf, stride, x, y, n, k, scale, beta); break;
+            default:
+                // wide windows: the same sums, one channel's row at a time into `window`
+                for (int p = 0; p < n; p++) window[p] = xf[p] * xf[p];
+                for (int j = first + 1; j <= last; j++) {
+                    const float *xj = input + (size_t)j * stride + b0;
+                    for (int p = 0; p < n; p++) window[p] += xj[p] * xj[p];
                 }
-            } else {
-                for (int p = 0; p < n; p++) {
-                    float w = window[p] > 0.0f ? window[p] : 0.0f;
-                    yc[p] = xc[p] * powf(k + scale * w, -beta);
+                if (beta == 0.75f) {
+                    for (int p = 0; p < n; p++) {
+                        const float root = sqrtf(k + scale * window[p]);
+                        y[p] = x[p] / (root * sqrtf(root));
+                    }
+                } else {
+                    for (int p = 0; p < n; p++) y[p] = x[p] * powf(k + scale * window[p], -beta);
                 }
             }
         }
     }
-    if (ring != ring_stack) free(ring);
 }

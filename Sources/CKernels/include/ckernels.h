@@ -96,9 +96,10 @@ void ck_max_pool(const ck_pool_desc *desc, const float *input, float *output, in
 void ck_average_pool(const ck_pool_desc *desc, const float *input, float *output, int c0, int c1);
 
 /// Across-channel LRN for positions p0 ..< p1 of every channel: y = x · (k + alpha/size · Σ x²)^−beta over
-/// channels c − (size−1)/2 ... c + size − 1 − (size−1)/2, clipped. input, output (C, P); may alias.
+/// channels c − (size−1)/2 ... c + size − 1 − (size−1)/2 (size ≥ 1), clipped. Each window's sum is taken afresh,
+/// so a small channel beside a huge one keeps its share. input, output (C, P), which must not overlap.
 void ck_lrn(int channels, int planeSize, int size, float alpha, float beta, float k,
-            const float *input, float *output, int p0, int p1);
+            const float *restrict input, float *restrict output, int p0, int p1);
 
 /// y = max(x, 0), vectorised; output may alias input.
 void ck_relu(long count, const float *input, float *output);
