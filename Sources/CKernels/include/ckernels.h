@@ -101,8 +101,17 @@ void ck_average_pool(const ck_pool_desc *desc, const float *input, float *output
 void ck_lrn(int channels, int planeSize, int size, float alpha, float beta, float k,
             const float *restrict input, float *restrict output, int p0, int p1);
 
-/// y = max(x, 0), vectorised; output may alias input.
+/// y = max(x, 0) (NaN gives 0); output may alias input. This and the activations below run the calling
+/// thread's instruction set (`ck_isa`), and every instruction set gives the same bits.
 void ck_relu(long count, const float *input, float *output);
+
+/// y = min(max(x, minimum), maximum): ReLU6 is minimum 0, maximum 6. NaN stays NaN; minimum > maximum gives
+/// maximum; a NaN bound bounds nothing. Output may alias input.
+void ck_clip(long count, float minimum, float maximum, const float *input, float *output);
+
+/// Hard swish (PyTorch's definition, ONNX HardSwish up to rounding): y = x · min(max(x + 3, 0), 6) / 6, computed
+/// as x · (min(max(x + 3, 0), 6) · ⅙) so that x ≥ 3 gives x exactly; NaN and −∞ give NaN. Output may alias input.
+void ck_hardswish(long count, const float *input, float *output);
 
 /// Summary of n values in one pass: min, max, Σx and Σx² (in double) and the count of exact zeros.
 void ck_statistics(long count, const float *values, float *minimum, float *maximum, double *sum,
