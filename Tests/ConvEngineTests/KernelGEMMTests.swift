@@ -24,50 +24,54 @@ struct ConvCase: CustomStringConvertible, Sendable {
     }
 }
 
-let convCases: [ConvCase] = [
-    ConvCase("1×1 pointwise 32→24 on odd 9×11", c: 32, h: 9, w: 11, k: 24, kernel: (1, 1)),
-    ConvCase("1×1 pointwise 256→64 on 14×14", c: 256, h: 14, w: 14, k: 64, kernel: (1, 1)),
-    ConvCase("1×1 pointwise 300→7, K split in blocks", c: 300, h: 5, w: 5, k: 7, kernel: (1, 1)),
-    ConvCase("1×1 pointwise 20→150, M split in blocks", c: 20, h: 6, w: 7, k: 150, kernel: (1, 1)),
-    ConvCase("1×1 pointwise 4→5 on 70×70, N split in blocks", c: 4, h: 70, w: 70, k: 5, kernel: (1, 1)),
-    ConvCase("1×1 stride 2", c: 8, h: 9, w: 9, k: 6, kernel: (1, 1), stride: (2, 2)),
-    ConvCase("3×3 pad 1", c: 16, h: 13, w: 15, k: 20, kernel: (3, 3), pad: (1, 1, 1, 1)),
-    ConvCase("3×3 pad 1 64→70, K split in blocks", c: 64, h: 8, w: 9, k: 70, kernel: (3, 3), pad: (1, 1, 1, 1)),
-    ConvCase("5×5 pad 2", c: 8, h: 12, w: 12, k: 10, kernel: (5, 5), pad: (2, 2, 2, 2)),
-    ConvCase("3×3 stride 2 pad 1", c: 8, h: 15, w: 17, k: 12, kernel: (3, 3), stride: (2, 2), pad: (1, 1, 1, 1)),
-    ConvCase("3×3 dilation 2 pad 2", c: 6, h: 14, w: 13, k: 7, kernel: (3, 3), pad: (2, 2, 2, 2), dilation: (2, 2)),
-    ConvCase("3×3 groups 2", c: 8, h: 10, w: 11, k: 10, kernel: (3, 3), pad: (1, 1, 1, 1), groups: 2),
-    ConvCase("3×3 depthwise", c: 12, h: 10, w: 9, k: 12, kernel: (3, 3), pad: (1, 1, 1, 1), groups: 12),
-    ConvCase(
-        "4×4 asymmetric same (top/left 1, bottom/right 2)", c: 6, h: 11, w: 10, k: 8, kernel: (4, 4),
-        pad: (1, 1, 2, 2)),
-    ConvCase("2×2 same, bottom/right pad only", c: 5, h: 7, w: 6, k: 9, kernel: (2, 2), pad: (0, 0, 1, 1)),
-    ConvCase("odd 5×3 kernel 7→13 on 9×19", c: 7, h: 9, w: 19, k: 13, kernel: (5, 3), pad: (2, 1, 2, 1)),
-    ConvCase(
-        "7×7 stride 2 pad 3 (GoogLeNet conv1)", c: 3, h: 32, w: 32, k: 16, kernel: (7, 7), stride: (2, 2),
-        pad: (3, 3, 3, 3)),
-    ConvCase("11×11 stride 4 (AlexNet conv1)", c: 3, h: 63, w: 63, k: 8, kernel: (11, 11), stride: (4, 4)),
-    ConvCase("1-D signal kernel 2, 2→2 on 1×9", c: 2, h: 1, w: 9, k: 2, kernel: (1, 2)),
-    ConvCase(
-        "3×3 pad 1 160→150 on wide 11×37, K and M split in blocks", c: 160, h: 11, w: 37, k: 150,
-        kernel: (3, 3), pad: (1, 1, 1, 1)),
-    ConvCase(
-        "5×5 dilation 2, uneven pads, on 13×40", c: 9, h: 13, w: 40, k: 17, kernel: (5, 5),
-        pad: (3, 4, 5, 4), dilation: (2, 2)),
-    ConvCase("3×3 pad 1 8→192 on narrow 7×7", c: 8, h: 7, w: 7, k: 192, kernel: (3, 3), pad: (1, 1, 1, 1)),
-    ConvCase(
-        "1×1 pointwise 300→44 on 9×13: B rows read in place, K split, a partial panel", c: 300, h: 9, w: 13,
-        k: 44, kernel: (1, 1)),
-    ConvCase(
-        "1×1 pointwise 40→20 on 32×32: rows 1024 floats apart, B packed", c: 40, h: 32, w: 32, k: 20,
-        kernel: (1, 1)),
-    ConvCase(
-        "5×5 pad 2 3→96 on 16×16: stride 1 but K too small to read in place, packed", c: 3, h: 16, w: 16,
-        k: 96, kernel: (5, 5), pad: (2, 2, 2, 2)),
-]
+/// Every conv geometry the kernels are checked on, each a named case that tests pick by name.
+extension ConvCase {
+    static let pointwiseOddMap = ConvCase("1×1 pointwise 32→24 on odd 9×11", c: 32, h: 9, w: 11, k: 24, kernel: (1, 1))
+    static let pointwise256To64 = ConvCase("1×1 pointwise 256→64 on 14×14", c: 256, h: 14, w: 14, k: 64, kernel: (1, 1))
+    static let pointwiseKBlocks = ConvCase("1×1 pointwise 300→7, K split in blocks", c: 300, h: 5, w: 5, k: 7, kernel: (1, 1))
+    static let pointwiseMBlocks = ConvCase("1×1 pointwise 20→150, M split in blocks", c: 20, h: 6, w: 7, k: 150, kernel: (1, 1))
+    static let pointwiseNBlocks = ConvCase("1×1 pointwise 4→5 on 70×70, N split in blocks", c: 4, h: 70, w: 70, k: 5, kernel: (1, 1))
+    static let pointwiseStride2 = ConvCase("1×1 stride 2", c: 8, h: 9, w: 9, k: 6, kernel: (1, 1), stride: (2, 2))
+    static let conv3x3 = ConvCase("3×3 pad 1", c: 16, h: 13, w: 15, k: 20, kernel: (3, 3), pad: (1, 1, 1, 1))
+    static let conv3x3KBlocks = ConvCase("3×3 pad 1 64→70, K split in blocks", c: 64, h: 8, w: 9, k: 70, kernel: (3, 3), pad: (1, 1, 1, 1))
+    static let conv5x5 = ConvCase("5×5 pad 2", c: 8, h: 12, w: 12, k: 10, kernel: (5, 5), pad: (2, 2, 2, 2))
+    static let conv3x3Stride2 = ConvCase("3×3 stride 2 pad 1", c: 8, h: 15, w: 17, k: 12, kernel: (3, 3), stride: (2, 2), pad: (1, 1, 1, 1))
+    static let conv3x3Dilation2 = ConvCase(
+        "3×3 dilation 2 pad 2", c: 6, h: 14, w: 13, k: 7, kernel: (3, 3), pad: (2, 2, 2, 2), dilation: (2, 2))
+    static let conv3x3Groups2 = ConvCase("3×3 groups 2", c: 8, h: 10, w: 11, k: 10, kernel: (3, 3), pad: (1, 1, 1, 1), groups: 2)
+    static let depthwise3x3 = ConvCase("3×3 depthwise", c: 12, h: 10, w: 9, k: 12, kernel: (3, 3), pad: (1, 1, 1, 1), groups: 12)
+    static let asymmetricSame4x4 = ConvCase(
+        "4×4 asymmetric same (top/left 1, bottom/right 2)", c: 6, h: 11, w: 10, k: 8, kernel: (4, 4), pad: (1, 1, 2, 2))
+    static let bottomRightPad2x2 = ConvCase("2×2 same, bottom/right pad only", c: 5, h: 7, w: 6, k: 9, kernel: (2, 2), pad: (0, 0, 1, 1))
+    static let oddKernel5x3 = ConvCase("odd 5×3 kernel 7→13 on 9×19", c: 7, h: 9, w: 19, k: 13, kernel: (5, 3), pad: (2, 1, 2, 1))
+    static let googLeNetConv1 = ConvCase(
+        "7×7 stride 2 pad 3 (GoogLeNet conv1)", c: 3, h: 32, w: 32, k: 16, kernel: (7, 7), stride: (2, 2), pad: (3, 3, 3, 3))
+    static let alexNetConv1 = ConvCase("11×11 stride 4 (AlexNet conv1)", c: 3, h: 63, w: 63, k: 8, kernel: (11, 11), stride: (4, 4))
+    static let signal1D = ConvCase("1-D signal kernel 2, 2→2 on 1×9", c: 2, h: 1, w: 9, k: 2, kernel: (1, 2))
+    static let wide3x3KMBlocks = ConvCase(
+        "3×3 pad 1 160→150 on wide 11×37, K and M split in blocks", c: 160, h: 11, w: 37, k: 150, kernel: (3, 3), pad: (1, 1, 1, 1))
+    static let dilated5x5UnevenPads = ConvCase(
+        "5×5 dilation 2, uneven pads, on 13×40", c: 9, h: 13, w: 40, k: 17, kernel: (5, 5), pad: (3, 4, 5, 4), dilation: (2, 2))
+    static let narrow3x3To192 = ConvCase("3×3 pad 1 8→192 on narrow 7×7", c: 8, h: 7, w: 7, k: 192, kernel: (3, 3), pad: (1, 1, 1, 1))
+    static let pointwiseRowsInPlace = ConvCase(
+        "1×1 pointwise 300→44 on 9×13: B rows read in place, K split, a partial panel", c: 300, h: 9, w: 13, k: 44, kernel: (1, 1))
+    static let pointwiseRowsCrowdingL1 = ConvCase(
+        "1×1 pointwise 40→20 on 32×32: rows 1024 floats apart, B packed", c: 40, h: 32, w: 32, k: 20, kernel: (1, 1))
+    static let smallK5x5Packed = ConvCase(
+        "5×5 pad 2 3→96 on 16×16: stride 1 but K too small to read in place, packed", c: 3, h: 16, w: 16, k: 96, kernel: (5, 5),
+        pad: (2, 2, 2, 2))
+
+    /// All of them: the plain reference test runs every one.
+    static let all: [ConvCase] = [
+        pointwiseOddMap, pointwise256To64, pointwiseKBlocks, pointwiseMBlocks, pointwiseNBlocks, pointwiseStride2, conv3x3, conv3x3KBlocks,
+        conv5x5, conv3x3Stride2, conv3x3Dilation2, conv3x3Groups2, depthwise3x3, asymmetricSame4x4, bottomRightPad2x2, oddKernel5x3,
+        googLeNetConv1, alexNetConv1, signal1D, wide3x3KMBlocks, dilated5x5UnevenPads, narrow3x3To192, pointwiseRowsInPlace,
+        pointwiseRowsCrowdingL1, smallK5x5Packed,
+    ]
+}
 
 @Suite struct KernelGEMMTests {
-    @Test(arguments: convCases, [1, 2])
+    @Test(arguments: ConvCase.all, [1, 2])
     func conv2dMatchesReference(_ testCase: ConvCase, threads: Int) {
         let g = testCase.geometry
         var random = TestRandom(seed: 7)
@@ -85,8 +89,8 @@ let convCases: [ConvCase] = [
     /// Weights packed once (as a session keeps them) give the reference result on every instruction set and
     /// thread count, through each path: pointwise GEMM, im2col packing, rows read in place, groups.
     @Test(arguments: [
-        convCases[0], convCases[1], convCases[3], convCases[6], convCases[7], convCases[11],
-        convCases[12], convCases[16], convCases[19], convCases[21], convCases[22], convCases[23], convCases[24],
+        ConvCase.pointwiseOddMap, .pointwise256To64, .pointwiseMBlocks, .conv3x3, .conv3x3KBlocks, .conv3x3Groups2, .depthwise3x3,
+        .googLeNetConv1, .wide3x3KMBlocks, .narrow3x3To192, .pointwiseRowsInPlace, .pointwiseRowsCrowdingL1, .smallK5x5Packed,
     ])
     func prepackedWeightsMatchReference(_ testCase: ConvCase) {
         let g = testCase.geometry
@@ -113,7 +117,7 @@ let convCases: [ConvCase] = [
 
     /// Panels packed for another micro-kernel are ignored (the weight is packed on the fly) rather than misread.
     @Test func prepackedWeightsForAnotherMicroKernelAreIgnored() {
-        let g = convCases[6].geometry
+        let g = ConvCase.conv3x3.geometry
         var random = TestRandom(seed: 29)
         let input = random.floats(g.inChannels * g.inHeight * g.inWidth)
         let weight = random.floats(g.weightCount), bias = random.floats(g.outChannels)
@@ -142,18 +146,18 @@ let convCases: [ConvCase] = [
         #expect(difference < 1e-4, "maxdiff \(difference)")
     }
 
-    @Test(arguments: [convCases[1], convCases[6], convCases[16]])
+    @Test(arguments: [ConvCase.pointwise256To64, .conv3x3, .googLeNetConv1])
     func portableMicroKernelMatchesReference(_ testCase: ConvCase) {
         let g = testCase.geometry
         var random = TestRandom(seed: 11)
         let input = random.floats(g.inChannels * g.inHeight * g.inWidth)
         let weight = random.floats(g.weightCount), bias = random.floats(g.outChannels)
         var output = [Float](repeating: .nan, count: g.outChannels * g.outHeight * g.outWidth)
-        Kernels.forcePortableMicroKernel(true)
+        Kernels.forceInstructionSet(0)
         output.withUnsafeMutableBufferPointer {
             Kernels.conv2d(g, input: input, weight: weight, bias: bias, output: $0.baseAddress!, threads: 1)
         }
-        Kernels.forcePortableMicroKernel(false)
+        Kernels.forceInstructionSet(nil)
         let difference = largestDifference(output, Reference.conv2d(g, input: input, weight: weight, bias: bias))
         #expect(difference < 1e-4, "\(testCase.name), portable: maxdiff \(difference)")
     }
@@ -161,8 +165,8 @@ let convCases: [ConvCase] = [
     /// Every micro-kernel this CPU can run (portable, AVX2 6×16, AVX-512 8×32) against the reference loops,
     /// on cases with partial tiles in both directions.
     @Test(arguments: [
-        convCases[0], convCases[3], convCases[7], convCases[16], convCases[18], convCases[19],
-        convCases[20], convCases[21],
+        ConvCase.pointwiseOddMap, .pointwiseMBlocks, .conv3x3KBlocks, .googLeNetConv1, .signal1D, .wide3x3KMBlocks, .dilated5x5UnevenPads,
+        .narrow3x3To192,
     ])
     func everyInstructionSetMatchesReference(_ testCase: ConvCase) {
         let g = testCase.geometry

@@ -16,23 +16,63 @@ import Testing
         LRNCase(name: "even size 4", channels: 9, planeSize: 7, size: 4, alpha: 0.5, beta: 0.75, k: 2),
         LRNCase(name: "window wider than the channels", channels: 3, planeSize: 5, size: 7, alpha: 1, beta: 0.5, k: 1),
         LRNCase(name: "size 1", channels: 4, planeSize: 6, size: 1, alpha: 2, beta: 1, k: 1),
+        LRNCase(
+            name: "size 11 over 24 channels: windows wider than the unrolled sums", channels: 24, planeSize: 19, size: 11,
+            alpha: 0.3, beta: 0.75, k: 1.5),
+        LRNCase(
+            name: "64 channels × 600 positions: blocks of 256, a partial one, split across threads", channels: 64,
+            planeSize: 600, size: 5, alpha: 1e-2, beta: 0.75, k: 1),
     ]
 
-    @Test(arguments: lrnCases)
-    func localResponseNormMatchesReference(_ c: LRNCase) {
+    @Test(arguments: lrnCases, [1, 2])
+    func localResponseNormMatchesReference(_ c: LRNCase, threads: Int) {
         var random = TestRandom(seed: 23)
         let input = random.floats(c.channels * c.planeSize).map { $0 * 3 }
         var output = [Float](repeating: .nan, count: input.count)
         output.withUnsafeMutableBufferPointer {
             Kernels.localResponseNorm(
                 channels: c.channels, planeSize: c.planeSize, size: c.size, alpha: c.alpha,
-                beta: c.beta, k: c.k, input: input, output: $0.baseAddress!)
+                beta: c.beta, k: c.k, input: input, output: $0.baseAddress!, threads: threads)
         }
         let expected = Reference.localResponseNorm(
             channels: c.channels, planeSize: c.planeSize, size: c.size,
             alpha: c.alpha, beta: c.beta, k: c.k, input: input)
         let difference = largestDifference(output, expected)
-        #expect(difference < 1e-5, "\(c.name): maxdiff \(difference)")
+        #expect(difference < 1e-5, "\(c.name), \(threads) threads: maxdiff \(difference)")
+    }
+
+    /// In place (output is the input) gives the out-of-place result: every window still sees the original values.
+    @Test(arguments: lrnCases)
+    func localResponseNormInPlaceMatchesReference(_ c: LRNCase) {
+        var random = TestRandom(seed: 41)
+        var data = random.floats(c.channels * c.planeSize).map { $0 * 3 }
+        let expected = Reference.localResponseNorm(
+            channels: c.channels, planeSize: c.planeSize, size: c.size,
+            alpha: c.alpha, beta: c.beta, k: c.k, input: data)
+        data.withUnsafeMutableBufferPointer {
+            Kernels.localResponseNorm(
+                channels: c.channels, planeSize: c.planeSize, size: c.size, alpha: c.alpha,
+                beta: c.beta, k: c.k, input: $0.baseAddress!, output: $0.baseAddress!)
+        }
+        let difference = largestDifference(data, expected)
+        #expect(difference < 1e-5, "\(c.name) in place: maxdiff \(difference)")
+    }
+
+    /// A small channel beside a huge one keeps its own share of the window: a running Σx² (add the entering
+    /// square, subtract the leaving one) in float loses 0.8² against 30000.3² and returned 0.8 for channel 1.
+    @Test func localResponseNormSmallChannelBesideAHugeOne() {
+        let input: [Float] = [30000.3, 0.8]
+        let (alpha, beta, k) = (1.0, 0.75, 1.0)  // size 1: each channel's window is itself
+        let expected = input.map { x in Float(Double(x) / pow(k + alpha / 1 * Double(x) * Double(x), beta)) }
+        var output: [Float] = [.nan, .nan]
+        output.withUnsafeMutableBufferPointer {
+            Kernels.localResponseNorm(
+                channels: 2, planeSize: 1, size: 1, alpha: Float(alpha), beta: Float(beta), k: Float(k), input: input,
+                output: $0.baseAddress!)
+        }
+        let difference = largestDifference(output, expected)
+        #expect(difference < 1e-6, "maxdiff \(difference): got \(output), expected \(expected)")
+        #expect(abs(expected[1] - 0.552_023) < 1e-6, "0.8 / (1 + 0.64)^0.75 = \(expected[1])")
     }
 
     @Test func localResponseNormByHand() {

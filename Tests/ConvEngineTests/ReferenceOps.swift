@@ -108,6 +108,26 @@ enum Reference {
         return output
     }
 
+    // y = min(max(x, minimum), maximum); a NaN x stays NaN
+    static func clip(_ input: [Float], minimum: Float, maximum: Float) -> [Float] {
+        input.map { x in
+            if x.isNaN { return x }
+            var y = x
+            if y < minimum { y = minimum }
+            if y > maximum { y = maximum }
+            return y
+        }
+    }
+
+    // y = x · min(max(x + 3, 0), 6) / 6 in Double (PyTorch's hardswish); a NaN x stays NaN, −∞ gives −∞ · 0 = NaN
+    static func hardSwish(_ input: [Float]) -> [Float] {
+        input.map { x in
+            if x.isNaN { return x }
+            let v = Double(x)
+            return Float(v * min(max(v + 3, 0), 6) / 6)
+        }
+    }
+
     static func batchNorm(
         channels: Int, planeSize: Int, mean: [Float], variance: [Float], scale: [Float],
         shift: [Float], epsilon: Float, input: [Float]

@@ -1,17 +1,22 @@
 #ifndef CKERNELS_H
 #define CKERNELS_H
-/// Fast numeric kernels for ConvEngine: a packed, cache-blocked single-precision GEMM with an
-/// AVX-512 8×32 or AVX2/FMA 6×16 micro-kernel (chosen at run time, with a portable C fallback), im2col fused into
-/// the packing of B, and an FMA loop that measures the machine's peak.
+/// Fast numeric kernels for ConvEngine, on flat float buffers in channel-major (C, H, W) layout:
+/// - a packed, cache-blocked single-precision GEMM with an AVX-512 8×32, AVX2/FMA 6×16 or portable C 6×16
+///   micro-kernel, chosen at run time (`ck_isa`), and weights packed once for it (gemm.c);
+/// - convolutions as GEMMs whose im2col operand is gathered while packing, or read in place from zero-padded
+///   input rows for stride 1 on AVX-512 (conv.c);
+/// - max and average pooling with Caffe semantics (pool.c), across-channel LRN (normalization.c), a dense
+///   layer (dense.c), element-wise activations and one-pass statistics (elementwise.c);
+/// - an FMA loop that measures the machine's peak (peak.c), and a persistent worker pool (workers.c).
+/// Kernels take a range of rows, columns, channels or positions so callers can split the work across threads;
+/// outputs are the caller's buffers. Instruction-set detection and the per-thread override are in isa.c.
 #include <stddef.h>
 
-int ckernels_version(void);
+/// Instruction sets, each including the one before: a CPU that has CK_ISA_AVX512 runs all three.
+enum { CK_ISA_PORTABLE = 0, CK_ISA_AVX2 = 1, CK_ISA_AVX512 = 2 };
 
-/// 1 when a SIMD micro-kernel (AVX2/FMA or AVX-512) is in use, 0 for the portable C one.
-int ck_uses_avx2(void);
-
-/// The instruction set the kernels use on the calling thread: 0 portable C, 1 AVX2+FMA (6×16 tile),
-/// 2 AVX-512F (8×32 tile).
+/// The instruction set the kernels use on the calling thread: CK_ISA_PORTABLE (C, 6×16 GEMM tile),
+/// CK_ISA_AVX2 (AVX2+FMA, 6×16) or CK_ISA_AVX512 (AVX-512F, 8×32).
 int ck_isa(void);
 
 /// The best instruction set this CPU supports (same numbering as `ck_isa`).
@@ -20,11 +25,8 @@ int ck_best_isa(void);
 /// Columns per packed B panel of the micro-kernel in use (16 or 32): callers align column splits to it.
 int ck_panel_width(void);
 
-/// Forces the portable micro-kernel (1) or restores run-time detection (0) on the calling thread only.
-/// For tests and benchmarks, which then run the kernels with one thread.
-void ck_force_portable(int portable);
-
-/// Forces instruction set `isa` (capped at `ck_best_isa()`), or restores detection (−1), on the calling thread.
+/// Forces instruction set `isa` (capped at `ck_best_isa()`), or restores detection (−1), on the calling thread
+/// only. For tests and benchmarks, which then run the kernels with one thread.
 void ck_force_isa(int isa);
 
 /// Row-major C (M×N) = op(A) (M×K) · op(B) (K×N), plus C when `accumulate` is 1, plus `bias[i]` on row i
@@ -94,12 +96,22 @@ void ck_max_pool(const ck_pool_desc *desc, const float *input, float *output, in
 void ck_average_pool(const ck_pool_desc *desc, const float *input, float *output, int c0, int c1);
 
 /// Across-channel LRN for positions p0 ..< p1 of every channel: y = x · (k + alpha/size · Σ x²)^−beta over
-/// channels c − (size−1)/2 ... c + size − 1 − (size−1)/2, clipped. input, output (C, P); may alias.
+/// channels c − (size−1)/2 ... c + size − 1 − (size−1)/2 (size ≥ 1), clipped. Each window's sum is taken afresh,
+/// so a small channel beside a huge one keeps its share. input, output (C, P), which must not overlap.
 void ck_lrn(int channels, int planeSize, int size, float alpha, float beta, float k,
-            const float *input, float *output, int p0, int p1);
+            const float *restrict input, float *restrict output, int p0, int p1);
 
-/// y = max(x, 0), vectorised; output may alias input.
+/// y = max(x, 0) (NaN gives 0); output may alias input. This and the activations below run the calling
+/// thread's instruction set (`ck_isa`), and every instruction set gives the same bits.
 void ck_relu(long count, const float *input, float *output);
+
+/// y = min(max(x, minimum), maximum): ReLU6 is minimum 0, maximum 6. NaN stays NaN; minimum > maximum gives
+/// maximum; a NaN bound bounds nothing. Output may alias input.
+void ck_clip(long count, float minimum, float maximum, const float *input, float *output);
+
+/// Hard swish (PyTorch's definition, ONNX HardSwish up to rounding): y = x · min(max(x + 3, 0), 6) / 6, computed
+/// as x · (min(max(x + 3, 0), 6) · ⅙) so that x ≥ 3 gives x exactly; NaN and −∞ give NaN. Output may alias input.
+void ck_hardswish(long count, const float *input, float *output);
 
 /// Summary of n values in one pass: min, max, Σx and Σx² (in double) and the count of exact zeros.
 void ck_statistics(long count, const float *values, float *minimum, float *maximum, double *sum,

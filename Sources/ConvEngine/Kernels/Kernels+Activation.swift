@@ -9,10 +9,44 @@ extension Kernels {
         threads: Int = KernelThreads.count
     ) {
         // input (N) -> output (N), element by element
-        let ranges = split(count, parts: count < 1 << 16 ? 1 : threads, alignment: 64)
-        parallelFor(tasks: ranges.count, threads: threads) { task in
-            ck_relu(ranges[task].count, input + ranges[task].lowerBound, output + ranges[task].lowerBound)
+        elementwise(count: count, threads: threads) { range in
+            ck_relu(range.count, input + range.lowerBound, output + range.lowerBound)
         }
+    }
+
+    /// Clip: y = min(max(x, minimum), maximum); ReLU6 is `minimum: 0, maximum: 6`.
+    /// A NaN input stays NaN (clipping it to a bound would hide a broken value); `minimum > maximum` gives
+    /// `maximum` everywhere, as numpy's and ONNX's Clip do. Output may alias input. Large maps are split across
+    /// `threads` threads.
+    public static func clip(
+        count: Int, minimum: Float, maximum: Float, input: UnsafePointer<Float>,
+        output: UnsafeMutablePointer<Float>, threads: Int = KernelThreads.count
+    ) {
+        // input (N) -> output (N), element by element
+        elementwise(count: count, threads: threads) { range in
+            ck_clip(range.count, minimum, maximum, input + range.lowerBound, output + range.lowerBound)
+        }
+    }
+
+    /// Hard swish (MobileNetV3), PyTorch's definition: y = x · min(max(x + 3, 0), 6) / 6, so 0 from −3 down and
+    /// exactly x from 3 up. ONNX's HardSwish, x · max(0, min(1, x/6 + 1/2)), is the same up to rounding.
+    /// NaN stays NaN, and so does −∞ (−∞ · 0, as in both definitions). Output may alias input. Large maps are
+    /// split across `threads` threads.
+    public static func hardSwish(
+        count: Int, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
+        threads: Int = KernelThreads.count
+    ) {
+        // input (N) -> output (N), element by element
+        elementwise(count: count, threads: threads) { range in
+            ck_hardswish(range.count, input + range.lowerBound, output + range.lowerBound)
+        }
+    }
+
+    /// Runs `body` over pieces of `0..<count` on the worker pool: one piece below 64 K values, else one per
+    /// thread, cut at multiples of 64.
+    private static func elementwise(count: Int, threads: Int, _ body: (Range<Int>) -> Void) {
+        let ranges = split(count, parts: count < 1 << 16 ? 1 : threads, alignment: 64)
+        parallelFor(tasks: ranges.count, threads: threads) { task in body(ranges[task]) }
     }
 
     /// ReLU of a (C, P) map split across threads by positions, as `conv2d` splits its output columns: each

@@ -4,13 +4,27 @@ import Foundation
 extension Kernels {
     /// Across-channel local response normalisation (Caffe / ONNX LRN, as in GoogLeNet):
     /// y = x / (k + alpha/size · Σ x²)^beta, the sum over `size` channels centred on c, clipped at the ends
-    /// (floor((size−1)/2) channels before, the rest after).
+    /// (floor((size−1)/2) channels before, the rest after). Each window's Σx² is summed afresh, so a small
+    /// channel beside a huge one is normalised by its own share. Output may alias input (in place, the input is
+    /// copied first: channel c's window still reads channels before c, which the kernel has already written).
     public static func localResponseNorm(
         channels: Int, planeSize: Int, size: Int, alpha: Float, beta: Float,
         k: Float, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
         threads: Int = KernelThreads.count
     ) {
-        // input (C, P) -> output (C, P); output may alias input. Positions are independent: split across threads.
+        // input (C, P) -> output (C, P). Positions are independent: split across threads.
+        let count = channels * planeSize
+        let inputBytes = UnsafeRawPointer(input)..<UnsafeRawPointer(input + count)
+        let outputBytes = UnsafeRawPointer(output)..<UnsafeRawPointer(output + count)
+        if inputBytes.overlaps(outputBytes) {
+            let copy = [Float](UnsafeBufferPointer(start: input, count: count))
+            copy.withUnsafeBufferPointer {
+                localResponseNorm(
+                    channels: channels, planeSize: planeSize, size: size, alpha: alpha, beta: beta, k: k,
+                    input: $0.baseAddress!, output: output, threads: threads)
+            }
+            return
+        }
         let ranges = split(planeSize, parts: pieces(work: channels * planeSize * 8, threads: threads), alignment: 16)
         parallelFor(tasks: ranges.count, threads: threads) { task in
             ck_lrn(

@@ -84,17 +84,14 @@ extension Kernels {
 extension Kernels {
     /// Which GEMM micro-kernel runs on this machine: "avx512 8×32", "avx2+fma 6×16" or "portable C 6×16".
     public static var microKernelName: String {
-        switch ck_isa() {
-        case 2: return "avx512 8×32"
-        case 1: return "avx2+fma 6×16"
+        switch Int(ck_isa()) {
+        case CK_ISA_AVX512: return "avx512 8×32"
+        case CK_ISA_AVX2: return "avx2+fma 6×16"
         default: return "portable C 6×16"
         }
     }
 
-    /// Forces the portable C micro-kernel on the calling thread (tests run it with `threads: 1`).
-    static func forcePortableMicroKernel(_ portable: Bool) { ck_force_portable(portable ? 1 : 0) }
-
-    /// The instruction sets this CPU can run the GEMM with: 0 portable C, 1 AVX2+FMA, 2 AVX-512.
+    /// The instruction sets this CPU can run the kernels with: 0 portable C, 1 AVX2+FMA, 2 AVX-512.
     static var supportedInstructionSets: [Int] { Array(0...Int(ck_best_isa())) }
 
     /// Forces instruction set `isa` on the calling thread (nil: detect again). For tests, with `threads: 1`.

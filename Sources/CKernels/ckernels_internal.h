@@ -1,0 +1,66 @@
+#ifndef CKERNELS_INTERNAL_H
+#define CKERNELS_INTERNAL_H
+// What the CKernels sources share with each other and not with Swift (the public API is include/ckernels.h):
+// the register tiles and cache blocks of the GEMM, its blocked driver and packing, and per-thread scratch.
+#include "ckernels.h"
+#include <stddef.h>
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define CK_X86 1
+#endif
+
+// Not exported from a shared library built from these sources.
+#define CK_INTERNAL __attribute__((visibility("hidden")))
+
+// Register tiles (MR×NR: 6×16 portable and AVX2, MR512×NR512: 8×32 AVX-512) and the GEMM's cache blocks.
+enum { MR = 6, NR = 16, MR512 = 8, NR512 = 32, NR_MAX = 32, KC_MAX = 256, MC_MAX = 144, NC_MAX = 4096,
+       B_BLOCK_FLOATS = 96 * 1024 };
+
+// ---------------------------------------------------------------------------------------------
+// Per-thread scratch buffers (gemm.c), 64-byte aligned, grown on demand and kept for the thread's life.
+
+typedef enum { CK_SCRATCH_PACK_A, CK_SCRATCH_PACK_B, CK_SCRATCH_PADDED, CK_SCRATCH_GRID, CK_SCRATCH_COUNT } ck_scratch;
+
+/// The calling thread's buffer `slot` with room for at least `floats` floats; NULL when it cannot grow.
+CK_INTERNAL float *ck_scratch_buffer(ck_scratch slot, size_t floats);
+
+// ---------------------------------------------------------------------------------------------
+// The blocked GEMM (gemm.c), for the convolution drivers (conv.c).
+
+/// Where B comes from: a stored matrix, or the im2col matrix of a convolution input.
+typedef struct {
+    const float *B;
+    int ldb, transB;
+    const ck_conv_desc *conv;
+    const float *input;
+} b_source;
+
+/// C columns n0 ..< n1 (M rows, ldc) [+]= op(A) · B [+ bias rows], B from `bs`. A is packed per block, or read
+/// from `packed_a` (packed by ck_pack_weight) when that is not NULL.
+CK_INTERNAL void ck_gemm_blocked(int M, int n0, int n1, int K, const float *A, int lda, int transA,
+                                 const float *packed_a, const b_source *bs, float *C, int ldc, int accumulate,
+                                 const float *bias);
+
+/// A rows r0 ..< r0+mc, columns k0 ..< k0+kc -> `pm`-row panels, each kc×pm, zero rows past mc.
+CK_INTERNAL void ck_pack_a(const float *A, int lda, int transA, int r0, int mc, int k0, int kc, int pm, float *dst);
+
+#ifdef CK_X86
+/// The 8×32 AVX-512 micro-kernel reading row k of B at b + koff[k] (unaligned) instead of a packed panel:
+/// c (mr×nr, ldc) [+]= a-panel (kc×8) · B rows [+ bias rows].
+CK_INTERNAL void ck_micro_kernel_avx512_offsets(int kc, const float *a, const float *b, const int *koff, float *c,
+                                                int ldc, int accumulate, const float *bias, int mr, int nr);
+#endif
+
+/// Balanced K blocks of at most KC_MAX: the block size for a K-deep product (a pre-packed A follows it too).
+static inline int ck_k_block(int K) {
+    const int k_blocks = (K + KC_MAX - 1) / KC_MAX;
+    return (K + k_blocks - 1) / k_blocks;
+}
+
+/// A pre-packed A (see ck_pack_weight): K block pc is at pc·Mp, row panel i of that block at i·kc·pm.
+static inline const float *ck_packed_block(const float *packed, int M, int pm, int pc, int kc, int row0) {
+    const size_t mp = (size_t)(M + pm - 1) / pm * pm;
+    return packed + (size_t)pc * mp + (size_t)(row0 / pm) * kc * pm;
+}
+
+#endif

@@ -1,0 +1,103 @@
+// Convolution drivers: one group as a GEMM whose B is the im2col matrix gathered while packing, and the
+// stride-1 AVX-512 path that reads im2col rows in place from zero-padded input rows.
+#include "ckernels_internal.h"
+#include <stdlib.h>
+#include <string.h>
+
+void ck_conv_im2col_gemm(const ck_conv_desc *desc, const float *input, const float *weight,
+                         const float *packedWeight, const float *bias, float *output, int n0, int n1) {
+    // input (C, H, W), weight (K, C·KH·KW) -> output columns n0 ..< n1 of (K, OH·OW); one group
+    const int K = desc->channels * desc->kernelHeight * desc->kernelWidth;
+    b_source s = {NULL, 0, 0, desc, input};
+    ck_gemm_blocked(desc->outChannels, n0, n1, K, weight, K, 0, packedWeight, &s, output,
+                    desc->outHeight * desc->outWidth, 0, bias);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Stride-1 convolution without im2col packing (AVX-512). The input rows a block of output rows needs are
+// copied once into a zero-padded buffer of width Wp = OW + (KW−1)·dw. On the grid of output rows × Wp
+// columns (the last Wp − OW columns of each row are junk), im2col row k = (c, ky, kx) is then a contiguous
+// run of that buffer starting at c·plane + ky·dh·Wp + kx·dw, so the micro-kernel reads B in place. The GEMM
+// writes the grid into a scratch C, whose valid columns are copied to the output.
+
+int ck_conv_reads_in_place(const ck_conv_desc *g) {
+    // one group's geometry -> 1 when ck_conv_rows is the faster way to run it
+    if (!(ck_isa() >= CK_ISA_AVX512 && g->strideHeight == 1 && g->strideWidth == 1 &&
+          g->kernelHeight * g->kernelWidth > 1))
+        return 0;
+    // Cost model per useful multiply, fitted to 12 stride-1 5×5, 3×3 and 7×7 convs (maps 7×7 to 112×112) with
+    // weights packed once, all chosen right: reading in place computes OH·Wp grid columns (rounded up to whole
+    // 32-column panels) for OH·OW outputs, plus copying the padded input and the grid (~15/K); packing
+    // gathers each B panel row in runs of one output row (32/OW + 1 of them), ~10 units per run, shared by
+    // the M/8 row panels.
+    const int wp = g->outWidth + (g->kernelWidth - 1) * g->dilationWidth;
+    const double K = (double)g->channels * g->kernelHeight * g->kernelWidth, OW = g->outWidth;
+    const long grid_panels = ((long)g->outHeight * wp + NR512 - 1) / NR512;
+    const long output_panels = ((long)g->outHeight * g->outWidth + NR512 - 1) / NR512;
+    const double in_place = (double)grid_panels / (double)output_panels + 15.0 / K;
+    const double packed = 1.0 + 10.0 * (32.0 / OW + 1.0) / g->outChannels;
+    return in_place < packed;
+}
+
+void ck_conv_rows(const ck_conv_desc *g, const float *input, const float *weight, const float *packedWeight,
+                  const float *bias, float *output, int oy0, int oy1, int m0, int m1) {
+#ifdef CK_X86
+    // input (C, H, W), weight (K, C·KH·KW) -> output rows oy0 ..< oy1 of (K, OH, OW); stride 1
+    if (oy1 <= oy0 || m1 <= m0) return;
+    const int C = g->channels, H = g->height, W = g->width, M = g->outChannels, OW = g->outWidth;
+    const int KH = g->kernelHeight, KW = g->kernelWidth, dh = g->dilationHeight, dw = g->dilationWidth;
+    const int K = C * KH * KW, rows = oy1 - oy0;
+    const int Wp = OW + (KW - 1) * dw, padded_rows = rows + (KH - 1) * dh;
+    const size_t plane = (size_t)padded_rows * Wp, columns = (size_t)rows * Wp;
+    const size_t slack = (size_t)(KW - 1) * dw + 2 * NR512;  // junk columns of the last row read past the end
+    float *padded = ck_scratch_buffer(CK_SCRATCH_PADDED, (size_t)C * plane + slack);
+    float *grid = ck_scratch_buffer(CK_SCRATCH_GRID, (size_t)(m1 - m0) * columns);
+    if (!padded || !grid) abort();
+    const int first_row = oy0 - g->padTop, copy = W < Wp - g->padLeft ? W : Wp - g->padLeft;
+    for (int ch = 0; ch < C; ch++) {
+        for (int r = 0; r < padded_rows; r++) {
+            float *d = padded + ch * plane + (size_t)r * Wp;
+            const int iy = first_row + r;
+            if (iy < 0 || iy >= H || copy <= 0) { memset(d, 0, (size_t)Wp * sizeof(float)); continue; }
+            memset(d, 0, (size_t)g->padLeft * sizeof(float));
+            memcpy(d + g->padLeft, input + ((size_t)ch * H + iy) * W, (size_t)copy * sizeof(float));
+            memset(d + g->padLeft + copy, 0, (size_t)(Wp - g->padLeft - copy) * sizeof(float));
+        }
+    }
+    memset(padded + (size_t)C * plane, 0, slack * sizeof(float));
+
+    const int kcb = ck_k_block(K);
+    float *pa = ck_scratch_buffer(CK_SCRATCH_PACK_A, (size_t)((MC_MAX + MR512 - 1) / MR512 * MR512) * kcb);
+    if (!pa) abort();
+    int koff[KC_MAX];
+    for (int pc = 0; pc < K; pc += kcb) {
+        const int kc = K - pc < kcb ? K - pc : kcb;
+        for (int k = 0; k < kc; k++) {
+            const int kk = pc + k, ch = kk / (KH * KW), ky = (kk / KW) % KH, kx = kk % KW;
+            koff[k] = (int)(ch * plane) + ky * dh * Wp + kx * dw;
+        }
+        for (int ic = m0; ic < m1; ic += MC_MAX) {
+            const int mc = m1 - ic < MC_MAX ? m1 - ic : MC_MAX;
+            const float *block_a = pa;
+            if (packedWeight) block_a = ck_packed_block(packedWeight, M, MR512, pc, kc, ic);
+            else ck_pack_a(weight, K, 0, ic, mc, pc, kc, MR512, pa);
+            for (size_t jr = 0; jr < columns; jr += NR512) {
+                const int nr = columns - jr < NR512 ? (int)(columns - jr) : NR512;
+                for (int ir = 0; ir < mc; ir += MR512) {
+                    const int mr = mc - ir < MR512 ? mc - ir : MR512;
+                    ck_micro_kernel_avx512_offsets(kc, block_a + (size_t)(ir / MR512) * kc * MR512, padded + jr, koff,
+                                                   grid + (size_t)(ic - m0 + ir) * columns + jr, (int)columns, pc > 0,
+                                                   (pc == 0 && bias) ? bias + ic + ir : NULL, mr, nr);
+                }
+            }
+        }
+    }
+    for (int m = m0; m < m1; m++)
+        for (int r = 0; r < rows; r++)
+            memcpy(output + ((size_t)m * g->outHeight + oy0 + r) * OW, grid + (size_t)(m - m0) * columns + (size_t)r * Wp,
+                   (size_t)OW * sizeof(float));
+#else
+    (void)g; (void)input; (void)weight; (void)packedWeight; (void)bias; (void)output; (void)oy0; (void)oy1; (void)m0; (void)m1;
+    abort();
+#endif
+}

@@ -1,0 +1,464 @@
+// Packed, cache-blocked SGEMM (BLIS loop order) with an 8×32 AVX-512 or 6×16 AVX2/portable register tile.
+// C (M×N) = A (M×K) · B (K×N): A is packed into MR-row panels (MC×KC block, kept in L2), B into NR-column
+// panels (KC×NR, kept in L1 while every A panel of the block runs over it). For a convolution, B is the
+// im2col matrix and is never materialised: each NR-column panel is gathered straight from the input.
+#include "ckernels_internal.h"
+#include <stdlib.h>
+#include <string.h>
+
+// ---------------------------------------------------------------------------------------------
+// Micro-kernels: c (mr×nr, row stride ldc) [+]= a-panel (kc×MRk) · b-panel (kc×NRk) [+ bias rows].
+// Each kernel has its own tile (MRk × NRk): 6×16 for the portable and AVX2 kernels, 8×32 for AVX-512.
+
+typedef void (*micro_kernel_fn)(int kc, const float *a, const float *b, float *c, int ldc,
+                                int accumulate, const float *bias, int mr, int nr);
+
+/// A micro-kernel and the panel sizes it reads: A in `mr`-row panels, B in `nr`-column panels.
+typedef struct {
+    int mr, nr;
+    micro_kernel_fn fn;
+} micro_kernel;
+
+static void store_tile(const float *tile, int tile_ld, float *c, int ldc, int accumulate, int mr, int nr) {
+    for (int i = 0; i < mr; i++)
+        for (int j = 0; j < nr; j++)
+            c[i * ldc + j] = accumulate ? c[i * ldc + j] + tile[i * tile_ld + j] : tile[i * tile_ld + j];
+}
+
+static void micro_kernel_portable(int kc, const float *a, const float *b, float *c, int ldc,
+                                  int accumulate, const float *bias, int mr, int nr) {
+    float acc[MR][NR];
+    for (int i = 0; i < MR; i++)
+        for (int j = 0; j < NR; j++) acc[i][j] = (bias && i < mr) ? bias[i] : 0.0f;
+    for (int k = 0; k < kc; k++) {
+        for (int i = 0; i < MR; i++) {
+            float ai = a[i];
+            for (int j = 0; j < NR; j++) acc[i][j] += ai * b[j];
+        }
+        a += MR;
+        b += NR;
+    }
+    store_tile(&acc[0][0], NR, c, ldc, accumulate, mr, nr);
+}
+
+#ifdef CK_X86
+__attribute__((target("avx2,fma")))
+static void micro_kernel_avx2(int kc, const float *a, const float *b, float *c, int ldc,
+                              int accumulate, const float *bias, int mr, int nr) {
+    __m256 c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
+    if (bias) {
+        float bv[MR] = {0, 0, 0, 0, 0, 0};
+        for (int i = 0; i < mr; i++) bv[i] = bias[i];
+        c00 = c01 = _mm256_set1_ps(bv[0]);
+        c10 = c11 = _mm256_set1_ps(bv[1]);
+        c20 = c21 = _mm256_set1_ps(bv[2]);
+        c30 = c31 = _mm256_set1_ps(bv[3]);
+        c40 = c41 = _mm256_set1_ps(bv[4]);
+        c50 = c51 = _mm256_set1_ps(bv[5]);
+    } else {
+        c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = c40 = c41 = c50 = c51 = _mm256_setzero_ps();
+    }
+    for (int k = 0; k < kc; k++) {
+        __m256 b0 = _mm256_load_ps(b), b1 = _mm256_load_ps(b + 8);
+        __m256 ai;
+        ai = _mm256_broadcast_ss(a + 0); c00 = _mm256_fmadd_ps(ai, b0, c00); c01 = _mm256_fmadd_ps(ai, b1, c01);
+        ai = _mm256_broadcast_ss(a + 1); c10 = _mm256_fmadd_ps(ai, b0, c10); c11 = _mm256_fmadd_ps(ai, b1, c11);
+        ai = _mm256_broadcast_ss(a + 2); c20 = _mm256_fmadd_ps(ai, b0, c20); c21 = _mm256_fmadd_ps(ai, b1, c21);
+        ai = _mm256_broadcast_ss(a + 3); c30 = _mm256_fmadd_ps(ai, b0, c30); c31 = _mm256_fmadd_ps(ai, b1, c31);
+        ai = _mm256_broadcast_ss(a + 4); c40 = _mm256_fmadd_ps(ai, b0, c40); c41 = _mm256_fmadd_ps(ai, b1, c41);
+        ai = _mm256_broadcast_ss(a + 5); c50 = _mm256_fmadd_ps(ai, b0, c50); c51 = _mm256_fmadd_ps(ai, b1, c51);
+        a += MR;
+        b += NR;
+    }
+    if (mr == MR && nr == NR) {
+#define CK_ROW(i, r0, r1)                                                                   \
+    if (accumulate) {                                                                       \
+        r0 = _mm256_add_ps(r0, _mm256_loadu_ps(c + (i) * ldc));                             \
+        r1 = _mm256_add_ps(r1, _mm256_loadu_ps(c + (i) * ldc + 8));                         \
+    }                                                                                       \
+    _mm256_storeu_ps(c + (i) * ldc, r0);                                                    \
+    _mm256_storeu_ps(c + (i) * ldc + 8, r1);
+        CK_ROW(0, c00, c01) CK_ROW(1, c10, c11) CK_ROW(2, c20, c21)
+        CK_ROW(3, c30, c31) CK_ROW(4, c40, c41) CK_ROW(5, c50, c51)
+#undef CK_ROW
+    } else {
+        float tile[MR * NR] __attribute__((aligned(32)));
+        _mm256_store_ps(tile + 0, c00);  _mm256_store_ps(tile + 8, c01);
+        _mm256_store_ps(tile + 16, c10); _mm256_store_ps(tile + 24, c11);
+        _mm256_store_ps(tile + 32, c20); _mm256_store_ps(tile + 40, c21);
+        _mm256_store_ps(tile + 48, c30); _mm256_store_ps(tile + 56, c31);
+        _mm256_store_ps(tile + 64, c40); _mm256_store_ps(tile + 72, c41);
+        _mm256_store_ps(tile + 80, c50); _mm256_store_ps(tile + 88, c51);
+        store_tile(tile, NR, c, ldc, accumulate, mr, nr);
+    }
+}
+
+// 8×32 tile in 16 zmm accumulators: per k, two 16-wide B loads and eight broadcasts feed 16 FMAs, which
+// keeps both 512-bit FMA pipes busy. Partial tiles store through column masks and a row guard.
+// `koff` NULL: b is a packed kc×32 panel. Otherwise row k of B is the 32 floats at b + koff[k] (unaligned),
+// which lets a stride-1 convolution read its im2col rows straight from a zero-padded input.
+__attribute__((target("avx512f"), always_inline))
+static inline void micro_kernel_avx512_body(int kc, const float *a, const float *b, const int *koff, float *c,
+                                            int ldc, int accumulate, const float *bias, int mr, int nr) {
+    __m512 c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51, c60, c61, c70, c71;
+    if (bias) {
+        float bv[MR512] = {0, 0, 0, 0, 0, 0, 0, 0};
+        for (int i = 0; i < mr; i++) bv[i] = bias[i];
+        c00 = c01 = _mm512_set1_ps(bv[0]);
+        c10 = c11 = _mm512_set1_ps(bv[1]);
+        c20 = c21 = _mm512_set1_ps(bv[2]);
+        c30 = c31 = _mm512_set1_ps(bv[3]);
+        c40 = c41 = _mm512_set1_ps(bv[4]);
+        c50 = c51 = _mm512_set1_ps(bv[5]);
+        c60 = c61 = _mm512_set1_ps(bv[6]);
+        c70 = c71 = _mm512_set1_ps(bv[7]);
+    } else {
+        c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = _mm512_setzero_ps();
+        c40 = c41 = c50 = c51 = c60 = c61 = c70 = c71 = _mm512_setzero_ps();
+    }
+    for (int k = 0; k < kc; k++) {
+        const float *bk = koff ? b + koff[k] : b + (size_t)k * NR512;
+        __m512 b0 = _mm512_loadu_ps(bk), b1 = _mm512_loadu_ps(bk + 16);
+        __m512 ai;
+        ai = _mm512_set1_ps(a[0]); c00 = _mm512_fmadd_ps(ai, b0, c00); c01 = _mm512_fmadd_ps(ai, b1, c01);
+        ai = _mm512_set1_ps(a[1]); c10 = _mm512_fmadd_ps(ai, b0, c10); c11 = _mm512_fmadd_ps(ai, b1, c11);
+        ai = _mm512_set1_ps(a[2]); c20 = _mm512_fmadd_ps(ai, b0, c20); c21 = _mm512_fmadd_ps(ai, b1, c21);
+        ai = _mm512_set1_ps(a[3]); c30 = _mm512_fmadd_ps(ai, b0, c30); c31 = _mm512_fmadd_ps(ai, b1, c31);
+        ai = _mm512_set1_ps(a[4]); c40 = _mm512_fmadd_ps(ai, b0, c40); c41 = _mm512_fmadd_ps(ai, b1, c41);
+        ai = _mm512_set1_ps(a[5]); c50 = _mm512_fmadd_ps(ai, b0, c50); c51 = _mm512_fmadd_ps(ai, b1, c51);
+        ai = _mm512_set1_ps(a[6]); c60 = _mm512_fmadd_ps(ai, b0, c60); c61 = _mm512_fmadd_ps(ai, b1, c61);
+        ai = _mm512_set1_ps(a[7]); c70 = _mm512_fmadd_ps(ai, b0, c70); c71 = _mm512_fmadd_ps(ai, b1, c71);
+        a += MR512;
+    }
+    const __mmask16 m0 = nr >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << nr) - 1);
+    const __mmask16 m1 = nr >= 32 ? (__mmask16)0xFFFF : nr <= 16 ? (__mmask16)0 : (__mmask16)((1u << (nr - 16)) - 1);
+#define CK_ROW512(i, r0, r1)                                                                \
+    if ((i) < mr) {                                                                         \
+        float *row = c + (size_t)(i) * ldc;                                                 \
+        if (accumulate) {                                                                   \
+            r0 = _mm512_add_ps(r0, _mm512_maskz_loadu_ps(m0, row));                         \
+            r1 = _mm512_add_ps(r1, _mm512_maskz_loadu_ps(m1, row + 16));                    \
+        }                                                                                   \
+        _mm512_mask_storeu_ps(row, m0, r0);                                                 \
+        _mm512_mask_storeu_ps(row + 16, m1, r1);                                            \
+    }
+    CK_ROW512(0, c00, c01) CK_ROW512(1, c10, c11) CK_ROW512(2, c20, c21) CK_ROW512(3, c30, c31)
+    CK_ROW512(4, c40, c41) CK_ROW512(5, c50, c51) CK_ROW512(6, c60, c61) CK_ROW512(7, c70, c71)
+#undef CK_ROW512
+}
+
+__attribute__((target("avx512f")))
+static void micro_kernel_avx512(int kc, const float *a, const float *b, float *c, int ldc,
+                                int accumulate, const float *bias, int mr, int nr) {
+    micro_kernel_avx512_body(kc, a, b, NULL, c, ldc, accumulate, bias, mr, nr);
+}
+
+__attribute__((target("avx512f")))
+void ck_micro_kernel_avx512_offsets(int kc, const float *a, const float *b, const int *koff, float *c, int ldc,
+                                    int accumulate, const float *bias, int mr, int nr) {
+    micro_kernel_avx512_body(kc, a, b, koff, c, ldc, accumulate, bias, mr, nr);
+}
+#endif
+
+static micro_kernel pick_micro_kernel(void) {
+#ifdef CK_X86
+    switch (ck_isa()) {
+    case CK_ISA_AVX512: return (micro_kernel){MR512, NR512, micro_kernel_avx512};
+    case CK_ISA_AVX2: return (micro_kernel){MR, NR, micro_kernel_avx2};
+    default: break;
+    }
+#endif
+    return (micro_kernel){MR, NR, micro_kernel_portable};
+}
+
+// ---------------------------------------------------------------------------------------------
+// Per-thread scratch, grown on demand and reused across calls (pool workers and Dispatch threads live long).
+
+static _Thread_local float *tl_scratch[CK_SCRATCH_COUNT];
+static _Thread_local size_t tl_scratch_floats[CK_SCRATCH_COUNT];
+
+float *ck_scratch_buffer(ck_scratch slot, size_t floats) {
+    if (floats > tl_scratch_floats[slot]) {
+        free(tl_scratch[slot]);
+        void *p = NULL;
+        if (posix_memalign(&p, 64, floats * sizeof(float)) != 0) p = NULL;
+        tl_scratch[slot] = p;
+        tl_scratch_floats[slot] = p ? floats : 0;
+    }
+    return tl_scratch[slot];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Packing.
+
+// A rows r0 ..< r0+mc, columns k0 ..< k0+kc -> `pm`-row panels, each kc×pm, zero rows past mc.
+void ck_pack_a(const float *A, int lda, int transA, int r0, int mc, int k0, int kc, int pm, float *dst) {
+    for (int ir = 0; ir < mc; ir += pm) {
+        int mr = mc - ir < pm ? mc - ir : pm;
+        for (int i = 0; i < pm; i++) {
+            float *d = dst + i;
+            if (i >= mr) {
+                for (int k = 0; k < kc; k++) d[k * pm] = 0.0f;
+            } else if (transA) {
+                const float *s = A + (size_t)k0 * lda + (r0 + ir + i);
+                for (int k = 0; k < kc; k++) d[k * pm] = s[(size_t)k * lda];
+            } else {
+                const float *s = A + (size_t)(r0 + ir + i) * lda + k0;
+                for (int k = 0; k < kc; k++) d[k * pm] = s[k];
+            }
+        }
+        dst += (size_t)kc * pm;
+    }
+}
+
+// B rows k0 ..< k0+kc, columns n0 ..< n0+nr -> one kc×pn panel, zero columns past nr.
+static void pack_b_matrix(const b_source *s, int k0, int kc, int n0, int nr, int pn, float *dst) {
+    for (int k = 0; k < kc; k++) {
+        float *d = dst + (size_t)k * pn;
+        if (s->transB) {
+            for (int j = 0; j < nr; j++) d[j] = s->B[(size_t)(n0 + j) * s->ldb + k0 + k];
+        } else {
+            const float *src = s->B + (size_t)(k0 + k) * s->ldb + n0;
+            if (nr == pn) { memcpy(d, src, (size_t)pn * sizeof(float)); continue; }
+            for (int j = 0; j < nr; j++) d[j] = src[j];
+        }
+        for (int j = nr; j < pn; j++) d[j] = 0.0f;
+    }
+}
+
+// The im2col panel: row k = (c·KH + ky)·KW + kx, column n = oy·OW + ox holds
+// input[c][oy·sh − pt + ky·dh][ox·sw − pl + kx·dw], zero outside the input.
+// The panel's columns are cut into runs that share an output row, so each run is a (strided) copy.
+static void pack_b_im2col(const b_source *s, int k0, int kc, int n0, int nr, int pn, float *dst) {
+    const ck_conv_desc *g = s->conv;
+    const int H = g->height, W = g->width, KH = g->kernelHeight, KW = g->kernelWidth;
+    const int sw = g->strideWidth;
+    int run_start[NR_MAX], run_length[NR_MAX], run_iy0[NR_MAX], run_ix0[NR_MAX], runs = 0;
+    for (int j = 0; j < nr;) {
+        int n = n0 + j, oy = n / g->outWidth, ox = n % g->outWidth;
+        int length = g->outWidth - ox < nr - j ? g->outWidth - ox : nr - j;
+        run_start[runs] = j;
+        run_length[runs] = length;
+        run_iy0[runs] = oy * g->strideHeight - g->padTop;
+        run_ix0[runs] = ox * sw - g->padLeft;
+        runs++;
+        j += length;
+    }
+    int c = k0 / (KH * KW), ky = (k0 / KW) % KH, kx = k0 % KW;
+    for (int k = 0; k < kc; k++) {
+        float *d = dst + (size_t)k * pn;
+        const float *plane = s->input + (size_t)c * H * W;
+        const int dy = ky * g->dilationHeight, dx = kx * g->dilationWidth;
+        for (int r = 0; r < runs; r++) {
+            float *dr = d + run_start[r];
+            const int length = run_length[r], iy = run_iy0[r] + dy, x0 = run_ix0[r] + dx;
+            if (iy < 0 || iy >= H) {
+                for (int t = 0; t < length; t++) dr[t] = 0.0f;
+                continue;
+            }
+            // valid t: 0 <= x0 + t·sw <= W − 1
+            int lo = x0 >= 0 ? 0 : (-x0 + sw - 1) / sw;
+            int hi = x0 > W - 1 ? 0 : (W - 1 - x0) / sw + 1;
+            if (hi > length) hi = length;
+            if (lo > hi) lo = hi;
+            const float *row = plane + (size_t)iy * W + x0;
+            for (int t = 0; t < lo; t++) dr[t] = 0.0f;
+            if (sw == 1) {
+                int t = lo;  // fixed-size copies inline to vector moves; a libc call per run would dominate
+                for (; t + 8 <= hi; t += 8) memcpy(dr + t, row + t, 8 * sizeof(float));
+                for (; t + 4 <= hi; t += 4) memcpy(dr + t, row + t, 4 * sizeof(float));
+                for (; t < hi; t++) dr[t] = row[t];
+            } else {
+                for (int t = lo; t < hi; t++) dr[t] = row[t * sw];
+            }
+            for (int t = hi; t < length; t++) dr[t] = 0.0f;
+        }
+        for (int j = nr; j < pn; j++) d[j] = 0.0f;
+        if (++kx == KW) { kx = 0; if (++ky == KH) { ky = 0; c++; } }
+    }
+}
+
+#ifdef CK_X86
+// The stride-1 im2col panel for the 32-column AVX-512 kernel: each run is one masked load (lanes outside the
+// input read as zero, and masked-off lanes never fault) and one masked store, instead of a copy loop with
+// zero-filled edges. Same panel as pack_b_im2col.
+__attribute__((target("avx512f")))
+static void pack_b_im2col_s1_avx512(const b_source *s, int k0, int kc, int n0, int nr, float *dst) {
+    const ck_conv_desc *g = s->conv;
+    const int H = g->height, W = g->width, KH = g->kernelHeight, KW = g->kernelWidth;
+    int run_start[NR512], run_length[NR512], run_iy0[NR512], run_ix0[NR512], runs = 0;
+    for (int j = 0; j < nr;) {
+        int n = n0 + j, oy = n / g->outWidth, ox = n % g->outWidth;
+        int length = g->outWidth - ox < nr - j ? g->outWidth - ox : nr - j;
+        run_start[runs] = j;
+        run_length[runs] = length;
+        run_iy0[runs] = oy * g->strideHeight - g->padTop;
+        run_ix0[runs] = ox - g->padLeft;
+        runs++;
+        j += length;
+    }
+    const unsigned tail = nr >= NR512 ? 0u : ~((1u << nr) - 1u);  // panel columns past nr are zero
+    const __m512 zero = _mm512_setzero_ps();
+    int c = k0 / (KH * KW), ky = (k0 / KW) % KH, kx = k0 % KW;
+    for (int k = 0; k < kc; k++) {
+        float *d = dst + (size_t)k * NR512;
+        const float *plane = s->input + (size_t)c * H * W;
+        const int dy = ky * g->dilationHeight, dx = kx * g->dilationWidth;
+        for (int r = 0; r < runs; r++) {
+            const int start = run_start[r], length = run_length[r], iy = run_iy0[r] + dy, x0 = run_ix0[r] + dx;
+            // run element t (panel lane start + t) reads row[x0 + t]; valid for 0 <= x0 + t < W, t < length
+            int lo = x0 >= 0 ? 0 : -x0, hi = W - x0 < length ? W - x0 : length;
+            if (iy < 0 || iy >= H || hi <= lo) lo = hi = 0;
+            const unsigned long long valid = ((1ull << hi) - 1ull) & ~((1ull << lo) - 1ull);
+            const unsigned load = (unsigned)(valid << start);
+            const unsigned store = (unsigned)((((1ull << length) - 1ull)) << start);
+            // lane j reads row[x0 + j − start]; the pointer is only dereferenced on valid lanes
+            const float *base = plane + ((iy >= 0 && iy < H) ? (ptrdiff_t)iy * W : 0) + x0 - start;
+            __m512 v0 = _mm512_maskz_loadu_ps((__mmask16)(load & 0xFFFF), base);
+            __m512 v1 = _mm512_maskz_loadu_ps((__mmask16)(load >> 16), base + 16);
+            _mm512_mask_storeu_ps(d, (__mmask16)(store & 0xFFFF), v0);
+            _mm512_mask_storeu_ps(d + 16, (__mmask16)(store >> 16), v1);
+        }
+        if (tail) {
+            _mm512_mask_storeu_ps(d, (__mmask16)(tail & 0xFFFF), zero);
+            _mm512_mask_storeu_ps(d + 16, (__mmask16)(tail >> 16), zero);
+        }
+        if (++kx == KW) { kx = 0; if (++ky == KH) { ky = 0; c++; } }
+    }
+}
+#endif
+
+static void pack_b(const b_source *s, int k0, int kc, int n0, int nr, int pn, float *dst) {
+#ifdef CK_X86
+    if (s->conv && pn == NR512 && s->conv->strideWidth == 1) {
+        pack_b_im2col_s1_avx512(s, k0, kc, n0, nr, dst);
+        return;
+    }
+#endif
+    if (s->conv) pack_b_im2col(s, k0, kc, n0, nr, pn, dst);
+    else pack_b_matrix(s, k0, kc, n0, nr, pn, dst);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The blocked driver over columns n0 ..< n1 of C.
+
+void ck_gemm_blocked(int M, int n0, int n1, int K, const float *A, int lda, int transA, const float *packed_a,
+                     const b_source *bs, float *C, int ldc, int accumulate, const float *bias) {
+    if (M <= 0 || n1 <= n0) return;
+    if (K <= 0) {
+        for (int i = 0; i < M; i++)
+            for (int j = n0; j < n1; j++)
+                C[(size_t)i * ldc + j] = (accumulate ? C[(size_t)i * ldc + j] : 0.0f) + (bias ? bias[i] : 0.0f);
+        return;
+    }
+    const micro_kernel mk = pick_micro_kernel();
+    const int pm = mk.mr, pn = mk.nr;
+    const int kcb = ck_k_block(K);
+    const int mcb = M < MC_MAX ? M : MC_MAX;
+    // A packed B block (kc × nc) stays in L2 while every A row block runs over it; A is repacked per block.
+    int nc_max = (B_BLOCK_FLOATS / kcb) / pn * pn;
+    if (nc_max < pn) nc_max = pn;
+    if (nc_max > NC_MAX) nc_max = NC_MAX;
+    const int ncb = (n1 - n0) < nc_max ? (n1 - n0) : nc_max;
+    float *pa = ck_scratch_buffer(CK_SCRATCH_PACK_A, (size_t)((mcb + pm - 1) / pm * pm) * kcb);
+    float *pb = ck_scratch_buffer(CK_SCRATCH_PACK_B, (size_t)kcb * ((ncb + pn - 1) / pn * pn));
+    if (!pa || !pb) abort();
+
+    for (int jc = n0; jc < n1; jc += nc_max) {
+        const int nc = n1 - jc < nc_max ? n1 - jc : nc_max;
+        for (int pc = 0; pc < K; pc += kcb) {
+            const int kc = K - pc < kcb ? K - pc : kcb;
+            const int first = pc == 0;
+            const int acc = first ? accumulate : 1;
+            for (int ic = 0; ic < M; ic += MC_MAX) {
+                const int mc = M - ic < MC_MAX ? M - ic : MC_MAX;
+                const float *block_a = pa;
+                if (packed_a) block_a = ck_packed_block(packed_a, M, pm, pc, kc, ic);
+                else ck_pack_a(A, lda, transA, ic, mc, pc, kc, pm, pa);
+                for (int jr = 0; jr < nc; jr += pn) {
+                    const int nr = nc - jr < pn ? nc - jr : pn;
+                    float *bp = pb + (size_t)(jr / pn) * kc * pn;
+                    if (ic == 0) pack_b(bs, pc, kc, jc + jr, nr, pn, bp);  // packed while it is about to be used
+                    for (int ir = 0; ir < mc; ir += pm) {
+                        const int mr = mc - ir < pm ? mc - ir : pm;
+                        mk.fn(kc, block_a + (size_t)(ir / pm) * kc * pm, bp, C + (size_t)(ic + ir) * ldc + jc + jr, ldc,
+                              acc, (first && bias) ? bias + ic + ir : NULL, mr, nr);
+                    }
+                }
+            }
+        }
+    }
+}
+
+void ck_sgemm(int M, int N, int K, const float *A, int lda, int transA, const float *B, int ldb, int transB,
+              float *C, int ldc, int accumulate, const float *bias) {
+    // A (M, K) or stored (K, M), B (K, N) or stored (N, K) -> C (M, N) [+ C] [+ bias per row]
+    b_source s = {B, ldb, transB, NULL, NULL};
+    ck_gemm_blocked(M, 0, N, K, A, lda, transA, NULL, &s, C, ldc, accumulate, bias);
+}
+
+static int current_panel_rows(void) { return pick_micro_kernel().mr; }
+
+size_t ck_packed_weight_floats(int M, int K) {
+    // weight (M, K) -> its packed panels' size in floats
+    const int pm = current_panel_rows();
+    return (size_t)(M + pm - 1) / pm * pm * (size_t)(K > 0 ? K : 0);
+}
+
+void ck_pack_weight(int M, int K, const float *A, int lda, float *dst) {
+    // A (M, K) row-major -> for each K block: row panels of pm rows, each kc×pm, zero rows past M
+    if (M <= 0 || K <= 0) return;
+    const int pm = current_panel_rows(), kcb = ck_k_block(K);
+    for (int pc = 0; pc < K; pc += kcb) {
+        const int kc = K - pc < kcb ? K - pc : kcb;
+        ck_pack_a(A, lda, 0, 0, M, pc, kc, pm, (float *)ck_packed_block(dst, M, pm, pc, kc, 0));
+    }
+}
+
+// Whether a pre-packed product reads B's rows in place (no B packing). Packing a B panel costs about as much
+// as a few micro-kernel calls and is shared by the M/8 row panels, so few rows (M ≤ 64: GoogLeNet's reductions
+// and projections, NIN's last layers) read in place, measured 1.1–1.8× faster. The kc rows of one panel must
+// then share L1 without evicting each other: row strides that map them onto few cache sets (a multiple of
+// 1024 or 256 floats) keep packing.
+static int reads_b_in_place(int M, int ldb) {
+    if (M > 64) return 0;
+    if (ldb % 16 != 0) return 1;  // rows start at different offsets within their lines
+    int lines = (ldb / 16) % 64, a = lines, b = 64;  // gcd(lines mod 64, 64): rows per L1 set group
+    while (b) { int t = a % b; a = b; b = t; }
+    return a <= 4;
+}
+
+void ck_sgemm_prepacked(int M, int N, int K, const float *packedA, const float *B, int ldb, float *C, int ldc,
+                        const float *bias) {
+    // packedA (M, K) in panels, B (K, N) with row stride ldb -> C (M, N) with row stride ldc
+#ifdef CK_X86
+    if (ck_isa() >= CK_ISA_AVX512 && N >= NR512 && reads_b_in_place(M, ldb)) {
+        const int kcb = ck_k_block(K);
+        int koff[KC_MAX];
+        const int full = N / NR512 * NR512;
+        for (int pc = 0; pc < K; pc += kcb) {
+            const int kc = K - pc < kcb ? K - pc : kcb;
+            for (int k = 0; k < kc; k++) koff[k] = k * ldb;
+            for (int ic = 0; ic < M; ic += MC_MAX) {
+                const int mc = M - ic < MC_MAX ? M - ic : MC_MAX;
+                const float *block_a = ck_packed_block(packedA, M, MR512, pc, kc, ic);
+                for (int jr = 0; jr < full; jr += NR512)
+                    for (int ir = 0; ir < mc; ir += MR512) {
+                        const int mr = mc - ir < MR512 ? mc - ir : MR512;
+                        ck_micro_kernel_avx512_offsets(kc, block_a + (size_t)(ir / MR512) * kc * MR512,
+                                                       B + (size_t)pc * ldb + jr, koff, C + (size_t)(ic + ir) * ldc + jr,
+                                                       ldc, pc > 0, (pc == 0 && bias) ? bias + ic + ir : NULL, mr,
+                                                       NR512);
+                    }
+            }
+        }
+        if (full < N) {
+            b_source s = {B + full, ldb, 0, NULL, NULL};
+            ck_gemm_blocked(M, 0, N - full, K, NULL, 0, 0, packedA, &s, C + full, ldc, 0, bias);
+        }
+        return;
+    }
+#endif
+    b_source s = {B, ldb, 0, NULL, NULL};
+    ck_gemm_blocked(M, 0, N, K, NULL, 0, 0, packedA, &s, C, ldc, 0, bias);
+}

@@ -1,0 +1,195 @@
+// Max and average pooling with Caffe semantics, separably: for each output row the window's input rows are
+// folded into one row (max or sum), then each output takes the max or sum of its columns of that row. Plain loops
+// the compiler vectorises.
+#include "ckernels_internal.h"
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { POOL_ROW_MAX = 4096 };
+
+// One output of a folded row whose window is clipped by the row's ends (Caffe's divisor for the average).
+static inline float pool_edge(const ck_pool_desc *g, const float *row, int ox, int y0, int y_end_padded, int average) {
+    const int W = g->width, x0 = ox * g->strideWidth - g->padLeft, kw = g->kernelWidth;
+    const int x_end_padded = x0 + kw < W + g->padLeft ? x0 + kw : W + g->padLeft;
+    const int xs = x0 > 0 ? x0 : 0;
+    if (average) {
+        const int xe = x_end_padded < W ? x_end_padded : W;
+        const int divisor = (y_end_padded - y0) * (x_end_padded - x0);
+        float sum = 0.0f;
+        for (int x = xs; x < xe; x++) sum += row[x];
+        return divisor > 0 ? sum / (float)divisor : 0.0f;
+    }
+    const int xe = x0 + kw < W ? x0 + kw : W;
+    if (xe <= xs) return 0.0f;
+    float best = row[xs];
+    for (int x = xs + 1; x < xe; x++) best = row[x] > best ? row[x] : best;
+    return best;
+}
+
+__attribute__((target_clones("avx512f", "avx2", "default")))
+static void pool_plane(const ck_pool_desc *g, const float *plane, float *out, int average) {
+    const int H = g->height, W = g->width;
+    float row_stack[POOL_ROW_MAX];
+    float *row = W <= POOL_ROW_MAX ? row_stack : malloc((size_t)W * sizeof(float));
+    for (int oy = 0; oy < g->outHeight; oy++) {
+        const int y0 = oy * g->strideHeight - g->padTop;
+        const int y_end_padded = y0 + g->kernelHeight < H + g->padTop ? y0 + g->kernelHeight : H + g->padTop;
+        const int ys = y0 > 0 ? y0 : 0;
+        const int ye = average ? (y_end_padded < H ? y_end_padded : H) : (y0 + g->kernelHeight < H ? y0 + g->kernelHeight : H);
+        float *o = out + (size_t)oy * g->outWidth;
+        if (ye <= ys) {
+            for (int ox = 0; ox < g->outWidth; ox++) o[ox] = 0.0f;
+            continue;
+        }
+        const float *first = plane + (size_t)ys * W;
+        for (int x = 0; x < W; x++) row[x] = first[x];
+        for (int y = ys + 1; y < ye; y++) {
+            const float *r = plane + (size_t)y * W;
+            if (average) for (int x = 0; x < W; x++) row[x] += r[x];
+            else for (int x = 0; x < W; x++) row[x] = r[x] > row[x] ? r[x] : row[x];
+        }
+        // Interior outputs (window wholly inside the row) fold kernel column by kernel column, which
+        // vectorises; the few edge outputs take the clipped windows one by one.
+        const int sw = g->strideWidth, pl = g->padLeft, kw = g->kernelWidth;
+        int lo = (pl + sw - 1) / sw, hi = W - kw + pl >= 0 ? (W - kw + pl) / sw + 1 : 0;
+        if (hi > g->outWidth) hi = g->outWidth;
+        if (lo > hi) lo = hi;
+        if (average) {
+            const int interior_divisor = (y_end_padded - y0) * kw;  // x_end_padded = x0 + kw inside the row
+            for (int ox = lo; ox < hi; ox++) o[ox] = row[ox * sw - pl];
+            for (int dx = 1; dx < kw; dx++)
+                for (int ox = lo; ox < hi; ox++) o[ox] += row[ox * sw - pl + dx];
+            for (int ox = lo; ox < hi; ox++) o[ox] = o[ox] / (float)interior_divisor;
+        } else {
+            for (int ox = lo; ox < hi; ox++) o[ox] = row[ox * sw - pl];
+            for (int dx = 1; dx < kw; dx++)
+                for (int ox = lo; ox < hi; ox++) {
+                    const float v = row[ox * sw - pl + dx];
+                    o[ox] = v > o[ox] ? v : o[ox];
+                }
+        }
+        for (int ox = lo == 0 ? hi : 0; ox < g->outWidth; ox = ox + 1 == lo ? hi : ox + 1)
+            o[ox] = pool_edge(g, row, ox, y0, y_end_padded, average);
+    }
+    if (row != row_stack) free(row);
+}
+
+// Max pooling of one plane in two whole-plane passes: each input row, padded with −∞ (padding never wins),
+// is folded horizontally into OW window maxima (rows[y][ox]); then each output row is the maximum of its
+// window's folded rows. Both passes are long, branch-free loops; a window holding no input gives 0.
+__attribute__((target_clones("avx512f", "avx2", "default")))
+static void max_pool_plane_two_pass(const ck_pool_desc *g, const float *plane, float *out, float *rows, float *line) {
+    const int H = g->height, W = g->width, OH = g->outHeight, OW = g->outWidth;
+    const int kw = g->kernelWidth, sw = g->strideWidth, pl = g->padLeft;
+    const int span = (OW - 1) * sw + kw;  // padded columns the windows reach
+    for (int x = 0; x < span; x++) line[x] = -INFINITY;
+    const int copy = W < span - pl ? W : span - pl;
+    for (int y = 0; y < H; y++) {
+        float *h = rows + (size_t)y * OW;
+        if (copy > 0) memcpy(line + pl, plane + (size_t)y * W, (size_t)copy * sizeof(float));
+        if (sw == 1) {
+            for (int ox = 0; ox < OW; ox++) h[ox] = line[ox];
+            for (int dx = 1; dx < kw; dx++)
+                for (int ox = 0; ox < OW; ox++) h[ox] = line[ox + dx] > h[ox] ? line[ox + dx] : h[ox];
+        } else {
+            // window maxima at every start (contiguous, vectorised) into `wide`, then every sw-th one
+            float *wide = line + span;
+            const int starts = span - kw + 1;
+            for (int x = 0; x < starts; x++) wide[x] = line[x];
+            for (int dx = 1; dx < kw; dx++)
+                for (int x = 0; x < starts; x++) wide[x] = line[x + dx] > wide[x] ? line[x + dx] : wide[x];
+            for (int ox = 0; ox < OW; ox++) h[ox] = wide[ox * sw];
+        }
+    }
+    // columns whose window holds no input (only when a pad reaches a whole window): 0, as Caffe's clipped loop
+    int empty_lo = 0, empty_hi = OW;  // outputs [empty_lo, empty_hi) have input columns
+    while (empty_lo < OW && empty_lo * sw - pl + kw <= 0) empty_lo++;
+    while (empty_hi > empty_lo && (empty_hi - 1) * sw - pl >= W) empty_hi--;
+    for (int oy = 0; oy < OH; oy++) {
+        const int y0 = oy * g->strideHeight - g->padTop;
+        const int ys = y0 > 0 ? y0 : 0, ye = y0 + g->kernelHeight < H ? y0 + g->kernelHeight : H;
+        float *o = out + (size_t)oy * OW;
+        if (ye <= ys) {
+            for (int ox = 0; ox < OW; ox++) o[ox] = 0.0f;
+            continue;
+        }
+        const float *first = rows + (size_t)ys * OW;
+        for (int ox = 0; ox < OW; ox++) o[ox] = first[ox];
+        for (int y = ys + 1; y < ye; y++) {
+            const float *r = rows + (size_t)y * OW;
+            for (int ox = 0; ox < OW; ox++) o[ox] = r[ox] > o[ox] ? r[ox] : o[ox];
+        }
+        for (int ox = 0; ox < empty_lo; ox++) o[ox] = 0.0f;
+        for (int ox = empty_hi; ox < OW; ox++) o[ox] = 0.0f;
+    }
+}
+
+// Stride-1 "same" max pooling (OH = H, OW = W, pads below the kernel: GoogLeNet's 3×3/1 pad-1 branch), on the
+// flattened plane: each pass is one long loop over H·W values, whose few wrong values (windows crossing a row
+// end, or the plane's top and bottom) are then recomputed with the clipped window.
+__attribute__((target_clones("avx512f", "avx2", "default")))
+static void max_pool_plane_same(const ck_pool_desc *g, const float *plane, float *out, float *rows) {
+    const int H = g->height, W = g->width, kh = g->kernelHeight, kw = g->kernelWidth;
+    const int pl = g->padLeft, pt = g->padTop, n = H * W;
+    // horizontal: rows[i] = max of plane[i − pl ... i − pl + kw − 1]
+    const int h_lo = pl, h_hi = n - (kw - 1 - pl);
+    for (int i = h_lo; i < h_hi; i++) rows[i] = plane[i - pl];
+    for (int dx = 1; dx < kw; dx++)
+        for (int i = h_lo; i < h_hi; i++) rows[i] = plane[i - pl + dx] > rows[i] ? plane[i - pl + dx] : rows[i];
+    for (int y = 0; y < H; y++) {
+        const float *r = plane + (size_t)y * W;
+        for (int x = 0; x < W; x = x + 1 == pl ? (W - (kw - 1 - pl) > pl ? W - (kw - 1 - pl) : pl) : x + 1) {
+            if (x == 0 && pl == 0) x = W - (kw - 1) > 0 ? W - (kw - 1) : 0;  // no left edge: start at the right one
+            if (x >= W) break;
+            const int xs = x - pl > 0 ? x - pl : 0, xe = x - pl + kw < W ? x - pl + kw : W;
+            float best = r[xs];
+            for (int t = xs + 1; t < xe; t++) best = r[t] > best ? r[t] : best;
+            rows[(size_t)y * W + x] = best;
+        }
+    }
+    // vertical: out row oy = max of rows oy − pt ... oy − pt + kh − 1
+    const int v_lo = pt * W, v_hi = (H - (kh - 1 - pt)) * W;
+    for (int i = v_lo; i < v_hi; i++) out[i] = rows[i - pt * W];
+    for (int dy = 1; dy < kh; dy++)
+        for (int i = v_lo; i < v_hi; i++) {
+            const float v = rows[i + (dy - pt) * W];
+            out[i] = v > out[i] ? v : out[i];
+        }
+    for (int oy = 0; oy < H; oy = oy + 1 == pt ? (H - (kh - 1 - pt) > pt ? H - (kh - 1 - pt) : pt) : oy + 1) {
+        if (oy == 0 && pt == 0) oy = H - (kh - 1) > 0 ? H - (kh - 1) : 0;  // no top edge: start at the bottom one
+        if (oy >= H) break;
+        const int ys = oy - pt > 0 ? oy - pt : 0, ye = oy - pt + kh < H ? oy - pt + kh : H;
+        float *o = out + (size_t)oy * W;
+        for (int x = 0; x < W; x++) o[x] = rows[(size_t)ys * W + x];
+        for (int y = ys + 1; y < ye; y++)
+            for (int x = 0; x < W; x++) o[x] = rows[(size_t)y * W + x] > o[x] ? rows[(size_t)y * W + x] : o[x];
+    }
+}
+
+void ck_max_pool(const ck_pool_desc *g, const float *input, float *output, int c0, int c1) {
+    // input (C, H, W) -> output (C, OH, OW)
+    if (g->outHeight <= 0 || g->outWidth <= 0) return;
+    const size_t rows_floats = (size_t)g->height * g->outWidth;
+    const size_t line_floats = 2 * ((size_t)(g->outWidth - 1) * g->strideWidth + g->kernelWidth) + g->padLeft + 16;
+    float *scratch = malloc((rows_floats + line_floats) * sizeof(float));
+    const int same = g->strideHeight == 1 && g->strideWidth == 1 && g->outHeight == g->height &&
+                     g->outWidth == g->width && g->padTop < g->kernelHeight && g->padLeft < g->kernelWidth &&
+                     g->kernelHeight - 1 - g->padTop >= 0 && g->kernelWidth - 1 - g->padLeft >= 0 &&
+                     g->kernelHeight <= g->height && g->kernelWidth <= g->width;
+    for (int c = c0; c < c1; c++) {
+        const float *plane = input + (size_t)c * g->height * g->width;
+        float *out = output + (size_t)c * g->outHeight * g->outWidth;
+        // strided pools fold rows first (half the rows to fold horizontally): pool_plane measured faster there
+        if (scratch && same) max_pool_plane_same(g, plane, out, scratch);
+        else if (scratch && g->strideWidth == 1) max_pool_plane_two_pass(g, plane, out, scratch, scratch + rows_floats);
+        else pool_plane(g, plane, out, 0);
+    }
+    free(scratch);
+}
+
+void ck_average_pool(const ck_pool_desc *g, const float *input, float *output, int c0, int c1) {
+    // input (C, H, W) -> output (C, OH, OW)
+    for (int c = c0; c < c1; c++)
+        pool_plane(g, input + (size_t)c * g->height * g->width, output + (size_t)c * g->outHeight * g->outWidth, 1);
+}
