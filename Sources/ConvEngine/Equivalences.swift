@@ -199,13 +199,7 @@ public enum Equivalences {
         weighted.hasBias = true
         weighted.parameters = ExplicitParameters(
             weights: mix(p.weight, width: p.weight.count / n), biases: mix(p.bias ?? [Float](repeating: 0, count: n), width: 1))
-        let folded = Layer(weighted)
-        var result = network
-        result.modifySequence(containing: path) { sequence in
-            sequence[path.index - 1].kind = .layer(folded)
-            sequence.remove(at: path.index)
-        }
-        return result
+        return network.folding(path, into: previousPath, as: Layer(weighted))
     }
 
     /// Folds the lateral layer at `path` and compares the two networks end to end on `input`.
@@ -243,12 +237,7 @@ public enum Equivalences {
         }
         second.hasBias = true
         second.parameters = ExplicitParameters(weights: weight, biases: bias)
-        var result = network
-        result.modifySequence(containing: path) { sequence in
-            sequence[path.index + 1].kind = .layer(Layer(second))
-            sequence.remove(at: path.index)
-        }
-        return result
+        return network.folding(path, into: nextPath, as: Layer(second))
     }
 
     /// Every pair of directly consecutive ungrouped 1×1 convs (the first of each pair).
@@ -282,5 +271,18 @@ public enum Equivalences {
         return EquivalenceReport(
             kind: kind, subject: subject, explanation: explanation, maxDifference: maxDiff, scale: scale,
             paramsBefore: try a.cost().total.params, paramsAfter: try b.cost().total.params)
+    }
+}
+
+extension Network {
+    /// The network with the node at `removed` gone and its neighbour `kept` (in the same sequence) computing
+    /// `layer` instead: a fold of two layers into one, under the kept node's name.
+    fileprivate func folding(_ removed: NodePath, into kept: NodePath, as layer: Layer) -> Network {
+        var result = self
+        result.modifySequence(containing: removed) { sequence in
+            sequence[kept.index].kind = .layer(layer)
+            sequence.remove(at: removed.index)
+        }
+        return result
     }
 }

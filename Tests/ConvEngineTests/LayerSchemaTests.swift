@@ -21,6 +21,8 @@ struct LayerSchemaTests {
         "leaky_relu": #""type": "leaky_relu", "slope": 0.2"#,
         "sigmoid": #""type": "sigmoid""#,
         "tanh": #""type": "tanh""#,
+        "clip": #""type": "clip", "min": -1, "max": 1.5"#,
+        "hardswish": #""type": "hardswish""#,
         "softmax": #""type": "softmax""#,
         "flatten": #""type": "flatten""#,
         "batchnorm":
@@ -66,7 +68,7 @@ struct LayerSchemaTests {
             "conv": Layer(Conv(outChannels: 2, kernel: Size2(1))), "maxpool": Layer(Pool(kind: .max, kernel: Size2(2))),
             "avgpool": Layer(Pool(kind: .average, kernel: Size2(2))), "dense": Layer(Dense(outFeatures: 2)),
             "leaky_relu": Layer(LeakyReLU()), "batchnorm": Layer(BatchNorm()), "lrn": Layer(LocalResponseNorm()),
-            "dropout": Layer(Dropout()), "lateral": Layer(Lateral()),
+            "dropout": Layer(Dropout()), "lateral": Layer(Lateral()), "clip": Layer(Clip(minimum: 0, maximum: 6)),
         ]
         if let expected = expected[type] { #expect(layer == expected) }
         #expect(layer.kind.presetSettings().allSatisfy { ["out", "kernel"].contains($0.key) })
@@ -127,6 +129,11 @@ struct LayerSchemaTests {
             shapeMessage:
                 "layers[0] (l): var is missing — add \"var\": one value per channel (mean, var, scale and shift come together or not at all)"
         ),
+        RangeCase(
+            name: "clip bounds the wrong way round", json: #""type": "clip", "min": 2, "max": 1"#,
+            layer: Layer(Clip(minimum: 2, maximum: 1)),
+            presetMessage: "layers[0].max is 1, but it must be at least min (2)",
+            shapeMessage: "layers[0] (l): max is 1 but must be at least min (2) — change max"),
     ]
 
     @Test(arguments: rangeCases)
@@ -176,5 +183,20 @@ struct LayerSchemaTests {
             let network = Network(name: "t", input: InputSpec(shape: Shape(channels: 8, height: 6, width: 6)), nodes: [Node("l", layer)])
             #expect(throws: Never.self, "\(template.label)") { _ = try network.inferShapes() }
         }
+    }
+
+    /// Clip and hard swish as layers: their kernels agree with their scalar definitions, which are checked here
+    /// against values worked out by hand.
+    @Test func clipAndHardSwishComputeTheirDefinitions() throws {
+        let values: [Float] = [-7, -3, -1.5, -0.25, 0, 0.5, 2.9, 3, 6, 6.5, 100]
+        let input = Tensor(shape: Shape(channels: 1, height: 1, width: values.count), data: values)
+        let relu6 = Network(name: "n", input: InputSpec(shape: input.shape), nodes: [Node("c", Clip())])
+        #expect(try relu6.forward(input).data == [0, 0, 0, 0, 0, 0.5, 2.9, 3, 6, 6, 6])
+        let hardswish = Network(name: "n", input: InputSpec(shape: input.shape), nodes: [Node("h", HardSwish())])
+        let expected: [Float] = [0, 0, -0.375, -0.114_583_33, 0, 0.291_666_66, 2.851_666_7, 3, 6, 6.5, 100]
+        let got = try hardswish.forward(input).data
+        #expect(zip(got, expected).allSatisfy { abs($0 - $1) <= 1e-6 * max(1, abs($1)) }, "\(got)")
+        #expect(got == values.map(HardSwish().activate), "the kernel and the scalar definition agree bit for bit")
+        #expect(Layer(Clip()).specText == "relu6" && Layer(Clip(minimum: -1, maximum: 1)).specText == "clip -1…1")
     }
 }

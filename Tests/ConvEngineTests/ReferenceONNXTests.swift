@@ -13,7 +13,7 @@ struct ReferenceONNXTests {
         var session = try ForwardSession(network: network, input: input)
         session.runToEnd()
         try compare(network, input: input, output: session.finalOutput!, label: label)
-        if case .layer(Layer(Softmax())) = network.nodes.last?.kind, network.nodes.count > 1 {
+        if network.nodes.last?.layer?.is(Softmax.self) == true, network.nodes.count > 1 {
             var logits = network
             logits.nodes.removeLast()
             try compare(logits, input: input, output: session.output(of: .top(logits.nodes.count - 1))!, label: label + " logits")

@@ -108,6 +108,7 @@ enum ReferenceNetworks {
                 Node("dilated", Layer(Conv(outChannels: 8, kernel: Size2(3), padding: .explicit(Size2(2)), dilation: Size2(2)))),
                 Node("bn", Layer(BatchNorm(epsilon: 1e-3, statistics: stats))),
                 Node("leaky", Layer(LeakyReLU(slope: 0.1))),
+                Node("clip", Layer(Clip(minimum: -0.4, maximum: 0.9))),
                 Node("grouped_same", Layer(Conv(outChannels: 12, kernel: Size2(3, 2), stride: Size2(2), padding: .same, groups: 4))),
                 Node("lrn", Layer(LocalResponseNorm(size: 3, alpha: 0.5, beta: 0.75, k: 2))),
                 Node("skip_last", Layer(Conv(outChannels: 8, kernel: Size2(2), stride: Size2(2), hasBias: false))),
@@ -119,6 +120,7 @@ enum ReferenceNetworks {
                             [
                                 Node("res_conv", Layer(Conv(outChannels: 8, kernel: Size2(3), padding: .same))),
                                 Node("tanh", Layer(Tanh())),
+                                Node("hardswish", Layer(HardSwish())),
                             ],
                             [],
                         ], merge: .add)),

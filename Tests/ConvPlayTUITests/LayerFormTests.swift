@@ -36,4 +36,14 @@ struct LayerFormTests {
         form.fields[form.fields.firstIndex { $0.key == "alpha" }!].text = "lots"
         #expect(throws: FormError(field: "alpha", text: "lots", expected: "a number")) { try form.makeNode() }
     }
+
+    @Test func theInspectorSpellsOutAClip() throws {
+        let network = Network(
+            name: "n", input: InputSpec(shape: Shape(channels: 1, height: 4, width: 4)),
+            nodes: [Node("narrow", Clip(minimum: -0.5, maximum: 0.5))])
+        var driver = Driver(Fixture.state(network))
+        driver.press(.down)
+        let screen = render(driver.state, size: large)
+        #expect(screen.row(containing: "clip · min -0.5 · max 0.5") != nil)
+    }
 }

@@ -237,4 +237,37 @@ struct WeightsFolderTests {
         let differentSeed = try BinaryRunner.run(["run", "inception-3a", "--seed", "999"])
         #expect(strip(differentSeed.stdout) != strip(reloaded.stdout))
     }
+
+    /// The activations MobileNet needs, end to end: a preset with `clip` (ReLU6) and `hardswish` summarises,
+    /// runs, dumps and exports; bounds the wrong way round are refused with the path.
+    @Test func clipAndHardSwishThroughEveryCommand() throws {
+        let folder = try BinaryRunner.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let preset = folder + "/mobile.json"
+        try """
+        {"format": 1, "name": "mobile bits", "input": {"shape": [3, 8, 8], "source": {"synthetic": "noise", "seed": 3}},
+         "layers": [{"type": "conv", "out": 8, "kernel": 3, "pad": 1}, {"type": "clip", "name": "relu6"},
+                    {"type": "conv", "out": 8, "kernel": 1}, {"type": "clip", "name": "narrow", "min": -0.5, "max": 0.5},
+                    {"type": "hardswish"}]}
+        """.write(toFile: preset, atomically: true, encoding: .utf8)
+        let summary = try BinaryRunner.run(["summary", preset])
+        #expect(summary.status == 0, "\(summary.stderr)")
+        for text in ["relu6", "clip -0.5…0.5", "hardswish"] { #expect(summary.stdout.contains(text), "\(text)") }
+        let run = try BinaryRunner.run(["run", preset, "--dump", folder + "/dump"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let manifest = try String(contentsOfFile: folder + "/dump/manifest.json", encoding: .utf8)
+        #expect(manifest.contains("\"clip\"") && manifest.contains("\"hardswish\""))
+        let export = try BinaryRunner.run(["export", preset, "--onnx", folder + "/mobile.onnx"])
+        #expect(export.status == 0, "\(export.stderr)")
+        let model = try Data(contentsOf: URL(fileURLWithPath: folder + "/mobile.onnx"))
+        #expect(String(decoding: model, as: UTF8.self).contains("HardSwish"))
+
+        try String(contentsOfFile: preset, encoding: .utf8).replacingOccurrences(
+            of: "\"min\": -0.5, \"max\": 0.5", with: "\"min\": 1, \"max\": 0.5"
+        )
+        .write(toFile: preset, atomically: true, encoding: .utf8)
+        let wrong = try BinaryRunner.run(["summary", preset])
+        #expect(wrong.status == 2)
+        #expect(wrong.stderr == "convplay: layers[3].max is 0.5, but it must be at least min (1)\n")
+    }
 }

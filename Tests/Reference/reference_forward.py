@@ -106,6 +106,10 @@ def compute(node, x, results, folder):
             return 1 / (1 + np.exp(-x))
         if act == "tanh":
             return np.tanh(x)
+        if act == "clip":
+            return np.clip(x, a["min"], a["max"])
+        if act == "hardswish":
+            return x * np.clip(x + 3, 0, 6) / 6
         raise ValueError(f"unknown activation {act}")
     if kind == "batch_norm":
         scale = p["weight"] / np.sqrt(p["running_var"] + a["eps"])

@@ -363,7 +363,7 @@ extension LayerKind {
 /// The layer types the engine knows, in the order the preset format documents them. Adding a type adds it here.
 public enum LayerRegistry {
     public static let kinds: [any LayerKind.Type] = [
-        Conv.self, Pool.self, GlobalAveragePool.self, ReLU.self, LeakyReLU.self, Sigmoid.self, Tanh.self,
+        Conv.self, Pool.self, GlobalAveragePool.self, ReLU.self, LeakyReLU.self, Sigmoid.self, Tanh.self, Clip.self, HardSwish.self,
         Softmax.self, Flatten.self, BatchNorm.self, LocalResponseNorm.self, Dropout.self, Dense.self,
         Lateral.self,
     ]
