@@ -35,7 +35,7 @@ import Testing
             name: "unknown layer type",
             json: preset(#"{"type": "relu"}, {"type": "conv2d", "out": 4, "kernel": 3}"#),
             message: "layers[1].type: unknown layer type \"conv2d\" — did you mean \"conv\"? valid types are conv, maxpool, "
-                + "avgpool, global_avgpool, relu, leaky_relu, sigmoid, tanh, softmax, flatten, batchnorm, lrn, dropout, "
+                + "avgpool, global_avgpool, relu, leaky_relu, sigmoid, tanh, clip, hardswish, softmax, flatten, batchnorm, lrn, dropout, "
                 + "dense, lateral, parallel, inception"),
         Case(
             name: "unknown key with a suggestion",
