@@ -11,7 +11,10 @@ struct Play: ParsableCommand {
     @Argument(help: "A shipped preset name or a path to a preset .json file.")
     var preset: String = "edges"
 
+    @Flag(name: .customLong("no-mouse"), help: "Leave the mouse to the terminal (text selection) instead of clicks and the wheel.")
+    var noMouse = false
+
     func run() throws {
-        try runPlayground(preset: try Preset.load(nameOrPath: preset))
+        try runPlayground(preset: try Preset.load(nameOrPath: preset), mouse: !noMouse)
     }
 }
