@@ -64,8 +64,9 @@ struct Frame {
         let inspectorWidth = weightsBeside ? max(38, right.width / 2) : right.width
         let unwrapped = ConvPlayTUI.inspectorLines(state)
         inspectorLines = unwrapped.flatMap { line in wrap(line.text, width: inspectorWidth - 2).map { (text: $0, style: line.style) } }
-        // The inspector's height follows its lines, between 7 rows (12 beside weights) and 45 % of the body.
-        let most = max(7, body.height * 45 / 100)
+        // The inspector's height follows its lines, between 7 rows (12 beside weights) and 40 % of the body;
+        // longer content scrolls.
+        let most = max(7, body.height * 40 / 100)
         let bottom = min(most, max(weightsBeside ? 12 : 7, inspectorLines.count + 2))
         maps = Rect(x: right.x, y: body.y, width: right.width, height: body.height - bottom)
         inspector = Rect(x: right.x, y: maps.maxY, width: inspectorWidth, height: bottom)

@@ -60,15 +60,26 @@ func heatScale(_ state: AppState, layer: ValueRange, channel extremes: ChannelEx
     return HeatScale(minimum: span.low, maximum: span.high, colormap: map)
 }
 
-/// How a map shown smaller than it is becomes pixels: the mean of the values under each pixel, or their
-/// maximum — for ReLU outputs, whose thin bright edges a mean would wash out.
+/// How a map shown smaller than it is becomes pixels: the mean of the values under each pixel (a picture),
+/// their maximum (ReLU outputs, whose thin bright edges a mean would wash out), or the value of largest
+/// magnitude with its sign (signed maps, such as edge filters' outputs, whose ±edges would cancel in a mean).
 enum Downsampling: String, Hashable {
     case mean, max
+    case peak = "peak |v|"
 
-    /// Max for the output of a ReLU, the mean for everything else.
-    init(_ state: AppState) {
-        let isReLU = state.selected.flatMap { state.network.node(at: $0)?.layer?.is(ReLU.self) } ?? false
-        self = isReLU ? .max : .mean
+    /// Max for a ReLU's output, peak for other maps with negative values, the mean for the input and the rest.
+    init(_ state: AppState, tensor: Tensor?) {
+        guard let path = state.selected else {
+            self = .mean
+            return
+        }
+        if state.network.node(at: path)?.layer?.is(ReLU.self) == true {
+            self = .max
+        } else if let tensor, (state.session.statistics(of: path)?.min ?? range(of: tensor.data[...]).low) < 0 {
+            self = .peak
+        } else {
+            self = .mean
+        }
     }
 }
 
@@ -98,6 +109,12 @@ struct Resampled {
         case .max:
             var best = -Float.infinity
             for y in rows { for x in columns { best = Swift.max(best, plane[base + y * width + x]) } }
+            return best
+        case .peak:
+            var best: Float = 0
+            for y in rows {
+                for x in columns where abs(plane[base + y * width + x]) > abs(best) { best = plane[base + y * width + x] }
+            }
             return best
         }
     }

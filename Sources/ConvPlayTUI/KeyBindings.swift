@@ -69,12 +69,12 @@ public enum KeyBindings {
         KeySection(
             title: "Inspector (focused)", modes: [.normal], focus: .inspector,
             bindings: [
-                B(.up, .navigate(.scrollInspector(-1)), "scroll up", hint: "scroll"),
-                B(.character("k"), .navigate(.scrollInspector(-1)), "scroll up"),
-                B(.down, .navigate(.scrollInspector(1)), "scroll down"),
-                B(.character("j"), .navigate(.scrollInspector(1)), "scroll down"),
-                B(.pageUp, .navigate(.scrollInspector(-10)), "scroll a page up"),
-                B(.pageDown, .navigate(.scrollInspector(10)), "scroll a page down"),
+                B(.up, .navigate(.scrollInspector(-1)), "scroll a line", hint: "scroll"),
+                B(.character("k"), .navigate(.scrollInspector(-1)), "scroll a line"),
+                B(.down, .navigate(.scrollInspector(1)), "scroll a line"),
+                B(.character("j"), .navigate(.scrollInspector(1)), "scroll a line"),
+                B(.pageUp, .navigate(.scrollInspector(-10)), "scroll ten lines"),
+                B(.pageDown, .navigate(.scrollInspector(10)), "scroll ten lines"),
             ]),
         KeySection(
             title: "Zoom", modes: [.zoom], focus: nil,
@@ -192,12 +192,12 @@ public enum KeyBindings {
         KeySection(
             title: "Help, compare and messages", modes: [.help, .compare, .message], focus: nil,
             bindings: [
-                B(.up, .modal(.scroll(-1)), "scroll up", hint: "scroll"),
-                B(.character("k"), .modal(.scroll(-1)), "scroll up"),
-                B(.down, .modal(.scroll(1)), "scroll down"),
-                B(.character("j"), .modal(.scroll(1)), "scroll down"),
-                B(.pageUp, .modal(.scroll(-10)), "scroll a page up"),
-                B(.pageDown, .modal(.scroll(10)), "scroll a page down", hint: "page"),
+                B(.up, .modal(.scroll(-1)), "scroll a line", hint: "scroll"),
+                B(.character("k"), .modal(.scroll(-1)), "scroll a line"),
+                B(.down, .modal(.scroll(1)), "scroll a line"),
+                B(.character("j"), .modal(.scroll(1)), "scroll a line"),
+                B(.pageUp, .modal(.scroll(-10)), "scroll ten lines"),
+                B(.pageDown, .modal(.scroll(10)), "scroll ten lines", hint: "page"),
                 B(.home, .modal(.scrollEdge(toEnd: false)), "to the top"),
                 B(.end, .modal(.scrollEdge(toEnd: true)), "to the end"),
                 B(.escape, .modal(.cancel), "close", hint: "close"),

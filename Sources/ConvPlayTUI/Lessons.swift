@@ -16,7 +16,7 @@ func lessons(_ session: ForwardSession, path: NodePath, rescale: Bool, segments:
         lines.append("1×1 conv = per-pixel channel mixing")
         lines.append("\(inShape.channels)→\(outShape.channels) channels, \(inShape.height)×\(inShape.width) kept")
         if rescale {
-            lines.append("diagonal: each channel only rescaled (scale per layer, so ×2, ×0.5, 0 and −1 show)")
+            lines.append("diagonal: each channel only rescaled — shown on one scale for the layer, so each factor shows")
         } else if outShape.channels < inShape.channels {
             lines.append("a reduction, for \(Format.grouped(cost.params)) params")
         } else if outShape.channels > inShape.channels {

@@ -2,9 +2,9 @@ import ConvEngine
 
 /// The tiles of the maps pane for 2-D maps: tile size in pixels (two per cell vertically) and in cells, and how
 /// many fit across and down. Tiles grow to fill the pane: as large as they can be while a page shows
-/// min(channels, 8) of them, but never narrower than 20 pixels (or the widest tile that fits, if less) — a
-/// big map is shown as fewer, readable tiles rather than many smudges. Maps are upscaled only by whole
-/// factors, so their pixels stay even.
+/// min(channels, 8) of them, but never narrower than a quarter of the map (at least 20 pixels; or the widest
+/// tile that fits, if less) — a big map is shown as fewer, readable tiles rather than many smudges. Maps are
+/// upscaled only by whole factors, so their pixels stay even.
 struct MapGrid: Hashable {
     var tilePixelWidth: Int
     var tilePixelHeight: Int
@@ -28,7 +28,7 @@ struct MapGrid: Hashable {
         }
         candidates = candidates.filter { fit($0).across >= 1 && fit($0).down >= 1 }.sorted(by: >)
         let largest = candidates.first ?? 1
-        let narrowest = min(largest, 20)
+        let narrowest = min(largest, max(20, mapWidth / 4))
         let target = min(max(1, shape.channels), wanted)
         func shown(_ width: Int) -> Int { fit(width).across * fit(width).down }
         let readable = candidates.filter { $0 >= narrowest }

@@ -186,8 +186,8 @@ public enum Theme {
 
 extension Screen {
     /// The screen in plain ASCII, for terminals without UTF-8: box lines, marks and blocks become their nearest
-    /// ASCII characters, and a cut marked "…" ends in "..." (the two characters before it give way, so the
-    /// width stays the same). Nothing becomes "?".
+    /// ASCII characters; a cut marked "…" ends in "..." (the two characters before it give way, so the width
+    /// stays the same) and a range "0…15" reads "0~15". Nothing becomes "?".
     public func transliterated() -> Screen {
         var result = self
         for y in 0..<size.rows {
@@ -195,7 +195,12 @@ extension Screen {
                 let character = self[x, y].character
                 guard !character.isASCII else { continue }
                 if character == "…" {
-                    for dx in -2...0 where x + dx >= 0 { result[x + dx, y].character = "." }
+                    let next = self[x + 1, y].character
+                    if next.isLetter || next.isNumber || next == "−" || next == "-" {
+                        result[x, y].character = "~"
+                    } else {
+                        for dx in -2...0 where x + dx >= 0 { result[x + dx, y].character = "." }
+                    }
                 } else {
                     result[x, y].character = Self.ascii(character)
                 }

@@ -119,6 +119,12 @@ import Testing
         #expect(text.contains("...") && text.contains("+-"))
     }
 
+    @Test func transliterationKeepsWidthsAndTellsCutsFromRanges() {
+        var screen = Screen(size: Size(columns: 24, rows: 1))
+        screen.put("namesak… │ 0…15 ✓ −2×3", x: 0, y: 0)
+        #expect(screen.transliterated().line(0) == "names... | 0~15 * -2x3  ")
+    }
+
     /// A note that does not fit whole beside a box's title is left out, never cut into "…ridis".
     @Test func aBoxNoteIsWholeOrAbsent() {
         var screen = Screen(size: Size(columns: 30, rows: 3))

@@ -37,14 +37,15 @@ func inspectorLines(_ state: AppState) -> [(text: String, style: Style)] {
     if let tensor = session.output(of: path), let s = session.statistics(of: path) {
         lines.append(
             ("min \(Format.number(s.min)) max \(Format.number(s.max)) mean \(Format.number(s.mean)) std \(Format.number(s.std))", plain))
-        let extremes = tensor.channelExtremes()
-        let dead = extremes.filter(\.isDead).count
-        let flat = extremes.filter(\.isConstant).count - dead
         var zeros = "zeros \(Format.percent(s.zeroFraction)) of values"
-        if node.layer?.is(ReLU.self) == true || dead > 0 {
-            zeros += " · dead channels \(dead) of \(extremes.count) (all zero)"
+        // Dead and constant channels, as the tiles label them (a map of one value is neither).
+        if tensor.shape.planeSize > 1 {
+            let extremes = tensor.channelExtremes()
+            let dead = extremes.filter(\.isDead).count
+            let flat = extremes.filter(\.isConstant).count - dead
+            if node.layer?.is(ReLU.self) == true || dead > 0 { zeros += " · dead channels \(dead) of \(extremes.count) (all zero)" }
+            if flat > 0 { zeros += " · \(flat) constant" }
         }
-        if flat > 0 { zeros += " · \(flat) constant" }
         lines.append((zeros, plain))
     } else {
         lines.append(("not computed yet", dim))

@@ -35,18 +35,24 @@ enum WeightsPane {
             }
         } else if shape.count == 4 {
             let (outCount, inCount, kh, kw) = (shape[0], shape[1], shape[2], shape[3])
-            screen.box(rect, title: "kernels \(outCount)×\(inCount)×\(kh)×\(kw)", note: "rows out · cols in")
+            screen.box(
+                rect, title: "kernels \(outCount)×\(inCount)×\(kh)×\(kw)", note: inCount == 1 ? "one per output" : "rows out · cols in")
             let area = Rect(x: inner.x, y: inner.y, width: inner.width, height: inner.height - 1)
             let tileRows = (kh + 1) / 2
             let perRow = max(1, (area.width + 1) / (kw + 1))
-            let rowsFit = max(1, area.height / tileRows)
-            for k in 0..<min(outCount, rowsFit) {
-                for c in 0..<min(inCount, perRow) {
-                    let start = ((k * inCount) + c) * kh * kw
-                    drawHeatmap(
-                        &screen, plane: parameters.weight[start..<(start + kh * kw)], height: kh, width: kw,
-                        x: area.x + c * (kw + 1), y: area.y + k * tileRows, pixelWidth: kw, pixelHeight: kh, scale: scale, colors: colors)
-                }
+            let rowsFit = max(1, (area.height + 1) / (tileRows + 1))
+            // One input channel: the kernels flow across and down; otherwise a row per output, a column per input.
+            let tiles: [(k: Int, c: Int, column: Int, row: Int)] =
+                inCount == 1
+                ? (0..<min(outCount, perRow * rowsFit)).map { ($0, 0, $0 % perRow, $0 / perRow) }
+                : (0..<min(outCount, rowsFit)).flatMap { k in (0..<min(inCount, perRow)).map { (k, $0, $0, k) } }
+            for tile in tiles {
+                let start = ((tile.k * inCount) + tile.c) * kh * kw
+                drawHeatmap(
+                    &screen, plane: parameters.weight[start..<(start + kh * kw)], height: kh, width: kw,
+                    x: area.x + tile.column * (kw + 1), y: area.y + tile.row * (tileRows + 1), pixelWidth: kw, pixelHeight: kh,
+                    scale: scale,
+                    colors: colors)
             }
         } else {
             screen.box(rect, title: "Weights")

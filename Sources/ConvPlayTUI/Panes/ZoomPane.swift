@@ -67,7 +67,8 @@ enum ZoomPane {
         let layout = ZoomLayout(state, shape: shape, rect: rect)
         drawHeatmap(
             &screen, plane: tensor.plane(c), height: shape.height, width: shape.width, x: layout.mapX, y: layout.mapY,
-            pixelWidth: layout.pixelWidth, pixelHeight: layout.pixelHeight, scale: scale, colors: colors, mode: Downsampling(state))
+            pixelWidth: layout.pixelWidth, pixelHeight: layout.pixelHeight, scale: scale, colors: colors,
+            mode: Downsampling(state, tensor: tensor))
         let cy = min(cursor.row, shape.height - 1), cx = min(cursor.column, shape.width - 1)
         outline(
             &screen, MapWindow(row: cy, column: cx), shape: shape, x: layout.mapX, y: layout.mapY, pixelWidth: layout.pixelWidth,
@@ -107,11 +108,15 @@ enum ZoomPane {
             style: Style(foreground: Theme.cursor), limit: x + width)
         y += 1
         if windows.count > 1 {
-            let name = first.source.flatMap { state.network.node(at: $0)?.name } ?? "input"
+            let name = first.source.map { state.network.localName(at: $0) } ?? "input"
+            let size = Format.pair(first.window.size)
             screen.put(
-                "on its own input (\(name)): \(Format.pair(first.window.size)) · \(first.window)", x: x, y: y,
-                style: Style(foreground: Theme.dim),
-                limit: x + width)
+                Format.first(
+                    [
+                        "on its own input (\(name)): \(size) · \(first.window)", "on \(name): \(size) · \(first.window)",
+                        "on \(name): \(size)",
+                    ],
+                    fitting: width), x: x, y: y, style: Style(foreground: Theme.dim), limit: x + width)
         }
         return y + 1
     }
@@ -140,7 +145,7 @@ enum ZoomPane {
             let rows = min(each - 1, column.maxY - y - 1)
             let fit = min(Double(column.width) / Double(shape.width), Double(rows * 2) / Double(shape.height))
             let pixelWidth = max(1, Int(Double(shape.width) * fit)), pixelHeight = max(1, Int(Double(shape.height) * fit))
-            let name = entry.source.flatMap { state.network.node(at: $0)?.name } ?? "input"
+            let name = entry.source.map { state.network.localName(at: $0) } ?? "input"
             if shape.channels == 3 && entry.source == nil && colors {
                 drawPicture(&screen, tensor, x: column.x, y: y, pixelWidth: pixelWidth, pixelHeight: pixelHeight)
             } else {
