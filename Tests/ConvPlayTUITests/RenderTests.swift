@@ -253,22 +253,6 @@ import Testing
         #expect(specVariants(c.spec) == c.variants)
     }
 
-    @Test func namesInsideABlockDropTheBlocksName() {
-        let network = Network(
-            name: "n", input: InputSpec(shape: Shape(channels: 1, height: 4, width: 4)),
-            nodes: [
-                Node(
-                    "inception_3a",
-                    parallel: ParallelBlock(branches: [
-                        [Node("inception_3a/3x3_reduce", Layer(Conv(outChannels: 2, kernel: Size2(1))))],
-                        [Node("other", Layer(Conv(outChannels: 2, kernel: Size2(1))))],
-                    ]))
-            ])
-        #expect(network.localName(at: NodePath.top(0).child(branch: 0, index: 0)) == "3x3_reduce")
-        #expect(network.localName(at: NodePath.top(0).child(branch: 1, index: 0)) == "other")
-        #expect(network.localName(at: .top(0)) == "inception_3a")
-    }
-
     @Test(arguments: [
         (room: 40, note: "page 1/14 · viridis · per-channel"),
         (room: 31, note: "1/14 · viridis · per-channel"),

@@ -99,6 +99,24 @@ struct PlaygroundViewsTests {
         #expect(screen.contains("+ Layers") && screen.contains("..."), "\(screen)")
     }
 
+    /// Shrunk below 80×24 with unsaved edits, q still asks — and the question is readable there.
+    @Test func theQuitQuestionShowsOnATooSmallTerminal() throws {
+        let session = try Self.open(["nin-cifar10"])
+        defer { session.kill() }
+        try PlaygroundTests.waitForPlayground(session)
+        try session.press(Array(repeating: "j", count: 8))
+        try session.waitFor(text: "Inspector · drop3")
+        try session.press("d")
+        try session.waitFor(text: "● unsaved")
+        try session.resize(columns: 60, rows: 16)
+        try session.waitFor(text: "enlarge the terminal")
+        try session.press("q")
+        let screen = try session.waitFor(text: "quit without saving your edits?")
+        #expect(screen.contains("y yes · n no"), "\(screen)")
+        try session.press("y")
+        try PlaygroundTests.expectExitedAndRestored(session, status: 0)
+    }
+
     /// A crash with unsaved edits restores the terminal and leaves the network in the recovery file; the
     /// next start asks whether to open it, and yes brings the edits back as unsaved.
     @Test func aCrashLeavesTheUnsavedNetworkForTheNextStart() throws {
