@@ -93,9 +93,13 @@ public struct AppState: Sendable {
     /// The terminal size the runtime last reported: the reducer pages channels and hit-tests clicks at it.
     public var size = Size(columns: 120, rows: 40)
 
+    /// The most memory the cached activations (and, for an edit, the weights) may take, in bytes.
+    public let memoryCap: Int
+
     /// A fresh playground over a loaded preset, nothing computed, the input row selected.
-    public init(preset: PlaygroundPreset) throws(ShapeError) {
-        session = try ForwardSession(network: preset.network, input: preset.input)
+    public init(preset: PlaygroundPreset, memoryCap: Int = defaultMemoryCap) throws(ShapeError) {
+        self.memoryCap = memoryCap
+        session = try ForwardSession(network: preset.network, input: preset.input, memoryCap: memoryCap)
         derived = DerivedNetwork(session)
         file = preset.file
         isShipped = preset.isShipped

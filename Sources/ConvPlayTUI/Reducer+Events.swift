@@ -41,7 +41,7 @@ func reduceEvent(_ state: inout AppState, _ event: RuntimeEvent) -> [Effect] {
         state.status = StatusMessage("the recovered network is kept at \(path)")
     case .loadedForComparison(let preset):
         do {
-            let first = try ForwardSession(network: preset.network, input: preset.input)
+            let first = try ForwardSession(network: preset.network, input: preset.input, memoryCap: state.memoryCap)
             return beginComparison(&state, first: first, title: "\(preset.network.name) → \(state.network.name) (this network)")
         } catch {
             state.status = StatusMessage(error.description, isError: true)
@@ -53,7 +53,7 @@ func reduceEvent(_ state: inout AppState, _ event: RuntimeEvent) -> [Effect] {
         state.mode = .compare(view)
     case .inputReady(let network, let tensor, let recordUndo):
         do {
-            let session = try ForwardSession(network: network, input: tensor)
+            let session = try ForwardSession(network: network, input: tensor, memoryCap: state.memoryCap)
             let effects = cancelJob(&state)
             if recordUndo {
                 state.undoStack.append(Snapshot(network: state.network, selected: state.selected))
@@ -76,7 +76,7 @@ func reduceEvent(_ state: inout AppState, _ event: RuntimeEvent) -> [Effect] {
 /// Makes a freshly opened network the playground's, keeping the display choices.
 private func replace(_ state: inout AppState, with preset: PlaygroundPreset, message: String) -> [Effect] {
     do {
-        var fresh = try AppState(preset: preset)
+        var fresh = try AppState(preset: preset, memoryCap: state.memoryCap)
         fresh.colormap = state.colormap
         fresh.scalingChoice = state.scalingChoice
         fresh.display = state.display

@@ -63,7 +63,7 @@ func apply(_ state: inout AppState, _ network: Network, select path: NodePath?, 
         state.status = StatusMessage(error.description, isError: true)
         return []
     }
-    if let refusal = parameterMemoryRefusal(session) {
+    if let refusal = parameterMemoryRefusal(session, cap: state.memoryCap) {
         state.status = StatusMessage(refusal, isError: true)
         return []
     }
@@ -79,13 +79,13 @@ func apply(_ state: inout AppState, _ network: Network, select path: NodePath?, 
 
 /// The sentence refusing a network whose weights alone would exceed the memory cap the activations are held
 /// to (drawing them would exhaust memory), `nil` when they fit.
-func parameterMemoryRefusal(_ session: ForwardSession) -> String? {
+func parameterMemoryRefusal(_ session: ForwardSession, cap: Int) -> String? {
     let (bytes, overflow) = session.costs.total.params.multipliedReportingOverflow(by: MemoryLayout<Float>.size)
-    guard overflow || bytes > defaultMemoryCap else { return nil }
+    guard overflow || bytes > cap else { return nil }
     let heaviest = session.order.max { session.costs[$0].params < session.costs[$1].params }
     let name = heaviest.flatMap { session.network.node(at: $0)?.name }.map { " (\($0) is the largest)" } ?? ""
     return "this edit needs \(overflow ? "more than 8 EiB" : formatBytes(bytes)) of weights\(name), over the "
-        + "\(formatBytes(defaultMemoryCap)) memory cap — use fewer channels or a smaller kernel"
+        + "\(formatBytes(cap)) memory cap — use fewer channels or a smaller kernel, or raise the cap (--memory-cap)"
 }
 
 /// Where the step cursor should be again after an edit: the end if the pass was complete, else as far as it was.

@@ -7,20 +7,21 @@ import Synchronization
 /// unreadable, its shapes impossible). With `mouse`, clicks and the wheel work where the terminal reports them.
 public func runPlayground(
     preset: LoadedPreset, services: PlaygroundServices = EnginePresetServices(), recovery: RecoveryFiles = .standard(),
-    mouse: Bool = true
+    memoryCap: Int = defaultMemoryCap, mouse: Bool = true
 ) throws(PlaygroundError) {
     let playground: PlaygroundPreset
     do { playground = try PlaygroundPreset(preset) } catch { throw .unreadableInput(preset: preset.path, error) }
-    try runPlayground(playground, services: services, recovery: recovery, mouse: mouse)
+    try runPlayground(playground, services: services, recovery: recovery, memoryCap: memoryCap, mouse: mouse)
 }
 
 /// Opens the playground on a network already in memory (tests, other fronts). When `recovery` holds a
 /// network a crashed session left, the first thing shown is the question whether to open it.
 public func runPlayground(
-    _ preset: PlaygroundPreset, services: PlaygroundServices, recovery: RecoveryFiles = .standard(), mouse: Bool = true
+    _ preset: PlaygroundPreset, services: PlaygroundServices, recovery: RecoveryFiles = .standard(), memoryCap: Int = defaultMemoryCap,
+    mouse: Bool = true
 ) throws(PlaygroundError) {
     var state: AppState
-    do { state = try AppState(preset: preset) } catch { throw .impossibleNetwork(error) }
+    do { state = try AppState(preset: preset, memoryCap: memoryCap) } catch { throw .impossibleNetwork(error) }
     if let source = recovery.pending() { state.mode = .confirm(.openRecovered(source: source)) }
     let backend = try NCursesBackend(mouse: mouse)
     defer { backend.stop() }

@@ -74,8 +74,8 @@ import Testing
         // 20,000,000 outputs × 32 inputs + 20,000,000 biases, 4 bytes each.
         #expect(
             driver.state.status?.text
-                == "this edit needs 2.5 GiB of weights (dense1 is the largest), over the 2.0 GiB memory cap — use fewer channels or a smaller kernel"
-        )
+                == "this edit needs 2.5 GiB of weights (dense1 is the largest), over the 2.0 GiB memory cap — "
+                + "use fewer channels or a smaller kernel, or raise the cap (--memory-cap)")
         #expect(driver.state.mode.kind == .form && driver.state.network == Fixture.tiny)
     }
 }

@@ -117,6 +117,14 @@ struct PlaygroundViewsTests {
         try PlaygroundTests.expectExitedAndRestored(session, status: 0)
     }
 
+    /// The playground honours --memory-cap as the other commands do: checked before any screen is drawn.
+    @Test func theMemoryCapIsCheckedBeforeTheScreen() throws {
+        let zero = try BinaryRunner.run(["nin-cifar10", "--memory-cap", "0"], in: "/")
+        #expect(zero.status == 2 && zero.stderr.contains("--memory-cap 0"), "\(zero.stderr)")
+        let tight = try BinaryRunner.run(["nin-cifar10", "--memory-cap", "1"], in: "/")
+        #expect(tight.status == 2 && tight.stderr.contains("over the memory cap of 1.0 MiB"), "\(tight.stderr)")
+    }
+
     /// A crash with unsaved edits restores the terminal and leaves the network in the recovery file; the
     /// next start asks whether to open it, and yes brings the edits back as unsaved.
     @Test func aCrashLeavesTheUnsavedNetworkForTheNextStart() throws {
