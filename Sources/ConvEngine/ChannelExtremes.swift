@@ -10,6 +10,18 @@ public struct ChannelExtremes: Hashable, Sendable {
         self.maximum = maximum
     }
 
+    /// The extremes of any run of values, in one vectorised pass (0…0 for none; a NaN or an infinity passes
+    /// through as it is).
+    public init(_ values: UnsafeBufferPointer<Float>) {
+        guard let base = values.baseAddress, !values.isEmpty else {
+            self.init(minimum: 0, maximum: 0)
+            return
+        }
+        var low: Float = 0, high: Float = 0, sum = 0.0, squares = 0.0, zeros = 0
+        ck_statistics(values.count, base, &low, &high, &sum, &squares, &zeros)
+        self.init(minimum: low, maximum: high)
+    }
+
     /// Every value the same.
     public var isConstant: Bool { minimum == maximum }
     /// Every value exactly zero: after a ReLU, a channel that never fires.
@@ -19,13 +31,7 @@ public struct ChannelExtremes: Hashable, Sendable {
 extension Tensor {
     /// The extremes of channel `c` (one vectorised pass over its plane).
     public func extremes(ofChannel c: Int) -> ChannelExtremes {
-        let plane = shape.planeSize
-        guard plane > 0 else { return ChannelExtremes(minimum: 0, maximum: 0) }
-        var low: Float = 0, high: Float = 0, sum = 0.0, squares = 0.0, zeros = 0
-        data.withUnsafeBufferPointer {
-            ck_statistics(plane, $0.baseAddress! + c * plane, &low, &high, &sum, &squares, &zeros)
-        }
-        return ChannelExtremes(minimum: low, maximum: high)
+        plane(c).withUnsafeBufferPointer(ChannelExtremes.init)
     }
 
     /// The extremes of every channel, in order.

@@ -6,23 +6,15 @@ public struct ValueRange: Hashable, Sendable {
     public var high: Float
 }
 
-/// The smallest and largest finite value (0…0 when there is none). One comparison per value — NaN compares
-/// false and is skipped — and a careful second pass only when an infinity got in.
+/// The smallest and largest finite value (0…0 when there is none): the engine's vectorised pass, and a
+/// careful second pass only when a NaN or an infinity got in.
 func range(of values: ArraySlice<Float>) -> ValueRange {
+    let extremes = values.withUnsafeBufferPointer(ChannelExtremes.init)
+    if extremes.minimum.isFinite && extremes.maximum.isFinite { return ValueRange(low: extremes.minimum, high: extremes.maximum) }
     var low = Float.greatestFiniteMagnitude, high = -Float.greatestFiniteMagnitude
-    values.withUnsafeBufferPointer { buffer in
-        for v in buffer {
-            if v < low { low = v }
-            if v > high { high = v }
-        }
-    }
-    if low.isInfinite || high.isInfinite {
-        low = .greatestFiniteMagnitude
-        high = -.greatestFiniteMagnitude
-        for v in values where v.isFinite {
-            low = min(low, v)
-            high = max(high, v)
-        }
+    for v in values where v.isFinite {
+        low = min(low, v)
+        high = max(high, v)
     }
     return low <= high ? ValueRange(low: low, high: high) : ValueRange(low: 0, high: 0)
 }
@@ -67,18 +59,17 @@ enum Downsampling: String, Hashable {
     case mean, max
     case peak = "peak |v|"
 
-    /// Max for a ReLU's output, peak for other maps with negative values, the mean for the input and the rest.
-    init(_ state: AppState, tensor: Tensor?) {
+    /// Max for a ReLU's output, peak for other maps reaching below zero (`minimum` is the map's smallest
+    /// value), the mean for the input and the rest.
+    init(_ state: AppState, minimum: Float) {
         guard let path = state.selected else {
             self = .mean
             return
         }
         if state.network.node(at: path)?.layer?.is(ReLU.self) == true {
             self = .max
-        } else if let tensor, (state.session.statistics(of: path)?.min ?? range(of: tensor.data[...]).low) < 0 {
-            self = .peak
         } else {
-            self = .mean
+            self = minimum < 0 ? .peak : .mean
         }
     }
 }

@@ -62,7 +62,7 @@ enum MapsPane {
                 rect, title: title(state),
                 note: note(page: page, pages: pages, colormap: mapName, scaling: scalingName(state), room: roomNote), style: border)
             drawGrid(&screen, state, tensor, grid: grid, page: page, perPage: perPage, layer: layer, area: inner)
-            legendLeft = drawResampling(&screen, tensor.shape, grid: grid, mode: Downsampling(state, tensor: tensor), rect: rect) + 1
+            legendLeft = drawResampling(&screen, tensor.shape, grid: grid, mode: Downsampling(state, minimum: layer.low), rect: rect) + 1
         case .strips:
             let roomNote = Screen.noteRoom(width: rect.width, title: title(state))
             screen.box(
@@ -88,7 +88,7 @@ enum MapsPane {
     ) {
         let shape = tensor.shape
         let colors = state.display.colorHeatmaps
-        let mode = Downsampling(state, tensor: tensor)
+        let mode = Downsampling(state, minimum: layer.low)
         for i in 0..<perPage {
             let c = page * perPage + i
             guard c < shape.channels else { break }

@@ -68,7 +68,7 @@ enum ZoomPane {
         drawHeatmap(
             &screen, plane: tensor.plane(c), height: shape.height, width: shape.width, x: layout.mapX, y: layout.mapY,
             pixelWidth: layout.pixelWidth, pixelHeight: layout.pixelHeight, scale: scale, colors: colors,
-            mode: Downsampling(state, tensor: tensor))
+            mode: Downsampling(state, minimum: layer.low))
         let cy = min(cursor.row, shape.height - 1), cx = min(cursor.column, shape.width - 1)
         outline(
             &screen, MapWindow(row: cy, column: cx), shape: shape, x: layout.mapX, y: layout.mapY, pixelWidth: layout.pixelWidth,
