@@ -45,9 +45,8 @@ enum ComparePane {
     static func draw(_ screen: inout Screen, _ view: CompareView, _ body: Rect) {
         let comparison = view.comparison
         screen.fill(body)
-        screen.box(
-            body, title: "compare · \(view.title)", note: view.timingJob != nil ? "timing both networks…" : "",
-            style: Style(foreground: Theme.accent))
+        let title = Format.first(["compare · \(view.title)", "compare"], fitting: body.width - 4)
+        screen.box(body, title: title, note: view.timingJob != nil ? "timing both networks…" : "", style: Style(foreground: Theme.accent))
         let inner = body.inner
         let columns = columns(width: inner.width)
         var x = screen.put("first: ", x: inner.x, y: inner.y, style: Style(foreground: Theme.dim))
@@ -91,12 +90,12 @@ enum ComparePane {
                 x += 2 * metric.width + 3
             }
         }
-        drawScrollMarks(
-            &screen, box: Rect(x: body.x, y: body.y, width: body.width, height: body.height - 4), scroll: scroll,
-            total: comparison.rows.count, visible: visible)
-        // Totals, then what they come to.
+        // Totals under a rule (which carries the scroll marks), then what they come to.
         let totalsY = body.maxY - 4
         for column in inner.x..<inner.maxX { screen[column, totalsY - 1] = Cell("─", foreground: Theme.border) }
+        drawScrollMarks(
+            &screen, box: Rect(x: body.x, y: body.y, width: body.width, height: totalsY - body.y), scroll: scroll,
+            total: comparison.rows.count, visible: visible)
         screen.put("total", x: inner.x + markWidth, y: totalsY, style: Style(bold: true))
         x = inner.x + markWidth + nameWidth
         for metric in columns {
