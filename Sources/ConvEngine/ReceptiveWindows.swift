@@ -27,9 +27,6 @@ public struct MapWindow: Hashable, Sendable, CustomStringConvertible {
         return window.top <= window.bottom && window.left <= window.right ? window : nil
     }
 
-    /// True when (row, column) lies inside the window.
-    public func contains(row: Int, column: Int) -> Bool { row >= top && row <= bottom && column >= left && column <= right }
-
     /// The smallest window holding both.
     public func union(_ other: MapWindow) -> MapWindow {
         MapWindow(
