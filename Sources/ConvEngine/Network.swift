@@ -54,16 +54,19 @@ public struct Network: Hashable, Sendable {
     public var input: InputSpec
     public var initialization: Initialization
     public var nodes: [Node]
+    /// Class names of a classifier's output, by index (the preset's optional `labels`); empty when unnamed.
+    public var labels: [String]
 
     public init(
         name: String, summary: String = "", input: InputSpec,
-        initialization: Initialization = Initialization(), nodes: [Node]
+        initialization: Initialization = Initialization(), nodes: [Node], labels: [String] = []
     ) {
         self.name = name
         self.summary = summary
         self.input = input
         self.initialization = initialization
         self.nodes = nodes
+        self.labels = labels
     }
 
     /// The node at `path`, or `nil` when the path leads nowhere.
