@@ -275,6 +275,7 @@ extension GraphReader {
         }
         guard pads.count == 4, pads.allSatisfy({ $0 >= 0 }) else { throw refuse("its pads are \(pads)", "four pads of 0 or more") }
         let zeroBegin = [zeros.0, zeros.1], zeroEnd = [zeros.2, zeros.3]
+        let padNote = zeros == (0, 0, 0, 0) ? "" : " (with \([zeros.0, zeros.1, zeros.2, zeros.3]) from the Pad before it)"
         if node.opType == "Conv" {
             let (dims, values) = convWeight!
             let groups = attributes.int("group", 1)
@@ -302,7 +303,7 @@ extension GraphReader {
             }
             guard symmetric || same else {
                 throw refuse(
-                    "its padding \(pads) (with \(zeros) from a Pad node) changes which windows a symmetric pad computes", "per-side padding"
+                    "its padding \(pads)\(padNote) changes which windows a symmetric pad computes", "per-side padding"
                 )
             }
             try append(
@@ -347,7 +348,7 @@ extension GraphReader {
                 throw refuse(
                     zerosWin
                         ? "the zeros a Pad node adds before it could win the maximum"
-                        : "its pads \(pads) (with \(zeros) from a Pad node) give windows no symmetric padding reproduces",
+                        : "its pads \(pads)\(padNote) give windows no symmetric padding reproduces",
                     zerosWin ? "a max pool over explicit zeros" : "per-side pool padding")
             }
             try append(pool, index: index, parameters: nil, value: &value, into: &nodes, pathOf: pathOf)

@@ -87,9 +87,8 @@ public enum ONNXImport {
         }
         guard opsets.contains(version) else { throw .unsupportedOpset(domain: "", version: version) }
         for node in model.graph.node where !(node.domain.isEmpty || node.domain == "ai.onnx") {
-            let other = model.opsetImport.first { $0.domain == node.domain }.map { Int($0.version) } ?? 0
             throw .unsupported(
-                node: node.name, op: node.opType, reason: "it is an operator of domain \"\(node.domain)\" (opset \(other))",
+                node: node.name, op: node.opType, reason: "it is an operator of domain \"\(node.domain)\"",
                 need: "a layer for that custom operator; export the model with standard ONNX operators only")
         }
         return version
