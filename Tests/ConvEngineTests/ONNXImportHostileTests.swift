@@ -106,7 +106,7 @@ struct ONNXImportHostileTests {
             #expect(error?.description.contains("must be a file beside the model") == true, "\(location): \(String(describing: error))")
         }
         // a file too short for the tensor: its size is checked before it is read
-        FileManager.default.createFile(atPath: folder + "/short.bin", contents: Data(count: 4))
+        _ = FileManager.default.createFile(atPath: folder + "/short.bin", contents: Data(count: 4))
         let conv = Onnx_NodeProto.make("Conv", name: "c", inputs: ["x", "w"], outputs: ["y"])
         let error = Self.importing(
             Self.model([conv], initializers: [Self.tensor("w", dims: [1, 2, 1, 1], external: "short.bin")]), externalData: reader)

@@ -69,3 +69,13 @@ public struct LocalResponseNorm: LayerKind {
         DumpDescription("lrn", [("size", .integer(size)), ("alpha", .float(alpha)), ("beta", .float(beta)), ("k", .float(k))])
     }
 }
+
+extension LocalResponseNorm {
+    /// `nn.LocalResponseNorm`: PyTorch's is Caffe's across-channel definition (α divided by the size, the window
+    /// centred on each channel for an odd size), for every α and β.
+    public func exportPyTorch(_ node: PyTorchLayerNode) throws(ExportError) -> PyTorchLayer {
+        PyTorchLayer(
+            module: "nn.LocalResponseNorm(\(size), alpha=\(Python.float(alpha)), beta=\(Python.float(beta)), k=\(Python.float(k)))"
+        ) { "self.\(node.attribute)(\($0))" }
+    }
+}

@@ -176,3 +176,79 @@ public struct Pool: LayerKind {
             ])
     }
 }
+
+extension Pool {
+    /// PyTorch's own `nn.MaxPool2d` / `nn.AvgPool2d` when its rules (floor or `ceil_mode`, `count_include_pad`,
+    /// padding at most half the kernel) give exactly our windows. Otherwise exact by hand: the input padded
+    /// explicitly (−∞ for max, zeros for an average), an unpadded floor pool over the windows that hold input (an
+    /// average as window sums divided by each window's own count), then zeros for the windows that start past the
+    /// input (Caffe's ceil without padding).
+    public func exportPyTorch(_ node: PyTorchLayerNode) throws(ExportError) -> PyTorchLayer {
+        let g = node.io.geometry!.pool!
+        let torchModule = kind == .max ? "nn.MaxPool2d" : "nn.AvgPool2d"
+        let axes = [(g.inHeight, false), (g.inWidth, true)]
+        func kernel(_ horizontal: Bool) -> Int { horizontal ? self.kernel.width : self.kernel.height }
+        func stride(_ horizontal: Bool) -> Int { horizontal ? self.stride.width : self.stride.height }
+        func pad(_ horizontal: Bool) -> Int { horizontal ? padding.width : padding.height }
+        if 2 * padding.height <= self.kernel.height && 2 * padding.width <= self.kernel.width {
+            for ceilMode in [false, true] {
+                for includePad in kind == .max ? [true] : [countsPadding, !countsPadding] {
+                    let exact = axes.allSatisfy { size, horizontal in
+                        Pool.onnxWindows(
+                            size: size, kernel: kernel(horizontal), stride: stride(horizontal), padBegin: pad(horizontal),
+                            padEnd: pad(horizontal), zeroBegin: 0, zeroEnd: 0, ceilMode: ceilMode, countIncludePad: includePad
+                        ).map { computes($0, size: size, horizontal: horizontal) } ?? false
+                    }
+                    guard exact else { continue }
+                    var module = "\(torchModule)(\(Python.pair(self.kernel)), stride=\(Python.pair(self.stride))"
+                    if padding != Size2(0) { module += ", padding=\(Python.pair(padding))" }
+                    if ceilMode { module += ", ceil_mode=True" }
+                    if kind == .average && !includePad { module += ", count_include_pad=False" }
+                    return PyTorchLayer(module: module + ")") { "self.\(node.attribute)(\($0))" }
+                }
+            }
+        }
+        // Windows that start inside the input (the rest hold nothing), the end pad that makes a floor pool give them.
+        let held = axes.map { size, horizontal in
+            min(windows(size: size, horizontal: horizontal).count, (size + pad(horizontal) - 1) / stride(horizontal) + 1)
+        }
+        let endPads = zip(axes, held).map { axis, count in
+            max(0, (count - 1) * stride(axis.1) + kernel(axis.1) - axis.0 - pad(axis.1))
+        }
+        let pads = [padding.width, endPads[1], padding.height, endPads[0]]
+        let empty = (rows: g.outHeight - held[0], columns: g.outWidth - held[1])
+        var helpers: [PyTorchHelper] = []
+        let module: String
+        if kind == .average {
+            module = "nn.AvgPool2d(\(Python.pair(self.kernel)), stride=\(Python.pair(self.stride)), divisor_override=1)"
+            helpers.append(.windowCounts)
+        } else {
+            module = "nn.MaxPool2d(\(Python.pair(self.kernel)), stride=\(Python.pair(self.stride)))"
+        }
+        let counts = zip(axes, held).map { axis, count in
+            Python.list(windows(size: axis.0, horizontal: axis.1).prefix(count).map(\.divisor))
+        }
+        return PyTorchLayer(module: module, helpers: helpers) { x in
+            var padded = x
+            if pads != [0, 0, 0, 0] {
+                padded = "F.pad(\(x), (\(pads.map(String.init).joined(separator: ", ")))\(kind == .max ? ", value=-math.inf" : ""))"
+            }
+            var pooled = "self.\(node.attribute)(\(padded))"
+            if kind == .average { pooled = "divided_by_window_counts(\(pooled), \(counts[0]), \(counts[1]))" }
+            return empty == (0, 0) ? pooled : "F.pad(\(pooled), (0, \(empty.columns), 0, \(empty.rows)))"
+        }
+    }
+}
+
+extension PyTorchHelper {
+    /// Window sums over the count each average divides by (separable: rows × columns).
+    static let windowCounts = PyTorchHelper(
+        name: "divided_by_window_counts",
+        code: """
+            def divided_by_window_counts(sums, rows, columns):
+                \"\"\"Average-pool window sums divided by each window's count, rows[i] · columns[j]: Caffe's window clipped
+                to the padded input, or the input values it holds — what PyTorch's own pools cannot say exactly here.\"\"\"
+                counts = torch.outer(torch.tensor(rows, dtype=sums.dtype), torch.tensor(columns, dtype=sums.dtype))
+                return sums / counts.to(sums.device)
+            """)
+}
