@@ -658,6 +658,7 @@ func lessons(_ state: AppState, path: NodePath, node: Node) -> [String] {
         lines.append("mlpconv \(names.first!) → \(names.last!): an MLP \(widths)")
         lines.append("slid over every \(Format.pair(first.kernel)) patch")
     }
+    lines += separableLessons(state, path: path)
     return lines
 }
 

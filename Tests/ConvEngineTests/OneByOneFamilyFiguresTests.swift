@@ -74,4 +74,17 @@ import Testing
         #expect(total.macs == macs)
         #expect((Double(total.macs) / 1e9 * 100).rounded() / 100 == gflops)
     }
+
+    /// MobileNetV2's block2_1: depthwise 3×3 (96 channels, stride 2, 112 → 56) then the linear 1×1 96 → 24, against a
+    /// full 3×3 conv 96 → 24 at 56×56: 864·3136 + 2,304·3136 = 9,934,848 MACs against 20,736·3136 = 65,028,096.
+    @Test func depthwiseSeparableAgainstAFullConv() throws {
+        let network = try ShippedPresets.load("mobilenet-v2").network
+        let shapes = try network.inferShapes()
+        let path = try #require(network.displayOrder.first { network.node(at: $0)?.name == "block2_1/dwise" })
+        let comparison = try #require(network.separableComparison(at: path, shapes: shapes))
+        #expect(comparison.separableMACs == 9_934_848 && comparison.fullMACs == 65_028_096)
+        #expect(comparison.separableParams == 864 + 2_304 && comparison.fullParams == 20_736)
+        let pointwise = try #require(network.displayOrder.first { network.node(at: $0)?.name == "block2_1/linear" })
+        #expect(network.separableComparison(at: pointwise, shapes: shapes) == nil, "a pointwise conv is not depthwise")
+    }
 }

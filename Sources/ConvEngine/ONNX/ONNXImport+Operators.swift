@@ -205,10 +205,11 @@ extension GraphReader {
         value.shape = shape.output
     }
 
-    /// A layer's name: the module path torch.onnx recorded in its weight's name ("layer1.0.conv1.weight") or in
-    /// its node name, else the node's own name, else its operator.
+    /// A layer's name: the node's own name, or for torch.onnx's scoped names ("/layer1/layer1.0/conv1/Conv") the
+    /// module path recorded in its weight's name ("layer1.0.conv1.weight") or in the scopes; else its operator.
     func layerName(_ index: Int) -> String {
         let node = graph.node[index]
+        if !node.name.isEmpty && !node.name.hasPrefix("/") { return node.name }
         if node.input.count > 1, initializers[node.input[1]] != nil, node.input[1].hasSuffix(".weight") {
             return String(node.input[1].dropLast(".weight".count))
         }
