@@ -69,10 +69,15 @@ func pythonIdentifier(_ name: String, avoiding taken: inout Set<String>) -> Stri
     if base.isEmpty { base = "node" }
     if base.first!.isNumber { base = "_" + base }
     if pythonReserved.contains(base) { base += "_" }
+    return unique(base, among: &taken, joiner: "_")
+}
+
+/// `base`, or `base` + joiner + 2, 3, … : the first not in `taken`, which it joins.
+func unique(_ base: String, among taken: inout Set<String>, joiner: String) -> String {
     var candidate = base
     var n = 2
     while taken.contains(candidate) {
-        candidate = "\(base)_\(n)"
+        candidate = "\(base)\(joiner)\(n)"
         n += 1
     }
     taken.insert(candidate)

@@ -221,13 +221,6 @@ private struct ModuleWriter {
         let identifier = pythonIdentifier(name, avoiding: &taken)
         var base = identifier.split(separator: "_").map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined()
         if base.isEmpty || base.first!.isNumber { base = "Block" + base }
-        var candidate = base
-        var n = 2
-        while classNames.contains(candidate) {
-            candidate = "\(base)\(n)"
-            n += 1
-        }
-        classNames.insert(candidate)
-        return candidate
+        return unique(base, among: &classNames, joiner: "")
     }
 }

@@ -318,16 +318,7 @@ struct GraphReader {
     }
 
     /// A name no other node has: `base`, else `base_2`, `base_3`, …
-    mutating func uniqueName(_ base: String) -> String {
-        var name = base.isEmpty ? "node" : base
-        var n = 2
-        while names.contains(name) {
-            name = "\(base)_\(n)"
-            n += 1
-        }
-        names.insert(name)
-        return name
-    }
+    mutating func uniqueName(_ base: String) -> String { unique(base.isEmpty ? "node" : base, among: &names, joiner: "_") }
 
     /// torch.onnx's scoped node names back to module paths: "/layer1/layer1.0/conv1/Conv" → "layer1.0.conv1",
     /// "/features/features.1/conv/conv.0/conv.0.0/Conv" → "features.1.conv.0.0"; other names stay as they are.
