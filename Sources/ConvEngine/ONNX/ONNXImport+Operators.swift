@@ -15,7 +15,7 @@ extension GraphReader {
         default: break
         }
         let node = try take(index, fedBy: value)
-        let attributes = ONNXAttributes(node, name: display(index))
+        let attributes = ONNXAttributes(node)
         let output = node.output[0]
         func refuse(_ reason: String, _ need: String) -> ONNXImportError {
             .unsupported(node: display(index), op: node.opType, reason: reason, need: need)
@@ -229,7 +229,7 @@ extension GraphReader {
         _ index: Int, zeros: (Int, Int, Int, Int), value: inout FlowingValue, into nodes: inout [Node], pathOf: (Int) -> NodePath
     ) throws(ONNXImportError) {
         let node = try take(index, fedBy: value)
-        let attributes = ONNXAttributes(node, name: display(index))
+        let attributes = ONNXAttributes(node)
         func refuse(_ reason: String, _ need: String) -> ONNXImportError {
             .unsupported(node: display(index), op: node.opType, reason: reason, need: need)
         }
@@ -366,7 +366,7 @@ extension GraphReader {
             .unsupported(
                 node: display(index), op: "Pad", reason: reason, need: "a pad layer (it folds a zero Pad into the conv or pool after it)")
         }
-        let attributes = ONNXAttributes(node, name: display(index))
+        let attributes = ONNXAttributes(node)
         guard attributes.string("mode", "constant") == "constant" else { throw refuse("it pads by \(attributes.string("mode", ""))") }
         let fill = opset < 11 ? attributes.float("value", 0) : try scalar(node, input: 2) ?? 0
         guard fill == 0 else { throw refuse("it pads with \(fill)") }

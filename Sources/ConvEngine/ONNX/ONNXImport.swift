@@ -261,7 +261,7 @@ struct GraphReader {
         let merged: Merge
         var output = value.shape
         if node.opType == "Concat" {
-            let axis = ONNXAttributes(node, name: name).int("axis", 1)
+            let axis = ONNXAttributes(node).int("axis", 1)
             guard axis == 1 || axis == value.rank * -1 + 1 else {
                 throw .unsupported(
                     node: node.name, op: node.opType, reason: "it concatenates along axis \(axis)",
@@ -311,7 +311,7 @@ struct GraphReader {
         guard hops < 64, let index = producer[value] else { return nil }
         let node = graph.node[index]
         switch node.opType {
-        case "Constant": return ONNXAttributes(node, name: node.name).tensor("value")
+        case "Constant": return ONNXAttributes(node).tensor("value")
         case "Identity": return node.input.first.flatMap { constant($0, hops: hops + 1) }
         default: return nil
         }

@@ -145,15 +145,11 @@ struct ONNXTensorReader {
 /// A node's attributes by name, read with the defaults the operator's specification gives.
 struct ONNXAttributes {
     private let byName: [String: Onnx_AttributeProto]
-    let node: String
-    let op: String
 
-    init(_ node: Onnx_NodeProto, name: String) {
+    init(_ node: Onnx_NodeProto) {
         var byName: [String: Onnx_AttributeProto] = [:]
         for attribute in node.attribute { byName[attribute.name] = attribute }
         self.byName = byName
-        self.node = name
-        self.op = node.opType
     }
 
     func has(_ name: String) -> Bool { byName[name] != nil }
@@ -165,7 +161,4 @@ struct ONNXAttributes {
         byName[name].map { String(decoding: $0.s, as: UTF8.self) } ?? defaultValue
     }
     func tensor(_ name: String) -> Onnx_TensorProto? { byName[name].flatMap { $0.hasT ? $0.t : nil } }
-
-    /// Every attribute name outside `known`: options convplay does not read, so it refuses them.
-    func unknown(besides known: Set<String>) -> [String] { byName.keys.filter { !known.contains($0) }.sorted() }
 }
