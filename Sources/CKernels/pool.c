@@ -8,14 +8,15 @@
 
 enum { POOL_ROW_MAX = 4096 };
 
-// One output of a folded row whose window is clipped by the row's ends (Caffe's divisor for the average).
-static inline float pool_edge(const ck_pool_desc *g, const float *row, int ox, int y0, int y_end_padded, int average) {
+// One output of a folded row whose window is clipped by the row's ends (Caffe's divisor for the average, or the
+// input values the window holds when padding is excluded). `rows` is the count of input rows folded into `row`.
+static inline float pool_edge(const ck_pool_desc *g, const float *row, int ox, int y0, int y_end_padded, int rows, int average) {
     const int W = g->width, x0 = ox * g->strideWidth - g->padLeft, kw = g->kernelWidth;
     const int x_end_padded = x0 + kw < W + g->padLeft ? x0 + kw : W + g->padLeft;
     const int xs = x0 > 0 ? x0 : 0;
     if (average) {
         const int xe = x_end_padded < W ? x_end_padded : W;
-        const int divisor = (y_end_padded - y0) * (x_end_padded - x0);
+        const int divisor = g->excludePadding ? rows * (xe - xs) : (y_end_padded - y0) * (x_end_padded - x0);
         float sum = 0.0f;
         for (int x = xs; x < xe; x++) sum += row[x];
         return divisor > 0 ? sum / (float)divisor : 0.0f;
@@ -56,7 +57,8 @@ static void pool_plane(const ck_pool_desc *g, const float *plane, float *out, in
         if (hi > g->outWidth) hi = g->outWidth;
         if (lo > hi) lo = hi;
         if (average) {
-            const int interior_divisor = (y_end_padded - y0) * kw;  // x_end_padded = x0 + kw inside the row
+            // x_end_padded = x0 + kw inside the row
+            const int interior_divisor = (g->excludePadding ? ye - ys : y_end_padded - y0) * kw;
             for (int ox = lo; ox < hi; ox++) o[ox] = row[ox * sw - pl];
             for (int dx = 1; dx < kw; dx++)
                 for (int ox = lo; ox < hi; ox++) o[ox] += row[ox * sw - pl + dx];
@@ -70,7 +72,7 @@ static void pool_plane(const ck_pool_desc *g, const float *plane, float *out, in
                 }
         }
         for (int ox = lo == 0 ? hi : 0; ox < g->outWidth; ox = ox + 1 == lo ? hi : ox + 1)
-            o[ox] = pool_edge(g, row, ox, y0, y_end_padded, average);
+            o[ox] = pool_edge(g, row, ox, y0, y_end_padded, ye - ys, average);
     }
     if (row != row_stack) free(row);
 }

@@ -56,6 +56,7 @@ func lessons(_ session: ForwardSession, path: NodePath, rescale: Bool, segments:
     if let segment = segments.first(where: { $0.paths.contains(path) }) {
         lines += mlpconvLesson(segment, network: network, shapes: session.shapes)
     }
+    lines += separableLessons(session, path: path)
     return lines
 }
 

@@ -9,6 +9,7 @@ extension PresetError: UserFacingError {}
 extension ShapeError: UserFacingError {}
 extension InputError: UserFacingError {}
 extension ExportError: UserFacingError {}
+extension ONNXImportError: UserFacingError {}
 extension PlaygroundError: UserFacingError {}
 
 /// Why a subcommand failed, beyond the engine's own errors: what the command was working on, and why.
@@ -23,6 +24,8 @@ enum CommandError: UserFacingError {
     case dumpFailed(folder: String, ExportError)
     /// `export --onnx FILE` could not be written.
     case exportFailed(file: String, ExportError)
+    /// `import` could not write the weights beside the preset.
+    case importWriteFailed(String)
     /// No shipped presets folder was found.
     case noShippedPresets
     /// A forward pass that should have run to the end stopped early.
@@ -40,6 +43,8 @@ enum CommandError: UserFacingError {
             return "--dump \(folder): \(error)"
         case .exportFailed(let file, let error):
             return "export \(file): \(error)"
+        case .importWriteFailed(let reason):
+            return "import: \(reason)"
         case .noShippedPresets:
             return "no shipped presets found — set CONVPLAY_PRESETS to the presets folder of your convplay checkout"
         case .incompleteForwardPass(let preset):

@@ -83,16 +83,20 @@ void ck_dense_rows(int inFeatures, const float *input, const float *weight, cons
                    float *output, int o0, int o1);
 
 /// Pooling geometry (Caffe semantics): window (oy, ox) starts at oy·sh − padTop, ox·sw − padLeft.
+/// `excludePadding` (average only): divide by the input values in the window instead of the window clipped to
+/// the padded input (ONNX's count_include_pad = 0, PyTorch's count_include_pad=False).
 typedef struct {
     int height, width, outHeight, outWidth;
     int kernelHeight, kernelWidth, strideHeight, strideWidth, padTop, padLeft;
+    int excludePadding;
 } ck_pool_desc;
 
 /// Max pooling of channels c0 ..< c1: the window clipped to the input, 0 for a window holding no input.
 /// input (C, H, W) -> output (C, OH, OW). Separable: a column max per output row, then a row max.
 void ck_max_pool(const ck_pool_desc *desc, const float *input, float *output, int c0, int c1);
 
-/// Average pooling of channels c0 ..< c1, Caffe's divisor: the window clipped to the padded input.
+/// Average pooling of channels c0 ..< c1, Caffe's divisor: the window clipped to the padded input (or, with
+/// `excludePadding`, the input values it holds).
 void ck_average_pool(const ck_pool_desc *desc, const float *input, float *output, int c0, int c1);
 
 /// Across-channel LRN for positions p0 ..< p1 of every channel: y = x · (k + alpha/size · Σ x²)^−beta over

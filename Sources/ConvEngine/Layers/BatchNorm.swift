@@ -105,3 +105,10 @@ public struct BatchNorm: LayerKind {
 
     public func dumpDescription(_ io: LayerIO) -> DumpDescription { DumpDescription("batch_norm", [("eps", .float(epsilon))]) }
 }
+
+extension BatchNorm {
+    /// `nn.BatchNorm2d`: at `eval()` it computes from its running statistics, as here.
+    public func exportPyTorch(_ node: PyTorchLayerNode) throws(ExportError) -> PyTorchLayer {
+        PyTorchLayer(module: "nn.BatchNorm2d(\(node.io.input.channels), eps=\(Python.float(epsilon)))") { "self.\(node.attribute)(\($0))" }
+    }
+}

@@ -44,3 +44,11 @@ public struct Clip: ActivationKind {
         DumpDescription("activation", [("kind", .string("clip")), ("min", .float(minimum)), ("max", .float(maximum))])
     }
 }
+
+extension Clip {
+    /// `nn.ReLU6` for 0…6, else `nn.Hardtanh(min, max)`: both clamp.
+    public func exportPyTorch(_ node: PyTorchLayerNode) throws(ExportError) -> PyTorchLayer {
+        let module = minimum == 0 && maximum == 6 ? "nn.ReLU6()" : "nn.Hardtanh(\(Python.float(minimum)), \(Python.float(maximum)))"
+        return PyTorchLayer(module: module) { "self.\(node.attribute)(\($0))" }
+    }
+}

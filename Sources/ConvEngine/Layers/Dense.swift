@@ -57,3 +57,12 @@ public struct Dense: WeightedLayer {
         DumpDescription("dense", [("out_features", .integer(outFeatures)), ("bias", .bool(hasBias))])
     }
 }
+
+extension Dense {
+    /// `nn.Linear` on the flattened input, the result kept 4-D (`[N, out, 1, 1]`).
+    public func exportPyTorch(_ node: PyTorchLayerNode) throws(ExportError) -> PyTorchLayer {
+        PyTorchLayer(module: "nn.Linear(\(node.io.input.elementCount), \(outFeatures), bias=\(hasBias ? "True" : "False"))") {
+            "self.\(node.attribute)(\($0).flatten(1))[:, :, None, None]"
+        }
+    }
+}

@@ -23,3 +23,10 @@ public struct Dropout: LayerKind {
 
     public func dumpDescription(_ io: LayerIO) -> DumpDescription { DumpDescription("dropout", [("rate", .float(rate))]) }
 }
+
+extension Dropout {
+    /// `nn.Dropout`: the identity once the module is in `eval()` mode, as here.
+    public func exportPyTorch(_ node: PyTorchLayerNode) throws(ExportError) -> PyTorchLayer {
+        PyTorchLayer(module: "nn.Dropout(\(Python.float(rate)))") { "self.\(node.attribute)(\($0))" }
+    }
+}

@@ -23,3 +23,10 @@ public struct Flatten: LayerKind {
 
     public func dumpDescription(_ io: LayerIO) -> DumpDescription { DumpDescription("flatten") }
 }
+
+extension Flatten {
+    /// `nn.Flatten`, the result kept 4-D (`[N, C·H·W, 1, 1]`) like every value in the exported module.
+    public func exportPyTorch(_ node: PyTorchLayerNode) throws(ExportError) -> PyTorchLayer {
+        PyTorchLayer(module: "nn.Flatten()") { "self.\(node.attribute)(\($0))[:, :, None, None]" }
+    }
+}

@@ -30,3 +30,10 @@ public struct GlobalAveragePool: LayerKind {
 
     public func dumpDescription(_ io: LayerIO) -> DumpDescription { DumpDescription("global_avg_pool") }
 }
+
+extension GlobalAveragePool {
+    /// `nn.AdaptiveAvgPool2d(1)`: the mean of each channel.
+    public func exportPyTorch(_ node: PyTorchLayerNode) throws(ExportError) -> PyTorchLayer {
+        PyTorchLayer(module: "nn.AdaptiveAvgPool2d(1)") { "self.\(node.attribute)(\($0))" }
+    }
+}

@@ -19,3 +19,10 @@ public struct HardSwish: ActivationKind {
 
     public func dumpDescription(_ io: LayerIO) -> DumpDescription { DumpDescription("activation", [("kind", .string("hardswish"))]) }
 }
+
+extension HardSwish {
+    /// `nn.Hardswish` (the same definition).
+    public func exportPyTorch(_ node: PyTorchLayerNode) throws(ExportError) -> PyTorchLayer {
+        PyTorchLayer(module: "nn.Hardswish()") { "self.\(node.attribute)(\($0))" }
+    }
+}

@@ -72,3 +72,27 @@ public struct Lateral: LayerKind {
 
     public func dumpDescription(_ io: LayerIO) -> DumpDescription { DumpDescription("lateral") }
 }
+
+extension Lateral {
+    /// A `Lateral` module (defined in `model.py`) holding M as its weight: `z + Mᵀz` over the channels.
+    public func exportPyTorch(_ node: PyTorchLayerNode) throws(ExportError) -> PyTorchLayer {
+        PyTorchLayer(module: "Lateral(\(node.io.input.channels))", helpers: [.lateral]) { "self.\(node.attribute)(\($0))" }
+    }
+}
+
+extension PyTorchHelper {
+    /// The note's lateral connection as a module.
+    static let lateral = PyTorchHelper(
+        name: "Lateral",
+        code: """
+            class Lateral(nn.Module):
+                \"\"\"The note's lateral connection: y = z + Mᵀz over the channels at every position (weight = M, n × n).\"\"\"
+
+                def __init__(self, n):
+                    super().__init__()
+                    self.weight = nn.Parameter(torch.zeros(n, n))
+
+                def forward(self, z):
+                    return z + torch.einsum("ij,nihw->njhw", self.weight, z)
+            """)
+}

@@ -35,6 +35,9 @@ public protocol LayerKind: Hashable, Sendable {
     /// Appends the ONNX node(s) that compute this layer to `graph`.
     func exportONNX(_ graph: inout ONNXGraph, _ node: ONNXLayerNode) throws(ExportError)
 
+    /// The PyTorch module and call that compute this layer exactly, for `model.py` (`export --pytorch`).
+    func exportPyTorch(_ node: PyTorchLayerNode) throws(ExportError) -> PyTorchLayer
+
     /// The dump manifest's `type` word and the attributes an independent implementation recomputes it from.
     func dumpDescription(_ io: LayerIO) -> DumpDescription
 }

@@ -24,3 +24,10 @@ public struct LeakyReLU: ActivationKind {
         DumpDescription("activation", [("kind", .string("leaky_relu")), ("slope", .float(slope))])
     }
 }
+
+extension LeakyReLU {
+    /// `nn.LeakyReLU` with the same slope.
+    public func exportPyTorch(_ node: PyTorchLayerNode) throws(ExportError) -> PyTorchLayer {
+        PyTorchLayer(module: "nn.LeakyReLU(\(Python.float(slope)))") { "self.\(node.attribute)(\($0))" }
+    }
+}

@@ -20,3 +20,10 @@ public struct ReLU: ActivationKind {
 
     public func dumpDescription(_ io: LayerIO) -> DumpDescription { DumpDescription("activation", [("kind", .string("relu"))]) }
 }
+
+extension ReLU {
+    /// `nn.ReLU`.
+    public func exportPyTorch(_ node: PyTorchLayerNode) throws(ExportError) -> PyTorchLayer {
+        PyTorchLayer(module: "nn.ReLU()") { "self.\(node.attribute)(\($0))" }
+    }
+}

@@ -20,3 +20,10 @@ public struct Sigmoid: ActivationKind {
 
     public func dumpDescription(_ io: LayerIO) -> DumpDescription { DumpDescription("activation", [("kind", .string("sigmoid"))]) }
 }
+
+extension Sigmoid {
+    /// `nn.Sigmoid`.
+    public func exportPyTorch(_ node: PyTorchLayerNode) throws(ExportError) -> PyTorchLayer {
+        PyTorchLayer(module: "nn.Sigmoid()") { "self.\(node.attribute)(\($0))" }
+    }
+}

@@ -21,3 +21,10 @@ public struct Softmax: LayerKind {
 
     public func dumpDescription(_ io: LayerIO) -> DumpDescription { DumpDescription("softmax") }
 }
+
+extension Softmax {
+    /// `nn.Softmax` over channels (dim 1), per position.
+    public func exportPyTorch(_ node: PyTorchLayerNode) throws(ExportError) -> PyTorchLayer {
+        PyTorchLayer(module: "nn.Softmax(dim=1)") { "self.\(node.attribute)(\($0))" }
+    }
+}

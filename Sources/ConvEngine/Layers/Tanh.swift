@@ -19,3 +19,10 @@ public struct Tanh: ActivationKind {
 
     public func dumpDescription(_ io: LayerIO) -> DumpDescription { DumpDescription("activation", [("kind", .string("tanh"))]) }
 }
+
+extension Tanh {
+    /// `nn.Tanh`.
+    public func exportPyTorch(_ node: PyTorchLayerNode) throws(ExportError) -> PyTorchLayer {
+        PyTorchLayer(module: "nn.Tanh()") { "self.\(node.attribute)(\($0))" }
+    }
+}

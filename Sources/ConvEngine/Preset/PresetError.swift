@@ -25,6 +25,8 @@ public enum PresetError: Error, Hashable, Sendable, CustomStringConvertible {
     case unknownPreset(name: String, suggestion: String?, shipped: [String])
     /// No shipped presets folder was found in any of the searched places.
     case shippedPresetsNotFound(searched: [String])
+    /// An ONNX model (`.onnx`) opened in place of a preset could not be imported.
+    case importFailed(path: String, ONNXImportError)
 
     /// The preset format version this reader and writer speak.
     public static let currentFormat = 1
@@ -36,7 +38,7 @@ public enum PresetError: Error, Hashable, Sendable, CustomStringConvertible {
             .wrongType(let path, _, _), .invalidValue(let path, _, _), .missingKey(let path, _, _):
             return path
         case .unsupportedFormat: return "format"
-        case .malformedJSON, .unreadableFile, .unwritableFile, .unknownPreset, .shippedPresetsNotFound: return nil
+        case .malformedJSON, .unreadableFile, .unwritableFile, .unknownPreset, .shippedPresetsNotFound, .importFailed: return nil
         }
     }
 
@@ -80,6 +82,8 @@ public enum PresetError: Error, Hashable, Sendable, CustomStringConvertible {
         case let .shippedPresetsNotFound(searched):
             return "cannot find the shipped presets folder (looked in " + searched.joined(separator: ", ")
                 + ") — set CONVPLAY_PRESETS to the folder holding edges.json"
+        case let .importFailed(path, error):
+            return "\(path): \(error)"
         }
     }
 }
