@@ -18,10 +18,10 @@ struct SeparableLessonTests {
         let state = try! AppState(preset: PlaygroundPreset(network: Self.network, file: "separable.json", isShipped: false, input: input))
         // dw 8·9 = 72 weights, pw 16·8 = 128; at 10×10: 7,200 + 12,800 = 20,000 MACs; full 3×3 8 → 16: 1,152 weights
         #expect(
-            separableLessons(state, path: .top(0)) == [
+            separableLessons(state.session, path: .top(0)) == [
                 "depthwise 3×3: one filter per channel", "+ the 1×1 after it = separable conv:", "20.0 k MACs, 200 weights",
                 "a full 3×3 conv: 115.2 k MACs,", "1,152 weights — 5.8× the MACs",
             ])
-        #expect(separableLessons(state, path: .top(3)).isEmpty)
+        #expect(separableLessons(state.session, path: .top(3)).isEmpty)
     }
 }
