@@ -227,27 +227,30 @@ static void pack_b_matrix(const b_source *s, int k0, int kc, int n0, int nr, int
 }
 
 // The im2col panel: row k = (c·KH + ky)·KW + kx, column n = oy·OW + ox holds
-// input[c][oy·sh − pt + ky·dh][ox·sw − pl + kx·dw], zero outside the input.
+// input[c][oy·sh − pt + ky·dh][ox·sw − pl + kx·dw], zero outside the input (of image n / (OH·OW) in a batch).
 // The panel's columns are cut into runs that share an output row, so each run is a (strided) copy.
 static void pack_b_im2col(const b_source *s, int k0, int kc, int n0, int nr, int pn, float *dst) {
     const ck_conv_desc *g = s->conv;
     const int H = g->height, W = g->width, KH = g->kernelHeight, KW = g->kernelWidth;
-    const int sw = g->strideWidth;
+    const int sw = g->strideWidth, out_plane = g->outHeight * g->outWidth;
+    const size_t channel_stride = (size_t)(s->images > 1 ? s->images : 1) * H * W;
     int run_start[NR_MAX], run_length[NR_MAX], run_iy0[NR_MAX], run_ix0[NR_MAX], runs = 0;
+    size_t run_image[NR_MAX];
     for (int j = 0; j < nr;) {
-        int n = n0 + j, oy = n / g->outWidth, ox = n % g->outWidth;
+        int n = n0 + j, image = n / out_plane, at = n % out_plane, oy = at / g->outWidth, ox = at % g->outWidth;
         int length = g->outWidth - ox < nr - j ? g->outWidth - ox : nr - j;
         run_start[runs] = j;
         run_length[runs] = length;
         run_iy0[runs] = oy * g->strideHeight - g->padTop;
         run_ix0[runs] = ox * sw - g->padLeft;
+        run_image[runs] = (size_t)image * H * W;
         runs++;
         j += length;
     }
     int c = k0 / (KH * KW), ky = (k0 / KW) % KH, kx = k0 % KW;
     for (int k = 0; k < kc; k++) {
         float *d = dst + (size_t)k * pn;
-        const float *plane = s->input + (size_t)c * H * W;
+        const float *plane = s->input + (size_t)c * channel_stride;
         const int dy = ky * g->dilationHeight, dx = kx * g->dilationWidth;
         for (int r = 0; r < runs; r++) {
             float *dr = d + run_start[r];
@@ -261,7 +264,7 @@ static void pack_b_im2col(const b_source *s, int k0, int kc, int n0, int nr, int
             int hi = x0 > W - 1 ? 0 : (W - 1 - x0) / sw + 1;
             if (hi > length) hi = length;
             if (lo > hi) lo = hi;
-            const float *row = plane + (size_t)iy * W + x0;
+            const float *row = plane + run_image[r] + (size_t)iy * W + x0;
             for (int t = 0; t < lo; t++) dr[t] = 0.0f;
             if (sw == 1) {
                 int t = lo;  // fixed-size copies inline to vector moves; a libc call per run would dominate
@@ -286,14 +289,18 @@ __attribute__((target("avx512f")))
 static void pack_b_im2col_s1_avx512(const b_source *s, int k0, int kc, int n0, int nr, float *dst) {
     const ck_conv_desc *g = s->conv;
     const int H = g->height, W = g->width, KH = g->kernelHeight, KW = g->kernelWidth;
+    const int out_plane = g->outHeight * g->outWidth;
+    const size_t channel_stride = (size_t)(s->images > 1 ? s->images : 1) * H * W;
     int run_start[NR512], run_length[NR512], run_iy0[NR512], run_ix0[NR512], runs = 0;
+    size_t run_image[NR512];
     for (int j = 0; j < nr;) {
-        int n = n0 + j, oy = n / g->outWidth, ox = n % g->outWidth;
+        int n = n0 + j, image = n / out_plane, at = n % out_plane, oy = at / g->outWidth, ox = at % g->outWidth;
         int length = g->outWidth - ox < nr - j ? g->outWidth - ox : nr - j;
         run_start[runs] = j;
         run_length[runs] = length;
         run_iy0[runs] = oy * g->strideHeight - g->padTop;
         run_ix0[runs] = ox - g->padLeft;
+        run_image[runs] = (size_t)image * H * W;
         runs++;
         j += length;
     }
@@ -302,7 +309,7 @@ static void pack_b_im2col_s1_avx512(const b_source *s, int k0, int kc, int n0, i
     int c = k0 / (KH * KW), ky = (k0 / KW) % KH, kx = k0 % KW;
     for (int k = 0; k < kc; k++) {
         float *d = dst + (size_t)k * NR512;
-        const float *plane = s->input + (size_t)c * H * W;
+        const float *plane = s->input + (size_t)c * channel_stride;
         const int dy = ky * g->dilationHeight, dx = kx * g->dilationWidth;
         for (int r = 0; r < runs; r++) {
             const int start = run_start[r], length = run_length[r], iy = run_iy0[r] + dy, x0 = run_ix0[r] + dx;
@@ -313,7 +320,7 @@ static void pack_b_im2col_s1_avx512(const b_source *s, int k0, int kc, int n0, i
             const unsigned load = (unsigned)(valid << start);
             const unsigned store = (unsigned)((((1ull << length) - 1ull)) << start);
             // lane j reads row[x0 + j − start]; the pointer is only dereferenced on valid lanes
-            const float *base = plane + ((iy >= 0 && iy < H) ? (ptrdiff_t)iy * W : 0) + x0 - start;
+            const float *base = plane + run_image[r] + ((iy >= 0 && iy < H) ? (ptrdiff_t)iy * W : 0) + x0 - start;
             __m512 v0 = _mm512_maskz_loadu_ps((__mmask16)(load & 0xFFFF), base);
             __m512 v1 = _mm512_maskz_loadu_ps((__mmask16)(load >> 16), base + 16);
             _mm512_mask_storeu_ps(d, (__mmask16)(store & 0xFFFF), v0);
@@ -393,7 +400,7 @@ void ck_gemm_blocked(int M, int n0, int n1, int K, const float *A, int lda, int 
 void ck_sgemm(int M, int N, int K, const float *A, int lda, int transA, const float *B, int ldb, int transB,
               float *C, int ldc, int accumulate, const float *bias) {
     // A (M, K) or stored (K, M), B (K, N) or stored (N, K) -> C (M, N) [+ C] [+ bias per row]
-    b_source s = {B, ldb, transB, NULL, NULL};
+    b_source s = {B, ldb, transB, NULL, NULL, 0};
     ck_gemm_blocked(M, 0, N, K, A, lda, transA, NULL, &s, C, ldc, accumulate, bias);
 }
 
@@ -453,12 +460,12 @@ void ck_sgemm_prepacked(int M, int N, int K, const float *packedA, const float *
             }
         }
         if (full < N) {
-            b_source s = {B + full, ldb, 0, NULL, NULL};
+            b_source s = {B + full, ldb, 0, NULL, NULL, 0};
             ck_gemm_blocked(M, 0, N - full, K, NULL, 0, 0, packedA, &s, C + full, ldc, 0, bias);
         }
         return;
     }
 #endif
-    b_source s = {B, ldb, 0, NULL, NULL};
+    b_source s = {B, ldb, 0, NULL, NULL, 0};
     ck_gemm_blocked(M, 0, N, K, NULL, 0, 0, packedA, &s, C, ldc, 0, bias);
 }
