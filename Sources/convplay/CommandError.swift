@@ -27,6 +27,8 @@ enum CommandError: UserFacingError {
     case noShippedPresets
     /// A forward pass that should have run to the end stopped early.
     case incompleteForwardPass(preset: String)
+    /// `--label N` beyond the classes the network scores.
+    case labelOutOfRange(label: Int, classes: Int, preset: String)
 
     var description: String {
         switch self {
@@ -44,6 +46,8 @@ enum CommandError: UserFacingError {
             return "no shipped presets found — set CONVPLAY_PRESETS to the presets folder of your convplay checkout"
         case .incompleteForwardPass(let preset):
             return "\(preset): the forward pass did not complete"
+        case .labelOutOfRange(let label, let classes, let preset):
+            return "--label \(label): \(preset) scores \(classes) classes — give a label from 0 to \(classes - 1)"
         }
     }
 }

@@ -12,7 +12,9 @@ struct ConvPlay: ParsableCommand {
             PRESET is a shipped preset name (see `convplay presets`) or a path to a preset .json file.
             Errors go to stderr with exit status 2 and say what to change.
             """,
-        subcommands: [Play.self, Summary.self, Run.self, Verify.self, PresetsCommand.self, Bench.self, BenchUI.self, Export.self],
+        subcommands: [
+            Play.self, Summary.self, Run.self, Verify.self, Grad.self, PresetsCommand.self, Bench.self, BenchUI.self, Export.self,
+        ],
         defaultSubcommand: Play.self)
 
     /// Parses and runs; every failure ends in `exit(with:)`.

@@ -43,6 +43,12 @@ extension Dropout {
         scaleByMask(run.outputGradient, into: dx, count: run.forward.inputCount, seed: seed)
     }
 
+    /// The mask of a training pass (1 kept, 0 dropped), in the batch layout.
+    public func drawnTensors(_ run: LayerRun) -> [(name: String, values: [Float])] {
+        guard let seed = run.mode.trainingSeed, rate > 0 else { return [] }
+        return [("mask", mask(count: run.inputCount, seed: seed))]
+    }
+
     /// The training mask for `count` values drawn from `seed`: 1 where a value is kept, 0 where it is dropped.
     /// Value i is kept when the i-th draw of SplitMix64(seed) is at least `rate`, so the mask does not depend on
     /// how the work is split.

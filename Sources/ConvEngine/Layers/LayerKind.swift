@@ -41,6 +41,10 @@ public protocol LayerKind: Hashable, Sendable {
     /// (batch norm's running averages); `nil` when it does not.
     func runningUpdate(_ run: LayerRun) -> LayerParameters?
 
+    /// What a training pass over `run` draws at random that an outside tool needs to recompute the layer
+    /// (dropout's mask), by name; empty for layers that draw nothing.
+    func drawnTensors(_ run: LayerRun) -> [(name: String, values: [Float])]
+
     /// Appends the ONNX node(s) that compute this layer to `graph`.
     func exportONNX(_ graph: inout ONNXGraph, _ node: ONNXLayerNode) throws(ExportError)
 
@@ -60,6 +64,7 @@ extension LayerKind {
     public func receptiveWindow(_ io: LayerIO) -> (kernel: Size2, stride: Size2) { (Size2(1), Size2(1)) }
     public var isAffine: Bool { false }
     public func runningUpdate(_ run: LayerRun) -> LayerParameters? { nil }
+    public func drawnTensors(_ run: LayerRun) -> [(name: String, values: [Float])] { [] }
 }
 
 /// An element-wise non-linearity: the output has the input's shape, each value `activate(x)`.
