@@ -215,9 +215,15 @@ void ck_max_pool_backward(const ck_pool_desc *g, const float *input, const float
                 if (ye <= ys || xe <= xs) continue;  // a window of padding only: its output is a constant 0
                 // the first maximum in row-major order, as PyTorch's max_pool2d picks it
                 size_t best = (size_t)ys * W + xs;
-                for (int y = ys; y < ye; y++)
+                float top = plane[best];
+                for (int y = ys; y < ye; y++) {
+                    const float *row = plane + (size_t)y * W;
                     for (int x = xs; x < xe; x++)
-                        if (plane[(size_t)y * W + x] > plane[best]) best = (size_t)y * W + x;
+                        if (row[x] > top) {
+                            top = row[x];
+                            best = (size_t)y * W + x;
+                        }
+                }
                 dx[best] += dy[(size_t)oy * OW + ox];
             }
         }

@@ -42,7 +42,7 @@ def caffe_average_divisor(h, w, kernel, stride, pad, oh, ow):
 
 
 class TorchNetwork:
-    def __init__(self, folder, dtype=torch.float64, training=None):
+    def __init__(self, folder, dtype=torch.float64, training=None, random_dropout=False):
         with open(os.path.join(folder, "manifest.json")) as f:
             self.manifest = json.load(f)
         self.folder = folder
@@ -51,6 +51,7 @@ class TorchNetwork:
         self.params = {}  # (path, name) -> leaf tensor
         self.buffers = {}
         self.masks = {}
+        self.random_dropout = random_dropout  # draw PyTorch's own masks (for timing a batch) instead of the dumped one
         for node in self.manifest["nodes"]:
             for name, entry in node.get("parameters", {}).items():
                 tensor = torch.tensor(self.load(entry["file"]), dtype=dtype)
@@ -122,6 +123,8 @@ class TorchNetwork:
         if kind == "dropout":
             if not self.training or a["rate"] == 0:
                 return x
+            if self.random_dropout:
+                return F.dropout(x, a["rate"], training=True)
             return x * self.masks[path].reshape(x.shape) / (1 - a["rate"])
         if kind == "flatten":
             return x.reshape(x.shape[0], -1, 1, 1)

@@ -142,6 +142,13 @@ void ck_clip(long count, float minimum, float maximum, const float *input, float
 /// as x · (min(max(x + 3, 0), 6) · ⅙) so that x ≥ 3 gives x exactly; NaN and −∞ give NaN. Output may alias input.
 void ck_hardswish(long count, const float *input, float *output);
 
+/// ReLU's backward pass: inGrad = outGrad where input > 0, else 0 (PyTorch's choice at 0).
+void ck_relu_backward(long count, const float *restrict input, const float *restrict outGrad, float *restrict inGrad);
+
+/// Row sums of a (rows, columns) matrix for rows r0 ..< r1, added in an order fixed by `columns` alone (16
+/// running sums, then pairwise): a bias gradient over a batch.
+void ck_row_sums(long columns, const float *input, float *output, int r0, int r1);
+
 /// Summary of n values in one pass: min, max, Σx and Σx² (in double) and the count of exact zeros.
 void ck_statistics(long count, const float *values, float *minimum, float *maximum, double *sum,
                    double *squares, long *zeros);

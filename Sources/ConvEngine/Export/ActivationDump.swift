@@ -123,9 +123,9 @@ struct DumpWriter {
         return .members([("file", .string(file)), ("shape", .array(shape.map { .integer($0) }))])
     }
 
-    /// Writes `manifest.json` atomically.
-    func writeManifest(_ manifest: JSONValue) throws(ExportError) {
-        let manifestPath = (directory as NSString).appendingPathComponent("manifest.json")
+    /// Writes the manifest (`manifest.json` unless named otherwise) atomically.
+    func writeManifest(_ manifest: JSONValue, name: String = "manifest.json") throws(ExportError) {
+        let manifestPath = (directory as NSString).appendingPathComponent(name)
         do {
             try Data(manifest.prettyText.utf8).write(to: URL(fileURLWithPath: manifestPath), options: .atomic)
         } catch {

@@ -8,7 +8,7 @@ extension Kernels {
         parallelFor(tasks: ranges.count, threads: threads) { task in body(ranges[task]) }
     }
 
-    /// output[r] = Σ_j input[r·columns + j], summed in Double in column order (a bias gradient over a batch).
+    /// output[r] = Σ_j input[r·columns + j], in an order fixed by `columns` (a bias gradient over a batch).
     static func rowSums(
         rows: Int, columns: Int, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
         threads: Int = KernelThreads.count
@@ -16,12 +16,17 @@ extension Kernels {
         // input (rows, columns) -> output (rows)
         let pieces = split(rows, parts: rows * columns < 1 << 16 ? 1 : threads)
         parallelFor(tasks: pieces.count, threads: threads) { task in
-            for r in pieces[task] {
-                let row = input + r * columns
-                var sum = 0.0
-                for j in 0..<columns { sum += Double(row[j]) }
-                output[r] = Float(sum)
-            }
+            ck_row_sums(columns, input, output, Int32(pieces[task].lowerBound), Int32(pieces[task].upperBound))
+        }
+    }
+
+    /// ReLU's backward pass: ∂x = ∂y where x > 0, else 0.
+    static func reluBackward(
+        count: Int, input: UnsafePointer<Float>, outputGradient: UnsafePointer<Float>, inputGradient: UnsafeMutablePointer<Float>
+    ) {
+        // input, ∂output (N) -> ∂input (N)
+        forEachRange(count: count) { range in
+            ck_relu_backward(range.count, input + range.lowerBound, outputGradient + range.lowerBound, inputGradient + range.lowerBound)
         }
     }
 

@@ -183,3 +183,11 @@ extension BatchNorm {
         return (mean, variance)
     }
 }
+
+extension BatchNorm {
+    public func droppingWrittenParameters() -> Self {
+        var layer = self
+        layer.statistics = nil
+        return layer
+    }
+}

@@ -88,3 +88,11 @@ extension Lateral {
         }
     }
 }
+
+extension Lateral {
+    public func droppingWrittenParameters() -> Self {
+        var layer = self
+        layer.parameters = nil
+        return layer
+    }
+}

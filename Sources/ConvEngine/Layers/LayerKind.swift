@@ -45,6 +45,10 @@ public protocol LayerKind: Hashable, Sendable {
     /// (dropout's mask), by name; empty for layers that draw nothing.
     func drawnTensors(_ run: LayerRun) -> [(name: String, values: [Float])]
 
+    /// The layer without the parameters its preset writes out, so that a weights folder (trained ones)
+    /// supplies them instead.
+    func droppingWrittenParameters() -> Self
+
     /// Appends the ONNX node(s) that compute this layer to `graph`.
     func exportONNX(_ graph: inout ONNXGraph, _ node: ONNXLayerNode) throws(ExportError)
 
@@ -65,6 +69,7 @@ extension LayerKind {
     public var isAffine: Bool { false }
     public func runningUpdate(_ run: LayerRun) -> LayerParameters? { nil }
     public func drawnTensors(_ run: LayerRun) -> [(name: String, values: [Float])] { [] }
+    public func droppingWrittenParameters() -> Self { self }
 }
 
 /// An element-wise non-linearity: the output has the input's shape, each value `activate(x)`.

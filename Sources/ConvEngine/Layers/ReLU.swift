@@ -23,5 +23,8 @@ public struct ReLU: ActivationKind {
 
 extension ReLU {
     /// ∂x = ∂y where x > 0, else 0 (PyTorch's choice at 0).
-    public func backward(_ run: BackwardRun) { run.mapGradient { x, _, dy in x > 0 ? dy : 0 } }
+    public func backward(_ run: BackwardRun) {
+        guard let dx = run.inputGradient else { return }
+        Kernels.reluBackward(count: run.forward.inputCount, input: run.input, outputGradient: run.outputGradient, inputGradient: dx)
+    }
 }

@@ -60,6 +60,30 @@ public struct Activations: Sendable {
     public var batch: Int { input.count }
 }
 
+/// Float buffers of finished passes, by size, for the next pass to overwrite instead of faulting in fresh
+/// pages: a training loop gives back each step's activations and the pool stays one step's size.
+public struct BufferPool: Sendable {
+    private var spare: [Int: [[Float]]] = [:]
+
+    public init() {}
+
+    /// A buffer of `count` floats whose contents are to be overwritten.
+    mutating func take(_ count: Int) -> [Float] {
+        spare[count]?.popLast() ?? ForwardSession.uninitializedFloats(count)
+    }
+
+    /// Keeps `buffer` for a later `take` of its size.
+    public mutating func recycle(_ buffer: [Float]) {
+        guard !buffer.isEmpty else { return }
+        spare[buffer.count, default: []].append(buffer)
+    }
+
+    /// Keeps every output buffer of a finished pass.
+    public mutating func recycle(_ activations: Activations) {
+        for output in activations.outputs { recycle(output) }
+    }
+}
+
 /// One layer's parameter gradients, in the parameters' own layout.
 public struct LayerGradients: Hashable, Sendable {
     public var weight: [Float]
@@ -80,6 +104,12 @@ extension TrainableNetwork {
     /// dropout mask from `seed` mixed with its name, and batch norm's running updates are returned (apply them
     /// with `applyRunningUpdates`).
     public func forward(_ input: Batch, mode: ForwardMode) -> Activations {
+        var buffers = BufferPool()
+        return forward(input, mode: mode, buffers: &buffers)
+    }
+
+    /// `forward` writing into buffers from `buffers` (give them back with `BufferPool.recycle` when done).
+    public func forward(_ input: Batch, mode: ForwardMode, buffers: inout BufferPool) -> Activations {
         precondition(input.shape == shapes.input, "a batch of \(input.shape) for a network taking \(shapes.input)")
         var outputs: [[Float]] = []
         outputs.reserveCapacity(order.count)
@@ -87,7 +117,7 @@ extension TrainableNetwork {
         for (i, path) in order.enumerated() {
             let node = network.node(at: path)!
             let shape = shapes.output(of: path)
-            var output = ForwardSession.uninitializedFloats(shape.elementCount * input.count)
+            var output = buffers.take(shape.elementCount * input.count)
             let source = inputIndex[i].map { outputs[$0] } ?? input.data
             switch node.kind {
             case .parallel(let block):
@@ -151,7 +181,15 @@ extension TrainableNetwork {
     public func gradients(
         _ input: Batch, labels: [Int], seed: UInt64, inputGradient: Bool = false
     ) -> (loss: SoftmaxCrossEntropy.Result, gradients: Gradients, activations: Activations) {
-        let activations = forward(input, mode: .training(seed: seed))
+        var buffers = BufferPool()
+        return gradients(input, labels: labels, seed: seed, inputGradient: inputGradient, buffers: &buffers)
+    }
+
+    /// `gradients` taking its buffers from `buffers` and giving back those of the backward pass.
+    public func gradients(
+        _ input: Batch, labels: [Int], seed: UInt64, inputGradient: Bool = false, buffers: inout BufferPool
+    ) -> (loss: SoftmaxCrossEntropy.Result, gradients: Gradients, activations: Activations) {
+        let activations = forward(input, mode: .training(seed: seed), buffers: &buffers)
         let scores = scores(activations)
         var scoresGradient = [Float](repeating: 0, count: scores.count)
         let loss = scores.withUnsafeBufferPointer { s in
@@ -160,13 +198,22 @@ extension TrainableNetwork {
                     scores: s.baseAddress!, classes: classCount, batch: input.count, labels: labels, gradient: g.baseAddress!)
             }
         }
-        return (loss, backward(activations, scoresGradient: scoresGradient, inputGradient: inputGradient), activations)
+        let gradients = backward(activations, scoresGradient: scoresGradient, inputGradient: inputGradient, buffers: &buffers)
+        return (loss, gradients, activations)
     }
 
     /// The backward pass of `activations` from the gradient of the class scores (K, N), in reverse execution
     /// order: each layer's backward, a concat's gradient cut into its branches' channel ranges, an add's given to
     /// every branch, and a value feeding several nodes (a block's input) summing their gradients in order.
     public func backward(_ activations: Activations, scoresGradient: [Float], inputGradient wantsInput: Bool = false) -> Gradients {
+        var buffers = BufferPool()
+        return backward(activations, scoresGradient: scoresGradient, inputGradient: wantsInput, buffers: &buffers)
+    }
+
+    /// `backward` taking the buffers of activation gradients from `buffers` and giving them back when used.
+    public func backward(
+        _ activations: Activations, scoresGradient: [Float], inputGradient wantsInput: Bool, buffers: inout BufferPool
+    ) -> Gradients {
         let batch = activations.batch, workspace = Workspace()
         var gradients = [[Float]?](repeating: nil, count: order.count)
         var inputGradient: [Float]? = nil
@@ -187,6 +234,7 @@ extension TrainableNetwork {
                 note(values.count * 4)
             } else {
                 add(values, to: &gradients[target]!)
+                buffers.recycle(values)
             }
         }
         var seed = scoresGradient
@@ -212,14 +260,20 @@ extension TrainableNetwork {
                 var offset = 0
                 for (b, branch) in block.branches.enumerated() {
                     let target = branch.isEmpty ? inputIndex[i] : indexOfPath[path.child(branch: b, index: branch.count - 1)]!
-                    let part = block.merge == .add ? dy : Array(dy[offset..<(offset + branchSize(path, b, batch))])
-                    offset += part.count
+                    let size = block.merge == .add ? dy.count : branchSize(path, b, batch)
+                    var part = buffers.take(size)
+                    part.withUnsafeMutableBufferPointer { target in
+                        dy.withUnsafeBufferPointer {
+                            (target.baseAddress! as UnsafeMutablePointer<Float>).update(from: $0.baseAddress! + offset, count: size)
+                        }
+                    }
+                    if block.merge == .concat { offset += size }
                     accumulate(part, into: target)
                 }
             case .layer(let layer):
                 let io = shapes.io(at: path), p = parameters[path]
                 let needsInput = inputIndex[i] != nil || wantsInput
-                var dx = needsInput ? ForwardSession.uninitializedFloats(io.input.elementCount * batch) : []
+                var dx = needsInput ? buffers.take(io.input.elementCount * batch) : []
                 var dw = p.map { [Float](repeating: 0, count: $0.weight.count) }
                 var db = p?.bias.map { [Float](repeating: 0, count: $0.count) }
                 note(dx.count * 4)
@@ -250,6 +304,7 @@ extension TrainableNetwork {
                 if needsInput { accumulate(dx, into: inputIndex[i]) }
             }
             note(-dy.count * 4)
+            buffers.recycle(dy)
         }
         return Gradients(parameters: parameterGradients, input: inputGradient, peakBytes: peak)
     }
