@@ -147,6 +147,11 @@ enum Interrupt {
     static var requested: Bool { flag.load(ordering: .relaxed) }
     static func install() {
         signal(SIGINT) { _ in Interrupt.flag.store(true, ordering: .relaxed) }
+        // a parent may have started us with SIGINT blocked (it would then never arrive)
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, SIGINT)
+        sigprocmask(SIG_UNBLOCK, &set, nil)
     }
 }
 
