@@ -20,10 +20,27 @@ struct ReferenceTorchGradTests {
         #expect(summary.hasPrefix("TENSOR OK"), "\(result.output)")
     }
 
-    @Test(arguments: ShippedPresets.names)
-    func autogradMatchesShippedPreset(name: String) throws {
-        let preset = try ShippedPresets.load(name)
-        try Self.check(preset.network, input: preset.input, label: 1, seed: 5, name: name)
+    /// Every shipped preset at once (one Python process: PyTorch takes seconds to import).
+    @Test func autogradMatchesEveryShippedPreset() throws {
+        let root = try ReferencePython.temporaryFolder("grad-presets")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        for name in ShippedPresets.names {
+            let preset = try ShippedPresets.load(name)
+            let step = GradientStep(model: try TrainableNetwork(network: preset.network), input: preset.input, label: 1, seed: 5)
+            try step.write(to: root + "/" + name, presetName: name)
+        }
+        let result = try ReferencePython.run("torch_grad.py", ShippedPresets.names.map { root + "/" + $0 })
+        #expect(
+            result.status == 0,
+            "torch_grad.py failed:\n\(result.output.split(separator: "\n").filter { $0.hasPrefix("==") || $0.hasSuffix("FAIL") }.joined(separator: "\n"))"
+        )
+        let sections = result.output.components(separatedBy: "== ").dropFirst()
+        #expect(sections.count == ShippedPresets.names.count)
+        for (name, section) in zip(ShippedPresets.names, sections) {
+            let summary = section.split(separator: "\n").last.map(String.init) ?? ""
+            print("[\(name)] \(summary)")
+            #expect(summary.hasPrefix("TENSOR OK"), "\(name): \(summary)")
+        }
     }
 
     /// Batch norm in training mode, LRN, dropout with its mask, lateral, every activation, concat and add blocks.

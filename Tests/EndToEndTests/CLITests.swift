@@ -123,7 +123,7 @@ struct CLITests {
     }
 
     @Test func helpForEverySubcommand() throws {
-        for sub in ["summary", "run", "verify", "presets", "bench", "export", "train", "grad", "bench-train"] {
+        for sub in ["summary", "run", "verify", "presets", "bench", "export", "train", "grad", "experiment", "bench-train"] {
             let result = try BinaryRunner.run([sub, "--help"])
             #expect(result.status == 0, "\(sub) --help")
             #expect(result.stdout.contains("USAGE"), "\(sub) --help prints usage")

@@ -165,4 +165,18 @@ struct TrainingCLITests {
         #expect(result.status == 2)
         #expect(result.stderr.contains("--schedule linear: use constant, cosine, step:EPOCHS or step:EPOCHS:FACTOR (e.g. step:10:0.1)"))
     }
+
+    /// An experiment trains both presets the same way and tables them (one short epoch here).
+    @Test func experimentTablesBothPresets() throws {
+        let result = try BinaryRunner.run(["experiment", "gap-vs-dense", "--epochs", "1", "--batch", "64"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let lines = result.stdout.split(separator: "\n")
+        #expect(lines.first?.hasPrefix("gap-vs-dense: global average pooling against a dense head — digits, 1 epochs, batch 64") == true)
+        #expect(lines.contains { $0.hasPrefix("preset ") && $0.hasSuffix("held-out accuracy") })
+        #expect(lines.contains { $0.hasPrefix("nin-digits ") && $0.contains("57,962") && $0.contains("1.21M") })
+        #expect(lines.contains { $0.hasPrefix("dense-digits ") && $0.contains("255,018") })
+        let unknown = try BinaryRunner.run(["experiment", "bigger-is-better"])
+        #expect(unknown.status == 2)
+        #expect(unknown.stderr.contains("unknown experiment bigger-is-better — use gap-vs-dense, mlpconv, reductions"))
+    }
 }

@@ -5,7 +5,8 @@ extension Dataset {
     public static let shapeClasses = ["circle", "square", "triangle", "cross", "ring", "bar"]
 
     /// `count` synthetic images of `shape`, one of `shapeClasses` each (label i mod 6): a figure of random size,
-    /// position and turn, in a random colour on a random background, with pixel noise. Image i is drawn from
+    /// position and turn, lighter or darker than a random background by a random contrast, under pixel noise
+    /// of up to a fifth of the range. Image i is drawn from
     /// its own generator seeded by `seed` and i, so any size and any seed give a reproducible set.
     public static func shapes(shape: Shape, count: Int, seed: UInt64, cap: Int) throws(DataError) -> Dataset {
         let size = try DataFile.product([count, shape.elementCount], path: "shapes:\(count)", field: "the image count", cap: cap)
@@ -41,9 +42,10 @@ extension Dataset {
         let cy = rng.nextUnit(in: min(radius, h / 2)...max(h - radius, h / 2))
         let turn = rng.nextUnit(in: 0...(2 * Double.pi))
         let (cosine, sine) = (cos(turn), sin(turn))
-        let background = (0..<shape.channels).map { _ in Float(rng.nextUnit(in: 0...0.35)) }
-        let foreground = (0..<shape.channels).map { _ in Float(rng.nextUnit(in: 0.6...1)) }
-        let noise = Float(rng.nextUnit(in: 0...0.08))
+        let background = (0..<shape.channels).map { _ in Float(rng.nextUnit(in: 0.2...0.8)) }
+        let contrast = Float(rng.nextUnit(in: 0.25...0.6)) * (rng.next() >> 63 == 0 ? 1 : -1)
+        let foreground = background.map { $0 + contrast }
+        let noise = Float(rng.nextUnit(in: 0...0.2))
         func inside(_ x: Double, _ y: Double) -> Bool {
             let dx = x - cx, dy = y - cy
             let u = (cosine * dx + sine * dy) / radius, v = (-sine * dx + cosine * dy) / radius
