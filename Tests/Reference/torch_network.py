@@ -18,14 +18,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-
-def caffe_pool_extent(size, kernel, stride, pad, rounding):
-    if rounding == "floor":
-        return (size + 2 * pad - kernel) // stride + 1
-    out = int(math.ceil((size + 2 * pad - kernel) / stride)) + 1
-    if pad > 0 and (out - 1) * stride >= size + pad:
-        out -= 1
-    return out
+from reference_forward import caffe_pool_extent
 
 
 def caffe_average_divisor(h, w, kernel, stride, pad, oh, ow):

@@ -132,4 +132,18 @@ struct DumpWriter {
             throw .writeFailed(path: manifestPath, reason: error.localizedDescription)
         }
     }
+
+    /// Puts the finished folder `partial` in place of `directory` (an old one is moved aside, then removed), so
+    /// a reader finds the old folder or the new one, never half of either.
+    static func replace(_ directory: String, with partial: String) throws(ExportError) {
+        let old = directory + ".old"
+        try? FileManager.default.removeItem(atPath: old)
+        do {
+            if FileManager.default.fileExists(atPath: directory) { try FileManager.default.moveItem(atPath: directory, toPath: old) }
+            try FileManager.default.moveItem(atPath: partial, toPath: directory)
+        } catch {
+            throw .writeFailed(path: directory, reason: error.localizedDescription)
+        }
+        try? FileManager.default.removeItem(atPath: old)
+    }
 }

@@ -51,15 +51,7 @@ public struct Checkpoint: Sendable {
             ("step", .integer(optimizer.step)), ("tensors", .array(tensors)),
         ])
         try writer.writeManifest(manifest, name: "checkpoint.json")
-        let old = directory + ".old"
-        try? FileManager.default.removeItem(atPath: old)
-        do {
-            if FileManager.default.fileExists(atPath: directory) { try FileManager.default.moveItem(atPath: directory, toPath: old) }
-            try FileManager.default.moveItem(atPath: partial, toPath: directory)
-        } catch {
-            throw .writeFailed(path: directory, reason: error.localizedDescription)
-        }
-        try? FileManager.default.removeItem(atPath: old)
+        try DumpWriter.replace(directory, with: partial)
     }
 
     /// Reads a checkpoint folder written for `model`'s network: every tensor must be there with its size.

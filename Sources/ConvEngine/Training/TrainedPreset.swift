@@ -45,14 +45,6 @@ extension TrainableNetwork {
         do { try Preset.save(trained, to: partial + "/preset.json") } catch {
             throw .writeFailed(path: directory + "/preset.json", reason: error.description)
         }
-        let old = directory + ".old"
-        try? FileManager.default.removeItem(atPath: old)
-        do {
-            if FileManager.default.fileExists(atPath: directory) { try FileManager.default.moveItem(atPath: directory, toPath: old) }
-            try FileManager.default.moveItem(atPath: partial, toPath: directory)
-        } catch {
-            throw .writeFailed(path: directory, reason: error.localizedDescription)
-        }
-        try? FileManager.default.removeItem(atPath: old)
+        try DumpWriter.replace(directory, with: partial)
     }
 }
