@@ -39,14 +39,19 @@ struct BenchTrain: ParsableCommand {
         do { model = try TrainableNetwork(network: loaded.network, memoryCap: options.memoryCap) } catch {
             throw CommandError.impossibleNetwork(preset: options.preset, error)
         }
-        let shape = model.shapes.input, count = batch * (steps + 2)
+        // one batch of random images, one epoch per step
+        let shape = model.shapes.input
+        let (bytes, overflow) = batch.multipliedReportingOverflow(by: shape.elementCount)
+        guard !overflow, bytes <= options.memoryCap else {
+            throw DataError.tooLarge(path: "bench-train --batch \(batch)", bytes: overflow ? Int.max : bytes, cap: options.memoryCap)
+        }
         var rng = SplitMix64(seed: 7)
         let images = Dataset(
             source: "random", shape: shape, classNames: (0..<model.classCount).map(String.init),
-            pixels: (0..<(count * shape.elementCount)).map { _ in UInt8(truncatingIfNeeded: rng.next()) },
-            labels: (0..<count).map { _ in Int(rng.next() % UInt64(model.classCount)) }, scale: 1 / 255)
+            pixels: (0..<bytes).map { _ in UInt8(truncatingIfNeeded: rng.next()) },
+            labels: (0..<batch).map { _ in Int(rng.next() % UInt64(model.classCount)) }, scale: 1 / 255)
         var settings = TrainingSettings(
-            epochs: 1, batchSize: batch, optimizer: OptimizerSettings(kind: .sgd, learningRate: 0.01, momentum: 0.9), seed: 1)
+            epochs: steps + 2, batchSize: batch, optimizer: OptimizerSettings(kind: .sgd, learningRate: 0.01, momentum: 0.9), seed: 1)
         settings.shuffle = false
         var trainer = try Trainer(
             model: model, data: DataSplit(training: images, heldOut: images), settings: settings, memoryCap: options.memoryCap)

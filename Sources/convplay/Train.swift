@@ -69,7 +69,7 @@ struct Train: ParsableCommand {
 
     func run() throws {
         if let threads { KernelThreads.count = threads }
-        let setup = try TrainingSetup(options: options, data: data, flip: flip)
+        let setup = try TrainingSetup(options: options, data: data)
         var settings = TrainingSettings(
             epochs: epochs, batchSize: batch,
             optimizer: OptimizerSettings(
@@ -90,7 +90,7 @@ struct Train: ParsableCommand {
         }
         let checkpointFolder =
             checkpoint ?? resume ?? (URL(fileURLWithPath: options.preset).deletingPathExtension().lastPathComponent + ".checkpoint")
-        var report = TrainingReport(trainer: trainer, preset: options.preset, source: setup.source, logPath: log, appendLog: resume != nil)
+        var report = TrainingReport(preset: options.preset, source: setup.source, logPath: log, appendLog: resume != nil)
         try report.start()
         Interrupt.install()
         let outcome = try report.train(&trainer, stopWhen: { Interrupt.requested })
@@ -123,7 +123,7 @@ struct TrainingSetup {
     let seed: UInt64
     let memoryCap: Int
 
-    init(options: PresetOptions, data: String, flip: Bool) throws {
+    init(options: PresetOptions, data: String) throws {
         loaded = try options.load()
         input = try loaded.network.input.makeTensor(relativeTo: loaded.directory)
         do { model = try TrainableNetwork(network: loaded.network, memoryCap: options.memoryCap) } catch {

@@ -17,7 +17,7 @@ struct TrainingReport {
 
     enum Outcome { case finished, interrupted }
 
-    init(trainer: Trainer, preset: String, source: DataSource, logPath: String?, appendLog: Bool) {
+    init(preset: String, source: DataSource, logPath: String?, appendLog: Bool) {
         self.preset = preset
         self.source = source
         self.logPath = logPath

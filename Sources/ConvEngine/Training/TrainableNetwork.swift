@@ -300,7 +300,7 @@ extension TrainableNetwork {
                     }
                 }
                 if let dw { parameterGradients[path] = LayerGradients(weight: dw, bias: db) }
-                note(-dx.count * 4)
+                note(-dx.count * 4)  // counted again where it lands
                 if needsInput { accumulate(dx, into: inputIndex[i]) }
             }
             note(-dy.count * 4)
