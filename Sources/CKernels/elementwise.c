@@ -156,3 +156,31 @@ void ck_statistics(long count, const float *values, float *minimum, float *maxim
     }
     *minimum = mn; *maximum = mx; *sum = total; *squares = total_squares; *zeros = zero_count;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Backward passes and reductions of the training step.
+
+__attribute__((target_clones("avx512f", "avx2", "default")))
+void ck_relu_backward(long count, const float *restrict input, const float *restrict outGrad, float *restrict inGrad) {
+    // input, outGrad (N) -> inGrad (N): ∂y where x > 0, else 0 (both read unconditionally, so it vectorises)
+    for (long i = 0; i < count; i++) {
+        const float g = outGrad[i];
+        inGrad[i] = input[i] > 0.0f ? g : 0.0f;
+    }
+}
+
+void ck_row_sums(long columns, const float *input, float *output, int r0, int r1) {
+    // input (rows, columns) -> output rows r0 ..< r1: 16 running sums per row in a fixed order, then pairwise
+    for (int r = r0; r < r1; r++) {
+        const float *row = input + (size_t)r * columns;
+        float lane[16] = {0};
+        long j = 0;
+        for (; j + 16 <= columns; j += 16)
+            for (int l = 0; l < 16; l++) lane[l] += row[j + l];
+        for (int width = 8; width >= 1; width /= 2)
+            for (int l = 0; l < width; l++) lane[l] += lane[l + width];
+        float sum = lane[0];
+        for (; j < columns; j++) sum += row[j];
+        output[r] = sum;
+    }
+}

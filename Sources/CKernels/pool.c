@@ -195,3 +195,64 @@ void ck_average_pool(const ck_pool_desc *g, const float *input, float *output, i
     for (int c = c0; c < c1; c++)
         pool_plane(g, input + (size_t)c * g->height * g->width, output + (size_t)c * g->outHeight * g->outWidth, 1);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Backward passes: each output's gradient goes to the input values its window read. Planes are independent,
+// so callers split by channels; within a plane the additions run in output order.
+
+void ck_max_pool_backward(const ck_pool_desc *g, const float *input, const float *outGrad, float *inGrad, int c0,
+                          int c1) {
+    // input (C, H, W), outGrad (C, OH, OW) -> inGrad (C, H, W), overwritten
+    const int H = g->height, W = g->width, OH = g->outHeight, OW = g->outWidth;
+    for (int c = c0; c < c1; c++) {
+        const float *plane = input + (size_t)c * H * W, *dy = outGrad + (size_t)c * OH * OW;
+        float *dx = inGrad + (size_t)c * H * W;
+        memset(dx, 0, (size_t)H * W * sizeof(float));
+        for (int oy = 0; oy < OH; oy++) {
+            const int y0 = oy * g->strideHeight - g->padTop;
+            const int ys = y0 > 0 ? y0 : 0, ye = y0 + g->kernelHeight < H ? y0 + g->kernelHeight : H;
+            for (int ox = 0; ox < OW; ox++) {
+                const int x0 = ox * g->strideWidth - g->padLeft;
+                const int xs = x0 > 0 ? x0 : 0, xe = x0 + g->kernelWidth < W ? x0 + g->kernelWidth : W;
+                if (ye <= ys || xe <= xs) continue;  // a window of padding only: its output is a constant 0
+                // the first maximum in row-major order, as PyTorch's max_pool2d picks it
+                size_t best = (size_t)ys * W + xs;
+                float top = plane[best];
+                for (int y = ys; y < ye; y++) {
+                    const float *row = plane + (size_t)y * W;
+                    for (int x = xs; x < xe; x++)
+                        if (row[x] > top) {
+                            top = row[x];
+                            best = (size_t)y * W + x;
+                        }
+                }
+                dx[best] += dy[(size_t)oy * OW + ox];
+            }
+        }
+    }
+}
+
+void ck_average_pool_backward(const ck_pool_desc *g, const float *outGrad, float *inGrad, int c0, int c1) {
+    // outGrad (C, OH, OW) -> inGrad (C, H, W), overwritten; the divisor as in ck_average_pool
+    const int H = g->height, W = g->width, OH = g->outHeight, OW = g->outWidth;
+    for (int c = c0; c < c1; c++) {
+        const float *dy = outGrad + (size_t)c * OH * OW;
+        float *dx = inGrad + (size_t)c * H * W;
+        memset(dx, 0, (size_t)H * W * sizeof(float));
+        for (int oy = 0; oy < OH; oy++) {
+            const int y0 = oy * g->strideHeight - g->padTop;
+            const int y_end_padded = y0 + g->kernelHeight < H + g->padTop ? y0 + g->kernelHeight : H + g->padTop;
+            const int ys = y0 > 0 ? y0 : 0, ye = y_end_padded < H ? y_end_padded : H;
+            for (int ox = 0; ox < OW; ox++) {
+                const int x0 = ox * g->strideWidth - g->padLeft;
+                const int x_end_padded = x0 + g->kernelWidth < W + g->padLeft ? x0 + g->kernelWidth : W + g->padLeft;
+                const int xs = x0 > 0 ? x0 : 0, xe = x_end_padded < W ? x_end_padded : W;
+                const int divisor = g->excludePadding ? (ye - ys) * (xe - xs) : (y_end_padded - y0) * (x_end_padded - x0);
+                if (divisor <= 0) continue;
+                const float share = dy[(size_t)oy * OW + ox] / (float)divisor;
+                for (int y = ys; y < ye; y++)
+                    for (int x = xs; x < xe; x++) dx[(size_t)y * W + x] += share;
+            }
+        }
+    }
+}

@@ -11,6 +11,8 @@ extension InputError: UserFacingError {}
 extension ExportError: UserFacingError {}
 extension ONNXImportError: UserFacingError {}
 extension PlaygroundError: UserFacingError {}
+extension DataError: UserFacingError {}
+extension TrainingError: UserFacingError {}
 
 /// Why a subcommand failed, beyond the engine's own errors: what the command was working on, and why.
 enum CommandError: UserFacingError {
@@ -30,6 +32,16 @@ enum CommandError: UserFacingError {
     case noShippedPresets
     /// A forward pass that should have run to the end stopped early.
     case incompleteForwardPass(preset: String)
+    /// `--resume DIR` saved by a run with other settings.
+    case resumeMismatch(folder: String, difference: String)
+    /// The checkpoint could not be written.
+    case checkpointFailed(folder: String, ExportError)
+    /// `--save DIR` could not be written.
+    case saveFailed(folder: String, ExportError)
+    /// `--log FILE` could not be opened for writing.
+    case logFailed(file: String)
+    /// `--label N` beyond the classes the network scores.
+    case labelOutOfRange(label: Int, classes: Int, preset: String)
 
     var description: String {
         switch self {
@@ -49,6 +61,17 @@ enum CommandError: UserFacingError {
             return "no shipped presets found — set CONVPLAY_PRESETS to the presets folder of your convplay checkout"
         case .incompleteForwardPass(let preset):
             return "\(preset): the forward pass did not complete"
+        case .resumeMismatch(let folder, let difference):
+            return
+                "--resume \(folder): the checkpoint was saved by a run with another \(difference) — resume with the settings it was saved with"
+        case .checkpointFailed(let folder, let error):
+            return "checkpoint \(folder): \(error)"
+        case .saveFailed(let folder, let error):
+            return "--save \(folder): \(error)"
+        case .logFailed(let file):
+            return "--log \(file): cannot be written — check that its folder exists and is writable"
+        case .labelOutOfRange(let label, let classes, let preset):
+            return "--label \(label): \(preset) scores \(classes) classes — give a label from 0 to \(classes - 1)"
         }
     }
 }

@@ -24,27 +24,29 @@ public enum ActivationDump {
     public static func write(session: ForwardSession, to directory: String, presetName: String) throws(ExportError) {
         var session = session
         session.runToEnd()
-        do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        } catch {
-            throw .writeFailed(path: directory, reason: error.localizedDescription)
-        }
-        let network = session.network, shapes = session.shapes
-        func save(_ values: [Float], _ shape: [Int], _ file: String) throws(ExportError) -> JSONValue {
-            let path = (directory as NSString).appendingPathComponent(file)
-            do { try Npy.write(values, shape: shape, to: path) } catch { throw .writeFailed(path: path, reason: error.description) }
-            return .members([("file", .string(file)), ("shape", .array(shape.map { .integer($0) }))])
-        }
+        try write(
+            network: session.network, shapes: session.shapes, input: session.input, output: { session.output(of: $0)! },
+            parameters: { session.parameters(of: $0) }, to: directory, presetName: presetName)
+    }
 
-        let input = try save(session.input.data, session.input.shape.dimensions, "input.npy")
+    /// Writes `input`, every node's `output` and `parameters` of `network` as above; `nodeExtras` adds entries to a
+    /// node's manifest object and `manifestExtras` to the top level (both may save more files with the writer).
+    static func write(
+        network: Network, shapes: ShapeTable, input: Tensor, output: (NodePath) -> Tensor,
+        parameters: (NodePath) -> LayerParameters?, to directory: String, presetName: String,
+        nodeExtras: (NodePath, DumpWriter) throws(ExportError) -> [(String, JSONValue)] = { _, _ in [] },
+        manifestExtras: (DumpWriter) throws(ExportError) -> [(String, JSONValue)] = { _ in [] }
+    ) throws(ExportError) {
+        let writer = try DumpWriter(directory: directory)
+        let inputEntry = try writer.save(input.data, input.shape.dimensions, "input.npy")
         var nodes: [JSONValue] = []
-        for path in session.order {
+        for path in network.executionOrder {
             let node = network.node(at: path)!
             let stem = fileStem(path)
-            let output = session.output(of: path)!
+            let output = output(path)
             var entry: [(String, JSONValue)] = [("path", .string(path.description)), ("name", .string(node.name))]
             var attributes: [(String, JSONValue)] = []
-            var parameters: [(String, JSONValue)] = []
+            var parameterEntries: [(String, JSONValue)] = []
             switch node.kind {
             case .parallel(let block):
                 entry.append(("type", .string("parallel")))
@@ -62,33 +64,68 @@ public enum ActivationDump {
                 let description = layer.kind.dumpDescription(shapes.io(at: path))
                 attributes = description.attributes
                 entry.append(("type", .string(description.type)))
-                if let p = session.parameters(of: path) {
-                    parameters.append(("weight", try save(p.weight, p.weightShape, stem + ".weight.npy")))
-                    if let bias = p.bias { parameters.append(("bias", try save(bias, [bias.count], stem + ".bias.npy"))) }
+                if let p = parameters(path) {
+                    parameterEntries.append(("weight", try writer.save(p.weight, p.weightShape, stem + ".weight.npy")))
+                    if let bias = p.bias { parameterEntries.append(("bias", try writer.save(bias, [bias.count], stem + ".bias.npy"))) }
                     if let mean = p.runningMean {
-                        parameters.append(("running_mean", try save(mean, [mean.count], stem + ".running_mean.npy")))
+                        parameterEntries.append(("running_mean", try writer.save(mean, [mean.count], stem + ".running_mean.npy")))
                     }
                     if let variance = p.runningVariance {
-                        parameters.append(("running_var", try save(variance, [variance.count], stem + ".running_var.npy")))
+                        parameterEntries.append(("running_var", try writer.save(variance, [variance.count], stem + ".running_var.npy")))
                     }
                 }
             }
             entry.append(("input", .string(network.inputPath(of: path)?.description ?? "input")))
-            entry.append(("output", try save(output.data, output.shape.dimensions, stem + ".npy")))
-            entry.append(("parameters", .members(parameters)))
+            entry.append(("output", try writer.save(output.data, output.shape.dimensions, stem + ".npy")))
+            entry.append(("parameters", .members(parameterEntries)))
             entry.append(("attributes", .members(attributes)))
+            entry += try nodeExtras(path, writer)
             nodes.append(.members(entry))
         }
 
-        let manifest = JSONValue.members([
-            ("format", .integer(1)),
-            ("preset", .string(presetName)),
-            ("network", .string(network.name)),
-            ("input", input),
-            ("output", .string(network.nodes.isEmpty ? "input" : NodePath.top(network.nodes.count - 1).description)),
-            ("nodes", .array(nodes)),
-        ])
-        let manifestPath = (directory as NSString).appendingPathComponent("manifest.json")
+        let manifest = JSONValue.members(
+            [
+                ("format", .integer(1)),
+                ("preset", .string(presetName)),
+                ("network", .string(network.name)),
+                ("input", inputEntry),
+                ("output", .string(network.nodes.isEmpty ? "input" : NodePath.top(network.nodes.count - 1).description)),
+                ("nodes", .array(nodes)),
+            ] + (try manifestExtras(writer)))
+        try writer.writeManifest(manifest)
+    }
+
+    /// The file name stem of a node path: `layers[3].branches[1][0]` → `layers_3.branches_1_0`.
+    public static func fileStem(_ path: NodePath) -> String {
+        path.description.replacingOccurrences(of: "][", with: "_")
+            .replacingOccurrences(of: "[", with: "_").replacingOccurrences(of: "]", with: "")
+    }
+}
+
+/// Writes the files of one dump folder: `.npy` tensors and, last, `manifest.json`.
+struct DumpWriter {
+    let directory: String
+
+    /// Creates `directory` when it is missing.
+    init(directory: String) throws(ExportError) {
+        self.directory = directory
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        } catch {
+            throw .writeFailed(path: directory, reason: error.localizedDescription)
+        }
+    }
+
+    /// Saves `values` of `shape` as `file` and returns its manifest entry: `{"file": …, "shape": […]}`.
+    func save(_ values: [Float], _ shape: [Int], _ file: String) throws(ExportError) -> JSONValue {
+        let path = (directory as NSString).appendingPathComponent(file)
+        do { try Npy.write(values, shape: shape, to: path) } catch { throw .writeFailed(path: path, reason: error.description) }
+        return .members([("file", .string(file)), ("shape", .array(shape.map { .integer($0) }))])
+    }
+
+    /// Writes the manifest (`manifest.json` unless named otherwise) atomically.
+    func writeManifest(_ manifest: JSONValue, name: String = "manifest.json") throws(ExportError) {
+        let manifestPath = (directory as NSString).appendingPathComponent(name)
         do {
             try Data(manifest.prettyText.utf8).write(to: URL(fileURLWithPath: manifestPath), options: .atomic)
         } catch {
@@ -96,9 +133,17 @@ public enum ActivationDump {
         }
     }
 
-    /// The file name stem of a node path: `layers[3].branches[1][0]` → `layers_3.branches_1_0`.
-    public static func fileStem(_ path: NodePath) -> String {
-        path.description.replacingOccurrences(of: "][", with: "_")
-            .replacingOccurrences(of: "[", with: "_").replacingOccurrences(of: "]", with: "")
+    /// Puts the finished folder `partial` in place of `directory` (an old one is moved aside, then removed), so
+    /// a reader finds the old folder or the new one, never half of either.
+    static func replace(_ directory: String, with partial: String) throws(ExportError) {
+        let old = directory + ".old"
+        try? FileManager.default.removeItem(atPath: old)
+        do {
+            if FileManager.default.fileExists(atPath: directory) { try FileManager.default.moveItem(atPath: directory, toPath: old) }
+            try FileManager.default.moveItem(atPath: partial, toPath: directory)
+        } catch {
+            throw .writeFailed(path: directory, reason: error.localizedDescription)
+        }
+        try? FileManager.default.removeItem(atPath: old)
     }
 }

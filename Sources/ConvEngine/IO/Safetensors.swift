@@ -160,21 +160,3 @@ extension Safetensors.Values {
     /// The values when they are float32, else `nil`.
     public var floats: [Float]? { if case .float32(let v) = self { v } else { nil } }
 }
-
-extension JSONValue {
-    /// The number as an `Int` when it is a whole number, else `nil`.
-    var integerValue: Int? { if case .number(let text) = self { Int(text) } else { nil } }
-
-    /// The value on one line without spaces (a safetensors header).
-    var compactText: String {
-        switch self {
-        case .null: return "null"
-        case .bool(let b): return b ? "true" : "false"
-        case .number(let text): return text
-        case .string(let s): return JSONValue.quoted(s)
-        case .array(let items): return "[" + items.map(\.compactText).joined(separator: ",") + "]"
-        case .object(let members):
-            return "{" + members.map { JSONValue.quoted($0.key) + ":" + $0.value.compactText }.joined(separator: ",") + "}"
-        }
-    }
-}

@@ -50,7 +50,7 @@ extension Kernels {
     }
 
     /// Runs `body(desc, c0, c1)` over channel ranges, split across threads when the pool is big enough.
-    private static func pool(
+    static func pool(
         _ g: PoolGeometry, threads: Int,
         _ body: (UnsafePointer<ck_pool_desc>, Int, Int) -> Void
     ) {

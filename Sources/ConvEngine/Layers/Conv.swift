@@ -151,7 +151,9 @@ public struct Conv: WeightedLayer {
         let p = run.parameters!, g = run.io.geometry!.conv!
         p.weight.withUnsafeBufferPointer { w in
             withOptionalPointer(p.bias) { bias in
-                Kernels.conv2d(g, input: run.input, weight: w.baseAddress!, bias: bias, output: run.output, packed: run.packedWeight)
+                Kernels.conv2d(
+                    g, batch: run.batch, input: run.input, weight: w.baseAddress!, bias: bias, output: run.output,
+                    packed: run.packedWeight)
             }
         }
     }
@@ -186,6 +188,18 @@ public struct Conv: WeightedLayer {
 func withOptionalPointer<R>(_ values: [Float]?, _ body: (UnsafePointer<Float>?) -> R) -> R {
     guard let values else { return body(nil) }
     return values.withUnsafeBufferPointer { body($0.baseAddress) }
+}
+
+extension Conv {
+    /// ∂bias = Σ ∂y, ∂weight = ∂y · colᵀ, ∂input = col2im(Wᵀ · ∂y): two GEMMs and a col2im per group.
+    public func backward(_ run: BackwardRun) {
+        run.parameters!.weight.withUnsafeBufferPointer { w in
+            Kernels.conv2dBackward(
+                run.io.geometry!.conv!, batch: run.batch, input: run.input, weight: w.baseAddress!,
+                outputGradient: run.outputGradient, inputGradient: run.inputGradient, weightGradient: run.weightGradient,
+                biasGradient: run.biasGradient, workspace: run.workspace)
+        }
+    }
 }
 
 extension Conv {

@@ -35,7 +35,7 @@ public struct LocalResponseNorm: LayerKind {
 
     public func forward(_ run: LayerRun) {
         Kernels.localResponseNorm(
-            channels: run.io.input.channels, planeSize: run.io.input.planeSize, size: size, alpha: alpha, beta: beta, k: k,
+            channels: run.io.input.channels, planeSize: run.inputPositions, size: size, alpha: alpha, beta: beta, k: k,
             input: run.input, output: run.output)
     }
 
@@ -77,5 +77,15 @@ extension LocalResponseNorm {
         PyTorchLayer(
             module: "nn.LocalResponseNorm(\(size), alpha=\(Python.float(alpha)), beta=\(Python.float(beta)), k=\(Python.float(k)))"
         ) { "self.\(node.attribute)(\($0))" }
+    }
+}
+
+extension LocalResponseNorm {
+    /// ∂x_j = ∂y_j · s_j^−β − 2αβ/n · x_j · Σ ∂y_c · x_c · s_c^(−β−1) over the windows c that hold j.
+    public func backward(_ run: BackwardRun) {
+        guard let dx = run.inputGradient else { return }
+        Kernels.localResponseNormBackward(
+            channels: run.io.input.channels, planeSize: run.inputPositions, size: size, alpha: alpha, beta: beta, k: k,
+            input: run.input, outputGradient: run.outputGradient, inputGradient: dx)
     }
 }

@@ -114,7 +114,7 @@ public struct Pool: LayerKind {
     public var isAffine: Bool { kind == .average }
 
     public func forward(_ run: LayerRun) {
-        let g = run.io.geometry!.pool!
+        let g = Self.planes(run)
         switch kind {
         case .max: Kernels.maxPool2d(g, input: run.input, output: run.output)
         case .average: Kernels.averagePool2d(g, input: run.input, output: run.output)
@@ -251,4 +251,23 @@ extension PyTorchHelper {
                 counts = torch.outer(torch.tensor(rows, dtype=sums.dtype), torch.tensor(columns, dtype=sums.dtype))
                 return sums / counts.to(sums.device)
             """)
+}
+
+extension Pool {
+    /// Each output's gradient goes back to its window: to the first maximum (max), or shared by Caffe's divisor.
+    public func backward(_ run: BackwardRun) {
+        guard let dx = run.inputGradient else { return }
+        let g = Self.planes(run.forward)
+        switch kind {
+        case .max: Kernels.maxPool2dBackward(g, input: run.input, outputGradient: run.outputGradient, inputGradient: dx)
+        case .average: Kernels.averagePool2dBackward(g, outputGradient: run.outputGradient, inputGradient: dx)
+        }
+    }
+
+    /// The geometry over every plane of the batch: C·N planes in the batch layout.
+    static func planes(_ run: LayerRun) -> PoolGeometry {
+        var g = run.io.geometry!.pool!
+        g.channels *= run.batch
+        return g
+    }
 }
