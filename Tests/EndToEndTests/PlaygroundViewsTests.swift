@@ -57,7 +57,12 @@ struct PlaygroundViewsTests {
         try PlaygroundTests.waitForPlayground(session, params: 163_696)
         try session.press("C")
         try session.waitFor(text: "compare GoogLeNet inception(3a) with")
-        try session.press("j", "j", "j", "Enter")  // edges, googlenet, inception-3a, inception-3a-naive
+        // The picker lists the shipped presets by name; walk down to inception-3a-naive wherever it sorts.
+        let shipped = try FileManager.default.contentsOfDirectory(atPath: BinaryRunner.packageRoot.path + "/presets")
+            .filter { $0.hasSuffix(".json") }.map { String($0.dropLast(5)) }.sorted()
+        let steps = try #require(shipped.firstIndex(of: "inception-3a-naive"))
+        for _ in 0..<steps { try session.press("j") }
+        try session.press("Enter")
         let screen = try session.waitFor("the timed comparison") { $0.contains("compare ·") && $0.contains("time ") }
         #expect(screen.contains("second / first: params 0.42× · MACs 0.42×"), "\(screen)")
         let reduce = screen.split(separator: "\n").first { $0.contains("3x3_reduce") }
