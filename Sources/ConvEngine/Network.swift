@@ -56,10 +56,13 @@ public struct Network: Hashable, Sendable {
     public var nodes: [Node]
     /// Class names of a classifier's output, by index (the preset's optional `labels`); empty when unnamed.
     public var labels: [String]
+    /// The data set it is meant to train on (the preset's optional `data`): what `train` and the PyTorch export's
+    /// `train.py` use when no `--data` is given.
+    public var trainingData: DataSource?
 
     public init(
         name: String, summary: String = "", input: InputSpec,
-        initialization: Initialization = Initialization(), nodes: [Node], labels: [String] = []
+        initialization: Initialization = Initialization(), nodes: [Node], labels: [String] = [], trainingData: DataSource? = nil
     ) {
         self.name = name
         self.summary = summary
@@ -67,6 +70,7 @@ public struct Network: Hashable, Sendable {
         self.initialization = initialization
         self.nodes = nodes
         self.labels = labels
+        self.trainingData = trainingData
     }
 
     /// The node at `path`, or `nil` when the path leads nowhere.

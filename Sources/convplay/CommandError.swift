@@ -42,6 +42,8 @@ enum CommandError: UserFacingError {
     case logFailed(file: String)
     /// `--label N` beyond the classes the network scores.
     case labelOutOfRange(label: Int, classes: Int, preset: String)
+    /// `train` or `evaluate` without `--data` on a preset that names no data set.
+    case noTrainingData(preset: String)
 
     var description: String {
         switch self {
@@ -72,6 +74,8 @@ enum CommandError: UserFacingError {
             return "--log \(file): cannot be written — check that its folder exists and is writable"
         case .labelOutOfRange(let label, let classes, let preset):
             return "--label \(label): \(preset) scores \(classes) classes — give a label from 0 to \(classes - 1)"
+        case .noTrainingData(let preset):
+            return "\(preset) names no data set — give --data digits, shapes[:COUNT], mnist:DIR, cifar10:DIR or folder:DIR"
         }
     }
 }

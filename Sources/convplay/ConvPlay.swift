@@ -13,7 +13,8 @@ struct ConvPlay: ParsableCommand {
             Errors go to stderr with exit status 2 and say what to change.
             """,
         subcommands: [
-            Play.self, Summary.self, Compare.self, Run.self, Verify.self, Train.self, Grad.self, Experiment.self, BenchTrain.self,
+            Play.self, Summary.self, Compare.self, Run.self, Verify.self, Train.self, Evaluate.self, Grad.self, Experiment.self,
+            BenchTrain.self,
             PresetsCommand.self, Bench.self, BenchUI.self, Export.self, Import.self,
         ],
         defaultSubcommand: Play.self)

@@ -6,12 +6,18 @@ import ConvEngine
 struct Export: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Export a preset's network with its weights as ONNX (opset 14) and/or a PyTorch module.",
-        discussion: "--pytorch DIR writes model.py (an nn.Module), weights.safetensors (its state_dict) and README.md.")
+        discussion: """
+            --pytorch DIR writes model.py (an nn.Module), weights.safetensors (its state_dict), train.py (distributed
+            training with torchrun on convplay's data sets), preset.json (the network loading weights.safetensors) and
+            README.md; the digits go into DIR/data when the preset trains on them.
+            """)
 
     @OptionGroup var options: PresetOptions
     @Option(help: ArgumentHelp("The .onnx file to write.", valueName: "file"))
     var onnx: String?
-    @Option(help: ArgumentHelp("The folder to write model.py, weights.safetensors and README.md into.", valueName: "dir"))
+    @Option(
+        help: ArgumentHelp("The folder to write model.py, weights.safetensors, train.py, preset.json and README.md into.", valueName: "dir")
+    )
     var pytorch: String?
 
     func validate() throws {
@@ -28,10 +34,14 @@ struct Export: ParsableCommand {
             print("wrote \(onnx)")
         }
         if let pytorch {
-            do { try PyTorchExport.write(network: session.network, to: pytorch, source: loaded.path) } catch {
+            do {
+                try PyTorchExport.write(network: session.network, to: pytorch, source: loaded.path, presetDirectory: loaded.directory)
+            } catch {
                 throw CommandError.exportFailed(file: pytorch, error)
             }
-            print("wrote \(pytorch)/\(PyTorchExport.modelFile), \(PyTorchExport.weightsFile) and \(PyTorchExport.readmeFile)")
+            print(
+                "wrote \(pytorch)/\(PyTorchExport.modelFile), \(PyTorchExport.weightsFile), \(PyTorchExport.trainFile), "
+                    + "\(PyTorchExport.presetFile) and \(PyTorchExport.readmeFile)")
         }
     }
 }

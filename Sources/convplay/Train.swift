@@ -10,7 +10,7 @@ struct Train: ParsableCommand {
         discussion: """
             --data takes digits (scikit-learn's 8×8 digits, shipped), shapes or shapes:COUNT (synthetic, drawn at the
             network's input size), mnist:DIR (MNIST or Fashion-MNIST IDX files), cifar10:DIR (the binary batches) or
-            folder:DIR (one subfolder of PNG/PPM/PGM images per class). A fifth of digits and folder images is held
+            folder:DIR (one subfolder of PNG/PPM/PGM images per class); without it, the preset's own "data". A fifth of digits and folder images is held
             out; MNIST and CIFAR-10 hold out their own test set. Images are fitted to the preset's input.
             On a terminal each epoch shows a progress bar; otherwise one line per epoch. Ctrl-C finishes the batch,
             saves a checkpoint (--checkpoint) and exits 0; --resume continues it exactly where it stopped.
@@ -19,8 +19,9 @@ struct Train: ParsableCommand {
             """)
 
     @OptionGroup var options: PresetOptions
-    @Option(help: ArgumentHelp("digits, shapes[:COUNT], mnist:DIR, cifar10:DIR or folder:DIR.", valueName: "source"))
-    var data: String
+    @Option(
+        help: ArgumentHelp("digits, shapes[:COUNT], mnist:DIR, cifar10:DIR or folder:DIR (default: the preset's).", valueName: "source"))
+    var data: String?
     @Option(help: "Passes over the training images.")
     var epochs = 10
     @Option(help: "Images per step.")
@@ -123,13 +124,20 @@ struct TrainingSetup {
     let seed: UInt64
     let memoryCap: Int
 
-    init(options: PresetOptions, data: String) throws {
+    /// `data` is `--data` as given; nil takes the preset's own `data`.
+    init(options: PresetOptions, data: String?) throws {
         loaded = try options.load()
         input = try loaded.network.input.makeTensor(relativeTo: loaded.directory)
         do { model = try TrainableNetwork(network: loaded.network, memoryCap: options.memoryCap) } catch {
             throw CommandError.impossibleNetwork(preset: options.preset, error)
         }
-        source = try DataSource(parsing: data)
+        if let data {
+            source = try DataSource(parsing: data)
+        } else if let preset = loaded.network.trainingData {
+            source = preset
+        } else {
+            throw CommandError.noTrainingData(preset: options.preset)
+        }
         seed = loaded.network.initialization.seed
         memoryCap = options.memoryCap
         guard let presets = Preset.shippedDirectory() else { throw CommandError.noShippedPresets }

@@ -24,8 +24,15 @@ struct BinaryRunner {
 
     /// Runs `convplay args…` in `directory` with no terminal and returns its exit status and output.
     static func run(_ arguments: [String], in directory: String? = nil, environment: [String: String] = [:]) throws -> Result {
+        try run(executable: binaryPath, arguments, in: directory, environment: environment)
+    }
+
+    /// Runs any program (the test venv's torchrun, say) the same way.
+    static func run(executable: String, _ arguments: [String], in directory: String? = nil, environment: [String: String] = [:])
+        throws -> Result
+    {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: binaryPath)
+        process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
         var env = ProcessInfo.processInfo.environment

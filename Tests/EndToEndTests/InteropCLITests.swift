@@ -47,7 +47,7 @@ struct InteropCLITests {
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let result = try BinaryRunner.run(["export", "squeezenet", "--pytorch", folder + "/squeeze"])
         #expect(result.status == 0, "\(result.stderr)")
-        #expect(result.stdout.contains("model.py, weights.safetensors and README.md"))
+        #expect(result.stdout.contains("model.py, weights.safetensors, train.py, preset.json and README.md"))
         let model = try String(contentsOfFile: folder + "/squeeze/model.py", encoding: .utf8)
         #expect(model.contains("class Net(nn.Module):") && model.contains("class Fire2Concat(nn.Module):"))
         #expect(model.contains("self.fire2_squeeze1x1 = nn.Conv2d(96, 16, kernel_size=(1, 1))"))

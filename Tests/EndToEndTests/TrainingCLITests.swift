@@ -140,6 +140,9 @@ struct TrainingCLITests {
 
     static let badTraining: [BadTraining] = [
         BadTraining(
+            arguments: ["nin-cifar10"],
+            message: "nin-cifar10 names no data set — give --data digits, shapes[:COUNT], mnist:DIR, cifar10:DIR or folder:DIR"),
+        BadTraining(
             arguments: ["nin-digits", "--data", "shapes"],
             message: "NIN digits scores 10 classes but shapes has 6 — pick a preset whose last layer has 6 outputs"),
         BadTraining(

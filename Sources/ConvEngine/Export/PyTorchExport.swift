@@ -2,17 +2,26 @@ import Foundation
 
 /// Writes a network as a PyTorch module, so a sketch made here trains at scale: `model.py` (a readable `nn.Module`
 /// built with no arguments, one attribute per layer named as in the preset, a class per parallel block, `forward`
-/// written out), `weights.safetensors` (its `state_dict`, keys exactly the module's) and `README.md`.
+/// written out), `weights.safetensors` (its `state_dict`, keys exactly the module's), `train.py` (distributed
+/// training on convplay's data sets), `preset.json` (the network loading `weights.safetensors`, to bring trained
+/// weights back) and `README.md`; the shipped digits go into `data/` when the network trains on them.
 ///
 /// Each layer type writes its own module and call through `LayerKind.exportPyTorch`; values stay 4-D `[N, C, H, W]`
 /// like our tensors (dense and flatten give `[N, F, 1, 1]`), and a network ending in `C×1×1` returns `[N, C]`.
 public enum PyTorchExport {
     /// The files `write` puts in the folder.
     public static let modelFile = "model.py", weightsFile = "weights.safetensors", readmeFile = "README.md"
+    public static let trainFile = "train.py", presetFile = "preset.json", dataFolder = "data"
+    /// The shipped digits' files, copied into `data/` for a network whose data set is `digits`.
+    static let digitsFiles = ["digits-images-idx3-ubyte", "digits-labels-idx1-ubyte"]
 
-    /// Writes `model.py`, `weights.safetensors` and `README.md` into `directory` (created when missing), each
-    /// atomically. `source` is what the README says the network came from.
-    public static func write(network: Network, to directory: String, source: String) throws(ExportError) {
+    /// Writes `model.py`, `weights.safetensors`, `train.py`, `preset.json` and `README.md` (and the digits, for a
+    /// network trained on them) into `directory` (created when missing), each atomically. `source` is what the
+    /// README says the network came from; an image input relative to `presetDirectory` becomes absolute in
+    /// `preset.json`.
+    public static func write(network: Network, to directory: String, source: String, presetDirectory: String = "")
+        throws(ExportError)
+    {
         let shapes: ShapeTable
         do { shapes = try network.inferShapes() } catch { throw .shape(error) }
         let model = try modelSource(network: network, shapes: shapes)
@@ -23,11 +32,30 @@ public enum PyTorchExport {
         do { try Safetensors.write(network.stateDict(shapes: shapes), to: path(weightsFile)) } catch {
             throw .writeFailed(path: path(weightsFile), reason: error.description)
         }
-        for (file, text) in [(modelFile, model), (readmeFile, readme(network: network, shapes: shapes, source: source))] {
-            do { try Data(text.utf8).write(to: URL(fileURLWithPath: path(file)), options: .atomic) } catch {
+        func write(_ bytes: Data, _ file: String) throws(ExportError) {
+            do { try bytes.write(to: URL(fileURLWithPath: path(file)), options: .atomic) } catch {
                 throw .writeFailed(path: path(file), reason: error.localizedDescription)
             }
         }
+        try write(Data(model.utf8), modelFile)
+        try write(Data(trainSource(network: network, shapes: shapes).utf8), trainFile)
+        let loading = network.loadingWeights(from: weightsFile, presetDirectory: presetDirectory)
+        try write(Data(Preset.encode(loading).utf8), presetFile)
+        if network.trainingData == .digits {
+            guard let shipped = Preset.shippedDirectory() else {
+                throw .writeFailed(path: path(dataFolder), reason: "the shipped digits (presets/data) were not found")
+            }
+            do { try FileManager.default.createDirectory(atPath: path(dataFolder), withIntermediateDirectories: true) } catch {
+                throw .writeFailed(path: path(dataFolder), reason: error.localizedDescription)
+            }
+            for file in digitsFiles {
+                guard let bytes = FileManager.default.contents(atPath: shipped + "/data/" + file) else {
+                    throw .writeFailed(path: path(dataFolder + "/" + file), reason: "\(shipped)/data/\(file) cannot be read")
+                }
+                try write(bytes, dataFolder + "/" + file)
+            }
+        }
+        try write(Data(readme(network: network, shapes: shapes, source: source).utf8), readmeFile)
     }
 
     /// The text of `model.py`.
@@ -63,31 +91,64 @@ public enum PyTorchExport {
     }
 
     static func readme(network: Network, shapes: ShapeTable, source: String) -> String {
-        """
-        # \(network.name) in PyTorch
+        let data = network.trainingData.map { "`\($0)` (this preset's own, the default)" } ?? "none by default: give `--data`"
+        let input = "\(shapes.input.channels), \(shapes.input.height), \(shapes.input.width)"
+        return """
+            # \(network.name) in PyTorch
 
-        Written by convplay from `\(source)` (`convplay export … --pytorch DIR`).
+            Written by convplay from `\(source)` (`convplay export … --pytorch DIR`).
 
-        - `model.py`: `Net`, a plain `nn.Module` (no constructor arguments): one attribute per layer, named as in the
-          preset, a class per parallel block, `forward` written out. Input `[N, \(shapes.input.channels), \(shapes.input.height), \(shapes.input.width)]`.
-        - `weights.safetensors`: its `state_dict` (float32; batch norms' `num_batches_tracked` as int64), the same keys
-          `Net().state_dict()` has.
+            - `model.py`: `Net`, a plain `nn.Module` (no constructor arguments): one attribute per layer, named as in the
+              preset, a class per parallel block, `forward` written out. Input `[N, \(input)]`.
+            - `weights.safetensors`: its `state_dict` (float32; batch norms' `num_batches_tracked` as int64), the same keys
+              `Net().state_dict()` has.
+            - `train.py`: trains it with DistributedDataParallel on convplay's data sets, then saves `weights.safetensors`.
+            - `preset.json`: the network as a convplay preset whose `"init": {"weights": "weights.safetensors"}` loads them.
 
-        ```python
-        import torch
-        from safetensors.torch import load_file, save_file
-        from model import Net
+            ```python
+            import torch
+            from safetensors.torch import load_file, save_file
+            from model import Net
 
-        model = Net()
-        model.load_state_dict(load_file("weights.safetensors"))
-        model.eval()
-        y = model(torch.zeros(1, \(shapes.input.channels), \(shapes.input.height), \(shapes.input.width)))
-        # after training: save_file(model.state_dict(), "weights.safetensors")
-        ```
+            model = Net()
+            model.load_state_dict(load_file("weights.safetensors"))
+            model.eval()
+            y = model(torch.zeros(1, \(input)))
+            # after training: save_file(model.state_dict(), "weights.safetensors")
+            ```
 
-        Weights saved that way load back into convplay: point the preset's `"init": {"weights": "weights.safetensors"}`
-        at the file (a path relative to the preset).
-        """
+            ## Training
+
+            Data set: \(data). `train.py` takes `convplay train`'s options — `--data digits|shapes[:COUNT]|mnist:DIR|\
+            cifar10:DIR|folder:DIR`, `--epochs`, `--batch` (over all processes), `--lr`, `--optimizer sgd|adam|adamw`,
+            `--momentum`, `--nesterov`, `--weight-decay`, `--schedule constant|step:EPOCHS[:FACTOR]|cosine`, `--warmup`,
+            `--flip`, `--no-shuffle`, `--seed` — with the same held-out split and preprocessing, so its held-out accuracy
+            is convplay's. It starts from `weights.safetensors`, prints a line per epoch and the held-out accuracy, and
+            saves the weights back (the first process, atomically). The digits are in `data/`; shapes are drawn here
+            exactly as convplay draws them from `--seed`. Nothing is downloaded.
+
+            One machine, two processes (gloo on CPU, NCCL on GPUs; use one process per GPU):
+
+            ```
+            torchrun --standalone --nproc_per_node=2 train.py --epochs 1
+            ```
+
+            Several machines: copy this folder (and any `--data` folder) to each, pick one as the rendezvous host, and
+            start the same command on every machine with its own `--node-rank` (0 … N−1):
+
+            ```
+            torchrun --nnodes=2 --nproc_per_node=2 --node-rank=0 --rdzv-backend=c10d \\
+                --rdzv-endpoint=HOST:29500 --rdzv-id=convplay train.py --epochs 10
+            ```
+
+            `python train.py` runs one process without torch.distributed. Then, in convplay:
+
+            ```
+            convplay evaluate preset.json     # the held-out accuracy train.py printed
+            convplay preset.json              # the playground with the trained weights
+            ```
+
+            """
     }
 }
 
@@ -141,6 +202,12 @@ public enum Python {
         if value.isNaN { return "math.nan" }
         let text = formatShortest(value)
         return text.contains(".") || text.contains("e") ? text : text + ".0"
+    }
+    /// A string literal: `"NIN digits"`, quotes and backslashes escaped.
+    public static func string(_ text: String) -> String {
+        "\""
+            + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+            .replacingOccurrences(of: "\n", with: "\\n") + "\""
     }
     /// `[3, 3, 2]`.
     public static func list(_ values: [Int]) -> String { "[" + values.map(String.init).joined(separator: ", ") + "]" }

@@ -206,7 +206,7 @@ struct PresetDecoder {
 
     mutating func network(_ root: JSONField) throws(PresetError) -> Network {
         let object = try root.object(
-            allowed: ["format", "name", "description", "input", "init", "layers", "labels"],
+            allowed: ["format", "name", "description", "input", "init", "layers", "labels", "data"],
             owner: "the preset", expected: "an object with format, name, input and layers")
         let formatField = try object.required("format", hint: "\"format\": \(PresetError.currentFormat) as the first line")
         guard case .number(let formatText) = formatField.value else {
@@ -223,7 +223,9 @@ struct PresetDecoder {
         let layers = try object.required("layers", hint: "\"layers\": [ … ] with at least one layer")
         let nodes = try sequence(layers, expected: "an array of layers")
         let labels = try object.optional("labels")?.labels() ?? []
-        return Network(name: name, summary: summary, input: input, initialization: initialization, nodes: nodes, labels: labels)
+        let data = try object.optional("data")?.dataSource()
+        return Network(
+            name: name, summary: summary, input: input, initialization: initialization, nodes: nodes, labels: labels, trainingData: data)
     }
 
     private func inputSpec(_ field: JSONField) throws(PresetError) -> InputSpec {

@@ -23,6 +23,7 @@ extension Preset {
                     ("shape", .array(shape.dimensions.map { .scalar("\($0)") })), ("source", .object(source)),
                 ])
             ))
+        if let data = network.trainingData { members.append(("data", .string(data.description))) }
         let initialization = network.initialization
         var initMembers: [(String, PresetOutput)] = [
             ("scheme", .string(initialization.scheme.rawValue)), ("seed", .scalar("\(initialization.seed)")),

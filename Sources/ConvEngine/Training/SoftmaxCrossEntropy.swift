@@ -43,3 +43,9 @@ public enum SoftmaxCrossEntropy {
         return Result(loss: total / Double(max(batch, 1)), predictions: predictions, correct: correct)
     }
 }
+
+extension Network {
+    /// Whether the loss takes the last node's input rather than its output: the network ends in a softmax, which
+    /// the loss fuses (convplay's trainer and the PyTorch export's `train.py` alike).
+    public var lossFusesFinalSoftmax: Bool { nodes.last?.layer?.is(Softmax.self) == true }
+}

@@ -30,7 +30,7 @@ public struct TrainableNetwork: Sendable {
         for path in order { parameters[path] = network.parameters(at: path, shapes: shapes) }
         self.parameters = parameters
         let last = order.indices.last
-        if let last, network.nodes.last?.layer?.is(Softmax.self) == true {
+        if let last, network.lossFusesFinalSoftmax {
             scoresIndex = inputIndex[last]
         } else {
             scoresIndex = last

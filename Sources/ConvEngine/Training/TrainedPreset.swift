@@ -5,30 +5,10 @@ extension TrainableNetwork {
     /// wrote out, every layer's parameters are loaded by name from a `weights` folder beside the preset, and an
     /// image input relative to `presetDirectory` becomes absolute.
     public func trainedNetwork(presetDirectory: String) -> Network {
-        var trained = network
-        func strip(_ nodes: [Node]) -> [Node] {
-            nodes.map { node in
-                var node = node
-                switch node.kind {
-                case .layer(let layer): node.kind = .layer(Self.dropWritten(layer.kind))
-                case .parallel(var block):
-                    block.branches = block.branches.map(strip)
-                    node.kind = .parallel(block)
-                }
-                return node
-            }
-        }
-        trained.nodes = strip(network.nodes)
-        trained.initialization.weightsDirectory = "weights"
-        trained.initialization.loadedWeights = [:]
+        var trained = network.loadingWeights(from: "weights", presetDirectory: presetDirectory)
         for (path, p) in parameters { trained.initialization.loadedWeights[network.node(at: path)!.name] = p }
-        if case .image(let path) = network.input.source, !path.hasPrefix("/") {
-            trained.input.source = .image(path: (presetDirectory as NSString).appendingPathComponent(path))
-        }
         return trained
     }
-
-    private static func dropWritten(_ kind: some LayerKind) -> Layer { Layer(kind.droppingWrittenParameters()) }
 
     /// Writes `directory/preset.json` and `directory/weights/` (a `run --dump` of the trained network on its own
     /// input, which is what a preset's `"init": {"weights": …}` reads), whole or not at all: into a sibling
@@ -47,4 +27,34 @@ extension TrainableNetwork {
         }
         try DumpWriter.replace(directory, with: partial)
     }
+}
+
+extension Network {
+    /// The network as a preset whose every layer loads its parameters from `weights` (a weights folder or a
+    /// `.safetensors` file, relative to the preset): layers lose the values their preset wrote out, and an image
+    /// input relative to `presetDirectory` becomes absolute.
+    public func loadingWeights(from weights: String, presetDirectory: String) -> Network {
+        func strip(_ nodes: [Node]) -> [Node] {
+            nodes.map { node in
+                var node = node
+                switch node.kind {
+                case .layer(let layer): node.kind = .layer(Self.dropWritten(layer.kind))
+                case .parallel(var block):
+                    block.branches = block.branches.map(strip)
+                    node.kind = .parallel(block)
+                }
+                return node
+            }
+        }
+        var loading = self
+        loading.nodes = strip(nodes)
+        loading.initialization.weightsDirectory = weights
+        loading.initialization.loadedWeights = [:]
+        if case .image(let path) = input.source, !path.hasPrefix("/") {
+            loading.input.source = .image(path: (presetDirectory as NSString).appendingPathComponent(path))
+        }
+        return loading
+    }
+
+    private static func dropWritten(_ kind: some LayerKind) -> Layer { Layer(kind.droppingWrittenParameters()) }
 }
