@@ -122,12 +122,14 @@ public enum PyTorchExport {
             Data set: \(data). `train.py` takes `convplay train`'s options — `--data digits|shapes[:COUNT]|mnist:DIR|\
             cifar10:DIR|folder:DIR`, `--epochs`, `--batch` (over all processes), `--lr`, `--optimizer sgd|adam|adamw`,
             `--momentum`, `--nesterov`, `--weight-decay`, `--schedule constant|step:EPOCHS[:FACTOR]|cosine`, `--warmup`,
-            `--flip`, `--no-shuffle`, `--seed` — with the same held-out split and preprocessing, so its held-out accuracy
-            is convplay's. It starts from `weights.safetensors`, prints a line per epoch and the held-out accuracy, and
-            saves the weights back (the first process, atomically). The digits are in `data/`; shapes are drawn here
-            exactly as convplay draws them from `--seed`. Nothing is downloaded.
+            `--flip`, `--no-shuffle`, `--seed` — and their defaults. It starts from `weights.safetensors`, prints a line
+            per epoch and the held-out accuracy, and the first process saves the weights back atomically. Images are
+            split, scaled and fitted to the input as convplay does, so `convplay evaluate preset.json` reports the
+            accuracy `train.py` printed. The digits travel in `data/` (for a network trained on them); the synthetic
+            shapes are drawn here exactly as convplay draws them from `--seed`; MNIST, CIFAR-10 and image folders are
+            read from the folder `--data` names. Nothing is downloaded.
 
-            One machine, two processes (gloo on CPU, NCCL on GPUs; use one process per GPU):
+            One machine, two processes (gloo on CPU; with GPUs, NCCL and one process per GPU):
 
             ```
             torchrun --standalone --nproc_per_node=2 train.py --epochs 1

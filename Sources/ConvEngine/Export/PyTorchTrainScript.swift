@@ -136,7 +136,8 @@ extension PyTorchExport {
                 records = np.concatenate(records)
                 if len(records) and int(records[:, 0].max()) >= 10:
                     fail(f"{folder}: a label above 9 — not CIFAR-10's binary version")
-                return records[:, 1:].reshape(-1, 3, 32, 32), records[:, 0].astype(np.int64), CIFAR10_CLASSES, np.float32(1) / np.float32(255)
+                images, labels = records[:, 1:].reshape(-1, 3, 32, 32), records[:, 0].astype(np.int64)
+                return images, labels, CIFAR10_CLASSES, np.float32(1) / np.float32(255)
 
             return read(batches), read(["test_batch.bin"])
 
@@ -398,7 +399,8 @@ extension PyTorchExport {
                                 help=f"digits, shapes[:COUNT], mnist:DIR, cifar10:DIR or folder:DIR (default: {DEFAULT_DATA})")
             parser.add_argument("--epochs", type=at_least(1), default=10, help="passes over the training images")
             parser.add_argument("--batch", type=at_least(1), default=32, help="images per step, over all processes")
-            parser.add_argument("--lr", type=at_least(1e-30, float), help="base learning rate (default 0.05 for sgd, 0.001 for adam and adamw)")
+            parser.add_argument("--lr", type=at_least(1e-30, float),
+                                help="base learning rate (default 0.05 for sgd, 0.001 for adam and adamw)")
             parser.add_argument("--optimizer", choices=["sgd", "adam", "adamw"], default="sgd")
             parser.add_argument("--momentum", type=float, default=0.9, help="SGD momentum (0 for none)")
             parser.add_argument("--nesterov", action="store_true", help="Nesterov momentum (SGD)")
@@ -408,7 +410,8 @@ extension PyTorchExport {
             parser.add_argument("--warmup", type=at_least(0.0, float), default=0.0, help="epochs of linear learning-rate warm-up")
             parser.add_argument("--flip", action="store_true", help="mirror training images left to right at random")
             parser.add_argument("--no-shuffle", action="store_true", help="keep the training images in file order")
-            parser.add_argument("--seed", type=at_least(0), default=SEED, help=f"seeds the data order, flips, dropout and the shapes (default {SEED})")
+            parser.add_argument("--seed", type=at_least(0), default=SEED,
+                                help=f"seeds the data order, flips, dropout and the shapes (default {SEED})")
             parser.add_argument("--weights", default=os.path.join(HERE, "weights.safetensors"),
                                 help="the state_dict to start from and to save to (default: weights.safetensors here)")
             args = parser.parse_args()
@@ -471,7 +474,10 @@ extension PyTorchExport {
             if SCORES_SOFTMAX is not None:
                 setattr(net, SCORES_SOFTMAX, nn.Identity())  # the final softmax is fused into the loss, as convplay does
             net.to(device)
-            classes = net(training.values[:1].to(device)).flatten(1).shape[1]
+            net.eval()  # a training pass would move batch norm's running statistics
+            with torch.no_grad():
+                classes = net(training.values[:1].to(device)).flatten(1).shape[1]
+            net.train()
             if classes != len(training.classes):
                 fail(f"{PRESET} scores {classes} classes but {args.data} has {len(training.classes)} — "
                      f"pick a preset whose last layer has {len(training.classes)} outputs")
