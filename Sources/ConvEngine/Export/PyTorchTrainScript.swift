@@ -98,6 +98,9 @@ extension PyTorchExport {
         def digits():
             """scikit-learn's 8×8 digits (values 0–16), written beside this file by `convplay export`."""
             folder = os.path.join(HERE, "data")
+            if not os.path.exists(os.path.join(folder, "digits-images-idx3-ubyte")):
+                fail(f"{folder}/digits-images-idx3-ubyte not found — convplay export writes the digits there for a preset whose "
+                     "data is digits; or copy them from convplay's presets/data")
             data = idx_set(
                 os.path.join(folder, "digits-images-idx3-ubyte"), os.path.join(folder, "digits-labels-idx1-ubyte"),
                 [str(i) for i in range(10)], np.float32(1) / np.float32(16))
