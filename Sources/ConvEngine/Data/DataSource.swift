@@ -31,6 +31,15 @@ public enum DataSource: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// The data a preset's description names the way its presets say it, "(train: --data digits)"; nil when it
+    /// names none (or names it in a form `init(parsing:)` refuses).
+    public init?(namedIn description: String) {
+        guard let range = description.range(of: "--data ") else { return nil }
+        let word = description[range.upperBound...].prefix { !$0.isWhitespace && $0 != ")" && $0 != "," }
+        guard let source = try? DataSource(parsing: String(word)) else { return nil }
+        self = source
+    }
+
     public var description: String {
         switch self {
         case .digits: "digits"
