@@ -25,9 +25,14 @@ enum TrainingPane {
                 head + position,
                 view.isRunning ? Style(foreground: Theme.computed, bold: true) : Style(foreground: Theme.warning, bold: true)
             ))
-        var speed = "lr \(Format.rate(view.learningRate)) · batch \(view.batchSize) · sgd"
-        if let imagesPerSecond = view.imagesPerSecond { speed += " · \(Format.grouped(Int(imagesPerSecond.rounded()))) img/s" }
-        lines.append((speed, .plain))
+        let rate = "lr \(Format.rate(view.learningRate))",
+            speed = view.imagesPerSecond.map { " · \(Format.grouped(Int($0.rounded()))) img/s" } ?? ""
+        lines.append(
+            (
+                Format.first(
+                    [rate + " · batch \(view.batchSize) · sgd" + speed, rate + " · batch \(view.batchSize)" + speed, rate + speed],
+                    fitting: width), .plain
+            ))
         let recent = view.recent()
         let graphWidth = max(1, width - labelWidth)
         let loss = Sparkline.rows(view.losses, width: graphWidth, rows: sparklineRows)
@@ -40,13 +45,16 @@ enum TrainingPane {
             }
         }
         if let evaluation = view.evaluation {
+            let accuracy = "held-out \(Format.accuracy(evaluation.accuracy)) (\(evaluation.correct)/\(evaluation.count))"
+            let variants = [accuracy + " after epoch \(view.evaluatedEpoch)", accuracy + " · epoch \(view.evaluatedEpoch)", accuracy]
+            lines.append((Format.first(variants, fitting: width), Style(bold: true)))
+        } else {
             lines.append(
                 (
-                    "held-out \(Format.accuracy(evaluation.accuracy)) (\(evaluation.correct)/\(evaluation.count)) after epoch \(view.evaluatedEpoch)",
-                    Style(bold: true)
+                    Format.first(
+                        ["held-out accuracy: at the end of epoch 1 (\(view.stepsPerEpoch) batches)", "held-out accuracy: after epoch 1"],
+                        fitting: width), dim
                 ))
-        } else {
-            lines.append(("held-out accuracy: at the end of epoch 1 (\(view.stepsPerEpoch) batches)", dim))
         }
         lines += predictionLines(state, view, width: width)
         return lines
@@ -132,9 +140,11 @@ enum ConfusionView {
     static func draw(_ screen: inout Screen, _ evaluation: Evaluation, epoch: Int, _ rect: Rect) {
         let layout = Layout(evaluation)
         let dim = Style(foreground: Theme.dim)
-        screen.put(
-            "confusion after epoch \(epoch): rows true, columns predicted", x: rect.x, y: rect.y, style: Style(bold: true), limit: rect.maxX
-        )
+        let titles = [
+            "confusion after epoch \(epoch): rows true, columns predicted", "confusion, epoch \(epoch): rows true, columns predicted",
+            "rows: true class · columns: predicted", "rows true · columns predicted",
+        ]
+        screen.put(Format.first(titles, fitting: rect.width), x: rect.x, y: rect.y, style: Style(bold: true), limit: rect.maxX)
         var x = rect.x + layout.labelWidth
         for name in evaluation.classNames {
             x = screen.put(
