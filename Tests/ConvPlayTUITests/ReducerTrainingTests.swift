@@ -201,6 +201,17 @@ extension Driver {
         #expect(driver.state.mode == .training)
     }
 
+    @Test func aClickOnTheStackSelectsALayerAndTheRestIgnoresTheMouse() {
+        var driver = Fixture.trainingDriver()
+        driver.press(.character("T"))
+        let screen = render(driver.state, size: large)
+        let conv = screen.row(containing: "✓ conv ")!
+        driver.click(x: 5, y: conv)
+        #expect(driver.state.selected == NodePath([0]) && driver.state.mode == .training)
+        driver.click(x: 60, y: 3)  // the maps pane: no tile cursor here
+        #expect(driver.state.mode == .training && driver.state.selected == NodePath([0]))
+    }
+
     @Test func leavingPausesAndShowsTheTrainedNetworkOnThePresetInput() {
         for key in [Key.character("T"), .escape] {
             var driver = Fixture.trainingDriver()
