@@ -77,16 +77,16 @@ private func enterTraining(_ state: inout AppState) -> [Effect] {
     return effects
 }
 
-/// The data sets to offer: the shipped ones (the one whose classes fit the network first, marked), then a
-/// line for a typed source.
+/// The data sets to offer: the shipped ones (the one whose classes fit the network first, marked "fits:"), then
+/// a line for a typed source.
 func trainingDataChoices(classes: Int) -> [PresetChoice] {
-    let digits = PresetChoice(nameOrPath: "digits", summary: "scikit-learn's 8×8 handwritten digits, 10 classes (shipped)")
+    let digits = PresetChoice(nameOrPath: "digits", summary: "10 classes · scikit-learn's 8×8 handwritten digits (shipped)")
     let shapes = PresetChoice(
-        nameOrPath: "shapes", summary: "synthetic shapes, \(Dataset.shapeClasses.count) classes, drawn at the network's input size")
+        nameOrPath: "shapes", summary: "\(Dataset.shapeClasses.count) classes · synthetic shapes drawn at the network's input size")
     var shipped = [digits, shapes]
     if let fitting = shipped.firstIndex(where: { $0.nameOrPath == "shapes" ? classes == Dataset.shapeClasses.count : classes == 10 }) {
         var choice = shipped.remove(at: fitting)
-        choice.summary += " · fits its \(classes) classes"
+        choice.summary = "fits: " + choice.summary
         shipped.insert(choice, at: 0)
     }
     return shipped + [
@@ -161,7 +161,9 @@ private func showOnPresetInput(_ state: inout AppState, _ network: Network) -> [
         return []
     }
     state.session = session
-    return cancelJob(&state) + startJob(&state, .runToEnd)
+    let effects = cancelJob(&state) + startJob(&state, .runToEnd)
+    state.job?.followsStep = false  // the selection stays on the layer the user was watching
+    return effects
 }
 
 /// What the training thread reports: the run started (or could not), batches trained, an epoch evaluated.

@@ -59,6 +59,12 @@ public struct TrainingRun: Sendable {
             throw .channels(network: network.name, inputChannels: input.channels, data: source.description, dataChannels: stored.channels)
         }
         guard split.heldOut.count > 0 else { throw .noHeldOut(data: source.description) }
+        // The trainer checks this too, naming the data by its file; here it is named as the user chose it.
+        guard model.classCount == split.training.classNames.count else {
+            throw .training(
+                .classMismatch(
+                    network: network.name, scores: model.classCount, data: source.description, classes: split.training.classNames.count))
+        }
         do {
             trainer = try Trainer(
                 model: model, data: split,

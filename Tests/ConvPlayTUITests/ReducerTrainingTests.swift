@@ -71,7 +71,7 @@ extension Driver {
         #expect(picker?.purpose == .trainingData)
         // The set whose classes fit comes first (10 classes: the digits), then the shapes, then a typed source.
         #expect(picker?.items.map(\.nameOrPath) == ["digits", "shapes", "type…"])
-        #expect(picker?.items.first?.summary.hasSuffix("fits its 10 classes") == true)
+        #expect(picker?.items.first?.summary == "fits: 10 classes · scikit-learn's 8×8 handwritten digits (shipped)")
         driver.press(.enter)
         #expect(driver.state.mode == .training && driver.training.source == .digits && driver.training.isReady)
     }
@@ -88,7 +88,7 @@ extension Driver {
         #expect(
             driver.state.status
                 == StatusMessage(
-                    "tiny digits scores 10 classes but shapes has 6 — pick a preset whose last layer has 6 outputs", isError: true))
+                    "tiny digits scores 10 classes but shapes:3000 has 6 — pick a preset whose last layer has 6 outputs", isError: true))
         #expect(driver.state.session.input == Fixture.presetInput)
 
         var twoChannels = Fixture.trainingDriver(Fixture.digitsNetwork(channels: 2))
@@ -217,12 +217,14 @@ extension Driver {
             var driver = Fixture.trainingDriver()
             driver.press(.character("T"), .character(" "))
             driver.trainRunning(3)
+            driver.press(.down)
             let leave = driver.effects(of: key)
             #expect(leave.contains { if case .controlTraining(_, .pause) = $0 { true } else { false } })
             #expect(driver.state.mode == .normal && driver.training.isShown == false && !driver.training.isRunning)
             #expect(driver.state.session.input == Fixture.presetInput)
             #expect(driver.state.network == driver.training.network)
             #expect(driver.state.session.isComplete)
+            #expect(driver.state.selected == NodePath([0]), "the watched layer stays selected")
             #expect(driver.state.trainedWeightsUnsaved)
             // T comes back to the same run, paused where it was.
             let job = driver.training.job
