@@ -16,8 +16,8 @@ public enum Action: Sendable {
 
 /// The training view: entering and leaving it, running, pausing and single batches, the learning rate.
 public enum TrainingAction: Hashable, Sendable {
-    /// `T`: opens the view (asking for a data set the preset does not name) or, in it, leaves it.
-    case toggle
+    /// `T`: opens the view (asking first for a data set the preset does not name).
+    case enter
     case leave
     /// Starts batches running, or pauses them.
     case toggleRun

@@ -139,7 +139,7 @@ public enum KeyBindings {
             title: "Files", modes: [.normal, .zoom], focus: nil,
             bindings: [
                 B(.character("w"), .file(.save), "save", hint: "save"),
-                B(.character("T"), .train(.toggle), "train on a data set, watched live", hint: "train"),
+                B(.character("T"), .train(.enter), "train on a data set, watched live", hint: "train"),
                 B(.character("S"), .file(.saveAs), "save as…"),
                 B(.character("o"), .file(.open), "open a preset", hint: "open"),
                 B(.character("I"), .file(.pickInput), "pick the input"),

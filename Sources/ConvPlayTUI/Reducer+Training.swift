@@ -6,8 +6,8 @@ import Foundation
 /// matrix; leaving pauses the run and shows the trained network on the preset's own input.
 func reduceTraining(_ state: inout AppState, _ action: TrainingAction) -> [Effect] {
     switch action {
-    case .toggle:
-        return state.mode == .training ? leaveTraining(&state) : enterTraining(&state)
+    case .enter:
+        return enterTraining(&state)
     case .leave:
         return leaveTraining(&state)
     case .toggleRun:

@@ -42,7 +42,7 @@ public func timeTrainingKeys(
         for action in actions { runtime.dispatch(action, into: &state) }
         return actions.count
     }
-    runtime.dispatch(.train(.toggle), into: &state)
+    runtime.dispatch(.train(.enter), into: &state)
     if case .picker(var picker) = state.mode, let index = picker.items.firstIndex(where: { $0.nameOrPath == source.description }) {
         picker.index = index
         state.mode = .picker(picker)
