@@ -10,7 +10,22 @@ public enum Action: Sendable {
     case file(FileAction)
     case modal(ModalInput)
     case mouse(MouseEvent)
+    case train(TrainingAction)
     case event(RuntimeEvent)
+}
+
+/// The training view: entering and leaving it, running, pausing and single batches, the learning rate.
+public enum TrainingAction: Hashable, Sendable {
+    /// `T`: opens the view (asking first for a data set the preset does not name).
+    case enter
+    case leave
+    /// Starts batches running, or pauses them.
+    case toggleRun
+    case oneBatch
+    /// Multiplies (+1) or divides (−1) the learning rate by `PlaygroundTraining.rateFactor`.
+    case changeRate(Int)
+    /// Shows the confusion matrix in the maps' place, or the maps again.
+    case toggleConfusion
 }
 
 /// Moving around the layer stack, the maps and the inspector.
@@ -101,6 +116,17 @@ public enum RuntimeEvent: Sendable {
     case recoverySetAside(path: String)
     case failed(String)
     case resized(Size)
+    /// A training run's data loaded and trainer built.
+    case trainingStarted(job: Int, TrainingStart)
+    /// Batches trained since the last report.
+    case trainingProgress(job: Int, TrainingProgress)
+    /// The held-out evaluation after epoch `epoch` (counted from 1).
+    case trainingEvaluated(job: Int, epoch: Int, Evaluation)
+    /// The run could not start; the sentence says why.
+    case trainingFailed(job: Int, String)
+    /// The trained network was written to `folder`; `thenQuit` when quitting asked for it.
+    case trainedSaved(folder: String, thenQuit: Bool)
+    case trainedSaveNeedsConfirmation(folder: String, thenQuit: Bool)
 }
 
 /// A side effect `reduce` asks the runtime to perform; its outcome comes back as an `Action`.
@@ -122,6 +148,14 @@ public enum Effect: Sendable {
     case useTypedImage(Network, typedPath: String, file: String?)
     case openRecovered
     case setAsideRecovery
+    /// Start training run `job` on `network` with `source` off the UI thread (it reports under `job`).
+    case startTraining(job: Int, Network, DataSource, file: String?, learningRate: Float, memoryCap: Int)
+    case controlTraining(job: Int, TrainingCommand)
+    /// End any training run.
+    case stopTraining
+    /// Write `network` with its trained weights as `folder`/preset.json and `folder`/weights, atomically; unless
+    /// `overwrite`, ask first when the folder exists.
+    case saveTrained(Network, folder: String, file: String?, input: Tensor, overwrite: Bool, thenQuit: Bool)
     case quit
 }
 

@@ -90,6 +90,11 @@ public struct AppState: Sendable {
     public var pendingSteps = 0
     public var display = DisplayCapabilities()
     public var wantsQuit = false
+    /// The training view's data once `T` has been pressed (kept, paused, when the view is left).
+    public var training: TrainingView?
+    /// True when batches have been trained since the network was last saved: `w` and quitting offer to write
+    /// the trained network (preset.json + weights/).
+    public var trainedWeightsUnsaved = false
     /// The terminal size the runtime last reported: the reducer pages channels and hit-tests clicks at it.
     public var size = Size(columns: 120, rows: 40)
 
@@ -133,6 +138,12 @@ public struct AppState: Sendable {
 
     /// The selected node's output shape (known even before it is computed).
     public var selectedShape: Shape { session.shapes.output(of: selected) }
+
+    /// The mode to return to when an overlay closes: the training view while it is open, else the normal one.
+    public var restingMode: Mode { training?.isShown == true ? .training : .normal }
+
+    /// True while something runs off the UI thread that the input loop should poll for often.
+    public var isBusy: Bool { job != nil || training.map { $0.isRunning || !$0.isReady } ?? false }
 
     /// The zoom cursor while zoomed.
     public var zoomCursor: ZoomCursor? { if case .zoom(let cursor) = mode { cursor } else { nil } }

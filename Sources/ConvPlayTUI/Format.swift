@@ -47,6 +47,12 @@ enum Format {
     /// A fraction as "41 %".
     static func percent(_ fraction: Double) -> String { String(format: "%.0f %%", fraction * 100) }
 
+    /// An accuracy as "97.2 %".
+    static func accuracy(_ fraction: Double) -> String { String(format: "%.1f %%", fraction * 100) }
+
+    /// A learning rate in its shortest exact-looking form: "0.05", "0.0125", "1e-06".
+    static func rate(_ rate: Float) -> String { String(format: "%g", Double(rate)) }
+
     /// A bar of `width` cells filled to `fraction` with eighth blocks: "███▌░░░".
     static func bar(_ fraction: Double, width: Int) -> String {
         let eighths = Int((max(0, min(1, fraction)) * Double(width * 8)).rounded())

@@ -61,13 +61,23 @@ struct Frame {
         let hasWeights = selectedHasParameters(state)
         let weightsBeside = wide && hasWeights && !state.weightsToggled
         weightsInMaps = !wide && hasWeights && state.weightsToggled
-        let inspectorWidth = weightsBeside ? max(38, right.width / 2) : right.width
-        let unwrapped = ConvPlayTUI.inspectorLines(state)
+        // The training view puts its pane in the inspector's place, wider than the weights beside it.
+        let training = state.training?.isShown == true
+        let inspectorWidth = weightsBeside ? (training ? max(46, right.width * 11 / 20) : max(38, right.width / 2)) : right.width
+        let unwrapped = training ? [] : ConvPlayTUI.inspectorLines(state)
         inspectorLines = unwrapped.flatMap { line in wrap(line.text, width: inspectorWidth - 2).map { (text: $0, style: line.style) } }
-        // The inspector's height follows its lines, between 7 rows (12 beside weights) and 40 % of the body;
-        // longer content scrolls.
-        let most = max(7, body.height * 40 / 100)
-        let bottom = min(most, max(weightsBeside ? 12 : 7, inspectorLines.count + 2))
+        let bottom: Int
+        if training {
+            // The training pane takes what it needs, leaving the maps at least 8 rows (the confusion matrix, when
+            // it shows in their place, all it needs).
+            let matrix = state.training?.showsConfusion == true ? state.training?.evaluation.map { ConfusionView.size($0).height + 2 } : nil
+            bottom = max(7, min(body.height - (matrix ?? 8), TrainingPane.height(state, width: inspectorWidth - 2)))
+        } else {
+            // The inspector's height follows its lines, between 7 rows (12 beside weights) and 40 % of the body;
+            // longer content scrolls.
+            let most = max(7, body.height * 40 / 100)
+            bottom = min(most, max(weightsBeside ? 12 : 7, inspectorLines.count + 2))
+        }
         maps = Rect(x: right.x, y: body.y, width: right.width, height: body.height - bottom)
         inspector = Rect(x: right.x, y: maps.maxY, width: inspectorWidth, height: bottom)
         weights = weightsBeside ? Rect(x: right.x + inspectorWidth, y: maps.maxY, width: right.width - inspectorWidth, height: bottom) : nil

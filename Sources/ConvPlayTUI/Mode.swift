@@ -19,6 +19,8 @@ public enum Mode: Hashable, Sendable {
     case compare(CompareView)
     /// The whole status message, for one longer than its area; scrolled by `scroll` lines.
     case message(scroll: Int)
+    /// The training view (`T`); its data is `AppState.training`, which outlives the view.
+    case training
 
     /// The mode without its data: what the key table is indexed by.
     public var kind: ModeKind {
@@ -32,13 +34,14 @@ public enum Mode: Hashable, Sendable {
         case .confirm: return .confirm
         case .compare: return .compare
         case .message: return .message
+        case .training: return .training
         }
     }
 }
 
 /// The kinds of mode, as the key table and the help overlay group keys.
 public enum ModeKind: Hashable, Sendable, CaseIterable {
-    case normal, zoom, help, list, form, prompt, confirm, compare, message
+    case normal, zoom, help, list, form, prompt, confirm, compare, message, training
 
     /// True for modes that take typed text.
     public var takesText: Bool { self == .form || self == .prompt }
@@ -65,6 +68,10 @@ public struct TypeList: Hashable, Sendable {
 /// What an open text prompt is for.
 public enum PromptPurpose: Hashable, Sendable {
     case saveAs, imagePath
+    /// A folder for the trained network (preset.json and weights/).
+    case trainedFolder
+    /// A data set to train on, typed as `convplay train --data` takes it.
+    case trainingData
     /// A channel number; `zoom` is the zoom to return to (nil: the grid).
     case goToChannel(zoom: ZoomCursor?)
 }
@@ -83,6 +90,10 @@ public enum Question: Hashable, Sendable {
     case discardAndOpen(String)
     /// A crashed session left unsaved edits to `source` (nil: a network never saved) in the recovery file.
     case openRecovered(source: String?)
+    /// Quitting with trained weights not saved: yes saves them to `folder` and quits, no quits without; Esc stays.
+    case saveTrainedBeforeQuit(folder: String)
+    /// The trained network's folder exists: replace it?
+    case overwriteTrained(folder: String, thenQuit: Bool)
 
     /// The question as the overlay asks it.
     public var text: String {
@@ -93,12 +104,16 @@ public enum Question: Hashable, Sendable {
         case .openRecovered(let source):
             return "convplay stopped unexpectedly with unsaved edits to \(source ?? "a new network") — open the recovered network?"
                 + " (n sets the recovery file aside)"
+        case .saveTrainedBeforeQuit(let folder):
+            return "the trained weights are not saved — save them to \(folder)/ (preset.json + weights/) before quitting?"
+                + " (n quits without them, Esc stays)"
+        case .overwriteTrained(let folder, _): return "\(folder)/ exists — replace it with the trained network?"
         }
     }
 }
 
 /// What a list picker holds.
-public enum PickerPurpose: Hashable, Sendable { case open, input, compare }
+public enum PickerPurpose: Hashable, Sendable { case open, input, compare, trainingData }
 
 /// A list to choose from (presets, inputs, what to compare with).
 public struct Picker: Hashable, Sendable {

@@ -29,6 +29,7 @@ func reduceEvent(_ state: inout AppState, _ event: RuntimeEvent) -> [Effect] {
     case .presetsListed(let choices, let purpose):
         switch purpose {
         case .compare: state.mode = .picker(comparePicker(state, presets: choices))
+        case .trainingData: break
         case .open, .input: state.mode = .picker(Picker(purpose: purpose, title: "open a preset", items: choices))
         }
     case .loaded(let preset):
@@ -69,6 +70,8 @@ func reduceEvent(_ state: inout AppState, _ event: RuntimeEvent) -> [Effect] {
         state.status = StatusMessage(message, isError: true)
     case .resized(let size):
         state.size = size
+    case .trainingStarted, .trainingProgress, .trainingEvaluated, .trainingFailed, .trainedSaved, .trainedSaveNeedsConfirmation:
+        return reduceTrainingEvent(&state, event)
     }
     return []
 }

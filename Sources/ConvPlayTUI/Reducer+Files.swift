@@ -5,6 +5,13 @@ import ConvEngine
 func reduceFile(_ state: inout AppState, _ file: FileAction) -> [Effect] {
     switch file {
     case .save:
+        if state.trainedWeightsUnsaved {
+            state.mode = .prompt(
+                Prompt(
+                    purpose: .trainedFolder, label: "save the trained network to the folder",
+                    text: suggestedTrainedFolder(state.network.name)))
+            return []
+        }
         if let path = state.file, !state.isShipped { return [.save(state.network, path: path, overwrite: true)] }
         return reduceFile(&state, .saveAs)
     case .saveAs:
@@ -19,12 +26,16 @@ func reduceFile(_ state: inout AppState, _ file: FileAction) -> [Effect] {
             + [PresetChoice(nameOrPath: "image…", summary: "a PGM/PPM/PNG file (type its path, relative to the working directory)")]
         state.mode = .picker(Picker(purpose: .input, title: "pick the input (\(state.network.input.shape))", items: items))
     case .quit:
+        if state.trainedWeightsUnsaved {
+            state.mode = .confirm(.saveTrainedBeforeQuit(folder: suggestedTrainedFolder(state.network.name)))
+            return []
+        }
         if state.dirty {
             state.mode = .confirm(.quitUnsaved)
             return []
         }
         state.wantsQuit = true
-        return [.cancelComputation, .quit]
+        return [.stopTraining, .cancelComputation, .quit]
     }
     return []
 }

@@ -19,9 +19,14 @@ func reduceModal(_ state: inout AppState, _ input: ModalInput) -> [Effect] {
     case (.choose, _):
         return choose(&state)
     case (.cancel, .prompt(let prompt)):
-        if case .goToChannel(let zoom?) = prompt.purpose { state.mode = .zoom(zoom) } else { state.mode = .normal }
+        if case .goToChannel(let zoom?) = prompt.purpose { state.mode = .zoom(zoom) } else { state.mode = state.restingMode }
+    case (.cancel, .confirm(let question)):
+        // Esc on a question: no — except before quitting with trained weights, where it stays.
+        state.mode = state.restingMode
+        if case .saveTrainedBeforeQuit = question { return [] }
+        return answer(&state, question, yes: false)
     case (.cancel, _):
-        state.mode = .normal
+        state.mode = state.restingMode
     case (.type(let character), .form(var form)):
         if form.fields[form.focus].choices == nil { form.fields[form.focus].text.append(character) }
         state.mode = .form(form)
@@ -50,7 +55,7 @@ func reduceModal(_ state: inout AppState, _ input: ModalInput) -> [Effect] {
         }
         state.mode = .form(form)
     case (.confirm(let yes), .confirm(let question)):
-        state.mode = .normal
+        state.mode = state.restingMode
         return answer(&state, question, yes: yes)
     case (.scroll(let delta), _):
         scroll(&state) { $0 + delta }
@@ -86,10 +91,10 @@ private func choose(_ state: inout AppState) -> [Effect] {
         return accept(&state, prompt)
     case .picker(let picker):
         guard picker.items.indices.contains(picker.index) else {
-            state.mode = .normal
+            state.mode = state.restingMode
             return []
         }
-        state.mode = .normal
+        state.mode = state.restingMode
         return pick(&state, picker.items[picker.index], purpose: picker.purpose)
     default:
         break
@@ -110,6 +115,15 @@ private func accept(_ state: inout AppState, _ prompt: Prompt) -> [Effect] {
         state.mode = zoom.map { .zoom($0) } ?? .normal
         state.focus = .maps
         return []
+    case .trainingData:
+        return acceptTrainingData(&state, text)
+    case .trainedFolder:
+        guard !text.isEmpty else {
+            state.status = StatusMessage("type a folder name first", isError: true)
+            return []
+        }
+        state.mode = state.restingMode
+        return saveTrained(state, folder: text, overwrite: false, thenQuit: false)
     case .saveAs, .imagePath:
         guard !text.isEmpty else {
             state.status = StatusMessage("type a file name first", isError: true)
@@ -138,6 +152,8 @@ private func pick(_ state: inout AppState, _ item: PresetChoice, purpose: Picker
             return [.makeInput(network, file: state.file, recordUndo: true)]
         }
         state.mode = .prompt(Prompt(purpose: .imagePath, label: "image path (from the working directory)", text: ""))
+    case .trainingData:
+        return pickTrainingData(&state, item)
     case .compare:
         guard item.isSavedVersion, let saved = state.savedNetwork else { return [.loadForComparison(item.nameOrPath)] }
         let input = state.session.input.shape == saved.input.shape ? state.session.input : Tensor(shape: saved.input.shape)
@@ -159,7 +175,13 @@ private func answer(_ state: inout AppState, _ question: Question, yes: Bool) ->
         return [yes ? .openRecovered : .setAsideRecovery]
     case .quitUnsaved where yes:
         state.wantsQuit = true
-        return [.cancelComputation, .quit]
+        return [.stopTraining, .cancelComputation, .quit]
+    case .saveTrainedBeforeQuit(let folder):
+        if yes { return saveTrained(state, folder: folder, overwrite: false, thenQuit: true) }
+        state.wantsQuit = true
+        return [.stopTraining, .cancelComputation, .quit]
+    case .overwriteTrained(let folder, let thenQuit) where yes:
+        return saveTrained(state, folder: folder, overwrite: true, thenQuit: thenQuit)
     case .overwrite(let path) where yes:
         return [.save(state.network, path: path, overwrite: true)]
     case .discardAndOpen(let name) where yes:

@@ -2,13 +2,14 @@ import ConvEngine
 
 /// Mouse events, hit-tested against the same `Frame` the screen was drawn with: a click selects a stack row
 /// (on ▼/▶ it folds or unfolds the block), a tile, or — zoomed — a map position; the wheel scrolls whatever
-/// is under it (the stack's selection, channel pages, the inspector, the overlays).
+/// is under it (the stack's selection, channel pages, the inspector, the overlays). In the training view only the
+/// stack answers.
 func reduceMouse(_ state: inout AppState, _ event: MouseEvent) -> [Effect] {
     switch state.mode.kind {
     case .help, .compare, .message:
         if event.kind != .press { return reduceModal(&state, .scroll(event.kind == .wheelUp ? -3 : 3)) }
         return []
-    case .normal, .zoom:
+    case .normal, .zoom, .training:
         break
     default:
         return []
@@ -27,6 +28,8 @@ func reduceMouse(_ state: inout AppState, _ event: MouseEvent) -> [Effect] {
         selectByUser(&state, hit.row.path)
         return []
     }
+    // The training view takes clicks on the stack only (its maps pane has no tile cursor).
+    if state.mode == .training { return [] }
     if case .zoom(var cursor) = state.mode {
         guard event.kind == .press else { return reduceNavigation(&state, .zoomChannel(delta)) }
         if let shape = state.selectedTensor?.shape,

@@ -35,7 +35,7 @@ func reduceView(_ state: inout AppState, _ view: ViewAction) -> [Effect] {
             state.status = nil
         }
     case .toggleHelp:
-        if case .help = state.mode { state.mode = .normal } else { state.mode = .help(scroll: 0) }
+        if case .help = state.mode { state.mode = state.restingMode } else { state.mode = .help(scroll: 0) }
     case .showMessage:
         guard state.status != nil else {
             state.status = StatusMessage("no message to show")

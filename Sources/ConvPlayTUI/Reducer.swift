@@ -12,6 +12,7 @@ public func reduce(_ state: inout AppState, _ action: Action) -> [Effect] {
     case .file(let file): return reduceFile(&state, file)
     case .modal(let input): return reduceModal(&state, input)
     case .mouse(let event): return reduceMouse(&state, event)
+    case .train(let training): return reduceTraining(&state, training)
     case .event(let event): return reduceEvent(&state, event)
     }
 }

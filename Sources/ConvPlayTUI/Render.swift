@@ -18,8 +18,18 @@ public func render(_ state: AppState, size: Size) -> Screen {
         if case .zoom(let cursor) = state.mode, state.selectedTensor != nil {
             ZoomPane.draw(&screen, state, cursor: cursor, frame.right)
         } else {
-            if frame.weightsInMaps { WeightsPane.draw(&screen, state, frame.maps) } else { MapsPane.draw(&screen, state, frame) }
-            InspectorPane.draw(&screen, state, frame)
+            if state.training?.isShown == true, state.training?.showsConfusion == true {
+                ConfusionView.drawPane(&screen, state, frame.maps)
+            } else if frame.weightsInMaps {
+                WeightsPane.draw(&screen, state, frame.maps)
+            } else {
+                MapsPane.draw(&screen, state, frame)
+            }
+            if state.training?.isShown == true {
+                TrainingPane.draw(&screen, state, frame.inspector)
+            } else {
+                InspectorPane.draw(&screen, state, frame)
+            }
             if let weights = frame.weights { WeightsPane.draw(&screen, state, weights) }
         }
     }
@@ -33,7 +43,7 @@ public func render(_ state: AppState, size: Size) -> Screen {
     case .picker(let picker): ListOverlays.drawPicker(&screen, picker)
     case .confirm(let question): QuestionOverlay.draw(&screen, question)
     case .message(let scroll): MessageOverlay.draw(&screen, state, scroll: scroll)
-    case .normal, .zoom, .compare: break
+    case .normal, .zoom, .compare, .training: break
     }
     return finish(screen, state)
 }

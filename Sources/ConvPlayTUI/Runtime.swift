@@ -28,15 +28,15 @@ public func runPlayground(
     state.display = backend.capabilities
     state.size = backend.size
     let crash = CrashRecovery(files: recovery)
-    var runtime = EffectRunner(services: services, worker: ComputeWorker(), timer: ComputeWorker())
+    var runtime = EffectRunner(services: services, worker: ComputeWorker(), timer: ComputeWorker(), training: TrainingWorker())
     var needsDraw = true
     while !state.wantsQuit {
         if needsDraw {
             backend.draw(render(state, size: backend.size))
             needsDraw = false
         }
-        let key = backend.readKey(timeout: state.job != nil ? 25 : 100)
-        for action in runtime.worker.drain() + runtime.timer.drain() {
+        let key = backend.readKey(timeout: state.isBusy ? 25 : 100)
+        for action in runtime.worker.drain() + runtime.timer.drain() + runtime.training.drain() {
             runtime.dispatch(action, into: &state)
             needsDraw = true
         }
@@ -56,14 +56,17 @@ public func runPlayground(
     crash.disarm()
     runtime.worker.cancel()
     runtime.timer.cancel()
+    runtime.training.cancel()
 }
 
 /// Performs the effects `reduce` returns, feeding their outcomes back as actions. Stepping goes to the
-/// compute worker and comparison timing to a second one; everything else is quick and runs here.
+/// compute worker, comparison timing to a second one and training to its own; everything else is quick and
+/// runs here.
 struct EffectRunner {
     let services: PlaygroundServices
     let worker: ComputeWorker
     let timer: ComputeWorker
+    let training: TrainingWorker
 
     mutating func dispatch(_ action: Action, into state: inout AppState) {
         var pending = [action]
@@ -144,6 +147,27 @@ struct EffectRunner {
             do { return [.event(.recoverySetAside(path: try services.setAsideRecovery()))] } catch {
                 return [.event(.failed("could not move the recovery file aside: \(error)"))]
             }
+        case .startTraining(let job, let network, let source, let file, let rate, let memoryCap):
+            training.start(
+                job: job, network: network, source: source, dataFolder: Preset.shippedDirectory().map { $0 + "/data" },
+                presetDirectory: presetDirectory(file), memoryCap: memoryCap, learningRate: rate)
+            return []
+        case .controlTraining(let job, let command):
+            training.send(command, job: job)
+            return []
+        case .stopTraining:
+            training.cancel()
+            return []
+        case .saveTrained(let network, let folder, let file, let input, let overwrite, let thenQuit):
+            if !overwrite && services.wouldOverwrite(folder) {
+                return [.event(.trainedSaveNeedsConfirmation(folder: folder, thenQuit: thenQuit))]
+            }
+            do {
+                try services.saveTrained(network, to: folder, presetDirectory: presetDirectory(file), input: input)
+                return [.event(.trainedSaved(folder: folder, thenQuit: thenQuit))]
+            } catch {
+                return [.event(.failed("could not save the trained network to \(folder): \(error)"))]
+            }
         case .quit:
             return []
         }
@@ -188,4 +212,10 @@ final class ComputeWorker: Sendable {
             return shared.messages
         }
     }
+}
+
+/// The folder of a preset's file (the working directory for a network never saved): where its relative paths start.
+func presetDirectory(_ file: String?) -> String {
+    let folder = file.map { ($0 as NSString).deletingLastPathComponent } ?? ""
+    return folder.isEmpty ? FileManager.default.currentDirectoryPath : folder
 }

@@ -231,7 +231,9 @@ extension Screen {
         case "÷": return "/"
         case "≈": return "~"
         case "Σ": return "S"
-        default: return character.unicodeScalars.first.map { $0.value < 128 ? character : "*" } ?? "*"
+        default:
+            if let dots = Sparkline.ascii(character) { return dots }
+            return character.unicodeScalars.first.map { $0.value < 128 ? character : "*" } ?? "*"
         }
     }
 }

@@ -56,6 +56,15 @@ public protocol PlaygroundServices: Sendable {
     func openRecovered() throws -> PlaygroundPreset
     /// Moves the recovery file aside; returns its new path.
     func setAsideRecovery() throws -> String
+    /// Writes `network` with its trained weights as `folder`/preset.json and `folder`/weights (what
+    /// `convplay train --save` writes), whole or not at all.
+    func saveTrained(_ network: Network, to folder: String, presetDirectory: String, input: Tensor) throws
+}
+
+extension PlaygroundServices {
+    public func saveTrained(_ network: Network, to folder: String, presetDirectory: String, input: Tensor) throws {
+        try TrainableNetwork(network: network).saveTrained(to: folder, presetDirectory: presetDirectory, input: input)
+    }
 }
 
 /// The playground's file operations on ConvEngine's `Preset` and `InputSpec`.

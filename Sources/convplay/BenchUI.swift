@@ -32,6 +32,9 @@ struct BenchUI: ParsableCommand {
     @Flag(help: "Render heatmaps with the ASCII ramp (as under NO_COLOR) instead of 256 colours.")
     var ascii = false
 
+    @Flag(help: "Time the training view's keys while it trains (on the data the preset names, else digits).")
+    var training = false
+
     /// The frame budget at 60 frames per second.
     static let budgetMs = 16.0
 
@@ -59,6 +62,7 @@ struct BenchUI: ParsableCommand {
         do { state = try AppState(preset: playground) } catch { throw CommandError.impossibleNetwork(preset: preset, error) }
         state.display = DisplayCapabilities(colorHeatmaps: !ascii, unicode: true)
         state.size = screenSize
+        if training { return try runTraining(playground, size: screenSize) }
 
         let passStart = DispatchTime.now().uptimeNanoseconds
         Self.dispatch(.step(.runToEnd), into: &state)

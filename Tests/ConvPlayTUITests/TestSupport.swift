@@ -89,6 +89,10 @@ struct Driver {
     var effects: [Effect] = []
     /// Whether comparisons are timed (their times differ run to run; whole-screen tests leave them out).
     var timesComparisons = true
+    /// The training run, trained in line: `n` trains one batch at once; after space, `trainRunning` trains.
+    var trainingRun: TrainingRun?
+    var trainingJob = 0
+    var trainingRuns = false
 
     init(_ state: AppState) { self.state = state }
 
@@ -119,12 +123,65 @@ struct Driver {
                     pending.append(.event(.comparisonTimed(job: job, comparison)))
                 case .timeComparison:
                     break
+                case .startTraining(let job, let network, let source, _, let rate, let memoryCap):
+                    trainingJob = job
+                    do throws(TrainingSetupError) {
+                        let run = try TrainingRun(
+                            network: network, source: source, dataFolder: Preset.shippedDirectory().map { $0 + "/data" },
+                            presetDirectory: "/work", memoryCap: memoryCap, learningRate: rate)
+                        trainingRun = run
+                        pending.append(.event(.trainingStarted(job: job, try run.start())))
+                    } catch {
+                        trainingRun = nil
+                        pending.append(.event(.trainingFailed(job: job, error.description)))
+                    }
+                case .controlTraining(_, .oneBatch):
+                    trainingRuns = false
+                    pending += trainBatches(1, running: false)
+                case .controlTraining(_, .run):
+                    trainingRuns = true
+                case .controlTraining(_, .pause):
+                    trainingRuns = false
+                case .controlTraining(_, .setLearningRate(let rate)):
+                    trainingRun?.setLearningRate(rate)
+                case .stopTraining:
+                    trainingRun = nil
                 default:
-                    let runner = EffectRunner(services: services, worker: ComputeWorker(), timer: ComputeWorker())
+                    let runner = EffectRunner(
+                        services: services, worker: ComputeWorker(), timer: ComputeWorker(), training: TrainingWorker())
                     pending += runner.perform(effect)
                 }
             }
         }
+    }
+}
+
+extension Driver {
+    /// Trains `count` batches as the training thread does while running, and delivers their report (and the
+    /// held-out evaluation of an epoch that ends) to the state.
+    mutating func trainRunning(_ count: Int) {
+        precondition(trainingRuns, "press space first")
+        for action in trainBatches(count, running: true) { send(action) }
+    }
+
+    /// `count` batches of the run and the reports the training thread would post for them.
+    mutating func trainBatches(_ count: Int, running: Bool) -> [Action] {
+        guard var run = trainingRun else { return [] }
+        var reports: [Trainer.StepReport] = [], actions: [Action] = []
+        for _ in 0..<count {
+            reports.append(run.trainBatch())
+            if run.trainer.batchInEpoch == 0 {
+                actions.append(
+                    .event(.trainingProgress(job: trainingJob, run.progress(reports, imagesPerSecond: 1000, isRunning: running))))
+                actions.append(.event(.trainingEvaluated(job: trainingJob, epoch: run.trainer.epoch, run.evaluate())))
+                reports = []
+            }
+        }
+        if !reports.isEmpty {
+            actions.append(.event(.trainingProgress(job: trainingJob, run.progress(reports, imagesPerSecond: 1000, isRunning: running))))
+        }
+        trainingRun = run
+        return actions
     }
 }
 

@@ -51,7 +51,8 @@ public enum TrainingError: Error, Hashable, Sendable, CustomStringConvertible {
 public struct Trainer: Sendable {
     public private(set) var model: TrainableNetwork
     public private(set) var optimizer: Optimizer
-    public let settings: TrainingSettings
+    /// The run's settings; only the base learning rate changes after the start (`setLearningRate`).
+    public private(set) var settings: TrainingSettings
     public let data: DataSplit
     /// The epoch under way (from 0) and the next batch within it.
     public private(set) var epoch = 0
@@ -95,6 +96,13 @@ public struct Trainer: Sendable {
     /// The learning rate of the next step.
     public var learningRate: Float {
         settings.schedule.rate(base: settings.optimizer.learningRate, step: step, totalSteps: totalSteps, stepsPerEpoch: stepsPerEpoch)
+    }
+
+    /// Changes the base learning rate from the next batch on (the playground's faster / slower keys); the
+    /// schedule still scales it by step.
+    public mutating func setLearningRate(_ rate: Float) {
+        precondition(rate > 0 && rate.isFinite, "a learning rate must be a finite number above 0")
+        settings.optimizer.learningRate = rate
     }
 
     /// Trains on the next batch: a training pass, the loss, the backward pass and an optimiser step.
