@@ -42,31 +42,33 @@ static void micro_kernel_portable(int kc, const float *a, const float *b, float 
 }
 
 #ifdef CK_X86
+// The register tiles' rows: row i keeps its two accumulator vectors in (ri0, ri1), 6 rows in the AVX2 kernel and
+// 8 in the AVX-512 one. Each kernel applies one row macro X(i, r0, r1) to every row, so the steps below are
+// written once for both widths W (256, 512) and the rows are still plain named registers.
+#define CK_ROWS6(X) X(0, c00, c01) X(1, c10, c11) X(2, c20, c21) X(3, c30, c31) X(4, c40, c41) X(5, c50, c51)
+#define CK_ROWS8(X) CK_ROWS6(X) X(6, c60, c61) X(7, c70, c71)
+// Row i starts at start[i] (its bias, or 0); per k, a[i] broadcast times the B row's two vectors b0, b1.
+#define CK_START_ROW(W, i, r0, r1) __m##W r0 = _mm##W##_set1_ps(start[i]), r1 = r0;
+#define CK_FMA_ROW(W, i, r0, r1)                                                              \
+    {                                                                                         \
+        const __m##W ai = _mm##W##_set1_ps(a[i]);                                             \
+        r0 = _mm##W##_fmadd_ps(ai, b0, r0);                                                   \
+        r1 = _mm##W##_fmadd_ps(ai, b1, r1);                                                   \
+    }
+#define CK_START256(i, r0, r1) CK_START_ROW(256, i, r0, r1)
+#define CK_FMA256(i, r0, r1) CK_FMA_ROW(256, i, r0, r1)
+#define CK_START512(i, r0, r1) CK_START_ROW(512, i, r0, r1)
+#define CK_FMA512(i, r0, r1) CK_FMA_ROW(512, i, r0, r1)
+
 __attribute__((target("avx2,fma")))
 static void micro_kernel_avx2(int kc, const float *a, const float *b, float *c, int ldc,
                               int accumulate, const float *bias, int mr, int nr) {
-    __m256 c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
-    if (bias) {
-        float bv[MR] = {0, 0, 0, 0, 0, 0};
-        for (int i = 0; i < mr; i++) bv[i] = bias[i];
-        c00 = c01 = _mm256_set1_ps(bv[0]);
-        c10 = c11 = _mm256_set1_ps(bv[1]);
-        c20 = c21 = _mm256_set1_ps(bv[2]);
-        c30 = c31 = _mm256_set1_ps(bv[3]);
-        c40 = c41 = _mm256_set1_ps(bv[4]);
-        c50 = c51 = _mm256_set1_ps(bv[5]);
-    } else {
-        c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = c40 = c41 = c50 = c51 = _mm256_setzero_ps();
-    }
+    float start[MR] = {0, 0, 0, 0, 0, 0};
+    for (int i = 0; bias && i < mr; i++) start[i] = bias[i];
+    CK_ROWS6(CK_START256)
     for (int k = 0; k < kc; k++) {
-        __m256 b0 = _mm256_load_ps(b), b1 = _mm256_load_ps(b + 8);
-        __m256 ai;
-        ai = _mm256_broadcast_ss(a + 0); c00 = _mm256_fmadd_ps(ai, b0, c00); c01 = _mm256_fmadd_ps(ai, b1, c01);
-        ai = _mm256_broadcast_ss(a + 1); c10 = _mm256_fmadd_ps(ai, b0, c10); c11 = _mm256_fmadd_ps(ai, b1, c11);
-        ai = _mm256_broadcast_ss(a + 2); c20 = _mm256_fmadd_ps(ai, b0, c20); c21 = _mm256_fmadd_ps(ai, b1, c21);
-        ai = _mm256_broadcast_ss(a + 3); c30 = _mm256_fmadd_ps(ai, b0, c30); c31 = _mm256_fmadd_ps(ai, b1, c31);
-        ai = _mm256_broadcast_ss(a + 4); c40 = _mm256_fmadd_ps(ai, b0, c40); c41 = _mm256_fmadd_ps(ai, b1, c41);
-        ai = _mm256_broadcast_ss(a + 5); c50 = _mm256_fmadd_ps(ai, b0, c50); c51 = _mm256_fmadd_ps(ai, b1, c51);
+        const __m256 b0 = _mm256_load_ps(b), b1 = _mm256_load_ps(b + 8);
+        CK_ROWS6(CK_FMA256)
         a += MR;
         b += NR;
     }
@@ -78,17 +80,13 @@ static void micro_kernel_avx2(int kc, const float *a, const float *b, float *c, 
     }                                                                                       \
     _mm256_storeu_ps(c + (i) * ldc, r0);                                                    \
     _mm256_storeu_ps(c + (i) * ldc + 8, r1);
-        CK_ROW(0, c00, c01) CK_ROW(1, c10, c11) CK_ROW(2, c20, c21)
-        CK_ROW(3, c30, c31) CK_ROW(4, c40, c41) CK_ROW(5, c50, c51)
+        CK_ROWS6(CK_ROW)
 #undef CK_ROW
     } else {
         float tile[MR * NR] __attribute__((aligned(32)));
-        _mm256_store_ps(tile + 0, c00);  _mm256_store_ps(tile + 8, c01);
-        _mm256_store_ps(tile + 16, c10); _mm256_store_ps(tile + 24, c11);
-        _mm256_store_ps(tile + 32, c20); _mm256_store_ps(tile + 40, c21);
-        _mm256_store_ps(tile + 48, c30); _mm256_store_ps(tile + 56, c31);
-        _mm256_store_ps(tile + 64, c40); _mm256_store_ps(tile + 72, c41);
-        _mm256_store_ps(tile + 80, c50); _mm256_store_ps(tile + 88, c51);
+#define CK_TILE_ROW(i, r0, r1) _mm256_store_ps(tile + (i) * NR, r0); _mm256_store_ps(tile + (i) * NR + 8, r1);
+        CK_ROWS6(CK_TILE_ROW)
+#undef CK_TILE_ROW
         store_tile(tile, NR, c, ldc, accumulate, mr, nr);
     }
 }
@@ -100,34 +98,13 @@ static void micro_kernel_avx2(int kc, const float *a, const float *b, float *c, 
 __attribute__((target("avx512f"), always_inline))
 static inline void micro_kernel_avx512_body(int kc, const float *a, const float *b, const int *koff, float *c,
                                             int ldc, int accumulate, const float *bias, int mr, int nr) {
-    __m512 c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51, c60, c61, c70, c71;
-    if (bias) {
-        float bv[MR512] = {0, 0, 0, 0, 0, 0, 0, 0};
-        for (int i = 0; i < mr; i++) bv[i] = bias[i];
-        c00 = c01 = _mm512_set1_ps(bv[0]);
-        c10 = c11 = _mm512_set1_ps(bv[1]);
-        c20 = c21 = _mm512_set1_ps(bv[2]);
-        c30 = c31 = _mm512_set1_ps(bv[3]);
-        c40 = c41 = _mm512_set1_ps(bv[4]);
-        c50 = c51 = _mm512_set1_ps(bv[5]);
-        c60 = c61 = _mm512_set1_ps(bv[6]);
-        c70 = c71 = _mm512_set1_ps(bv[7]);
-    } else {
-        c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = _mm512_setzero_ps();
-        c40 = c41 = c50 = c51 = c60 = c61 = c70 = c71 = _mm512_setzero_ps();
-    }
+    float start[MR512] = {0, 0, 0, 0, 0, 0, 0, 0};
+    for (int i = 0; bias && i < mr; i++) start[i] = bias[i];
+    CK_ROWS8(CK_START512)
     for (int k = 0; k < kc; k++) {
         const float *bk = koff ? b + koff[k] : b + (size_t)k * NR512;
-        __m512 b0 = _mm512_loadu_ps(bk), b1 = _mm512_loadu_ps(bk + 16);
-        __m512 ai;
-        ai = _mm512_set1_ps(a[0]); c00 = _mm512_fmadd_ps(ai, b0, c00); c01 = _mm512_fmadd_ps(ai, b1, c01);
-        ai = _mm512_set1_ps(a[1]); c10 = _mm512_fmadd_ps(ai, b0, c10); c11 = _mm512_fmadd_ps(ai, b1, c11);
-        ai = _mm512_set1_ps(a[2]); c20 = _mm512_fmadd_ps(ai, b0, c20); c21 = _mm512_fmadd_ps(ai, b1, c21);
-        ai = _mm512_set1_ps(a[3]); c30 = _mm512_fmadd_ps(ai, b0, c30); c31 = _mm512_fmadd_ps(ai, b1, c31);
-        ai = _mm512_set1_ps(a[4]); c40 = _mm512_fmadd_ps(ai, b0, c40); c41 = _mm512_fmadd_ps(ai, b1, c41);
-        ai = _mm512_set1_ps(a[5]); c50 = _mm512_fmadd_ps(ai, b0, c50); c51 = _mm512_fmadd_ps(ai, b1, c51);
-        ai = _mm512_set1_ps(a[6]); c60 = _mm512_fmadd_ps(ai, b0, c60); c61 = _mm512_fmadd_ps(ai, b1, c61);
-        ai = _mm512_set1_ps(a[7]); c70 = _mm512_fmadd_ps(ai, b0, c70); c71 = _mm512_fmadd_ps(ai, b1, c71);
+        const __m512 b0 = _mm512_loadu_ps(bk), b1 = _mm512_loadu_ps(bk + 16);
+        CK_ROWS8(CK_FMA512)
         a += MR512;
     }
     const __mmask16 m0 = nr >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << nr) - 1);
@@ -142,8 +119,7 @@ static inline void micro_kernel_avx512_body(int kc, const float *a, const float 
         _mm512_mask_storeu_ps(row, m0, r0);                                                 \
         _mm512_mask_storeu_ps(row + 16, m1, r1);                                            \
     }
-    CK_ROW512(0, c00, c01) CK_ROW512(1, c10, c11) CK_ROW512(2, c20, c21) CK_ROW512(3, c30, c31)
-    CK_ROW512(4, c40, c41) CK_ROW512(5, c50, c51) CK_ROW512(6, c60, c61) CK_ROW512(7, c70, c71)
+    CK_ROWS8(CK_ROW512)
 #undef CK_ROW512
 }
 
@@ -279,32 +255,42 @@ static void pack_b_matrix(const b_source *s, int k0, int kc, int n0, int nr, int
 // The im2col panel: row k = (c·KH + ky)·KW + kx, column n = oy·OW + ox holds
 // input[c][oy·sh − pt + ky·dh][ox·sw − pl + kx·dw], zero outside the input (of image n / (OH·OW) in a batch).
 // The panel's columns are cut into runs that share an output row, so each run is a (strided) copy.
-static void pack_b_im2col(const b_source *s, int k0, int kc, int n0, int nr, int pn, float *dst) {
-    const ck_conv_desc *g = s->conv;
-    const int H = g->height, W = g->width, KH = g->kernelHeight, KW = g->kernelWidth;
-    const int sw = g->strideWidth, out_plane = g->outHeight * g->outWidth;
-    const size_t channel_stride = (size_t)(s->images > 1 ? s->images : 1) * H * W;
-    int run_start[NR_MAX], run_length[NR_MAX], run_iy0[NR_MAX], run_ix0[NR_MAX], runs = 0;
-    size_t run_image[NR_MAX];
+// A run of im2col panel columns that share an output row: where it starts in the panel, its length, the input
+// row and column its first column reads before the tap's offsets, and where its image starts in a channel.
+typedef struct {
+    int start, length, iy0, ix0;
+    size_t image;
+} im2col_run;
+
+// Panel columns n0 ..< n0 + nr cut into runs (at most nr); returns how many.
+static int im2col_runs(const ck_conv_desc *g, int n0, int nr, im2col_run *runs) {
+    const int out_plane = g->outHeight * g->outWidth;
+    int count = 0;
     for (int j = 0; j < nr;) {
         int n = n0 + j, image = n / out_plane, at = n % out_plane, oy = at / g->outWidth, ox = at % g->outWidth;
         int length = g->outWidth - ox < nr - j ? g->outWidth - ox : nr - j;
-        run_start[runs] = j;
-        run_length[runs] = length;
-        run_iy0[runs] = oy * g->strideHeight - g->padTop;
-        run_ix0[runs] = ox * sw - g->padLeft;
-        run_image[runs] = (size_t)image * H * W;
-        runs++;
+        runs[count++] = (im2col_run){j, length, oy * g->strideHeight - g->padTop, ox * g->strideWidth - g->padLeft,
+                                     (size_t)image * g->height * g->width};
         j += length;
     }
+    return count;
+}
+
+static void pack_b_im2col(const b_source *s, int k0, int kc, int n0, int nr, int pn, float *dst) {
+    const ck_conv_desc *g = s->conv;
+    const int H = g->height, W = g->width, KH = g->kernelHeight, KW = g->kernelWidth;
+    const int sw = g->strideWidth;
+    const size_t channel_stride = (size_t)(s->images > 1 ? s->images : 1) * H * W;
+    im2col_run run[NR_MAX];
+    const int runs = im2col_runs(g, n0, nr, run);
     int c = k0 / (KH * KW), ky = (k0 / KW) % KH, kx = k0 % KW;
     for (int k = 0; k < kc; k++) {
         float *d = dst + (size_t)k * pn;
         const float *plane = s->input + (size_t)c * channel_stride;
         const int dy = ky * g->dilationHeight, dx = kx * g->dilationWidth;
         for (int r = 0; r < runs; r++) {
-            float *dr = d + run_start[r];
-            const int length = run_length[r], iy = run_iy0[r] + dy, x0 = run_ix0[r] + dx;
+            float *dr = d + run[r].start;
+            const int length = run[r].length, iy = run[r].iy0 + dy, x0 = run[r].ix0 + dx;
             if (iy < 0 || iy >= H) {
                 for (int t = 0; t < length; t++) dr[t] = 0.0f;
                 continue;
@@ -314,7 +300,7 @@ static void pack_b_im2col(const b_source *s, int k0, int kc, int n0, int nr, int
             int hi = x0 > W - 1 ? 0 : (W - 1 - x0) / sw + 1;
             if (hi > length) hi = length;
             if (lo > hi) lo = hi;
-            const float *row = plane + run_image[r] + (size_t)iy * W + x0;
+            const float *row = plane + run[r].image + (size_t)iy * W + x0;
             for (int t = 0; t < lo; t++) dr[t] = 0.0f;
             if (sw == 1) {
                 int t = lo;  // fixed-size copies inline to vector moves; a libc call per run would dominate
@@ -339,21 +325,9 @@ __attribute__((target("avx512f")))
 static void pack_b_im2col_s1_avx512(const b_source *s, int k0, int kc, int n0, int nr, float *dst) {
     const ck_conv_desc *g = s->conv;
     const int H = g->height, W = g->width, KH = g->kernelHeight, KW = g->kernelWidth;
-    const int out_plane = g->outHeight * g->outWidth;
     const size_t channel_stride = (size_t)(s->images > 1 ? s->images : 1) * H * W;
-    int run_start[NR512], run_length[NR512], run_iy0[NR512], run_ix0[NR512], runs = 0;
-    size_t run_image[NR512];
-    for (int j = 0; j < nr;) {
-        int n = n0 + j, image = n / out_plane, at = n % out_plane, oy = at / g->outWidth, ox = at % g->outWidth;
-        int length = g->outWidth - ox < nr - j ? g->outWidth - ox : nr - j;
-        run_start[runs] = j;
-        run_length[runs] = length;
-        run_iy0[runs] = oy * g->strideHeight - g->padTop;
-        run_ix0[runs] = ox - g->padLeft;
-        run_image[runs] = (size_t)image * H * W;
-        runs++;
-        j += length;
-    }
+    im2col_run run[NR512];
+    const int runs = im2col_runs(g, n0, nr, run);
     const unsigned tail = nr >= NR512 ? 0u : ~((1u << nr) - 1u);  // panel columns past nr are zero
     const __m512 zero = _mm512_setzero_ps();
     int c = k0 / (KH * KW), ky = (k0 / KW) % KH, kx = k0 % KW;
@@ -362,7 +336,7 @@ static void pack_b_im2col_s1_avx512(const b_source *s, int k0, int kc, int n0, i
         const float *plane = s->input + (size_t)c * channel_stride;
         const int dy = ky * g->dilationHeight, dx = kx * g->dilationWidth;
         for (int r = 0; r < runs; r++) {
-            const int start = run_start[r], length = run_length[r], iy = run_iy0[r] + dy, x0 = run_ix0[r] + dx;
+            const int start = run[r].start, length = run[r].length, iy = run[r].iy0 + dy, x0 = run[r].ix0 + dx;
             // run element t (panel lane start + t) reads row[x0 + t]; valid for 0 <= x0 + t < W, t < length
             int lo = x0 >= 0 ? 0 : -x0, hi = W - x0 < length ? W - x0 : length;
             if (iy < 0 || iy >= H || hi <= lo) lo = hi = 0;
@@ -370,7 +344,7 @@ static void pack_b_im2col_s1_avx512(const b_source *s, int k0, int kc, int n0, i
             const unsigned load = (unsigned)(valid << start);
             const unsigned store = (unsigned)((((1ull << length) - 1ull)) << start);
             // lane j reads row[x0 + j − start]; the pointer is only dereferenced on valid lanes
-            const float *base = plane + run_image[r] + ((iy >= 0 && iy < H) ? (ptrdiff_t)iy * W : 0) + x0 - start;
+            const float *base = plane + run[r].image + ((iy >= 0 && iy < H) ? (ptrdiff_t)iy * W : 0) + x0 - start;
             __m512 v0 = _mm512_maskz_loadu_ps((__mmask16)(load & 0xFFFF), base);
             __m512 v1 = _mm512_maskz_loadu_ps((__mmask16)(load >> 16), base + 16);
             _mm512_mask_storeu_ps(d, (__mmask16)(store & 0xFFFF), v0);

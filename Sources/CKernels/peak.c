@@ -1,5 +1,5 @@
 // The machine's FMA peak: 12 independent chains of FMAs, at the vector width of the instruction set in use,
-// hide the FMA latency on two FMA pipes.
+// hide the FMA latency on two FMA pipes. And the memory bandwidth: a streaming copy.
 #include "ckernels_internal.h"
 
 #ifdef CK_X86
@@ -50,4 +50,23 @@ double ck_fma_peak_loop(long iterations, float *sink) {
     if (ck_isa() >= CK_ISA_AVX2) return fma_loop_256(iterations, sink);
 #endif
     return fma_loop_portable(iterations, sink);
+}
+
+#ifdef CK_X86
+__attribute__((target("avx2,fma"))) static long stream_copy_256(long floats, const float *source, float *destination) {
+    long i = 0;
+    for (; i + 8 <= floats; i += 8) _mm256_stream_ps(destination + i, _mm256_loadu_ps(source + i));
+    _mm_sfence();
+    return i;
+}
+#endif
+
+double ck_stream_copy(long floats, const float *source, float *destination) {
+    // source (floats) -> destination (floats); streaming stores need a 32-byte aligned destination
+    long i = 0;
+#ifdef CK_X86
+    if (ck_isa() >= CK_ISA_AVX2 && ((size_t)destination & 31) == 0) i = stream_copy_256(floats, source, destination);
+#endif
+    for (; i < floats; i++) destination[i] = source[i];
+    return 2.0 * (double)floats * sizeof(float);
 }

@@ -16,6 +16,10 @@ public struct ForwardSession: Sendable {
     /// after an edit or a reset writes into memory it already owns instead of faulting in fresh pages.
     private var spareBuffers: [Int: [[Float]]] = [:]
     private let memoryCap: Int
+    /// The inference plan: conv → the nodes after it the conv computes in its own pass (`Network.epilogueChains`).
+    private var epilogueChains: [NodePath: [EpilogueStep]] = [:]
+    /// Outputs a conv's epilogue wrote for the steps after it, until each step takes its own.
+    private var fusedOutputs: [NodePath: Tensor] = [:]
 
     /// Prepares a session; nothing is computed yet. Throws when the network cannot run on this input.
     public init(network: Network, input: Tensor, memoryCap: Int = defaultMemoryCap) throws(ShapeError) {
@@ -26,6 +30,7 @@ public struct ForwardSession: Sendable {
         self.order = network.executionOrder
         precondition(input.shape == shapes.input, "input tensor \(input.shape) does not match the network input \(shapes.input)")
         self.input = input
+        self.epilogueChains = plannedEpilogues()
     }
 
     /// True when every node is computed.
@@ -63,6 +68,7 @@ public struct ForwardSession: Sendable {
     /// Forgets the last computed node's output (the cursor moves back one step).
     public mutating func stepBack() {
         guard computedCount > 0 else { return }
+        dropFusedOutput()
         computedCount -= 1
         recycle(outputs.removeValue(forKey: order[computedCount]))
     }
@@ -80,6 +86,7 @@ public struct ForwardSession: Sendable {
     /// Forgets every computed output.
     public mutating func reset() {
         computedCount = 0
+        dropFusedOutput()
         for tensor in outputs.values { recycle(tensor) }
         outputs.removeAll()
     }
@@ -107,6 +114,8 @@ public struct ForwardSession: Sendable {
         shapes = newShapes
         costs = newNetwork.cost(shapes: newShapes)
         order = newOrder
+        dropFusedOutput()
+        epilogueChains = plannedEpilogues()
         if let newInput { input = newInput }
         computedCount = min(computedCount, keep)
     }
@@ -143,6 +152,16 @@ public struct ForwardSession: Sendable {
         }
     }
 
+    private mutating func dropFusedOutput() {
+        for tensor in fusedOutputs.values { recycle(tensor) }
+        fusedOutputs.removeAll()
+    }
+
+    /// The network's epilogue chains, each step's operation from the parameters this session computes with.
+    private func plannedEpilogues() -> [NodePath: [EpilogueStep]] {
+        network.epilogueChains { path, layer in layer.kind.epilogueOperation { parameters(of: path) } }
+    }
+
     private mutating func recycle(_ tensor: Tensor?) {
         guard let data = tensor?.data, !data.isEmpty else { return }
         spareBuffers[data.count, default: []].append(data)
@@ -155,6 +174,7 @@ public struct ForwardSession: Sendable {
     }
 
     private mutating func compute(_ path: NodePath) -> Tensor {
+        if let fused = fusedOutputs.removeValue(forKey: path) { return fused }
         let node = network.node(at: path)!
         let outShape = shapes.output(of: path)
         switch node.kind {
@@ -167,6 +187,7 @@ public struct ForwardSession: Sendable {
             return Self.merge(parts, block.merge, shape: outShape, into: &buffer)
         case .layer(let layer):
             let source = network.inputPath(of: path).flatMap { outputs[$0] } ?? input
+            if layer.kind.passesValuesThrough { return Tensor(shape: outShape, data: source.data) }
             if parameterCache[path] == nil, let params = network.parameters(at: path, shapes: shapes) {
                 parameterCache[path] = CachedParameters(
                     name: node.name, layer: layer, input: source.shape,
@@ -175,24 +196,51 @@ public struct ForwardSession: Sendable {
             }
             var buffer = takeBuffer(outShape.elementCount)
             let cached = parameterCache[path]
-            return Self.apply(
-                layer, to: source, io: shapes.io(at: path), parameters: cached?.parameters, packed: cached?.packedWeight,
-                into: &buffer)
+            guard let chain = epilogueChains[path], outShape.elementCount > 0, !source.data.isEmpty else {
+                return Self.apply(
+                    layer, to: source, io: shapes.io(at: path), parameters: cached?.parameters,
+                    packed: cached?.packedWeight, into: &buffer)
+            }
+            // Every step's output has the conv's shape; an add step also reads the block's other parts.
+            var outputsOfChain = chain.map { _ in takeBuffer(outShape.elementCount) }
+            let addParts: [[Tensor?]] = chain.compactMap { step in
+                guard case .add(let at, _) = step.operation, let block = network.node(at: step.path)?.block else { return nil }
+                let blockInput = network.inputPath(of: step.path).flatMap { outputs[$0] } ?? input
+                return block.branches.enumerated().map { b, branch in
+                    b == at ? nil : branch.isEmpty ? blockInput : outputs[step.path.child(branch: b, index: branch.count - 1)]!
+                }
+            }
+            let result = withMutableBaseAddresses(&outputsOfChain) { stepOutputs in
+                withBaseAddresses(addParts.flatMap { $0.compactMap { $0?.data } }) { partData in
+                    var next = partData.makeIterator()
+                    let addends = addParts.map { parts in parts.map { $0 == nil ? nil : next.next()! } }
+                    let epilogue = ConvEpilogue(
+                        steps: zip(chain, stepOutputs).map { ($0.operation, $1) }, addends: addends)
+                    return Self.apply(
+                        layer, to: source, io: shapes.io(at: path), parameters: cached?.parameters,
+                        packed: cached?.packedWeight, epilogue: epilogue, into: &buffer)
+                }
+            }
+            for (step, data) in zip(chain, outputsOfChain) { fusedOutputs[step.path] = Tensor(shape: outShape, data: data) }
+            return result
         }
     }
 
     /// Computes `layer` on `input` into `buffer` (resized to the output when its count differs) and returns the
     /// output tensor. Every kernel writes its whole output, so a recycled or uninitialised buffer is fine.
+    /// `epilogue`, when given, computes the nodes after the layer in the same pass.
     private static func apply(
         _ layer: Layer, to input: Tensor, io: LayerIO, parameters: LayerParameters?, packed: PackedConvWeights?,
-        into buffer: inout [Float]
+        epilogue: ConvEpilogue? = nil, into buffer: inout [Float]
     ) -> Tensor {
         guard io.output.elementCount > 0, !input.data.isEmpty else { return Tensor(shape: io.output) }
         if buffer.count != io.output.elementCount { buffer = uninitializedFloats(io.output.elementCount) }
         buffer.withUnsafeMutableBufferPointer { y in
             input.data.withUnsafeBufferPointer { x in
                 layer.kind.forward(
-                    LayerRun(input: x.baseAddress!, output: y.baseAddress!, io: io, parameters: parameters, packedWeight: packed))
+                    LayerRun(
+                        input: x.baseAddress!, output: y.baseAddress!, io: io, parameters: parameters, packedWeight: packed,
+                        epilogue: epilogue))
             }
         }
         return Tensor(shape: io.output, data: buffer)
@@ -273,4 +321,25 @@ extension Network {
         session.runToEnd()
         return session.finalOutput!
     }
+}
+
+/// Calls `body` with the base address of each of `arrays` (none empty), all valid during the call.
+private func withBaseAddresses<R>(_ arrays: [[Float]], _ body: ([UnsafePointer<Float>]) -> R) -> R {
+    func next(_ index: Int, _ collected: [UnsafePointer<Float>]) -> R {
+        guard index < arrays.count else { return body(collected) }
+        return arrays[index].withUnsafeBufferPointer { next(index + 1, collected + [$0.baseAddress!]) }
+    }
+    return next(0, [])
+}
+
+/// Calls `body` with the mutable base address of each of `arrays` (none empty), all valid during the call.
+private func withMutableBaseAddresses<R>(_ arrays: inout [[Float]], _ body: ([UnsafeMutablePointer<Float>]) -> R) -> R {
+    func next(_ index: Int, _ collected: [UnsafeMutablePointer<Float>]) -> R {
+        guard index < arrays.count else { return body(collected) }
+        var array = arrays[index]  // moved out, so it is the only reference and is written in place
+        arrays[index] = []
+        defer { arrays[index] = array }
+        return array.withUnsafeMutableBufferPointer { next(index + 1, collected + [$0.baseAddress!]) }
+    }
+    return next(0, [])
 }

@@ -30,14 +30,17 @@ struct Bench: ParsableCommand {
         KernelThreads.count = threadCount
         let peakGFLOPS = Kernels.peakGFLOPS(threads: threadCount)
         guard let preset else {
+            let copyGBps = Kernels.copyBandwidthGBps(threads: threadCount)
             if json {
                 print(
                     "{\"threads\": \(threadCount), \"peak_gflops\": \(formatFixed(peakGFLOPS, digits: 1)), "
-                        + "\"micro_kernel\": \(JSONValue.quoted(Kernels.microKernelName))}")
+                        + "\"micro_kernel\": \(JSONValue.quoted(Kernels.microKernelName)), \"copy_gbps\": \(formatFixed(copyGBps, digits: 1))}"
+                )
             } else {
                 print(
                     "peak fp32 on \(threadCount) thread(s): \(formatFixed(peakGFLOPS, digits: 1)) GFLOP/s "
                         + "(FMA loop at the width of the \(Kernels.microKernelName) GEMM micro-kernel)")
+                print("memory bandwidth: \(formatFixed(copyGBps, digits: 1)) GB/s (streaming copy, read + written, 64 MiB per thread)")
             }
             return
         }
@@ -109,6 +112,27 @@ struct Bench: ParsableCommand {
             "total: median \(formatFixed(totalMedian, digits: 2)) ms (min \(formatFixed(totals.min()!, digits: 2)), "
                 + "max \(formatFixed(totals.max()!, digits: 2))) · \(formatFixed(totalGF, digits: 1)) GFLOP/s · "
                 + "\(formatFixed(100 * totalGF / peakGFLOPS, digits: 1)) % of peak")
+        printDepthwiseBandwidth(template, order: order, perNode: perNode, threads: threadCount)
+    }
+
+    /// Depthwise convs are memory-bound: their bytes moved (input read, their output and those of the nodes
+    /// fused into their pass written) per second against a streaming copy's, not their FLOP/s against the FMA peak.
+    private func printDepthwiseBandwidth(_ session: ForwardSession, order: [NodePath], perNode: [[Double]], threads: Int) {
+        let chains = session.network.epilogueChains { path, layer in layer.kind.epilogueOperation { session.parameters(of: path) } }
+        var bytes = 0, ms = 0.0, count = 0
+        for (i, path) in order.enumerated() {
+            guard let g = session.shapes.convGeometry(at: path), g.groups > 1, g.groups == g.inChannels else { continue }
+            let outputs = g.outChannels * g.outHeight * g.outWidth
+            bytes += 4 * (g.inChannels * g.inHeight * g.inWidth + outputs * (1 + (chains[path]?.count ?? 0)))
+            ms += median(perNode[i])
+            count += 1
+        }
+        guard count > 0, ms > 0 else { return }
+        let gbps = Double(bytes) / (ms * 1e6), copy = Kernels.copyBandwidthGBps(threads: threads)
+        print(
+            "depthwise convs: \(count), \(formatFixed(ms, digits: 3)) ms, \(formatFixed(gbps, digits: 1)) GB/s moved (input read, "
+                + "outputs written, fused nodes' included) · \(formatFixed(100 * gbps / copy, digits: 1)) % of a streaming copy's \(formatFixed(copy, digits: 1)) GB/s"
+        )
     }
 
     private func median(_ values: [Double]) -> Double {

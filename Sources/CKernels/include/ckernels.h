@@ -89,6 +89,26 @@ int ck_conv_reads_in_place(const ck_conv_desc *desc);
 void ck_conv_rows(const ck_conv_desc *desc, const float *input, const float *weight, const float *packedWeight,
                   const float *bias, float *output, int oy0, int oy1, int m0, int m1);
 
+/// What a kernel applies to each value it writes (a fused activation): nothing, ReLU (max(v, 0), NaN gives 0,
+/// as `ck_relu`) or a clip to [minimum, maximum] (as `ck_clip`; ReLU6 is 0, 6).
+typedef enum { CK_ACTIVATION_NONE = 0, CK_ACTIVATION_RELU = 1, CK_ACTIVATION_CLIP = 2 } ck_activation_kind;
+typedef struct {
+    ck_activation_kind kind;
+    float minimum, maximum;
+} ck_activation;
+
+/// Depthwise convolution: each group one input channel and m = desc->outChannels outputs (desc is one group).
+/// input (C, N, H, W), weight (C·m, 1, KH, KW), bias (C·m) or NULL -> output channels c0 ..< c1 of
+/// (C·m, N, OH, OW); when `activated` is not NULL, the same channels of it receive `activation` of each value
+/// in the same pass (a fused activation that still leaves the convolution's own output). A direct kernel for
+/// the calling thread's instruction set; AVX2 and AVX-512 give the same bits.
+void ck_depthwise_conv(const ck_conv_desc *desc, int images, const float *input, const float *weight,
+                       const float *bias, float *output, float *activated, ck_activation activation, int c0, int c1);
+
+/// Streams `floats` floats from source to destination with non-temporal stores (the memory-bandwidth probe
+/// memory-bound kernels are measured against); returns the bytes moved (read plus written).
+double ck_stream_copy(long floats, const float *source, float *destination);
+
 /// Runs `iterations` rounds of 12 independent 8-wide FMA chains; returns the flops executed.
 /// `sink` receives a value derived from the result so the loop cannot be optimised away.
 double ck_fma_peak_loop(long iterations, float *sink);

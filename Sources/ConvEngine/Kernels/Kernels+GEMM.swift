@@ -32,11 +32,13 @@ extension Kernels {
     /// `packed`, when given, is `weight` packed once by `PackedConvWeights` (used when it fits this thread's
     /// micro-kernel, ignored otherwise), so repeated calls never re-pack the weight.
     /// `batch` images run as one GEMM over all their output positions, in the batch layout (C, N, H, W) → (K, N, OH, OW)
-    /// (a batch of one is the single-image layout).
+    /// (a batch of one is the single-image layout). A depthwise conv (one input channel per group) runs a direct
+    /// kernel instead. `epilogue`, when given, computes the nodes after the conv too, each piece right after the
+    /// thread that computed it wrote it (a depthwise conv writes a leading activation in its own loop).
     public static func conv2d(
         _ g: ConvGeometry, batch: Int = 1, input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
         bias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>,
-        packed: PackedConvWeights? = nil, threads: Int = KernelThreads.count
+        packed: PackedConvWeights? = nil, epilogue: ConvEpilogue? = nil, threads: Int = KernelThreads.count
     ) {
         // input (C, N, H, W), weight (K, C/groups, KH, KW) -> output (K, N, OH, OW)
         // Workers run the best micro-kernel; a forced one (tests) holds on the calling thread only.
@@ -44,19 +46,20 @@ extension Kernels {
             packed.storage.withUnsafeBufferPointer { storage in
                 conv2d(
                     g, images: batch, input: input, weight: weight, packedBase: storage.baseAddress,
-                    packedGroupStride: packed.groupStride, bias: bias, output: output, threads: threads)
+                    packedGroupStride: packed.groupStride, bias: bias, output: output, epilogue: epilogue,
+                    threads: threads)
             }
         } else {
             conv2d(
                 g, images: batch, input: input, weight: weight, packedBase: nil, packedGroupStride: 0, bias: bias,
-                output: output, threads: threads)
+                output: output, epilogue: epilogue, threads: threads)
         }
     }
 
     private static func conv2d(
         _ g: ConvGeometry, images: Int, input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
         packedBase: UnsafePointer<Float>?, packedGroupStride: Int,
-        bias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>, threads: Int
+        bias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>, epilogue: ConvEpilogue?, threads: Int
     ) {
         // input (C, N, H, W), weight (K, C/groups, KH, KW) -> output (K, N, OH, OW)
         let groups = g.groups, groupIn = g.inChannels / groups, groupOut = g.outChannels / groups
@@ -66,7 +69,17 @@ extension Kernels {
         let perGroup = groups >= threads ? 1 : pieces(work: g.macs * images / groups, threads: (threads + groups - 1) / groups)
         let columns = split(outPlane, parts: perGroup, alignment: panelWidth)
         var desc = convDescriptor(g)
+        // The epilogue on channels `channels`, `count` values from position `start` of each plane.
+        func finish(channels: Range<Int>, start: Int, count: Int) {
+            epilogue?.apply(channels: channels, start: start, count: count, planeSize: outPlane, convOutput: output)
+        }
         withUnsafePointer(to: &desc) { desc in
+            if groupIn == 1 && groups > 1 {
+                depthwiseConv2d(
+                    desc, g, images: images, input: input, weight: weight, bias: bias, output: output,
+                    epilogue: epilogue, threads: threads)
+                return
+            }
             if images == 1 && !plainGEMM && ck_conv_reads_in_place(desc) != 0 {
                 // stride 1 on AVX-512: im2col rows are read in place from padded input rows. Split by output
                 // channels (every thread reads the whole input, no piece loses a partial panel: 1.8–1.95× on two
@@ -83,6 +96,10 @@ extension Kernels {
                         packedBase.map { $0 + group * packedGroupStride }, bias.map { $0 + group * groupOut },
                         output + group * groupOut * outPlane, Int32(range.lowerBound), Int32(range.upperBound),
                         Int32(channelRange.lowerBound), Int32(channelRange.upperBound))
+                    let first = group * groupOut + channelRange.lowerBound
+                    finish(
+                        channels: first..<first + channelRange.count, start: range.lowerBound * g.outWidth,
+                        count: range.count * g.outWidth)
                 }
                 return
             }
@@ -108,6 +125,7 @@ extension Kernels {
                         desc, Int32(images), groupInput, groupWeight, groupPacked, groupBias, groupOutput,
                         Int32(range.lowerBound), Int32(range.upperBound))
                 }
+                finish(channels: group * groupOut..<(group + 1) * groupOut, start: range.lowerBound, count: range.count)
             }
         }
     }

@@ -42,12 +42,26 @@ extension Kernels {
         input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>
     ) {
         // input (C, P), mean/variance/scale/shift (C) -> output (C, P)
+        let (gain, offset) = batchNormAffine(
+            channels: channels, mean: mean, variance: variance, scale: scale, shift: shift, epsilon: epsilon)
         for c in 0..<channels {
-            let gain = (scale?[c] ?? 1) / (variance[c] + epsilon).squareRoot()
-            let offset = (shift?[c] ?? 0) - mean[c] * gain
-            let base = c * planeSize
-            for p in 0..<planeSize { output[base + p] = input[base + p] * gain + offset }
+            affine(count: planeSize, gain: gain[c], offset: offset[c], input: input + c * planeSize, output: output + c * planeSize)
         }
+    }
+
+    /// Inference batch normalisation as the per-channel map y = x · gain + offset it is: gain = scale / √(variance + ε),
+    /// offset = shift − mean · gain (what a conv's epilogue applies in its own pass).
+    public static func batchNormAffine(
+        channels: Int, mean: UnsafePointer<Float>, variance: UnsafePointer<Float>, scale: UnsafePointer<Float>?,
+        shift: UnsafePointer<Float>?, epsilon: Float
+    ) -> (gain: [Float], offset: [Float]) {
+        let gain = (0..<channels).map { c in (scale?[c] ?? 1) / (variance[c] + epsilon).squareRoot() }
+        return (gain, (0..<channels).map { c in (shift?[c] ?? 0) - mean[c] * gain[c] })
+    }
+
+    /// y = x · gain + offset for `count` values; output may alias input.
+    static func affine(count: Int, gain: Float, offset: Float, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>) {
+        for p in 0..<count { output[p] = input[p] * gain + offset }
     }
 
     /// Softmax across channels at every position (Caffe axis 1), shifted by the maximum so it never overflows.

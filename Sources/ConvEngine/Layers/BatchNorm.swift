@@ -87,6 +87,14 @@ public struct BatchNorm: LayerKind {
     public var isAffine: Bool { true }
 
     /// Normalises by the running statistics at inference, by the batch's own in training.
+    /// At inference, the per-channel affine map of the running statistics.
+    public func epilogueOperation(_ parameters: () -> LayerParameters?) -> EpilogueOperation? {
+        guard let p = parameters(), let mean = p.runningMean, let variance = p.runningVariance, let shift = p.bias else { return nil }
+        let (gain, offset) = Kernels.batchNormAffine(
+            channels: mean.count, mean: mean, variance: variance, scale: p.weight, shift: shift, epsilon: epsilon)
+        return .affine(gain: gain, offset: offset)
+    }
+
     public func forward(_ run: LayerRun) {
         let p = run.parameters!
         let (mean, variance) = run.mode == .inference ? (p.runningMean!, p.runningVariance!) : Self.batchStatistics(run)

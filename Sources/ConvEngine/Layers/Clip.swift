@@ -29,6 +29,10 @@ public struct Clip: ActivationKind {
 
     public func activate(_ x: Float) -> Float { x.isNaN ? x : min(max(x, minimum), maximum) }
 
+    public func epilogueOperation(_ parameters: () -> LayerParameters?) -> EpilogueOperation? {
+        .activation(.clip(minimum: minimum, maximum: maximum))
+    }
+
     public func forward(_ run: LayerRun) {
         Kernels.clip(count: run.inputCount, minimum: minimum, maximum: maximum, input: run.input, output: run.output)
     }

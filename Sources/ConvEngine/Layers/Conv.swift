@@ -147,13 +147,15 @@ public struct Conv: WeightedLayer {
 
     public var isAffine: Bool { true }
 
+    public var computesEpilogue: Bool { true }
+
     public func forward(_ run: LayerRun) {
         let p = run.parameters!, g = run.io.geometry!.conv!
         p.weight.withUnsafeBufferPointer { w in
             withOptionalPointer(p.bias) { bias in
                 Kernels.conv2d(
                     g, batch: run.batch, input: run.input, weight: w.baseAddress!, bias: bias, output: run.output,
-                    packed: run.packedWeight)
+                    packed: run.packedWeight, epilogue: run.epilogue)
             }
         }
     }

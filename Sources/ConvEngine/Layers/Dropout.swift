@@ -14,6 +14,7 @@ public struct Dropout: LayerKind {
     public func inferShape(_ input: Shape, at site: LayerSite) throws(ShapeError) -> LayerShape { LayerShape(input) }
 
     public var isAffine: Bool { true }
+    public var passesValuesThrough: Bool { true }
 
     /// The identity at inference; in training each value is kept with probability 1 − rate and scaled by
     /// 1 / (1 − rate), the mask drawn from the pass's seed.

@@ -15,6 +15,7 @@ public struct Flatten: LayerKind {
     public func receptiveWindow(_ io: LayerIO) -> (kernel: Size2, stride: Size2) { (Size2(io.input.height, io.input.width), Size2(1)) }
 
     public var isAffine: Bool { true }
+    public var passesValuesThrough: Bool { true }
 
     /// A batch goes from (C, N, H, W) to features × images, (C·H·W, N): a plain copy for one image.
     public func forward(_ run: LayerRun) {

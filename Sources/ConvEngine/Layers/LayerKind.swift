@@ -29,6 +29,17 @@ public protocol LayerKind: Hashable, Sendable {
     /// True when the output is an affine function of the input (what the fold equivalences may cross).
     var isAffine: Bool { get }
 
+    /// This layer as a step a conv before it can compute in its own pass at inference (`Network.epilogueChains`);
+    /// nil when it is not one. `parameters` resolves the layer's parameters, for the steps that need them.
+    func epilogueOperation(_ parameters: () -> LayerParameters?) -> EpilogueOperation?
+
+    /// True when `forward` computes `run.epilogue` (the nodes after it) in its own pass.
+    var computesEpilogue: Bool { get }
+
+    /// True when the output of one image at inference holds the input's values in the input's order (dropout,
+    /// flatten): a forward session then shares the input's storage instead of copying it.
+    var passesValuesThrough: Bool { get }
+
     /// Computes the layer on `run.batch` images: reads `run.input`, writes every element of `run.output`, in
     /// `run.mode` (inference, or training: batch statistics and dropout masks).
     func forward(_ run: LayerRun)
@@ -70,6 +81,9 @@ extension LayerKind {
     public func macs(_ io: LayerIO) -> Int { 0 }
     public func receptiveWindow(_ io: LayerIO) -> (kernel: Size2, stride: Size2) { (Size2(1), Size2(1)) }
     public var isAffine: Bool { false }
+    public func epilogueOperation(_ parameters: () -> LayerParameters?) -> EpilogueOperation? { nil }
+    public var computesEpilogue: Bool { false }
+    public var passesValuesThrough: Bool { false }
     public func runningUpdate(_ run: LayerRun) -> LayerParameters? { nil }
     public func drawnTensors(_ run: LayerRun) -> [(name: String, values: [Float])] { [] }
     public func droppingWrittenParameters() -> Self { self }
@@ -174,6 +188,8 @@ public struct LayerRun {
     /// Images in the batch.
     public var batch = 1
     public var mode = ForwardMode.inference
+    /// The nodes after this one it computes in its own pass, for a layer that `computesEpilogue` (nil: none).
+    public var epilogue: ConvEpilogue?
 }
 
 /// What a dump's manifest says about a layer: its type word and the attributes that recompute it.

@@ -9,6 +9,8 @@ public struct ReLU: ActivationKind {
 
     public func activate(_ x: Float) -> Float { max(x, 0) }
 
+    public func epilogueOperation(_ parameters: () -> LayerParameters?) -> EpilogueOperation? { .activation(.relu) }
+
     public func forward(_ run: LayerRun) {
         let c = max(run.io.input.channels, 1)
         Kernels.relu(channels: c, planeSize: run.inputCount / c, input: run.input, output: run.output)

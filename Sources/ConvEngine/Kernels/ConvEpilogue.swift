@@ -1,0 +1,85 @@
+import CKernels
+
+/// An activation a conv can apply in its own pass: into a buffer of its own (the activation node's output), so
+/// the separate pass over memory disappears while both outputs stay there to look at.
+public enum FusedActivation: Hashable, Sendable {
+    /// max(x, 0), NaN gives 0, as `Kernels.relu`.
+    case relu
+    /// min(max(x, minimum), maximum), NaN stays, as `Kernels.clip` (ReLU6 is 0, 6).
+    case clip(minimum: Float, maximum: Float)
+
+    /// The C kernels' description.
+    var descriptor: ck_activation {
+        switch self {
+        case .relu: ck_activation(kind: CK_ACTIVATION_RELU, minimum: 0, maximum: 0)
+        case .clip(let minimum, let maximum): ck_activation(kind: CK_ACTIVATION_CLIP, minimum: minimum, maximum: maximum)
+        }
+    }
+
+    /// Applies the activation to `count` values, from `input` to `output`, on the calling thread.
+    func apply(count: Int, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>) {
+        switch self {
+        case .relu: ck_relu(count, input, output)
+        case .clip(let minimum, let maximum): ck_clip(count, minimum, maximum, input, output)
+        }
+    }
+}
+
+/// One node after a conv that the conv computes in its own pass at inference (`LayerKind.epilogueOperation`).
+public enum EpilogueOperation: Hashable, Sendable {
+    /// y = x · gain[c] + offset[c] on channel c: batch norm with its running statistics.
+    case affine(gain: [Float], offset: [Float])
+    case activation(FusedActivation)
+    /// A residual add merge: the sum of the block's parts in branch order, this chain's value standing for part
+    /// `at`; the others (`count` parts in all) are given when the conv runs.
+    case add(at: Int, count: Int)
+}
+
+/// What a conv writes after its own output, piece by piece, right after the thread that computed a piece wrote
+/// it (so it is still in cache): each step reads the previous step's output (the conv's for the first) and writes
+/// its own buffer — the outputs of the nodes the forward plan fused into the conv, every one kept.
+public struct ConvEpilogue {
+    public var steps: [(operation: EpilogueOperation, output: UnsafeMutablePointer<Float>)]
+    /// The other parts of each `.add` step, in branch order (nil where the chain's own value goes).
+    public var addends: [[UnsafePointer<Float>?]]
+
+    public init(steps: [(operation: EpilogueOperation, output: UnsafeMutablePointer<Float>)], addends: [[UnsafePointer<Float>?]] = []) {
+        self.steps = steps
+        self.addends = addends
+    }
+
+    /// The first step when it is an activation: a direct kernel can write it in its own loop.
+    var leadingActivation: (FusedActivation, UnsafeMutablePointer<Float>)? {
+        guard let first = steps.first, case .activation(let activation) = first.operation else { return nil }
+        return (activation, first.output)
+    }
+
+    /// Runs steps `firstStep...` on channels `channels`, `count` values from position `start` of each `planeSize`
+    /// plane; `convOutput` is what the first of them reads.
+    func apply(
+        channels: Range<Int>, start: Int, count: Int, planeSize: Int, convOutput: UnsafePointer<Float>, from firstStep: Int = 0
+    ) {
+        var source = firstStep == 0 ? convOutput : UnsafePointer(steps[firstStep - 1].output)
+        var addStep = steps[..<firstStep].filter { if case .add = $0.operation { true } else { false } }.count
+        for (operation, output) in steps[firstStep...] {
+            for c in channels {
+                let at = c * planeSize + start
+                let x = source + at, y = output + at
+                switch operation {
+                case .affine(let gain, let offset):
+                    Kernels.affine(count: count, gain: gain[c], offset: offset[c], input: x, output: y)
+                case .activation(let activation):
+                    activation.apply(count: count, input: x, output: y)
+                case .add:
+                    let parts = addends[addStep].map { $0.map { $0 + at } ?? x }
+                    y.update(from: parts[0], count: count)
+                    for part in parts.dropFirst() {
+                        for i in 0..<count { y[i] += part[i] }
+                    }
+                }
+            }
+            if case .add = operation { addStep += 1 }
+            source = UnsafePointer(output)
+        }
+    }
+}

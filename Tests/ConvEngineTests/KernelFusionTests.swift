@@ -1,0 +1,185 @@
+import Testing
+
+@testable import ConvEngine
+
+/// Depthwise cases for the direct kernel: vector columns with edge columns on both sides, stride 2 (two loads
+/// deinterleaved), a 5×5 dilated window, stride 3 (every column in C), a channel multiplier of 2.
+extension ConvCase {
+    static let depthwiseWide = ConvCase(
+        "3×3 depthwise pad 1 on 9×70", c: 5, h: 9, w: 70, k: 5, kernel: (3, 3), pad: (1, 1, 1, 1), groups: 5)
+    static let depthwiseStride2 = ConvCase(
+        "3×3 depthwise stride 2 pad 1 on 23×57", c: 4, h: 23, w: 57, k: 4, kernel: (3, 3), stride: (2, 2), pad: (1, 1, 1, 1),
+        groups: 4)
+    static let depthwiseDilated5x5 = ConvCase(
+        "5×5 depthwise dilation 2, uneven pads, on 15×45", c: 3, h: 15, w: 45, k: 3, kernel: (5, 5), pad: (3, 4, 5, 4),
+        dilation: (2, 2), groups: 3)
+    static let depthwiseStride3 = ConvCase(
+        "3×3 depthwise stride 3 on 13×40", c: 2, h: 13, w: 40, k: 2, kernel: (3, 3), stride: (3, 3), pad: (1, 1, 1, 1), groups: 2)
+    static let depthwiseMultiplier2 = ConvCase(
+        "3×3 depthwise 3→6 (2 outputs per channel) on 12×40", c: 3, h: 12, w: 40, k: 6, kernel: (3, 3), pad: (1, 1, 1, 1),
+        groups: 3)
+
+    static let depthwise: [ConvCase] = [
+        depthwise3x3, depthwiseWide, depthwiseStride2, depthwiseDilated5x5, depthwiseStride3, depthwiseMultiplier2,
+    ]
+}
+
+@Suite struct KernelFusionTests {
+    /// `conv2d` with a fused activation on the calling thread's instruction set: (output, activated output).
+    static func convWithActivation(
+        _ g: ConvGeometry, batch: Int = 1, input: [Float], weight: [Float], bias: [Float]?, activation: FusedActivation,
+        threads: Int
+    ) -> (output: [Float], activated: [Float]) {
+        let count = batch * g.outChannels * g.outHeight * g.outWidth
+        var output = [Float](repeating: .nan, count: count), activated = [Float](repeating: .nan, count: count)
+        output.withUnsafeMutableBufferPointer { y in
+            activated.withUnsafeMutableBufferPointer { a in
+                withOptionalPointer(bias) { bias in
+                    Kernels.conv2d(
+                        g, batch: batch, input: input, weight: weight, bias: bias, output: y.baseAddress!,
+                        epilogue: ConvEpilogue(steps: [(.activation(activation), a.baseAddress!)]), threads: threads)
+                }
+            }
+        }
+        return (output, activated)
+    }
+
+    static func reference(_ activation: FusedActivation, _ values: [Float]) -> [Float] {
+        switch activation {
+        case .relu: Reference.clip(values, minimum: 0, maximum: .infinity).map { $0.isNaN ? 0 : $0 }
+        case .clip(let minimum, let maximum): Reference.clip(values, minimum: minimum, maximum: maximum)
+        }
+    }
+
+    /// The direct depthwise kernel on every instruction set this CPU has, against the plain loops; its fused
+    /// activation (ReLU6) against the clip of its own output, and AVX2 against AVX-512 bit for bit.
+    @Test(arguments: ConvCase.depthwise)
+    func depthwiseOnEveryInstructionSetMatchesReference(_ testCase: ConvCase) {
+        let g = testCase.geometry
+        var random = TestRandom(seed: 23)
+        let input = random.floats(g.inChannels * g.inHeight * g.inWidth)
+        let weight = random.floats(g.weightCount).map { $0 * 4 }, bias = random.floats(g.outChannels)
+        let expected = Reference.conv2d(g, input: input, weight: weight, bias: bias)
+        let relu6 = FusedActivation.clip(minimum: 0, maximum: 6)
+        var vectorOutputs: [[Float]] = []
+        for isa in Kernels.supportedInstructionSets {
+            Kernels.forceInstructionSet(isa)
+            for threads in isa == Kernels.supportedInstructionSets.last! ? [1, 2] : [1] {
+                let (output, activated) = Self.convWithActivation(
+                    g, input: input, weight: weight, bias: bias, activation: relu6, threads: threads)
+                let difference = largestDifference(output, expected)
+                #expect(difference < 1e-4, "\(testCase.name), instruction set \(isa), \(threads) threads: maxdiff \(difference)")
+                let activatedRight = activated == Self.reference(relu6, output)
+                #expect(activatedRight, "\(testCase.name), instruction set \(isa): fused ReLU6 differs")
+                if isa > 0 && threads == 1 { vectorOutputs.append(output) }
+            }
+            Kernels.forceInstructionSet(nil)
+        }
+        #expect(Set(vectorOutputs).count <= 1, "\(testCase.name): AVX2 and AVX-512 differ")
+    }
+
+    /// Two images in the batch layout (C, N, H, W) give each image's own result, the channel multiplier included.
+    @Test(arguments: [ConvCase.depthwiseStride2, .depthwiseMultiplier2])
+    func depthwiseBatchMatchesEachImage(_ testCase: ConvCase) {
+        let g = testCase.geometry
+        var random = TestRandom(seed: 29)
+        let plane = g.inHeight * g.inWidth, outPlane = g.outHeight * g.outWidth
+        let images = [random.floats(g.inChannels * plane), random.floats(g.inChannels * plane)]
+        let weight = random.floats(g.weightCount), bias = random.floats(g.outChannels)
+        let batch: [Float] = (0..<g.inChannels).flatMap { c in images.flatMap { $0[c * plane..<(c + 1) * plane] } }
+        let (output, activated) = Self.convWithActivation(
+            g, batch: 2, input: batch, weight: weight, bias: bias, activation: .relu, threads: 2)
+        for (n, image) in images.enumerated() {
+            let expected = Reference.conv2d(g, input: image, weight: weight, bias: bias)
+            let got: [Float] = (0..<g.outChannels).flatMap { k in output[(k * 2 + n) * outPlane..<(k * 2 + n + 1) * outPlane] }
+            #expect(largestDifference(got, expected) < 1e-4, "\(testCase.name), image \(n)")
+        }
+        let activatedRight = activated == Self.reference(.relu, output)
+        #expect(activatedRight, "fused ReLU differs")
+    }
+
+    /// The GEMM paths (pointwise, im2col packing, rows read in place, groups) with a fused ReLU and ReLU6: the
+    /// output is the unfused one, bit for bit, and the activated output is the activation of it.
+    @Test(arguments: [
+        ConvCase.pointwiseOddMap, .pointwise256To64, .conv3x3, .conv3x3Stride2, .conv3x3Groups2, .wide3x3KMBlocks, .narrow3x3To192,
+    ])
+    func gemmPathsWriteTheFusedActivation(_ testCase: ConvCase) {
+        let g = testCase.geometry
+        var random = TestRandom(seed: 31)
+        let input = random.floats(g.inChannels * g.inHeight * g.inWidth)
+        let weight = random.floats(g.weightCount), bias = random.floats(g.outChannels)
+        for isa in Kernels.supportedInstructionSets {
+            Kernels.forceInstructionSet(isa)
+            // Workers run the best instruction set; a forced one holds on the calling thread only.
+            for threads in isa == Kernels.supportedInstructionSets.last! ? [1, 2] : [1] {
+                var plain = [Float](repeating: .nan, count: g.outChannels * g.outHeight * g.outWidth)
+                plain.withUnsafeMutableBufferPointer {
+                    Kernels.conv2d(g, input: input, weight: weight, bias: bias, output: $0.baseAddress!, threads: threads)
+                }
+                for activation in [FusedActivation.relu, .clip(minimum: 0, maximum: 0.5)] {
+                    let (output, activated) = Self.convWithActivation(
+                        g, input: input, weight: weight, bias: bias, activation: activation, threads: threads)
+                    let same = output == plain, activatedRight = activated == Self.reference(activation, plain)
+                    #expect(same, "\(testCase.name), instruction set \(isa), \(threads) threads: output changed")
+                    #expect(activatedRight, "\(testCase.name), \(activation), instruction set \(isa): activation differs")
+                }
+            }
+            Kernels.forceInstructionSet(nil)
+        }
+    }
+
+    /// The session's plan: a conv computes the batch norm, activation and residual add after it in its own pass,
+    /// and every node's output is still there, bit for bit what each node computes alone — after stepping back
+    /// into the chain and forward again too.
+    @Test func sessionFusesEpiloguesAndKeepsEveryOutput() throws {
+        let shape = Shape(channels: 4, height: 11, width: 37)
+        var random = TestRandom(seed: 37)
+        let input = Tensor(shape: shape, data: random.floats(shape.elementCount))
+        let bn = BatchNorm(
+            statistics: .init(mean: [0.1, -0.2, 0.3, 0], variance: [1, 2, 0.5, 1.5], scale: [1, 0.5, 2, 1], shift: [0, 0.1, -0.1, 0.2]))
+        let network = Network(
+            name: "fused", input: InputSpec(shape: shape),
+            nodes: [
+                Node("expand", Layer(Conv(outChannels: 8, kernel: Size2(1)))),
+                Node("expand/relu6", Layer(Clip())),
+                Node("dwise", Layer(Conv(outChannels: 8, kernel: Size2(3), stride: Size2(2), padding: .same, groups: 8))),
+                Node("dwise/relu", Layer(ReLU())),
+                Node("project", Layer(Conv(outChannels: 4, kernel: Size2(1), hasBias: false))),
+                Node("project/bn", Layer(bn)),
+                Node(
+                    "res",
+                    parallel: ParallelBlock(
+                        branches: [[Node("a", Layer(Conv(outChannels: 4, kernel: Size2(3), padding: .same)))], []], merge: .add)),
+                Node("res/relu", Layer(ReLU())),
+            ])
+        let shapes = try network.inferShapes()
+        let chains = network.epilogueChains { path, layer in layer.kind.epilogueOperation { network.parameters(at: path, shapes: shapes) } }
+        #expect(chains[.top(0)]?.map(\.path) == [.top(1)])
+        #expect(chains[.top(2)]?.map(\.path) == [.top(3)])
+        #expect(chains[.top(4)]?.map(\.path) == [.top(5)])
+        #expect(chains[NodePath.top(6).child(branch: 0, index: 0)]?.map(\.path) == [.top(6), .top(7)])
+        var session = try ForwardSession(network: network, input: input)
+        session.runToEnd()
+        func output(_ path: NodePath) -> [Float] { session.output(of: path)!.data }
+        #expect(output(.top(1)) == Reference.clip(output(.top(0)), minimum: 0, maximum: 6))
+        #expect(output(.top(3)) == Self.reference(.relu, output(.top(2))))
+        let g = session.shapes.convGeometry(at: .top(2))!, p = session.parameters(of: .top(2))!
+        #expect(largestDifference(output(.top(2)), Reference.conv2d(g, input: output(.top(1)), weight: p.weight, bias: p.bias)) < 1e-4)
+        let bnParameters = session.parameters(of: .top(5))!
+        var normalized = [Float](repeating: 0, count: output(.top(4)).count)
+        Kernels.batchNorm(
+            channels: 4, planeSize: normalized.count / 4, mean: bnParameters.runningMean!, variance: bnParameters.runningVariance!,
+            scale: bnParameters.weight, shift: bnParameters.bias!, epsilon: bn.epsilon, input: output(.top(4)), output: &normalized)
+        #expect(output(.top(5)) == normalized)
+        let branch = output(NodePath.top(6).child(branch: 0, index: 0))
+        #expect(output(.top(6)) == zip(branch, output(.top(5))).map { $0 + $1 })
+        #expect(output(.top(7)) == Self.reference(.relu, output(.top(6))))
+        let final = session.finalOutput
+        session.reset()
+        session.advance(to: 7)
+        session.stepBack()
+        #expect(session.output(of: .top(6)) == nil)
+        session.runToEnd()
+        #expect(session.finalOutput == final)
+    }
+}
