@@ -19,10 +19,10 @@ enum CommandError: UserFacingError {
     case unreadableInput(preset: String, InputError)
     /// `--input PATTERN:SEED` with a seed that is not a whole number.
     case inputSeedNotANumber(source: String, pattern: String)
-    /// `--dump DIR` could not be written.
-    case dumpFailed(folder: String, ExportError)
-    /// `export --onnx FILE` could not be written.
-    case exportFailed(file: String, ExportError)
+    /// `--input ''`.
+    case emptyInputSource
+    /// A number flag whose text is not a whole number in its range; `requirement` says what it takes.
+    case badNumber(flag: String, text: String, requirement: String)
     /// No shipped presets folder was found.
     case noShippedPresets
     /// A forward pass that should have run to the end stopped early.
@@ -31,19 +31,20 @@ enum CommandError: UserFacingError {
     var description: String {
         switch self {
         case .impossibleNetwork(let preset, let error):
-            return "\(preset): \(error)"
+            return "\(visible(preset)): \(error)"
         case .unreadableInput(let preset, let error):
-            return "\(preset): \(error)"
+            return "\(visible(preset)): \(error)"
         case .inputSeedNotANumber(let source, let pattern):
-            return "--input \(source): the seed after ':' must be a whole number, e.g. \(pattern):3"
-        case .dumpFailed(let folder, let error):
-            return "--dump \(folder): \(error)"
-        case .exportFailed(let file, let error):
-            return "export \(file): \(error)"
+            return "--input \(visible(source)): the seed after ':' must be a whole number, e.g. \(pattern):3"
+        case .emptyInputSource:
+            return "--input is empty — name a generator (" + SyntheticPattern.allCases.map(\.rawValue).joined(separator: ", ")
+                + ") or an image path"
+        case .badNumber(let flag, let text, let requirement):
+            return "\(flag) \(visible(text)): \(requirement)"
         case .noShippedPresets:
             return "no shipped presets found — set CONVPLAY_PRESETS to the presets folder of your convplay checkout"
         case .incompleteForwardPass(let preset):
-            return "\(preset): the forward pass did not complete"
+            return "\(visible(preset)): the forward pass did not complete"
         }
     }
 }

@@ -19,20 +19,65 @@ import Foundation
 /// lrn: `size`, `alpha`, `beta`, `k`; dropout: `rate`; dense: `out_features`, `bias`; parallel: `merge`
 /// (concat/add) and `branches`, each branch's last node path or `"input-of-block"` for an empty branch.
 public enum ActivationDump {
-    /// Runs `session` to the end if it is not yet complete, then writes everything into `directory`
-    /// (created when missing). `presetName` is recorded in the manifest.
+    /// Runs `session` to the end if it is not yet complete, then writes everything into `directory`. The files
+    /// are written into a fresh folder beside it, which is renamed into place only when all are written, so a
+    /// failure leaves the old folder (an earlier dump) untouched and nothing half-written; an existing folder is
+    /// replaced only when it is empty or an earlier dump. `presetName` is recorded in the manifest.
     public static func write(session: ForwardSession, to directory: String, presetName: String) throws(ExportError) {
         var session = session
         session.runToEnd()
+        let target = directory.count > 1 && directory.hasSuffix("/") ? String(directory.dropLast()) : directory
+        let (parent, name) = AtomicFile.split(target)
+        let staging = parent + "/." + name + ".\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp"
         do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            try AtomicFile.makeDirectories(parent)
+            try AtomicFile.makeDirectories(staging)
         } catch {
-            throw .writeFailed(path: directory, reason: error.localizedDescription)
+            throw .writeFailed(path: target, reason: error.reason)
         }
+        do {
+            try writeFiles(session, into: staging, presetName: presetName)
+            try replace(target, with: staging)
+        } catch {
+            try? FileManager.default.removeItem(atPath: staging)
+            // The staging folder's name means nothing to the user: the dump folder is what failed.
+            if case .writeFailed(_, let reason) = error { throw .writeFailed(path: target, reason: reason) }
+            throw error
+        }
+        AtomicFile.syncDirectory(parent)
+    }
+
+    /// Renames `staging` to `target`, moving an earlier dump (or an empty folder) at `target` aside first and
+    /// removing it after.
+    private static func replace(_ target: String, with staging: String) throws(ExportError) {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: target, isDirectory: &isDirectory) else {
+            guard rename(staging, target) == 0 else { throw .writeFailed(path: target, reason: String(cString: strerror(errno))) }
+            return
+        }
+        let contents = (try? FileManager.default.contentsOfDirectory(atPath: target)) ?? []
+        guard isDirectory.boolValue, contents.isEmpty || contents.contains("manifest.json") else {
+            throw .notADumpFolder(path: target)
+        }
+        let old = staging + ".old"
+        guard rename(target, old) == 0 else { throw .writeFailed(path: target, reason: String(cString: strerror(errno))) }
+        guard rename(staging, target) == 0 else {
+            let reason = String(cString: strerror(errno))
+            _ = rename(old, target)
+            throw .writeFailed(path: target, reason: reason)
+        }
+        try? FileManager.default.removeItem(atPath: old)
+    }
+
+    /// Writes every `.npy` file and the manifest into `directory`.
+    private static func writeFiles(_ session: ForwardSession, into directory: String, presetName: String) throws(ExportError) {
         let network = session.network, shapes = session.shapes
         func save(_ values: [Float], _ shape: [Int], _ file: String) throws(ExportError) -> JSONValue {
             let path = (directory as NSString).appendingPathComponent(file)
-            do { try Npy.write(values, shape: shape, to: path) } catch { throw .writeFailed(path: path, reason: error.description) }
+            do { try Npy.write(values, shape: shape, to: path) } catch {
+                if case .writeFailed(_, let reason) = error { throw .writeFailed(path: path, reason: reason) }
+                throw .writeFailed(path: path, reason: error.description)
+            }
             return .members([("file", .string(file)), ("shape", .array(shape.map { .integer($0) }))])
         }
 
@@ -89,10 +134,8 @@ public enum ActivationDump {
             ("nodes", .array(nodes)),
         ])
         let manifestPath = (directory as NSString).appendingPathComponent("manifest.json")
-        do {
-            try Data(manifest.prettyText.utf8).write(to: URL(fileURLWithPath: manifestPath), options: .atomic)
-        } catch {
-            throw .writeFailed(path: manifestPath, reason: error.localizedDescription)
+        do { try AtomicFile.write(Array(manifest.prettyText.utf8), to: manifestPath) } catch {
+            throw .writeFailed(path: manifestPath, reason: error.reason)
         }
     }
 
