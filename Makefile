@@ -48,7 +48,7 @@ fuzz: fuzz-build
 	for t in $(FUZZ_TARGETS); do \
 	    mkdir -p $(FUZZ)/corpus/$$t; \
 	    $(FUZZ_ENV) $(FUZZ)/debug/$$t $(FUZZ)/corpus/$$t $(FUZZ)/seeds/$$t $(FUZZ_FLAGS) -max_total_time=$(FUZZ_SECONDS) \
-	        -artifact_prefix=$(FUZZ)/findings/$$t- 2>&1 | grep -E "^#[0-9]+ +DONE|ERROR|SUMMARY|artifact|^Done" || exit 1; \
+	        -artifact_prefix=$(FUZZ)/findings/$$t- 2>&1 | grep -E "^#[0-9]+[[:space:]]+DONE|ERROR|SUMMARY|artifact|^Done" || exit 1; \
 	    test -z "$$(ls $(FUZZ)/findings | grep "^$$t-")" || exit 1; \
 	done
 
@@ -59,7 +59,7 @@ fuzz-smoke: fuzz-build
 	    $(FUZZ_ENV) $(FUZZ)/debug/$$t $(FUZZ)/smoke/$$t $(FUZZ)/seeds/$$t $(FUZZ_FLAGS) -max_total_time=$(FUZZ_SMOKE_SECONDS) \
 	        -artifact_prefix=$(FUZZ)/smoke/$$t- > $(FUZZ)/smoke/$$t.log 2>&1 \
 	        || { tail -40 $(FUZZ)/smoke/$$t.log; exit 1; }; \
-	    echo "$$t: $$(grep -E '^#[0-9]+ +DONE' $(FUZZ)/smoke/$$t.log)"; \
+	    echo "$$t: $$(grep -E '^#[0-9]+[[:space:]]+DONE' $(FUZZ)/smoke/$$t.log)"; \
 	done
 
 # Unit tests (the engine and the playground's reducer and screens) under a sanitizer, each in its own build folder.

@@ -85,11 +85,13 @@ import Testing
         }
     }
 
-    /// Random values for every size field of every layer type, extremes included, at every place of a small
-    /// network: inference and cost either succeed or throw; a trap would end the test process.
+    /// Random values for every size and number field of every layer type (Int's and Float's extremes, inf and
+    /// NaN included) in a small network: inference and cost either succeed or throw — a trap would end the test
+    /// process — and an accepted network runs forward.
     @Test func everyFieldValueIsRefusedOrAccepted() {
         var rng = SplitMix64(seed: 12)
         let extremes = [Int.min, -1, 0, 1, 2, 3, 1 << 12, (1 << 24) - 1, 1 << 24, (1 << 24) + 1, 1 << 31, 1 << 62, Int.max]
+        let floats: [Float] = [.nan, .infinity, -.infinity, .greatestFiniteMagnitude, -1, 0, 1e-45, 0.5, 1, 2, 1e30]
         func pick() -> Int { rng.next() % 2 == 0 ? extremes[Int(rng.next() % UInt64(extremes.count))] : Int(rng.next() % 40) }
         var refused = 0, accepted = 0
         for _ in 0..<3000 {
@@ -101,6 +103,7 @@ import Testing
                 case .int: values[field.key] = .int(pick())
                 case .size: values[field.key] = .size(Size2(pick(), pick()))
                 case .padding: values[field.key] = .padding(.explicit(Size2(pick(), pick())))
+                case .float: values[field.key] = .float(floats[Int(rng.next() % UInt64(floats.count))])
                 default: break
                 }
             }
@@ -108,8 +111,12 @@ import Testing
             let input = Shape(channels: pick() % 64 + 1, height: pick() % 64 + 1, width: pick() % 64 + 1)
             let network = Network(name: "f", input: InputSpec(shape: input), nodes: [Node("x", layer), Node("r", ReLU())])
             do {
-                _ = try network.cost(shapes: try network.inferShapes())
+                let costs = try network.cost(shapes: try network.inferShapes())
                 accepted += 1
+                if costs.total.macs < 10_000_000 {
+                    let output = try network.forward(SyntheticInput.make(.noise, shape: input, seed: 1))
+                    #expect(try output.shape == network.inferShapes().output)
+                }
             } catch {
                 #expect(!error.description.isEmpty)
                 refused += 1

@@ -131,6 +131,10 @@ public struct LayerField<L: LayerKind> {
         if let requirement = numbers.lazy.compactMap(type.requirement(for:)).first {
             return [.invalid(key: key, value: value.text, requirement: requirement)]
         }
+        // A form can type "inf" or "nan"; a preset cannot hold them (the reader refuses them, the writer has no word).
+        if case .float(let number) = value, !number.isFinite {
+            return [.invalid(key: key, value: "\(number)", requirement: "a finite number")]
+        }
         return check(layer).map { [$0] } ?? []
     }
 }

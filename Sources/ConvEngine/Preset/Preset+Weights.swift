@@ -26,7 +26,7 @@ extension Preset {
                 }
                 let path = (directory as NSString).appendingPathComponent(file)
                 let array: (shape: [Int], values: [Float])
-                do { array = try Npy.read(path: path, limit: budget) } catch { throw .unreadableWeights(error) }
+                do { array = try Npy.read(path: path, limit: max(budget, 0)) } catch { throw .unreadableWeights(error) }
                 budget -= array.values.count * MemoryLayout<Float>.size
                 tensors[member.key] = LoadedParameters.Source(file: path, shape: array.shape)
                 values[member.key] = array.values
