@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 RELEASE_BIN := .build/release/convplay
 PRESET ?=
 
-.PHONY: run test lint format deps venv release bench peer-bench clean fuzz fuzz-build fuzz-smoke asan tsan
+.PHONY: run test lint format deps venv release bench peer-bench train-bench clean fuzz fuzz-build fuzz-smoke asan tsan
 
 ## run: install what is missing, build a release binary and open the playground (PRESET=name to choose)
 run: release
@@ -112,6 +112,11 @@ bench: release
 ## peer-bench: convplay against onnxruntime (own venv), 1 and 2 threads, one table of ratios
 peer-bench: deps
 	bash bench/peer.sh
+
+## train-bench: nin-digits to ≥ 97 % held-out (time and accuracy), then training throughput against PyTorch
+train-bench: release venv
+	$(RELEASE_BIN) train nin-digits --data digits --epochs 20 --schedule cosine
+	bash bench/train-peer.sh
 
 clean:
 	rm -rf .build .build-fuzz .build-asan .build-tsan $(VENV)

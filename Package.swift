@@ -14,7 +14,9 @@ let package = Package(
         .library(name: "ConvEngine", targets: ["ConvEngine"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2")
+        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+        // The protobuf runtime only: ONNX's message types are generated once and committed (Sources/ConvEngine/ONNX).
+        .package(url: "https://github.com/apple/swift-protobuf", exact: "1.39.0"),
     ],
     targets: [
         // Fast numeric kernels in C (GEMM micro-kernels, im2col); no terminal code.
@@ -23,7 +25,11 @@ let package = Package(
             cSettings: [.unsafeFlags(["-O3", "-fno-math-errno"])]
         ),
         // The engine: tensors, layers, networks, shapes, cost, forward passes, presets. Knows no terminal.
-        .target(name: "ConvEngine", dependencies: ["CKernels", "CPNG"]),
+        .target(
+            name: "ConvEngine",
+            dependencies: ["CKernels", "CPNG", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            exclude: ["ONNX/README.md"]
+        ),
         // libpng (Debian: libpng-dev) for reading PNG inputs through its simplified png_image API.
         .systemLibrary(name: "CPNG", pkgConfig: "libpng16", providers: [.apt(["libpng-dev"])]),
         // ncursesw binding plus a tiny C shim for the macros Swift cannot import.

@@ -36,12 +36,15 @@ CK_INTERNAL float *ck_scratch_buffer(ck_scratch slot, size_t floats);
 // ---------------------------------------------------------------------------------------------
 // The blocked GEMM (gemm.c), for the convolution drivers (conv.c).
 
-/// Where B comes from: a stored matrix, or the im2col matrix of a convolution input.
+/// Where B comes from: a stored matrix, or the im2col matrix of a convolution input. A convolution input may
+/// hold `images` images in the batch layout (C, N, H, W): column n of the im2col matrix is then position
+/// n mod OH·OW of image n / (OH·OW), and channel c of image i starts at (c·N + i)·H·W. 0 images means one.
 typedef struct {
     const float *B;
     int ldb, transB;
     const ck_conv_desc *conv;
     const float *input;
+    int images;
 } b_source;
 
 /// C columns n0 ..< n1 (M rows, ldc) [+]= op(A) · B [+ bias rows], B from `bs`. A is packed per block, or read

@@ -7,10 +7,90 @@
 void ck_conv_im2col_gemm(const ck_conv_desc *desc, const float *input, const float *weight,
                          const float *packedWeight, const float *bias, float *output, int n0, int n1) {
     // input (C, H, W), weight (K, C·KH·KW) -> output columns n0 ..< n1 of (K, OH·OW); one group
+    ck_conv_im2col_gemm_batch(desc, 1, input, weight, packedWeight, bias, output, n0, n1);
+}
+
+void ck_conv_im2col_gemm_batch(const ck_conv_desc *desc, int images, const float *input, const float *weight,
+                               const float *packedWeight, const float *bias, float *output, int n0, int n1) {
+    // input (C, N, H, W), weight (K, C·KH·KW) -> output columns n0 ..< n1 of (K, N·OH·OW); one group
     const int K = desc->channels * desc->kernelHeight * desc->kernelWidth;
-    b_source s = {NULL, 0, 0, desc, input};
+    b_source s = {NULL, 0, 0, desc, input, images};
     ck_gemm_blocked(desc->outChannels, n0, n1, K, weight, K, 0, packedWeight, &s, output,
-                    desc->outHeight * desc->outWidth, 0, bias);
+                    images * desc->outHeight * desc->outWidth, 0, bias);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The im2col matrix written out, and its adjoint (col2im), for the backward pass: ∂W = ∂Y · colᵀ needs the
+// matrix whole, and ∂X is col2im(Wᵀ · ∂Y).
+
+// The input columns ix = ox·sw − pl + dx that exist for ox in 0 ..< OW: ox in [lo, hi).
+static inline void valid_columns(int W, int OW, int sw, int x0, int *lo, int *hi) {
+    int l = x0 >= 0 ? 0 : (-x0 + sw - 1) / sw;
+    int h = x0 > W - 1 ? 0 : (W - 1 - x0) / sw + 1;
+    if (h > OW) h = OW;
+    if (l > h) l = h;
+    *lo = l;
+    *hi = h;
+}
+
+void ck_im2col(const ck_conv_desc *g, int images, int batch, const float *input, float *col, int k0, int k1) {
+    // input (C, batch, H, W), its first `images` images -> rows k0 ..< k1 of col (C·KH·KW, images·OH·OW)
+    const int H = g->height, W = g->width, OH = g->outHeight, OW = g->outWidth, KH = g->kernelHeight, KW = g->kernelWidth;
+    const int sh = g->strideHeight, sw = g->strideWidth;
+    const size_t plane = (size_t)H * W, out_plane = (size_t)OH * OW, columns = (size_t)images * out_plane;
+    for (int k = k0; k < k1; k++) {
+        const int c = k / (KH * KW), ky = (k / KW) % KH, kx = k % KW;
+        const int dy = ky * g->dilationHeight - g->padTop, x0 = kx * g->dilationWidth - g->padLeft;
+        int lo, hi;
+        valid_columns(W, OW, sw, x0, &lo, &hi);
+        for (int n = 0; n < images; n++) {
+            const float *source = input + ((size_t)c * batch + n) * plane;
+            float *row = col + (size_t)k * columns + (size_t)n * out_plane;
+            for (int oy = 0; oy < OH; oy++) {
+                float *d = row + (size_t)oy * OW;
+                const int iy = oy * sh + dy;
+                if (iy < 0 || iy >= H) {
+                    memset(d, 0, (size_t)OW * sizeof(float));
+                    continue;
+                }
+                const float *s = source + (size_t)iy * W + x0;
+                for (int ox = 0; ox < lo; ox++) d[ox] = 0.0f;
+                if (sw == 1) memcpy(d + lo, s + lo, (size_t)(hi - lo) * sizeof(float));
+                else for (int ox = lo; ox < hi; ox++) d[ox] = s[(size_t)ox * sw];
+                for (int ox = hi; ox < OW; ox++) d[ox] = 0.0f;
+            }
+        }
+    }
+}
+
+void ck_col2im(const ck_conv_desc *g, int images, int batch, const float *col, float *input, int c0, int c1) {
+    // col (C·KH·KW, images·OH·OW) -> channels c0 ..< c1 of the first `images` images of input (C, batch, H, W),
+    // overwritten: each input value is the sum of the col entries im2col copied it to, in the order of rows k
+    const int H = g->height, W = g->width, OH = g->outHeight, OW = g->outWidth, KH = g->kernelHeight, KW = g->kernelWidth;
+    const int sh = g->strideHeight, sw = g->strideWidth;
+    const size_t plane = (size_t)H * W, out_plane = (size_t)OH * OW, columns = (size_t)images * out_plane;
+    for (int c = c0; c < c1; c++) {
+        for (int n = 0; n < images; n++) memset(input + ((size_t)c * batch + n) * plane, 0, plane * sizeof(float));
+        for (int ky = 0; ky < KH; ky++)
+            for (int kx = 0; kx < KW; kx++) {
+                const int k = (c * KH + ky) * KW + kx;
+                const int dy = ky * g->dilationHeight - g->padTop, x0 = kx * g->dilationWidth - g->padLeft;
+                int lo, hi;
+                valid_columns(W, OW, sw, x0, &lo, &hi);
+                for (int n = 0; n < images; n++) {
+                    float *target = input + ((size_t)c * batch + n) * plane;
+                    const float *row = col + (size_t)k * columns + (size_t)n * out_plane;
+                    for (int oy = 0; oy < OH; oy++) {
+                        const int iy = oy * sh + dy;
+                        if (iy < 0 || iy >= H) continue;
+                        float *t = target + (size_t)iy * W + x0;
+                        const float *s = row + (size_t)oy * OW;
+                        if (sw == 1) for (int ox = lo; ox < hi; ox++) t[ox] += s[ox];
+                        else for (int ox = lo; ox < hi; ox++) t[(size_t)ox * sw] += s[ox];
+                    }
+                }
+            }
+    }
 }
 
 // ---------------------------------------------------------------------------------------------

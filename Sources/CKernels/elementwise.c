@@ -42,31 +42,24 @@ static void hardswish_portable(long n, const float *x, float *y, float lo, float
 typedef __m256 (*op8_fn)(__m256 v, __m256 lo, __m256 hi);
 typedef __m512 (*op16_fn)(__m512 v, __m512 lo, __m512 hi);
 
-CK_AVX2 static inline __m256 relu8(__m256 v, __m256 lo, __m256 hi) {
-    (void)lo; (void)hi;
-    return _mm256_max_ps(v, _mm256_setzero_ps());
-}
-CK_AVX2 static inline __m256 clip8(__m256 v, __m256 lo, __m256 hi) {
-    return _mm256_min_ps(hi, _mm256_max_ps(lo, v));
-}
-CK_AVX2 static inline __m256 hardswish8(__m256 v, __m256 lo, __m256 hi) {
-    (void)lo; (void)hi;
-    const __m256 t = clip8(_mm256_add_ps(v, _mm256_set1_ps(3.0f)), _mm256_setzero_ps(), _mm256_set1_ps(6.0f));
-    return _mm256_mul_ps(v, _mm256_mul_ps(t, _mm256_set1_ps(1.0f / 6.0f)));
-}
-
-CK_AVX512 static inline __m512 relu16(__m512 v, __m512 lo, __m512 hi) {
-    (void)lo; (void)hi;
-    return _mm512_max_ps(v, _mm512_setzero_ps());
-}
-CK_AVX512 static inline __m512 clip16(__m512 v, __m512 lo, __m512 hi) {
-    return _mm512_min_ps(hi, _mm512_max_ps(lo, v));
-}
-CK_AVX512 static inline __m512 hardswish16(__m512 v, __m512 lo, __m512 hi) {
-    (void)lo; (void)hi;
-    const __m512 t = clip16(_mm512_add_ps(v, _mm512_set1_ps(3.0f)), _mm512_setzero_ps(), _mm512_set1_ps(6.0f));
-    return _mm512_mul_ps(v, _mm512_mul_ps(t, _mm512_set1_ps(1.0f / 6.0f)));
-}
+// relu, clip and hard swish on one vector of W bits (256: AVX2, 8 lanes; 512: AVX-512, 16 lanes), from the
+// _mm<W>_ intrinsics; each takes (v, lo, hi) so one map loop serves all three.
+#define CK_DEFINE_OPS(W, LANES, TARGET)                                                                       \
+    TARGET static inline __m##W relu##LANES(__m##W v, __m##W lo, __m##W hi) {                                 \
+        (void)lo; (void)hi;                                                                                   \
+        return _mm##W##_max_ps(v, _mm##W##_setzero_ps());                                                     \
+    }                                                                                                         \
+    TARGET static inline __m##W clip##LANES(__m##W v, __m##W lo, __m##W hi) {                                 \
+        return _mm##W##_min_ps(hi, _mm##W##_max_ps(lo, v));                                                   \
+    }                                                                                                         \
+    TARGET static inline __m##W hardswish##LANES(__m##W v, __m##W lo, __m##W hi) {                            \
+        (void)lo; (void)hi;                                                                                   \
+        const __m##W t = clip##LANES(_mm##W##_add_ps(v, _mm##W##_set1_ps(3.0f)), _mm##W##_setzero_ps(),       \
+                                     _mm##W##_set1_ps(6.0f));                                                  \
+        return _mm##W##_mul_ps(v, _mm##W##_mul_ps(t, _mm##W##_set1_ps(1.0f / 6.0f)));                          \
+    }
+CK_DEFINE_OPS(256, 8, CK_AVX2)
+CK_DEFINE_OPS(512, 16, CK_AVX512)
 
 // y[i] = op(x[i]) 8 lanes at a time; the last n mod 8 values by `tail`, the same operation in C. Inlined with a
 // constant `op`, which inlines in turn.
@@ -90,24 +83,17 @@ static inline void map16(op16_fn op, long n, const float *x, float *y, float lo,
     }
 }
 
-CK_AVX2 static void relu_avx2(long n, const float *x, float *y, float lo, float hi) {
-    map8(relu8, relu_portable, n, x, y, lo, hi);
-}
-CK_AVX2 static void clip_avx2(long n, const float *x, float *y, float lo, float hi) {
-    map8(clip8, clip_portable, n, x, y, lo, hi);
-}
-CK_AVX2 static void hardswish_avx2(long n, const float *x, float *y, float lo, float hi) {
-    map8(hardswish8, hardswish_portable, n, x, y, lo, hi);
-}
-CK_AVX512 static void relu_avx512(long n, const float *x, float *y, float lo, float hi) {
-    map16(relu16, n, x, y, lo, hi);
-}
-CK_AVX512 static void clip_avx512(long n, const float *x, float *y, float lo, float hi) {
-    map16(clip16, n, x, y, lo, hi);
-}
-CK_AVX512 static void hardswish_avx512(long n, const float *x, float *y, float lo, float hi) {
-    map16(hardswish16, n, x, y, lo, hi);
-}
+// An activation's AVX2 and AVX-512 versions: its vector op mapped over the input (AVX2's tail in portable C).
+#define CK_DEFINE_SIMD_VERSIONS(name)                                                                         \
+    CK_AVX2 static void name##_avx2(long n, const float *x, float *y, float lo, float hi) {                   \
+        map8(name##8, name##_portable, n, x, y, lo, hi);                                                      \
+    }                                                                                                         \
+    CK_AVX512 static void name##_avx512(long n, const float *x, float *y, float lo, float hi) {               \
+        map16(name##16, n, x, y, lo, hi);                                                                     \
+    }
+CK_DEFINE_SIMD_VERSIONS(relu)
+CK_DEFINE_SIMD_VERSIONS(clip)
+CK_DEFINE_SIMD_VERSIONS(hardswish)
 
 // An activation's versions, indexed by instruction set (CK_ISA_PORTABLE, CK_ISA_AVX2, CK_ISA_AVX512).
 #define CK_VERSIONS(name) {name##_portable, name##_avx2, name##_avx512}
@@ -169,4 +155,32 @@ void ck_statistics(long count, const float *values, float *minimum, float *maxim
         zero_count += v == 0.0f;
     }
     *minimum = mn; *maximum = mx; *sum = total; *squares = total_squares; *zeros = zero_count;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Backward passes and reductions of the training step.
+
+__attribute__((target_clones("avx512f", "avx2", "default")))
+void ck_relu_backward(long count, const float *restrict input, const float *restrict outGrad, float *restrict inGrad) {
+    // input, outGrad (N) -> inGrad (N): ∂y where x > 0, else 0 (both read unconditionally, so it vectorises)
+    for (long i = 0; i < count; i++) {
+        const float g = outGrad[i];
+        inGrad[i] = input[i] > 0.0f ? g : 0.0f;
+    }
+}
+
+void ck_row_sums(long columns, const float *input, float *output, int r0, int r1) {
+    // input (rows, columns) -> output rows r0 ..< r1: 16 running sums per row in a fixed order, then pairwise
+    for (int r = r0; r < r1; r++) {
+        const float *row = input + (size_t)r * columns;
+        float lane[16] = {0};
+        long j = 0;
+        for (; j + 16 <= columns; j += 16)
+            for (int l = 0; l < 16; l++) lane[l] += row[j + l];
+        for (int width = 8; width >= 1; width /= 2)
+            for (int l = 0; l < width; l++) lane[l] += lane[l + width];
+        float sum = lane[0];
+        for (; j < columns; j++) sum += row[j];
+        output[r] = sum;
+    }
 }

@@ -191,33 +191,83 @@ float *ck_scratch_buffer(ck_scratch slot, size_t floats) {
 // ---------------------------------------------------------------------------------------------
 // Packing.
 
+#ifdef CK_X86
+// dst[k·ld_dst + i] = src[i·ld_src + k] for an 8×8 block: 8 rows of 8 values become 8 columns, in registers.
+__attribute__((target("avx2")))
+static inline void transpose_8x8(const float *src, size_t ld_src, float *dst, size_t ld_dst) {
+    __m256 r0 = _mm256_loadu_ps(src), r1 = _mm256_loadu_ps(src + ld_src), r2 = _mm256_loadu_ps(src + 2 * ld_src),
+           r3 = _mm256_loadu_ps(src + 3 * ld_src), r4 = _mm256_loadu_ps(src + 4 * ld_src), r5 = _mm256_loadu_ps(src + 5 * ld_src),
+           r6 = _mm256_loadu_ps(src + 6 * ld_src), r7 = _mm256_loadu_ps(src + 7 * ld_src);
+    __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1), t2 = _mm256_unpacklo_ps(r2, r3),
+           t3 = _mm256_unpackhi_ps(r2, r3), t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5),
+           t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7);
+    __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE), u2 = _mm256_shuffle_ps(t1, t3, 0x44),
+           u3 = _mm256_shuffle_ps(t1, t3, 0xEE), u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE),
+           u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE);
+    _mm256_storeu_ps(dst, _mm256_permute2f128_ps(u0, u4, 0x20));
+    _mm256_storeu_ps(dst + ld_dst, _mm256_permute2f128_ps(u1, u5, 0x20));
+    _mm256_storeu_ps(dst + 2 * ld_dst, _mm256_permute2f128_ps(u2, u6, 0x20));
+    _mm256_storeu_ps(dst + 3 * ld_dst, _mm256_permute2f128_ps(u3, u7, 0x20));
+    _mm256_storeu_ps(dst + 4 * ld_dst, _mm256_permute2f128_ps(u0, u4, 0x31));
+    _mm256_storeu_ps(dst + 5 * ld_dst, _mm256_permute2f128_ps(u1, u5, 0x31));
+    _mm256_storeu_ps(dst + 6 * ld_dst, _mm256_permute2f128_ps(u2, u6, 0x31));
+    _mm256_storeu_ps(dst + 7 * ld_dst, _mm256_permute2f128_ps(u3, u7, 0x31));
+}
+#endif
+
+// dst[k·ld_dst + i] = src[i·ld_src + k] for i < rows, k < kc: rows of a row-major matrix laid down as columns of a
+// panel (packing A, and B stored transposed). Whole 8×8 blocks go through registers when AVX2 is in use.
+static void transpose_rows(const float *src, size_t ld_src, int rows, int kc, float *dst, size_t ld_dst) {
+    int i = 0;
+#ifdef CK_X86
+    if (ck_isa() >= CK_ISA_AVX2)
+        for (; i + 8 <= rows; i += 8) {
+            int k = 0;
+            for (; k + 8 <= kc; k += 8) transpose_8x8(src + (size_t)i * ld_src + k, ld_src, dst + (size_t)k * ld_dst + i, ld_dst);
+            for (; k < kc; k++)
+                for (int t = 0; t < 8; t++) dst[(size_t)k * ld_dst + i + t] = src[(size_t)(i + t) * ld_src + k];
+        }
+#endif
+    for (; i < rows; i++) {
+        const float *row = src + (size_t)i * ld_src;
+        for (int k = 0; k < kc; k++) dst[(size_t)k * ld_dst + i] = row[k];
+    }
+}
+
 // A rows r0 ..< r0+mc, columns k0 ..< k0+kc -> `pm`-row panels, each kc×pm, zero rows past mc.
 void ck_pack_a(const float *A, int lda, int transA, int r0, int mc, int k0, int kc, int pm, float *dst) {
     for (int ir = 0; ir < mc; ir += pm) {
         int mr = mc - ir < pm ? mc - ir : pm;
-        for (int i = 0; i < pm; i++) {
-            float *d = dst + i;
-            if (i >= mr) {
-                for (int k = 0; k < kc; k++) d[k * pm] = 0.0f;
-            } else if (transA) {
-                const float *s = A + (size_t)k0 * lda + (r0 + ir + i);
-                for (int k = 0; k < kc; k++) d[k * pm] = s[(size_t)k * lda];
-            } else {
-                const float *s = A + (size_t)(r0 + ir + i) * lda + k0;
-                for (int k = 0; k < kc; k++) d[k * pm] = s[k];
+        if (transA) {
+            // A stored K×M: each k holds the panel's mr values side by side
+            for (int k = 0; k < kc; k++) {
+                const float *s = A + (size_t)(k0 + k) * lda + (r0 + ir);
+                float *d = dst + (size_t)k * pm;
+                for (int i = 0; i < mr; i++) d[i] = s[i];
+                for (int i = mr; i < pm; i++) d[i] = 0.0f;
             }
+            dst += (size_t)kc * pm;
+            continue;
         }
+        transpose_rows(A + (size_t)(r0 + ir) * lda + k0, (size_t)lda, mr, kc, dst, (size_t)pm);
+        for (int k = 0; k < kc; k++)
+            for (int i = mr; i < pm; i++) dst[(size_t)k * pm + i] = 0.0f;
         dst += (size_t)kc * pm;
     }
 }
 
 // B rows k0 ..< k0+kc, columns n0 ..< n0+nr -> one kc×pn panel, zero columns past nr.
 static void pack_b_matrix(const b_source *s, int k0, int kc, int n0, int nr, int pn, float *dst) {
+    if (s->transB) {
+        // B stored N×K: read each column's kc values in a row, write them down the panel
+        transpose_rows(s->B + (size_t)n0 * s->ldb + k0, (size_t)s->ldb, nr, kc, dst, (size_t)pn);
+        for (int k = 0; k < kc; k++)
+            for (int j = nr; j < pn; j++) dst[(size_t)k * pn + j] = 0.0f;
+        return;
+    }
     for (int k = 0; k < kc; k++) {
         float *d = dst + (size_t)k * pn;
-        if (s->transB) {
-            for (int j = 0; j < nr; j++) d[j] = s->B[(size_t)(n0 + j) * s->ldb + k0 + k];
-        } else {
+        {
             const float *src = s->B + (size_t)(k0 + k) * s->ldb + n0;
             if (nr == pn) { memcpy(d, src, (size_t)pn * sizeof(float)); continue; }
             for (int j = 0; j < nr; j++) d[j] = src[j];
@@ -227,27 +277,30 @@ static void pack_b_matrix(const b_source *s, int k0, int kc, int n0, int nr, int
 }
 
 // The im2col panel: row k = (c·KH + ky)·KW + kx, column n = oy·OW + ox holds
-// input[c][oy·sh − pt + ky·dh][ox·sw − pl + kx·dw], zero outside the input.
+// input[c][oy·sh − pt + ky·dh][ox·sw − pl + kx·dw], zero outside the input (of image n / (OH·OW) in a batch).
 // The panel's columns are cut into runs that share an output row, so each run is a (strided) copy.
 static void pack_b_im2col(const b_source *s, int k0, int kc, int n0, int nr, int pn, float *dst) {
     const ck_conv_desc *g = s->conv;
     const int H = g->height, W = g->width, KH = g->kernelHeight, KW = g->kernelWidth;
-    const int sw = g->strideWidth;
+    const int sw = g->strideWidth, out_plane = g->outHeight * g->outWidth;
+    const size_t channel_stride = (size_t)(s->images > 1 ? s->images : 1) * H * W;
     int run_start[NR_MAX], run_length[NR_MAX], run_iy0[NR_MAX], run_ix0[NR_MAX], runs = 0;
+    size_t run_image[NR_MAX];
     for (int j = 0; j < nr;) {
-        int n = n0 + j, oy = n / g->outWidth, ox = n % g->outWidth;
+        int n = n0 + j, image = n / out_plane, at = n % out_plane, oy = at / g->outWidth, ox = at % g->outWidth;
         int length = g->outWidth - ox < nr - j ? g->outWidth - ox : nr - j;
         run_start[runs] = j;
         run_length[runs] = length;
         run_iy0[runs] = oy * g->strideHeight - g->padTop;
         run_ix0[runs] = ox * sw - g->padLeft;
+        run_image[runs] = (size_t)image * H * W;
         runs++;
         j += length;
     }
     int c = k0 / (KH * KW), ky = (k0 / KW) % KH, kx = k0 % KW;
     for (int k = 0; k < kc; k++) {
         float *d = dst + (size_t)k * pn;
-        const float *plane = s->input + (size_t)c * H * W;
+        const float *plane = s->input + (size_t)c * channel_stride;
         const int dy = ky * g->dilationHeight, dx = kx * g->dilationWidth;
         for (int r = 0; r < runs; r++) {
             float *dr = d + run_start[r];
@@ -261,7 +314,7 @@ static void pack_b_im2col(const b_source *s, int k0, int kc, int n0, int nr, int
             int hi = x0 > W - 1 ? 0 : (W - 1 - x0) / sw + 1;
             if (hi > length) hi = length;
             if (lo > hi) lo = hi;
-            const float *row = plane + (size_t)iy * W + x0;
+            const float *row = plane + run_image[r] + (size_t)iy * W + x0;
             for (int t = 0; t < lo; t++) dr[t] = 0.0f;
             if (sw == 1) {
                 int t = lo;  // fixed-size copies inline to vector moves; a libc call per run would dominate
@@ -286,14 +339,18 @@ __attribute__((target("avx512f")))
 static void pack_b_im2col_s1_avx512(const b_source *s, int k0, int kc, int n0, int nr, float *dst) {
     const ck_conv_desc *g = s->conv;
     const int H = g->height, W = g->width, KH = g->kernelHeight, KW = g->kernelWidth;
+    const int out_plane = g->outHeight * g->outWidth;
+    const size_t channel_stride = (size_t)(s->images > 1 ? s->images : 1) * H * W;
     int run_start[NR512], run_length[NR512], run_iy0[NR512], run_ix0[NR512], runs = 0;
+    size_t run_image[NR512];
     for (int j = 0; j < nr;) {
-        int n = n0 + j, oy = n / g->outWidth, ox = n % g->outWidth;
+        int n = n0 + j, image = n / out_plane, at = n % out_plane, oy = at / g->outWidth, ox = at % g->outWidth;
         int length = g->outWidth - ox < nr - j ? g->outWidth - ox : nr - j;
         run_start[runs] = j;
         run_length[runs] = length;
         run_iy0[runs] = oy * g->strideHeight - g->padTop;
         run_ix0[runs] = ox - g->padLeft;
+        run_image[runs] = (size_t)image * H * W;
         runs++;
         j += length;
     }
@@ -302,7 +359,7 @@ static void pack_b_im2col_s1_avx512(const b_source *s, int k0, int kc, int n0, i
     int c = k0 / (KH * KW), ky = (k0 / KW) % KH, kx = k0 % KW;
     for (int k = 0; k < kc; k++) {
         float *d = dst + (size_t)k * NR512;
-        const float *plane = s->input + (size_t)c * H * W;
+        const float *plane = s->input + (size_t)c * channel_stride;
         const int dy = ky * g->dilationHeight, dx = kx * g->dilationWidth;
         for (int r = 0; r < runs; r++) {
             const int start = run_start[r], length = run_length[r], iy = run_iy0[r] + dy, x0 = run_ix0[r] + dx;
@@ -313,7 +370,7 @@ static void pack_b_im2col_s1_avx512(const b_source *s, int k0, int kc, int n0, i
             const unsigned load = (unsigned)(valid << start);
             const unsigned store = (unsigned)((((1ull << length) - 1ull)) << start);
             // lane j reads row[x0 + j − start]; the pointer is only dereferenced on valid lanes
-            const float *base = plane + ((iy >= 0 && iy < H) ? (ptrdiff_t)iy * W : 0) + x0 - start;
+            const float *base = plane + run_image[r] + ((iy >= 0 && iy < H) ? (ptrdiff_t)iy * W : 0) + x0 - start;
             __m512 v0 = _mm512_maskz_loadu_ps((__mmask16)(load & 0xFFFF), base);
             __m512 v1 = _mm512_maskz_loadu_ps((__mmask16)(load >> 16), base + 16);
             _mm512_mask_storeu_ps(d, (__mmask16)(store & 0xFFFF), v0);
@@ -393,7 +450,7 @@ void ck_gemm_blocked(int M, int n0, int n1, int K, const float *A, int lda, int 
 void ck_sgemm(int M, int N, int K, const float *A, int lda, int transA, const float *B, int ldb, int transB,
               float *C, int ldc, int accumulate, const float *bias) {
     // A (M, K) or stored (K, M), B (K, N) or stored (N, K) -> C (M, N) [+ C] [+ bias per row]
-    b_source s = {B, ldb, transB, NULL, NULL};
+    b_source s = {B, ldb, transB, NULL, NULL, 0};
     ck_gemm_blocked(M, 0, N, K, A, lda, transA, NULL, &s, C, ldc, accumulate, bias);
 }
 
@@ -453,12 +510,12 @@ void ck_sgemm_prepacked(int M, int N, int K, const float *packedA, const float *
             }
         }
         if (full < N) {
-            b_source s = {B + full, ldb, 0, NULL, NULL};
+            b_source s = {B + full, ldb, 0, NULL, NULL, 0};
             ck_gemm_blocked(M, 0, N - full, K, NULL, 0, 0, packedA, &s, C + full, ldc, 0, bias);
         }
         return;
     }
 #endif
-    b_source s = {B, ldb, 0, NULL, NULL};
+    b_source s = {B, ldb, 0, NULL, NULL, 0};
     ck_gemm_blocked(M, 0, N, K, NULL, 0, 0, packedA, &s, C, ldc, 0, bias);
 }

@@ -8,14 +8,15 @@
 
 enum { POOL_ROW_MAX = 4096 };
 
-// One output of a folded row whose window is clipped by the row's ends (Caffe's divisor for the average).
-static inline float pool_edge(const ck_pool_desc *g, const float *row, int ox, int y0, int y_end_padded, int average) {
+// One output of a folded row whose window is clipped by the row's ends (Caffe's divisor for the average, or the
+// input values the window holds when padding is excluded). `rows` is the count of input rows folded into `row`.
+static inline float pool_edge(const ck_pool_desc *g, const float *row, int ox, int y0, int y_end_padded, int rows, int average) {
     const int W = g->width, x0 = ox * g->strideWidth - g->padLeft, kw = g->kernelWidth;
     const int x_end_padded = x0 + kw < W + g->padLeft ? x0 + kw : W + g->padLeft;
     const int xs = x0 > 0 ? x0 : 0;
     if (average) {
         const int xe = x_end_padded < W ? x_end_padded : W;
-        const int divisor = (y_end_padded - y0) * (x_end_padded - x0);
+        const int divisor = g->excludePadding ? rows * (xe - xs) : (y_end_padded - y0) * (x_end_padded - x0);
         float sum = 0.0f;
         for (int x = xs; x < xe; x++) sum += row[x];
         return divisor > 0 ? sum / (float)divisor : 0.0f;
@@ -57,7 +58,8 @@ static void pool_plane(const ck_pool_desc *g, const float *plane, float *out, in
         if (hi > g->outWidth) hi = g->outWidth;
         if (lo > hi) lo = hi;
         if (average) {
-            const int interior_divisor = (y_end_padded - y0) * kw;  // x_end_padded = x0 + kw inside the row
+            // x_end_padded = x0 + kw inside the row
+            const int interior_divisor = (g->excludePadding ? ye - ys : y_end_padded - y0) * kw;
             for (int ox = lo; ox < hi; ox++) o[ox] = row[ox * sw - pl];
             for (int dx = 1; dx < kw; dx++)
                 for (int ox = lo; ox < hi; ox++) o[ox] += row[ox * sw - pl + dx];
@@ -71,7 +73,7 @@ static void pool_plane(const ck_pool_desc *g, const float *plane, float *out, in
                 }
         }
         for (int ox = lo == 0 ? hi : 0; ox < g->outWidth; ox = ox + 1 == lo ? hi : ox + 1)
-            o[ox] = pool_edge(g, row, ox, y0, y_end_padded, average);
+            o[ox] = pool_edge(g, row, ox, y0, y_end_padded, ye - ys, average);
     }
     if (row != row_stack) free(row);
 }
@@ -193,4 +195,65 @@ void ck_average_pool(const ck_pool_desc *g, const float *input, float *output, i
     // input (C, H, W) -> output (C, OH, OW)
     for (int c = c0; c < c1; c++)
         pool_plane(g, input + (size_t)c * g->height * g->width, output + (size_t)c * g->outHeight * g->outWidth, 1);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Backward passes: each output's gradient goes to the input values its window read. Planes are independent,
+// so callers split by channels; within a plane the additions run in output order.
+
+void ck_max_pool_backward(const ck_pool_desc *g, const float *input, const float *outGrad, float *inGrad, int c0,
+                          int c1) {
+    // input (C, H, W), outGrad (C, OH, OW) -> inGrad (C, H, W), overwritten
+    const int H = g->height, W = g->width, OH = g->outHeight, OW = g->outWidth;
+    for (int c = c0; c < c1; c++) {
+        const float *plane = input + (size_t)c * H * W, *dy = outGrad + (size_t)c * OH * OW;
+        float *dx = inGrad + (size_t)c * H * W;
+        memset(dx, 0, (size_t)H * W * sizeof(float));
+        for (int oy = 0; oy < OH; oy++) {
+            const int y0 = oy * g->strideHeight - g->padTop;
+            const int ys = y0 > 0 ? y0 : 0, ye = y0 + g->kernelHeight < H ? y0 + g->kernelHeight : H;
+            for (int ox = 0; ox < OW; ox++) {
+                const int x0 = ox * g->strideWidth - g->padLeft;
+                const int xs = x0 > 0 ? x0 : 0, xe = x0 + g->kernelWidth < W ? x0 + g->kernelWidth : W;
+                if (ye <= ys || xe <= xs) continue;  // a window of padding only: its output is a constant 0
+                // the first maximum in row-major order, as PyTorch's max_pool2d picks it
+                size_t best = (size_t)ys * W + xs;
+                float top = plane[best];
+                for (int y = ys; y < ye; y++) {
+                    const float *row = plane + (size_t)y * W;
+                    for (int x = xs; x < xe; x++)
+                        if (row[x] > top) {
+                            top = row[x];
+                            best = (size_t)y * W + x;
+                        }
+                }
+                dx[best] += dy[(size_t)oy * OW + ox];
+            }
+        }
+    }
+}
+
+void ck_average_pool_backward(const ck_pool_desc *g, const float *outGrad, float *inGrad, int c0, int c1) {
+    // outGrad (C, OH, OW) -> inGrad (C, H, W), overwritten; the divisor as in ck_average_pool
+    const int H = g->height, W = g->width, OH = g->outHeight, OW = g->outWidth;
+    for (int c = c0; c < c1; c++) {
+        const float *dy = outGrad + (size_t)c * OH * OW;
+        float *dx = inGrad + (size_t)c * H * W;
+        memset(dx, 0, (size_t)H * W * sizeof(float));
+        for (int oy = 0; oy < OH; oy++) {
+            const int y0 = oy * g->strideHeight - g->padTop;
+            const int y_end_padded = y0 + g->kernelHeight < H + g->padTop ? y0 + g->kernelHeight : H + g->padTop;
+            const int ys = y0 > 0 ? y0 : 0, ye = y_end_padded < H ? y_end_padded : H;
+            for (int ox = 0; ox < OW; ox++) {
+                const int x0 = ox * g->strideWidth - g->padLeft;
+                const int x_end_padded = x0 + g->kernelWidth < W + g->padLeft ? x0 + g->kernelWidth : W + g->padLeft;
+                const int xs = x0 > 0 ? x0 : 0, xe = x_end_padded < W ? x_end_padded : W;
+                const int divisor = g->excludePadding ? (ye - ys) * (xe - xs) : (y_end_padded - y0) * (x_end_padded - x0);
+                if (divisor <= 0) continue;
+                const float share = dy[(size_t)oy * OW + ox] / (float)divisor;
+                for (int y = ys; y < ye; y++)
+                    for (int x = xs; x < xe; x++) dx[(size_t)y * W + x] += share;
+            }
+        }
+    }
 }

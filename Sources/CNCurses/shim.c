@@ -1,6 +1,8 @@
 #include "cncurses.h"
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <wchar.h>
@@ -10,9 +12,70 @@ static int started = 0;
 static struct sigaction previous[32];
 static const int crash_signals[] = {SIGILL, SIGTRAP, SIGSEGV, SIGBUS, SIGFPE, SIGABRT};
 
+// The unsaved network, kept encoded so a crash can write it with async-signal-safe calls only. Two slots:
+// the UI thread fills the one not published, then publishes it, so a crash while it writes still finds a
+// whole buffer. Paths are fixed when recovery is set up.
+struct recovery_slot { char *bytes; size_t length; char *source; size_t source_length; };
+static struct recovery_slot slots[2];
+static int published = -1;   // index of the slot a crash writes, -1 for nothing to save
+static char json_path[4096], temporary_path[4096], source_path[4096];
+
+static int copy_path(char *target, const char *directory, const char *name) {
+    int written = snprintf(target, 4096, "%s/%s", directory, name);
+    return written > 0 && written < 4096;
+}
+
+int cnc_recovery_paths(const char *directory) {
+    return copy_path(json_path, directory, "recovery.json") && copy_path(temporary_path, directory, "recovery.json.partial")
+        && copy_path(source_path, directory, "recovery.source") ? 0 : -1;
+}
+
+void cnc_recovery_set(const char *json, size_t length, const char *source, size_t source_length) {
+    if (json == NULL) { __atomic_store_n(&published, -1, __ATOMIC_SEQ_CST); return; }
+    int next = __atomic_load_n(&published, __ATOMIC_SEQ_CST) == 0 ? 1 : 0;
+    struct recovery_slot *slot = &slots[next];
+    free(slot->bytes);
+    free(slot->source);
+    slot->bytes = malloc(length ? length : 1);
+    slot->source = malloc(source_length ? source_length : 1);
+    if (slot->bytes == NULL || slot->source == NULL) { slot->length = 0; slot->source_length = 0; return; }
+    memcpy(slot->bytes, json, length);
+    memcpy(slot->source, source, source_length);
+    slot->length = length;
+    slot->source_length = source_length;
+    __atomic_store_n(&published, next, __ATOMIC_SEQ_CST);
+}
+
+// write(2) until done or failed.
+static int write_all(int fd, const char *bytes, size_t length) {
+    while (length > 0) {
+        ssize_t n = write(fd, bytes, length);
+        if (n <= 0) return -1;
+        bytes += n;
+        length -= (size_t)n;
+    }
+    return 0;
+}
+
+// Writes the published network beside its source path: open, write, fsync, rename — all async-signal-safe.
+static void write_recovery(void) {
+    int index = __atomic_load_n(&published, __ATOMIC_SEQ_CST);
+    if (index < 0 || json_path[0] == 0) return;
+    struct recovery_slot *slot = &slots[index];
+    int fd = open(source_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    if (fd >= 0) { write_all(fd, slot->source, slot->source_length); close(fd); }
+    fd = open(temporary_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    if (fd < 0) return;
+    int ok = write_all(fd, slot->bytes, slot->length) == 0 && fsync(fd) == 0;
+    close(fd);
+    if (ok) rename(temporary_path, json_path);
+}
+
 // A Swift trap would leave the terminal in the alternate screen with the cursor hidden (and the
-// backtracer prompting there): restore the terminal, then hand the signal to whoever had it before.
+// backtracer prompting there), and lose unsaved edits: write them to the recovery file, restore the
+// terminal, then hand the signal to whoever had it before.
 static void crash_handler(int signal_number, siginfo_t *info, void *context) {
+    write_recovery();
     if (started) { endwin(); started = 0; }
     struct sigaction *old = &previous[signal_number];
     if (old->sa_flags & SA_SIGINFO) {
@@ -91,4 +154,21 @@ int cnc_read(int timeout_ms, uint32_t *code) {
 }
 
 int cnc_key_resize(void) { return KEY_RESIZE; }
+int cnc_key_mouse(void) { return KEY_MOUSE; }
+
+void cnc_enable_mouse(void) {
+    mousemask(BUTTON1_PRESSED | BUTTON4_PRESSED | BUTTON5_PRESSED, NULL);
+    mouseinterval(0);
+}
+
+int cnc_mouse(int *x, int *y) {
+    MEVENT event;
+    if (getmouse(&event) != OK) return CNC_MOUSE_NONE;
+    *x = event.x;
+    *y = event.y;
+    if (event.bstate & BUTTON4_PRESSED) return CNC_MOUSE_WHEEL_UP;
+    if (event.bstate & BUTTON5_PRESSED) return CNC_MOUSE_WHEEL_DOWN;
+    if (event.bstate & BUTTON1_PRESSED) return CNC_MOUSE_PRESS;
+    return CNC_MOUSE_NONE;
+}
 int cnc_key_btab(void) { return KEY_BTAB; }

@@ -58,18 +58,23 @@ public struct ConvGeometry: Hashable, Sendable {
 
 /// Everything a pooling kernel needs, resolved against its input shape.
 /// input (C, H, W) -> output (C, OH, OW). Windows may overhang the padded input (ceil rounding);
-/// an average divides by the window clipped to the padded input, as Caffe does.
+/// an average divides by the window clipped to the padded input, as Caffe does, or with `excludesPadding` by
+/// the input values the window holds.
 public struct PoolGeometry: Hashable, Sendable {
     public var channels, inHeight, inWidth: Int
     public var outHeight, outWidth: Int
     public var kernelHeight, kernelWidth: Int
     public var strideHeight, strideWidth: Int
     public var padTop, padLeft: Int
+    /// Average only: divide by the input values in the window (ONNX `count_include_pad = 0`).
+    public var excludesPadding: Bool
 
     public init(
         channels: Int, inHeight: Int, inWidth: Int, outHeight: Int, outWidth: Int,
-        kernelHeight: Int, kernelWidth: Int, strideHeight: Int, strideWidth: Int, padTop: Int, padLeft: Int
+        kernelHeight: Int, kernelWidth: Int, strideHeight: Int, strideWidth: Int, padTop: Int, padLeft: Int,
+        excludesPadding: Bool = false
     ) {
+        self.excludesPadding = excludesPadding
         self.channels = channels
         self.inHeight = inHeight
         self.inWidth = inWidth

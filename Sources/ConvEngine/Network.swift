@@ -64,6 +64,14 @@ public struct LoadedParameters: Hashable, Sendable {
         self.parameters = parameters
         self.tensors = tensors
     }
+    /// Tensors that came together from one `file` (a `.safetensors` file, an ONNX model), each in the shape it holds.
+    public init(parameters: LayerParameters, file: String) {
+        var tensors = ["weight": Source(file: file, shape: parameters.weightShape)]
+        if let bias = parameters.bias { tensors["bias"] = Source(file: file, shape: [bias.count]) }
+        if let mean = parameters.runningMean { tensors["running_mean"] = Source(file: file, shape: [mean.count]) }
+        if let variance = parameters.runningVariance { tensors["running_var"] = Source(file: file, shape: [variance.count]) }
+        self.init(parameters: parameters, tensors: tensors)
+    }
 }
 
 /// A whole network: its name, input, initialiser and the tree of nodes. A value: editing makes a new one,
@@ -75,16 +83,19 @@ public struct Network: Hashable, Sendable {
     public var input: InputSpec
     public var initialization: Initialization
     public var nodes: [Node]
+    /// Class names of a classifier's output, by index (the preset's optional `labels`); empty when unnamed.
+    public var labels: [String]
 
     public init(
         name: String, summary: String = "", input: InputSpec,
-        initialization: Initialization = Initialization(), nodes: [Node]
+        initialization: Initialization = Initialization(), nodes: [Node], labels: [String] = []
     ) {
         self.name = name
         self.summary = summary
         self.input = input
         self.initialization = initialization
         self.nodes = nodes
+        self.labels = labels
     }
 
     /// The node at `path`, or `nil` when the path leads nowhere.

@@ -1,49 +1,106 @@
 import ConvEngine
 
-/// Everything that can happen to the playground: keys turned into intents, and results the runtime
-/// reports back. `reduce` is the only thing that interprets them.
+/// Everything that can happen to the playground, grouped as the reducer is split: keys turned into intents,
+/// mouse events, and results the runtime reports back. `reduce` is the only thing that interprets them.
 public enum Action: Sendable {
-    // Moving around
+    case navigate(Navigation)
+    case view(ViewAction)
+    case step(Stepping)
+    case edit(Editing)
+    case file(FileAction)
+    case modal(ModalInput)
+    case mouse(MouseEvent)
+    case event(RuntimeEvent)
+}
+
+/// Moving around the layer stack, the maps and the inspector.
+public enum Navigation: Hashable, Sendable {
     case moveSelection(Int)
     case selectFirst, selectLast
-    case switchPane
-    /// Enter: edit the layer (stack focused) or zoom the channel (maps focused).
-    case activate
-    case toggleZoom
+    /// Folds the selected block, or selects the block enclosing the selection.
+    case collapse
+    /// Unfolds the selected block, or selects its first node when it is open.
+    case expand
+    /// Folds every block, or unfolds them all when all are folded.
+    case toggleAllBlocks
+    /// Moves the focus to the next (+1) or previous (−1) pane.
+    case switchPane(Int)
+    /// Moves the tile cursor of the maps grid by rows and columns of tiles.
+    case moveTile(dy: Int, dx: Int)
+    /// Moves the tile cursor a page of channels forward or back.
     case pageMaps(Int)
-    /// Moves the zoom cursor (rows, columns) or, outside zoom, nothing.
+    case firstChannel, lastChannel
+    case toggleZoom
+    /// Moves the zoom cursor by map rows and columns.
     case moveCursor(dy: Int, dx: Int)
+    /// The next or previous channel while zoomed.
     case zoomChannel(Int)
+    /// Asks for a channel number to jump to.
+    case goToChannel
+    case scrollInspector(Int)
+}
+
+/// How things are drawn.
+public enum ViewAction: Hashable, Sendable {
     case cycleColormap, cycleScaling, toggleWeights, toggleHelp
-    // Stepping
-    case stepForward, stepBack, runToEnd, reset
-    // Editing
+    /// Shows the whole status message.
+    case showMessage
+}
+
+/// The forward pass's step cursor.
+public enum Stepping: Hashable, Sendable { case forward, back, runToEnd, reset }
+
+/// Changes to the network (each one undoable).
+public enum Editing: Hashable, Sendable {
     case beginAdd, beginInsert, beginEdit
-    case deleteLayer
-    case moveLayer(Int)
+    case delete
+    case move(Int)
     case addBranch, removeBranch
     case undo, redo
-    // Files
-    case save, saveAs, open, pickInput
-    case quit
-    // Modal input (lists, forms, prompts, questions)
+}
+
+/// Files, other networks, quitting.
+public enum FileAction: Hashable, Sendable { case save, saveAs, open, pickInput, compare, quit }
+
+/// Input to the modal views: lists, forms, prompts, questions and the scrolling overlays.
+public enum ModalInput: Hashable, Sendable {
     case listMove(Int)
+    /// Home (false) or End (true) of a list.
+    case listEdge(toEnd: Bool)
     case choose
     case cancel
     case type(Character)
     case deleteBackward
+    /// Ctrl-U: empties the field or prompt.
+    case clearField
     case nextField(Int)
     case cycleChoice(Int)
     case confirm(Bool)
-    // Reported by the runtime
+    /// Scrolls an overlay by lines.
+    case scroll(Int)
+    /// Scrolls an overlay to its top (false) or bottom (true).
+    case scrollEdge(toEnd: Bool)
+}
+
+/// What the runtime reports back: finished work, files read and written, the terminal's size.
+public enum RuntimeEvent: Sendable {
     case computeProgress(job: Int, session: ForwardSession)
     case computeFinished(job: Int, session: ForwardSession)
     case saved(path: String)
     case saveNeedsConfirmation(path: String)
-    case presetsListed([PresetChoice])
+    case presetsListed([PresetChoice], for: PickerPurpose)
     case loaded(PlaygroundPreset)
+    /// A preset opened to compare the current network with.
+    case loadedForComparison(PlaygroundPreset)
+    /// Both networks of the compare view timed, node by node.
+    case comparisonTimed(job: Int, NetworkComparison)
     case inputReady(Network, Tensor, recordUndo: Bool)
+    /// The network a crashed session left behind, opened.
+    case recovered(PlaygroundPreset)
+    /// The recovery file was moved aside to this path.
+    case recoverySetAside(path: String)
     case failed(String)
+    case resized(Size)
 }
 
 /// A side effect `reduce` asks the runtime to perform; its outcome comes back as an `Action`.
@@ -54,10 +111,17 @@ public enum Effect: Sendable {
     case cancelComputation
     /// Save; unless `overwrite`, ask first when the path exists or is a shipped preset.
     case save(Network, path: String, overwrite: Bool)
-    case listPresets
+    case listPresets(for: PickerPurpose)
     case load(String)
+    case loadForComparison(String)
+    /// Time both networks of a comparison off the UI thread (each from its own session) and report it under `job`.
+    case timeComparison(job: Int, NetworkComparison, first: ForwardSession, second: ForwardSession)
     /// Make the input tensor for `network` (an input change or its undo).
     case makeInput(Network, file: String?, recordUndo: Bool)
+    /// Use the image at a path the user typed (relative to the working directory) as the input.
+    case useTypedImage(Network, typedPath: String, file: String?)
+    case openRecovered
+    case setAsideRecovery
     case quit
 }
 
@@ -73,9 +137,7 @@ public enum ComputeTask: Hashable, Sendable {
 extension ComputeTask {
     /// True for the recomputation after an edit, which must not move the selection.
     var isCatchUp: Bool { if case .catchUp = self { return true } else { return false } }
-}
 
-extension ComputeTask {
     /// How many nodes `session` holds computed once this task is done.
     public func target(in session: ForwardSession) -> Int {
         switch self {

@@ -1,29 +1,16 @@
 import ConvEngine
 
-/// Which pane has the keyboard.
-public enum Pane: Hashable, Sendable { case layers, maps }
-
-/// What the keys currently do. Modal data (the form, the prompt, the list) lives in `AppState`.
-public enum Mode: Hashable, Sendable {
-    case normal
-    case zoom
-    case help
-    case pickType
-    case form
-    case prompt
-    case picker
-    case confirm
-}
+/// Which pane has the keyboard; `Tab` cycles through them.
+public enum Pane: Hashable, Sendable, CaseIterable { case layers, maps, inspector }
 
 /// How heatmap values are scaled to colours.
 public enum Scaling: String, CaseIterable, Hashable, Sendable {
     case perChannel = "per-channel"
     case perLayer = "per-layer"
     case global
-    public var next: Scaling { Self.allCases[(Self.allCases.firstIndex(of: self)! + 1) % Self.allCases.count] }
 }
 
-/// A line of feedback on the status row.
+/// A sentence of feedback in the message area.
 public struct StatusMessage: Hashable, Sendable {
     public var text: String
     public var isError: Bool
@@ -39,34 +26,8 @@ public struct Job: Hashable, Sendable {
     public var task: ComputeTask
     public var done: Int
     public var total: Int
-}
-
-/// What an open text prompt is for.
-public enum PromptPurpose: Hashable, Sendable { case saveAs, imagePath }
-
-/// A one-line text prompt.
-public struct Prompt: Hashable, Sendable {
-    public var purpose: PromptPurpose
-    public var label: String
-    public var text: String
-}
-
-/// What a yes/no question does on yes.
-public enum Question: Hashable, Sendable {
-    case quitUnsaved
-    case overwrite(path: String)
-    case discardAndOpen(String)
-}
-
-/// What a list picker holds.
-public enum PickerPurpose: Hashable, Sendable { case open, input }
-
-/// A list to choose from (presets or inputs).
-public struct Picker: Hashable, Sendable {
-    public var purpose: PickerPurpose
-    public var title: String
-    public var items: [PresetChoice]
-    public var index = 0
+    /// While true the selection follows the step cursor; moving the selection during the job stops that.
+    public var followsStep = true
 }
 
 /// Undo keeps previous values: the network and what was selected.
@@ -79,7 +40,7 @@ public struct Snapshot: Sendable {
 public struct DisplayCapabilities: Hashable, Sendable {
     /// False for NO_COLOR, fewer than 256 colours or a non-UTF-8 locale: heatmaps use the ASCII ramp.
     public var colorHeatmaps: Bool
-    /// False in a non-UTF-8 locale: box drawing and marks fall back to ASCII.
+    /// False in a non-UTF-8 locale: box drawing, marks and "…" fall back to ASCII.
     public var unicode: Bool
     public init(colorHeatmaps: Bool = true, unicode: Bool = true) {
         self.colorHeatmaps = colorHeatmaps
@@ -89,25 +50,37 @@ public struct DisplayCapabilities: Hashable, Sendable {
 
 /// The whole playground as one value: `reduce` changes it, `render` draws it.
 public struct AppState: Sendable {
-    public var session: ForwardSession { didSet { refreshGlobalRange() } }
+    public var session: ForwardSession {
+        didSet {
+            refreshGlobalRange()
+            if session.network != oldValue.network { derived = DerivedNetwork(session) }
+        }
+    }
+    /// The stack rows, column widths and lessons of the current network (derived state, refreshed when the
+    /// network changes).
+    private(set) var derived: DerivedNetwork
     public var file: String?
     public var isShipped: Bool
-    public var dirty = false
+    /// The network as last opened or saved; `nil` for one that has never been saved (recovered after a crash).
+    public var savedNetwork: Network?
     /// The selected row: a node, or `nil` for the input row.
     public var selected: NodePath?
     public var focus: Pane = .layers
     public var mode: Mode = .normal
     public var colormap: Colormap = .auto
-    public var scaling: Scaling = .perChannel { didSet { refreshGlobalRange() } }
-    /// The range of every computed activation, kept while `scaling` is `.global` (derived state: one pass
-    /// over all activations per session change instead of per frame).
+    /// The scaling chosen with `s`; `nil` lets the selected node's lesson choose (see `scaling`).
+    public var scalingChoice: Scaling? { didSet { refreshGlobalRange() } }
+    /// The range of every computed activation, kept while the global scaling is chosen (derived state: one
+    /// pass over all activations per session change instead of per frame).
     public private(set) var globalValueRange: ValueRange?
-    public var mapPage = 0
-    public var zoomChannel = 0
-    public var cursorY = 0
-    public var cursorX = 0
-    /// At small sizes the weights pane replaces the maps pane while this is on (`W`).
-    public var showWeights = false
+    /// The selected channel: the tile cursor of the maps grid and the channel zoom shows.
+    public var channel = 0
+    /// Lines the inspector is scrolled by.
+    public var inspectorScroll = 0
+    /// `W`: hides the weights pane where it has its own room, shows it in place of the maps where it has not.
+    public var weightsToggled = false
+    /// Names of the parallel blocks folded to one row in the layer stack.
+    public var collapsed: Set<String> = []
     public var undoStack: [Snapshot] = []
     public var redoStack: [Snapshot] = []
     public var status: StatusMessage?
@@ -116,30 +89,38 @@ public struct AppState: Sendable {
     /// Steps asked for while a step was computing; each finished step starts the next.
     public var pendingSteps = 0
     public var display = DisplayCapabilities()
-    public var typeIndex = 0
-    /// True when the form/type list adds before the selection (`i`) rather than after (`a`).
-    public var insertBefore = false
-    public var form: LayerForm?
-    public var prompt: Prompt?
-    public var picker: Picker?
-    public var question: Question?
     public var wantsQuit = false
+    /// The terminal size the runtime last reported: the reducer pages channels and hit-tests clicks at it.
+    public var size = Size(columns: 120, rows: 40)
+
+    /// The most memory the cached activations (and, for an edit, the weights) may take, in bytes.
+    public let memoryCap: Int
 
     /// A fresh playground over a loaded preset, nothing computed, the input row selected.
-    public init(preset: PlaygroundPreset) throws(ShapeError) {
-        session = try ForwardSession(network: preset.network, input: preset.input)
+    public init(preset: PlaygroundPreset, memoryCap: Int = defaultMemoryCap) throws(ShapeError) {
+        self.memoryCap = memoryCap
+        session = try ForwardSession(network: preset.network, input: preset.input, memoryCap: memoryCap)
+        derived = DerivedNetwork(session)
         file = preset.file
         isShipped = preset.isShipped
+        savedNetwork = preset.network
     }
 
     public var network: Network { session.network }
 
+    /// True while the network differs from the one last opened or saved (undoing back to it clears it).
+    public var dirty: Bool { savedNetwork != session.network }
+
+    /// The scaling in force: the user's choice, else the one the selected node's lesson asks for.
+    public var scaling: Scaling { scalingChoice ?? lessonScaling(self) }
+
     private mutating func refreshGlobalRange() {
-        globalValueRange = scaling == .global ? globalRange(session) : nil
+        globalValueRange = scalingChoice == .global ? globalRange(session) : nil
     }
 
-    /// The rows of the layer stack: `nil` (the input) then every node in display order.
-    public var rows: [NodePath?] { [nil] + network.displayOrder.map { Optional($0) } }
+    /// The rows of the layer stack: `nil` (the input) then every node in display order, except those inside a
+    /// folded block.
+    public var rows: [NodePath?] { [nil] + visiblePaths(self).map { Optional($0) } }
 
     /// The selected row's index in `rows`.
     public var selectedRow: Int { rows.firstIndex(of: selected) ?? 0 }
@@ -152,4 +133,7 @@ public struct AppState: Sendable {
 
     /// The selected node's output shape (known even before it is computed).
     public var selectedShape: Shape { session.shapes.output(of: selected) }
+
+    /// The zoom cursor while zoomed.
+    public var zoomCursor: ZoomCursor? { if case .zoom(let cursor) = mode { cursor } else { nil } }
 }

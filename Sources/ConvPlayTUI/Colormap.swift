@@ -70,6 +70,24 @@ public enum Colormap: String, CaseIterable, Hashable, Sendable {
         }
     }
 
+    /// The xterm colour nearest an sRGB colour (0–255 per channel) among the 6×6×6 cube and the grey ramp,
+    /// by squared RGB distance: quick enough for every pixel of a picture.
+    public static func nearestXterm(red: Double, green: Double, blue: Double) -> Int16 {
+        let steps: [Double] = [0, 95, 135, 175, 215, 255]
+        func step(_ v: Double) -> Int { steps.indices.min { abs(steps[$0] - v) < abs(steps[$1] - v) }! }
+        let r = step(red), g = step(green), b = step(blue)
+        let cube = (
+            Int16(16 + 36 * r + 6 * g + b),
+            (steps[r] - red) * (steps[r] - red) + (steps[g] - green) * (steps[g] - green)
+                + (steps[b] - blue) * (steps[b] - blue)
+        )
+        let mean = (red + green + blue) / 3
+        let grey = max(0, min(23, Int(((mean - 8) / 10).rounded())))
+        let v = Double(8 + 10 * grey)
+        let greyDistance = (v - red) * (v - red) + (v - green) * (v - green) + (v - blue) * (v - blue)
+        return greyDistance < cube.1 ? Int16(232 + grey) : cube.0
+    }
+
     /// The RGB value of xterm colour `index` (16–255: the 6×6×6 cube, then the 24-step grey ramp).
     public static func rgb(ofXterm index: Int) -> (red: Int, green: Int, blue: Int) {
         if index >= 232 {
@@ -142,9 +160,12 @@ public struct HeatScale: Hashable, Sendable {
         }
     }
 
-    /// The quantised level of `value`: 0 at `low`, `levels − 1` at `high`; the middle level for a flat map.
+    /// The quantised level of `value`: 0 at `low`, `levels − 1` at `high`. A flat map (a constant channel, a
+    /// dead ReLU) sits where its value belongs on a flat scale: the bottom of a sequential map, the centre
+    /// (zero) of a diverging one — never a mid-scale colour that looks alive.
     public func level(_ value: Float, levels: Int = Colormap.levels) -> Int {
-        guard high > low, value.isFinite else { return value.isFinite ? levels / 2 : 0 }
+        guard value.isFinite else { return 0 }
+        guard high > low else { return colormap == .diverging ? levels / 2 : 0 }
         let t = (value - low) / (high - low)
         return max(0, min(levels - 1, Int(t * Float(levels))))
     }

@@ -66,3 +66,17 @@ extension String {
         return alignRight ? pad + self : self + pad
     }
 }
+
+extension Format {
+    /// A float in 3 significant digits with a true minus sign, for tight labels: "−0.831", "2.65", "0".
+    static func short(_ value: Float) -> String {
+        var text = String(format: "%.3g", Double(value))
+        if text == "-0" { text = "0" }
+        return text.replacingOccurrences(of: "-", with: "−")
+    }
+
+    /// The first of `variants` that fits `width`, else the last one cut.
+    static func first(_ variants: [String], fitting width: Int) -> String {
+        variants.first { $0.count <= width } ?? (variants.last ?? "").fitted(width)
+    }
+}

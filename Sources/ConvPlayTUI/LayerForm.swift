@@ -87,7 +87,12 @@ public struct FormField: Hashable, Sendable {
         switch type {
         case nil: return nil
         case .int:
-            guard let v = Int(t) else { throw failure("a whole number") }
+            guard let v = Int(t) else {
+                let digits = t.drop { $0 == "-" }
+                throw failure(
+                    !digits.isEmpty && digits.allSatisfy(\.isNumber)
+                        ? "a whole number this size can hold (it is too large)" : "a whole number")
+            }
             return .int(v)
         case .float:
             guard let v = Float(t.replacingOccurrences(of: "−", with: "-")) else { throw failure("a number") }

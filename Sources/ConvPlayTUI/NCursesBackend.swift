@@ -12,8 +12,9 @@ final class NCursesBackend {
     private var previous: Screen?
     private var stopped = false
 
-    /// Starts curses: locale first, LINES/COLUMNS dropped (they would freeze the size), newterm on the TTY.
-    init() throws(PlaygroundError) {
+    /// Starts curses: locale first, LINES/COLUMNS dropped (they would freeze the size), newterm on the TTY;
+    /// with `mouse`, clicks and the wheel are reported.
+    init(mouse: Bool) throws(PlaygroundError) {
         setlocale(LC_ALL, "")
         unsetenv("LINES")
         unsetenv("COLUMNS")
@@ -30,15 +31,17 @@ final class NCursesBackend {
         capabilities = DisplayCapabilities(colorHeatmaps: colorPairs && unicode, unicode: unicode)
         size = Size(columns: Int(cnc_cols()), rows: Int(cnc_lines()))
         if colorPairs { setUpPairs() }
+        if mouse { cnc_enable_mouse() }
     }
 
     deinit { stop() }
 
-    /// One pair per (fg, bg) combination of a fixed palette — the interface colours, every colormap level
-    /// and the default — set up once, so no frame ever needs a new pair.
+    /// One pair per (fg, bg) combination of a fixed palette — the default, the interface colours, every
+    /// colormap level, then the rest of the 6×6×6 cube and grey ramp for pictures — set up once, so no frame
+    /// ever needs a new pair. With fewer pairs than that the palette is cut from the end.
     private func setUpPairs() {
         var palette: [Int16] = [-1]
-        for color in Theme.all + Colormap.allColors where !palette.contains(color) { palette.append(color) }
+        for color in Theme.all + Colormap.allColors + (16...255).map(Int16.init) where !palette.contains(color) { palette.append(color) }
         let available = Int(cnc_color_pairs()) - 1
         if palette.count * palette.count > available { palette = Array(palette.prefix(Int(Double(available).squareRoot()))) }
         paletteCount = palette.count
@@ -73,26 +76,10 @@ final class NCursesBackend {
         previous = screen
     }
 
-    /// The character's code point, or an ASCII stand-in when the locale cannot show it.
+    /// The character's code point (`render` has already replaced what a non-UTF-8 terminal cannot show).
     private func scalar(_ character: Character) -> UInt32 {
         let value = character.unicodeScalars.first?.value ?? 32
-        if capabilities.unicode || value < 128 { return value }
-        switch character {
-        case "─", "┬": return 45  // -
-        case "│": return 124  // |
-        case "┌", "┐", "└", "┘", "├": return 43  // +
-        case "▀", "█": return 35  // #
-        case "✓": return 42  // *
-        case "▶": return 62  // >
-        case "▼": return 118  // v
-        case "●": return 42
-        case "×": return 120  // x
-        case "→": return 62
-        case "·": return 46
-        case "−": return 45
-        case "░": return 46
-        default: return 63  // ?
-        }
+        return capabilities.unicode || value < 128 ? value : 42
     }
 
     /// Waits up to `timeout` milliseconds for a key; a resize updates `size` and reports `.resize`.
@@ -116,6 +103,15 @@ final class NCursesBackend {
                 return .resize
             }
             if key == cnc_key_btab() { return .backTab }
+            if key == cnc_key_mouse() {
+                var x: Int32 = 0, y: Int32 = 0
+                switch cnc_mouse(&x, &y) {
+                case Int32(CNC_MOUSE_PRESS): return .mouse(MouseEvent(.press, x: Int(x), y: Int(y)))
+                case Int32(CNC_MOUSE_WHEEL_UP): return .mouse(MouseEvent(.wheelUp, x: Int(x), y: Int(y)))
+                case Int32(CNC_MOUSE_WHEEL_DOWN): return .mouse(MouseEvent(.wheelDown, x: Int(x), y: Int(y)))
+                default: return nil
+                }
+            }
             switch key {
             case KEY_UP: return .up
             case KEY_DOWN: return .down

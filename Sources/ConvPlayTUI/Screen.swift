@@ -124,6 +124,11 @@ public struct Screen: Hashable, Sendable {
         width - 3 - (title.isEmpty ? 0 : min(title.count + 2, width - 4))
     }
 
+    /// The first of `notes` (longest first) that fits whole beside `title` in a box `width` wide, or "".
+    public static func fittingNote(_ notes: [String], width: Int, title: String) -> String {
+        notes.first { $0.count + 2 <= noteRoom(width: width, title: title) } ?? ""
+    }
+
     /// A rounded-corner-free single-line box with a title in its top border and an optional right-aligned
     /// note (`┌ Title ───── note ┐`).
     public mutating func box(
@@ -146,10 +151,9 @@ public struct Screen: Hashable, Sendable {
         self[right, bottom] = Cell("┘", foreground: style.foreground)
         var noteStart = right
         let titleRoom = title.isEmpty ? 0 : min(title.count + 2, rect.width - 4)
-        // The title wins: the note is cut from its start, or dropped, to leave the title whole.
+        // The title wins: a note that does not fit whole is left out (callers offer shorter forms), never cut.
         var text = note.isEmpty ? "" : " \(note) "
-        let room = rect.width - 3 - titleRoom
-        if text.count > room { text = room > 6 ? " …" + String(text.suffix(room - 2)) : "" }
+        if text.count > rect.width - 3 - titleRoom { text = "" }
         if !text.isEmpty {
             noteStart = right - text.count
             put(text, x: noteStart, y: rect.y, style: Style(foreground: Theme.dim), limit: right)
@@ -178,4 +182,61 @@ public enum Theme {
         border, dim, accent, computed, cursor, error, warning,
         selectionBackground, headerBackground, white, black,
     ]
+}
+
+extension Screen {
+    /// The screen in plain ASCII, for terminals without UTF-8: box lines, marks and blocks become their nearest
+    /// ASCII characters; a cut marked "…" ends in "..." (the two characters before it give way, so the width
+    /// stays the same) and a range "0…15" reads "0~15". Nothing becomes "?".
+    public func transliterated() -> Screen {
+        var result = self
+        for y in 0..<size.rows {
+            for x in 0..<size.columns {
+                let character = self[x, y].character
+                guard !character.isASCII else { continue }
+                if character == "…" {
+                    let next = self[x + 1, y].character
+                    if next.isLetter || next.isNumber || next == "−" || next == "-" {
+                        result[x, y].character = "~"
+                    } else {
+                        for dx in -2...0 where x + dx >= 0 { result[x + dx, y].character = "." }
+                    }
+                } else {
+                    result[x, y].character = Self.ascii(character)
+                }
+            }
+        }
+        return result
+    }
+
+    /// The ASCII stand-in for a character the interface draws.
+    static func ascii(_ character: Character) -> Character {
+        switch character {
+        case "─", "┬", "━": return "-"
+        case "│", "▏", "▕": return "|"
+        case "┌", "┐", "└", "┘", "├", "┤", "┼": return "+"
+        case "▀", "█", "▉", "▊", "▋", "▌", "▍", "▎": return "#"
+        case "░": return "."
+        case "✓": return "*"
+        case "▶", "▸", "→", "›": return ">"
+        case "‹", "←": return "<"
+        case "▼", "↓": return "v"
+        case "↑": return "^"
+        case "●": return "*"
+        case "×": return "x"
+        case "·": return "."
+        case "−", "–", "—": return "-"
+        case "“", "”": return "\""
+        case "’", "ᵀ": return "'"
+        case "÷": return "/"
+        case "≈": return "~"
+        case "Σ": return "S"
+        default: return character.unicodeScalars.first.map { $0.value < 128 ? character : "*" } ?? "*"
+        }
+    }
+}
+
+extension Rect {
+    /// True when the cell (x, y) lies inside the rectangle.
+    public func contains(x: Int, y: Int) -> Bool { x >= self.x && x < maxX && y >= self.y && y < maxY }
 }

@@ -23,14 +23,17 @@ public struct PlaygroundPreset: Sendable {
     }
 }
 
-/// One entry of the open picker.
+/// One entry of a picker.
 public struct PresetChoice: Hashable, Sendable {
     /// What `PlaygroundServices.load` accepts: a shipped name or a path.
     public var nameOrPath: String
     public var summary: String
-    public init(nameOrPath: String, summary: String) {
+    /// True for the compare picker's "saved file" entry: the network as last saved, not a file to load.
+    public var isSavedVersion: Bool
+    public init(nameOrPath: String, summary: String, isSavedVersion: Bool = false) {
         self.nameOrPath = nameOrPath
         self.summary = summary
+        self.isSavedVersion = isSavedVersion
     }
 }
 
@@ -47,11 +50,18 @@ public protocol PlaygroundServices: Sendable {
     func wouldOverwrite(_ path: String) -> Bool
     /// The input tensor for `network.input`, relative paths resolved against `file`'s folder.
     func makeInput(for network: Network, relativeTo file: String?) throws -> Tensor
+    /// A path the user typed, made absolute against the working directory.
+    func absolutePath(typed path: String) -> String
+    /// The network a crashed session left, opened (and the recovery file removed).
+    func openRecovered() throws -> PlaygroundPreset
+    /// Moves the recovery file aside; returns its new path.
+    func setAsideRecovery() throws -> String
 }
 
 /// The playground's file operations on ConvEngine's `Preset` and `InputSpec`.
 public struct EnginePresetServices: PlaygroundServices {
-    public init() {}
+    public let recovery: RecoveryFiles
+    public init(recovery: RecoveryFiles = .standard()) { self.recovery = recovery }
 
     public func presetChoices() -> [PresetChoice] {
         let shipped = Preset.shipped().map { PresetChoice(nameOrPath: $0.name, summary: $0.description) }
@@ -75,6 +85,16 @@ public struct EnginePresetServices: PlaygroundServices {
         let folder = file.map { ($0 as NSString).deletingLastPathComponent }
         return try network.input.makeTensor(relativeTo: folder?.isEmpty == false ? folder : nil)
     }
+
+    public func absolutePath(typed path: String) -> String {
+        let expanded = (path as NSString).expandingTildeInPath
+        guard !expanded.hasPrefix("/") else { return expanded }
+        return ((FileManager.default.currentDirectoryPath as NSString).appendingPathComponent(expanded) as NSString).standardizingPath
+    }
+
+    public func openRecovered() throws -> PlaygroundPreset { try recovery.open() }
+
+    public func setAsideRecovery() throws -> String { try recovery.setAside() }
 
     /// True when `path` is a file in the shipped presets folder.
     static func isShipped(_ path: String) -> Bool {

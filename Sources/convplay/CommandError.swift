@@ -9,7 +9,10 @@ extension PresetError: UserFacingError {}
 extension ShapeError: UserFacingError {}
 extension InputError: UserFacingError {}
 extension ExportError: UserFacingError {}
+extension ONNXImportError: UserFacingError {}
 extension PlaygroundError: UserFacingError {}
+extension DataError: UserFacingError {}
+extension TrainingError: UserFacingError {}
 
 /// Why a subcommand failed, beyond the engine's own errors: what the command was working on, and why.
 enum CommandError: UserFacingError {
@@ -23,10 +26,18 @@ enum CommandError: UserFacingError {
     case emptyInputSource
     /// A number flag whose text is not a whole number in its range; `requirement` says what it takes.
     case badNumber(flag: String, text: String, requirement: String)
+    /// `import` could not write the weights beside the preset.
+    case importWriteFailed(String)
     /// No shipped presets folder was found.
     case noShippedPresets
     /// A forward pass that should have run to the end stopped early.
     case incompleteForwardPass(preset: String)
+    /// `--resume DIR` saved by a run with other settings.
+    case resumeMismatch(folder: String, difference: String)
+    /// `--log FILE` could not be opened for writing.
+    case logFailed(file: String)
+    /// `--label N` beyond the classes the network scores.
+    case labelOutOfRange(label: Int, classes: Int, preset: String)
 
     var description: String {
         switch self {
@@ -45,6 +56,15 @@ enum CommandError: UserFacingError {
             return "no shipped presets found — set CONVPLAY_PRESETS to the presets folder of your convplay checkout"
         case .incompleteForwardPass(let preset):
             return "\(visible(preset)): the forward pass did not complete"
+        case .importWriteFailed(let reason):
+            return "import: \(reason)"
+        case .resumeMismatch(let folder, let difference):
+            return
+                "--resume \(visible(folder)): the checkpoint was saved by a run with another \(difference) — resume with the settings it was saved with"
+        case .logFailed(let file):
+            return "--log \(visible(file)): cannot be written — check that its folder exists and is writable"
+        case .labelOutOfRange(let label, let classes, let preset):
+            return "--label \(label): \(visible(preset)) scores \(classes) classes — give a label from 0 to \(classes - 1)"
         }
     }
 }

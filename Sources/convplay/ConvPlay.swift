@@ -9,11 +9,14 @@ struct ConvPlay: ParsableCommand {
         commandName: "convplay",
         abstract: "A terminal playground for convolutional networks and the ideas around 1×1 convolutions.",
         discussion: """
-            PRESET is a shipped preset name (see `convplay presets`) or a path to a preset .json file.
+            PRESET is a shipped preset name (see `convplay presets`), a path to a preset .json file, or an ONNX model (.onnx).
             Errors go to stderr with exit status 2 and say what to change.
             """,
         version: "convplay \(version) (presets format \(PresetError.currentFormat), ONNX opset 14)",
-        subcommands: [Play.self, Summary.self, Run.self, Verify.self, PresetsCommand.self, Bench.self, BenchUI.self, Export.self],
+        subcommands: [
+            Play.self, Summary.self, Compare.self, Run.self, Verify.self, Train.self, Grad.self, Experiment.self, BenchTrain.self,
+            PresetsCommand.self, Bench.self, BenchUI.self, Export.self, Import.self,
+        ],
         defaultSubcommand: Play.self)
 
     /// This program's version.

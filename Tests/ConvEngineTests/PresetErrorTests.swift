@@ -44,7 +44,9 @@ import Testing
         Case(
             name: "unknown key without a suggestion",
             json: preset(#"{"type": "maxpool", "kernel": 2, "colour": "red"}"#),
-            message: "layers[0].colour: unknown key \"colour\" in a maxpool layer — remove it or use one of kernel, stride, pad, round"),
+            message:
+                "layers[0].colour: unknown key \"colour\" in a maxpool layer — remove it or use one of kernel, stride, pad, round, count_include_pad"
+        ),
         Case(
             name: "unknown key on a layer without settings",
             json: preset(#"{"type": "relu", "slope": 0.1}"#),
@@ -110,7 +112,7 @@ import Testing
         Case(
             name: "unknown choice",
             json: preset(#"{"type": "maxpool", "kernel": 3, "round": "up"}"#),
-            message: "layers[0].round: unknown value \"up\" — use one of floor, ceil"),
+            message: "layers[0].round: unknown value \"up\" — use one of floor, ceil, ceil_torch"),
         Case(
             name: "unknown synthetic pattern",
             json: preset(#"{"type": "relu"}"#, input: #"{"shape": [3, 8, 8], "source": {"synthetic": "stripes"}}"#),

@@ -15,8 +15,9 @@ enum PresetFixtures {
 
     /// The presets the design promises, by file name.
     static let shippedNames = [
-        "edges", "googlenet", "inception-3a", "inception-3a-naive", "lateral", "mlpconv-1d", "nin-cifar10",
-        "nin-imagenet", "one-by-one",
+        "dense-digits", "edges", "googlenet", "inception-3a", "inception-3a-naive", "lateral", "mlpconv-1d", "mobilenet-v2", "nin-cifar10",
+        "nin-digits", "nin-imagenet", "nin-shapes", "one-by-one", "plain-shapes", "resnet50", "squeezenet", "tiny-inception-naive-shapes",
+        "tiny-inception-shapes",
     ]
 
     /// A fresh empty folder under the system's temporary directory.
@@ -136,8 +137,7 @@ enum PresetFixtures {
             try Preset.resolve(name: "nin-cifar", in: PresetFixtures.folder)
         } throws: { error in
             String(describing: error) == "no preset file or shipped preset named \"nin-cifar\" — did you mean \"nin-cifar10\"? "
-                + "shipped presets are edges, googlenet, inception-3a, inception-3a-naive, lateral, mlpconv-1d, nin-cifar10, "
-                + "nin-imagenet, one-by-one, or give a path to a .json file"
+                + "shipped presets are dense-digits, edges, googlenet, inception-3a, inception-3a-naive, lateral, mlpconv-1d, mobilenet-v2, nin-cifar10, nin-digits, nin-imagenet, nin-shapes, one-by-one, plain-shapes, resnet50, squeezenet, tiny-inception-naive-shapes, tiny-inception-shapes, or give a path to a .json file"
         }
     }
 }

@@ -25,8 +25,9 @@ enum ReferencePython {
         return nil
     }
 
-    /// Runs `Tests/Reference/<script>` with `arguments`; returns its exit status and combined output.
-    static func run(_ script: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
+    /// Runs `Tests/Reference/<script>` with `arguments` (and `input` on its stdin); returns its exit status and
+    /// combined output.
+    static func run(_ script: String, _ arguments: [String], input: Data? = nil) throws -> (status: Int32, output: String) {
         guard let python = interpreter() else { return (-1, "") }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: python)
@@ -34,7 +35,13 @@ enum ReferencePython {
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = pipe
+        let stdin = Pipe()
+        if input != nil { process.standardInput = stdin }
         try process.run()
+        if let input {
+            stdin.fileHandleForWriting.write(input)
+            try stdin.fileHandleForWriting.close()
+        }
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         return (process.terminationStatus, String(decoding: data, as: UTF8.self))

@@ -24,16 +24,16 @@ import Testing
 
     @Test func stepsPressedWhileComputingAreQueuedNotLost() {
         var state = Fixture.state()
-        let first = reduce(&state, .stepForward)
+        let first = reduce(&state, .step(.forward))
         #expect(state.job != nil)
-        #expect(reduce(&state, .stepForward).isEmpty)
+        #expect(reduce(&state, .step(.forward)).isEmpty)
         #expect(state.pendingSteps == 1)
         guard case .compute(let job, var session, _) = first[0] else {
             Issue.record("expected a compute effect")
             return
         }
         session.stepForward()
-        let next = reduce(&state, .computeFinished(job: job, session: session))
+        let next = reduce(&state, .event(.computeFinished(job: job, session: session)))
         #expect(state.session.computedCount == 1)
         guard case .compute(let nextJob, _, .step) = next.first else {
             Issue.record("expected the queued step to start")
@@ -45,16 +45,16 @@ import Testing
 
     @Test func staleResultsAfterAnEditAreDropped() {
         var state = Fixture.state()
-        let effects = reduce(&state, .stepForward)
+        let effects = reduce(&state, .step(.forward))
         guard case .compute(let job, var session, _) = effects[0] else {
             Issue.record("expected a compute effect")
             return
         }
-        _ = reduce(&state, .moveSelection(1))
-        _ = reduce(&state, .deleteLayer)  // an edit cancels the running step
+        _ = reduce(&state, .navigate(.moveSelection(1)))
+        _ = reduce(&state, .edit(.delete))  // an edit cancels the running step
         #expect(state.job == nil)
         session.stepForward()
-        _ = reduce(&state, .computeFinished(job: job, session: session))
+        _ = reduce(&state, .event(.computeFinished(job: job, session: session)))
         #expect(state.session.computedCount == 0)
         #expect(state.network.nodes.count == 1)
     }
@@ -64,9 +64,9 @@ import Testing
         let before = driver.state.network
         driver.press(.down)  // select "mix"
         driver.press(.character("a"))
-        #expect(driver.state.mode == .pickType)
+        #expect(driver.state.mode.kind == .list)
         driver.press(.down, .enter)  // "conv 1×1"
-        #expect(driver.state.mode == .form)
+        #expect(driver.state.mode.kind == .form)
         #expect(driver.state.form?.fields.first?.text == "cccp1")
         driver.press(.enter)
         #expect(driver.state.mode == .normal)
@@ -106,14 +106,14 @@ import Testing
     @Test func anImpossibleEditIsRefusedWithTheReasonAndNothingIsLost() {
         var driver = Driver(Fixture.state())
         driver.press(.down, .character("e"))
-        #expect(driver.state.mode == .form)
+        #expect(driver.state.mode.kind == .form)
         driver.press(.tab, .tab)  // kernel
         driver.press(.backspace, .backspace, .backspace)
         driver.type("9")
         driver.press(.down, .down, .down, .down, .down, .down)  // weights: explicit → initialiser (so only the kernel is wrong)
         driver.press(.right)
         driver.press(.enter)
-        #expect(driver.state.mode == .form)  // still editing: the typed values stay
+        #expect(driver.state.mode.kind == .form)  // still editing: the typed values stay
         #expect(driver.state.form?.text("kernel") == "9")
         #expect(driver.state.network == Fixture.tiny)
         let message = driver.state.status?.text ?? ""
@@ -179,11 +179,13 @@ import Testing
         #expect(driver.state.wantsQuit)
         var edited = Driver(Fixture.state())
         edited.press(.down, .character("d"), .character("q"))
-        #expect(edited.state.mode == .confirm)
+        #expect(edited.state.mode.kind == .confirm)
         #expect(!edited.state.wantsQuit)
         edited.press(.character("n"))
         #expect(edited.state.mode == .normal && !edited.state.wantsQuit)
-        edited.press(.character("q"), .character("y"))
+        edited.press(.character("q"), .character("q"))  // q is not an answer: the question stays
+        #expect(edited.state.question == .quitUnsaved && !edited.state.wantsQuit)
+        edited.press(.character("y"))
         #expect(edited.state.wantsQuit)
     }
 
@@ -191,10 +193,10 @@ import Testing
         var driver = Driver(Fixture.state(file: "presets/tiny.json", shipped: true))
         driver.services.existing = ["tiny-edited.json"]
         driver.press(.character("w"))
-        #expect(driver.state.mode == .prompt)
+        #expect(driver.state.mode.kind == .prompt)
         #expect(driver.state.prompt?.text == "tiny-edited.json")
         driver.press(.enter)
-        #expect(driver.state.mode == .confirm)
+        #expect(driver.state.mode.kind == .confirm)
         #expect(driver.services.saved.isEmpty)
         driver.press(.character("y"))
         #expect(driver.services.saved.map(\.1) == ["tiny-edited.json"])
@@ -207,12 +209,12 @@ import Testing
     @Test func openPicksAPresetAndAsksFirstWhenUnsaved() {
         var driver = Driver(Fixture.state())
         driver.press(.character("o"))
-        #expect(driver.state.mode == .picker)
+        #expect(driver.state.mode.kind == .list)
         driver.press(.enter)
         #expect(driver.state.network.name == "branched")
         #expect(driver.state.file == "presets/branched.json")
         driver.press(.down, .character("d"), .character("o"), .enter)
-        #expect(driver.state.mode == .confirm)
+        #expect(driver.state.mode.kind == .confirm)
         driver.press(.character("y"))
         #expect(driver.state.network == Fixture.branched)
     }
@@ -226,33 +228,46 @@ import Testing
         #expect(driver.state.network.input.source == Fixture.tiny.input.source)
     }
 
-    @Test func zoomCursorStaysInsideTheMap() {
+    @Test func zoomCursorStartsAtTheCentreAndStaysInsideTheMap() {
         var driver = Driver(Fixture.state())
         driver.press(.tab, .enter)
-        #expect(driver.state.mode == .zoom)
-        driver.press(.right, .right, .right, .right, .right, .down)
-        #expect(driver.state.cursorX == 3 && driver.state.cursorY == 1)
+        #expect(driver.state.mode == .zoom(ZoomCursor(row: 2, column: 2)))
+        driver.press(.right, .right, .right, .right, .right, .down, .down, .down)
+        #expect(driver.state.zoomCursor == ZoomCursor(row: 3, column: 3))
         driver.press(.escape)
         #expect(driver.state.mode == .normal)
     }
 
-    @Test func colormapAndScalingCycle() {
+    /// The ramp input is non-negative, so auto already draws viridis: the first `c` goes to diverging, and
+    /// every press changes what is drawn.
+    @Test func everyColormapPressChangesTheMaps() {
         var driver = Driver(Fixture.state())
-        driver.press(.character("c"))
-        #expect(driver.state.colormap == .sequential)
-        driver.press(.character("c"), .character("c"), .character("c"))
+        var seen = [shownColormap(driver.state)]
+        for _ in 0..<3 {
+            driver.press(.character("c"))
+            #expect(shownColormap(driver.state) != seen.last, "c after \(seen.last!) changed nothing")
+            seen.append(shownColormap(driver.state))
+        }
+        #expect(seen == ["viridis", "diverging", "gray", "viridis"])
         #expect(driver.state.colormap == .auto)
+    }
+
+    @Test func scalingCyclesThroughAutoAndSkipsWhatLooksTheSame() {
+        var driver = Driver(Fixture.state())
+        #expect(driver.state.scalingChoice == nil && driver.state.scaling == .perChannel)
+        driver.press(.character("s"))  // per-channel would look like auto here: skipped
+        #expect(driver.state.scalingChoice == .perLayer)
         driver.press(.character("s"))
-        #expect(driver.state.scaling == .perLayer)
-        driver.press(.character("s"), .character("s"))
-        #expect(driver.state.scaling == .perChannel)
+        #expect(driver.state.scalingChoice == .global)
+        driver.press(.character("s"))
+        #expect(driver.state.scalingChoice == nil)
     }
 
     @Test func globalScalingKeepsTheRangeOfEveryActivation() {
         var driver = Driver(Fixture.state())
         driver.press(.character("r"))
         #expect(driver.state.globalValueRange == nil)  // only kept while scaling is global
-        driver.state.scaling = .global
+        driver.state.scalingChoice = .global
         // input 0…15; mix: [x, −x] → −15…15; relu → 0…15: the global range is −15…15.
         #expect(driver.state.globalValueRange == ValueRange(low: -15, high: 15))
         driver.press(.character("R"))  // reset: only the input is left

@@ -47,29 +47,38 @@ import Testing
         #expect(screen.line(3).contains("5×4×4"))  // concat of 2 + 3 channels
     }
 
-    /// At 120×40 the maps pane starts at column 56 (inner 57, 2). The 4×4 ramp is upscaled 4× into a
-    /// 16×16-pixel tile: cell (0, 0) shows source row 0 twice, cell row 2 shows source row 1 (4…7).
+    /// The 4×4 ramp is one channel, upscaled by a whole factor to fill the maps pane: cell (0, 0) shows source
+    /// row 0 twice, and each source row takes factor / 2 cell rows.
     @Test func heatmapCellsCarryTheColormapLevelOfTheirValues() {
-        let screen = render(Fixture.state(), size: large)
+        let state = Fixture.state()
+        let screen = render(state, size: large)
+        let frame = Frame(state, size: large)
+        guard case .grid(let grid) = frame.mapsView else {
+            Issue.record("expected a grid")
+            return
+        }
+        let area = frame.mapsArea
+        let factor = grid.tilePixelWidth / 4
+        #expect(factor >= 4 && grid.tilePixelWidth == 4 * factor)
         // Input ≥ 0 → sequential; per-channel range 0…15; level = ⌊v / 15 · 64⌋ clamped to 63.
         let viridis = Colormap.sequential
-        let origin = screen[57, 2]
+        let origin = screen[area.x, area.y]
         #expect(origin.character == "▀")
         #expect(origin.foreground == viridis.color(level: 0) && origin.background == viridis.color(level: 0))
-        let second = screen[57, 4]  // source (1, 0) = 4 → level 17
+        let second = screen[area.x, area.y + factor / 2]  // source (1, 0) = 4 → level 17
         #expect(second.foreground == viridis.color(level: 17) && second.background == viridis.color(level: 17))
-        let last = screen[57 + 15, 9]  // source (3, 3) = 15 → level 63
+        let last = screen[area.x + 4 * factor - 1, area.y + 2 * factor - 1]  // source (3, 3) = 15 → level 63
         #expect(last.foreground == viridis.color(level: 63))
-        #expect(screen.line(10).contains("ch 0"))
+        #expect(screen.line(area.y + grid.tileRows).contains("ch 0 · 0…15"))
     }
 
     @Test func signedMapsUseTheDivergingColormapCentredOnZero() {
         var driver = Driver(Fixture.state())
         driver.press(.character(" "))  // "mix": channel 0 = x, channel 1 = −x
         let screen = render(driver.state, size: large)
-        // Per-channel range of ch 0 is 0…15, centred: −15…15; v = 0 → ⌊15/30 · 64⌋ = 32, v = 4 → ⌊19/30 · 64⌋ = 40.
-        #expect(screen[57, 2].foreground == Colormap.diverging.color(level: 32))
-        #expect(screen[57, 4].foreground == Colormap.diverging.color(level: 40))
+        let area = Frame(driver.state, size: large).mapsArea
+        // Per-channel range of ch 0 is 0…15, centred: −15…15; v = 0 → ⌊15/30 · 64⌋ = 32.
+        #expect(screen[area.x, area.y].foreground == Colormap.diverging.color(level: 32))
         #expect(screen.line(1).contains("diverging"))
     }
 
@@ -77,18 +86,24 @@ import Testing
         var state = Fixture.state()
         state.display = DisplayCapabilities(colorHeatmaps: false, unicode: true)
         let screen = render(state, size: large)
+        let frame = Frame(state, size: large)
+        guard case .grid(let grid) = frame.mapsView else {
+            Issue.record("expected a grid")
+            return
+        }
+        let area = frame.mapsArea, factor = grid.tilePixelWidth / 4
         // Ramp " .:-=+*#%@": 0 → " ", 4 → ⌊4/15 · 10⌋ = 2 → ":", 15 → "@".
-        #expect(screen[57, 2].character == " ")
-        #expect(screen[57, 4].character == ":")
-        #expect(screen[57 + 15, 9].character == "@")
-        #expect(screen[57, 4].foreground == -1 && screen[57, 4].background == -1)
+        #expect(screen[area.x, area.y].character == " ")
+        #expect(screen[area.x, area.y + factor / 2].character == ":")
+        #expect(screen[area.x + 4 * factor - 1, area.y + 2 * factor - 1].character == "@")
+        #expect(screen[area.x, area.y + factor / 2].foreground == -1 && screen[area.x, area.y + factor / 2].background == -1)
     }
 
     @Test func zoomShowsTheValueUnderTheCursor() {
         var driver = Driver(Fixture.state())
-        driver.press(.tab, .enter, .right, .right, .down)
+        driver.press(.tab, .enter, .left, .down)  // from the centre (2, 2) to (3, 1)
         let screen = render(driver.state, size: large)
-        #expect(screen.row(containing: "ch 0 · (y 1, x 2) = 6") != nil)  // 4·1 + 2
+        #expect(screen.row(containing: "ch 0 · (y 3, x 1) = 13") != nil)  // 4·3 + 1
         #expect(screen.line(1).contains("ch 0 zoomed"))
     }
 
@@ -112,7 +127,8 @@ import Testing
         driver.press(.character("r"))
         let screen = render(driver.state, size: large)
         // relu(x) has one zero (x = 0), relu(−x) sixteen: 17 of 32.
-        #expect(screen.row(containing: "dead after ReLU 53 %") != nil)
+        // relu(−x) is all zero: a dead channel, as its tile says.
+        #expect(screen.row(containing: "zeros 53 % of values · dead channels 1 of 2 (all zero)") != nil)
     }
 
     @Test func weightsPaneShowsTheChannelMixingMatrix() {
@@ -120,19 +136,18 @@ import Testing
         state.selected = .top(0)
         #expect(render(state, size: large).row(containing: "1×1: 2 out × 1 in") != nil)
         #expect(render(state, size: small).row(containing: "1×1: 2 out") == nil)  // behind W at 80×24
-        state.showWeights = true
+        state.weightsToggled = true
         #expect(render(state, size: small).row(containing: "1×1: 2 out × 1 in") != nil)
     }
 
     @Test func aRowWithoutParametersGivesTheInspectorTheWholeBottom() {
         var state = Fixture.state()
         state.selected = .top(1)  // the ReLU: nothing to draw in a weights pane
-        let relu = render(state, size: large)
-        #expect(relu.row(containing: "Weights") == nil)
-        let layout = Layout(size: large, statusRows: 0, weightsPane: false)
-        #expect(layout.inspector.maxX == large.columns)
+        #expect(render(state, size: large).row(containing: "Weights") == nil)
+        #expect(Frame(state, size: large).weights == nil)
+        #expect(Frame(state, size: large).inspector.maxX == large.columns)
         state.selected = .top(0)  // the 1×1 conv keeps its matrix beside the inspector
-        #expect(Layout(size: large, statusRows: 0).inspector.maxX < large.columns)
+        #expect(Frame(state, size: large).inspector.maxX < large.columns)
         #expect(render(state, size: large).row(containing: "1×1: 2 out × 1 in") != nil)
     }
 
@@ -146,23 +161,26 @@ import Testing
     func footerShowsTheHintsOfTheMode(size: Size) {
         var state = Fixture.state()
         #expect(render(state, size: size).line(size.rows - 1).hasPrefix(" space step  b back  r run"))
-        state.mode = .confirm
-        state.question = .quitUnsaved
+        state.mode = .confirm(.quitUnsaved)
         let screen = render(state, size: size)
         #expect(screen.line(size.rows - 1).hasPrefix(" y yes  n no"))
         #expect(screen.row(containing: "quit without saving your edits?") != nil)
     }
 
-    @Test func helpListsEveryKeyOfTheNormalMode() {
+    @Test func helpListsEveryKeyOfEveryMode() {
         var state = Fixture.state()
-        state.mode = .help
-        let text = render(state, size: large).text.joined(separator: "\n")
-        for binding in KeyBindings.table(for: .normal) {
-            #expect(text.contains(binding.help), "help is missing “\(binding.help)”")
+        state.mode = .help(scroll: 0)
+        var text = ""
+        // Scrolled page by page, the overlay shows every help text of the key table.
+        for scroll in Array(stride(from: 0, to: HelpOverlay.maxScroll(large), by: 10)) + [HelpOverlay.maxScroll(large)] {
+            state.mode = .help(scroll: scroll)
+            text += render(state, size: large).text.joined(separator: "\n")
+        }
+        for section in KeyBindings.sections {
+            #expect(text.contains(section.title), "help is missing the section “\(section.title)”")
+            for binding in section.bindings where !text.contains(binding.help) { Issue.record("help is missing “\(binding.help)”") }
         }
         #expect(text.contains("Ctrl-R"))
-        // The zoom and form keys sit on full-width lines, whole at 120×40.
-        for line in helpModeLines { #expect(text.contains(line.help), "help cuts “\(line.help)”") }
     }
 
     @Test func formShowsFieldsWithDefaults() {
@@ -182,7 +200,7 @@ import Testing
         driver.press(.enter)
         let screen = render(driver.state, size: large)
         let row = screen.row(containing: "out channels: “2x” is not a whole number")!
-        #expect(row == large.rows - 2)
+        #expect(row == large.rows - 2)  // the message area, right above the footer
         #expect(screen[1, row].foreground == Theme.error)
     }
 
@@ -212,18 +230,17 @@ import Testing
             ])
     }
 
-    /// At 80 columns the stack's inner width is 42: mark 2 + name 10 + 1 + spec 13 + 1 + shape 9 + 1 + params 5,
-    /// so names stay whole and "conv 5×5/1 p2 → 192" (19) shortens to "5×5 p2→192" (10).
+    /// At 80 columns the stack gets 36 columns (34 inside): names and specs of 10 do not fit beside shapes and
+    /// counts, so the counts give way (mark 2 + name 10 + 1 + spec 11 + 1 + shape 9), names stay whole and
+    /// "conv 5×5/1 p2 → 192" shortens to "5×5 p2→192".
     @Test func narrowStackKeepsNamesWholeAndShortensSpecs() {
         var state = try! AppState(
             preset: PlaygroundPreset(
-                network: Self.ninOpening, file: nil, isShipped: false,
-                input: Tensor(shape: Self.ninOpening.input.shape, repeating: 1)))
+                network: Self.ninOpening, file: nil, isShipped: false, input: Tensor(shape: Self.ninOpening.input.shape, repeating: 1)))
         state.selected = nil
         let screen = render(state, size: small)
-        let row = screen.line(3)
-        #expect(row.hasPrefix("│  conv_first 5×5 p2→192    192×32×32 14.6k│"), "\(row)")
-        #expect(screen.line(4).hasPrefix("│  relu_conv1 relu          192×32×32     0│"), "\(screen.line(4))")
+        #expect(screen.line(3).hasPrefix("│  conv_first 5×5 p2→192  192×32×32│"), "\(screen.line(3))")
+        #expect(screen.line(4).hasPrefix("│  relu_conv1 relu        192×32×32│"), "\(screen.line(4))")
     }
 
     @Test(arguments: [
@@ -236,22 +253,6 @@ import Testing
         #expect(specVariants(c.spec) == c.variants)
     }
 
-    @Test func namesInsideABlockDropTheBlocksName() {
-        let network = Network(
-            name: "n", input: InputSpec(shape: Shape(channels: 1, height: 4, width: 4)),
-            nodes: [
-                Node(
-                    "inception_3a",
-                    parallel: ParallelBlock(branches: [
-                        [Node("inception_3a/3x3_reduce", Layer(Conv(outChannels: 2, kernel: Size2(1))))],
-                        [Node("other", Layer(Conv(outChannels: 2, kernel: Size2(1))))],
-                    ]))
-            ])
-        #expect(displayName(NodePath.top(0).child(branch: 0, index: 0), network) == "3x3_reduce")
-        #expect(displayName(NodePath.top(0).child(branch: 1, index: 0), network) == "other")
-        #expect(displayName(.top(0), network) == "inception_3a")
-    }
-
     @Test(arguments: [
         (room: 40, note: "page 1/14 · viridis · per-channel"),
         (room: 31, note: "1/14 · viridis · per-channel"),
@@ -260,7 +261,7 @@ import Testing
         (room: 3, note: ""),
     ])
     func mapsNoteTakesTheLongestFormThatFits(_ c: (room: Int, note: String)) {
-        #expect(mapsNote(page: 0, pages: 14, colormap: "viridis", scaling: .perChannel, room: c.room) == c.note)
+        #expect(MapsPane.note(page: 0, pages: 14, colormap: "viridis", scaling: "per-channel", room: c.room) == c.note)
     }
 
     @Test func footerKeepsHelpAndQuitOnANarrowScreen() {
@@ -308,5 +309,6 @@ import Testing
     @Test func wrapBreaksAtSpaces() {
         #expect(wrap("1×1 conv = per-pixel channel mixing", width: 20) == ["1×1 conv = per-pixel", "channel mixing"])
         #expect(wrap("short", width: 20) == ["short"])
+        #expect(wrap("could not open /a/very/long/path.json", width: 12) == ["could not", "open", "/a/very/long", "/path.json"])
     }
 }

@@ -60,14 +60,25 @@ final class FakeServices: PlaygroundServices {
         set { record.withLock { $0.existing = newValue } }
     }
 
-    func presetChoices() -> [PresetChoice] { [PresetChoice(nameOrPath: "branched", summary: "two branches")] }
+    func presetChoices() -> [PresetChoice] {
+        [PresetChoice(nameOrPath: "branched", summary: "two branches"), PresetChoice(nameOrPath: "tiny", summary: "a 1×1 conv and a ReLU")]
+    }
     func load(_ nameOrPath: String) throws -> PlaygroundPreset {
-        guard nameOrPath == "branched" else { throw CocoaError(.fileNoSuchFile) }
-        return Fixture.preset(Fixture.branched, file: "presets/branched.json", shipped: true)
+        switch nameOrPath {
+        case "branched": return Fixture.preset(Fixture.branched, file: "presets/branched.json", shipped: true)
+        case "tiny": return Fixture.preset(Fixture.tiny, file: "presets/tiny.json", shipped: true)
+        default: throw CocoaError(.fileNoSuchFile)
+        }
     }
     func save(_ network: Network, to path: String) throws { record.withLock { $0.saved.append((network, path)) } }
     func wouldOverwrite(_ path: String) -> Bool { record.withLock { $0.existing.contains(path) } }
-    func makeInput(for network: Network, relativeTo file: String?) throws -> Tensor { Tensor(shape: network.input.shape, repeating: 1) }
+    func makeInput(for network: Network, relativeTo file: String?) throws -> Tensor {
+        if case .image(let path) = network.input.source, !path.hasSuffix(".pgm") { throw InputError.fileNotFound(path: path) }
+        return Tensor(shape: network.input.shape, repeating: 1)
+    }
+    func absolutePath(typed path: String) -> String { path.hasPrefix("/") ? path : "/work/" + path }
+    func openRecovered() throws -> PlaygroundPreset { Fixture.preset(Fixture.branched, file: "/work/branched.json") }
+    func setAsideRecovery() throws -> String { "/state/recovery-1.json" }
 }
 
 /// Drives a state like the runtime does, but synchronously: keys go through the key table, effects run
@@ -76,15 +87,20 @@ struct Driver {
     var state: AppState
     let services = FakeServices()
     var effects: [Effect] = []
+    /// Whether comparisons are timed (their times differ run to run; whole-screen tests leave them out).
+    var timesComparisons = true
 
     init(_ state: AppState) { self.state = state }
 
     mutating func press(_ keys: Key...) { for key in keys { press(key) } }
 
     mutating func press(_ key: Key) {
-        guard let action = KeyBindings.action(for: key, in: state.mode) else { return }
+        guard let action = KeyBindings.action(for: key, in: state.mode.kind, focus: state.focus) else { return }
         send(action)
     }
+
+    /// A click (or wheel turn) at a screen cell, at the state's size.
+    mutating func click(x: Int, y: Int, _ kind: MouseEvent.Kind = .press) { send(.mouse(MouseEvent(kind, x: x, y: y))) }
 
     /// Typed text, one character at a time.
     mutating func type(_ text: String) { for character in text { press(.character(character)) } }
@@ -97,9 +113,14 @@ struct Driver {
                 switch effect {
                 case .compute(let job, var session, let task):
                     task.perform(on: &session)
-                    pending.append(.computeFinished(job: job, session: session))
+                    pending.append(.event(.computeFinished(job: job, session: session)))
+                case .timeComparison(let job, var comparison, var first, var second) where timesComparisons:
+                    comparison.setTimes(first: first.timePerNode(runs: 1), second: second.timePerNode(runs: 1))
+                    pending.append(.event(.comparisonTimed(job: job, comparison)))
+                case .timeComparison:
+                    break
                 default:
-                    let runner = EffectRunner(services: services, worker: ComputeWorker())
+                    let runner = EffectRunner(services: services, worker: ComputeWorker(), timer: ComputeWorker())
                     pending += runner.perform(effect)
                 }
             }
@@ -114,3 +135,41 @@ extension Screen {
 
 let large = Size(columns: 120, rows: 40)
 let small = Size(columns: 80, rows: 24)
+
+/// The data of the open modal view, for tests to read.
+extension AppState {
+    var form: LayerForm? { if case .form(let form) = mode { form } else { nil } }
+    var prompt: Prompt? { if case .prompt(let prompt) = mode { prompt } else { nil } }
+    var picker: Picker? { if case .picker(let picker) = mode { picker } else { nil } }
+    var question: Question? { if case .confirm(let question) = mode { question } else { nil } }
+    var compareView: CompareView? { if case .compare(let view) = mode { view } else { nil } }
+}
+
+extension Fixture {
+    /// A diagonal 1×1 conv scaling channel 0 by 2 and channel 1 by 0.5: the rescale lesson, with hand-set weights.
+    static var rescale: Network {
+        Network(
+            name: "rescale", input: InputSpec(shape: Shape(channels: 2, height: 4, width: 4)),
+            nodes: [
+                Node(
+                    "scale",
+                    Conv(outChannels: 2, kernel: Size2(1), hasBias: false, parameters: ExplicitParameters(weights: [2, 0, 0, 0.5])))
+            ])
+    }
+
+    /// Both channels 1 everywhere but 0 at (0, 0).
+    static var rescaleInput: Tensor {
+        Tensor(shape: Shape(channels: 2, height: 4, width: 4), data: (0..<32).map { i in i % 16 == 0 ? 0 : 1 })
+    }
+
+    /// A classifier: 3×2×2 → global average pool → softmax over 3 named classes.
+    static var classifier: Network {
+        Network(
+            name: "classes", input: InputSpec(shape: Shape(channels: 3, height: 2, width: 2)),
+            nodes: [Node("pool", GlobalAveragePool()), Node("softmax", Softmax())], labels: ["cat", "dog", "bird"])
+    }
+
+    static func state(_ network: Network, input: Tensor) -> AppState {
+        try! AppState(preset: PlaygroundPreset(network: network, file: "n.json", isShipped: false, input: input))
+    }
+}

@@ -177,7 +177,7 @@ struct BadInputTests {
         Case(
             name: "a dump over a folder of other files", files: ["keep/notes.txt": Array("mine".utf8)],
             arguments: ["run", "one-by-one", "--dump", "keep"],
-            message: "convplay: keep holds files that are not a convplay dump — choose a new or empty folder for --dump"),
+            message: "convplay: keep holds files that are not convplay's — choose a new or empty folder, or one convplay wrote"),
         Case(
             name: "a preset that is not UTF-8", files: ["bad.json": [0xFF, 0xFE, 0x7B]], arguments: ["summary"],
             message: "convplay: cannot read {dir}/bad.json: it is not UTF-8 text — save it as UTF-8 JSON"),

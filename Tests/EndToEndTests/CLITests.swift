@@ -60,7 +60,8 @@ struct CLITests {
         #expect(result.status == 0)
         for name in [
             "one-by-one", "mlpconv-1d", "nin-cifar10", "nin-imagenet", "inception-3a", "inception-3a-naive",
-            "googlenet", "lateral", "edges",
+            "googlenet", "lateral", "edges", "nin-digits", "dense-digits", "nin-shapes", "plain-shapes", "tiny-inception-shapes",
+            "tiny-inception-naive-shapes",
         ] {
             #expect(result.stdout.contains(name), "lists \(name)")
         }
@@ -122,7 +123,7 @@ struct CLITests {
     }
 
     @Test func helpForEverySubcommand() throws {
-        for sub in ["summary", "run", "verify", "presets", "bench", "export"] {
+        for sub in ["summary", "run", "verify", "presets", "bench", "export", "train", "grad", "experiment", "bench-train"] {
             let result = try BinaryRunner.run([sub, "--help"])
             #expect(result.status == 0, "\(sub) --help")
             #expect(result.stdout.contains("USAGE"), "\(sub) --help prints usage")

@@ -12,10 +12,10 @@ struct PlaygroundBenchTests {
         #expect(lines.first?.contains("at 100×30") == true, "\(result.stdout)")
         let all = try #require(lines.first { $0.hasPrefix("all") }, "an `all` row:\n\(result.stdout)")
         let fields = all.split(separator: " ")
-        #expect(fields.count == 6, "all, count, min, median, p95, max: \(all)")
+        #expect(fields.count == 7, "all, count, min, median, p95, p99, max: \(all)")
         #expect(fields.dropFirst().first == "\(keys)")
         let times = fields.dropFirst(2).compactMap { Double($0) }
-        #expect(times.count == 4 && times == times.sorted(), "min ≤ median ≤ p95 ≤ max: \(all)")
+        #expect(times.count == 5 && times == times.sorted(), "min ≤ median ≤ p95 ≤ p99 ≤ max: \(all)")
         // Every timed key is counted in exactly one per-key row.
         let perKey = lines.drop { !$0.hasPrefix("key") }.dropFirst().prefix { !$0.hasPrefix("all") }
         #expect(perKey.compactMap { Int($0.split(separator: " ")[1]) }.reduce(0, +) == keys, "\(result.stdout)")

@@ -40,7 +40,8 @@ final class TmuxSession {
     private var killed = false
 
     /// Starts `arguments` (the program then its arguments) in a `columns`×`rows` window, with TERM
-    /// tmux-256color, LANG C.UTF-8, no interactive Swift backtracer, and `environment` on top.
+    /// tmux-256color, LANG C.UTF-8, no interactive Swift backtracer, convplay's state folder (its crash
+    /// recovery file) inside the session's own folder, and `environment` on top.
     init(_ arguments: [String], columns: Int = 120, rows: Int = 40, environment: [String: String] = [:]) throws {
         guard FileManager.default.isExecutableFile(atPath: Self.tmuxPath) else { throw Missing(what: "tmux", fix: "run `make deps`") }
         if let program = arguments.first, program.hasPrefix("/"), !FileManager.default.isExecutableFile(atPath: program) {
@@ -49,7 +50,7 @@ final class TmuxSession {
         socket = "convplay-e2e-\(getpid())-\(UUID().uuidString.prefix(8))"
         directory = try BinaryRunner.temporaryDirectory()
         statusFile = directory + "/exit-status"
-        var env = ["LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "SWIFT_BACKTRACE": "interactive=no"]
+        var env = ["LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "SWIFT_BACKTRACE": "interactive=no", "XDG_STATE_HOME": directory + "/state"]
         for (key, value) in environment { env[key] = value }
         let script = #"status=$1; shift; trap : INT TERM; "$@"; echo $? > "$status.tmp"; mv "$status.tmp" "$status"; exec sleep 3600"#
         var command = [

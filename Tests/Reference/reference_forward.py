@@ -43,17 +43,19 @@ def conv2d(x, weight, bias, stride, pads, dilation, groups):
 
 
 def caffe_pool_extent(size, kernel, stride, pad, rounding):
-    """Caffe's pooled output size: ceil may add a window, never one that starts in the end padding."""
+    """The pooled output size. Caffe's ceil may add a window, never one that starts in the end padding (with
+    padding); PyTorch's ceil ("ceil_torch") never one that starts at or past size + pad."""
     if rounding == "floor":
         return (size + 2 * pad - kernel) // stride + 1
     out = int(math.ceil((size + 2 * pad - kernel) / stride)) + 1
-    if pad > 0 and (out - 1) * stride >= size + pad:
+    if (pad > 0 or rounding == "ceil_torch") and (out - 1) * stride >= size + pad:
         out -= 1
     return out
 
 
-def pool2d(x, kind, kernel, stride, pad, rounding):
-    """Caffe pooling; the average divides by the window clipped to the padded input (padding counts)."""
+def pool2d(x, kind, kernel, stride, pad, rounding, count_include_pad=True):
+    """Caffe pooling; the average divides by the window clipped to the padded input (padding counts) or, without
+    count_include_pad, by the input values it holds. A window holding no input gives 0."""
     c, h, w = x.shape
     oh = caffe_pool_extent(h, kernel[0], stride[0], pad[0], rounding)
     ow = caffe_pool_extent(w, kernel[1], stride[1], pad[1], rounding)
@@ -62,9 +64,11 @@ def pool2d(x, kind, kernel, stride, pad, rounding):
         for j in range(ow):
             hs, ws = i * stride[0] - pad[0], j * stride[1] - pad[1]
             he, we = min(hs + kernel[0], h + pad[0]), min(ws + kernel[1], w + pad[1])
-            divisor = (he - hs) * (we - ws)
             window = x[:, max(hs, 0):min(he, h), max(ws, 0):min(we, w)]
-            if kind == "max":
+            divisor = (he - hs) * (we - ws) if count_include_pad else window.shape[1] * window.shape[2]
+            if window.size == 0:
+                out[:, i, j] = 0
+            elif kind == "max":
                 out[:, i, j] = window.max(axis=(1, 2))
             else:
                 out[:, i, j] = window.sum(axis=(1, 2)) / divisor
@@ -93,7 +97,7 @@ def compute(node, x, results, folder):
     if kind == "conv":
         return conv2d(x, p["weight"], p.get("bias"), a["stride"], a["pads"], a["dilation"], a["groups"])
     if kind == "pool":
-        return pool2d(x, a["kind"], a["kernel"], a["stride"], a["pad"], a["rounding"])
+        return pool2d(x, a["kind"], a["kernel"], a["stride"], a["pad"], a["rounding"], a["count_include_pad"])
     if kind == "global_avg_pool":
         return x.mean(axis=(1, 2), keepdims=True)
     if kind == "activation":

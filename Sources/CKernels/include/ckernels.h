@@ -53,6 +53,21 @@ typedef struct {
 void ck_conv_im2col_gemm(const ck_conv_desc *desc, const float *input, const float *weight,
                          const float *packedWeight, const float *bias, float *output, int n0, int n1);
 
+/// `ck_conv_im2col_gemm` over a batch: `images` inputs in the batch layout (C, N, H, W) (channel c of image i at
+/// (c·N + i)·H·W) -> output (K, N, OH, OW) row-major with ldc = N·OH·OW; columns n0 ..< n1 of N·OH·OW.
+void ck_conv_im2col_gemm_batch(const ck_conv_desc *desc, int images, const float *input, const float *weight,
+                               const float *packedWeight, const float *bias, float *output, int n0, int n1);
+
+/// Writes rows k0 ..< k1 of one group's im2col matrix, (C·KH·KW, images·OH·OW), from the first `images` images of
+/// its input in the batch layout (C, batch, H, W): row k = (c·KH + ky)·KW + kx, column (n·OH + oy)·OW + ox, zero
+/// where the window reaches into padding.
+void ck_im2col(const ck_conv_desc *desc, int images, int batch, const float *input, float *col, int k0, int k1);
+
+/// The adjoint of `ck_im2col` for channels c0 ..< c1: the first `images` images of input (C, batch, H, W) are
+/// overwritten with the sum of the col entries each value was copied to (a convolution's input gradient from
+/// the gradient of its im2col matrix).
+void ck_col2im(const ck_conv_desc *desc, int images, int batch, const float *col, float *input, int c0, int c1);
+
 /// Floats `ck_pack_weight` writes for an M×K weight, for the micro-kernel in use on the calling thread.
 size_t ck_packed_weight_floats(int M, int K);
 
@@ -83,23 +98,41 @@ void ck_dense_rows(int inFeatures, const float *input, const float *weight, cons
                    float *output, int o0, int o1);
 
 /// Pooling geometry (Caffe semantics): window (oy, ox) starts at oy·sh − padTop, ox·sw − padLeft.
+/// `excludePadding` (average only): divide by the input values in the window instead of the window clipped to
+/// the padded input (ONNX's count_include_pad = 0, PyTorch's count_include_pad=False).
 typedef struct {
     int height, width, outHeight, outWidth;
     int kernelHeight, kernelWidth, strideHeight, strideWidth, padTop, padLeft;
+    int excludePadding;
 } ck_pool_desc;
 
 /// Max pooling of channels c0 ..< c1: the window clipped to the input, 0 for a window holding no input.
 /// input (C, H, W) -> output (C, OH, OW). Separable: a column max per output row, then a row max.
 void ck_max_pool(const ck_pool_desc *desc, const float *input, float *output, int c0, int c1);
 
-/// Average pooling of channels c0 ..< c1, Caffe's divisor: the window clipped to the padded input.
+/// Average pooling of channels c0 ..< c1, Caffe's divisor: the window clipped to the padded input (or, with
+/// `excludePadding`, the input values it holds).
 void ck_average_pool(const ck_pool_desc *desc, const float *input, float *output, int c0, int c1);
+
+/// The backward pass of `ck_max_pool` for channels c0 ..< c1: each output's gradient goes to the first maximum of
+/// its window in row-major order (PyTorch's choice); inGrad (C, H, W) is overwritten.
+void ck_max_pool_backward(const ck_pool_desc *desc, const float *input, const float *outGrad, float *inGrad, int c0,
+                          int c1);
+
+/// The backward pass of `ck_average_pool` for channels c0 ..< c1: each output's gradient over Caffe's divisor
+/// goes to every input value of its window; inGrad (C, H, W) is overwritten.
+void ck_average_pool_backward(const ck_pool_desc *desc, const float *outGrad, float *inGrad, int c0, int c1);
 
 /// Across-channel LRN for positions p0 ..< p1 of every channel: y = x · (k + alpha/size · Σ x²)^−beta over
 /// channels c − (size−1)/2 ... c + size − 1 − (size−1)/2 (size ≥ 1), clipped. Each window's sum is taken afresh,
 /// so a small channel beside a huge one keeps its share. input, output (C, P), which must not overlap.
 void ck_lrn(int channels, int planeSize, int size, float alpha, float beta, float k,
             const float *restrict input, float *restrict output, int p0, int p1);
+
+/// The backward pass of `ck_lrn` for positions p0 ..< p1: inGrad (C, P) from input and outGrad (C, P), overwritten.
+void ck_lrn_backward(int channels, int planeSize, int size, float alpha, float beta, float k,
+                     const float *restrict input, const float *restrict outGrad, float *restrict inGrad, int p0,
+                     int p1);
 
 /// y = max(x, 0) (NaN gives 0); output may alias input. This and the activations below run the calling
 /// thread's instruction set (`ck_isa`), and every instruction set gives the same bits.
@@ -112,6 +145,13 @@ void ck_clip(long count, float minimum, float maximum, const float *input, float
 /// Hard swish (PyTorch's definition, ONNX HardSwish up to rounding): y = x · min(max(x + 3, 0), 6) / 6, computed
 /// as x · (min(max(x + 3, 0), 6) · ⅙) so that x ≥ 3 gives x exactly; NaN and −∞ give NaN. Output may alias input.
 void ck_hardswish(long count, const float *input, float *output);
+
+/// ReLU's backward pass: inGrad = outGrad where input > 0, else 0 (PyTorch's choice at 0).
+void ck_relu_backward(long count, const float *restrict input, const float *restrict outGrad, float *restrict inGrad);
+
+/// Row sums of a (rows, columns) matrix for rows r0 ..< r1, added in an order fixed by `columns` alone (16
+/// running sums, then pairwise): a bias gradient over a batch.
+void ck_row_sums(long columns, const float *input, float *output, int r0, int r1);
 
 /// Summary of n values in one pass: min, max, Σx and Σx² (in double) and the count of exact zeros.
 void ck_statistics(long count, const float *values, float *minimum, float *maximum, double *sum,

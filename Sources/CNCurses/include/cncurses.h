@@ -5,12 +5,15 @@
 #define NCURSES_WIDECHAR 1
 #include <locale.h>
 #include <ncursesw/ncurses.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /// Why cnc_start failed.
 enum { CNC_OK = 0, CNC_NOT_A_TTY = 1, CNC_NO_TERMINAL = 2 };
 /// What cnc_read returned.
 enum { CNC_NONE = 0, CNC_CHAR = 1, CNC_KEY = 2 };
+/// What cnc_mouse read.
+enum { CNC_MOUSE_NONE = 0, CNC_MOUSE_PRESS = 1, CNC_MOUSE_WHEEL_UP = 2, CNC_MOUSE_WHEEL_DOWN = 3 };
 /// Cell attributes understood by cnc_put.
 enum { CNC_BOLD = 1, CNC_REVERSE = 2, CNC_UNDERLINE = 4 };
 
@@ -36,7 +39,17 @@ void cnc_clear(void);
 void cnc_refresh(void);
 /// Waits up to `timeout_ms` for a key: CNC_CHAR with a character, CNC_KEY with a KEY_* code, or CNC_NONE.
 int cnc_read(int timeout_ms, uint32_t *code);
+/// Where a crash writes the unsaved network: recovery.json (and recovery.source, the file it came from) in
+/// `directory`, which must exist. Returns 0, or -1 when a path is too long.
+int cnc_recovery_paths(const char *directory);
+/// Keeps a copy of the encoded network and its source path for the crash handler; `json` NULL: nothing to save.
+void cnc_recovery_set(const char *json, size_t length, const char *source, size_t source_length);
 /// KEY_* codes Swift cannot import as constants.
 int cnc_key_resize(void);
 int cnc_key_btab(void);
+int cnc_key_mouse(void);
+/// Asks the terminal for button-1 presses and the wheel.
+void cnc_enable_mouse(void);
+/// After KEY_MOUSE: the event's kind (CNC_MOUSE_*) and cell.
+int cnc_mouse(int *x, int *y);
 #endif

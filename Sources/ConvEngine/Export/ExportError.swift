@@ -21,7 +21,7 @@ public enum ExportError: Error, Hashable, Sendable, CustomStringConvertible {
         case let .writeFailed(path, reason):
             return "cannot write \(visible(path)): \(reason) — check that the folder exists and is writable"
         case let .notADumpFolder(path):
-            return "\(visible(path)) holds files that are not a convplay dump — choose a new or empty folder for --dump"
+            return "\(visible(path)) holds files that are not convplay's — choose a new or empty folder, or one convplay wrote"
         }
     }
 }

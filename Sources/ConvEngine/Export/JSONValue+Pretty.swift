@@ -13,6 +13,20 @@ extension JSONValue {
     /// (`[8, 4, 3, 3]`), and a final newline. Byte-stable from run to run.
     var prettyText: String { render(indent: "") + "\n" }
 
+    /// The value of an integer number, nil otherwise.
+    var integerValue: Int? { if case .number(let text) = self { Int(text) } else { nil } }
+
+    /// The value on one line (`{"step": 3, "loss": 0.25}`), keys in the order written: a JSON-lines record or a
+    /// safetensors header.
+    public var compactText: String {
+        switch self {
+        case .array(let items): return "[" + items.map(\.compactText).joined(separator: ", ") + "]"
+        case .object(let members):
+            return "{" + members.map { Self.quoted($0.key) + ": " + $0.value.compactText }.joined(separator: ", ") + "}"
+        default: return render(indent: "")
+        }
+    }
+
     private var isScalar: Bool {
         switch self {
         case .array, .object: return false

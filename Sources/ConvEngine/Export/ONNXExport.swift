@@ -1,8 +1,9 @@
 import Foundation
 
 /// Writes a network, with its resolved weights, as an ONNX model (opset 14) so onnxruntime, Netron and every
-/// framework can read it. Encoded by our own small protobuf writer; graph input "input" `[1, C, H, W]`,
-/// output "output". Every value stays 4-D `[1, C, H, W]`, like our tensors.
+/// framework can read it. Built from ONNX's generated message types (`ONNX/onnx.pb.swift`) and serialised by
+/// SwiftProtobuf; graph input "input" `[1, C, H, W]`, output "output". Every value stays 4-D `[1, C, H, W]`,
+/// like our tensors.
 ///
 /// Each layer type writes its own node (or short chain of nodes) through `LayerKind.exportONNX`, named after the
 /// node and producing the value named by its path. A parallel concat becomes `Concat` on axis 1; add becomes
@@ -20,7 +21,9 @@ public enum ONNXExport {
         var graph = GraphBuilder(network: network, shapes: shapes)
         let last = try graph.emit(network.nodes, input: "input") { NodePath.top($0) }
         graph.finish(lastValue: last)
-        return graph.modelBytes()
+        do { return try graph.model().serializedBytes() } catch {
+            throw .writeFailed(path: "(memory)", reason: "the ONNX model could not be serialised: \(error)")
+        }
     }
 
     /// Encodes the network and writes it to `path` atomically (a temporary file renamed into place).
@@ -35,26 +38,6 @@ public enum ONNXAttribute: Sendable {
     case int(Int)
     case float(Float)
     case ints([Int])
-}
-
-/// One ONNX graph node before encoding.
-struct ONNXGraphNode {
-    var opType: String
-    var name: String
-    var inputs: [String]
-    var outputs: [String]
-    var attributes: [(String, ONNXAttribute)] = []
-}
-
-/// One initializer: float weights, or int64 constants (shapes, pads).
-struct ONNXInitializer {
-    enum Values {
-        case floats([Float])
-        case int64s([Int])
-    }
-    var name: String
-    var dims: [Int]
-    var values: Values
 }
 
 /// The layer being exported: where it sits, the value that feeds it, its shapes and parameters.
@@ -79,8 +62,8 @@ public struct ONNXLayerNode {
 
 /// The ONNX graph under construction: nodes and initializers in order. Layers append to it.
 public struct ONNXGraph {
-    var nodes: [ONNXGraphNode] = []
-    var initializers: [ONNXInitializer] = []
+    var nodes: [Onnx_NodeProto] = []
+    var initializers: [Onnx_TensorProto] = []
 
     /// Appends an `op` node computing `layer` (its output value is the layer's key, or `output` when given;
     /// `suffix` tells apart the node names of a layer written as several nodes).
@@ -88,20 +71,28 @@ public struct ONNXGraph {
         _ op: String, for layer: ONNXLayerNode, suffix: String = "", inputs: [String], output: String? = nil,
         attributes: [(String, ONNXAttribute)] = []
     ) {
-        nodes.append(
-            ONNXGraphNode(
-                opType: op, name: layer.name + suffix, inputs: inputs, outputs: [output ?? layer.key], attributes: attributes))
+        nodes.append(.make(op, name: layer.name + suffix, inputs: inputs, outputs: [output ?? layer.key], attributes: attributes))
     }
 
-    /// Adds a float initializer named `name` and returns the name.
+    /// Adds a float initializer named `name` (little-endian `raw_data`) and returns the name.
     public mutating func constant(_ name: String, dims: [Int], _ values: [Float]) -> String {
-        initializers.append(ONNXInitializer(name: name, dims: dims, values: .floats(values)))
+        var tensor = Onnx_TensorProto()
+        tensor.name = name
+        tensor.dims = dims.map(Int64.init)
+        tensor.dataType = Int32(Onnx_TensorProto.DataType.float.rawValue)
+        tensor.rawData = values.withUnsafeBufferPointer { Data(buffer: $0) }
+        initializers.append(tensor)
         return name
     }
 
     /// Adds a 1-D int64 initializer (a shape or pads) and returns its name.
     public mutating func int64Constant(_ name: String, _ values: [Int]) -> String {
-        initializers.append(ONNXInitializer(name: name, dims: [values.count], values: .int64s(values)))
+        var tensor = Onnx_TensorProto()
+        tensor.name = name
+        tensor.dims = [Int64(values.count)]
+        tensor.dataType = Int32(Onnx_TensorProto.DataType.int64.rawValue)
+        tensor.int64Data = values.map(Int64.init)
+        initializers.append(tensor)
         return name
     }
 
@@ -178,12 +169,12 @@ private struct GraphBuilder {
     /// Names the network's last value "output" (an `Identity` from the input when there are no nodes).
     mutating func finish(lastValue: String) {
         if lastValue == "input" {
-            graph.nodes.append(ONNXGraphNode(opType: "Identity", name: "output", inputs: ["input"], outputs: ["output"]))
+            graph.nodes.append(.make("Identity", name: "output", inputs: ["input"], outputs: ["output"]))
             return
         }
         for i in graph.nodes.indices {
-            graph.nodes[i].outputs = graph.nodes[i].outputs.map { $0 == lastValue ? "output" : $0 }
-            graph.nodes[i].inputs = graph.nodes[i].inputs.map { $0 == lastValue ? "output" : $0 }
+            graph.nodes[i].output = graph.nodes[i].output.map { $0 == lastValue ? "output" : $0 }
+            graph.nodes[i].input = graph.nodes[i].input.map { $0 == lastValue ? "output" : $0 }
         }
     }
 
@@ -192,76 +183,65 @@ private struct GraphBuilder {
         return duplicateNames.contains(name) ? "\(name)@\(path)" : name
     }
 
-    // MARK: encoding (field numbers from onnx.proto)
-
-    func modelBytes() -> [UInt8] {
-        var model = ProtobufWriter()
-        model.int(1, ONNXExport.irVersion)  // ModelProto.ir_version
-        model.string(2, "convplay")  // producer_name
-        model.string(3, "1")  // producer_version
-        if !network.summary.isEmpty { model.string(6, network.summary) }  // doc_string
-        model.message(7) { graph in  // graph
-            for node in self.graph.nodes { graph.message(1) { encode(node, into: &$0) } }
-            graph.string(2, network.name)  // GraphProto.name
-            for tensor in self.graph.initializers { graph.message(5) { encode(tensor, into: &$0) } }
-            graph.message(11) { valueInfo("input", shapes.input, into: &$0) }
-            graph.message(12) { valueInfo("output", shapes.output, into: &$0) }
-        }
-        model.message(8) { opset in  // opset_import
-            opset.string(1, "")  // OperatorSetIdProto.domain (default)
-            opset.int(2, ONNXExport.opsetVersion)  // version
-        }
-        return model.bytes
+    /// The ModelProto: IR version, producer, the graph with its initializers, input and output, one opset.
+    func model() -> Onnx_ModelProto {
+        var model = Onnx_ModelProto()
+        model.irVersion = Int64(ONNXExport.irVersion)
+        model.producerName = "convplay"
+        model.producerVersion = "1"
+        if !network.summary.isEmpty { model.docString = network.summary }
+        model.graph.node = graph.nodes
+        model.graph.name = network.name
+        model.graph.initializer = graph.initializers
+        model.graph.input = [Self.valueInfo("input", shapes.input)]
+        model.graph.output = [Self.valueInfo("output", shapes.output)]
+        var opset = Onnx_OperatorSetIdProto()
+        opset.domain = ""
+        opset.version = Int64(ONNXExport.opsetVersion)
+        model.opsetImport = [opset]
+        return model
     }
 
-    private func encode(_ node: ONNXGraphNode, into w: inout ProtobufWriter) {
-        for input in node.inputs { w.string(1, input) }  // NodeProto.input
-        for output in node.outputs { w.string(2, output) }  // output
-        w.string(3, node.name)  // name
-        w.string(4, node.opType)  // op_type
-        for (name, value) in node.attributes {
-            w.message(5) { a in  // attribute
-                a.string(1, name)  // AttributeProto.name
-                switch value {
-                case .float(let f):
-                    a.float(2, f)
-                    a.int(20, 1)  // f, type FLOAT
-                case .int(let i):
-                    a.int(3, i)
-                    a.int(20, 2)  // i, type INT
-                case .ints(let list):
-                    for i in list { a.int(8, i) }  // ints
-                    a.int(20, 7)  // type INTS
-                }
+    /// A float tensor value `[1, C, H, W]`.
+    private static func valueInfo(_ name: String, _ shape: Shape) -> Onnx_ValueInfoProto {
+        var info = Onnx_ValueInfoProto()
+        info.name = name
+        info.type.tensorType.elemType = Int32(Onnx_TensorProto.DataType.float.rawValue)
+        info.type.tensorType.shape.dim = ([1] + shape.dimensions).map { size in
+            var dim = Onnx_TensorShapeProto.Dimension()
+            dim.dimValue = Int64(size)
+            return dim
+        }
+        return info
+    }
+}
+
+extension Onnx_NodeProto {
+    /// A node of the default domain.
+    static func make(
+        _ op: String, name: String, inputs: [String], outputs: [String], attributes: [(String, ONNXAttribute)] = []
+    ) -> Onnx_NodeProto {
+        var node = Onnx_NodeProto()
+        node.opType = op
+        node.name = name
+        node.input = inputs
+        node.output = outputs
+        node.attribute = attributes.map { name, value in
+            var attribute = Onnx_AttributeProto()
+            attribute.name = name
+            switch value {
+            case .int(let i):
+                attribute.i = Int64(i)
+                attribute.type = .int
+            case .float(let f):
+                attribute.f = f
+                attribute.type = .float
+            case .ints(let list):
+                attribute.ints = list.map(Int64.init)
+                attribute.type = .ints
             }
+            return attribute
         }
-    }
-
-    private func encode(_ tensor: ONNXInitializer, into w: inout ProtobufWriter) {
-        for d in tensor.dims { w.int(1, d) }  // TensorProto.dims
-        switch tensor.values {
-        case .floats(let values):
-            w.int(2, 1)  // data_type FLOAT
-            w.string(8, tensor.name)  // name
-            w.bytes(9, ProtobufWriter.rawFloats(values))  // raw_data
-        case .int64s(let values):
-            w.int(2, 7)  // data_type INT64
-            w.string(8, tensor.name)
-            w.bytes(9, ProtobufWriter.rawInt64s(values))
-        }
-    }
-
-    private func valueInfo(_ name: String, _ shape: Shape, into w: inout ProtobufWriter) {
-        w.string(1, name)  // ValueInfoProto.name
-        w.message(2) { type in  // type: TypeProto
-            type.message(1) { tensor in  // tensor_type
-                tensor.int(1, 1)  // elem_type FLOAT
-                tensor.message(2) { dims in  // shape: TensorShapeProto
-                    for d in [1] + shape.dimensions {
-                        dims.message(1) { $0.int(1, d) }  // dim { dim_value }
-                    }
-                }
-            }
-        }
+        return node
     }
 }

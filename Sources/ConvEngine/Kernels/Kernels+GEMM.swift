@@ -34,47 +34,43 @@ extension Kernels {
     /// gathered panel by panel while packing, so no im2col buffer is ever built.
     /// `packed`, when given, is `weight` packed once by `PackedConvWeights` (used when it fits this thread's
     /// micro-kernel, ignored otherwise), so repeated calls never re-pack the weight.
+    /// `batch` images run as one GEMM over all their output positions, in the batch layout (C, N, H, W) → (K, N, OH, OW)
+    /// (a batch of one is the single-image layout).
     public static func conv2d(
-        _ g: ConvGeometry, input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+        _ g: ConvGeometry, batch: Int = 1, input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
         bias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>,
         packed: PackedConvWeights? = nil, threads: Int = KernelThreads.count
     ) {
-        // input (C, H, W), weight (K, C/groups, KH, KW) -> output (K, OH, OW)
+        // input (C, N, H, W), weight (K, C/groups, KH, KW) -> output (K, N, OH, OW)
         // Workers run the best micro-kernel; a forced one (tests) holds on the calling thread only.
         if let packed, packed.fits(g), threads == 1 || ck_isa() == ck_best_isa() {
             packed.storage.withUnsafeBufferPointer { storage in
                 conv2d(
-                    g, input: input, weight: weight, packedBase: storage.baseAddress, packedGroupStride: packed.groupStride,
-                    bias: bias, output: output, threads: threads)
+                    g, images: batch, input: input, weight: weight, packedBase: storage.baseAddress,
+                    packedGroupStride: packed.groupStride, bias: bias, output: output, threads: threads)
             }
         } else {
             conv2d(
-                g, input: input, weight: weight, packedBase: nil, packedGroupStride: 0, bias: bias, output: output,
-                threads: threads)
+                g, images: batch, input: input, weight: weight, packedBase: nil, packedGroupStride: 0, bias: bias,
+                output: output, threads: threads)
         }
     }
 
     private static func conv2d(
-        _ g: ConvGeometry, input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+        _ g: ConvGeometry, images: Int, input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
         packedBase: UnsafePointer<Float>?, packedGroupStride: Int,
         bias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>, threads: Int
     ) {
-        // input (C, H, W), weight (K, C/groups, KH, KW) -> output (K, OH, OW)
+        // input (C, N, H, W), weight (K, C/groups, KH, KW) -> output (K, N, OH, OW)
         let groups = g.groups, groupIn = g.inChannels / groups, groupOut = g.outChannels / groups
-        let inPlane = g.inHeight * g.inWidth, outPlane = g.outHeight * g.outWidth
+        let inPlane = images * g.inHeight * g.inWidth, outPlane = images * g.outHeight * g.outWidth
         let patch = groupIn * g.kernelHeight * g.kernelWidth
         let plainGEMM = g.isPointwise && g.outHeight == g.inHeight && g.outWidth == g.inWidth
-        let perGroup = groups >= threads ? 1 : pieces(work: g.macs / groups, threads: (threads + groups - 1) / groups)
+        let perGroup = groups >= threads ? 1 : pieces(work: g.macs * images / groups, threads: (threads + groups - 1) / groups)
         let columns = split(outPlane, parts: perGroup, alignment: panelWidth)
-        var desc = ck_conv_desc(
-            channels: Int32(groupIn), height: Int32(g.inHeight), width: Int32(g.inWidth),
-            outChannels: Int32(groupOut), outHeight: Int32(g.outHeight), outWidth: Int32(g.outWidth),
-            kernelHeight: Int32(g.kernelHeight), kernelWidth: Int32(g.kernelWidth),
-            strideHeight: Int32(g.strideHeight), strideWidth: Int32(g.strideWidth),
-            padTop: Int32(g.padTop), padLeft: Int32(g.padLeft),
-            dilationHeight: Int32(g.dilationHeight), dilationWidth: Int32(g.dilationWidth))
+        var desc = convDescriptor(g)
         withUnsafePointer(to: &desc) { desc in
-            if !plainGEMM && ck_conv_reads_in_place(desc) != 0 {
+            if images == 1 && !plainGEMM && ck_conv_reads_in_place(desc) != 0 {
                 // stride 1 on AVX-512: im2col rows are read in place from padded input rows. Split by output
                 // channels (every thread reads the whole input, no piece loses a partial panel: 1.8–1.95× on two
                 // cores, against 1.5–1.8× by rows), by output rows when there are too few channels.
@@ -111,12 +107,23 @@ extension Kernels {
                         groupInput + range.lowerBound, Int32(inPlane), 0,
                         groupOutput + range.lowerBound, Int32(outPlane), 0, groupBias)
                 } else {
-                    ck_conv_im2col_gemm(
-                        desc, groupInput, groupWeight, groupPacked, groupBias, groupOutput,
+                    ck_conv_im2col_gemm_batch(
+                        desc, Int32(images), groupInput, groupWeight, groupPacked, groupBias, groupOutput,
                         Int32(range.lowerBound), Int32(range.upperBound))
                 }
             }
         }
+    }
+
+    /// One group of `g` as the C kernels describe it.
+    static func convDescriptor(_ g: ConvGeometry) -> ck_conv_desc {
+        ck_conv_desc(
+            channels: Int32(g.inChannels / g.groups), height: Int32(g.inHeight), width: Int32(g.inWidth),
+            outChannels: Int32(g.outChannels / g.groups), outHeight: Int32(g.outHeight), outWidth: Int32(g.outWidth),
+            kernelHeight: Int32(g.kernelHeight), kernelWidth: Int32(g.kernelWidth),
+            strideHeight: Int32(g.strideHeight), strideWidth: Int32(g.strideWidth),
+            padTop: Int32(g.padTop), padLeft: Int32(g.padLeft),
+            dilationHeight: Int32(g.dilationHeight), dilationWidth: Int32(g.dilationWidth))
     }
 
     /// Fully connected layer: output[o] = bias[o] + Σ_i weight[o][i] · input[i]; weight is (out, in) row-major.

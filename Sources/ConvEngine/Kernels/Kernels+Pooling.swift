@@ -13,7 +13,8 @@ extension Kernels {
     }
 
     /// Average pooling exactly as Caffe's pooling_layer.cpp: the divisor is the window clipped to the padded
-    /// input (end = min(start + k, H + padTop)), the sum runs over the window clipped to the real input.
+    /// input (end = min(start + k, H + padTop)), the sum runs over the window clipped to the real input. With
+    /// `g.excludesPadding` the divisor is the count of input values summed (ONNX's `count_include_pad = 0`).
     public static func averagePool2d(
         _ g: PoolGeometry, input: UnsafePointer<Float>,
         output: UnsafeMutablePointer<Float>, threads: Int = KernelThreads.count
@@ -49,7 +50,7 @@ extension Kernels {
     }
 
     /// Runs `body(desc, c0, c1)` over channel ranges, split across threads when the pool is big enough.
-    private static func pool(
+    static func pool(
         _ g: PoolGeometry, threads: Int,
         _ body: (UnsafePointer<ck_pool_desc>, Int, Int) -> Void
     ) {
@@ -57,7 +58,8 @@ extension Kernels {
             height: Int32(g.inHeight), width: Int32(g.inWidth), outHeight: Int32(g.outHeight),
             outWidth: Int32(g.outWidth), kernelHeight: Int32(g.kernelHeight),
             kernelWidth: Int32(g.kernelWidth), strideHeight: Int32(g.strideHeight),
-            strideWidth: Int32(g.strideWidth), padTop: Int32(g.padTop), padLeft: Int32(g.padLeft))
+            strideWidth: Int32(g.strideWidth), padTop: Int32(g.padTop), padLeft: Int32(g.padLeft),
+            excludePadding: g.excludesPadding ? 1 : 0)
         let work = g.channels * (g.outHeight * g.kernelHeight * g.inWidth + g.outHeight * g.outWidth * g.kernelWidth)
         // a pool reads and writes memory without much arithmetic: worth a second thread from ~32 K operations
         let ranges = split(g.channels, parts: work < 1 << 15 ? 1 : threads)

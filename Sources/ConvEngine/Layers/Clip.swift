@@ -30,7 +30,7 @@ public struct Clip: ActivationKind {
     public func activate(_ x: Float) -> Float { x.isNaN ? x : min(max(x, minimum), maximum) }
 
     public func forward(_ run: LayerRun) {
-        Kernels.clip(count: run.io.input.elementCount, minimum: minimum, maximum: maximum, input: run.input, output: run.output)
+        Kernels.clip(count: run.inputCount, minimum: minimum, maximum: maximum, input: run.input, output: run.output)
     }
 
     /// `Clip` with its bounds as constant inputs (opset 11 and later).
@@ -42,5 +42,21 @@ public struct Clip: ActivationKind {
 
     public func dumpDescription(_ io: LayerIO) -> DumpDescription {
         DumpDescription("activation", [("kind", .string("clip")), ("min", .float(minimum)), ("max", .float(maximum))])
+    }
+}
+
+extension Clip {
+    /// ∂x = ∂y strictly inside (min, max), 0 at and beyond the bounds (PyTorch's hardtanh).
+    public func backward(_ run: BackwardRun) {
+        let (low, high) = (minimum, maximum)
+        run.mapGradient { x, _, dy in x > low && x < high ? dy : 0 }
+    }
+}
+
+extension Clip {
+    /// `nn.ReLU6` for 0…6, else `nn.Hardtanh(min, max)`: both clamp.
+    public func exportPyTorch(_ node: PyTorchLayerNode) throws(ExportError) -> PyTorchLayer {
+        let module = minimum == 0 && maximum == 6 ? "nn.ReLU6()" : "nn.Hardtanh(\(Python.float(minimum)), \(Python.float(maximum)))"
+        return PyTorchLayer(module: module) { "self.\(node.attribute)(\($0))" }
     }
 }

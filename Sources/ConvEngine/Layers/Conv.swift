@@ -170,7 +170,9 @@ public struct Conv: WeightedLayer {
         let p = run.parameters!, g = run.io.geometry!.conv!
         p.weight.withUnsafeBufferPointer { w in
             withOptionalPointer(p.bias) { bias in
-                Kernels.conv2d(g, input: run.input, weight: w.baseAddress!, bias: bias, output: run.output, packed: run.packedWeight)
+                Kernels.conv2d(
+                    g, batch: run.batch, input: run.input, weight: w.baseAddress!, bias: bias, output: run.output,
+                    packed: run.packedWeight)
             }
         }
     }
@@ -205,4 +207,37 @@ public struct Conv: WeightedLayer {
 func withOptionalPointer<R>(_ values: [Float]?, _ body: (UnsafePointer<Float>?) -> R) -> R {
     guard let values else { return body(nil) }
     return values.withUnsafeBufferPointer { body($0.baseAddress) }
+}
+
+extension Conv {
+    /// ∂bias = Σ ∂y, ∂weight = ∂y · colᵀ, ∂input = col2im(Wᵀ · ∂y): two GEMMs and a col2im per group.
+    public func backward(_ run: BackwardRun) {
+        run.parameters!.weight.withUnsafeBufferPointer { w in
+            Kernels.conv2dBackward(
+                run.io.geometry!.conv!, batch: run.batch, input: run.input, weight: w.baseAddress!,
+                outputGradient: run.outputGradient, inputGradient: run.inputGradient, weightGradient: run.weightGradient,
+                biasGradient: run.biasGradient, workspace: run.workspace)
+        }
+    }
+}
+
+extension Conv {
+    /// `nn.Conv2d` with its symmetric padding when PyTorch's output size is ours; otherwise (`same` with an odd
+    /// total, or a stride that skips the last rows) the exact per-side pads as `F.pad` before an unpadded conv.
+    public func exportPyTorch(_ node: PyTorchLayerNode) throws(ExportError) -> PyTorchLayer {
+        let g = node.io.geometry!.conv!, pads = g.sidePads, reach = effectiveKernel
+        let symmetric =
+            (g.inHeight + 2 * pads[0] - reach.height) / g.strideHeight + 1 == g.outHeight
+            && (g.inWidth + 2 * pads[1] - reach.width) / g.strideWidth + 1 == g.outWidth
+        var module = "nn.Conv2d(\(g.inChannels), \(outChannels), kernel_size=\(Python.pair(kernel))"
+        if stride != Size2(1) { module += ", stride=\(Python.pair(stride))" }
+        if symmetric && pads[0...1] != [0, 0] { module += ", padding=\(Python.pair(Size2(pads[0], pads[1])))" }
+        if dilation != Size2(1) { module += ", dilation=\(Python.pair(dilation))" }
+        if groups != 1 { module += ", groups=\(groups)" }
+        module += hasBias ? ")" : ", bias=False)"
+        return PyTorchLayer(module: module) { x in
+            symmetric
+                ? "self.\(node.attribute)(\(x))" : "self.\(node.attribute)(F.pad(\(x), (\(pads[1]), \(pads[3]), \(pads[0]), \(pads[2]))))"
+        }
+    }
 }

@@ -71,3 +71,11 @@ extension WeightedLayer {
         return explicit.resolved(shapes)
     }
 }
+
+extension WeightedLayer {
+    public func droppingWrittenParameters() -> Self {
+        var layer = self
+        layer.parameters = nil
+        return layer
+    }
+}

@@ -21,7 +21,8 @@ public struct GlobalAveragePool: LayerKind {
     public var isAffine: Bool { true }
 
     public func forward(_ run: LayerRun) {
-        Kernels.globalAveragePool(channels: run.io.input.channels, planeSize: run.io.input.planeSize, input: run.input, output: run.output)
+        Kernels.globalAveragePool(
+            channels: run.io.input.channels * run.batch, planeSize: run.io.input.planeSize, input: run.input, output: run.output)
     }
 
     public func exportONNX(_ graph: inout ONNXGraph, _ node: ONNXLayerNode) throws(ExportError) {
@@ -29,4 +30,22 @@ public struct GlobalAveragePool: LayerKind {
     }
 
     public func dumpDescription(_ io: LayerIO) -> DumpDescription { DumpDescription("global_avg_pool") }
+}
+
+extension GlobalAveragePool {
+    /// Every value of a plane receives the plane's output gradient over its size.
+    public func backward(_ run: BackwardRun) {
+        guard let dx = run.inputGradient else { return }
+        let plane = run.io.input.planeSize, dy = run.outputGradient, share = 1 / Float(max(plane, 1))
+        Kernels.forEachRange(count: run.io.input.channels * run.batch) { planes in
+            for q in planes { (dx + q * plane).update(repeating: dy[q] * share, count: plane) }
+        }
+    }
+}
+
+extension GlobalAveragePool {
+    /// `nn.AdaptiveAvgPool2d(1)`: the mean of each channel.
+    public func exportPyTorch(_ node: PyTorchLayerNode) throws(ExportError) -> PyTorchLayer {
+        PyTorchLayer(module: "nn.AdaptiveAvgPool2d(1)") { "self.\(node.attribute)(\($0))" }
+    }
 }

@@ -55,7 +55,7 @@ public struct Lateral: LayerKind {
     public func forward(_ run: LayerRun) {
         run.parameters!.weight.withUnsafeBufferPointer { m in
             Kernels.lateral(
-                channels: run.io.input.channels, planeSize: run.io.input.planeSize, m: m.baseAddress!, input: run.input,
+                channels: run.io.input.channels, planeSize: run.inputPositions, m: m.baseAddress!, input: run.input,
                 output: run.output)
         }
     }
@@ -71,4 +71,52 @@ public struct Lateral: LayerKind {
     }
 
     public func dumpDescription(_ io: LayerIO) -> DumpDescription { DumpDescription("lateral") }
+}
+
+extension Lateral {
+    /// y = z + Mᵀz per position, so ∂z = ∂y + M · ∂y and ∂M = Z · ∂Yᵀ over every position of the batch.
+    public func backward(_ run: BackwardRun) {
+        let n = run.io.input.channels, positions = run.inputPositions
+        run.parameters!.weight.withUnsafeBufferPointer { m in
+            if let dm = run.weightGradient {
+                Kernels.gemm(m: n, n: n, k: positions, a: run.input, b: run.outputGradient, transposeB: true, c: dm)
+            }
+            if let dz = run.inputGradient {
+                dz.update(from: run.outputGradient, count: n * positions)
+                Kernels.gemm(m: n, n: positions, k: n, a: m.baseAddress!, b: run.outputGradient, c: dz, accumulate: true)
+            }
+        }
+    }
+}
+
+extension Lateral {
+    public func droppingWrittenParameters() -> Self {
+        var layer = self
+        layer.parameters = nil
+        return layer
+    }
+}
+
+extension Lateral {
+    /// A `Lateral` module (defined in `model.py`) holding M as its weight: `z + Mᵀz` over the channels.
+    public func exportPyTorch(_ node: PyTorchLayerNode) throws(ExportError) -> PyTorchLayer {
+        PyTorchLayer(module: "Lateral(\(node.io.input.channels))", helpers: [.lateral]) { "self.\(node.attribute)(\($0))" }
+    }
+}
+
+extension PyTorchHelper {
+    /// The note's lateral connection as a module.
+    static let lateral = PyTorchHelper(
+        name: "Lateral",
+        code: """
+            class Lateral(nn.Module):
+                \"\"\"The note's lateral connection: y = z + Mᵀz over the channels at every position (weight = M, n × n).\"\"\"
+
+                def __init__(self, n):
+                    super().__init__()
+                    self.weight = nn.Parameter(torch.zeros(n, n))
+
+                def forward(self, z):
+                    return z + torch.einsum("ij,nihw->njhw", self.weight, z)
+            """)
 }

@@ -34,11 +34,31 @@ public protocol LayerKind: Hashable, Sendable {
     /// True when the output is an affine function of the input (what the fold equivalences may cross).
     var isAffine: Bool { get }
 
-    /// Computes the layer: reads `run.input`, writes every element of `run.output`.
+    /// Computes the layer on `run.batch` images: reads `run.input`, writes every element of `run.output`, in
+    /// `run.mode` (inference, or training: batch statistics and dropout masks).
     func forward(_ run: LayerRun)
+
+    /// The backward pass of `forward` over the same batch: from `run.outputGradient`, writes `run.inputGradient`
+    /// (when asked for) and the gradients of the parameters.
+    func backward(_ run: BackwardRun)
+
+    /// The parameters as a training forward pass over `run` leaves them, when seeing a batch changes them
+    /// (batch norm's running averages); `nil` when it does not.
+    func runningUpdate(_ run: LayerRun) -> LayerParameters?
+
+    /// What a training pass over `run` draws at random that an outside tool needs to recompute the layer
+    /// (dropout's mask), by name; empty for layers that draw nothing.
+    func drawnTensors(_ run: LayerRun) -> [(name: String, values: [Float])]
+
+    /// The layer without the parameters its preset writes out, so that a weights folder (trained ones)
+    /// supplies them instead.
+    func droppingWrittenParameters() -> Self
 
     /// Appends the ONNX node(s) that compute this layer to `graph`.
     func exportONNX(_ graph: inout ONNXGraph, _ node: ONNXLayerNode) throws(ExportError)
+
+    /// The PyTorch module and call that compute this layer exactly, for `model.py` (`export --pytorch`).
+    func exportPyTorch(_ node: PyTorchLayerNode) throws(ExportError) -> PyTorchLayer
 
     /// The dump manifest's `type` word and the attributes an independent implementation recomputes it from.
     func dumpDescription(_ io: LayerIO) -> DumpDescription
@@ -56,6 +76,9 @@ extension LayerKind {
     public func workingFloats(_ io: LayerIO) throws(SizeOverflow) -> (kept: Int, perThread: Int) { (0, 0) }
     public func receptiveWindow(_ io: LayerIO) -> (kernel: Size2, stride: Size2) { (Size2(1), Size2(1)) }
     public var isAffine: Bool { false }
+    public func runningUpdate(_ run: LayerRun) -> LayerParameters? { nil }
+    public func drawnTensors(_ run: LayerRun) -> [(name: String, values: [Float])] { [] }
+    public func droppingWrittenParameters() -> Self { self }
 }
 
 /// An element-wise non-linearity: the output has the input's shape, each value `activate(x)`.
@@ -162,14 +185,20 @@ public struct ParameterShapes: Hashable, Sendable {
     public var parameterCount: Int { weightCount + (bias ?? 0) }
 }
 
-/// One layer's computation: its input, the output memory to fill, and everything resolved for it.
+/// One layer's computation: its input, the output memory to fill, and everything resolved for it. A batch of
+/// `batch` images sits channel-major with the batch inside each channel, (C, N, H, W): channel c of image n is
+/// the plane at (c·N + n)·H·W. A batch of one is the single image's (C, H, W).
 public struct LayerRun {
     public var input: UnsafePointer<Float>
     public var output: UnsafeMutablePointer<Float>
+    /// One image's shapes and geometry.
     public var io: LayerIO
     public var parameters: LayerParameters?
     /// The conv weight already packed for the GEMM (nil: packed on the fly).
     public var packedWeight: PackedConvWeights?
+    /// Images in the batch.
+    public var batch = 1
+    public var mode = ForwardMode.inference
 }
 
 /// What a dump's manifest says about a layer: its type word and the attributes that recompute it.

@@ -13,7 +13,7 @@ public struct LeakyReLU: ActivationKind {
     public func activate(_ x: Float) -> Float { x > 0 ? x : slope * x }
 
     public func forward(_ run: LayerRun) {
-        Kernels.leakyRelu(count: run.io.input.elementCount, slope: slope, input: run.input, output: run.output)
+        Kernels.leakyRelu(count: run.inputCount, slope: slope, input: run.input, output: run.output)
     }
 
     public func exportONNX(_ graph: inout ONNXGraph, _ node: ONNXLayerNode) throws(ExportError) {
@@ -22,5 +22,20 @@ public struct LeakyReLU: ActivationKind {
 
     public func dumpDescription(_ io: LayerIO) -> DumpDescription {
         DumpDescription("activation", [("kind", .string("leaky_relu")), ("slope", .float(slope))])
+    }
+}
+
+extension LeakyReLU {
+    /// ∂x = ∂y where x > 0, slope · ∂y elsewhere.
+    public func backward(_ run: BackwardRun) {
+        let slope = slope
+        run.mapGradient { x, _, dy in x > 0 ? dy : slope * dy }
+    }
+}
+
+extension LeakyReLU {
+    /// `nn.LeakyReLU` with the same slope.
+    public func exportPyTorch(_ node: PyTorchLayerNode) throws(ExportError) -> PyTorchLayer {
+        PyTorchLayer(module: "nn.LeakyReLU(\(Python.float(slope)))") { "self.\(node.attribute)(\($0))" }
     }
 }

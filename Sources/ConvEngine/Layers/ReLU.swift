@@ -11,7 +11,7 @@ public struct ReLU: ActivationKind {
 
     public func forward(_ run: LayerRun) {
         let c = max(run.io.input.channels, 1)
-        Kernels.relu(channels: c, planeSize: run.io.input.elementCount / c, input: run.input, output: run.output)
+        Kernels.relu(channels: c, planeSize: run.inputCount / c, input: run.input, output: run.output)
     }
 
     public func exportONNX(_ graph: inout ONNXGraph, _ node: ONNXLayerNode) throws(ExportError) {
@@ -19,4 +19,19 @@ public struct ReLU: ActivationKind {
     }
 
     public func dumpDescription(_ io: LayerIO) -> DumpDescription { DumpDescription("activation", [("kind", .string("relu"))]) }
+}
+
+extension ReLU {
+    /// ∂x = ∂y where x > 0, else 0 (PyTorch's choice at 0).
+    public func backward(_ run: BackwardRun) {
+        guard let dx = run.inputGradient else { return }
+        Kernels.reluBackward(count: run.forward.inputCount, input: run.input, outputGradient: run.outputGradient, inputGradient: dx)
+    }
+}
+
+extension ReLU {
+    /// `nn.ReLU`.
+    public func exportPyTorch(_ node: PyTorchLayerNode) throws(ExportError) -> PyTorchLayer {
+        PyTorchLayer(module: "nn.ReLU()") { "self.\(node.attribute)(\($0))" }
+    }
 }

@@ -11,7 +11,7 @@ public struct Softmax: LayerKind {
     public func inferShape(_ input: Shape, at site: LayerSite) throws(ShapeError) -> LayerShape { LayerShape(input) }
 
     public func forward(_ run: LayerRun) {
-        Kernels.softmax(channels: run.io.input.channels, planeSize: run.io.input.planeSize, input: run.input, output: run.output)
+        Kernels.softmax(channels: run.io.input.channels, planeSize: run.inputPositions, input: run.input, output: run.output)
     }
 
     /// `Softmax` on axis 1: over channels, per position.
@@ -20,4 +20,29 @@ public struct Softmax: LayerKind {
     }
 
     public func dumpDescription(_ io: LayerIO) -> DumpDescription { DumpDescription("softmax") }
+}
+
+extension Softmax {
+    /// ∂x_c = y_c · (∂y_c − Σ_c′ y_c′ ∂y_c′) at every position.
+    public func backward(_ run: BackwardRun) {
+        guard let dx = run.inputGradient else { return }
+        let channels = run.io.input.channels, positions = run.inputPositions
+        let y = run.output, dy = run.outputGradient
+        Kernels.forEachRange(count: positions) { range in
+            var dot = [Float](repeating: 0, count: range.count)
+            for c in 0..<channels {
+                for (i, p) in range.enumerated() { dot[i] += y[c * positions + p] * dy[c * positions + p] }
+            }
+            for c in 0..<channels {
+                for (i, p) in range.enumerated() { dx[c * positions + p] = y[c * positions + p] * (dy[c * positions + p] - dot[i]) }
+            }
+        }
+    }
+}
+
+extension Softmax {
+    /// `nn.Softmax` over channels (dim 1), per position.
+    public func exportPyTorch(_ node: PyTorchLayerNode) throws(ExportError) -> PyTorchLayer {
+        PyTorchLayer(module: "nn.Softmax(dim=1)") { "self.\(node.attribute)(\($0))" }
+    }
 }

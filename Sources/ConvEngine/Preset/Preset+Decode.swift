@@ -211,7 +211,7 @@ struct PresetDecoder {
 
     mutating func network(_ root: JSONField) throws(PresetError) -> Network {
         let object = try root.object(
-            allowed: ["format", "name", "description", "input", "init", "layers"],
+            allowed: ["format", "name", "description", "input", "init", "layers", "labels"],
             owner: "the preset", expected: "an object with format, name, input and layers")
         let formatField = try object.required("format", hint: "\"format\": \(PresetError.currentFormat) as the first line")
         guard case .number(let formatText) = formatField.value else {
@@ -227,7 +227,8 @@ struct PresetDecoder {
             ?? Initialization()
         let layers = try object.required("layers", hint: "\"layers\": [ … ] with at least one layer")
         let nodes = try sequence(layers, expected: "an array of layers")
-        return Network(name: name, summary: summary, input: input, initialization: initialization, nodes: nodes)
+        let labels = try object.optional("labels")?.labels() ?? []
+        return Network(name: name, summary: summary, input: input, initialization: initialization, nodes: nodes, labels: labels)
     }
 
     private func inputSpec(_ field: JSONField) throws(PresetError) -> InputSpec {

@@ -30,6 +30,7 @@ extension Preset {
         if let weights = initialization.weightsDirectory { initMembers.append(("weights", .string(weights))) }
         members.append(("init", .object(initMembers)))
         members.append(("layers", .array(network.nodes.map(encodeNode))))
+        if !network.labels.isEmpty { members.append(("labels", .array(network.labels.map(PresetOutput.string)))) }
         return PresetOutput.object(members).render(indent: 0, forceBreak: true) + "\n"
     }
 

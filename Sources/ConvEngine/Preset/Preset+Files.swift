@@ -42,15 +42,24 @@ extension Preset {
     public static func load(path: String, memoryCap: Int = defaultMemoryCap) throws(PresetError) -> LoadedPreset {
         let text = try readText(path)
         var loaded = LoadedPreset(network: try decode(json: text), path: path)
-        if let folder = loaded.weightsDirectoryPath {
-            loaded.network.initialization.loadedWeights = try loadWeights(directory: folder, byteLimit: memoryCap)
+        if let weights = loaded.weightsDirectoryPath {
+            loaded.network.initialization.loadedWeights =
+                weights.hasSuffix(".safetensors")
+                ? try loadWeights(safetensors: weights, for: loaded.network)
+                : try loadWeights(directory: weights, byteLimit: memoryCap)
         }
         return loaded
     }
 
-    /// Loads a preset named by a path or by a shipped name (`nin-cifar10`).
+    /// Loads a preset named by a path or by a shipped name (`nin-cifar10`), or opens an ONNX model (`.onnx`) as one:
+    /// its network with the model's weights.
     public static func load(nameOrPath: String, memoryCap: Int = defaultMemoryCap) throws(PresetError) -> LoadedPreset {
-        try load(path: try resolve(nameOrPath: nameOrPath), memoryCap: memoryCap)
+        if nameOrPath.lowercased().hasSuffix(".onnx") {
+            do { return LoadedPreset(network: try ONNXImport.network(path: nameOrPath), path: nameOrPath) } catch {
+                throw .importFailed(path: nameOrPath, error)
+            }
+        }
+        return try load(path: try resolve(nameOrPath: nameOrPath), memoryCap: memoryCap)
     }
 
     /// Writes `network` to `path` atomically: a temporary file in the same folder, flushed to disk, then

@@ -42,4 +42,16 @@ extension Preset {
         }
         return result
     }
+
+    /// Reads a `.safetensors` file keyed as `export --pytorch` writes it (the exported module's `state_dict`, e.g.
+    /// `conv1.weight`, `inception_3a.inception_3a_1x1.bias`) into parameters keyed by `network`'s node names.
+    public static func loadWeights(safetensors path: String, for network: Network) throws(PresetError) -> [String: LoadedParameters] {
+        do {
+            return network.parameters(fromStateDict: try Safetensors.read(path: path)).mapValues {
+                LoadedParameters(parameters: $0, file: path)
+            }
+        } catch {
+            throw .unreadableFile(path: path, .system(error.description))
+        }
+    }
 }

@@ -31,6 +31,8 @@ public enum PresetError: Error, Hashable, Sendable, CustomStringConvertible {
     case unknownPreset(name: String, suggestion: String?, shipped: [String])
     /// No shipped presets folder was found in any of the searched places.
     case shippedPresetsNotFound(searched: [String])
+    /// An ONNX model (`.onnx`) opened in place of a preset could not be imported.
+    case importFailed(path: String, ONNXImportError)
 
     /// The preset format version this reader and writer speak.
     public static let currentFormat = 1
@@ -43,7 +45,7 @@ public enum PresetError: Error, Hashable, Sendable, CustomStringConvertible {
             return path
         case .unsupportedFormat: return "format"
         case .malformedJSON, .unreadableFile, .notText, .invalidManifest, .unreadableWeights, .unwritableFile, .unknownPreset,
-            .shippedPresetsNotFound:
+            .shippedPresetsNotFound, .importFailed:
             return nil
         }
     }
@@ -94,6 +96,8 @@ public enum PresetError: Error, Hashable, Sendable, CustomStringConvertible {
         case let .shippedPresetsNotFound(searched):
             return "cannot find the shipped presets folder (looked in " + searched.map { visible($0) }.joined(separator: ", ")
                 + ") — set CONVPLAY_PRESETS to the folder holding edges.json"
+        case let .importFailed(path, error):
+            return "\(visible(path)): \(error)"
         }
     }
 

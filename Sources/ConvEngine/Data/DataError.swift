@@ -1,0 +1,62 @@
+/// Why a data set could not be read, naming the file or folder, what is wrong, and what to change.
+public enum DataError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// No file or folder at `path`; `expected` says what should be there.
+    case notFound(path: String, expected: String)
+    /// The file exists but could not be read; `reason` is the system's.
+    case unreadable(path: String, reason: String)
+    /// An IDX file whose first bytes are not an IDX magic number of the expected kind.
+    case badMagic(path: String, found: String, expected: String)
+    /// The file ends before the data its header (or record size) promises.
+    case truncated(path: String, expected: Int, found: Int)
+    /// The file holds more bytes than its header accounts for.
+    case trailingBytes(path: String, extra: Int)
+    /// A size in a header that cannot be right (zero, or too large to hold).
+    case badSize(path: String, field: String, value: Int)
+    /// An images file and its labels file disagree on the count.
+    case countMismatch(images: String, imageCount: Int, labels: String, labelCount: Int)
+    /// A label beyond the classes the format has.
+    case labelOutOfRange(path: String, index: Int, label: Int, classes: Int)
+    /// A class folder without a single readable image file.
+    case emptyClassFolder(path: String)
+    /// An image folder with fewer than two class subfolders.
+    case tooFewClasses(path: String, found: Int)
+    /// An image in a class folder that does not decode.
+    case undecodable(InputError)
+    /// Loading the set would take more memory than allowed.
+    case tooLarge(path: String, bytes: Int, cap: Int)
+    /// A `--data` spelling that names no known source.
+    case unknownSource(text: String)
+
+    public var description: String {
+        switch self {
+        case .notFound(let path, let expected):
+            return "\(path): not found — \(expected)"
+        case .unreadable(let path, let reason):
+            return "\(path): cannot be read (\(reason)) — check the path and its permissions"
+        case .badMagic(let path, let found, let expected):
+            return "\(path): starts with \(found), not \(expected) — point at the uncompressed IDX file (gunzip the .gz download)"
+        case .truncated(let path, let expected, let found):
+            return "\(path): truncated: the header promises \(expected) bytes but the file has \(found) — download the file again"
+        case .trailingBytes(let path, let extra):
+            return "\(path): \(extra) bytes after the data its header describes — the file is not what its header says, download it again"
+        case .badSize(let path, let field, let value):
+            return "\(path): \(field) is \(value), which cannot be right — the header is damaged, download the file again"
+        case .countMismatch(let images, let imageCount, let labels, let labelCount):
+            return "\(images) holds \(imageCount) images but \(labels) holds \(labelCount) labels — use the two files of one set"
+        case .labelOutOfRange(let path, let index, let label, let classes):
+            return "\(path): label \(index) is \(label), but the set has \(classes) classes (0 to \(classes - 1)) — the file is damaged"
+        case .emptyClassFolder(let path):
+            return "\(path): this class folder holds no PNG, PPM or PGM image — add images or remove the folder"
+        case .tooFewClasses(let path, let found):
+            return
+                "\(path): an image folder needs a subfolder per class, at least two; found \(found) — put each class's images in its own subfolder"
+        case .undecodable(let error):
+            return "\(error)"
+        case .tooLarge(let path, let bytes, let cap):
+            return
+                "\(path): loading it takes \(formatBytes(bytes)), over the \(formatBytes(cap)) memory cap — raise --memory-cap or use a smaller set"
+        case .unknownSource(let text):
+            return "--data \(text): unknown data — use digits, shapes, shapes:COUNT, mnist:DIR, cifar10:DIR or folder:DIR"
+        }
+    }
+}

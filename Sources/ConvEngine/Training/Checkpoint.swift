@@ -1,0 +1,181 @@
+import Foundation
+
+/// A training run frozen between two batches: its settings, position, parameters and optimiser moments.
+/// A folder: `checkpoint.json` (format 1: `preset`, `data`, `settings`, `epoch`, `batch`, `step` and `tensors`,
+/// per layer its node path and files) beside `.npy` files — `<stem>.weight.npy`, `.bias.npy`,
+/// `.running_mean.npy`, `.running_var.npy` and `<stem>.moment<k>.npy` for the optimiser's buffers.
+public struct Checkpoint: Sendable {
+    public var presetName: String
+    public var data: String
+    public var settings: TrainingSettings
+    public var epoch, batchInEpoch: Int
+    public var parameters: [NodePath: LayerParameters]
+    public var optimizer: Optimizer
+
+    /// The state of `trainer` now.
+    public init(trainer: Trainer, presetName: String, data: String) {
+        self.presetName = presetName
+        self.data = data
+        settings = trainer.settings
+        epoch = trainer.epoch
+        batchInEpoch = trainer.batchInEpoch
+        parameters = trainer.model.parameters
+        optimizer = trainer.optimizer
+    }
+
+    /// Writes the folder whole or not at all: into a sibling folder first, then swapped in for any old one.
+    public func write(to directory: String) throws(ExportError) {
+        try DumpWriter.writeWhole(directory, marker: "checkpoint.json") { writer throws(ExportError) in
+            var tensors: [JSONValue] = []
+            for path in parameters.keys.sorted() {
+                let p = parameters[path]!, stem = ActivationDump.fileStem(path)
+                var entry: [(String, JSONValue)] = [("path", .string(path.description))]
+                entry.append(("weight", try writer.save(p.weight, p.weightShape, stem + ".weight.npy")))
+                if let bias = p.bias { entry.append(("bias", try writer.save(bias, [bias.count], stem + ".bias.npy"))) }
+                if let mean = p.runningMean {
+                    entry.append(("running_mean", try writer.save(mean, [mean.count], stem + ".running_mean.npy")))
+                }
+                if let variance = p.runningVariance {
+                    entry.append(("running_var", try writer.save(variance, [variance.count], stem + ".running_var.npy")))
+                }
+                var moments: [JSONValue] = []
+                for (k, moment) in (optimizer.moments[path] ?? []).enumerated() {
+                    moments.append(try writer.save(moment, [moment.count], stem + ".moment\(k).npy"))
+                }
+                entry.append(("moments", .array(moments)))
+                tensors.append(.members(entry))
+            }
+            let manifest = JSONValue.members([
+                ("format", .integer(1)), ("preset", .string(presetName)), ("data", .string(data)),
+                ("settings", Self.encode(settings)), ("epoch", .integer(epoch)), ("batch", .integer(batchInEpoch)),
+                ("step", .integer(optimizer.step)), ("tensors", .array(tensors)),
+            ])
+            try writer.writeManifest(manifest, name: "checkpoint.json")
+        }
+    }
+
+    /// Reads a checkpoint folder written for `model`'s network: every tensor must be there with its size.
+    public static func read(from directory: String, model: TrainableNetwork) throws(TrainingError) -> Checkpoint {
+        func bad(_ reason: String) -> TrainingError { .badCheckpoint(path: directory, reason: reason) }
+        let manifestPath = directory + "/checkpoint.json"
+        guard let data = FileManager.default.contents(atPath: manifestPath) else {
+            throw bad("no checkpoint.json here — give --resume the folder a stopped run saved its checkpoint to")
+        }
+        let json: JSONValue
+        do { json = try JSONParser.parse(String(decoding: data, as: UTF8.self)) } catch {
+            throw bad("checkpoint.json is not valid JSON (\(error.problem)) — the checkpoint is damaged")
+        }
+        guard json["format"]?.integerValue == 1, case .string(let preset)? = json["preset"], case .string(let source)? = json["data"],
+            let settingsJSON = json["settings"], let settings = decode(settingsJSON), let epoch = json["epoch"]?.integerValue,
+            let batch = json["batch"]?.integerValue, let step = json["step"]?.integerValue, case .array(let tensors)? = json["tensors"]
+        else { throw bad("checkpoint.json lacks a field convplay writes — the checkpoint is damaged or from another version") }
+        var parameters = model.parameters
+        var optimizer = Optimizer(settings.optimizer)
+        optimizer.step = step
+        for tensor in tensors {
+            guard case .string(let text)? = tensor["path"], let path = model.order.first(where: { $0.description == text }),
+                let expected = model.parameters[path]
+            else { throw bad("it holds parameters for a layer this network does not have — resume with the preset it was saved from") }
+            func load(_ key: String, _ count: Int?) throws(TrainingError) -> [Float]? {
+                guard let count else { return nil }
+                guard case .string(let file)? = tensor[key]?["file"] else { throw bad("\(text) has no \(key) — the checkpoint is damaged") }
+                let values: [Float]
+                do { values = try Npy.read(path: directory + "/" + file).values } catch {
+                    throw bad("\(file): \(error.description)")
+                }
+                guard values.count == count else {
+                    throw bad(
+                        "\(text) \(key) has \(values.count) values, this network's has \(count) — resume with the preset it was saved from")
+                }
+                return values
+            }
+            var p = expected
+            p.weight = try load("weight", expected.weight.count)!
+            p.bias = try load("bias", expected.bias?.count)
+            p.runningMean = try load("running_mean", expected.runningMean?.count)
+            p.runningVariance = try load("running_var", expected.runningVariance?.count)
+            parameters[path] = p
+            if case .array(let moments)? = tensor["moments"], !moments.isEmpty {
+                var buffers: [[Float]] = []
+                for moment in moments {
+                    guard case .string(let file)? = moment["file"], let values = try? Npy.read(path: directory + "/" + file).values else {
+                        throw bad("\(text): an optimiser moment is missing — the checkpoint is damaged")
+                    }
+                    buffers.append(values)
+                }
+                optimizer.moments[path] = buffers
+            }
+        }
+        return Checkpoint(
+            presetName: preset, data: source, settings: settings, epoch: epoch, batchInEpoch: batch, parameters: parameters,
+            optimizer: optimizer)
+    }
+
+    private init(
+        presetName: String, data: String, settings: TrainingSettings, epoch: Int, batchInEpoch: Int,
+        parameters: [NodePath: LayerParameters], optimizer: Optimizer
+    ) {
+        self.presetName = presetName
+        self.data = data
+        self.settings = settings
+        self.epoch = epoch
+        self.batchInEpoch = batchInEpoch
+        self.parameters = parameters
+        self.optimizer = optimizer
+    }
+
+    /// The first setting in which this checkpoint's run differs from the one asked for, spelled as an option
+    /// with both values; nil when they agree (a resumed run must be the same run to continue it bit for bit).
+    public func difference(from settings: TrainingSettings, presetName: String, data: String) -> String? {
+        if presetName != self.presetName { return "the preset (\(self.presetName), now \(presetName))" }
+        if data != self.data { return "--data (\(self.data), now \(data))" }
+        let ours = Self.encode(self.settings), theirs = Self.encode(settings)
+        guard case .object(let saved) = ours, case .object(let asked) = theirs else { return nil }
+        for (a, b) in zip(saved, asked) where a.value != b.value {
+            return "--\(a.key) (\(a.value.plainText), now \(b.value.plainText))"
+        }
+        return nil
+    }
+
+    static func encode(_ s: TrainingSettings) -> JSONValue {
+        .members([
+            ("epochs", .integer(s.epochs)), ("batch", .integer(s.batchSize)), ("optimizer", .string(s.optimizer.kind.rawValue)),
+            ("lr", .float(s.optimizer.learningRate)), ("momentum", .float(s.optimizer.momentum)), ("nesterov", .bool(s.optimizer.nesterov)),
+            ("weight-decay", .float(s.optimizer.weightDecay)), ("schedule", .string(s.schedule.shapeText)),
+            ("warmup-steps", .integer(s.schedule.warmupSteps)), ("seed", .string(String(s.seed))), ("shuffle", .bool(s.shuffle)),
+            ("flip", .bool(s.flip)),
+        ])
+    }
+
+    static func decode(_ json: JSONValue) -> TrainingSettings? {
+        guard let epochs = json["epochs"]?.integerValue, let batch = json["batch"]?.integerValue,
+            case .string(let kindText)? = json["optimizer"], let kind = OptimizerKind(rawValue: kindText),
+            let lr = json["lr"]?.floatValue, let momentum = json["momentum"]?.floatValue, case .bool(let nesterov)? = json["nesterov"],
+            let decay = json["weight-decay"]?.floatValue, case .string(let scheduleText)? = json["schedule"],
+            let shape = LearningRateSchedule.parseShape(scheduleText), let warmup = json["warmup-steps"]?.integerValue,
+            case .string(let seedText)? = json["seed"], let seed = UInt64(seedText), case .bool(let shuffle)? = json["shuffle"],
+            case .bool(let flip)? = json["flip"]
+        else { return nil }
+        var settings = TrainingSettings(
+            epochs: epochs, batchSize: batch,
+            optimizer: OptimizerSettings(kind: kind, learningRate: lr, momentum: momentum, nesterov: nesterov, weightDecay: decay),
+            schedule: LearningRateSchedule(shape, warmupSteps: warmup), seed: seed)
+        settings.shuffle = shuffle
+        settings.flip = flip
+        return settings
+    }
+}
+
+extension JSONValue {
+    /// The value of a number as a Float, nil otherwise.
+    var floatValue: Float? { if case .number(let text) = self { Float(text) } else { nil } }
+    /// A scalar as a person writes it: a string without quotes, a number or boolean as is.
+    var plainText: String {
+        switch self {
+        case .string(let text): text
+        case .number(let text): text
+        case .bool(let value): "\(value)"
+        default: "\(self)"
+        }
+    }
+}

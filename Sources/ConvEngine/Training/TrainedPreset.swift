@@ -1,0 +1,51 @@
+import Foundation
+
+extension TrainableNetwork {
+    /// The network as a preset that starts from the current parameters: layers lose the values their preset
+    /// wrote out, every layer's parameters are loaded by name from a `weights` folder beside the preset, and an
+    /// image input relative to `presetDirectory` becomes absolute.
+    public func trainedNetwork(presetDirectory: String) -> Network {
+        var trained = network
+        func strip(_ nodes: [Node]) -> [Node] {
+            nodes.map { node in
+                var node = node
+                switch node.kind {
+                case .layer(let layer): node.kind = .layer(Self.dropWritten(layer.kind))
+                case .parallel(var block):
+                    block.branches = block.branches.map(strip)
+                    node.kind = .parallel(block)
+                }
+                return node
+            }
+        }
+        trained.nodes = strip(network.nodes)
+        trained.initialization.weightsDirectory = "weights"
+        trained.initialization.loadedWeights = [:]
+        for (path, p) in parameters {
+            trained.initialization.loadedWeights[network.node(at: path)!.name] = LoadedParameters(parameters: p, file: "weights")
+        }
+        if case .image(let path) = network.input.source, !path.hasPrefix("/") {
+            trained.input.source = .image(path: (presetDirectory as NSString).appendingPathComponent(path))
+        }
+        return trained
+    }
+
+    private static func dropWritten(_ kind: some LayerKind) -> Layer { Layer(kind.droppingWrittenParameters()) }
+
+    /// Writes `directory/preset.json` and `directory/weights/` (a `run --dump` of the trained network on its own
+    /// input, which is what a preset's `"init": {"weights": …}` reads), whole or not at all: into a sibling
+    /// folder first, then swapped in for an old one.
+    public func saveTrained(to directory: String, presetDirectory: String, input: Tensor) throws(ExportError) {
+        let trained = trainedNetwork(presetDirectory: presetDirectory)
+        let session: ForwardSession
+        do { session = try ForwardSession(network: trained, input: input) } catch {
+            throw .writeFailed(path: directory, reason: "\(error)")
+        }
+        try DumpWriter.writeWhole(directory, marker: "preset.json") { writer throws(ExportError) in
+            try ActivationDump.write(session: session, to: writer.directory + "/weights", presetName: network.name)
+            do { try Preset.save(trained, to: writer.directory + "/preset.json") } catch {
+                throw .writeFailed(path: directory + "/preset.json", reason: "\(error)")
+            }
+        }
+    }
+}

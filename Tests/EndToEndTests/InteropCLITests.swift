@@ -1,0 +1,58 @@
+import Foundation
+import Testing
+
+/// `convplay import`, `.onnx` opened by every subcommand, and `export --pytorch`, through the real binary.
+struct InteropCLITests {
+    /// Export to ONNX, import it as a preset with its weights, and the preset (and the .onnx itself) run to the
+    /// same output as the original, with the same parameter count.
+    @Test func exportedONNXImportsBackAsAPreset() throws {
+        let folder = try BinaryRunner.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let export = try BinaryRunner.run(["export", "inception-3a", "--onnx", folder + "/block.onnx"])
+        #expect(export.status == 0, "\(export.stderr)")
+        let imported = try BinaryRunner.run(["import", folder + "/block.onnx", "-o", folder + "/block.json"])
+        #expect(imported.status == 0, "\(imported.stderr)")
+        #expect(imported.stdout.contains("163,696 params"), "\(imported.stdout)")
+        #expect(FileManager.default.fileExists(atPath: folder + "/block.safetensors"))
+        let preset = try String(contentsOfFile: folder + "/block.json", encoding: .utf8)
+        #expect(preset.contains("\"weights\": \"block.safetensors\""))
+        for source in [folder + "/block.json", folder + "/block.onnx"] {
+            let summary = try BinaryRunner.run(["summary", source])
+            #expect(summary.status == 0, "\(summary.stderr)")
+            #expect(summary.stdout.contains("total: 163,696 params"), "\(summary.stdout)")
+        }
+        // the same input through the original and the imported preset: the same block output statistics
+        let original = try BinaryRunner.run(["run", "inception-3a", "--input", "noise:4"])
+        let back = try BinaryRunner.run(["run", folder + "/block.json", "--input", "noise:4"])
+        #expect(original.status == 0 && back.status == 0, "\(back.stderr)")
+        func blockLine(_ output: String) -> String? { output.split(separator: "\n").first { $0.hasPrefix("layers[0] ") }.map(String.init) }
+        #expect(blockLine(original.stdout) != nil && blockLine(original.stdout) == blockLine(back.stdout), "\(back.stdout)")
+    }
+
+    @Test func aBrokenModelIsOneSentenceAndStatus2() throws {
+        let folder = try BinaryRunner.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try Data("not a model at all".utf8).write(to: URL(fileURLWithPath: folder + "/broken.onnx"))
+        for arguments in [["import", folder + "/broken.onnx"], ["summary", folder + "/broken.onnx"]] {
+            let result = try BinaryRunner.run(arguments, in: folder)
+            #expect(result.status == 2)
+            #expect(result.stderr.hasPrefix("convplay: \(folder)/broken.onnx: not a readable ONNX model ("), "\(result.stderr)")
+            #expect(result.stderr.filter { $0 == "\n" }.count == 1)
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder) == ["broken.onnx"], "nothing written")
+    }
+
+    @Test func pytorchExportWritesTheModuleWeightsAndReadme() throws {
+        let folder = try BinaryRunner.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let result = try BinaryRunner.run(["export", "squeezenet", "--pytorch", folder + "/squeeze"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("model.py, weights.safetensors and README.md"))
+        let model = try String(contentsOfFile: folder + "/squeeze/model.py", encoding: .utf8)
+        #expect(model.contains("class Net(nn.Module):") && model.contains("class Fire2Concat(nn.Module):"))
+        #expect(model.contains("self.fire2_squeeze1x1 = nn.Conv2d(96, 16, kernel_size=(1, 1))"))
+        let neither = try BinaryRunner.run(["export", "squeezenet"])
+        #expect(neither.status == 2)
+        #expect(neither.stderr.contains("say what to write: --onnx FILE, --pytorch DIR, or both"), "\(neither.stderr)")
+    }
+}
