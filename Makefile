@@ -25,7 +25,7 @@ SWIFT_SOURCES := Package.swift Sources Tests Fuzz
 
 # libFuzzer targets (Package.swift adds them when CONVPLAY_FUZZ=1), built with coverage and AddressSanitizer.
 FUZZ := .build-fuzz
-FUZZ_TARGETS := FuzzPreset FuzzNpy FuzzNetpbm FuzzPNG FuzzWeightsFolder
+FUZZ_TARGETS := FuzzPreset FuzzNpy FuzzNetpbm FuzzPNG FuzzWeightsFolder FuzzONNX FuzzSafetensors FuzzIDX
 # Seconds per target: `make fuzz` (a real run) and the smoke run inside `make test`.
 FUZZ_SECONDS ?= 600
 FUZZ_SMOKE_SECONDS ?= 10

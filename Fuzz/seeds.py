@@ -8,6 +8,9 @@ FuzzPNG            chelsea as PNG: RGB, grey, and a 16×12 crop with an alpha ch
 FuzzNpy            the .npy files `convplay run mlpconv-1d --dump` writes
 FuzzWeightsFolder  for each tensor of a dump of the target's own network: its manifest with every file
                    renamed t.npy, a NUL, then that tensor's .npy bytes (the target's input layout)
+FuzzONNX           `convplay export --onnx` of the small shipped presets (every layer type among them)
+FuzzSafetensors    `convplay export --pytorch` weights of the same presets, and one file of every dtype read
+FuzzIDX            the shipped digits' IDX files (labels whole, images cut to their first 40 images)
 """
 
 import json
@@ -54,7 +57,7 @@ def png(width, height, colour_type, rows):
 
 def main(out, binary):
     shutil.rmtree(out, ignore_errors=True)
-    targets = ["FuzzPreset", "FuzzNetpbm", "FuzzPNG", "FuzzNpy", "FuzzWeightsFolder"]
+    targets = ["FuzzPreset", "FuzzNetpbm", "FuzzPNG", "FuzzNpy", "FuzzWeightsFolder", "FuzzONNX", "FuzzSafetensors", "FuzzIDX"]
     for target in targets:
         os.makedirs(os.path.join(out, target))
 
@@ -113,8 +116,49 @@ def main(out, binary):
             seed = text + b"\x00" + open(os.path.join(folder, file), "rb").read()
             open(os.path.join(out, "FuzzWeightsFolder", file), "wb").write(seed)
 
+        # Small presets whose exports hold every layer type: conv (grouped, dilated), pools, batch norm, LRN,
+        # dense, lateral, parallel blocks with concat and add, the activations.
+        for name in SMALL_PRESETS:
+            onnx = os.path.join(out, "FuzzONNX", name + ".onnx")
+            subprocess.run([binary, "export", name, "--onnx", onnx], check=True, stdout=subprocess.DEVNULL)
+            folder = os.path.join(scratch, "pytorch-" + name)
+            subprocess.run([binary, "export", name, "--pytorch", folder], check=True, stdout=subprocess.DEVNULL)
+            shutil.copy(os.path.join(folder, "weights.safetensors"), os.path.join(out, "FuzzSafetensors", name + ".safetensors"))
+    open(os.path.join(out, "FuzzSafetensors", "dtypes.safetensors"), "wb").write(every_dtype())
+
+    digits = os.path.join(presets, "data")
+    labels = open(os.path.join(digits, "digits-labels-idx1-ubyte"), "rb").read()
+    images = open(os.path.join(digits, "digits-images-idx3-ubyte"), "rb").read()
+    open(os.path.join(out, "FuzzIDX", "labels-idx1"), "wb").write(labels)
+    count, rows, cols = struct.unpack(">III", images[4:16])
+    kept = 40
+    open(os.path.join(out, "FuzzIDX", "images-idx3"), "wb").write(images[:4] + struct.pack(">III", kept, rows, cols) + images[16 : 16 + kept * rows * cols])
+
     for target in targets:
         print("%-18s %d seeds" % (target, len(os.listdir(os.path.join(out, target)))))
+
+
+SMALL_PRESETS = ["mlpconv-1d", "one-by-one", "lateral", "edges", "tiny-inception-shapes", "plain-shapes", "nin-digits", "dense-digits"]
+
+
+def every_dtype():
+    """A .safetensors file with one tensor of each dtype convplay reads and a __metadata__ entry."""
+    tensors = [
+        ("a.f32", "F32", [2], struct.pack("<2f", 1.5, -2.0)),
+        ("b.f64", "F64", [1, 2], struct.pack("<2d", 0.25, 3.0)),
+        ("c.f16", "F16", [3], struct.pack("<3e", 1.0, -0.5, 65504.0)),
+        ("d.bf16", "BF16", [2], struct.pack("<2H", 0x3F80, 0xC000)),
+        ("e.i64", "I64", [], struct.pack("<q", 7)),
+        ("f.i32", "I32", [2], struct.pack("<2i", -1, 3)),
+    ]
+    header, offset, body = {"__metadata__": {"format": "pt"}}, 0, b""
+    for name, dtype, shape, data in tensors:
+        header[name] = {"dtype": dtype, "shape": shape, "data_offsets": [offset, offset + len(data)]}
+        offset += len(data)
+        body += data
+    text = json.dumps(header, separators=(",", ":")).encode()
+    text += b" " * (-len(text) % 8)
+    return struct.pack("<Q", len(text)) + text + body
 
 
 if __name__ == "__main__":

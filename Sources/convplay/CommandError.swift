@@ -13,6 +13,7 @@ extension ONNXImportError: UserFacingError {}
 extension PlaygroundError: UserFacingError {}
 extension DataError: UserFacingError {}
 extension TrainingError: UserFacingError {}
+extension SafetensorsError: UserFacingError {}
 
 /// Why a subcommand failed, beyond the engine's own errors: what the command was working on, and why.
 enum CommandError: UserFacingError {
@@ -26,8 +27,8 @@ enum CommandError: UserFacingError {
     case emptyInputSource
     /// A number flag whose text is not a whole number in its range; `requirement` says what it takes.
     case badNumber(flag: String, text: String, requirement: String)
-    /// `import` could not write the weights beside the preset.
-    case importWriteFailed(String)
+    /// `--schedule` in no spelling `train` reads.
+    case badSchedule(String)
     /// No shipped presets folder was found.
     case noShippedPresets
     /// A forward pass that should have run to the end stopped early.
@@ -56,8 +57,8 @@ enum CommandError: UserFacingError {
             return "no shipped presets found — set CONVPLAY_PRESETS to the presets folder of your convplay checkout"
         case .incompleteForwardPass(let preset):
             return "\(visible(preset)): the forward pass did not complete"
-        case .importWriteFailed(let reason):
-            return "import: \(reason)"
+        case .badSchedule(let text):
+            return "--schedule \(text): use constant, cosine, step:EPOCHS or step:EPOCHS:FACTOR (e.g. step:10:0.1)"
         case .resumeMismatch(let folder, let difference):
             return
                 "--resume \(visible(folder)): the checkpoint was saved by a run with another \(difference) — resume with the settings it was saved with"

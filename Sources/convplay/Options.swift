@@ -87,3 +87,24 @@ func wholeNumber<Number: FixedWidthInteger>(
     }
     return value
 }
+
+/// A finite decimal flag value that `isAllowed` accepts, or the one-line error saying what `flag` takes
+/// (`requirement`: "the momentum must be a number from 0 up to, not including, 1"). nan and inf are refused.
+func decimalNumber<Number: BinaryFloatingPoint & LosslessStringConvertible>(
+    _ text: String, flag: String, requirement: String, _ isAllowed: (Number) -> Bool
+) throws(CommandError) -> Number {
+    guard let value = Number(text), value.isFinite, isAllowed(value) else {
+        throw .badNumber(flag: flag, text: text, requirement: requirement)
+    }
+    return value
+}
+
+/// The `--threads` value, when given: 1 to `SizeLimits.threads`.
+func threadCount(_ text: String?) throws(CommandError) -> Int? {
+    try text.map { text throws(CommandError) in try wholeNumber(text, flag: "--threads", 1...SizeLimits.threads, what: "the thread count") }
+}
+
+/// Most epochs a training command runs, and most images in one step: far past any real run, small enough that
+/// their products with a data set's size stay far inside an `Int`.
+let epochLimit = 100_000
+let batchLimit = 65_536

@@ -184,7 +184,67 @@ struct BadInputTests {
         Case(
             name: "JSON nested too deep", files: preset(String(repeating: "[", count: 600)), arguments: ["summary"],
             message: "convplay: malformed JSON at line 1, column 513: nesting deeper than 512 levels — flatten the arrays"),
+        // Training and interop: number flags read as text, checked for range and finiteness.
+        Case(
+            name: "a negative epoch count", arguments: ["train", "dense-digits", "--data", "digits", "--epochs", "-5"],
+            message: "convplay: --epochs -5: the number of epochs must be a whole number from 1 to 100000"),
+        Case(
+            name: "a learning rate that is not a number", arguments: ["train", "dense-digits", "--data", "digits", "--lr", "nan"],
+            message: "convplay: --lr nan: the learning rate must be a number above 0"),
+        Case(
+            name: "a warm-up no Int holds", arguments: ["train", "dense-digits", "--data", "digits", "--epochs", "2", "--warmup", "1e300"],
+            message: "convplay: --warmup 1e300: the warm-up must be a number of epochs from 0 to 2"),
+        Case(
+            name: "a label below zero", arguments: ["grad", "dense-digits", "--label", "-1", "--dump", "g"],
+            message: "convplay: --label -1: dense-digits scores 10 classes — give a label from 0 to 9"),
+        // Data sets, weights and models: regular files only, every header size checked before anything is kept.
+        Case(
+            name: "a FIFO as an IDX file", arguments: ["train", "dense-digits", "--data", "mnist:m"],
+            message: "convplay: cannot read m/train-images-idx3-ubyte: it is a FIFO (named pipe), not a regular file — name a regular file",
+            prepare: { dir in
+                try FileManager.default.createDirectory(atPath: dir + "/m", withIntermediateDirectories: true)
+                try makeFIFO(dir + "/m/train-images-idx3-ubyte")
+            }),
+        Case(
+            name: "an IDX header past the memory cap",
+            files: ["m/train-images-idx3-ubyte": [0, 0, 8, 3] + bigEndian(100_000) + bigEndian(1000) + bigEndian(1000)],
+            arguments: ["train", "dense-digits", "--data", "mnist:m"],
+            message: "convplay: m/train-images-idx3-ubyte: loading it takes 93.1 GiB, over the 2.0 GiB memory cap — "
+                + "raise --memory-cap or use a smaller set"),
+        Case(
+            name: "a safetensors tensor larger than its file",
+            files: preset(
+                #"{"format": 1, "name": "s", "input": {"shape": [1, 4, 4]}, "init": {"weights": "w.safetensors"}, "#
+                    + #""layers": [{"type": "conv", "name": "conv1", "out": 2, "kernel": 3}]}"#
+            )
+            .merging(["w.safetensors": safetensors(#"{"conv1.weight":{"dtype":"F32","shape":[1000000000],"data_offsets":[0,4000000000]}}"#)]
+            ) {
+                a, _ in a
+            },
+            arguments: ["summary"],
+            message: #"convplay: {dir}/w.safetensors: not a valid safetensors file (tensor "conv1.weight" of shape [1000000000] is "#
+                + "larger than the file) — write it again with safetensors.torch.save_file"),
+        Case(
+            name: "a FIFO as an ONNX model", arguments: ["summary", "fifo.onnx"],
+            message: "convplay: cannot read fifo.onnx: it is a FIFO (named pipe), not a regular file — name a regular file",
+            prepare: { dir in try makeFIFO(dir + "/fifo.onnx") }),
+        Case(
+            name: "an ONNX model cut short", files: ["cut.onnx": [0x08, 0x07, 0x3A, 0xFF, 0x01]], arguments: ["summary", "cut.onnx"],
+            message: "convplay: cut.onnx: not a readable ONNX model (truncated) — the file is corrupt or truncated; export it again"),
+        Case(
+            name: "an export over a folder of other files", files: ["keep/notes.txt": Array("mine".utf8)],
+            arguments: ["export", "one-by-one", "--pytorch", "keep"],
+            message: "convplay: keep holds files that are not convplay's — choose a new or empty folder, or one convplay wrote"),
     ]
+
+    static func bigEndian(_ value: UInt32) -> [UInt8] { (0..<4).map { UInt8(truncatingIfNeeded: value >> (24 - 8 * $0)) } }
+
+    /// A `.safetensors` file of `header` (JSON) padded to 8 bytes, and no data.
+    static func safetensors(_ header: String) -> [UInt8] {
+        var text = Array(header.utf8)
+        while text.count % 8 != 0 { text.append(0x20) }
+        return (0..<8).map { UInt8(truncatingIfNeeded: UInt64(text.count) >> (8 * $0)) } + text
+    }
 
     @Test(arguments: cases)
     func oneLineAndStatus2(_ c: Case) throws {

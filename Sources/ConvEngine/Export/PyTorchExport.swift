@@ -10,22 +10,23 @@ public enum PyTorchExport {
     /// The files `write` puts in the folder.
     public static let modelFile = "model.py", weightsFile = "weights.safetensors", readmeFile = "README.md"
 
-    /// Writes `model.py`, `weights.safetensors` and `README.md` into `directory` (created when missing), each
-    /// atomically. `source` is what the README says the network came from.
+    /// Writes `model.py`, `weights.safetensors` and `README.md` into `directory`, the folder whole or not at all
+    /// (`DumpWriter.writeWhole`: it replaces only an empty folder or an earlier export). `source` is what the
+    /// README says the network came from.
     public static func write(network: Network, to directory: String, source: String) throws(ExportError) {
         let shapes: ShapeTable
         do { shapes = try network.inferShapes() } catch { throw .shape(error) }
         let model = try modelSource(network: network, shapes: shapes)
-        do { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) } catch {
-            throw .writeFailed(path: directory, reason: error.localizedDescription)
-        }
-        func path(_ file: String) -> String { (directory as NSString).appendingPathComponent(file) }
-        do { try Safetensors.write(network.stateDict(shapes: shapes), to: path(weightsFile)) } catch {
-            throw .writeFailed(path: path(weightsFile), reason: error.description)
-        }
-        for (file, text) in [(modelFile, model), (readmeFile, readme(network: network, shapes: shapes, source: source))] {
-            do { try Data(text.utf8).write(to: URL(fileURLWithPath: path(file)), options: .atomic) } catch {
-                throw .writeFailed(path: path(file), reason: error.localizedDescription)
+        let files = [
+            (weightsFile, [UInt8](Safetensors.encode(network.stateDict(shapes: shapes)))), (modelFile, Array(model.utf8)),
+            (readmeFile, Array(readme(network: network, shapes: shapes, source: source).utf8)),
+        ]
+        try DumpWriter.writeWhole(directory, marker: modelFile) { writer throws(ExportError) in
+            for (file, bytes) in files {
+                let path = (writer.directory as NSString).appendingPathComponent(file)
+                do throws(FileWriteError) { try AtomicFile.write(bytes, to: path) } catch {
+                    throw .writeFailed(path: path, reason: error.reason)
+                }
             }
         }
     }

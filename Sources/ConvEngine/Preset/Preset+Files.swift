@@ -45,7 +45,7 @@ extension Preset {
         if let weights = loaded.weightsDirectoryPath {
             loaded.network.initialization.loadedWeights =
                 weights.hasSuffix(".safetensors")
-                ? try loadWeights(safetensors: weights, for: loaded.network)
+                ? try loadWeights(safetensors: weights, for: loaded.network, byteLimit: memoryCap)
                 : try loadWeights(directory: weights, byteLimit: memoryCap)
         }
         return loaded
@@ -55,7 +55,7 @@ extension Preset {
     /// its network with the model's weights.
     public static func load(nameOrPath: String, memoryCap: Int = defaultMemoryCap) throws(PresetError) -> LoadedPreset {
         if nameOrPath.lowercased().hasSuffix(".onnx") {
-            do { return LoadedPreset(network: try ONNXImport.network(path: nameOrPath), path: nameOrPath) } catch {
+            do { return LoadedPreset(network: try ONNXImport.network(path: nameOrPath, memoryCap: memoryCap), path: nameOrPath) } catch {
                 throw .importFailed(path: nameOrPath, error)
             }
         }

@@ -45,13 +45,12 @@ extension Preset {
 
     /// Reads a `.safetensors` file keyed as `export --pytorch` writes it (the exported module's `state_dict`, e.g.
     /// `conv1.weight`, `inception_3a.inception_3a_1x1.bias`) into parameters keyed by `network`'s node names.
-    public static func loadWeights(safetensors path: String, for network: Network) throws(PresetError) -> [String: LoadedParameters] {
-        do {
-            return network.parameters(fromStateDict: try Safetensors.read(path: path)).mapValues {
-                LoadedParameters(parameters: $0, file: path)
-            }
-        } catch {
-            throw .unreadableFile(path: path, .system(error.description))
-        }
+    /// The file is read within `byteLimit` bytes, and so are the tensors made from it.
+    public static func loadWeights(
+        safetensors path: String, for network: Network, byteLimit: Int = defaultMemoryCap
+    ) throws(PresetError) -> [String: LoadedParameters] {
+        let tensors: [Safetensors.Tensor]
+        do { tensors = try Safetensors.read(path: path, byteLimit: byteLimit) } catch { throw .unreadableSafetensors(error) }
+        return network.parameters(fromStateDict: tensors).mapValues { LoadedParameters(parameters: $0, file: path) }
     }
 }

@@ -25,6 +25,8 @@ public enum PresetError: Error, Hashable, Sendable, CustomStringConvertible {
     case invalidManifest(path: String, reason: String)
     /// A `.npy` file of a weights folder could not be read (its own sentence names the file).
     case unreadableWeights(NpyError)
+    /// A `.safetensors` file named by `init.weights` that cannot be read.
+    case unreadableSafetensors(SafetensorsError)
     /// The file could not be written (with the operating system's reason); the old file is untouched.
     case unwritableFile(path: String, reason: String)
     /// Neither a file nor a shipped preset's name.
@@ -44,7 +46,8 @@ public enum PresetError: Error, Hashable, Sendable, CustomStringConvertible {
             .wrongType(let path, _, _), .invalidValue(let path, _, _), .missingKey(let path, _, _):
             return path
         case .unsupportedFormat: return "format"
-        case .malformedJSON, .unreadableFile, .notText, .invalidManifest, .unreadableWeights, .unwritableFile, .unknownPreset,
+        case .malformedJSON, .unreadableFile, .notText, .invalidManifest, .unreadableWeights, .unreadableSafetensors, .unwritableFile,
+            .unknownPreset,
             .shippedPresetsNotFound, .importFailed:
             return nil
         }
@@ -87,6 +90,8 @@ public enum PresetError: Error, Hashable, Sendable, CustomStringConvertible {
             return "\(visible(path)): \(reason) — point init.weights at a folder written by convplay run --dump"
         case let .unreadableWeights(error):
             return error.description
+        case let .unreadableSafetensors(error):
+            return error.description
         case let .unwritableFile(path, reason):
             return "cannot write \(visible(path)): \(reason) — the previous file is untouched; choose a writable folder"
         case let .unknownPreset(name, suggestion, shipped):
@@ -97,6 +102,8 @@ public enum PresetError: Error, Hashable, Sendable, CustomStringConvertible {
             return "cannot find the shipped presets folder (looked in " + searched.map { visible($0) }.joined(separator: ", ")
                 + ") — set CONVPLAY_PRESETS to the folder holding edges.json"
         case let .importFailed(path, error):
+            // A file that cannot be read is named by the error itself.
+            if case .unreadableFile = error { return error.description }
             return "\(visible(path)): \(error)"
         }
     }
