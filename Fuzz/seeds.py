@@ -8,8 +8,8 @@ FuzzPNG            chelsea as PNG: RGB, grey, and a 16×12 crop with an alpha ch
 FuzzNpy            the .npy files `convplay run mlpconv-1d --dump` writes
 FuzzWeightsFolder  for each tensor of a dump of the target's own network: its manifest with every file
                    renamed t.npy, a NUL, then that tensor's .npy bytes (the target's input layout)
-FuzzONNX           `convplay export --onnx` of the small shipped presets (every layer type among them)
-FuzzSafetensors    `convplay export --pytorch` weights of the same presets, and one file of every dtype read
+FuzzONNX           `convplay export --onnx` of the small shipped presets and of a network of every layer type
+FuzzSafetensors    `convplay export --pytorch` weights of the same networks, and one file of every dtype read
 FuzzIDX            the shipped digits' IDX files (labels whole, images cut to their first 40 images)
 """
 
@@ -116,14 +116,17 @@ def main(out, binary):
             seed = text + b"\x00" + open(os.path.join(folder, file), "rb").read()
             open(os.path.join(out, "FuzzWeightsFolder", file), "wb").write(seed)
 
-        # Small presets whose exports hold every layer type: conv (grouped, dilated), pools, batch norm, LRN,
-        # dense, lateral, parallel blocks with concat and add, the activations.
-        for name in SMALL_PRESETS:
-            onnx = os.path.join(out, "FuzzONNX", name + ".onnx")
+        # Small shipped presets and one network of every layer type and option (a few KB each: small inputs keep
+        # libFuzzer fast), exported as ONNX and as PyTorch weights.
+        every = os.path.join(scratch, "every-layer.json")
+        json.dump(EVERY_LAYER, open(every, "w"))
+        for name in SMALL_PRESETS + [every]:
+            stem = os.path.splitext(os.path.basename(name))[0]
+            onnx = os.path.join(out, "FuzzONNX", stem + ".onnx")
             subprocess.run([binary, "export", name, "--onnx", onnx], check=True, stdout=subprocess.DEVNULL)
-            folder = os.path.join(scratch, "pytorch-" + name)
+            folder = os.path.join(scratch, "pytorch-" + stem)
             subprocess.run([binary, "export", name, "--pytorch", folder], check=True, stdout=subprocess.DEVNULL)
-            shutil.copy(os.path.join(folder, "weights.safetensors"), os.path.join(out, "FuzzSafetensors", name + ".safetensors"))
+            shutil.copy(os.path.join(folder, "weights.safetensors"), os.path.join(out, "FuzzSafetensors", stem + ".safetensors"))
     open(os.path.join(out, "FuzzSafetensors", "dtypes.safetensors"), "wb").write(every_dtype())
 
     digits = os.path.join(presets, "data")
@@ -138,7 +141,37 @@ def main(out, binary):
         print("%-18s %d seeds" % (target, len(os.listdir(os.path.join(out, target)))))
 
 
-SMALL_PRESETS = ["mlpconv-1d", "one-by-one", "lateral", "edges", "tiny-inception-shapes", "plain-shapes", "nin-digits", "dense-digits"]
+SMALL_PRESETS = ["mlpconv-1d", "one-by-one", "lateral", "edges", "tiny-inception-shapes"]
+
+EVERY_LAYER = {
+    "format": 1,
+    "name": "every layer",
+    "input": {"shape": [2, 6, 6]},
+    "init": {"scheme": "he", "seed": 3},
+    "layers": [
+        {"type": "conv", "out": 4, "kernel": 3, "pad": 1, "groups": 2},
+        {"type": "batchnorm"},
+        {"type": "leaky_relu", "slope": 0.1},
+        {"type": "avgpool", "kernel": 2, "stride": 1, "round": "ceil", "count_include_pad": False},
+        {
+            "type": "parallel",
+            "merge": "add",
+            "branches": [
+                [{"type": "conv", "out": 4, "kernel": 1}, {"type": "sigmoid"}],
+                [{"type": "conv", "out": 4, "kernel": 3, "pad": 2, "dilation": 2}, {"type": "tanh"}],
+                [],
+            ],
+        },
+        {"type": "parallel", "branches": [[{"type": "clip", "min": -1, "max": 2}], [{"type": "hardswish"}]]},
+        {"type": "lateral"},
+        {"type": "lrn", "size": 3},
+        {"type": "maxpool", "kernel": 3, "stride": 2, "pad": 1, "round": "ceil_torch"},
+        {"type": "dropout"},
+        {"type": "flatten"},
+        {"type": "dense", "out": 3},
+        {"type": "softmax"},
+    ],
+}
 
 
 def every_dtype():

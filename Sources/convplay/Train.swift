@@ -109,6 +109,9 @@ struct Train: ParsableCommand {
         }
         let checkpointFolder =
             checkpoint ?? resume ?? (URL(fileURLWithPath: options.preset).deletingPathExtension().lastPathComponent + ".checkpoint")
+        // Refused now, not after the training whose result they would hold.
+        try Checkpoint.checkFolder(checkpointFolder)
+        if let save { try TrainableNetwork.checkSaveFolder(save) }
         var report = TrainingReport(preset: options.preset, source: setup.source, logPath: log, appendLog: resume != nil)
         try report.start()
         Interrupt.install()

@@ -232,6 +232,12 @@ struct BadInputTests {
             name: "an ONNX model cut short", files: ["cut.onnx": [0x08, 0x07, 0x3A, 0xFF, 0x01]], arguments: ["summary", "cut.onnx"],
             message: "convplay: cut.onnx: not a readable ONNX model (truncated) — the file is corrupt or truncated; export it again"),
         Case(
+            name: "a --save folder of other files, refused before training",
+            files: ["keep/notes.txt": Array("mine".utf8)],
+            // 100,000 epochs would run past the time limit: the refusal comes first.
+            arguments: ["train", "dense-digits", "--data", "digits", "--epochs", "100000", "--save", "keep"],
+            message: "convplay: keep holds files that are not convplay's — choose a new or empty folder, or one convplay wrote"),
+        Case(
             name: "an export over a folder of other files", files: ["keep/notes.txt": Array("mine".utf8)],
             arguments: ["export", "one-by-one", "--pytorch", "keep"],
             message: "convplay: keep holds files that are not convplay's — choose a new or empty folder, or one convplay wrote"),

@@ -149,17 +149,23 @@ struct DumpWriter {
         AtomicFile.syncDirectory(parent)
     }
 
+    /// Refuses a `target` that `writeWhole` would refuse to replace (a file, or a folder of other files), so a
+    /// command can say so before the work whose result it would hold; `true` when there is a folder to replace.
+    @discardableResult
+    static func checkReplaceable(_ target: String, marker: String) throws(ExportError) -> Bool {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: target, isDirectory: &isDirectory) else { return false }
+        let contents = (try? FileManager.default.contentsOfDirectory(atPath: target)) ?? []
+        guard isDirectory.boolValue, contents.isEmpty || contents.contains(marker) else { throw .notADumpFolder(path: target) }
+        return true
+    }
+
     /// Renames `staging` to `target`, moving an earlier folder (holding `marker`) or an empty one at `target`
     /// aside first and removing it after.
     private static func replace(_ target: String, with staging: String, marker: String) throws(ExportError) {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: target, isDirectory: &isDirectory) else {
+        guard try checkReplaceable(target, marker: marker) else {
             guard rename(staging, target) == 0 else { throw .writeFailed(path: target, reason: String(cString: strerror(errno))) }
             return
-        }
-        let contents = (try? FileManager.default.contentsOfDirectory(atPath: target)) ?? []
-        guard isDirectory.boolValue, contents.isEmpty || contents.contains(marker) else {
-            throw .notADumpFolder(path: target)
         }
         let old = staging + ".old"
         guard rename(target, old) == 0 else { throw .writeFailed(path: target, reason: String(cString: strerror(errno))) }

@@ -23,9 +23,18 @@ public struct Checkpoint: Sendable {
         optimizer = trainer.optimizer
     }
 
+    /// The file that makes a folder a checkpoint.
+    static let manifestFile = "checkpoint.json"
+
+    /// Refuses a folder `write(to:)` would refuse (a file, a folder of other files), before the run whose
+    /// checkpoint it would hold.
+    public static func checkFolder(_ directory: String) throws(ExportError) {
+        try DumpWriter.checkReplaceable(directory, marker: manifestFile)
+    }
+
     /// Writes the folder whole or not at all: into a sibling folder first, then swapped in for any old one.
     public func write(to directory: String) throws(ExportError) {
-        try DumpWriter.writeWhole(directory, marker: "checkpoint.json") { writer throws(ExportError) in
+        try DumpWriter.writeWhole(directory, marker: Self.manifestFile) { writer throws(ExportError) in
             var tensors: [JSONValue] = []
             for path in parameters.keys.sorted() {
                 let p = parameters[path]!, stem = ActivationDump.fileStem(path)
@@ -50,7 +59,7 @@ public struct Checkpoint: Sendable {
                 ("settings", Self.encode(settings)), ("epoch", .integer(epoch)), ("batch", .integer(batchInEpoch)),
                 ("step", .integer(optimizer.step)), ("tensors", .array(tensors)),
             ])
-            try writer.writeManifest(manifest, name: "checkpoint.json")
+            try writer.writeManifest(manifest, name: Self.manifestFile)
         }
     }
 
@@ -60,7 +69,7 @@ public struct Checkpoint: Sendable {
         from directory: String, model: TrainableNetwork, memoryCap: Int = defaultMemoryCap
     ) throws(TrainingError) -> Checkpoint {
         func bad(_ reason: String) -> TrainingError { .badCheckpoint(path: directory, reason: reason) }
-        let manifestPath = directory + "/checkpoint.json"
+        let manifestPath = directory + "/" + manifestFile
         let bytes: [UInt8]
         do { bytes = try FileReader.contents(of: manifestPath, limit: SizeLimits.jsonFileBytes) } catch {
             if case .notFound = error {

@@ -32,6 +32,15 @@ extension TrainableNetwork {
 
     private static func dropWritten(_ kind: some LayerKind) -> Layer { Layer(kind.droppingWrittenParameters()) }
 
+    /// Refuses a `--save` folder `saveTrained` would refuse (a file, a folder of other files), before the training
+    /// whose result it would hold.
+    public static func checkSaveFolder(_ directory: String) throws(ExportError) {
+        try DumpWriter.checkReplaceable(directory, marker: savedPresetFile)
+    }
+
+    /// The file that makes a folder a trained preset.
+    static let savedPresetFile = "preset.json"
+
     /// Writes `directory/preset.json` and `directory/weights/` (a `run --dump` of the trained network on its own
     /// input, which is what a preset's `"init": {"weights": …}` reads), whole or not at all: into a sibling
     /// folder first, then swapped in for an old one.
@@ -41,9 +50,9 @@ extension TrainableNetwork {
         do { session = try ForwardSession(network: trained, input: input) } catch {
             throw .writeFailed(path: directory, reason: "\(error)")
         }
-        try DumpWriter.writeWhole(directory, marker: "preset.json") { writer throws(ExportError) in
+        try DumpWriter.writeWhole(directory, marker: Self.savedPresetFile) { writer throws(ExportError) in
             try ActivationDump.write(session: session, to: writer.directory + "/weights", presetName: network.name)
-            do { try Preset.save(trained, to: writer.directory + "/preset.json") } catch {
+            do { try Preset.save(trained, to: writer.directory + "/" + Self.savedPresetFile) } catch {
                 throw .writeFailed(path: directory + "/preset.json", reason: "\(error)")
             }
         }
