@@ -8,18 +8,71 @@ PY := $(VENV)/bin/python
 RELEASE_BIN := .build/release/convplay
 PRESET ?=
 
-.PHONY: run test lint format deps venv release bench peer-bench train-bench clean
+.PHONY: run test lint format deps venv release bench peer-bench train-bench clean fuzz fuzz-build fuzz-smoke asan tsan
 
 ## run: install what is missing, build a release binary and open the playground (PRESET=name to choose)
 run: release
 	$(RELEASE_BIN) $(PRESET)
 
-## test: everything — format lint, unit, reference (numpy/onnxruntime), CLI and tmux end-to-end tests
-test: lint deps venv release
+## test: everything — format lint, each fuzz target briefly on its seed corpus, then unit, reference
+## (numpy/onnxruntime/torch), CLI and tmux end-to-end tests (their summary line last)
+test: lint deps venv release fuzz-smoke
 	SWIFT_BACKTRACE=interactive=no CONVPLAY_PYTHON=$(abspath $(PY)) CONVPLAY_BIN=$(abspath $(RELEASE_BIN)) \
 	    swift test --disable-xctest 2>&1 | tee .build/test.log; exit $${PIPESTATUS[0]}
 
-SWIFT_SOURCES := Package.swift Sources Tests
+SWIFT_SOURCES := Package.swift Sources Tests Fuzz
+
+# libFuzzer targets (Package.swift adds them when CONVPLAY_FUZZ=1), built with coverage and AddressSanitizer.
+FUZZ := .build-fuzz
+FUZZ_TARGETS := FuzzPreset FuzzNpy FuzzNetpbm FuzzPNG FuzzWeightsFolder FuzzONNX FuzzSafetensors FuzzIDX
+# Seconds per target: `make fuzz` (a real run) and the smoke run inside `make test`.
+FUZZ_SECONDS ?= 600
+FUZZ_SMOKE_SECONDS ?= 10
+# Leak checks off: Swift's runtime keeps metadata and caches for the life of the process, which LeakSanitizer
+# reports as leaks. Swift's own backtracer off, so libFuzzer reports crashes and saves the input.
+FUZZ_FLAGS := -rss_limit_mb=2048 -timeout=10 -detect_leaks=0 -print_final_stats=1
+FUZZ_ENV := SWIFT_BACKTRACE=enable=no
+
+## fuzz-build: the fuzz targets in .build-fuzz and their seed corpora from the shipped files (.build-fuzz/seeds)
+fuzz-build: release
+	for t in $(FUZZ_TARGETS); do \
+	    CONVPLAY_FUZZ=1 swift build --scratch-path $(FUZZ) --product $$t \
+	        -Xswiftc -sanitize=fuzzer,address -Xcc -fsanitize=fuzzer-no-link,address || exit 1; \
+	done
+	python3 Fuzz/seeds.py $(FUZZ)/seeds $(RELEASE_BIN)
+
+## fuzz: each target for FUZZ_SECONDS, growing .build-fuzz/corpus/TARGET; a finding is saved to .build-fuzz/findings
+fuzz: fuzz-build
+	mkdir -p $(FUZZ)/findings
+	for t in $(FUZZ_TARGETS); do \
+	    mkdir -p $(FUZZ)/corpus/$$t; \
+	    $(FUZZ_ENV) $(FUZZ)/debug/$$t $(FUZZ)/corpus/$$t $(FUZZ)/seeds/$$t $(FUZZ_FLAGS) -max_total_time=$(FUZZ_SECONDS) \
+	        -artifact_prefix=$(FUZZ)/findings/$$t- 2>&1 | grep -E "^#[0-9]+[[:space:]]+DONE|ERROR|SUMMARY|artifact|^Done" || exit 1; \
+	    test -z "$$(ls $(FUZZ)/findings | grep "^$$t-")" || exit 1; \
+	done
+
+## fuzz-smoke: each target for FUZZ_SMOKE_SECONDS from its seed corpus (a fresh scratch corpus each time)
+fuzz-smoke: fuzz-build
+	for t in $(FUZZ_TARGETS); do \
+	    rm -rf $(FUZZ)/smoke/$$t && mkdir -p $(FUZZ)/smoke/$$t && \
+	    $(FUZZ_ENV) $(FUZZ)/debug/$$t $(FUZZ)/smoke/$$t $(FUZZ)/seeds/$$t $(FUZZ_FLAGS) -max_total_time=$(FUZZ_SMOKE_SECONDS) \
+	        -artifact_prefix=$(FUZZ)/smoke/$$t- > $(FUZZ)/smoke/$$t.log 2>&1 \
+	        || { tail -40 $(FUZZ)/smoke/$$t.log; exit 1; }; \
+	    echo "$$t: $$(grep -E '^#[0-9]+[[:space:]]+DONE' $(FUZZ)/smoke/$$t.log)"; \
+	done
+
+# Unit tests (the engine and the playground's reducer and screens) under a sanitizer, each in its own build folder.
+SANITIZED_TESTS := ConvEngineTests|ConvPlayTUITests
+
+## asan: the unit tests under AddressSanitizer
+asan: deps venv
+	ASAN_OPTIONS=detect_leaks=0 SWIFT_BACKTRACE=enable=no CONVPLAY_PYTHON=$(abspath $(PY)) \
+	    swift test --scratch-path .build-asan --sanitize=address --disable-xctest --filter '$(SANITIZED_TESTS)'
+
+## tsan: the unit tests under ThreadSanitizer (the kernel worker pool, the compute thread, the session hand-off)
+tsan: deps venv
+	SWIFT_BACKTRACE=enable=no CONVPLAY_PYTHON=$(abspath $(PY)) \
+	    swift test --scratch-path .build-tsan --sanitize=thread --disable-xctest --filter '$(SANITIZED_TESTS)'
 
 ## lint: fails on Swift code that `swift format` (configuration: .swift-format) would change
 lint:
@@ -65,4 +118,4 @@ train-bench: release venv
 	bash bench/train-peer.sh
 
 clean:
-	rm -rf .build $(VENV)
+	rm -rf .build .build-fuzz .build-asan .build-tsan $(VENV)

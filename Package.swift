@@ -54,3 +54,13 @@ let package = Package(
         .testTarget(name: "EndToEndTests"),
     ]
 )
+
+// `make fuzz` (CONVPLAY_FUZZ=1): libFuzzer targets, built with -sanitize=fuzzer,address into .build-fuzz. Each is
+// one file: LLVMFuzzerTestOneInput over one of the engine's public readers, and a main that hands it to libFuzzer's
+// driver. Only part of the package when asked for (they need libFuzzer to link).
+if Context.environment["CONVPLAY_FUZZ"] == "1" {
+    package.targets.append(.target(name: "CFuzzDriver", path: "Fuzz/CFuzzDriver"))
+    for name in ["FuzzPreset", "FuzzNpy", "FuzzNetpbm", "FuzzPNG", "FuzzWeightsFolder", "FuzzONNX", "FuzzSafetensors", "FuzzIDX"] {
+        package.targets.append(.executableTarget(name: name, dependencies: ["ConvEngine", "CFuzzDriver"], path: "Fuzz/\(name)"))
+    }
+}

@@ -33,6 +33,7 @@ static void pool_plane(const ck_pool_desc *g, const float *plane, float *out, in
     const int H = g->height, W = g->width;
     float row_stack[POOL_ROW_MAX];
     float *row = W <= POOL_ROW_MAX ? row_stack : malloc((size_t)W * sizeof(float));
+    if (!row) abort();  // the memory budget counts this row; only an exhausted system ends here, never a NULL write
     for (int oy = 0; oy < g->outHeight; oy++) {
         const int y0 = oy * g->strideHeight - g->padTop;
         const int y_end_padded = y0 + g->kernelHeight < H + g->padTop ? y0 + g->kernelHeight : H + g->padTop;

@@ -20,7 +20,7 @@ extension Network {
         while let sibling = node(at: path.sibling(at: next))?.layer {
             if let pointwise = sibling.as(Conv.self) {
                 guard pointwise.isPointwise, pointwise.groups == 1 else { return nil }
-                let costs = cost(shapes: shapes)
+                guard let costs = try? cost(shapes: shapes) else { return nil }
                 let pair = (costs[path], costs[path.sibling(at: next)])
                 let full = ConvGeometry(
                     inChannels: g.inChannels, inHeight: g.inHeight, inWidth: g.inWidth, outChannels: pointwise.outChannels,

@@ -26,7 +26,7 @@ public struct ForwardSession: Sendable {
         self.network = network
         self.memoryCap = memoryCap
         self.shapes = try network.inferShapes(memoryCap: memoryCap)
-        self.costs = network.cost(shapes: shapes)
+        self.costs = try network.cost(shapes: shapes)
         self.order = network.executionOrder
         precondition(input.shape == shapes.input, "input tensor \(input.shape) does not match the network input \(shapes.input)")
         self.input = input
@@ -48,6 +48,12 @@ public struct ForwardSession: Sendable {
     /// Min, max, mean, std and zero fraction of a computed node's output. Computed on demand (one vectorised
     /// pass), so stepping never pays for statistics nobody looks at.
     public func statistics(of path: NodePath) -> ActivationStatistics? { outputs[path].map { ActivationStatistics($0.data) } }
+
+    /// The first computed node, in execution order, whose output holds an inf or a NaN: the node that produced
+    /// one (every node reads only outputs computed before it). `nil` while every computed value is finite.
+    public var firstNonFiniteNode: NodePath? {
+        order.prefix(computedCount).first { path in outputs[path]?.data.contains { !$0.isFinite } ?? false }
+    }
 
     /// The parameters the node at `path` computes with (resolved once, then cached).
     public func parameters(of path: NodePath) -> LayerParameters? {
@@ -96,6 +102,7 @@ public struct ForwardSession: Sendable {
     /// when the edited network cannot run.
     public mutating func update(network newNetwork: Network, input newInput: Tensor? = nil) throws(ShapeError) {
         let newShapes = try newNetwork.inferShapes(memoryCap: memoryCap)
+        let newCosts = try newNetwork.cost(shapes: newShapes)
         let newOrder = newNetwork.executionOrder
         var keep = 0
         let inputChanged = (newInput.map { $0 != input } ?? false) || newShapes.input != shapes.input
@@ -112,7 +119,7 @@ public struct ForwardSession: Sendable {
         parameterCache = Self.carryOver(parameterCache, to: newNetwork, order: newOrder, shapes: newShapes)
         network = newNetwork
         shapes = newShapes
-        costs = newNetwork.cost(shapes: newShapes)
+        costs = newCosts
         order = newOrder
         dropFusedOutput()
         epilogueChains = plannedEpilogues()

@@ -32,12 +32,13 @@ public struct CostTable: Hashable, Sendable {
 }
 
 extension Network {
-    /// Cost of every node, computed from an already inferred shape table.
-    public func cost(shapes: ShapeTable) -> CostTable {
+    /// Cost of every node, computed from an already inferred shape table. Throws when a total or a receptive
+    /// field passes what an `Int` holds (inference bounds each layer's own figures, not their sums).
+    public func cost(shapes: ShapeTable) throws(ShapeError) -> CostTable {
         var table = CostTable()
         var total = NodeCost()
         let inputField = (field: Size2(1), jump: Size2(1))
-        let end = costSequence(
+        let end = try costSequence(
             nodes, pathOf: { NodePath.top($0) }, field: inputField, shapes: shapes,
             into: &table, total: &total)
         total.receptiveField = end.field
@@ -48,13 +49,13 @@ extension Network {
     }
 
     /// Infers shapes and costs in one call.
-    public func cost() throws(ShapeError) -> CostTable { cost(shapes: try inferShapes()) }
+    public func cost() throws(ShapeError) -> CostTable { try cost(shapes: try inferShapes()) }
 
     private func costSequence(
         _ sequence: [Node], pathOf: (Int) -> NodePath, field: (field: Size2, jump: Size2),
         shapes: ShapeTable, into table: inout CostTable,
         total: inout NodeCost
-    ) -> (field: Size2, jump: Size2) {
+    ) throws(ShapeError) -> (field: Size2, jump: Size2) {
         var current = field
         for (index, node) in sequence.enumerated() {
             let path = pathOf(index)
@@ -66,31 +67,26 @@ extension Network {
                 var widest = current
                 for (b, branch) in block.branches.enumerated() {
                     var branchTotal = NodeCost()
-                    let end = costSequence(
+                    let end = try costSequence(
                         branch, pathOf: { path.child(branch: b, index: $0) }, field: current,
                         shapes: shapes, into: &table, total: &branchTotal)
-                    cost.weights += branchTotal.weights
-                    cost.biases += branchTotal.biases
-                    cost.macs += branchTotal.macs
+                    try Self.add(branchTotal, to: &cost, at: path, name: node.name)
                     widest = (
                         Size2(max(widest.field.height, end.field.height), max(widest.field.width, end.field.width)),
                         Size2(max(widest.jump.height, end.jump.height), max(widest.jump.width, end.jump.width))
                     )
                 }
                 current = widest
-                total.weights += cost.weights
-                total.biases += cost.biases
-                total.macs += cost.macs
             case .layer(let layer):
                 let parameters = layer.kind.parameterShapes(io)
                 cost.weights = parameters?.weightCount ?? 0
                 cost.biases = parameters?.bias ?? 0
                 cost.macs = layer.kind.macs(io)
-                current = grow(current, by: layer.kind.receptiveWindow(io))
-                total.weights += cost.weights
-                total.biases += cost.biases
-                total.macs += cost.macs
+                do { current = try grow(current, by: layer.kind.receptiveWindow(io)) } catch {
+                    throw .tooLarge(path: path, name: node.name, quantity: error.quantity, limit: .max)
+                }
             }
+            try Self.add(cost, to: &total, at: path, name: node.name)
             cost.receptiveField = current.field
             cost.jump = current.jump
             table.set(path, cost)
@@ -98,11 +94,30 @@ extension Network {
         return current
     }
 
-    private func grow(_ current: (field: Size2, jump: Size2), by window: (kernel: Size2, stride: Size2)) -> (field: Size2, jump: Size2) {
-        let field = Size2(
-            current.field.height + (window.kernel.height - 1) * current.jump.height,
-            current.field.width + (window.kernel.width - 1) * current.jump.width)
-        let jump = Size2(current.jump.height * window.stride.height, current.jump.width * window.stride.width)
-        return (field, jump)
+    /// Adds a node's weights, biases and MACs to a running total, refusing a total that no longer fits.
+    private static func add(_ cost: NodeCost, to total: inout NodeCost, at path: NodePath, name: String) throws(ShapeError) {
+        do {
+            total.weights = try Checked.sum(total.weights, cost.weights, of: "the total weights")
+            total.biases = try Checked.sum(total.biases, cost.biases, of: "the total biases")
+            total.macs = try Checked.sum(total.macs, cost.macs, of: "the total multiply-accumulates")
+            _ = try Checked.product(total.macs, 2, of: "the total FLOPs")
+        } catch {
+            throw .tooLarge(path: path, name: name, quantity: error.quantity + " up to here", limit: .max)
+        }
+    }
+
+    private func grow(_ current: (field: Size2, jump: Size2), by window: (kernel: Size2, stride: Size2)) throws(SizeOverflow) -> (
+        field: Size2, jump: Size2
+    ) {
+        func axis(_ field: Int, _ jump: Int, _ kernel: Int, _ stride: Int) throws(SizeOverflow) -> (Int, Int) {
+            let reach = try Checked.product(kernel - 1, jump, of: "its receptive field")
+            return (
+                try Checked.sum(field, reach, of: "its receptive field"),
+                try Checked.product(jump, stride, of: "its receptive field's jump")
+            )
+        }
+        let rows = try axis(current.field.height, current.jump.height, window.kernel.height, window.stride.height)
+        let columns = try axis(current.field.width, current.jump.width, window.kernel.width, window.stride.width)
+        return (Size2(rows.0, columns.0), Size2(rows.1, columns.1))
     }
 }

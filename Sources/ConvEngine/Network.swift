@@ -37,11 +37,40 @@ public struct Initialization: Hashable, Sendable {
     /// A folder of `.npy` weights with a `manifest.json`, relative to the preset's folder.
     public var weightsDirectory: String?
     /// The weights read from `weightsDirectory`, by node name; filled when a preset is loaded, never saved.
-    public var loadedWeights: [String: LayerParameters] = [:]
+    public var loadedWeights: [String: LoadedParameters] = [:]
     public init(scheme: InitScheme = .he, seed: UInt64 = 0, weightsDirectory: String? = nil) {
         self.scheme = scheme
         self.seed = seed
         self.weightsDirectory = weightsDirectory
+    }
+}
+
+/// One node's tensors read from a weights folder, with the file and shape each came in, so shape inference can
+/// refuse a tensor of the wrong shape by naming its file.
+public struct LoadedParameters: Hashable, Sendable {
+    /// One tensor's file and the shape its header gives.
+    public struct Source: Hashable, Sendable {
+        public var file: String
+        public var shape: [Int]
+        public init(file: String, shape: [Int]) {
+            self.file = file
+            self.shape = shape
+        }
+    }
+    public var parameters: LayerParameters
+    /// Each tensor read, by its manifest name: `weight`, `bias`, `running_mean`, `running_var`.
+    public var tensors: [String: Source]
+    public init(parameters: LayerParameters, tensors: [String: Source]) {
+        self.parameters = parameters
+        self.tensors = tensors
+    }
+    /// Tensors that came together from one `file` (a `.safetensors` file, an ONNX model), each in the shape it holds.
+    public init(parameters: LayerParameters, file: String) {
+        var tensors = ["weight": Source(file: file, shape: parameters.weightShape)]
+        if let bias = parameters.bias { tensors["bias"] = Source(file: file, shape: [bias.count]) }
+        if let mean = parameters.runningMean { tensors["running_mean"] = Source(file: file, shape: [mean.count]) }
+        if let variance = parameters.runningVariance { tensors["running_var"] = Source(file: file, shape: [variance.count]) }
+        self.init(parameters: parameters, tensors: tensors)
     }
 }
 

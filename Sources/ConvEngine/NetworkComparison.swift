@@ -65,9 +65,9 @@ public struct NetworkComparison: Hashable, Sendable {
     public var first: Totals
     public var second: Totals
 
-    /// Compares two networks whose shapes are already inferred.
-    public init(_ a: Network, shapes sa: ShapeTable, _ b: Network, shapes sb: ShapeTable) {
-        let ca = a.cost(shapes: sa), cb = b.cost(shapes: sb)
+    /// Compares two networks whose shapes are already inferred; throws when a total passes what an `Int` holds.
+    public init(_ a: Network, shapes sa: ShapeTable, _ b: Network, shapes sb: ShapeTable) throws(ShapeError) {
+        let ca = try a.cost(shapes: sa), cb = try b.cost(shapes: sb)
         func sides(_ network: Network, _ shapes: ShapeTable, _ costs: CostTable) -> [Side] {
             network.summaryRows(shapes: shapes, costs: costs).map { Side(summary: $0, localName: network.localName(at: $0.path)) }
         }
@@ -83,7 +83,7 @@ public struct NetworkComparison: Hashable, Sendable {
 
     /// Compares two networks, inferring their shapes; throws the first network's problem, then the second's.
     public init(_ a: Network, _ b: Network, memoryCap: Int = defaultMemoryCap) throws(ShapeError) {
-        self.init(a, shapes: try a.inferShapes(memoryCap: memoryCap), b, shapes: try b.inferShapes(memoryCap: memoryCap))
+        try self.init(a, shapes: try a.inferShapes(memoryCap: memoryCap), b, shapes: try b.inferShapes(memoryCap: memoryCap))
     }
 
     /// Fills in the time per node (milliseconds by path, as `ForwardSession.timePerNode` measures them) and

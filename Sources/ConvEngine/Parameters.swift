@@ -60,17 +60,15 @@ public func stableHash(_ text: String) -> UInt64 {
 }
 
 extension Network {
-    /// The parameters of the layer at `path`: written out in the preset, read from its weights folder (when
-    /// the sizes fit), or drawn from the network's seeded initialiser. Draws are keyed by the node's name, so
+    /// The parameters of the layer at `path`: written out in the preset, read from its weights folder (whose
+    /// shapes inference has checked), or drawn from the network's seeded initialiser. Draws are keyed by the node's name, so
     /// inserting a layer elsewhere leaves them unchanged. Returns nil for layers without parameters.
     public func parameters(at path: NodePath, shapes: ShapeTable) -> LayerParameters? {
         guard let node = node(at: path), let layer = node.layer else { return nil }
         let io = shapes.io(at: path)
         guard let parameterShapes = layer.kind.parameterShapes(io) else { return nil }
         if let explicit = layer.kind.explicitParameters(io) { return explicit }
-        if let loaded = initialization.loadedWeights[node.name], loaded.weight.count == parameterShapes.weightCount {
-            return loaded
-        }
+        if let loaded = initialization.loadedWeights[node.name] { return loaded.parameters }
         var rng = SplitMix64(seed: initialization.seed ^ stableHash(node.name))
         return layer.kind.initialParameters(parameterShapes, io: io, scheme: initialization.scheme, rng: &rng)
     }

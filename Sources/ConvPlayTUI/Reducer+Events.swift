@@ -43,7 +43,7 @@ func reduceEvent(_ state: inout AppState, _ event: RuntimeEvent) -> [Effect] {
     case .loadedForComparison(let preset):
         do {
             let first = try ForwardSession(network: preset.network, input: preset.input, memoryCap: state.memoryCap)
-            return beginComparison(&state, first: first, title: "\(preset.network.name) → \(state.network.name) (this network)")
+            return try beginComparison(&state, first: first, title: "\(preset.network.name) → \(state.network.name) (this network)")
         } catch {
             state.status = StatusMessage(error.description, isError: true)
         }

@@ -50,8 +50,8 @@ func comparePicker(_ state: AppState, presets: [PresetChoice]) -> Picker {
 }
 
 /// Opens the compare view of `first` against the current network, and asks for both to be timed.
-func beginComparison(_ state: inout AppState, first: ForwardSession, title: String) -> [Effect] {
-    let comparison = NetworkComparison(first.network, shapes: first.shapes, state.network, shapes: state.session.shapes)
+func beginComparison(_ state: inout AppState, first: ForwardSession, title: String) throws(ShapeError) -> [Effect] {
+    let comparison = try NetworkComparison(first.network, shapes: first.shapes, state.network, shapes: state.session.shapes)
     let job = state.nextJobID
     state.nextJobID += 1
     state.mode = .compare(CompareView(comparison: comparison, title: title, timingJob: job))

@@ -158,7 +158,7 @@ private func pick(_ state: inout AppState, _ item: PresetChoice, purpose: Picker
         guard item.isSavedVersion, let saved = state.savedNetwork else { return [.loadForComparison(item.nameOrPath)] }
         let input = state.session.input.shape == saved.input.shape ? state.session.input : Tensor(shape: saved.input.shape)
         do {
-            return beginComparison(
+            return try beginComparison(
                 &state, first: try ForwardSession(network: saved, input: input, memoryCap: state.memoryCap),
                 title: "saved file → unsaved edits")
         } catch {

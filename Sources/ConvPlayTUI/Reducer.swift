@@ -54,18 +54,14 @@ func cancelJob(_ state: inout AppState) -> [Effect] {
     return [.cancelComputation]
 }
 
-/// Makes `network` the current one if the engine accepts it — shape inference (with its overflow and memory
-/// checks) and the weights' memory under the same cap — otherwise says why and changes nothing.
+/// Makes `network` the current one if the engine accepts it — shape inference with its overflow checks and the
+/// one memory budget (weights, activations, scratch) — otherwise says why and changes nothing.
 func apply(_ state: inout AppState, _ network: Network, select path: NodePath?, message: String? = nil) -> [Effect] {
     var session = state.session
     do {
         try session.update(network: network)
     } catch {
         state.status = StatusMessage(error.description, isError: true)
-        return []
-    }
-    if let refusal = parameterMemoryRefusal(session, cap: state.memoryCap) {
-        state.status = StatusMessage(refusal, isError: true)
         return []
     }
     let effects = cancelJob(&state)
@@ -76,17 +72,6 @@ func apply(_ state: inout AppState, _ network: Network, select path: NodePath?, 
     select(&state, path.flatMap { network.node(at: $0) != nil ? visibleAncestor($0, state) : nil })
     state.status = message.map { StatusMessage($0) }
     return effects + catchUp(&state, to: target)
-}
-
-/// The sentence refusing a network whose weights alone would exceed the memory cap the activations are held
-/// to (drawing them would exhaust memory), `nil` when they fit.
-func parameterMemoryRefusal(_ session: ForwardSession, cap: Int) -> String? {
-    let (bytes, overflow) = session.costs.total.params.multipliedReportingOverflow(by: MemoryLayout<Float>.size)
-    guard overflow || bytes > cap else { return nil }
-    let heaviest = session.order.max { session.costs[$0].params < session.costs[$1].params }
-    let name = heaviest.flatMap { session.network.node(at: $0)?.name }.map { " (\($0) is the largest)" } ?? ""
-    return "this edit needs \(overflow ? "more than 8 EiB" : formatBytes(bytes)) of weights\(name), over the "
-        + "\(formatBytes(cap)) memory cap — use fewer channels or a smaller kernel, or raise the cap (--memory-cap)"
 }
 
 /// Where the step cursor should be again after an edit: the end if the pass was complete, else as far as it was.

@@ -10,23 +10,27 @@ struct Bench: ParsableCommand {
 
     @Argument(help: "A shipped preset name or a preset path (omit with --peak).")
     var preset: String?
-    @Option(help: "Worker threads for the kernels (default: all cores).")
-    var threads: Int?
-    @Option(help: "Timed runs after one warm-up run.")
-    var runs: Int = 10
+    @Option(
+        name: .customLong("threads"), parsing: .unconditional,
+        help: ArgumentHelp("Worker threads for the kernels, 1 to \(SizeLimits.threads) (default: all cores).", valueName: "threads"))
+    var threadsText: String?
+    @Option(name: .customLong("runs"), parsing: .unconditional, help: ArgumentHelp("Timed runs after one warm-up run.", valueName: "runs"))
+    var runsText = "10"
     @Flag(help: "Print JSON instead of a table.")
     var json = false
     @Flag(help: "Measure the machine's fp32 peak with an FMA loop (and print it).")
     var peak = false
 
     func validate() throws {
-        guard runs > 0 else { throw ValidationError("--runs must be at least 1") }
-        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
         if preset == nil && !peak { throw ValidationError("name a preset to time, or pass --peak") }
     }
 
     func run() throws {
-        let threadCount = threads ?? ProcessInfo.processInfo.activeProcessorCount
+        let runs = try wholeNumber(runsText, flag: "--runs", 1...100_000, what: "the number of timed runs")
+        let threads = try threadsText.map { text throws(CommandError) in
+            try wholeNumber(text, flag: "--threads", 1...SizeLimits.threads, what: "the thread count")
+        }
+        let threadCount = threads ?? min(ProcessInfo.processInfo.activeProcessorCount, SizeLimits.threads)
         KernelThreads.count = threadCount
         let peakGFLOPS = Kernels.peakGFLOPS(threads: threadCount)
         guard let preset else {

@@ -16,34 +16,33 @@ struct BenchTrain: ParsableCommand {
             """)
 
     @OptionGroup var options: PresetOptions
-    @Option(help: "Images per step.")
-    var batch = 64
-    @Option(help: "Timed steps after two warm-up steps.")
-    var steps = 20
-    @Option(help: "Worker threads for the kernels (default: all cores).")
-    var threads: Int?
+    @Option(name: .customLong("batch"), parsing: .unconditional, help: ArgumentHelp("Images per step.", valueName: "n"))
+    var batchText = "64"
+    @Option(name: .customLong("steps"), parsing: .unconditional, help: ArgumentHelp("Timed steps after two warm-up steps.", valueName: "n"))
+    var stepsText = "20"
+    @Option(
+        name: .customLong("threads"), parsing: .unconditional,
+        help: ArgumentHelp("Worker threads for the kernels (default: all cores).", valueName: "n"))
+    var threadsText: String?
     @Flag(help: "Print JSON instead of text.")
     var json = false
 
-    func validate() throws {
-        guard batch >= 1 else { throw ValidationError("--batch must be at least 1") }
-        guard steps >= 1 else { throw ValidationError("--steps must be at least 1") }
-        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
-    }
-
     func run() throws {
-        let threadCount = threads ?? ProcessInfo.processInfo.activeProcessorCount
+        let batch = try wholeNumber(batchText, flag: "--batch", 1...batchLimit, what: "the batch size")
+        let steps = try wholeNumber(stepsText, flag: "--steps", 1...100_000, what: "the number of timed steps")
+        let threadCount = try threadCount(threadsText) ?? ProcessInfo.processInfo.activeProcessorCount
         KernelThreads.count = threadCount
         let loaded = try options.load()
+        let cap = try options.memoryCap()
         let model: TrainableNetwork
-        do { model = try TrainableNetwork(network: loaded.network, memoryCap: options.memoryCap) } catch {
+        do { model = try TrainableNetwork(network: loaded.network, memoryCap: cap) } catch {
             throw CommandError.impossibleNetwork(preset: options.preset, error)
         }
         // one batch of random images, one epoch per step
         let shape = model.shapes.input
         let (bytes, overflow) = batch.multipliedReportingOverflow(by: shape.elementCount)
-        guard !overflow, bytes <= options.memoryCap else {
-            throw DataError.tooLarge(path: "bench-train --batch \(batch)", bytes: overflow ? Int.max : bytes, cap: options.memoryCap)
+        guard !overflow, bytes <= cap else {
+            throw DataError.tooLarge(path: "bench-train --batch \(batch)", bytes: overflow ? Int.max : bytes, cap: cap)
         }
         var rng = SplitMix64(seed: 7)
         let images = Dataset(
@@ -54,7 +53,7 @@ struct BenchTrain: ParsableCommand {
             epochs: steps + 2, batchSize: batch, optimizer: OptimizerSettings(kind: .sgd, learningRate: 0.01, momentum: 0.9), seed: 1)
         settings.shuffle = false
         var trainer = try Trainer(
-            model: model, data: DataSplit(training: images, heldOut: images), settings: settings, memoryCap: options.memoryCap)
+            model: model, data: DataSplit(training: images, heldOut: images), settings: settings, memoryCap: cap)
         var times: [Double] = []
         for step in 0..<(steps + 2) {
             let start = DispatchTime.now().uptimeNanoseconds

@@ -8,7 +8,7 @@ extension BenchUI {
     /// `bench-ui PRESET --training`: key → frame in the training view while the run trains on its own thread
     /// (both cores busy with it), one key every 20 ms; the training reports that arrived are taken in first, as
     /// the playground's input loop does.
-    func runTraining(_ playground: PlaygroundPreset, size screenSize: Size) throws {
+    func runTraining(_ playground: PlaygroundPreset, size screenSize: Size, keys: Int) throws {
         let source = playground.network.trainingData ?? .digits
         let result = try timeTrainingKeys(playground, source: source, size: screenSize, keys: keys)
         print(

@@ -23,11 +23,14 @@ struct BenchUI: ParsableCommand {
     @Argument(help: "A shipped preset name (e.g. googlenet) or a path to a preset .json file.")
     var preset: String
 
-    @Option(help: ArgumentHelp("The terminal size to render at, COLUMNSxROWS.", valueName: "size"))
+    @Option(help: ArgumentHelp("The terminal size to render at, COLUMNSxROWS, each at most \(Self.largestSide).", valueName: "size"))
     var size: String = "120x40"
 
-    @Option(help: "How many keys to time.")
-    var keys: Int = 300
+    @Option(name: .customLong("keys"), parsing: .unconditional, help: ArgumentHelp("How many keys to time.", valueName: "keys"))
+    var keysText = "300"
+
+    /// Largest columns or rows `--size` takes: a 1000×1000 screen is already larger than any terminal.
+    static let largestSide = 1000
 
     @Flag(help: "Render heatmaps with the ASCII ramp (as under NO_COLOR) instead of 256 colours.")
     var ascii = false
@@ -38,12 +41,20 @@ struct BenchUI: ParsableCommand {
     /// The frame budget at 60 frames per second.
     static let budgetMs = 16.0
 
-    func validate() throws {
-        guard keys > 0 else { throw ValidationError("--keys must be at least 1") }
-        guard let parsed = Self.parseSize(size) else { throw ValidationError("--size \(size): write it as COLUMNSxROWS, e.g. 120x40") }
-        guard parsed.columns >= 80, parsed.rows >= 24 else {
-            throw ValidationError("--size \(size): the playground needs at least 80x24 (smaller sizes only show the enlarge message)")
+    /// The `--size` screen, checked: at least 80×24, at most `largestSide` either way.
+    func screenSize() throws(CommandError) -> Size {
+        guard let parsed = Self.parseSize(size) else {
+            throw .badNumber(flag: "--size", text: size, requirement: "write it as COLUMNSxROWS, e.g. 120x40")
         }
+        guard parsed.columns >= 80, parsed.rows >= 24 else {
+            throw .badNumber(
+                flag: "--size", text: size, requirement: "the playground needs at least 80x24 (smaller sizes only show the enlarge message)"
+            )
+        }
+        guard parsed.columns <= Self.largestSide, parsed.rows <= Self.largestSide else {
+            throw .badNumber(flag: "--size", text: size, requirement: "columns and rows must each be at most \(Self.largestSide)")
+        }
+        return parsed
     }
 
     /// "120x40" or "120×40" → a size.
@@ -54,7 +65,8 @@ struct BenchUI: ParsableCommand {
     }
 
     func run() throws {
-        let screenSize = Self.parseSize(size)!
+        let screenSize = try screenSize()
+        let keys = try wholeNumber(keysText, flag: "--keys", 1...1_000_000, what: "the number of keys")
         let loaded = try Preset.load(nameOrPath: preset)
         let playground: PlaygroundPreset
         do { playground = try PlaygroundPreset(loaded) } catch { throw CommandError.unreadableInput(preset: preset, error) }
@@ -62,7 +74,7 @@ struct BenchUI: ParsableCommand {
         do { state = try AppState(preset: playground) } catch { throw CommandError.impossibleNetwork(preset: preset, error) }
         state.display = DisplayCapabilities(colorHeatmaps: !ascii, unicode: true)
         state.size = screenSize
-        if training { return try runTraining(playground, size: screenSize) }
+        if training { return try runTraining(playground, size: screenSize, keys: keys) }
 
         let passStart = DispatchTime.now().uptimeNanoseconds
         Self.dispatch(.step(.runToEnd), into: &state)

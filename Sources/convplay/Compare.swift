@@ -22,17 +22,16 @@ struct Compare: ParsableCommand {
     var second: String
     @Option(help: "Output format: table, md or json.")
     var format: Format = .table
-    @Option(help: "Timed forward passes per network (0 leaves time out).")
-    var runs: Int = 3
-
-    func validate() throws {
-        guard runs >= 0 else { throw ValidationError("--runs \(runs): give 0 (no timing) or more timed passes") }
-    }
+    @Option(
+        name: .customLong("runs"), parsing: .unconditional,
+        help: ArgumentHelp("Timed forward passes per network (0 leaves time out).", valueName: "n"))
+    var runsText = "3"
 
     func run() throws {
+        let runs = try wholeNumber(runsText, flag: "--runs", 0...100_000, what: "the number of timed runs")
         let a = try PresetOptions.parse([first]), b = try PresetOptions.parse([second])
         let loadedA = try a.load(), loadedB = try b.load()
-        var comparison = NetworkComparison(
+        var comparison = try NetworkComparison(
             loadedA.network, shapes: try a.shapes(for: loadedA), loadedB.network, shapes: try b.shapes(for: loadedB))
         if runs > 0 {
             var sessionA = try a.session(for: loadedA), sessionB = try b.session(for: loadedB)

@@ -36,28 +36,36 @@ struct Experiment: ParsableCommand {
 
     @Argument(help: "gap-vs-dense, reductions or mlpconv.")
     var name: String
-    @Option(help: "Epochs (default: the experiment's own, 20 on digits and 10 on shapes).")
-    var epochs: Int?
-    @Option(help: "Images per step.")
-    var batch = 32
-    @Option(help: "Seeds the weights, the data order and dropout.")
-    var seed: UInt64 = 1
-    @Option(help: "Worker threads for the kernels (default: all cores).")
-    var threads: Int?
+    @Option(
+        name: .customLong("epochs"), parsing: .unconditional,
+        help: ArgumentHelp("Epochs (default: the experiment's own, 20 on digits and 10 on shapes).", valueName: "n"))
+    var epochsText: String?
+    @Option(name: .customLong("batch"), parsing: .unconditional, help: ArgumentHelp("Images per step.", valueName: "n"))
+    var batchText = "32"
+    @Option(
+        name: .customLong("seed"), parsing: .unconditional,
+        help: ArgumentHelp("Seeds the weights, the data order and dropout.", valueName: "seed"))
+    var seedText = "1"
+    @Option(
+        name: .customLong("threads"), parsing: .unconditional,
+        help: ArgumentHelp("Worker threads for the kernels (default: all cores).", valueName: "n"))
+    var threadsText: String?
 
     func validate() throws {
         guard Self.designs[name] != nil else {
             throw ValidationError("unknown experiment \(name) — use \(Self.designs.keys.sorted().joined(separator: ", "))")
         }
-        if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1") }
-        guard batch >= 1 else { throw ValidationError("--batch must be at least 1") }
-        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
     }
 
     func run() throws {
-        if let threads { KernelThreads.count = threads }
+        let batch = try wholeNumber(batchText, flag: "--batch", 1...batchLimit, what: "the batch size")
+        let seed = try wholeNumber(seedText, flag: "--seed", 0...UInt64.max, what: "a seed")
+        if let threads = try threadCount(threadsText) { KernelThreads.count = threads }
         let design = Self.designs[name]!
-        let epochs = epochs ?? design.epochs
+        let epochs =
+            try epochsText.map { text throws(CommandError) in
+                try wholeNumber(text, flag: "--epochs", 1...epochLimit, what: "the number of epochs")
+            } ?? design.epochs
         print(
             "\(name): \(design.title) — \(design.data), \(epochs) epochs, batch \(batch), \(design.optimizer.kind.rawValue) lr "
                 + "\(formatShortest(design.optimizer.learningRate)), cosine, seed \(seed), \(KernelThreads.count) thread(s), "
@@ -76,7 +84,7 @@ struct Experiment: ParsableCommand {
                 seconds += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
             }
             let evaluation = trainer.evaluate(trainer.data.heldOut)
-            let costs = setup.model.network.cost(shapes: setup.model.shapes)
+            let costs = try setup.model.network.cost(shapes: setup.model.shapes)
             print("  \(preset): held-out \(formatFixed(100 * evaluation.accuracy, digits: 1)) % after \(formatFixed(seconds, digits: 1)) s")
             rows.append([
                 preset, formatGrouped(costs.total.params), formatCompact(costs.total.macs),

@@ -30,15 +30,11 @@ struct Export: ParsableCommand {
         let loaded = try options.load()
         let session = try options.session(for: loaded)
         if let onnx {
-            do { try ONNXExport.write(network: session.network, to: onnx) } catch { throw CommandError.exportFailed(file: onnx, error) }
+            try ONNXExport.write(network: session.network, to: onnx)
             print("wrote \(onnx)")
         }
         if let pytorch {
-            do {
-                try PyTorchExport.write(network: session.network, to: pytorch, source: loaded.path, presetDirectory: loaded.directory)
-            } catch {
-                throw CommandError.exportFailed(file: pytorch, error)
-            }
+            try PyTorchExport.write(network: session.network, to: pytorch, source: loaded.path, presetDirectory: loaded.directory)
             print(
                 "wrote \(pytorch)/\(PyTorchExport.modelFile), \(PyTorchExport.weightsFile), \(PyTorchExport.trainFile), "
                     + "\(PyTorchExport.presetFile) and \(PyTorchExport.readmeFile)")

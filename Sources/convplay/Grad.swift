@@ -15,17 +15,27 @@ struct Grad: ParsableCommand {
             """)
 
     @OptionGroup var options: PresetOptions
-    @Option(help: "The class the loss is taken against (default 0).")
-    var label = 0
+    @Option(
+        name: .customLong("label"), parsing: .unconditional,
+        help: ArgumentHelp("The class the loss is taken against (default 0).", valueName: "n"))
+    var labelText = "0"
     @Option(help: ArgumentHelp("Write activations, parameters, gradients and a manifest as .npy files into this folder.", valueName: "dir"))
     var dump: String
 
     func run() throws {
+        // Any whole number reads; one outside the network's classes is refused below, naming them.
+        guard let label = Int(labelText) else {
+            throw CommandError.badNumber(flag: "--label", text: labelText, requirement: "the label must be a whole number, a class index")
+        }
         let loaded = try options.load()
-        let input = try loaded.network.input.makeTensor(relativeTo: loaded.directory)
+        let cap = try options.memoryCap()
         let model: TrainableNetwork
-        do { model = try TrainableNetwork(network: loaded.network, memoryCap: options.memoryCap) } catch {
+        do { model = try TrainableNetwork(network: loaded.network, memoryCap: cap) } catch {
             throw CommandError.impossibleNetwork(preset: options.preset, error)
+        }
+        let input: Tensor
+        do { input = try loaded.network.input.makeTensor(relativeTo: loaded.directory, memoryCap: cap) } catch {
+            throw CommandError.unreadableInput(preset: options.preset, error)
         }
         guard (0..<model.classCount).contains(label) else {
             throw CommandError.labelOutOfRange(label: label, classes: model.classCount, preset: options.preset)
@@ -35,7 +45,7 @@ struct Grad: ParsableCommand {
             "loss \(formatFixed(step.loss.loss, digits: 6)) · label \(label) · predicted \(step.loss.predictions[0]) "
                 + "of \(model.classCount) classes")
         print(GradientTable(step: step).render(), terminator: "")
-        do { try step.write(to: dump, presetName: options.preset) } catch { throw CommandError.dumpFailed(folder: dump, error) }
+        try step.write(to: dump, presetName: options.preset)
         print("wrote \(dump)/manifest.json")
     }
 }

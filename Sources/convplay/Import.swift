@@ -23,12 +23,10 @@ struct Import: ParsableCommand {
         let presetPath = output ?? ((model as NSString).lastPathComponent as NSString).deletingPathExtension + ".json"
         let weightsPath = (presetPath as NSString).deletingPathExtension + ".safetensors"
         let shapes = try network.inferShapes()
-        do { try Safetensors.write(network.stateDict(shapes: shapes), to: weightsPath) } catch {
-            throw CommandError.importWriteFailed(error.description)
-        }
+        try Safetensors.write(network.stateDict(shapes: shapes), to: weightsPath)
         network.initialization.weightsDirectory = (weightsPath as NSString).lastPathComponent
         try Preset.save(network, to: presetPath)
-        let params = network.cost(shapes: shapes).total.params
+        let params = try network.cost(shapes: shapes).total.params
         print("wrote \(presetPath) (\(network.executionOrder.count) nodes, \(formatGrouped(params)) params) and \(weightsPath)")
     }
 }

@@ -14,16 +14,13 @@ struct Play: ParsableCommand {
     @Flag(name: .customLong("no-mouse"), help: "Leave the mouse to the terminal (text selection) instead of clicks and the wheel.")
     var noMouse = false
 
-    @Option(name: .customLong("memory-cap"), help: "Largest total of cached activations (and of an edit's weights), in MiB.")
-    var memoryCapMiB: Int = defaultMemoryCap >> 20
-
-    func validate() throws {
-        guard memoryCapMiB > 0, memoryCapMiB <= Int.max >> 20 else {
-            throw ValidationError("--memory-cap \(memoryCapMiB): give a size in MiB from 1 to \(Int.max >> 20)")
-        }
-    }
+    @Option(
+        name: .customLong("memory-cap"), parsing: .unconditional,
+        help: ArgumentHelp("Memory for weights, activations, input and kernel scratch together, in MiB.", valueName: "MiB"))
+    var memoryCapText = "\(defaultMemoryCap >> 20)"
 
     func run() throws {
-        try runPlayground(preset: try Preset.load(nameOrPath: preset), memoryCap: memoryCapMiB << 20, mouse: !noMouse)
+        let cap = try wholeNumber(memoryCapText, flag: "--memory-cap", 1...(SizeLimits.memoryCap >> 20), what: "the cap in MiB") << 20
+        try runPlayground(preset: try Preset.load(nameOrPath: preset, memoryCap: cap), memoryCap: cap, mouse: !noMouse)
     }
 }

@@ -29,10 +29,13 @@ struct Run: ParsableCommand {
             let top = final.data.enumerated().sorted { $0.element > $1.element }.prefix(3)
             print("output top-3: " + top.map { "[\($0.offset)] \(formatFixed(Double($0.element), digits: 4))" }.joined(separator: "  "))
         }
+        if let path = session.firstNonFiniteNode, let stats = session.statistics(of: path) {
+            print(
+                "non-finite values: \(ShapeError.place(path, session.network.node(at: path)!.name))first to produce inf or NaN "
+                    + "(\(formatGrouped(stats.nonFiniteCount)) of \(formatGrouped(session.shapes.output(of: path).elementCount)) values)")
+        }
         if let dump {
-            do { try ActivationDump.write(session: session, to: dump, presetName: options.preset) } catch {
-                throw CommandError.dumpFailed(folder: dump, error)
-            }
+            try ActivationDump.write(session: session, to: dump, presetName: options.preset)
             print("wrote \(dump)/manifest.json")
         }
     }

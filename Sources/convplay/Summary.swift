@@ -17,7 +17,11 @@ struct Summary: ParsableCommand {
     func run() throws {
         let loaded = try options.load()
         let shapes = try options.shapes(for: loaded)
-        print(SummaryTable(network: loaded.network, shapes: shapes, source: loaded.path).render(format), terminator: "")
+        let table: SummaryTable
+        do { table = try SummaryTable(network: loaded.network, shapes: shapes, source: loaded.path) } catch {
+            throw CommandError.impossibleNetwork(preset: options.preset, error)
+        }
+        print(table.render(format), terminator: "")
     }
 }
 
@@ -29,11 +33,11 @@ struct SummaryTable {
     let rows: [NodeSummary]
     let source: String
 
-    init(network: Network, shapes: ShapeTable, source: String) {
+    init(network: Network, shapes: ShapeTable, source: String) throws(ShapeError) {
         self.network = network
         self.shapes = shapes
         self.source = source
-        let costs = network.cost(shapes: shapes)
+        let costs = try network.cost(shapes: shapes)
         self.costs = costs
         rows = network.summaryRows(shapes: shapes, costs: costs)
     }

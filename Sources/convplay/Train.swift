@@ -22,30 +22,38 @@ struct Train: ParsableCommand {
     @Option(
         help: ArgumentHelp("digits, shapes[:COUNT], mnist:DIR, cifar10:DIR or folder:DIR (default: the preset's).", valueName: "source"))
     var data: String?
-    @Option(help: "Passes over the training images.")
-    var epochs = 10
-    @Option(help: "Images per step.")
-    var batch = 32
-    @Option(help: "Base learning rate (default 0.05 for sgd, 0.001 for adam and adamw).")
-    var lr: Float?
+    @Option(name: .customLong("epochs"), parsing: .unconditional, help: ArgumentHelp("Passes over the training images.", valueName: "n"))
+    var epochsText = "10"
+    @Option(name: .customLong("batch"), parsing: .unconditional, help: ArgumentHelp("Images per step.", valueName: "n"))
+    var batchText = "32"
+    @Option(
+        name: .customLong("lr"), parsing: .unconditional,
+        help: ArgumentHelp("Base learning rate (default 0.05 for sgd, 0.001 for adam and adamw).", valueName: "rate"))
+    var lrText: String?
     @Option(help: "sgd, adam or adamw.")
     var optimizer: OptimizerKind = .sgd
-    @Option(help: "SGD momentum (0 for none).")
-    var momentum: Float = 0.9
+    @Option(name: .customLong("momentum"), parsing: .unconditional, help: ArgumentHelp("SGD momentum (0 for none).", valueName: "m"))
+    var momentumText = "0.9"
     @Flag(help: "Nesterov momentum (SGD).")
     var nesterov = false
-    @Option(name: .customLong("weight-decay"), help: "Weight decay (L2 for sgd and adam, decoupled for adamw).")
-    var weightDecay: Float = 0
+    @Option(
+        name: .customLong("weight-decay"), parsing: .unconditional,
+        help: ArgumentHelp("Weight decay (L2 for sgd and adam, decoupled for adamw).", valueName: "decay"))
+    var weightDecayText = "0"
     @Option(help: ArgumentHelp("constant, step:EPOCHS[:FACTOR] or cosine.", valueName: "schedule"))
     var schedule = "constant"
-    @Option(help: "Epochs of linear learning-rate warm-up.")
-    var warmup: Double = 0
+    @Option(
+        name: .customLong("warmup"), parsing: .unconditional,
+        help: ArgumentHelp("Epochs of linear learning-rate warm-up.", valueName: "epochs"))
+    var warmupText = "0"
     @Flag(help: "Mirror training images left to right at random.")
     var flip = false
     @Flag(name: .customLong("no-shuffle"), help: "Keep the training images in file order.")
     var noShuffle = false
-    @Option(help: "Worker threads for the kernels (default: all cores).")
-    var threads: Int?
+    @Option(
+        name: .customLong("threads"), parsing: .unconditional,
+        help: ArgumentHelp("Worker threads for the kernels (default: all cores).", valueName: "n"))
+    var threadsText: String?
     @Option(help: ArgumentHelp("Write the trained network as DIR/preset.json with its weights in DIR/weights.", valueName: "dir"))
     var save: String?
     @Option(help: ArgumentHelp("Write one JSON line per step (step, epoch, loss, accuracy, lr) and per epoch.", valueName: "file"))
@@ -55,50 +63,62 @@ struct Train: ParsableCommand {
     @Option(help: ArgumentHelp("Continue the run saved in this checkpoint folder.", valueName: "dir"))
     var resume: String?
 
-    func validate() throws {
-        guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1") }
-        guard batch >= 1 else { throw ValidationError("--batch must be at least 1") }
-        if let lr { guard lr > 0, lr.isFinite else { throw ValidationError("--lr must be a number above 0") } }
-        guard momentum >= 0, momentum < 1 else { throw ValidationError("--momentum must be at least 0 and below 1") }
-        guard weightDecay >= 0, weightDecay.isFinite else { throw ValidationError("--weight-decay must be 0 or more") }
-        guard warmup >= 0, warmup.isFinite else { throw ValidationError("--warmup must be 0 or more epochs") }
-        guard LearningRateSchedule.parseShape(schedule) != nil else {
-            throw ValidationError("--schedule \(schedule): use constant, cosine, step:EPOCHS or step:EPOCHS:FACTOR (e.g. step:10:0.1)")
-        }
-        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
-    }
-
     func run() throws {
-        if let threads { KernelThreads.count = threads }
+        let epochs = try wholeNumber(epochsText, flag: "--epochs", 1...epochLimit, what: "the number of epochs")
+        let batch = try wholeNumber(batchText, flag: "--batch", 1...batchLimit, what: "the batch size")
+        let lr: Float? = try lrText.map { text throws(CommandError) in
+            try decimalNumber(text, flag: "--lr", requirement: "the learning rate must be a number above 0") { $0 > 0 }
+        }
+        let momentum: Float = try decimalNumber(
+            momentumText, flag: "--momentum", requirement: "the momentum must be a number from 0 up to, not including, 1"
+        ) { (0..<1).contains($0) }
+        let weightDecay: Float = try decimalNumber(
+            weightDecayText, flag: "--weight-decay", requirement: "the weight decay must be a number of 0 or more"
+        ) { $0 >= 0 }
+        let warmup: Double = try decimalNumber(
+            warmupText, flag: "--warmup", requirement: "the warm-up must be a number of epochs from 0 to \(epochs)"
+        ) { (0...Double(epochs)).contains($0) }
+        guard let scheduleShape = LearningRateSchedule.parseShape(schedule) else { throw CommandError.badSchedule(visible(schedule)) }
+        if let threads = try threadCount(threadsText) { KernelThreads.count = threads }
         let setup = try TrainingSetup(options: options, data: data)
         var settings = TrainingSettings(
             epochs: epochs, batchSize: batch,
             optimizer: OptimizerSettings(
                 kind: optimizer, learningRate: lr ?? (optimizer == .sgd ? 0.05 : 0.001), momentum: momentum, nesterov: nesterov,
                 weightDecay: weightDecay),
-            schedule: LearningRateSchedule(LearningRateSchedule.parseShape(schedule)!), seed: setup.seed)
+            schedule: LearningRateSchedule(scheduleShape), seed: setup.seed)
         settings.shuffle = !noShuffle
         settings.flip = flip
         let stepsPerEpoch = (setup.split.training.count + batch - 1) / batch
         settings.schedule.warmupSteps = Int((warmup * Double(stepsPerEpoch)).rounded())
         var trainer = try setup.trainer(settings)
         if let resume {
-            let saved = try Checkpoint.read(from: resume, model: trainer.model)
+            let saved = try Checkpoint.read(from: resume, model: trainer.model, memoryCap: setup.memoryCap)
             if let difference = saved.difference(from: settings, presetName: options.preset, data: setup.source.description) {
                 throw CommandError.resumeMismatch(folder: resume, difference: difference)
+            }
+            guard saved.epoch < settings.epochs || (saved.epoch == settings.epochs && saved.batchInEpoch == 0),
+                saved.batchInEpoch < trainer.stepsPerEpoch
+            else {
+                throw TrainingError.badCheckpoint(
+                    path: resume,
+                    reason:
+                        "it stopped at epoch \(saved.epoch + 1), batch \(saved.batchInEpoch + 1), past this run's \(settings.epochs) epochs of "
+                        + "\(trainer.stepsPerEpoch) batches — the checkpoint is damaged")
             }
             trainer.restore(parameters: saved.parameters, optimizer: saved.optimizer, epoch: saved.epoch, batchInEpoch: saved.batchInEpoch)
         }
         let checkpointFolder =
             checkpoint ?? resume ?? (URL(fileURLWithPath: options.preset).deletingPathExtension().lastPathComponent + ".checkpoint")
+        // Refused now, not after the training whose result they would hold.
+        try Checkpoint.checkFolder(checkpointFolder)
+        if let save { try TrainableNetwork.checkSaveFolder(save) }
         var report = TrainingReport(preset: options.preset, source: setup.source, logPath: log, appendLog: resume != nil)
         try report.start()
         Interrupt.install()
         let outcome = try report.train(&trainer, stopWhen: { Interrupt.requested })
         if outcome == .interrupted {
-            do {
-                try Checkpoint(trainer: trainer, presetName: options.preset, data: setup.source.description).write(to: checkpointFolder)
-            } catch { throw CommandError.checkpointFailed(folder: checkpointFolder, error) }
+            try Checkpoint(trainer: trainer, presetName: options.preset, data: setup.source.description).write(to: checkpointFolder)
             print(
                 "interrupted in epoch \(trainer.epoch + 1) of \(trainer.settings.epochs) after step \(trainer.step) — checkpoint saved to "
                     + "\(checkpointFolder); continue with the same command and --resume \(checkpointFolder)")
@@ -106,9 +126,7 @@ struct Train: ParsableCommand {
         }
         report.finish(trainer)
         if let save {
-            do { try trainer.model.saveTrained(to: save, presetDirectory: setup.loaded.directory, input: setup.input) } catch {
-                throw CommandError.saveFailed(folder: save, error)
-            }
+            try trainer.model.saveTrained(to: save, presetDirectory: setup.loaded.directory, input: setup.input)
             print("saved \(save)/preset.json with its weights in \(save)/weights — open it with convplay \(save)/preset.json")
         }
     }
@@ -127,9 +145,12 @@ struct TrainingSetup {
     /// `data` is `--data` as given; nil takes the preset's own `data`.
     init(options: PresetOptions, data: String?) throws {
         loaded = try options.load()
-        input = try loaded.network.input.makeTensor(relativeTo: loaded.directory)
-        do { model = try TrainableNetwork(network: loaded.network, memoryCap: options.memoryCap) } catch {
+        let cap = try options.memoryCap()
+        do { model = try TrainableNetwork(network: loaded.network, memoryCap: cap) } catch {
             throw CommandError.impossibleNetwork(preset: options.preset, error)
+        }
+        do { input = try loaded.network.input.makeTensor(relativeTo: loaded.directory, memoryCap: cap) } catch {
+            throw CommandError.unreadableInput(preset: options.preset, error)
         }
         if let data {
             source = try DataSource(parsing: data)
@@ -139,9 +160,9 @@ struct TrainingSetup {
             throw CommandError.noTrainingData(preset: options.preset)
         }
         seed = loaded.network.initialization.seed
-        memoryCap = options.memoryCap
+        memoryCap = cap
         guard let presets = Preset.shippedDirectory() else { throw CommandError.noShippedPresets }
-        split = try source.load(shape: loaded.network.input.shape, seed: seed, dataFolder: presets + "/data", cap: options.memoryCap)
+        split = try source.load(shape: loaded.network.input.shape, seed: seed, dataFolder: presets + "/data", cap: cap)
     }
 
     func trainer(_ settings: TrainingSettings) throws -> Trainer {

@@ -134,7 +134,7 @@ import Testing
     func publishedFigures(_ testCase: Case) throws {
         let network = try Preset.load(path: PresetFixtures.path(testCase.preset)).network
         let shapes = try network.inferShapes()
-        let costs = network.cost(shapes: shapes)
+        let costs = try network.cost(shapes: shapes)
         for row in testCase.rows {
             let paths = try row.nodes.map { name in try #require(network.path(named: name), "no node named \(name)") }
             let output = shapes.output(of: paths.last!)

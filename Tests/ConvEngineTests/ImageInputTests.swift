@@ -132,7 +132,7 @@ import Testing
 
     @Test func folderIsUnreadable() {
         let folder = makeInputTestFolder()
-        #expect(throws: InputError.unreadable(path: folder, reason: "it is a folder")) {
+        #expect(throws: InputError.unreadable(path: folder, reason: "it is a folder, not a regular file")) {
             try ImageInput.load(path: folder, shape: Shape(channels: 1, height: 2, width: 2))
         }
     }

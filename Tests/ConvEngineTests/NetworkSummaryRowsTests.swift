@@ -20,7 +20,7 @@ struct NetworkSummaryRowsTests {
 
     @Test func oneRowPerNodeInDisplayOrder() throws {
         let shapes = try Self.network.inferShapes()
-        let rows = Self.network.summaryRows(shapes: shapes, costs: Self.network.cost(shapes: shapes))
+        let rows = Self.network.summaryRows(shapes: shapes, costs: try Self.network.cost(shapes: shapes))
         #expect(rows.map(\.path) == Self.network.displayOrder)
         #expect(rows.map(\.name) == ["mix", "block", "reduce", "relu_reduce", "pool", "relu"])
         #expect(rows.map(\.type) == ["conv", "parallel", "conv", "relu", "maxpool", "relu"])
@@ -32,7 +32,7 @@ struct NetworkSummaryRowsTests {
     @Test func shapesAndCostsComeFromTheTables() throws {
         let network = Self.network
         let shapes = try network.inferShapes()
-        let costs = network.cost(shapes: shapes)
+        let costs = try network.cost(shapes: shapes)
         let rows = network.summaryRows(shapes: shapes, costs: costs)
         let byName = Dictionary(uniqueKeysWithValues: rows.map { ($0.name, $0) })
         #expect(byName["mix"]?.output == Shape(channels: 3, height: 4, width: 4))

@@ -118,7 +118,14 @@ import Testing
         Failure(
             name: "truncated",
             bytes: handMade("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }", data: [UInt8](repeating: 0, count: 20)),
-            message: "FILE: .npy data is truncated: expected 24 bytes of values but found 20 — the file is cut short, write it again"),
+            message: "FILE: its header promises shape [2, 3] (24 bytes) but 20 bytes of values follow — "
+                + "the file is cut short or its header is wrong, write it again"),
+        Failure(
+            name: "a shape whose byte count overflows",
+            bytes: handMade("{'descr': '<f4', 'fortran_order': False, 'shape': (4294967296, 4294967296), }", data: []),
+            message:
+                "FILE: its header promises shape [4294967296, 4294967296] (more bytes than any file holds) but 0 bytes of values follow — "
+                + "the file is cut short or its header is wrong, write it again"),
         Failure(
             name: "no shape", bytes: handMade("{'descr': '<f4', 'fortran_order': False, }", data: []),
             message: "FILE: the .npy header is invalid: no 'shape' tuple — save the array again with numpy.save"),

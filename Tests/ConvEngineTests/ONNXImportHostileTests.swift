@@ -110,7 +110,16 @@ struct ONNXImportHostileTests {
         let conv = Onnx_NodeProto.make("Conv", name: "c", inputs: ["x", "w"], outputs: ["y"])
         let error = Self.importing(
             Self.model([conv], initializers: [Self.tensor("w", dims: [1, 2, 1, 1], external: "short.bin")]), externalData: reader)
-        #expect(error?.description.contains("run past the file's 4 bytes") == true, "\(String(describing: error))")
+        #expect(
+            error?.description == "cannot read \(folder)/short.bin: 8 bytes from offset 0 run past its 4 bytes — "
+                + "the file does not hold what names it; write both again", "\(String(describing: error))")
+        // a FIFO as external data is refused at once, never waited on
+        #expect(mkfifo(folder + "/pipe.bin", 0o644) == 0)
+        let piped = Self.importing(
+            Self.model([conv], initializers: [Self.tensor("w", dims: [1, 2, 1, 1], external: "pipe.bin")]), externalData: reader)
+        #expect(
+            piped?.description == "cannot read \(folder)/pipe.bin: it is a FIFO (named pipe), not a regular file — name a regular file",
+            "\(String(describing: piped))")
         // and without a reader (a pure import from bytes), external data is refused
         #expect(
             Self.importing(Self.model([conv], initializers: [Self.tensor("w", dims: [1, 2, 1, 1], external: "short.bin")]))?.description

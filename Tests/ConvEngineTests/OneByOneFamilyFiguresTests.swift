@@ -55,7 +55,7 @@ import Testing
     func layerMatchesItsRow(row: Row) throws {
         let network = try ShippedPresets.load(row.preset).network
         let shapes = try network.inferShapes()
-        let costs = network.cost(shapes: shapes)
+        let costs = try network.cost(shapes: shapes)
         let path = try #require(network.displayOrder.first { network.node(at: $0)?.name == row.node })
         #expect(shapes.output(of: path) == Shape(channels: row.channels, height: row.height, width: row.width))
         #expect(costs[path].weights == row.weights)

@@ -165,8 +165,7 @@ import Testing
         #expect {
             _ = try Preset.load(path: "/nonexistent/convplay/x.json")
         } throws: { error in
-            String(describing: error) == "cannot read /nonexistent/convplay/x.json: No such file or directory — "
-                + "check the path and the file's permissions"
+            String(describing: error) == "cannot read /nonexistent/convplay/x.json: no such file — check the path"
         }
     }
 

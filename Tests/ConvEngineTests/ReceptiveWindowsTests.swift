@@ -43,7 +43,7 @@ import Testing
                 MapWindow(top: 0, left: 1, bottom: 2, right: 3), MapWindow(top: 0, left: 2, bottom: 5, right: 7),
                 MapWindow(top: 0, left: 2, bottom: 7, right: 9),
             ])
-        #expect(seen.last!.window.size == network.cost(shapes: shapes)[.top(2)].receptiveField)
+        #expect(seen.last!.window.size == (try network.cost(shapes: shapes))[.top(2)].receptiveField)
     }
 
     /// A block sees the union of its branches: a 1×1 branch, a 3×3 branch and an identity skip give the 3×3's
@@ -68,7 +68,7 @@ import Testing
     func theInputWindowIsTheReceptiveField(_ name: String) throws {
         let network = try Preset.load(path: PresetFixtures.path(name)).network
         let shapes = try network.inferShapes()
-        let costs = network.cost(shapes: shapes)
+        let costs = try network.cost(shapes: shapes)
         for path in network.displayOrder {
             let seen = network.receptiveWindows(of: path, row: 0, column: 0, shapes: shapes)
             #expect(seen.last?.source == nil)

@@ -175,15 +175,14 @@ struct ShapeErrorTests {
         do { _ = try c.network.inferShapes() } catch { #expect(error.description == c.message) }
     }
 
-    @Test func memoryCap() {
+    @Test func memoryCap() throws {
         let net = single(Layer(Conv(outChannels: 64, kernel: Size2(1))), input: Shape(channels: 3, height: 64, width: 64))
-        // input 3·64·64 + output 64·64·64 floats = 274,432 · 4 bytes = 1,097,728 bytes.
-        do {
-            _ = try net.inferShapes(memoryCap: 1_000_000)
-            Issue.record("expected a memory cap error")
-        } catch {
-            #expect(error == .memoryCap(bytes: 1_097_728, cap: 1_000_000))
-        }
-        #expect((try? net.inferShapes(memoryCap: 1_097_728)) != nil)
+        // Activations: input 3·64·64 + output 64·64·64 floats = 274,432 · 4 bytes. Parameters: weight 64·3 + bias 64,
+        // and the weight packed in 16-row panels (64·3) = 448 floats. Scratch: a pointwise conv is a plain GEMM, so
+        // only the packing panels, on every thread.
+        let use = MemoryUse(activations: 1_097_728, parameters: 1_792, scratch: Kernels.packingScratchFloats * 4 * KernelThreads.count)
+        #expect(throws: ShapeError.memoryCap(use, cap: use.total - 1)) { try net.inferShapes(memoryCap: use.total - 1) }
+        #expect(try net.inferShapes(memoryCap: use.total).memory == use)
     }
+
 }

@@ -83,6 +83,31 @@ struct TrainerTests {
         }
     }
 
+    /// A checkpoint is read, not trusted: a moment of the wrong length (which the optimiser would index past its
+    /// end) and a FIFO in place of a tensor are refused with the file named, before training starts.
+    @Test func aDamagedCheckpointIsRefused() throws {
+        var trainer = try Self.trainer(batch: 256, epochs: 1)
+        _ = trainer.trainNextBatch()
+        let folder = try ReferencePython.temporaryFolder("damaged") + "/run"
+        try Checkpoint(trainer: trainer, presetName: "nin-digits", data: "digits").write(to: folder)
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder).sorted()
+        let moment = try #require(files.first { $0.hasSuffix(".weight.npy") == false && $0.hasSuffix(".moment0.npy") })
+        try Npy.write([1], shape: [1], to: folder + "/" + moment)
+        #expect {
+            try Checkpoint.read(from: folder, model: trainer.model)
+        } throws: {
+            "\($0)".hasPrefix("\(folder): ") && "\($0)".contains(" moment 0 has 1 values, this network's has ")
+                && "\($0)".hasSuffix(" — resume with the preset it was saved from")
+        }
+        try FileManager.default.removeItem(atPath: folder + "/" + moment)
+        #expect(mkfifo(folder + "/" + moment, 0o644) == 0)
+        #expect {
+            try Checkpoint.read(from: folder, model: trainer.model)
+        } throws: {
+            "\($0)".contains("\(folder)/\(moment): cannot be read: it is a FIFO (named pipe), not a regular file — name a regular file")
+        }
+    }
+
     @Test func refusesWhatCannotTrain() throws {
         let shapes = try Dataset.shapes(shape: Shape(channels: 1, height: 8, width: 8), count: 12, seed: 1, cap: 1 << 20) as DataSplit
         #expect {

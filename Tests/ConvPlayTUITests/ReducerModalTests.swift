@@ -69,13 +69,14 @@ import Testing
         let dense = NodeTemplate.all.firstIndex { $0.label == "dense" }!
         for _ in 0..<dense { driver.press(.down) }
         driver.press(.enter, .tab, .control("u"))
-        driver.type("20000000")
+        driver.type("16777216")
         driver.press(.enter)
-        // 20,000,000 outputs × 32 inputs + 20,000,000 biases, 4 bytes each.
+        // 16,777,216 outputs (the most a size setting takes) × 32 inputs + 16,777,216 biases, 4 bytes each: shape
+        // inference counts them with the activations and scratch against the one budget.
         #expect(
             driver.state.status?.text
-                == "this edit needs 2.5 GiB of weights (dense1 is the largest), over the 2.0 GiB memory cap — "
-                + "use fewer channels or a smaller kernel, or raise the cap (--memory-cap)")
+                == "the network would need 2.1 GiB (activations 64.0 MiB, parameters 2.1 GiB, kernel scratch 8.3 MiB), over the "
+                + "memory cap of 2.0 GiB — use a smaller input or fewer channels, or raise the cap (--memory-cap)")
         #expect(driver.state.mode.kind == .form && driver.state.network == Fixture.tiny)
     }
 }

@@ -282,7 +282,7 @@ extension Driver {
         #expect(render(driver.state, size: large).line(0).contains("unsaved") == false)
         let loaded = try Preset.load(nameOrPath: folder + "/preset.json")
         let trained = driver.state.session.parameters(of: NodePath([0]))!
-        #expect(loaded.network.initialization.loadedWeights["conv"]?.weight == trained.weight)
+        #expect(loaded.network.initialization.loadedWeights["conv"]?.parameters.weight == trained.weight)
         // A second w asks before it replaces the folder.
         driver.press(.character("n"), .character("w"))
         driver.press(.control("u"))

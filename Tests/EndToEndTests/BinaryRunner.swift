@@ -8,6 +8,8 @@ struct BinaryRunner {
         var status: Int32
         var stdout: String
         var stderr: String
+        /// True when the run was ended for passing its time limit.
+        var timedOut = false
     }
 
     static let packageRoot: URL = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
@@ -22,18 +24,28 @@ struct BinaryRunner {
         return packageRoot.appendingPathComponent(".build/debug/convplay").path
     }
 
-    /// Runs `convplay args…` in `directory` with no terminal and returns its exit status and output.
-    static func run(_ arguments: [String], in directory: String? = nil, environment: [String: String] = [:]) throws -> Result {
-        try run(executable: binaryPath, arguments, in: directory, environment: environment)
+    /// Runs `convplay args…` in `directory` with no terminal and returns its exit status and output. With a
+    /// `timeout` (seconds) a run still going then is ended (SIGKILL to that process) and reported as timed out;
+    /// with `memoryLimit` (bytes) it runs under that address-space limit (prlimit --as).
+    static func run(
+        _ arguments: [String], in directory: String? = nil, environment: [String: String] = [:], timeout: Double? = nil,
+        memoryLimit: Int? = nil
+    ) throws -> Result {
+        try run(executable: binaryPath, arguments, in: directory, environment: environment, timeout: timeout, memoryLimit: memoryLimit)
     }
 
     /// Runs any program (the test venv's torchrun, say) the same way.
-    static func run(executable: String, _ arguments: [String], in directory: String? = nil, environment: [String: String] = [:])
-        throws -> Result
-    {
+    static func run(
+        executable: String, _ arguments: [String], in directory: String? = nil, environment: [String: String] = [:],
+        timeout: Double? = nil, memoryLimit: Int? = nil
+    ) throws -> Result {
+        // timeout(1) and prlimit(1) wrap the binary, so the time limit kills only the process it started.
+        var command = [executable] + arguments
+        if let memoryLimit { command = ["/usr/bin/prlimit", "--as=\(memoryLimit)", "--"] + command }
+        if let timeout { command = ["/usr/bin/timeout", "--signal=KILL", "\(timeout)"] + command }
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
+        process.executableURL = URL(fileURLWithPath: command[0])
+        process.arguments = Array(command.dropFirst())
         if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
         var env = ProcessInfo.processInfo.environment
         env["SWIFT_BACKTRACE"] = "interactive=no"
@@ -59,7 +71,7 @@ struct BinaryRunner {
         process.waitUntilExit()
         return Result(
             status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-            stderr: String(decoding: errData.withLock { $0 }, as: UTF8.self))
+            stderr: String(decoding: errData.withLock { $0 }, as: UTF8.self), timedOut: timeout != nil && process.terminationStatus == 137)
     }
 
     /// A fresh temporary folder.

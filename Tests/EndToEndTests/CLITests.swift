@@ -182,10 +182,10 @@ struct CLIErrorTests {
         Case(name: "bad input source seed", json: nil, arguments: ["run", "edges", "--input", "noise:x"], expected: ["--input noise:x"]),
         Case(
             name: "dump into an unwritable folder", json: nil, arguments: ["run", "one-by-one", "--dump", "/proc/convplay/dump"],
-            expected: ["convplay: --dump /proc/convplay/dump: cannot write"]),
+            expected: ["convplay: cannot write /proc/convplay/dump: "]),
         Case(
             name: "export into an unwritable folder", json: nil, arguments: ["export", "edges", "--onnx", "/proc/convplay/edges.onnx"],
-            expected: ["convplay: export /proc/convplay/edges.onnx: cannot write"]),
+            expected: ["convplay: cannot write /proc/convplay/edges.onnx: "]),
         Case(
             name: "playground without a terminal", json: nil, arguments: ["edges"],
             expected: ["convplay: the playground needs a terminal, but stdin or stdout is not one"]),
@@ -213,7 +213,7 @@ struct CLIErrorTests {
             #expect(result.stderr.contains(fragment), "stderr names \(fragment): \(result.stderr)")
         }
         #expect(!result.stderr.contains("Fatal error") && !result.stderr.contains("Backtrace"))
-        #expect(result.stderr.split(separator: "\n").count <= 3, "one clear message, not a dump: \(result.stderr)")
+        #expect(result.stderr.split(separator: "\n").count == 1, "one line: \(result.stderr)")
     }
 }
 

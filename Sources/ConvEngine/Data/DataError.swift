@@ -2,8 +2,8 @@
 public enum DataError: Error, Hashable, Sendable, CustomStringConvertible {
     /// No file or folder at `path`; `expected` says what should be there.
     case notFound(path: String, expected: String)
-    /// The file exists but could not be read; `reason` is the system's.
-    case unreadable(path: String, reason: String)
+    /// The file exists but could not be read: not a regular file, or the system's reason.
+    case unreadable(path: String, FileReadError)
     /// An IDX file whose first bytes are not an IDX magic number of the expected kind.
     case badMagic(path: String, found: String, expected: String)
     /// The file ends before the data its header (or record size) promises.
@@ -30,33 +30,36 @@ public enum DataError: Error, Hashable, Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .notFound(let path, let expected):
-            return "\(path): not found — \(expected)"
-        case .unreadable(let path, let reason):
-            return "\(path): cannot be read (\(reason)) — check the path and its permissions"
+            return "\(visible(path)): not found — \(expected)"
+        case .unreadable(let path, let error):
+            return "cannot read \(visible(path)): \(error) — \(error.fix)"
         case .badMagic(let path, let found, let expected):
-            return "\(path): starts with \(found), not \(expected) — point at the uncompressed IDX file (gunzip the .gz download)"
+            return "\(visible(path)): starts with \(found), not \(expected) — point at the uncompressed IDX file (gunzip the .gz download)"
         case .truncated(let path, let expected, let found):
-            return "\(path): truncated: the header promises \(expected) bytes but the file has \(found) — download the file again"
+            return "\(visible(path)): truncated: the header promises \(expected) bytes but the file has \(found) — download the file again"
         case .trailingBytes(let path, let extra):
-            return "\(path): \(extra) bytes after the data its header describes — the file is not what its header says, download it again"
+            return
+                "\(visible(path)): \(extra) bytes after the data its header describes — the file is not what its header says, download it again"
         case .badSize(let path, let field, let value):
-            return "\(path): \(field) is \(value), which cannot be right — the header is damaged, download the file again"
+            return "\(visible(path)): \(field) is \(value), which cannot be right — the header is damaged, download the file again"
         case .countMismatch(let images, let imageCount, let labels, let labelCount):
-            return "\(images) holds \(imageCount) images but \(labels) holds \(labelCount) labels — use the two files of one set"
+            return
+                "\(visible(images)) holds \(imageCount) images but \(visible(labels)) holds \(labelCount) labels — use the two files of one set"
         case .labelOutOfRange(let path, let index, let label, let classes):
-            return "\(path): label \(index) is \(label), but the set has \(classes) classes (0 to \(classes - 1)) — the file is damaged"
+            return
+                "\(visible(path)): label \(index) is \(label), but the set has \(classes) classes (0 to \(classes - 1)) — the file is damaged"
         case .emptyClassFolder(let path):
-            return "\(path): this class folder holds no PNG, PPM or PGM image — add images or remove the folder"
+            return "\(visible(path)): this class folder holds no PNG, PPM or PGM image — add images or remove the folder"
         case .tooFewClasses(let path, let found):
             return
-                "\(path): an image folder needs a subfolder per class, at least two; found \(found) — put each class's images in its own subfolder"
+                "\(visible(path)): an image folder needs a subfolder per class, at least two; found \(found) — put each class's images in its own subfolder"
         case .undecodable(let error):
             return "\(error)"
         case .tooLarge(let path, let bytes, let cap):
             return
-                "\(path): loading it takes \(formatBytes(bytes)), over the \(formatBytes(cap)) memory cap — raise --memory-cap or use a smaller set"
+                "\(visible(path)): loading it takes \(formatBytes(bytes)), over the \(formatBytes(cap)) memory cap — raise --memory-cap or use a smaller set"
         case .unknownSource(let text):
-            return "--data \(text): unknown data — use digits, shapes, shapes:COUNT, mnist:DIR, cifar10:DIR or folder:DIR"
+            return "--data \(visible(text)): unknown data — use digits, shapes, shapes:COUNT, mnist:DIR, cifar10:DIR or folder:DIR"
         }
     }
 }

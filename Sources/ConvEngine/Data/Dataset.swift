@@ -92,18 +92,15 @@ public struct DataSplit: Sendable {
 
 /// Reads a whole data file after checking its size against `cap`.
 enum DataFile {
+    /// The whole file at `path` through `FileReader` (a regular file, never waited on), at most `cap` bytes.
     static func read(_ path: String, cap: Int) throws(DataError) -> [UInt8] {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw .notFound(path: path, expected: "check the path")
+        do { return try FileReader.contents(of: path, limit: max(cap, 0)) } catch {
+            switch error {
+            case .notFound: throw .notFound(path: path, expected: "check the path")
+            case .tooLarge(let bytes, _): throw .tooLarge(path: path, bytes: bytes, cap: cap)
+            default: throw .unreadable(path: path, error)
+            }
         }
-        if isDirectory.boolValue { throw .unreadable(path: path, reason: "it is a folder") }
-        let size = ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.intValue ?? 0
-        guard size <= cap else { throw .tooLarge(path: path, bytes: size, cap: cap) }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw .unreadable(path: path, reason: "permission denied or an I/O error")
-        }
-        return [UInt8](data)
     }
 
     /// `a · b`, or a `badSize` error when it overflows or passes `cap`.

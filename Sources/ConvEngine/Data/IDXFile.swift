@@ -1,11 +1,18 @@
 /// LeCun's IDX format (MNIST, Fashion-MNIST, and the shipped digits): two zero bytes, a type byte (0x08:
 /// unsigned bytes, the only one read here), the number of dimensions, each dimension as a big-endian 32-bit
 /// integer, then the values row by row.
-enum IDXFile {
-    /// The dimensions and values of an unsigned-byte IDX file with `dimensions` axes. Every header size is
-    /// checked against the file and against `cap` before anything is allocated.
+public enum IDXFile {
+    /// The dimensions and values of the unsigned-byte IDX file at `path` with `dimensions` axes, the file read
+    /// within `cap` bytes.
     static func read(_ path: String, dimensions: Int, cap: Int) throws(DataError) -> (sizes: [Int], values: [UInt8]) {
-        let bytes = try DataFile.read(path, cap: cap)
+        try decode(try DataFile.read(path, cap: cap), path: path, dimensions: dimensions, cap: cap)
+    }
+
+    /// The dimensions and values of an unsigned-byte IDX file's `bytes` with `dimensions` axes (`path` names it in
+    /// errors). Every header size is checked against the file and against `cap` before anything is allocated.
+    public static func decode(_ bytes: [UInt8], path: String, dimensions: Int, cap: Int) throws(DataError) -> (
+        sizes: [Int], values: [UInt8]
+    ) {
         let expected =
             "an IDX file of unsigned bytes with \(dimensions) dimension\(dimensions == 1 ? "" : "s") (magic 00 00 08 0\(dimensions))"
         guard bytes.count >= 4 else { throw .truncated(path: path, expected: 4 + 4 * dimensions, found: bytes.count) }

@@ -29,7 +29,7 @@ extension Dataset {
         pixels.reserveCapacity(total)
         for file in files {
             let tensor: Tensor
-            do { tensor = try ImageInput.load(path: file.path, shape: shape) } catch { throw .undecodable(error) }
+            do { tensor = try ImageInput.load(path: file.path, shape: shape, memoryCap: cap) } catch { throw .undecodable(error) }
             pixels += tensor.data.map { UInt8((min(max($0, 0), 1) * 255).rounded()) }
         }
         let data = Dataset(source: directory, shape: shape, classNames: classes, pixels: pixels, labels: files.map(\.label), scale: 1 / 255)

@@ -19,8 +19,10 @@ import Foundation
 /// lrn: `size`, `alpha`, `beta`, `k`; dropout: `rate`; dense: `out_features`, `bias`; parallel: `merge`
 /// (concat/add) and `branches`, each branch's last node path or `"input-of-block"` for an empty branch.
 public enum ActivationDump {
-    /// Runs `session` to the end if it is not yet complete, then writes everything into `directory`
-    /// (created when missing). `presetName` is recorded in the manifest.
+    /// Runs `session` to the end if it is not yet complete, then writes everything into `directory`. The files
+    /// are written into a fresh folder beside it, which is renamed into place only when all are written, so a
+    /// failure leaves the old folder (an earlier dump) untouched and nothing half-written; an existing folder is
+    /// replaced only when it is empty or an earlier dump. `presetName` is recorded in the manifest.
     public static func write(session: ForwardSession, to directory: String, presetName: String) throws(ExportError) {
         var session = session
         session.runToEnd()
@@ -29,15 +31,28 @@ public enum ActivationDump {
             parameters: { session.parameters(of: $0) }, to: directory, presetName: presetName)
     }
 
-    /// Writes `input`, every node's `output` and `parameters` of `network` as above; `nodeExtras` adds entries to a
-    /// node's manifest object and `manifestExtras` to the top level (both may save more files with the writer).
+    /// Writes `input`, every node's `output` and `parameters` of `network` as above, whole or not at all (see
+    /// `DumpWriter.writeWhole`); `nodeExtras` adds entries to a node's manifest object and `manifestExtras` to the
+    /// top level (both may save more files with the writer).
     static func write(
         network: Network, shapes: ShapeTable, input: Tensor, output: (NodePath) -> Tensor,
         parameters: (NodePath) -> LayerParameters?, to directory: String, presetName: String,
         nodeExtras: (NodePath, DumpWriter) throws(ExportError) -> [(String, JSONValue)] = { _, _ in [] },
         manifestExtras: (DumpWriter) throws(ExportError) -> [(String, JSONValue)] = { _ in [] }
     ) throws(ExportError) {
-        let writer = try DumpWriter(directory: directory)
+        try DumpWriter.writeWhole(directory, marker: "manifest.json") { writer throws(ExportError) in
+            try writeFiles(
+                network: network, shapes: shapes, input: input, output: output, parameters: parameters, with: writer,
+                presetName: presetName, nodeExtras: nodeExtras, manifestExtras: manifestExtras)
+        }
+    }
+
+    private static func writeFiles(
+        network: Network, shapes: ShapeTable, input: Tensor, output: (NodePath) -> Tensor,
+        parameters: (NodePath) -> LayerParameters?, with writer: DumpWriter, presetName: String,
+        nodeExtras: (NodePath, DumpWriter) throws(ExportError) -> [(String, JSONValue)],
+        manifestExtras: (DumpWriter) throws(ExportError) -> [(String, JSONValue)]
+    ) throws(ExportError) {
         let inputEntry = try writer.save(input.data, input.shape.dimensions, "input.npy")
         var nodes: [JSONValue] = []
         for path in network.executionOrder {
@@ -102,48 +117,81 @@ public enum ActivationDump {
     }
 }
 
-/// Writes the files of one dump folder: `.npy` tensors and, last, `manifest.json`.
+/// Writes the files of one folder (a dump, a checkpoint, a trained preset): `.npy` tensors and, last, its manifest.
 struct DumpWriter {
     let directory: String
 
-    /// Creates `directory` when it is missing.
-    init(directory: String) throws(ExportError) {
-        self.directory = directory
+    /// Writes the folder `target` whole or not at all: `fill` writes into a new hidden folder beside it, which is
+    /// renamed into place only when every file is written, so a failure leaves the old folder untouched and
+    /// nothing half-written. An existing `target` is replaced only when it is empty or holds `marker` (an earlier
+    /// folder of the same kind); anything else is refused.
+    static func writeWhole(
+        _ target: String, marker: String, _ fill: (DumpWriter) throws(ExportError) -> Void
+    ) throws(ExportError) {
+        let target = target.count > 1 && target.hasSuffix("/") ? String(target.dropLast()) : target
+        let (parent, name) = AtomicFile.split(target)
+        let staging = parent + "/." + name + ".\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp"
         do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            try AtomicFile.makeDirectories(parent)
+            try AtomicFile.makeDirectories(staging)
         } catch {
-            throw .writeFailed(path: directory, reason: error.localizedDescription)
+            throw .writeFailed(path: target, reason: error.reason)
         }
+        do {
+            try fill(DumpWriter(directory: staging))
+            try replace(target, with: staging, marker: marker)
+        } catch {
+            try? FileManager.default.removeItem(atPath: staging)
+            // The staging folder's name means nothing to the user: the folder they named is what failed.
+            if case .writeFailed(_, let reason) = error { throw .writeFailed(path: target, reason: reason) }
+            throw error
+        }
+        AtomicFile.syncDirectory(parent)
+    }
+
+    /// Refuses a `target` that `writeWhole` would refuse to replace (a file, or a folder of other files), so a
+    /// command can say so before the work whose result it would hold; `true` when there is a folder to replace.
+    @discardableResult
+    static func checkReplaceable(_ target: String, marker: String) throws(ExportError) -> Bool {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: target, isDirectory: &isDirectory) else { return false }
+        let contents = (try? FileManager.default.contentsOfDirectory(atPath: target)) ?? []
+        guard isDirectory.boolValue, contents.isEmpty || contents.contains(marker) else { throw .notADumpFolder(path: target) }
+        return true
+    }
+
+    /// Renames `staging` to `target`, moving an earlier folder (holding `marker`) or an empty one at `target`
+    /// aside first and removing it after.
+    private static func replace(_ target: String, with staging: String, marker: String) throws(ExportError) {
+        guard try checkReplaceable(target, marker: marker) else {
+            guard rename(staging, target) == 0 else { throw .writeFailed(path: target, reason: String(cString: strerror(errno))) }
+            return
+        }
+        let old = staging + ".old"
+        guard rename(target, old) == 0 else { throw .writeFailed(path: target, reason: String(cString: strerror(errno))) }
+        guard rename(staging, target) == 0 else {
+            let reason = String(cString: strerror(errno))
+            _ = rename(old, target)
+            throw .writeFailed(path: target, reason: reason)
+        }
+        try? FileManager.default.removeItem(atPath: old)
     }
 
     /// Saves `values` of `shape` as `file` and returns its manifest entry: `{"file": …, "shape": […]}`.
     func save(_ values: [Float], _ shape: [Int], _ file: String) throws(ExportError) -> JSONValue {
         let path = (directory as NSString).appendingPathComponent(file)
-        do { try Npy.write(values, shape: shape, to: path) } catch { throw .writeFailed(path: path, reason: error.description) }
+        do { try Npy.write(values, shape: shape, to: path) } catch {
+            if case .writeFailed(_, let reason) = error { throw .writeFailed(path: path, reason: reason) }
+            throw .writeFailed(path: path, reason: error.description)
+        }
         return .members([("file", .string(file)), ("shape", .array(shape.map { .integer($0) }))])
     }
 
     /// Writes the manifest (`manifest.json` unless named otherwise) atomically.
     func writeManifest(_ manifest: JSONValue, name: String = "manifest.json") throws(ExportError) {
         let manifestPath = (directory as NSString).appendingPathComponent(name)
-        do {
-            try Data(manifest.prettyText.utf8).write(to: URL(fileURLWithPath: manifestPath), options: .atomic)
-        } catch {
-            throw .writeFailed(path: manifestPath, reason: error.localizedDescription)
+        do { try AtomicFile.write(Array(manifest.prettyText.utf8), to: manifestPath) } catch {
+            throw .writeFailed(path: manifestPath, reason: error.reason)
         }
-    }
-
-    /// Puts the finished folder `partial` in place of `directory` (an old one is moved aside, then removed), so
-    /// a reader finds the old folder or the new one, never half of either.
-    static func replace(_ directory: String, with partial: String) throws(ExportError) {
-        let old = directory + ".old"
-        try? FileManager.default.removeItem(atPath: old)
-        do {
-            if FileManager.default.fileExists(atPath: directory) { try FileManager.default.moveItem(atPath: directory, toPath: old) }
-            try FileManager.default.moveItem(atPath: partial, toPath: directory)
-        } catch {
-            throw .writeFailed(path: directory, reason: error.localizedDescription)
-        }
-        try? FileManager.default.removeItem(atPath: old)
     }
 }

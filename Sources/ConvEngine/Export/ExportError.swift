@@ -8,6 +8,8 @@ public enum ExportError: Error, Hashable, Sendable, CustomStringConvertible {
     case unsupported(path: NodePath, name: String, reason: String, fix: String)
     /// A file or folder could not be written.
     case writeFailed(path: String, reason: String)
+    /// A dump would replace a folder that holds something other than an earlier dump.
+    case notADumpFolder(path: String)
 
     /// One sentence: where, what went wrong, and what to change.
     public var description: String {
@@ -15,9 +17,11 @@ public enum ExportError: Error, Hashable, Sendable, CustomStringConvertible {
         case .shape(let error):
             return error.description
         case let .unsupported(path, name, reason, fix):
-            return "\(path) (\(name)): \(reason) — \(fix)"
+            return ShapeError.place(path, name) + "\(reason) — \(fix)"
         case let .writeFailed(path, reason):
-            return "cannot write \(path): \(reason) — check that the folder exists and is writable"
+            return "cannot write \(visible(path)): \(reason) — check that the folder exists and is writable"
+        case let .notADumpFolder(path):
+            return "\(visible(path)) holds files that are not convplay's — choose a new or empty folder, or one convplay wrote"
         }
     }
 }

@@ -29,11 +29,7 @@ public enum ONNXExport {
     /// Encodes the network and writes it to `path` atomically (a temporary file renamed into place).
     public static func write(network: Network, to path: String) throws(ExportError) {
         let bytes = try encode(network: network)
-        do {
-            try Data(bytes).write(to: URL(fileURLWithPath: path), options: .atomic)
-        } catch {
-            throw .writeFailed(path: path, reason: error.localizedDescription)
-        }
+        do { try AtomicFile.write(bytes, to: path) } catch { throw .writeFailed(path: path, reason: error.reason) }
     }
 }
 

@@ -16,46 +16,43 @@ public enum PyTorchExport {
     static let digitsFiles = ["digits-images-idx3-ubyte", "digits-labels-idx1-ubyte"]
 
     /// Writes `model.py`, `weights.safetensors`, `train.py`, `preset.json` and `README.md` (and the digits, for a
-    /// network trained on them) into `directory` (created when missing), each atomically. `source` is what the
-    /// README says the network came from; an image input relative to `presetDirectory` becomes absolute in
-    /// `preset.json`.
+    /// network trained on them) into `directory`, the folder whole or not at all (`DumpWriter.writeWhole`: it
+    /// replaces only an empty folder or an earlier export). `source` is what the README says the network came
+    /// from; an image input relative to `presetDirectory` becomes absolute in `preset.json`.
     public static func write(network: Network, to directory: String, source: String, presetDirectory: String = "")
         throws(ExportError)
     {
         let shapes: ShapeTable
         do { shapes = try network.inferShapes() } catch { throw .shape(error) }
         let model = try modelSource(network: network, shapes: shapes)
-        do { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) } catch {
-            throw .writeFailed(path: directory, reason: error.localizedDescription)
-        }
-        func path(_ file: String) -> String { (directory as NSString).appendingPathComponent(file) }
-        do { try Safetensors.write(network.stateDict(shapes: shapes), to: path(weightsFile)) } catch {
-            throw .writeFailed(path: path(weightsFile), reason: error.description)
-        }
-        func write(_ bytes: Data, _ file: String) throws(ExportError) {
-            do { try bytes.write(to: URL(fileURLWithPath: path(file)), options: .atomic) } catch {
-                throw .writeFailed(path: path(file), reason: error.localizedDescription)
-            }
-        }
-        try write(Data(model.utf8), modelFile)
-        try write(Data(trainSource(network: network, shapes: shapes).utf8), trainFile)
         let loading = network.loadingWeights(from: weightsFile, presetDirectory: presetDirectory)
-        try write(Data(Preset.encode(loading).utf8), presetFile)
+        var files = [
+            (weightsFile, [UInt8](Safetensors.encode(network.stateDict(shapes: shapes)))), (modelFile, Array(model.utf8)),
+            (trainFile, Array(trainSource(network: network, shapes: shapes).utf8)), (presetFile, Array(Preset.encode(loading).utf8)),
+            (readmeFile, Array(readme(network: network, shapes: shapes, source: source).utf8)),
+        ]
         if network.trainingData == .digits {
             guard let shipped = Preset.shippedDirectory() else {
-                throw .writeFailed(path: path(dataFolder), reason: "the shipped digits (presets/data) were not found")
-            }
-            do { try FileManager.default.createDirectory(atPath: path(dataFolder), withIntermediateDirectories: true) } catch {
-                throw .writeFailed(path: path(dataFolder), reason: error.localizedDescription)
+                throw .writeFailed(path: directory + "/" + dataFolder, reason: "the shipped digits (presets/data) were not found")
             }
             for file in digitsFiles {
                 guard let bytes = FileManager.default.contents(atPath: shipped + "/data/" + file) else {
-                    throw .writeFailed(path: path(dataFolder + "/" + file), reason: "\(shipped)/data/\(file) cannot be read")
+                    throw .writeFailed(path: directory + "/" + dataFolder + "/" + file, reason: "\(shipped)/data/\(file) cannot be read")
                 }
-                try write(bytes, dataFolder + "/" + file)
+                files.append((dataFolder + "/" + file, [UInt8](bytes)))
             }
         }
-        try write(Data(readme(network: network, shapes: shapes, source: source).utf8), readmeFile)
+        try DumpWriter.writeWhole(directory, marker: modelFile) { writer throws(ExportError) in
+            for (file, bytes) in files {
+                let path = (writer.directory as NSString).appendingPathComponent(file)
+                do throws(FileWriteError) {
+                    try AtomicFile.makeDirectories((path as NSString).deletingLastPathComponent)
+                    try AtomicFile.write(bytes, to: path)
+                } catch {
+                    throw .writeFailed(path: path, reason: error.reason)
+                }
+            }
+        }
     }
 
     /// The text of `model.py`.

@@ -1,10 +1,10 @@
 /// A decoded picture: `height × width` pixels of `channels` samples (1 grey or 3 RGB), interleaved row by
 /// row (`(y·W + x)·C + c`), each in [0, 1]. The common form every file reader returns.
-struct DecodedImage: Equatable, Sendable {
-    var width: Int
-    var height: Int
-    var channels: Int
-    var samples: [Float]
+public struct DecodedImage: Equatable, Sendable {
+    public var width: Int
+    public var height: Int
+    public var channels: Int
+    public var samples: [Float]
 
     /// The sample at row `y`, column `x`, channel `c`.
     subscript(y: Int, x: Int, c: Int) -> Float {
@@ -30,5 +30,25 @@ enum ImageFormat: Equatable, Sendable {
         } else {
             return nil
         }
+    }
+}
+
+/// The memory an image may take while it is decoded and fitted: checked from the header's sizes before any
+/// pixel memory is allocated, so a 19-byte header cannot ask for 51 GB.
+struct DecodeBudget {
+    let path: String
+    let memoryCap: Int
+
+    /// Bytes per sample on the way to a tensor: the 8- or 16-bit sample, its Float, and a Float plane.
+    static let bytesPerSample = 2 + 4 + 4
+
+    /// Throws unless `width × height × channels` samples fit the cap; returns the sample count.
+    func check(width: Int, height: Int, channels: Int, format: String) throws(InputError) -> Int {
+        let count = try? Checked.product(width, height, channels, of: "samples")
+        let bytes = count.flatMap { try? Checked.product($0, Self.bytesPerSample, of: "bytes") }
+        guard let count, let bytes, bytes <= memoryCap else {
+            throw .overMemoryCap(path: path, what: "decoding the \(width)×\(height) \(format) image", bytes: bytes, cap: memoryCap)
+        }
+        return count
     }
 }

@@ -1,8 +1,9 @@
 /// Reads Netpbm grey maps (PGM: P2 plain, P5 raw) and pixel maps (PPM: P3 plain, P6 raw) with any
 /// maxval 1…65535 (raw samples are one byte below 256, two big-endian bytes from 256) and `#` comments.
 enum Netpbm {
-    /// Decodes the whole file's bytes; `path` only names the file in errors.
-    static func decode(_ bytes: [UInt8], path: String) throws(InputError) -> DecodedImage {
+    /// Decodes the whole file's bytes; `path` only names the file in errors. The header's size is checked
+    /// against `memoryCap` and against the bytes that follow before the samples are allocated.
+    static func decode(_ bytes: [UInt8], path: String, memoryCap: Int = defaultMemoryCap) throws(InputError) -> DecodedImage {
         guard bytes.count >= 2, bytes[0] == UInt8(ascii: "P") else {
             throw .unsupportedFormat(path: path, magic: describeMagic(bytes))
         }
@@ -33,13 +34,23 @@ enum Netpbm {
         let width = try headerNumber("width", range: 1...65_535)
         let height = try headerNumber("height", range: 1...65_535)
         let maxval = try headerNumber("maxval", range: 1...65_535)
-        let count = width * height * channels
+        let count = try DecodeBudget(path: path, memoryCap: memoryCap).check(
+            width: width, height: height, channels: channels, format: format)
         let scale = 1 / Float(maxval)
-        var samples = [Float](repeating: 0, count: count)
+        // Exactly one whitespace byte separates maxval from a raw raster; a plain sample takes two bytes at least.
+        let start = reader.position + 1
+        let bytesPerSample = maxval < 256 ? 1 : 2
+        let available = max(0, bytes.count - start)
+        if !plain && available < count * bytesPerSample {
+            throw .truncated(
+                path: path, format: format, expected: count * bytesPerSample, found: available, unit: "bytes of pixel data")
+        }
+        // A plain file holds at most one sample per two bytes: a short file cannot make it allocate more.
+        var samples = [Float](repeating: 0, count: plain ? min(count, (bytes.count - reader.position) / 2 + 1) : count)
 
         if plain {
             for i in 0..<count {
-                guard let token = reader.nextToken() else {
+                guard i < samples.count, let token = reader.nextToken() else {
                     throw .truncated(path: path, format: format, expected: count, found: i, unit: "samples")
                 }
                 guard let value = Int(token), (0...maxval).contains(value) else {
@@ -50,15 +61,6 @@ enum Netpbm {
                 samples[i] = Float(value) * scale
             }
         } else {
-            // Exactly one whitespace byte separates maxval from the raster.
-            let start = reader.position + 1
-            let bytesPerSample = maxval < 256 ? 1 : 2
-            let available = max(0, bytes.count - start)
-            guard available >= count * bytesPerSample else {
-                throw .truncated(
-                    path: path, format: format, expected: count * bytesPerSample, found: available,
-                    unit: "bytes of pixel data")
-            }
             for i in 0..<count {
                 let value: Int
                 if bytesPerSample == 1 {

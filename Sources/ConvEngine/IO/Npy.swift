@@ -8,8 +8,8 @@ public enum NpyError: Error, Hashable, Sendable, CustomStringConvertible {
     case writeFailed(path: String, reason: String)
     /// No file at `path`.
     case fileNotFound(path: String)
-    /// The file exists but could not be read.
-    case unreadable(path: String, reason: String)
+    /// The file exists but could not be read: not a regular file, too large, or the operating system's reason.
+    case unreadable(path: String, FileReadError)
     /// The file does not start with `\x93NUMPY`; `magic` shows what it starts with.
     case notNpy(path: String, magic: String)
     /// The header is not the dictionary NumPy writes.
@@ -18,33 +18,35 @@ public enum NpyError: Error, Hashable, Sendable, CustomStringConvertible {
     case unsupportedType(path: String, descr: String)
     /// The array is stored in Fortran (column-major) order.
     case fortranOrder(path: String)
-    /// The file ends before all elements.
-    case truncated(path: String, expectedBytes: Int, foundBytes: Int)
+    /// The file ends before all elements of `shape` (whose byte count may not even fit in an Int: `nil`).
+    case truncated(path: String, shape: [Int], expectedBytes: Int?, foundBytes: Int)
 
     /// One sentence: which file, what is wrong, and what to change.
     public var description: String {
         switch self {
         case let .shapeMismatch(path, shape, count):
-            return "\(path): shape \(shape) holds \(shape.reduce(1, *)) values but \(count) were given — "
+            let holds = (try? Checked.product(shape, of: "values")).map(String.init) ?? "more"
+            return "\(visible(path)): shape \(shape) holds \(holds) values but \(count) were given — "
                 + "pass as many values as the shape holds"
         case let .writeFailed(path, reason):
-            return "\(path): cannot write (\(reason)) — check that the folder exists and is writable"
+            return "\(visible(path)): cannot write (\(reason)) — check that the folder exists and is writable"
         case let .fileNotFound(path):
-            return "\(path): no such file — check the path of the .npy file"
-        case let .unreadable(path, reason):
-            return "\(path): cannot be read (\(reason)) — point at a readable .npy file"
+            return "\(visible(path)): no such file — check the path of the .npy file"
+        case let .unreadable(path, error):
+            return "\(visible(path)): cannot be read: \(error) — \(error.fix)"
         case let .notNpy(path, magic):
-            return "\(path): starts with \(magic), not the .npy magic \\x93NUMPY — save the array with numpy.save"
+            return "\(visible(path)): starts with \(magic), not the .npy magic \\x93NUMPY — save the array with numpy.save"
         case let .malformedHeader(path, reason):
-            return "\(path): the .npy header is invalid: \(reason) — save the array again with numpy.save"
+            return "\(visible(path)): the .npy header is invalid: \(reason) — save the array again with numpy.save"
         case let .unsupportedType(path, descr):
-            return "\(path): element type '\(descr)' is not supported — save it as float32 "
+            return "\(visible(path)): element type '\(descr)' is not supported — save it as float32 "
                 + "(numpy.save(path, array.astype('<f4')))"
         case let .fortranOrder(path):
-            return "\(path): the array is in Fortran order — save numpy.ascontiguousarray(array) instead"
-        case let .truncated(path, expected, found):
-            return "\(path): .npy data is truncated: expected \(expected) bytes of values but found \(found) — "
-                + "the file is cut short, write it again"
+            return "\(visible(path)): the array is in Fortran order — save numpy.ascontiguousarray(array) instead"
+        case let .truncated(path, shape, expected, found):
+            let needed = expected.map { "\($0) bytes" } ?? "more bytes than any file holds"
+            return "\(visible(path)): its header promises shape \(shape) (\(needed)) but \(found) bytes of values follow — "
+                + "the file is cut short or its header is wrong, write it again"
         }
     }
 }
@@ -54,7 +56,7 @@ public enum NpyError: Error, Hashable, Sendable, CustomStringConvertible {
 public enum Npy {
     /// Writes `values` (C order) with `shape` as `<f4` to `path`, atomically (a temporary file renamed into place).
     public static func write(_ values: [Float], shape: [Int], to path: String) throws(NpyError) {
-        guard shape.allSatisfy({ $0 >= 0 }), shape.reduce(1, *) == values.count else {
+        guard shape.allSatisfy({ $0 >= 0 }), (try? Checked.product(shape, of: "values")) == values.count else {
             throw .shapeMismatch(path: path, shape: shape, valueCount: values.count)
         }
         var bytes = header(descr: "<f4", shape: shape)
@@ -62,17 +64,7 @@ public enum Npy {
         for value in values {
             withUnsafeBytes(of: value.bitPattern.littleEndian) { bytes.append(contentsOf: $0) }
         }
-        let temporary = path + ".tmp-\(ProcessInfo.processInfo.processIdentifier)"
-        do {
-            try Data(bytes).write(to: URL(fileURLWithPath: temporary))
-        } catch {
-            throw .writeFailed(path: path, reason: error.localizedDescription)
-        }
-        guard rename(temporary, path) == 0 else {
-            let reason = String(cString: strerror(errno))
-            unlink(temporary)
-            throw .writeFailed(path: path, reason: reason)
-        }
+        do { try AtomicFile.write(bytes, to: path) } catch { throw .writeFailed(path: path, reason: error.reason) }
     }
 
     /// The 64-byte-aligned preamble NumPy 1.x writes: `\x93NUMPY`, version 1.0, the header length (UInt16 LE),
@@ -87,15 +79,19 @@ public enum Npy {
     }
 
     /// Reads a `.npy` file of `<f4` or `<f8` values in C order (versions 1.0–3.0); `<f8` is narrowed to Float.
-    public static func read(path: String) throws(NpyError) -> (shape: [Int], values: [Float]) {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw .fileNotFound(path: path)
+    /// Reads at most `limit` bytes: a larger file is refused before it is read.
+    public static func read(path: String, limit: Int = defaultMemoryCap) throws(NpyError) -> (shape: [Int], values: [Float]) {
+        let bytes: [UInt8]
+        do { bytes = try FileReader.contents(of: path, limit: limit) } catch {
+            if error == .notFound { throw .fileNotFound(path: path) }
+            throw .unreadable(path: path, error)
         }
-        guard !isDirectory.boolValue, let data = FileManager.default.contents(atPath: path) else {
-            throw .unreadable(path: path, reason: isDirectory.boolValue ? "it is a folder" : "permission denied or an I/O error")
-        }
-        let bytes = [UInt8](data)
+        return try decode(bytes, path: path)
+    }
+
+    /// Decodes a whole `.npy` file's bytes; `path` only names the file in errors. The header's shape is checked
+    /// against the bytes that follow it before anything is allocated from it.
+    public static func decode(_ bytes: [UInt8], path: String) throws(NpyError) -> (shape: [Int], values: [Float]) {
         guard bytes.count >= 10, bytes[0] == 0x93, Array(bytes[1..<6]) == Array("NUMPY".utf8) else {
             throw .notNpy(path: path, magic: describeMagic(bytes))
         }
@@ -119,10 +115,12 @@ public enum Npy {
         case "<f8": width = 8
         default: throw .unsupportedType(path: path, descr: descr)
         }
-        let count = shape.reduce(1, *)
         let available = bytes.count - dataStart
-        guard available >= count * width else {
-            throw .truncated(path: path, expectedBytes: count * width, foundBytes: available)
+        guard let count = try? Checked.product(shape, of: "values"), let needed = try? Checked.product(count, width, of: "bytes"),
+            available >= needed
+        else {
+            throw .truncated(
+                path: path, shape: shape, expectedBytes: (try? Checked.product(shape + [width], of: "bytes")), foundBytes: available)
         }
         var values = [Float](repeating: 0, count: count)
         for i in 0..<count {

@@ -3,8 +3,9 @@ import CPNG
 /// Reads PNG files through libpng's simplified `png_image` API: any bit depth and colour type (grey, grey +
 /// alpha, RGB, RGBA, palette) comes out as 8-bit grey or RGB; transparency is composited onto white.
 enum PNGFile {
-    /// Decodes the whole file's bytes; `path` only names the file in errors.
-    static func decode(_ bytes: [UInt8], path: String) throws(InputError) -> DecodedImage {
+    /// Decodes the whole file's bytes; `path` only names the file in errors. The header's size is checked
+    /// against `memoryCap` before the pixels are allocated (a small PNG may promise terabytes).
+    static func decode(_ bytes: [UInt8], path: String, memoryCap: Int = defaultMemoryCap) throws(InputError) -> DecodedImage {
         // libpng keeps pointing into `bytes` from begin to finish, so both calls share one borrow.
         let result: Result<DecodedImage, InputError> = bytes.withUnsafeBytes { raw in
             var image = png_image()
@@ -17,6 +18,13 @@ enum PNGFile {
             let channels = colour ? 3 : 1
             image.format = colour ? png_uint_32(PNG_FORMAT_FLAG_COLOR) : 0  // PNG_FORMAT_RGB : PNG_FORMAT_GRAY
             let width = Int(image.width), height = Int(image.height)
+            let budget = Result { () throws(InputError) in
+                try DecodeBudget(path: path, memoryCap: memoryCap).check(width: width, height: height, channels: channels, format: "PNG")
+            }
+            if case .failure(let error) = budget {
+                png_image_free(&image)
+                return .failure(error)
+            }
             // Prefilled white: libpng composites transparent pixels directly onto the buffer.
             var pixels = [UInt8](repeating: 255, count: width * height * channels)
             let finished = pixels.withUnsafeMutableBytes { buffer in

@@ -2,16 +2,17 @@ import Foundation
 
 /// Why a `.safetensors` file could not be read or written: which file, what is wrong, what to change.
 public enum SafetensorsError: Error, Hashable, Sendable, CustomStringConvertible {
-    case unreadable(path: String, reason: String)
+    case unreadable(path: String, FileReadError)
     case malformed(path: String, problem: String)
     case writeFailed(path: String, reason: String)
 
     public var description: String {
         switch self {
-        case let .unreadable(path, reason): return "\(path): cannot be read (\(reason)) — point at a readable .safetensors file"
+        case let .unreadable(path, error): return "cannot read \(visible(path)): \(error) — \(error.fix)"
         case let .malformed(path, problem):
-            return "\(path): not a valid safetensors file (\(problem)) — write it again with safetensors.torch.save_file"
-        case let .writeFailed(path, reason): return "cannot write \(path): \(reason) — check that the folder exists and is writable"
+            return "\(visible(path)): not a valid safetensors file (\(problem)) — write it again with safetensors.torch.save_file"
+        case let .writeFailed(path, reason):
+            return "cannot write \(visible(path)): \(reason) — check that the folder exists and is writable"
         }
     }
 }
@@ -77,27 +78,26 @@ public enum Safetensors {
         return data
     }
 
-    /// Writes the tensors to `path` atomically (a temporary file renamed into place).
+    /// Writes the tensors to `path` atomically (`AtomicFile`: the old file or the new one, never a part).
     public static func write(_ tensors: [Tensor], to path: String) throws(SafetensorsError) {
-        do { try encode(tensors).write(to: URL(fileURLWithPath: path), options: .atomic) } catch {
-            throw .writeFailed(path: path, reason: error.localizedDescription)
+        do { try AtomicFile.write([UInt8](encode(tensors)), to: path) } catch {
+            throw .writeFailed(path: path, reason: error.reason)
         }
     }
 
     /// Every tensor of the file at `path`, float types (F32, F64, F16, BF16) as float32 and integer ones as int64;
-    /// each size in the header is checked against the file before it is read.
-    public static func read(path: String) throws(SafetensorsError) -> [Tensor] {
-        let data: Data
-        do { data = try Data(contentsOf: URL(fileURLWithPath: path), options: .mappedIfSafe) } catch {
-            throw .unreadable(
-                path: path, reason: FileManager.default.fileExists(atPath: path) ? error.localizedDescription : "no such file")
-        }
-        return try decode(data, path: path)
+    /// the file (a regular one, at most `byteLimit` bytes) and the tensors made from it fit in `byteLimit` each,
+    /// every size in the header checked against the file before it is read.
+    public static func read(path: String, byteLimit: Int = defaultMemoryCap) throws(SafetensorsError) -> [Tensor] {
+        let bytes: [UInt8]
+        do { bytes = try FileReader.contents(of: path, limit: byteLimit) } catch { throw .unreadable(path: path, error) }
+        return try decode(bytes, path: path, byteLimit: byteLimit)
     }
 
-    /// The tensors in a file's bytes (`path` names it in errors).
-    public static func decode(_ data: Data, path: String) throws(SafetensorsError) -> [Tensor] {
+    /// The tensors in a file's bytes (`path` names it in errors), their values together at most `byteLimit` bytes.
+    public static func decode(_ data: [UInt8], path: String, byteLimit: Int = defaultMemoryCap) throws(SafetensorsError) -> [Tensor] {
         func bad(_ problem: String) -> SafetensorsError { .malformed(path: path, problem: problem) }
+        var budget = byteLimit
         guard data.count >= 8 else { throw bad("it has \(data.count) bytes, fewer than the 8-byte header length") }
         let headerLength = data.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
         guard headerLength <= UInt64(min(maximumHeaderBytes, data.count - 8)) else {
@@ -114,27 +114,33 @@ public enum Safetensors {
         for member in members where member.key != "__metadata__" {
             guard case .string(let dtype)? = member.value["dtype"], case .array(let shapeValues)? = member.value["shape"],
                 case .array(let offsetValues)? = member.value["data_offsets"], offsetValues.count == 2
-            else { throw bad("tensor \"\(member.key)\" lacks a dtype, shape or data_offsets") }
+            else { throw bad("tensor \(quoted(member.key)) lacks a dtype, shape or data_offsets") }
             let shape = shapeValues.compactMap(\.integerValue), offsets = offsetValues.compactMap(\.integerValue)
             guard shape.count == shapeValues.count, shape.allSatisfy({ $0 >= 0 }), offsets.count == 2 else {
-                throw bad("tensor \"\(member.key)\" has a shape or offsets that are not whole numbers")
+                throw bad("tensor \(quoted(member.key)) has a shape or offsets that are not whole numbers")
             }
             var count = 1
             for d in shape {
                 let (product, overflow) = count.multipliedReportingOverflow(by: d)
                 guard !overflow, product <= available else {
-                    throw bad("tensor \"\(member.key)\" of shape \(shape) is larger than the file")
+                    throw bad("tensor \(quoted(member.key)) of shape \(shape) is larger than the file")
                 }
                 count = product
             }
             guard let width = ["F32": 4, "F64": 8, "F16": 2, "BF16": 2, "I64": 8, "I32": 4][dtype] else {
-                throw bad("tensor \"\(member.key)\" has dtype \(dtype); convplay reads F32, F64, F16, BF16, I64 and I32")
+                throw bad("tensor \(quoted(member.key)) has dtype \(dtype); convplay reads F32, F64, F16, BF16, I64 and I32")
             }
             guard offsets[0] >= 0, offsets[0] <= offsets[1], offsets[1] <= available, offsets[1] - offsets[0] == count * width else {
                 throw bad(
-                    "tensor \"\(member.key)\" spans bytes \(offsets), but its \(dtype) shape \(shape) needs \(count * width) inside \(available)"
+                    "tensor \(quoted(member.key)) spans bytes \(offsets), but its \(dtype) shape \(shape) needs \(count * width) inside \(available)"
                 )
             }
+            // Values are kept as float32 or int64 whatever their width in the file.
+            let kept = count * (["F32", "F64", "F16", "BF16"].contains(dtype) ? 4 : 8)
+            guard kept <= budget else {
+                throw bad("its tensors need more than the \(formatBytes(byteLimit)) memory cap (\"\(member.key)\" is \(formatBytes(kept)))")
+            }
+            budget -= kept
             let start = dataStart + offsets[0]
             let values: Values = data.withUnsafeBytes { raw in
                 func load<T: FixedWidthInteger>(_: T.Type, _ i: Int) -> T {

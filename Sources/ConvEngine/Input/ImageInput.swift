@@ -3,36 +3,36 @@ import Foundation
 /// Turns an image file (PGM, PPM or PNG) into an input tensor of any shape: 1 channel gives BT.601
 /// luminance, 3 give RGB; the picture is scaled to cover `H×W` (aspect kept) and centre-cropped. Values in [0, 1].
 public enum ImageInput {
-    /// Reads the image at `path` and fits it to `shape`. Errors name the path and say what to change.
-    public static func load(path: String, shape: Shape) throws(InputError) -> Tensor {
+    /// Reads the image at `path` and fits it to `shape`. Errors name the path and say what to change. The
+    /// file and its decoded pixels must each fit in `memoryCap` bytes; both are checked before they are made.
+    public static func load(path: String, shape: Shape, memoryCap: Int = defaultMemoryCap) throws(InputError) -> Tensor {
         guard shape.channels >= 1, shape.height >= 1, shape.width >= 1 else {
             throw .invalidShape(path: path, shape: shape)
         }
         guard shape.channels == 1 || shape.channels == 3 else {
             throw .unsupportedChannels(path: path, channels: shape.channels)
         }
-        let image = try decode(try readBytes(path: path), path: path)
+        let image = try decode(try readBytes(path: path, limit: memoryCap), path: path, memoryCap: memoryCap)
         return fit(image, to: shape)
     }
 
-    /// The file's bytes, or the error saying why there are none.
-    static func readBytes(path: String) throws(InputError) -> [UInt8] {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw .fileNotFound(path: path)
+    /// The file's bytes (a regular file of at most `limit` bytes), or the error saying why there are none.
+    static func readBytes(path: String, limit: Int) throws(InputError) -> [UInt8] {
+        do { return try FileReader.contents(of: path, limit: limit) } catch {
+            switch error {
+            case .notFound: throw .fileNotFound(path: path)
+            case let .tooLarge(bytes, limit): throw .overMemoryCap(path: path, what: "the file", bytes: bytes, cap: limit)
+            default: throw .unreadable(path: path, reason: error.description)
+            }
         }
-        if isDirectory.boolValue { throw .unreadable(path: path, reason: "it is a folder") }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw .unreadable(path: path, reason: "permission denied or an I/O error")
-        }
-        return [UInt8](data)
     }
 
-    /// Decodes bytes in whichever supported format they start with.
-    static func decode(_ bytes: [UInt8], path: String) throws(InputError) -> DecodedImage {
+    /// Decodes bytes in whichever supported format they start with, refusing an image whose header promises
+    /// more pixels than `memoryCap` bytes can decode before any pixel memory is allocated.
+    public static func decode(_ bytes: [UInt8], path: String, memoryCap: Int = defaultMemoryCap) throws(InputError) -> DecodedImage {
         switch ImageFormat(magic: bytes) {
-        case .png: return try PNGFile.decode(bytes, path: path)
-        case .netpbm: return try Netpbm.decode(bytes, path: path)
+        case .png: return try PNGFile.decode(bytes, path: path, memoryCap: memoryCap)
+        case .netpbm: return try Netpbm.decode(bytes, path: path, memoryCap: memoryCap)
         case nil: throw .unsupportedFormat(path: path, magic: describeMagic(bytes))
         }
     }

@@ -14,13 +14,16 @@ public enum InputError: Error, Hashable, Sendable, CustomStringConvertible {
     case unsupportedChannels(path: String, channels: Int)
     /// The input shape has a size below 1.
     case invalidShape(path: String, shape: Shape)
+    /// The input, the image file or its decoded pixels (`what`) would take `bytes` (`nil`: more than an `Int`
+    /// counts), over the memory cap.
+    case overMemoryCap(path: String, what: String, bytes: Int?, cap: Int)
 
     /// The file the error is about.
     public var path: String {
         switch self {
         case .fileNotFound(let path), .unreadable(let path, _), .unsupportedFormat(let path, _),
             .malformed(let path, _, _), .truncated(let path, _, _, _, _), .unsupportedChannels(let path, _),
-            .invalidShape(let path, _):
+            .invalidShape(let path, _), .overMemoryCap(let path, _, _, _):
             return path
         }
     }
@@ -29,23 +32,27 @@ public enum InputError: Error, Hashable, Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case let .fileNotFound(path):
-            return "\(path): no such file — check the image path (it is relative to the preset's folder)"
+            return "\(visible(path)): no such file — check the image path (it is relative to the preset's folder)"
         case let .unreadable(path, reason):
-            return "\(path): cannot be read (\(reason)) — point the input at a readable image file"
+            return "\(visible(path)): cannot be read: \(reason) — point the input at a regular, readable image file"
         case let .unsupportedFormat(path, magic):
-            return "\(path): starts with \(magic), which is not PGM (P2/P5), PPM (P3/P6) or PNG — "
+            return "\(visible(path)): starts with \(magic), which is not PGM (P2/P5), PPM (P3/P6) or PNG — "
                 + "convert the image to PNG or PPM"
         case let .malformed(path, format, reason):
-            return "\(path): not a valid \(format) file: \(reason) — re-export the image"
+            return "\(visible(path)): not a valid \(format) file: \(reason) — re-export the image"
         case let .truncated(path, format, expected, found, unit):
-            return "\(path): \(format) data is truncated: expected \(expected) \(unit) but found \(found) — "
+            return "\(visible(path)): \(format) data is truncated: expected \(expected) \(unit) but found \(found) — "
                 + "the file is cut short, re-export the image"
         case let .unsupportedChannels(path, channels):
-            return "\(path): the input asks for \(channels) channels but an image gives 1 (luminance) or 3 (RGB) — "
+            return "\(visible(path)): the input asks for \(channels) channels but an image gives 1 (luminance) or 3 (RGB) — "
                 + "set the input's channels to 1 or 3"
         case let .invalidShape(path, shape):
-            return "\(path): input shape \(shape) must have every size ≥ 1 — "
+            return "\(visible(path)): input shape \(shape) must have every size ≥ 1 — "
                 + "set channels, height and width to positive numbers"
+        case let .overMemoryCap(path, what, bytes, cap):
+            return
+                "\(visible(path)): \(what) would take \(bytes.map(formatBytes) ?? "more memory than any machine has"), over the memory cap of "
+                + "\(formatBytes(cap)) — use a smaller \(path == "input" ? "input shape" : "image") or raise the cap (--memory-cap)"
         }
     }
 }

@@ -26,6 +26,9 @@ extension Kernels {
         }
     }
 
+    /// Floats one thread's GEMM packing panels may take (A: MC_MAX × KC_MAX, B: KC_MAX × NC_MAX), for the memory budget.
+    public static let packingScratchFloats = 256 * (144 + 4096)
+
     /// 2-D convolution with stride, padding (bottom/right implied by the output size), dilation and groups.
     /// A pointwise conv is one GEMM straight on the input; any other is a GEMM whose im2col operand is
     /// gathered panel by panel while packing, so no im2col buffer is ever built.

@@ -11,11 +11,12 @@ public enum Kernels {}
 public enum KernelThreads {
     private static let stored = Atomic<Int>(max(1, ProcessInfo.processInfo.activeProcessorCount))
 
-    /// Default worker count for every kernel: the machine's active cores. Set to 1 to measure one core.
+    /// Default worker count for every kernel: the machine's active cores. Set to 1 to measure one core; held to
+    /// 1…`SizeLimits.threads`.
     /// Read by every kernel call on any thread, so it is an atomic.
     public static var count: Int {
         get { stored.load(ordering: .relaxed) }
-        set { stored.store(max(1, newValue), ordering: .relaxed) }
+        set { stored.store(min(max(1, newValue), SizeLimits.threads), ordering: .relaxed) }
     }
 }
 

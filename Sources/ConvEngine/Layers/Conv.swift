@@ -143,6 +143,25 @@ public struct Conv: WeightedLayer {
     /// One multiply-accumulate per weight per output position.
     public func macs(_ io: LayerIO) -> Int { (parameterShapes(io)?.weightCount ?? 0) * io.output.planeSize }
 
+    /// Kept: the weight packed into 16-row panels at most. Per thread: the GEMM's packing panels, and for a
+    /// stride-1 k×k conv (which may read im2col rows in place) a zero-padded copy of the input rows and an
+    /// output grid, each a tensor the kernels index with 32-bit ints.
+    public func workingFloats(_ io: LayerIO) throws(SizeOverflow) -> (kept: Int, perThread: Int) {
+        guard let g = io.geometry?.conv else { return (0, 0) }
+        let groupIn = g.inChannels / g.groups, groupOut = g.outChannels / g.groups
+        let packed = try Checked.product(
+            g.groups, (groupOut + 15) / 16 * 16, groupIn, g.kernelHeight, g.kernelWidth, of: "its packed weights")
+        guard stride == Size2(1) && kernel.height * kernel.width > 1 else { return (packed, Kernels.packingScratchFloats) }
+        let reach = effectiveKernel, gridWidth = g.outWidth + reach.width - 1
+        let paddedRows = try Checked.product(groupIn, g.outHeight + reach.height - 1, gridWidth, of: "its zero-padded input copy")
+        let grid = try Checked.product(groupOut, g.outHeight, gridWidth, of: "its output grid")
+        for (floats, what) in [(paddedRows, "its zero-padded input copy"), (grid, "its output grid")] where floats > SizeLimits.tensorValues
+        {
+            throw SizeOverflow(what, limit: SizeLimits.tensorValues)
+        }
+        return (packed, paddedRows + grid + Kernels.packingScratchFloats)
+    }
+
     public func receptiveWindow(_ io: LayerIO) -> (kernel: Size2, stride: Size2) { (effectiveKernel, stride) }
 
     public var isAffine: Bool { true }

@@ -57,8 +57,9 @@ extension WeightedLayer {
     /// Checks hand-written values against the sizes the layer needs.
     func checkExplicitCounts(_ shapes: ParameterShapes, at site: LayerSite) throws(ShapeError) {
         guard let explicit = parameters else { return }
-        if explicit.weights.count != shapes.weightCount {
-            throw site.wrongCount("weights", expected: shapes.weightCount, got: explicit.weights.count)
+        let weightCount = try site.values(of: shapes.weight, "its weights")
+        if explicit.weights.count != weightCount {
+            throw site.wrongCount("weights", expected: weightCount, got: explicit.weights.count)
         }
         if let biases = explicit.biases, biases.count != outputCount {
             throw site.wrongCount("biases", expected: outputCount, got: biases.count)

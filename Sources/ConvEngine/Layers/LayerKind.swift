@@ -21,7 +21,12 @@ public protocol LayerKind: Hashable, Sendable {
     func initialParameters(_ shapes: ParameterShapes, io: LayerIO, scheme: InitScheme, rng: inout SplitMix64) -> LayerParameters
 
     /// Multiply-accumulates of one forward pass (the published figures count conv, dense and lateral only).
+    /// Plain products fit: shape inference bounds every weight and activation by `SizeLimits.tensorValues`.
     func macs(_ io: LayerIO) -> Int
+
+    /// Floats the kernel needs beyond input, output and parameters, for the memory budget: `kept` stays with
+    /// the layer (a conv's packed weight), `perThread` is borrowed by each thread while it runs.
+    func workingFloats(_ io: LayerIO) throws(SizeOverflow) -> (kept: Int, perThread: Int)
 
     /// The window and stride the layer applies to its input, for receptive-field growth.
     func receptiveWindow(_ io: LayerIO) -> (kernel: Size2, stride: Size2)
@@ -79,6 +84,7 @@ extension LayerKind {
         LayerParameters.drawn(shapes, scheme: scheme, rng: &rng)
     }
     public func macs(_ io: LayerIO) -> Int { 0 }
+    public func workingFloats(_ io: LayerIO) throws(SizeOverflow) -> (kept: Int, perThread: Int) { (0, 0) }
     public func receptiveWindow(_ io: LayerIO) -> (kernel: Size2, stride: Size2) { (Size2(1), Size2(1)) }
     public var isAffine: Bool { false }
     public func epilogueOperation(_ parameters: () -> LayerParameters?) -> EpilogueOperation? { nil }
@@ -113,6 +119,20 @@ public struct LayerSite: Sendable {
     /// A `parameterCount` error naming this layer.
     public func wrongCount(_ tensor: String, expected: Int, got: Int) -> ShapeError {
         .parameterCount(path: path, name: name, tensor: tensor, expected: expected, got: got)
+    }
+
+    /// A `tooLarge` error naming this layer: `quantity` ("its weights") would pass `limit`.
+    public func tooLarge(_ quantity: String, limit: Int = SizeLimits.tensorValues) -> ShapeError {
+        .tooLarge(path: path, name: name, quantity: quantity, limit: limit)
+    }
+
+    /// The number of values in a tensor of shape `dimensions` (`what` names it: "its weights"), checked against
+    /// `SizeLimits.tensorValues` without overflowing on the way.
+    public func values(of dimensions: [Int], _ what: String) throws(ShapeError) -> Int {
+        guard let count = try? Checked.product(dimensions, of: what), count <= SizeLimits.tensorValues else {
+            throw tooLarge(what)
+        }
+        return count
     }
 }
 
@@ -155,20 +175,25 @@ public struct ParameterShapes: Hashable, Sendable {
     public var bias: Int?
     /// Running mean and variance length (batch norm), `nil` for layers without.
     public var runningStatistics: Int?
-    /// Fan-in and fan-out for He and Xavier draws.
-    public var fanIn: Int
-    public var fanOut: Int
-
     public init(weight: [Int], bias: Int?, runningStatistics: Int? = nil, fanIn: Int? = nil, fanOut: Int? = nil) {
         self.weight = weight
         self.bias = bias
         self.runningStatistics = runningStatistics
-        let receptive = weight.dropFirst(2).reduce(1, *)
-        self.fanIn = fanIn ?? (weight.count > 1 ? weight[1] * receptive : 1)
-        self.fanOut = fanOut ?? (weight.first ?? 1) * receptive
+        self.givenFanIn = fanIn
+        self.givenFanOut = fanOut
     }
 
-    /// Values in the weight tensor.
+    /// Fans as given, `nil` to derive them from the weight's dimensions.
+    private var givenFanIn, givenFanOut: Int?
+
+    /// Fan-in for He and Xavier draws: C/groups · KH · KW unless given.
+    public var fanIn: Int { givenFanIn ?? (weight.count > 1 ? weight[1] * receptive : 1) }
+    /// Fan-out for Xavier draws: K · KH · KW unless given.
+    public var fanOut: Int { givenFanOut ?? (weight.first ?? 1) * receptive }
+    private var receptive: Int { weight.dropFirst(2).reduce(1, *) }
+
+    /// Values in the weight tensor. Computed on demand: shape inference has checked it fits (`LayerSite.values`)
+    /// before anything asks, so the plain product cannot overflow.
     public var weightCount: Int { weight.reduce(1, *) }
     /// Learned parameters: weight and bias (running statistics are buffers, not parameters — PyTorch's count).
     public var parameterCount: Int { weightCount + (bias ?? 0) }

@@ -40,12 +40,22 @@ public enum FieldType: Hashable, Sendable {
     /// A list of numbers, flat or nested one row per output.
     case floats
 
-    /// The sentence an out-of-range size or count is told: "at least 1", "0 or more".
-    public var minimumRequirement: String? {
+    /// The range a size or count must lie in, `nil` for other types: from the type's minimum (pads from 0) to
+    /// `SizeLimits.setting`.
+    public var allowedRange: ClosedRange<Int>? {
         switch self {
-        case .int(let minimum), .size(let minimum): return minimum == 0 ? "0 or more" : "at least \(minimum)"
+        case .int(let minimum), .size(let minimum): return minimum...SizeLimits.setting
+        case .padding: return 0...SizeLimits.setting
         default: return nil
         }
+    }
+
+    /// The sentence a size or count outside its range is told ("at least 1", "0 or more", "at most 16777216"),
+    /// `nil` when `number` is allowed. The preset reader, shape inference and the edit form all ask this.
+    public func requirement(for number: Int) -> String? {
+        guard let range = allowedRange, !range.contains(number) else { return nil }
+        if number > range.upperBound { return "at most \(range.upperBound)" }
+        return range.lowerBound == 0 ? "0 or more" : "at least \(range.lowerBound)"
     }
 }
 
@@ -112,20 +122,20 @@ public struct LayerField<L: LayerKind> {
     /// Every problem with this field's value in `layer`: the type's minimum, then the field's own check.
     func problems(in layer: L) -> [FieldProblem] {
         let value = get(layer)
-        var found: [FieldProblem] = []
-        if let requirement = type.minimumRequirement, case .int(let minimum) = type, case .int(let number) = value, number < minimum {
-            found.append(.invalid(key: key, value: value.text, requirement: requirement))
+        let numbers: [Int]
+        switch value {
+        case .int(let number): numbers = [number]
+        case .size(let pair), .padding(.explicit(let pair)): numbers = [pair.height, pair.width]
+        default: numbers = []
         }
-        if let requirement = type.minimumRequirement, case .size(let minimum) = type, case .size(let pair) = value,
-            pair.height < minimum || pair.width < minimum
-        {
-            found.append(.invalid(key: key, value: value.text, requirement: requirement))
+        if let requirement = numbers.lazy.compactMap(type.requirement(for:)).first {
+            return [.invalid(key: key, value: value.text, requirement: requirement)]
         }
-        if case .padding(.explicit(let pair)) = value, pair.height < 0 || pair.width < 0 {
-            found.append(.invalid(key: key, value: value.text, requirement: "0 or more"))
+        // A form can type "inf" or "nan"; a preset cannot hold them (the reader refuses them, the writer has no word).
+        if case .float(let number) = value, !number.isFinite {
+            return [.invalid(key: key, value: "\(number)", requirement: "a finite number")]
         }
-        if found.isEmpty, let problem = check(layer) { found.append(problem) }
-        return found
+        return check(layer).map { [$0] } ?? []
     }
 }
 

@@ -431,8 +431,8 @@ extension GraphReader {
         }
         let (_, count) = try tensors.shape(of: tensor)
         weightBytes += count * 4
-        guard weightBytes <= ONNXImport.weightBudgetBytes else {
-            throw .weightsTooLarge(bytes: weightBytes, limit: ONNXImport.weightBudgetBytes)
+        guard weightBytes <= tensors.elementLimit * 4 else {
+            throw .weightsTooLarge(bytes: weightBytes, limit: tensors.elementLimit * 4)
         }
         return try tensors.floats(tensor)
     }

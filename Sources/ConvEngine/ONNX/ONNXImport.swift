@@ -13,15 +13,14 @@ public enum ONNXImport {
     public static let opsets = 7...21
     /// A protobuf message cannot exceed 2 GiB; nor does a model file we read.
     public static let maximumFileBytes = Int(Int32.max)
-    /// Weights, all together, that an import may set aside (float32): 2 GiB.
-    public static let weightBudgetBytes = 2 << 30
     /// Nested parallel blocks deeper than this are refused (bounds recursion on hostile graphs).
     static let maximumDepth = 64
 
     /// The network in an ONNX model's bytes, its weights in `initialization.loadedWeights` (keyed by node name).
-    /// `externalData` reads tensors stored beside the model; `nil` refuses them.
+    /// `externalData` reads tensors stored beside the model; `nil` refuses them. The weights, as float32, fit in
+    /// `memoryCap` bytes together, and the network's shapes are checked against it.
     public static func network(
-        fromModel bytes: Data, name: String, externalData: ONNXExternalDataReader? = nil
+        fromModel bytes: Data, name: String, externalData: ONNXExternalDataReader? = nil, memoryCap: Int = defaultMemoryCap
     ) throws(ONNXImportError) -> Network {
         guard bytes.count <= maximumFileBytes else { throw .tooLarge(bytes: bytes.count, limit: maximumFileBytes) }
         let model: Onnx_ModelProto
@@ -29,52 +28,42 @@ public enum ONNXImport {
         let opset = try defaultOpset(of: model)
         var reader = GraphReader(
             graph: model.graph, opset: opset,
-            tensors: ONNXTensorReader(externalData: externalData, elementLimit: weightBudgetBytes / 4))
+            tensors: ONNXTensorReader(externalData: externalData, elementLimit: max(memoryCap, 0) / 4))
         var network = try reader.read(name: name)
         network.summary = model.docString.isEmpty ? "imported from ONNX (opset \(opset))" : String(model.docString.prefix(200))
-        do { _ = try network.inferShapes() } catch { throw .impossible(error) }
+        do { _ = try network.inferShapes(memoryCap: memoryCap) } catch { throw .impossible(error) }
         return network
     }
 
-    /// Reads the model file at `path` (its size checked first) and its external data files beside it.
-    public static func network(path: String) throws(ONNXImportError) -> Network {
-        let attributes = try? FileManager.default.attributesOfItem(atPath: path)
-        guard let size = (attributes?[.size] as? NSNumber)?.intValue else {
-            throw .unreadableFile(path: path, reason: FileManager.default.fileExists(atPath: path) ? "not a readable file" : "no such file")
-        }
-        guard size <= maximumFileBytes else { throw .tooLarge(bytes: size, limit: maximumFileBytes) }
-        let data: Data
-        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-            throw .unreadableFile(path: path, reason: error.localizedDescription)
+    /// Reads the model file at `path` (a regular file, its size checked first) and its external data files beside
+    /// it, within `memoryCap` bytes.
+    public static func network(path: String, memoryCap: Int = defaultMemoryCap) throws(ONNXImportError) -> Network {
+        let bytes: [UInt8]
+        do { bytes = try FileReader.contents(of: path, limit: min(maximumFileBytes, max(memoryCap, 0))) } catch {
+            throw .unreadableFile(path: path, error)
         }
         let folder = (path as NSString).deletingLastPathComponent
         let name = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
-        return try network(fromModel: data, name: name, externalData: externalDataReader(folder: folder.isEmpty ? "." : folder))
+        return try network(
+            fromModel: Data(bytes), name: name,
+            externalData: externalDataReader(folder: folder.isEmpty ? "." : folder, memoryCap: memoryCap),
+            memoryCap: memoryCap)
     }
 
-    /// Reads external data from files inside `folder` only: a location that is absolute or climbs out with `..`
-    /// is refused, and the requested range is checked against the file's size before it is read.
-    public static func externalDataReader(folder: String) -> ONNXExternalDataReader {
+    /// Reads external data from regular files inside `folder` only: a location that is absolute or climbs out with
+    /// `..` is refused, and the requested range is checked against the file's size and `memoryCap` before it is read.
+    public static func externalDataReader(folder: String, memoryCap: Int = defaultMemoryCap) -> ONNXExternalDataReader {
         { (location: String, offset: Int, length: Int?) throws(ONNXImportError) -> Data in
             let parts = location.split(separator: "/", omittingEmptySubsequences: false)
             guard !location.hasPrefix("/"), !parts.contains(".."), !location.contains("\\") else {
-                throw .badTensor(name: location, problem: "external data must be a file beside the model, not \"\(location)\"")
+                throw .badTensor(name: location, problem: "external data must be a file beside the model, not \(quoted(location))")
             }
             let path = (folder as NSString).appendingPathComponent(location)
-            guard let handle = FileHandle(forReadingAtPath: path) else {
-                throw .unreadableFile(path: path, reason: "the model's external data file cannot be opened")
+            do throws(FileReadError) {
+                return Data(try FileReader.range(of: path, offset: offset, length: length, limit: max(memoryCap, 0)))
+            } catch {
+                throw .unreadableFile(path: path, error)
             }
-            defer { try? handle.close() }
-            let size = Int((try? handle.seekToEnd()) ?? 0)
-            let wanted = length ?? max(size - offset, 0)
-            let (end, overflow) = offset.addingReportingOverflow(wanted)
-            guard !overflow, end <= size else {
-                throw .badTensor(name: location, problem: "\(wanted) bytes from offset \(offset) run past the file's \(size) bytes")
-            }
-            do {
-                try handle.seek(toOffset: UInt64(offset))
-                return try handle.read(upToCount: wanted) ?? Data()
-            } catch { throw .unreadableFile(path: path, reason: error.localizedDescription) }
         }
     }
 
@@ -148,7 +137,7 @@ struct GraphReader {
         }
         var network = Network(
             name: name, input: InputSpec(shape: input.shape), nodes: nodes)
-        network.initialization.loadedWeights = weights
+        network.initialization.loadedWeights = weights.mapValues { LoadedParameters(parameters: $0, file: name) }
         return network
     }
 

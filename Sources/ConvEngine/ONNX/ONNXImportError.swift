@@ -2,7 +2,7 @@
 /// operator, the tensor), what is wrong, and what would have to change — in the file, or in convplay.
 public enum ONNXImportError: Error, Hashable, Sendable, CustomStringConvertible {
     /// The file could not be read (with the operating system's reason).
-    case unreadableFile(path: String, reason: String)
+    case unreadableFile(path: String, FileReadError)
     /// The file is larger than the import reads.
     case tooLarge(bytes: Int, limit: Int)
     /// The bytes are not an ONNX ModelProto (corrupt or truncated protobuf).
@@ -24,26 +24,28 @@ public enum ONNXImportError: Error, Hashable, Sendable, CustomStringConvertible 
 
     public var description: String {
         switch self {
-        case let .unreadableFile(path, reason):
-            return "cannot read \(path): \(reason) — check the path and its permissions"
+        case let .unreadableFile(path, error):
+            return "cannot read \(visible(path)): \(error) — \(error.fix)"
         case let .tooLarge(bytes, limit):
             return "the model file has \(bytes) bytes, more than the \(limit) an ONNX protobuf can hold — use external data for its weights"
         case let .malformed(reason):
             return "not a readable ONNX model (\(reason)) — the file is corrupt or truncated; export it again"
         case let .unsupportedOpset(domain, version):
-            let name = domain.isEmpty || domain == "ai.onnx" ? "ONNX" : "domain \"\(domain)\""
+            let name = domain.isEmpty || domain == "ai.onnx" ? "ONNX" : "domain \(quoted(domain))"
             return "the model uses \(name) opset \(version), but convplay reads ONNX opsets 7 to 21 only — "
                 + "convert it (onnx.version_converter) or export it again with opset_version between 7 and 21"
         case let .graph(problem, fix):
             return "\(problem) — \(fix)"
         case let .unsupported(node, op, reason, need):
-            return "node \"\(node)\" (\(op)): \(reason) — convplay would need \(need)"
+            return "node \(quoted(node)) (\(visible(op))): \(reason) — convplay would need \(need)"
         case let .danglingInput(node, op, input):
-            return "node \"\(node)\" (\(op)) reads \"\(input)\", which no node, input or initializer produces — the graph is incomplete"
+            return
+                "node \(quoted(node)) (\(visible(op))) reads \(quoted(input)), which no node, input or initializer produces — the graph is incomplete"
         case let .badTensor(name, problem):
-            return "tensor \"\(name)\": \(problem) — the file is damaged or was written wrongly"
+            return "tensor \(quoted(name)): \(problem) — the file is damaged or was written wrongly"
         case let .weightsTooLarge(bytes, limit):
-            return "the weights need \(formatBytes(bytes)), more than convplay's \(formatBytes(limit)) import budget — use a smaller model"
+            return
+                "the weights need \(formatBytes(bytes)), more than the \(formatBytes(limit)) memory cap — raise --memory-cap or use a smaller model"
         case let .impossible(error):
             return "the imported network cannot run: \(error)"
         }

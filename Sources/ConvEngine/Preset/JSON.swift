@@ -31,7 +31,7 @@ public indirect enum JSONValue: Hashable, Sendable {
         case .null: return "null"
         case .bool(let value): return "a boolean \(value)"
         case .number(let text): return "a number \(text)"
-        case .string(let text): return "a string \"\(text.count > 24 ? String(text.prefix(24)) + "…" : text)\""
+        case .string(let text): return "a string " + ConvEngine.quoted(text, limit: 24)
         case .array: return "an array"
         case .object: return "an object"
         }

@@ -49,11 +49,17 @@ struct JSONField {
         return Int(double)
     }
 
-    func positiveInt() throws(PresetError) -> Int {
-        let number = try int(expected: "a positive integer")
-        guard number > 0 else { throw PresetError.invalidValue(path: path, value: "\(number)", requirement: "at least 1") }
+    /// A whole number within `type`'s range (a channel count, a size, a pad).
+    func int(in type: FieldType) throws(PresetError) -> Int {
+        let number = try int(expected: type.allowedRange!.lowerBound > 0 ? "a positive integer" : "an integer")
+        if let requirement = type.requirement(for: number) {
+            throw PresetError.invalidValue(path: path, value: "\(number)", requirement: requirement)
+        }
         return number
     }
+
+    /// A count or size of at least 1 (an input side, an Inception branch's channels).
+    func positiveInt() throws(PresetError) -> Int { try int(in: .int(minimum: 1)) }
 
     func seed() throws(PresetError) -> UInt64 {
         guard case .number(let text) = value, let seed = UInt64(text) else {
@@ -93,14 +99,13 @@ struct JSONField {
         return elements.count
     }
 
-    /// An integer or a `[height, width]` pair, each at least `minimum`.
-    func size2(minimum: Int) throws(PresetError) -> Size2 {
+    /// An integer or a `[height, width]` pair, each within `type`'s range.
+    func size2(_ type: FieldType) throws(PresetError) -> Size2 {
         let expected = "an integer or a [height, width] pair"
         func checked(_ field: JSONField) throws(PresetError) -> Int {
             let number = try field.int(expected: field.path == path ? expected : "an integer")
-            guard number >= minimum else {
-                throw PresetError.invalidValue(
-                    path: field.path, value: "\(number)", requirement: minimum == 0 ? "0 or more" : "at least \(minimum)")
+            if let requirement = type.requirement(for: number) {
+                throw PresetError.invalidValue(path: field.path, value: "\(number)", requirement: requirement)
             }
             return number
         }
@@ -305,14 +310,9 @@ struct PresetDecoder {
             return nil
         }
         switch request.type {
-        case .int(let minimum):
-            let number = try field.int(expected: minimum > 0 ? "a positive integer" : "an integer")
-            guard number >= minimum else {
-                throw PresetError.invalidValue(path: field.path, value: "\(number)", requirement: request.type.minimumRequirement!)
-            }
-            return .int(number)
+        case .int: return .int(try field.int(in: request.type))
         case .float: return .float(try field.float())
-        case .size(let minimum): return .size(try field.size2(minimum: minimum))
+        case .size: return .size(try field.size2(request.type))
         case .padding: return .padding(try padding(field))
         case .bool: return .bool(try field.bool())
         case .choice(let choices):
@@ -367,8 +367,8 @@ struct PresetDecoder {
             guard text == "same" else { throw PresetError.unknownChoice(path: field.path, found: text, validChoices: ["same"]) }
             return .same
         }
-        if case .number = field.value { return .explicit(try field.size2(minimum: 0)) }
-        if case .array = field.value { return .explicit(try field.size2(minimum: 0)) }
+        if case .number = field.value { return .explicit(try field.size2(.padding)) }
+        if case .array = field.value { return .explicit(try field.size2(.padding)) }
         throw field.wrongType("an integer, a [height, width] pair or \"same\"")
     }
 }

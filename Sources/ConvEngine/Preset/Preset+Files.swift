@@ -38,94 +38,46 @@ public struct LoadedPreset: Hashable, Sendable {
 }
 
 extension Preset {
-    /// Reads and decodes the preset file at `path`.
-    public static func load(path: String) throws(PresetError) -> LoadedPreset {
+    /// Reads and decodes the preset file at `path`, and the weights folder it names (at most `memoryCap` bytes).
+    public static func load(path: String, memoryCap: Int = defaultMemoryCap) throws(PresetError) -> LoadedPreset {
         let text = try readText(path)
         var loaded = LoadedPreset(network: try decode(json: text), path: path)
         if let weights = loaded.weightsDirectoryPath {
             loaded.network.initialization.loadedWeights =
                 weights.hasSuffix(".safetensors")
-                ? try loadWeights(safetensors: weights, for: loaded.network) : try loadWeights(directory: weights)
+                ? try loadWeights(safetensors: weights, for: loaded.network, byteLimit: memoryCap)
+                : try loadWeights(directory: weights, byteLimit: memoryCap)
         }
         return loaded
     }
 
     /// Loads a preset named by a path or by a shipped name (`nin-cifar10`), or opens an ONNX model (`.onnx`) as one:
     /// its network with the model's weights.
-    public static func load(nameOrPath: String) throws(PresetError) -> LoadedPreset {
+    public static func load(nameOrPath: String, memoryCap: Int = defaultMemoryCap) throws(PresetError) -> LoadedPreset {
         if nameOrPath.lowercased().hasSuffix(".onnx") {
-            do { return LoadedPreset(network: try ONNXImport.network(path: nameOrPath), path: nameOrPath) } catch {
+            do { return LoadedPreset(network: try ONNXImport.network(path: nameOrPath, memoryCap: memoryCap), path: nameOrPath) } catch {
                 throw .importFailed(path: nameOrPath, error)
             }
         }
-        return try load(path: try resolve(nameOrPath: nameOrPath))
+        return try load(path: try resolve(nameOrPath: nameOrPath), memoryCap: memoryCap)
     }
 
     /// Writes `network` to `path` atomically: a temporary file in the same folder, flushed to disk, then
     /// renamed over the target. A crash or a full disk leaves either the old file or the new one, never a part.
     public static func save(_ network: Network, to path: String) throws(PresetError) {
-        let bytes = Array(encode(network).utf8)
-        let folder = (path as NSString).deletingLastPathComponent
-        let directory = folder.isEmpty ? "." : folder
-        let temporary = (directory as NSString).appendingPathComponent(
-            ".\((path as NSString).lastPathComponent).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp")
-        func failure() -> PresetError { .unwritableFile(path: path, reason: String(cString: strerror(errno))) }
-
-        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL, 0o644)
-        guard descriptor >= 0 else { throw failure() }
-        var written = 0
-        while written < bytes.count {
-            let count = bytes[written...].withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
-            if count < 0 && errno == EINTR { continue }
-            guard count > 0 else {
-                let error = failure()
-                close(descriptor)
-                unlink(temporary)
-                throw error
-            }
-            written += count
-        }
-        guard fsync(descriptor) == 0 else {
-            let error = failure()
-            close(descriptor)
-            unlink(temporary)
-            throw error
-        }
-        guard close(descriptor) == 0 else {
-            let error = failure()
-            unlink(temporary)
-            throw error
-        }
-        guard rename(temporary, path) == 0 else {
-            let error = failure()
-            unlink(temporary)
-            throw error
-        }
-        // Make the rename itself durable.
-        let folderDescriptor = open(directory, O_RDONLY)
-        if folderDescriptor >= 0 {
-            _ = fsync(folderDescriptor)
-            close(folderDescriptor)
+        do { try AtomicFile.write(Array(encode(network).utf8), to: path) } catch {
+            throw .unwritableFile(path: path, reason: error.reason)
         }
     }
 
-    /// Whole-file read with the operating system's reason on failure (Foundation's messages drop it).
+    /// A preset or manifest's text: a regular file of at most `SizeLimits.jsonFileBytes`, in UTF-8, with the
+    /// operating system's reason on failure (Foundation's messages drop it).
     static func readText(_ path: String) throws(PresetError) -> String {
-        let descriptor = open(path, O_RDONLY)
-        guard descriptor >= 0 else { throw .unreadableFile(path: path, reason: String(cString: strerror(errno))) }
-        defer { close(descriptor) }
-        var bytes: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 1 << 16)
-        while true {
-            let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
-            if count < 0 && errno == EINTR { continue }
-            guard count >= 0 else { throw .unreadableFile(path: path, reason: String(cString: strerror(errno))) }
-            if count == 0 { break }
-            bytes.append(contentsOf: buffer[0..<count])
+        let bytes: [UInt8]
+        do { bytes = try FileReader.contents(of: path, limit: SizeLimits.jsonFileBytes) } catch {
+            throw .unreadableFile(path: path, error)
         }
-        guard let text = String(validating: bytes, as: UTF8.self) else {
-            throw .unreadableFile(path: path, reason: "it is not UTF-8 text")
-        }
+        guard let text = String(validating: bytes, as: UTF8.self) else { throw .notText(path: path) }
         return text
     }
 }

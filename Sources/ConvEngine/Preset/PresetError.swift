@@ -17,8 +17,16 @@ public enum PresetError: Error, Hashable, Sendable, CustomStringConvertible {
     case missingKey(path: String, key: String, hint: String)
     /// `format` names a version this reader does not know.
     case unsupportedFormat(found: String)
-    /// The file could not be read (with the operating system's reason).
-    case unreadableFile(path: String, reason: String)
+    /// The file could not be read: missing, not a regular file, too large, or the operating system's reason.
+    case unreadableFile(path: String, FileReadError)
+    /// The file is not UTF-8 text.
+    case notText(path: String)
+    /// A weights folder's `manifest.json` is not one `convplay run --dump` writes.
+    case invalidManifest(path: String, reason: String)
+    /// A `.npy` file of a weights folder could not be read (its own sentence names the file).
+    case unreadableWeights(NpyError)
+    /// A `.safetensors` file named by `init.weights` that cannot be read.
+    case unreadableSafetensors(SafetensorsError)
     /// The file could not be written (with the operating system's reason); the old file is untouched.
     case unwritableFile(path: String, reason: String)
     /// Neither a file nor a shipped preset's name.
@@ -38,7 +46,10 @@ public enum PresetError: Error, Hashable, Sendable, CustomStringConvertible {
             .wrongType(let path, _, _), .invalidValue(let path, _, _), .missingKey(let path, _, _):
             return path
         case .unsupportedFormat: return "format"
-        case .malformedJSON, .unreadableFile, .unwritableFile, .unknownPreset, .shippedPresetsNotFound, .importFailed: return nil
+        case .malformedJSON, .unreadableFile, .notText, .invalidManifest, .unreadableWeights, .unreadableSafetensors, .unwritableFile,
+            .unknownPreset,
+            .shippedPresetsNotFound, .importFailed:
+            return nil
         }
     }
 
@@ -48,44 +59,58 @@ public enum PresetError: Error, Hashable, Sendable, CustomStringConvertible {
             return "malformed JSON at line \(line), column \(column): \(problem)"
         case let .unknownKey(path, key, owner, suggestion, validKeys):
             let fix =
-                suggestion.map { "did you mean \"\($0)\"?" }
+                suggestion.map { "did you mean \(quoted($0))?" }
                 ?? (validKeys.isEmpty
                     ? "remove it, \(owner) takes no settings"
                     : "remove it or use one of " + validKeys.joined(separator: ", "))
-            return "\(path): unknown key \"\(key)\" in \(owner) — \(fix)"
+            return "\(Self.place(path)): unknown key \(quoted(key)) in \(owner) — \(fix)"
         case let .unknownLayerType(path, found, suggestion, validTypes):
-            let hint = suggestion.map { "did you mean \"\($0)\"? " } ?? ""
-            return "\(path): unknown layer type \"\(found)\" — \(hint)valid types are " + validTypes.joined(separator: ", ")
+            let hint = suggestion.map { "did you mean \(quoted($0))? " } ?? ""
+            return "\(Self.place(path)): unknown layer type \(quoted(found)) — \(hint)valid types are " + validTypes.joined(separator: ", ")
         case let .unknownChoice(path, found, validChoices):
-            return "\(path): unknown value \"\(found)\" — use one of " + validChoices.joined(separator: ", ")
+            return "\(Self.place(path)): unknown value \(quoted(found)) — use one of " + validChoices.joined(separator: ", ")
         case let .wrongType(path, expected, found):
             var fix = "write \(expected) there"
             if found.hasPrefix("a string \""), expected.contains("number") || expected.contains("integer") {
                 fix = "remove the quotes around the number"
             }
-            return "\(path): expected \(expected), found \(found) — \(fix)"
+            return "\(Self.place(path)): expected \(expected), found \(visible(found)) — \(fix)"
         case let .invalidValue(path, value, requirement):
-            return "\(path) is \(value), but it must be \(requirement)"
+            return "\(Self.place(path)) is \(visible(value)), but it must be \(requirement)"
         case let .missingKey(path, key, hint):
-            return "\(path.isEmpty ? "the preset" : path) is missing the required key \"\(key)\" — add \(hint)"
+            return "\(Self.place(path)) is missing the required key \"\(key)\" — add \(hint)"
         case let .unsupportedFormat(found):
-            return "format is \(found), but this convplay reads format \(Self.currentFormat) — "
+            return "format is \(visible(found)), but this convplay reads format \(Self.currentFormat) — "
                 + "set \"format\": \(Self.currentFormat) or open it with a newer convplay"
-        case let .unreadableFile(path, reason):
-            return "cannot read \(path): \(reason) — check the path and the file's permissions"
+        case let .unreadableFile(path, error):
+            return "cannot read \(visible(path)): \(error) — \(error.fix)"
+        case let .notText(path):
+            return "cannot read \(visible(path)): it is not UTF-8 text — save it as UTF-8 JSON"
+        case let .invalidManifest(path, reason):
+            return "\(visible(path)): \(reason) — point init.weights at a folder written by convplay run --dump"
+        case let .unreadableWeights(error):
+            return error.description
+        case let .unreadableSafetensors(error):
+            return error.description
         case let .unwritableFile(path, reason):
-            return "cannot write \(path): \(reason) — the previous file is untouched; choose a writable folder"
+            return "cannot write \(visible(path)): \(reason) — the previous file is untouched; choose a writable folder"
         case let .unknownPreset(name, suggestion, shipped):
-            let hint = suggestion.map { "did you mean \"\($0)\"? " } ?? ""
-            return "no preset file or shipped preset named \"\(name)\" — \(hint)shipped presets are "
+            let hint = suggestion.map { "did you mean \(quoted($0))? " } ?? ""
+            return "no preset file or shipped preset named \(quoted(name)) — \(hint)shipped presets are "
                 + (shipped.isEmpty ? "(none found)" : shipped.joined(separator: ", ")) + ", or give a path to a .json file"
         case let .shippedPresetsNotFound(searched):
-            return "cannot find the shipped presets folder (looked in " + searched.joined(separator: ", ")
+            return "cannot find the shipped presets folder (looked in " + searched.map { visible($0) }.joined(separator: ", ")
                 + ") — set CONVPLAY_PRESETS to the folder holding edges.json"
         case let .importFailed(path, error):
-            return "\(path): \(error)"
+            // A file that cannot be read is named by the error itself.
+            if case .unreadableFile = error { return error.description }
+            return "\(visible(path)): \(error)"
         }
     }
+
+    /// A JSON path as messages name it: the path itself, or "the preset" for the document's root. Keys in it
+    /// are the user's and shown as `visible` shows them.
+    static func place(_ path: String) -> String { path.isEmpty ? "the preset" : visible(path) }
 }
 
 /// The candidate closest to `word` by edit distance, if it is close enough to be a likely typo.

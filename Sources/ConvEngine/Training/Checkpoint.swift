@@ -23,71 +23,103 @@ public struct Checkpoint: Sendable {
         optimizer = trainer.optimizer
     }
 
-    /// Writes the folder whole or not at all: into a sibling folder first, then swapped in for any old one.
-    public func write(to directory: String) throws(ExportError) {
-        let partial = directory + ".partial"
-        try? FileManager.default.removeItem(atPath: partial)
-        let writer = try DumpWriter(directory: partial)
-        var tensors: [JSONValue] = []
-        for path in parameters.keys.sorted() {
-            let p = parameters[path]!, stem = ActivationDump.fileStem(path)
-            var entry: [(String, JSONValue)] = [("path", .string(path.description))]
-            entry.append(("weight", try writer.save(p.weight, p.weightShape, stem + ".weight.npy")))
-            if let bias = p.bias { entry.append(("bias", try writer.save(bias, [bias.count], stem + ".bias.npy"))) }
-            if let mean = p.runningMean { entry.append(("running_mean", try writer.save(mean, [mean.count], stem + ".running_mean.npy"))) }
-            if let variance = p.runningVariance {
-                entry.append(("running_var", try writer.save(variance, [variance.count], stem + ".running_var.npy")))
-            }
-            var moments: [JSONValue] = []
-            for (k, moment) in (optimizer.moments[path] ?? []).enumerated() {
-                moments.append(try writer.save(moment, [moment.count], stem + ".moment\(k).npy"))
-            }
-            entry.append(("moments", .array(moments)))
-            tensors.append(.members(entry))
-        }
-        let manifest = JSONValue.members([
-            ("format", .integer(1)), ("preset", .string(presetName)), ("data", .string(data)),
-            ("settings", Self.encode(settings)), ("epoch", .integer(epoch)), ("batch", .integer(batchInEpoch)),
-            ("step", .integer(optimizer.step)), ("tensors", .array(tensors)),
-        ])
-        try writer.writeManifest(manifest, name: "checkpoint.json")
-        try DumpWriter.replace(directory, with: partial)
+    /// The file that makes a folder a checkpoint.
+    static let manifestFile = "checkpoint.json"
+
+    /// Refuses a folder `write(to:)` would refuse (a file, a folder of other files), before the run whose
+    /// checkpoint it would hold.
+    public static func checkFolder(_ directory: String) throws(ExportError) {
+        try DumpWriter.checkReplaceable(directory, marker: manifestFile)
     }
 
-    /// Reads a checkpoint folder written for `model`'s network: every tensor must be there with its size.
-    public static func read(from directory: String, model: TrainableNetwork) throws(TrainingError) -> Checkpoint {
+    /// Writes the folder whole or not at all: into a sibling folder first, then swapped in for any old one.
+    public func write(to directory: String) throws(ExportError) {
+        try DumpWriter.writeWhole(directory, marker: Self.manifestFile) { writer throws(ExportError) in
+            var tensors: [JSONValue] = []
+            for path in parameters.keys.sorted() {
+                let p = parameters[path]!, stem = ActivationDump.fileStem(path)
+                var entry: [(String, JSONValue)] = [("path", .string(path.description))]
+                entry.append(("weight", try writer.save(p.weight, p.weightShape, stem + ".weight.npy")))
+                if let bias = p.bias { entry.append(("bias", try writer.save(bias, [bias.count], stem + ".bias.npy"))) }
+                if let mean = p.runningMean {
+                    entry.append(("running_mean", try writer.save(mean, [mean.count], stem + ".running_mean.npy")))
+                }
+                if let variance = p.runningVariance {
+                    entry.append(("running_var", try writer.save(variance, [variance.count], stem + ".running_var.npy")))
+                }
+                var moments: [JSONValue] = []
+                for (k, moment) in (optimizer.moments[path] ?? []).enumerated() {
+                    moments.append(try writer.save(moment, [moment.count], stem + ".moment\(k).npy"))
+                }
+                entry.append(("moments", .array(moments)))
+                tensors.append(.members(entry))
+            }
+            let manifest = JSONValue.members([
+                ("format", .integer(1)), ("preset", .string(presetName)), ("data", .string(data)),
+                ("settings", Self.encode(settings)), ("epoch", .integer(epoch)), ("batch", .integer(batchInEpoch)),
+                ("step", .integer(optimizer.step)), ("tensors", .array(tensors)),
+            ])
+            try writer.writeManifest(manifest, name: Self.manifestFile)
+        }
+    }
+
+    /// Reads a checkpoint folder written for `model`'s network: every tensor must be there with its size, and the
+    /// optimiser's moments with theirs; files are regular ones named inside the folder, read within `memoryCap`.
+    public static func read(
+        from directory: String, model: TrainableNetwork, memoryCap: Int = defaultMemoryCap
+    ) throws(TrainingError) -> Checkpoint {
         func bad(_ reason: String) -> TrainingError { .badCheckpoint(path: directory, reason: reason) }
-        let manifestPath = directory + "/checkpoint.json"
-        guard let data = FileManager.default.contents(atPath: manifestPath) else {
-            throw bad("no checkpoint.json here — give --resume the folder a stopped run saved its checkpoint to")
+        let manifestPath = directory + "/" + manifestFile
+        let bytes: [UInt8]
+        do { bytes = try FileReader.contents(of: manifestPath, limit: SizeLimits.jsonFileBytes) } catch {
+            if case .notFound = error {
+                throw bad("no checkpoint.json here — give --resume the folder a stopped run saved its checkpoint to")
+            }
+            throw bad("checkpoint.json cannot be read: \(error) — \(error.fix)")
+        }
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            throw bad("checkpoint.json is not UTF-8 text — the checkpoint is damaged")
         }
         let json: JSONValue
-        do { json = try JSONParser.parse(String(decoding: data, as: UTF8.self)) } catch {
+        do { json = try JSONParser.parse(text) } catch {
             throw bad("checkpoint.json is not valid JSON (\(error.problem)) — the checkpoint is damaged")
         }
         guard json["format"]?.integerValue == 1, case .string(let preset)? = json["preset"], case .string(let source)? = json["data"],
             let settingsJSON = json["settings"], let settings = decode(settingsJSON), let epoch = json["epoch"]?.integerValue,
             let batch = json["batch"]?.integerValue, let step = json["step"]?.integerValue, case .array(let tensors)? = json["tensors"]
         else { throw bad("checkpoint.json lacks a field convplay writes — the checkpoint is damaged or from another version") }
+        guard epoch >= 0, batch >= 0, step >= 0 else {
+            throw bad("checkpoint.json holds a negative epoch, batch or step — the checkpoint is damaged")
+        }
         var parameters = model.parameters
         var optimizer = Optimizer(settings.optimizer)
         optimizer.step = step
+        var budget = memoryCap
+        /// The values of the `.npy` file `entry` names (a file inside the folder), exactly `count` of them.
+        func values(_ entry: JSONValue?, count: Int, what: String) throws(TrainingError) -> [Float] {
+            guard case .string(let file)? = entry?["file"] else { throw bad("\(what) is missing — the checkpoint is damaged") }
+            guard !file.isEmpty, !file.contains("/"), file != ".", file != ".." else {
+                throw bad(
+                    "\(what) names the file \(quoted(file)), which is not a file in the checkpoint folder — the checkpoint is damaged")
+            }
+            let values: [Float]
+            do { values = try Npy.read(path: directory + "/" + file, limit: max(budget, 0)).values } catch {
+                throw bad("\(what): \(error.description)")
+            }
+            guard values.count == count else {
+                throw bad("\(what) has \(values.count) values, this network's has \(count) — resume with the preset it was saved from")
+            }
+            budget -= values.count * MemoryLayout<Float>.size
+            return values
+        }
         for tensor in tensors {
             guard case .string(let text)? = tensor["path"], let path = model.order.first(where: { $0.description == text }),
                 let expected = model.parameters[path]
             else { throw bad("it holds parameters for a layer this network does not have — resume with the preset it was saved from") }
+            let place = visible(text)
             func load(_ key: String, _ count: Int?) throws(TrainingError) -> [Float]? {
                 guard let count else { return nil }
-                guard case .string(let file)? = tensor[key]?["file"] else { throw bad("\(text) has no \(key) — the checkpoint is damaged") }
-                let values: [Float]
-                do { values = try Npy.read(path: directory + "/" + file).values } catch {
-                    throw bad("\(file): \(error.description)")
-                }
-                guard values.count == count else {
-                    throw bad(
-                        "\(text) \(key) has \(values.count) values, this network's has \(count) — resume with the preset it was saved from")
-                }
-                return values
+                return try values(tensor[key], count: count, what: "\(place) \(key)")
             }
             var p = expected
             p.weight = try load("weight", expected.weight.count)!
@@ -96,12 +128,17 @@ public struct Checkpoint: Sendable {
             p.runningVariance = try load("running_var", expected.runningVariance?.count)
             parameters[path] = p
             if case .array(let moments)? = tensor["moments"], !moments.isEmpty {
+                // The optimiser keeps its buffers per tensor: the weight's first, then the bias's, each its size.
+                let counts = [p.weight.count] + (p.bias.map { [$0.count] } ?? [])
+                let expectedCounts = counts.flatMap { Array(repeating: $0, count: optimizer.buffersPerTensor) }
+                guard moments.count == expectedCounts.count else {
+                    throw bad(
+                        "\(place) has \(moments.count) optimiser moments, \(settings.optimizer.kind.rawValue) keeps \(expectedCounts.count) — "
+                            + "resume with the optimiser it was saved with")
+                }
                 var buffers: [[Float]] = []
-                for moment in moments {
-                    guard case .string(let file)? = moment["file"], let values = try? Npy.read(path: directory + "/" + file).values else {
-                        throw bad("\(text): an optimiser moment is missing — the checkpoint is damaged")
-                    }
-                    buffers.append(values)
+                for (k, moment) in moments.enumerated() {
+                    buffers.append(try values(moment, count: expectedCounts[k], what: "\(place) moment \(k)"))
                 }
                 optimizer.moments[path] = buffers
             }

@@ -6,26 +6,36 @@ extension TrainableNetwork {
     /// image input relative to `presetDirectory` becomes absolute.
     public func trainedNetwork(presetDirectory: String) -> Network {
         var trained = network.loadingWeights(from: "weights", presetDirectory: presetDirectory)
-        for (path, p) in parameters { trained.initialization.loadedWeights[network.node(at: path)!.name] = p }
+        for (path, p) in parameters {
+            trained.initialization.loadedWeights[network.node(at: path)!.name] = LoadedParameters(parameters: p, file: "weights")
+        }
         return trained
     }
+
+    /// Refuses a `--save` folder `saveTrained` would refuse (a file, a folder of other files), before the training
+    /// whose result it would hold.
+    public static func checkSaveFolder(_ directory: String) throws(ExportError) {
+        try DumpWriter.checkReplaceable(directory, marker: savedPresetFile)
+    }
+
+    /// The file that makes a folder a trained preset.
+    static let savedPresetFile = "preset.json"
 
     /// Writes `directory/preset.json` and `directory/weights/` (a `run --dump` of the trained network on its own
     /// input, which is what a preset's `"init": {"weights": …}` reads), whole or not at all: into a sibling
     /// folder first, then swapped in for an old one.
     public func saveTrained(to directory: String, presetDirectory: String, input: Tensor) throws(ExportError) {
         let trained = trainedNetwork(presetDirectory: presetDirectory)
-        let partial = directory + ".partial"
-        try? FileManager.default.removeItem(atPath: partial)
         let session: ForwardSession
         do { session = try ForwardSession(network: trained, input: input) } catch {
-            throw .writeFailed(path: directory, reason: error.description)
+            throw .writeFailed(path: directory, reason: "\(error)")
         }
-        try ActivationDump.write(session: session, to: partial + "/weights", presetName: network.name)
-        do { try Preset.save(trained, to: partial + "/preset.json") } catch {
-            throw .writeFailed(path: directory + "/preset.json", reason: error.description)
+        try DumpWriter.writeWhole(directory, marker: Self.savedPresetFile) { writer throws(ExportError) in
+            try ActivationDump.write(session: session, to: writer.directory + "/weights", presetName: network.name)
+            do { try Preset.save(trained, to: writer.directory + "/" + Self.savedPresetFile) } catch {
+                throw .writeFailed(path: directory + "/preset.json", reason: "\(error)")
+            }
         }
-        try DumpWriter.replace(directory, with: partial)
     }
 }
 

@@ -40,7 +40,7 @@ public enum TrainingError: Error, Hashable, Sendable, CustomStringConvertible {
             return "a training step with batch \(batch) holds up to \(formatBytes(bytes)), over the \(formatBytes(cap)) memory cap — "
                 + "use a smaller --batch or raise --memory-cap"
         case .badCheckpoint(let path, let reason):
-            return "\(path): \(reason)"
+            return "\(visible(path)): \(reason)"
         }
     }
 }

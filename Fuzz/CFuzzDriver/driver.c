@@ -1,0 +1,2 @@
+// Declarations only (include/cfuzzdriver.h): libFuzzer, linked by -sanitize=fuzzer, defines LLVMFuzzerRunDriver.
+#include "cfuzzdriver.h"

@@ -1,0 +1,87 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// Why a file could not be written: the operating system's reason ("Permission denied", "No space left on device").
+public struct FileWriteError: Error, Hashable, Sendable, CustomStringConvertible {
+    public var reason: String
+    public init(reason: String) { self.reason = reason }
+    public var description: String { reason }
+
+    /// The reason `errno` holds now.
+    static func current() -> FileWriteError { FileWriteError(reason: String(cString: strerror(errno))) }
+}
+
+/// Writes files so that a crash, a full disk or a failed write leaves either the old file or the new one, never
+/// a part: a temporary file beside the target, flushed to disk, renamed over it; the temporary file is removed
+/// whenever a step fails. Presets, `.npy` files, manifests and ONNX files are all written through here.
+public enum AtomicFile {
+    /// Writes `bytes` to `path` atomically.
+    public static func write(_ bytes: [UInt8], to path: String) throws(FileWriteError) {
+        let (directory, name) = split(path)
+        let temporary = directory + "/." + name + ".\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp"
+        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { throw .current() }
+        func fail() -> FileWriteError {
+            let error = FileWriteError.current()
+            close(descriptor)
+            unlink(temporary)
+            return error
+        }
+        var written = 0
+        while written < bytes.count {
+            let count = bytes[written...].withUnsafeBytes { writeBytes(descriptor, $0) }
+            if count < 0 && errno == EINTR { continue }
+            guard count > 0 else { throw fail() }
+            written += count
+        }
+        guard fsync(descriptor) == 0 else { throw fail() }
+        guard close(descriptor) == 0 else {
+            let error = FileWriteError.current()
+            unlink(temporary)
+            throw error
+        }
+        guard rename(temporary, path) == 0 else {
+            let error = FileWriteError.current()
+            unlink(temporary)
+            throw error
+        }
+        syncDirectory(directory)
+    }
+
+    /// Creates the folder at `path` and any missing folders above it (`mkdir -p`).
+    public static func makeDirectories(_ path: String) throws(FileWriteError) {
+        var prefix = path.hasPrefix("/") ? "" : "."
+        for component in path.split(separator: "/") {
+            prefix += "/" + component
+            guard mkdir(prefix, 0o755) != 0 else { continue }
+            guard errno == EEXIST else { throw .current() }
+            var info = stat()
+            guard stat(prefix, &info) == 0 else { throw .current() }
+            guard info.st_mode & S_IFMT == S_IFDIR else { throw FileWriteError(reason: "\(visible(prefix)) is not a folder") }
+        }
+    }
+
+    /// Makes a rename in `directory` durable (best effort: some file systems refuse to sync a folder).
+    static func syncDirectory(_ directory: String) {
+        let descriptor = open(directory, O_RDONLY | O_CLOEXEC)
+        if descriptor >= 0 {
+            _ = fsync(descriptor)
+            close(descriptor)
+        }
+    }
+
+    /// The folder holding `path` ("." for a bare name) and the file's own name.
+    static func split(_ path: String) -> (directory: String, name: String) {
+        guard let slash = path.lastIndex(of: "/") else { return (".", path) }
+        let directory = String(path[..<slash])
+        return (directory.isEmpty ? "/" : directory, String(path[path.index(after: slash)...]))
+    }
+}
+
+/// `write(2)` by a name the enum's own `write` does not shadow.
+private func writeBytes(_ descriptor: Int32, _ buffer: UnsafeRawBufferPointer) -> Int {
+    write(descriptor, buffer.baseAddress, buffer.count)
+}
