@@ -1,6 +1,6 @@
 import CKernels
 
-/// A forward pass for when only the final output matters (bench, evaluation, the one-call `Network.forward`):
+/// A forward pass for when only the final output matters (`convplay bench`, the one-call `Network.forward`):
 /// each batch norm after a conv folded into the conv's weights and bias, each fused chain (`Network.epilogueChains`)
 /// written once, in place, into one buffer, and every activation placed in one arena where its memory is
 /// reused after its last reader. The playground keeps `ForwardSession`, which writes and keeps every node.
@@ -12,7 +12,7 @@ public struct InferencePlan: Sendable {
     public let steps: [InferenceStep]
     /// Every activation the plan holds (the network input first) with its size, lifetime and place.
     public let values: [PlannedValue]
-    /// Bytes held across a run: the arena, the parameters and the packed conv weights (`memory`).
+    /// What the plan holds across runs, in bytes: arena, parameters, packed conv weights, input and output.
     public let memory: InferenceMemory
     /// The value returned (0: the input itself, when no node computes anything).
     private let finalValue: Int
