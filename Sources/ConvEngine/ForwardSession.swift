@@ -258,38 +258,14 @@ public struct ForwardSession: Sendable {
         [Float](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
     }
 
-    /// Concatenates (channel-major: plain copies one after another) or sums `parts` into `buffer`.
+    /// Concatenates or sums `parts` into `buffer` (`Kernels.merge`).
     private static func merge(_ parts: [Tensor], _ merge: Merge, shape: Shape, into buffer: inout [Float]) -> Tensor {
         guard shape.elementCount > 0 else { return Tensor(shape: shape) }
         if buffer.count != shape.elementCount { buffer = Self.uninitializedFloats(shape.elementCount) }
         buffer.withUnsafeMutableBufferPointer { out in
-            switch merge {
-            case .concat:
-                // Split by positions as the convs split their columns, so each core copies what it wrote.
-                let plane = shape.planeSize
-                let columns = Kernels.split(
-                    plane, parts: shape.elementCount < 1 << 15 ? 1 : KernelThreads.count,
-                    alignment: Kernels.panelWidth)
-                Kernels.parallelFor(tasks: columns.count, threads: KernelThreads.count) { task in
-                    let range = columns[task]
-                    var offset = 0
-                    for part in parts {
-                        part.data.withUnsafeBufferPointer { source in
-                            for c in 0..<part.shape.channels {
-                                let at = c * plane + range.lowerBound
-                                (out.baseAddress! + offset + at).update(from: source.baseAddress! + at, count: range.count)
-                            }
-                        }
-                        offset += part.data.count
-                    }
-                }
-            case .add:
-                parts[0].data.withUnsafeBufferPointer { out.baseAddress!.update(from: $0.baseAddress!, count: $0.count) }
-                for part in parts.dropFirst() {
-                    part.data.withUnsafeBufferPointer { addend in
-                        for i in 0..<out.count { out[i] += addend[i] }
-                    }
-                }
+            withBaseAddresses(parts.map(\.data)) { pointers in
+                Kernels.merge(
+                    zip(pointers, parts).map { ($0, $1.shape.channels) }, merge, shape: shape, into: out.baseAddress!)
             }
         }
         return Tensor(shape: shape, data: buffer)
@@ -322,11 +298,11 @@ private struct CachedParameters: Sendable {
 }
 
 extension Network {
-    /// Runs the whole network on `input` and returns the final output: the one-call forward pass.
+    /// Runs the whole network on `input` and returns the final output: the one-call forward pass, by an
+    /// `InferencePlan` (batch norms folded, intermediate outputs not kept).
     public func forward(_ input: Tensor, memoryCap: Int = defaultMemoryCap) throws(ShapeError) -> Tensor {
-        var session = try ForwardSession(network: self, input: input, memoryCap: memoryCap)
-        session.runToEnd()
-        return session.finalOutput!
+        var plan = try InferencePlan(network: self, memoryCap: memoryCap)
+        return plan.run(input)
     }
 }
 

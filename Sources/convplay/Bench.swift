@@ -20,6 +20,10 @@ struct Bench: ParsableCommand {
     var json = false
     @Flag(help: "Measure the machine's fp32 peak with an FMA loop (and print it).")
     var peak = false
+    @Flag(
+        name: .customLong("every-node"),
+        help: "Time the playground's pass, which writes and keeps every node's output, instead of the inference plan.")
+    var everyNode = false
 
     func validate() throws {
         if preset == nil && !peak { throw ValidationError("name a preset to time, or pass --peak") }
@@ -50,23 +54,9 @@ struct Bench: ParsableCommand {
         }
         let options = try PresetOptions.parse([preset])
         let loaded = try options.load()
-        // One session throughout: the warm-up run resolves every layer's parameters once, as the playground does.
-        var template = try options.session(for: loaded)
-        let order = template.order
-        var perNode = [[Double]](repeating: [], count: order.count)
-        var totals: [Double] = []
-        for run in 0...runs {
-            template.reset()
-            var total = 0.0
-            for i in order.indices {
-                let start = DispatchTime.now().uptimeNanoseconds
-                template.stepForward()
-                let ms = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
-                if run > 0 { perNode[i].append(ms) }
-                total += ms
-            }
-            if run > 0 { totals.append(total) }
-        }
+        let timing = everyNode ? try timeEveryNode(options.session(for: loaded), runs: runs) : try timePlan(loaded, options, runs: runs)
+        let (order, perNode, totals) = (timing.order, timing.perNode, timing.totals)
+        let template = try options.session(for: loaded)
         let costs = template.costs
         func gflops(_ macs: Int, _ ms: Double) -> Double { ms > 0 ? 2 * Double(macs) / (ms * 1e6) : 0 }
         let totalMedian = median(totals)
@@ -92,7 +82,7 @@ struct Bench: ParsableCommand {
                   ],
                   "total": {"median_ms": \(formatFixed(totalMedian, digits: 3)), "min_ms": \(formatFixed(totals.min()!, digits: 3)), \
                 "max_ms": \(formatFixed(totals.max()!, digits: 3)), "macs": \(costs.total.macs), "gflops": \(formatFixed(totalGF, digits: 2)), \
-                "peak_fraction": \(formatFixed(totalGF / peakGFLOPS, digits: 3))}
+                "peak_fraction": \(formatFixed(totalGF / peakGFLOPS, digits: 3))}\(timing.memory.map { ",\n  \"memory\": \(memoryJSON($0, costs, residentBytes: timing.residentBytes))" } ?? "")
                 }
                 """)
             return
@@ -117,17 +107,96 @@ struct Bench: ParsableCommand {
                 + "max \(formatFixed(totals.max()!, digits: 2))) · \(formatFixed(totalGF, digits: 1)) GFLOP/s · "
                 + "\(formatFixed(100 * totalGF / peakGFLOPS, digits: 1)) % of peak")
         printDepthwiseBandwidth(template, order: order, perNode: perNode, threads: threadCount)
+        if let memory = timing.memory { print(memoryLine(memory, costs, residentBytes: timing.residentBytes)) }
     }
 
-    /// Depthwise convs are memory-bound: their bytes moved (input read, their output and those of the nodes
-    /// fused into their pass written) per second against a streaming copy's, not their FLOP/s against the FMA peak.
+    /// Per-node times of `runs` passes of the inference plan after one warm-up; a node fused into a step before it
+    /// (a chain's batch norm, activation or residual add) or sharing its input's values (flatten, dropout) takes 0.
+    private func timePlan(_ loaded: LoadedPreset, _ options: PresetOptions, runs: Int) throws -> Timing {
+        let session = try options.session(for: loaded)
+        var plan: InferencePlan
+        let cap = try options.memoryCap()
+        do { plan = try InferencePlan(network: session.network, memoryCap: cap) } catch {
+            throw CommandError.impossibleNetwork(preset: options.preset, error)
+        }
+        let order = session.order
+        let index = Dictionary(uniqueKeysWithValues: order.enumerated().map { ($1, $0) })
+        let stepNode = plan.steps.map { index[$0.path]! }
+        var perNode = [[Double]](repeating: [], count: order.count), totals: [Double] = []
+        for run in 0...runs {
+            var times = [Double](repeating: 0, count: order.count)
+            var last = DispatchTime.now().uptimeNanoseconds
+            let start = last
+            _ = plan.run(session.input) { step in
+                let now = DispatchTime.now().uptimeNanoseconds
+                times[stepNode[step]] = Double(now - last) / 1e6
+                last = now
+            }
+            guard run > 0 else { continue }
+            totals.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
+            for i in order.indices { perNode[i].append(times[i]) }
+        }
+        return Timing(order: order, perNode: perNode, totals: totals, memory: plan.memory, residentBytes: residentHighWaterBytes())
+    }
+
+    /// Per-node times of `runs` passes of the playground's session (every output written and kept) after one warm-up
+    /// run that resolves every layer's parameters once, as the playground does.
+    private func timeEveryNode(_ session: ForwardSession, runs: Int) -> Timing {
+        var session = session
+        let order = session.order
+        var perNode = [[Double]](repeating: [], count: order.count), totals: [Double] = []
+        for run in 0...runs {
+            session.reset()
+            var total = 0.0
+            for i in order.indices {
+                let start = DispatchTime.now().uptimeNanoseconds
+                session.stepForward()
+                let ms = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
+                if run > 0 { perNode[i].append(ms) }
+                total += ms
+            }
+            if run > 0 { totals.append(total) }
+        }
+        return Timing(order: order, perNode: perNode, totals: totals, memory: nil, residentBytes: residentHighWaterBytes())
+    }
+
+    /// The issue's memory target: at most 1.5 × (the network's weights + its two largest activations).
+    private func memoryTarget(_ memory: InferenceMemory, _ costs: CostTable) -> Int {
+        (4 * costs.total.params + memory.largestActivationBytes.prefix(2).reduce(0, +)) * 3 / 2
+    }
+
+    private func memoryLine(_ memory: InferenceMemory, _ costs: CostTable, residentBytes rss: Int) -> String {
+        return "memory: \(megabytes(memory.totalBytes)) held by the plan (activation arena \(megabytes(memory.arenaBytes)), "
+            + "least any placement needs \(megabytes(memory.peakLiveBytes)); parameters \(megabytes(memory.parameterBytes)), packed "
+            + "conv weights \(megabytes(memory.packedBytes)); input and output \(megabytes(memory.inputBytes + memory.outputBytes))) · "
+            + "target ≤ \(megabytes(memoryTarget(memory, costs))) (1.5 × (weights \(megabytes(4 * costs.total.params)) + the two largest "
+            + "activations \(megabytes(memory.largestActivationBytes.prefix(2).reduce(0, +))))) · process RSS high-water \(megabytes(rss))"
+    }
+
+    private func memoryJSON(_ memory: InferenceMemory, _ costs: CostTable, residentBytes: Int) -> String {
+        "{\"plan_bytes\": \(memory.totalBytes), \"arena_bytes\": \(memory.arenaBytes), \"peak_live_bytes\": \(memory.peakLiveBytes), "
+            + "\"parameter_bytes\": \(memory.parameterBytes), \"packed_bytes\": \(memory.packedBytes), "
+            + "\"target_bytes\": \(memoryTarget(memory, costs)), \"rss_high_water_bytes\": \(residentBytes)}"
+    }
+
+    private func megabytes(_ bytes: Int) -> String { formatFixed(Double(bytes) / 1e6, digits: 1) + " MB" }
+
+    /// The process's resident set high-water mark (getrusage; Linux reports kilobytes).
+    private func residentHighWaterBytes() -> Int {
+        var usage = rusage()
+        getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+        return usage.ru_maxrss * 1024
+    }
+
+    /// Depthwise convs are memory-bound: their bytes moved (input read, their output — and with `--every-node`
+    /// those of the nodes fused into their pass — written) per second against a streaming copy's, not their FLOP/s against the FMA peak.
     private func printDepthwiseBandwidth(_ session: ForwardSession, order: [NodePath], perNode: [[Double]], threads: Int) {
         let chains = session.network.epilogueChains { path, layer in layer.kind.epilogueOperation { session.parameters(of: path) } }
         var bytes = 0, ms = 0.0, count = 0
         for (i, path) in order.enumerated() {
             guard let g = session.shapes.convGeometry(at: path), g.groups > 1, g.groups == g.inChannels else { continue }
             let outputs = g.outChannels * g.outHeight * g.outWidth
-            bytes += 4 * (g.inChannels * g.inHeight * g.inWidth + outputs * (1 + (chains[path]?.count ?? 0)))
+            bytes += 4 * (g.inChannels * g.inHeight * g.inWidth + outputs * (1 + (everyNode ? chains[path]?.count ?? 0 : 0)))
             ms += median(perNode[i])
             count += 1
         }
@@ -135,7 +204,8 @@ struct Bench: ParsableCommand {
         let gbps = Double(bytes) / (ms * 1e6), copy = Kernels.copyBandwidthGBps(threads: threads)
         print(
             "depthwise convs: \(count), \(formatFixed(ms, digits: 3)) ms, \(formatFixed(gbps, digits: 1)) GB/s moved (input read, "
-                + "outputs written, fused nodes' included) · \(formatFixed(100 * gbps / copy, digits: 1)) % of a streaming copy's \(formatFixed(copy, digits: 1)) GB/s"
+                + (everyNode ? "outputs written, fused nodes' included)" : "output written once)")
+                + " · \(formatFixed(100 * gbps / copy, digits: 1)) % of a streaming copy's \(formatFixed(copy, digits: 1)) GB/s"
         )
     }
 
@@ -144,6 +214,16 @@ struct Bench: ParsableCommand {
         guard !sorted.isEmpty else { return 0 }
         return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
     }
+}
+
+/// Per-node samples of a benchmark, in execution order, with the totals and what the inference plan held.
+private struct Timing {
+    var order: [NodePath]
+    var perNode: [[Double]]
+    var totals: [Double]
+    var memory: InferenceMemory?
+    /// The process's resident high-water mark right after the timed runs (before the bandwidth probe's buffers).
+    var residentBytes: Int
 }
 
 func leftPad(_ s: String, _ width: Int) -> String { String(repeating: " ", count: max(0, width - s.count)) + s }

@@ -122,6 +122,25 @@ struct CLITests {
         #expect(result.stdout.contains("303,464,448"))
     }
 
+    /// `bench --json` reports what the inference plan holds, computed by hand for mlpconv-1d (input 2×1×16):
+    /// conv's output (15 floats, 16 aligned) lives over steps 0–1 and cccp1's (30, 32 aligned) over 1–2, so the
+    /// arena is 48 floats = 192 B; cccp2 writes the output (30 floats = 120 B) outside it; the input is 128 B; the
+    /// weights are kept packed only, the 5 biases as floats (20 B). Target: 1.5 × (15 parameters · 4 B + the two
+    /// largest activations, 128 + 120 B) = 462 B.
+    @Test func benchReportsTheInferencePlansMemory() throws {
+        let result = try BinaryRunner.run(["bench", "mlpconv-1d", "--runs", "1", "--json"])
+        #expect(result.status == 0)
+        let json = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
+        let memory = json?["memory"] as? [String: Int] ?? [:]
+        #expect(memory["arena_bytes"] == 192 && memory["peak_live_bytes"] == 192, "\(memory)")
+        #expect(memory["parameter_bytes"] == 20, "\(memory)")
+        #expect(memory["plan_bytes"] == 192 + 20 + memory["packed_bytes", default: 0] + 128 + 120, "\(memory)")
+        #expect(memory["target_bytes"] == 462, "\(memory)")
+        // fused ReLUs take no time of their own
+        let nodes = json?["nodes"] as? [[String: Any]] ?? []
+        #expect(nodes.filter { ($0["name"] as? String)?.hasPrefix("relu") == true }.allSatisfy { $0["median_ms"] as? Double == 0 })
+    }
+
     @Test func helpForEverySubcommand() throws {
         for sub in ["summary", "run", "verify", "presets", "bench", "export", "train", "grad", "experiment", "bench-train"] {
             let result = try BinaryRunner.run([sub, "--help"])

@@ -37,7 +37,8 @@ public enum EpilogueOperation: Hashable, Sendable {
 
 /// What a conv writes after its own output, piece by piece, right after the thread that computed a piece wrote
 /// it (so it is still in cache): each step reads the previous step's output (the conv's for the first) and writes
-/// its own buffer — the outputs of the nodes the forward plan fused into the conv, every one kept.
+/// its own buffer — the outputs of the nodes the forward plan fused into the conv, every one kept — or, in an
+/// inference plan, the same buffer (every step may write in place).
 public struct ConvEpilogue {
     public var steps: [(operation: EpilogueOperation, output: UnsafeMutablePointer<Float>)]
     /// The other parts of each `.add` step, in branch order (nil where the chain's own value goes).
@@ -71,15 +72,26 @@ public struct ConvEpilogue {
                 case .activation(let activation):
                     activation.apply(count: count, input: x, output: y)
                 case .add:
-                    let parts = addends[addStep].map { $0.map { $0 + at } ?? x }
-                    y.update(from: parts[0], count: count)
-                    for part in parts.dropFirst() {
-                        for i in 0..<count { y[i] += part[i] }
-                    }
+                    Self.sum(addends[addStep].map { $0.map { $0 + at } ?? x }, count: count, into: y)
                 }
             }
             if case .add = operation { addStep += 1 }
             source = UnsafePointer(output)
+        }
+    }
+
+    /// y = parts[0] + parts[1] + … in that order, value by value: y may be one of the parts (an inference plan
+    /// writes a chain's steps in place), since each value is read before it is written.
+    static func sum(_ parts: [UnsafePointer<Float>], count: Int, into y: UnsafeMutablePointer<Float>) {
+        if parts.count == 2 {
+            let a = parts[0], b = parts[1]
+            for i in 0..<count { y[i] = a[i] + b[i] }
+            return
+        }
+        for i in 0..<count {
+            var total = parts[0][i]
+            for part in parts.dropFirst() { total += part[i] }
+            y[i] = total
         }
     }
 }

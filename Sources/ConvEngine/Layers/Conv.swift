@@ -168,9 +168,24 @@ public struct Conv: WeightedLayer {
 
     public var computesEpilogue: Bool { true }
 
+    /// Output channel k's weights times gain[k]; its bias b[k] (0 without one) becomes b[k] · gain[k] + offset[k].
+    /// With batch norm's gain γ/√(σ² + ε) and offset β − μ · gain that is (b − μ) · γ/√(σ² + ε) + β.
+    public func absorbingAffine(gain: [Float], offset: [Float], into parameters: LayerParameters) -> LayerParameters? {
+        let k = gain.count
+        guard k > 0, offset.count == k, parameters.weight.count % k == 0 else { return nil }
+        let perChannel = parameters.weight.count / k
+        var folded = parameters
+        for c in 0..<k {
+            for i in c * perChannel..<(c + 1) * perChannel { folded.weight[i] *= gain[c] }
+        }
+        folded.bias = (0..<k).map { c in (parameters.bias?[c] ?? 0) * gain[c] + offset[c] }
+        return folded
+    }
+
     public func forward(_ run: LayerRun) {
         let p = run.parameters!, g = run.io.geometry!.conv!
-        p.weight.withUnsafeBufferPointer { w in
+        // An inference plan keeps only the packed weight (`weight` empty), which the kernels then read instead.
+        (p.weight.isEmpty ? run.packedWeight!.storage : p.weight).withUnsafeBufferPointer { w in
             withOptionalPointer(p.bias) { bias in
                 Kernels.conv2d(
                     g, batch: run.batch, input: run.input, weight: w.baseAddress!, bias: bias, output: run.output,

@@ -41,6 +41,10 @@ public protocol LayerKind: Hashable, Sendable {
     /// True when `forward` computes `run.epilogue` (the nodes after it) in its own pass.
     var computesEpilogue: Bool { get }
 
+    /// `parameters` with a per-output-channel affine map after the layer (y · gain[c] + offset[c]: batch norm with
+    /// its running statistics) folded in, so an inference plan computes the map for free; nil when it cannot be.
+    func absorbingAffine(gain: [Float], offset: [Float], into parameters: LayerParameters) -> LayerParameters?
+
     /// True when the output of one image at inference holds the input's values in the input's order (dropout,
     /// flatten): a forward session then shares the input's storage instead of copying it.
     var passesValuesThrough: Bool { get }
@@ -89,6 +93,7 @@ extension LayerKind {
     public var isAffine: Bool { false }
     public func epilogueOperation(_ parameters: () -> LayerParameters?) -> EpilogueOperation? { nil }
     public var computesEpilogue: Bool { false }
+    public func absorbingAffine(gain: [Float], offset: [Float], into parameters: LayerParameters) -> LayerParameters? { nil }
     public var passesValuesThrough: Bool { false }
     public func runningUpdate(_ run: LayerRun) -> LayerParameters? { nil }
     public func drawnTensors(_ run: LayerRun) -> [(name: String, values: [Float])] { [] }

@@ -1,0 +1,184 @@
+import CKernels
+
+/// Turns a network into an inference plan's steps and values: walks the execution order, gives each fused chain
+/// one buffer (a step writes in place unless another node still reads the value before it), folds the batch
+/// norms right after a conv into its parameters, and records when each value is written and last read.
+struct InferencePlanBuilder {
+    let network: Network
+    let shapes: ShapeTable
+    private(set) var steps: [InferenceStep] = []
+    /// The network input is value 0; the final output's value is marked `.output`.
+    private(set) var values: [PlannedValue]
+    private(set) var parameterFloats = 0
+    private(set) var packedFloats = 0
+    private(set) var packedAny = false
+    private(set) var finalValue = 0
+    /// Each node's value (a pass-through layer's is its source's).
+    private var valueOf: [NodePath: Int] = [:]
+    /// The nodes that read each node's output (nil: the network input).
+    private var readers: [NodePath?: [NodePath]] = [:]
+
+    init(network: Network, shapes: ShapeTable) {
+        self.network = network
+        self.shapes = shapes
+        values = [PlannedValue(floats: shapes.input.elementCount, firstStep: 0, lastStep: 0, place: .input)]
+        for path in network.executionOrder {
+            for source in sources(of: path) { readers[source, default: []].append(path) }
+        }
+    }
+
+    /// The nodes whose outputs `path` reads (nil: the network input): a layer its input, a block its parts.
+    private func sources(of path: NodePath) -> [NodePath?] {
+        guard let block = network.node(at: path)?.block else { return [network.inputPath(of: path)] }
+        return block.branches.enumerated().map { b, branch in
+            branch.isEmpty ? network.inputPath(of: path) : path.child(branch: b, index: branch.count - 1)
+        }
+    }
+
+    private func value(of path: NodePath?) -> Int { path.map { valueOf[$0]! } ?? 0 }
+
+    mutating func build() {
+        let chains = network.epilogueChains { path, layer in
+            layer.kind.epilogueOperation { network.parameters(at: path, shapes: shapes) }
+        }
+        let fused = Set(chains.values.flatMap { $0.map(\.path) })
+        for path in network.executionOrder where !fused.contains(path) {
+            let node = network.node(at: path)!
+            switch node.kind {
+            case .parallel(let block):
+                let output = newValue(path)
+                let plane = shapes.output(of: path).planeSize
+                let parts = sources(of: path).map { read($0) }.map { (value: $0, channels: plane == 0 ? 0 : values[$0].floats / plane) }
+                steps.append(
+                    InferenceStep(
+                        path: path, fused: [], work: .merge(block.merge, shape: shapes.output(of: path), parts: parts, output: output)))
+            case .layer(let layer):
+                if layer.kind.passesValuesThrough {
+                    valueOf[path] = value(of: network.inputPath(of: path))
+                    continue
+                }
+                addLayerStep(path, layer, chain: chains[path] ?? [])
+            }
+        }
+        finalValue = network.nodes.isEmpty ? 0 : value(of: .top(network.nodes.count - 1))
+        if finalValue != 0 { values[finalValue].place = .output }
+    }
+
+    /// A layer's step with its chain: batch norms the layer absorbs first, then each remaining step in place when
+    /// nothing else reads the value it replaces, else into a value of its own.
+    private mutating func addLayerStep(_ path: NodePath, _ layer: Layer, chain: [EpilogueStep]) {
+        let input = read(network.inputPath(of: path))
+        var parameters = network.parameters(at: path, shapes: shapes)
+        var output = newValue(path)
+        let first = output
+        var last = path, epilogue: [PlannedEpilogueStep] = [], absorbing = true, fused: [NodePath] = []
+        for step in chain {
+            let inPlace = readers[last] == [step.path]
+            fused.append(step.path)
+            defer { last = step.path }
+            if absorbing, inPlace, case .affine(let gain, let offset) = step.operation, let p = parameters,
+                let folded = layer.kind.absorbingAffine(gain: gain, offset: offset, into: p)
+            {
+                parameters = folded
+                valueOf[step.path] = output
+                continue
+            }
+            absorbing = false
+            var addends: [Int?]?
+            if case .add(let at, _) = step.operation {
+                addends = sources(of: step.path).enumerated().map { b, source in b == at ? nil : read(source) }
+            }
+            if inPlace {
+                valueOf[step.path] = output
+            } else {
+                output = newValue(step.path)
+            }
+            epilogue.append(PlannedEpilogueStep(operation: step.operation, output: output, addends: addends))
+        }
+        let packed = parameters.flatMap { packedWeight(path, $0) }
+        if let packed, var kept = parameters {
+            kept.weight = []
+            parameters = kept
+            packedFloats += packed.storage.count
+            packedAny = true
+        }
+        parameterFloats += parameters.map { $0.weight.count + ($0.bias?.count ?? 0) + ($0.runningMean?.count ?? 0) * 2 } ?? 0
+        steps.append(
+            InferenceStep(
+                path: path, fused: fused,
+                work: .layer(
+                    layer, io: shapes.io(at: path), parameters: parameters, packed: packed, input: input, output: first,
+                    epilogue: epilogue)))
+    }
+
+    /// The conv weight packed once, when the GEMM will read it (not a depthwise conv, which reads the plain weight;
+    /// not while tests force an instruction set the worker threads do not run, see `Kernels.conv2d`).
+    private func packedWeight(_ path: NodePath, _ parameters: LayerParameters) -> PackedConvWeights? {
+        guard network.node(at: path)?.layer?.is(Conv.self) == true, let g = shapes.convGeometry(at: path),
+            g.weightCount > 0, parameters.weight.count == g.weightCount, !(g.groups > 1 && g.inChannels == g.groups),
+            ck_isa() == ck_best_isa()
+        else { return nil }
+        return parameters.weight.withUnsafeBufferPointer { PackedConvWeights(g, weight: $0.baseAddress!) }
+    }
+
+    /// A new value for the output of `path`, written by the step about to be appended.
+    private mutating func newValue(_ path: NodePath) -> Int {
+        values.append(
+            PlannedValue(
+                floats: shapes.output(of: path).elementCount, firstStep: steps.count, lastStep: steps.count, place: .arena(offset: 0)))
+        valueOf[path] = values.count - 1
+        return values.count - 1
+    }
+
+    /// The value of `path`'s output, marked as read by the step about to be appended.
+    private mutating func read(_ path: NodePath?) -> Int {
+        let v = value(of: path)
+        values[v].lastStep = max(values[v].lastStep, steps.count)
+        return v
+    }
+}
+
+/// Places an inference plan's values in one arena: each at the lowest offset where it overlaps no value alive
+/// at the same time, largest first (the greedy-by-size placement of TensorFlow Lite's memory planner), offsets
+/// 64-byte aligned. The input and the output live outside.
+struct ArenaLayout {
+    private(set) var values: [PlannedValue]
+    /// The arena's size.
+    private(set) var floats = 0
+    /// The most floats of arena values alive during one step: no placement needs less.
+    let peakLiveFloats: Int
+
+    init(values: [PlannedValue]) {
+        self.values = values
+        peakLiveFloats = Self.peakLive(values)
+        let inArena = values.indices.filter { if case .arena = values[$0].place { values[$0].floats > 0 } else { false } }
+        func aligned(_ floats: Int) -> Int { (floats + 15) / 16 * 16 }
+        var placed: [Int] = []
+        for v in inArena.sorted(by: { (values[$0].floats, -$0) > (values[$1].floats, -$1) }) {
+            let mine = values[v]
+            let blocking = placed.filter { values[$0].firstStep <= mine.lastStep && mine.firstStep <= values[$0].lastStep }
+                .map { (start: self.offset(of: $0), end: self.offset(of: $0) + aligned(values[$0].floats)) }
+                .sorted { $0.start < $1.start }
+            var offset = 0
+            for range in blocking where offset + mine.floats > range.start && offset < range.end {
+                offset = max(offset, range.end)
+            }
+            self.values[v].place = .arena(offset: offset)
+            floats = max(floats, offset + aligned(mine.floats))
+            placed.append(v)
+        }
+    }
+
+    /// The most floats of arena values (each 64-byte aligned) alive during one step.
+    private static func peakLive(_ values: [PlannedValue]) -> Int {
+        let inArena = values.filter { if case .arena = $0.place { true } else { false } }
+        let lastStep = inArena.map(\.lastStep).max() ?? 0
+        return (0...lastStep).map { step in
+            inArena.filter { $0.firstStep <= step && step <= $0.lastStep }.map { ($0.floats + 15) / 16 * 16 }.reduce(0, +)
+        }.max() ?? 0
+    }
+
+    private func offset(of value: Int) -> Int {
+        if case .arena(let offset) = values[value].place { offset } else { 0 }
+    }
+}

@@ -1,0 +1,32 @@
+extension Kernels {
+    /// A parallel block's merge into `output` of `shape`: concatenates `parts` on channels (channel-major: each
+    /// part's `channels` planes after the previous part's) or sums them value by value in branch order. Split by
+    /// positions over the kernel threads, as the convs split their columns, so each core reads what it wrote.
+    static func merge(
+        _ parts: [(values: UnsafePointer<Float>, channels: Int)], _ merge: Merge, shape: Shape, into output: UnsafeMutablePointer<Float>
+    ) {
+        // parts (C_i, H, W) -> output (ΣC_i, H, W) for concat; parts (C, H, W) -> output (C, H, W) for add
+        let plane = shape.planeSize
+        let threads = shape.elementCount < 1 << 15 ? 1 : KernelThreads.count
+        let columns = split(plane, parts: threads, alignment: panelWidth)
+        parallelFor(tasks: columns.count, threads: threads) { task in
+            let range = columns[task]
+            switch merge {
+            case .concat:
+                var offset = 0
+                for part in parts {
+                    for c in 0..<part.channels {
+                        let at = c * plane + range.lowerBound
+                        (output + offset + at).update(from: part.values + at, count: range.count)
+                    }
+                    offset += part.channels * plane
+                }
+            case .add:
+                for c in 0..<shape.channels {
+                    let at = c * plane + range.lowerBound
+                    ConvEpilogue.sum(parts.map { $0.values + at }, count: range.count, into: output + at)
+                }
+            }
+        }
+    }
+}
