@@ -55,31 +55,36 @@ public struct ConvEpilogue {
     }
 
     /// Runs steps `firstStep...` on channels `channels`, `count` values from position `start` of each `planeSize`
-    /// plane; `convOutput` is what the first of them reads.
+    /// plane; `convOutput` is what the first of them reads. Channel by channel through every step, so the values
+    /// one step writes are still in L1 when the next reads them.
     func apply(
         channels: Range<Int>, start: Int, count: Int, planeSize: Int, convOutput: UnsafePointer<Float>, from firstStep: Int = 0
     ) {
-        var source = firstStep == 0 ? convOutput : UnsafePointer(steps[firstStep - 1].output)
-        var addStep = steps[..<firstStep].filter { if case .add = $0.operation { true } else { false } }.count
-        for (operation, output) in steps[firstStep...] {
-            for c in channels {
-                let at = c * planeSize + start
-                let x = source + at, y = output + at
+        let firstAdd = steps[..<firstStep].filter { if case .add = $0.operation { true } else { false } }.count
+        for c in channels {
+            let at = c * planeSize + start
+            var x = firstStep == 0 ? convOutput + at : UnsafePointer(steps[firstStep - 1].output + at)
+            var addStep = firstAdd
+            for (operation, output) in steps[firstStep...] {
+                let y = output + at
                 switch operation {
                 case .affine(let gain, let offset):
                     Kernels.affine(count: count, gain: gain[c], offset: offset[c], input: x, output: y)
                 case .activation(let activation):
                     activation.apply(count: count, input: x, output: y)
                 case .add:
-                    let parts = addends[addStep].map { $0.map { $0 + at } ?? x }
-                    y.update(from: parts[0], count: count)
-                    for part in parts.dropFirst() {
-                        for i in 0..<count { y[i] += part[i] }
+                    for (index, addend) in addends[addStep].enumerated() {
+                        let part = addend.map { $0 + at } ?? x
+                        if index == 0 {
+                            y.update(from: part, count: count)
+                        } else {
+                            for i in 0..<count { y[i] += part[i] }
+                        }
                     }
+                    addStep += 1
                 }
+                x = UnsafePointer(y)
             }
-            if case .add = operation { addStep += 1 }
-            source = UnsafePointer(output)
         }
     }
 }
