@@ -318,54 +318,16 @@ static void pack_b_im2col(const b_source *s, int k0, int kc, int n0, int nr, int
 }
 
 #ifdef CK_X86
-// The stride-1 im2col panel for the 32-column AVX-512 kernel: each run is one masked load (lanes outside the
-// input read as zero, and masked-off lanes never fault) and one masked store, instead of a copy loop with
-// zero-filled edges. Same panel as pack_b_im2col.
+// The stride-1 and stride-2 im2col panels for the 32-column AVX-512 kernel, the same panel as pack_b_im2col.
+// Stride 1: each run is one masked load (lanes outside the input read as zero, and masked-off lanes never fault)
+// and one masked store, instead of a copy loop with zero-filled edges. Stride 2 (the 7×7/2 stems of GoogLeNet
+// and ResNet, 3×3/2 and 1×1/2 downsampling): four masked loads of the 64 input floats a run's lanes can reach
+// and two permutes that keep the even ones, instead of a scalar strided copy, which cost GoogLeNet conv1 about
+// as much as its multiplies.
 __attribute__((target("avx512f")))
-static void pack_b_im2col_s1_avx512(const b_source *s, int k0, int kc, int n0, int nr, float *dst) {
+static void pack_b_im2col_avx512(const b_source *s, int k0, int kc, int n0, int nr, float *dst) {
     const ck_conv_desc *g = s->conv;
-    const int H = g->height, W = g->width, KH = g->kernelHeight, KW = g->kernelWidth;
-    const size_t channel_stride = (size_t)(s->images > 1 ? s->images : 1) * H * W;
-    im2col_run run[NR512];
-    const int runs = im2col_runs(g, n0, nr, run);
-    const unsigned tail = nr >= NR512 ? 0u : ~((1u << nr) - 1u);  // panel columns past nr are zero
-    const __m512 zero = _mm512_setzero_ps();
-    int c = k0 / (KH * KW), ky = (k0 / KW) % KH, kx = k0 % KW;
-    for (int k = 0; k < kc; k++) {
-        float *d = dst + (size_t)k * NR512;
-        const float *plane = s->input + (size_t)c * channel_stride;
-        const int dy = ky * g->dilationHeight, dx = kx * g->dilationWidth;
-        for (int r = 0; r < runs; r++) {
-            const int start = run[r].start, length = run[r].length, iy = run[r].iy0 + dy, x0 = run[r].ix0 + dx;
-            // run element t (panel lane start + t) reads row[x0 + t]; valid for 0 <= x0 + t < W, t < length
-            int lo = x0 >= 0 ? 0 : -x0, hi = W - x0 < length ? W - x0 : length;
-            if (iy < 0 || iy >= H || hi <= lo) lo = hi = 0;
-            const unsigned long long valid = ((1ull << hi) - 1ull) & ~((1ull << lo) - 1ull);
-            const unsigned load = (unsigned)(valid << start);
-            const unsigned store = (unsigned)((((1ull << length) - 1ull)) << start);
-            // lane j reads row[x0 + j − start]; the pointer is only dereferenced on valid lanes
-            const float *base = plane + run[r].image + ((iy >= 0 && iy < H) ? (ptrdiff_t)iy * W : 0) + x0 - start;
-            __m512 v0 = _mm512_maskz_loadu_ps((__mmask16)(load & 0xFFFF), base);
-            __m512 v1 = _mm512_maskz_loadu_ps((__mmask16)(load >> 16), base + 16);
-            _mm512_mask_storeu_ps(d, (__mmask16)(store & 0xFFFF), v0);
-            _mm512_mask_storeu_ps(d + 16, (__mmask16)(store >> 16), v1);
-        }
-        if (tail) {
-            _mm512_mask_storeu_ps(d, (__mmask16)(tail & 0xFFFF), zero);
-            _mm512_mask_storeu_ps(d + 16, (__mmask16)(tail >> 16), zero);
-        }
-        if (++kx == KW) { kx = 0; if (++ky == KH) { ky = 0; c++; } }
-    }
-}
-
-// The stride-2 im2col panel for the 32-column AVX-512 kernel (GoogLeNet's and ResNet's 7×7/2 stems, 3×3/2 and
-// 1×1/2 downsampling): each run is four masked loads of the 64 input floats its lanes can reach and two permutes
-// that keep the even ones, instead of a scalar strided copy (which cost GoogLeNet conv1 about as much as its
-// multiplies). Same panel as pack_b_im2col.
-__attribute__((target("avx512f")))
-static void pack_b_im2col_s2_avx512(const b_source *s, int k0, int kc, int n0, int nr, float *dst) {
-    const ck_conv_desc *g = s->conv;
-    const int H = g->height, W = g->width, KH = g->kernelHeight, KW = g->kernelWidth;
+    const int H = g->height, W = g->width, KH = g->kernelHeight, KW = g->kernelWidth, sw = g->strideWidth;
     const size_t channel_stride = (size_t)(s->images > 1 ? s->images : 1) * H * W;
     im2col_run run[NR512];
     const int runs = im2col_runs(g, n0, nr, run);
@@ -379,21 +341,25 @@ static void pack_b_im2col_s2_avx512(const b_source *s, int k0, int kc, int n0, i
         const int dy = ky * g->dilationHeight, dx = kx * g->dilationWidth;
         for (int r = 0; r < runs; r++) {
             const int start = run[r].start, length = run[r].length, iy = run[r].iy0 + dy, x0 = run[r].ix0 + dx;
-            // panel lane j reads p[2j], p = row + x0 − 2·start: float i of p exists for 0 <= x0 − 2·start + i < W
-            // and belongs to the run for 2·start <= i < 2·(start + length) (<= 64)
-            int lo = 2 * start - (x0 < 0 ? x0 : 0), hi = 2 * start - x0 + W;
-            if (hi > 2 * (start + length)) hi = 2 * (start + length);
+            // panel lane j reads p[sw·j], p = row + x0 − sw·start: float i of p exists for 0 <= x0 − sw·start + i < W
+            // and belongs to the run for sw·start <= i < sw·(start + length) (<= 64)
+            int lo = sw * start - (x0 < 0 ? x0 : 0), hi = sw * start - x0 + W;
+            if (hi > sw * (start + length)) hi = sw * (start + length);
             if (iy < 0 || iy >= H || hi <= lo) lo = hi = 0;
             const unsigned long long valid = (hi >= 64 ? ~0ull : (1ull << hi) - 1ull) & ~((1ull << lo) - 1ull);
             const unsigned store = (unsigned)(((1ull << length) - 1ull) << start);
             // the pointer is only dereferenced on valid lanes
-            const float *p = plane + run[r].image + ((iy >= 0 && iy < H) ? (ptrdiff_t)iy * W : 0) + x0 - 2 * start;
-            const __m512 v0 = _mm512_maskz_loadu_ps((__mmask16)(valid & 0xFFFF), p);
-            const __m512 v1 = _mm512_maskz_loadu_ps((__mmask16)((valid >> 16) & 0xFFFF), p + 16);
-            const __m512 v2 = _mm512_maskz_loadu_ps((__mmask16)((valid >> 32) & 0xFFFF), p + 32);
-            const __m512 v3 = _mm512_maskz_loadu_ps((__mmask16)(valid >> 48), p + 48);
-            _mm512_mask_storeu_ps(d, (__mmask16)(store & 0xFFFF), _mm512_permutex2var_ps(v0, even, v1));
-            _mm512_mask_storeu_ps(d + 16, (__mmask16)(store >> 16), _mm512_permutex2var_ps(v2, even, v3));
+            const float *p = plane + run[r].image + ((iy >= 0 && iy < H) ? (ptrdiff_t)iy * W : 0) + x0 - sw * start;
+            __m512 v0 = _mm512_maskz_loadu_ps((__mmask16)(valid & 0xFFFF), p);
+            __m512 v1 = _mm512_maskz_loadu_ps((__mmask16)((valid >> 16) & 0xFFFF), p + 16);
+            if (sw == 2) {
+                const __m512 v2 = _mm512_maskz_loadu_ps((__mmask16)((valid >> 32) & 0xFFFF), p + 32);
+                const __m512 v3 = _mm512_maskz_loadu_ps((__mmask16)(valid >> 48), p + 48);
+                v0 = _mm512_permutex2var_ps(v0, even, v1);
+                v1 = _mm512_permutex2var_ps(v2, even, v3);
+            }
+            _mm512_mask_storeu_ps(d, (__mmask16)(store & 0xFFFF), v0);
+            _mm512_mask_storeu_ps(d + 16, (__mmask16)(store >> 16), v1);
         }
         if (tail) {
             _mm512_mask_storeu_ps(d, (__mmask16)(tail & 0xFFFF), zero);
@@ -406,12 +372,8 @@ static void pack_b_im2col_s2_avx512(const b_source *s, int k0, int kc, int n0, i
 
 static void pack_b(const b_source *s, int k0, int kc, int n0, int nr, int pn, float *dst) {
 #ifdef CK_X86
-    if (s->conv && pn == NR512 && s->conv->strideWidth == 1) {
-        pack_b_im2col_s1_avx512(s, k0, kc, n0, nr, dst);
-        return;
-    }
-    if (s->conv && pn == NR512 && s->conv->strideWidth == 2) {
-        pack_b_im2col_s2_avx512(s, k0, kc, n0, nr, dst);
+    if (s->conv && pn == NR512 && (s->conv->strideWidth == 1 || s->conv->strideWidth == 2)) {
+        pack_b_im2col_avx512(s, k0, kc, n0, nr, dst);
         return;
     }
 #endif

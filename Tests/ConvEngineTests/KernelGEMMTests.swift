@@ -70,10 +70,10 @@ extension ConvCase {
     static let pointwiseStride2Wide = ConvCase(
         "1×1 stride 2 64→40 on 20×21", c: 64, h: 20, w: 21, k: 40, kernel: (1, 1), stride: (2, 2))
     static let smallMapSplitByChannels = ConvCase(
-        "3×3 stride 2 pad 1 24→72 on 13×13: a 7×7 map, split by channels", c: 24, h: 13, w: 13, k: 72, kernel: (3, 3),
+        "3×3 stride 2 pad 1 24→72 on 27×27: a 14×14 map, split by channels", c: 24, h: 27, w: 27, k: 72, kernel: (3, 3),
         stride: (2, 2), pad: (1, 1, 1, 1))
     static let pointwiseSplitByChannels = ConvCase(
-        "1×1 pointwise 48→130 on 7×7: split by channels, a partial row panel", c: 48, h: 7, w: 7, k: 130, kernel: (1, 1))
+        "1×1 pointwise 48→130 on 14×14: split by channels, a partial row panel", c: 48, h: 14, w: 14, k: 130, kernel: (1, 1))
 
     /// All of them: the plain reference test runs every one.
     static let all: [ConvCase] = [

@@ -55,35 +55,46 @@ public struct ConvEpilogue {
     }
 
     /// Runs steps `firstStep...` on channels `channels`, `count` values from position `start` of each `planeSize`
-    /// plane; `convOutput` is what the first of them reads. Channel by channel through every step, so the values
-    /// one step writes are still in L1 when the next reads them.
+    /// plane; `convOutput` is what the first of them reads. A block of channels (about 32 KB of each step's
+    /// values) goes through every step before the next block, so what one step writes is still in L1 when the
+    /// next reads it.
     func apply(
         channels: Range<Int>, start: Int, count: Int, planeSize: Int, convOutput: UnsafePointer<Float>, from firstStep: Int = 0
     ) {
         let firstAdd = steps[..<firstStep].filter { if case .add = $0.operation { true } else { false } }.count
-        for c in channels {
-            let at = c * planeSize + start
-            var x = firstStep == 0 ? convOutput + at : UnsafePointer(steps[firstStep - 1].output + at)
+        let blockSize = max(1, 8192 / max(count, 1))
+        for blockStart in stride(from: channels.lowerBound, to: channels.upperBound, by: blockSize) {
+            let block = blockStart..<min(blockStart + blockSize, channels.upperBound)
+            var source = firstStep == 0 ? convOutput : UnsafePointer(steps[firstStep - 1].output)
             var addStep = firstAdd
             for (operation, output) in steps[firstStep...] {
-                let y = output + at
                 switch operation {
                 case .affine(let gain, let offset):
-                    Kernels.affine(count: count, gain: gain[c], offset: offset[c], input: x, output: y)
+                    for c in block {
+                        let at = c * planeSize + start
+                        Kernels.affine(count: count, gain: gain[c], offset: offset[c], input: source + at, output: output + at)
+                    }
                 case .activation(let activation):
-                    activation.apply(count: count, input: x, output: y)
+                    for c in block {
+                        let at = c * planeSize + start
+                        activation.apply(count: count, input: source + at, output: output + at)
+                    }
                 case .add:
-                    for (index, addend) in addends[addStep].enumerated() {
-                        let part = addend.map { $0 + at } ?? x
-                        if index == 0 {
-                            y.update(from: part, count: count)
-                        } else {
-                            for i in 0..<count { y[i] += part[i] }
+                    for c in block {
+                        let at = c * planeSize + start
+                        let y = output + at
+                        for (index, addend) in addends[addStep].enumerated() {
+                            let part = addend.map { $0 + at } ?? source + at
+                            if index == 0 {
+                                y.update(from: part, count: count)
+                            } else {
+                                for i in 0..<count { y[i] += part[i] }
+                            }
                         }
                     }
                     addStep += 1
                 }
-                x = UnsafePointer(y)
+                source = UnsafePointer(output)
             }
         }
     }

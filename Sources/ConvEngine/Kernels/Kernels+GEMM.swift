@@ -140,16 +140,16 @@ extension Kernels {
     }
 
     /// How one group's GEMM output (`rows` channels × `columns` positions) is cut into tasks: into `parts` column
-    /// pieces of whole panels, or — when that leaves each piece fewer than 8 panels and there are channels enough
-    /// (ResNet's and GoogLeNet's 14×14 and 7×7 maps: an uneven last panel, 3 against 4 panels at 14×14) — into
-    /// `parts` channel pieces. `finer` (an epilogue follows, and the weight is packed so more pieces cost no
-    /// packing) cuts columns further until a piece's output fits in L2 for the epilogue to read it there.
+    /// pieces of whole panels, or — when a small map's panels do not divide evenly among them (ResNet's and
+    /// GoogLeNet's 14×14 maps: 7 panels, the last one partial, 3 against 4 per thread) and there are channels
+    /// enough — into `parts` channel pieces. `finer` (an epilogue follows, and the weight is packed so more
+    /// pieces cost no packing) cuts columns further until a piece's output (512 KB) fits in L2 for the epilogue.
     static func gemmPieces(rows: Int, columns: Int, parts: Int, finer: Bool) -> (rows: [Range<Int>], columns: [Range<Int>]) {
-        let panelRows = Int(ck_panel_height())
-        if parts > 1 && columns < 8 * panelWidth * parts && rows >= 4 * panelRows * parts {
+        let panelRows = Int(ck_panel_height()), panels = (columns + panelWidth - 1) / panelWidth
+        if parts > 1 && panels % parts != 0 && panels < 8 * parts && rows >= 4 * panelRows * parts {
             return (split(rows, parts: parts, alignment: panelRows), [0..<columns])
         }
-        let l2Floats = 64 * 1024
+        let l2Floats = 128 * 1024
         let columnParts = finer ? max(1, (rows * columns / parts + l2Floats - 1) / l2Floats) * parts : parts
         return ([0..<rows], split(columns, parts: columnParts, alignment: panelWidth))
     }
