@@ -47,9 +47,10 @@ typedef struct {
     int images;
 } b_source;
 
-/// C columns n0 ..< n1 (M rows, ldc) [+]= op(A) · B [+ bias rows], B from `bs`. A is packed per block, or read
-/// from `packed_a` (packed by ck_pack_weight) when that is not NULL.
-CK_INTERNAL void ck_gemm_blocked(int M, int n0, int n1, int K, const float *A, int lda, int transA,
+/// Rows m0 ..< m1 (m0 a multiple of the panel height), columns n0 ..< n1 of C (M rows, ldc) [+]= op(A) · B
+/// [+ bias rows], B from `bs`. A is packed per block, or read from `packed_a` (all M rows packed by
+/// ck_pack_weight) when that is not NULL.
+CK_INTERNAL void ck_gemm_blocked(int M, int m0, int m1, int n0, int n1, int K, const float *A, int lda, int transA,
                                  const float *packed_a, const b_source *bs, float *C, int ldc, int accumulate,
                                  const float *bias);
 

@@ -7,15 +7,16 @@
 void ck_conv_im2col_gemm(const ck_conv_desc *desc, const float *input, const float *weight,
                          const float *packedWeight, const float *bias, float *output, int n0, int n1) {
     // input (C, H, W), weight (K, C·KH·KW) -> output columns n0 ..< n1 of (K, OH·OW); one group
-    ck_conv_im2col_gemm_batch(desc, 1, input, weight, packedWeight, bias, output, n0, n1);
+    ck_conv_im2col_gemm_batch(desc, 1, input, weight, packedWeight, bias, output, n0, n1, 0, desc->outChannels);
 }
 
 void ck_conv_im2col_gemm_batch(const ck_conv_desc *desc, int images, const float *input, const float *weight,
-                               const float *packedWeight, const float *bias, float *output, int n0, int n1) {
-    // input (C, N, H, W), weight (K, C·KH·KW) -> output columns n0 ..< n1 of (K, N·OH·OW); one group
+                               const float *packedWeight, const float *bias, float *output, int n0, int n1, int m0,
+                               int m1) {
+    // input (C, N, H, W), weight (K, C·KH·KW) -> output rows m0 ..< m1, columns n0 ..< n1 of (K, N·OH·OW); one group
     const int K = desc->channels * desc->kernelHeight * desc->kernelWidth;
     b_source s = {NULL, 0, 0, desc, input, images};
-    ck_gemm_blocked(desc->outChannels, n0, n1, K, weight, K, 0, packedWeight, &s, output,
+    ck_gemm_blocked(desc->outChannels, m0, m1, n0, n1, K, weight, K, 0, packedWeight, &s, output,
                     images * desc->outHeight * desc->outWidth, 0, bias);
 }
 

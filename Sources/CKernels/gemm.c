@@ -318,18 +318,22 @@ static void pack_b_im2col(const b_source *s, int k0, int kc, int n0, int nr, int
 }
 
 #ifdef CK_X86
-// The stride-1 im2col panel for the 32-column AVX-512 kernel: each run is one masked load (lanes outside the
-// input read as zero, and masked-off lanes never fault) and one masked store, instead of a copy loop with
-// zero-filled edges. Same panel as pack_b_im2col.
+// The stride-1 and stride-2 im2col panels for the 32-column AVX-512 kernel, the same panel as pack_b_im2col.
+// Stride 1: each run is one masked load (lanes outside the input read as zero, and masked-off lanes never fault)
+// and one masked store, instead of a copy loop with zero-filled edges. Stride 2 (the 7×7/2 stems of GoogLeNet
+// and ResNet, 3×3/2 and 1×1/2 downsampling): four masked loads of the 64 input floats a run's lanes can reach
+// and two permutes that keep the even ones, instead of a scalar strided copy, which cost GoogLeNet conv1 about
+// as much as its multiplies.
 __attribute__((target("avx512f")))
-static void pack_b_im2col_s1_avx512(const b_source *s, int k0, int kc, int n0, int nr, float *dst) {
+static void pack_b_im2col_avx512(const b_source *s, int k0, int kc, int n0, int nr, float *dst) {
     const ck_conv_desc *g = s->conv;
-    const int H = g->height, W = g->width, KH = g->kernelHeight, KW = g->kernelWidth;
+    const int H = g->height, W = g->width, KH = g->kernelHeight, KW = g->kernelWidth, sw = g->strideWidth;
     const size_t channel_stride = (size_t)(s->images > 1 ? s->images : 1) * H * W;
     im2col_run run[NR512];
     const int runs = im2col_runs(g, n0, nr, run);
     const unsigned tail = nr >= NR512 ? 0u : ~((1u << nr) - 1u);  // panel columns past nr are zero
     const __m512 zero = _mm512_setzero_ps();
+    const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
     int c = k0 / (KH * KW), ky = (k0 / KW) % KH, kx = k0 % KW;
     for (int k = 0; k < kc; k++) {
         float *d = dst + (size_t)k * NR512;
@@ -337,16 +341,23 @@ static void pack_b_im2col_s1_avx512(const b_source *s, int k0, int kc, int n0, i
         const int dy = ky * g->dilationHeight, dx = kx * g->dilationWidth;
         for (int r = 0; r < runs; r++) {
             const int start = run[r].start, length = run[r].length, iy = run[r].iy0 + dy, x0 = run[r].ix0 + dx;
-            // run element t (panel lane start + t) reads row[x0 + t]; valid for 0 <= x0 + t < W, t < length
-            int lo = x0 >= 0 ? 0 : -x0, hi = W - x0 < length ? W - x0 : length;
+            // panel lane j reads p[sw·j], p = row + x0 − sw·start: float i of p exists for 0 <= x0 − sw·start + i < W
+            // and belongs to the run for sw·start <= i < sw·(start + length) (<= 64)
+            int lo = sw * start - (x0 < 0 ? x0 : 0), hi = sw * start - x0 + W;
+            if (hi > sw * (start + length)) hi = sw * (start + length);
             if (iy < 0 || iy >= H || hi <= lo) lo = hi = 0;
-            const unsigned long long valid = ((1ull << hi) - 1ull) & ~((1ull << lo) - 1ull);
-            const unsigned load = (unsigned)(valid << start);
-            const unsigned store = (unsigned)((((1ull << length) - 1ull)) << start);
-            // lane j reads row[x0 + j − start]; the pointer is only dereferenced on valid lanes
-            const float *base = plane + run[r].image + ((iy >= 0 && iy < H) ? (ptrdiff_t)iy * W : 0) + x0 - start;
-            __m512 v0 = _mm512_maskz_loadu_ps((__mmask16)(load & 0xFFFF), base);
-            __m512 v1 = _mm512_maskz_loadu_ps((__mmask16)(load >> 16), base + 16);
+            const unsigned long long valid = (hi >= 64 ? ~0ull : (1ull << hi) - 1ull) & ~((1ull << lo) - 1ull);
+            const unsigned store = (unsigned)(((1ull << length) - 1ull) << start);
+            // the pointer is only dereferenced on valid lanes
+            const float *p = plane + run[r].image + ((iy >= 0 && iy < H) ? (ptrdiff_t)iy * W : 0) + x0 - sw * start;
+            __m512 v0 = _mm512_maskz_loadu_ps((__mmask16)(valid & 0xFFFF), p);
+            __m512 v1 = _mm512_maskz_loadu_ps((__mmask16)((valid >> 16) & 0xFFFF), p + 16);
+            if (sw == 2) {
+                const __m512 v2 = _mm512_maskz_loadu_ps((__mmask16)((valid >> 32) & 0xFFFF), p + 32);
+                const __m512 v3 = _mm512_maskz_loadu_ps((__mmask16)(valid >> 48), p + 48);
+                v0 = _mm512_permutex2var_ps(v0, even, v1);
+                v1 = _mm512_permutex2var_ps(v2, even, v3);
+            }
             _mm512_mask_storeu_ps(d, (__mmask16)(store & 0xFFFF), v0);
             _mm512_mask_storeu_ps(d + 16, (__mmask16)(store >> 16), v1);
         }
@@ -361,8 +372,8 @@ static void pack_b_im2col_s1_avx512(const b_source *s, int k0, int kc, int n0, i
 
 static void pack_b(const b_source *s, int k0, int kc, int n0, int nr, int pn, float *dst) {
 #ifdef CK_X86
-    if (s->conv && pn == NR512 && s->conv->strideWidth == 1) {
-        pack_b_im2col_s1_avx512(s, k0, kc, n0, nr, dst);
+    if (s->conv && pn == NR512 && (s->conv->strideWidth == 1 || s->conv->strideWidth == 2)) {
+        pack_b_im2col_avx512(s, k0, kc, n0, nr, dst);
         return;
     }
 #endif
@@ -373,11 +384,11 @@ static void pack_b(const b_source *s, int k0, int kc, int n0, int nr, int pn, fl
 // ---------------------------------------------------------------------------------------------
 // The blocked driver over columns n0 ..< n1 of C.
 
-void ck_gemm_blocked(int M, int n0, int n1, int K, const float *A, int lda, int transA, const float *packed_a,
-                     const b_source *bs, float *C, int ldc, int accumulate, const float *bias) {
-    if (M <= 0 || n1 <= n0) return;
+void ck_gemm_blocked(int M, int m0, int m1, int n0, int n1, int K, const float *A, int lda, int transA,
+                     const float *packed_a, const b_source *bs, float *C, int ldc, int accumulate, const float *bias) {
+    if (m1 <= m0 || n1 <= n0) return;
     if (K <= 0) {
-        for (int i = 0; i < M; i++)
+        for (int i = m0; i < m1; i++)
             for (int j = n0; j < n1; j++)
                 C[(size_t)i * ldc + j] = (accumulate ? C[(size_t)i * ldc + j] : 0.0f) + (bias ? bias[i] : 0.0f);
         return;
@@ -385,7 +396,7 @@ void ck_gemm_blocked(int M, int n0, int n1, int K, const float *A, int lda, int 
     const micro_kernel mk = pick_micro_kernel();
     const int pm = mk.mr, pn = mk.nr;
     const int kcb = ck_k_block(K);
-    const int mcb = M < MC_MAX ? M : MC_MAX;
+    const int mcb = m1 - m0 < MC_MAX ? m1 - m0 : MC_MAX;
     // A packed B block (kc × nc) stays in L2 while every A row block runs over it; A is repacked per block.
     int nc_max = (B_BLOCK_FLOATS / kcb) / pn * pn;
     if (nc_max < pn) nc_max = pn;
@@ -401,15 +412,15 @@ void ck_gemm_blocked(int M, int n0, int n1, int K, const float *A, int lda, int 
             const int kc = K - pc < kcb ? K - pc : kcb;
             const int first = pc == 0;
             const int acc = first ? accumulate : 1;
-            for (int ic = 0; ic < M; ic += MC_MAX) {
-                const int mc = M - ic < MC_MAX ? M - ic : MC_MAX;
+            for (int ic = m0; ic < m1; ic += MC_MAX) {
+                const int mc = m1 - ic < MC_MAX ? m1 - ic : MC_MAX;
                 const float *block_a = pa;
                 if (packed_a) block_a = ck_packed_block(packed_a, M, pm, pc, kc, ic);
                 else ck_pack_a(A, lda, transA, ic, mc, pc, kc, pm, pa);
                 for (int jr = 0; jr < nc; jr += pn) {
                     const int nr = nc - jr < pn ? nc - jr : pn;
                     float *bp = pb + (size_t)(jr / pn) * kc * pn;
-                    if (ic == 0) pack_b(bs, pc, kc, jc + jr, nr, pn, bp);  // packed while it is about to be used
+                    if (ic == m0) pack_b(bs, pc, kc, jc + jr, nr, pn, bp);  // packed while it is about to be used
                     for (int ir = 0; ir < mc; ir += pm) {
                         const int mr = mc - ir < pm ? mc - ir : pm;
                         mk.fn(kc, block_a + (size_t)(ir / pm) * kc * pm, bp, C + (size_t)(ic + ir) * ldc + jc + jr, ldc,
@@ -425,21 +436,21 @@ void ck_sgemm(int M, int N, int K, const float *A, int lda, int transA, const fl
               float *C, int ldc, int accumulate, const float *bias) {
     // A (M, K) or stored (K, M), B (K, N) or stored (N, K) -> C (M, N) [+ C] [+ bias per row]
     b_source s = {B, ldb, transB, NULL, NULL, 0};
-    ck_gemm_blocked(M, 0, N, K, A, lda, transA, NULL, &s, C, ldc, accumulate, bias);
+    ck_gemm_blocked(M, 0, M, 0, N, K, A, lda, transA, NULL, &s, C, ldc, accumulate, bias);
 }
 
-static int current_panel_rows(void) { return pick_micro_kernel().mr; }
+int ck_panel_height(void) { return pick_micro_kernel().mr; }
 
 size_t ck_packed_weight_floats(int M, int K) {
     // weight (M, K) -> its packed panels' size in floats
-    const int pm = current_panel_rows();
+    const int pm = ck_panel_height();
     return (size_t)(M + pm - 1) / pm * pm * (size_t)(K > 0 ? K : 0);
 }
 
 void ck_pack_weight(int M, int K, const float *A, int lda, float *dst) {
     // A (M, K) row-major -> for each K block: row panels of pm rows, each kc×pm, zero rows past M
     if (M <= 0 || K <= 0) return;
-    const int pm = current_panel_rows(), kcb = ck_k_block(K);
+    const int pm = ck_panel_height(), kcb = ck_k_block(K);
     for (int pc = 0; pc < K; pc += kcb) {
         const int kc = K - pc < kcb ? K - pc : kcb;
         ck_pack_a(A, lda, 0, 0, M, pc, kc, pm, (float *)ck_packed_block(dst, M, pm, pc, kc, 0));
@@ -460,18 +471,18 @@ static int reads_b_in_place(int M, int ldb) {
 }
 
 void ck_sgemm_prepacked(int M, int N, int K, const float *packedA, const float *B, int ldb, float *C, int ldc,
-                        const float *bias) {
-    // packedA (M, K) in panels, B (K, N) with row stride ldb -> C (M, N) with row stride ldc
+                        const float *bias, int m0, int m1) {
+    // packedA (M, K) in panels, B (K, N) with row stride ldb -> rows m0 ..< m1 of C (M, N) with row stride ldc
 #ifdef CK_X86
-    if (ck_isa() >= CK_ISA_AVX512 && N >= NR512 && reads_b_in_place(M, ldb)) {
+    if (ck_isa() >= CK_ISA_AVX512 && N >= NR512 && reads_b_in_place(m1 - m0, ldb)) {
         const int kcb = ck_k_block(K);
         int koff[KC_MAX];
         const int full = N / NR512 * NR512;
         for (int pc = 0; pc < K; pc += kcb) {
             const int kc = K - pc < kcb ? K - pc : kcb;
             for (int k = 0; k < kc; k++) koff[k] = k * ldb;
-            for (int ic = 0; ic < M; ic += MC_MAX) {
-                const int mc = M - ic < MC_MAX ? M - ic : MC_MAX;
+            for (int ic = m0; ic < m1; ic += MC_MAX) {
+                const int mc = m1 - ic < MC_MAX ? m1 - ic : MC_MAX;
                 const float *block_a = ck_packed_block(packedA, M, MR512, pc, kc, ic);
                 for (int jr = 0; jr < full; jr += NR512)
                     for (int ir = 0; ir < mc; ir += MR512) {
@@ -485,11 +496,11 @@ void ck_sgemm_prepacked(int M, int N, int K, const float *packedA, const float *
         }
         if (full < N) {
             b_source s = {B + full, ldb, 0, NULL, NULL, 0};
-            ck_gemm_blocked(M, 0, N - full, K, NULL, 0, 0, packedA, &s, C + full, ldc, 0, bias);
+            ck_gemm_blocked(M, m0, m1, 0, N - full, K, NULL, 0, 0, packedA, &s, C + full, ldc, 0, bias);
         }
         return;
     }
 #endif
     b_source s = {B, ldb, 0, NULL, NULL, 0};
-    ck_gemm_blocked(M, 0, N, K, NULL, 0, 0, packedA, &s, C, ldc, 0, bias);
+    ck_gemm_blocked(M, m0, m1, 0, N, K, NULL, 0, 0, packedA, &s, C, ldc, 0, bias);
 }

@@ -61,12 +61,27 @@ extension ConvCase {
         "5×5 pad 2 3→96 on 16×16: stride 1 but K too small to read in place, packed", c: 3, h: 16, w: 16, k: 96, kernel: (5, 5),
         pad: (2, 2, 2, 2))
 
+    static let stride2OddWidth = ConvCase(
+        "3×3 stride 2 pad 1 5→20 on 23×45: runs cross output rows within a panel", c: 5, h: 23, w: 45, k: 20, kernel: (3, 3),
+        stride: (2, 2), pad: (1, 1, 1, 1))
+    static let stride2Dilated = ConvCase(
+        "3×3 stride 2 dilation 2, uneven pads, 6→9 on 17×30", c: 6, h: 17, w: 30, k: 9, kernel: (3, 3), stride: (2, 2),
+        pad: (2, 3, 1, 2), dilation: (2, 2))
+    static let pointwiseStride2Wide = ConvCase(
+        "1×1 stride 2 64→40 on 20×21", c: 64, h: 20, w: 21, k: 40, kernel: (1, 1), stride: (2, 2))
+    static let smallMapSplitByChannels = ConvCase(
+        "3×3 stride 2 pad 1 24→72 on 27×27: a 14×14 map, split by channels", c: 24, h: 27, w: 27, k: 72, kernel: (3, 3),
+        stride: (2, 2), pad: (1, 1, 1, 1))
+    static let pointwiseSplitByChannels = ConvCase(
+        "1×1 pointwise 48→130 on 14×14: split by channels, a partial row panel", c: 48, h: 14, w: 14, k: 130, kernel: (1, 1))
+
     /// All of them: the plain reference test runs every one.
     static let all: [ConvCase] = [
         pointwiseOddMap, pointwise256To64, pointwiseKBlocks, pointwiseMBlocks, pointwiseNBlocks, pointwiseStride2, conv3x3, conv3x3KBlocks,
         conv5x5, conv3x3Stride2, conv3x3Dilation2, conv3x3Groups2, depthwise3x3, asymmetricSame4x4, bottomRightPad2x2, oddKernel5x3,
         googLeNetConv1, alexNetConv1, signal1D, wide3x3KMBlocks, dilated5x5UnevenPads, narrow3x3To192, pointwiseRowsInPlace,
-        pointwiseRowsCrowdingL1, smallK5x5Packed,
+        pointwiseRowsCrowdingL1, smallK5x5Packed, stride2OddWidth, stride2Dilated, pointwiseStride2Wide, smallMapSplitByChannels,
+        pointwiseSplitByChannels,
     ]
 }
 
@@ -91,6 +106,7 @@ extension ConvCase {
     @Test(arguments: [
         ConvCase.pointwiseOddMap, .pointwise256To64, .pointwiseMBlocks, .conv3x3, .conv3x3KBlocks, .conv3x3Groups2, .depthwise3x3,
         .googLeNetConv1, .wide3x3KMBlocks, .narrow3x3To192, .pointwiseRowsInPlace, .pointwiseRowsCrowdingL1, .smallK5x5Packed,
+        .stride2OddWidth, .stride2Dilated, .pointwiseStride2Wide, .smallMapSplitByChannels, .pointwiseSplitByChannels,
     ])
     func prepackedWeightsMatchReference(_ testCase: ConvCase) {
         let g = testCase.geometry
@@ -112,6 +128,45 @@ extension ConvCase {
                 #expect(difference < 1e-4, "\(testCase.name), isa \(isa), \(threads) threads: maxdiff \(difference)")
             }
             Kernels.forceInstructionSet(nil)
+        }
+    }
+
+    /// An epilogue of batch norm, residual add and ReLU on packed weights, whose pieces (finer column pieces that
+    /// fit L2, channel pieces on small maps) each run every step channel by channel: every step's output equals
+    /// the plain loops applied to the reference conv.
+    @Test(
+        arguments: [
+            ConvCase("1×1 pointwise 32→64 on 40×40: finer column pieces", c: 32, h: 40, w: 40, k: 64, kernel: (1, 1)),
+            .smallMapSplitByChannels, .stride2OddWidth, .pointwiseSplitByChannels,
+        ], [1, 2])
+    func epilogueOnPackedWeightsMatchesReference(_ testCase: ConvCase, threads: Int) {
+        let g = testCase.geometry
+        let plane = g.outHeight * g.outWidth, count = g.outChannels * plane
+        var random = TestRandom(seed: 29)
+        let input = random.floats(g.inChannels * g.inHeight * g.inWidth)
+        let weight = random.floats(g.weightCount), bias = random.floats(g.outChannels)
+        let gain = random.floats(g.outChannels), offset = random.floats(g.outChannels), other = random.floats(count)
+        let conv = Reference.conv2d(g, input: input, weight: weight, bias: bias)
+        let normalized = conv.indices.map { conv[$0] * gain[$0 / plane] + offset[$0 / plane] }
+        let sum = zip(other, normalized).map { $0 + $1 }
+        let expected = [conv, normalized, sum, sum.map { max($0, 0) }]
+        let packed = weight.withUnsafeBufferPointer { PackedConvWeights(g, weight: $0.baseAddress!) }
+        let pointers = (0..<4).map { _ in UnsafeMutablePointer<Float>.allocate(capacity: count) }
+        defer { pointers.forEach { $0.deallocate() } }
+        other.withUnsafeBufferPointer { other in
+            let epilogue = ConvEpilogue(
+                steps: [
+                    (.affine(gain: gain, offset: offset), pointers[1]), (.add(at: 1, count: 2), pointers[2]),
+                    (.activation(.relu), pointers[3]),
+                ],
+                addends: [[other.baseAddress!, nil]])
+            Kernels.conv2d(
+                g, input: input, weight: weight, bias: bias, output: pointers[0], packed: packed, epilogue: epilogue,
+                threads: threads)
+        }
+        for step in 0..<4 {
+            let difference = largestDifference(Array(UnsafeBufferPointer(start: pointers[step], count: count)), expected[step])
+            #expect(difference < 1e-4, "\(testCase.name), \(threads) threads, step \(step): maxdiff \(difference)")
         }
     }
 
@@ -166,7 +221,7 @@ extension ConvCase {
     /// on cases with partial tiles in both directions.
     @Test(arguments: [
         ConvCase.pointwiseOddMap, .pointwiseMBlocks, .conv3x3KBlocks, .googLeNetConv1, .signal1D, .wide3x3KMBlocks, .dilated5x5UnevenPads,
-        .narrow3x3To192,
+        .narrow3x3To192, .stride2OddWidth, .stride2Dilated, .pointwiseStride2Wide, .smallMapSplitByChannels,
     ])
     func everyInstructionSetMatchesReference(_ testCase: ConvCase) {
         let g = testCase.geometry

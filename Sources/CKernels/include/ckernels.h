@@ -25,6 +25,9 @@ int ck_best_isa(void);
 /// Columns per packed B panel of the micro-kernel in use (16 or 32): callers align column splits to it.
 int ck_panel_width(void);
 
+/// Rows per packed A panel of the micro-kernel in use (6 or 8): callers align row (output channel) splits to it.
+int ck_panel_height(void);
+
 /// Forces instruction set `isa` (capped at `ck_best_isa()`), or restores detection (−1), on the calling thread
 /// only. For tests and benchmarks, which then run the kernels with one thread.
 void ck_force_isa(int isa);
@@ -54,9 +57,11 @@ void ck_conv_im2col_gemm(const ck_conv_desc *desc, const float *input, const flo
                          const float *packedWeight, const float *bias, float *output, int n0, int n1);
 
 /// `ck_conv_im2col_gemm` over a batch: `images` inputs in the batch layout (C, N, H, W) (channel c of image i at
-/// (c·N + i)·H·W) -> output (K, N, OH, OW) row-major with ldc = N·OH·OW; columns n0 ..< n1 of N·OH·OW.
+/// (c·N + i)·H·W) -> output (K, N, OH, OW) row-major with ldc = N·OH·OW; columns n0 ..< n1 of N·OH·OW, output
+/// channels m0 ..< m1 (m0 a multiple of `ck_panel_height()`), so callers can split by columns or by channels.
 void ck_conv_im2col_gemm_batch(const ck_conv_desc *desc, int images, const float *input, const float *weight,
-                               const float *packedWeight, const float *bias, float *output, int n0, int n1);
+                               const float *packedWeight, const float *bias, float *output, int n0, int n1, int m0,
+                               int m1);
 
 /// Writes rows k0 ..< k1 of one group's im2col matrix, (C·KH·KW, images·OH·OW), from the first `images` images of
 /// its input in the batch layout (C, batch, H, W): row k = (c·KH + ky)·KW + kx, column (n·OH + oy)·OW + ox, zero
@@ -75,9 +80,10 @@ size_t ck_packed_weight_floats(int M, int K);
 /// repeated products with it skip packing A. Valid only for the instruction set `ck_isa()` had when packing.
 void ck_pack_weight(int M, int K, const float *A, int lda, float *dst);
 
-/// C (M×N, ldc) = A · B (K×N, ldb) + bias rows, with A pre-packed by `ck_pack_weight`.
+/// Rows m0 ..< m1 (m0 a multiple of `ck_panel_height()`) of C (M×N, ldc) = A · B (K×N, ldb) + bias rows, with
+/// A (all M rows) pre-packed by `ck_pack_weight`.
 void ck_sgemm_prepacked(int M, int N, int K, const float *packedA, const float *B, int ldb, float *C, int ldc,
-                        const float *bias);
+                        const float *bias, int m0, int m1);
 
 /// 1 when `ck_conv_rows` can run this convolution here: AVX-512, stride 1, a kernel larger than 1×1.
 int ck_conv_reads_in_place(const ck_conv_desc *desc);

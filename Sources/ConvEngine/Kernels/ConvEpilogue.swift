@@ -56,41 +56,57 @@ public struct ConvEpilogue {
     }
 
     /// Runs steps `firstStep...` on channels `channels`, `count` values from position `start` of each `planeSize`
-    /// plane; `convOutput` is what the first of them reads.
+    /// plane; `convOutput` is what the first of them reads. A block of channels (about 32 KB of each step's
+    /// values) goes through every step before the next block, so what one step writes is still in L1 when the
+    /// next reads it.
     func apply(
         channels: Range<Int>, start: Int, count: Int, planeSize: Int, convOutput: UnsafePointer<Float>, from firstStep: Int = 0
     ) {
-        var source = firstStep == 0 ? convOutput : UnsafePointer(steps[firstStep - 1].output)
-        var addStep = steps[..<firstStep].filter { if case .add = $0.operation { true } else { false } }.count
-        for (operation, output) in steps[firstStep...] {
-            for c in channels {
-                let at = c * planeSize + start
-                let x = source + at, y = output + at
+        let firstAdd = steps[..<firstStep].filter { if case .add = $0.operation { true } else { false } }.count
+        let blockSize = max(1, 8192 / max(count, 1))
+        for blockStart in stride(from: channels.lowerBound, to: channels.upperBound, by: blockSize) {
+            let block = blockStart..<min(blockStart + blockSize, channels.upperBound)
+            var source = firstStep == 0 ? convOutput : UnsafePointer(steps[firstStep - 1].output)
+            var addStep = firstAdd
+            for (operation, output) in steps[firstStep...] {
                 switch operation {
                 case .affine(let gain, let offset):
-                    Kernels.affine(count: count, gain: gain[c], offset: offset[c], input: x, output: y)
+                    for c in block {
+                        let at = c * planeSize + start
+                        Kernels.affine(count: count, gain: gain[c], offset: offset[c], input: source + at, output: output + at)
+                    }
                 case .activation(let activation):
-                    activation.apply(count: count, input: x, output: y)
+                    for c in block {
+                        let at = c * planeSize + start
+                        activation.apply(count: count, input: source + at, output: output + at)
+                    }
                 case .add:
-                    Self.sum(addends[addStep].map { $0.map { $0 + at } ?? x }, count: count, into: y)
+                    for c in block {
+                        let at = c * planeSize + start
+                        Self.sum(addends[addStep], own: source, offset: at, count: count, into: output + at)
+                    }
+                    addStep += 1
                 }
+                source = UnsafePointer(output)
             }
-            if case .add = operation { addStep += 1 }
-            source = UnsafePointer(output)
         }
     }
 
-    /// y = parts[0] + parts[1] + … in that order, value by value: y may be one of the parts (an inference plan
-    /// writes a chain's steps in place), since each value is read before it is written.
-    static func sum(_ parts: [UnsafePointer<Float>], count: Int, into y: UnsafeMutablePointer<Float>) {
+    /// y = parts[0] + parts[1] + … in that order, each part read from `offset` (nil stands for `own`), value by
+    /// value: y may be one of the parts (an inference plan writes a chain's steps in place), since each value is
+    /// read before it is written. Allocates nothing: it runs once per channel.
+    static func sum(
+        _ parts: [UnsafePointer<Float>?], own: UnsafePointer<Float>, offset: Int, count: Int, into y: UnsafeMutablePointer<Float>
+    ) {
+        func part(_ index: Int) -> UnsafePointer<Float> { (parts[index] ?? own) + offset }
         if parts.count == 2 {
-            let a = parts[0], b = parts[1]
+            let a = part(0), b = part(1)
             for i in 0..<count { y[i] = a[i] + b[i] }
             return
         }
         for i in 0..<count {
-            var total = parts[0][i]
-            for part in parts.dropFirst() { total += part[i] }
+            var total = part(0)[i]
+            for index in 1..<parts.count { total += part(index)[i] }
             y[i] = total
         }
     }

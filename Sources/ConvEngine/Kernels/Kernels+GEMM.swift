@@ -70,7 +70,6 @@ extension Kernels {
         let patch = groupIn * g.kernelHeight * g.kernelWidth
         let plainGEMM = g.isPointwise && g.outHeight == g.inHeight && g.outWidth == g.inWidth
         let perGroup = groups >= threads ? 1 : pieces(work: g.macs * images / groups, threads: (threads + groups - 1) / groups)
-        let columns = split(outPlane, parts: perGroup, alignment: panelWidth)
         var desc = convDescriptor(g)
         // The epilogue on channels `channels`, `count` values from position `start` of each plane.
         func finish(channels: Range<Int>, start: Int, count: Int) {
@@ -106,8 +105,13 @@ extension Kernels {
                 }
                 return
             }
-            parallelFor(tasks: groups * columns.count, threads: threads) { task in
-                let group = task / columns.count, range = columns[task % columns.count]
+            let (channels, columns) = gemmPieces(
+                rows: groupOut, columns: outPlane, parts: perGroup, finer: epilogue != nil && packedBase != nil)
+            let pieces = channels.count * columns.count
+            parallelFor(tasks: groups * pieces, threads: threads) { task in
+                let group = task / pieces, piece = task % pieces
+                let range = columns[piece % columns.count], channelRange = channels[piece / columns.count]
+                let (m0, m1) = (Int32(channelRange.lowerBound), Int32(channelRange.upperBound))
                 let groupInput = input + group * groupIn * inPlane
                 let groupWeight = weight + group * groupOut * patch
                 let groupBias = bias.map { $0 + group * groupOut }
@@ -117,20 +121,37 @@ extension Kernels {
                     ck_sgemm_prepacked(
                         Int32(groupOut), Int32(range.count), Int32(groupIn), groupPacked,
                         groupInput + range.lowerBound, Int32(inPlane), groupOutput + range.lowerBound,
-                        Int32(outPlane), groupBias)
+                        Int32(outPlane), groupBias, m0, m1)
                 } else if plainGEMM {
                     ck_sgemm(
-                        Int32(groupOut), Int32(range.count), Int32(groupIn), groupWeight, Int32(groupIn), 0,
-                        groupInput + range.lowerBound, Int32(inPlane), 0,
-                        groupOutput + range.lowerBound, Int32(outPlane), 0, groupBias)
+                        m1 - m0, Int32(range.count), Int32(groupIn), groupWeight + channelRange.lowerBound * groupIn,
+                        Int32(groupIn), 0, groupInput + range.lowerBound, Int32(inPlane), 0,
+                        groupOutput + channelRange.lowerBound * outPlane + range.lowerBound, Int32(outPlane), 0,
+                        groupBias.map { $0 + channelRange.lowerBound })
                 } else {
                     ck_conv_im2col_gemm_batch(
                         desc, Int32(images), groupInput, groupWeight, groupPacked, groupBias, groupOutput,
-                        Int32(range.lowerBound), Int32(range.upperBound))
+                        Int32(range.lowerBound), Int32(range.upperBound), m0, m1)
                 }
-                finish(channels: group * groupOut..<(group + 1) * groupOut, start: range.lowerBound, count: range.count)
+                let first = group * groupOut + channelRange.lowerBound
+                finish(channels: first..<first + channelRange.count, start: range.lowerBound, count: range.count)
             }
         }
+    }
+
+    /// How one group's GEMM output (`rows` channels × `columns` positions) is cut into tasks: into `parts` column
+    /// pieces of whole panels, or — when a small map's panels do not divide evenly among them (ResNet's and
+    /// GoogLeNet's 14×14 maps: 7 panels, the last one partial, 3 against 4 per thread) and there are channels
+    /// enough — into `parts` channel pieces. `finer` (an epilogue follows, and the weight is packed so more
+    /// pieces cost no packing) cuts columns further until a piece's output (512 KB) fits in L2 for the epilogue.
+    static func gemmPieces(rows: Int, columns: Int, parts: Int, finer: Bool) -> (rows: [Range<Int>], columns: [Range<Int>]) {
+        let panelRows = Int(ck_panel_height()), panels = (columns + panelWidth - 1) / panelWidth
+        if parts > 1 && panels % parts != 0 && panels < 8 * parts && rows >= 4 * panelRows * parts {
+            return (split(rows, parts: parts, alignment: panelRows), [0..<columns])
+        }
+        let l2Floats = 128 * 1024
+        let columnParts = finer ? max(1, (rows * columns / parts + l2Floats - 1) / l2Floats) * parts : parts
+        return ([0..<rows], split(columns, parts: columnParts, alignment: panelWidth))
     }
 
     /// One group of `g` as the C kernels describe it.

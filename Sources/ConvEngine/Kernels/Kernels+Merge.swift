@@ -22,9 +22,10 @@ extension Kernels {
                     offset += part.channels * plane
                 }
             case .add:
+                let bases = parts.map { Optional($0.values) }
                 for c in 0..<shape.channels {
                     let at = c * plane + range.lowerBound
-                    ConvEpilogue.sum(parts.map { $0.values + at }, count: range.count, into: output + at)
+                    ConvEpilogue.sum(bases, own: parts[0].values, offset: at, count: range.count, into: output + at)
                 }
             }
         }
