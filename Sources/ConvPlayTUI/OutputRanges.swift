@@ -26,11 +26,12 @@ struct OutputRanges: Sendable {
         return byPath[path]
     }
 
-    /// The range every map is scaled to under `global`: over the input and every output computed now.
+    /// The range every map is scaled to under `global`: over the input and every output the session holds now (an
+    /// output a fused pass dropped no longer counts).
     func global(_ session: ForwardSession) -> ValueRange {
         var result = input
         for path in session.order.prefix(session.computedCount) {
-            guard let r = byPath[path] else { continue }
+            guard let r = byPath[path], session.output(of: path) != nil else { continue }
             result.low = min(result.low, r.low)
             result.high = max(result.high, r.high)
         }
