@@ -62,9 +62,10 @@ static void write_recovery(void) {
     int index = __atomic_load_n(&published, __ATOMIC_SEQ_CST);
     if (index < 0 || json_path[0] == 0) return;
     struct recovery_slot *slot = &slots[index];
-    int fd = open(source_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    // O_NONBLOCK: a FIFO put where the file goes must not hang the crash path.
+    int fd = open(source_path, O_WRONLY | O_CREAT | O_TRUNC | O_NONBLOCK, 0600);
     if (fd >= 0) { write_all(fd, slot->source, slot->source_length); close(fd); }
-    fd = open(temporary_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    fd = open(temporary_path, O_WRONLY | O_CREAT | O_TRUNC | O_NONBLOCK, 0600);
     if (fd < 0) return;
     int ok = write_all(fd, slot->bytes, slot->length) == 0 && fsync(fd) == 0;
     close(fd);

@@ -52,8 +52,14 @@ public struct DisplayCapabilities: Hashable, Sendable {
 public struct AppState: Sendable {
     public var session: ForwardSession {
         didSet {
+            let networkChanged = session.network != oldValue.network
+            if networkChanged { derived = DerivedNetwork(session) }
+            if networkChanged || session.input != oldValue.input {
+                outputRanges = OutputRanges(session)
+            } else {
+                outputRanges.extend(session)
+            }
             refreshGlobalRange()
-            if session.network != oldValue.network { derived = DerivedNetwork(session) }
         }
     }
     /// The stack rows, column widths and lessons of the current network (derived state, refreshed when the
@@ -70,9 +76,11 @@ public struct AppState: Sendable {
     public var colormap: Colormap = .auto
     /// The scaling chosen with `s`; `nil` lets the selected node's lesson choose (see `scaling`).
     public var scalingChoice: Scaling? { didSet { refreshGlobalRange() } }
-    /// The range of every computed activation, kept while the global scaling is chosen (derived state: one
-    /// pass over all activations per session change instead of per frame).
+    /// The range of every computed activation, kept while the global scaling is chosen (derived state, folded
+    /// from `outputRanges` per session change instead of per frame or per key).
     public private(set) var globalValueRange: ValueRange?
+    /// The input's and each computed output's range (derived state: each output passed over once, as it arrives).
+    private(set) var outputRanges: OutputRanges
     /// The selected channel: the tile cursor of the maps grid and the channel zoom shows.
     public var channel = 0
     /// Lines the inspector is scrolled by.
@@ -106,6 +114,7 @@ public struct AppState: Sendable {
         self.memoryCap = memoryCap
         session = try ForwardSession(network: preset.network, input: preset.input, memoryCap: memoryCap)
         derived = DerivedNetwork(session)
+        outputRanges = OutputRanges(session)
         file = preset.file
         isShipped = preset.isShipped
         savedNetwork = preset.network
@@ -120,7 +129,7 @@ public struct AppState: Sendable {
     public var scaling: Scaling { scalingChoice ?? lessonScaling(self) }
 
     private mutating func refreshGlobalRange() {
-        globalValueRange = scalingChoice == .global ? globalRange(session) : nil
+        globalValueRange = scalingChoice == .global ? outputRanges.global(session) : nil
     }
 
     /// The rows of the layer stack: `nil` (the input) then every node in display order, except those inside a
@@ -135,6 +144,9 @@ public struct AppState: Sendable {
         guard let selected else { return session.input }
         return session.output(of: selected)
     }
+
+    /// The range of `selectedTensor`, read from what was kept when it was computed (what per-layer scaling spans).
+    var selectedRange: ValueRange? { outputRanges.range(at: selected) }
 
     /// The selected node's output shape (known even before it is computed).
     public var selectedShape: Shape { session.shapes.output(of: selected) }

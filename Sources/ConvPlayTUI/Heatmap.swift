@@ -19,19 +19,6 @@ func range(of values: ArraySlice<Float>) -> ValueRange {
     return low <= high ? ValueRange(low: low, high: high) : ValueRange(low: 0, high: 0)
 }
 
-/// The range every map is scaled to under `global`: over the input and every computed output. Costs a pass
-/// over every activation, so `AppState` computes it when the session or the scaling changes, not per frame.
-func globalRange(_ session: ForwardSession) -> ValueRange {
-    var result = range(of: session.input.data[...])
-    for path in session.order.prefix(session.computedCount) {
-        if let s = session.statistics(of: path) {
-            result.low = min(result.low, s.min)
-            result.high = max(result.high, s.max)
-        }
-    }
-    return result
-}
-
 /// The colormap a map is drawn in: `auto` shows a photo input in grey, so it reads as the picture it is;
 /// otherwise sequential for non-negative maps and diverging for signed ones.
 func displayedColormap(_ state: AppState, minimum: Float) -> Colormap {

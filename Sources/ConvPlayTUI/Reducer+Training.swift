@@ -200,11 +200,22 @@ func reduceTrainingEvent(_ state: inout AppState, _ event: RuntimeEvent) -> [Eff
         view.watchedSession = progress.watchedSession
         state.training = view
         if !progress.reports.isEmpty { state.trainedWeightsUnsaved = true }
+        // A loss of nan or inf: every weight after it is nan, so the run is paused with the reason, not trained on.
+        var stop: [Effect] = []
+        if let bad = progress.reports.first(where: { !$0.loss.isFinite }) {
+            if view.isRunning { stop = [.controlTraining(job: view.job, .pause)] }
+            view.isRunning = false
+            state.training = view
+            state.status = StatusMessage(
+                "batch \(bad.step): the loss became \(bad.loss.isNaN ? "nan" : "inf") at learning rate \(Format.rate(bad.learningRate)) — "
+                    + "paused; lower the rate with - and train again from the start", isError: true)
+        }
         if view.isShown {
             state.session = progress.watchedSession
         } else {
-            return showOnPresetInput(&state, progress.network)
+            return stop + showOnPresetInput(&state, progress.network)
         }
+        return stop
     case .trainingEvaluated(let job, let epoch, let evaluation):
         guard var view = state.training, view.job == job else { return [] }
         view.evaluation = evaluation

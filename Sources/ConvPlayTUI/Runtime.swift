@@ -22,7 +22,11 @@ public func runPlayground(
 ) throws(PlaygroundError) {
     var state: AppState
     do { state = try AppState(preset: preset, memoryCap: memoryCap) } catch { throw .impossibleNetwork(error) }
-    if let source = recovery.pending() { state.mode = .confirm(.openRecovered(source: source)) }
+    switch recovery.offer() {
+    case .none: break
+    case .network(let source): state.mode = .confirm(.openRecovered(source: source))
+    case .damaged(let message): state.status = StatusMessage(message, isError: true)
+    }
     let backend = try NCursesBackend(mouse: mouse)
     defer { backend.stop() }
     state.display = backend.capabilities

@@ -52,7 +52,7 @@ public struct TrainingRun: Sendable {
         let split: DataSplit
         do {
             split = try source.load(
-                shape: network.input.shape, seed: network.initialization.seed, dataFolder: dataFolder ?? "", cap: memoryCap)
+                shape: network.input.shape, seed: network.initialization.seed, dataFolder: dataFolder ?? "", cap: defaultDataCap)
         } catch { throw .data(error) }
         let input = network.input.shape, stored = split.training.shape
         if stored != input, ![1, 3].contains(input.channels) || ![1, 3].contains(stored.channels) {

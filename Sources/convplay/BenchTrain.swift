@@ -41,8 +41,8 @@ struct BenchTrain: ParsableCommand {
         // one batch of random images, one epoch per step
         let shape = model.shapes.input
         let (bytes, overflow) = batch.multipliedReportingOverflow(by: shape.elementCount)
-        guard !overflow, bytes <= cap else {
-            throw DataError.tooLarge(path: "bench-train --batch \(batch)", bytes: overflow ? Int.max : bytes, cap: cap)
+        guard !overflow, bytes <= defaultDataCap else {
+            throw DataError.tooLarge(path: "bench-train --batch \(batch)", bytes: overflow ? Int.max : bytes, cap: defaultDataCap)
         }
         var rng = SplitMix64(seed: 7)
         let images = Dataset(

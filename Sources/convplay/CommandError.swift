@@ -36,7 +36,9 @@ enum CommandError: UserFacingError {
     /// `--resume DIR` saved by a run with other settings.
     case resumeMismatch(folder: String, difference: String)
     /// `--log FILE` could not be opened for writing.
-    case logFailed(file: String)
+    case logFailed(file: String, reason: String)
+    /// The loss became nan or inf in a training step: nothing is saved.
+    case lossNotFinite(step: Int, loss: Double, rate: Float)
     /// `--label N` beyond the classes the network scores.
     case labelOutOfRange(label: Int, classes: Int, preset: String)
     /// `train` or `evaluate` without `--data` on a preset that names no data set.
@@ -64,8 +66,12 @@ enum CommandError: UserFacingError {
         case .resumeMismatch(let folder, let difference):
             return
                 "--resume \(visible(folder)): the checkpoint was saved by a run with another \(difference) — resume with the settings it was saved with"
-        case .logFailed(let file):
-            return "--log \(visible(file)): cannot be written — check that its folder exists and is writable"
+        case let .lossNotFinite(step, loss, rate):
+            return
+                "training step \(step): the loss became \(loss.isNaN ? "nan" : "inf") at learning rate \(rate) — lower --lr or check the "
+                + "weights for nan; nothing was saved"
+        case .logFailed(let file, let reason):
+            return "--log \(visible(file)): cannot be written: \(reason) — name a writable regular file"
         case .labelOutOfRange(let label, let classes, let preset):
             return "--label \(label): \(visible(preset)) scores \(classes) classes — give a label from 0 to \(classes - 1)"
         case .noTrainingData(let preset):

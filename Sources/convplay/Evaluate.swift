@@ -12,19 +12,15 @@ struct Evaluate: ParsableCommand {
             """)
 
     @OptionGroup var options: PresetOptions
+    @OptionGroup var dataOptions: DataOptions
     @Option(
-        help: ArgumentHelp("digits, shapes[:COUNT], mnist:DIR, cifar10:DIR or folder:DIR (default: the preset's).", valueName: "source"))
-    var data: String?
-    @Option(help: "Worker threads for the kernels (default: all cores).")
-    var threads: Int?
-
-    func validate() throws {
-        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
-    }
+        name: .customLong("threads"), parsing: .unconditional,
+        help: ArgumentHelp("Worker threads for the kernels (default: all cores).", valueName: "n"))
+    var threadsText: String?
 
     func run() throws {
-        if let threads { KernelThreads.count = threads }
-        let setup = try TrainingSetup(options: options, data: data)
+        if let threads = try threadCount(threadsText) { KernelThreads.count = threads }
+        let setup = try TrainingSetup(options: options, data: dataOptions.data, dataCap: try dataOptions.dataCap())
         // a trainer that never takes a step: it checks the classes against the data and evaluates in batches
         let trainer = try setup.trainer(
             TrainingSettings(epochs: 1, batchSize: 1, optimizer: OptimizerSettings(kind: .sgd, learningRate: 0), seed: setup.seed))

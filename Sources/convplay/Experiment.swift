@@ -73,7 +73,7 @@ struct Experiment: ParsableCommand {
         var rows: [[String]] = [["preset", "params", "MACs/image", "s/epoch", "held-out accuracy"]]
         for preset in design.presets {
             let options = try PresetOptions.parse([preset, "--seed", String(seed)])
-            let setup = try TrainingSetup(options: options, data: design.data)
+            let setup = try TrainingSetup(options: options, data: design.data, dataCap: defaultDataCap)
             let settings = TrainingSettings(
                 epochs: epochs, batchSize: batch, optimizer: design.optimizer, schedule: LearningRateSchedule(.cosine), seed: seed)
             var trainer = try setup.trainer(settings)

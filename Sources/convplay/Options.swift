@@ -77,6 +77,23 @@ struct PresetOptions: ParsableArguments {
     }
 }
 
+/// The data set `train` and `evaluate` read and the cap on its bytes: its own budget, apart from --memory-cap.
+struct DataOptions: ParsableArguments {
+    @Option(
+        help: ArgumentHelp("digits, shapes[:COUNT], mnist:DIR, cifar10:DIR or folder:DIR (default: the preset's).", valueName: "source"))
+    var data: String?
+
+    @Option(
+        name: .customLong("data-cap"), parsing: .unconditional,
+        help: ArgumentHelp("Memory for the data set's training and held-out images together, in MiB.", valueName: "MiB"))
+    var dataCapText = "\(defaultDataCap >> 20)"
+
+    /// The `--data-cap` value in bytes.
+    func dataCap() throws(CommandError) -> Int {
+        try wholeNumber(dataCapText, flag: "--data-cap", 1...(SizeLimits.memoryCap >> 20), what: "the cap in MiB") << 20
+    }
+}
+
 /// A whole-number flag value in `range`, or the one-line error saying what `flag` takes (`what`: "a seed").
 func wholeNumber<Number: FixedWidthInteger>(
     _ text: String, flag: String, _ range: ClosedRange<Number>, what: String

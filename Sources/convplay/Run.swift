@@ -26,8 +26,13 @@ struct Run: ParsableCommand {
             "forward pass: \(formatFixed(seconds * 1000, digits: 1)) ms · \(formatCompact(session.costs.total.macs)) MACs · "
                 + "\(formatFixed(Double(session.costs.total.flops) / seconds / 1e9, digits: 1)) GFLOP/s")
         if let final = session.finalOutput, final.shape.height == 1, final.shape.width == 1, final.shape.channels <= 1000 {
-            let top = final.data.enumerated().sorted { $0.element > $1.element }.prefix(3)
-            print("output top-3: " + top.map { "[\($0.offset)] \(formatFixed(Double($0.element), digits: 4))" }.joined(separator: "  "))
+            let names = session.network.classNames
+            // A class named by more than its index (cat, not 3) shows its name after the index.
+            func label(_ index: Int) -> String {
+                names.indices.contains(index) && names[index] != String(index) ? "[\(index)] \(visible(names[index]))" : "[\(index)]"
+            }
+            let top = final.topClasses(3)
+            print("output top-3: " + top.map { "\(label($0.index)) \(formatFixed(Double($0.score), digits: 4))" }.joined(separator: "  "))
         }
         if let path = session.firstNonFiniteNode, let stats = session.statistics(of: path) {
             print(

@@ -19,9 +19,7 @@ struct Train: ParsableCommand {
             """)
 
     @OptionGroup var options: PresetOptions
-    @Option(
-        help: ArgumentHelp("digits, shapes[:COUNT], mnist:DIR, cifar10:DIR or folder:DIR (default: the preset's).", valueName: "source"))
-    var data: String?
+    @OptionGroup var dataOptions: DataOptions
     @Option(name: .customLong("epochs"), parsing: .unconditional, help: ArgumentHelp("Passes over the training images.", valueName: "n"))
     var epochsText = "10"
     @Option(name: .customLong("batch"), parsing: .unconditional, help: ArgumentHelp("Images per step.", valueName: "n"))
@@ -80,7 +78,7 @@ struct Train: ParsableCommand {
         ) { (0...Double(epochs)).contains($0) }
         guard let scheduleShape = LearningRateSchedule.parseShape(schedule) else { throw CommandError.badSchedule(visible(schedule)) }
         if let threads = try threadCount(threadsText) { KernelThreads.count = threads }
-        let setup = try TrainingSetup(options: options, data: data)
+        let setup = try TrainingSetup(options: options, data: dataOptions.data, dataCap: try dataOptions.dataCap())
         var settings = TrainingSettings(
             epochs: epochs, batchSize: batch,
             optimizer: OptimizerSettings(
@@ -142,8 +140,8 @@ struct TrainingSetup {
     let seed: UInt64
     let memoryCap: Int
 
-    /// `data` is `--data` as given; nil takes the preset's own `data`.
-    init(options: PresetOptions, data: String?) throws {
+    /// `data` is `--data` as given; nil takes the preset's own `data`. The images are held to `dataCap` bytes.
+    init(options: PresetOptions, data: String?, dataCap: Int) throws {
         loaded = try options.load()
         let cap = try options.memoryCap()
         do { model = try TrainableNetwork(network: loaded.network, memoryCap: cap) } catch {
@@ -162,7 +160,7 @@ struct TrainingSetup {
         seed = loaded.network.initialization.seed
         memoryCap = cap
         guard let presets = Preset.shippedDirectory() else { throw CommandError.noShippedPresets }
-        split = try source.load(shape: loaded.network.input.shape, seed: seed, dataFolder: presets + "/data", cap: cap)
+        split = try source.load(shape: loaded.network.input.shape, seed: seed, dataFolder: presets + "/data", cap: dataCap)
     }
 
     func trainer(_ settings: TrainingSettings) throws -> Trainer {

@@ -27,12 +27,9 @@ struct TrainingReport {
     /// Opens the log and prints what is about to be trained.
     mutating func start() throws {
         if let logPath {
-            if !appendLog || !FileManager.default.fileExists(atPath: logPath) {
-                guard FileManager.default.createFile(atPath: logPath, contents: nil) else { throw CommandError.logFailed(file: logPath) }
-            }
-            guard let handle = FileHandle(forWritingAtPath: logPath) else { throw CommandError.logFailed(file: logPath) }
-            handle.seekToEndOfFile()
-            log = handle
+            do {
+                log = FileHandle(fileDescriptor: try AtomicFile.openLog(logPath, append: appendLog), closeOnDealloc: true)
+            } catch { throw CommandError.logFailed(file: logPath, reason: error.reason) }
         }
     }
 
@@ -60,6 +57,11 @@ struct TrainingReport {
                 let step = trainer.trainNextBatch()
                 trainingSeconds += Double(DispatchTime.now().uptimeNanoseconds - stepStart) / 1e9
                 trainedImages += step.images
+                // Training on is pointless (every later weight is nan) and saving would overwrite good weights with it.
+                guard step.loss.isFinite else {
+                    if isTerminal { print() }
+                    throw CommandError.lossNotFinite(step: step.step, loss: step.loss, rate: step.learningRate)
+                }
                 loss += step.loss * Double(step.images)
                 correct += step.correct
                 images += step.images
@@ -117,7 +119,9 @@ struct TrainingReport {
 
     private func write(_ members: [(String, JSONValue)]) throws {
         guard let log else { return }
-        log.write(Data((JSONValue.members(members).compactText + "\n").utf8))
+        do { try log.write(contentsOf: Data((JSONValue.members(members).compactText + "\n").utf8)) } catch {
+            throw CommandError.logFailed(file: logPath ?? "", reason: "writing to it failed (is the disk full?)")
+        }
     }
 
     private func epochLabel(_ epoch: Int, _ trainer: Trainer) -> String {

@@ -79,7 +79,7 @@ import Testing
                 return b
             }, labels: nil,
             message:
-                "DIR/train-images-idx3-ubyte: loading it takes 12.0 GiB, over the 1.0 MiB memory cap — raise --memory-cap or use a smaller set"
+                "DIR/train-images-idx3-ubyte: loading it takes 12.0 GiB, over the 1.0 MiB data-set cap — use a smaller set or raise --data-cap"
         ),
         Broken(
             name: "label out of range", images: nil,

@@ -273,4 +273,25 @@ import Testing
         driver.press(.character("R"))  // reset: only the input is left
         #expect(driver.state.globalValueRange == ValueRange(low: 0, high: 15))
     }
+
+    /// Each output's range is kept as the output arrives (what `s` and the per-layer legend read, so a key passes
+    /// over no activation), and dropped when the input or the network changes.
+    @Test func outputRangesArriveWithOutputsAndFollowTheInput() throws {
+        var driver = Driver(Fixture.state())
+        driver.press(.character("r"))
+        let session = driver.state.session
+        for path in session.order {
+            #expect(driver.state.outputRanges.range(at: path) == range(of: session.output(of: path)!.data[...]))
+        }
+        #expect(driver.state.outputRanges.range(at: session.order[0]) == ValueRange(low: -15, high: 15))  // mix: [x, −x]
+        // The same network on a doubled input: every kept range is dropped and taken again.
+        var doubled = session
+        try doubled.update(network: session.network, input: Tensor(shape: Fixture.ramp.shape, data: Fixture.ramp.data.map { 2 * $0 }))
+        doubled.runToEnd()
+        driver.state.session = doubled
+        #expect(driver.state.outputRanges.range(at: nil) == ValueRange(low: 0, high: 30))
+        #expect(driver.state.outputRanges.range(at: session.order[0]) == ValueRange(low: -30, high: 30))
+        driver.state.scalingChoice = .global
+        #expect(driver.state.globalValueRange == ValueRange(low: -30, high: 30))
+    }
 }

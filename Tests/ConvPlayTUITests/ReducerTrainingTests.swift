@@ -148,6 +148,27 @@ extension Driver {
         #expect(!driver.training.isRunning)
     }
 
+    /// A loss of nan (here from nan weights) pauses the run with the reason in the message area, never trains on.
+    @Test func aLossOfNanPausesTheRunWithTheReason() {
+        var network = Fixture.digitsNetwork()
+        network.initialization.loadedWeights["mix"] = LoadedParameters(
+            parameters: LayerParameters(
+                weight: [Float](repeating: .nan, count: 40), weightShape: [10, 4, 1, 1], bias: [Float](repeating: 0, count: 10)),
+            file: "w")
+        var driver = Fixture.trainingDriver(network)
+        driver.press(.character("T"), .character(" "))
+        #expect(driver.training.isRunning)
+        let before = driver.effects.count
+        driver.trainRunning(1)
+        #expect(driver.effects[before...].contains { if case .controlTraining(_, .pause) = $0 { true } else { false } })
+        #expect(!driver.training.isRunning)
+        #expect(
+            driver.state.status
+                == StatusMessage(
+                    "batch 1: the loss became nan at learning rate 0.05 — paused; lower the rate with - and train again from the start",
+                    isError: true))
+    }
+
     @Test func plusAndMinusMoveTheLearningRate() {
         var driver = Fixture.trainingDriver()
         driver.press(.character("T"))

@@ -25,6 +25,7 @@ enum ScreenFixtures {
             ("folded", driven(Fixture.state(Fixture.branched), size: size, [.character("r"), .home, .down, .left])),
             ("compare", driven(Fixture.state(), size: size, [.down, .character("d"), .character("C"), .enter])),
             ("error", driven(Fixture.state(), size: size, [.down, .character("e"), .tab, .character("x"), .enter])),
+            ("named classes", driven(Fixture.state(Fixture.shapesClassifier, input: Fixture.shapesInput), size: size, [.character("r")])),
         ]
     }
 }

@@ -17,6 +17,39 @@ import Testing
         }
     }
 
+    /// A classifier's top 5 outside the training view, named by the data set its preset names (the shapes): the
+    /// names, their scores and bars, with the index beside each name.
+    @Test func namedTopClassesAt80x24() {
+        Self.expectScreen(
+            "named classes", Size(columns: 80, rows: 24),
+            [
+                " convplay · shapes · n.json                        params 0 · 0 MACs · step 2/2 ",
+                "┌ Layers ──────────────── 2 steps ┐┌ softmax · 6×1×1 ───────────────── viridis ┐",
+                "│   input   synthetic… 6×2×2     0││██████████████████████████████████████████ │",
+                "│ ✓ pool    global avg 6×1×1     0││                                           │",
+                "│ ▶ softmax softmax    6×1×1     0││top 5 classes (probability)                │",
+                "│                                 ││1. bar        0.6337 █████████████ #5      │",
+                "│                                 ││2. ring       0.2331 ████▊░░░░░░░░ #4      │",
+                "│                                 ││3. cross     0.08576 █▊░░░░░░░░░░░ #3      │",
+                "│                                 ││4. triangle  0.03155 ▋░░░░░░░░░░░░ #2      │",
+                "│                                 ││5. square    0.01161 ▎░░░░░░░░░░░░ #1      │",
+                "│                                 ││                                           │",
+                "│                                 ││ch 0   0.00427    ch 3   0.08576           │",
+                "│                                 ││ch 1   0.01161    ch 4   0.2331            │",
+                "│                                 ││ch 2   0.03155    ch 5   0.6337            │",
+                "│                                 │└───── per-channel 0.00427 ████████ 0.6337 ─┘",
+                "│                                 │┌ Inspector · softmax ──────────────────────┐",
+                "│                                 ││softmax                                    │",
+                "│                                 ││6×1×1 → 6×1×1 · 24 B                       │",
+                "│                                 ││no parameters, no MACs                     │",
+                "│                                 ││receptive field 2×2 · jump 1               │",
+                "│                                 ││min 0.00427 max 0.6337 mean 0.1667 std     │",
+                "│                                 ││0.2228                                     │",
+                "└─────────────────────────────────┘└──────────────────────────────── ↓ 2 more ─┘",
+                " space step  b back  r run  Tab pane  c colours  s scale  ? help  q quit        ",
+            ])
+    }
+
     @Test func startAt80x24() {
         Self.expectScreen(
             "start", Size(columns: 80, rows: 24),

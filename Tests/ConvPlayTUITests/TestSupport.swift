@@ -226,6 +226,16 @@ extension Fixture {
             nodes: [Node("pool", GlobalAveragePool()), Node("softmax", Softmax())], labels: ["cat", "dog", "bird"])
     }
 
+    /// A classifier over the six shapes with no `labels`: its preset names the shapes as its data, which names the
+    /// classes. Channel c of `shapesInput` is c everywhere, so bar (5) leads, then ring, cross, triangle, square.
+    static var shapesClassifier: Network {
+        Network(
+            name: "shapes", input: InputSpec(shape: Shape(channels: 6, height: 2, width: 2)),
+            nodes: [Node("pool", GlobalAveragePool()), Node("softmax", Softmax())], trainingData: .shapes(count: 60))
+    }
+
+    static var shapesInput: Tensor { Tensor(shape: Shape(channels: 6, height: 2, width: 2), data: (0..<24).map { Float($0 / 4) }) }
+
     static func state(_ network: Network, input: Tensor) -> AppState {
         try! AppState(preset: PlaygroundPreset(network: network, file: "n.json", isShipped: false, input: input))
     }

@@ -209,8 +209,92 @@ struct BadInputTests {
             name: "an IDX header past the memory cap",
             files: ["m/train-images-idx3-ubyte": [0, 0, 8, 3] + bigEndian(100_000) + bigEndian(1000) + bigEndian(1000)],
             arguments: ["train", "dense-digits", "--data", "mnist:m"],
-            message: "convplay: m/train-images-idx3-ubyte: loading it takes 93.1 GiB, over the 2.0 GiB memory cap — "
-                + "raise --memory-cap or use a smaller set"),
+            message: "convplay: m/train-images-idx3-ubyte: loading it takes 93.1 GiB, over the 2.0 GiB data-set cap — "
+                + "use a smaller set or raise --data-cap"),
+        // The data set has its own cap, apart from the network's: the held-out set counts against what the
+        // training set left, and the sentence names the whole set's bytes and the whole cap.
+        Case(
+            name: "a data set past --data-cap",
+            files: [
+                "m/train-images-idx3-ubyte": [0, 0, 8, 3] + bigEndian(1000) + bigEndian(28) + bigEndian(28)
+                    + [UInt8](repeating: 0, count: 784_000),
+                "m/train-labels-idx1-ubyte": [0, 0, 8, 1] + bigEndian(1000) + [UInt8](repeating: 0, count: 1000),
+                "m/t10k-images-idx3-ubyte": [0, 0, 8, 3] + bigEndian(400) + bigEndian(28) + bigEndian(28)
+                    + [UInt8](repeating: 0, count: 313_600),
+            ],
+            arguments: ["train", "dense-digits", "--data", "mnist:m", "--data-cap", "1"],
+            message: "convplay: m/t10k-images-idx3-ubyte: loading it takes 1.0 MiB, over the 1.0 MiB data-set cap — "
+                + "use a smaller set or raise --data-cap"),
+        Case(
+            name: "drawn shapes past --data-cap", arguments: ["train", "nin-shapes", "--data", "shapes:5000", "--data-cap", "1"],
+            message:
+                "convplay: shapes:5000: loading it takes 2.7 MiB, over the 1.0 MiB data-set cap — use a smaller set or raise --data-cap"),
+        // evaluate and train as a hostile user drives them: an empty set, a thread count past the limit, a learning
+        // rate that makes the loss nan (stopped at once, nothing saved: `--save` is not written).
+        Case(
+            name: "a data set of zero images",
+            files: [
+                "z/train-images-idx3-ubyte": [0, 0, 8, 3] + bigEndian(0) + bigEndian(28) + bigEndian(28),
+                "z/train-labels-idx1-ubyte": [0, 0, 8, 1] + bigEndian(0),
+            ],
+            arguments: ["evaluate", "nin-digits", "--data", "mnist:z"],
+            message:
+                "convplay: z/train-images-idx3-ubyte: a dimension is 0, which cannot be right — the header is damaged, download the file again"
+        ),
+        Case(
+            name: "evaluate on more threads than the limit", arguments: ["evaluate", "nin-digits", "--threads", "100000"],
+            message: "convplay: --threads 100000: the thread count must be a whole number from 1 to 256"),
+        Case(
+            name: "a learning rate that makes the loss nan",
+            arguments: ["train", "nin-digits", "--data", "digits", "--lr", "1e30", "--epochs", "100000", "--save", "trained"],
+            message: "convplay: training step 2: the loss became nan at learning rate 1e+30 — lower --lr or check the weights for nan; "
+                + "nothing was saved"),
+        Case(
+            name: "a data-set cap of zero", arguments: ["evaluate", "nin-digits", "--data-cap", "0"],
+            message: "convplay: --data-cap 0: the cap in MiB must be a whole number from 1 to 1048576"),
+        // Every path the CLI writes: something other than a regular file (or a folder, for a folder) is refused at
+        // once, never opened for writing (a FIFO would block forever, a device would be replaced).
+        Case(
+            name: "a FIFO as the training log",
+            arguments: ["train", "dense-digits", "--data", "digits", "--epochs", "100000", "--log", "fifo"],
+            message:
+                "convplay: --log fifo: cannot be written: it is a FIFO (named pipe), not a regular file — name a writable regular file",
+            prepare: { dir in try makeFIFO(dir + "/fifo") }),
+        Case(
+            name: "a device as the training log",
+            arguments: ["train", "dense-digits", "--data", "digits", "--epochs", "100000", "--log", "/dev/null"],
+            message:
+                "convplay: --log /dev/null: cannot be written: it is a character device, not a regular file — name a writable regular file"),
+        Case(
+            name: "a FIFO as the --save folder",
+            arguments: ["train", "dense-digits", "--data", "digits", "--epochs", "100000", "--save", "fifo"],
+            message: "convplay: fifo is a FIFO (named pipe), not a folder — choose a new or empty folder, or one convplay wrote",
+            prepare: { dir in try makeFIFO(dir + "/fifo") }),
+        Case(
+            name: "a FIFO as the checkpoint folder",
+            arguments: ["train", "dense-digits", "--data", "digits", "--epochs", "100000", "--checkpoint", "fifo"],
+            message: "convplay: fifo is a FIFO (named pipe), not a folder — choose a new or empty folder, or one convplay wrote",
+            prepare: { dir in try makeFIFO(dir + "/fifo") }),
+        Case(
+            name: "a FIFO as a --dump folder", arguments: ["run", "one-by-one", "--dump", "fifo"],
+            message: "convplay: fifo is a FIFO (named pipe), not a folder — choose a new or empty folder, or one convplay wrote",
+            prepare: { dir in try makeFIFO(dir + "/fifo") }),
+        Case(
+            name: "a file as a grad --dump folder", files: ["file": [1]], arguments: ["grad", "dense-digits", "--dump", "file"],
+            message: "convplay: file is a file, not a folder — choose a new or empty folder, or one convplay wrote"),
+        Case(
+            name: "a FIFO as the ONNX file", arguments: ["export", "one-by-one", "--onnx", "fifo.onnx"],
+            message:
+                "convplay: cannot write fifo.onnx: it is a FIFO (named pipe), not a regular file — check that the folder exists and is writable",
+            prepare: { dir in try makeFIFO(dir + "/fifo.onnx") }),
+        Case(
+            name: "a device as the imported preset", arguments: ["import", "m.onnx", "--output", "/dev/null"],
+            message:
+                "convplay: cannot write /dev/null: it is a character device, not a regular file — the previous file is untouched; choose a writable folder",
+            prepare: { dir in
+                let export = try BinaryRunner.run(["export", "one-by-one", "--onnx", dir + "/m.onnx"])
+                guard export.status == 0 else { throw CocoaError(.fileWriteUnknown) }
+            }),
         Case(
             name: "a safetensors tensor larger than its file",
             files: preset(

@@ -75,4 +75,32 @@ struct PlaygroundTrainingTests {
         #expect(FileManager.default.fileExists(atPath: folder + "/preset.json"))
         #expect(FileManager.default.fileExists(atPath: folder + "/weights/manifest.json"))
     }
+
+    /// A crash after training in the playground, before the weights were saved: the recovery file names the
+    /// trained weights, written beside it, so they come back — `run` on it differs from the untrained network's.
+    @Test func aCrashAfterTrainingKeepsTheTrainedWeights() throws {
+        let session = try PlaygroundTests.open(["nin-digits"], environment: ["SWIFT_BACKTRACE": "enable=no"])
+        defer { session.kill() }
+        try PlaygroundTests.waitForPlayground(session, params: Self.ninDigitsParams)
+        try session.press("T")
+        try session.waitFor(text: "1,442 training images, 355 held out")
+        try session.press("n")
+        try session.waitFor(text: "batch 1/46")
+        usleep(300_000)  // the next loop turn writes the weights and hands the network to the crash handler
+        let pid = try #require(try session.programPID())
+        #expect(kill(pid, SIGSEGV) == 0)
+        #expect(try session.waitForExit() == 128 + SIGSEGV)
+        let state = session.directory + "/state/convplay"
+        let recovered = state + "/recovery.json"
+        let text = try String(contentsOfFile: recovered, encoding: .utf8)
+        #expect(text.contains(#""weights": "\#(state)/recovery.safetensors""#), "\(text.prefix(400))")
+        #expect(FileManager.default.fileExists(atPath: state + "/recovery.safetensors"))
+        func topLine(_ preset: String) throws -> String {
+            let result = try BinaryRunner.run(["run", preset])
+            #expect(result.status == 0, "\(result.stderr)")
+            return result.stdout.split(separator: "\n").last { $0.hasPrefix("output top-3") }.map(String.init) ?? ""
+        }
+        let trained = try topLine(recovered), untrained = try topLine("nin-digits")
+        #expect(!trained.isEmpty && trained != untrained, "trained: \(trained), untrained: \(untrained)")
+    }
 }

@@ -19,13 +19,13 @@ extension Dataset {
         guard !files.isEmpty else {
             throw .notFound(path: folder + "/data_batch_1.bin", expected: "a cifar10: folder holds data_batch_1.bin … and test_batch.bin")
         }
-        var remaining = cap
+        var used = 0
         func read(_ files: [String]) throws(DataError) -> Dataset {
             var pixels: [UInt8] = [], labels: [Int] = []
             for file in files {
                 let path = folder + "/" + file
-                let bytes = try DataFile.read(path, cap: remaining)
-                remaining -= bytes.count
+                let bytes = try DataFile.read(path, cap: cap, used: used)
+                used += bytes.count
                 let record = 1 + 3 * 32 * 32
                 guard bytes.count % record == 0, !bytes.isEmpty else {
                     throw .truncated(path: path, expected: (bytes.count / record + 1) * record, found: bytes.count)

@@ -22,7 +22,7 @@ public enum DataError: Error, Hashable, Sendable, CustomStringConvertible {
     case tooFewClasses(path: String, found: Int)
     /// An image in a class folder that does not decode.
     case undecodable(InputError)
-    /// Loading the set would take more memory than allowed.
+    /// Loading the set would take more than the data-set cap (`defaultDataCap`, `--data-cap`).
     case tooLarge(path: String, bytes: Int, cap: Int)
     /// A `--data` spelling that names no known source.
     case unknownSource(text: String)
@@ -57,7 +57,7 @@ public enum DataError: Error, Hashable, Sendable, CustomStringConvertible {
             return "\(error)"
         case .tooLarge(let path, let bytes, let cap):
             return
-                "\(visible(path)): loading it takes \(formatBytes(bytes)), over the \(formatBytes(cap)) memory cap — raise --memory-cap or use a smaller set"
+                "\(visible(path)): loading it takes \(formatBytes(bytes)), over the \(formatBytes(cap)) data-set cap — use a smaller set or raise --data-cap"
         case .unknownSource(let text):
             return "--data \(visible(text)): unknown data — use digits, shapes, shapes:COUNT, mnist:DIR, cifar10:DIR or folder:DIR"
         }

@@ -1,3 +1,7 @@
+/// Bytes a data set (training and held-out images together) may take unless `--data-cap` says otherwise: its own
+/// budget, apart from the memory cap the network's weights and activations are held to.
+public let defaultDataCap = 2 << 30
+
 /// Where training images come from, as `--data` spells it.
 public enum DataSource: Hashable, Sendable, CustomStringConvertible {
     /// scikit-learn's 8×8 digits, shipped in the presets folder's `data/`.
@@ -43,7 +47,8 @@ public enum DataSource: Hashable, Sendable, CustomStringConvertible {
 
     /// Loads the training and held-out sets. `shape` is the network's input (what shapes are drawn at and a
     /// folder's images are fitted to), `seed` draws the shapes, `dataFolder` holds the shipped digits, and
-    /// `cap` bounds the bytes any one set may take.
+    /// `cap` bounds the bytes the training and held-out images take together (the data-set cap: its own budget,
+    /// apart from the network's memory cap).
     public func load(shape: Shape, seed: UInt64, dataFolder: String, cap: Int) throws(DataError) -> DataSplit {
         switch self {
         case .digits: return try Dataset.digits(directory: dataFolder)
@@ -53,4 +58,23 @@ public enum DataSource: Hashable, Sendable, CustomStringConvertible {
         case .folder(let directory): return try Dataset.imageFolder(directory: directory, shape: shape, cap: cap)
         }
     }
+}
+
+extension DataSource {
+    /// The class names this source has without reading it: the digits' (also MNIST's, as its loader names them),
+    /// CIFAR-10's and the shapes'; `nil` for an image folder, named by its subfolders.
+    public var knownClassNames: [String]? {
+        switch self {
+        case .digits, .mnist: Dataset.digitClasses
+        case .cifar10: Dataset.cifar10Classes
+        case .shapes: Dataset.shapeClasses
+        case .folder: nil
+        }
+    }
+}
+
+extension Network {
+    /// Class names by output index: the preset's `labels`, else those of the data set its `data` names (when known
+    /// without reading it); empty when unnamed. What every view of a classifier's output names classes by.
+    public var classNames: [String] { labels.isEmpty ? trainingData?.knownClassNames ?? [] : labels }
 }

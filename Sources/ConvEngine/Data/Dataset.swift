@@ -90,28 +90,29 @@ public struct DataSplit: Sendable {
     }
 }
 
-/// Reads a whole data file after checking its size against `cap`.
+/// Reads a whole data file after checking its size against the data-set cap.
 enum DataFile {
-    /// The whole file at `path` through `FileReader` (a regular file, never waited on), at most `cap` bytes.
-    static func read(_ path: String, cap: Int) throws(DataError) -> [UInt8] {
-        do { return try FileReader.contents(of: path, limit: max(cap, 0)) } catch {
+    /// The whole file at `path` through `FileReader` (a regular file, never waited on), at most the `cap` less the
+    /// `used` bytes earlier files of the set took (a refusal names the whole set's bytes and the whole cap).
+    static func read(_ path: String, cap: Int, used: Int = 0) throws(DataError) -> [UInt8] {
+        do { return try FileReader.contents(of: path, limit: max(cap - used, 0)) } catch {
             switch error {
             case .notFound: throw .notFound(path: path, expected: "check the path")
-            case .tooLarge(let bytes, _): throw .tooLarge(path: path, bytes: bytes, cap: cap)
+            case .tooLarge(let bytes, _): throw .tooLarge(path: path, bytes: bytes + used, cap: cap)
             default: throw .unreadable(path: path, error)
             }
         }
     }
 
-    /// `a · b`, or a `badSize` error when it overflows or passes `cap`.
-    static func product(_ sizes: [Int], path: String, field: String, cap: Int) throws(DataError) -> Int {
+    /// `a · b`, or a `badSize` error when it overflows, or a `tooLarge` one when it passes `cap` less `used`.
+    static func product(_ sizes: [Int], path: String, field: String, cap: Int, used: Int = 0) throws(DataError) -> Int {
         var total = 1
         for size in sizes {
             let (product, overflow) = total.multipliedReportingOverflow(by: size)
             guard !overflow, size > 0 else { throw .badSize(path: path, field: field, value: overflow ? Int.max : size) }
             total = product
         }
-        guard total <= cap else { throw .tooLarge(path: path, bytes: total, cap: cap) }
+        guard total <= cap - used else { throw .tooLarge(path: path, bytes: total + used, cap: cap) }
         return total
     }
 }

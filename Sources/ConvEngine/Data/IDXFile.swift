@@ -4,13 +4,13 @@
 public enum IDXFile {
     /// The dimensions and values of the unsigned-byte IDX file at `path` with `dimensions` axes, the file read
     /// within `cap` bytes.
-    static func read(_ path: String, dimensions: Int, cap: Int) throws(DataError) -> (sizes: [Int], values: [UInt8]) {
-        try decode(try DataFile.read(path, cap: cap), path: path, dimensions: dimensions, cap: cap)
+    static func read(_ path: String, dimensions: Int, cap: Int, used: Int = 0) throws(DataError) -> (sizes: [Int], values: [UInt8]) {
+        try decode(try DataFile.read(path, cap: cap, used: used), path: path, dimensions: dimensions, cap: cap, used: used)
     }
 
     /// The dimensions and values of an unsigned-byte IDX file's `bytes` with `dimensions` axes (`path` names it in
     /// errors). Every header size is checked against the file and against `cap` before anything is allocated.
-    public static func decode(_ bytes: [UInt8], path: String, dimensions: Int, cap: Int) throws(DataError) -> (
+    public static func decode(_ bytes: [UInt8], path: String, dimensions: Int, cap: Int, used: Int = 0) throws(DataError) -> (
         sizes: [Int], values: [UInt8]
     ) {
         let expected =
@@ -24,7 +24,7 @@ public enum IDXFile {
         let sizes = (0..<dimensions).map { d in
             (0..<4).reduce(0) { $0 << 8 | Int(bytes[4 + 4 * d + $1]) }
         }
-        let count = try DataFile.product(sizes, path: path, field: "a dimension", cap: cap)
+        let count = try DataFile.product(sizes, path: path, field: "a dimension", cap: cap, used: used)
         let (total, _) = header.addingReportingOverflow(count)
         guard bytes.count >= total else { throw .truncated(path: path, expected: total, found: bytes.count) }
         guard bytes.count == total else { throw .trailingBytes(path: path, extra: bytes.count - total) }
@@ -45,10 +45,15 @@ public enum IDXFile {
 }
 
 extension Dataset {
+    /// The digits' and MNIST's class names, by label.
+    public static let digitClasses = (0..<10).map(String.init)
+
     /// An images file (N × H × W) and a labels file (N) in IDX, labels below `classes`.
-    static func idx(images: String, labels: String, classNames: [String], scale: Float, cap: Int) throws(DataError) -> Dataset {
-        let (sizes, pixels) = try IDXFile.read(images, dimensions: 3, cap: cap)
-        let (labelSizes, labelBytes) = try IDXFile.read(labels, dimensions: 1, cap: cap)
+    static func idx(images: String, labels: String, classNames: [String], scale: Float, cap: Int, used: Int = 0) throws(DataError)
+        -> Dataset
+    {
+        let (sizes, pixels) = try IDXFile.read(images, dimensions: 3, cap: cap, used: used)
+        let (labelSizes, labelBytes) = try IDXFile.read(labels, dimensions: 1, cap: cap, used: used + pixels.count)
         guard sizes[0] == labelSizes[0] else {
             throw .countMismatch(images: images, imageCount: sizes[0], labels: labels, labelCount: labelSizes[0])
         }
@@ -63,13 +68,15 @@ extension Dataset {
     /// MNIST or Fashion-MNIST in `directory`: train-images-idx3-ubyte, train-labels-idx1-ubyte for training and
     /// t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte held out (the format's own test set).
     public static func mnist(directory: String, cap: Int) throws(DataError) -> DataSplit {
-        let names = (0..<10).map(String.init)
-        func set(_ prefix: String) throws(DataError) -> Dataset {
+        func set(_ prefix: String, used: Int) throws(DataError) -> Dataset {
             try idx(
-                images: directory + "/\(prefix)-images-idx3-ubyte", labels: directory + "/\(prefix)-labels-idx1-ubyte", classNames: names,
-                scale: 1 / 255, cap: cap)
+                images: directory + "/\(prefix)-images-idx3-ubyte", labels: directory + "/\(prefix)-labels-idx1-ubyte",
+                classNames: digitClasses,
+                scale: 1 / 255, cap: cap, used: used)
         }
-        return DataSplit(training: try set("train"), heldOut: try set("t10k"))
+        // One budget for both sets: the held-out set gets what the training set left.
+        let training = try set("train", used: 0)
+        return DataSplit(training: training, heldOut: try set("t10k", used: training.bytes + training.count))
     }
 
     /// scikit-learn's 8×8 handwritten digits (1,797 images, values 0–16), shipped in `presets/data` as IDX;
@@ -77,7 +84,7 @@ extension Dataset {
     public static func digits(directory: String) throws(DataError) -> DataSplit {
         let data = try idx(
             images: directory + "/digits-images-idx3-ubyte", labels: directory + "/digits-labels-idx1-ubyte",
-            classNames: (0..<10).map(String.init), scale: 1 / 16, cap: 1 << 20)
+            classNames: digitClasses, scale: 1 / 16, cap: 1 << 20)
         return DataSplit.everyFifth(data)
     }
 }

@@ -29,9 +29,12 @@ extension Dataset {
 
     /// A training set of `count` shapes and a held-out set of a fifth as many, drawn from different seeds.
     public static func shapes(shape: Shape, count: Int, seed: UInt64, cap: Int) throws(DataError) -> DataSplit {
-        DataSplit(
-            training: try shapes(shape: shape, count: count, seed: seed, cap: cap),
-            heldOut: try shapes(shape: shape, count: max(count / 5, 1), seed: ~seed, cap: cap))
+        let training: Dataset = try shapes(shape: shape, count: count, seed: seed, cap: cap)
+        let heldOut = max(count / 5, 1)
+        // Checked against what the training images left of the cap before a held-out image is drawn.
+        _ = try DataFile.product(
+            [heldOut, shape.elementCount], path: "shapes:\(count)", field: "the image count", cap: cap, used: training.bytes)
+        return DataSplit(training: training, heldOut: try shapes(shape: shape, count: heldOut, seed: ~seed, cap: cap) as Dataset)
     }
 
     /// One image of figure `kind`, (C, H, W) values in about [0, 1]; each pixel averages 2×2 samples.

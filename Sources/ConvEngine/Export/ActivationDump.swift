@@ -153,10 +153,11 @@ struct DumpWriter {
     /// command can say so before the work whose result it would hold; `true` when there is a folder to replace.
     @discardableResult
     static func checkReplaceable(_ target: String, marker: String) throws(ExportError) -> Bool {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: target, isDirectory: &isDirectory) else { return false }
+        var info = stat()
+        guard stat(target, &info) == 0, let kind = FileReader.kind(of: info) else { return false }
+        guard kind == "a folder" else { throw .notAFolder(path: target, kind: kind == "regular" ? "a file" : kind) }
         let contents = (try? FileManager.default.contentsOfDirectory(atPath: target)) ?? []
-        guard isDirectory.boolValue, contents.isEmpty || contents.contains(marker) else { throw .notADumpFolder(path: target) }
+        guard contents.isEmpty || contents.contains(marker) else { throw .notADumpFolder(path: target) }
         return true
     }
 

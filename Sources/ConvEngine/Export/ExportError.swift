@@ -10,6 +10,8 @@ public enum ExportError: Error, Hashable, Sendable, CustomStringConvertible {
     case writeFailed(path: String, reason: String)
     /// A dump would replace a folder that holds something other than an earlier dump.
     case notADumpFolder(path: String)
+    /// Something other than a folder where a folder is to be written: a file, a FIFO, a device.
+    case notAFolder(path: String, kind: String)
 
     /// One sentence: where, what went wrong, and what to change.
     public var description: String {
@@ -22,6 +24,8 @@ public enum ExportError: Error, Hashable, Sendable, CustomStringConvertible {
             return "cannot write \(visible(path)): \(reason) — check that the folder exists and is writable"
         case let .notADumpFolder(path):
             return "\(visible(path)) holds files that are not convplay's — choose a new or empty folder, or one convplay wrote"
+        case let .notAFolder(path, kind):
+            return "\(visible(path)) is \(kind), not a folder — choose a new or empty folder, or one convplay wrote"
         }
     }
 }

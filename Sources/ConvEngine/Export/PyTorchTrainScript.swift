@@ -27,8 +27,10 @@ extension PyTorchExport {
     /// Everything in `train.py` after the network's facts: data sets, the training loop, saving.
     static let trainScript = #"""
         import argparse
+        import io
         import math
         import os
+        import stat
         import sys
         import time
 
@@ -37,7 +39,7 @@ extension PyTorchExport {
         import torch.distributed as dist
         import torch.nn as nn
         import torch.nn.functional as F
-        from safetensors.torch import load_file, save_file
+        from safetensors.torch import load, save_file
         from torch.nn.parallel import DistributedDataParallel
         from torch.utils.data import DataLoader, Dataset, DistributedSampler
 
@@ -56,14 +58,37 @@ extension PyTorchExport {
         # Data: the same sets, held-out split and preprocessing as `convplay train --data …`.
         # A set is (uint8 images [N, C, H, W], labels [N], class names, scale): an input value is byte · scale.
 
+        # Bytes the data set's images may take together (--data-cap), as convplay's own cap; what is read so far.
+        DATA_BUDGET = {"cap": 2048 << 20, "used": 0}
+
+
+        def take(path, size):
+            """Counts `size` bytes of `path` against the data-set cap, refusing them when they would pass it."""
+            if DATA_BUDGET["used"] + size > DATA_BUDGET["cap"]:
+                fail(f"{path}: loading it takes {(DATA_BUDGET['used'] + size) / 2**20:.1f} MiB, over the "
+                     f"{DATA_BUDGET['cap'] / 2**20:.1f} MiB data-set cap — use a smaller set or raise --data-cap")
+            DATA_BUDGET["used"] += size
+
+
+        def read_regular(path, what="check the path", counted=True):
+            """A regular file's bytes (`counted`: within the data-set cap): opened without blocking, so a FIFO or a
+            device is refused at once instead of waited on."""
+            try:
+                descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+            except OSError as error:
+                fail(f"{path}: cannot be read ({error.strerror}) — {what}")
+            with os.fdopen(descriptor, "rb") as f:
+                info = os.fstat(f.fileno())
+                if not stat.S_ISREG(info.st_mode):
+                    fail(f"{path}: not a regular file — name a regular file")
+                if counted:
+                    take(path, info.st_size)
+                return f.read(info.st_size + 1)
+
 
         def read_idx(path, dimensions):
             """An unsigned-byte IDX file (MNIST's format): its sizes and values, every size checked against the file."""
-            try:
-                with open(path, "rb") as f:
-                    data = f.read()
-            except OSError as error:
-                fail(f"{path}: cannot be read ({error.strerror}) — check the path")
+            data = read_regular(path)
             if len(data) < 4 or data[:3] != b"\0\0\x08" or data[3] != dimensions:
                 fail(f"{path}: not an IDX file of unsigned bytes with {dimensions} dimension(s) (magic 00 00 08 0{dimensions})")
             header = 4 + 4 * dimensions
@@ -87,7 +112,7 @@ extension PyTorchExport {
 
         def every_fifth(images, labels, classes, scale):
             """Every fifth image of each class (the 5th, 10th, … in file order) held out, as convplay does."""
-            seen = np.zeros(max(len(classes), int(labels.max()) + 1), dtype=np.int64)
+            seen = np.zeros(max(len(classes), int(labels.max(initial=0)) + 1), dtype=np.int64)
             held = np.zeros(len(labels), dtype=bool)
             for i, label in enumerate(labels):
                 seen[label] += 1
@@ -132,7 +157,7 @@ extension PyTorchExport {
                 records = []
                 for name in files:
                     path = os.path.join(folder, name)
-                    data = np.fromfile(path, dtype=np.uint8)
+                    data = np.frombuffer(read_regular(path), dtype=np.uint8)
                     if len(data) == 0 or len(data) % 3073:
                         fail(f"{path}: truncated: {len(data)} bytes is not a whole number of 3,073-byte records")
                     records.append(data.reshape(-1, 3073))
@@ -162,8 +187,9 @@ extension PyTorchExport {
                     fail(f"{os.path.join(folder, name)} holds no PNG, PPM or PGM image — add images or remove the folder")
                 for file in files:
                     path = os.path.join(folder, name, file)
+                    encoded = read_regular(path)
                     try:
-                        with Image.open(path) as image:
+                        with Image.open(io.BytesIO(encoded)) as image:
                             if image.mode.startswith("I;16") or image.mode == "I":
                                 samples = np.asarray(image, dtype=np.float32)[None] / np.float32(65535)
                             elif image.mode in ("1", "L", "LA"):
@@ -172,6 +198,7 @@ extension PyTorchExport {
                                 samples = np.asarray(image.convert("RGB"), dtype=np.float32).transpose(2, 0, 1) / np.float32(255)
                     except Exception as error:  # PIL raises many kinds
                         fail(f"{path}: not a readable PNG, PPM or PGM image ({error})")
+                    take(path, -len(encoded) + int(np.prod(shape)))  # kept: the fitted bytes, not the file
                     fitted = fit(samples, shape)
                     images.append(np.round(np.clip(fitted, 0, 1) * np.float32(255)).astype(np.uint8))
                     labels.append(label)
@@ -325,7 +352,9 @@ extension PyTorchExport {
             if kind == "shapes":
                 if argument and not (argument.isdigit() and int(argument) > 0):
                     fail(f"--data {source}: the count after shapes: must be a whole number above 0")
-                return shapes_split(shape, int(argument) if argument else 3000, seed)
+                count = int(argument) if argument else 3000
+                take(f"shapes:{count}", (count + max(count // 5, 1)) * int(np.prod(shape)))
+                return shapes_split(shape, count, seed)
             if kind == "mnist" and argument:
                 return mnist(argument)
             if kind == "cifar10" and argument:
@@ -415,6 +444,8 @@ extension PyTorchExport {
             parser.add_argument("--no-shuffle", action="store_true", help="keep the training images in file order")
             parser.add_argument("--seed", type=at_least(0), default=SEED,
                                 help=f"seeds the data order, flips, dropout and the shapes (default {SEED})")
+            parser.add_argument("--data-cap", type=at_least(1), default=2048,
+                                help="MiB the data set's training and held-out images may take together (default 2048)")
             parser.add_argument("--weights", default=os.path.join(HERE, "weights.safetensors"),
                                 help="the state_dict to start from and to save to (default: weights.safetensors here)")
             args = parser.parse_args()
@@ -469,11 +500,23 @@ extension PyTorchExport {
                 torch.cuda.set_device(device)
             lead = rank == 0
 
+            DATA_BUDGET["cap"] = args.data_cap << 20
             training_split, held_out_split = load_data(args.data, INPUT_SHAPE, args.seed)
             training, held_out = Images(training_split, INPUT_SHAPE), Images(held_out_split, INPUT_SHAPE)
+            for name, images in (("training", training), ("held-out", held_out)):
+                if len(images) == 0:
+                    fail(f"--data {args.data}: the {name} set holds no images — give a data set with images in both sets")
 
             net = Net()
-            net.load_state_dict(load_file(args.weights))
+            try:
+                # the state_dict is read like a data file (regular, never waited on), then parsed
+                state = load(read_regular(args.weights, "export the preset again or name a .safetensors file", counted=False))
+                net.load_state_dict(state)
+            except SystemExit:
+                raise
+            except Exception as error:  # safetensors and torch raise many kinds
+                fail(f"{args.weights}: not the state_dict of {PRESET} ({str(error).splitlines()[0] if str(error) else type(error).__name__})"
+                     " — export the preset again")
             if SCORES_SOFTMAX is not None:
                 setattr(net, SCORES_SOFTMAX, nn.Identity())  # the final softmax is fused into the loss, as convplay does
             net.to(device)
@@ -522,6 +565,9 @@ extension PyTorchExport {
                     x, y = x.to(device), y.to(device)
                     scores = model(x).flatten(1)
                     loss = F.cross_entropy(scores, y)
+                    if not math.isfinite(loss.item()):
+                        fail(f"the loss became {loss.item()} at step {step + 1} — lower --lr or check the weights for nan; "
+                             f"{args.weights} is left as it was")
                     optimizer.zero_grad(set_to_none=True)
                     loss.backward()
                     optimizer.step()

@@ -18,8 +18,10 @@ public struct FileWriteError: Error, Hashable, Sendable, CustomStringConvertible
 /// a part: a temporary file beside the target, flushed to disk, renamed over it; the temporary file is removed
 /// whenever a step fails. Presets, `.npy` files, manifests and ONNX files are all written through here.
 public enum AtomicFile {
-    /// Writes `bytes` to `path` atomically.
+    /// Writes `bytes` to `path` atomically. Something other than a regular file at `path` (a FIFO, a device, a
+    /// folder) is refused, never replaced.
     public static func write(_ bytes: [UInt8], to path: String) throws(FileWriteError) {
+        try checkTarget(path)
         let (directory, name) = split(path)
         let temporary = directory + "/." + name + ".\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp"
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
@@ -49,6 +51,30 @@ public enum AtomicFile {
             throw error
         }
         syncDirectory(directory)
+    }
+
+    /// Refuses a `path` that holds something other than a regular file (followed through symbolic links): a
+    /// FIFO or a device would block or be replaced by a write, a folder would be lost.
+    public static func checkTarget(_ path: String) throws(FileWriteError) {
+        var info = stat()
+        guard stat(path, &info) == 0, let kind = FileReader.kind(of: info), kind != "regular" else { return }
+        throw FileWriteError(reason: "it is \(kind), not a regular file")
+    }
+
+    /// Opens `path` for appending (created when missing, emptied first unless `append`) without ever blocking:
+    /// a FIFO, a device or a folder is refused. The caller closes the descriptor.
+    public static func openLog(_ path: String, append: Bool) throws(FileWriteError) -> Int32 {
+        try checkTarget(path)
+        // O_NONBLOCK: a FIFO put in place after the check fails to open (no reader) or is refused by fstat below.
+        let flags = O_WRONLY | O_CREAT | O_APPEND | O_NONBLOCK | O_CLOEXEC | (append ? 0 : O_TRUNC)
+        let descriptor = open(path, flags, 0o644)
+        guard descriptor >= 0 else { throw .current() }
+        var info = stat()
+        guard fstat(descriptor, &info) == 0, let kind = FileReader.kind(of: info), kind == "regular" else {
+            close(descriptor)
+            throw FileWriteError(reason: "it is not a regular file")
+        }
+        return descriptor
     }
 
     /// Creates the folder at `path` and any missing folders above it (`mkdir -p`).

@@ -118,7 +118,7 @@ public enum FileReader {
     }
 
     /// "regular", "a folder", "a FIFO (named pipe)", …; `nil` for a kind this system does not name.
-    private static func kind(of info: stat) -> String? {
+    static func kind(of info: stat) -> String? {
         switch info.st_mode & S_IFMT {
         case S_IFREG: return "regular"
         case S_IFDIR: return "a folder"

@@ -40,8 +40,17 @@ public struct LoadedPreset: Hashable, Sendable {
 extension Preset {
     /// Reads and decodes the preset file at `path`, and the weights folder it names (at most `memoryCap` bytes).
     public static func load(path: String, memoryCap: Int = defaultMemoryCap) throws(PresetError) -> LoadedPreset {
+        try load(path: path, resolvingAgainst: nil, memoryCap: memoryCap)
+    }
+
+    /// Reads the preset at `path` as `load(path:)` does, its relative paths (input image, weights) resolved against
+    /// `directory` when given instead of the file's own folder: a recovery file stands in for the preset it came from.
+    public static func load(path: String, resolvingAgainst directory: String?, memoryCap: Int = defaultMemoryCap) throws(PresetError)
+        -> LoadedPreset
+    {
         let text = try readText(path)
         var loaded = LoadedPreset(network: try decode(json: text), path: path)
+        if let directory { loaded.directory = directory.isEmpty ? "." : directory }
         if let weights = loaded.weightsDirectoryPath {
             loaded.network.initialization.loadedWeights =
                 weights.hasSuffix(".safetensors")

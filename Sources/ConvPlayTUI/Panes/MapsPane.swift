@@ -42,7 +42,7 @@ enum MapsPane {
             return
         }
         let colors = state.display.colorHeatmaps
-        let layer = range(of: tensor.data[...])
+        let layer = state.selectedRange ?? range(of: tensor.data[...])
         let mapName = colors ? displayedColormap(state, minimum: layer.low).rawValue : "ascii"
         let (page, pages, perPage) = frame.page(state)
         var legendLeft = rect.x + 2

@@ -69,7 +69,7 @@ enum VectorViews {
 
     /// "top 5: 1. cat 0.612 ██████" — the five best classes with bars against the best; returns the row after.
     private static func drawTopClasses(_ screen: inout Screen, _ state: AppState, _ tensor: Tensor, area: Rect, y: Int) -> Int {
-        let labels = state.network.labels
+        let labels = state.network.classNames
         let top = tensor.topClasses(5)
         let isProbability = state.selected.flatMap { state.network.node(at: $0)?.layer?.is(Softmax.self) } ?? false
         screen.put(

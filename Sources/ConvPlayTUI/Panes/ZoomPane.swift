@@ -57,7 +57,7 @@ enum ZoomPane {
         let shape = tensor.shape
         let c = min(state.channel, shape.channels - 1)
         let colors = state.display.colorHeatmaps
-        let layer = range(of: tensor.data[...])
+        let layer = state.selectedRange ?? range(of: tensor.data[...])
         let scale = heatScale(state, layer: layer, channel: tensor.extremes(ofChannel: c))
         let title = "\(MapsPane.title(state)) · ch \(c) zoomed"
         let map = colors ? scale.colormap.rawValue : "ascii", scaling = MapsPane.scalingName(state)
