@@ -1,0 +1,35 @@
+/// Bytes each node's forward pass moves at least, so a memory-bound node (a depthwise conv, a pool, an
+/// activation, a merge) can be measured against the memory bandwidth rather than the FMA peak.
+extension ForwardSession {
+    /// For every node in `order`: a layer reads its input and parameters and writes its output; a block's merge
+    /// reads every part and writes its output. A node the inference plan fuses into an earlier node's pass moves
+    /// 0 bytes of its own: that pass writes its output (and reads the other parts of a fused add), and its time
+    /// is there too. Float32, 4 bytes a value.
+    public func bytesMoved() -> [NodePath: Int] {
+        let chains = network.epilogueChains { path, layer in layer.kind.epilogueOperation { parameters(of: path) } }
+        var bytes: [NodePath: Int] = [:]
+        for path in order { bytes[path] = ownBytes(at: path) }
+        for (head, steps) in chains {
+            for step in steps {
+                bytes[head, default: 0] += bytes[step.path] ?? 0
+                // the fused node's input is the chain's last value, never read from memory again
+                bytes[head, default: 0] -= 4 * shapes.io(at: step.path).input.elementCount
+                bytes[step.path] = 0
+            }
+        }
+        return bytes
+    }
+
+    private func ownBytes(at path: NodePath) -> Int {
+        let io = shapes.io(at: path)
+        switch network.node(at: path)?.kind {
+        case .parallel(let block):
+            let parts = block.merge == .concat ? io.output.elementCount : block.branches.count * io.output.elementCount
+            return 4 * (parts + io.output.elementCount)
+        case .layer:
+            return 4 * (io.input.elementCount + costs[path].params + io.output.elementCount)
+        case nil:
+            return 0
+        }
+    }
+}
