@@ -1,12 +1,13 @@
-// Max and average pooling with Caffe semantics, separably: for each output row the window's input rows are
-// folded into one row (max or sum), then each output takes the max or sum of its columns of that row. Plain loops
-// the compiler vectorises.
-#include "ckernels_internal.h"
+// Max and average pooling with Caffe semantics. Max pooling at stride 1 or 2 across runs a vector of output
+// columns at a time on AVX2 and AVX-512 (chosen by ck_isa(), so tests force each), reading the input rows in
+// place. The rest folds separably: for each output row the window's input rows are folded into one row (max or
+// sum), then each output takes the max or sum of its columns of that row. Plain loops the compiler vectorises.
+#include "row_vectors.h"
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-enum { POOL_ROW_MAX = 4096 };
+enum { POOL_ROW_MAX = 4096, MAX_POOL_ROWS = 16 };
 
 // One output of a folded row whose window is clipped by the row's ends (Caffe's divisor for the average, or the
 // input values the window holds when padding is excluded). `rows` is the count of input rows folded into `row`.
@@ -170,9 +171,101 @@ static void max_pool_plane_same(const ck_pool_desc *g, const float *plane, float
     }
 }
 
+#ifdef CK_X86
+// Max pooling of one plane a vector of output columns at a time (AVX-512: 16, AVX2: 8), reading the input rows in
+// place: rows above and below the plane are a row of −∞, columns left and right of it −∞ through masked loads
+// (padding never wins). Each window column is first folded down its KH rows; at stride 2 a pair of such
+// vectors is deinterleaved into window columns kx and kx + 1. Only for geometries whose every window holds
+// input (`max_pool_vector_fits`); `max_pool_plane_W` is inlined with constant windows for 3×3 and 2×2.
+#define CK_DEFINE_MAX_POOL(W, LANES, TARGET)                                                                \
+    __attribute__((target(TARGET), always_inline)) static inline __m##W max_fold_##W(                            \
+        const float *const *rows, int KH, int col, const uint16_t *mask, __m##W lowest) {                             \
+        __m##W v = row_load_##W(rows[0], col, mask, lowest);                                                      \
+        for (int ky = 1; ky < KH; ky++) v = _mm##W##_max_ps(v, row_load_##W(rows[ky], col, mask, lowest));        \
+        return v;                                                                                                 \
+    }                                                                                                             \
+    __attribute__((target(TARGET), always_inline)) static inline __m##W max_vector_##W(                          \
+        const float *const *rows, int col, const uint16_t *mask, int KH, int KW, int sw, __m##W lowest) {            \
+        __m##W best = lowest;                                                                                     \
+        if (sw == 1) {                                                                                            \
+            for (int kx = 0; kx < KW; kx++)                                                                       \
+                best = _mm##W##_max_ps(best, max_fold_##W(rows, KH, col + kx, mask ? mask + 2 * kx : NULL, lowest)); \
+        } else {                                                                                                  \
+            for (int kx = 0; kx < KW; kx += 2) {                                                                  \
+                __m##W even, odd;                                                                                 \
+                row_deinterleave_##W(max_fold_##W(rows, KH, col + kx, mask ? mask + 2 * kx : NULL, lowest),      \
+                                     max_fold_##W(rows, KH, col + kx + LANES, mask ? mask + 2 * kx + 1 : NULL, lowest), \
+                                     &even, &odd);                                                                \
+                best = _mm##W##_max_ps(best, even);                                                               \
+                if (kx + 1 < KW) best = _mm##W##_max_ps(best, odd);                                               \
+            }                                                                                                     \
+        }                                                                                                         \
+        return best;                                                                                              \
+    }                                                                                                             \
+    __attribute__((target(TARGET), always_inline)) static inline void max_pool_plane_##W(                         \
+        const ck_pool_desc *g, const float *x, float *y, const float *lowest_row, const uint16_t *masks, int KH,     \
+        int KW, int sw) {                                                                                         \
+        const int H = g->height, IW = g->width, OW = g->outWidth;                                                 \
+        const int reach = sw == 1 ? KW - 1 + LANES : (KW - 1) / 2 * 2 + 2 * LANES; /* columns read */            \
+        const __m##W lowest = _mm##W##_set1_ps(-INFINITY);                                                        \
+        const float *rows[MAX_POOL_ROWS];                                                                         \
+        for (int oy = 0; oy < g->outHeight; oy++) {                                                               \
+            for (int ky = 0; ky < KH; ky++) {                                                                     \
+                const int iy = oy * g->strideHeight - g->padTop + ky;                                             \
+                rows[ky] = iy >= 0 && iy < H ? x + (size_t)iy * IW : lowest_row;                                  \
+            }                                                                                                     \
+            float *out = y + (size_t)oy * OW;                                                                     \
+            for (int ox = 0, v = 0; ox < OW; ox += LANES, v++) {                                                  \
+                const int col = ox * sw - g->padLeft;                                                             \
+                const __m##W best = col >= 0 && col + reach <= IW                                                 \
+                                        ? max_vector_##W(rows, col, NULL, KH, KW, sw, lowest)                     \
+                                        : max_vector_##W(rows, col, masks + (size_t)v * KW * 2, KH, KW, sw, lowest); \
+                if (ox + LANES <= OW) _mm##W##_storeu_ps(out + ox, best);                                         \
+                else row_store_part_##W(out + ox, best, OW - ox);                                                 \
+            }                                                                                                     \
+        }                                                                                                         \
+    }                                                                                                             \
+    __attribute__((target(TARGET))) static void max_pool_planes_##W(const ck_pool_desc *g, const float *input,   \
+                                                                   float *output, int c0, int c1,                \
+                                                                   const float *lowest_row, const uint16_t *masks) { \
+        const int KH = g->kernelHeight, KW = g->kernelWidth, sw = g->strideWidth;                                 \
+        const size_t in_plane = (size_t)g->height * g->width, out_plane = (size_t)g->outHeight * g->outWidth;    \
+        for (int c = c0; c < c1; c++) {                                                                           \
+            const float *x = input + c * in_plane;                                                                \
+            float *y = output + c * out_plane;                                                                    \
+            if (KH == 3 && KW == 3 && sw == 2) max_pool_plane_##W(g, x, y, lowest_row, masks, 3, 3, 2);          \
+            else if (KH == 3 && KW == 3 && sw == 1) max_pool_plane_##W(g, x, y, lowest_row, masks, 3, 3, 1);     \
+            else if (KH == 2 && KW == 2 && sw == 2) max_pool_plane_##W(g, x, y, lowest_row, masks, 2, 2, 2);     \
+            else max_pool_plane_##W(g, x, y, lowest_row, masks, KH, KW, sw);                                      \
+        }                                                                                                         \
+    }
+CK_DEFINE_MAX_POOL(512, 16, "avx512f")
+CK_DEFINE_MAX_POOL(256, 8, "avx2,fma")
+#endif
+
+// Whether the vector max pool takes this geometry: stride 1 or 2 across, windows of at most MAX_POOL_ROWS
+// rows, and every window holding input (a window of padding only gives 0, which the plain paths write).
+static inline int max_pool_vector_fits(const ck_pool_desc *g) {
+    return (g->strideWidth == 1 || g->strideWidth == 2) && g->kernelHeight <= MAX_POOL_ROWS && g->padTop < g->kernelHeight &&
+           g->padLeft < g->kernelWidth && (g->outHeight - 1) * g->strideHeight - g->padTop < g->height &&
+           (g->outWidth - 1) * g->strideWidth - g->padLeft < g->width;
+}
+
 void ck_max_pool(const ck_pool_desc *g, const float *input, float *output, int c0, int c1) {
     // input (C, H, W) -> output (C, OH, OW)
     if (g->outHeight <= 0 || g->outWidth <= 0) return;
+#ifdef CK_X86
+    if (ck_isa() >= CK_ISA_AVX2 && max_pool_vector_fits(g)) {
+        // a row of −∞ for the rows above and below the plane, and the edge vectors' masks
+        const int wide = ck_isa() >= CK_ISA_AVX512;
+        const uint16_t *masks;
+        const float *lowest = row_scratch(wide ? 16 : 8, g->outWidth, g->width, g->kernelWidth, g->strideWidth,
+                                          g->padLeft, 1, -INFINITY, &masks);
+        if (wide) max_pool_planes_512(g, input, output, c0, c1, lowest, masks);
+        else max_pool_planes_256(g, input, output, c0, c1, lowest, masks);
+        return;
+    }
+#endif
     const size_t rows_floats = (size_t)g->height * g->outWidth;
     const size_t line_floats = 2 * ((size_t)(g->outWidth - 1) * g->strideWidth + g->kernelWidth) + g->padLeft + 16;
     float *scratch = malloc((rows_floats + line_floats) * sizeof(float));
@@ -189,6 +282,10 @@ void ck_max_pool(const ck_pool_desc *g, const float *input, float *output, int c
         else pool_plane(g, plane, out, 0);
     }
     free(scratch);
+}
+
+size_t ck_max_pool_scratch_floats(const ck_pool_desc *g) {
+    return row_scratch_floats(g->width, g->outWidth, g->kernelWidth);
 }
 
 void ck_average_pool(const ck_pool_desc *g, const float *input, float *output, int c0, int c1) {

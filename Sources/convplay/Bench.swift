@@ -57,8 +57,17 @@ struct Bench: ParsableCommand {
         let timing = everyNode ? try timeEveryNode(options.session(for: loaded), runs: runs) : try timePlan(loaded, options, runs: runs)
         let (order, perNode, totals) = (timing.order, timing.perNode, timing.totals)
         let template = try options.session(for: loaded)
-        let costs = template.costs
+        let costs = template.costs, bytes = template.bytesMoved(writingEveryNode: everyNode)
+        // measured right after the timed runs, so the fractions compare like with like on a busy machine
+        let copyGBps = Kernels.copyBandwidthGBps(threads: threadCount)
         func gflops(_ macs: Int, _ ms: Double) -> Double { ms > 0 ? 2 * Double(macs) / (ms * 1e6) : 0 }
+        func gbps(_ path: NodePath, _ ms: Double) -> Double { ms > 0 ? Double(bytes[path] ?? 0) / (ms * 1e6) : 0 }
+        /// Layers with fewer FLOPs per byte moved than the machine's peak per copy bandwidth (the roofline's
+        /// ridge), and every merge: bound by memory, so measured in GB/s against the copy.
+        func isMemoryBound(_ path: NodePath) -> Bool {
+            guard let node = template.network.node(at: path), (bytes[path] ?? 0) > 0 else { return false }
+            return node.layer == nil || Double(costs[path].flops) / Double(bytes[path]!) < peakGFLOPS / copyGBps
+        }
         let totalMedian = median(totals)
         let totalGF = gflops(costs.total.macs, totalMedian)
         if json {
@@ -67,7 +76,8 @@ struct Bench: ParsableCommand {
                 let ms = median(perNode[i])
                 nodes.append(
                     "    {\"path\": \(JSONValue.quoted(path.description)), \"name\": \(JSONValue.quoted(template.network.node(at: path)!.name)), "
-                        + "\"median_ms\": \(formatFixed(ms, digits: 4)), \"macs\": \(costs[path].macs), \"gflops\": \(formatFixed(gflops(costs[path].macs, ms), digits: 2))}"
+                        + "\"median_ms\": \(formatFixed(ms, digits: 4)), \"macs\": \(costs[path].macs), \"gflops\": \(formatFixed(gflops(costs[path].macs, ms), digits: 2)), "
+                        + "\"bytes\": \(bytes[path] ?? 0), \"gbps\": \(formatFixed(gbps(path, ms), digits: 2))}"
                 )
             }
             print(
@@ -77,6 +87,7 @@ struct Bench: ParsableCommand {
                   "threads": \(threadCount),
                   "runs": \(runs),
                   "peak_gflops": \(formatFixed(peakGFLOPS, digits: 1)),
+                  "copy_gbps": \(formatFixed(copyGBps, digits: 1)),
                   "nodes": [
                 \(nodes.joined(separator: ",\n"))
                   ],
@@ -88,25 +99,40 @@ struct Bench: ParsableCommand {
             return
         }
         print(
-            "\(loaded.network.name) · \(threadCount) thread(s) · \(runs) runs after 1 warm-up · peak \(formatFixed(peakGFLOPS, digits: 1)) GFLOP/s"
+            "\(loaded.network.name) · \(threadCount) thread(s) · \(runs) runs after 1 warm-up · peak \(formatFixed(peakGFLOPS, digits: 1)) GFLOP/s · "
+                + "streaming copy \(formatFixed(copyGBps, digits: 1)) GB/s (after the runs)"
         )
         print(
             "path".padding(toLength: 28, withPad: " ", startingAt: 0) + "name".padding(toLength: 24, withPad: " ", startingAt: 0)
-                + "  median ms    GFLOP/s   % peak")
+                + "  median ms    GFLOP/s   % peak     GB/s   % copy")
         for (i, path) in order.enumerated() {
-            let ms = median(perNode[i]), gf = gflops(costs[path].macs, ms)
-            let name = template.network.node(at: path)!.name
+            let ms = median(perNode[i]), gf = gflops(costs[path].macs, ms), node = template.network.node(at: path)!
+            let computes = node.layer != nil && costs[path].macs > 0, memoryBound = isMemoryBound(path)
             print(
                 path.description.padding(toLength: 28, withPad: " ", startingAt: 0)
-                    + name.padding(toLength: 24, withPad: " ", startingAt: 0)
-                    + leftPad(formatFixed(ms, digits: 3), 11) + leftPad(costs[path].macs > 0 ? formatFixed(gf, digits: 1) : "–", 11)
-                    + leftPad(costs[path].macs > 0 ? formatFixed(100 * gf / peakGFLOPS, digits: 1) : "–", 9))
+                    + node.name.padding(toLength: 24, withPad: " ", startingAt: 0)
+                    + leftPad(formatFixed(ms, digits: 3), 11) + leftPad(computes ? formatFixed(gf, digits: 1) : "–", 11)
+                    + leftPad(computes ? formatFixed(100 * gf / peakGFLOPS, digits: 1) : "–", 9)
+                    + leftPad(memoryBound ? formatFixed(gbps(path, ms), digits: 1) : "–", 9)
+                    + leftPad(memoryBound ? formatFixed(100 * gbps(path, ms) / copyGBps, digits: 1) : "–", 9))
         }
         print(
             "total: median \(formatFixed(totalMedian, digits: 2)) ms (min \(formatFixed(totals.min()!, digits: 2)), "
                 + "max \(formatFixed(totals.max()!, digits: 2))) · \(formatFixed(totalGF, digits: 1)) GFLOP/s · "
                 + "\(formatFixed(100 * totalGF / peakGFLOPS, digits: 1)) % of peak")
-        printDepthwiseBandwidth(template, order: order, perNode: perNode, threads: threadCount)
+        // the depthwise convs together: the layers a memory-bandwidth target is set for
+        let depthwise = order.indices.filter { i in
+            template.shapes.convGeometry(at: order[i]).map { $0.groups > 1 && $0.groups == $0.inChannels } ?? false
+        }
+        let depthwiseMs = depthwise.map { median(perNode[$0]) }.reduce(0, +)
+        if depthwiseMs > 0 {
+            let rate = Double(depthwise.map { bytes[order[$0]] ?? 0 }.reduce(0, +)) / (depthwiseMs * 1e6)
+            print(
+                "depthwise convs: \(depthwise.count), \(formatFixed(depthwiseMs, digits: 3)) ms, \(formatFixed(rate, digits: 1)) GB/s moved "
+                    + "(input and weights read, " + (everyNode ? "every fused node's output written)" : "the output written once)")
+                    + " · \(formatFixed(100 * rate / copyGBps, digits: 1)) % of the copy"
+            )
+        }
         if let memory = timing.memory { print(memoryLine(memory, costs, residentBytes: timing.residentBytes)) }
     }
 
@@ -186,27 +212,6 @@ struct Bench: ParsableCommand {
         var usage = rusage()
         getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
         return usage.ru_maxrss * 1024
-    }
-
-    /// Depthwise convs are memory-bound: their bytes moved (input read, their output — and with `--every-node`
-    /// those of the nodes fused into their pass — written) per second against a streaming copy's, not their FLOP/s against the FMA peak.
-    private func printDepthwiseBandwidth(_ session: ForwardSession, order: [NodePath], perNode: [[Double]], threads: Int) {
-        let chains = session.network.epilogueChains { path, layer in layer.kind.epilogueOperation { session.parameters(of: path) } }
-        var bytes = 0, ms = 0.0, count = 0
-        for (i, path) in order.enumerated() {
-            guard let g = session.shapes.convGeometry(at: path), g.groups > 1, g.groups == g.inChannels else { continue }
-            let outputs = g.outChannels * g.outHeight * g.outWidth
-            bytes += 4 * (g.inChannels * g.inHeight * g.inWidth + outputs * (1 + (everyNode ? chains[path]?.count ?? 0 : 0)))
-            ms += median(perNode[i])
-            count += 1
-        }
-        guard count > 0, ms > 0 else { return }
-        let gbps = Double(bytes) / (ms * 1e6), copy = Kernels.copyBandwidthGBps(threads: threads)
-        print(
-            "depthwise convs: \(count), \(formatFixed(ms, digits: 3)) ms, \(formatFixed(gbps, digits: 1)) GB/s moved (input read, "
-                + (everyNode ? "outputs written, fused nodes' included)" : "output written once)")
-                + " · \(formatFixed(100 * gbps / copy, digits: 1)) % of a streaming copy's \(formatFixed(copy, digits: 1)) GB/s"
-        )
     }
 
     private func median(_ values: [Double]) -> Double {

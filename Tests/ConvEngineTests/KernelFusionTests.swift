@@ -3,7 +3,9 @@ import Testing
 @testable import ConvEngine
 
 /// Depthwise cases for the direct kernel: vector columns with edge columns on both sides, stride 2 (two loads
-/// deinterleaved), a 5×5 dilated window, stride 3 (every column in C), a channel multiplier of 2.
+/// deinterleaved), a 5×5 dilated window, stride 3 (every column in C), a channel multiplier of 2, and the edges
+/// of rows read in place: maps narrower than one vector (1×1, 7×7), rows of whole vectors, no left padding, an
+/// even window at stride 2 and stride 2 with dilation (a pair of loads per tap).
 extension ConvCase {
     static let depthwiseWide = ConvCase(
         "3×3 depthwise pad 1 on 9×70", c: 5, h: 9, w: 70, k: 5, kernel: (3, 3), pad: (1, 1, 1, 1), groups: 5)
@@ -18,9 +20,27 @@ extension ConvCase {
     static let depthwiseMultiplier2 = ConvCase(
         "3×3 depthwise 3→6 (2 outputs per channel) on 12×40", c: 3, h: 12, w: 40, k: 6, kernel: (3, 3), pad: (1, 1, 1, 1),
         groups: 3)
+    static let depthwiseOnePixel = ConvCase(
+        "3×3 depthwise pad 1 on a 1×1 map", c: 3, h: 1, w: 1, k: 3, kernel: (3, 3), pad: (1, 1, 1, 1), groups: 3)
+    static let depthwiseSmallStride2 = ConvCase(
+        "3×3 depthwise stride 2 pad 1 on 7×7 (one part vector a row)", c: 4, h: 7, w: 7, k: 4, kernel: (3, 3), stride: (2, 2),
+        pad: (1, 1, 1, 1), groups: 4)
+    static let depthwiseWholeVectors = ConvCase(
+        "3×3 depthwise pad 1 on 6×48 (rows of whole vectors)", c: 2, h: 6, w: 48, k: 2, kernel: (3, 3), pad: (1, 1, 1, 1), groups: 2)
+    static let depthwiseStride2NoPad = ConvCase(
+        "3×3 depthwise stride 2 on 9×67 (no left pad, inner vectors in place)", c: 2, h: 9, w: 67, k: 2, kernel: (3, 3),
+        stride: (2, 2), groups: 2)
+    static let depthwiseEvenWindow = ConvCase(
+        "2×2 depthwise stride 2 on 8×41 (an even window: pairs)", c: 2, h: 8, w: 41, k: 2, kernel: (2, 2), stride: (2, 2),
+        groups: 2)
+    static let depthwiseStride2Dilated = ConvCase(
+        "3×3 depthwise stride 2 dilation 2 pad 2 on 11×45", c: 2, h: 11, w: 45, k: 2, kernel: (3, 3), stride: (2, 2),
+        pad: (2, 2, 2, 2), dilation: (2, 2), groups: 2)
 
     static let depthwise: [ConvCase] = [
         depthwise3x3, depthwiseWide, depthwiseStride2, depthwiseDilated5x5, depthwiseStride3, depthwiseMultiplier2,
+        depthwiseOnePixel, depthwiseSmallStride2, depthwiseWholeVectors, depthwiseStride2NoPad, depthwiseEvenWindow,
+        depthwiseStride2Dilated,
     ]
 }
 
@@ -76,6 +96,49 @@ extension ConvCase {
             Kernels.forceInstructionSet(nil)
         }
         #expect(Set(vectorOutputs).count <= 1, "\(testCase.name): AVX2 and AVX-512 differ")
+    }
+
+    /// The depthwise kernel writes a batch norm's affine map and the activation after it in its own pass, on
+    /// every instruction set: each output bit for bit what the node computes alone (x · gain + offset, then the
+    /// clip), also when the activation is written over the conv's own output (only the last value kept), and
+    /// steps it does not write itself (a batch norm after ReLU) run piece by piece after it.
+    @Test(arguments: [ConvCase.depthwiseWide, .depthwiseStride2, .depthwiseSmallStride2, .depthwiseMultiplier2])
+    func depthwiseWritesFusedBatchNormAndActivation(_ testCase: ConvCase) {
+        let g = testCase.geometry, plane = g.outHeight * g.outWidth, count = g.outChannels * plane
+        var random = TestRandom(seed: 41)
+        let input = random.floats(g.inChannels * g.inHeight * g.inWidth)
+        let weight = random.floats(g.weightCount).map { $0 * 4 }, bias = random.floats(g.outChannels)
+        let gain = random.floats(g.outChannels).map { $0 * 3 }, offset = random.floats(g.outChannels)
+        let expected = Reference.conv2d(g, input: input, weight: weight, bias: bias)
+        let relu6 = FusedActivation.clip(minimum: 0, maximum: 6)
+        func affine(_ values: [Float]) -> [Float] { values.indices.map { values[$0] * gain[$0 / plane] + offset[$0 / plane] } }
+        /// The conv with `operations` fused, each into its own buffer (nil: into the conv's output): every buffer.
+        func run(_ operations: [(EpilogueOperation, ownBuffer: Bool)], threads: Int) -> [[Float]] {
+            let buffers = (0...operations.count).map { _ in UnsafeMutablePointer<Float>.allocate(capacity: count) }
+            defer { buffers.forEach { $0.deallocate() } }
+            buffers.forEach { $0.initialize(repeating: .nan, count: count) }
+            let steps = operations.enumerated().map { ($1.0, $1.ownBuffer ? buffers[$0 + 1] : buffers[0]) }
+            Kernels.conv2d(
+                g, input: input, weight: weight, bias: bias, output: buffers[0], epilogue: ConvEpilogue(steps: steps),
+                threads: threads)
+            return buffers.map { Array(UnsafeBufferPointer(start: $0, count: count)) }
+        }
+        for isa in Kernels.supportedInstructionSets {
+            Kernels.forceInstructionSet(isa)
+            for threads in isa == Kernels.supportedInstructionSets.last! ? [1, 2] : [1] {
+                let context = "\(testCase.name), instruction set \(isa), \(threads) threads"
+                let bn = EpilogueOperation.affine(gain: gain, offset: offset)
+                let fused = run([(bn, true), (.activation(relu6), true)], threads: threads)
+                #expect(largestDifference(fused[0], expected) < 1e-4, "\(context): conv")
+                #expect(fused[1] == affine(fused[0]), "\(context): fused batch norm differs")
+                #expect(fused[2] == Self.reference(relu6, fused[1]), "\(context): fused ReLU6 differs")
+                let overwritten = run([(.activation(relu6), false)], threads: threads)
+                #expect(overwritten[0] == Self.reference(relu6, fused[0]), "\(context): ReLU6 over the conv's output differs")
+                let reluFirst = run([(.activation(.relu), true), (bn, true)], threads: threads)
+                #expect(reluFirst[2] == affine(Self.reference(.relu, reluFirst[0])), "\(context): batch norm after ReLU differs")
+            }
+            Kernels.forceInstructionSet(nil)
+        }
     }
 
     /// Two images in the batch layout (C, N, H, W) give each image's own result, the channel multiplier included.

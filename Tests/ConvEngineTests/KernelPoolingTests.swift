@@ -40,25 +40,40 @@ let poolCases: [PoolCase] = [
         stride: 1, pad: 2),
     PoolCase("1×1/1 (same size, no edges)", c: 2, h: 4, w: 5, kernel: 1, stride: 1),
     PoolCase("3×3/1 pad 1 on 3×3 (every output an edge)", c: 2, h: 3, w: 3, kernel: 3, stride: 1, pad: 1),
+    // rows read in place a vector at a time: inner vectors, masked edges, ceil windows hanging off the end
+    PoolCase("3×3/2 ceil on 7×111 (SqueezeNet pool1 rows: inner and edge vectors)", c: 2, h: 7, w: 111, kernel: 3, stride: 2),
+    PoolCase("3×3/2 ceil on 27×27 (a row shorter than two vectors)", c: 3, h: 27, w: 27, kernel: 3, stride: 2),
+    PoolCase("3×3/2 ceil on a 1×1 plane", c: 2, h: 1, w: 1, kernel: 3, stride: 2),
+    PoolCase("2×2/2 on 6×70 (an even window: pairs)", c: 2, h: 6, w: 70, kernel: 2, stride: 2),
+    PoolCase("3×3/1 pad 1 on 5×40 (stride 1, both edges masked)", c: 2, h: 5, w: 40, kernel: 3, stride: 1, pad: 1),
+    PoolCase("17×17/1 on 17×18 (taller than the vector path's rows)", c: 2, h: 17, w: 18, kernel: 17, stride: 1),
 ]
 
 @Suite struct KernelPoolingTests {
-    @Test(arguments: poolCases, [1, 2])
-    func poolsMatchReference(_ testCase: PoolCase, threads: Int) {
+    /// On every instruction set this CPU has (workers run the best one, so other sets on one thread).
+    @Test(arguments: poolCases)
+    func poolsMatchReference(_ testCase: PoolCase) {
         let g = testCase.geometry
         var random = TestRandom(seed: 17)
         let input = random.floats(g.channels * g.inHeight * g.inWidth)
-        var maxOut = [Float](repeating: .nan, count: g.channels * g.outHeight * g.outWidth), averageOut = maxOut
-        maxOut.withUnsafeMutableBufferPointer {
-            Kernels.maxPool2d(g, input: input, output: $0.baseAddress!, threads: threads)
+        for isa in Kernels.supportedInstructionSets {
+            Kernels.forceInstructionSet(isa)
+            for threads in isa == Kernels.supportedInstructionSets.last! ? [1, 2] : [1] {
+                var maxOut = [Float](repeating: .nan, count: g.channels * g.outHeight * g.outWidth), averageOut = maxOut
+                maxOut.withUnsafeMutableBufferPointer {
+                    Kernels.maxPool2d(g, input: input, output: $0.baseAddress!, threads: threads)
+                }
+                averageOut.withUnsafeMutableBufferPointer {
+                    Kernels.averagePool2d(g, input: input, output: $0.baseAddress!, threads: threads)
+                }
+                let maxDifference = largestDifference(maxOut, Reference.pool2d(g, input: input, average: false))
+                let averageDifference = largestDifference(averageOut, Reference.pool2d(g, input: input, average: true))
+                let context = "\(testCase.name), instruction set \(isa), \(threads) threads"
+                #expect(maxDifference == 0, "\(context) max: maxdiff \(maxDifference)")
+                #expect(averageDifference < 1e-5, "\(context) average: maxdiff \(averageDifference)")
+            }
+            Kernels.forceInstructionSet(nil)
         }
-        averageOut.withUnsafeMutableBufferPointer {
-            Kernels.averagePool2d(g, input: input, output: $0.baseAddress!, threads: threads)
-        }
-        let maxDifference = largestDifference(maxOut, Reference.pool2d(g, input: input, average: false))
-        let averageDifference = largestDifference(averageOut, Reference.pool2d(g, input: input, average: true))
-        #expect(maxDifference == 0, "\(testCase.name) max: maxdiff \(maxDifference)")
-        #expect(averageDifference < 1e-5, "\(testCase.name) average: maxdiff \(averageDifference)")
     }
 
     /// Runs both pools on `values` laid out as one h×w channel.

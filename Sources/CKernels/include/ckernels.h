@@ -105,11 +105,16 @@ typedef struct {
 
 /// Depthwise convolution: each group one input channel and m = desc->outChannels outputs (desc is one group).
 /// input (C, N, H, W), weight (C·m, 1, KH, KW), bias (C·m) or NULL -> output channels c0 ..< c1 of
-/// (C·m, N, OH, OW); when `activated` is not NULL, the same channels of it receive `activation` of each value
-/// in the same pass (a fused activation that still leaves the convolution's own output). A direct kernel for
-/// the calling thread's instruction set; AVX2 and AVX-512 give the same bits.
+/// (C·m, N, OH, OW). The nodes fused after it write the same channels in the same pass: when `affined` is not
+/// NULL, output · gain[c] + offset[c] (a batch norm, product and sum rounded separately); when `activated` is
+/// not NULL, `activation` of the last of those values. Any of them may be `output` itself (then only the last
+/// value is kept). A direct kernel for the calling thread's instruction set; AVX2 and AVX-512 give the same bits.
 void ck_depthwise_conv(const ck_conv_desc *desc, int images, const float *input, const float *weight,
-                       const float *bias, float *output, float *activated, ck_activation activation, int c0, int c1);
+                       const float *bias, float *output, const float *gain, const float *offset, float *affined,
+                       float *activated, ck_activation activation, int c0, int c1);
+
+/// Floats of per-thread scratch `ck_depthwise_conv` takes for this geometry (for the memory budget).
+size_t ck_depthwise_scratch_floats(const ck_conv_desc *desc);
 
 /// Streams `floats` floats from source to destination with non-temporal stores (the memory-bandwidth probe
 /// memory-bound kernels are measured against); returns the bytes moved (read plus written).
@@ -133,12 +138,17 @@ typedef struct {
 } ck_pool_desc;
 
 /// Max pooling of channels c0 ..< c1: the window clipped to the input, 0 for a window holding no input.
-/// input (C, H, W) -> output (C, OH, OW). Separable: a column max per output row, then a row max.
+/// input (C, H, W) -> output (C, OH, OW). Vectors of output columns read from the rows in place (stride 1 or 2
+/// across, AVX2 and AVX-512, by the calling thread's instruction set), else separable: a column max per output
+/// row, then a row max.
 void ck_max_pool(const ck_pool_desc *desc, const float *input, float *output, int c0, int c1);
 
 /// Average pooling of channels c0 ..< c1, Caffe's divisor: the window clipped to the padded input (or, with
 /// `excludePadding`, the input values it holds).
 void ck_average_pool(const ck_pool_desc *desc, const float *input, float *output, int c0, int c1);
+
+/// Floats of per-thread scratch `ck_max_pool` takes for this geometry at most (for the memory budget).
+size_t ck_max_pool_scratch_floats(const ck_pool_desc *desc);
 
 /// The backward pass of `ck_max_pool` for channels c0 ..< c1: each output's gradient goes to the first maximum of
 /// its window in row-major order (PyTorch's choice); inGrad (C, H, W) is overwritten.

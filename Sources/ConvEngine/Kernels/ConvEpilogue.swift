@@ -49,12 +49,6 @@ public struct ConvEpilogue {
         self.addends = addends
     }
 
-    /// The first step when it is an activation: a direct kernel can write it in its own loop.
-    var leadingActivation: (FusedActivation, UnsafeMutablePointer<Float>)? {
-        guard let first = steps.first, case .activation(let activation) = first.operation else { return nil }
-        return (activation, first.output)
-    }
-
     /// Runs steps `firstStep...` on channels `channels`, `count` values from position `start` of each `planeSize`
     /// plane; `convOutput` is what the first of them reads. A block of channels (about 32 KB of each step's
     /// values) goes through every step before the next block, so what one step writes is still in L1 when the

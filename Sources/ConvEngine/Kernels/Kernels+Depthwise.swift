@@ -3,7 +3,9 @@ import Dispatch
 
 extension Kernels {
     /// A depthwise conv (groups = input channels, each group one input channel) by the direct kernel, split by
-    /// output channels: a GEMM with one row per group is all overhead, and the layer is memory-bound.
+    /// output channels: a GEMM with one row per group is all overhead, and the layer is memory-bound. The
+    /// epilogue's leading batch norm and activation are written by the kernel in its own pass; any steps after
+    /// them run a few channels at a time, right after the kernel wrote them (still in cache).
     static func depthwiseConv2d(
         _ desc: UnsafePointer<ck_conv_desc>, _ g: ConvGeometry, images: Int, input: UnsafePointer<Float>,
         weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>,
@@ -11,16 +13,55 @@ extension Kernels {
     ) {
         // input (C, N, H, W), weight (C·m, 1, KH, KW) -> output (C·m, N, OH, OW)
         let channels = split(g.outChannels, parts: pieces(work: g.macs * images, threads: threads))
-        let leading = epilogue?.leadingActivation
-        let activation = leading?.0.descriptor ?? ck_activation(kind: CK_ACTIVATION_NONE, minimum: 0, maximum: 0)
+        let fused = DepthwiseFusion(epilogue)
         let planeSize = images * g.outHeight * g.outWidth
-        parallelFor(tasks: channels.count, threads: threads) { task in
-            let range = channels[task]
-            ck_depthwise_conv(
-                desc, Int32(images), input, weight, bias, output, leading?.1, activation, Int32(range.lowerBound),
-                Int32(range.upperBound))
-            epilogue?.apply(
-                channels: range, start: 0, count: planeSize, planeSize: planeSize, convOutput: output, from: leading == nil ? 0 : 1)
+        let stepsLeft = (epilogue?.steps.count ?? 0) > fused.steps
+        let piece = stepsLeft ? max(1, (8 << 10) / max(1, planeSize)) : g.outChannels  // about 32 KB of output
+        withOptionalPointer(fused.gain) { gain in
+            withOptionalPointer(fused.offset) { offset in
+                parallelFor(tasks: channels.count, threads: threads) { task in
+                    for start in stride(from: channels[task].lowerBound, to: channels[task].upperBound, by: piece) {
+                        let range = start..<min(start + piece, channels[task].upperBound)
+                        ck_depthwise_conv(
+                            desc, Int32(images), input, weight, bias, output, gain, offset, fused.affined, fused.activated,
+                            fused.activation, Int32(range.lowerBound), Int32(range.upperBound))
+                        if stepsLeft {
+                            epilogue?.apply(
+                                channels: range, start: 0, count: planeSize, planeSize: planeSize, convOutput: output,
+                                from: fused.steps)
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+extension Kernels {
+    /// Floats of per-thread scratch the depthwise kernel takes (a zero row and its edge masks), for the memory budget.
+    static func depthwiseScratchFloats(_ g: ConvGeometry) -> Int {
+        var desc = convDescriptor(g)
+        return ck_depthwise_scratch_floats(&desc)
+    }
+}
+
+/// The leading epilogue steps the depthwise kernel writes in its own pass: a batch norm's affine map, then an
+/// activation (either alone, or neither).
+private struct DepthwiseFusion {
+    var steps = 0
+    var gain: [Float]?, offset: [Float]?
+    var affined: UnsafeMutablePointer<Float>?, activated: UnsafeMutablePointer<Float>?
+    var activation = ck_activation(kind: CK_ACTIVATION_NONE, minimum: 0, maximum: 0)
+
+    init(_ epilogue: ConvEpilogue?) {
+        guard let steps = epilogue?.steps else { return }
+        if let first = steps.first, case .affine(let gain, let offset) = first.operation {
+            (self.gain, self.offset, affined) = (gain, offset, first.output)
+            self.steps = 1
+        }
+        if self.steps < steps.count, case .activation(let activation) = steps[self.steps].operation {
+            (self.activation, activated) = (activation.descriptor, steps[self.steps].output)
+            self.steps += 1
         }
     }
 }

@@ -54,12 +54,7 @@ extension Kernels {
         _ g: PoolGeometry, threads: Int,
         _ body: (UnsafePointer<ck_pool_desc>, Int, Int) -> Void
     ) {
-        var desc = ck_pool_desc(
-            height: Int32(g.inHeight), width: Int32(g.inWidth), outHeight: Int32(g.outHeight),
-            outWidth: Int32(g.outWidth), kernelHeight: Int32(g.kernelHeight),
-            kernelWidth: Int32(g.kernelWidth), strideHeight: Int32(g.strideHeight),
-            strideWidth: Int32(g.strideWidth), padTop: Int32(g.padTop), padLeft: Int32(g.padLeft),
-            excludePadding: g.excludesPadding ? 1 : 0)
+        var desc = poolDescriptor(g)
         let work = g.channels * (g.outHeight * g.kernelHeight * g.inWidth + g.outHeight * g.outWidth * g.kernelWidth)
         // a pool reads and writes memory without much arithmetic: worth a second thread from ~32 K operations
         let ranges = split(g.channels, parts: work < 1 << 15 ? 1 : threads)
@@ -68,5 +63,23 @@ extension Kernels {
                 body(desc, ranges[task].lowerBound, ranges[task].upperBound)
             }
         }
+    }
+}
+
+extension Kernels {
+    /// `g` as the C kernels describe it.
+    static func poolDescriptor(_ g: PoolGeometry) -> ck_pool_desc {
+        ck_pool_desc(
+            height: Int32(g.inHeight), width: Int32(g.inWidth), outHeight: Int32(g.outHeight),
+            outWidth: Int32(g.outWidth), kernelHeight: Int32(g.kernelHeight),
+            kernelWidth: Int32(g.kernelWidth), strideHeight: Int32(g.strideHeight),
+            strideWidth: Int32(g.strideWidth), padTop: Int32(g.padTop), padLeft: Int32(g.padLeft),
+            excludePadding: g.excludesPadding ? 1 : 0)
+    }
+
+    /// Floats of per-thread scratch a max pool's vector path takes (a row and its edge masks), for the memory budget.
+    static func maxPoolScratchFloats(_ g: PoolGeometry) -> Int {
+        var desc = poolDescriptor(g)
+        return ck_max_pool_scratch_floats(&desc)
     }
 }

@@ -145,13 +145,15 @@ public struct Conv: WeightedLayer {
 
     /// Kept: the weight packed into 16-row panels at most. Per thread: the GEMM's packing panels, and for a
     /// stride-1 k×k conv (which may read im2col rows in place) a zero-padded copy of the input rows and an
-    /// output grid, each a tensor the kernels index with 32-bit ints.
+    /// output grid, each a tensor the kernels index with 32-bit ints; the depthwise kernel's row, if larger.
     public func workingFloats(_ io: LayerIO) throws(SizeOverflow) -> (kept: Int, perThread: Int) {
         guard let g = io.geometry?.conv else { return (0, 0) }
         let groupIn = g.inChannels / g.groups, groupOut = g.outChannels / g.groups
         let packed = try Checked.product(
             g.groups, (groupOut + 15) / 16 * 16, groupIn, g.kernelHeight, g.kernelWidth, of: "its packed weights")
-        guard stride == Size2(1) && kernel.height * kernel.width > 1 else { return (packed, Kernels.packingScratchFloats) }
+        // a depthwise conv runs its own kernel, whose scratch is a row and its masks
+        let direct = groupIn == 1 && g.groups > 1 ? Kernels.depthwiseScratchFloats(g) : 0
+        guard stride == Size2(1) && kernel.height * kernel.width > 1 else { return (packed, max(Kernels.packingScratchFloats, direct)) }
         let reach = effectiveKernel, gridWidth = g.outWidth + reach.width - 1
         let paddedRows = try Checked.product(groupIn, g.outHeight + reach.height - 1, gridWidth, of: "its zero-padded input copy")
         let grid = try Checked.product(groupOut, g.outHeight, gridWidth, of: "its output grid")
@@ -159,7 +161,7 @@ public struct Conv: WeightedLayer {
         {
             throw SizeOverflow(what, limit: SizeLimits.tensorValues)
         }
-        return (packed, paddedRows + grid + Kernels.packingScratchFloats)
+        return (packed, max(paddedRows + grid + Kernels.packingScratchFloats, direct))
     }
 
     public func receptiveWindow(_ io: LayerIO) -> (kernel: Size2, stride: Size2) { (effectiveKernel, stride) }
