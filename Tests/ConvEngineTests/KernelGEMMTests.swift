@@ -318,22 +318,26 @@ extension ConvCase {
         #expect(largestDifference(c, [19, 22, 43, 50]) == 0)
     }
 
-    @Test(arguments: [(10, 7), (1024, 1000)], [1, 2])
+    @Test(arguments: [(10, 7), (1024, 1000), (37, 5), (48, 3)], [1, 2])
     func denseMatchesReference(_ size: (inFeatures: Int, outFeatures: Int), threads: Int) {
         var random = TestRandom(seed: 9)
         let input = random.floats(size.inFeatures), weight = random.floats(size.inFeatures * size.outFeatures)
         let bias = random.floats(size.outFeatures)
-        var output = [Float](repeating: .nan, count: size.outFeatures)
-        output.withUnsafeMutableBufferPointer {
-            Kernels.dense(
-                inFeatures: size.inFeatures, outFeatures: size.outFeatures, input: input, weight: weight,
-                bias: bias, output: $0.baseAddress!, threads: threads)
-        }
         let expected = Reference.dense(
             inFeatures: size.inFeatures, outFeatures: size.outFeatures, input: input,
             weight: weight, bias: bias)
-        let difference = largestDifference(output, expected)
-        #expect(difference < 1e-4, "\(size) \(threads) threads: maxdiff \(difference)")
+        for isa in Kernels.supportedInstructionSets {
+            Kernels.forceInstructionSet(isa)
+            var output = [Float](repeating: .nan, count: size.outFeatures)
+            output.withUnsafeMutableBufferPointer {
+                Kernels.dense(
+                    inFeatures: size.inFeatures, outFeatures: size.outFeatures, input: input, weight: weight,
+                    bias: bias, output: $0.baseAddress!, threads: threads)
+            }
+            Kernels.forceInstructionSet(nil)
+            let difference = largestDifference(output, expected)
+            #expect(difference < 1e-4, "\(size) isa \(isa) \(threads) threads: maxdiff \(difference)")
+        }
     }
 
     @Test(arguments: [1, 2])
