@@ -291,7 +291,7 @@ private struct CachedParameters: Sendable {
         self.input = input
         self.initialization = initialization
         self.parameters = parameters
-        if layer.is(Conv.self), let conv, conv.weightCount > 0, parameters.weight.count == conv.weightCount {
+        if layer.is(Conv.self), let conv, conv.readsPackedWeight, parameters.weight.count == conv.weightCount {
             packedWeight = parameters.weight.withUnsafeBufferPointer { PackedConvWeights(conv, weight: $0.baseAddress!) }
         }
     }

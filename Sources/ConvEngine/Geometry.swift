@@ -54,6 +54,11 @@ public struct ConvGeometry: Hashable, Sendable {
     public var isPointwise: Bool {
         kernelHeight == 1 && kernelWidth == 1 && strideHeight == 1 && strideWidth == 1 && padTop == 0 && padLeft == 0
     }
+    /// One input channel per group (MobileNet's depthwise convs): run by the direct depthwise kernel.
+    public var isDepthwise: Bool { groups > 1 && inChannels == groups }
+    /// Whether the GEMM reads this conv's weight, so packing it once pays: every conv but a depthwise one,
+    /// whose direct kernel reads the plain weight.
+    public var readsPackedWeight: Bool { weightCount > 0 && !isDepthwise }
 }
 
 /// Everything a pooling kernel needs, resolved against its input shape.

@@ -185,4 +185,17 @@ struct ShapeErrorTests {
         #expect(try net.inferShapes(memoryCap: use.total).memory == use)
     }
 
+    @Test func depthwiseKeepsNoPackedWeight() throws {
+        let conv = Conv(outChannels: 8, kernel: Size2(3), stride: Size2(2), groups: 8)
+        let net = single(Layer(conv), input: Shape(channels: 8, height: 16, width: 16))
+        // Activations: input 8·16·16 + output 8·7·7 = 2,440 floats. Parameters: weight 8·1·3·3 + bias 8 = 80 floats
+        // and no packed copy (the depthwise kernel reads the plain weight; 16-row panels would add 1,152).
+        // Scratch: the larger of the GEMM's packing panels and the depthwise kernel's row, on every thread.
+        let shapes = try net.inferShapes()
+        let g = try #require(shapes.convGeometry(at: .top(0)))
+        #expect(g.isDepthwise && !g.readsPackedWeight)
+        let scratch = max(Kernels.packingScratchFloats, Kernels.depthwiseScratchFloats(g))
+        #expect(shapes.memory == MemoryUse(activations: 9_760, parameters: 320, scratch: scratch * 4 * KernelThreads.count))
+    }
+
 }

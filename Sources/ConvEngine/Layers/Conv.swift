@@ -143,16 +143,17 @@ public struct Conv: WeightedLayer {
     /// One multiply-accumulate per weight per output position.
     public func macs(_ io: LayerIO) -> Int { (parameterShapes(io)?.weightCount ?? 0) * io.output.planeSize }
 
-    /// Kept: the weight packed into 16-row panels at most. Per thread: the GEMM's packing panels, and for a
+    /// Kept: the weight packed into 16-row panels at most (none for a depthwise conv). Per thread: the GEMM's packing panels, and for a
     /// stride-1 k×k conv (which may read im2col rows in place) a zero-padded copy of the input rows and an
     /// output grid, each a tensor the kernels index with 32-bit ints; the depthwise kernel's row, if larger.
     public func workingFloats(_ io: LayerIO) throws(SizeOverflow) -> (kept: Int, perThread: Int) {
         guard let g = io.geometry?.conv else { return (0, 0) }
         let groupIn = g.inChannels / g.groups, groupOut = g.outChannels / g.groups
-        let packed = try Checked.product(
+        let panels = try Checked.product(
             g.groups, (groupOut + 15) / 16 * 16, groupIn, g.kernelHeight, g.kernelWidth, of: "its packed weights")
+        let packed = g.readsPackedWeight ? panels : 0
         // a depthwise conv runs its own kernel, whose scratch is a row and its masks
-        let direct = groupIn == 1 && g.groups > 1 ? Kernels.depthwiseScratchFloats(g) : 0
+        let direct = g.isDepthwise ? Kernels.depthwiseScratchFloats(g) : 0
         guard stride == Size2(1) && kernel.height * kernel.width > 1 else { return (packed, max(Kernels.packingScratchFloats, direct)) }
         let reach = effectiveKernel, gridWidth = g.outWidth + reach.width - 1
         let paddedRows = try Checked.product(groupIn, g.outHeight + reach.height - 1, gridWidth, of: "its zero-padded input copy")

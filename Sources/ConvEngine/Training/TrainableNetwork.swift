@@ -130,7 +130,7 @@ extension TrainableNetwork {
                 let io = shapes.io(at: path), p = parameters[path]
                 let packed = io.geometry?.conv.flatMap { g in
                     p.flatMap { p in
-                        p.weight.count == g.weightCount && g.weightCount > 0
+                        p.weight.count == g.weightCount && g.readsPackedWeight
                             ? p.weight.withUnsafeBufferPointer { PackedConvWeights(g, weight: $0.baseAddress!) } : nil
                     }
                 }
