@@ -149,7 +149,7 @@ public enum Effect: Sendable {
     case openRecovered
     case setAsideRecovery
     /// Start training run `job` on `network` with `source` off the UI thread (it reports under `job`).
-    case startTraining(job: Int, Network, DataSource, file: String?, learningRate: Float, memoryCap: Int)
+    case startTraining(job: Int, Network, DataSource, file: String?, learningRate: Float, memoryCap: Int, dataCap: Int)
     case controlTraining(job: Int, TrainingCommand)
     /// End any training run.
     case stopTraining

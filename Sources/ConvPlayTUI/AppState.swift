@@ -108,10 +108,13 @@ public struct AppState: Sendable {
 
     /// The most memory the cached activations (and, for an edit, the weights) may take, in bytes.
     public let memoryCap: Int
+    /// The most memory a training run's data set (training and held-out images together) may take, in bytes.
+    public let dataCap: Int
 
     /// A fresh playground over a loaded preset, nothing computed, the input row selected.
-    public init(preset: PlaygroundPreset, memoryCap: Int = defaultMemoryCap) throws(ShapeError) {
+    public init(preset: PlaygroundPreset, memoryCap: Int = defaultMemoryCap, dataCap: Int = defaultDataCap) throws(ShapeError) {
         self.memoryCap = memoryCap
+        self.dataCap = dataCap
         session = try ForwardSession(network: preset.network, input: preset.input, memoryCap: memoryCap)
         derived = DerivedNetwork(session)
         outputRanges = OutputRanges(session)

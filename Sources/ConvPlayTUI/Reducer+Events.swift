@@ -79,7 +79,7 @@ func reduceEvent(_ state: inout AppState, _ event: RuntimeEvent) -> [Effect] {
 /// Makes a freshly opened network the playground's, keeping the display choices.
 private func replace(_ state: inout AppState, with preset: PlaygroundPreset, message: String) -> [Effect] {
     do {
-        var fresh = try AppState(preset: preset, memoryCap: state.memoryCap)
+        var fresh = try AppState(preset: preset, memoryCap: state.memoryCap, dataCap: state.dataCap)
         fresh.colormap = state.colormap
         fresh.scalingChoice = state.scalingChoice
         fresh.display = state.display

@@ -128,7 +128,11 @@ private func startTraining(_ state: inout AppState, on source: DataSource) -> [E
     state.training = TrainingView(job: job, source: source, network: state.network, learningRate: rate, presetInput: presetInput)
     state.mode = .training
     state.status = StatusMessage("loading \(source)…")
-    return [.startTraining(job: job, state.network, source, file: state.file, learningRate: rate, memoryCap: state.memoryCap)]
+    return [
+        .startTraining(
+            job: job, state.network, source, file: state.file, learningRate: rate, memoryCap: state.memoryCap,
+            dataCap: state.dataCap)
+    ]
 }
 
 /// Leaves the view: pauses the run, puts the preset's input back under the trained network and computes it.
@@ -224,9 +228,8 @@ func reduceTrainingEvent(_ state: inout AppState, _ event: RuntimeEvent) -> [Eff
         state.status = StatusMessage(
             "epoch \(epoch): held-out accuracy \(Format.accuracy(evaluation.accuracy)) (\(evaluation.correct)/\(evaluation.count))")
     case .trainingFailed(let job, let message):
-        guard let view = state.training, view.job == job else { return [] }
         // A run fails only before its start is reported, so the playground still shows the preset's input.
-        _ = view
+        guard state.training?.job == job else { return [] }
         state.training = nil
         if state.mode == .training { state.mode = .normal }
         state.status = StatusMessage(message, isError: true)

@@ -7,21 +7,21 @@ import Synchronization
 /// unreadable, its shapes impossible). With `mouse`, clicks and the wheel work where the terminal reports them.
 public func runPlayground(
     preset: LoadedPreset, services: PlaygroundServices = EnginePresetServices(), recovery: RecoveryFiles = .standard(),
-    memoryCap: Int = defaultMemoryCap, mouse: Bool = true
+    memoryCap: Int = defaultMemoryCap, dataCap: Int = defaultDataCap, mouse: Bool = true
 ) throws(PlaygroundError) {
     let playground: PlaygroundPreset
     do { playground = try PlaygroundPreset(preset) } catch { throw .unreadableInput(preset: preset.path, error) }
-    try runPlayground(playground, services: services, recovery: recovery, memoryCap: memoryCap, mouse: mouse)
+    try runPlayground(playground, services: services, recovery: recovery, memoryCap: memoryCap, dataCap: dataCap, mouse: mouse)
 }
 
 /// Opens the playground on a network already in memory (tests, other fronts). When `recovery` holds a
 /// network a crashed session left, the first thing shown is the question whether to open it.
 public func runPlayground(
     _ preset: PlaygroundPreset, services: PlaygroundServices, recovery: RecoveryFiles = .standard(), memoryCap: Int = defaultMemoryCap,
-    mouse: Bool = true
+    dataCap: Int = defaultDataCap, mouse: Bool = true
 ) throws(PlaygroundError) {
     var state: AppState
-    do { state = try AppState(preset: preset, memoryCap: memoryCap) } catch { throw .impossibleNetwork(error) }
+    do { state = try AppState(preset: preset, memoryCap: memoryCap, dataCap: dataCap) } catch { throw .impossibleNetwork(error) }
     switch recovery.offer() {
     case .none: break
     case .network(let source): state.mode = .confirm(.openRecovered(source: source))
@@ -151,10 +151,11 @@ struct EffectRunner {
             do { return [.event(.recoverySetAside(path: try services.setAsideRecovery()))] } catch {
                 return [.event(.failed("could not move the recovery file aside: \(error)"))]
             }
-        case .startTraining(let job, let network, let source, let file, let rate, let memoryCap):
+        case .startTraining(let job, let network, let source, let file, let rate, let memoryCap, let dataCap):
             training.start(
                 job: job, network: network, source: source, dataFolder: Preset.shippedDirectory().map { $0 + "/data" },
-                presetDirectory: presetDirectory(file), memoryCap: memoryCap, learningRate: rate)
+                presetDirectory: presetDirectory(file), memoryCap: memoryCap, dataCap: dataCap,
+                learningRate: rate)
             return []
         case .controlTraining(let job, let command):
             training.send(command, job: job)

@@ -44,7 +44,8 @@ public struct TrainingRun: Sendable {
 
     /// Loads `source` at the network's input and builds the trainer; `dataFolder` holds the shipped digits.
     public init(
-        network: Network, source: DataSource, dataFolder: String?, presetDirectory: String, memoryCap: Int, learningRate: Float
+        network: Network, source: DataSource, dataFolder: String?, presetDirectory: String, memoryCap: Int,
+        dataCap: Int = defaultDataCap, learningRate: Float
     ) throws(TrainingSetupError) {
         let model: TrainableNetwork
         do { model = try TrainableNetwork(network: network, memoryCap: memoryCap) } catch { throw .shape(error) }
@@ -52,7 +53,7 @@ public struct TrainingRun: Sendable {
         let split: DataSplit
         do {
             split = try source.load(
-                shape: network.input.shape, seed: network.initialization.seed, dataFolder: dataFolder ?? "", cap: defaultDataCap)
+                shape: network.input.shape, seed: network.initialization.seed, dataFolder: dataFolder ?? "", cap: dataCap)
         } catch { throw .data(error) }
         let input = network.input.shape, stored = split.training.shape
         if stored != input, ![1, 3].contains(input.channels) || ![1, 3].contains(stored.channels) {
@@ -144,7 +145,8 @@ final class TrainingWorker: Sendable {
     /// Starts run `job`: loads the data and builds the trainer on the training thread, reports the start (or the
     /// reason it cannot), then waits for commands.
     func start(
-        job: Int, network: Network, source: DataSource, dataFolder: String?, presetDirectory: String, memoryCap: Int, learningRate: Float
+        job: Int, network: Network, source: DataSource, dataFolder: String?, presetDirectory: String, memoryCap: Int, dataCap: Int,
+        learningRate: Float
     ) {
         shared.withLock {
             $0 = Shared()
@@ -156,7 +158,7 @@ final class TrainingWorker: Sendable {
             do throws(TrainingSetupError) {
                 run = try TrainingRun(
                     network: network, source: source, dataFolder: dataFolder, presetDirectory: presetDirectory, memoryCap: memoryCap,
-                    learningRate: learningRate)
+                    dataCap: dataCap, learningRate: learningRate)
                 post(.event(.trainingStarted(job: job, try run.start())), job: job)
             } catch {
                 post(.event(.trainingFailed(job: job, error.description)), job: job)

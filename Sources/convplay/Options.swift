@@ -83,14 +83,22 @@ struct DataOptions: ParsableArguments {
         help: ArgumentHelp("digits, shapes[:COUNT], mnist:DIR, cifar10:DIR or folder:DIR (default: the preset's).", valueName: "source"))
     var data: String?
 
+    @OptionGroup var cap: DataCapOption
+
+    /// The `--data-cap` value in bytes.
+    func dataCap() throws(CommandError) -> Int { try cap.bytes() }
+}
+
+/// `--data-cap`: the bytes a training data set may take (`train`, `evaluate`, and the playground's training view).
+struct DataCapOption: ParsableArguments {
     @Option(
         name: .customLong("data-cap"), parsing: .unconditional,
         help: ArgumentHelp("Memory for the data set's training and held-out images together, in MiB.", valueName: "MiB"))
-    var dataCapText = "\(defaultDataCap >> 20)"
+    var text = "\(defaultDataCap >> 20)"
 
-    /// The `--data-cap` value in bytes.
-    func dataCap() throws(CommandError) -> Int {
-        try wholeNumber(dataCapText, flag: "--data-cap", 1...(SizeLimits.memoryCap >> 20), what: "the cap in MiB") << 20
+    /// The cap in bytes, or the one-line error saying what the flag takes.
+    func bytes() throws(CommandError) -> Int {
+        try wholeNumber(text, flag: "--data-cap", 1...(SizeLimits.memoryCap >> 20), what: "the cap in MiB") << 20
     }
 }
 

@@ -19,8 +19,11 @@ struct Play: ParsableCommand {
         help: ArgumentHelp("Memory for weights, activations, input and kernel scratch together, in MiB.", valueName: "MiB"))
     var memoryCapText = "\(defaultMemoryCap >> 20)"
 
+    @OptionGroup var dataCap: DataCapOption
+
     func run() throws {
         let cap = try wholeNumber(memoryCapText, flag: "--memory-cap", 1...(SizeLimits.memoryCap >> 20), what: "the cap in MiB") << 20
-        try runPlayground(preset: try Preset.load(nameOrPath: preset, memoryCap: cap), memoryCap: cap, mouse: !noMouse)
+        try runPlayground(
+            preset: try Preset.load(nameOrPath: preset, memoryCap: cap), memoryCap: cap, dataCap: try dataCap.bytes(), mouse: !noMouse)
     }
 }

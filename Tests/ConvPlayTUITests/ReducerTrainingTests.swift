@@ -22,8 +22,8 @@ extension Fixture {
 
     static let presetInput = Tensor(shape: Shape(channels: 1, height: 8, width: 8), repeating: 0.25)
 
-    static func trainingDriver(_ network: Network = digitsNetwork()) -> Driver {
-        var driver = Driver(state(network, input: Tensor(shape: network.input.shape, repeating: 0.25)))
+    static func trainingDriver(_ network: Network = digitsNetwork(), dataCap: Int = defaultDataCap) -> Driver {
+        var driver = Driver(state(network, input: Tensor(shape: network.input.shape, repeating: 0.25), dataCap: dataCap))
         driver.state.size = large
         return driver
     }
@@ -45,7 +45,7 @@ extension Driver {
     @Test func tOpensTheViewOnTheDataThePresetNames() {
         var driver = Fixture.trainingDriver()
         let effects = driver.effects(of: .character("T"))
-        guard case .startTraining(_, let network, .digits, _, let rate, _) = effects.last else {
+        guard case .startTraining(_, let network, .digits, _, let rate, _, let dataCap) = effects.last, dataCap == defaultDataCap else {
             Issue.record("T did not start training on digits: \(effects)")
             return
         }
@@ -98,6 +98,20 @@ extension Driver {
                 == "tiny digits takes 2-channel inputs but digits images have 1 — pick a network whose input has 1 or 3 channels, or data with 2"
         )
         #expect(twoChannels.state.mode == .normal)
+    }
+
+    @Test func theDataCapHoldsInTheTrainingViewToo() {
+        var driver = Fixture.trainingDriver(Fixture.digitsNetwork(data: nil), dataCap: 1 << 10)
+        driver.press(.character("T"), .down)
+        let effects = driver.effects(of: .enter)  // shapes:3000, 3000 images of 8×8 floats: 768,000 bytes
+        guard case .startTraining(_, _, .shapes, _, _, _, let dataCap) = effects.last, dataCap == 1 << 10 else {
+            Issue.record("enter did not start training on shapes under the playground's data cap: \(effects)")
+            return
+        }
+        #expect(driver.state.training == nil && driver.state.mode == .normal)
+        #expect(driver.state.status?.isError == true)
+        #expect(
+            driver.state.status?.text.hasSuffix("data-set cap — use a smaller set or raise --data-cap") == true, "\(driver.state.status!)")
     }
 
     @Test func aTypedSourceIsReadAsTrainDataIs() {

@@ -123,12 +123,12 @@ struct Driver {
                     pending.append(.event(.comparisonTimed(job: job, comparison)))
                 case .timeComparison:
                     break
-                case .startTraining(let job, let network, let source, _, let rate, let memoryCap):
+                case .startTraining(let job, let network, let source, _, let rate, let memoryCap, let dataCap):
                     trainingJob = job
                     do throws(TrainingSetupError) {
                         let run = try TrainingRun(
                             network: network, source: source, dataFolder: Preset.shippedDirectory().map { $0 + "/data" },
-                            presetDirectory: "/work", memoryCap: memoryCap, learningRate: rate)
+                            presetDirectory: "/work", memoryCap: memoryCap, dataCap: dataCap, learningRate: rate)
                         trainingRun = run
                         pending.append(.event(.trainingStarted(job: job, try run.start())))
                     } catch {
@@ -236,7 +236,7 @@ extension Fixture {
 
     static var shapesInput: Tensor { Tensor(shape: Shape(channels: 6, height: 2, width: 2), data: (0..<24).map { Float($0 / 4) }) }
 
-    static func state(_ network: Network, input: Tensor) -> AppState {
-        try! AppState(preset: PlaygroundPreset(network: network, file: "n.json", isShipped: false, input: input))
+    static func state(_ network: Network, input: Tensor, dataCap: Int = defaultDataCap) -> AppState {
+        try! AppState(preset: PlaygroundPreset(network: network, file: "n.json", isShipped: false, input: input), dataCap: dataCap)
     }
 }

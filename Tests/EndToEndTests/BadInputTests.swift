@@ -252,6 +252,9 @@ struct BadInputTests {
         Case(
             name: "a data-set cap of zero", arguments: ["evaluate", "nin-digits", "--data-cap", "0"],
             message: "convplay: --data-cap 0: the cap in MiB must be a whole number from 1 to 1048576"),
+        Case(
+            name: "a data-set cap of zero for the playground's training view", arguments: ["play", "edges", "--data-cap", "0"],
+            message: "convplay: --data-cap 0: the cap in MiB must be a whole number from 1 to 1048576"),
         // Every path the CLI writes: something other than a regular file (or a folder, for a folder) is refused at
         // once, never opened for writing (a FIFO would block forever, a device would be replaced).
         Case(
