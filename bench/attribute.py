@@ -4,7 +4,8 @@
 Reads `convplay bench PRESET --json` (per-node medians, in execution order) and `ort_time.py --profile` (per-node
 kernel medians of onnxruntime's optimised graph) and matches the two graphs. onnxruntime fuses nodes (conv with
 its batch norm and activation, layout reorders around NCHWc convs) and names a fused node by the output value it
-writes, which `convplay export` names by node path, or by the first node's name (`name@path` when not unique).
+writes, which `convplay export` names by node path, or by the first node's name (`name@path` when not unique);
+a node exported as several ONNX nodes names them NAME/PART.
 So each onnxruntime node is matched to one of ours, and each of our nodes it swallowed joins that group: a node
 with MACs (conv, dense) waits for the node that ends its chain, anything else (batch norm, ReLU, clip, add, dropout) joins the group of
 the node before it. onnxruntime nodes with no counterpart (layout reorders) form one group of their own.
@@ -27,6 +28,9 @@ def match(ort_name: str, paths: set, by_name: dict):
             return base.split("@", 1)[1]
         if base in by_name:
             return by_name[base]
+    # a node exported as several ONNX nodes (a dense layer: NAME/flatten, NAME/gemm, then NAME) is named NAME/PART
+    if "/" in ort_name:
+        return match(ort_name.rsplit("/", 1)[0], paths, by_name)
     return None
 
 
