@@ -37,6 +37,9 @@ enum CommandError: UserFacingError {
     case resumeMismatch(folder: String, difference: String)
     /// `--log FILE` could not be opened for writing.
     case logFailed(file: String, reason: String)
+    /// Writing `--log` failed during training: the run stopped after `step`, checkpointed in `checkpoint` unless
+    /// that failed too (`checkpointFailure`).
+    case logFailedMidRun(file: String, step: Int, checkpoint: String, checkpointFailure: String?)
     /// The loss became nan or inf in a training step: nothing is saved.
     case lossNotFinite(step: Int, loss: Double, rate: Float)
     /// `--label N` beyond the classes the network scores.
@@ -72,6 +75,14 @@ enum CommandError: UserFacingError {
                 + "weights for nan; nothing was saved"
         case .logFailed(let file, let reason):
             return "--log \(visible(file)): cannot be written: \(reason) — name a writable regular file"
+        case .logFailedMidRun(let file, let step, let checkpoint, nil):
+            return
+                "--log \(visible(file)): writing to it failed after step \(step) (is the disk full?) — training stopped and is checkpointed "
+                + "in \(visible(checkpoint)); make room and continue with the same command and --resume \(visible(checkpoint))"
+        case .logFailedMidRun(let file, let step, let checkpoint, let failure?):
+            return
+                "--log \(visible(file)): writing to it failed after step \(step) (is the disk full?), and the checkpoint "
+                + "\(visible(checkpoint)) could not be written either (\(failure)) — nothing was saved; make room and run again"
         case .labelOutOfRange(let label, let classes, let preset):
             return "--label \(label): \(visible(preset)) scores \(classes) classes — give a label from 0 to \(classes - 1)"
         case .noTrainingData(let preset):

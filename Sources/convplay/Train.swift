@@ -115,12 +115,22 @@ struct Train: ParsableCommand {
         try report.start()
         Interrupt.install()
         let outcome = try report.train(&trainer, stopWhen: { Interrupt.requested })
-        if outcome == .interrupted {
+        func saveCheckpoint() throws(ExportError) {
             try Checkpoint(trainer: trainer, presetName: options.preset, data: setup.source.description).write(to: checkpointFolder)
+        }
+        switch outcome {
+        case .finished: break
+        case .interrupted:
+            try saveCheckpoint()
             print(
                 "interrupted in epoch \(trainer.epoch + 1) of \(trainer.settings.epochs) after step \(trainer.step) — checkpoint saved to "
                     + "\(checkpointFolder); continue with the same command and --resume \(checkpointFolder)")
             return
+        case .logFailed:
+            var failure: String?
+            do { try saveCheckpoint() } catch { failure = error.description }
+            throw CommandError.logFailedMidRun(
+                file: log ?? "", step: trainer.step, checkpoint: checkpointFolder, checkpointFailure: failure)
         }
         report.finish(trainer)
         if let save {

@@ -15,7 +15,8 @@ struct TrainingReport {
     private(set) var trainingSeconds = 0.0
     private(set) var trainedImages = 0
 
-    enum Outcome { case finished, interrupted }
+    /// How a run ended: every epoch done, stopped by Ctrl-C, or stopped because the log could not be written.
+    enum Outcome { case finished, interrupted, logFailed }
 
     init(preset: String, source: DataSource, logPath: String?, appendLog: Bool) {
         self.preset = preset
@@ -65,12 +66,16 @@ struct TrainingReport {
                 loss += step.loss * Double(step.images)
                 correct += step.correct
                 images += step.images
-                try write([
+                let logged = write([
                     ("step", .integer(step.step)), ("epoch", .integer(step.epoch + 1)), ("batch", .integer(step.batch + 1)),
                     ("loss", .number(String(format: "%.6f", step.loss))),
                     ("accuracy", .number(String(format: "%.4f", Double(step.correct) / Double(step.images)))),
                     ("lr", .float(step.learningRate)),
                 ])
+                guard logged else {
+                    if isTerminal { print() }
+                    return .logFailed
+                }
                 let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
                 if isTerminal && (elapsed - lastDraw > 0.1 || trainer.epoch != epoch) {
                     lastDraw = elapsed
@@ -87,10 +92,15 @@ struct TrainingReport {
             } while trainer.epoch == epoch
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
             let heldOut = trainer.evaluate(data.heldOut)
-            try write([
-                ("epoch", .integer(epoch + 1)), ("held_out_accuracy", .number(String(format: "%.4f", heldOut.accuracy))),
-                ("held_out_loss", .number(String(format: "%.6f", heldOut.loss))),
-            ])
+            guard
+                write([
+                    ("epoch", .integer(epoch + 1)), ("held_out_accuracy", .number(String(format: "%.4f", heldOut.accuracy))),
+                    ("held_out_loss", .number(String(format: "%.6f", heldOut.loss))),
+                ])
+            else {
+                if isTerminal { print() }
+                return .logFailed
+            }
             if isTerminal { print("\r\u{1B}[K", terminator: "") }
             print(
                 epochLabel(epoch, trainer) + "  loss " + formatFixed(loss / Double(max(images, 1)), digits: 4) + "  accuracy "
@@ -117,11 +127,10 @@ struct TrainingReport {
         print(ConfusionTable(evaluation).render(), terminator: "")
     }
 
-    private func write(_ members: [(String, JSONValue)]) throws {
-        guard let log else { return }
-        do { try log.write(contentsOf: Data((JSONValue.members(members).compactText + "\n").utf8)) } catch {
-            throw CommandError.logFailed(file: logPath ?? "", reason: "writing to it failed (is the disk full?)")
-        }
+    /// Appends one JSON line to the log, if there is one; false when the write failed.
+    private func write(_ members: [(String, JSONValue)]) -> Bool {
+        guard let log else { return true }
+        return (try? log.write(contentsOf: Data((JSONValue.members(members).compactText + "\n").utf8))) != nil
     }
 
     private func epochLabel(_ epoch: Int, _ trainer: Trainer) -> String {

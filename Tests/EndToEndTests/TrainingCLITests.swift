@@ -120,6 +120,45 @@ struct TrainingCLITests {
         )
     }
 
+    /// A log that cannot grow (here a 2 KiB file-size limit, as a full disk would) stops training with one sentence
+    /// and a checkpoint; --resume drops the partial last line and goes on, so every line of the log is whole JSON
+    /// and only the line of the step the write failed on is missing.
+    @Test func aLogThatFillsUpStopsWithACheckpoint() throws {
+        let dir = try BinaryRunner.temporaryDirectory()
+        try """
+        {
+          "format": 1, "name": "tiny", "input": {"shape": [1, 8, 8]}, "data": "digits",
+          "layers": [
+            {"type": "conv", "name": "conv", "out": 4, "kernel": 3, "pad": 1}, {"type": "relu", "name": "relu"},
+            {"type": "conv", "name": "mix", "out": 10, "kernel": 1}, {"type": "global_avgpool", "name": "pool"}
+          ]
+        }
+        """.write(toFile: dir + "/tiny.json", atomically: true, encoding: .utf8)
+        let common = ["train", "tiny.json", "--epochs", "2", "--log", "log.jsonl", "--checkpoint", "stopped"]
+        // SIGXFSZ ignored, so a write past the limit fails with EFBIG instead of killing the process.
+        let limited = try BinaryRunner.run(
+            executable: "/bin/bash", ["-c", "trap '' XFSZ; ulimit -f 2; exec \"$0\" \"$@\"", BinaryRunner.binaryPath] + common, in: dir)
+        #expect(limited.status == 2)
+        let failedStep = try #require(
+            limited.stderr.firstMatch(of: /writing to it failed after step (\d+)/).flatMap { Int($0.1) }, "\(limited.stderr)")
+        #expect(
+            limited.stderr
+                == "convplay: --log log.jsonl: writing to it failed after step \(failedStep) (is the disk full?) — training stopped and is "
+                + "checkpointed in stopped; make room and continue with the same command and --resume stopped\n")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: dir + "/log.jsonl")).count == 2048)
+
+        let resumed = try BinaryRunner.run(common + ["--resume", "stopped"], in: dir)
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        let lines = try String(contentsOfFile: dir + "/log.jsonl", encoding: .utf8).split(separator: "\n")
+        var steps: [Int] = []
+        for line in lines {
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], "\(line)")
+            if let step = object["step"] as? Int { steps.append(step) }
+        }
+        // digits: 1,442 training images in batches of 32, 46 steps an epoch
+        #expect(steps == Array(1...92).filter { $0 != failedStep })
+    }
+
     /// On a terminal: a progress bar redrawn in place, and Ctrl-C from the keyboard.
     @Test func progressBarOnATerminalAndCtrlC() throws {
         let session = try TmuxSession(

@@ -66,7 +66,7 @@ public enum AtomicFile {
     public static func openLog(_ path: String, append: Bool) throws(FileWriteError) -> Int32 {
         try checkTarget(path)
         // O_NONBLOCK: a FIFO put in place after the check fails to open (no reader) or is refused by fstat below.
-        let flags = O_WRONLY | O_CREAT | O_APPEND | O_NONBLOCK | O_CLOEXEC | (append ? 0 : O_TRUNC)
+        let flags = O_RDWR | O_CREAT | O_APPEND | O_NONBLOCK | O_CLOEXEC | (append ? 0 : O_TRUNC)
         let descriptor = open(path, flags, 0o644)
         guard descriptor >= 0 else { throw .current() }
         var info = stat()
@@ -74,7 +74,32 @@ public enum AtomicFile {
             close(descriptor)
             throw FileWriteError(reason: "it is not a regular file")
         }
+        if append && info.st_size > 0 {
+            do { try dropPartialLastLine(descriptor, size: Int(info.st_size)) } catch {
+                close(descriptor)
+                throw error
+            }
+        }
         return descriptor
+    }
+
+    /// Cuts a log back to its last complete line: a run stopped mid-write (a full disk) leaves a partial line,
+    /// which the resumed run's first line would otherwise join.
+    private static func dropPartialLastLine(_ descriptor: Int32, size: Int) throws(FileWriteError) {
+        var end = size
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while end > 0 {
+            let start = max(0, end - chunk.count), count = end - start
+            let read = chunk.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, count, off_t(start)) }
+            guard read == count else { throw .current() }
+            if let newline = chunk[0..<count].lastIndex(of: UInt8(ascii: "\n")) {
+                end = start + newline + 1
+                break
+            }
+            end = start
+        }
+        guard end < size else { return }
+        guard ftruncate(descriptor, off_t(end)) == 0 else { throw .current() }
     }
 
     /// Creates the folder at `path` and any missing folders above it (`mkdir -p`).
