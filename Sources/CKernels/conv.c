@@ -153,7 +153,6 @@ static void micro_kernel_prefetching(int kc, const float *a, const float *b, con
         _mm512_mask_storeu_ps(row + 16, m1, right[i]);
     }
 }
-#endif
 
 // Floats of scratch C (the grid) one chunk of columns may take: 256 KB, which stays in L2 next to the weight
 // block and B rows the micro-kernel streams.
@@ -167,6 +166,7 @@ static size_t grid_chunk_columns(size_t columns, int rows) {
     const size_t chunks = (panels + most - 1) / most;
     return (panels + chunks - 1) / chunks * NR512;
 }
+#endif
 
 void ck_conv_rows(const ck_conv_desc *g, const float *input, const float *weight, const float *packedWeight,
                   const float *bias, float *output, int oy0, int oy1, int m0, int m1) {
