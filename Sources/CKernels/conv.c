@@ -99,7 +99,7 @@ void ck_col2im(const ck_conv_desc *g, int images, int batch, const float *col, f
 // copied once into a zero-padded buffer of width Wp = OW + (KW−1)·dw. On the grid of output rows × Wp
 // columns (the last Wp − OW columns of each row are junk), im2col row k = (c, ky, kx) is then a contiguous
 // run of that buffer starting at c·plane + ky·dh·Wp + kx·dw, so the micro-kernel reads B in place. The GEMM
-// writes the grid into a scratch C, whose valid columns are copied to the output.
+// writes the grid a chunk of column panels at a time into a scratch C, whose valid columns go to the output.
 
 int ck_conv_reads_in_place(const ck_conv_desc *g) {
     // one group's geometry -> 1 when ck_conv_rows is the faster way to run it
@@ -120,6 +120,54 @@ int ck_conv_reads_in_place(const ck_conv_desc *g) {
     return in_place < packed;
 }
 
+#ifdef CK_X86
+// ck_micro_kernel_avx512_offsets (8×32 tile, B rows read at b + koff[k]) that also prefetches A two panels
+// ahead, one cache line per two k. A deep K's weights (ResNet's 512→512 3×3: 9.4 MB) come from memory once per
+// pass and each panel meets only a few column panels, so the FMAs waited on them: the hardware prefetcher
+// stops at every 4 KB page. Running ahead in the packed stream reaches the next block's panels too.
+__attribute__((target("avx512f")))
+static void micro_kernel_prefetching(int kc, const float *a, const float *b, const int *koff, float *c, int ldc,
+                                     int accumulate, const float *bias, int mr, int nr) {
+    __m512 left[MR512], right[MR512];
+    for (int i = 0; i < MR512; i++) left[i] = right[i] = _mm512_set1_ps(bias && i < mr ? bias[i] : 0.0f);
+    const size_t ahead = (size_t)2 * kc * MR512;
+    for (int k = 0; k < kc; k++) {
+        if ((k & 1) == 0) _mm_prefetch((const char *)(a + ahead), _MM_HINT_T0);
+        const __m512 b0 = _mm512_loadu_ps(b + koff[k]), b1 = _mm512_loadu_ps(b + koff[k] + 16);
+        for (int i = 0; i < MR512; i++) {
+            const __m512 ai = _mm512_set1_ps(a[i]);
+            left[i] = _mm512_fmadd_ps(ai, b0, left[i]);
+            right[i] = _mm512_fmadd_ps(ai, b1, right[i]);
+        }
+        a += MR512;
+    }
+    const __mmask16 m0 = nr >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << nr) - 1);
+    const __mmask16 m1 = nr >= 32 ? (__mmask16)0xFFFF : nr <= 16 ? (__mmask16)0 : (__mmask16)((1u << (nr - 16)) - 1);
+    for (int i = 0; i < mr; i++) {
+        float *row = c + (size_t)i * ldc;
+        if (accumulate) {
+            left[i] = _mm512_add_ps(left[i], _mm512_maskz_loadu_ps(m0, row));
+            right[i] = _mm512_add_ps(right[i], _mm512_maskz_loadu_ps(m1, row + 16));
+        }
+        _mm512_mask_storeu_ps(row, m0, left[i]);
+        _mm512_mask_storeu_ps(row + 16, m1, right[i]);
+    }
+}
+
+// Floats of scratch C (the grid) one chunk of columns may take: 256 KB, which stays in L2 next to the weight
+// block and B rows the micro-kernel streams.
+enum { GRID_CHUNK_FLOATS = 64 * 1024 };
+
+// Grid columns per chunk for `rows` output channels: whole 32-column panels, chunks of near-equal size.
+static size_t grid_chunk_columns(size_t columns, int rows) {
+    const size_t panels = (columns + NR512 - 1) / NR512;
+    size_t most = GRID_CHUNK_FLOATS / ((size_t)rows * NR512);
+    if (most < 1) most = 1;
+    const size_t chunks = (panels + most - 1) / most;
+    return (panels + chunks - 1) / chunks * NR512;
+}
+#endif
+
 void ck_conv_rows(const ck_conv_desc *g, const float *input, const float *weight, const float *packedWeight,
                   const float *bias, float *output, int oy0, int oy1, int m0, int m1) {
 #ifdef CK_X86
@@ -132,8 +180,7 @@ void ck_conv_rows(const ck_conv_desc *g, const float *input, const float *weight
     const size_t plane = (size_t)padded_rows * Wp, columns = (size_t)rows * Wp;
     const size_t slack = (size_t)(KW - 1) * dw + 2 * NR512;  // junk columns of the last row read past the end
     float *padded = ck_scratch_buffer(CK_SCRATCH_PADDED, (size_t)C * plane + slack);
-    float *grid = ck_scratch_buffer(CK_SCRATCH_GRID, (size_t)(m1 - m0) * columns);
-    if (!padded || !grid) abort();
+    if (!padded) abort();
     const int first_row = oy0 - g->padTop, copy = W < Wp - g->padLeft ? W : Wp - g->padLeft;
     for (int ch = 0; ch < C; ch++) {
         for (int r = 0; r < padded_rows; r++) {
@@ -147,36 +194,49 @@ void ck_conv_rows(const ck_conv_desc *g, const float *input, const float *weight
     }
     memset(padded + (size_t)C * plane, 0, slack * sizeof(float));
 
+    // The grid in chunks of whole column panels, each finished over every K block while its scratch C is still
+    // in L2 and copied out then (a 56×56 map's whole grid is MBs: re-read once per K block from memory).
     const int kcb = ck_k_block(K);
+    const size_t chunk = grid_chunk_columns(columns, m1 - m0);
+    float *grid = ck_scratch_buffer(CK_SCRATCH_GRID, (size_t)(m1 - m0) * chunk);
     float *pa = ck_scratch_buffer(CK_SCRATCH_PACK_A, (size_t)((MC_MAX + MR512 - 1) / MR512 * MR512) * kcb);
-    if (!pa) abort();
+    if (!grid || !pa) abort();
     int koff[KC_MAX];
-    for (int pc = 0; pc < K; pc += kcb) {
-        const int kc = K - pc < kcb ? K - pc : kcb;
-        for (int k = 0; k < kc; k++) {
-            const int kk = pc + k, ch = kk / (KH * KW), ky = (kk / KW) % KH, kx = kk % KW;
-            koff[k] = (int)(ch * plane) + ky * dh * Wp + kx * dw;
-        }
-        for (int ic = m0; ic < m1; ic += MC_MAX) {
-            const int mc = m1 - ic < MC_MAX ? m1 - ic : MC_MAX;
-            const float *block_a = pa;
-            if (packedWeight) block_a = ck_packed_block(packedWeight, M, MR512, pc, kc, ic);
-            else ck_pack_a(weight, K, 0, ic, mc, pc, kc, MR512, pa);
-            for (size_t jr = 0; jr < columns; jr += NR512) {
-                const int nr = columns - jr < NR512 ? (int)(columns - jr) : NR512;
-                for (int ir = 0; ir < mc; ir += MR512) {
-                    const int mr = mc - ir < MR512 ? mc - ir : MR512;
-                    ck_micro_kernel_avx512_offsets(kc, block_a + (size_t)(ir / MR512) * kc * MR512, padded + jr, koff,
-                                                   grid + (size_t)(ic - m0 + ir) * columns + jr, (int)columns, pc > 0,
-                                                   (pc == 0 && bias) ? bias + ic + ir : NULL, mr, nr);
+    for (size_t j0 = 0; j0 < columns; j0 += chunk) {
+        const size_t n = columns - j0 < chunk ? columns - j0 : chunk;
+        for (int pc = 0; pc < K; pc += kcb) {
+            const int kc = K - pc < kcb ? K - pc : kcb;
+            for (int k = 0; k < kc; k++) {
+                const int kk = pc + k, ch = kk / (KH * KW), ky = (kk / KW) % KH, kx = kk % KW;
+                koff[k] = (int)(ch * plane) + ky * dh * Wp + kx * dw;
+            }
+            for (int ic = m0; ic < m1; ic += MC_MAX) {
+                const int mc = m1 - ic < MC_MAX ? m1 - ic : MC_MAX;
+                const float *block_a = pa;
+                if (packedWeight) block_a = ck_packed_block(packedWeight, M, MR512, pc, kc, ic);
+                else ck_pack_a(weight, K, 0, ic, mc, pc, kc, MR512, pa);
+                for (size_t jr = 0; jr < n; jr += NR512) {
+                    const int nr = n - jr < NR512 ? (int)(n - jr) : NR512;
+                    for (int ir = 0; ir < mc; ir += MR512) {
+                        const int mr = mc - ir < MR512 ? mc - ir : MR512;
+                        micro_kernel_prefetching(kc, block_a + (size_t)(ir / MR512) * kc * MR512, padded + j0 + jr,
+                                                 koff, grid + (size_t)(ic - m0 + ir) * n + jr, (int)n, pc > 0,
+                                                 (pc == 0 && bias) ? bias + ic + ir : NULL, mr, nr);
+                    }
                 }
             }
         }
+        // Grid column j is output row oy0 + j / Wp, column j mod Wp (junk from OW on). Channel by channel, so the
+        // output is written in order.
+        for (int m = m0; m < m1; m++)
+            for (size_t r = j0 / Wp; r * Wp < j0 + n; r++) {
+                const size_t row = r * Wp, x0 = j0 > row ? j0 - row : 0, end = j0 + n - row;
+                const size_t x1 = end < (size_t)OW ? end : (size_t)OW;
+                if (x1 > x0)
+                    memcpy(output + ((size_t)m * g->outHeight + oy0 + r) * OW + x0,
+                           grid + (size_t)(m - m0) * n + (row + x0 - j0), (x1 - x0) * sizeof(float));
+            }
     }
-    for (int m = m0; m < m1; m++)
-        for (int r = 0; r < rows; r++)
-            memcpy(output + ((size_t)m * g->outHeight + oy0 + r) * OW, grid + (size_t)(m - m0) * columns + (size_t)r * Wp,
-                   (size_t)OW * sizeof(float));
 #else
     (void)g; (void)input; (void)weight; (void)packedWeight; (void)bias; (void)output; (void)oy0; (void)oy1; (void)m0; (void)m1;
     abort();

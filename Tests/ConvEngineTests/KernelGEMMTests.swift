@@ -74,6 +74,15 @@ extension ConvCase {
         stride: (2, 2), pad: (1, 1, 1, 1))
     static let pointwiseSplitByChannels = ConvCase(
         "1×1 pointwise 48→130 on 14×14: split by channels, a partial row panel", c: 48, h: 14, w: 14, k: 130, kernel: (1, 1))
+    static let rowsChunkSplitsRows = ConvCase(
+        "3×3 pad 1 48→136 on 7×70: grid in 2 chunks of whole panels, a chunk edge inside an output row, K blocks",
+        c: 48, h: 7, w: 70, k: 136, kernel: (3, 3), pad: (1, 1, 1, 1))
+    static let rowsManyChunksDilated = ConvCase(
+        "3×3 dilation 2 pad 2 16→40 on 40×320: 4 to 8 grid chunks, channel ranges at panel edges", c: 16, h: 40, w: 320,
+        k: 40, kernel: (3, 3), pad: (2, 2, 2, 2), dilation: (2, 2))
+    static let rowsOneRowChunked = ConvCase(
+        "3×3 pad 1 4→8 on 3×9000: split by rows, a piece of one output row in 2 grid chunks", c: 4, h: 3, w: 9000, k: 8,
+        kernel: (3, 3), pad: (1, 1, 1, 1))
 
     /// All of them: the plain reference test runs every one.
     static let all: [ConvCase] = [
@@ -81,7 +90,7 @@ extension ConvCase {
         conv5x5, conv3x3Stride2, conv3x3Dilation2, conv3x3Groups2, depthwise3x3, asymmetricSame4x4, bottomRightPad2x2, oddKernel5x3,
         googLeNetConv1, alexNetConv1, signal1D, wide3x3KMBlocks, dilated5x5UnevenPads, narrow3x3To192, pointwiseRowsInPlace,
         pointwiseRowsCrowdingL1, smallK5x5Packed, stride2OddWidth, stride2Dilated, pointwiseStride2Wide, smallMapSplitByChannels,
-        pointwiseSplitByChannels,
+        pointwiseSplitByChannels, rowsChunkSplitsRows, rowsManyChunksDilated, rowsOneRowChunked,
     ]
 }
 
@@ -107,6 +116,7 @@ extension ConvCase {
         ConvCase.pointwiseOddMap, .pointwise256To64, .pointwiseMBlocks, .conv3x3, .conv3x3KBlocks, .conv3x3Groups2, .depthwise3x3,
         .googLeNetConv1, .wide3x3KMBlocks, .narrow3x3To192, .pointwiseRowsInPlace, .pointwiseRowsCrowdingL1, .smallK5x5Packed,
         .stride2OddWidth, .stride2Dilated, .pointwiseStride2Wide, .smallMapSplitByChannels, .pointwiseSplitByChannels,
+        .rowsChunkSplitsRows, .rowsManyChunksDilated, .rowsOneRowChunked,
     ])
     func prepackedWeightsMatchReference(_ testCase: ConvCase) {
         let g = testCase.geometry
