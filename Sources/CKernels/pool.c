@@ -1,7 +1,8 @@
 // Max and average pooling with Caffe semantics. Max pooling at stride 1 or 2 across runs a vector of output
 // columns at a time on AVX2 and AVX-512 (chosen by ck_isa(), so tests force each), reading the input rows in
-// place. The rest folds separably: for each output row the window's input rows are folded into one row (max or
-// sum), then each output takes the max or sum of its columns of that row. Plain loops the compiler vectorises.
+// place; on AVX-512 the 3×3/1 pad-1 pools that keep the plane's size fold separably in registers. The rest folds
+// separably: for each output row the window's input rows are folded into one row (max or sum), then each output
+// takes the max or sum of its columns of that row. Plain loops the compiler vectorises.
 #include "row_vectors.h"
 #include <math.h>
 #include <stdlib.h>
@@ -241,6 +242,46 @@ static void max_pool_plane_same(const ck_pool_desc *g, const float *plane, float
     }
 CK_DEFINE_MAX_POOL(512, 16, "avx512f")
 CK_DEFINE_MAX_POOL(256, 8, "avx2,fma")
+
+// 3×3 stride-1 pad-1 max pooling that keeps the plane's size (GoogLeNet's pool branches) on AVX-512, separably in
+// registers: each vector of 16 columns is folded down its three rows once (three loads), and the window's left
+// and right columns come from the neighbouring folded vectors shifted by one lane (valignd), so an output vector
+// takes three loads instead of nine. Lanes past the row's end and the rows above and below the plane are −∞.
+static inline int max_pool_same3_fits(const ck_pool_desc *g) {
+    return g->kernelHeight == 3 && g->kernelWidth == 3 && g->strideHeight == 1 && g->strideWidth == 1 &&
+           g->padTop == 1 && g->padLeft == 1 && g->outHeight == g->height && g->outWidth == g->width;
+}
+__attribute__((target("avx512f"), always_inline)) static inline __m512 max_fold3_512(const float *const *rows, int col,
+                                                                                   __mmask16 inside, __m512 lowest) {
+    return _mm512_max_ps(_mm512_max_ps(_mm512_mask_loadu_ps(lowest, inside, rows[0] + col),
+                                       _mm512_mask_loadu_ps(lowest, inside, rows[1] + col)),
+                         _mm512_mask_loadu_ps(lowest, inside, rows[2] + col));
+}
+__attribute__((target("avx512f"))) static void max_pool_same3_512(const ck_pool_desc *g, const float *input, float *output,
+                                                                   int c0, int c1, const float *lowest_row) {
+    const int H = g->height, W = g->width, vectors = (W + 15) / 16;
+    const __mmask16 last = (__mmask16)(0xFFFFu >> (vectors * 16 - W));  // lanes of the last vector inside the row
+    const __m512 lowest = _mm512_set1_ps(-INFINITY);
+    for (int c = c0; c < c1; c++) {
+        const float *x = input + (size_t)c * H * W;
+        float *y = output + (size_t)c * H * W;
+        for (int oy = 0; oy < H; oy++) {
+            const float *rows[3] = {oy > 0 ? x + (size_t)(oy - 1) * W : lowest_row, x + (size_t)oy * W,
+                                    oy + 1 < H ? x + (size_t)(oy + 1) * W : lowest_row};
+            __m512 before = lowest, here = max_fold3_512(rows, 0, vectors == 1 ? last : 0xFFFF, lowest);
+            for (int v = 0; v < vectors; v++) {
+                const __m512 after =
+                    v + 1 < vectors ? max_fold3_512(rows, (v + 1) * 16, v + 2 == vectors ? last : 0xFFFF, lowest) : lowest;
+                const __m512 left = _mm512_castsi512_ps(_mm512_alignr_epi32(_mm512_castps_si512(here), _mm512_castps_si512(before), 15));
+                const __m512 right = _mm512_castsi512_ps(_mm512_alignr_epi32(_mm512_castps_si512(after), _mm512_castps_si512(here), 1));
+                const __m512 best = _mm512_max_ps(_mm512_max_ps(left, here), right);
+                _mm512_mask_storeu_ps(y + (size_t)oy * W + v * 16, v + 1 == vectors ? last : 0xFFFF, best);
+                before = here;
+                here = after;
+            }
+        }
+    }
+}
 #endif
 
 // Whether the vector max pool takes this geometry: stride 1 or 2 across, windows of at most MAX_POOL_ROWS
@@ -261,7 +302,8 @@ void ck_max_pool(const ck_pool_desc *g, const float *input, float *output, int c
         const uint16_t *masks;
         const float *lowest = row_scratch(wide ? 16 : 8, g->outWidth, g->width, g->kernelWidth, g->strideWidth,
                                           g->padLeft, 1, -INFINITY, &masks);
-        if (wide) max_pool_planes_512(g, input, output, c0, c1, lowest, masks);
+        if (wide && max_pool_same3_fits(g)) max_pool_same3_512(g, input, output, c0, c1, lowest);
+        else if (wide) max_pool_planes_512(g, input, output, c0, c1, lowest, masks);
         else max_pool_planes_256(g, input, output, c0, c1, lowest, masks);
         return;
     }
