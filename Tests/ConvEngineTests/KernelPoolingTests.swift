@@ -50,7 +50,7 @@ let poolCases: [PoolCase] =
         PoolCase("17×17/1 on 17×18 (taller than the vector path's rows)", c: 2, h: 17, w: 18, kernel: 17, stride: 1),
     ] + sameSizeMaxPoolCases
 
-/// 3×3/1 pad 1 keeping the size, folded separably in registers on AVX-512: one plane row, two, rows of one part
+/// 3×3/1 pad 1 keeping the size, folded separably in registers (AVX2 and AVX-512): one plane row, two, rows of one part
 /// vector, of whole vectors, and one lane past them.
 let sameSizeMaxPoolCases = [(1, 7, 3), (2, 14, 5), (6, 15, 1), (5, 16, 3), (4, 17, 3), (3, 32, 2), (7, 33, 3)].map { h, w, c in
     PoolCase("3×3/1 pad 1 on \(h)×\(w), \(c) channels", c: c, h: h, w: w, kernel: 3, stride: 1, pad: 1)
