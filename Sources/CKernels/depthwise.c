@@ -2,11 +2,12 @@
 // columns per group is all overhead, and the layer is memory-bound. Each output row is computed a vector of
 // output columns at a time (AVX-512: 16, AVX2: 8) with the channel's KH·KW taps broadcast once into
 // registers, reading the input rows in place (masked loads at the padded edges); stride 2 deinterleaves two
-// loads. Strides above 2 go through the same sum in C, point by point. The nodes a forward pass fuses into
-// the conv (a batch norm's per-channel affine map, then ReLU or clip = ReLU6) write their outputs in the same
-// pass, beside the convolution's own, so the layer reads its input once and writes each output once. AVX2 and
-// AVX-512 add the taps in the same order with fused multiply-adds and agree bit for bit; the portable C
-// rounds each product separately.
+// loads. On AVX-512, 3×3 stride-1 maps up to 32 wide run as one flat run of vectors crossing row ends (every
+// lane filled on 7×7 and 14×14 maps). Strides above 2 go through the same sum in C, point by point. The nodes a
+// forward pass fuses into the conv (a batch norm's per-channel affine map, then ReLU or clip = ReLU6) write
+// their outputs in the same pass, beside the convolution's own, so the layer reads its input once and writes
+// each output once. AVX2 and AVX-512 add the taps in the same order with fused multiply-adds and agree bit for
+// bit; the portable C rounds each product separately.
 #include "row_vectors.h"
 #include <math.h>
 #include <stddef.h>
@@ -167,9 +168,9 @@ CK_DEFINE_DEPTHWISE(512, 16, "avx512f")
 // outputs, 16 consecutive outputs a vector whatever the row width: output p reads input p + (ky − 1)·W + kx − 1,
 // through a mask per vector and tap that zeroes the lanes whose input lies off the plane or across a row end
 // (masked-off lanes touch no memory). Small maps (7×7, 14×14) fill every lane instead of one part vector a row,
-// and four vectors run at once (independent sums). Wider rows (56, 112) measured faster row by row, where
-// only the row ends take masks. Each output adds bias and the taps in order ky, kx as the
-// row-wise kernel does, padding as zeros: the same bits.
+// and four vectors run at once (independent sums). Wider rows (56, 112) measured faster row by row, where only
+// the row ends take masks. Each output adds bias and the taps in order ky, kx as the row-wise kernel does,
+// padding as zeros: the same bits.
 enum { DW_FLAT_WIDTH = 32 };  // the widest rows the flat plane takes
 static inline int dw_flat_fits(const ck_conv_desc *g) {
     return g->kernelHeight == 3 && g->kernelWidth == 3 && g->strideHeight == 1 && g->strideWidth == 1 &&
