@@ -2,13 +2,15 @@
 // columns per group is all overhead, and the layer is memory-bound. Each output row is computed a vector of
 // output columns at a time (AVX-512: 16, AVX2: 8) with the channel's KH·KW taps broadcast once into
 // registers, reading the input rows in place (masked loads at the padded edges); stride 2 deinterleaves two
-// loads. Strides above 2 go through the same sum in C, point by point. The nodes a forward pass fuses into
-// the conv (a batch norm's per-channel affine map, then ReLU or clip = ReLU6) write their outputs in the same
-// pass, beside the convolution's own, so the layer reads its input once and writes each output once. AVX2 and
-// AVX-512 add the taps in the same order with fused multiply-adds and agree bit for bit; the portable C
-// rounds each product separately.
+// loads. On AVX-512, 3×3 stride-1 maps up to 32 wide run as one flat run of vectors crossing row ends (every
+// lane filled on 7×7 and 14×14 maps). Strides above 2 go through the same sum in C, point by point. The nodes a
+// forward pass fuses into the conv (a batch norm's per-channel affine map, then ReLU or clip = ReLU6) write
+// their outputs in the same pass, beside the convolution's own, so the layer reads its input once and writes
+// each output once. AVX2 and AVX-512 add the taps in the same order with fused multiply-adds and agree bit for
+// bit; the portable C rounds each product separately.
 #include "row_vectors.h"
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -106,10 +108,11 @@ static void plane_portable(const ck_conv_desc *g, const float *x, const float *w
     }                                                                                                             \
     __attribute__((target(TARGET), always_inline)) static inline void dw_store_##W(                               \
         dw_outputs o, size_t at, int n, __m##W v, __m##W gain, __m##W offset, __m##W lo, __m##W hi) {             \
-        dw_put_##W(o.y + at, v, n);                                                                               \
+        /* a value written over by a later one (in place) is not stored */                                     \
+        if (o.y != o.affined && o.y != o.activated) dw_put_##W(o.y + at, v, n);                                 \
         if (o.affined) {                                                                                          \
             v = _mm##W##_add_ps(_mm##W##_mul_ps(v, gain), offset);                                               \
-            dw_put_##W(o.affined + at, v, n);                                                                     \
+            if (o.affined != o.activated) dw_put_##W(o.affined + at, v, n);                                       \
         }                                                                                                         \
         if (o.activated) {                                                                                        \
             if (o.act.kind == CK_ACTIVATION_RELU) v = _mm##W##_max_ps(v, _mm##W##_setzero_ps());                 \
@@ -160,6 +163,80 @@ static void plane_portable(const ck_conv_desc *g, const float *x, const float *w
     }
 CK_DEFINE_DEPTHWISE(256, 8, "avx2,fma")
 CK_DEFINE_DEPTHWISE(512, 16, "avx512f")
+
+// A 3×3 stride-1 "same" plane (pad 1 on each side, so OH = H and OW = W) on AVX-512 as one flat run of H·W
+// outputs, 16 consecutive outputs a vector whatever the row width: output p reads input p + (ky − 1)·W + kx − 1,
+// through a mask per vector and tap that zeroes the lanes whose input lies off the plane or across a row end
+// (masked-off lanes touch no memory). Small maps (7×7, 14×14) fill every lane instead of one part vector a row,
+// and four vectors run at once (independent sums). Wider rows (56, 112) measured faster row by row, where only
+// the row ends take masks. Each output adds bias and the taps in order ky, kx as the row-wise kernel does,
+// padding as zeros: the same bits.
+enum { DW_FLAT_WIDTH = 32 };  // the widest rows the flat plane takes
+static inline int dw_flat_fits(const ck_conv_desc *g) {
+    return g->kernelHeight == 3 && g->kernelWidth == 3 && g->strideHeight == 1 && g->strideWidth == 1 &&
+           g->dilationHeight == 1 && g->dilationWidth == 1 && g->padTop == 1 && g->padLeft == 1 &&
+           g->outHeight == g->height && g->outWidth == g->width && g->width <= DW_FLAT_WIDTH;
+}
+static inline size_t dw_flat_vectors(const ck_conv_desc *g) { return ((size_t)g->height * g->width + 15) / 16; }
+
+// The masks of every vector and tap, at masks[v·9 + ky·3 + kx]: lanes inside the plane whose input row exists
+// (ky) and whose input column does not cross a row end (kx); a lane's column counts up by 16 a vector, wrapped.
+__attribute__((target("avx512f"))) static void dw_flat_masks(const ck_conv_desc *g, uint16_t *masks) {
+    const int W = g->width, n = g->height * W;
+    const __m512i width = _mm512_set1_epi32(W), lanes = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    __m512i column = lanes;
+    for (__mmask16 over; (over = _mm512_cmpge_epi32_mask(column, width));) column = _mm512_mask_sub_epi32(column, over, column, width);
+    for (size_t v = 0; v < dw_flat_vectors(g); v++) {
+        const __m512i p = _mm512_add_epi32(_mm512_set1_epi32((int)v * 16), lanes);
+        const __mmask16 inside = _mm512_cmplt_epi32_mask(p, _mm512_set1_epi32(n));
+        const __mmask16 rows[3] = {inside & _mm512_cmpge_epi32_mask(p, width), inside,
+                                   inside & _mm512_cmplt_epi32_mask(p, _mm512_set1_epi32(n - W))};
+        const __mmask16 columns[3] = {_mm512_cmpneq_epi32_mask(column, _mm512_setzero_si512()), 0xFFFF,
+                                      _mm512_cmpneq_epi32_mask(column, _mm512_set1_epi32(W - 1))};
+        for (int t = 0; t < 9; t++) masks[v * 9 + (size_t)t] = (uint16_t)(rows[t / 3] & columns[t % 3]);
+        column = _mm512_add_epi32(column, _mm512_set1_epi32(16));
+        for (__mmask16 over; (over = _mm512_cmpge_epi32_mask(column, width));) column = _mm512_mask_sub_epi32(column, over, column, width);
+    }
+}
+
+#define DW_FLAT_TAP(A, V, T) A = _mm512_fmadd_ps(taps[T], _mm512_maskz_loadu_ps(m[(V) * 9 + (T)], at + (V) * 16 + offsets[T]), A)
+#define DW_FLAT_TAPS(A, V)                                                                                       \
+    DW_FLAT_TAP(A, V, 0); DW_FLAT_TAP(A, V, 1); DW_FLAT_TAP(A, V, 2); DW_FLAT_TAP(A, V, 3); DW_FLAT_TAP(A, V, 4); \
+    DW_FLAT_TAP(A, V, 5); DW_FLAT_TAP(A, V, 6); DW_FLAT_TAP(A, V, 7); DW_FLAT_TAP(A, V, 8)
+__attribute__((target("avx512f"))) static void plane_flat_512(const ck_conv_desc *g, const float *x, const float *w,
+                                                               float b, dw_outputs o, const uint16_t *masks) {
+    const int W = g->width, n = g->height * W, vectors = (n + 15) / 16;
+    const ptrdiff_t offsets[9] = {-W - 1, -W, -W + 1, -1, 0, 1, W - 1, W, W + 1};
+    __m512 taps[9];
+    for (int t = 0; t < 9; t++) taps[t] = _mm512_set1_ps(w[t]);
+    const __m512 bias = _mm512_set1_ps(b), gain = _mm512_set1_ps(o.gain), offset = _mm512_set1_ps(o.offset);
+    const __m512 lo = _mm512_set1_ps(o.act.minimum), hi = _mm512_set1_ps(o.act.maximum);
+    int v = 0;
+    for (; v + 4 <= vectors; v += 4) {
+        const float *at = x + (size_t)v * 16;
+        const uint16_t *m = masks + (size_t)v * 9;
+        __m512 a0 = bias, a1 = bias, a2 = bias, a3 = bias;
+        DW_FLAT_TAPS(a0, 0);
+        DW_FLAT_TAPS(a1, 1);
+        DW_FLAT_TAPS(a2, 2);
+        DW_FLAT_TAPS(a3, 3);
+        const int left = n - v * 16;
+        dw_store_512(o, (size_t)v * 16, 16, a0, gain, offset, lo, hi);
+        dw_store_512(o, (size_t)v * 16 + 16, 16, a1, gain, offset, lo, hi);
+        dw_store_512(o, (size_t)v * 16 + 32, 16, a2, gain, offset, lo, hi);
+        dw_store_512(o, (size_t)v * 16 + 48, left < 64 ? left - 48 : 16, a3, gain, offset, lo, hi);
+    }
+    for (; v < vectors; v++) {
+        const float *at = x + (size_t)v * 16;
+        const uint16_t *m = masks + (size_t)v * 9;
+        __m512 a0 = bias;
+        DW_FLAT_TAPS(a0, 0);
+        const int left = n - v * 16;
+        dw_store_512(o, (size_t)v * 16, left < 16 ? left : 16, a0, gain, offset, lo, hi);
+    }
+}
+#undef DW_FLAT_TAPS
+#undef DW_FLAT_TAP
 #endif
 
 void ck_depthwise_conv(const ck_conv_desc *g, int images, const float *input, const float *weight,
@@ -172,10 +249,17 @@ void ck_depthwise_conv(const ck_conv_desc *g, int images, const float *input, co
     plane_fn plane = plane_portable;
     const float *zero = NULL;
     const uint16_t *masks = NULL;
+    int flat = 0;
 #ifdef CK_X86
-    // The vector paths read a zero row above and below the plane and the edge vectors' masks, made once for
-    // every plane of the call.
-    if (g->kernelHeight * g->kernelWidth <= DW_MAX_TAPS && ck_isa() >= CK_ISA_AVX2) {
+    // The vector paths read a zero row above and below the plane and the edge vectors' masks (or the flat
+    // plane's masks), made once for every plane of the call.
+    if (ck_isa() >= CK_ISA_AVX512 && dw_flat_fits(g)) {
+        uint16_t *flat_masks = (uint16_t *)ck_scratch_buffer(CK_SCRATCH_PADDED, ck_depthwise_scratch_floats(g));
+        if (!flat_masks) abort();  // the memory budget counts this scratch: only an exhausted system ends here
+        dw_flat_masks(g, flat_masks);
+        masks = flat_masks;
+        flat = 1;
+    } else if (g->kernelHeight * g->kernelWidth <= DW_MAX_TAPS && ck_isa() >= CK_ISA_AVX2) {
         const int wide = ck_isa() >= CK_ISA_AVX512;
         zero = row_scratch(wide ? 16 : 8, g->outWidth, g->width, g->kernelWidth, g->strideWidth, g->padLeft,
                            g->dilationWidth, 0.0f, &masks);
@@ -191,12 +275,24 @@ void ck_depthwise_conv(const ck_conv_desc *g, int images, const float *input, co
             const size_t at = ((size_t)c * images + n) * out_plane;
             const dw_outputs o = {output + at, affined ? affined + at : NULL, activated ? activated + at : NULL,
                                   gain ? gain[c] : 1.0f, offset ? offset[c] : 0.0f, act};
-            plane(g, input + ((size_t)source * images + n) * in_plane, weight + (size_t)c * taps, bias ? bias[c] : 0.0f,
-                  o, zero, masks);
+            const float *x = input + ((size_t)source * images + n) * in_plane, *w = weight + (size_t)c * taps;
+#ifdef CK_X86
+            if (flat) {
+                plane_flat_512(g, x, w, bias ? bias[c] : 0.0f, o, masks);
+                continue;
+            }
+#endif
+            plane(g, x, w, bias ? bias[c] : 0.0f, o, zero, masks);
         }
     }
 }
 
 size_t ck_depthwise_scratch_floats(const ck_conv_desc *g) {
-    return row_scratch_floats(g->width, g->outWidth, g->kernelWidth);
+    const size_t rows = row_scratch_floats(g->width, g->outWidth, g->kernelWidth);
+#ifdef CK_X86
+    const size_t flat = (dw_flat_vectors(g) * 9 + 1) / 2;
+    return dw_flat_fits(g) && flat > rows ? flat : rows;
+#else
+    return rows;
+#endif
 }

@@ -1,7 +1,8 @@
 // Max and average pooling with Caffe semantics. Max pooling at stride 1 or 2 across runs a vector of output
 // columns at a time on AVX2 and AVX-512 (chosen by ck_isa(), so tests force each), reading the input rows in
-// place. The rest folds separably: for each output row the window's input rows are folded into one row (max or
-// sum), then each output takes the max or sum of its columns of that row. Plain loops the compiler vectorises.
+// place; the 3×3/1 pad-1 pools that keep the plane's size fold separably in registers. The rest folds
+// separably: for each output row the window's input rows are folded into one row (max or sum), then each output
+// takes the max or sum of its columns of that row. Plain loops the compiler vectorises.
 #include "row_vectors.h"
 #include <math.h>
 #include <stdlib.h>
@@ -241,6 +242,62 @@ static void max_pool_plane_same(const ck_pool_desc *g, const float *plane, float
     }
 CK_DEFINE_MAX_POOL(512, 16, "avx512f")
 CK_DEFINE_MAX_POOL(256, 8, "avx2,fma")
+
+// 3×3 stride-1 pad-1 max pooling that keeps the plane's size (GoogLeNet's pool branches), separably in registers:
+// each vector of columns is folded down its three rows once (three loads), and the window's left and right
+// columns come from the neighbouring folded vectors shifted by one lane (AVX-512: valignd; AVX2: a rotation and
+// a blend), so an output vector takes three loads instead of nine. Lanes past the row's end and the rows above
+// and below the plane are −∞.
+static inline int max_pool_same3_fits(const ck_pool_desc *g) {
+    return g->kernelHeight == 3 && g->kernelWidth == 3 && g->strideHeight == 1 && g->strideWidth == 1 &&
+           g->padTop == 1 && g->padLeft == 1 && g->outHeight == g->height && g->outWidth == g->width;
+}
+__attribute__((target("avx512f"))) static inline __m512 shift_in_512(__m512 before, __m512 here, __m512 after, int right) {
+    return right ? _mm512_castsi512_ps(_mm512_alignr_epi32(_mm512_castps_si512(after), _mm512_castps_si512(here), 1))
+                 : _mm512_castsi512_ps(_mm512_alignr_epi32(_mm512_castps_si512(here), _mm512_castps_si512(before), 15));
+}
+__attribute__((target("avx2,fma"))) static inline __m256 shift_in_256(__m256 before, __m256 here, __m256 after, int right) {
+    const __m256i up = _mm256_setr_epi32(1, 2, 3, 4, 5, 6, 7, 0), down = _mm256_setr_epi32(7, 0, 1, 2, 3, 4, 5, 6);
+    return right ? _mm256_blend_ps(_mm256_permutevar8x32_ps(here, up), _mm256_permutevar8x32_ps(after, up), 0x80)
+                 : _mm256_blend_ps(_mm256_permutevar8x32_ps(here, down), _mm256_permutevar8x32_ps(before, down), 0x01);
+}
+#define CK_DEFINE_MAX_POOL_SAME3(W, LANES, TARGET)                                                                 \
+    __attribute__((target(TARGET), always_inline)) static inline __m##W max_fold3_##W(                             \
+        const float *const *rows, int col, const uint16_t *inside, __m##W lowest) {                                  \
+        return _mm##W##_max_ps(_mm##W##_max_ps(row_load_##W(rows[0], col, inside, lowest),                         \
+                                               row_load_##W(rows[1], col, inside, lowest)),                        \
+                               row_load_##W(rows[2], col, inside, lowest));                                        \
+    }                                                                                                              \
+    __attribute__((target(TARGET))) static void max_pool_same3_##W(const ck_pool_desc *g, const float *input,      \
+                                                                  float *output, int c0, int c1,                  \
+                                                                  const float *lowest_row) {                      \
+        const int H = g->height, W_ = g->width, vectors = (W_ + LANES - 1) / LANES;                                \
+        const uint16_t last = (uint16_t)((1u << (W_ - (vectors - 1) * LANES)) - 1u); /* lanes inside the row */  \
+        const uint16_t *inside = last == (1u << LANES) - 1u ? NULL : &last; /* the last vector's mask */          \
+        const __m##W lowest = _mm##W##_set1_ps(-INFINITY);                                                         \
+        for (int c = c0; c < c1; c++) {                                                                            \
+            const float *x = input + (size_t)c * H * W_;                                                           \
+            float *y = output + (size_t)c * H * W_;                                                                \
+            for (int oy = 0; oy < H; oy++) {                                                                       \
+                const float *rows[3] = {oy > 0 ? x + (size_t)(oy - 1) * W_ : lowest_row, x + (size_t)oy * W_,      \
+                                        oy + 1 < H ? x + (size_t)(oy + 1) * W_ : lowest_row};                       \
+                __m##W before = lowest, here = max_fold3_##W(rows, 0, vectors == 1 ? inside : NULL, lowest);       \
+                for (int v = 0; v < vectors; v++) {                                                                \
+                    const __m##W after = v + 1 < vectors                                                           \
+                                             ? max_fold3_##W(rows, (v + 1) * LANES, v + 2 == vectors ? inside : NULL, lowest) \
+                                             : lowest;                                                             \
+                    const __m##W best = _mm##W##_max_ps(_mm##W##_max_ps(shift_in_##W(before, here, after, 0), here), \
+                                                        shift_in_##W(before, here, after, 1));                     \
+                    if (v + 1 < vectors || !inside) _mm##W##_storeu_ps(y + (size_t)oy * W_ + v * LANES, best);    \
+                    else row_store_part_##W(y + (size_t)oy * W_ + v * LANES, best, W_ - v * LANES);               \
+                    before = here;                                                                                 \
+                    here = after;                                                                                  \
+                }                                                                                                  \
+            }                                                                                                      \
+        }                                                                                                          \
+    }
+CK_DEFINE_MAX_POOL_SAME3(512, 16, "avx512f")
+CK_DEFINE_MAX_POOL_SAME3(256, 8, "avx2,fma")
 #endif
 
 // Whether the vector max pool takes this geometry: stride 1 or 2 across, windows of at most MAX_POOL_ROWS
@@ -261,7 +318,8 @@ void ck_max_pool(const ck_pool_desc *g, const float *input, float *output, int c
         const uint16_t *masks;
         const float *lowest = row_scratch(wide ? 16 : 8, g->outWidth, g->width, g->kernelWidth, g->strideWidth,
                                           g->padLeft, 1, -INFINITY, &masks);
-        if (wide) max_pool_planes_512(g, input, output, c0, c1, lowest, masks);
+        if (max_pool_same3_fits(g)) (wide ? max_pool_same3_512 : max_pool_same3_256)(g, input, output, c0, c1, lowest);
+        else if (wide) max_pool_planes_512(g, input, output, c0, c1, lowest, masks);
         else max_pool_planes_256(g, input, output, c0, c1, lowest, masks);
         return;
     }

@@ -5,8 +5,16 @@ import Testing
 /// Depthwise cases for the direct kernel: vector columns with edge columns on both sides, stride 2 (two loads
 /// deinterleaved), a 5×5 dilated window, stride 3 (every column in C), a channel multiplier of 2, and the edges
 /// of rows read in place: maps narrower than one vector (1×1, 7×7), rows of whole vectors, no left padding, an
-/// even window at stride 2 and stride 2 with dilation (a pair of loads per tap).
+/// even window at stride 2 and stride 2 with dilation (a pair of loads per tap). The 3×3 stride-1 "same" maps up
+/// to 32 wide run on AVX-512 as one flat run of vectors crossing row ends: widths 1, 7, 14, 15, 17, 32 (and 33,
+/// just past it, row by row), planes whose vector count is and is not a multiple of four, odd channel counts.
 extension ConvCase {
+    static let depthwiseFlat: [ConvCase] = [(1, 9, 3), (7, 7, 5), (14, 14, 3), (15, 5, 7), (17, 3, 3), (32, 11, 1), (33, 4, 3)]
+        .map { w, h, c in
+            ConvCase(
+                "3×3 depthwise pad 1 on \(h)×\(w), \(c) channels", c: c, h: h, w: w, k: c, kernel: (3, 3), pad: (1, 1, 1, 1),
+                groups: c)
+        }
     static let depthwiseWide = ConvCase(
         "3×3 depthwise pad 1 on 9×70", c: 5, h: 9, w: 70, k: 5, kernel: (3, 3), pad: (1, 1, 1, 1), groups: 5)
     static let depthwiseStride2 = ConvCase(
@@ -37,11 +45,12 @@ extension ConvCase {
         "3×3 depthwise stride 2 dilation 2 pad 2 on 11×45", c: 2, h: 11, w: 45, k: 2, kernel: (3, 3), stride: (2, 2),
         pad: (2, 2, 2, 2), dilation: (2, 2), groups: 2)
 
-    static let depthwise: [ConvCase] = [
-        depthwise3x3, depthwiseWide, depthwiseStride2, depthwiseDilated5x5, depthwiseStride3, depthwiseMultiplier2,
-        depthwiseOnePixel, depthwiseSmallStride2, depthwiseWholeVectors, depthwiseStride2NoPad, depthwiseEvenWindow,
-        depthwiseStride2Dilated,
-    ]
+    static let depthwise: [ConvCase] =
+        [
+            depthwise3x3, depthwiseWide, depthwiseStride2, depthwiseDilated5x5, depthwiseStride3, depthwiseMultiplier2,
+            depthwiseOnePixel, depthwiseSmallStride2, depthwiseWholeVectors, depthwiseStride2NoPad, depthwiseEvenWindow,
+            depthwiseStride2Dilated,
+        ] + depthwiseFlat
 }
 
 @Suite struct KernelFusionTests {
@@ -102,7 +111,7 @@ extension ConvCase {
     /// every instruction set: each output bit for bit what the node computes alone (x · gain + offset, then the
     /// clip), also when the activation is written over the conv's own output (only the last value kept), and
     /// steps it does not write itself (a batch norm after ReLU) run piece by piece after it.
-    @Test(arguments: [ConvCase.depthwiseWide, .depthwiseStride2, .depthwiseSmallStride2, .depthwiseMultiplier2])
+    @Test(arguments: [ConvCase.depthwiseWide, .depthwiseStride2, .depthwiseSmallStride2, .depthwiseMultiplier2] + ConvCase.depthwiseFlat)
     func depthwiseWritesFusedBatchNormAndActivation(_ testCase: ConvCase) {
         let g = testCase.geometry, plane = g.outHeight * g.outWidth, count = g.outChannels * plane
         var random = TestRandom(seed: 41)

@@ -328,7 +328,8 @@ extension ConvCase {
         #expect(largestDifference(c, [19, 22, 43, 50]) == 0)
     }
 
-    @Test(arguments: [(10, 7), (1024, 1000), (37, 5), (48, 3)], [1, 2])
+    /// Sizes with and without tails of 16 and 8 features and row counts off the four-row pass (1, 3, 5, 7, 9).
+    @Test(arguments: [(10, 7), (1024, 1000), (37, 5), (48, 3), (1, 5), (16, 4), (17, 9), (33, 1), (1280, 1001)], [1, 2])
     func denseMatchesReference(_ size: (inFeatures: Int, outFeatures: Int), threads: Int) {
         var random = TestRandom(seed: 9)
         let input = random.floats(size.inFeatures), weight = random.floats(size.inFeatures * size.outFeatures)

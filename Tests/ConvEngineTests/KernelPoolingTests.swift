@@ -23,31 +23,38 @@ struct PoolCase: CustomStringConvertible, Sendable {
     }
 }
 
-let poolCases: [PoolCase] = [
-    PoolCase("2×2/2", c: 3, h: 8, w: 8, kernel: 2, stride: 2),
-    PoolCase("3×3/2 ceil on odd 13×15 (NIN)", c: 4, h: 13, w: 15, kernel: 3, stride: 2),
-    PoolCase("3×3/2 floor", c: 4, h: 13, w: 15, kernel: 3, stride: 2, ceil: false),
-    PoolCase("3×3/1 pad 1 (Inception pool branch)", c: 5, h: 9, w: 7, kernel: 3, stride: 1, pad: 1),
-    PoolCase("3×3/2 pad 1 ceil", c: 2, h: 10, w: 11, kernel: 3, stride: 2, pad: 1),
-    PoolCase("7×7/1 whole plane (GoogLeNet head)", c: 6, h: 7, w: 7, kernel: 7, stride: 1),
-    PoolCase("5×5/3 (GoogLeNet aux head)", c: 3, h: 14, w: 14, kernel: 5, stride: 3),
-    PoolCase("large 3×3/2 ceil, split across threads", c: 192, h: 56, w: 56, kernel: 3, stride: 2),
-    PoolCase("2×2/1 pad 2: windows wholly in the padding give 0", c: 2, h: 5, w: 6, kernel: 2, stride: 1, pad: 2),
-    PoolCase("3×3/1 pad 1 on a 1×1 plane", c: 3, h: 1, w: 1, kernel: 3, stride: 1, pad: 1),
-    PoolCase("3×3/1 pad 1 on 28×28 (GoogLeNet 3a pool)", c: 16, h: 28, w: 28, kernel: 3, stride: 1, pad: 1),
-    PoolCase(
-        "5×5/1 pad 2 on 9×6 (flattened same-size path, two edge columns a side)", c: 3, h: 9, w: 6, kernel: 5,
-        stride: 1, pad: 2),
-    PoolCase("1×1/1 (same size, no edges)", c: 2, h: 4, w: 5, kernel: 1, stride: 1),
-    PoolCase("3×3/1 pad 1 on 3×3 (every output an edge)", c: 2, h: 3, w: 3, kernel: 3, stride: 1, pad: 1),
-    // rows read in place a vector at a time: inner vectors, masked edges, ceil windows hanging off the end
-    PoolCase("3×3/2 ceil on 7×111 (SqueezeNet pool1 rows: inner and edge vectors)", c: 2, h: 7, w: 111, kernel: 3, stride: 2),
-    PoolCase("3×3/2 ceil on 27×27 (a row shorter than two vectors)", c: 3, h: 27, w: 27, kernel: 3, stride: 2),
-    PoolCase("3×3/2 ceil on a 1×1 plane", c: 2, h: 1, w: 1, kernel: 3, stride: 2),
-    PoolCase("2×2/2 on 6×70 (an even window: pairs)", c: 2, h: 6, w: 70, kernel: 2, stride: 2),
-    PoolCase("3×3/1 pad 1 on 5×40 (stride 1, both edges masked)", c: 2, h: 5, w: 40, kernel: 3, stride: 1, pad: 1),
-    PoolCase("17×17/1 on 17×18 (taller than the vector path's rows)", c: 2, h: 17, w: 18, kernel: 17, stride: 1),
-]
+let poolCases: [PoolCase] =
+    [
+        PoolCase("2×2/2", c: 3, h: 8, w: 8, kernel: 2, stride: 2),
+        PoolCase("3×3/2 ceil on odd 13×15 (NIN)", c: 4, h: 13, w: 15, kernel: 3, stride: 2),
+        PoolCase("3×3/2 floor", c: 4, h: 13, w: 15, kernel: 3, stride: 2, ceil: false),
+        PoolCase("3×3/1 pad 1 (Inception pool branch)", c: 5, h: 9, w: 7, kernel: 3, stride: 1, pad: 1),
+        PoolCase("3×3/2 pad 1 ceil", c: 2, h: 10, w: 11, kernel: 3, stride: 2, pad: 1),
+        PoolCase("7×7/1 whole plane (GoogLeNet head)", c: 6, h: 7, w: 7, kernel: 7, stride: 1),
+        PoolCase("5×5/3 (GoogLeNet aux head)", c: 3, h: 14, w: 14, kernel: 5, stride: 3),
+        PoolCase("large 3×3/2 ceil, split across threads", c: 192, h: 56, w: 56, kernel: 3, stride: 2),
+        PoolCase("2×2/1 pad 2: windows wholly in the padding give 0", c: 2, h: 5, w: 6, kernel: 2, stride: 1, pad: 2),
+        PoolCase("3×3/1 pad 1 on a 1×1 plane", c: 3, h: 1, w: 1, kernel: 3, stride: 1, pad: 1),
+        PoolCase("3×3/1 pad 1 on 28×28 (GoogLeNet 3a pool)", c: 16, h: 28, w: 28, kernel: 3, stride: 1, pad: 1),
+        PoolCase(
+            "5×5/1 pad 2 on 9×6 (flattened same-size path, two edge columns a side)", c: 3, h: 9, w: 6, kernel: 5,
+            stride: 1, pad: 2),
+        PoolCase("1×1/1 (same size, no edges)", c: 2, h: 4, w: 5, kernel: 1, stride: 1),
+        PoolCase("3×3/1 pad 1 on 3×3 (every output an edge)", c: 2, h: 3, w: 3, kernel: 3, stride: 1, pad: 1),
+        // rows read in place a vector at a time: inner vectors, masked edges, ceil windows hanging off the end
+        PoolCase("3×3/2 ceil on 7×111 (SqueezeNet pool1 rows: inner and edge vectors)", c: 2, h: 7, w: 111, kernel: 3, stride: 2),
+        PoolCase("3×3/2 ceil on 27×27 (a row shorter than two vectors)", c: 3, h: 27, w: 27, kernel: 3, stride: 2),
+        PoolCase("3×3/2 ceil on a 1×1 plane", c: 2, h: 1, w: 1, kernel: 3, stride: 2),
+        PoolCase("2×2/2 on 6×70 (an even window: pairs)", c: 2, h: 6, w: 70, kernel: 2, stride: 2),
+        PoolCase("3×3/1 pad 1 on 5×40 (stride 1, both edges masked)", c: 2, h: 5, w: 40, kernel: 3, stride: 1, pad: 1),
+        PoolCase("17×17/1 on 17×18 (taller than the vector path's rows)", c: 2, h: 17, w: 18, kernel: 17, stride: 1),
+    ] + sameSizeMaxPoolCases
+
+/// 3×3/1 pad 1 keeping the size, folded separably in registers (AVX2 and AVX-512): one plane row, two, rows of one part
+/// vector, of whole vectors, and one lane past them.
+let sameSizeMaxPoolCases = [(1, 7, 3), (2, 14, 5), (6, 15, 1), (5, 16, 3), (4, 17, 3), (3, 32, 2), (7, 33, 3)].map { h, w, c in
+    PoolCase("3×3/1 pad 1 on \(h)×\(w), \(c) channels", c: c, h: h, w: w, kernel: 3, stride: 1, pad: 1)
+}
 
 @Suite struct KernelPoolingTests {
     /// On every instruction set this CPU has (workers run the best one, so other sets on one thread).
