@@ -83,6 +83,18 @@ extension ConvCase {
     static let rowsOneRowChunked = ConvCase(
         "3×3 pad 1 4→8 on 3×9000: split by rows, a piece of one output row in 2 grid chunks", c: 4, h: 3, w: 9000, k: 8,
         kernel: (3, 3), pad: (1, 1, 1, 1))
+    static let pointwiseStride2Padded = ConvCase(
+        "1×1 stride 2 pad 1 20→70 on 13×15: zero border samples", c: 20, h: 13, w: 15, k: 70, kernel: (1, 1), stride: (2, 2),
+        pad: (1, 1, 1, 1))
+    static let pointwiseStride3BottomPad = ConvCase(
+        "1×1 stride 3 9→12 on 15×15, bottom/right pad: a last row and column of zeros", c: 9, h: 15, w: 15, k: 12,
+        kernel: (1, 1), stride: (3, 3), pad: (0, 0, 2, 2))
+    static let pointwiseStride2LongRows = ConvCase(
+        "1×1 stride 2 10→20 on 6×70: runs longer than a panel", c: 10, h: 6, w: 70, k: 20, kernel: (1, 1),
+        stride: (2, 2))
+    static let pointwiseStride2ManyChannels = ConvCase(
+        "1×1 stride 2 40→136 on 9×9: more channels than positions, split by channels", c: 40, h: 9, w: 9, k: 136,
+        kernel: (1, 1), stride: (2, 2))
 
     /// All of them: the plain reference test runs every one.
     static let all: [ConvCase] = [
@@ -90,7 +102,9 @@ extension ConvCase {
         conv5x5, conv3x3Stride2, conv3x3Dilation2, conv3x3Groups2, depthwise3x3, asymmetricSame4x4, bottomRightPad2x2, oddKernel5x3,
         googLeNetConv1, alexNetConv1, signal1D, wide3x3KMBlocks, dilated5x5UnevenPads, narrow3x3To192, pointwiseRowsInPlace,
         pointwiseRowsCrowdingL1, smallK5x5Packed, stride2OddWidth, stride2Dilated, pointwiseStride2Wide, smallMapSplitByChannels,
-        pointwiseSplitByChannels, rowsChunkSplitsRows, rowsManyChunksDilated, rowsOneRowChunked,
+        pointwiseSplitByChannels, rowsChunkSplitsRows, rowsManyChunksDilated, rowsOneRowChunked, pointwiseStride2Padded,
+        pointwiseStride3BottomPad, pointwiseStride2LongRows,
+        pointwiseStride2ManyChannels,
     ]
 }
 
@@ -110,6 +124,36 @@ extension ConvCase {
         #expect(difference < 1e-4, "\(testCase.name), \(threads) threads: maxdiff \(difference)")
     }
 
+    /// A strided or padded 1×1 conv over a batch in the layout (C, N, H, W): its im2col panels and column pieces
+    /// cross from one image into the next, and every image still matches the reference on its own.
+    @Test(arguments: [ConvCase.pointwiseStride2Padded, .pointwiseStride2LongRows, .pointwiseStride2ManyChannels], [1, 2])
+    func stridedPointwiseOverBatchMatchesReference(_ testCase: ConvCase, threads: Int) {
+        let g = testCase.geometry, batch = 3
+        let inPlane = g.inHeight * g.inWidth, outPlane = g.outHeight * g.outWidth
+        var random = TestRandom(seed: 31)
+        let images = (0..<batch).map { _ in random.floats(g.inChannels * inPlane) }
+        let weight = random.floats(g.weightCount), bias = random.floats(g.outChannels)
+        // (C, N, H, W): channel c of image i at (c·N + i)·H·W
+        var input: [Float] = []
+        for channel in 0..<g.inChannels {
+            for image in images { input += image[channel * inPlane..<(channel + 1) * inPlane] }
+        }
+        var output = [Float](repeating: .nan, count: g.outChannels * batch * outPlane)
+        output.withUnsafeMutableBufferPointer {
+            Kernels.conv2d(g, batch: batch, input: input, weight: weight, bias: bias, output: $0.baseAddress!, threads: threads)
+        }
+        for image in 0..<batch {
+            let expected = Reference.conv2d(g, input: images[image], weight: weight, bias: bias)
+            var got: [Float] = []
+            for channel in 0..<g.outChannels {
+                let start = (channel * batch + image) * outPlane
+                got += output[start..<start + outPlane]
+            }
+            let difference = largestDifference(got, expected)
+            #expect(difference < 1e-4, "\(testCase.name), image \(image), \(threads) threads: maxdiff \(difference)")
+        }
+    }
+
     /// Weights packed once (as a session keeps them) give the reference result on every instruction set and
     /// thread count, through each path: pointwise GEMM, im2col packing, rows read in place, groups.
     @Test(arguments: [
@@ -117,6 +161,7 @@ extension ConvCase {
         .googLeNetConv1, .wide3x3KMBlocks, .narrow3x3To192, .pointwiseRowsInPlace, .pointwiseRowsCrowdingL1, .smallK5x5Packed,
         .stride2OddWidth, .stride2Dilated, .pointwiseStride2Wide, .smallMapSplitByChannels, .pointwiseSplitByChannels,
         .rowsChunkSplitsRows, .rowsManyChunksDilated, .rowsOneRowChunked,
+        .pointwiseStride2Padded, .pointwiseStride3BottomPad, .pointwiseStride2LongRows, .pointwiseStride2ManyChannels,
     ])
     func prepackedWeightsMatchReference(_ testCase: ConvCase) {
         let g = testCase.geometry
@@ -232,6 +277,7 @@ extension ConvCase {
     @Test(arguments: [
         ConvCase.pointwiseOddMap, .pointwiseMBlocks, .conv3x3KBlocks, .googLeNetConv1, .signal1D, .wide3x3KMBlocks, .dilated5x5UnevenPads,
         .narrow3x3To192, .stride2OddWidth, .stride2Dilated, .pointwiseStride2Wide, .smallMapSplitByChannels,
+        .pointwiseStride2Padded, .pointwiseStride3BottomPad, .pointwiseStride2LongRows,
     ])
     func everyInstructionSetMatchesReference(_ testCase: ConvCase) {
         let g = testCase.geometry
