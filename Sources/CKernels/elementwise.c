@@ -1,4 +1,4 @@
-// Element-wise kernels: activations and one-pass statistics.
+// Element-wise kernels: activations, the sum of two tensors, and one-pass statistics.
 // Each activation has a portable C, an AVX2 (8 lanes, the tail in C) and an AVX-512 version (16 lanes, the tail
 // through a mask), chosen by ck_isa() on the calling thread so that tests can force each one. All three apply the
 // same operations in the same order, so they agree bit for bit. Output may alias input: each value is read
@@ -118,6 +118,34 @@ void ck_clip(long count, float minimum, float maximum, const float *input, float
 void ck_hardswish(long count, const float *input, float *output) {
     // input (N) -> output (N)
     hardswish_versions[ck_isa()](count, input, output, 0.0f, 0.0f);
+}
+
+// y = a + b value by value. Either input may be the output (an inference plan adds in place): each vector is
+// loaded before it is stored, so no vectorised loop waits on an overlap check or falls back to one value at a time.
+static void add_portable(long n, const float *a, const float *b, float *y) {
+    for (long i = 0; i < n; i++) y[i] = a[i] + b[i];
+}
+#ifdef CK_X86
+CK_AVX2 static void add_avx2(long n, const float *a, const float *b, float *y) {
+    long i = 0;
+    for (; i + 8 <= n; i += 8) _mm256_storeu_ps(y + i, _mm256_add_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i)));
+    add_portable(n - i, a + i, b + i, y + i);
+}
+CK_AVX512 static void add_avx512(long n, const float *a, const float *b, float *y) {
+    long i = 0;
+    for (; i + 16 <= n; i += 16) _mm512_storeu_ps(y + i, _mm512_add_ps(_mm512_loadu_ps(a + i), _mm512_loadu_ps(b + i)));
+    if (i < n) {
+        const __mmask16 m = (__mmask16)((1u << (n - i)) - 1u);
+        _mm512_mask_storeu_ps(y + i, m, _mm512_add_ps(_mm512_maskz_loadu_ps(m, a + i), _mm512_maskz_loadu_ps(m, b + i)));
+    }
+}
+#endif
+typedef void (*add_fn)(long n, const float *a, const float *b, float *y);
+static const add_fn add_versions[] = CK_VERSIONS(add);
+
+void ck_add(long count, const float *a, const float *b, float *output) {
+    // a (N), b (N) -> output (N)
+    add_versions[ck_isa()](count, a, b, output);
 }
 
 __attribute__((target_clones("avx512f", "avx2", "default")))

@@ -99,6 +99,34 @@ import Testing
         }
     }
 
+    /// A residual add of two parts (the epilogue's and the merge's sum): a + b exactly, out of place and in place
+    /// into either part, on every instruction set.
+    @Test(arguments: lengths)
+    func addOfTwoPartsOnEveryInstructionSet(_ length: LengthCase) {
+        var random = TestRandom(seed: 59)
+        let a = random.floats(length.count), b = random.floats(length.count)
+        let expected = zip(a, b).map { $0 + $1 }
+        for isa in Kernels.supportedInstructionSets {
+            Kernels.forceInstructionSet(isa)
+            var output = [Float](repeating: .nan, count: length.count), intoA = a, intoB = b
+            b.withUnsafeBufferPointer { bp in
+                output.withUnsafeMutableBufferPointer {
+                    ConvEpilogue.sum([nil, bp.baseAddress!], own: a, offset: 0, count: length.count, into: $0.baseAddress!)
+                }
+                intoA.withUnsafeMutableBufferPointer {
+                    ConvEpilogue.sum([nil, bp.baseAddress!], own: $0.baseAddress!, offset: 0, count: length.count, into: $0.baseAddress!)
+                }
+            }
+            a.withUnsafeBufferPointer { ap in
+                intoB.withUnsafeMutableBufferPointer {
+                    ConvEpilogue.sum([ap.baseAddress!, nil], own: $0.baseAddress!, offset: 0, count: length.count, into: $0.baseAddress!)
+                }
+            }
+            Kernels.forceInstructionSet(nil)
+            #expect(output == expected && intoA == expected && intoB == expected, "instruction set \(isa), \(length.name)")
+        }
+    }
+
     @Test(arguments: lengths)
     func reluOnEveryInstructionSetEqualsElementwiseMax(_ length: LengthCase) {
         var random = TestRandom(seed: 53)

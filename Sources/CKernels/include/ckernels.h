@@ -182,6 +182,9 @@ void ck_clip(long count, float minimum, float maximum, const float *input, float
 /// as x · (min(max(x + 3, 0), 6) · ⅙) so that x ≥ 3 gives x exactly; NaN and −∞ give NaN. Output may alias input.
 void ck_hardswish(long count, const float *input, float *output);
 
+/// y = a + b (a residual add): output may be either input; every instruction set gives the same bits.
+void ck_add(long count, const float *a, const float *b, float *output);
+
 /// ReLU's backward pass: inGrad = outGrad where input > 0, else 0 (PyTorch's choice at 0).
 void ck_relu_backward(long count, const float *restrict input, const float *restrict outGrad, float *restrict inGrad);
 

@@ -94,8 +94,7 @@ public struct ConvEpilogue {
     ) {
         func part(_ index: Int) -> UnsafePointer<Float> { (parts[index] ?? own) + offset }
         if parts.count == 2 {
-            let a = part(0), b = part(1)
-            for i in 0..<count { y[i] = a[i] + b[i] }
+            ck_add(count, part(0), part(1), y)
             return
         }
         for i in 0..<count {
