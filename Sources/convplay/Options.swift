@@ -17,10 +17,7 @@ struct PresetOptions: ParsableArguments {
     @Option(name: .customLong("seed"), parsing: .unconditional, help: ArgumentHelp("Override the initialisation seed.", valueName: "seed"))
     var seedText: String?
 
-    @Option(
-        name: .customLong("memory-cap"), parsing: .unconditional,
-        help: ArgumentHelp("Memory for weights, activations, input and kernel scratch together, in MiB.", valueName: "MiB"))
-    var memoryCapText = "\(defaultMemoryCap >> 20)"
+    @OptionGroup var memory: MemoryCapOption
 
     /// The `--seed` value, if given.
     func seed() throws(CommandError) -> UInt64? {
@@ -28,9 +25,7 @@ struct PresetOptions: ParsableArguments {
     }
 
     /// The `--memory-cap` value in bytes.
-    func memoryCap() throws(CommandError) -> Int {
-        try wholeNumber(memoryCapText, flag: "--memory-cap", 1...(SizeLimits.memoryCap >> 20), what: "the cap in MiB") << 20
-    }
+    func memoryCap() throws(CommandError) -> Int { try memory.bytes() }
 
     /// The preset with command-line overrides applied.
     func load() throws -> LoadedPreset {
@@ -89,6 +84,17 @@ struct DataOptions: ParsableArguments {
     func dataCap() throws(CommandError) -> Int { try cap.bytes() }
 }
 
+/// `--memory-cap`: the bytes a network may take (every engine command and the playground).
+struct MemoryCapOption: ParsableArguments {
+    @Option(
+        name: .customLong("memory-cap"), parsing: .unconditional,
+        help: ArgumentHelp("Memory for weights, activations, input and kernel scratch together, in MiB.", valueName: "MiB"))
+    var text = "\(defaultMemoryCap >> 20)"
+
+    /// The cap in bytes, or the one-line error saying what the flag takes.
+    func bytes() throws(CommandError) -> Int { try mebibytes(text, flag: "--memory-cap") }
+}
+
 /// `--data-cap`: the bytes a training data set may take (`train`, `evaluate`, and the playground's training view).
 struct DataCapOption: ParsableArguments {
     @Option(
@@ -97,9 +103,12 @@ struct DataCapOption: ParsableArguments {
     var text = "\(defaultDataCap >> 20)"
 
     /// The cap in bytes, or the one-line error saying what the flag takes.
-    func bytes() throws(CommandError) -> Int {
-        try wholeNumber(text, flag: "--data-cap", 1...(SizeLimits.memoryCap >> 20), what: "the cap in MiB") << 20
-    }
+    func bytes() throws(CommandError) -> Int { try mebibytes(text, flag: "--data-cap") }
+}
+
+/// A cap flag's MiB (1 to `SizeLimits.memoryCap` in MiB) in bytes, or the one-line error saying what `flag` takes.
+private func mebibytes(_ text: String, flag: String) throws(CommandError) -> Int {
+    try wholeNumber(text, flag: flag, 1...(SizeLimits.memoryCap >> 20), what: "the cap in MiB") << 20
 }
 
 /// A whole-number flag value in `range`, or the one-line error saying what `flag` takes (`what`: "a seed").

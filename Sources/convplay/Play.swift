@@ -14,15 +14,12 @@ struct Play: ParsableCommand {
     @Flag(name: .customLong("no-mouse"), help: "Leave the mouse to the terminal (text selection) instead of clicks and the wheel.")
     var noMouse = false
 
-    @Option(
-        name: .customLong("memory-cap"), parsing: .unconditional,
-        help: ArgumentHelp("Memory for weights, activations, input and kernel scratch together, in MiB.", valueName: "MiB"))
-    var memoryCapText = "\(defaultMemoryCap >> 20)"
+    @OptionGroup var memoryCap: MemoryCapOption
 
     @OptionGroup var dataCap: DataCapOption
 
     func run() throws {
-        let cap = try wholeNumber(memoryCapText, flag: "--memory-cap", 1...(SizeLimits.memoryCap >> 20), what: "the cap in MiB") << 20
+        let cap = try memoryCap.bytes()
         try runPlayground(
             preset: try Preset.load(nameOrPath: preset, memoryCap: cap), memoryCap: cap, dataCap: try dataCap.bytes(), mouse: !noMouse)
     }
