@@ -122,7 +122,7 @@ struct Bench: ParsableCommand {
                 + "\(formatFixed(100 * totalGF / peakGFLOPS, digits: 1)) % of peak")
         // the depthwise convs together: the layers a memory-bandwidth target is set for
         let depthwise = order.indices.filter { i in
-            template.shapes.convGeometry(at: order[i]).map { $0.groups > 1 && $0.groups == $0.inChannels } ?? false
+            template.shapes.convGeometry(at: order[i])?.isDepthwise ?? false
         }
         let depthwiseMs = depthwise.map { median(perNode[$0]) }.reduce(0, +)
         if depthwiseMs > 0 {

@@ -76,7 +76,7 @@ extension Kernels {
             epilogue?.apply(channels: channels, start: start, count: count, planeSize: outPlane, convOutput: output)
         }
         withUnsafePointer(to: &desc) { desc in
-            if groupIn == 1 && groups > 1 {
+            if g.isDepthwise {
                 depthwiseConv2d(
                     desc, g, images: images, input: input, weight: weight, bias: bias, output: output,
                     epilogue: epilogue, threads: threads)
