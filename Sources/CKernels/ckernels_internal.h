@@ -59,9 +59,10 @@ CK_INTERNAL void ck_pack_a(const float *A, int lda, int transA, int r0, int mc, 
 
 #ifdef CK_X86
 /// The 8×32 AVX-512 micro-kernel reading row k of B at b + koff[k] (unaligned) instead of a packed panel:
-/// c (mr×nr, ldc) [+]= a-panel (kc×8) · B rows [+ bias rows].
+/// c (mr×nr, ldc) [+]= a-panel (kc×8) · B rows [+ bias rows]; `a_ahead` > 0 prefetches A that many floats ahead.
 CK_INTERNAL void ck_micro_kernel_avx512_offsets(int kc, const float *a, const float *b, const int *koff, float *c,
-                                                int ldc, int accumulate, const float *bias, int mr, int nr);
+                                                int ldc, int accumulate, const float *bias, int mr, int nr,
+                                                size_t a_ahead);
 #endif
 
 /// Balanced K blocks of at most KC_MAX: the block size for a K-deep product (a pre-packed A follows it too).

@@ -121,39 +121,6 @@ int ck_conv_reads_in_place(const ck_conv_desc *g) {
 }
 
 #ifdef CK_X86
-// ck_micro_kernel_avx512_offsets (8×32 tile, B rows read at b + koff[k]) that also prefetches A two panels
-// ahead, one cache line per two k. A deep K's weights (ResNet's 512→512 3×3: 9.4 MB) come from memory once per
-// pass and each panel meets only a few column panels, so the FMAs waited on them: the hardware prefetcher
-// stops at every 4 KB page. Running ahead in the packed stream reaches the next block's panels too.
-__attribute__((target("avx512f")))
-static void micro_kernel_prefetching(int kc, const float *a, const float *b, const int *koff, float *c, int ldc,
-                                     int accumulate, const float *bias, int mr, int nr) {
-    __m512 left[MR512], right[MR512];
-    for (int i = 0; i < MR512; i++) left[i] = right[i] = _mm512_set1_ps(bias && i < mr ? bias[i] : 0.0f);
-    const size_t ahead = (size_t)2 * kc * MR512;
-    for (int k = 0; k < kc; k++) {
-        if ((k & 1) == 0) _mm_prefetch((const char *)(a + ahead), _MM_HINT_T0);
-        const __m512 b0 = _mm512_loadu_ps(b + koff[k]), b1 = _mm512_loadu_ps(b + koff[k] + 16);
-        for (int i = 0; i < MR512; i++) {
-            const __m512 ai = _mm512_set1_ps(a[i]);
-            left[i] = _mm512_fmadd_ps(ai, b0, left[i]);
-            right[i] = _mm512_fmadd_ps(ai, b1, right[i]);
-        }
-        a += MR512;
-    }
-    const __mmask16 m0 = nr >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << nr) - 1);
-    const __mmask16 m1 = nr >= 32 ? (__mmask16)0xFFFF : nr <= 16 ? (__mmask16)0 : (__mmask16)((1u << (nr - 16)) - 1);
-    for (int i = 0; i < mr; i++) {
-        float *row = c + (size_t)i * ldc;
-        if (accumulate) {
-            left[i] = _mm512_add_ps(left[i], _mm512_maskz_loadu_ps(m0, row));
-            right[i] = _mm512_add_ps(right[i], _mm512_maskz_loadu_ps(m1, row + 16));
-        }
-        _mm512_mask_storeu_ps(row, m0, left[i]);
-        _mm512_mask_storeu_ps(row + 16, m1, right[i]);
-    }
-}
-
 // Floats of scratch C (the grid) one chunk of columns may take: 256 KB, which stays in L2 next to the weight
 // block and B rows the micro-kernel streams.
 enum { GRID_CHUNK_FLOATS = 64 * 1024 };
@@ -219,9 +186,13 @@ void ck_conv_rows(const ck_conv_desc *g, const float *input, const float *weight
                     const int nr = n - jr < NR512 ? (int)(n - jr) : NR512;
                     for (int ir = 0; ir < mc; ir += MR512) {
                         const int mr = mc - ir < MR512 ? mc - ir : MR512;
-                        micro_kernel_prefetching(kc, block_a + (size_t)(ir / MR512) * kc * MR512, padded + j0 + jr,
-                                                 koff, grid + (size_t)(ic - m0 + ir) * n + jr, (int)n, pc > 0,
-                                                 (pc == 0 && bias) ? bias + ic + ir : NULL, mr, nr);
+                        // A deep K's weights (ResNet's 512→512 3×3: 9.4 MB) come from memory once per pass and
+                        // each panel meets only a few column panels, so the FMAs waited on them (the hardware
+                        // prefetcher stops at every 4 KB page): A is prefetched two panels ahead.
+                        ck_micro_kernel_avx512_offsets(kc, block_a + (size_t)(ir / MR512) * kc * MR512,
+                                                       padded + j0 + jr, koff, grid + (size_t)(ic - m0 + ir) * n + jr,
+                                                       (int)n, pc > 0, (pc == 0 && bias) ? bias + ic + ir : NULL, mr,
+                                                       nr, (size_t)2 * kc * MR512);
                     }
                 }
             }

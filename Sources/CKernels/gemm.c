@@ -94,10 +94,12 @@ static void micro_kernel_avx2(int kc, const float *a, const float *b, float *c, 
 // 8×32 tile in 16 zmm accumulators: per k, two 16-wide B loads and eight broadcasts feed 16 FMAs, which
 // keeps both 512-bit FMA pipes busy. Partial tiles store through column masks and a row guard.
 // `koff` NULL: b is a packed kc×32 panel. Otherwise row k of B is the 32 floats at b + koff[k] (unaligned),
-// which lets a stride-1 convolution read its im2col rows straight from a zero-padded input.
+// which lets a stride-1 convolution read its im2col rows straight from a zero-padded input. `a_ahead` > 0
+// prefetches the A stream that many floats ahead, one cache line per two k (see ck_conv_rows).
 __attribute__((target("avx512f"), always_inline))
 static inline void micro_kernel_avx512_body(int kc, const float *a, const float *b, const int *koff, float *c,
-                                            int ldc, int accumulate, const float *bias, int mr, int nr) {
+                                            int ldc, int accumulate, const float *bias, int mr, int nr,
+                                            size_t a_ahead) {
     float start[MR512] = {0, 0, 0, 0, 0, 0, 0, 0};
     for (int i = 0; bias && i < mr; i++) start[i] = bias[i];
     CK_ROWS8(CK_START512)
@@ -108,6 +110,7 @@ static inline void micro_kernel_avx512_body(int kc, const float *a, const float 
         _mm_prefetch((const char *)(c + (size_t)i * ldc + 16), _MM_HINT_T0);
     }
     for (int k = 0; k < kc; k++) {
+        if (a_ahead && (k & 1) == 0) _mm_prefetch((const char *)(a + a_ahead), _MM_HINT_T0);
         const float *bk = koff ? b + koff[k] : b + (size_t)k * NR512;
         const __m512 b0 = _mm512_loadu_ps(bk), b1 = _mm512_loadu_ps(bk + 16);
         CK_ROWS8(CK_FMA512)
@@ -132,13 +135,13 @@ static inline void micro_kernel_avx512_body(int kc, const float *a, const float 
 __attribute__((target("avx512f")))
 static void micro_kernel_avx512(int kc, const float *a, const float *b, float *c, int ldc,
                                 int accumulate, const float *bias, int mr, int nr) {
-    micro_kernel_avx512_body(kc, a, b, NULL, c, ldc, accumulate, bias, mr, nr);
+    micro_kernel_avx512_body(kc, a, b, NULL, c, ldc, accumulate, bias, mr, nr, 0);
 }
 
 __attribute__((target("avx512f")))
 void ck_micro_kernel_avx512_offsets(int kc, const float *a, const float *b, const int *koff, float *c, int ldc,
-                                    int accumulate, const float *bias, int mr, int nr) {
-    micro_kernel_avx512_body(kc, a, b, koff, c, ldc, accumulate, bias, mr, nr);
+                                    int accumulate, const float *bias, int mr, int nr, size_t a_ahead) {
+    micro_kernel_avx512_body(kc, a, b, koff, c, ldc, accumulate, bias, mr, nr, a_ahead);
 }
 #endif
 
@@ -496,7 +499,7 @@ void ck_sgemm_prepacked(int M, int N, int K, const float *packedA, const float *
                         ck_micro_kernel_avx512_offsets(kc, block_a + (size_t)(ir / MR512) * kc * MR512,
                                                        B + (size_t)pc * ldb + jr, koff, C + (size_t)(ic + ir) * ldc + jr,
                                                        ldc, pc > 0, (pc == 0 && bias) ? bias + ic + ir : NULL, mr,
-                                                       NR512);
+                                                       NR512, 0);
                     }
             }
         }
