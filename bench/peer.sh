@@ -8,8 +8,14 @@
 # optimised graph (a separate run, ort_time.py --profile), attribute.py matches its nodes to ours (it fuses
 # conv + batch norm + activation) and prints the groups where convplay loses most against it.
 #
+# Rounds: the shared host this runs on switches, for seconds at a time, into a state where both programs run up to
+# 1.7× slower (the FMA peak drops with them). So each measurement is PEER_ROUNDS rounds, onnxruntime then
+# convplay, each round's median kept; the table's ratio is the two best rounds (the machine undisturbed), and the
+# median of the round medians is printed beside it.
+#
 # Settings (environment): PEER_PRESETS (default "nin-cifar10 inception-3a googlenet squeezenet mobilenet-v2
-# resnet50"), PEER_THREADS (default "1 2"), PEER_RUNS (timed runs per measurement, default 30), PEER_TOP
+# resnet50"), PEER_THREADS (default "1 2"), PEER_RUNS (timed runs per round, default 30), PEER_ROUNDS (default
+# 3), PEER_TOP
 # (groups listed per network, default 5; 0: no attribution), PEER_BIN (a convplay binary to time instead of
 # building one: an older build to compare with), PYTHON (default python3).
 set -euo pipefail
@@ -19,6 +25,7 @@ cd "$root"
 presets=${PEER_PRESETS:-"nin-cifar10 inception-3a googlenet squeezenet mobilenet-v2 resnet50"}
 thread_counts=${PEER_THREADS:-"1 2"}
 runs=${PEER_RUNS:-30}
+rounds=${PEER_ROUNDS:-3}
 top=${PEER_TOP:-5}
 venv="$root/bench/.venv"
 py="$venv/bin/python"
@@ -55,24 +62,42 @@ done
 ort_version=$("$py" -c "import onnxruntime; print(onnxruntime.__version__)")
 kernel=$("$bin" bench --peak --json --threads 1 | json_field '["micro_kernel"]')
 
+# The smallest and the median of the numbers given as arguments.
+best_and_median() { "$py" -c "import statistics,sys; v=[float(x) for x in sys.argv[1:]]; print(min(v), statistics.median(v))" "$@"; }
+
 rows=()
 for preset in $presets; do
     for threads in $thread_counts; do
-        ort_ms=$("$py" "$root/bench/ort_time.py" "$work/$preset.onnx" --threads "$threads" --runs "$runs" \
-                 | json_field '["median_ms"]')
-        "$bin" bench "$preset" --json --threads "$threads" --runs "$runs" >"$work/$preset-$threads.json"
-        cp_ms=$(json_field '["total"]["median_ms"]' <"$work/$preset-$threads.json")
-        rows+=("$preset $threads $ort_ms $cp_ms")
+        ort_rounds=()
+        cp_rounds=()
+        cp_best=""
+        for ((round = 0; round < rounds; round++)); do
+            ort_rounds+=("$("$py" "$root/bench/ort_time.py" "$work/$preset.onnx" --threads "$threads" --runs "$runs" \
+                           | json_field '["median_ms"]')")
+            "$bin" bench "$preset" --json --threads "$threads" --runs "$runs" >"$work/round.json"
+            cp_ms=$(json_field '["total"]["median_ms"]' <"$work/round.json")
+            cp_rounds+=("$cp_ms")
+            # The attribution below reads the per-node times of convplay's best round.
+            if [ -z "$cp_best" ] || "$py" -c "import sys; sys.exit(0 if $cp_ms < $cp_best else 1)"; then
+                cp_best=$cp_ms
+                cp "$work/round.json" "$work/$preset-$threads.json"
+            fi
+        done
+        read -r ort_best ort_median < <(best_and_median "${ort_rounds[@]}")
+        read -r cp_best cp_median < <(best_and_median "${cp_rounds[@]}")
+        rows+=("$preset $threads $ort_best $cp_best $ort_median $cp_median")
     done
 done
 
 echo "machine: ${cpu:-unknown CPU}, $cores cores; peak fp32 (convplay bench --peak): $peaks;" \
-     "convplay GEMM $kernel; onnxruntime $ort_version"
-printf '%-14s %7s %18s %15s %22s\n' preset threads "onnxruntime ms" "convplay ms" "convplay/onnxruntime"
+     "convplay GEMM $kernel; onnxruntime $ort_version; best and median of $rounds rounds of $runs runs each"
+printf '%-14s %7s %18s %15s %22s %16s\n' preset threads "onnxruntime ms" "convplay ms" "convplay/onnxruntime" \
+       "median rounds"
 for row in "${rows[@]}"; do
-    read -r preset threads ort_ms cp_ms <<<"$row"
+    read -r preset threads ort_ms cp_ms ort_median cp_median <<<"$row"
     ratio=$("$py" -c "print(f'{$cp_ms / $ort_ms:.2f}')")
-    printf '%-14s %7s %18.2f %15.2f %22s\n' "$preset" "$threads" "$ort_ms" "$cp_ms" "$ratio"
+    median_ratio=$("$py" -c "print(f'{$cp_median / $ort_median:.2f}')")
+    printf '%-14s %7s %18.2f %15.2f %22s %16s\n' "$preset" "$threads" "$ort_ms" "$cp_ms" "$ratio" "$median_ratio"
 done
 
 [ "$top" -gt 0 ] || exit 0
