@@ -1,4 +1,4 @@
-// Max and average pooling with Caffe semantics. Max pooling at stride 1 or 2 across runs a vector of output
+// Max and average pooling with Caffe semantics. Pooling at stride 1 or 2 across runs a vector of output
 // columns at a time on AVX2 and AVX-512 (chosen by ck_isa(), so tests force each), reading the input rows in
 // place; the 3×3/1 pad-1 pools that keep the plane's size fold separably in registers. The rest folds
 // separably: for each output row the window's input rows are folded into one row (max or sum), then each output
@@ -172,76 +172,101 @@ static void max_pool_plane_same(const ck_pool_desc *g, const float *plane, float
     }
 }
 
+// An average window's divisor is a row factor times a column factor (`pool_edge`'s divisor, split): the window's
+// rows (columns) clipped to the padded input, or with `excludePadding` to the input.
+static inline int pool_factor(int o, int stride, int pad, int kernel, int size, int exclude) {
+    const int start = o * stride - pad, end_padded = start + kernel < size + pad ? start + kernel : size + pad;
+    if (!exclude) return end_padded - start;
+    return (start + kernel < size ? start + kernel : size) - (start > 0 ? start : 0);
+}
+static inline int pool_row_factor(const ck_pool_desc *g, int oy) {
+    return pool_factor(oy, g->strideHeight, g->padTop, g->kernelHeight, g->height, g->excludePadding);
+}
+
 #ifdef CK_X86
-// Max pooling of one plane a vector of output columns at a time (AVX-512: 16, AVX2: 8), reading the input rows in
-// place: rows above and below the plane are a row of −∞, columns left and right of it −∞ through masked loads
-// (padding never wins). Each window column is first folded down its KH rows; at stride 2 a pair of such
-// vectors is deinterleaved into window columns kx and kx + 1. Only for geometries whose every window holds
-// input (`max_pool_vector_fits`); `max_pool_plane_W` is inlined with constant windows for 3×3 and 2×2.
-#define CK_DEFINE_MAX_POOL(W, LANES, TARGET)                                                                \
-    __attribute__((target(TARGET), always_inline)) static inline __m##W max_fold_##W(                            \
-        const float *const *rows, int KH, int col, const uint16_t *mask, __m##W lowest) {                             \
-        __m##W v = row_load_##W(rows[0], col, mask, lowest);                                                      \
-        for (int ky = 1; ky < KH; ky++) v = _mm##W##_max_ps(v, row_load_##W(rows[ky], col, mask, lowest));        \
+// Max or average pooling of one plane a vector of output columns at a time (AVX-512: 16, AVX2: 8), reading the
+// input rows in place: rows above and below the plane are a row of `fill` (max: −∞, padding never wins; average:
+// 0, padding adds nothing), columns left and right of it `fill` through masked loads. Each window column is first
+// folded down its KH rows (max, or the sum in row order); at stride 2 a pair of such vectors is deinterleaved into
+// window columns kx and kx + 1, folded across in column order — the plain loops' order, so both give the same
+// bits. An average is then divided by its window's divisor, a row factor times a column factor (`divisors`).
+// Only for geometries whose every window holds input (`pool_vector_fits`); `pool_plane_W` is inlined with
+// constant windows for 3×3 and 2×2.
+#define CK_DEFINE_POOL_VECTOR(W, LANES, TARGET)                                                            \
+    __attribute__((target(TARGET), always_inline)) static inline __m##W pool_fold_##W(__m##W a, __m##W b, int average) { \
+        return average ? _mm##W##_add_ps(a, b) : _mm##W##_max_ps(a, b);                                          \
+    }                                                                                                             \
+    __attribute__((target(TARGET), always_inline)) static inline __m##W pool_column_##W(                          \
+        const float *const *rows, int KH, int col, const uint16_t *mask, __m##W fill, int average) {              \
+        __m##W v = row_load_##W(rows[0], col, mask, fill);                                                        \
+        for (int ky = 1; ky < KH; ky++) v = pool_fold_##W(v, row_load_##W(rows[ky], col, mask, fill), average);  \
         return v;                                                                                                 \
     }                                                                                                             \
-    __attribute__((target(TARGET), always_inline)) static inline __m##W max_vector_##W(                          \
-        const float *const *rows, int col, const uint16_t *mask, int KH, int KW, int sw, __m##W lowest) {            \
-        __m##W best = lowest;                                                                                     \
+    __attribute__((target(TARGET), always_inline)) static inline __m##W pool_vector_##W(                          \
+        const float *const *rows, int col, const uint16_t *mask, int KH, int KW, int sw, __m##W fill, int average) { \
+        __m##W best = fill;                                                                                       \
         if (sw == 1) {                                                                                            \
             for (int kx = 0; kx < KW; kx++)                                                                       \
-                best = _mm##W##_max_ps(best, max_fold_##W(rows, KH, col + kx, mask ? mask + 2 * kx : NULL, lowest)); \
+                best = pool_fold_##W(best, pool_column_##W(rows, KH, col + kx, mask ? mask + 2 * kx : NULL, fill, average), \
+                                     average);                                                                    \
         } else {                                                                                                  \
             for (int kx = 0; kx < KW; kx += 2) {                                                                  \
                 __m##W even, odd;                                                                                 \
-                row_deinterleave_##W(max_fold_##W(rows, KH, col + kx, mask ? mask + 2 * kx : NULL, lowest),      \
-                                     max_fold_##W(rows, KH, col + kx + LANES, mask ? mask + 2 * kx + 1 : NULL, lowest), \
+                row_deinterleave_##W(pool_column_##W(rows, KH, col + kx, mask ? mask + 2 * kx : NULL, fill, average), \
+                                     pool_column_##W(rows, KH, col + kx + LANES, mask ? mask + 2 * kx + 1 : NULL, fill, \
+                                                     average),                                                    \
                                      &even, &odd);                                                                \
-                best = _mm##W##_max_ps(best, even);                                                               \
-                if (kx + 1 < KW) best = _mm##W##_max_ps(best, odd);                                               \
+                best = pool_fold_##W(best, even, average);                                                        \
+                if (kx + 1 < KW) best = pool_fold_##W(best, odd, average);                                        \
             }                                                                                                     \
         }                                                                                                         \
         return best;                                                                                              \
     }                                                                                                             \
-    __attribute__((target(TARGET), always_inline)) static inline void max_pool_plane_##W(                         \
-        const ck_pool_desc *g, const float *x, float *y, const float *lowest_row, const uint16_t *masks, int KH,     \
-        int KW, int sw) {                                                                                         \
+    __attribute__((target(TARGET), always_inline)) static inline void pool_plane_##W(                            \
+        const ck_pool_desc *g, const float *x, float *y, const float *fill_row, const uint16_t *masks,            \
+        const float *divisors, int KH, int KW, int sw, int average) {                                             \
         const int H = g->height, IW = g->width, OW = g->outWidth;                                                 \
         const int reach = sw == 1 ? KW - 1 + LANES : (KW - 1) / 2 * 2 + 2 * LANES; /* columns read */            \
-        const __m##W lowest = _mm##W##_set1_ps(-INFINITY);                                                        \
+        const __m##W fill = _mm##W##_set1_ps(average ? 0.0f : -INFINITY);                                         \
         const float *rows[MAX_POOL_ROWS];                                                                         \
         for (int oy = 0; oy < g->outHeight; oy++) {                                                               \
             for (int ky = 0; ky < KH; ky++) {                                                                     \
                 const int iy = oy * g->strideHeight - g->padTop + ky;                                             \
-                rows[ky] = iy >= 0 && iy < H ? x + (size_t)iy * IW : lowest_row;                                  \
+                rows[ky] = iy >= 0 && iy < H ? x + (size_t)iy * IW : fill_row;                                    \
             }                                                                                                     \
+            const __m##W row_factor = _mm##W##_set1_ps(average ? (float)pool_row_factor(g, oy) : 1.0f);           \
             float *out = y + (size_t)oy * OW;                                                                     \
             for (int ox = 0, v = 0; ox < OW; ox += LANES, v++) {                                                  \
                 const int col = ox * sw - g->padLeft;                                                             \
-                const __m##W best = col >= 0 && col + reach <= IW                                                 \
-                                        ? max_vector_##W(rows, col, NULL, KH, KW, sw, lowest)                     \
-                                        : max_vector_##W(rows, col, masks + (size_t)v * KW * 2, KH, KW, sw, lowest); \
+                __m##W best = col >= 0 && col + reach <= IW                                                       \
+                                  ? pool_vector_##W(rows, col, NULL, KH, KW, sw, fill, average)                   \
+                                  : pool_vector_##W(rows, col, masks + (size_t)v * KW * 2, KH, KW, sw, fill, average); \
+                if (average)                                                                                      \
+                    best = _mm##W##_div_ps(best, _mm##W##_mul_ps(_mm##W##_loadu_ps(divisors + ox), row_factor));   \
                 if (ox + LANES <= OW) _mm##W##_storeu_ps(out + ox, best);                                         \
                 else row_store_part_##W(out + ox, best, OW - ox);                                                 \
             }                                                                                                     \
         }                                                                                                         \
     }                                                                                                             \
-    __attribute__((target(TARGET))) static void max_pool_planes_##W(const ck_pool_desc *g, const float *input,   \
-                                                                   float *output, int c0, int c1,                \
-                                                                   const float *lowest_row, const uint16_t *masks) { \
-        const int KH = g->kernelHeight, KW = g->kernelWidth, sw = g->strideWidth;                                 \
+    __attribute__((target(TARGET))) static void pool_planes_##W(const ck_pool_desc *g, const float *input,       \
+                                                               float *output, int c0, int c1, const float *fill_row, \
+                                                               const uint16_t *masks, const float *divisors) {    \
+        const int KH = g->kernelHeight, KW = g->kernelWidth, sw = g->strideWidth, average = divisors != NULL;     \
         const size_t in_plane = (size_t)g->height * g->width, out_plane = (size_t)g->outHeight * g->outWidth;    \
         for (int c = c0; c < c1; c++) {                                                                           \
             const float *x = input + c * in_plane;                                                                \
             float *y = output + c * out_plane;                                                                    \
-            if (KH == 3 && KW == 3 && sw == 2) max_pool_plane_##W(g, x, y, lowest_row, masks, 3, 3, 2);          \
-            else if (KH == 3 && KW == 3 && sw == 1) max_pool_plane_##W(g, x, y, lowest_row, masks, 3, 3, 1);     \
-            else if (KH == 2 && KW == 2 && sw == 2) max_pool_plane_##W(g, x, y, lowest_row, masks, 2, 2, 2);     \
-            else max_pool_plane_##W(g, x, y, lowest_row, masks, KH, KW, sw);                                      \
+            if (average) {                                                                                        \
+                if (KH == 3 && KW == 3 && sw == 2) pool_plane_##W(g, x, y, fill_row, masks, divisors, 3, 3, 2, 1); \
+                else pool_plane_##W(g, x, y, fill_row, masks, divisors, KH, KW, sw, 1);                          \
+            } else if (KH == 3 && KW == 3 && sw == 2) pool_plane_##W(g, x, y, fill_row, masks, NULL, 3, 3, 2, 0); \
+            else if (KH == 3 && KW == 3 && sw == 1) pool_plane_##W(g, x, y, fill_row, masks, NULL, 3, 3, 1, 0);  \
+            else if (KH == 2 && KW == 2 && sw == 2) pool_plane_##W(g, x, y, fill_row, masks, NULL, 2, 2, 2, 0);  \
+            else pool_plane_##W(g, x, y, fill_row, masks, NULL, KH, KW, sw, 0);                                   \
         }                                                                                                         \
     }
-CK_DEFINE_MAX_POOL(512, 16, "avx512f")
-CK_DEFINE_MAX_POOL(256, 8, "avx2,fma")
+CK_DEFINE_POOL_VECTOR(512, 16, "avx512f")
+CK_DEFINE_POOL_VECTOR(256, 8, "avx2,fma")
 
 // 3×3 stride-1 pad-1 max pooling that keeps the plane's size (GoogLeNet's pool branches), separably in registers:
 // each vector of columns is folded down its three rows once (three loads), and the window's left and right
@@ -300,9 +325,9 @@ CK_DEFINE_MAX_POOL_SAME3(512, 16, "avx512f")
 CK_DEFINE_MAX_POOL_SAME3(256, 8, "avx2,fma")
 #endif
 
-// Whether the vector max pool takes this geometry: stride 1 or 2 across, windows of at most MAX_POOL_ROWS
-// rows, and every window holding input (a window of padding only gives 0, which the plain paths write).
-static inline int max_pool_vector_fits(const ck_pool_desc *g) {
+// Whether the vector pool takes this geometry: stride 1 or 2 across, windows of at most MAX_POOL_ROWS rows, and
+// every window holding input (a window of padding only gives 0, which the plain paths write).
+static inline int pool_vector_fits(const ck_pool_desc *g) {
     return (g->strideWidth == 1 || g->strideWidth == 2) && g->kernelHeight <= MAX_POOL_ROWS && g->padTop < g->kernelHeight &&
            g->padLeft < g->kernelWidth && (g->outHeight - 1) * g->strideHeight - g->padTop < g->height &&
            (g->outWidth - 1) * g->strideWidth - g->padLeft < g->width;
@@ -312,15 +337,14 @@ void ck_max_pool(const ck_pool_desc *g, const float *input, float *output, int c
     // input (C, H, W) -> output (C, OH, OW)
     if (g->outHeight <= 0 || g->outWidth <= 0) return;
 #ifdef CK_X86
-    if (ck_isa() >= CK_ISA_AVX2 && max_pool_vector_fits(g)) {
+    if (ck_isa() >= CK_ISA_AVX2 && pool_vector_fits(g)) {
         // a row of −∞ for the rows above and below the plane, and the edge vectors' masks
         const int wide = ck_isa() >= CK_ISA_AVX512;
         const uint16_t *masks;
         const float *lowest = row_scratch(wide ? 16 : 8, g->outWidth, g->width, g->kernelWidth, g->strideWidth,
                                           g->padLeft, 1, -INFINITY, &masks);
         if (max_pool_same3_fits(g)) (wide ? max_pool_same3_512 : max_pool_same3_256)(g, input, output, c0, c1, lowest);
-        else if (wide) max_pool_planes_512(g, input, output, c0, c1, lowest, masks);
-        else max_pool_planes_256(g, input, output, c0, c1, lowest, masks);
+        else (wide ? pool_planes_512 : pool_planes_256)(g, input, output, c0, c1, lowest, masks, NULL);
         return;
     }
 #endif
@@ -342,12 +366,33 @@ void ck_max_pool(const ck_pool_desc *g, const float *input, float *output, int c
     free(scratch);
 }
 
-size_t ck_max_pool_scratch_floats(const ck_pool_desc *g) {
-    return row_scratch_floats(g->width, g->outWidth, g->kernelWidth);
+// Floats of the column factors of the average's divisors: one per output column and a vector's worth past them.
+static inline size_t divisor_floats(const ck_pool_desc *g) { return (size_t)g->outWidth + 16; }
+
+size_t ck_pool_scratch_floats(const ck_pool_desc *g) {
+    return row_scratch_floats(g->width, g->outWidth, g->kernelWidth) + divisor_floats(g);
 }
 
 void ck_average_pool(const ck_pool_desc *g, const float *input, float *output, int c0, int c1) {
     // input (C, H, W) -> output (C, OH, OW)
+    if (g->outHeight <= 0 || g->outWidth <= 0) return;
+#ifdef CK_X86
+    if (ck_isa() >= CK_ISA_AVX2 && pool_vector_fits(g)) {
+        // a row of zeros for the rows above and below the plane, the edge vectors' masks, each column's factor
+        const int wide = ck_isa() >= CK_ISA_AVX512;
+        const uint16_t *masks;
+        const float *zeros = row_scratch(wide ? 16 : 8, g->outWidth, g->width, g->kernelWidth, g->strideWidth,
+                                         g->padLeft, 1, 0.0f, &masks);
+        float *divisors = ck_scratch_buffer(CK_SCRATCH_GRID, divisor_floats(g));
+        if (!divisors) abort();  // the memory budget counts it (ck_pool_scratch_floats)
+        for (size_t ox = 0; ox < divisor_floats(g); ox++)
+            divisors[ox] = ox < (size_t)g->outWidth ? (float)pool_factor((int)ox, g->strideWidth, g->padLeft,
+                                                                         g->kernelWidth, g->width, g->excludePadding)
+                                                    : 1.0f;
+        (wide ? pool_planes_512 : pool_planes_256)(g, input, output, c0, c1, zeros, masks, divisors);
+        return;
+    }
+#endif
     for (int c = c0; c < c1; c++)
         pool_plane(g, input + (size_t)c * g->height * g->width, output + (size_t)c * g->outHeight * g->outWidth, 1);
 }

@@ -48,6 +48,8 @@ let poolCases: [PoolCase] =
         PoolCase("2×2/2 on 6×70 (an even window: pairs)", c: 2, h: 6, w: 70, kernel: 2, stride: 2),
         PoolCase("3×3/1 pad 1 on 5×40 (stride 1, both edges masked)", c: 2, h: 5, w: 40, kernel: 3, stride: 1, pad: 1),
         PoolCase("17×17/1 on 17×18 (taller than the vector path's rows)", c: 2, h: 17, w: 18, kernel: 17, stride: 1),
+        PoolCase("3×3/2 ceil on 16×16 (NIN pool2: the last window overhangs)", c: 3, h: 16, w: 16, kernel: 3, stride: 2),
+        PoolCase("3×3/2 pad 1 on 33×35 (both edges masked, vectors of 16 and a part)", c: 2, h: 33, w: 35, kernel: 3, stride: 2, pad: 1),
     ] + sameSizeMaxPoolCases
 
 /// 3×3/1 pad 1 keeping the size, folded separably in registers (AVX2 and AVX-512): one plane row, two, rows of one part
@@ -80,6 +82,31 @@ let sameSizeMaxPoolCases = [(1, 7, 3), (2, 14, 5), (6, 15, 1), (5, 16, 3), (4, 1
                 #expect(averageDifference < 1e-5, "\(context) average: maxdiff \(averageDifference)")
             }
             Kernels.forceInstructionSet(nil)
+        }
+    }
+
+    /// An average pool divides by the window clipped to the padded input, or with `excludesPadding` by the input
+    /// values it holds; the vector paths add in the plain loops' order and divide once, so every instruction set
+    /// gives the portable path's bits.
+    @Test(arguments: poolCases, [false, true])
+    func averagePoolsGiveThePlainLoopsBits(_ testCase: PoolCase, excludesPadding: Bool) {
+        var g = testCase.geometry
+        g.excludesPadding = excludesPadding
+        var random = TestRandom(seed: 23)
+        let input = random.floats(g.channels * g.inHeight * g.inWidth)
+        func average(_ isa: Int?) -> [Float] {
+            Kernels.forceInstructionSet(isa)
+            defer { Kernels.forceInstructionSet(nil) }
+            var output = [Float](repeating: .nan, count: g.channels * g.outHeight * g.outWidth)
+            output.withUnsafeMutableBufferPointer { Kernels.averagePool2d(g, input: input, output: $0.baseAddress!, threads: 1) }
+            return output
+        }
+        let plain = average(Kernels.supportedInstructionSets.first!)
+        let difference = largestDifference(plain, Reference.pool2d(g, input: input, average: true))
+        #expect(difference < 1e-5, "\(testCase.name), portable: maxdiff \(difference)")
+        for isa in Kernels.supportedInstructionSets.dropFirst() {
+            let bits = largestDifference(average(isa), plain)
+            #expect(bits == 0, "\(testCase.name), excludesPadding \(excludesPadding), instruction set \(isa): maxdiff \(bits)")
         }
     }
 

@@ -67,17 +67,19 @@ enum Reference {
                     wstart = max(wstart, 0)
                     hend = min(hend, g.inHeight)
                     wend = min(wend, g.inWidth)
-                    var best = -Float.infinity, sum = 0.0, seen = false
+                    var best = -Float.infinity, sum = 0.0, seen = 0
                     for y in hstart..<max(hend, hstart) {
                         for x in wstart..<max(wend, wstart) {
                             let v = input[(c * g.inHeight + y) * g.inWidth + x]
                             best = max(best, v)
                             sum += Double(v)
-                            seen = true
+                            seen += 1
                         }
                     }
+                    // excludesPadding: ONNX's count_include_pad = 0 divides by the input values summed
+                    let divisor = g.excludesPadding ? seen : poolSize
                     output[(c * g.outHeight + oy) * g.outWidth + ox] =
-                        average ? Float(sum / Double(poolSize)) : (seen ? best : 0)
+                        average ? (divisor > 0 ? Float(sum / Double(divisor)) : 0) : (seen > 0 ? best : 0)
                 }
             }
         }

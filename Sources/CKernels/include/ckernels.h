@@ -144,11 +144,13 @@ typedef struct {
 void ck_max_pool(const ck_pool_desc *desc, const float *input, float *output, int c0, int c1);
 
 /// Average pooling of channels c0 ..< c1, Caffe's divisor: the window clipped to the padded input (or, with
-/// `excludePadding`, the input values it holds).
+/// `excludePadding`, the input values it holds). Vectors of output columns as `ck_max_pool` (same bits as the
+/// plain loops: the same order of additions, one division).
 void ck_average_pool(const ck_pool_desc *desc, const float *input, float *output, int c0, int c1);
 
-/// Floats of per-thread scratch `ck_max_pool` takes for this geometry at most (for the memory budget).
-size_t ck_max_pool_scratch_floats(const ck_pool_desc *desc);
+/// Floats of per-thread scratch the vector paths of `ck_max_pool` and `ck_average_pool` take for this geometry at
+/// most (for the memory budget).
+size_t ck_pool_scratch_floats(const ck_pool_desc *desc);
 
 /// The backward pass of `ck_max_pool` for channels c0 ..< c1: each output's gradient goes to the first maximum of
 /// its window in row-major order (PyTorch's choice); inGrad (C, H, W) is overwritten.

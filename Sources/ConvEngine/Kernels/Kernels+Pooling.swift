@@ -77,9 +77,10 @@ extension Kernels {
             excludePadding: g.excludesPadding ? 1 : 0)
     }
 
-    /// Floats of per-thread scratch a max pool's vector path takes (a row and its edge masks), for the memory budget.
-    static func maxPoolScratchFloats(_ g: PoolGeometry) -> Int {
+    /// Floats of per-thread scratch a pool's vector path takes (a row, its edge masks and an average's column
+    /// divisors), for the memory budget.
+    static func poolScratchFloats(_ g: PoolGeometry) -> Int {
         var desc = poolDescriptor(g)
-        return ck_max_pool_scratch_floats(&desc)
+        return ck_pool_scratch_floats(&desc)
     }
 }

@@ -110,12 +110,13 @@ public struct Pool: LayerKind {
     }
 
     /// Per thread: a max pool folds each input row into its window maxima first (H × OW floats and a padded
-    /// line), or its vector path takes a row and its edge masks; a row wider than the stack buffer is copied once.
+    /// line), or the vector path takes a row, its edge masks and an average's column divisors; a row wider than the
+    /// stack buffer is copied once.
     public func workingFloats(_ io: LayerIO) throws(SizeOverflow) -> (kept: Int, perThread: Int) {
         guard let g = io.geometry?.pool else { return (0, 0) }
         let rows = try Checked.product(g.inHeight, g.outWidth, of: "its folded rows")
         let line = 2 * ((g.outWidth - 1) * g.strideWidth + g.kernelWidth) + g.padLeft + 16
-        return (0, max(try Checked.sum(rows, line, g.inWidth, of: "its scratch"), Kernels.maxPoolScratchFloats(g)))
+        return (0, max(try Checked.sum(rows, line, g.inWidth, of: "its scratch"), Kernels.poolScratchFloats(g)))
     }
 
     public func receptiveWindow(_ io: LayerIO) -> (kernel: Size2, stride: Size2) { (kernel, stride) }
