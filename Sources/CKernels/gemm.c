@@ -55,10 +55,13 @@ static void micro_kernel_portable(int kc, const float *a, const float *b, float 
         r0 = _mm##W##_fmadd_ps(ai, b0, r0);                                                   \
         r1 = _mm##W##_fmadd_ps(ai, b1, r1);                                                   \
     }
+// A tile at most 16 columns wide: the B row's first vector only.
+#define CK_FMA_HALF_ROW(W, i, r0, r1) r0 = _mm##W##_fmadd_ps(_mm##W##_set1_ps(a[i]), b0, r0);
 #define CK_START256(i, r0, r1) CK_START_ROW(256, i, r0, r1)
 #define CK_FMA256(i, r0, r1) CK_FMA_ROW(256, i, r0, r1)
 #define CK_START512(i, r0, r1) CK_START_ROW(512, i, r0, r1)
 #define CK_FMA512(i, r0, r1) CK_FMA_ROW(512, i, r0, r1)
+#define CK_FMA_HALF512(i, r0, r1) CK_FMA_HALF_ROW(512, i, r0, r1)
 
 __attribute__((target("avx2,fma")))
 static void micro_kernel_avx2(int kc, const float *a, const float *b, float *c, int ldc,
@@ -109,13 +112,23 @@ static inline void micro_kernel_avx512_body(int kc, const float *a, const float 
         _mm_prefetch((const char *)(c + (size_t)i * ldc), _MM_HINT_T0);
         _mm_prefetch((const char *)(c + (size_t)i * ldc + 16), _MM_HINT_T0);
     }
-    for (int k = 0; k < kc; k++) {
-        if (a_ahead && (k & 1) == 0) _mm_prefetch((const char *)(a + a_ahead), _MM_HINT_T0);
-        const float *bk = koff ? b + koff[k] : b + (size_t)k * NR512;
-        const __m512 b0 = _mm512_loadu_ps(bk), b1 = _mm512_loadu_ps(bk + 16);
-        CK_ROWS8(CK_FMA512)
-        a += MR512;
-    }
+    if (nr <= 16) {
+        // The last panel of a map whose width leaves at most 16 columns (196 = 6·32 + 4 on 14×14, 169 on 13×13):
+        // half the FMAs.
+        for (int k = 0; k < kc; k++) {
+            if (a_ahead && (k & 1) == 0) _mm_prefetch((const char *)(a + a_ahead), _MM_HINT_T0);
+            const __m512 b0 = _mm512_loadu_ps(koff ? b + koff[k] : b + (size_t)k * NR512);
+            CK_ROWS8(CK_FMA_HALF512)
+            a += MR512;
+        }
+    } else
+        for (int k = 0; k < kc; k++) {
+            if (a_ahead && (k & 1) == 0) _mm_prefetch((const char *)(a + a_ahead), _MM_HINT_T0);
+            const float *bk = koff ? b + koff[k] : b + (size_t)k * NR512;
+            const __m512 b0 = _mm512_loadu_ps(bk), b1 = _mm512_loadu_ps(bk + 16);
+            CK_ROWS8(CK_FMA512)
+            a += MR512;
+        }
     const __mmask16 m0 = nr >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << nr) - 1);
     const __mmask16 m1 = nr >= 32 ? (__mmask16)0xFFFF : nr <= 16 ? (__mmask16)0 : (__mmask16)((1u << (nr - 16)) - 1);
 #define CK_ROW512(i, r0, r1)                                                                \

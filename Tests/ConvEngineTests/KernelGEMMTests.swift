@@ -341,6 +341,8 @@ extension ConvCase {
         GEMMCase(m: 64, n: 1000, k: 96, transposeA: true, transposeB: true, accumulate: true, bias: true),
         GEMMCase(m: 5, n: 3, k: 0, accumulate: true, bias: true),
         GEMMCase(m: 17, n: 49, k: 70, accumulate: true, bias: true),
+        // a 14×14 map: six whole panels and one of 4 columns (the half-width tile), rows in two tiles
+        GEMMCase(m: 16, n: 196, k: 64, accumulate: true, bias: true),
     ]
 
     @Test(arguments: gemmCases, [1, 2])
