@@ -117,16 +117,30 @@ static int phase_slots(int taps, int dilation, int stride, int *slot) {
 
 int ck_conv_reads_in_place(const ck_conv_desc *g) {
     // one group's geometry -> 1 when ck_conv_rows is the faster way to run it
-    if (ck_isa() < CK_ISA_AVX512 || g->strideHeight > CK_CONV_ROWS_MAX_STRIDE || g->strideWidth > CK_CONV_ROWS_MAX_STRIDE ||
-        g->kernelHeight * g->kernelWidth == 1)
+    const int KH = g->kernelHeight, KW = g->kernelWidth, sw = g->strideWidth;
+    if (ck_isa() < CK_ISA_AVX512 || g->strideHeight > CK_CONV_ROWS_MAX_STRIDE || sw > CK_CONV_ROWS_MAX_STRIDE ||
+        KH * KW == 1)
         return 0;
+    const int K = g->channels * KH * KW, reach_x = (KW - 1) * g->dilationWidth / sw;
+    // Strided: a kernel row's taps fall on several column phases, so the B rows one 32-column panel reads for a
+    // K block are that many runs per kernel row and channel. Where they outgrow half the 48 KB L1 next to the
+    // streamed weight panels (ResNet's strided 3×3 convs, 128 to 512 channels: 30–33 KB), packing wins
+    // (1.0–1.1× its time in place, 1 thread, Xeon AVX-512); the stems (7×7/2 on 3 channels: 9 KB) gain 0.85×.
+    // A 1×1 strided conv is a plain GEMM in place, but it lost to packing too (1.2–1.33×): it stays packed.
+    if (g->strideHeight > 1 || sw > 1) {
+        int slot_x[CK_CONV_ROWS_MAX_STRIDE];
+        const double lines_per_run = (NR512 + reach_x) * sizeof(float) / 64.0 + 1.0;
+        const double channels_per_block = (double)ck_k_block(K) / (KH * KW);
+        if (channels_per_block * KH * phase_slots(KW, g->dilationWidth, sw, slot_x) * lines_per_run * 64 > 24 * 1024)
+            return 0;
+    }
     // Cost model per useful multiply, fitted to 12 stride-1 5×5, 3×3 and 7×7 convs (maps 7×7 to 112×112) with
-    // weights packed once, all chosen right: reading in place computes OH·Wp grid columns (rounded up to whole
-    // 32-column panels) for OH·OW outputs, plus copying the padded input and the grid (~15/K); packing
-    // gathers each B panel row in runs of one output row (32/OW + 1 of them), ~10 units per run, shared by
-    // the M/8 row panels.
-    const int wp = g->outWidth + (g->kernelWidth - 1) * g->dilationWidth / g->strideWidth;
-    const double K = (double)g->channels * g->kernelHeight * g->kernelWidth, OW = g->outWidth;
+    // weights packed once, all chosen right (and right on the strided stems): reading in place computes OH·Wp
+    // grid columns (rounded up to whole 32-column panels) for OH·OW outputs, plus copying the padded input and
+    // the grid (~15/K); packing gathers each B panel row in runs of one output row (32/OW + 1 of them), ~10 units
+    // per run, shared by the M/8 row panels.
+    const int wp = g->outWidth + reach_x;
+    const double OW = g->outWidth;
     const long grid_panels = ((long)g->outHeight * wp + NR512 - 1) / NR512;
     const long output_panels = ((long)g->outHeight * g->outWidth + NR512 - 1) / NR512;
     const double in_place = (double)grid_panels / (double)output_panels + 15.0 / K;

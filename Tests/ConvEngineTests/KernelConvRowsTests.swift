@@ -36,7 +36,7 @@ extension ConvCase {
         "2×2 stride 3 5→8 on 14×14: a stride past the kernel, phases 0 and 1 of 3", c: 5, h: 14, w: 14, k: 8, kernel: (2, 2),
         stride: (3, 3))
     static let stride2ChunkSplitsRows = ConvCase(
-        "3×3 stride 2 pad 1 48→136 on 14×141: grid in 2 chunks, a chunk edge inside an output row, K blocks", c: 48, h: 14,
+        "3×3 stride 2 pad 1 30→136 on 14×141: grid in 2 chunks, a chunk edge inside an output row, K blocks", c: 30, h: 14,
         w: 141, k: 136, kernel: (3, 3), stride: (2, 2), pad: (1, 1, 1, 1))
 
     /// The strided cases above, each read in place on AVX-512.
@@ -56,6 +56,23 @@ extension ConvCase {
         Kernels.forceInstructionSet(Int(CK_ISA_AVX512))
         defer { Kernels.forceInstructionSet(nil) }
         #expect(ck_conv_reads_in_place(&desc) == 1, "\(testCase.name)")
+    }
+
+    /// Strided convs whose measurements favoured packing stay packed: a deep strided 3×3 (ResNet's res3a_branch2b,
+    /// its B rows per K block outgrow half the L1) and a 1×1 stride 2 (res3a_branch1).
+    @Test func deepStridedAndPointwiseStridedConvsStayPacked() {
+        guard Kernels.supportedInstructionSets.contains(Int(CK_ISA_AVX512)) else { return }
+        let cases = [
+            ConvCase(
+                "3×3 stride 2 pad 1 128→128 on 56×56", c: 128, h: 56, w: 56, k: 128, kernel: (3, 3), stride: (2, 2), pad: (1, 1, 1, 1)),
+            ConvCase("1×1 stride 2 256→512 on 56×56", c: 256, h: 56, w: 56, k: 512, kernel: (1, 1), stride: (2, 2)),
+        ]
+        Kernels.forceInstructionSet(Int(CK_ISA_AVX512))
+        defer { Kernels.forceInstructionSet(nil) }
+        for testCase in cases {
+            var desc = Kernels.convDescriptor(testCase.geometry)
+            #expect(ck_conv_reads_in_place(&desc) == 0, "\(testCase.name)")
+        }
     }
 
     /// Each instruction set (the in-place path on AVX-512, packing on AVX2 and portable) gives the reference result,
@@ -90,7 +107,7 @@ extension ConvCase {
     }
 
     /// `ck_conv_rows` on pieces of rows (one row, uneven blocks, the last row alone) and of channels (a first
-    /// 8-channel panel, the rest) writes exactly its piece, equal to the reference, and nothing outside it.
+    /// 8-channel panel, the rest, all) writes exactly its piece, equal to the reference, and nothing outside it.
     @Test(arguments: ConvCase.stridedInPlace)
     func rowAndChannelPiecesMatchReference(_ testCase: ConvCase) {
         guard Kernels.supportedInstructionSets.contains(Int(CK_ISA_AVX512)) else { return }
@@ -102,7 +119,7 @@ extension ConvCase {
         var desc = Kernels.convDescriptor(g)
         let oh = g.outHeight, m = g.outChannels
         let rowPieces = [0..<1, 1..<max(1, oh / 2 + 1), max(1, oh / 2 + 1)..<oh - 1, oh - 1..<oh].filter { !$0.isEmpty }
-        let channelPieces = [0..<min(8, m), min(8, m)..<m].filter { !$0.isEmpty }
+        let channelPieces = [0..<min(8, m), min(8, m)..<m, 0..<m].filter { !$0.isEmpty }
         Kernels.forceInstructionSet(Int(CK_ISA_AVX512))
         defer { Kernels.forceInstructionSet(nil) }
         for rows in rowPieces {
