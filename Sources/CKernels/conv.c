@@ -1,5 +1,5 @@
 // Convolution drivers: one group as a GEMM whose B is the im2col matrix gathered while packing, and the
-// stride-1 AVX-512 path that reads im2col rows in place from zero-padded input rows.
+// AVX-512 path that reads im2col rows in place from zero-padded stride-phase planes of the input rows.
 #include "ckernels_internal.h"
 #include <stdlib.h>
 #include <string.h>
@@ -95,24 +95,52 @@ void ck_col2im(const ck_conv_desc *g, int images, int batch, const float *col, f
 }
 
 // ---------------------------------------------------------------------------------------------
-// Stride-1 convolution without im2col packing (AVX-512). The input rows a block of output rows needs are
-// copied once into a zero-padded buffer of width Wp = OW + (KW−1)·dw. On the grid of output rows × Wp
-// columns (the last Wp − OW columns of each row are junk), im2col row k = (c, ky, kx) is then a contiguous
-// run of that buffer starting at c·plane + ky·dh·Wp + kx·dw, so the micro-kernel reads B in place. The GEMM
+// Convolution without im2col packing (AVX-512). The input rows a block of output rows needs are copied once,
+// zero-padded, into stride-phase planes: plane (py, px) of channel c holds the padded input rows ≡ py and
+// columns ≡ px (mod stride), Wp = OW + ((KW−1)·dw) div sw columns wide. On the grid of output rows × Wp
+// columns (the last Wp − OW columns of each row are junk), im2col row k = (c, ky, kx) is then a contiguous run
+// of plane ((ky·dh) mod sh, (kx·dw) mod sw) of channel c, from its row (ky·dh) div sh and column (kx·dw) div sw,
+// so the micro-kernel reads B in place. Only the phases some tap reads are built (one for a 1×1 conv, which
+// is then a plain GEMM on the subsampled input); stride 1 has one phase, the padded rows themselves. The GEMM
 // writes the grid a chunk of column panels at a time into a scratch C, whose valid columns go to the output.
+
+// The phases (mod `stride`) the taps t·dilation (t < taps) fall on: slot[p] is phase p's plane index among
+// those read, −1 for a phase none reads; returns how many are read.
+static int phase_slots(int taps, int dilation, int stride, int *slot) {
+    for (int p = 0; p < stride; p++) slot[p] = -1;
+    for (int t = 0; t < taps; t++) slot[(t * dilation) % stride] = 0;
+    int used = 0;
+    for (int p = 0; p < stride; p++)
+        if (slot[p] == 0) slot[p] = used++;
+    return used;
+}
 
 int ck_conv_reads_in_place(const ck_conv_desc *g) {
     // one group's geometry -> 1 when ck_conv_rows is the faster way to run it
-    if (!(ck_isa() >= CK_ISA_AVX512 && g->strideHeight == 1 && g->strideWidth == 1 &&
-          g->kernelHeight * g->kernelWidth > 1))
+    const int KH = g->kernelHeight, KW = g->kernelWidth, sw = g->strideWidth;
+    if (ck_isa() < CK_ISA_AVX512 || g->strideHeight > CK_CONV_ROWS_MAX_STRIDE || sw > CK_CONV_ROWS_MAX_STRIDE ||
+        KH * KW == 1)
         return 0;
+    const int K = g->channels * KH * KW, reach_x = (KW - 1) * g->dilationWidth / sw;
+    // Strided: a kernel row's taps fall on several column phases, so the B rows one 32-column panel reads for a
+    // K block are that many runs per kernel row and channel. Where they outgrow half the 48 KB L1 next to the
+    // streamed weight panels (ResNet's strided 3×3 convs, 128 to 512 channels: 30–33 KB), packing wins
+    // (1.0–1.1× its time in place, 1 thread, Xeon AVX-512); the stems (7×7/2 on 3 channels: 9 KB) gain 0.85×.
+    // A 1×1 strided conv is a plain GEMM in place, but it lost to packing too (1.2–1.33×): it stays packed.
+    if (g->strideHeight > 1 || sw > 1) {
+        int slot_x[CK_CONV_ROWS_MAX_STRIDE];
+        const double lines_per_run = (NR512 + reach_x) * sizeof(float) / 64.0 + 1.0;
+        const double channels_per_block = (double)ck_k_block(K) / (KH * KW);
+        if (channels_per_block * KH * phase_slots(KW, g->dilationWidth, sw, slot_x) * lines_per_run * 64 > 24 * 1024)
+            return 0;
+    }
     // Cost model per useful multiply, fitted to 12 stride-1 5×5, 3×3 and 7×7 convs (maps 7×7 to 112×112) with
-    // weights packed once, all chosen right: reading in place computes OH·Wp grid columns (rounded up to whole
-    // 32-column panels) for OH·OW outputs, plus copying the padded input and the grid (~15/K); packing
-    // gathers each B panel row in runs of one output row (32/OW + 1 of them), ~10 units per run, shared by
-    // the M/8 row panels.
-    const int wp = g->outWidth + (g->kernelWidth - 1) * g->dilationWidth;
-    const double K = (double)g->channels * g->kernelHeight * g->kernelWidth, OW = g->outWidth;
+    // weights packed once, all chosen right (and right on the strided stems): reading in place computes OH·Wp
+    // grid columns (rounded up to whole 32-column panels) for OH·OW outputs, plus copying the padded input and
+    // the grid (~15/K); packing gathers each B panel row in runs of one output row (32/OW + 1 of them), ~10 units
+    // per run, shared by the M/8 row panels.
+    const int wp = g->outWidth + reach_x;
+    const double OW = g->outWidth;
     const long grid_panels = ((long)g->outHeight * wp + NR512 - 1) / NR512;
     const long output_panels = ((long)g->outHeight * g->outWidth + NR512 - 1) / NR512;
     const double in_place = (double)grid_panels / (double)output_panels + 15.0 / K;
@@ -133,33 +161,55 @@ static size_t grid_chunk_columns(size_t columns, int rows) {
     const size_t chunks = (panels + most - 1) / most;
     return (panels + chunks - 1) / chunks * NR512;
 }
+
+// Row d (Wp columns) of a phase plane: input row `source` (NULL: a padding row) at columns j·sw + x0, zero
+// where that falls outside 0 ..< W.
+static void phase_row(float *d, const float *source, int W, int Wp, int sw, int x0) {
+    if (!source) {
+        memset(d, 0, (size_t)Wp * sizeof(float));
+        return;
+    }
+    int lo, hi;
+    valid_columns(W, Wp, sw, x0, &lo, &hi);
+    memset(d, 0, (size_t)lo * sizeof(float));
+    if (sw == 1) memcpy(d + lo, source + x0 + lo, (size_t)(hi - lo) * sizeof(float));
+    else for (int j = lo; j < hi; j++) d[j] = source[x0 + j * sw];
+    memset(d + hi, 0, (size_t)(Wp - hi) * sizeof(float));
+}
 #endif
 
 void ck_conv_rows(const ck_conv_desc *g, const float *input, const float *weight, const float *packedWeight,
                   const float *bias, float *output, int oy0, int oy1, int m0, int m1) {
 #ifdef CK_X86
-    // input (C, H, W), weight (K, C·KH·KW) -> output rows oy0 ..< oy1 of (K, OH, OW); stride 1
+    // input (C, H, W), weight (K, C·KH·KW) -> output rows oy0 ..< oy1 of (K, OH, OW)
     if (oy1 <= oy0 || m1 <= m0) return;
     const int C = g->channels, H = g->height, W = g->width, M = g->outChannels, OW = g->outWidth;
     const int KH = g->kernelHeight, KW = g->kernelWidth, dh = g->dilationHeight, dw = g->dilationWidth;
+    const int sh = g->strideHeight, sw = g->strideWidth;
     const int K = C * KH * KW, rows = oy1 - oy0;
-    const int Wp = OW + (KW - 1) * dw, padded_rows = rows + (KH - 1) * dh;
-    const size_t plane = (size_t)padded_rows * Wp, columns = (size_t)rows * Wp;
-    const size_t slack = (size_t)(KW - 1) * dw + 2 * NR512;  // junk columns of the last row read past the end
-    float *padded = ck_scratch_buffer(CK_SCRATCH_PADDED, (size_t)C * plane + slack);
+    int slot_y[CK_CONV_ROWS_MAX_STRIDE], slot_x[CK_CONV_ROWS_MAX_STRIDE];
+    const int phases_y = phase_slots(KH, dh, sh, slot_y), phases_x = phase_slots(KW, dw, sw, slot_x);
+    const int Wp = OW + (KW - 1) * dw / sw, plane_rows = rows + (KH - 1) * dh / sh;
+    const size_t plane = (size_t)plane_rows * Wp, columns = (size_t)rows * Wp;
+    const size_t planes = (size_t)C * phases_y * phases_x;
+    const size_t slack = (size_t)(KW - 1) * dw / sw + 2 * NR512;  // junk columns of the last row read past the end
+    float *padded = ck_scratch_buffer(CK_SCRATCH_PADDED, planes * plane + slack);
     if (!padded) abort();
-    const int first_row = oy0 - g->padTop, copy = W < Wp - g->padLeft ? W : Wp - g->padLeft;
-    for (int ch = 0; ch < C; ch++) {
-        for (int r = 0; r < padded_rows; r++) {
-            float *d = padded + ch * plane + (size_t)r * Wp;
-            const int iy = first_row + r;
-            if (iy < 0 || iy >= H || copy <= 0) { memset(d, 0, (size_t)Wp * sizeof(float)); continue; }
-            memset(d, 0, (size_t)g->padLeft * sizeof(float));
-            memcpy(d + g->padLeft, input + ((size_t)ch * H + iy) * W, (size_t)copy * sizeof(float));
-            memset(d + g->padLeft + copy, 0, (size_t)(Wp - g->padLeft - copy) * sizeof(float));
+    // Plane row r of phase py holds padded row (oy0 + r)·sh + py, column j of phase px padded column j·sw + px.
+    for (int ch = 0; ch < C; ch++)
+        for (int py = 0; py < sh; py++) {
+            if (slot_y[py] < 0) continue;
+            for (int px = 0; px < sw; px++) {
+                if (slot_x[px] < 0) continue;
+                float *p = padded + ((size_t)(ch * phases_y + slot_y[py]) * phases_x + slot_x[px]) * plane;
+                for (int r = 0; r < plane_rows; r++) {
+                    const long iy = (long)(oy0 + r) * sh + py - g->padTop;
+                    const float *source = iy >= 0 && iy < H ? input + ((size_t)ch * H + (size_t)iy) * W : NULL;
+                    phase_row(p + (size_t)r * Wp, source, W, Wp, sw, px - g->padLeft);
+                }
+            }
         }
-    }
-    memset(padded + (size_t)C * plane, 0, slack * sizeof(float));
+    memset(padded + planes * plane, 0, slack * sizeof(float));
 
     // The grid in chunks of whole column panels, each finished over every K block while its scratch C is still
     // in L2 and copied out then (a 56×56 map's whole grid is MBs: re-read once per K block from memory).
@@ -174,8 +224,9 @@ void ck_conv_rows(const ck_conv_desc *g, const float *input, const float *weight
         for (int pc = 0; pc < K; pc += kcb) {
             const int kc = K - pc < kcb ? K - pc : kcb;
             for (int k = 0; k < kc; k++) {
-                const int kk = pc + k, ch = kk / (KH * KW), ky = (kk / KW) % KH, kx = kk % KW;
-                koff[k] = (int)(ch * plane) + ky * dh * Wp + kx * dw;
+                const int kk = pc + k, ch = kk / (KH * KW), ty = (kk / KW) % KH * dh, tx = kk % KW * dw;
+                const size_t p = (size_t)(ch * phases_y + slot_y[ty % sh]) * phases_x + slot_x[tx % sw];
+                koff[k] = (int)(p * plane + (size_t)(ty / sh) * Wp + (size_t)(tx / sw));
             }
             for (int ic = m0; ic < m1; ic += MC_MAX) {
                 const int mc = m1 - ic < MC_MAX ? m1 - ic : MC_MAX;

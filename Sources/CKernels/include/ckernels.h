@@ -85,11 +85,16 @@ void ck_pack_weight(int M, int K, const float *A, int lda, float *dst);
 void ck_sgemm_prepacked(int M, int N, int K, const float *packedA, const float *B, int ldb, float *C, int ldc,
                         const float *bias, int m0, int m1);
 
-/// 1 when `ck_conv_rows` can run this convolution here: AVX-512, stride 1, a kernel larger than 1×1.
+/// The largest stride `ck_conv_rows` takes (its stride-phase planes are counted on the stack).
+#define CK_CONV_ROWS_MAX_STRIDE 8
+
+/// 1 when `ck_conv_rows` is the faster way to run this convolution here: AVX-512, a stride of at most
+/// `CK_CONV_ROWS_MAX_STRIDE`, a kernel larger than 1×1, and a cost model that favours it over packing.
 int ck_conv_reads_in_place(const ck_conv_desc *desc);
 
-/// One group of a stride-1 convolution for output rows oy0 ..< oy1, reading the im2col rows in place from a
-/// zero-padded copy of the input rows (no packing of B). Same layout as `ck_conv_im2col_gemm`.
+/// One group of a convolution for output rows oy0 ..< oy1, reading the im2col rows in place (no packing of B)
+/// from zero-padded stride-phase planes of the input rows: plane (py, px) holds the rows ≡ py and columns ≡ px
+/// (mod the stride), so each im2col row is a contiguous run of one plane. Same layout as `ck_conv_im2col_gemm`.
 /// `packedWeight` as for `ck_conv_im2col_gemm` (NULL: pack on the fly). Only output channels m0 ..< m1 are
 /// computed (m0 a multiple of 8), so callers can split the work by rows or by channels.
 void ck_conv_rows(const ck_conv_desc *desc, const float *input, const float *weight, const float *packedWeight,

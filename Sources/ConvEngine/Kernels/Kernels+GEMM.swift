@@ -83,7 +83,7 @@ extension Kernels {
                 return
             }
             if images == 1 && !plainGEMM && ck_conv_reads_in_place(desc) != 0 {
-                // stride 1 on AVX-512: im2col rows are read in place from padded input rows. Split by output
+                // AVX-512: im2col rows are read in place from zero-padded stride-phase planes of the input rows. Split by output
                 // channels (every thread reads the whole input, no piece loses a partial panel: 1.8–1.95× on two
                 // cores, against 1.5–1.8× by rows), by output rows when there are too few channels.
                 let byChannels = groupOut >= 16 * perGroup

@@ -1,3 +1,5 @@
+import CKernels
+
 /// Zero padding around a conv input: explicit per side pair, or `same` (output = ⌈input / stride⌉).
 public enum Padding: Hashable, Sendable {
     case explicit(Size2)
@@ -143,9 +145,10 @@ public struct Conv: WeightedLayer {
     /// One multiply-accumulate per weight per output position.
     public func macs(_ io: LayerIO) -> Int { (parameterShapes(io)?.weightCount ?? 0) * io.output.planeSize }
 
-    /// Kept: the weight packed into 16-row panels at most (none for a depthwise conv). Per thread: the GEMM's packing panels, and for a
-    /// stride-1 k×k conv (which may read im2col rows in place) a zero-padded copy of the input rows and an
-    /// output grid, each a tensor the kernels index with 32-bit ints; the depthwise kernel's row, if larger.
+    /// Kept: the weight packed into 16-row panels at most (none for a depthwise conv). Per thread: the GEMM's packing
+    /// panels, and for a conv that may read im2col rows in place (k×k, or strided, up to the kernels' largest stride)
+    /// the zero-padded stride-phase planes of the input rows and an output grid, each a tensor the kernels index with
+    /// 32-bit ints; the depthwise kernel's row, if larger.
     public func workingFloats(_ io: LayerIO) throws(SizeOverflow) -> (kept: Int, perThread: Int) {
         guard let g = io.geometry?.conv else { return (0, 0) }
         let groupIn = g.inChannels / g.groups, groupOut = g.outChannels / g.groups
@@ -154,9 +157,19 @@ public struct Conv: WeightedLayer {
         let packed = g.readsPackedWeight ? panels : 0
         // a depthwise conv runs its own kernel, whose scratch is a row and its masks
         let direct = g.isDepthwise ? Kernels.depthwiseScratchFloats(g) : 0
-        guard stride == Size2(1) && kernel.height * kernel.width > 1 else { return (packed, max(Kernels.packingScratchFloats, direct)) }
-        let reach = effectiveKernel, gridWidth = g.outWidth + reach.width - 1
-        let paddedRows = try Checked.product(groupIn, g.outHeight + reach.height - 1, gridWidth, of: "its zero-padded input copy")
+        let largestStride = Int(CK_CONV_ROWS_MAX_STRIDE)
+        guard kernel.height * kernel.width > 1, g.strideHeight <= largestStride, g.strideWidth <= largestStride else {
+            return (packed, max(Kernels.packingScratchFloats, direct))
+        }
+        // Plane (py, px) holds the padded rows ≡ py, columns ≡ px (mod the stride); only the phases a tap falls on.
+        func phases(_ taps: Int, _ dilation: Int, _ stride: Int) -> Int { Set((0..<taps).map { $0 * dilation % stride }).count }
+        let reachX = (g.kernelWidth - 1) * g.dilationWidth / g.strideWidth
+        let planeRows = g.outHeight + (g.kernelHeight - 1) * g.dilationHeight / g.strideHeight
+        let gridWidth = g.outWidth + reachX
+        let planes = phases(g.kernelHeight, g.dilationHeight, g.strideHeight) * phases(g.kernelWidth, g.dilationWidth, g.strideWidth)
+        let paddedRows = try Checked.sum(
+            Checked.product(groupIn, planes, planeRows, gridWidth, of: "its zero-padded input copy"), reachX + 2 * Kernels.panelWidth,
+            of: "its zero-padded input copy")
         let grid = try Checked.product(groupOut, g.outHeight, gridWidth, of: "its output grid")
         for (floats, what) in [(paddedRows, "its zero-padded input copy"), (grid, "its output grid")] where floats > SizeLimits.tensorValues
         {
