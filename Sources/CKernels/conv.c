@@ -97,12 +97,25 @@ void ck_col2im(const ck_conv_desc *g, int images, int batch, const float *col, f
 // ---------------------------------------------------------------------------------------------
 // Convolution without im2col packing (AVX-512). The input rows a block of output rows needs are copied once,
 // zero-padded, into stride-phase planes: plane (py, px) of channel c holds the padded input rows ≡ py and
-// columns ≡ px (mod stride), Wp = OW + ((KW−1)·dw) div sw columns wide. On the grid of output rows × Wp
+// columns ≡ px (mod stride), Wp = `grid_width` columns wide. On the grid of output rows × Wp
 // columns (the last Wp − OW columns of each row are junk), im2col row k = (c, ky, kx) is then a contiguous run
 // of plane ((ky·dh) mod sh, (kx·dw) mod sw) of channel c, from its row (ky·dh) div sh and column (kx·dw) div sw,
 // so the micro-kernel reads B in place. Only the phases some tap reads are built (one for a 1×1 conv, which
 // is then a plain GEMM on the subsampled input); stride 1 has one phase, the padded rows themselves. The GEMM
 // writes the grid a chunk of column panels at a time into a scratch C, whose valid columns go to the output.
+
+// Columns of a grid row and of a phase plane's row: OW + ((KW−1)·dw) div sw. At stride 1 a row's right padding
+// and the next row's left padding can be the same zeros: the windows of row r then read on into row r + 1's
+// left padding, so a row needs only max(padLeft + W, OW + (KW−1)·dw − padLeft, OW) columns — 29 instead of 30
+// for a 3×3 pad-1 conv on a 28×28 map, 3 % fewer grid columns to compute, 14×14: 15 instead of 16.
+static int grid_width(const ck_conv_desc *g) {
+    const int OW = g->outWidth, wide = OW + (g->kernelWidth - 1) * g->dilationWidth / g->strideWidth;
+    if (g->strideWidth != 1) return wide;
+    int shared = g->padLeft + g->width;
+    if (wide - g->padLeft > shared) shared = wide - g->padLeft;
+    if (OW > shared) shared = OW;
+    return shared < wide ? shared : wide;
+}
 
 // The phases (mod `stride`) the taps t·dilation (t < taps) fall on: slot[p] is phase p's plane index among
 // those read, −1 for a phase none reads; returns how many are read.
@@ -139,7 +152,7 @@ int ck_conv_reads_in_place(const ck_conv_desc *g) {
     // grid columns (rounded up to whole 32-column panels) for OH·OW outputs, plus copying the padded input and
     // the grid (~15/K); packing gathers each B panel row in runs of one output row (32/OW + 1 of them), ~10 units
     // per run, shared by the M/8 row panels.
-    const int wp = g->outWidth + reach_x;
+    const int wp = grid_width(g);
     const double OW = g->outWidth;
     const long grid_panels = ((long)g->outHeight * wp + NR512 - 1) / NR512;
     const long output_panels = ((long)g->outHeight * g->outWidth + NR512 - 1) / NR512;
@@ -189,7 +202,7 @@ void ck_conv_rows(const ck_conv_desc *g, const float *input, const float *weight
     const int K = C * KH * KW, rows = oy1 - oy0;
     int slot_y[CK_CONV_ROWS_MAX_STRIDE], slot_x[CK_CONV_ROWS_MAX_STRIDE];
     const int phases_y = phase_slots(KH, dh, sh, slot_y), phases_x = phase_slots(KW, dw, sw, slot_x);
-    const int Wp = OW + (KW - 1) * dw / sw, plane_rows = rows + (KH - 1) * dh / sh;
+    const int Wp = grid_width(g), plane_rows = rows + (KH - 1) * dh / sh;
     const size_t plane = (size_t)plane_rows * Wp, columns = (size_t)rows * Wp;
     const size_t planes = (size_t)C * phases_y * phases_x;
     const size_t slack = (size_t)(KW - 1) * dw / sw + 2 * NR512;  // junk columns of the last row read past the end

@@ -60,6 +60,16 @@ extension ConvCase {
 
     /// Strided convs whose measurements favoured packing stay packed: a deep strided 3×3 (ResNet's res3a_branch2b,
     /// its B rows per K block outgrow half the L1) and a 1×1 stride 2 (res3a_branch1).
+    /// The stride-1 cases whose grid rows share their padding read in place where AVX-512 is present.
+    @Test(arguments: ConvCase.sharedPadding)
+    func sharedPaddingCasesReadInPlaceOnAVX512(_ testCase: ConvCase) {
+        guard Kernels.supportedInstructionSets.contains(Int(CK_ISA_AVX512)) else { return }
+        var desc = Kernels.convDescriptor(testCase.geometry)
+        Kernels.forceInstructionSet(Int(CK_ISA_AVX512))
+        defer { Kernels.forceInstructionSet(nil) }
+        #expect(ck_conv_reads_in_place(&desc) == 1, "\(testCase.name)")
+    }
+
     @Test func deepStridedAndPointwiseStridedConvsStayPacked() {
         guard Kernels.supportedInstructionSets.contains(Int(CK_ISA_AVX512)) else { return }
         let cases = [

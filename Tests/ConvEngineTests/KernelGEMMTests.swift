@@ -96,16 +96,34 @@ extension ConvCase {
         "1×1 stride 2 40→136 on 9×9: more channels than positions, split by channels", c: 40, h: 9, w: 9, k: 136,
         kernel: (1, 1), stride: (2, 2))
 
-    /// All of them: the plain reference test runs every one.
-    static let all: [ConvCase] = [
-        pointwiseOddMap, pointwise256To64, pointwiseKBlocks, pointwiseMBlocks, pointwiseNBlocks, pointwiseStride2, conv3x3, conv3x3KBlocks,
-        conv5x5, conv3x3Stride2, conv3x3Dilation2, conv3x3Groups2, depthwise3x3, asymmetricSame4x4, bottomRightPad2x2, oddKernel5x3,
-        googLeNetConv1, alexNetConv1, signal1D, wide3x3KMBlocks, dilated5x5UnevenPads, narrow3x3To192, pointwiseRowsInPlace,
-        pointwiseRowsCrowdingL1, smallK5x5Packed, stride2OddWidth, stride2Dilated, pointwiseStride2Wide, smallMapSplitByChannels,
-        pointwiseSplitByChannels, rowsChunkSplitsRows, rowsManyChunksDilated, rowsOneRowChunked, pointwiseStride2Padded,
-        pointwiseStride3BottomPad, pointwiseStride2LongRows,
-        pointwiseStride2ManyChannels,
+    // At stride 1 a grid row ends where the next row's left padding begins (the padding is shared):
+    static let sharedPadding28x28 = ConvCase(
+        "3×3 pad 1 96→40 on 28×28: rows of 29 columns, the right padding the next row's left", c: 96, h: 28, w: 28, k: 40,
+        kernel: (3, 3), pad: (1, 1, 1, 1))
+    static let sharedPaddingWiderThanReach = ConvCase(
+        "3×3 pad 3 8→16 on 6×5: padding wider than the kernel reaches, windows read into the next row's padding", c: 8, h: 6,
+        w: 5, k: 16, kernel: (3, 3), pad: (3, 3, 3, 3))
+    static let sharedPaddingLeftOnly = ConvCase(
+        "3×3 pad left 2 right 0 16→24 on 9×11: uneven sides", c: 16, h: 9, w: 11, k: 24, kernel: (3, 3), pad: (1, 2, 1, 0))
+    static let sharedPaddingOneColumn = ConvCase(
+        "5×5 pad 2 12→16 on 6×1: a one-column input, each row its padding", c: 12, h: 6, w: 1, k: 16, kernel: (5, 5),
+        pad: (2, 2, 2, 2))
+    static let sharedPadding: [ConvCase] = [
+        sharedPadding28x28, sharedPaddingWiderThanReach, sharedPaddingLeftOnly, sharedPaddingOneColumn,
     ]
+
+    /// All of them: the plain reference test runs every one.
+    static let all: [ConvCase] =
+        [
+            pointwiseOddMap, pointwise256To64, pointwiseKBlocks, pointwiseMBlocks, pointwiseNBlocks, pointwiseStride2, conv3x3,
+            conv3x3KBlocks,
+            conv5x5, conv3x3Stride2, conv3x3Dilation2, conv3x3Groups2, depthwise3x3, asymmetricSame4x4, bottomRightPad2x2, oddKernel5x3,
+            googLeNetConv1, alexNetConv1, signal1D, wide3x3KMBlocks, dilated5x5UnevenPads, narrow3x3To192, pointwiseRowsInPlace,
+            pointwiseRowsCrowdingL1, smallK5x5Packed, stride2OddWidth, stride2Dilated, pointwiseStride2Wide, smallMapSplitByChannels,
+            pointwiseSplitByChannels, rowsChunkSplitsRows, rowsManyChunksDilated, rowsOneRowChunked, pointwiseStride2Padded,
+            pointwiseStride3BottomPad, pointwiseStride2LongRows,
+            pointwiseStride2ManyChannels,
+        ] + sharedPadding
 }
 
 @Suite struct KernelGEMMTests {
@@ -156,13 +174,14 @@ extension ConvCase {
 
     /// Weights packed once (as a session keeps them) give the reference result on every instruction set and
     /// thread count, through each path: pointwise GEMM, im2col packing, rows read in place, groups.
-    @Test(arguments: [
-        ConvCase.pointwiseOddMap, .pointwise256To64, .pointwiseMBlocks, .conv3x3, .conv3x3KBlocks, .conv3x3Groups2, .depthwise3x3,
-        .googLeNetConv1, .wide3x3KMBlocks, .narrow3x3To192, .pointwiseRowsInPlace, .pointwiseRowsCrowdingL1, .smallK5x5Packed,
-        .stride2OddWidth, .stride2Dilated, .pointwiseStride2Wide, .smallMapSplitByChannels, .pointwiseSplitByChannels,
-        .rowsChunkSplitsRows, .rowsManyChunksDilated, .rowsOneRowChunked,
-        .pointwiseStride2Padded, .pointwiseStride3BottomPad, .pointwiseStride2LongRows, .pointwiseStride2ManyChannels,
-    ])
+    @Test(
+        arguments: [
+            ConvCase.pointwiseOddMap, .pointwise256To64, .pointwiseMBlocks, .conv3x3, .conv3x3KBlocks, .conv3x3Groups2, .depthwise3x3,
+            .googLeNetConv1, .wide3x3KMBlocks, .narrow3x3To192, .pointwiseRowsInPlace, .pointwiseRowsCrowdingL1, .smallK5x5Packed,
+            .stride2OddWidth, .stride2Dilated, .pointwiseStride2Wide, .smallMapSplitByChannels, .pointwiseSplitByChannels,
+            .rowsChunkSplitsRows, .rowsManyChunksDilated, .rowsOneRowChunked,
+            .pointwiseStride2Padded, .pointwiseStride3BottomPad, .pointwiseStride2LongRows, .pointwiseStride2ManyChannels,
+        ] + ConvCase.sharedPadding)
     func prepackedWeightsMatchReference(_ testCase: ConvCase) {
         let g = testCase.geometry
         var random = TestRandom(seed: 23)
