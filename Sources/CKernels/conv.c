@@ -192,7 +192,7 @@ static void phase_row(float *d, const float *source, int W, int Wp, int sw, int 
 #endif
 
 void ck_conv_rows(const ck_conv_desc *g, const float *input, const float *weight, const float *packedWeight,
-                  const float *bias, float *output, int oy0, int oy1, int m0, int m1) {
+                  const float *bias, float *output, int oy0, int oy1, int m0, int m1, ck_activation activation) {
 #ifdef CK_X86
     // input (C, H, W), weight (K, C·KH·KW) -> output rows oy0 ..< oy1 of (K, OH, OW)
     if (oy1 <= oy0 || m1 <= m0) return;
@@ -262,18 +262,25 @@ void ck_conv_rows(const ck_conv_desc *g, const float *input, const float *weight
             }
         }
         // Grid column j is output row oy0 + j / Wp, column j mod Wp (junk from OW on). Channel by channel, so the
-        // output is written in order.
+        // output is written in order; the activation on the way (a 56×56 map's output is past L2 by the time a
+        // pass after the conv would read it back).
         for (int m = m0; m < m1; m++)
             for (size_t r = j0 / Wp; r * Wp < j0 + n; r++) {
                 const size_t row = r * Wp, x0 = j0 > row ? j0 - row : 0, end = j0 + n - row;
                 const size_t x1 = end < (size_t)OW ? end : (size_t)OW;
-                if (x1 > x0)
-                    memcpy(output + ((size_t)m * g->outHeight + oy0 + r) * OW + x0,
-                           grid + (size_t)(m - m0) * n + (row + x0 - j0), (x1 - x0) * sizeof(float));
+                if (x1 <= x0) continue;
+                float *to = output + ((size_t)m * g->outHeight + oy0 + r) * OW + x0;
+                const float *from = grid + (size_t)(m - m0) * n + (row + x0 - j0);
+                switch (activation.kind) {
+                case CK_ACTIVATION_RELU: ck_relu((long)(x1 - x0), from, to); break;
+                case CK_ACTIVATION_CLIP: ck_clip((long)(x1 - x0), activation.minimum, activation.maximum, from, to); break;
+                default: memcpy(to, from, (x1 - x0) * sizeof(float));
+                }
             }
     }
 #else
     (void)g; (void)input; (void)weight; (void)packedWeight; (void)bias; (void)output; (void)oy0; (void)oy1; (void)m0; (void)m1;
+    (void)activation;
     abort();
 #endif
 }

@@ -138,7 +138,8 @@ extension ConvCase {
                 output.withUnsafeMutableBufferPointer { output in
                     ck_conv_rows(
                         &desc, input, weight, nil, bias, output.baseAddress!, Int32(rows.lowerBound), Int32(rows.upperBound),
-                        Int32(channels.lowerBound), Int32(channels.upperBound))
+                        Int32(channels.lowerBound), Int32(channels.upperBound),
+                        ck_activation(kind: CK_ACTIVATION_NONE, minimum: 0, maximum: 0))
                 }
                 for channel in 0..<m {
                     for y in 0..<oh {

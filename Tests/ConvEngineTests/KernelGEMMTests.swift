@@ -244,6 +244,39 @@ extension ConvCase {
         }
     }
 
+    /// An inference plan's epilogue writes every step in place over the conv's output: a leading ReLU6, a residual
+    /// add and a ReLU give clip(conv) + other, then its ReLU, through every path (the rows read in place apply the
+    /// leading activation as they leave their scratch, the others in the epilogue).
+    @Test(arguments: [ConvCase.conv3x3, .rowsChunkSplitsRows, .sharedPadding28x28, .stemOdd7x7Stride2, .pointwiseOddMap], [1, 2])
+    func inPlaceEpilogueMatchesReference(_ testCase: ConvCase, threads: Int) {
+        let g = testCase.geometry
+        let count = g.outChannels * g.outHeight * g.outWidth
+        var random = TestRandom(seed: 31)
+        let input = random.floats(g.inChannels * g.inHeight * g.inWidth).map { $0 * 8 }
+        let weight = random.floats(g.weightCount), bias = random.floats(g.outChannels), other = random.floats(count)
+        let expected = zip(Reference.conv2d(g, input: input, weight: weight, bias: bias), other).map {
+            max(min(max($0, 0), 6) + $1, 0)
+        }
+        let packed = weight.withUnsafeBufferPointer { PackedConvWeights(g, weight: $0.baseAddress!) }
+        let output = UnsafeMutablePointer<Float>.allocate(capacity: count)
+        defer { output.deallocate() }
+        other.withUnsafeBufferPointer { other in
+            let epilogue = ConvEpilogue(
+                steps: [
+                    (.activation(.clip(minimum: 0, maximum: 6)), output), (.add(at: 0, count: 2), output),
+                    (.activation(.relu), output),
+                ],
+                addends: [[nil, other.baseAddress!]])
+            Kernels.conv2d(
+                g, input: input, weight: weight, bias: bias, output: output, packed: packed, epilogue: epilogue,
+                threads: threads)
+        }
+        let difference = largestDifference(Array(UnsafeBufferPointer(start: output, count: count)), expected)
+        #expect(difference < 1e-4, "\(testCase.name), \(threads) threads: maxdiff \(difference)")
+        let clipped = expected.filter { $0 > 0 }.count
+        #expect(clipped > 0 && clipped < count, "\(testCase.name): the ReLUs cut some values and keep others")
+    }
+
     /// Panels packed for another micro-kernel are ignored (the weight is packed on the fly) rather than misread.
     @Test func prepackedWeightsForAnotherMicroKernelAreIgnored() {
         let g = ConvCase.conv3x3.geometry

@@ -92,14 +92,6 @@ void ck_sgemm_prepacked(int M, int N, int K, const float *packedA, const float *
 /// `CK_CONV_ROWS_MAX_STRIDE`, a kernel larger than 1×1, and a cost model that favours it over packing.
 int ck_conv_reads_in_place(const ck_conv_desc *desc);
 
-/// One group of a convolution for output rows oy0 ..< oy1, reading the im2col rows in place (no packing of B)
-/// from zero-padded stride-phase planes of the input rows: plane (py, px) holds the rows ≡ py and columns ≡ px
-/// (mod the stride), so each im2col row is a contiguous run of one plane. Same layout as `ck_conv_im2col_gemm`.
-/// `packedWeight` as for `ck_conv_im2col_gemm` (NULL: pack on the fly). Only output channels m0 ..< m1 are
-/// computed (m0 a multiple of 8), so callers can split the work by rows or by channels.
-void ck_conv_rows(const ck_conv_desc *desc, const float *input, const float *weight, const float *packedWeight,
-                  const float *bias, float *output, int oy0, int oy1, int m0, int m1);
-
 /// What a kernel applies to each value it writes (a fused activation): nothing, ReLU (max(v, 0), NaN gives 0,
 /// as `ck_relu`) or a clip to [minimum, maximum] (as `ck_clip`; ReLU6 is 0, 6).
 typedef enum { CK_ACTIVATION_NONE = 0, CK_ACTIVATION_RELU = 1, CK_ACTIVATION_CLIP = 2 } ck_activation_kind;
@@ -107,6 +99,15 @@ typedef struct {
     ck_activation_kind kind;
     float minimum, maximum;
 } ck_activation;
+
+/// One group of a convolution for output rows oy0 ..< oy1, reading the im2col rows in place (no packing of B)
+/// from zero-padded stride-phase planes of the input rows: plane (py, px) holds the rows ≡ py and columns ≡ px
+/// (mod the stride), so each im2col row is a contiguous run of one plane. Same layout as `ck_conv_im2col_gemm`.
+/// `packedWeight` as for `ck_conv_im2col_gemm` (NULL: pack on the fly). Only output channels m0 ..< m1 are
+/// computed (m0 a multiple of 8), so callers can split the work by rows or by channels. `activation` is applied
+/// to every value as it is copied from the scratch grid to `output` (an inference plan's ReLU in the same pass).
+void ck_conv_rows(const ck_conv_desc *desc, const float *input, const float *weight, const float *packedWeight,
+                  const float *bias, float *output, int oy0, int oy1, int m0, int m1, ck_activation activation);
 
 /// Depthwise convolution: each group one input channel and m = desc->outChannels outputs (desc is one group).
 /// input (C, N, H, W), weight (C·m, 1, KH, KW), bias (C·m) or NULL -> output channels c0 ..< c1 of

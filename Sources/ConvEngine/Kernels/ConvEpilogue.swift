@@ -49,6 +49,14 @@ public struct ConvEpilogue {
         self.addends = addends
     }
 
+    /// The first step's activation when that step writes over the conv's own output (an inference plan): a kernel
+    /// that copies its output out of scratch applies it on the way, and the epilogue then starts at step 1.
+    func leadingActivation(inPlaceOf convOutput: UnsafeMutablePointer<Float>) -> FusedActivation? {
+        guard let first = steps.first, first.output == convOutput, case .activation(let activation) = first.operation
+        else { return nil }
+        return activation
+    }
+
     /// Runs steps `firstStep...` on channels `channels`, `count` values from position `start` of each `planeSize`
     /// plane; `convOutput` is what the first of them reads. A block of channels (about 32 KB of each step's
     /// values) goes through every step before the next block, so what one step writes is still in L1 when the

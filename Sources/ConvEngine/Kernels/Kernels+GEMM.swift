@@ -71,9 +71,10 @@ extension Kernels {
         let plainGEMM = g.isPointwise && g.outHeight == g.inHeight && g.outWidth == g.inWidth
         let perGroup = groups >= threads ? 1 : pieces(work: g.macs * images / groups, threads: (threads + groups - 1) / groups)
         var desc = convDescriptor(g)
-        // The epilogue on channels `channels`, `count` values from position `start` of each plane.
-        func finish(channels: Range<Int>, start: Int, count: Int) {
-            epilogue?.apply(channels: channels, start: start, count: count, planeSize: outPlane, convOutput: output)
+        // The epilogue from step `firstStep` on channels `channels`, `count` values from position `start` of each plane.
+        func finish(channels: Range<Int>, start: Int, count: Int, from firstStep: Int = 0) {
+            epilogue?.apply(
+                channels: channels, start: start, count: count, planeSize: outPlane, convOutput: output, from: firstStep)
         }
         withUnsafePointer(to: &desc) { desc in
             if g.isDepthwise {
@@ -90,6 +91,9 @@ extension Kernels {
                 let rows = byChannels ? [0..<g.outHeight] : split(g.outHeight, parts: perGroup)
                 let channels = byChannels ? split(groupOut, parts: perGroup, alignment: 8) : [0..<groupOut]
                 let pieces = rows.count * channels.count
+                // An inference plan's leading activation, in place: applied as the output leaves the kernel's scratch.
+                let leading = epilogue?.leadingActivation(inPlaceOf: output)
+                let activation = leading?.descriptor ?? ck_activation(kind: CK_ACTIVATION_NONE, minimum: 0, maximum: 0)
                 parallelFor(tasks: groups * pieces, threads: threads) { task in
                     let group = task / pieces, piece = task % pieces
                     let range = rows[piece % rows.count], channelRange = channels[piece / rows.count]
@@ -97,11 +101,11 @@ extension Kernels {
                         desc, input + group * groupIn * inPlane, weight + group * groupOut * patch,
                         packedBase.map { $0 + group * packedGroupStride }, bias.map { $0 + group * groupOut },
                         output + group * groupOut * outPlane, Int32(range.lowerBound), Int32(range.upperBound),
-                        Int32(channelRange.lowerBound), Int32(channelRange.upperBound))
+                        Int32(channelRange.lowerBound), Int32(channelRange.upperBound), activation)
                     let first = group * groupOut + channelRange.lowerBound
                     finish(
                         channels: first..<first + channelRange.count, start: range.lowerBound * g.outWidth,
-                        count: range.count * g.outWidth)
+                        count: range.count * g.outWidth, from: leading == nil ? 0 : 1)
                 }
                 return
             }
