@@ -100,4 +100,7 @@ extension Kernels {
 
     /// Columns per packed B panel: column splits across threads are cut at multiples of it.
     static var panelWidth: Int { Int(ck_panel_width()) }
+
+    /// Rows per packed A panel (the micro-kernel's height): channel splits across threads are cut at multiples of it.
+    static var panelHeight: Int { Int(ck_panel_height()) }
 }
