@@ -74,6 +74,12 @@ extension ConvCase {
         stride: (2, 2), pad: (1, 1, 1, 1))
     static let pointwiseSplitByChannels = ConvCase(
         "1×1 pointwise 48→130 on 14×14: split by channels, a partial row panel", c: 48, h: 14, w: 14, k: 130, kernel: (1, 1))
+    static let pointwiseMoreChannelsThanPositions = ConvCase(
+        "1×1 pointwise 64→96 on 7×7: more channels than positions, split by channels", c: 64, h: 7, w: 7, k: 96,
+        kernel: (1, 1))
+    static let stride2MoreChannelsThanPositions = ConvCase(
+        "3×3 stride 2 pad 1 32→80 on 13×13: a 7×7 map, 2 even panels, split by channels", c: 32, h: 13, w: 13, k: 80,
+        kernel: (3, 3), stride: (2, 2), pad: (1, 1, 1, 1))
     static let rowsChunkSplitsRows = ConvCase(
         "3×3 pad 1 48→136 on 7×70: grid in 2 chunks of whole panels, a chunk edge inside an output row, K blocks",
         c: 48, h: 7, w: 70, k: 136, kernel: (3, 3), pad: (1, 1, 1, 1))
@@ -122,7 +128,7 @@ extension ConvCase {
             pointwiseRowsCrowdingL1, smallK5x5Packed, stride2OddWidth, stride2Dilated, pointwiseStride2Wide, smallMapSplitByChannels,
             pointwiseSplitByChannels, rowsChunkSplitsRows, rowsManyChunksDilated, rowsOneRowChunked, pointwiseStride2Padded,
             pointwiseStride3BottomPad, pointwiseStride2LongRows,
-            pointwiseStride2ManyChannels,
+            pointwiseStride2ManyChannels, pointwiseMoreChannelsThanPositions, stride2MoreChannelsThanPositions,
         ] + sharedPadding
 }
 
@@ -181,6 +187,7 @@ extension ConvCase {
             .stride2OddWidth, .stride2Dilated, .pointwiseStride2Wide, .smallMapSplitByChannels, .pointwiseSplitByChannels,
             .rowsChunkSplitsRows, .rowsManyChunksDilated, .rowsOneRowChunked,
             .pointwiseStride2Padded, .pointwiseStride3BottomPad, .pointwiseStride2LongRows, .pointwiseStride2ManyChannels,
+            .pointwiseMoreChannelsThanPositions, .stride2MoreChannelsThanPositions,
         ] + ConvCase.sharedPadding)
     func prepackedWeightsMatchReference(_ testCase: ConvCase) {
         let g = testCase.geometry
@@ -211,7 +218,8 @@ extension ConvCase {
     @Test(
         arguments: [
             ConvCase("1×1 pointwise 32→64 on 40×40: finer column pieces", c: 32, h: 40, w: 40, k: 64, kernel: (1, 1)),
-            .smallMapSplitByChannels, .stride2OddWidth, .pointwiseSplitByChannels,
+            .smallMapSplitByChannels, .stride2OddWidth, .pointwiseSplitByChannels, .pointwiseMoreChannelsThanPositions,
+            .stride2MoreChannelsThanPositions,
         ], [1, 2])
     func epilogueOnPackedWeightsMatchesReference(_ testCase: ConvCase, threads: Int) {
         let g = testCase.geometry
@@ -275,6 +283,25 @@ extension ConvCase {
         #expect(difference < 1e-4, "\(testCase.name), \(threads) threads: maxdiff \(difference)")
         let clipped = expected.filter { $0 > 0 }.count
         #expect(clipped > 0 && clipped < count, "\(testCase.name): the ReLUs cut some values and keep others")
+    }
+
+    /// A GEMM's pieces cover every channel and position exactly once, cut at whole row panels and column
+    /// panels, and a map with more channels than positions (ResNet-50's 7×7 stage) is cut by channels.
+    @Test(arguments: [
+        (512, 49, 2, false), (2048, 49, 2, true), (64, 3136, 2, true), (256, 196, 2, false), (130, 196, 2, true),
+        (24, 3136, 2, true), (40, 12, 2, false), (96, 49, 4, true), (512, 784, 1, true),
+    ])
+    func gemmPiecesCoverEveryValueOnceOnPanelBounds(rows: Int, columns: Int, parts: Int, finer: Bool) {
+        let (rowPieces, columnPieces) = Kernels.gemmPieces(rows: rows, columns: columns, parts: parts, finer: finer)
+        let panelRows = Kernels.panelHeight
+        for (pieces, count, alignment) in [(rowPieces, rows, panelRows), (columnPieces, columns, Kernels.panelWidth)] {
+            #expect(pieces.first?.lowerBound == 0 && pieces.last?.upperBound == count)
+            #expect(zip(pieces, pieces.dropFirst()).allSatisfy { $0.upperBound == $1.lowerBound && $0.upperBound % alignment == 0 })
+            #expect(pieces.allSatisfy { !$0.isEmpty })
+        }
+        if parts > 1 && rows > columns && rows >= 4 * panelRows * parts {
+            #expect(rowPieces.count == parts && columnPieces == [0..<columns], "\(rows)×\(columns): \(rowPieces) \(columnPieces)")
+        }
     }
 
     /// Panels packed for another micro-kernel are ignored (the weight is packed on the fly) rather than misread.

@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 import Testing
 
@@ -21,6 +22,44 @@ import Testing
             let counts = Self.runCounts(tasks: size.tasks, threads: size.threads)
             let wrong = counts.enumerated().filter { $0.element != 1 }
             #expect(wrong.isEmpty, "round \(round): tasks run other than once: \(wrong.prefix(5))")
+        }
+    }
+
+    /// A loop of more tasks than the pool's ticket counts (2²⁰ − 1) goes to Dispatch and still runs each once.
+    @Test func loopLongerThanATicketRunsEachTaskOnce() {
+        let counts = Self.runCounts(tasks: 1 << 20, threads: 2)
+        #expect(counts.allSatisfy { $0 == 1 }, "tasks run other than once: \(counts.enumerated().filter { $0.element != 1 }.prefix(5))")
+    }
+
+    /// The caller claims tasks from the front and the worker from the back, so on two threads the caller's tasks
+    /// are a prefix of the loop and the worker's the rest, every one run once (the pool itself, not the Dispatch
+    /// fallback, which a busy pool would hand the loop to: such a try is repeated).
+    @Test func callerRunsAPrefixOfTheTasksAndTheWorkerTheRest() {
+        struct Context {
+            var ranOn: UnsafeMutablePointer<UInt8>
+            var caller: pthread_t
+        }
+        let tasks = 64
+        for round in 0..<20 {
+            var ranOn = [UInt8](repeating: 0, count: tasks)
+            var pooled: Int32 = 0
+            ranOn.withUnsafeMutableBufferPointer { ranOn in
+                var context = Context(ranOn: ranOn.baseAddress!, caller: pthread_self())
+                for _ in 0..<1000 where pooled == 0 {
+                    pooled = ck_parallel_for(
+                        Int32(tasks), 2,
+                        { context, task in
+                            let context = context!.assumingMemoryBound(to: Context.self).pointee
+                            usleep(50)  // long enough for the worker to join
+                            context.ranOn[Int(task)] += pthread_equal(pthread_self(), context.caller) != 0 ? 1 : 2
+                        }, &context)
+                }
+            }
+            guard pooled != 0 else { continue }
+            let callerTasks = ranOn.prefix { $0 == 1 }.count
+            #expect(
+                ranOn.dropFirst(callerTasks).allSatisfy { $0 == 2 },
+                "round \(round): 1 = caller, 2 = worker, anything else ran other than once: \(ranOn)")
         }
     }
 

@@ -144,13 +144,17 @@ extension Kernels {
     }
 
     /// How one group's GEMM output (`rows` channels × `columns` positions) is cut into tasks: into `parts` column
-    /// pieces of whole panels, or — when a small map's panels do not divide evenly among them (ResNet's and
-    /// GoogLeNet's 14×14 maps: 7 panels, the last one partial, 3 against 4 per thread) and there are channels
-    /// enough — into `parts` channel pieces. `finer` (an epilogue follows, and the weight is packed so more
-    /// pieces cost no packing) cuts columns further until a piece's output (512 KB) fits in L2 for the epilogue.
+    /// pieces of whole panels, or, when there are channels enough, into `parts` channel pieces where a small map's
+    /// panels do not divide evenly among the parts (ResNet's and GoogLeNet's 14×14 maps: 7 panels, the last one
+    /// partial, 3 against 4 per thread) or where there are more channels than positions: every column piece
+    /// reads the whole weight (K·rows), every channel piece the whole input (K·columns), so the larger of the two
+    /// is the one to cut (ResNet-50's 7×7 stage streams MBs of weight for 2 panels of output). `finer` (an
+    /// epilogue follows, and the weight is packed so more pieces cost no packing) cuts columns further until a
+    /// piece's output (512 KB) fits in L2 for the epilogue.
     static func gemmPieces(rows: Int, columns: Int, parts: Int, finer: Bool) -> (rows: [Range<Int>], columns: [Range<Int>]) {
-        let panelRows = Int(ck_panel_height()), panels = (columns + panelWidth - 1) / panelWidth
-        if parts > 1 && panels % parts != 0 && panels < 8 * parts && rows >= 4 * panelRows * parts {
+        let panelRows = panelHeight, panels = (columns + panelWidth - 1) / panelWidth
+        let unevenPanels = panels % parts != 0 && panels < 8 * parts
+        if parts > 1 && (unevenPanels || rows > columns) && rows >= 4 * panelRows * parts {
             return (split(rows, parts: parts, alignment: panelRows), [0..<columns])
         }
         let l2Floats = 128 * 1024

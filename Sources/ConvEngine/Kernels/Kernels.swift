@@ -28,9 +28,10 @@ struct UncheckedSendable<Value>: @unchecked Sendable {
 
 extension Kernels {
     /// Runs `body(task)` for every task in `0..<tasks` on at most `threads` threads: the caller and the
-    /// persistent workers of `ck_parallel_for`, which take tasks from a shared counter (which thread runs a
-    /// task never changes a result). When that pool is busy — another caller, or a loop inside a task — the
-    /// loop runs on Dispatch instead. Neither spins for more than a few microseconds. `body` runs on several
+    /// persistent workers of `ck_parallel_for`, which take tasks from a shared counter, the caller from the first
+    /// task on and the workers from the last one back (which thread runs a task never changes a result). When that
+    /// pool is busy — another caller, or a loop inside a task — the loop runs on Dispatch instead. Waiting threads
+    /// yield their core while a loop runs and spin at most 50 µs after it. `body` runs on several
     /// threads at once: each task must write only memory no other task touches.
     static func parallelFor(tasks: Int, threads: Int, _ body: (Int) -> Void) {
         let workers = min(max(threads, 1), tasks)
@@ -100,4 +101,7 @@ extension Kernels {
 
     /// Columns per packed B panel: column splits across threads are cut at multiples of it.
     static var panelWidth: Int { Int(ck_panel_width()) }
+
+    /// Rows per packed A panel (the micro-kernel's height): channel splits across threads are cut at multiples of it.
+    static var panelHeight: Int { Int(ck_panel_height()) }
 }
