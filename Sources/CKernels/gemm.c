@@ -480,12 +480,14 @@ void ck_pack_weight(int M, int K, const float *A, int lda, float *dst) {
 }
 
 // Whether a pre-packed product reads B's rows in place (no B packing). Packing a B panel costs about as much
-// as a few micro-kernel calls and is shared by the M/8 row panels, so few rows (M ≤ 64: GoogLeNet's reductions
-// and projections, NIN's last layers) read in place, measured 1.1–1.8× faster. The kc rows of one panel must
-// then share L1 without evicting each other: row strides that map them onto few cache sets (a multiple of
-// 1024 or 256 floats) keep packing.
+// as a few micro-kernel calls and is shared by the M/8 row panels, so few rows read in place: M ≤ 16 measured
+// 1.1–1.55× faster (GoogLeNet's 16-channel reductions, NIN's last layers), M = 24 from 0.94× to 1.4×, but
+// M = 32 to 64 1.05–1.25× slower than packing once K ≥ 96 (inception(3a)'s 192→64 on 28×28: 0.20 against
+// 0.16 ms; same-process interleaved minima, Intel Xeon AVX-512). The kc rows of one panel must then share L1
+// without evicting each other: row strides that map them onto few cache sets (a multiple of 1024 or 256
+// floats) keep packing.
 static int reads_b_in_place(int M, int ldb) {
-    if (M > 64) return 0;
+    if (M > 24) return 0;
     if (ldb % 16 != 0) return 1;  // rows start at different offsets within their lines
     int lines = (ldb / 16) % 64, a = lines, b = 64;  // gcd(lines mod 64, 64): rows per L1 set group
     while (b) { int t = a % b; a = b; b = t; }

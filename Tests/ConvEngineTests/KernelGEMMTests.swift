@@ -54,7 +54,7 @@ extension ConvCase {
         "5×5 dilation 2, uneven pads, on 13×40", c: 9, h: 13, w: 40, k: 17, kernel: (5, 5), pad: (3, 4, 5, 4), dilation: (2, 2))
     static let narrow3x3To192 = ConvCase("3×3 pad 1 8→192 on narrow 7×7", c: 8, h: 7, w: 7, k: 192, kernel: (3, 3), pad: (1, 1, 1, 1))
     static let pointwiseRowsInPlace = ConvCase(
-        "1×1 pointwise 300→44 on 9×13: B rows read in place, K split, a partial panel", c: 300, h: 9, w: 13, k: 44, kernel: (1, 1))
+        "1×1 pointwise 300→20 on 9×13: B rows read in place, K split, a partial panel", c: 300, h: 9, w: 13, k: 20, kernel: (1, 1))
     static let pointwiseRowsCrowdingL1 = ConvCase(
         "1×1 pointwise 40→20 on 32×32: rows 1024 floats apart, B packed", c: 40, h: 32, w: 32, k: 20, kernel: (1, 1))
     static let smallK5x5Packed = ConvCase(
