@@ -58,6 +58,15 @@ extension ConvCase {
         #expect(ck_conv_reads_in_place(&desc) == 1, "\(testCase.name)")
     }
 
+    /// A strided stem's per-thread scratch counts its stride-phase planes: 7×7/2 pad 3, 3→64 on 32×32 gives a
+    /// 16×16 map; 2×2 phases of 16 + 6/2 = 19 rows × 16 + 6/2 = 19 columns per channel, plus 3 + 64 floats the
+    /// last row's junk columns read past the end: 3·4·19·19 + 67 = 4,399; the grid 64·16·19 = 19,456.
+    @Test func stridedStemScratchCountsPhasePlanes() throws {
+        let conv = Conv(outChannels: 64, kernel: Size2(7), stride: Size2(2), padding: .explicit(Size2(3)))
+        let io = try single(Layer(conv), input: Shape(channels: 3, height: 32, width: 32)).inferShapes().io(at: .top(0))
+        #expect(try conv.workingFloats(io).perThread == 4_399 + 19_456 + Kernels.packingScratchFloats)
+    }
+
     /// Strided convs whose measurements favoured packing stay packed: a deep strided 3×3 (ResNet's res3a_branch2b,
     /// its B rows per K block outgrow half the L1) and a 1×1 stride 2 (res3a_branch1).
     /// The stride-1 cases whose grid rows share their padding read in place where AVX-512 is present.

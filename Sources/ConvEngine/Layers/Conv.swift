@@ -146,7 +146,7 @@ public struct Conv: WeightedLayer {
     public func macs(_ io: LayerIO) -> Int { (parameterShapes(io)?.weightCount ?? 0) * io.output.planeSize }
 
     /// Kept: the weight packed into 16-row panels at most (none for a depthwise conv). Per thread: the GEMM's packing
-    /// panels, and for a conv that may read im2col rows in place (k×k, or strided, up to the kernels' largest stride)
+    /// panels, and for a conv that may read im2col rows in place (k×k, not depthwise, up to the kernels' largest stride)
     /// the zero-padded stride-phase planes of the input rows and an output grid, each a tensor the kernels index with
     /// 32-bit ints; the depthwise kernel's row, if larger.
     public func workingFloats(_ io: LayerIO) throws(SizeOverflow) -> (kept: Int, perThread: Int) {
@@ -158,7 +158,8 @@ public struct Conv: WeightedLayer {
         // a depthwise conv runs its own kernel, whose scratch is a row and its masks
         let direct = g.isDepthwise ? Kernels.depthwiseScratchFloats(g) : 0
         let largestStride = Int(CK_CONV_ROWS_MAX_STRIDE)
-        guard kernel.height * kernel.width > 1, g.strideHeight <= largestStride, g.strideWidth <= largestStride else {
+        guard !g.isDepthwise, kernel.height * kernel.width > 1, g.strideHeight <= largestStride, g.strideWidth <= largestStride
+        else {
             return (packed, max(Kernels.packingScratchFloats, direct))
         }
         // Plane (py, px) holds the padded rows ≡ py, columns ≡ px (mod the stride); only the phases a tap falls on.
@@ -167,8 +168,9 @@ public struct Conv: WeightedLayer {
         let planeRows = g.outHeight + (g.kernelHeight - 1) * g.dilationHeight / g.strideHeight
         let gridWidth = g.outWidth + reachX
         let planes = phases(g.kernelHeight, g.dilationHeight, g.strideHeight) * phases(g.kernelWidth, g.dilationWidth, g.strideWidth)
+        // and the junk columns of the last row, which the micro-kernel reads up to two 32-column panels past
         let paddedRows = try Checked.sum(
-            Checked.product(groupIn, planes, planeRows, gridWidth, of: "its zero-padded input copy"), reachX + 2 * Kernels.panelWidth,
+            Checked.product(groupIn, planes, planeRows, gridWidth, of: "its zero-padded input copy"), reachX + 2 * 32,
             of: "its zero-padded input copy")
         let grid = try Checked.product(groupOut, g.outHeight, gridWidth, of: "its output grid")
         for (floats, what) in [(paddedRows, "its zero-padded input copy"), (grid, "its output grid")] where floats > SizeLimits.tensorValues
