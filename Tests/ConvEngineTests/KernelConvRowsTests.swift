@@ -48,9 +48,10 @@ extension ConvCase {
 }
 
 @Suite struct KernelConvRowsTests {
-    /// The cases above do take the in-place path where AVX-512 is present (else they would test packing only).
-    @Test(arguments: ConvCase.stridedInPlace)
-    func stridedCasesReadInPlaceOnAVX512(_ testCase: ConvCase) {
+    /// The cases above, and the stride-1 ones whose grid rows share their padding, do take the in-place path where
+    /// AVX-512 is present (else they would test packing only).
+    @Test(arguments: ConvCase.stridedInPlace + ConvCase.sharedPadding)
+    func casesReadInPlaceOnAVX512(_ testCase: ConvCase) {
         guard Kernels.supportedInstructionSets.contains(Int(CK_ISA_AVX512)) else { return }
         var desc = Kernels.convDescriptor(testCase.geometry)
         Kernels.forceInstructionSet(Int(CK_ISA_AVX512))
@@ -69,16 +70,6 @@ extension ConvCase {
 
     /// Strided convs whose measurements favoured packing stay packed: a deep strided 3×3 (ResNet's res3a_branch2b,
     /// its B rows per K block outgrow half the L1) and a 1×1 stride 2 (res3a_branch1).
-    /// The stride-1 cases whose grid rows share their padding read in place where AVX-512 is present.
-    @Test(arguments: ConvCase.sharedPadding)
-    func sharedPaddingCasesReadInPlaceOnAVX512(_ testCase: ConvCase) {
-        guard Kernels.supportedInstructionSets.contains(Int(CK_ISA_AVX512)) else { return }
-        var desc = Kernels.convDescriptor(testCase.geometry)
-        Kernels.forceInstructionSet(Int(CK_ISA_AVX512))
-        defer { Kernels.forceInstructionSet(nil) }
-        #expect(ck_conv_reads_in_place(&desc) == 1, "\(testCase.name)")
-    }
-
     @Test func deepStridedAndPointwiseStridedConvsStayPacked() {
         guard Kernels.supportedInstructionSets.contains(Int(CK_ISA_AVX512)) else { return }
         let cases = [
@@ -94,39 +85,6 @@ extension ConvCase {
         }
     }
 
-    /// Each instruction set (the in-place path on AVX-512, packing on AVX2 and portable) gives the reference result,
-    /// with the weight packed once and packed on the fly, on 1 thread and — on the best one — 2 (split by channels
-    /// or by rows).
-    @Test(arguments: ConvCase.stridedInPlace)
-    func stridedConvMatchesReferenceOnEveryInstructionSet(_ testCase: ConvCase) {
-        let g = testCase.geometry
-        var random = TestRandom(seed: 37)
-        let input = random.floats(g.inChannels * g.inHeight * g.inWidth)
-        let weight = random.floats(g.weightCount), bias = random.floats(g.outChannels)
-        let expected = Reference.conv2d(g, input: input, weight: weight, bias: bias)
-        for isa in Kernels.supportedInstructionSets {
-            Kernels.forceInstructionSet(isa)
-            let packed = weight.withUnsafeBufferPointer { PackedConvWeights(g, weight: $0.baseAddress!) }
-            for threads in isa == Kernels.supportedInstructionSets.last! ? [1, 2] : [1] {
-                for weights in [packed, nil] {
-                    var output = [Float](repeating: .nan, count: g.outChannels * g.outHeight * g.outWidth)
-                    output.withUnsafeMutableBufferPointer {
-                        Kernels.conv2d(
-                            g, input: input, weight: weight, bias: bias, output: $0.baseAddress!, packed: weights,
-                            threads: threads)
-                    }
-                    let difference = largestDifference(output, expected)
-                    #expect(
-                        difference < 1e-4,
-                        "\(testCase.name), isa \(isa), \(threads) threads, packed \(weights != nil): maxdiff \(difference)")
-                }
-            }
-            Kernels.forceInstructionSet(nil)
-        }
-    }
-
-    /// `ck_conv_rows` on pieces of rows (one row, uneven blocks, the last row alone) and of channels (a first
-    /// 8-channel panel, the rest, all) writes exactly its piece, equal to the reference, and nothing outside it.
     @Test(arguments: ConvCase.stridedInPlace)
     func rowAndChannelPiecesMatchReference(_ testCase: ConvCase) {
         guard Kernels.supportedInstructionSets.contains(Int(CK_ISA_AVX512)) else { return }

@@ -178,17 +178,18 @@ extension ConvCase {
         }
     }
 
-    /// Weights packed once (as a session keeps them) give the reference result on every instruction set and
-    /// thread count, through each path: pointwise GEMM, im2col packing, rows read in place, groups.
+    /// Weights packed once (as a session keeps them) and packed on the fly give the reference result on every
+    /// instruction set and thread count (2 split by channels or by rows), through each path: pointwise GEMM, im2col
+    /// packing, rows read in place (strided ones from stride-phase planes on AVX-512), groups.
     @Test(
         arguments: [
             ConvCase.pointwiseOddMap, .pointwise256To64, .pointwiseMBlocks, .conv3x3, .conv3x3KBlocks, .conv3x3Groups2, .depthwise3x3,
-            .googLeNetConv1, .wide3x3KMBlocks, .narrow3x3To192, .pointwiseRowsInPlace, .pointwiseRowsCrowdingL1, .smallK5x5Packed,
-            .stride2OddWidth, .stride2Dilated, .pointwiseStride2Wide, .smallMapSplitByChannels, .pointwiseSplitByChannels,
+            .wide3x3KMBlocks, .narrow3x3To192, .pointwiseRowsInPlace, .pointwiseRowsCrowdingL1, .smallK5x5Packed,
+            .pointwiseStride2Wide, .smallMapSplitByChannels, .pointwiseSplitByChannels,
             .rowsChunkSplitsRows, .rowsManyChunksDilated, .rowsOneRowChunked,
             .pointwiseStride2Padded, .pointwiseStride3BottomPad, .pointwiseStride2LongRows, .pointwiseStride2ManyChannels,
             .pointwiseMoreChannelsThanPositions, .stride2MoreChannelsThanPositions,
-        ] + ConvCase.sharedPadding)
+        ] + ConvCase.sharedPadding + ConvCase.stridedInPlace)
     func prepackedWeightsMatchReference(_ testCase: ConvCase) {
         let g = testCase.geometry
         var random = TestRandom(seed: 23)
@@ -199,14 +200,18 @@ extension ConvCase {
             Kernels.forceInstructionSet(isa)
             let packed = weight.withUnsafeBufferPointer { PackedConvWeights(g, weight: $0.baseAddress!) }
             for threads in isa == Kernels.supportedInstructionSets.last! ? [1, 2] : [1] {
-                var output = [Float](repeating: .nan, count: g.outChannels * g.outHeight * g.outWidth)
-                output.withUnsafeMutableBufferPointer {
-                    Kernels.conv2d(
-                        g, input: input, weight: weight, bias: bias, output: $0.baseAddress!, packed: packed,
-                        threads: threads)
+                for weights in [packed, nil] {
+                    var output = [Float](repeating: .nan, count: g.outChannels * g.outHeight * g.outWidth)
+                    output.withUnsafeMutableBufferPointer {
+                        Kernels.conv2d(
+                            g, input: input, weight: weight, bias: bias, output: $0.baseAddress!, packed: weights,
+                            threads: threads)
+                    }
+                    let difference = largestDifference(output, expected)
+                    #expect(
+                        difference < 1e-4,
+                        "\(testCase.name), isa \(isa), \(threads) threads, packed \(weights != nil): maxdiff \(difference)")
                 }
-                let difference = largestDifference(output, expected)
-                #expect(difference < 1e-4, "\(testCase.name), isa \(isa), \(threads) threads: maxdiff \(difference)")
             }
             Kernels.forceInstructionSet(nil)
         }
