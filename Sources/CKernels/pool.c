@@ -10,20 +10,28 @@
 
 enum { POOL_ROW_MAX = 4096, MAX_POOL_ROWS = 16 };
 
-// One output of a folded row whose window is clipped by the row's ends (Caffe's divisor for the average, or the
-// input values the window holds when padding is excluded). `rows` is the count of input rows folded into `row`.
-static inline float pool_edge(const ck_pool_desc *g, const float *row, int ox, int y0, int y_end_padded, int rows, int average) {
+// An average window's divisor is a row factor times a column factor: the window's rows (columns) clipped to the
+// padded input (Caffe), or with `excludePadding` to the input. The plain loops and the vector path both ask these.
+static inline int pool_factor(int o, int stride, int pad, int kernel, int size, int exclude) {
+    const int start = o * stride - pad, end_padded = start + kernel < size + pad ? start + kernel : size + pad;
+    if (!exclude) return end_padded - start;
+    return (start + kernel < size ? start + kernel : size) - (start > 0 ? start : 0);
+}
+static inline int pool_row_factor(const ck_pool_desc *g, int oy) {
+    return pool_factor(oy, g->strideHeight, g->padTop, g->kernelHeight, g->height, g->excludePadding);
+}
+
+// One output of a folded row whose window is clipped by the row's ends; an average divides by its row factor
+// (`row_factor`, of the input rows folded into `row`) times its column factor.
+static inline float pool_edge(const ck_pool_desc *g, const float *row, int ox, int row_factor, int average) {
     const int W = g->width, x0 = ox * g->strideWidth - g->padLeft, kw = g->kernelWidth;
-    const int x_end_padded = x0 + kw < W + g->padLeft ? x0 + kw : W + g->padLeft;
-    const int xs = x0 > 0 ? x0 : 0;
+    const int xs = x0 > 0 ? x0 : 0, xe = x0 + kw < W ? x0 + kw : W;
     if (average) {
-        const int xe = x_end_padded < W ? x_end_padded : W;
-        const int divisor = g->excludePadding ? rows * (xe - xs) : (y_end_padded - y0) * (x_end_padded - x0);
+        const int divisor = row_factor * pool_factor(ox, g->strideWidth, g->padLeft, kw, W, g->excludePadding);
         float sum = 0.0f;
         for (int x = xs; x < xe; x++) sum += row[x];
         return divisor > 0 ? sum / (float)divisor : 0.0f;
     }
-    const int xe = x0 + kw < W ? x0 + kw : W;
     if (xe <= xs) return 0.0f;
     float best = row[xs];
     for (int x = xs + 1; x < xe; x++) best = row[x] > best ? row[x] : best;
@@ -38,9 +46,8 @@ static void pool_plane(const ck_pool_desc *g, const float *plane, float *out, in
     if (!row) abort();  // the memory budget counts this row; only an exhausted system ends here, never a NULL write
     for (int oy = 0; oy < g->outHeight; oy++) {
         const int y0 = oy * g->strideHeight - g->padTop;
-        const int y_end_padded = y0 + g->kernelHeight < H + g->padTop ? y0 + g->kernelHeight : H + g->padTop;
-        const int ys = y0 > 0 ? y0 : 0;
-        const int ye = average ? (y_end_padded < H ? y_end_padded : H) : (y0 + g->kernelHeight < H ? y0 + g->kernelHeight : H);
+        const int ys = y0 > 0 ? y0 : 0, ye = y0 + g->kernelHeight < H ? y0 + g->kernelHeight : H;
+        const int row_factor = average ? pool_row_factor(g, oy) : 0;
         float *o = out + (size_t)oy * g->outWidth;
         if (ye <= ys) {
             for (int ox = 0; ox < g->outWidth; ox++) o[ox] = 0.0f;
@@ -60,8 +67,7 @@ static void pool_plane(const ck_pool_desc *g, const float *plane, float *out, in
         if (hi > g->outWidth) hi = g->outWidth;
         if (lo > hi) lo = hi;
         if (average) {
-            // x_end_padded = x0 + kw inside the row
-            const int interior_divisor = (g->excludePadding ? ye - ys : y_end_padded - y0) * kw;
+            const int interior_divisor = row_factor * kw;  // the column factor is kw inside the row
             for (int ox = lo; ox < hi; ox++) o[ox] = row[ox * sw - pl];
             for (int dx = 1; dx < kw; dx++)
                 for (int ox = lo; ox < hi; ox++) o[ox] += row[ox * sw - pl + dx];
@@ -75,7 +81,7 @@ static void pool_plane(const ck_pool_desc *g, const float *plane, float *out, in
                 }
         }
         for (int ox = lo == 0 ? hi : 0; ox < g->outWidth; ox = ox + 1 == lo ? hi : ox + 1)
-            o[ox] = pool_edge(g, row, ox, y0, y_end_padded, ye - ys, average);
+            o[ox] = pool_edge(g, row, ox, row_factor, average);
     }
     if (row != row_stack) free(row);
 }
@@ -170,17 +176,6 @@ static void max_pool_plane_same(const ck_pool_desc *g, const float *plane, float
         for (int y = ys + 1; y < ye; y++)
             for (int x = 0; x < W; x++) o[x] = rows[(size_t)y * W + x] > o[x] ? rows[(size_t)y * W + x] : o[x];
     }
-}
-
-// An average window's divisor is a row factor times a column factor (`pool_edge`'s divisor, split): the window's
-// rows (columns) clipped to the padded input, or with `excludePadding` to the input.
-static inline int pool_factor(int o, int stride, int pad, int kernel, int size, int exclude) {
-    const int start = o * stride - pad, end_padded = start + kernel < size + pad ? start + kernel : size + pad;
-    if (!exclude) return end_padded - start;
-    return (start + kernel < size ? start + kernel : size) - (start > 0 ? start : 0);
-}
-static inline int pool_row_factor(const ck_pool_desc *g, int oy) {
-    return pool_factor(oy, g->strideHeight, g->padTop, g->kernelHeight, g->height, g->excludePadding);
 }
 
 #ifdef CK_X86
@@ -441,14 +436,13 @@ void ck_average_pool_backward(const ck_pool_desc *g, const float *outGrad, float
         float *dx = inGrad + (size_t)c * H * W;
         memset(dx, 0, (size_t)H * W * sizeof(float));
         for (int oy = 0; oy < OH; oy++) {
-            const int y0 = oy * g->strideHeight - g->padTop;
-            const int y_end_padded = y0 + g->kernelHeight < H + g->padTop ? y0 + g->kernelHeight : H + g->padTop;
-            const int ys = y0 > 0 ? y0 : 0, ye = y_end_padded < H ? y_end_padded : H;
+            const int y0 = oy * g->strideHeight - g->padTop, row_factor = pool_row_factor(g, oy);
+            const int ys = y0 > 0 ? y0 : 0, ye = y0 + g->kernelHeight < H ? y0 + g->kernelHeight : H;
             for (int ox = 0; ox < OW; ox++) {
                 const int x0 = ox * g->strideWidth - g->padLeft;
-                const int x_end_padded = x0 + g->kernelWidth < W + g->padLeft ? x0 + g->kernelWidth : W + g->padLeft;
-                const int xs = x0 > 0 ? x0 : 0, xe = x_end_padded < W ? x_end_padded : W;
-                const int divisor = g->excludePadding ? (ye - ys) * (xe - xs) : (y_end_padded - y0) * (x_end_padded - x0);
+                const int xs = x0 > 0 ? x0 : 0, xe = x0 + g->kernelWidth < W ? x0 + g->kernelWidth : W;
+                const int divisor =
+                    row_factor * pool_factor(ox, g->strideWidth, g->padLeft, g->kernelWidth, W, g->excludePadding);
                 if (divisor <= 0) continue;
                 const float share = dy[(size_t)oy * OW + ox] / (float)divisor;
                 for (int y = ys; y < ye; y++)

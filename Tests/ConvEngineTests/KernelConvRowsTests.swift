@@ -106,7 +106,7 @@ extension ConvCase {
                     ck_conv_rows(
                         &desc, input, weight, nil, bias, output.baseAddress!, Int32(rows.lowerBound), Int32(rows.upperBound),
                         Int32(channels.lowerBound), Int32(channels.upperBound),
-                        ck_activation(kind: CK_ACTIVATION_NONE, minimum: 0, maximum: 0))
+                        .none)
                 }
                 for channel in 0..<m {
                     for y in 0..<oh {

@@ -25,6 +25,11 @@ public enum FusedActivation: Hashable, Sendable {
     }
 }
 
+extension ck_activation {
+    /// No activation: what a kernel that can fuse one is given when nothing follows it.
+    static let none = ck_activation(kind: CK_ACTIVATION_NONE, minimum: 0, maximum: 0)
+}
+
 /// One node after a conv that the conv computes in its own pass at inference (`LayerKind.epilogueOperation`).
 public enum EpilogueOperation: Hashable, Sendable {
     /// y = x · gain[c] + offset[c] on channel c: batch norm with its running statistics.

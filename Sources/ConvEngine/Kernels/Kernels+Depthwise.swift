@@ -51,7 +51,7 @@ private struct DepthwiseFusion {
     var steps = 0
     var gain: [Float]?, offset: [Float]?
     var affined: UnsafeMutablePointer<Float>?, activated: UnsafeMutablePointer<Float>?
-    var activation = ck_activation(kind: CK_ACTIVATION_NONE, minimum: 0, maximum: 0)
+    var activation = ck_activation.none
 
     init(_ epilogue: ConvEpilogue?) {
         guard let steps = epilogue?.steps else { return }

@@ -93,7 +93,7 @@ extension Kernels {
                 let pieces = rows.count * channels.count
                 // An inference plan's leading activation, in place: applied as the output leaves the kernel's scratch.
                 let leading = epilogue?.leadingActivation(inPlaceOf: output)
-                let activation = leading?.descriptor ?? ck_activation(kind: CK_ACTIVATION_NONE, minimum: 0, maximum: 0)
+                let activation = leading?.descriptor ?? .none
                 parallelFor(tasks: groups * pieces, threads: threads) { task in
                     let group = task / pieces, piece = task % pieces
                     let range = rows[piece % rows.count], channelRange = channels[piece / rows.count]
