@@ -100,6 +100,14 @@ typedef struct {
     float minimum, maximum;
 } ck_activation;
 
+/// What a conv kernel does to each output value as it writes it, after the bias: add the value at the same place of
+/// `addend` (a residual add's other part, laid out as the output; NULL: none), then apply `activation`. An
+/// inference plan's add and ReLU after a conv, in the conv's own store.
+typedef struct {
+    const float *addend;
+    ck_activation activation;
+} ck_output_epilogue;
+
 /// One group of a convolution for output rows oy0 ..< oy1, reading the im2col rows in place (no packing of B)
 /// from zero-padded stride-phase planes of the input rows: plane (py, px) holds the rows ≡ py and columns ≡ px
 /// (mod the stride), so each im2col row is a contiguous run of one plane. Same layout as `ck_conv_im2col_gemm`.
