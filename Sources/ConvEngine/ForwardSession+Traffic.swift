@@ -4,9 +4,10 @@ extension ForwardSession {
     /// For every node in `order`: a layer reads its input and parameters and writes its output; a block's merge
     /// reads every part and writes its output. A node fused into an earlier node's pass moves 0 bytes of its own:
     /// that pass reads the other parts of a fused add, and writes the node's output when `writingEveryNode` (this
-    /// session) or only the chain's last value, in place (the inference plan); its time is there too. Float32, 4
-    /// bytes a value.
-    public func bytesMoved(writingEveryNode: Bool) -> [NodePath: Int] {
+    /// session) or only the chain's last value, in place (the inference plan); its time is there too. A concat
+    /// neither reads nor writes the `concatFloatsInPlace` of its parts that were written in place
+    /// (`InferencePlan.concatFloatsInPlace`). Float32, 4 bytes a value.
+    public func bytesMoved(writingEveryNode: Bool, concatFloatsInPlace: [NodePath: Int] = [:]) -> [NodePath: Int] {
         let chains = network.epilogueChains { path, layer in layer.kind.epilogueOperation { parameters(of: path) } }
         var bytes: [NodePath: Int] = [:]
         for path in order { bytes[path] = ownBytes(at: path) }
@@ -20,6 +21,7 @@ extension ForwardSession {
                 bytes[step.path] = 0
             }
         }
+        for (path, floats) in concatFloatsInPlace { bytes[path, default: 0] -= 2 * 4 * floats }
         return bytes
     }
 

@@ -40,6 +40,18 @@ public struct InferencePlan: Sendable {
             largestActivationBytes: values.map { $0.floats * 4 }.sorted(by: >))
     }
 
+    /// Floats of each concat's parts written where the concat puts them (its merge does not copy them), by node.
+    public var concatFloatsInPlace: [NodePath: Int] {
+        var floats: [NodePath: Int] = [:]
+        for step in steps {
+            guard case .merge(.concat, _, let parts, let output) = step.work else { continue }
+            floats[step.path] = parts.map { part in
+                if case .within(output, _) = values[part.value].place { values[part.value].floats } else { 0 }
+            }.reduce(0, +)
+        }
+        return floats
+    }
+
     /// Runs the network on `input` and returns its final output; `afterStep(i)` is called when step `i` is done
     /// (a benchmark's clock).
     public mutating func run(_ input: Tensor, afterStep: (Int) -> Void = { _ in }) -> Tensor {
@@ -60,6 +72,7 @@ public struct InferencePlan: Sendable {
                         case .input: return input.baseAddress.map { UnsafeMutablePointer(mutating: $0) }
                         case .output: return output.baseAddress
                         case .arena(let offset): return arena.baseAddress! + offset
+                        case .within(let outer, let offset): return pointer(outer)! + offset
                         }
                     }
                     for (i, step) in steps.enumerated() {
@@ -82,6 +95,8 @@ public struct PlannedValue: Hashable, Sendable {
         case output
         /// Floats from this offset of the plan's arena.
         case arena(offset: Int)
+        /// Floats from this offset of another value: a concat's part, written where the concat puts it.
+        case within(value: Int, offset: Int)
     }
     public var floats: Int
     public var firstStep: Int

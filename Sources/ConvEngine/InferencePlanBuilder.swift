@@ -60,6 +60,7 @@ struct InferencePlanBuilder {
                 addLayerStep(path, layer, chain: chains[path] ?? [])
             }
         }
+        placeConcatPartsInPlace()
         finalValue = network.nodes.isEmpty ? 0 : value(of: .top(network.nodes.count - 1))
         if finalValue != 0 { values[finalValue].place = .output }
     }
@@ -109,6 +110,26 @@ struct InferencePlanBuilder {
                 work: .layer(
                     layer, io: shapes.io(at: path), parameters: parameters, packed: packed, input: input, output: first,
                     epilogue: epilogue)))
+    }
+
+    /// Lets each concat's parts be written where the concat puts them, so its merge copies nothing (SqueezeNet's
+    /// fire modules, the inception blocks): a part moves into the concat's value when the concat is its last
+    /// reader and it is not the network input nor another part of it; the concat's value then lives from its
+    /// earliest part's step on. Runs in step order, so an inner concat moves into an outer one whole.
+    private mutating func placeConcatPartsInPlace() {
+        for (index, step) in steps.enumerated() {
+            guard case .merge(.concat, let shape, let parts, let output) = step.work else { continue }
+            var offset = 0
+            for part in parts {
+                defer { offset += part.channels * shape.planeSize }
+                let v = part.value
+                guard v != 0, values[v].lastStep == index, parts.count(where: { $0.value == v }) == 1,
+                    case .arena = values[v].place
+                else { continue }
+                values[v].place = .within(value: output, offset: offset)
+                values[output].firstStep = min(values[output].firstStep, values[v].firstStep)
+            }
+        }
     }
 
     /// The conv weight packed once, when the GEMM will read it (not a depthwise conv, which reads the plain weight;

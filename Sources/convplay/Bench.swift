@@ -57,7 +57,9 @@ struct Bench: ParsableCommand {
         let timing = everyNode ? try timeEveryNode(options.session(for: loaded), runs: runs) : try timePlan(loaded, options, runs: runs)
         let (order, perNode, totals) = (timing.order, timing.perNode, timing.totals)
         let template = try options.session(for: loaded)
-        let costs = template.costs, bytes = template.bytesMoved(writingEveryNode: everyNode)
+        let costs = template.costs,
+            bytes = template.bytesMoved(
+                writingEveryNode: everyNode, concatFloatsInPlace: timing.concatFloatsInPlace)
         // measured right after the timed runs, so the fractions compare like with like on a busy machine
         let copyGBps = Kernels.copyBandwidthGBps(threads: threadCount)
         func gflops(_ macs: Int, _ ms: Double) -> Double { ms > 0 ? 2 * Double(macs) / (ms * 1e6) : 0 }
@@ -162,7 +164,9 @@ struct Bench: ParsableCommand {
             totals.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
             for i in order.indices { perNode[i].append(times[i]) }
         }
-        return Timing(order: order, perNode: perNode, totals: totals, memory: plan.memory, residentBytes: residentHighWaterBytes())
+        return Timing(
+            order: order, perNode: perNode, totals: totals, memory: plan.memory, concatFloatsInPlace: plan.concatFloatsInPlace,
+            residentBytes: residentHighWaterBytes())
     }
 
     /// Per-node times of `runs` passes of the playground's session (every output written and kept) after one warm-up
@@ -227,6 +231,8 @@ private struct Timing {
     var perNode: [[Double]]
     var totals: [Double]
     var memory: InferenceMemory?
+    /// Floats of each concat's parts the inference plan writes in place (none for the playground's session).
+    var concatFloatsInPlace: [NodePath: Int] = [:]
     /// The process's resident high-water mark right after the timed runs (before the bandwidth probe's buffers).
     var residentBytes: Int
 }

@@ -1,7 +1,8 @@
 extension Kernels {
     /// A parallel block's merge into `output` of `shape`: concatenates `parts` on channels (channel-major: each
-    /// part's `channels` planes after the previous part's) or sums them value by value in branch order. Split by
-    /// positions over the kernel threads, as the convs split their columns, so each core reads what it wrote.
+    /// part's `channels` planes after the previous part's; a part already at its place, as an inference plan puts
+    /// them, is not copied) or sums them value by value in branch order. Split by positions over the kernel
+    /// threads, as the convs split their columns, so each core reads what it wrote.
     static func merge(
         _ parts: [(values: UnsafePointer<Float>, channels: Int)], _ merge: Merge, shape: Shape, into output: UnsafeMutablePointer<Float>
     ) {
@@ -15,11 +16,12 @@ extension Kernels {
             case .concat:
                 var offset = 0
                 for part in parts {
+                    defer { offset += part.channels * plane }
+                    if part.values == output + offset { continue }
                     for c in 0..<part.channels {
                         let at = c * plane + range.lowerBound
                         (output + offset + at).update(from: part.values + at, count: range.count)
                     }
-                    offset += part.channels * plane
                 }
             case .add:
                 let bases = parts.map { Optional($0.values) }
