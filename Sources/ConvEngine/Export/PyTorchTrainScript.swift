@@ -593,8 +593,14 @@ extension PyTorchExport {
                       f"{step} steps, {seconds:.1f} s training")
                 print(f"saved {args.weights} — open it in convplay: convplay preset.json, or convplay evaluate preset.json")
             if distributed:
+                del model  # DDP's reducer holds gloo work: freed while its process group is still there
                 dist.barrier()
                 dist.destroy_process_group()
+                # Gloo's threads can still abort the interpreter's own teardown ("terminate called without an active
+                # exception", seen once in a few hundred runs): everything is saved and printed, so the process ends here.
+                sys.stdout.flush()
+                sys.stderr.flush()
+                os._exit(0)
 
 
         if __name__ == "__main__":
