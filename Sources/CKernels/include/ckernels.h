@@ -74,7 +74,8 @@ void ck_conv_im2col_gemm(const ck_conv_desc *desc, const float *input, const flo
 
 /// `ck_conv_im2col_gemm` over a batch: `images` inputs in the batch layout (C, N, H, W) (channel c of image i at
 /// (c·N + i)·H·W) -> output (K, N, OH, OW) row-major with ldc = N·OH·OW; columns n0 ..< n1 of N·OH·OW, output
-/// channels m0 ..< m1 (m0 a multiple of `ck_panel_height()`), so callers can split by columns or by channels.
+/// channels m0 ..< m1 (m0 a multiple of `ck_panel_height()`), so callers can split by columns or by channels;
+/// `epilogue` (its addend laid out as the output) applied as the values are stored.
 void ck_conv_im2col_gemm_batch(const ck_conv_desc *desc, int images, const float *input, const float *weight,
                                const float *packedWeight, const float *bias, float *output, int n0, int n1, int m0,
                                int m1, ck_output_epilogue epilogue);

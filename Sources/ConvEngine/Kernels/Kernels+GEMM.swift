@@ -37,7 +37,8 @@ extension Kernels {
     /// `batch` images run as one GEMM over all their output positions, in the batch layout (C, N, H, W) → (K, N, OH, OW)
     /// (a batch of one is the single-image layout). A depthwise conv (one input channel per group) runs a direct
     /// kernel instead. `epilogue`, when given, computes the nodes after the conv too, each piece right after the
-    /// thread that computed it wrote it (a depthwise conv writes a leading activation in its own loop).
+    /// thread that computed it wrote it (a depthwise conv writes a leading activation in its own loop; in an inference
+    /// plan the kernel stores a leading residual add and activation itself, `ConvEpilogue.fusedStore`).
     public static func conv2d(
         _ g: ConvGeometry, batch: Int = 1, input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
         bias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>,
