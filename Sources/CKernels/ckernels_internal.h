@@ -48,22 +48,49 @@ typedef struct {
 } b_source;
 
 /// Rows m0 ..< m1 (m0 a multiple of the panel height), columns n0 ..< n1 of C (M rows, ldc) [+]= op(A) · B
-/// [+ bias rows], B from `bs`. A is packed per block, or read from `packed_a` (all M rows packed by
-/// ck_pack_weight) when that is not NULL.
+/// [+ bias rows], B from `bs`, then `epilogue` (NULL: none; its addend laid out as C) as the last K block is
+/// stored. A is packed per block, or read from `packed_a` (all M rows packed by ck_pack_weight) when that is not
+/// NULL.
 CK_INTERNAL void ck_gemm_blocked(int M, int m0, int m1, int n0, int n1, int K, const float *A, int lda, int transA,
                                  const float *packed_a, const b_source *bs, float *C, int ldc, int accumulate,
-                                 const float *bias);
+                                 const float *bias, const ck_output_epilogue *epilogue);
 
 /// A rows r0 ..< r0+mc, columns k0 ..< k0+kc -> `pm`-row panels, each kc×pm, zero rows past mc.
 CK_INTERNAL void ck_pack_a(const float *A, int lda, int transA, int r0, int mc, int k0, int kc, int pm, float *dst);
 
 #ifdef CK_X86
 /// The 8×32 AVX-512 micro-kernel reading row k of B at b + koff[k] (unaligned) instead of a packed panel:
-/// c (mr×nr, ldc) [+]= a-panel (kc×8) · B rows [+ bias rows]; `a_ahead` > 0 prefetches A that many floats ahead.
+/// c (mr×nr, ldc) [+]= a-panel (kc×8) · B rows [+ bias rows], then `activation` of that plus `addend` (NULL: none;
+/// row stride ldc); `a_ahead` > 0 prefetches A that many floats ahead.
 CK_INTERNAL void ck_micro_kernel_avx512_offsets(int kc, const float *a, const float *b, const int *koff, float *c,
                                                 int ldc, int accumulate, const float *bias, int mr, int nr,
-                                                size_t a_ahead);
+                                                size_t a_ahead, const float *addend, ck_activation activation);
+
+// A fused activation on one vector, the same operations as ck_relu and ck_clip (elementwise.c), so a kernel's
+// store gives their bits: max(v, 0) (NaN gives 0), min(hi, max(lo, v)) (NaN stays).
+__attribute__((target("avx2"), always_inline))
+static inline __m256 ck_activate8(__m256 v, ck_activation a) {
+    if (a.kind == CK_ACTIVATION_RELU) return _mm256_max_ps(v, _mm256_setzero_ps());
+    if (a.kind == CK_ACTIVATION_CLIP) return _mm256_min_ps(_mm256_set1_ps(a.maximum), _mm256_max_ps(_mm256_set1_ps(a.minimum), v));
+    return v;
+}
+__attribute__((target("avx512f"), always_inline))
+static inline __m512 ck_activate16(__m512 v, ck_activation a) {
+    if (a.kind == CK_ACTIVATION_RELU) return _mm512_max_ps(v, _mm512_setzero_ps());
+    if (a.kind == CK_ACTIVATION_CLIP) return _mm512_min_ps(_mm512_set1_ps(a.maximum), _mm512_max_ps(_mm512_set1_ps(a.minimum), v));
+    return v;
+}
 #endif
+
+/// A fused activation on one value, as ck_relu and ck_clip's portable loops.
+static inline float ck_activate1(float v, ck_activation a) {
+    if (a.kind == CK_ACTIVATION_RELU) return v > 0.0f ? v : 0.0f;
+    if (a.kind == CK_ACTIVATION_CLIP) {
+        const float t = v < a.minimum ? a.minimum : v;
+        return t > a.maximum ? a.maximum : t;
+    }
+    return v;
+}
 
 /// Balanced K blocks of at most KC_MAX: the block size for a K-deep product (a pre-packed A follows it too).
 static inline int ck_k_block(int K) {

@@ -7,17 +7,18 @@
 void ck_conv_im2col_gemm(const ck_conv_desc *desc, const float *input, const float *weight,
                          const float *packedWeight, const float *bias, float *output, int n0, int n1) {
     // input (C, H, W), weight (K, C·KH·KW) -> output columns n0 ..< n1 of (K, OH·OW); one group
-    ck_conv_im2col_gemm_batch(desc, 1, input, weight, packedWeight, bias, output, n0, n1, 0, desc->outChannels);
+    const ck_output_epilogue none = {NULL, {CK_ACTIVATION_NONE, 0.0f, 0.0f}};
+    ck_conv_im2col_gemm_batch(desc, 1, input, weight, packedWeight, bias, output, n0, n1, 0, desc->outChannels, none);
 }
 
 void ck_conv_im2col_gemm_batch(const ck_conv_desc *desc, int images, const float *input, const float *weight,
                                const float *packedWeight, const float *bias, float *output, int n0, int n1, int m0,
-                               int m1) {
+                               int m1, ck_output_epilogue epilogue) {
     // input (C, N, H, W), weight (K, C·KH·KW) -> output rows m0 ..< m1, columns n0 ..< n1 of (K, N·OH·OW); one group
     const int K = desc->channels * desc->kernelHeight * desc->kernelWidth;
     b_source s = {NULL, 0, 0, desc, input, images};
     ck_gemm_blocked(desc->outChannels, m0, m1, n0, n1, K, weight, K, 0, packedWeight, &s, output,
-                    images * desc->outHeight * desc->outWidth, 0, bias);
+                    images * desc->outHeight * desc->outWidth, 0, bias, &epilogue);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -189,10 +190,26 @@ static void phase_row(float *d, const float *source, int W, int Wp, int sw, int 
     else for (int j = lo; j < hi; j++) d[j] = source[x0 + j * sw];
     memset(d + hi, 0, (size_t)(Wp - hi) * sizeof(float));
 }
+
+// to[i] = activation(from[i] + addend[i]) for i < n (no addend when NULL): a grid row's valid columns on their
+// way to the output, with the add and ReLU an inference plan fused into the conv.
+__attribute__((target("avx512f")))
+static void copy_out(long n, const float *from, const float *addend, ck_activation activation, float *to) {
+    if (!addend && activation.kind == CK_ACTIVATION_NONE) {
+        memcpy(to, from, (size_t)n * sizeof(float));
+        return;
+    }
+    for (long i = 0; i < n; i += 16) {
+        const __mmask16 m = n - i >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (n - i)) - 1u);
+        __m512 v = _mm512_maskz_loadu_ps(m, from + i);
+        if (addend) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(m, addend + i));
+        _mm512_mask_storeu_ps(to + i, m, ck_activate16(v, activation));
+    }
+}
 #endif
 
 void ck_conv_rows(const ck_conv_desc *g, const float *input, const float *weight, const float *packedWeight,
-                  const float *bias, float *output, int oy0, int oy1, int m0, int m1, ck_activation activation) {
+                  const float *bias, float *output, int oy0, int oy1, int m0, int m1, ck_output_epilogue epilogue) {
 #ifdef CK_X86
     // input (C, H, W), weight (K, C·KH·KW) -> output rows oy0 ..< oy1 of (K, OH, OW)
     if (oy1 <= oy0 || m1 <= m0) return;
@@ -232,6 +249,7 @@ void ck_conv_rows(const ck_conv_desc *g, const float *input, const float *weight
     float *pa = ck_scratch_buffer(CK_SCRATCH_PACK_A, (size_t)((MC_MAX + MR512 - 1) / MR512 * MR512) * kcb);
     if (!grid || !pa) abort();
     int koff[KC_MAX];
+    const ck_activation none = {CK_ACTIVATION_NONE, 0.0f, 0.0f};
     for (size_t j0 = 0; j0 < columns; j0 += chunk) {
         const size_t n = columns - j0 < chunk ? columns - j0 : chunk;
         for (int pc = 0; pc < K; pc += kcb) {
@@ -256,31 +274,27 @@ void ck_conv_rows(const ck_conv_desc *g, const float *input, const float *weight
                         ck_micro_kernel_avx512_offsets(kc, block_a + (size_t)(ir / MR512) * kc * MR512,
                                                        padded + j0 + jr, koff, grid + (size_t)(ic - m0 + ir) * n + jr,
                                                        (int)n, pc > 0, (pc == 0 && bias) ? bias + ic + ir : NULL, mr,
-                                                       nr, (size_t)2 * kc * MR512);
+                                                       nr, (size_t)2 * kc * MR512, NULL, none);
                     }
                 }
             }
         }
         // Grid column j is output row oy0 + j / Wp, column j mod Wp (junk from OW on). Channel by channel, so the
-        // output is written in order; the activation on the way (a 56×56 map's output is past L2 by the time a
-        // pass after the conv would read it back).
+        // output is written in order; the epilogue's add and activation on the way (a 56×56 map's output is past
+        // L2 by the time a pass after the conv would read it back).
         for (int m = m0; m < m1; m++)
             for (size_t r = j0 / Wp; r * Wp < j0 + n; r++) {
                 const size_t row = r * Wp, x0 = j0 > row ? j0 - row : 0, end = j0 + n - row;
                 const size_t x1 = end < (size_t)OW ? end : (size_t)OW;
                 if (x1 <= x0) continue;
-                float *to = output + ((size_t)m * g->outHeight + oy0 + r) * OW + x0;
-                const float *from = grid + (size_t)(m - m0) * n + (row + x0 - j0);
-                switch (activation.kind) {
-                case CK_ACTIVATION_RELU: ck_relu((long)(x1 - x0), from, to); break;
-                case CK_ACTIVATION_CLIP: ck_clip((long)(x1 - x0), activation.minimum, activation.maximum, from, to); break;
-                default: memcpy(to, from, (x1 - x0) * sizeof(float));
-                }
+                const size_t at = ((size_t)m * g->outHeight + oy0 + r) * OW + x0;
+                copy_out((long)(x1 - x0), grid + (size_t)(m - m0) * n + (row + x0 - j0),
+                         epilogue.addend ? epilogue.addend + at : NULL, epilogue.activation, output + at);
             }
     }
 #else
     (void)g; (void)input; (void)weight; (void)packedWeight; (void)bias; (void)output; (void)oy0; (void)oy1; (void)m0; (void)m1;
-    (void)activation;
+    (void)epilogue;
     abort();
 #endif
 }

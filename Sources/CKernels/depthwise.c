@@ -24,15 +24,6 @@ typedef struct {
     ck_activation act;
 } dw_outputs;
 
-static inline float activate1(float v, ck_activation act) {
-    if (act.kind == CK_ACTIVATION_RELU) return v > 0.0f ? v : 0.0f;
-    if (act.kind == CK_ACTIVATION_CLIP) {
-        const float t = v < act.minimum ? act.minimum : v;
-        return t > act.maximum ? act.maximum : t;
-    }
-    return v;
-}
-
 // Output (oy, ox) of one channel: bias plus the taps whose input exists, in order ky, kx. `FMA` is the
 // multiply-add (fmaf on the vector paths, a plain product and sum on the portable one). Stores the sum and
 // the fused steps' values (dw_outputs o).
@@ -53,7 +44,7 @@ static inline float activate1(float v, ck_activation act) {
         const float scaled = acc * o.gain; /* two statements: never contracted, as the unfused batch norm */     \
         o.affined[at] = acc = scaled + o.offset;                                                                  \
     }                                                                                                             \
-    if (o.activated) o.activated[at] = activate1(acc, o.act);
+    if (o.activated) o.activated[at] = ck_activate1(acc, o.act);
 
 #define PLAIN_FMA(a, b, c) ((c) + (a) * (b))
 static void point_portable(const ck_conv_desc *g, const float *x, const float *w, float b, dw_outputs o, int oy, int ox) {

@@ -7,11 +7,13 @@
 #include <string.h>
 
 // ---------------------------------------------------------------------------------------------
-// Micro-kernels: c (mr×nr, row stride ldc) [+]= a-panel (kc×MRk) · b-panel (kc×NRk) [+ bias rows].
-// Each kernel has its own tile (MRk × NRk): 6×16 for the portable and AVX2 kernels, 8×32 for AVX-512.
+// Micro-kernels: c (mr×nr, row stride ldc) [+]= a-panel (kc×MRk) · b-panel (kc×NRk) [+ bias rows], then
+// activation(c + addend) when `addend` is not NULL or `activation` is not none (the last K block of a conv whose
+// add and ReLU are fused; the addend has row stride ldc). Each kernel has its own tile (MRk × NRk): 6×16 for the
+// portable and AVX2 kernels, 8×32 for AVX-512.
 
-typedef void (*micro_kernel_fn)(int kc, const float *a, const float *b, float *c, int ldc,
-                                int accumulate, const float *bias, int mr, int nr);
+typedef void (*micro_kernel_fn)(int kc, const float *a, const float *b, float *c, int ldc, int accumulate,
+                                const float *bias, int mr, int nr, const float *addend, ck_activation activation);
 
 /// A micro-kernel and the panel sizes it reads: A in `mr`-row panels, B in `nr`-column panels.
 typedef struct {
@@ -19,14 +21,18 @@ typedef struct {
     micro_kernel_fn fn;
 } micro_kernel;
 
-static void store_tile(const float *tile, int tile_ld, float *c, int ldc, int accumulate, int mr, int nr) {
+static void store_tile(const float *tile, int tile_ld, float *c, int ldc, int accumulate, int mr, int nr,
+                       const float *addend, ck_activation activation) {
     for (int i = 0; i < mr; i++)
-        for (int j = 0; j < nr; j++)
-            c[i * ldc + j] = accumulate ? c[i * ldc + j] + tile[i * tile_ld + j] : tile[i * tile_ld + j];
+        for (int j = 0; j < nr; j++) {
+            float v = accumulate ? c[i * ldc + j] + tile[i * tile_ld + j] : tile[i * tile_ld + j];
+            if (addend) v += addend[i * ldc + j];
+            c[i * ldc + j] = ck_activate1(v, activation);
+        }
 }
 
-static void micro_kernel_portable(int kc, const float *a, const float *b, float *c, int ldc,
-                                  int accumulate, const float *bias, int mr, int nr) {
+static void micro_kernel_portable(int kc, const float *a, const float *b, float *c, int ldc, int accumulate,
+                                  const float *bias, int mr, int nr, const float *addend, ck_activation activation) {
     float acc[MR][NR];
     for (int i = 0; i < MR; i++)
         for (int j = 0; j < NR; j++) acc[i][j] = (bias && i < mr) ? bias[i] : 0.0f;
@@ -38,7 +44,7 @@ static void micro_kernel_portable(int kc, const float *a, const float *b, float 
         a += MR;
         b += NR;
     }
-    store_tile(&acc[0][0], NR, c, ldc, accumulate, mr, nr);
+    store_tile(&acc[0][0], NR, c, ldc, accumulate, mr, nr, addend, activation);
 }
 
 #ifdef CK_X86
@@ -64,8 +70,8 @@ static void micro_kernel_portable(int kc, const float *a, const float *b, float 
 #define CK_FMA_HALF512(i, r0, r1) CK_FMA_HALF_ROW(512, i, r0, r1)
 
 __attribute__((target("avx2,fma")))
-static void micro_kernel_avx2(int kc, const float *a, const float *b, float *c, int ldc,
-                              int accumulate, const float *bias, int mr, int nr) {
+static void micro_kernel_avx2(int kc, const float *a, const float *b, float *c, int ldc, int accumulate,
+                              const float *bias, int mr, int nr, const float *addend, ck_activation activation) {
     float start[MR] = {0, 0, 0, 0, 0, 0};
     for (int i = 0; bias && i < mr; i++) start[i] = bias[i];
     CK_ROWS6(CK_START256)
@@ -81,8 +87,12 @@ static void micro_kernel_avx2(int kc, const float *a, const float *b, float *c, 
         r0 = _mm256_add_ps(r0, _mm256_loadu_ps(c + (i) * ldc));                             \
         r1 = _mm256_add_ps(r1, _mm256_loadu_ps(c + (i) * ldc + 8));                         \
     }                                                                                       \
-    _mm256_storeu_ps(c + (i) * ldc, r0);                                                    \
-    _mm256_storeu_ps(c + (i) * ldc + 8, r1);
+    if (addend) {                                                                           \
+        r0 = _mm256_add_ps(r0, _mm256_loadu_ps(addend + (i) * ldc));                        \
+        r1 = _mm256_add_ps(r1, _mm256_loadu_ps(addend + (i) * ldc + 8));                    \
+    }                                                                                       \
+    _mm256_storeu_ps(c + (i) * ldc, ck_activate8(r0, activation));                          \
+    _mm256_storeu_ps(c + (i) * ldc + 8, ck_activate8(r1, activation));
         CK_ROWS6(CK_ROW)
 #undef CK_ROW
     } else {
@@ -90,7 +100,7 @@ static void micro_kernel_avx2(int kc, const float *a, const float *b, float *c, 
 #define CK_TILE_ROW(i, r0, r1) _mm256_store_ps(tile + (i) * NR, r0); _mm256_store_ps(tile + (i) * NR + 8, r1);
         CK_ROWS6(CK_TILE_ROW)
 #undef CK_TILE_ROW
-        store_tile(tile, NR, c, ldc, accumulate, mr, nr);
+        store_tile(tile, NR, c, ldc, accumulate, mr, nr, addend, activation);
     }
 }
 
@@ -102,7 +112,7 @@ static void micro_kernel_avx2(int kc, const float *a, const float *b, float *c, 
 __attribute__((target("avx512f"), always_inline))
 static inline void micro_kernel_avx512_body(int kc, const float *a, const float *b, const int *koff, float *c,
                                             int ldc, int accumulate, const float *bias, int mr, int nr,
-                                            size_t a_ahead) {
+                                            size_t a_ahead, const float *addend, ck_activation activation) {
     float start[MR512] = {0, 0, 0, 0, 0, 0, 0, 0};
     for (int i = 0; bias && i < mr; i++) start[i] = bias[i];
     CK_ROWS8(CK_START512)
@@ -138,23 +148,29 @@ static inline void micro_kernel_avx512_body(int kc, const float *a, const float 
             r0 = _mm512_add_ps(r0, _mm512_maskz_loadu_ps(m0, row));                         \
             r1 = _mm512_add_ps(r1, _mm512_maskz_loadu_ps(m1, row + 16));                    \
         }                                                                                   \
-        _mm512_mask_storeu_ps(row, m0, r0);                                                 \
-        _mm512_mask_storeu_ps(row + 16, m1, r1);                                            \
+        if (addend) {                                                                       \
+            const float *plus = addend + (size_t)(i) * ldc;                                 \
+            r0 = _mm512_add_ps(r0, _mm512_maskz_loadu_ps(m0, plus));                        \
+            r1 = _mm512_add_ps(r1, _mm512_maskz_loadu_ps(m1, plus + 16));                   \
+        }                                                                                   \
+        _mm512_mask_storeu_ps(row, m0, ck_activate16(r0, activation));                      \
+        _mm512_mask_storeu_ps(row + 16, m1, ck_activate16(r1, activation));                 \
     }
     CK_ROWS8(CK_ROW512)
 #undef CK_ROW512
 }
 
 __attribute__((target("avx512f")))
-static void micro_kernel_avx512(int kc, const float *a, const float *b, float *c, int ldc,
-                                int accumulate, const float *bias, int mr, int nr) {
-    micro_kernel_avx512_body(kc, a, b, NULL, c, ldc, accumulate, bias, mr, nr, 0);
+static void micro_kernel_avx512(int kc, const float *a, const float *b, float *c, int ldc, int accumulate,
+                                const float *bias, int mr, int nr, const float *addend, ck_activation activation) {
+    micro_kernel_avx512_body(kc, a, b, NULL, c, ldc, accumulate, bias, mr, nr, 0, addend, activation);
 }
 
 __attribute__((target("avx512f")))
 void ck_micro_kernel_avx512_offsets(int kc, const float *a, const float *b, const int *koff, float *c, int ldc,
-                                    int accumulate, const float *bias, int mr, int nr, size_t a_ahead) {
-    micro_kernel_avx512_body(kc, a, b, koff, c, ldc, accumulate, bias, mr, nr, a_ahead);
+                                    int accumulate, const float *bias, int mr, int nr, size_t a_ahead,
+                                    const float *addend, ck_activation activation) {
+    micro_kernel_avx512_body(kc, a, b, koff, c, ldc, accumulate, bias, mr, nr, a_ahead, addend, activation);
 }
 #endif
 
@@ -406,13 +422,25 @@ static void pack_b(const b_source *s, int k0, int kc, int n0, int nr, int pn, fl
 // ---------------------------------------------------------------------------------------------
 // The blocked driver over columns n0 ..< n1 of C.
 
+// The micro-kernel's addend for the tile at row i, column j of C: `epilogue`'s, laid out as C.
+static inline const float *tile_addend(const ck_output_epilogue *epilogue, int i, int j, int ldc) {
+    return epilogue && epilogue->addend ? epilogue->addend + (size_t)i * ldc + j : NULL;
+}
+
 void ck_gemm_blocked(int M, int m0, int m1, int n0, int n1, int K, const float *A, int lda, int transA,
-                     const float *packed_a, const b_source *bs, float *C, int ldc, int accumulate, const float *bias) {
+                     const float *packed_a, const b_source *bs, float *C, int ldc, int accumulate, const float *bias,
+                     const ck_output_epilogue *epilogue) {
     if (m1 <= m0 || n1 <= n0) return;
+    const ck_activation no_activation = {CK_ACTIVATION_NONE, 0.0f, 0.0f};
+    const ck_activation activation = epilogue ? epilogue->activation : no_activation;
     if (K <= 0) {
         for (int i = m0; i < m1; i++)
-            for (int j = n0; j < n1; j++)
-                C[(size_t)i * ldc + j] = (accumulate ? C[(size_t)i * ldc + j] : 0.0f) + (bias ? bias[i] : 0.0f);
+            for (int j = n0; j < n1; j++) {
+                const size_t at = (size_t)i * ldc + j;
+                float v = (accumulate ? C[at] : 0.0f) + (bias ? bias[i] : 0.0f);
+                if (epilogue && epilogue->addend) v += epilogue->addend[at];
+                C[at] = ck_activate1(v, activation);
+            }
         return;
     }
     const micro_kernel mk = pick_micro_kernel();
@@ -432,8 +460,9 @@ void ck_gemm_blocked(int M, int m0, int m1, int n0, int n1, int K, const float *
         const int nc = n1 - jc < nc_max ? n1 - jc : nc_max;
         for (int pc = 0; pc < K; pc += kcb) {
             const int kc = K - pc < kcb ? K - pc : kcb;
-            const int first = pc == 0;
+            const int first = pc == 0, last = pc + kc == K;
             const int acc = first ? accumulate : 1;
+            const ck_activation act = last ? activation : no_activation;
             for (int ic = m0; ic < m1; ic += MC_MAX) {
                 const int mc = m1 - ic < MC_MAX ? m1 - ic : MC_MAX;
                 const float *block_a = pa;
@@ -450,7 +479,8 @@ void ck_gemm_blocked(int M, int m0, int m1, int n0, int n1, int K, const float *
                         for (int jr = 0; jr < nc; jr += pn)
                             mk.fn(kc, block_a + (size_t)(ir / pm) * kc * pm, pb + (size_t)(jr / pn) * kc * pn,
                                   C + (size_t)(ic + ir) * ldc + jc + jr, ldc, acc, (first && bias) ? bias + ic + ir : NULL,
-                                  mc - ir < pm ? mc - ir : pm, nc - jr < pn ? nc - jr : pn);
+                                  mc - ir < pm ? mc - ir : pm, nc - jr < pn ? nc - jr : pn,
+                                  last ? tile_addend(epilogue, ic + ir, jc + jr, ldc) : NULL, act);
                     continue;
                 }
                 for (int jr = 0; jr < nc; jr += pn) {
@@ -460,7 +490,8 @@ void ck_gemm_blocked(int M, int m0, int m1, int n0, int n1, int K, const float *
                     for (int ir = 0; ir < mc; ir += pm) {
                         const int mr = mc - ir < pm ? mc - ir : pm;
                         mk.fn(kc, block_a + (size_t)(ir / pm) * kc * pm, bp, C + (size_t)(ic + ir) * ldc + jc + jr, ldc,
-                              acc, (first && bias) ? bias + ic + ir : NULL, mr, nr);
+                              acc, (first && bias) ? bias + ic + ir : NULL, mr, nr,
+                              last ? tile_addend(epilogue, ic + ir, jc + jr, ldc) : NULL, act);
                     }
                 }
             }
@@ -472,7 +503,7 @@ void ck_sgemm(int M, int N, int K, const float *A, int lda, int transA, const fl
               float *C, int ldc, int accumulate, const float *bias) {
     // A (M, K) or stored (K, M), B (K, N) or stored (N, K) -> C (M, N) [+ C] [+ bias per row]
     b_source s = {B, ldb, transB, NULL, NULL, 0};
-    ck_gemm_blocked(M, 0, M, 0, N, K, A, lda, transA, NULL, &s, C, ldc, accumulate, bias);
+    ck_gemm_blocked(M, 0, M, 0, N, K, A, lda, transA, NULL, &s, C, ldc, accumulate, bias, NULL);
 }
 
 int ck_panel_height(void) { return pick_micro_kernel().mr; }
@@ -509,15 +540,16 @@ static int reads_b_in_place(int M, int ldb) {
 }
 
 void ck_sgemm_prepacked(int M, int N, int K, const float *packedA, const float *B, int ldb, float *C, int ldc,
-                        const float *bias, int m0, int m1) {
+                        const float *bias, int m0, int m1, ck_output_epilogue epilogue) {
     // packedA (M, K) in panels, B (K, N) with row stride ldb -> rows m0 ..< m1 of C (M, N) with row stride ldc
 #ifdef CK_X86
-    if (ck_isa() >= CK_ISA_AVX512 && N >= NR512 && reads_b_in_place(m1 - m0, ldb)) {
+    if (ck_isa() >= CK_ISA_AVX512 && N >= NR512 && K > 0 && reads_b_in_place(m1 - m0, ldb)) {
         const int kcb = ck_k_block(K);
         int koff[KC_MAX];
         const int full = N / NR512 * NR512;
+        const ck_activation none = {CK_ACTIVATION_NONE, 0.0f, 0.0f};
         for (int pc = 0; pc < K; pc += kcb) {
-            const int kc = K - pc < kcb ? K - pc : kcb;
+            const int kc = K - pc < kcb ? K - pc : kcb, last = pc + kc == K;
             for (int k = 0; k < kc; k++) koff[k] = k * ldb;
             for (int ic = m0; ic < m1; ic += MC_MAX) {
                 const int mc = m1 - ic < MC_MAX ? m1 - ic : MC_MAX;
@@ -528,17 +560,19 @@ void ck_sgemm_prepacked(int M, int N, int K, const float *packedA, const float *
                         ck_micro_kernel_avx512_offsets(kc, block_a + (size_t)(ir / MR512) * kc * MR512,
                                                        B + (size_t)pc * ldb + jr, koff, C + (size_t)(ic + ir) * ldc + jr,
                                                        ldc, pc > 0, (pc == 0 && bias) ? bias + ic + ir : NULL, mr,
-                                                       NR512, 0);
+                                                       NR512, 0, last ? tile_addend(&epilogue, ic + ir, jr, ldc) : NULL,
+                                                       last ? epilogue.activation : none);
                     }
             }
         }
         if (full < N) {
             b_source s = {B + full, ldb, 0, NULL, NULL, 0};
-            ck_gemm_blocked(M, m0, m1, 0, N - full, K, NULL, 0, 0, packedA, &s, C + full, ldc, 0, bias);
+            const ck_output_epilogue rest = {epilogue.addend ? epilogue.addend + full : NULL, epilogue.activation};
+            ck_gemm_blocked(M, m0, m1, 0, N - full, K, NULL, 0, 0, packedA, &s, C + full, ldc, 0, bias, &rest);
         }
         return;
     }
 #endif
     b_source s = {B, ldb, 0, NULL, NULL, 0};
-    ck_gemm_blocked(M, m0, m1, 0, N, K, NULL, 0, 0, packedA, &s, C, ldc, 0, bias);
+    ck_gemm_blocked(M, m0, m1, 0, N, K, NULL, 0, 0, packedA, &s, C, ldc, 0, bias, &epilogue);
 }

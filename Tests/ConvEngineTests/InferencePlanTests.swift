@@ -86,6 +86,15 @@ import Testing
         try Self.expectSameOutput(network, input, name)
     }
 
+    /// ResNet-50 on a 64×64 input (4 G MACs at 224×224, too slow for a debug build; MobileNetV2 runs whole above):
+    /// its convs store the residual add and ReLU after them themselves, and the plan still gives the forward
+    /// session's output.
+    @Test func resNet50WithFusedResidualAddsMatchesFullMode() throws {
+        var network = try ShippedPresets.load("resnet50").network
+        network.input.shape = Shape(channels: 3, height: 64, width: 64)
+        try Self.expectSameOutput(network, ReferenceNetworks.randomInput(for: network), "resnet50 on 64×64")
+    }
+
     /// The plan of the fusion network: which nodes fold, run in place, get a buffer of their own or none.
     @Test func fusionPlanFoldsAndWritesInPlace() throws {
         let plan = try InferencePlan(network: Self.fusion)

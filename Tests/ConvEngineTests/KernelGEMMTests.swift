@@ -257,37 +257,71 @@ extension ConvCase {
         }
     }
 
-    /// An inference plan's epilogue writes every step in place over the conv's output: a leading ReLU6, a residual
-    /// add and a ReLU give clip(conv) + other, then its ReLU, through every path (the rows read in place apply the
-    /// leading activation as they leave their scratch, the others in the epilogue).
-    @Test(arguments: [ConvCase.conv3x3, .rowsChunkSplitsRows, .sharedPadding28x28, .stemOdd7x7Stride2, .pointwiseOddMap], [1, 2])
+    /// An inference plan's epilogue writes every step in place over the conv's output, and the conv's kernel takes
+    /// its leading add and activation into its own store: ResNet's add + ReLU, MobileNetV2's bare add, a lone ReLU,
+    /// a leading ReLU6 then add and ReLU (the ReLU6 fused, the rest after), a three-part add (left as a step). Every
+    /// path (1×1 prepacked with B packed or read in place, packed im2col, rows read in place, stems, groups; K over
+    /// one block, partial row and column tiles) on every instruction set gives the bits of the same steps run as
+    /// separate passes into buffers of their own, and the plain loops' values.
+    @Test(
+        arguments: [
+            ConvCase.pointwiseOddMap, .pointwiseMBlocks, .pointwiseKBlocks, .pointwiseRowsInPlace, .pointwiseStride2Padded,
+            .conv3x3, .conv3x3KBlocks, .wide3x3KMBlocks, .rowsChunkSplitsRows, .sharedPadding28x28, .stemOdd7x7Stride2,
+            .googLeNetConv1, .conv3x3Groups2,
+        ], [1, 2])
     func inPlaceEpilogueMatchesReference(_ testCase: ConvCase, threads: Int) {
         let g = testCase.geometry
         let count = g.outChannels * g.outHeight * g.outWidth
         var random = TestRandom(seed: 31)
         let input = random.floats(g.inChannels * g.inHeight * g.inWidth).map { $0 * 8 }
-        let weight = random.floats(g.weightCount), bias = random.floats(g.outChannels), other = random.floats(count)
-        let expected = zip(Reference.conv2d(g, input: input, weight: weight, bias: bias), other).map {
-            max(min(max($0, 0), 6) + $1, 0)
+        let weight = random.floats(g.weightCount), bias = random.floats(g.outChannels)
+        let other = random.floats(count).map { $0 * 4 }, third = random.floats(count)
+        let conv = Reference.conv2d(g, input: input, weight: weight, bias: bias)
+        // The addends live in buffers of their own for the whole test, as an inference plan's values do.
+        let (otherBuffer, thirdBuffer) = (
+            UnsafeMutablePointer<Float>.allocate(capacity: count), UnsafeMutablePointer<Float>.allocate(capacity: count)
+        )
+        defer { [otherBuffer, thirdBuffer].forEach { $0.deallocate() } }
+        otherBuffer.initialize(from: other, count: count)
+        thirdBuffer.initialize(from: third, count: count)
+        let (o, t) = (UnsafePointer(otherBuffer), UnsafePointer(thirdBuffer))
+        let relu6 = EpilogueOperation.activation(.clip(minimum: 0, maximum: 6))
+        let chains: [(name: String, operations: [EpilogueOperation], addends: [[UnsafePointer<Float>?]], expected: [Float])] = [
+            ("add, ReLU", [.add(at: 0, count: 2), .activation(.relu)], [[nil, o]], zip(conv, other).map { max($0 + $1, 0) }),
+            ("add", [.add(at: 1, count: 2)], [[o, nil]], zip(other, conv).map { $0 + $1 }),
+            ("ReLU", [.activation(.relu)], [], conv.map { max($0, 0) }),
+            (
+                "ReLU6, add, ReLU", [relu6, .add(at: 0, count: 2), .activation(.relu)], [[nil, o]],
+                zip(conv, other).map { max(min(max($0, 0), 6) + $1, 0) }
+            ),
+            ("3-part add", [.add(at: 1, count: 3)], [[o, nil, t]], conv.indices.map { other[$0] + conv[$0] + third[$0] }),
+        ]
+        let instructionSets = threads == 1 ? Kernels.supportedInstructionSets : [Kernels.supportedInstructionSets.last!]
+        for isa in instructionSets {
+            Kernels.forceInstructionSet(isa)
+            defer { Kernels.forceInstructionSet(nil) }
+            let packed = weight.withUnsafeBufferPointer { PackedConvWeights(g, weight: $0.baseAddress!) }
+            for chain in chains {
+                // Buffer 0 is the conv's output; buffers 1... the steps' own outputs when they run as separate passes.
+                let buffers = (0...chain.operations.count).map { _ in UnsafeMutablePointer<Float>.allocate(capacity: count) }
+                defer { buffers.forEach { $0.deallocate() } }
+                func run(_ outputs: [UnsafeMutablePointer<Float>]) -> [Float] {
+                    let epilogue = ConvEpilogue(steps: Array(zip(chain.operations, outputs)), addends: chain.addends)
+                    Kernels.conv2d(
+                        g, input: input, weight: weight, bias: bias, output: buffers[0], packed: packed, epilogue: epilogue,
+                        threads: threads)
+                    return Array(UnsafeBufferPointer(start: outputs.last!, count: count))
+                }
+                let fused = run(Array(repeating: buffers[0], count: chain.operations.count))
+                let separate = run(Array(buffers.dropFirst()))
+                let label = "\(testCase.name), \(chain.name), isa \(isa), \(threads) threads"
+                #expect(fused == separate, "\(label): the fused store differs from the separate steps")
+                let difference = largestDifference(fused, chain.expected)
+                #expect(difference < 1e-4, "\(label): maxdiff \(difference)")
+            }
         }
-        let packed = weight.withUnsafeBufferPointer { PackedConvWeights(g, weight: $0.baseAddress!) }
-        let output = UnsafeMutablePointer<Float>.allocate(capacity: count)
-        defer { output.deallocate() }
-        other.withUnsafeBufferPointer { other in
-            let epilogue = ConvEpilogue(
-                steps: [
-                    (.activation(.clip(minimum: 0, maximum: 6)), output), (.add(at: 0, count: 2), output),
-                    (.activation(.relu), output),
-                ],
-                addends: [[nil, other.baseAddress!]])
-            Kernels.conv2d(
-                g, input: input, weight: weight, bias: bias, output: output, packed: packed, epilogue: epilogue,
-                threads: threads)
-        }
-        let difference = largestDifference(Array(UnsafeBufferPointer(start: output, count: count)), expected)
-        #expect(difference < 1e-4, "\(testCase.name), \(threads) threads: maxdiff \(difference)")
-        let clipped = expected.filter { $0 > 0 }.count
-        #expect(clipped > 0 && clipped < count, "\(testCase.name): the ReLUs cut some values and keep others")
+        let cut = chains[0].expected.filter { $0 == 0 }.count
+        #expect(cut > 0 && cut < count, "\(testCase.name): the ReLU cuts some values and keeps others")
     }
 
     /// A GEMM's pieces cover every channel and position exactly once, cut at whole row panels and column

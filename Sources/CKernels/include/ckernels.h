@@ -39,6 +39,22 @@ void ck_sgemm(int M, int N, int K,
               const float *B, int ldb, int transB,
               float *C, int ldc, int accumulate, const float *bias);
 
+/// What a kernel applies to each value it writes (a fused activation): nothing, ReLU (max(v, 0), NaN gives 0,
+/// as `ck_relu`) or a clip to [minimum, maximum] (as `ck_clip`; ReLU6 is 0, 6).
+typedef enum { CK_ACTIVATION_NONE = 0, CK_ACTIVATION_RELU = 1, CK_ACTIVATION_CLIP = 2 } ck_activation_kind;
+typedef struct {
+    ck_activation_kind kind;
+    float minimum, maximum;
+} ck_activation;
+
+/// What a conv kernel does to each output value as it writes it, after the bias: add the value at the same place of
+/// `addend` (a residual add's other part, laid out as the output; NULL: none), then apply `activation`. An
+/// inference plan's add and ReLU after a conv, in the conv's own store.
+typedef struct {
+    const float *addend;
+    ck_activation activation;
+} ck_output_epilogue;
+
 /// One group of a convolution, as a GEMM whose B is the im2col matrix, built panel by panel while packing.
 /// input (C, H, W) for this group, weight (K, C·KH·KW) row-major -> output (K, OH·OW) row-major, ldc = OH·OW.
 /// Only output columns n0 ..< n1 (positions oy·OW + ox) are computed, so callers can split work by columns.
@@ -58,10 +74,11 @@ void ck_conv_im2col_gemm(const ck_conv_desc *desc, const float *input, const flo
 
 /// `ck_conv_im2col_gemm` over a batch: `images` inputs in the batch layout (C, N, H, W) (channel c of image i at
 /// (c·N + i)·H·W) -> output (K, N, OH, OW) row-major with ldc = N·OH·OW; columns n0 ..< n1 of N·OH·OW, output
-/// channels m0 ..< m1 (m0 a multiple of `ck_panel_height()`), so callers can split by columns or by channels.
+/// channels m0 ..< m1 (m0 a multiple of `ck_panel_height()`), so callers can split by columns or by channels;
+/// `epilogue` (its addend laid out as the output) applied as the values are stored.
 void ck_conv_im2col_gemm_batch(const ck_conv_desc *desc, int images, const float *input, const float *weight,
                                const float *packedWeight, const float *bias, float *output, int n0, int n1, int m0,
-                               int m1);
+                               int m1, ck_output_epilogue epilogue);
 
 /// Writes rows k0 ..< k1 of one group's im2col matrix, (C·KH·KW, images·OH·OW), from the first `images` images of
 /// its input in the batch layout (C, batch, H, W): row k = (c·KH + ky)·KW + kx, column (n·OH + oy)·OW + ox, zero
@@ -81,9 +98,9 @@ size_t ck_packed_weight_floats(int M, int K);
 void ck_pack_weight(int M, int K, const float *A, int lda, float *dst);
 
 /// Rows m0 ..< m1 (m0 a multiple of `ck_panel_height()`) of C (M×N, ldc) = A · B (K×N, ldb) + bias rows, with
-/// A (all M rows) pre-packed by `ck_pack_weight`.
+/// A (all M rows) pre-packed by `ck_pack_weight`, then `epilogue` (its addend with row stride ldc, as C).
 void ck_sgemm_prepacked(int M, int N, int K, const float *packedA, const float *B, int ldb, float *C, int ldc,
-                        const float *bias, int m0, int m1);
+                        const float *bias, int m0, int m1, ck_output_epilogue epilogue);
 
 /// The largest stride `ck_conv_rows` takes (its stride-phase planes are counted on the stack).
 #define CK_CONV_ROWS_MAX_STRIDE 8
@@ -92,30 +109,15 @@ void ck_sgemm_prepacked(int M, int N, int K, const float *packedA, const float *
 /// `CK_CONV_ROWS_MAX_STRIDE`, a kernel larger than 1×1, and a cost model that favours it over packing.
 int ck_conv_reads_in_place(const ck_conv_desc *desc);
 
-/// What a kernel applies to each value it writes (a fused activation): nothing, ReLU (max(v, 0), NaN gives 0,
-/// as `ck_relu`) or a clip to [minimum, maximum] (as `ck_clip`; ReLU6 is 0, 6).
-typedef enum { CK_ACTIVATION_NONE = 0, CK_ACTIVATION_RELU = 1, CK_ACTIVATION_CLIP = 2 } ck_activation_kind;
-typedef struct {
-    ck_activation_kind kind;
-    float minimum, maximum;
-} ck_activation;
-
-/// What a conv kernel does to each output value as it writes it, after the bias: add the value at the same place of
-/// `addend` (a residual add's other part, laid out as the output; NULL: none), then apply `activation`. An
-/// inference plan's add and ReLU after a conv, in the conv's own store.
-typedef struct {
-    const float *addend;
-    ck_activation activation;
-} ck_output_epilogue;
-
 /// One group of a convolution for output rows oy0 ..< oy1, reading the im2col rows in place (no packing of B)
 /// from zero-padded stride-phase planes of the input rows: plane (py, px) holds the rows ≡ py and columns ≡ px
 /// (mod the stride), so each im2col row is a contiguous run of one plane. Same layout as `ck_conv_im2col_gemm`.
 /// `packedWeight` as for `ck_conv_im2col_gemm` (NULL: pack on the fly). Only output channels m0 ..< m1 are
-/// computed (m0 a multiple of 8), so callers can split the work by rows or by channels. `activation` is applied
-/// to every value as it is copied from the scratch grid to `output` (an inference plan's ReLU in the same pass).
+/// computed (m0 a multiple of 8), so callers can split the work by rows or by channels. `epilogue` is applied
+/// to every value as it is copied from the scratch grid to `output` (an inference plan's add and ReLU in the same
+/// pass).
 void ck_conv_rows(const ck_conv_desc *desc, const float *input, const float *weight, const float *packedWeight,
-                  const float *bias, float *output, int oy0, int oy1, int m0, int m1, ck_activation activation);
+                  const float *bias, float *output, int oy0, int oy1, int m0, int m1, ck_output_epilogue epilogue);
 
 /// Depthwise convolution: each group one input channel and m = desc->outChannels outputs (desc is one group).
 /// input (C, N, H, W), weight (C·m, 1, KH, KW), bias (C·m) or NULL -> output channels c0 ..< c1 of

@@ -30,6 +30,16 @@ extension ck_activation {
     static let none = ck_activation(kind: CK_ACTIVATION_NONE, minimum: 0, maximum: 0)
 }
 
+extension ck_output_epilogue {
+    /// Nothing after the conv's own values (computed: a pointer-holding C struct is not Sendable).
+    static var none: ck_output_epilogue { ck_output_epilogue(addend: nil, activation: .none) }
+
+    /// The same epilogue for the part of the output that starts `offset` floats in (a group's, a piece's).
+    func advanced(by offset: Int) -> ck_output_epilogue {
+        ck_output_epilogue(addend: addend.map { $0 + offset }, activation: activation)
+    }
+}
+
 /// One node after a conv that the conv computes in its own pass at inference (`LayerKind.epilogueOperation`).
 public enum EpilogueOperation: Hashable, Sendable {
     /// y = x · gain[c] + offset[c] on channel c: batch norm with its running statistics.
@@ -54,12 +64,26 @@ public struct ConvEpilogue {
         self.addends = addends
     }
 
-    /// The first step's activation when that step writes over the conv's own output (an inference plan): a kernel
-    /// that copies its output out of scratch applies it on the way, and the epilogue then starts at step 1.
-    func leadingActivation(inPlaceOf convOutput: UnsafeMutablePointer<Float>) -> FusedActivation? {
-        guard let first = steps.first, first.output == convOutput, case .activation(let activation) = first.operation
-        else { return nil }
-        return activation
+    /// The leading steps a conv kernel applies in its own store when they write over the conv's own output (an
+    /// inference plan): a two-part residual add, then an activation, or the activation alone. Returns them as the
+    /// C kernels take them and how many steps they cover; the epilogue then starts at `consumed`. The kernel adds
+    /// conv + addend, the same two values the `.add` step's `ck_add` sums (addition commutes bit for bit); a sum
+    /// of three or more parts stays a step of its own. The addend is another value of the plan, which nothing
+    /// writes while the conv runs.
+    func fusedStore(inPlaceOf convOutput: UnsafeMutablePointer<Float>) -> (store: ck_output_epilogue, consumed: Int) {
+        var store = ck_output_epilogue.none, consumed = 0
+        if let first = steps.first, first.output == convOutput, case .add(let at, count: 2) = first.operation,
+            let parts = addends.first, parts.count == 2, parts[at] == nil, let addend = parts[1 - at],
+            addend != UnsafePointer(convOutput)
+        {
+            store.addend = addend
+            consumed = 1
+        }
+        if consumed < steps.count, steps[consumed].output == convOutput, case .activation(let activation) = steps[consumed].operation {
+            store.activation = activation.descriptor
+            consumed += 1
+        }
+        return (store, consumed)
     }
 
     /// Runs steps `firstStep...` on channels `channels`, `count` values from position `start` of each `planeSize`

@@ -37,7 +37,8 @@ extension Kernels {
     /// `batch` images run as one GEMM over all their output positions, in the batch layout (C, N, H, W) → (K, N, OH, OW)
     /// (a batch of one is the single-image layout). A depthwise conv (one input channel per group) runs a direct
     /// kernel instead. `epilogue`, when given, computes the nodes after the conv too, each piece right after the
-    /// thread that computed it wrote it (a depthwise conv writes a leading activation in its own loop).
+    /// thread that computed it wrote it (a depthwise conv writes a leading activation in its own loop; in an inference
+    /// plan the kernel stores a leading residual add and activation itself, `ConvEpilogue.fusedStore`).
     public static func conv2d(
         _ g: ConvGeometry, batch: Int = 1, input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
         bias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>,
@@ -71,10 +72,16 @@ extension Kernels {
         let plainGEMM = g.isPointwise && g.outHeight == g.inHeight && g.outWidth == g.inWidth
         let perGroup = groups >= threads ? 1 : pieces(work: g.macs * images / groups, threads: (threads + groups - 1) / groups)
         var desc = convDescriptor(g)
-        // The epilogue from step `firstStep` on channels `channels`, `count` values from position `start` of each plane.
-        func finish(channels: Range<Int>, start: Int, count: Int, from firstStep: Int = 0) {
-            epilogue?.apply(
-                channels: channels, start: start, count: count, planeSize: outPlane, convOutput: output, from: firstStep)
+        // An inference plan's leading add and activation, in place: applied by the kernel as it stores its output
+        // (every path but the unpacked pointwise GEMM, which a plan runs only under a forced instruction set), the
+        // rest after it.
+        let (store, consumed) =
+            plainGEMM && packedBase == nil ? (ck_output_epilogue.none, 0) : epilogue?.fusedStore(inPlaceOf: output) ?? (.none, 0)
+        // The epilogue's remaining steps on channels `channels`, `count` values from position `start` of each plane.
+        func finish(channels: Range<Int>, start: Int, count: Int) {
+            guard let epilogue, consumed < epilogue.steps.count else { return }
+            epilogue.apply(
+                channels: channels, start: start, count: count, planeSize: outPlane, convOutput: output, from: consumed)
         }
         withUnsafePointer(to: &desc) { desc in
             if g.isDepthwise {
@@ -91,9 +98,6 @@ extension Kernels {
                 let rows = byChannels ? [0..<g.outHeight] : split(g.outHeight, parts: perGroup)
                 let channels = byChannels ? split(groupOut, parts: perGroup, alignment: 8) : [0..<groupOut]
                 let pieces = rows.count * channels.count
-                // An inference plan's leading activation, in place: applied as the output leaves the kernel's scratch.
-                let leading = epilogue?.leadingActivation(inPlaceOf: output)
-                let activation = leading?.descriptor ?? .none
                 parallelFor(tasks: groups * pieces, threads: threads) { task in
                     let group = task / pieces, piece = task % pieces
                     let range = rows[piece % rows.count], channelRange = channels[piece / rows.count]
@@ -101,11 +105,12 @@ extension Kernels {
                         desc, input + group * groupIn * inPlane, weight + group * groupOut * patch,
                         packedBase.map { $0 + group * packedGroupStride }, bias.map { $0 + group * groupOut },
                         output + group * groupOut * outPlane, Int32(range.lowerBound), Int32(range.upperBound),
-                        Int32(channelRange.lowerBound), Int32(channelRange.upperBound), activation)
+                        Int32(channelRange.lowerBound), Int32(channelRange.upperBound),
+                        store.advanced(by: group * groupOut * outPlane))
                     let first = group * groupOut + channelRange.lowerBound
                     finish(
                         channels: first..<first + channelRange.count, start: range.lowerBound * g.outWidth,
-                        count: range.count * g.outWidth, from: leading == nil ? 0 : 1)
+                        count: range.count * g.outWidth)
                 }
                 return
             }
@@ -125,7 +130,7 @@ extension Kernels {
                     ck_sgemm_prepacked(
                         Int32(groupOut), Int32(range.count), Int32(groupIn), groupPacked,
                         groupInput + range.lowerBound, Int32(inPlane), groupOutput + range.lowerBound,
-                        Int32(outPlane), groupBias, m0, m1)
+                        Int32(outPlane), groupBias, m0, m1, store.advanced(by: group * groupOut * outPlane + range.lowerBound))
                 } else if plainGEMM {
                     ck_sgemm(
                         m1 - m0, Int32(range.count), Int32(groupIn), groupWeight + channelRange.lowerBound * groupIn,
@@ -135,7 +140,7 @@ extension Kernels {
                 } else {
                     ck_conv_im2col_gemm_batch(
                         desc, Int32(images), groupInput, groupWeight, groupPacked, groupBias, groupOutput,
-                        Int32(range.lowerBound), Int32(range.upperBound), m0, m1)
+                        Int32(range.lowerBound), Int32(range.upperBound), m0, m1, store.advanced(by: group * groupOut * outPlane))
                 }
                 let first = group * groupOut + channelRange.lowerBound
                 finish(channels: first..<first + channelRange.count, start: range.lowerBound, count: range.count)

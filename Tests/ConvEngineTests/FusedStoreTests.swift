@@ -1,0 +1,111 @@
+import CKernels
+import Testing
+
+@testable import ConvEngine
+
+/// A conv kernel's fused store (`ck_output_epilogue`): which leading epilogue steps an inference plan hands to the
+/// kernel, and each kernel's store giving the bits of the separate add and activation passes.
+@Suite struct FusedStoreTests {
+    /// ResNet's add + ReLU and MobileNetV2's bare add go to the kernel whole, a leading activation alone; an add
+    /// after an activation, an add of three parts, a step out of place and a batch norm stay steps of their own.
+    @Test func fusedStoreTakesTheLeadingAddAndActivation() {
+        // Two buffers standing for an inference plan's values: the conv's output and a residual add's other part.
+        let output = UnsafeMutablePointer<Float>.allocate(capacity: 1), other = UnsafeMutablePointer<Float>.allocate(capacity: 1)
+        defer { [output, other].forEach { $0.deallocate() } }
+        let add = EpilogueOperation.add(at: 0, count: 2), relu = EpilogueOperation.activation(.relu)
+        let relu6 = EpilogueOperation.activation(.clip(minimum: 0, maximum: 6))
+        let cases:
+            [(
+                operations: [EpilogueOperation], inPlace: [Bool], addends: [[UnsafePointer<Float>?]], addend: Bool,
+                kind: ck_activation_kind, consumed: Int
+            )] = [
+                ([add, relu], [true, true], [[nil, UnsafePointer(other)]], true, CK_ACTIVATION_RELU, 2),
+                ([.add(at: 1, count: 2)], [true], [[UnsafePointer(other), nil]], true, CK_ACTIVATION_NONE, 1),
+                ([relu6, add, relu], [true, true, true], [[nil, UnsafePointer(other)]], false, CK_ACTIVATION_CLIP, 1),
+                ([add, relu], [true, false], [[nil, UnsafePointer(other)]], true, CK_ACTIVATION_NONE, 1),
+                ([add, relu], [false, false], [[nil, UnsafePointer(other)]], false, CK_ACTIVATION_NONE, 0),
+                (
+                    [.add(at: 0, count: 3), relu], [true, true], [[nil, UnsafePointer(other), UnsafePointer(other)]], false,
+                    CK_ACTIVATION_NONE, 0
+                ),
+                ([add, relu], [true, true], [[nil, UnsafePointer(output)]], false, CK_ACTIVATION_NONE, 0),
+                ([.affine(gain: [1], offset: [0]), relu], [true, true], [], false, CK_ACTIVATION_NONE, 0),
+            ]
+        for (index, testCase) in cases.enumerated() {
+            let steps = zip(testCase.operations, testCase.inPlace).map { ($0, $1 ? output : other) }
+            let (store, consumed) = ConvEpilogue(steps: steps, addends: testCase.addends).fusedStore(inPlaceOf: output)
+            #expect(consumed == testCase.consumed, "case \(index)")
+            #expect((store.addend == UnsafePointer(other)) == testCase.addend, "case \(index)")
+            #expect(store.activation.kind == testCase.kind, "case \(index)")
+        }
+    }
+
+    /// activation(values + addend) as the separate passes compute it: `ck_add` then `ck_relu` or `ck_clip`.
+    static func separatePasses(_ values: [Float], _ epilogue: ck_output_epilogue) -> [Float] {
+        var result = values
+        result.withUnsafeMutableBufferPointer { y in
+            let n = y.count, p = y.baseAddress!
+            if let addend = epilogue.addend { ck_add(n, p, addend, p) }
+            switch epilogue.activation.kind {
+            case CK_ACTIVATION_RELU: ck_relu(n, p, p)
+            case CK_ACTIVATION_CLIP: ck_clip(n, epilogue.activation.minimum, epilogue.activation.maximum, p, p)
+            default: break
+            }
+        }
+        return result
+    }
+
+    /// Each kernel with an epilogue gives the bits of the same kernel without one followed by the separate passes:
+    /// the 1×1 GEMM (B read in place for few rows, packed for many), the packed im2col GEMM and the rows read in
+    /// place (AVX-512), with K in several blocks, partial row tiles (M not a multiple of 8 or 6) and partial column
+    /// panels, on every instruction set, for an add + ReLU and for a ReLU6 alone.
+    @Test(arguments: [20, 150])
+    func kernelsApplyTheEpilogueInTheirStore(rows: Int) {
+        let g = ConvCase("3×3 pad 1 40→rows on 9×11", c: 40, h: 9, w: 11, k: rows, kernel: (3, 3), pad: (1, 1, 1, 1)).geometry
+        let n = g.outHeight * g.outWidth, depth = 300, patch = g.inChannels * 9
+        var random = TestRandom(seed: 37)
+        let a = random.floats(rows * max(depth, patch)).map { $0 * 4 }, b = random.floats(depth * n)
+        let input = random.floats(g.inChannels * g.inHeight * g.inWidth), bias = random.floats(rows)
+        let addend = random.floats(rows * n).map { $0 * 8 }
+        var desc = Kernels.convDescriptor(g)
+        addend.withUnsafeBufferPointer { addend in
+            let epilogues = [
+                ck_output_epilogue(addend: addend.baseAddress, activation: FusedActivation.relu.descriptor),
+                ck_output_epilogue(addend: nil, activation: FusedActivation.clip(minimum: 0, maximum: 6).descriptor),
+            ]
+            for isa in Kernels.supportedInstructionSets {
+                Kernels.forceInstructionSet(isa)
+                defer { Kernels.forceInstructionSet(nil) }
+                // Each kernel as (K, a function of the epilogue giving the output).
+                let pointwise = { (epilogue: ck_output_epilogue) -> [Float] in
+                    var packed = [Float](repeating: 0, count: Int(ck_packed_weight_floats(Int32(rows), Int32(depth))))
+                    ck_pack_weight(Int32(rows), Int32(depth), a, Int32(depth), &packed)
+                    var c = [Float](repeating: .nan, count: rows * n)
+                    ck_sgemm_prepacked(
+                        Int32(rows), Int32(n), Int32(depth), packed, b, Int32(n), &c, Int32(n), bias, 0, Int32(rows), epilogue)
+                    return c
+                }
+                let im2col = { (epilogue: ck_output_epilogue) -> [Float] in
+                    var c = [Float](repeating: .nan, count: rows * n)
+                    ck_conv_im2col_gemm_batch(&desc, 1, input, a, nil, bias, &c, 0, Int32(n), 0, Int32(rows), epilogue)
+                    return c
+                }
+                let inPlaceRows = { (epilogue: ck_output_epilogue) -> [Float] in
+                    var c = [Float](repeating: .nan, count: rows * n)
+                    ck_conv_rows(&desc, input, a, nil, bias, &c, 0, Int32(g.outHeight), 0, Int32(rows), epilogue)
+                    return c
+                }
+                var kernels = [("1×1 GEMM", pointwise), ("im2col GEMM", im2col)]
+                if isa == Int(CK_ISA_AVX512) { kernels.append(("rows in place", inPlaceRows)) }
+                for (name, kernel) in kernels {
+                    let plain = kernel(.none)
+                    for (index, epilogue) in epilogues.enumerated() {
+                        let fused = kernel(epilogue), expected = Self.separatePasses(plain, epilogue)
+                        #expect(fused == expected, "\(name), \(rows) rows, isa \(isa), epilogue \(index)")
+                        #expect(fused != plain, "\(name), \(rows) rows, isa \(isa), epilogue \(index): the epilogue changed nothing")
+                    }
+                }
+            }
+        }
+    }
+}
