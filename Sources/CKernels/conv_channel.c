@@ -28,40 +28,33 @@ void ck_pack_channel_weight(int M, int K, const float *A, float *dst) {
     for (int b = 0; b * CT_BLOCK < M; b++) pack_channel_panel(M, K, A, b, dst + (size_t)b * K * CT_BLOCK);
 }
 
-// Positions one tile of this geometry computes: a row of OW (≤ 14), two rows of a map 7 wide or less, or 14 at a
-// time across rows for a 1×1 conv at stride 1 without padding (its positions are contiguous in the input).
-static int tile_positions(const ck_conv_desc *g) {
-    const int OW = g->outWidth;
-    if (g->kernelHeight * g->kernelWidth == 1 && g->strideHeight == 1 && g->strideWidth == 1 && g->padTop == 0 &&
-        g->padLeft == 0 && OW == g->width)
-        return g->outHeight * OW < CT_TILE ? g->outHeight * OW : CT_TILE;
-    if (OW <= CT_TILE / 2) return g->outHeight > 1 ? 2 * OW : OW;
-    return OW / ((OW + CT_TILE - 1) / CT_TILE);
-}
-
 int ck_conv_channel_tiles(const ck_conv_desc *g) {
     // one group's geometry -> 1 when ck_conv_channel_tile_rows is the faster way to run it
-    // Same-process minima against the path conv2d takes otherwise, weights packed once, 1 thread, Intel Xeon
-    // AVX-512 (new / old time): k×k convs whose tiles hold ≥ 12 positions: 3×3 on 14×14 256→256 0.92, 3×3/2
-    // 28→14 256→256 0.90, 3×3 on 13×13 64→256 0.91, 3×3 on 7×7 512→512 0.96–0.99, 3×3/2 14→7 512→512 0.99;
-    // 1×1 at stride 1 to ≤ 64 channels on ≤ 14×14: 512→64 on 13×13 0.87, 256→32 on 7×7 0.74, 2048→64 on 7×7 0.83.
-    // It loses where the GEMM's tile is full (1×1 to many channels: 512→2048 on 7×7 1.11, 512→1000 on 13×13
-    // 1.11, 1×1/2 1024→2048 14→7 1.03–1.11), and on 8-wide maps (8 positions a tile: 3×3 on 8×8 1.07).
+    // Whole networks, alternating processes, per-node minima of 8 each against the paths conv2d took before, 1
+    // thread, Intel Xeon AVX-512 (new / old time), with every map ≤ 14×14 at stride ≤ 2 on the kernel: ResNet-50's
+    // 1×1 on 14×14 0.87–0.96, 3×3 on 14×14 0.89–0.91, 3×3/2 28→14 0.82, 1×1 on 7×7 0.78–0.93, 1×1/2 14→7 0.90,
+    // 3×3/2 14→7 0.80, 3×3 on 7×7 0.97–0.98 (ResNet 72.5 → 67.6 ms); GoogLeNet's 4a–5b 1×1 0.78–0.95, 3×3 on 14×14
+    // 0.89–0.92, 5×5 with 24+ channels in 0.87–0.93; NIN's 3×3 on 8×8 0.94; SqueezeNet's conv10 0.95, fire9's
+    // squeeze 0.80 and 3×3 0.95. It lost on short K, where writing the tiles out is a larger share (1×1 192→192 on
+    // 8×8 1.32, 64→256 on 13×13 1.18, 5×5 16→48 on 14×14 1.07), and to the GEMM reading B in place for 16 output
+    // channels (1×1 480→16 on 14×14 1.26): K ≥ 448 and more than 16 channels. A strided 1×1 to a map wider than 7
+    // (ResNet's res4a_branch1, 28→14) lost too, 1.00–1.05 here and 1.09–1.25 alone in one process: it stays packed.
     if (ck_isa() < CK_ISA_AVX512 || g->strideHeight > 2 || g->strideWidth > 2 || g->outWidth > CT_TILE ||
         g->outHeight > CT_TILE)
         return 0;
-    if (g->kernelHeight * g->kernelWidth == 1)
-        return g->strideHeight == 1 && g->strideWidth == 1 && g->outChannels <= 2 * CT_BLOCK;
-    return tile_positions(g) >= 12;
+    const int strided_pointwise = g->kernelHeight * g->kernelWidth == 1 && (g->strideHeight > 1 || g->strideWidth > 1);
+    if (strided_pointwise && g->outWidth > CT_TILE / 2) return 0;
+    return g->outChannels > 16 && g->channels * g->kernelHeight * g->kernelWidth >= 448;
 }
 
 #ifdef CK_X86
 // One tile over kc taps: positions i < na at x[i·SW] (input row A) and i < nb at x[step + i·SW] (row B), tap k
 // at koff[k] from there; 32 channels of weight per tap at w + k·32. acc (na + nb positions × 32 channels) is
-// loaded (or set to the bias, or zero, when `first`), accumulated and stored back.
+// loaded (or set to the bias, or zero, when `first`), accumulated and stored back. The first `ahead_taps` taps also
+// prefetch the weights of taps at `ahead` into L1 and those a K block further into L2.
 __attribute__((target("avx512f"), always_inline)) static inline void
 tile_body(int kc, const float *w, const float *x, const int *koff, long step, float *acc, int first,
-          const float *bias, const float *ahead, const int na, const int nb, const int SW) {
+          const float *bias, const float *ahead, int ahead_taps, const int na, const int nb, const int SW) {
     __m512 c[2 * CT_TILE][2];
     const int n = na + nb;
     for (int i = 0; i < n; i++) {
@@ -78,9 +71,12 @@ tile_body(int kc, const float *w, const float *x, const int *koff, long step, fl
     }
     for (int k = 0; k < kc; k++) {
         const float *p = x + koff[k], *q = p + step;
-        if (ahead) {
-            _mm_prefetch((const char *)(ahead + (size_t)k * CT_BLOCK), _MM_HINT_T0);
-            _mm_prefetch((const char *)(ahead + (size_t)k * CT_BLOCK + 16), _MM_HINT_T0);
+        if (k < ahead_taps) {
+            const float *next = ahead + (size_t)k * CT_BLOCK, *after = next + (size_t)kc * CT_BLOCK;
+            _mm_prefetch((const char *)next, _MM_HINT_T0);
+            _mm_prefetch((const char *)(next + 16), _MM_HINT_T0);
+            _mm_prefetch((const char *)after, _MM_HINT_T1);
+            _mm_prefetch((const char *)(after + 16), _MM_HINT_T1);
         }
         const __m512 w0 = _mm512_loadu_ps(w + (size_t)k * CT_BLOCK), w1 = _mm512_loadu_ps(w + (size_t)k * CT_BLOCK + 16);
         for (int i = 0; i < na; i++) {
@@ -101,15 +97,15 @@ tile_body(int kc, const float *w, const float *x, const int *koff, long step, fl
 }
 
 typedef void (*tile_fn)(int kc, const float *w, const float *x, const int *koff, long step, float *acc, int first,
-                        const float *bias, const float *ahead);
+                        const float *bias, const float *ahead, int ahead_taps);
 
 // One function per tile shape: `na` positions of one row (1 ..< 15), or `na` of two rows each (1 ..< 8), at
 // column stride 1 or 2, each with its loops unrolled and its accumulators in registers.
 #define CT_TILE_FN(NA, NB, SW)                                                                                        \
     __attribute__((target("avx512f"))) static void tile_##NA##_##NB##_##SW(                                          \
         int kc, const float *w, const float *x, const int *koff, long step, float *acc, int first, const float *bias, \
-        const float *ahead) {                                                                                          \
-        tile_body(kc, w, x, koff, step, acc, first, bias, ahead, NA, NB, SW);                                                \
+        const float *ahead, int ahead_taps) {                                                                          \
+        tile_body(kc, w, x, koff, step, acc, first, bias, ahead, ahead_taps, NA, NB, SW);                                                \
     }
 #define CT_TILE_FNS(SW)                                                                                               \
     CT_TILE_FN(1, 0, SW) CT_TILE_FN(2, 0, SW) CT_TILE_FN(3, 0, SW) CT_TILE_FN(4, 0, SW) CT_TILE_FN(5, 0, SW)          \
@@ -127,7 +123,7 @@ CT_TILE_FNS(2)
 static const tile_fn one_row[2][CT_TILE + 1] = {CT_ONE_ROW(1), CT_ONE_ROW(2)};
 static const tile_fn two_rows[2][CT_TILE / 2 + 1] = {CT_TWO_ROWS(1), CT_TWO_ROWS(2)};
 
-// What the tile with flat position `pos` (its first) of the output starts from in the input view: row oy, column ox.
+// Where a tile whose first output is row oy, column ox (of the rows computed) reads in the input view.
 static inline const float *tile_input(const float *view, size_t view_width, int sh, int sw, int oy, int ox) {
     return view + (size_t)oy * sh * view_width + (size_t)ox * sw;
 }
@@ -193,9 +189,7 @@ void ck_conv_channel_tile_rows(const ck_conv_desc *g, const float *input, const 
     const int segments = (OW + CT_TILE - 1) / CT_TILE;
     const int flat = inside && sw == 1 && sh == 1 && KW == 1 && KH == 1 && view_width == (size_t)OW
                          ? (rows * OW + CT_TILE - 1) / CT_TILE : 0;
-    // The first tile of each K block meets its weights first (from memory, for ResNet's 7×7 stage): it prefetches them
-    // 32 taps ahead (1.0–3 % faster on the 7×7 convs, same-process minima).
-    const size_t ahead = (size_t)32 * CT_BLOCK;
+    const int tiles = flat ? flat : OW <= CT_TILE / 2 ? (rows + 1) / 2 : rows * segments;
     float bias_block[CT_BLOCK];
     int koff[CT_KC];
     for (int b = m0 / CT_BLOCK; b < panels && b * CT_BLOCK < m1; b++) {
@@ -216,33 +210,41 @@ void ck_conv_channel_tile_rows(const ck_conv_desc *g, const float *input, const 
                 koff[k] = (int)((size_t)c * view_plane + (size_t)ky * dh * view_width + (size_t)kx * dw);
             }
             const float *w = panel + (size_t)pc * CT_BLOCK;
+            // The weights of the next K block (or the next panel's first) follow this one's: the tiles prefetch them
+            // into L1 between them, tile t its t-th share, so they arrive spread over the block (ResNet's 7×7 stage
+            // streams them from memory, its 4 tiles a block too few to wait on a whole block at once).
+            int t = 0;
+#define CT_RUN(fn, x, first_position)                                                                                 \
+    do {                                                                                                              \
+        const int from = (int)((long)t * kc / tiles), to = (int)((long)(t + 1) * kc / tiles);                        \
+        (fn)(kc, w, (x), koff, step, acc + (size_t)(first_position) * CT_BLOCK, pc == 0, block_bias,                  \
+             w + (size_t)(kc + from) * CT_BLOCK, to - from);                                                          \
+        t++;                                                                                                          \
+    } while (0)
             if (flat) {
                 // Positions contiguous in the input (a 1×1 conv at stride 1 on whole rows): tiles of near-equal length
                 // ≤ 14 across row ends (7×7: 13 + 3 × 12).
-                for (int t = 0, at = 0; t < flat; t++) {
+                for (int at = 0; t < flat;) {
                     const int n = (rows * OW - at) / (flat - t);
-                    singles[n](kc, w, view + at, koff, step, acc + (size_t)at * CT_BLOCK, pc == 0, block_bias,
-                               t == 0 ? w + ahead : NULL);
+                    CT_RUN(singles[n], view + at, at);
                     at += n;
                 }
                 continue;
             }
             for (int r = 0; r < rows;) {
                 if (OW <= CT_TILE / 2 && r + 1 < rows) {
-                    pairs[OW](kc, w, tile_input(view, view_width, sh, sw, r, 0), koff, step,
-                              acc + (size_t)r * OW * CT_BLOCK, pc == 0, block_bias, r == 0 ? w + ahead : NULL);
+                    CT_RUN(pairs[OW], tile_input(view, view_width, sh, sw, r, 0), r * OW);
                     r += 2;
                     continue;
                 }
                 for (int s = 0, ox = 0; s < segments; s++) {
                     const int n = (OW - ox) / (segments - s);
-                    singles[n](kc, w, tile_input(view, view_width, sh, sw, r, ox), koff, step,
-                               acc + ((size_t)r * OW + ox) * CT_BLOCK, pc == 0, block_bias,
-                               r == 0 && s == 0 ? w + ahead : NULL);
+                    CT_RUN(singles[n], tile_input(view, view_width, sh, sw, r, ox), r * OW + ox);
                     ox += n;
                 }
                 r++;
             }
+#undef CT_RUN
         }
         // The tile scratch (position, channel) -> the output's channel planes, with the epilogue on the way.
         const int jend = m1 - b * CT_BLOCK < CT_BLOCK ? m1 - b * CT_BLOCK : CT_BLOCK;

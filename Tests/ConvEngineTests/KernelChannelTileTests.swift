@@ -9,35 +9,40 @@ import Testing
 extension ConvCase {
     static let channelTilesPicked: [ConvCase] = [
         ConvCase(
-            "3×3 pad 1 40→70 on 7×7: two rows a tile and a last row alone, the last channel block 6 wide, K 360 in 3 blocks",
-            c: 40, h: 7, w: 7, k: 70, kernel: (3, 3), pad: (1, 1, 1, 1)),
-        ConvCase("3×3 pad 1 16→40 on 14×14: one row a tile", c: 16, h: 14, w: 14, k: 40, kernel: (3, 3), pad: (1, 1, 1, 1)),
-        ConvCase("3×3 pad 1 24→33 on 13×13", c: 24, h: 13, w: 13, k: 33, kernel: (3, 3), pad: (1, 1, 1, 1)),
+            "3×3 pad 1 64→70 on 7×7: two rows a tile and a last row alone, the last channel block 6 wide, K 576 in 5 blocks",
+            c: 64, h: 7, w: 7, k: 70, kernel: (3, 3), pad: (1, 1, 1, 1)),
+        ConvCase("3×3 pad 1 56→40 on 14×14: one row a tile", c: 56, h: 14, w: 14, k: 40, kernel: (3, 3), pad: (1, 1, 1, 1)),
+        ConvCase("3×3 pad 1 50→33 on 13×13", c: 50, h: 13, w: 13, k: 33, kernel: (3, 3), pad: (1, 1, 1, 1)),
         ConvCase(
-            "3×3 stride 2 pad 1 20→36 on 14×14 → 7×7", c: 20, h: 14, w: 14, k: 36, kernel: (3, 3), stride: (2, 2),
+            "3×3 stride 2 pad 1 52→36 on 14×14 → 7×7", c: 52, h: 14, w: 14, k: 36, kernel: (3, 3), stride: (2, 2),
             pad: (1, 1, 1, 1)),
         ConvCase(
-            "3×3 stride 2 pad 1 12→64 on 27×27 → 14×14", c: 12, h: 27, w: 27, k: 64, kernel: (3, 3), stride: (2, 2),
+            "3×3 stride 2 pad 1 50→64 on 27×27 → 14×14", c: 50, h: 27, w: 27, k: 64, kernel: (3, 3), stride: (2, 2),
             pad: (1, 1, 1, 1)),
-        ConvCase("5×5 pad 2 12→40 on 7×7", c: 12, h: 7, w: 7, k: 40, kernel: (5, 5), pad: (2, 2, 2, 2)),
+        ConvCase("5×5 pad 2 20→40 on 7×7", c: 20, h: 7, w: 7, k: 40, kernel: (5, 5), pad: (2, 2, 2, 2)),
         ConvCase(
-            "5×5 stride 2, uneven pads, 8→33 on 26×25 → 13×12", c: 8, h: 26, w: 25, k: 33, kernel: (5, 5), stride: (2, 2),
+            "5×5 stride 2, uneven pads, 18→33 on 26×25 → 13×12", c: 18, h: 26, w: 25, k: 33, kernel: (5, 5), stride: (2, 2),
             pad: (2, 1, 1, 2)),
         ConvCase(
-            "3×3 dilation 2 pad 2 10→20 on 13×13", c: 10, h: 13, w: 13, k: 20, kernel: (3, 3), pad: (2, 2, 2, 2),
+            "3×3 dilation 2 pad 2 50→20 on 13×13", c: 50, h: 13, w: 13, k: 20, kernel: (3, 3), pad: (2, 2, 2, 2),
             dilation: (2, 2)),
         ConvCase(
-            "3×3, pads top 0 left 1 bottom 2 right 1, 9→37 on 12×14", c: 9, h: 12, w: 14, k: 37, kernel: (3, 3),
+            "3×3, pads top 0 left 1 bottom 2 right 1, 50→37 on 12×14", c: 50, h: 12, w: 14, k: 37, kernel: (3, 3),
             pad: (0, 1, 2, 1)),
-        ConvCase("1×1 300→40 on 7×7: tiles across row ends, K in 3 blocks", c: 300, h: 7, w: 7, k: 40, kernel: (1, 1)),
-        ConvCase("1×1 64→10 on 8×8 (NIN's cccp6)", c: 64, h: 8, w: 8, k: 10, kernel: (1, 1)),
-        ConvCase("1×1 pad 1 6→8 on 5×5: a padded 1×1", c: 6, h: 5, w: 5, k: 8, kernel: (1, 1), pad: (1, 1, 1, 1)),
-        ConvCase("3×3 pad 1 5→9 on 3×7: one row of two, one alone", c: 5, h: 3, w: 7, k: 9, kernel: (3, 3), pad: (1, 1, 1, 1)),
+        ConvCase("1×1 460→40 on 7×7: tiles across row ends, K in 4 blocks", c: 460, h: 7, w: 7, k: 40, kernel: (1, 1)),
+        ConvCase(
+            "1×1 stride 2 448→40 on 14×14 → 7×7: two strided rows a tile", c: 448, h: 14, w: 14, k: 40, kernel: (1, 1), stride: (2, 2)),
+        ConvCase("3×3 pad 1 50→20 on 3×7: one row of two, one alone", c: 50, h: 3, w: 7, k: 20, kernel: (3, 3), pad: (1, 1, 1, 1)),
     ]
     static let channelTilesNotPicked: [ConvCase] = [
-        ConvCase("3×3 pad 1 16→20 on 8×8: 8 positions a tile", c: 16, h: 8, w: 8, k: 20, kernel: (3, 3), pad: (1, 1, 1, 1)),
-        ConvCase("1×1 stride 2 48→40 on 14×14 → 7×7", c: 48, h: 14, w: 14, k: 40, kernel: (1, 1), stride: (2, 2)),
+        ConvCase("3×3 pad 1 16→20 on 8×8: 8 positions a tile, K 144", c: 16, h: 8, w: 8, k: 20, kernel: (3, 3), pad: (1, 1, 1, 1)),
         ConvCase("1×1 64→1000 on 13×13: 32 channel blocks, the last 8 wide", c: 64, h: 13, w: 13, k: 1000, kernel: (1, 1)),
+        ConvCase("1×1 64→10 on 8×8 (NIN's cccp6)", c: 64, h: 8, w: 8, k: 10, kernel: (1, 1)),
+        ConvCase("1×1 pad 1 6→8 on 5×5: a padded 1×1", c: 6, h: 5, w: 5, k: 8, kernel: (1, 1), pad: (1, 1, 1, 1)),
+        ConvCase("1×1 480→16 on 14×14: 16 channels", c: 480, h: 14, w: 14, k: 16, kernel: (1, 1)),
+        ConvCase(
+            "1×1 stride 2 448→40 on 28×28 → 14×14: one strided row a tile", c: 448, h: 28, w: 28, k: 40, kernel: (1, 1),
+            stride: (2, 2)),
     ]
 }
 
@@ -53,11 +58,11 @@ extension ConvCase {
             var desc = Kernels.convDescriptor(testCase.geometry)
             #expect(ck_conv_channel_tiles(&desc) == 1, "\(testCase.name)")
         }
-        let resNetLarge = [
-            ConvCase("1×1 512→2048 on 7×7", c: 512, h: 7, w: 7, k: 2048, kernel: (1, 1)),
+        let largeMaps = [
             ConvCase("3×3 pad 1 64→64 on 56×56", c: 64, h: 56, w: 56, k: 64, kernel: (3, 3), pad: (1, 1, 1, 1)),
+            ConvCase("1×1 stride 3 512→64 on 43×43 → 15×15", c: 512, h: 43, w: 43, k: 64, kernel: (1, 1), stride: (3, 3)),
         ]
-        for testCase in ConvCase.channelTilesNotPicked + resNetLarge {
+        for testCase in ConvCase.channelTilesNotPicked + largeMaps {
             var desc = Kernels.convDescriptor(testCase.geometry)
             #expect(ck_conv_channel_tiles(&desc) == 0, "\(testCase.name)")
         }
@@ -158,19 +163,19 @@ extension ConvCase {
         }
     }
 
-    /// The channel panels hold 32 channels a block, zero-padded: 3×3 40→70 packs 3 blocks × 32 × 360 taps = 34,560
-    /// floats (the GEMM's 8-row panels would be 72 × 360 = 25,920), and a plan keeps that one copy only.
+    /// The channel panels hold 32 channels a block, zero-padded: 3×3 64→70 packs 3 blocks × 32 × 576 taps = 55,296
+    /// floats (the GEMM's 8-row panels would be 72 × 576 = 41,472), and a plan keeps that one copy only.
     @Test func packedPanelsCountWholeChannelBlocks() throws {
         guard Self.hasAVX512 else { return }
         let g = ConvCase.channelTilesPicked[0].geometry
         let weight = [Float](repeating: 1, count: g.weightCount)
         let packed = weight.withUnsafeBufferPointer { PackedConvWeights(g, weight: $0.baseAddress!) }
         #expect(packed.channelTiles)
-        #expect(packed.storage.count == 34_560)
-        #expect(ck_packed_weight_floats(70, 360) == 25_920)
+        #expect(packed.storage.count == 55_296)
+        #expect(ck_packed_weight_floats(70, 576) == 41_472)
         let conv = Conv(outChannels: 70, kernel: Size2(3), padding: .explicit(Size2(1)))
-        let network = single(Layer(conv), input: Shape(channels: 40, height: 7, width: 7))
+        let network = single(Layer(conv), input: Shape(channels: 64, height: 7, width: 7))
         let plan = try InferencePlan(network: network)
-        #expect(plan.memory.packedBytes == 34_560 * 4)
+        #expect(plan.memory.packedBytes == 55_296 * 4)
     }
 }
