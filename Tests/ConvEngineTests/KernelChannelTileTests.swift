@@ -103,19 +103,9 @@ extension ConvCase {
                                 &desc, input, weight, weights, bias, &output, Int32(rows.lowerBound), Int32(rows.upperBound),
                                 Int32(channels.lowerBound), Int32(channels.upperBound), epilogue)
                         }
-                        let context = "\(testCase.name), \(activationName), rows \(rows), channels \(channels), packed \(weights != nil)"
-                        for channel in 0..<m {
-                            for y in 0..<oh {
-                                let start = channel * plane + y * g.outWidth
-                                let got = Array(output[start..<start + g.outWidth])
-                                if channels.contains(channel) && rows.contains(y) {
-                                    let difference = largestDifference(got, Array(expected[start..<start + g.outWidth]))
-                                    #expect(difference < 1e-4, "\(context): maxdiff \(difference)")
-                                } else {
-                                    #expect(got.allSatisfy { $0.isNaN }, "\(context): row \(y) of channel \(channel) written")
-                                }
-                            }
-                        }
+                        expectPieceWritten(
+                            output, expected, g, rows: rows, channels: channels,
+                            "\(testCase.name), \(activationName), rows \(rows), channels \(channels), packed \(weights != nil)")
                     }
                 }
             }
