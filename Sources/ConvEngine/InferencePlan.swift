@@ -112,7 +112,7 @@ public struct InferenceMemory: Hashable, Sendable {
     public var peakLiveBytes: Int
     /// Parameters kept as plain floats (batch norm folded away; a conv's weight only when it is not packed).
     public var parameterBytes: Int
-    /// Conv weights packed for the GEMM micro-kernel.
+    /// Conv weights packed for the GEMM micro-kernel or the channel-tile kernel.
     public var packedBytes: Int
     public var inputBytes: Int
     public var outputBytes: Int

@@ -108,18 +108,28 @@ extension ConvCase {
                         Int32(channels.lowerBound), Int32(channels.upperBound),
                         .none)
                 }
-                for channel in 0..<m {
-                    for y in 0..<oh {
-                        let start = channel * plane + y * g.outWidth
-                        let got = Array(output[start..<start + g.outWidth])
-                        if channels.contains(channel) && rows.contains(y) {
-                            let difference = largestDifference(got, Array(expected[start..<start + g.outWidth]))
-                            #expect(difference < 1e-4, "\(testCase.name), rows \(rows), channels \(channels): maxdiff \(difference)")
-                        } else {
-                            #expect(got.allSatisfy { $0.isNaN }, "\(testCase.name): row \(y) of channel \(channel) written")
-                        }
-                    }
-                }
+                expectPieceWritten(
+                    output, expected, g, rows: rows, channels: channels, "\(testCase.name), rows \(rows), channels \(channels)")
+            }
+        }
+    }
+}
+
+/// A kernel's output piece (rows × channels of a (K, OH, OW) output that started as NaN) holds the expected values,
+/// and nothing outside it was written.
+func expectPieceWritten(
+    _ output: [Float], _ expected: [Float], _ g: ConvGeometry, rows: Range<Int>, channels: Range<Int>, _ context: String
+) {
+    let plane = g.outHeight * g.outWidth
+    for channel in 0..<g.outChannels {
+        for y in 0..<g.outHeight {
+            let start = channel * plane + y * g.outWidth
+            let got = Array(output[start..<start + g.outWidth])
+            if channels.contains(channel) && rows.contains(y) {
+                let difference = largestDifference(got, Array(expected[start..<start + g.outWidth]))
+                #expect(difference < 1e-4, "\(context): maxdiff \(difference)")
+            } else {
+                #expect(got.allSatisfy { $0.isNaN }, "\(context): row \(y) of channel \(channel) written")
             }
         }
     }

@@ -119,6 +119,29 @@ int ck_conv_reads_in_place(const ck_conv_desc *desc);
 void ck_conv_rows(const ck_conv_desc *desc, const float *input, const float *weight, const float *packedWeight,
                   const float *bias, float *output, int oy0, int oy1, int m0, int m1, ck_output_epilogue epilogue);
 
+/// 1 when `ck_conv_channel_tile_rows` is the faster way to run this convolution (one group of it, one image) here:
+/// AVX-512, strides of at most 2, an output map of at most 14×14, more than 16 output channels and K = C·KH·KW ≥ 448
+/// (the measurements behind the rule are in conv_channel.c).
+int ck_conv_channel_tiles(const ck_conv_desc *desc);
+
+/// Floats `ck_pack_channel_weight` writes for an M×K weight.
+size_t ck_channel_packed_floats(int M, int K);
+
+/// Packs a row-major M×K weight into the panels `ck_conv_channel_tile_rows` reads: for each block of 32 output
+/// channels, K rows of 32 (tap k's weights of those channels side by side), zero past M.
+void ck_pack_channel_weight(int M, int K, const float *A, float *dst);
+
+// input (C, H, W), weight (K, C/groups, KH, KW) -> output (K, OH, OW)
+/// One group of a convolution, computed directly in register tiles whose vectors run along 32 output channels
+/// (each input value broadcast), so a small map wastes no lanes: output rows oy0 ..< oy1, channels m0 ..< m1 (m0 a
+/// multiple of 32), for callers that split by channels or rows. AVX-512 only (`ck_conv_channel_tiles`). Strides of
+/// at most 2, any padding and dilation. `packedWeight`: `weight` packed by `ck_pack_channel_weight`, or NULL (packed
+/// here, one 32-channel panel at a time). Each value is written once: bias, plus `epilogue.addend`, then
+/// `epilogue.activation`.
+void ck_conv_channel_tile_rows(const ck_conv_desc *desc, const float *input, const float *weight,
+                               const float *packedWeight, const float *bias, float *output, int oy0, int oy1, int m0,
+                               int m1, ck_output_epilogue epilogue);
+
 /// Depthwise convolution: each group one input channel and m = desc->outChannels outputs (desc is one group).
 /// input (C, N, H, W), weight (C·m, 1, KH, KW), bias (C·m) or NULL -> output channels c0 ..< c1 of
 /// (C·m, N, OH, OW). The nodes fused after it write the same channels in the same pass: when `affined` is not

@@ -50,8 +50,8 @@ extension Kernels {
             packed.storage.withUnsafeBufferPointer { storage in
                 conv2d(
                     g, images: batch, input: input, weight: weight, packedBase: storage.baseAddress,
-                    packedGroupStride: packed.groupStride, bias: bias, output: output, epilogue: epilogue,
-                    threads: threads)
+                    packedGroupStride: packed.groupStride, packedForChannelTiles: packed.channelTiles, bias: bias,
+                    output: output, epilogue: epilogue, threads: threads)
             }
         } else {
             conv2d(
@@ -62,7 +62,7 @@ extension Kernels {
 
     private static func conv2d(
         _ g: ConvGeometry, images: Int, input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
-        packedBase: UnsafePointer<Float>?, packedGroupStride: Int,
+        packedBase: UnsafePointer<Float>?, packedGroupStride: Int, packedForChannelTiles: Bool = false,
         bias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>, epilogue: ConvEpilogue?, threads: Int
     ) {
         // input (C, N, H, W), weight (K, C/groups, KH, KW) -> output (K, N, OH, OW)
@@ -90,6 +90,14 @@ extension Kernels {
                     epilogue: epilogue, threads: threads)
                 return
             }
+            if images == 1 && groups == 1 && ck_conv_channel_tiles(desc) != 0 {
+                channelTileConv2d(
+                    desc, g, input: input, weight: weight, packed: packedForChannelTiles ? packedBase : nil, bias: bias,
+                    output: output, epilogue: epilogue, threads: threads)
+                return
+            }
+            // Panels packed for the channel-tile kernel serve no GEMM: the paths below pack on the fly then.
+            let packedBase = packedForChannelTiles ? nil : packedBase
             if images == 1 && !plainGEMM && ck_conv_reads_in_place(desc) != 0 {
                 // AVX-512: im2col rows are read in place from zero-padded stride-phase planes of the input rows. Split by output
                 // channels (every thread reads the whole input, no piece loses a partial panel: 1.8–1.95× on two
@@ -253,8 +261,9 @@ extension Kernels {
     }
 }
 
-/// A convolution's weight packed once into the row panels the GEMM micro-kernel reads (per group), so a
-/// forward pass multiplies straight from it instead of re-packing the weight on every call.
+/// A convolution's weight packed once into the row panels the GEMM micro-kernel reads (per group), or into the
+/// channel panels of the channel-tile kernel where that runs the conv (`ck_conv_channel_tiles`), so a forward pass
+/// multiplies straight from it instead of re-packing the weight on every call.
 public struct PackedConvWeights: Sendable {
     /// Every group's packed panels, one after another (`groupStride` floats apart).
     let storage: [Float]
@@ -262,6 +271,8 @@ public struct PackedConvWeights: Sendable {
     /// The micro-kernel's instruction set at packing time: the panel height depends on it.
     let instructionSet: Int
     let groups, groupOut, patch: Int
+    /// Packed for `ck_conv_channel_tile_rows` (one image at a time) instead of the GEMM.
+    let channelTiles: Bool
 
     /// Packs `weight` (K, C/groups, KH, KW) of the convolution `g` for the micro-kernel this thread uses.
     public init(_ g: ConvGeometry, weight: UnsafePointer<Float>) {
@@ -270,14 +281,22 @@ public struct PackedConvWeights: Sendable {
         groupOut = g.outChannels / g.groups
         patch = g.inChannels / g.groups * g.kernelHeight * g.kernelWidth
         instructionSet = Int(ck_isa())
-        let stride = Int(ck_packed_weight_floats(Int32(groupOut), Int32(patch)))
+        var desc = Kernels.convDescriptor(g)
+        let channelTiles = g.groups == 1 && ck_conv_channel_tiles(&desc) != 0
+        self.channelTiles = channelTiles
+        let stride = Int(
+            channelTiles
+                ? ck_channel_packed_floats(Int32(groupOut), Int32(patch)) : ck_packed_weight_floats(Int32(groupOut), Int32(patch)))
         groupStride = stride
         let (groups, groupOut, patch) = (groups, groupOut, patch)
         storage = [Float](unsafeUninitializedCapacity: stride * groups) { buffer, initialized in
             for group in 0..<groups {
-                ck_pack_weight(
-                    Int32(groupOut), Int32(patch), weight + group * groupOut * patch, Int32(patch),
-                    buffer.baseAddress! + group * stride)
+                let (source, target) = (weight + group * groupOut * patch, buffer.baseAddress! + group * stride)
+                if channelTiles {
+                    ck_pack_channel_weight(Int32(groupOut), Int32(patch), source, target)
+                } else {
+                    ck_pack_weight(Int32(groupOut), Int32(patch), source, Int32(patch), target)
+                }
             }
             initialized = stride * groups
         }

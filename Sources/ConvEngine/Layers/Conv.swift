@@ -145,22 +145,25 @@ public struct Conv: WeightedLayer {
     /// One multiply-accumulate per weight per output position.
     public func macs(_ io: LayerIO) -> Int { (parameterShapes(io)?.weightCount ?? 0) * io.output.planeSize }
 
-    /// Kept: the weight packed into 16-row panels at most (none for a depthwise conv). Per thread: the GEMM's packing
-    /// panels, and for a conv that may read im2col rows in place (k×k, not depthwise, up to the kernels' largest stride)
-    /// the zero-padded stride-phase planes of the input rows and an output grid, each a tensor the kernels index with
-    /// 32-bit ints; the depthwise kernel's row, if larger.
+    /// Kept: the weight packed into 16-row panels at most, 32-channel ones for the channel-tile kernel (none for a
+    /// depthwise conv). Per thread: the GEMM's packing panels, and for a conv that may read im2col rows in place (k×k,
+    /// not depthwise, up to the kernels' largest stride) the zero-padded stride-phase planes of the input rows and an
+    /// output grid, each a tensor the kernels index with 32-bit ints; the depthwise or channel-tile kernel's, if larger.
     public func workingFloats(_ io: LayerIO) throws(SizeOverflow) -> (kept: Int, perThread: Int) {
         guard let g = io.geometry?.conv else { return (0, 0) }
         let groupIn = g.inChannels / g.groups, groupOut = g.outChannels / g.groups
+        // the channel-tile kernel's scratch and its 32-channel panels, where it runs the conv
+        let tiles = try Kernels.channelTileScratchFloats(g), panelRows = tiles > 0 ? 32 : 16
         let panels = try Checked.product(
-            g.groups, (groupOut + 15) / 16 * 16, groupIn, g.kernelHeight, g.kernelWidth, of: "its packed weights")
+            g.groups, (groupOut + panelRows - 1) / panelRows * panelRows, groupIn, g.kernelHeight, g.kernelWidth,
+            of: "its packed weights")
         let packed = g.readsPackedWeight ? panels : 0
         // a depthwise conv runs its own kernel, whose scratch is a row and its masks
         let direct = g.isDepthwise ? Kernels.depthwiseScratchFloats(g) : 0
         let largestStride = Int(CK_CONV_ROWS_MAX_STRIDE)
         guard !g.isDepthwise, kernel.height * kernel.width > 1, g.strideHeight <= largestStride, g.strideWidth <= largestStride
         else {
-            return (packed, max(Kernels.packingScratchFloats, direct))
+            return (packed, max(Kernels.packingScratchFloats, direct, tiles))
         }
         // Plane (py, px) holds the padded rows ≡ py, columns ≡ px (mod the stride); only the phases a tap falls on.
         func phases(_ taps: Int, _ dilation: Int, _ stride: Int) -> Int { Set((0..<taps).map { $0 * dilation % stride }).count }
@@ -177,7 +180,7 @@ public struct Conv: WeightedLayer {
         {
             throw SizeOverflow(what, limit: SizeLimits.tensorValues)
         }
-        return (packed, max(paddedRows + grid + Kernels.packingScratchFloats, direct))
+        return (packed, max(paddedRows + grid + Kernels.packingScratchFloats, direct, tiles))
     }
 
     public func receptiveWindow(_ io: LayerIO) -> (kernel: Size2, stride: Size2) { (effectiveKernel, stride) }

@@ -1,0 +1,267 @@
+// Direct convolution with channel-major register tiles, for small output maps (AVX-512): vectors run along 32
+// output channels, each input value is broadcast, so a 7×7 map computes 49 positions and no junk columns.
+#include "ckernels_internal.h"
+#include <stdlib.h>
+#include <string.h>
+
+// Output channels per weight panel and tile (two zmm vectors), positions per tile at most (28 accumulators),
+// and the K block whose 32-channel weight panel (16 KB) stays in L1 next to the input it meets while every tile of
+// the rows reads it (128: 2–4 % faster than 256 on the 7×7 3×3 convs; 64 no better).
+enum { CT_BLOCK = 32, CT_TILE = 14, CT_KC = 128 };
+
+size_t ck_channel_packed_floats(int M, int K) {
+    // weight (M, K) -> its channel panels' size in floats
+    return (size_t)(M + CT_BLOCK - 1) / CT_BLOCK * CT_BLOCK * (size_t)(K > 0 ? K : 0);
+}
+
+// Rows b·32 ..< b·32 + 32 of A (M, K) row-major -> one panel (K, 32), zero columns past M.
+static void pack_channel_panel(int M, int K, const float *A, int b, float *dst) {
+    for (int k = 0; k < K; k++)
+        for (int j = 0; j < CT_BLOCK; j++) {
+            const int m = b * CT_BLOCK + j;
+            dst[(size_t)k * CT_BLOCK + j] = m < M ? A[(size_t)m * K + k] : 0.0f;
+        }
+}
+
+void ck_pack_channel_weight(int M, int K, const float *A, float *dst) {
+    // A (M, K) row-major -> panels (ceil(M/32), K, 32)
+    for (int b = 0; b * CT_BLOCK < M; b++) pack_channel_panel(M, K, A, b, dst + (size_t)b * K * CT_BLOCK);
+}
+
+int ck_conv_channel_tiles(const ck_conv_desc *g) {
+    // one group's geometry -> 1 when ck_conv_channel_tile_rows is the faster way to run it
+    // Whole networks, alternating processes, per-node minima of 8 each against the paths conv2d took before, 1
+    // thread, Intel Xeon AVX-512 (new / old time), with every map ≤ 14×14 at stride ≤ 2 on the kernel: ResNet-50's
+    // 1×1 on 14×14 0.87–0.96, 3×3 on 14×14 0.89–0.91, 3×3/2 28→14 0.82, 1×1 on 7×7 0.78–0.93, 1×1/2 14→7 0.90,
+    // 3×3/2 14→7 0.80, 3×3 on 7×7 0.97–0.98 (ResNet 72.5 → 67.6 ms); GoogLeNet's 4a–5b 1×1 0.78–0.95, 3×3 on 14×14
+    // 0.89–0.92, 5×5 with 24+ channels in 0.87–0.93; NIN's 3×3 on 8×8 0.94; SqueezeNet's conv10 0.95, fire9's
+    // squeeze 0.80 and 3×3 0.95. It lost on short K, where writing the tiles out is a larger share (1×1 192→192 on
+    // 8×8 1.32, 64→256 on 13×13 1.18, 5×5 16→48 on 14×14 1.07), and to the GEMM reading B in place for 16 output
+    // channels (1×1 480→16 on 14×14 1.26): K ≥ 448 and more than 16 channels. A strided 1×1 to a map wider than 7
+    // (ResNet's res4a_branch1, 28→14) lost too, 1.00–1.05 here and 1.09–1.25 alone in one process: it stays packed.
+    if (ck_isa() < CK_ISA_AVX512 || g->strideHeight > 2 || g->strideWidth > 2 || g->outWidth > CT_TILE ||
+        g->outHeight > CT_TILE)
+        return 0;
+    const int strided_pointwise = g->kernelHeight * g->kernelWidth == 1 && (g->strideHeight > 1 || g->strideWidth > 1);
+    if (strided_pointwise && g->outWidth > CT_TILE / 2) return 0;
+    return g->outChannels > 16 && g->channels * g->kernelHeight * g->kernelWidth >= 448;
+}
+
+#ifdef CK_X86
+// One tile over kc taps: positions i < na at x[i·SW] (input row A) and i < nb at x[step + i·SW] (row B), tap k
+// at koff[k] from there; 32 channels of weight per tap at w + k·32. acc (na + nb positions × 32 channels) is
+// loaded (or set to the bias, or zero, when `first`), accumulated and stored back. The first `ahead_taps` taps also
+// prefetch the weights of taps at `ahead` into L1 and those a K block further into L2.
+__attribute__((target("avx512f"), always_inline)) static inline void
+tile_body(int kc, const float *w, const float *x, const int *koff, long step, float *acc, int first,
+          const float *bias, const float *ahead, int ahead_taps, const int na, const int nb, const int SW) {
+    __m512 c[2 * CT_TILE][2];
+    const int n = na + nb;
+    for (int i = 0; i < n; i++) {
+        if (!first) {
+            c[i][0] = _mm512_loadu_ps(acc + i * CT_BLOCK);
+            c[i][1] = _mm512_loadu_ps(acc + i * CT_BLOCK + 16);
+        } else if (bias) {
+            c[i][0] = _mm512_loadu_ps(bias);
+            c[i][1] = _mm512_loadu_ps(bias + 16);
+        } else {
+            c[i][0] = _mm512_setzero_ps();
+            c[i][1] = _mm512_setzero_ps();
+        }
+    }
+    for (int k = 0; k < kc; k++) {
+        const float *p = x + koff[k], *q = p + step;
+        if (k < ahead_taps) {
+            const float *next = ahead + (size_t)k * CT_BLOCK, *after = next + (size_t)kc * CT_BLOCK;
+            _mm_prefetch((const char *)next, _MM_HINT_T0);
+            _mm_prefetch((const char *)(next + 16), _MM_HINT_T0);
+            _mm_prefetch((const char *)after, _MM_HINT_T1);
+            _mm_prefetch((const char *)(after + 16), _MM_HINT_T1);
+        }
+        const __m512 w0 = _mm512_loadu_ps(w + (size_t)k * CT_BLOCK), w1 = _mm512_loadu_ps(w + (size_t)k * CT_BLOCK + 16);
+        for (int i = 0; i < na; i++) {
+            const __m512 b = _mm512_set1_ps(p[i * SW]);
+            c[i][0] = _mm512_fmadd_ps(w0, b, c[i][0]);
+            c[i][1] = _mm512_fmadd_ps(w1, b, c[i][1]);
+        }
+        for (int i = 0; i < nb; i++) {
+            const __m512 b = _mm512_set1_ps(q[i * SW]);
+            c[na + i][0] = _mm512_fmadd_ps(w0, b, c[na + i][0]);
+            c[na + i][1] = _mm512_fmadd_ps(w1, b, c[na + i][1]);
+        }
+    }
+    for (int i = 0; i < n; i++) {
+        _mm512_storeu_ps(acc + i * CT_BLOCK, c[i][0]);
+        _mm512_storeu_ps(acc + i * CT_BLOCK + 16, c[i][1]);
+    }
+}
+
+typedef void (*tile_fn)(int kc, const float *w, const float *x, const int *koff, long step, float *acc, int first,
+                        const float *bias, const float *ahead, int ahead_taps);
+
+// One function per tile shape: `na` positions of one row (1 ..< 15), or `na` of two rows each (1 ..< 8), at
+// column stride 1 or 2, each with its loops unrolled and its accumulators in registers.
+#define CT_TILE_FN(NA, NB, SW)                                                                                        \
+    __attribute__((target("avx512f"))) static void tile_##NA##_##NB##_##SW(                                          \
+        int kc, const float *w, const float *x, const int *koff, long step, float *acc, int first, const float *bias, \
+        const float *ahead, int ahead_taps) {                                                                          \
+        tile_body(kc, w, x, koff, step, acc, first, bias, ahead, ahead_taps, NA, NB, SW);                                                \
+    }
+#define CT_TILE_FNS(SW)                                                                                               \
+    CT_TILE_FN(1, 0, SW) CT_TILE_FN(2, 0, SW) CT_TILE_FN(3, 0, SW) CT_TILE_FN(4, 0, SW) CT_TILE_FN(5, 0, SW)          \
+    CT_TILE_FN(6, 0, SW) CT_TILE_FN(7, 0, SW) CT_TILE_FN(8, 0, SW) CT_TILE_FN(9, 0, SW) CT_TILE_FN(10, 0, SW)        \
+    CT_TILE_FN(11, 0, SW) CT_TILE_FN(12, 0, SW) CT_TILE_FN(13, 0, SW) CT_TILE_FN(14, 0, SW) CT_TILE_FN(1, 1, SW)     \
+    CT_TILE_FN(2, 2, SW) CT_TILE_FN(3, 3, SW) CT_TILE_FN(4, 4, SW) CT_TILE_FN(5, 5, SW) CT_TILE_FN(6, 6, SW)         \
+    CT_TILE_FN(7, 7, SW)
+CT_TILE_FNS(1)
+CT_TILE_FNS(2)
+#define CT_ONE_ROW(SW)                                                                                                \
+    {NULL, tile_1_0_##SW, tile_2_0_##SW, tile_3_0_##SW, tile_4_0_##SW, tile_5_0_##SW, tile_6_0_##SW, tile_7_0_##SW,  \
+     tile_8_0_##SW, tile_9_0_##SW, tile_10_0_##SW, tile_11_0_##SW, tile_12_0_##SW, tile_13_0_##SW, tile_14_0_##SW}
+#define CT_TWO_ROWS(SW)                                                                                               \
+    {NULL, tile_1_1_##SW, tile_2_2_##SW, tile_3_3_##SW, tile_4_4_##SW, tile_5_5_##SW, tile_6_6_##SW, tile_7_7_##SW}
+static const tile_fn one_row[2][CT_TILE + 1] = {CT_ONE_ROW(1), CT_ONE_ROW(2)};
+static const tile_fn two_rows[2][CT_TILE / 2 + 1] = {CT_TWO_ROWS(1), CT_TWO_ROWS(2)};
+
+// Where a tile whose first output is row oy, column ox (of the rows computed) reads in the input view.
+static inline const float *tile_input(const float *view, size_t view_width, int sh, int sw, int oy, int ox) {
+    return view + (size_t)oy * sh * view_width + (size_t)ox * sw;
+}
+
+static inline float activate(float v, ck_activation a) {
+    switch (a.kind) {
+    case CK_ACTIVATION_RELU: return v > 0.0f ? v : 0.0f;
+    case CK_ACTIVATION_CLIP: {
+        const float t = v < a.minimum ? a.minimum : v;
+        return t > a.maximum ? a.maximum : t;
+    }
+    default: return v;
+    }
+}
+#endif
+
+void ck_conv_channel_tile_rows(const ck_conv_desc *g, const float *input, const float *weight,
+                               const float *packedWeight, const float *bias, float *output, int oy0, int oy1, int m0,
+                               int m1, ck_output_epilogue epilogue) {
+#ifdef CK_X86
+    // input (C, H, W), weight (K, C·KH·KW) -> output rows oy0 ..< oy1, channels m0 ..< m1 of (K, OH, OW)
+    if (oy1 <= oy0 || m1 <= m0) return;
+    const int C = g->channels, H = g->height, W = g->width, M = g->outChannels, OH = g->outHeight, OW = g->outWidth;
+    const int KH = g->kernelHeight, KW = g->kernelWidth, dh = g->dilationHeight, dw = g->dilationWidth;
+    const int sh = g->strideHeight, sw = g->strideWidth, K = C * KH * KW, rows = oy1 - oy0;
+    // The input window rows oy0 ..< oy1 read: rows iy0 ..< iy0 + vh, columns −padLeft ..< −padLeft + vw. Read in
+    // place when it lies inside the input (a 1×1 conv), else from a zero-padded copy of it.
+    const int iy0 = oy0 * sh - g->padTop, vh = (rows - 1) * sh + (KH - 1) * dh + 1;
+    const int vw = (OW - 1) * sw + (KW - 1) * dw + 1;
+    const int inside = iy0 >= 0 && iy0 + vh <= H && g->padLeft == 0 && vw <= W;
+    const float *view = input;
+    size_t view_width = (size_t)W, view_plane = (size_t)H * W;
+    if (inside) view += (size_t)iy0 * W;
+    else {
+        view_width = (size_t)vw;
+        view_plane = (size_t)vh * vw;
+        float *padded = ck_scratch_buffer(CK_SCRATCH_PADDED, (size_t)C * view_plane);
+        if (!padded) abort();
+        for (int c = 0; c < C; c++)
+            for (int r = 0; r < vh; r++) {
+                const int iy = iy0 + r;
+                float *d = padded + (size_t)c * view_plane + (size_t)r * vw;
+                if (iy < 0 || iy >= H) {
+                    memset(d, 0, (size_t)vw * sizeof(float));
+                    continue;
+                }
+                const float *s = input + ((size_t)c * H + iy) * W;
+                for (int j = 0; j < vw; j++) {
+                    const int ix = j - g->padLeft;
+                    d[j] = ix >= 0 && ix < W ? s[ix] : 0.0f;
+                }
+            }
+        view = padded;
+    }
+    const int panels = (M + CT_BLOCK - 1) / CT_BLOCK;
+    float *acc = ck_scratch_buffer(CK_SCRATCH_GRID, (size_t)rows * OW * CT_BLOCK);
+    float *own = packedWeight ? NULL : ck_scratch_buffer(CK_SCRATCH_PACK_A, (size_t)K * CT_BLOCK);
+    if (!acc || (!packedWeight && !own)) abort();
+    const int kcb = (K + (K + CT_KC - 1) / CT_KC - 1) / ((K + CT_KC - 1) / CT_KC);
+    const long step = (long)sh * (long)view_width;
+    const tile_fn *singles = one_row[sw - 1], *pairs = two_rows[sw - 1];
+    // Columns of a row in segments of near-equal length ≤ 14 (56: 4 × 14, 13: 13); maps 7 wide or less, two rows a tile.
+    const int segments = (OW + CT_TILE - 1) / CT_TILE;
+    const int flat = inside && sw == 1 && sh == 1 && KW == 1 && KH == 1 && view_width == (size_t)OW
+                         ? (rows * OW + CT_TILE - 1) / CT_TILE : 0;
+    const int tiles = flat ? flat : OW <= CT_TILE / 2 ? (rows + 1) / 2 : rows * segments;
+    float bias_block[CT_BLOCK];
+    int koff[CT_KC];
+    for (int b = m0 / CT_BLOCK; b < panels && b * CT_BLOCK < m1; b++) {
+        const float *panel = packedWeight + (size_t)b * K * CT_BLOCK;
+        if (!packedWeight) {
+            pack_channel_panel(M, K, weight, b, own);
+            panel = own;
+        }
+        const float *block_bias = NULL;
+        if (bias) {
+            for (int j = 0; j < CT_BLOCK; j++) bias_block[j] = b * CT_BLOCK + j < M ? bias[b * CT_BLOCK + j] : 0.0f;
+            block_bias = bias_block;
+        }
+        for (int pc = 0; pc < K; pc += kcb) {
+            const int kc = K - pc < kcb ? K - pc : kcb;
+            for (int k = 0; k < kc; k++) {
+                const int kk = pc + k, c = kk / (KH * KW), ky = kk / KW % KH, kx = kk % KW;
+                koff[k] = (int)((size_t)c * view_plane + (size_t)ky * dh * view_width + (size_t)kx * dw);
+            }
+            const float *w = panel + (size_t)pc * CT_BLOCK;
+            // The weights of the next K block (or the next panel's first) follow this one's: the tiles prefetch them
+            // into L1 between them, tile t its t-th share, so they arrive spread over the block (ResNet's 7×7 stage
+            // streams them from memory, its 4 tiles a block too few to wait on a whole block at once).
+            int t = 0;
+#define CT_RUN(fn, x, first_position)                                                                                 \
+    do {                                                                                                              \
+        const int from = (int)((long)t * kc / tiles), to = (int)((long)(t + 1) * kc / tiles);                        \
+        (fn)(kc, w, (x), koff, step, acc + (size_t)(first_position) * CT_BLOCK, pc == 0, block_bias,                  \
+             w + (size_t)(kc + from) * CT_BLOCK, to - from);                                                          \
+        t++;                                                                                                          \
+    } while (0)
+            if (flat) {
+                // Positions contiguous in the input (a 1×1 conv at stride 1 on whole rows): tiles of near-equal length
+                // ≤ 14 across row ends (7×7: 13 + 3 × 12).
+                for (int at = 0; t < flat;) {
+                    const int n = (rows * OW - at) / (flat - t);
+                    CT_RUN(singles[n], view + at, at);
+                    at += n;
+                }
+                continue;
+            }
+            for (int r = 0; r < rows;) {
+                if (OW <= CT_TILE / 2 && r + 1 < rows) {
+                    CT_RUN(pairs[OW], tile_input(view, view_width, sh, sw, r, 0), r * OW);
+                    r += 2;
+                    continue;
+                }
+                for (int s = 0, ox = 0; s < segments; s++) {
+                    const int n = (OW - ox) / (segments - s);
+                    CT_RUN(singles[n], tile_input(view, view_width, sh, sw, r, ox), r * OW + ox);
+                    ox += n;
+                }
+                r++;
+            }
+#undef CT_RUN
+        }
+        // The tile scratch (position, channel) -> the output's channel planes, with the epilogue on the way.
+        const int jend = m1 - b * CT_BLOCK < CT_BLOCK ? m1 - b * CT_BLOCK : CT_BLOCK;
+        for (int j = 0; j < jend; j++) {
+            const size_t at = ((size_t)(b * CT_BLOCK + j) * OH + oy0) * OW;
+            float *to = output + at;
+            const float *addend = epilogue.addend ? epilogue.addend + at : NULL;
+            const size_t count = (size_t)rows * OW;
+            for (size_t p = 0; p < count; p++) {
+                const float v = acc[p * CT_BLOCK + j];
+                to[p] = activate(addend ? v + addend[p] : v, epilogue.activation);
+            }
+        }
+    }
+#else
+    (void)g; (void)input; (void)weight; (void)packedWeight; (void)bias; (void)output; (void)oy0; (void)oy1; (void)m0;
+    (void)m1; (void)epilogue;
+    abort();
+#endif
+}

@@ -1,0 +1,171 @@
+import CKernels
+import Testing
+
+@testable import ConvEngine
+
+/// Small-map convs for the channel-tile kernel (vectors along 32 output channels, one tile a row of up to 14
+/// positions or two rows of a map 7 wide or less): each names the edge it exercises. The first ones are those
+/// `ck_conv_channel_tiles` picks on AVX-512, the rest the kernel must still get right when called directly.
+extension ConvCase {
+    static let channelTilesPicked: [ConvCase] = [
+        ConvCase(
+            "3×3 pad 1 64→70 on 7×7: two rows a tile and a last row alone, the last channel block 6 wide, K 576 in 5 blocks",
+            c: 64, h: 7, w: 7, k: 70, kernel: (3, 3), pad: (1, 1, 1, 1)),
+        ConvCase("3×3 pad 1 56→40 on 14×14: one row a tile", c: 56, h: 14, w: 14, k: 40, kernel: (3, 3), pad: (1, 1, 1, 1)),
+        ConvCase("3×3 pad 1 50→33 on 13×13", c: 50, h: 13, w: 13, k: 33, kernel: (3, 3), pad: (1, 1, 1, 1)),
+        ConvCase(
+            "3×3 stride 2 pad 1 52→36 on 14×14 → 7×7", c: 52, h: 14, w: 14, k: 36, kernel: (3, 3), stride: (2, 2),
+            pad: (1, 1, 1, 1)),
+        ConvCase(
+            "3×3 stride 2 pad 1 50→64 on 27×27 → 14×14", c: 50, h: 27, w: 27, k: 64, kernel: (3, 3), stride: (2, 2),
+            pad: (1, 1, 1, 1)),
+        ConvCase("5×5 pad 2 20→40 on 7×7", c: 20, h: 7, w: 7, k: 40, kernel: (5, 5), pad: (2, 2, 2, 2)),
+        ConvCase(
+            "5×5 stride 2, uneven pads, 18→33 on 26×25 → 13×12", c: 18, h: 26, w: 25, k: 33, kernel: (5, 5), stride: (2, 2),
+            pad: (2, 1, 1, 2)),
+        ConvCase(
+            "3×3 dilation 2 pad 2 50→20 on 13×13", c: 50, h: 13, w: 13, k: 20, kernel: (3, 3), pad: (2, 2, 2, 2),
+            dilation: (2, 2)),
+        ConvCase(
+            "3×3, pads top 0 left 1 bottom 2 right 1, 50→37 on 12×14", c: 50, h: 12, w: 14, k: 37, kernel: (3, 3),
+            pad: (0, 1, 2, 1)),
+        ConvCase("1×1 460→40 on 7×7: tiles across row ends, K in 4 blocks", c: 460, h: 7, w: 7, k: 40, kernel: (1, 1)),
+        ConvCase(
+            "1×1 stride 2 448→40 on 14×14 → 7×7: two strided rows a tile", c: 448, h: 14, w: 14, k: 40, kernel: (1, 1), stride: (2, 2)),
+        ConvCase("3×3 pad 1 50→20 on 3×7: one row of two, one alone", c: 50, h: 3, w: 7, k: 20, kernel: (3, 3), pad: (1, 1, 1, 1)),
+    ]
+    static let channelTilesNotPicked: [ConvCase] = [
+        ConvCase("3×3 pad 1 16→20 on 8×8: 8 positions a tile, K 144", c: 16, h: 8, w: 8, k: 20, kernel: (3, 3), pad: (1, 1, 1, 1)),
+        ConvCase("1×1 64→1000 on 13×13: 32 channel blocks, the last 8 wide", c: 64, h: 13, w: 13, k: 1000, kernel: (1, 1)),
+        ConvCase("1×1 64→10 on 8×8 (NIN's cccp6)", c: 64, h: 8, w: 8, k: 10, kernel: (1, 1)),
+        ConvCase("1×1 pad 1 6→8 on 5×5: a padded 1×1", c: 6, h: 5, w: 5, k: 8, kernel: (1, 1), pad: (1, 1, 1, 1)),
+        ConvCase("1×1 480→16 on 14×14: 16 channels", c: 480, h: 14, w: 14, k: 16, kernel: (1, 1)),
+        ConvCase(
+            "1×1 stride 2 448→40 on 28×28 → 14×14: one strided row a tile", c: 448, h: 28, w: 28, k: 40, kernel: (1, 1),
+            stride: (2, 2)),
+    ]
+}
+
+@Suite struct KernelChannelTileTests {
+    static var hasAVX512: Bool { Kernels.supportedInstructionSets.contains(Int(CK_ISA_AVX512)) }
+
+    /// The dispatch rule picks the small maps it was measured faster on, and leaves the others to the GEMM paths.
+    @Test func pickedWhereMeasuredFaster() {
+        guard Self.hasAVX512 else { return }
+        Kernels.forceInstructionSet(Int(CK_ISA_AVX512))
+        defer { Kernels.forceInstructionSet(nil) }
+        for testCase in ConvCase.channelTilesPicked {
+            var desc = Kernels.convDescriptor(testCase.geometry)
+            #expect(ck_conv_channel_tiles(&desc) == 1, "\(testCase.name)")
+        }
+        let largeMaps = [
+            ConvCase("3×3 pad 1 64→64 on 56×56", c: 64, h: 56, w: 56, k: 64, kernel: (3, 3), pad: (1, 1, 1, 1)),
+            ConvCase("1×1 stride 3 512→64 on 43×43 → 15×15", c: 512, h: 43, w: 43, k: 64, kernel: (1, 1), stride: (3, 3)),
+        ]
+        for testCase in ConvCase.channelTilesNotPicked + largeMaps {
+            var desc = Kernels.convDescriptor(testCase.geometry)
+            #expect(ck_conv_channel_tiles(&desc) == 0, "\(testCase.name)")
+        }
+        Kernels.forceInstructionSet(Int(CK_ISA_AVX2))
+        var desc = Kernels.convDescriptor(ConvCase.channelTilesPicked[0].geometry)
+        #expect(ck_conv_channel_tiles(&desc) == 0, "AVX2 keeps the GEMM paths")
+    }
+
+    /// The kernel itself, on row and channel pieces, with its weight packed once and packed on the fly: each
+    /// piece's values are the plain loops' conv plus the addend, through the activation, and nothing else is written.
+    @Test(arguments: ConvCase.channelTilesPicked + ConvCase.channelTilesNotPicked)
+    func piecesWithAddendAndActivationMatchReference(_ testCase: ConvCase) {
+        guard Self.hasAVX512 else { return }
+        let g = testCase.geometry, plane = g.outHeight * g.outWidth, m = g.outChannels, oh = g.outHeight
+        var random = TestRandom(seed: 43)
+        let input = random.floats(g.inChannels * g.inHeight * g.inWidth)
+        let weight = random.floats(g.weightCount), bias = random.floats(m), addend = random.floats(m * plane)
+        let conv = Reference.conv2d(g, input: input, weight: weight, bias: bias)
+        let patch = g.weightCount / m
+        var packed = [Float](repeating: .nan, count: Int(ck_channel_packed_floats(Int32(m), Int32(patch))))
+        ck_pack_channel_weight(Int32(m), Int32(patch), weight, &packed)
+        var desc = Kernels.convDescriptor(g)
+        let rowPieces = [0..<1, 1..<max(1, oh / 2 + 1), max(1, oh / 2 + 1)..<oh - 1, oh - 1..<oh].filter { !$0.isEmpty }
+        let channelPieces = [0..<min(32, m), min(32, m)..<m, 0..<m].filter { !$0.isEmpty }
+        let activations: [(FusedActivation?, String)] = [(nil, "none"), (.relu, "ReLU"), (.clip(minimum: -0.5, maximum: 1.5), "clip")]
+        for (index, (activation, activationName)) in activations.enumerated() {
+            let withAddend = index != 0
+            let sum = withAddend ? zip(conv, addend).map { $0 + $1 } : conv
+            let expected = activation.map { KernelFusionTests.reference($0, sum) } ?? sum
+            for rows in rowPieces {
+                for channels in channelPieces {
+                    for weights in [packed, nil] {
+                        var output = [Float](repeating: .nan, count: m * plane)
+                        addend.withUnsafeBufferPointer { addend in
+                            let epilogue = ck_output_epilogue(
+                                addend: withAddend ? addend.baseAddress : nil, activation: activation?.descriptor ?? .none)
+                            ck_conv_channel_tile_rows(
+                                &desc, input, weight, weights, bias, &output, Int32(rows.lowerBound), Int32(rows.upperBound),
+                                Int32(channels.lowerBound), Int32(channels.upperBound), epilogue)
+                        }
+                        expectPieceWritten(
+                            output, expected, g, rows: rows, channels: channels,
+                            "\(testCase.name), \(activationName), rows \(rows), channels \(channels), packed \(weights != nil)")
+                    }
+                }
+            }
+        }
+    }
+
+    /// `Kernels.conv2d` on every instruction set this CPU has (the channel tiles on AVX-512, the GEMM paths
+    /// elsewhere), 1 and 2 threads, weights packed once for it (`PackedConvWeights`) and not: the plain loops'
+    /// values, and an epilogue's ReLU written in place by the kernel or into its own buffer after it.
+    @Test(arguments: ConvCase.channelTilesPicked)
+    func conv2dOnEveryInstructionSetMatchesReference(_ testCase: ConvCase) {
+        let g = testCase.geometry, count = g.outChannels * g.outHeight * g.outWidth
+        var random = TestRandom(seed: 47)
+        let input = random.floats(g.inChannels * g.inHeight * g.inWidth)
+        let weight = random.floats(g.weightCount), bias = random.floats(g.outChannels)
+        let expected = Reference.conv2d(g, input: input, weight: weight, bias: bias)
+        let expectedReLU = KernelFusionTests.reference(.relu, expected)
+        for isa in Kernels.supportedInstructionSets {
+            Kernels.forceInstructionSet(isa)
+            defer { Kernels.forceInstructionSet(nil) }
+            let packed = weight.withUnsafeBufferPointer { PackedConvWeights(g, weight: $0.baseAddress!) }
+            #expect(packed.channelTiles == (isa == Int(CK_ISA_AVX512)), "\(testCase.name), isa \(isa): packed for the kernel it runs")
+            for threads in isa == Kernels.supportedInstructionSets.last! ? [1, 2] : [1] {
+                for weights in [packed, nil] {
+                    let context = "\(testCase.name), isa \(isa), \(threads) threads, packed \(weights != nil)"
+                    var output = [Float](repeating: .nan, count: count), activated = output
+                    output.withUnsafeMutableBufferPointer { y in
+                        activated.withUnsafeMutableBufferPointer { a in
+                            Kernels.conv2d(
+                                g, input: input, weight: weight, bias: bias, output: y.baseAddress!, packed: weights,
+                                epilogue: ConvEpilogue(steps: [(.activation(.relu), a.baseAddress!)]), threads: threads)
+                        }
+                    }
+                    #expect(largestDifference(output, expected) < 1e-4, "\(context): conv")
+                    #expect(activated == KernelFusionTests.reference(.relu, output), "\(context): ReLU after")
+                    var inPlace = [Float](repeating: .nan, count: count)
+                    inPlace.withUnsafeMutableBufferPointer { y in
+                        Kernels.conv2d(
+                            g, input: input, weight: weight, bias: bias, output: y.baseAddress!, packed: weights,
+                            epilogue: ConvEpilogue(steps: [(.activation(.relu), y.baseAddress!)]), threads: threads)
+                    }
+                    #expect(largestDifference(inPlace, expectedReLU) < 1e-4, "\(context): ReLU in place")
+                }
+            }
+        }
+    }
+
+    /// The channel panels hold 32 channels a block, zero-padded: 3×3 64→70 packs 3 blocks × 32 × 576 taps = 55,296
+    /// floats (the GEMM's 8-row panels would be 72 × 576 = 41,472), and a plan keeps that one copy only.
+    @Test func packedPanelsCountWholeChannelBlocks() throws {
+        guard Self.hasAVX512 else { return }
+        let g = ConvCase.channelTilesPicked[0].geometry
+        let weight = [Float](repeating: 1, count: g.weightCount)
+        let packed = weight.withUnsafeBufferPointer { PackedConvWeights(g, weight: $0.baseAddress!) }
+        #expect(packed.channelTiles)
+        #expect(packed.storage.count == 55_296)
+        #expect(ck_packed_weight_floats(70, 576) == 41_472)
+        let conv = Conv(outChannels: 70, kernel: Size2(3), padding: .explicit(Size2(1)))
+        let network = single(Layer(conv), input: Shape(channels: 64, height: 7, width: 7))
+        let plan = try InferencePlan(network: network)
+        #expect(plan.memory.packedBytes == 55_296 * 4)
+    }
+}
