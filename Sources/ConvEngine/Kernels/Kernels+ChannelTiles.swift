@@ -14,23 +14,21 @@ extension Kernels {
         let byChannels = g.outChannels >= 32 * parts
         let rows = byChannels ? [0..<g.outHeight] : split(g.outHeight, parts: parts)
         let channels = byChannels ? split(g.outChannels, parts: parts, alignment: 32) : [0..<g.outChannels]
-        // An inference plan's leading activation is applied as each value is written; the rest of the epilogue after.
-        let leading = epilogue?.leadingActivation(inPlaceOf: output)
-        let store = ck_output_epilogue(addend: nil, activation: leading?.descriptor ?? .none)
+        // An inference plan's leading add and activation are applied as each value is written; the rest after.
+        let (store, consumed) = epilogue?.fusedStore(inPlaceOf: output) ?? (.none, 0)
         let planeSize = g.outHeight * g.outWidth
         parallelFor(tasks: rows.count * channels.count, threads: threads) { task in
             let range = rows[task % rows.count], channelRange = channels[task / rows.count]
             ck_conv_channel_tile_rows(
                 desc, input, weight, packed, bias, output, Int32(range.lowerBound), Int32(range.upperBound),
                 Int32(channelRange.lowerBound), Int32(channelRange.upperBound), store)
-            epilogue?.apply(
+            guard let epilogue, consumed < epilogue.steps.count else { return }
+            epilogue.apply(
                 channels: channelRange, start: range.lowerBound * g.outWidth, count: range.count * g.outWidth,
-                planeSize: planeSize, convOutput: output, from: leading == nil ? 0 : 1)
+                planeSize: planeSize, convOutput: output, from: consumed)
         }
     }
-}
 
-extension Kernels {
     /// Floats of per-thread scratch the channel-tile kernel takes for `g` when it runs it (0 otherwise), for the
     /// memory budget: the zero-padded input window (every channel, all output rows), the tile scratch (positions ×
     /// 32 channels) and one 32-channel weight panel packed on the fly.
