@@ -128,14 +128,57 @@ static inline const float *tile_input(const float *view, size_t view_width, int 
     return view + (size_t)oy * sh * view_width + (size_t)ox * sw;
 }
 
-static inline float activate(float v, ck_activation a) {
-    switch (a.kind) {
-    case CK_ACTIVATION_RELU: return v > 0.0f ? v : 0.0f;
-    case CK_ACTIVATION_CLIP: {
-        const float t = v < a.minimum ? a.minimum : v;
-        return t > a.maximum ? a.maximum : t;
+// 16 vectors r[i] = row i of a 16×16 block -> r[j] = column j (unpacks of pairs, then of pairs of pairs, then
+// two 128-bit lane shuffles).
+__attribute__((target("avx512f"), always_inline)) static inline void transpose16(__m512 r[16]) {
+    __m512 t[16];
+    for (int i = 0; i < 16; i += 2) {
+        t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
+        t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
     }
-    default: return v;
+    for (int i = 0; i < 16; i += 4) {
+        const __m512d a = _mm512_castps_pd(t[i]), b = _mm512_castps_pd(t[i + 1]);
+        const __m512d c = _mm512_castps_pd(t[i + 2]), d = _mm512_castps_pd(t[i + 3]);
+        r[i] = _mm512_castpd_ps(_mm512_unpacklo_pd(a, c));
+        r[i + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(a, c));
+        r[i + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(b, d));
+        r[i + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(b, d));
+    }
+    for (int h = 0; h < 16; h += 8)
+        for (int i = 0; i < 4; i++) {
+            t[h + i] = _mm512_shuffle_f32x4(r[h + i], r[h + i + 4], 0x88);
+            t[h + i + 4] = _mm512_shuffle_f32x4(r[h + i], r[h + i + 4], 0xdd);
+        }
+    for (int i = 0; i < 8; i++) {
+        r[i] = _mm512_shuffle_f32x4(t[i], t[i + 8], 0x88);
+        r[i + 8] = _mm512_shuffle_f32x4(t[i], t[i + 8], 0xdd);
+    }
+}
+
+// The tile scratch acc (count positions, 32 channels) -> channels 0 ..< jend of the output from `out` on (channel j
+// at out + j·plane, positions contiguous), adding the addend laid out alike and applying the activation as the
+// scalar ck_relu / ck_clip do: max(v, 0) gives 0 for NaN and −0, the clip keeps NaN. 16 positions × 16 channels a
+// transpose, positions past count masked.
+__attribute__((target("avx512f"))) static void store_tiles(const float *acc, int count, int jend, float *out,
+                                                          const float *addend, size_t plane, ck_activation a) {
+    const __m512 zero = _mm512_setzero_ps(), lo = _mm512_set1_ps(a.minimum), hi = _mm512_set1_ps(a.maximum);
+    for (int p0 = 0; p0 < count; p0 += 16) {
+        const int np = count - p0 < 16 ? count - p0 : 16;
+        const __mmask16 mask = (__mmask16)((1u << np) - 1);
+        for (int j0 = 0; j0 < jend; j0 += 16) {
+            __m512 r[16];
+            for (int i = 0; i < 16; i++) r[i] = i < np ? _mm512_loadu_ps(acc + (size_t)(p0 + i) * CT_BLOCK + j0) : zero;
+            transpose16(r);
+            const int nj = jend - j0 < 16 ? jend - j0 : 16;
+            for (int j = 0; j < nj; j++) {
+                const size_t at = (size_t)(j0 + j) * plane + (size_t)p0;
+                __m512 v = r[j];
+                if (addend) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(mask, addend + at));
+                if (a.kind == CK_ACTIVATION_RELU) v = _mm512_max_ps(v, zero);
+                else if (a.kind == CK_ACTIVATION_CLIP) v = _mm512_min_ps(hi, _mm512_max_ps(lo, v));
+                _mm512_mask_storeu_ps(out + at, mask, v);
+            }
+        }
     }
 }
 #endif
@@ -248,16 +291,9 @@ void ck_conv_channel_tile_rows(const ck_conv_desc *g, const float *input, const 
         }
         // The tile scratch (position, channel) -> the output's channel planes, with the epilogue on the way.
         const int jend = m1 - b * CT_BLOCK < CT_BLOCK ? m1 - b * CT_BLOCK : CT_BLOCK;
-        for (int j = 0; j < jend; j++) {
-            const size_t at = ((size_t)(b * CT_BLOCK + j) * OH + oy0) * OW;
-            float *to = output + at;
-            const float *addend = epilogue.addend ? epilogue.addend + at : NULL;
-            const size_t count = (size_t)rows * OW;
-            for (size_t p = 0; p < count; p++) {
-                const float v = acc[p * CT_BLOCK + j];
-                to[p] = activate(addend ? v + addend[p] : v, epilogue.activation);
-            }
-        }
+        const size_t at = ((size_t)b * CT_BLOCK * OH + oy0) * OW;
+        store_tiles(acc, rows * OW, jend, output + at, epilogue.addend ? epilogue.addend + at : NULL, (size_t)OH * OW,
+                    epilogue.activation);
     }
 #else
     (void)g; (void)input; (void)weight; (void)packedWeight; (void)bias; (void)output; (void)oy0; (void)oy1; (void)m0;

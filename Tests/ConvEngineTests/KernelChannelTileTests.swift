@@ -38,6 +38,12 @@ extension ConvCase {
         ConvCase("3×3 pad 1 16→20 on 8×8: 8 positions a tile, K 144", c: 16, h: 8, w: 8, k: 20, kernel: (3, 3), pad: (1, 1, 1, 1)),
         ConvCase("1×1 64→1000 on 13×13: 32 channel blocks, the last 8 wide", c: 64, h: 13, w: 13, k: 1000, kernel: (1, 1)),
         ConvCase("1×1 64→10 on 8×8 (NIN's cccp6)", c: 64, h: 8, w: 8, k: 10, kernel: (1, 1)),
+        ConvCase(
+            "1×1 24→17 on 3×1: one position a row, 17 channels (a 16-channel store and one of 1)", c: 24, h: 3, w: 1, k: 17, kernel: (1, 1)),
+        ConvCase("1×1 24→48 on 4×4: exactly 16 positions, a half-empty second block", c: 24, h: 4, w: 4, k: 48, kernel: (1, 1)),
+        ConvCase(
+            "3×3 pad 1 20→31 on 5×3: two-row tiles of 3, 15 positions, 15 channels in the upper store", c: 20, h: 5, w: 3, k: 31,
+            kernel: (3, 3), pad: (1, 1, 1, 1)),
         ConvCase("1×1 pad 1 6→8 on 5×5: a padded 1×1", c: 6, h: 5, w: 5, k: 8, kernel: (1, 1), pad: (1, 1, 1, 1)),
         ConvCase("1×1 480→16 on 14×14: 16 channels", c: 480, h: 14, w: 14, k: 16, kernel: (1, 1)),
         ConvCase(
