@@ -39,12 +39,26 @@ int ck_conv_channel_tiles(const ck_conv_desc *g) {
     // 8×8 1.32, 64→256 on 13×13 1.18, 5×5 16→48 on 14×14 1.07), and to the GEMM reading B in place for 16 output
     // channels (1×1 480→16 on 14×14 1.26): K ≥ 448 and more than 16 channels. A strided 1×1 to a map wider than 7
     // (ResNet's res4a_branch1, 28→14) lost too, 1.00–1.05 here and 1.09–1.25 alone in one process: it stays packed.
+    // With the write-out vectorised (16×16 transposes, 0.89–0.97 of the scalar one on short K), alone in one process,
+    // minima of 300 calls, ReLU epilogue, against the path conv2d takes otherwise, same CPU, 2 cores shared with a CI
+    // run: whole 32-channel blocks win below K 448 too, a kernel larger than 1×1 from K 144 (3×3 16→32 on 8×8 0.63,
+    // on 13×13 0.78, on 14×14 0.80, 32→64 on 14×14 0.83, stride 2 14→7 0.57, 40→96 0.75, 48→96 on 7×7 0.70, 5×5 16→64
+    // on 14×14 0.87) and a 1×1 from K 256 to 64 or 96 channels (384→64 on 14×14 0.87, on 13×13 0.88, on 7×7 0.86,
+    // 256→64 0.89–0.93, 320→96 0.93, 384→96 0.92–0.93), except on planes of a multiple of 16 positions, which the
+    // GEMM's 16 columns fill exactly (320→64 on 8×8 1.08, 384→96 1.14). Still lost: half-empty blocks (5×5 16→48
+    // 1.11, 1×1 384→48 on 13×13 1.09), 1×1 to more channels (256→256 on 14×14 1.04, 192→192 on 8×8 1.25–1.30,
+    // 64→256 on 13×13 1.27, 160→960 on 7×7 1.12, 96→576 on 14×14 1.20).
     if (ck_isa() < CK_ISA_AVX512 || g->strideHeight > 2 || g->strideWidth > 2 || g->outWidth > CT_TILE ||
         g->outHeight > CT_TILE)
         return 0;
     const int strided_pointwise = g->kernelHeight * g->kernelWidth == 1 && (g->strideHeight > 1 || g->strideWidth > 1);
     if (strided_pointwise && g->outWidth > CT_TILE / 2) return 0;
-    return g->outChannels > 16 && g->channels * g->kernelHeight * g->kernelWidth >= 448;
+    const int K = g->channels * g->kernelHeight * g->kernelWidth, M = g->outChannels;
+    if (M <= 16) return 0;
+    if (K >= 448) return 1;
+    if (M % CT_BLOCK != 0 || strided_pointwise) return 0;
+    if (g->kernelHeight * g->kernelWidth > 1) return K >= 144;
+    return K >= 256 && M <= 96 && g->outHeight * g->outWidth % 16 != 0;
 }
 
 #ifdef CK_X86

@@ -33,8 +33,16 @@ extension ConvCase {
         ConvCase(
             "1×1 stride 2 448→40 on 14×14 → 7×7: two strided rows a tile", c: 448, h: 14, w: 14, k: 40, kernel: (1, 1), stride: (2, 2)),
         ConvCase("3×3 pad 1 50→20 on 3×7: one row of two, one alone", c: 50, h: 3, w: 7, k: 20, kernel: (3, 3), pad: (1, 1, 1, 1)),
+        ConvCase("3×3 pad 1 16→32 on 8×8: K 144, one whole channel block", c: 16, h: 8, w: 8, k: 32, kernel: (3, 3), pad: (1, 1, 1, 1)),
+        ConvCase(
+            "1×1 384→64 on 14×14 (MobileNetV2's 14×14 projections): K 384, two whole blocks", c: 384, h: 14, w: 14, k: 64, kernel: (1, 1)),
     ]
     static let channelTilesNotPicked: [ConvCase] = [
+        ConvCase("1×1 320→64 on 8×8: K 320 on 64 positions, the GEMM's columns exactly", c: 320, h: 8, w: 8, k: 64, kernel: (1, 1)),
+        ConvCase(
+            "1×1 384→48 on 13×13 (SqueezeNet's fire7 squeeze): K 384, the second block half empty", c: 384, h: 13, w: 13, k: 48,
+            kernel: (1, 1)),
+        ConvCase("1×1 256→256 on 14×14: K 256 to 8 blocks", c: 256, h: 14, w: 14, k: 256, kernel: (1, 1)),
         ConvCase("3×3 pad 1 16→20 on 8×8: 8 positions a tile, K 144", c: 16, h: 8, w: 8, k: 20, kernel: (3, 3), pad: (1, 1, 1, 1)),
         ConvCase("1×1 64→1000 on 13×13: 32 channel blocks, the last 8 wide", c: 64, h: 13, w: 13, k: 1000, kernel: (1, 1)),
         ConvCase("1×1 64→10 on 8×8 (NIN's cccp6)", c: 64, h: 8, w: 8, k: 10, kernel: (1, 1)),
