@@ -39,7 +39,7 @@ int ck_conv_channel_tiles(const ck_conv_desc *g) {
     // 8×8 1.32, 64→256 on 13×13 1.18, 5×5 16→48 on 14×14 1.07), and to the GEMM reading B in place for 16 output
     // channels (1×1 480→16 on 14×14 1.26): K ≥ 448 and more than 16 channels. A strided 1×1 to a map wider than 7
     // (ResNet's res4a_branch1, 28→14) lost too, 1.00–1.05 here and 1.09–1.25 alone in one process: it stays packed.
-    // With the write-out vectorised (16×16 transposes, 0.89–0.97 of the scalar one on short K), alone in one process,
+    // With the write-out vectorised (16×16 transposes, 0.89–1.00 of the scalar one, most on short K), alone in one process,
     // minima of 300 calls, ReLU epilogue, against the path conv2d takes otherwise, same CPU, 2 cores shared with a CI
     // run: whole 32-channel blocks win below K 448 too, a kernel larger than 1×1 from K 144 (3×3 16→32 on 8×8 0.63,
     // on 13×13 0.78, on 14×14 0.80, 32→64 on 14×14 0.83, stride 2 14→7 0.57, 40→96 0.75, 48→96 on 7×7 0.70, 5×5 16→64
@@ -47,7 +47,8 @@ int ck_conv_channel_tiles(const ck_conv_desc *g) {
     // 256→64 0.89–0.93, 320→96 0.93, 384→96 0.92–0.93), except on planes of a multiple of 16 positions, which the
     // GEMM's 16 columns fill exactly (320→64 on 8×8 1.08, 384→96 1.14). Still lost: half-empty blocks (5×5 16→48
     // 1.11, 1×1 384→48 on 13×13 1.09), 1×1 to more channels (256→256 on 14×14 1.04, 192→192 on 8×8 1.25–1.30,
-    // 64→256 on 13×13 1.27, 160→960 on 7×7 1.12, 96→576 on 14×14 1.20).
+    // 64→256 on 13×13 1.27, 160→960 on 7×7 1.12, 96→576 on 14×14 1.20). Whole MobileNetV2, 8 alternating processes,
+    // per-node minima: its 384→64 projections on 14×14 0.82–0.87, 384→96 0.88 (the network's total within noise).
     if (ck_isa() < CK_ISA_AVX512 || g->strideHeight > 2 || g->strideWidth > 2 || g->outWidth > CT_TILE ||
         g->outHeight > CT_TILE)
         return 0;
