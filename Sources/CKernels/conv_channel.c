@@ -39,7 +39,7 @@ int ck_conv_channel_tiles(const ck_conv_desc *g) {
     // 8×8 1.32, 64→256 on 13×13 1.18, 5×5 16→48 on 14×14 1.07), and to the GEMM reading B in place for 16 output
     // channels (1×1 480→16 on 14×14 1.26): K ≥ 448 and more than 16 channels. A strided 1×1 to a map wider than 7
     // (ResNet's res4a_branch1, 28→14) lost too, 1.00–1.05 here and 1.09–1.25 alone in one process: it stays packed.
-    // With the write-out vectorised (16×16 transposes, 0.89–1.00 of the scalar one, most on short K), alone in one process,
+    // With the write-out vectorised (16×16 transposes, 0.89–1.00 of the scalar one, most on short K), one process,
     // minima of 300 calls, ReLU epilogue, against the path conv2d takes otherwise, same CPU, 2 cores shared with a CI
     // run: whole 32-channel blocks win below K 448 too, a kernel larger than 1×1 from K 144 (3×3 16→32 on 8×8 0.63,
     // on 13×13 0.78, on 14×14 0.80, 32→64 on 14×14 0.83, stride 2 14→7 0.57, 40→96 0.75, 48→96 on 7×7 0.70, 5×5 16→64
