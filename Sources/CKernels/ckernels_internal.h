@@ -82,6 +82,14 @@ static inline __m512 ck_activate16(__m512 v, ck_activation a) {
 }
 #endif
 
+/// No activation, and no epilogue at all: what a kernel that can fuse them is given when nothing follows.
+static const ck_activation ck_no_activation = {CK_ACTIVATION_NONE, 0.0f, 0.0f};
+static const ck_output_epilogue ck_no_output_epilogue = {NULL, {CK_ACTIVATION_NONE, 0.0f, 0.0f}};
+
+/// Row d (Wp columns) of a zero-padded copy of an input row: `source` (NULL: a padding row) at columns j·sw + x0,
+/// zero where that falls outside 0 ..< W (conv.c's stride-phase planes, the channel tiles' padded window).
+CK_INTERNAL void ck_padded_row(float *d, const float *source, int W, int Wp, int sw, int x0);
+
 /// A fused activation on one value, as ck_relu and ck_clip's portable loops.
 static inline float ck_activate1(float v, ck_activation a) {
     if (a.kind == CK_ACTIVATION_RELU) return v > 0.0f ? v : 0.0f;

@@ -7,8 +7,8 @@
 void ck_conv_im2col_gemm(const ck_conv_desc *desc, const float *input, const float *weight,
                          const float *packedWeight, const float *bias, float *output, int n0, int n1) {
     // input (C, H, W), weight (K, C·KH·KW) -> output columns n0 ..< n1 of (K, OH·OW); one group
-    const ck_output_epilogue none = {NULL, {CK_ACTIVATION_NONE, 0.0f, 0.0f}};
-    ck_conv_im2col_gemm_batch(desc, 1, input, weight, packedWeight, bias, output, n0, n1, 0, desc->outChannels, none);
+    ck_conv_im2col_gemm_batch(desc, 1, input, weight, packedWeight, bias, output, n0, n1, 0, desc->outChannels,
+                              ck_no_output_epilogue);
 }
 
 void ck_conv_im2col_gemm_batch(const ck_conv_desc *desc, int images, const float *input, const float *weight,
@@ -162,6 +162,19 @@ int ck_conv_reads_in_place(const ck_conv_desc *g) {
     return in_place < packed;
 }
 
+void ck_padded_row(float *d, const float *source, int W, int Wp, int sw, int x0) {
+    if (!source) {
+        memset(d, 0, (size_t)Wp * sizeof(float));
+        return;
+    }
+    int lo, hi;
+    valid_columns(W, Wp, sw, x0, &lo, &hi);
+    memset(d, 0, (size_t)lo * sizeof(float));
+    if (sw == 1) memcpy(d + lo, source + x0 + lo, (size_t)(hi - lo) * sizeof(float));
+    else for (int j = lo; j < hi; j++) d[j] = source[x0 + j * sw];
+    memset(d + hi, 0, (size_t)(Wp - hi) * sizeof(float));
+}
+
 #ifdef CK_X86
 // Floats of scratch C (the grid) one chunk of columns may take: 256 KB, which stays in L2 next to the weight
 // block and B rows the micro-kernel streams.
@@ -174,21 +187,6 @@ static size_t grid_chunk_columns(size_t columns, int rows) {
     if (most < 1) most = 1;
     const size_t chunks = (panels + most - 1) / most;
     return (panels + chunks - 1) / chunks * NR512;
-}
-
-// Row d (Wp columns) of a phase plane: input row `source` (NULL: a padding row) at columns j·sw + x0, zero
-// where that falls outside 0 ..< W.
-static void phase_row(float *d, const float *source, int W, int Wp, int sw, int x0) {
-    if (!source) {
-        memset(d, 0, (size_t)Wp * sizeof(float));
-        return;
-    }
-    int lo, hi;
-    valid_columns(W, Wp, sw, x0, &lo, &hi);
-    memset(d, 0, (size_t)lo * sizeof(float));
-    if (sw == 1) memcpy(d + lo, source + x0 + lo, (size_t)(hi - lo) * sizeof(float));
-    else for (int j = lo; j < hi; j++) d[j] = source[x0 + j * sw];
-    memset(d + hi, 0, (size_t)(Wp - hi) * sizeof(float));
 }
 
 // to[i] = activation(from[i] + addend[i]) for i < n (no addend when NULL): a grid row's valid columns on their
@@ -235,7 +233,7 @@ void ck_conv_rows(const ck_conv_desc *g, const float *input, const float *weight
                 for (int r = 0; r < plane_rows; r++) {
                     const long iy = (long)(oy0 + r) * sh + py - g->padTop;
                     const float *source = iy >= 0 && iy < H ? input + ((size_t)ch * H + (size_t)iy) * W : NULL;
-                    phase_row(p + (size_t)r * Wp, source, W, Wp, sw, px - g->padLeft);
+                    ck_padded_row(p + (size_t)r * Wp, source, W, Wp, sw, px - g->padLeft);
                 }
             }
         }
@@ -249,7 +247,6 @@ void ck_conv_rows(const ck_conv_desc *g, const float *input, const float *weight
     float *pa = ck_scratch_buffer(CK_SCRATCH_PACK_A, (size_t)((MC_MAX + MR512 - 1) / MR512 * MR512) * kcb);
     if (!grid || !pa) abort();
     int koff[KC_MAX];
-    const ck_activation none = {CK_ACTIVATION_NONE, 0.0f, 0.0f};
     for (size_t j0 = 0; j0 < columns; j0 += chunk) {
         const size_t n = columns - j0 < chunk ? columns - j0 : chunk;
         for (int pc = 0; pc < K; pc += kcb) {
@@ -274,7 +271,7 @@ void ck_conv_rows(const ck_conv_desc *g, const float *input, const float *weight
                         ck_micro_kernel_avx512_offsets(kc, block_a + (size_t)(ir / MR512) * kc * MR512,
                                                        padded + j0 + jr, koff, grid + (size_t)(ic - m0 + ir) * n + jr,
                                                        (int)n, pc > 0, (pc == 0 && bias) ? bias + ic + ir : NULL, mr,
-                                                       nr, (size_t)2 * kc * MR512, NULL, none);
+                                                       nr, (size_t)2 * kc * MR512, NULL, ck_no_activation);
                     }
                 }
             }

@@ -176,7 +176,7 @@ __attribute__((target("avx512f"), always_inline)) static inline void transpose16
 // transpose, positions past count masked.
 __attribute__((target("avx512f"))) static void store_tiles(const float *acc, int count, int jend, float *out,
                                                           const float *addend, size_t plane, ck_activation a) {
-    const __m512 zero = _mm512_setzero_ps(), lo = _mm512_set1_ps(a.minimum), hi = _mm512_set1_ps(a.maximum);
+    const __m512 zero = _mm512_setzero_ps();
     for (int p0 = 0; p0 < count; p0 += 16) {
         const int np = count - p0 < 16 ? count - p0 : 16;
         const __mmask16 mask = (__mmask16)((1u << np) - 1);
@@ -189,9 +189,7 @@ __attribute__((target("avx512f"))) static void store_tiles(const float *acc, int
                 const size_t at = (size_t)(j0 + j) * plane + (size_t)p0;
                 __m512 v = r[j];
                 if (addend) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(mask, addend + at));
-                if (a.kind == CK_ACTIVATION_RELU) v = _mm512_max_ps(v, zero);
-                else if (a.kind == CK_ACTIVATION_CLIP) v = _mm512_min_ps(hi, _mm512_max_ps(lo, v));
-                _mm512_mask_storeu_ps(out + at, mask, v);
+                _mm512_mask_storeu_ps(out + at, mask, ck_activate16(v, a));
             }
         }
     }
@@ -223,16 +221,8 @@ void ck_conv_channel_tile_rows(const ck_conv_desc *g, const float *input, const 
         for (int c = 0; c < C; c++)
             for (int r = 0; r < vh; r++) {
                 const int iy = iy0 + r;
-                float *d = padded + (size_t)c * view_plane + (size_t)r * vw;
-                if (iy < 0 || iy >= H) {
-                    memset(d, 0, (size_t)vw * sizeof(float));
-                    continue;
-                }
-                const float *s = input + ((size_t)c * H + iy) * W;
-                for (int j = 0; j < vw; j++) {
-                    const int ix = j - g->padLeft;
-                    d[j] = ix >= 0 && ix < W ? s[ix] : 0.0f;
-                }
+                ck_padded_row(padded + (size_t)c * view_plane + (size_t)r * vw,
+                              iy < 0 || iy >= H ? NULL : input + ((size_t)c * H + iy) * W, W, vw, 1, -g->padLeft);
             }
         view = padded;
     }

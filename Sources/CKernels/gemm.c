@@ -431,8 +431,7 @@ void ck_gemm_blocked(int M, int m0, int m1, int n0, int n1, int K, const float *
                      const float *packed_a, const b_source *bs, float *C, int ldc, int accumulate, const float *bias,
                      const ck_output_epilogue *epilogue) {
     if (m1 <= m0 || n1 <= n0) return;
-    const ck_activation no_activation = {CK_ACTIVATION_NONE, 0.0f, 0.0f};
-    const ck_activation activation = epilogue ? epilogue->activation : no_activation;
+    const ck_activation activation = epilogue ? epilogue->activation : ck_no_activation;
     if (K <= 0) {
         for (int i = m0; i < m1; i++)
             for (int j = n0; j < n1; j++) {
@@ -462,7 +461,7 @@ void ck_gemm_blocked(int M, int m0, int m1, int n0, int n1, int K, const float *
             const int kc = K - pc < kcb ? K - pc : kcb;
             const int first = pc == 0, last = pc + kc == K;
             const int acc = first ? accumulate : 1;
-            const ck_activation act = last ? activation : no_activation;
+            const ck_activation act = last ? activation : ck_no_activation;
             for (int ic = m0; ic < m1; ic += MC_MAX) {
                 const int mc = m1 - ic < MC_MAX ? m1 - ic : MC_MAX;
                 const float *block_a = pa;
@@ -547,7 +546,6 @@ void ck_sgemm_prepacked(int M, int N, int K, const float *packedA, const float *
         const int kcb = ck_k_block(K);
         int koff[KC_MAX];
         const int full = N / NR512 * NR512;
-        const ck_activation none = {CK_ACTIVATION_NONE, 0.0f, 0.0f};
         for (int pc = 0; pc < K; pc += kcb) {
             const int kc = K - pc < kcb ? K - pc : kcb, last = pc + kc == K;
             for (int k = 0; k < kc; k++) koff[k] = k * ldb;
@@ -561,7 +559,7 @@ void ck_sgemm_prepacked(int M, int N, int K, const float *packedA, const float *
                                                        B + (size_t)pc * ldb + jr, koff, C + (size_t)(ic + ir) * ldc + jr,
                                                        ldc, pc > 0, (pc == 0 && bias) ? bias + ic + ir : NULL, mr,
                                                        NR512, 0, last ? tile_addend(&epilogue, ic + ir, jr, ldc) : NULL,
-                                                       last ? epilogue.activation : none);
+                                                       last ? epilogue.activation : ck_no_activation);
                     }
             }
         }
