@@ -4,28 +4,24 @@ extension Kernels {
     /// One image of a groups = 1 convolution on the channel-tile kernel (`ck_conv_channel_tile_rows`): split by
     /// 32-channel blocks (each thread streams its own weights: ResNet's 7×7 stage reads 4–9 MB per conv), by
     /// output rows when there are too few blocks. `packed`: the weight in its channel panels, or nil (packed on the fly).
+    /// `store` is what the kernel applies as it writes each value (`ConvEpilogue.fusedStore`), `finish(channels, start,
+    /// count)` the rest of the epilogue on a piece, as `conv2d`'s other paths do.
     static func channelTileConv2d(
         _ desc: UnsafePointer<ck_conv_desc>, _ g: ConvGeometry, input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
         packed: UnsafePointer<Float>?, bias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>,
-        epilogue: ConvEpilogue?, threads: Int
+        store: ck_output_epilogue, threads: Int, finish: (_ channels: Range<Int>, _ start: Int, _ count: Int) -> Void
     ) {
         // input (C, H, W), weight (K, C, KH, KW) -> output (K, OH, OW)
         let parts = pieces(work: g.macs, threads: threads)
         let byChannels = g.outChannels >= 32 * parts
         let rows = byChannels ? [0..<g.outHeight] : split(g.outHeight, parts: parts)
         let channels = byChannels ? split(g.outChannels, parts: parts, alignment: 32) : [0..<g.outChannels]
-        // An inference plan's leading add and activation are applied as each value is written; the rest after.
-        let (store, consumed) = epilogue?.fusedStore(inPlaceOf: output) ?? (.none, 0)
-        let planeSize = g.outHeight * g.outWidth
         parallelFor(tasks: rows.count * channels.count, threads: threads) { task in
             let range = rows[task % rows.count], channelRange = channels[task / rows.count]
             ck_conv_channel_tile_rows(
                 desc, input, weight, packed, bias, output, Int32(range.lowerBound), Int32(range.upperBound),
                 Int32(channelRange.lowerBound), Int32(channelRange.upperBound), store)
-            guard let epilogue, consumed < epilogue.steps.count else { return }
-            epilogue.apply(
-                channels: channelRange, start: range.lowerBound * g.outWidth, count: range.count * g.outWidth,
-                planeSize: planeSize, convOutput: output, from: consumed)
+            finish(channelRange, range.lowerBound * g.outWidth, range.count * g.outWidth)
         }
     }
 

@@ -93,7 +93,7 @@ extension Kernels {
             if images == 1 && groups == 1 && ck_conv_channel_tiles(desc) != 0 {
                 channelTileConv2d(
                     desc, g, input: input, weight: weight, packed: packedForChannelTiles ? packedBase : nil, bias: bias,
-                    output: output, epilogue: epilogue, threads: threads)
+                    output: output, store: store, threads: threads, finish: finish)
                 return
             }
             // Panels packed for the channel-tile kernel serve no GEMM: the paths below pack on the fly then.
