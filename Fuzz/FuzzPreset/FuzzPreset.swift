@@ -3,10 +3,12 @@ import ConvEngine
 import Foundation
 
 /// libFuzzer target: any bytes as a preset. Decoding, shape inference and cost must throw or succeed; a small
-/// network that passes them also runs forward, so kernels meet every geometry the fuzzer finds.
+/// network that passes them also runs forward, so kernels meet every geometry the fuzzer finds. The same text
+/// is also read as a class-name list (`import --labels`).
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzPreset(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     let text = String(decoding: UnsafeBufferPointer(start: data, count: size), as: UTF8.self)
+    _ = try? ClassNameList.decode(text, path: "fuzz.txt")
     guard let network = try? Preset.decode(json: text),
         let shapes = try? network.inferShapes(memoryCap: 16 << 20),
         let costs = try? network.cost(shapes: shapes)

@@ -44,6 +44,21 @@ enum Format {
         return text.replacingOccurrences(of: "-", with: "−")
     }
 
+    /// `number` in at most `width` characters: fewer significant digits and an exponent without leading zeros
+    /// ("6.74e−5") before anything is cut, so a tight column keeps the value's size readable.
+    static func number(_ value: Float, width: Int) -> String {
+        let full = number(value)
+        guard full.count > width else { return full }
+        for digits in stride(from: 3, through: 1, by: -1) {
+            var text = String(format: "%.\(digits)g", Double(value))
+            if text == "-0" { text = "0" }
+            text = text.replacingOccurrences(of: "e-0", with: "e-").replacingOccurrences(of: "e+0", with: "e+")
+                .replacingOccurrences(of: "-", with: "−")
+            if text.count <= width { return text }
+        }
+        return full.fitted(width)
+    }
+
     /// A fraction as "41 %".
     static func percent(_ fraction: Double) -> String { String(format: "%.0f %%", fraction * 100) }
 

@@ -14,6 +14,7 @@ extension PlaygroundError: UserFacingError {}
 extension DataError: UserFacingError {}
 extension TrainingError: UserFacingError {}
 extension SafetensorsError: UserFacingError {}
+extension ClassNameListError: UserFacingError {}
 
 /// Why a subcommand failed, beyond the engine's own errors: what the command was working on, and why.
 enum CommandError: UserFacingError {

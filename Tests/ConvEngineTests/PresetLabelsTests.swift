@@ -22,6 +22,24 @@ import Testing
         #expect(try network.inferShapes().output.channels == network.labels.count)
     }
 
+    /// The ImageNet presets name ILSVRC-2012's 1000 classes in the order the published models' outputs have them
+    /// (sorted WordNet ids, BVLC Caffe's order too), with the short names torchvision gives them
+    /// (`_IMAGENET_CATEGORIES`, torchvision/models/_meta.py). Entries copied from that list: 0 tench, 1 goldfish,
+    /// 281 tabby, 285 Egyptian cat, 817 sports car, 954 banana, 999 toilet tissue.
+    @Test(arguments: ["resnet50", "googlenet", "squeezenet", "mobilenet-v2"])
+    func imageNetPresetsNameTheThousandClasses(_ name: String) throws {
+        let network = try Preset.load(path: PresetFixtures.path(name)).network
+        #expect(try network.inferShapes().output.elementCount == network.labels.count)
+        #expect(network.labels.count == 1000 && Set(network.labels).count == 1000)
+        for (index, label) in [
+            (0, "tench"), (1, "goldfish"), (281, "tabby"), (285, "Egyptian cat"), (817, "sports car"),
+            (954, "banana"), (999, "toilet tissue"),
+        ] where network.labels.indices.contains(index) {
+            #expect(network.labels[index] == label, "\(name) labels[\(index)]")
+        }
+        #expect(network.labels == (try Preset.load(path: PresetFixtures.path("resnet50")).network.labels))
+    }
+
     @Test(arguments: [
         (
             json: "\"cat\"",

@@ -82,6 +82,39 @@ import Testing
         #expect(screen.line(first).contains("0.6652"))
     }
 
+    /// A probability too small for the score column is written shorter, never cut: class means 0, 8 and 20 give
+    /// dog e⁻¹² / (1 + e⁻¹² + e⁻²⁰) = 6.1442e−6 and cat e⁻²⁰ / (…) = 2.0612e−9, both over 8 characters as "%.4g".
+    @Test func tinyProbabilitiesKeepTheirExponent() {
+        let input = Tensor(
+            shape: Shape(channels: 3, height: 2, width: 2),
+            data: [Float](repeating: 0, count: 4) + [Float](repeating: 8, count: 4) + [Float](repeating: 20, count: 4))
+        var driver = Driver(Fixture.state(Fixture.classifier, input: input))
+        driver.press(.character("r"))
+        for size in [small, large] {
+            let screen = render(driver.state, size: size)
+            #expect(screen.line(screen.row(containing: "2. dog") ?? 0).contains(" 6.14e−6 "), "\(size)")
+            #expect(screen.line(screen.row(containing: "3. cat") ?? 0).contains(" 2.06e−9 "), "\(size)")
+        }
+        #expect(Format.number(0.6652, width: 8) == "0.6652")
+        #expect(Format.number(-6.1442e-6, width: 8) == "−6.14e−6")
+        #expect(Format.number(-1.2345e-12, width: 8) == "−1.2e−12")
+        #expect(Format.number(123_456_789, width: 5) == "1e+8")
+    }
+
+    /// Before anything is computed the maps pane says so in a whole sentence, wrapped to the pane at 80×24.
+    @Test func theNotComputedMessageIsWrappedNotCut() {
+        var driver = Driver(Fixture.state())
+        driver.press(.end)
+        let state = driver.state, total = state.session.order.count
+        let screen = render(state, size: small)
+        let inner = Frame(state, size: small).maps.inner
+        let shown = (inner.y..<inner.maxY).map { row in
+            String(Array(screen.line(row)).dropFirst(inner.x).prefix(inner.width)).trimmingCharacters(in: .whitespaces)
+        }.filter { !$0.isEmpty }
+        #expect(inner.width < 50 && shown.count > 1, "a pane narrower than the sentence: \(shown)")
+        #expect(shown.joined(separator: " ") == "not computed yet — press space to step (0/\(total) done)", "\(shown)")
+    }
+
     /// Zoomed on a 1×1 conv: the unit sees one input pixel, and its value is spelled out as w · x + b.
     @Test func zoomSpellsOutAOneByOneConv() {
         var driver = Driver(Fixture.state())

@@ -29,6 +29,38 @@ struct InteropCLITests {
         #expect(blockLine(original.stdout) != nil && blockLine(original.stdout) == blockLine(back.stdout), "\(back.stdout)")
     }
 
+    /// `import --labels`: a one-name-per-line file becomes the preset's labels, which `run` then prints; a list that
+    /// does not fit the model's outputs is one sentence, status 2, and nothing is written.
+    @Test func importTakesClassNamesFromATextFile() throws {
+        let folder = try BinaryRunner.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let export = try BinaryRunner.run(["export", "squeezenet", "--onnx", folder + "/squeeze.onnx"])
+        #expect(export.status == 0, "\(export.stderr)")
+        let names = (0..<1000).map { "class name \($0)" }
+        try Data((names.joined(separator: "\r\n") + "\r\n").utf8).write(to: URL(fileURLWithPath: folder + "/classes.txt"))
+        try Data("cat\ndog\n".utf8).write(to: URL(fileURLWithPath: folder + "/two.txt"))
+
+        let wrong = try BinaryRunner.run(["import", folder + "/squeeze.onnx", "--labels", folder + "/two.txt", "-o", folder + "/s.json"])
+        #expect(wrong.status == 2)
+        #expect(
+            wrong.stderr
+                == "convplay: \(folder)/two.txt names 2 classes but the model has 1000 outputs — give one name per output, in output order\n",
+            "\(wrong.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder).sorted() == ["classes.txt", "squeeze.onnx", "two.txt"])
+
+        let imported = try BinaryRunner.run([
+            "import", folder + "/squeeze.onnx", "--labels", folder + "/classes.txt", "-o", folder + "/s.json",
+        ])
+        #expect(imported.status == 0, "\(imported.stderr)")
+        let preset = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder + "/s.json"))) as? [String: Any]
+        #expect(preset?["labels"] as? [String] == names)
+        let run = try BinaryRunner.run(["run", folder + "/s.json"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let top = run.stdout.split(separator: "\n").first { $0.hasPrefix("output top-3: ") }.map(String.init) ?? ""
+        let index = top.dropFirst("output top-3: [".count).prefix { $0.isNumber }
+        #expect(!index.isEmpty && top.hasPrefix("output top-3: [\(index)] class name \(index) "), "\(top)")
+    }
+
     @Test func aBrokenModelIsOneSentenceAndStatus2() throws {
         let folder = try BinaryRunner.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: folder) }

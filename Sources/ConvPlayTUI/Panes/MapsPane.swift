@@ -32,13 +32,21 @@ enum MapsPane {
         let inner = rect.inner
         guard let tensor = state.selectedTensor else {
             screen.box(rect, title: title(state), style: border)
-            let message =
-                state.job != nil
-                ? "computing… \(state.session.computedCount)/\(state.session.order.count)"
-                : "not computed yet — press space to step (\(state.session.computedCount)/\(state.session.order.count) done)"
-            screen.put(
-                message, x: inner.x + max(0, (inner.width - message.count) / 2), y: inner.y + inner.height / 2,
-                style: Style(foreground: Theme.dim), limit: inner.maxX)
+            let progress = "\(state.session.computedCount)/\(state.session.order.count)"
+            let (sentence, count) =
+                state.job != nil ? ("computing…", progress) : ("not computed yet — press space to step", "(\(progress) done)")
+            // Wrapped and centred, so a narrow pane shows the whole sentence; the count is never split.
+            var lines = wrap(sentence, width: max(1, inner.width))
+            if let last = lines.last, last.count + 1 + count.count <= inner.width {
+                lines[lines.count - 1] = last + " " + count
+            } else {
+                lines.append(count)
+            }
+            for (i, line) in lines.enumerated() {
+                screen.put(
+                    line, x: inner.x + max(0, (inner.width - line.count) / 2), y: inner.y + max(0, inner.height / 2 - lines.count / 2) + i,
+                    style: Style(foreground: Theme.dim), limit: inner.maxX)
+            }
             return
         }
         let colors = state.display.colorHeatmaps

@@ -83,7 +83,7 @@ enum VectorViews {
             guard row < area.maxY else { break }
             var x = screen.put("\(i + 1). ", x: area.x, y: row, style: Style(foreground: Theme.dim))
             x = screen.put(names[i].fitted(nameWidth) + " ", x: x, y: row, style: Style(bold: i == 0), limit: area.maxX)
-            x = screen.put(Format.number(entry.score).fitted(8, alignRight: true) + " ", x: x, y: row, limit: area.maxX)
+            x = screen.put(Format.number(entry.score, width: 8).fitted(8, alignRight: true) + " ", x: x, y: row, limit: area.maxX)
             let barWidth = max(0, min(30, area.maxX - x - 9))
             x = screen.put(
                 Format.bar(Double(max(0, entry.score) / best), width: barWidth), x: x, y: row, style: Style(foreground: Theme.accent),
