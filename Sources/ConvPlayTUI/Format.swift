@@ -38,9 +38,14 @@ enum Format {
     }
 
     /// A float in at most 4 significant digits with a true minus sign: "−0.8312", "2.41", "1e-05".
-    static func number(_ value: Float) -> String {
-        var text = String(format: "%.4g", Double(value))
+    static func number(_ value: Float) -> String { significant(value, digits: 4) }
+
+    /// `value` as "%g" in `digits` significant digits, "0" for −0, minus signs true ones; exponents keep printf's
+    /// two digits ("1e-05") unless `shortExponent` drops their leading zero ("1e−5").
+    private static func significant(_ value: Float, digits: Int, shortExponent: Bool = false) -> String {
+        var text = String(format: "%.\(digits)g", Double(value))
         if text == "-0" { text = "0" }
+        if shortExponent { text = text.replacingOccurrences(of: "e-0", with: "e-").replacingOccurrences(of: "e+0", with: "e+") }
         return text.replacingOccurrences(of: "-", with: "−")
     }
 
@@ -49,14 +54,8 @@ enum Format {
     static func number(_ value: Float, width: Int) -> String {
         let full = number(value)
         guard full.count > width else { return full }
-        for digits in stride(from: 3, through: 1, by: -1) {
-            var text = String(format: "%.\(digits)g", Double(value))
-            if text == "-0" { text = "0" }
-            text = text.replacingOccurrences(of: "e-0", with: "e-").replacingOccurrences(of: "e+0", with: "e+")
-                .replacingOccurrences(of: "-", with: "−")
-            if text.count <= width { return text }
-        }
-        return full.fitted(width)
+        let shorter = stride(from: 3, through: 1, by: -1).lazy.map { significant(value, digits: $0, shortExponent: true) }
+        return shorter.first { $0.count <= width } ?? full.fitted(width)
     }
 
     /// A fraction as "41 %".
@@ -90,11 +89,7 @@ extension String {
 
 extension Format {
     /// A float in 3 significant digits with a true minus sign, for tight labels: "−0.831", "2.65", "0".
-    static func short(_ value: Float) -> String {
-        var text = String(format: "%.3g", Double(value))
-        if text == "-0" { text = "0" }
-        return text.replacingOccurrences(of: "-", with: "−")
-    }
+    static func short(_ value: Float) -> String { significant(value, digits: 3) }
 
     /// The first of `variants` that fits `width`, else the last one cut.
     static func first(_ variants: [String], fitting width: Int) -> String {
