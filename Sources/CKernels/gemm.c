@@ -295,8 +295,30 @@ void ck_pack_a(const float *A, int lda, int transA, int r0, int mc, int k0, int 
     }
 }
 
+#ifdef CK_X86
+// The 32-column panel of B rows k0 ..< k0+kc (not transposed) for the AVX-512 kernel: two masked loads and stores
+// a row (zero columns past nr), where a copy call per 128-byte row cost more than the short-K 1×1 conv's
+// multiplies (MobileNetV2's 32→16 on 112×112: 0.84× the time).
+__attribute__((target("avx512f"))) static void pack_b_rows_avx512(const b_source *s, int k0, int kc, int n0, int nr,
+                                                                  float *dst) {
+    const __mmask16 m0 = nr >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << nr) - 1);
+    const __mmask16 m1 = nr >= 32 ? (__mmask16)0xFFFF : nr <= 16 ? (__mmask16)0 : (__mmask16)((1u << (nr - 16)) - 1);
+    const float *src = s->B + (size_t)k0 * s->ldb + n0;
+    for (int k = 0; k < kc; k++, src += s->ldb, dst += NR512) {
+        _mm512_storeu_ps(dst, _mm512_maskz_loadu_ps(m0, src));
+        _mm512_storeu_ps(dst + 16, _mm512_maskz_loadu_ps(m1, src + 16));
+    }
+}
+#endif
+
 // B rows k0 ..< k0+kc, columns n0 ..< n0+nr -> one kc×pn panel, zero columns past nr.
 static void pack_b_matrix(const b_source *s, int k0, int kc, int n0, int nr, int pn, float *dst) {
+#ifdef CK_X86
+    if (!s->transB && pn == NR512) {
+        pack_b_rows_avx512(s, k0, kc, n0, nr, dst);
+        return;
+    }
+#endif
     if (s->transB) {
         // B stored N×K: read each column's kc values in a row, write them down the panel
         transpose_rows(s->B + (size_t)n0 * s->ldb + k0, (size_t)s->ldb, nr, kc, dst, (size_t)pn);
