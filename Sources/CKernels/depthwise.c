@@ -3,7 +3,8 @@
 // output columns at a time (AVX-512: 16, AVX2: 8) with the channel's KH·KW taps broadcast once into
 // registers, reading the input rows in place (masked loads at the padded edges); stride 2 deinterleaves two
 // loads. On AVX-512, 3×3 stride-1 maps up to 32 wide run as one flat run of vectors crossing row ends (every
-// lane filled on 7×7 and 14×14 maps). Strides above 2 go through the same sum in C, point by point. The nodes a
+// lane filled on 7×7 and 14×14 maps), and 3×3 stride-2 maps with output rows up to 7 wide two output rows a
+// vector. Strides above 2 go through the same sum in C, point by point. The nodes a
 // forward pass fuses into the conv (a batch norm's per-channel affine map, then ReLU or clip = ReLU6) write
 // their outputs in the same pass, beside the convolution's own, so the layer reads its input once and writes
 // each output once. AVX2 and AVX-512 add the taps in the same order with fused multiply-adds and agree bit for
