@@ -3,7 +3,8 @@
 // output columns at a time (AVX-512: 16, AVX2: 8) with the channel's KH·KW taps broadcast once into
 // registers, reading the input rows in place (masked loads at the padded edges); stride 2 deinterleaves two
 // loads. On AVX-512, 3×3 stride-1 maps up to 32 wide run as one flat run of vectors crossing row ends (every
-// lane filled on 7×7 and 14×14 maps). Strides above 2 go through the same sum in C, point by point. The nodes a
+// lane filled on 7×7 and 14×14 maps), and 3×3 stride-2 maps with output rows up to 7 wide two output rows a
+// vector. Strides above 2 go through the same sum in C, point by point. The nodes a
 // forward pass fuses into the conv (a batch norm's per-channel affine map, then ReLU or clip = ReLU6) write
 // their outputs in the same pass, beside the convolution's own, so the layer reads its input once and writes
 // each output once. AVX2 and AVX-512 add the taps in the same order with fused multiply-adds and agree bit for
@@ -228,6 +229,54 @@ __attribute__((target("avx512f"))) static void plane_flat_512(const ck_conv_desc
 }
 #undef DW_FLAT_TAPS
 #undef DW_FLAT_TAP
+
+// A 3×3 stride-2 plane whose output rows are at most 7 wide (MobileNetV2's 14×14 → 7×7) on AVX-512: two output
+// rows a vector, lanes 0 ..< OW the upper one and OW ..< 2·OW the lower one, which lie side by side in the output,
+// so one store writes both. Each input row a tap row reads is one load of 16 columns from column −padLeft (the
+// 2·OW + 1 columns the row's windows reach, columns off the row masked to zero, rows off the plane a zero
+// vector); tap kx of both output rows is one permute of the upper and lower loads (lane i of an output row reads
+// lane 2i + kx). Against the row-wise kernel's part vector per output row and two deinterleaved pairs of loads
+// per tap row: a third of the loads and half the permutes for 14×14 → 7×7. Bias and the taps in order ky, kx
+// with FMAs, padding as zeros: the same bits.
+enum { DW_PAIRED_WIDTH = 7 };  // the widest output rows that fit twice in a vector with their 2·OW + 1 columns
+static inline int dw_paired_fits(const ck_conv_desc *g) {
+    return g->kernelHeight == 3 && g->kernelWidth == 3 && g->strideHeight == 2 && g->strideWidth == 2 &&
+           g->dilationHeight == 1 && g->dilationWidth == 1 && g->outWidth <= DW_PAIRED_WIDTH && g->padLeft <= 2;
+}
+
+// The permute indices of tap column kx at index[kx]: lane i < OW reads lane 2i + kx of the upper load, lane OW + i
+// lane 2i + kx of the lower one (16 on).
+static void dw_paired_indices(int OW, int index[3][16]) {
+    for (int kx = 0; kx < 3; kx++) {
+        for (int i = 0; i < 16; i++) index[kx][i] = 0;
+        for (int i = 0; i < OW; i++) index[kx][i] = 2 * i + kx, index[kx][OW + i] = 16 + 2 * i + kx;
+    }
+}
+
+// The plane of one channel; `indices` from dw_paired_indices (made once a call).
+__attribute__((target("avx512f"))) static void plane_paired_512(const ck_conv_desc *g, const float *x, const float *w,
+                                                                 float b, dw_outputs o, int indices[3][16]) {
+    const int H = g->height, W = g->width, OH = g->outHeight, OW = g->outWidth, pl = g->padLeft;
+    // lanes whose column −pl + lane lies on the row
+    const __mmask16 columns = (__mmask16)((W + pl >= 16 ? 0xFFFFu : (1u << (W + pl)) - 1u) & ~((1u << pl) - 1u));
+    const __m512i index[3] = {_mm512_loadu_si512(indices[0]), _mm512_loadu_si512(indices[1]), _mm512_loadu_si512(indices[2])};
+    __m512 taps[9];
+    for (int t = 0; t < 9; t++) taps[t] = _mm512_set1_ps(w[t]);
+    const __m512 bias = _mm512_set1_ps(b), gain = _mm512_set1_ps(o.gain), offset = _mm512_set1_ps(o.offset);
+    const __m512 lo = _mm512_set1_ps(o.act.minimum), hi = _mm512_set1_ps(o.act.maximum), zero = _mm512_setzero_ps();
+    for (int oy = 0; oy < OH; oy += 2) {
+        __m512 acc = bias;
+        for (int ky = 0; ky < 3; ky++) {
+            const int upper = oy * 2 - g->padTop + ky, lower = upper + 2;
+            const __m512 u = upper >= 0 && upper < H ? _mm512_maskz_loadu_ps(columns, x + (ptrdiff_t)upper * W - pl) : zero;
+            const __m512 d = oy + 1 < OH && lower >= 0 && lower < H
+                                 ? _mm512_maskz_loadu_ps(columns, x + (ptrdiff_t)lower * W - pl) : zero;
+            for (int kx = 0; kx < 3; kx++)
+                acc = _mm512_fmadd_ps(taps[ky * 3 + kx], _mm512_permutex2var_ps(u, index[kx], d), acc);
+        }
+        dw_store_512(o, (size_t)oy * OW, (oy + 1 < OH ? 2 : 1) * OW, acc, gain, offset, lo, hi);
+    }
+}
 #endif
 
 void ck_depthwise_conv(const ck_conv_desc *g, int images, const float *input, const float *weight,
@@ -240,11 +289,15 @@ void ck_depthwise_conv(const ck_conv_desc *g, int images, const float *input, co
     plane_fn plane = plane_portable;
     const float *zero = NULL;
     const uint16_t *masks = NULL;
-    int flat = 0;
+    int flat = 0, paired = 0;
 #ifdef CK_X86
     // The vector paths read a zero row above and below the plane and the edge vectors' masks (or the flat
-    // plane's masks), made once for every plane of the call.
-    if (ck_isa() >= CK_ISA_AVX512 && dw_flat_fits(g)) {
+    // plane's masks), made once for every plane of the call; the paired plane needs neither.
+    int paired_index[3][16];
+    if (ck_isa() >= CK_ISA_AVX512 && dw_paired_fits(g)) {
+        dw_paired_indices(g->outWidth, paired_index);
+        paired = 1;
+    } else if (ck_isa() >= CK_ISA_AVX512 && dw_flat_fits(g)) {
         uint16_t *flat_masks = (uint16_t *)ck_scratch_buffer(CK_SCRATCH_PADDED, ck_depthwise_scratch_floats(g));
         if (!flat_masks) abort();  // the memory budget counts this scratch: only an exhausted system ends here
         dw_flat_masks(g, flat_masks);
@@ -270,6 +323,10 @@ void ck_depthwise_conv(const ck_conv_desc *g, int images, const float *input, co
 #ifdef CK_X86
             if (flat) {
                 plane_flat_512(g, x, w, bias ? bias[c] : 0.0f, o, masks);
+                continue;
+            }
+            if (paired) {
+                plane_paired_512(g, x, w, bias ? bias[c] : 0.0f, o, paired_index);
                 continue;
             }
 #endif

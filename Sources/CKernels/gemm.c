@@ -122,12 +122,26 @@ static inline void micro_kernel_avx512_body(int kc, const float *a, const float 
         _mm_prefetch((const char *)(c + (size_t)i * ldc), _MM_HINT_T0);
         _mm_prefetch((const char *)(c + (size_t)i * ldc + 16), _MM_HINT_T0);
     }
+    // Column 16 of a 17-column tile, the 8 rows in one 8-wide vector: lane i is row i.
+    __m256 column16 = _mm256_loadu_ps(start);
     if (nr <= 16) {
         // The last panel of a map whose width leaves at most 16 columns (196 = 6·32 + 4 on 14×14, 169 on 13×13):
         // half the FMAs.
         for (int k = 0; k < kc; k++) {
             if (a_ahead && (k & 1) == 0) _mm_prefetch((const char *)(a + a_ahead), _MM_HINT_T0);
             const __m512 b0 = _mm512_loadu_ps(koff ? b + koff[k] : b + (size_t)k * NR512);
+            CK_ROWS8(CK_FMA_HALF512)
+            a += MR512;
+        }
+    } else if (nr == 17) {
+        // The last panel of a 7×7 map (49 = 32 + 17): the first 16 columns as above, column 16 as one 8-wide FMA
+        // of the A panel's k-th values times its B value, 9 FMAs a k instead of 16. Each value is the same chain
+        // of FMAs in the same order as in a full tile: the same bits.
+        for (int k = 0; k < kc; k++) {
+            if (a_ahead && (k & 1) == 0) _mm_prefetch((const char *)(a + a_ahead), _MM_HINT_T0);
+            const float *bk = koff ? b + koff[k] : b + (size_t)k * NR512;
+            const __m512 b0 = _mm512_loadu_ps(bk);
+            column16 = _mm256_fmadd_ps(_mm256_loadu_ps(a), _mm256_set1_ps(bk[16]), column16);
             CK_ROWS8(CK_FMA_HALF512)
             a += MR512;
         }
@@ -140,7 +154,6 @@ static inline void micro_kernel_avx512_body(int kc, const float *a, const float 
             a += MR512;
         }
     const __mmask16 m0 = nr >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << nr) - 1);
-    const __mmask16 m1 = nr >= 32 ? (__mmask16)0xFFFF : nr <= 16 ? (__mmask16)0 : (__mmask16)((1u << (nr - 16)) - 1);
 #define CK_ROW512(i, r0, r1)                                                                \
     if ((i) < mr) {                                                                         \
         float *row = c + (size_t)(i) * ldc;                                                 \
@@ -156,6 +169,18 @@ static inline void micro_kernel_avx512_body(int kc, const float *a, const float 
         _mm512_mask_storeu_ps(row, m0, ck_activate16(r0, activation));                      \
         _mm512_mask_storeu_ps(row + 16, m1, ck_activate16(r1, activation));                 \
     }
+    if (nr == 17) {
+        // column 16 went into its own vector: the tile's loop below stores the first 16 (m1 is 0), this its 17th
+        float last[MR512];
+        _mm256_storeu_ps(last, column16);
+        for (int i = 0; i < mr; i++) {
+            float v = last[i];
+            if (accumulate) v += c[(size_t)i * ldc + 16];
+            if (addend) v += addend[(size_t)i * ldc + 16];
+            c[(size_t)i * ldc + 16] = ck_activate1(v, activation);
+        }
+    }
+    const __mmask16 m1 = nr >= 32 ? (__mmask16)0xFFFF : nr <= 17 ? (__mmask16)0 : (__mmask16)((1u << (nr - 16)) - 1);
     CK_ROWS8(CK_ROW512)
 #undef CK_ROW512
 }
@@ -270,8 +295,30 @@ void ck_pack_a(const float *A, int lda, int transA, int r0, int mc, int k0, int 
     }
 }
 
+#ifdef CK_X86
+// The 32-column panel of B rows k0 ..< k0+kc (not transposed) for the AVX-512 kernel: two masked loads and stores
+// a row (zero columns past nr), where a copy call per 128-byte row cost more than the short-K 1×1 conv's
+// multiplies (MobileNetV2's 32→16 on 112×112: 0.84× the time).
+__attribute__((target("avx512f"))) static void pack_b_rows_avx512(const b_source *s, int k0, int kc, int n0, int nr,
+                                                                  float *dst) {
+    const __mmask16 m0 = nr >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << nr) - 1);
+    const __mmask16 m1 = nr >= 32 ? (__mmask16)0xFFFF : nr <= 16 ? (__mmask16)0 : (__mmask16)((1u << (nr - 16)) - 1);
+    const float *src = s->B + (size_t)k0 * s->ldb + n0;
+    for (int k = 0; k < kc; k++, src += s->ldb, dst += NR512) {
+        _mm512_storeu_ps(dst, _mm512_maskz_loadu_ps(m0, src));
+        _mm512_storeu_ps(dst + 16, _mm512_maskz_loadu_ps(m1, src + 16));
+    }
+}
+#endif
+
 // B rows k0 ..< k0+kc, columns n0 ..< n0+nr -> one kc×pn panel, zero columns past nr.
 static void pack_b_matrix(const b_source *s, int k0, int kc, int n0, int nr, int pn, float *dst) {
+#ifdef CK_X86
+    if (!s->transB && pn == NR512) {
+        pack_b_rows_avx512(s, k0, kc, n0, nr, dst);
+        return;
+    }
+#endif
     if (s->transB) {
         // B stored N×K: read each column's kc values in a row, write them down the panel
         transpose_rows(s->B + (size_t)n0 * s->ldb + k0, (size_t)s->ldb, nr, kc, dst, (size_t)pn);
@@ -422,6 +469,20 @@ static void pack_b(const b_source *s, int k0, int kc, int n0, int nr, int pn, fl
 // ---------------------------------------------------------------------------------------------
 // The blocked driver over columns n0 ..< n1 of C.
 
+// Runs the micro-kernel on one tile; `a_ahead` > 0 (AVX-512 only) prefetches the A stream that many floats ahead.
+static inline void run_tile(const micro_kernel *mk, size_t a_ahead, int kc, const float *a, const float *b, float *c,
+                            int ldc, int accumulate, const float *bias, int mr, int nr, const float *addend,
+                            ck_activation activation) {
+#ifdef CK_X86
+    if (a_ahead && mk->fn == micro_kernel_avx512) {
+        ck_micro_kernel_avx512_offsets(kc, a, b, NULL, c, ldc, accumulate, bias, mr, nr, a_ahead, addend, activation);
+        return;
+    }
+#endif
+    (void)a_ahead;
+    mk->fn(kc, a, b, c, ldc, accumulate, bias, mr, nr, addend, activation);
+}
+
 // The micro-kernel's addend for the tile at row i, column j of C: `epilogue`'s, laid out as C.
 static inline const float *tile_addend(const ck_output_epilogue *epilogue, int i, int j, int ldc) {
     return epilogue && epilogue->addend ? epilogue->addend + (size_t)i * ldc + j : NULL;
@@ -462,6 +523,12 @@ void ck_gemm_blocked(int M, int m0, int m1, int n0, int n1, int K, const float *
             const int first = pc == 0, last = pc + kc == K;
             const int acc = first ? accumulate : 1;
             const ck_activation act = last ? activation : ck_no_activation;
+            // Pre-packed weights come from L3 or memory once per call (a network's other layers pushed them out
+            // of L2), and the tiles of a small map (7×7: 2 column panels) meet each A panel only twice, so the
+            // FMAs would wait on them: the A stream is prefetched two panels ahead. MobileNetV2's 7×7 1×1 convs
+            // with their weights in memory 0.80–0.90× the time, in L3 the same (bench/ckab.sh); with 7 column
+            // panels (14×14) it measured 2 % slower.
+            const size_t a_ahead = packed_a && nc <= 2 * pn ? (size_t)2 * kc * pm : 0;
             for (int ic = m0; ic < m1; ic += MC_MAX) {
                 const int mc = m1 - ic < MC_MAX ? m1 - ic : MC_MAX;
                 const float *block_a = pa;
@@ -476,7 +543,7 @@ void ck_gemm_blocked(int M, int m0, int m1, int n0, int n1, int K, const float *
                             pack_b(bs, pc, kc, jc + jr, nc - jr < pn ? nc - jr : pn, pn, pb + (size_t)(jr / pn) * kc * pn);
                     for (int ir = 0; ir < mc; ir += pm)
                         for (int jr = 0; jr < nc; jr += pn)
-                            mk.fn(kc, block_a + (size_t)(ir / pm) * kc * pm, pb + (size_t)(jr / pn) * kc * pn,
+                            run_tile(&mk, a_ahead, kc, block_a + (size_t)(ir / pm) * kc * pm, pb + (size_t)(jr / pn) * kc * pn,
                                   C + (size_t)(ic + ir) * ldc + jc + jr, ldc, acc, (first && bias) ? bias + ic + ir : NULL,
                                   mc - ir < pm ? mc - ir : pm, nc - jr < pn ? nc - jr : pn,
                                   last ? tile_addend(epilogue, ic + ir, jc + jr, ldc) : NULL, act);
@@ -488,7 +555,7 @@ void ck_gemm_blocked(int M, int m0, int m1, int n0, int n1, int K, const float *
                     if (ic == m0) pack_b(bs, pc, kc, jc + jr, nr, pn, bp);  // packed while it is about to be used
                     for (int ir = 0; ir < mc; ir += pm) {
                         const int mr = mc - ir < pm ? mc - ir : pm;
-                        mk.fn(kc, block_a + (size_t)(ir / pm) * kc * pm, bp, C + (size_t)(ic + ir) * ldc + jc + jr, ldc,
+                        run_tile(&mk, a_ahead, kc, block_a + (size_t)(ir / pm) * kc * pm, bp, C + (size_t)(ic + ir) * ldc + jc + jr, ldc,
                               acc, (first && bias) ? bias + ic + ir : NULL, mr, nr,
                               last ? tile_addend(epilogue, ic + ir, jc + jr, ldc) : NULL, act);
                     }

@@ -7,7 +7,8 @@ import Testing
 /// of rows read in place: maps narrower than one vector (1×1, 7×7), rows of whole vectors, no left padding, an
 /// even window at stride 2 and stride 2 with dilation (a pair of loads per tap). The 3×3 stride-1 "same" maps up
 /// to 32 wide run on AVX-512 as one flat run of vectors crossing row ends: widths 1, 7, 14, 15, 17, 32 (and 33,
-/// just past it, row by row), planes whose vector count is and is not a multiple of four, odd channel counts.
+/// just past it, row by row), planes whose vector count is and is not a multiple of four, odd channel counts; 3×3
+/// stride-2 maps with output rows up to 7 wide two rows a vector (even and odd row counts, pads 0 to 2).
 extension ConvCase {
     static let depthwiseFlat: [ConvCase] = [(1, 9, 3), (7, 7, 5), (14, 14, 3), (15, 5, 7), (17, 3, 3), (32, 11, 1), (33, 4, 3)]
         .map { w, h, c in
@@ -45,12 +46,31 @@ extension ConvCase {
         "3×3 depthwise stride 2 dilation 2 pad 2 on 11×45", c: 2, h: 11, w: 45, k: 2, kernel: (3, 3), stride: (2, 2),
         pad: (2, 2, 2, 2), dilation: (2, 2), groups: 2)
 
+    /// 3×3 stride-2 maps whose output rows are at most 7 wide: two output rows a vector on AVX-512.
+    static let depthwisePairedRows: [ConvCase] = [
+        ConvCase(
+            "3×3 depthwise stride 2 pad 1 on 14×14 (two output rows a vector)", c: 5, h: 14, w: 14, k: 5, kernel: (3, 3),
+            stride: (2, 2), pad: (1, 1, 1, 1), groups: 5),
+        ConvCase(
+            "3×3 depthwise stride 2 pad 1 on 13×13 (7 output rows: the last alone)", c: 3, h: 13, w: 13, k: 3, kernel: (3, 3),
+            stride: (2, 2), pad: (1, 1, 1, 1), groups: 3),
+        ConvCase(
+            "3×3 depthwise stride 2 on 15×15 (no pad: 15 columns a load)", c: 2, h: 15, w: 15, k: 2, kernel: (3, 3),
+            stride: (2, 2), groups: 2),
+        ConvCase(
+            "3×3 depthwise stride 2 pad 2 top and left on 9×5", c: 2, h: 9, w: 5, k: 2, kernel: (3, 3), stride: (2, 2),
+            pad: (2, 2, 0, 0), groups: 2),
+        ConvCase(
+            "3×3 depthwise stride 2 pad 1 on 2×1", c: 3, h: 2, w: 1, k: 3, kernel: (3, 3), stride: (2, 2), pad: (1, 1, 1, 1),
+            groups: 3),
+    ]
+
     static let depthwise: [ConvCase] =
         [
             depthwise3x3, depthwiseWide, depthwiseStride2, depthwiseDilated5x5, depthwiseStride3, depthwiseMultiplier2,
             depthwiseOnePixel, depthwiseSmallStride2, depthwiseWholeVectors, depthwiseStride2NoPad, depthwiseEvenWindow,
             depthwiseStride2Dilated,
-        ] + depthwiseFlat
+        ] + depthwiseFlat + depthwisePairedRows
 }
 
 @Suite struct KernelFusionTests {
@@ -111,7 +131,9 @@ extension ConvCase {
     /// every instruction set: each output bit for bit what the node computes alone (x · gain + offset, then the
     /// clip), also when the activation is written over the conv's own output (only the last value kept), and
     /// steps it does not write itself (a batch norm after ReLU) run piece by piece after it.
-    @Test(arguments: [ConvCase.depthwiseWide, .depthwiseStride2, .depthwiseSmallStride2, .depthwiseMultiplier2] + ConvCase.depthwiseFlat)
+    @Test(
+        arguments: [ConvCase.depthwiseWide, .depthwiseStride2, .depthwiseSmallStride2, .depthwiseMultiplier2] + ConvCase.depthwiseFlat
+            + ConvCase.depthwisePairedRows)
     func depthwiseWritesFusedBatchNormAndActivation(_ testCase: ConvCase) {
         let g = testCase.geometry, plane = g.outHeight * g.outWidth, count = g.outChannels * plane
         var random = TestRandom(seed: 41)

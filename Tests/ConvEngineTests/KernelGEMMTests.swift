@@ -77,6 +77,12 @@ extension ConvCase {
     static let pointwiseMoreChannelsThanPositions = ConvCase(
         "1×1 pointwise 64→96 on 7×7: more channels than positions, split by channels", c: 64, h: 7, w: 7, k: 96,
         kernel: (1, 1))
+    static let pointwise7x7LastPanel17 = ConvCase(
+        "1×1 pointwise 200→45 on 7×7: a last panel of 17 columns, partial row tiles", c: 200, h: 7, w: 7, k: 45,
+        kernel: (1, 1))
+    static let pointwise7x7FewRowsKBlocks = ConvCase(
+        "1×1 pointwise 300→20 on 7×7: B read in place, the 17 columns left packed, K in blocks", c: 300, h: 7, w: 7, k: 20,
+        kernel: (1, 1))
     static let stride2MoreChannelsThanPositions = ConvCase(
         "3×3 stride 2 pad 1 32→80 on 13×13: a 7×7 map, 2 even panels, split by channels", c: 32, h: 13, w: 13, k: 80,
         kernel: (3, 3), stride: (2, 2), pad: (1, 1, 1, 1))
@@ -188,7 +194,8 @@ extension ConvCase {
             .pointwiseStride2Wide, .smallMapSplitByChannels, .pointwiseSplitByChannels,
             .rowsChunkSplitsRows, .rowsManyChunksDilated, .rowsOneRowChunked,
             .pointwiseStride2Padded, .pointwiseStride3BottomPad, .pointwiseStride2LongRows, .pointwiseStride2ManyChannels,
-            .pointwiseMoreChannelsThanPositions, .stride2MoreChannelsThanPositions,
+            .pointwiseMoreChannelsThanPositions, .stride2MoreChannelsThanPositions, .pointwise7x7LastPanel17,
+            .pointwise7x7FewRowsKBlocks,
         ] + ConvCase.sharedPadding + ConvCase.stridedInPlace)
     func prepackedWeightsMatchReference(_ testCase: ConvCase) {
         let g = testCase.geometry

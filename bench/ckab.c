@@ -1,0 +1,147 @@
+// Same-process A/B timing of two builds of the C kernels (e.g. main's and a branch's Sources/CKernels), for the
+// shapes of MobileNetV2's 1×1 convs and depthwise convs: each build is a shared library loaded with its own
+// symbols; the two run alternately, many rounds, and the minimum and median per case are printed with their
+// ratio (new / old; below 1 is faster). Between timed calls a 6 MiB buffer (CKAB_EVICT_MIB) is read, so weights and inputs come
+// from L3 as in a whole network, and the input is read
+// again (in cache, as the previous layer's output). One thread (the pool is not used). Run by bench/ckab.sh.
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "ckernels.h"
+
+typedef struct {
+    void (*pack_weight)(int, int, const float *, int, float *);
+    size_t (*packed_floats)(int, int);
+    void (*sgemm_prepacked)(int, int, int, const float *, const float *, int, float *, int, const float *, int, int,
+                            ck_output_epilogue);
+    void (*depthwise)(const ck_conv_desc *, int, const float *, const float *, const float *, float *, const float *,
+                      const float *, float *, float *, ck_activation, int, int);
+} build;
+
+static build load(const char *path) {
+    void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+    if (!h) { fprintf(stderr, "%s\n", dlerror()); exit(2); }
+    build b = {dlsym(h, "ck_pack_weight"), dlsym(h, "ck_packed_weight_floats"), dlsym(h, "ck_sgemm_prepacked"),
+               dlsym(h, "ck_depthwise_conv")};
+    return b;
+}
+
+static double now(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return t.tv_sec + t.tv_nsec * 1e-9;
+}
+
+static float *randoms(size_t n, unsigned seed) {
+    float *p = aligned_alloc(64, (n * 4 + 63) / 64 * 64);
+    for (size_t i = 0; i < n; i++) { seed = seed * 1664525u + 1013904223u; p[i] = (float)(seed >> 8) / (1 << 24) - 0.5f; }
+    return p;
+}
+
+static float *evict_buffer;
+static size_t evict_floats;
+static volatile float evict_sink;
+// Reads CKAB_EVICT_MIB (6) MiB of other memory (the weights fall out of L2, as in a whole network), then the input `hot` (the
+// previous layer's output, still in cache in a network).
+static void evict(const float *hot, size_t n) {
+    float s = 0;
+    for (size_t i = 0; i < evict_floats; i += 16) s += evict_buffer[i];
+    for (size_t i = 0; i < n; i += 16) s += hot[i];
+    evict_sink = s;
+}
+
+typedef struct {
+    const char *name;
+    int kind;  // 0: 1×1 conv (M out, K in, N positions); 1: depthwise 3×3 (C, H, W, stride)
+    int a, b, c, d;
+} shape;
+
+static int cmp(const void *x, const void *y) { double a = *(const double *)x, b = *(const double *)y; return (a > b) - (a < b); }
+
+int main(int argc, char **argv) {
+    if (argc < 3) { fprintf(stderr, "usage: ckab OLD.so NEW.so [rounds] [filter]\n"); return 2; }
+    build v[2] = {load(argv[1]), load(argv[2])};
+    const int rounds = argc > 3 ? atoi(argv[3]) : 41;
+    const char *filter = argc > 4 ? argv[4] : "";
+    evict_floats = (size_t)(getenv("CKAB_EVICT_MIB") ? atoi(getenv("CKAB_EVICT_MIB")) : 6) << 18;
+    evict_buffer = randoms(evict_floats, 7);
+    const shape shapes[] = {
+        {"conv_last 1x1 320->1280 7x7", 0, 1280, 320, 49, 0},
+        {"block7_1/linear 960->320 7x7", 0, 320, 960, 49, 0},
+        {"block7_1/expand 160->960 7x7", 0, 960, 160, 49, 0},
+        {"block6_2/linear 960->160 7x7", 0, 160, 960, 49, 0},
+        {"block6_1/linear 576->160 7x7", 0, 160, 576, 49, 0},
+        {"block5_2/linear 576->96 14x14", 0, 96, 576, 196, 0},
+        {"block4_2/expand 64->384 14x14", 0, 384, 64, 196, 0},
+        {"block1_1/linear 32->16 112x112", 0, 16, 32, 12544, 0},
+        {"block2_2/linear 144->24 56x56", 0, 24, 144, 3136, 0},
+        {"block3_2/linear 192->32 28x28", 0, 32, 192, 784, 0},
+        {"block2_1/expand 16->96 112x112", 0, 96, 16, 12544, 0},
+        {"googlenet 3a reduce 192->16 28x28", 0, 16, 192, 784, 0},
+        {"googlenet 4a reduce 480->16 14x14", 0, 16, 480, 196, 0},
+        {"nin cccp 192->10 8x8", 0, 10, 192, 64, 0},
+        {"squeezenet conv10 512->1000 13x13", 0, 1000, 512, 169, 0},
+        {"squeezenet fire5 squeeze 256->32 27x27", 0, 32, 256, 729, 0},
+        {"googlenet 5b 1x1 832->384 7x7", 0, 384, 832, 49, 0},
+        {"dw 3x3/2 576 14->7", 1, 576, 14, 14, 2},
+        {"dw 3x3/2 192 28->14", 1, 192, 28, 28, 2},
+        {"dw 3x3/2 144 56->28", 1, 144, 56, 56, 2},
+        {"dw 3x3/2 96 112->56", 1, 96, 112, 112, 2},
+        {"dw 3x3/1 960 7x7", 1, 960, 7, 7, 1},
+        {"dw 3x3/1 576 14x14", 1, 576, 14, 14, 1},
+        {"dw 3x3/1 144 56x56", 1, 144, 56, 56, 1},
+    };
+    printf("%-34s %10s %10s %10s %10s %7s %7s\n", "case", "old min", "new min", "old med", "new med", "min", "med");
+    for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
+        const shape sh = shapes[s];
+        if (*filter && !strstr(sh.name, filter)) continue;
+        double *t[2] = {malloc(rounds * sizeof(double)), malloc(rounds * sizeof(double))};
+        const ck_activation relu6 = {CK_ACTIVATION_CLIP, 0, 6};
+        if (sh.kind == 0) {
+            const int M = sh.a, K = sh.b, N = sh.c;
+            float *w = randoms((size_t)M * K, 1), *x = randoms((size_t)K * N, 2), *bias = randoms(M, 3);
+            float *out[2] = {randoms((size_t)M * N, 4), randoms((size_t)M * N, 4)};
+            float *packed[2];
+            for (int i = 0; i < 2; i++) {
+                packed[i] = randoms(v[i].packed_floats(M, K), 5);
+                v[i].pack_weight(M, K, w, K, packed[i]);
+            }
+            for (int r = 0; r < rounds; r++)
+                for (int i = 0; i < 2; i++) {
+                    evict(x, (size_t)K * N);
+                    const double t0 = now();
+                    v[i].sgemm_prepacked(M, N, K, packed[i], x, N, out[i], N, bias, 0, M, (ck_output_epilogue){NULL, relu6});
+                    t[i][r] = now() - t0;
+                }
+            double diff = 0;
+            for (size_t i = 0; i < (size_t)M * N; i++) {
+                const double d = out[0][i] - out[1][i];
+                if (d * d > diff) diff = d * d;
+            }
+            if (diff > 1e-6) printf("  (outputs differ: %g)\n", diff);
+        } else {
+            const int C = sh.a, H = sh.b, W = sh.c, st = sh.d, OH = (H + 2 - 3) / st + 1, OW = (W + 2 - 3) / st + 1;
+            const ck_conv_desc g = {1, H, W, 1, OH, OW, 3, 3, st, st, 1, 1, 1, 1};
+            float *x = randoms((size_t)C * H * W, 2), *w = randoms((size_t)C * 9, 1), *bias = randoms(C, 3);
+            float *out[2] = {randoms((size_t)C * OH * OW, 4), randoms((size_t)C * OH * OW, 4)};
+            for (int r = 0; r < rounds; r++)
+                for (int i = 0; i < 2; i++) {
+                    evict(x, (size_t)C * H * W);
+                    const double t0 = now();
+                    // in place: the activation written over the conv's output, as an inference plan runs it
+                    v[i].depthwise(&g, 1, x, w, bias, out[i], NULL, NULL, NULL, out[i], relu6, 0, C);
+                    t[i][r] = now() - t0;
+                }
+            for (size_t i = 0; i < (size_t)C * OH * OW; i++)
+                if (out[0][i] != out[1][i]) { printf("  (outputs differ at %zu)\n", i); break; }
+        }
+        qsort(t[0], rounds, sizeof(double), cmp);
+        qsort(t[1], rounds, sizeof(double), cmp);
+        printf("%-34s %10.4f %10.4f %10.4f %10.4f %7.3f %7.3f\n", sh.name, t[0][0] * 1e3, t[1][0] * 1e3,
+               t[0][rounds / 2] * 1e3, t[1][rounds / 2] * 1e3, t[1][0] / t[0][0], t[1][rounds / 2] / t[0][rounds / 2]);
+    }
+    return 0;
+}
