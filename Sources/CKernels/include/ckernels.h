@@ -124,6 +124,9 @@ void ck_conv_rows(const ck_conv_desc *desc, const float *input, const float *wei
 /// 448, or whole 32-channel blocks from a shorter K (the measurements behind the rule are in conv_channel.c).
 int ck_conv_channel_tiles(const ck_conv_desc *desc);
 
+/// Output rows `ck_conv_channel_tile_rows` computes at a time (its tile scratch holds that many rows × 32 channels).
+int ck_channel_tile_strip_rows(const ck_conv_desc *desc);
+
 /// Floats `ck_pack_channel_weight` writes for an M×K weight.
 size_t ck_channel_packed_floats(int M, int K);
 
