@@ -1,5 +1,5 @@
-// Direct convolution with channel-major register tiles, for small output maps (AVX-512): vectors run along 32
-// output channels, each input value is broadcast, so a 7×7 map computes 49 positions and no junk columns.
+// Direct convolution with channel-major register tiles (AVX-512): vectors run along 32 output channels, each input
+// value is broadcast, so a 7×7 map computes 49 positions and no junk columns, and a wide map rows of 14-position tiles.
 #include "ckernels_internal.h"
 #include <stdlib.h>
 #include <string.h>
@@ -11,8 +11,10 @@ enum { CT_BLOCK = 32, CT_TILE = 14 };
 #ifndef CT_KC
 #define CT_KC 128
 #endif
-// Output rows run in strips of about CT_STRIP positions, each strip through every K block before the next: its tile
-// scratch (256 KB) stays in L2 beside the input rows it reads (a 112×112 stem's whole map would be 1.6 MB).
+// Output rows run in strips of at most CT_STRIP positions whose input rows (every channel) take at most
+// CT_STRIP_INPUT floats (1 MB), each strip through every channel panel and K block before the next, so its tile
+// scratch (256 KB) and the input it reads stay in L2 (a 112×112 stem's whole map would be 1.6 MB of scratch). Strips
+// of 1024 positions or whole maps measured alike on 56×56 3×3 convs; a 512 KB input budget lost 2–8 % on 1×1 ones.
 #ifndef CT_STRIP
 #define CT_STRIP 2048
 #endif
@@ -76,6 +78,19 @@ int ck_conv_channel_tiles(const ck_conv_desc *g) {
     // 1.11, 1×1 384→48 on 13×13 1.09), 1×1 to more channels (256→256 on 14×14 1.04, 192→192 on 8×8 1.25–1.30,
     // 64→256 on 13×13 1.27, 160→960 on 7×7 1.12, 96→576 on 14×14 1.20). Whole MobileNetV2, 8 alternating processes,
     // per-node minima: its 384→64 projections on 14×14 0.82–0.87, 384→96 0.88 (the network's total within noise).
+    // On wider maps (rows in strips, input prefetched two tiles on), `bench/conv-ab.sh`: one process, minima of 150
+    // alternating calls, ReLU stored, same CPU, 2 cores shared with other helpers: a kernel larger than 1×1 wins at
+    // any size under the same K and block rule: 3×3 64→64 on 56×56 0.94–0.95 (155 GFLOP/s, 83 % of the 188 peak),
+    // 3×3/2 128→128 56→28 0.83–0.85 (149), 3×3 128→128 on 28×28 0.93–0.95 (160, 85 %), 64→192 on 56×56 0.96,
+    // 96→128 and 128→192 on 28×28 0.94–0.96, 5×5 16→32 and 32→96 on 28×28 0.91, 96→192 on 16×16 0.92–0.93,
+    // SqueezeNet's 3×3 16→64 on 55×55 0.89–0.99, 32→128 and 48→192 on 27×27 0.94, the 7×7/2 stems 3→64 224→112 and
+    // 3→96 0.96–0.99 (134 GFLOP/s). Whole networks, 1 thread, 8–12 alternating processes, per-node minima: ResNet-50's
+    // conv1 0.86–0.88, 3×3 on 56×56 0.91–0.93, res3a's 3×3/2 0.84–0.85, 3×3 on 28×28 0.89–0.93; SqueezeNet's conv1
+    // 0.92, 3×3 expands 0.88–0.92 (network 0.94); GoogLeNet's conv1 0.96, conv2 0.94, 3a/3b 3×3 0.93, 5×5 0.88–0.91
+    // (network 0.98); NIN's conv2 0.91 (network 0.94). A 1×1 on a map wider than 14 stays with the GEMM, which reads
+    // B as it lies: 256→64 on 56×56 1.03–1.05 with the input prefetched (1.36 without), 64→256 1.26–1.30, 96→96 on
+    // 32×32 1.25–1.34, 512→128 on 28×28 0.95–1.03; strided 256→512 56→28 1.27–1.6 and 512→1024 28→14 1.23–1.46
+    // (each of their 16–32 channel panels meets the strip's input again).
     if (ck_isa() < CK_ISA_AVX512 || g->strideHeight > 2 || g->strideWidth > 2) return 0;
     const int pointwise = g->kernelHeight * g->kernelWidth == 1;
     if (pointwise && (g->outWidth > CT_TILE || g->outHeight > CT_TILE)) return 0;
@@ -93,10 +108,12 @@ int ck_conv_channel_tiles(const ck_conv_desc *g) {
 // One tile over kc taps: positions i < na at x[i·SW] (input row A) and i < nb at x[step + i·SW] (row B), tap k
 // at koff[k] from there; 32 channels of weight per tap at w + k·32. acc (na + nb positions × 32 channels) is
 // loaded (or set to the bias, or zero, when `first`), accumulated and stored back. The first `ahead_taps` taps also
-// prefetch the weights of taps at `ahead` into L1 and those a K block further into L2.
+// prefetch the weights of taps at `ahead` into L1 and those a K block further into L2; every tap its input
+// `input_ahead` floats on, unless 0.
 __attribute__((target("avx512f"), always_inline)) static inline void
 tile_body(int kc, const float *w, const float *x, const int *koff, long step, float *acc, int first,
-          const float *bias, const float *ahead, int ahead_taps, const int na, const int nb, const int SW) {
+          const float *bias, const float *ahead, int ahead_taps, long input_ahead, const int na, const int nb,
+          const int SW) {
     __m512 c[2 * CT_TILE][2];
     const int n = na + nb;
     for (int i = 0; i < n; i++) {
@@ -120,7 +137,7 @@ tile_body(int kc, const float *w, const float *x, const int *koff, long step, fl
             _mm_prefetch((const char *)after, _MM_HINT_T1);
             _mm_prefetch((const char *)(after + 16), _MM_HINT_T1);
         }
-        _mm_prefetch((const char *)(p + CT_AHEAD * SW), _MM_HINT_T0);
+        if (input_ahead) _mm_prefetch((const char *)(p + input_ahead), _MM_HINT_T0);
         const __m512 w0 = _mm512_loadu_ps(w + (size_t)k * CT_BLOCK), w1 = _mm512_loadu_ps(w + (size_t)k * CT_BLOCK + 16);
         for (int i = 0; i < na; i++) {
             const __m512 b = _mm512_set1_ps(p[i * SW]);
@@ -140,15 +157,15 @@ tile_body(int kc, const float *w, const float *x, const int *koff, long step, fl
 }
 
 typedef void (*tile_fn)(int kc, const float *w, const float *x, const int *koff, long step, float *acc, int first,
-                        const float *bias, const float *ahead, int ahead_taps);
+                        const float *bias, const float *ahead, int ahead_taps, long input_ahead);
 
 // One function per tile shape: `na` positions of one row (1 ..< 15), or `na` of two rows each (1 ..< 8), at
 // column stride 1 or 2, each with its loops unrolled and its accumulators in registers.
 #define CT_TILE_FN(NA, NB, SW)                                                                                        \
     __attribute__((target("avx512f"))) static void tile_##NA##_##NB##_##SW(                                          \
         int kc, const float *w, const float *x, const int *koff, long step, float *acc, int first, const float *bias, \
-        const float *ahead, int ahead_taps) {                                                                          \
-        tile_body(kc, w, x, koff, step, acc, first, bias, ahead, ahead_taps, NA, NB, SW);                                                \
+        const float *ahead, int ahead_taps, long input_ahead) {                                                        \
+        tile_body(kc, w, x, koff, step, acc, first, bias, ahead, ahead_taps, input_ahead, NA, NB, SW);                 \
     }
 #define CT_TILE_FNS(SW)                                                                                               \
     CT_TILE_FN(1, 0, SW) CT_TILE_FN(2, 0, SW) CT_TILE_FN(3, 0, SW) CT_TILE_FN(4, 0, SW) CT_TILE_FN(5, 0, SW)          \
@@ -255,7 +272,7 @@ void ck_conv_channel_tile_rows(const ck_conv_desc *g, const float *input, const 
         view = padded;
     }
     const int panels = (M + CT_BLOCK - 1) / CT_BLOCK;
-    const int strip = ck_channel_tile_strip_rows(g) < rows ? ck_channel_tile_strip_rows(g) : rows;
+    const int strip_rows = ck_channel_tile_strip_rows(g), strip = strip_rows < rows ? strip_rows : rows;
     float *acc = ck_scratch_buffer(CK_SCRATCH_GRID, (size_t)strip * OW * CT_BLOCK);
     float *own = packedWeight ? NULL : ck_scratch_buffer(CK_SCRATCH_PACK_A, (size_t)K * CT_BLOCK);
     if (!acc || (!packedWeight && !own)) abort();
@@ -265,6 +282,9 @@ void ck_conv_channel_tile_rows(const ck_conv_desc *g, const float *input, const 
     // Columns of a row in segments of near-equal length ≤ 14 (56: 4 × 14, 13: 13); maps 7 wide or less, two rows a tile.
     const int segments = (OW + CT_TILE - 1) / CT_TILE;
     const int flat = inside && sw == 1 && sh == 1 && KW == 1 && KH == 1 && view_width == (size_t)OW;
+    // Where a row has tiles after this one, or a 1×1's channel plane goes on: its input two tiles on (maps ≤ 14 wide
+    // otherwise measured the same either way).
+    const long input_ahead = OW > CT_TILE || flat ? CT_AHEAD * sw : 0;
     float bias_block[CT_BLOCK];
     int koff[CT_KC];
     for (int r0 = 0; r0 < rows; r0 += strip) {
@@ -297,7 +317,7 @@ void ck_conv_channel_tile_rows(const ck_conv_desc *g, const float *input, const 
     do {                                                                                                              \
         const int from = (int)((long)t * kc / tiles), to = (int)((long)(t + 1) * kc / tiles);                        \
         (fn)(kc, w, (x), koff, step, acc + (size_t)(first_position) * CT_BLOCK, pc == 0, block_bias,                  \
-             w + (size_t)(kc + from) * CT_BLOCK, to - from);                                                          \
+             w + (size_t)(kc + from) * CT_BLOCK, to - from, input_ahead);                                             \
         t++;                                                                                                          \
     } while (0)
                 if (flat) {
