@@ -15,6 +15,9 @@ enum { CT_BLOCK = 32, CT_TILE = 14 };
 // CT_STRIP_INPUT floats (1 MB), each strip through every channel panel and K block before the next, so its tile
 // scratch (256 KB) and the input it reads stay in L2 (a 112×112 stem's whole map would be 1.6 MB of scratch). Strips
 // of 1024 positions or whole maps measured alike on 56×56 3×3 convs; a 512 KB input budget lost 2–8 % on 1×1 ones.
+#ifndef CT_KC_WHOLE
+#define CT_KC_WHOLE 160
+#endif
 #ifndef CT_STRIP
 #define CT_STRIP 2048
 #endif
@@ -84,7 +87,7 @@ int ck_conv_channel_tiles(const ck_conv_desc *g) {
     // 3×3/2 128→128 56→28 0.83–0.85 (149), 3×3 128→128 on 28×28 0.93–0.95 (160, 85 %), 64→192 on 56×56 0.96,
     // 96→128 and 128→192 on 28×28 0.94–0.96, 5×5 16→32 and 32→96 on 28×28 0.91, 96→192 on 16×16 0.92–0.93,
     // SqueezeNet's 3×3 16→64 on 55×55 0.89–0.99, 32→128 and 48→192 on 27×27 0.94, the 7×7/2 stems 3→64 224→112 and
-    // 3→96 0.96–0.99 (134 GFLOP/s). Whole networks, 1 thread, 8–12 alternating processes, per-node minima: ResNet-50's
+    // 3→96 0.95–0.97 (137 GFLOP/s, K 147 in one block). Whole networks, 1 thread, 8–12 alternating processes, per-node minima: ResNet-50's
     // conv1 0.86–0.88, 3×3 on 56×56 0.91–0.93, res3a's 3×3/2 0.84–0.85, 3×3 on 28×28 0.89–0.93; SqueezeNet's conv1
     // 0.92, 3×3 expands 0.88–0.92 (network 0.94); GoogLeNet's conv1 0.96, conv2 0.94, 3a/3b 3×3 0.93, 5×5 0.88–0.91
     // (network 0.98); NIN's conv2 0.91 (network 0.94). A 1×1 on a map wider than 14 stays with the GEMM, which reads
@@ -276,7 +279,9 @@ void ck_conv_channel_tile_rows(const ck_conv_desc *g, const float *input, const 
     float *acc = ck_scratch_buffer(CK_SCRATCH_GRID, (size_t)strip * OW * CT_BLOCK);
     float *own = packedWeight ? NULL : ck_scratch_buffer(CK_SCRATCH_PACK_A, (size_t)K * CT_BLOCK);
     if (!acc || (!packedWeight && !own)) abort();
-    const int kcb = (K + (K + CT_KC - 1) / CT_KC - 1) / ((K + CT_KC - 1) / CT_KC);
+    // K in near-equal blocks of at most CT_KC taps, or whole up to CT_KC_WHOLE (the stems' 147: 136 GFLOP/s against
+    // 133 in two blocks of 74; 3×3 and 5×5 convs measured alike with blocks up to 640).
+    const int blocks = K <= CT_KC_WHOLE ? 1 : (K + CT_KC - 1) / CT_KC, kcb = (K + blocks - 1) / blocks;
     const long step = (long)sh * (long)view_width;
     const tile_fn *singles = one_row[sw - 1], *pairs = two_rows[sw - 1];
     // Columns of a row in segments of near-equal length ≤ 14 (56: 4 × 14, 13: 13); maps 7 wide or less, two rows a tile.
@@ -286,7 +291,7 @@ void ck_conv_channel_tile_rows(const ck_conv_desc *g, const float *input, const 
     // otherwise measured the same either way).
     const long input_ahead = OW > CT_TILE || flat ? CT_AHEAD * sw : 0;
     float bias_block[CT_BLOCK];
-    int koff[CT_KC];
+    int koff[CT_KC_WHOLE > CT_KC ? CT_KC_WHOLE : CT_KC];
     for (int r0 = 0; r0 < rows; r0 += strip) {
         const int r1 = rows - r0 < strip ? rows : r0 + strip, positions = (r1 - r0) * OW;
         const int tiles = flat ? (positions + CT_TILE - 1) / CT_TILE
