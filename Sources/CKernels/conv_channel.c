@@ -110,20 +110,21 @@ int ck_conv_channel_tiles(const ck_conv_desc *g) {
 #ifdef CK_X86
 // One tile over kc taps: positions i < na at x[i·SW] (input row A) and i < nb at x[step + i·SW] (row B), tap k
 // at koff[k] from there; 32 channels of weight per tap at w + k·32. acc (na + nb positions × 32 channels) is
-// loaded (or set to the bias, or zero, when `first`), accumulated and stored back. The first `ahead_taps` taps also
+// loaded (or set to the bias, or zero, when `first`), accumulated and stored back (with `add_after`, summed from zero
+// and added to acc as the GEMM's micro-kernels add a K block to the ones before it). The first `ahead_taps` taps also
 // prefetch the weights of taps at `ahead` into L1 and those a K block further into L2; every tap its input
 // `input_ahead` floats on, unless 0.
 __attribute__((target("avx512f"), always_inline)) static inline void
 tile_body(int kc, const float *w, const float *x, const int *koff, long step, float *acc, int first,
-          const float *bias, const float *ahead, int ahead_taps, long input_ahead, const int na, const int nb,
-          const int SW) {
+          const float *bias, const float *ahead, int ahead_taps, long input_ahead, int add_after, const int na,
+          const int nb, const int SW) {
     __m512 c[2 * CT_TILE][2];
     const int n = na + nb;
     for (int i = 0; i < n; i++) {
-        if (!first) {
+        if (!first && !add_after) {
             c[i][0] = _mm512_loadu_ps(acc + i * CT_BLOCK);
             c[i][1] = _mm512_loadu_ps(acc + i * CT_BLOCK + 16);
-        } else if (bias) {
+        } else if (first && bias) {
             c[i][0] = _mm512_loadu_ps(bias);
             c[i][1] = _mm512_loadu_ps(bias + 16);
         } else {
@@ -154,21 +155,25 @@ tile_body(int kc, const float *w, const float *x, const int *koff, long step, fl
         }
     }
     for (int i = 0; i < n; i++) {
+        if (!first && add_after) {
+            c[i][0] = _mm512_add_ps(c[i][0], _mm512_loadu_ps(acc + i * CT_BLOCK));
+            c[i][1] = _mm512_add_ps(c[i][1], _mm512_loadu_ps(acc + i * CT_BLOCK + 16));
+        }
         _mm512_storeu_ps(acc + i * CT_BLOCK, c[i][0]);
         _mm512_storeu_ps(acc + i * CT_BLOCK + 16, c[i][1]);
     }
 }
 
 typedef void (*tile_fn)(int kc, const float *w, const float *x, const int *koff, long step, float *acc, int first,
-                        const float *bias, const float *ahead, int ahead_taps, long input_ahead);
+                        const float *bias, const float *ahead, int ahead_taps, long input_ahead, int add_after);
 
 // One function per tile shape: `na` positions of one row (1 ..< 15), or `na` of two rows each (1 ..< 8), at
 // column stride 1 or 2, each with its loops unrolled and its accumulators in registers.
 #define CT_TILE_FN(NA, NB, SW)                                                                                        \
     __attribute__((target("avx512f"))) static void tile_##NA##_##NB##_##SW(                                          \
         int kc, const float *w, const float *x, const int *koff, long step, float *acc, int first, const float *bias, \
-        const float *ahead, int ahead_taps, long input_ahead) {                                                        \
-        tile_body(kc, w, x, koff, step, acc, first, bias, ahead, ahead_taps, input_ahead, NA, NB, SW);                 \
+        const float *ahead, int ahead_taps, long input_ahead, int add_after) {                                         \
+        tile_body(kc, w, x, koff, step, acc, first, bias, ahead, ahead_taps, input_ahead, add_after, NA, NB, SW);      \
     }
 #define CT_TILE_FNS(SW)                                                                                               \
     CT_TILE_FN(1, 0, SW) CT_TILE_FN(2, 0, SW) CT_TILE_FN(3, 0, SW) CT_TILE_FN(4, 0, SW) CT_TILE_FN(5, 0, SW)          \
@@ -280,8 +285,12 @@ void ck_conv_channel_tile_rows(const ck_conv_desc *g, const float *input, const 
     float *own = packedWeight ? NULL : ck_scratch_buffer(CK_SCRATCH_PACK_A, (size_t)K * CT_BLOCK);
     if (!acc || (!packedWeight && !own)) abort();
     // K in near-equal blocks of at most CT_KC taps, or whole up to CT_KC_WHOLE (the stems' 147: 136 GFLOP/s against
-    // 133 in two blocks of 74; 3×3 and 5×5 convs measured alike with blocks up to 640).
-    const int blocks = K <= CT_KC_WHOLE ? 1 : (K + CT_KC - 1) / CT_KC, kcb = (K + blocks - 1) / blocks;
+    // 133 in two blocks of 74; 3×3 and 5×5 convs measured alike with blocks up to 640). A map wider or taller than 14,
+    // which ran on the GEMM paths before, sums as they do, so its values keep their bits: the GEMM's K blocks, each
+    // summed from zero (the first from the bias) and added to the blocks before it.
+    const int wide = OW > CT_TILE || OH > CT_TILE;
+    const int blocks = K <= CT_KC_WHOLE ? 1 : (K + CT_KC - 1) / CT_KC;
+    const int kcb = wide ? ck_k_block(K) : (K + blocks - 1) / blocks;
     const long step = (long)sh * (long)view_width;
     const tile_fn *singles = one_row[sw - 1], *pairs = two_rows[sw - 1];
     // Columns of a row in segments of near-equal length ≤ 14 (56: 4 × 14, 13: 13); maps 7 wide or less, two rows a tile.
@@ -291,7 +300,7 @@ void ck_conv_channel_tile_rows(const ck_conv_desc *g, const float *input, const 
     // otherwise measured the same either way).
     const long input_ahead = OW > CT_TILE || flat ? CT_AHEAD * sw : 0;
     float bias_block[CT_BLOCK];
-    int koff[CT_KC_WHOLE > CT_KC ? CT_KC_WHOLE : CT_KC];
+    int koff[KC_MAX > CT_KC_WHOLE ? KC_MAX : CT_KC_WHOLE];
     for (int r0 = 0; r0 < rows; r0 += strip) {
         const int r1 = rows - r0 < strip ? rows : r0 + strip, positions = (r1 - r0) * OW;
         const int tiles = flat ? (positions + CT_TILE - 1) / CT_TILE
@@ -322,7 +331,7 @@ void ck_conv_channel_tile_rows(const ck_conv_desc *g, const float *input, const 
     do {                                                                                                              \
         const int from = (int)((long)t * kc / tiles), to = (int)((long)(t + 1) * kc / tiles);                        \
         (fn)(kc, w, (x), koff, step, acc + (size_t)(first_position) * CT_BLOCK, pc == 0, block_bias,                  \
-             w + (size_t)(kc + from) * CT_BLOCK, to - from, input_ahead);                                             \
+             w + (size_t)(kc + from) * CT_BLOCK, to - from, input_ahead, wide);                                       \
         t++;                                                                                                          \
     } while (0)
                 if (flat) {

@@ -212,6 +212,33 @@ extension ConvCase {
         }
     }
 
+    /// On a map wider or taller than 14 (which the GEMM paths ran before) the kernel sums as the GEMM does, K block by
+    /// K block, so a network's values keep their bits: equal to the packing GEMM's, bias and addend included.
+    @Test func wideMapsKeepTheGEMMsBits() {
+        guard Self.hasAVX512 else { return }
+        Kernels.forceInstructionSet(Int(CK_ISA_AVX512))
+        defer { Kernels.forceInstructionSet(nil) }
+        let wide = ConvCase.channelTilesPicked.filter { $0.geometry.outWidth > 14 || $0.geometry.outHeight > 14 }
+        #expect(wide.count >= 6)
+        for testCase in wide {
+            let g = testCase.geometry, count = g.outChannels * g.outHeight * g.outWidth
+            var random = TestRandom(seed: 53)
+            let input = random.floats(g.inChannels * g.inHeight * g.inWidth)
+            let weight = random.floats(g.weightCount), bias = random.floats(g.outChannels), addend = random.floats(count)
+            var desc = Kernels.convDescriptor(g)
+            var tiles = [Float](repeating: .nan, count: count), gemm = tiles
+            addend.withUnsafeBufferPointer { addend in
+                let epilogue = ck_output_epilogue(addend: addend.baseAddress, activation: .none)
+                ck_conv_channel_tile_rows(
+                    &desc, input, weight, nil, bias, &tiles, 0, Int32(g.outHeight), 0, Int32(g.outChannels), epilogue)
+                ck_conv_im2col_gemm_batch(
+                    &desc, 1, input, weight, nil, bias, &gemm, 0, Int32(g.outHeight * g.outWidth), 0, Int32(g.outChannels),
+                    epilogue)
+            }
+            #expect(tiles == gemm, "\(testCase.name)")
+        }
+    }
+
     /// The channel panels hold 32 channels a block, zero-padded: 3×3 64→70 packs 3 blocks × 32 × 576 taps = 55,296
     /// floats (the GEMM's 8-row panels would be 72 × 576 = 41,472), and a plan keeps that one copy only.
     @Test func packedPanelsCountWholeChannelBlocks() throws {
