@@ -1,5 +1,5 @@
-// Direct convolution with channel-major register tiles, for small output maps (AVX-512): vectors run along 32
-// output channels, each input value is broadcast, so a 7×7 map computes 49 positions and no junk columns.
+// Direct convolution with channel-major register tiles (AVX-512): vectors run along 32 output channels, each input
+// value is broadcast, so a 7×7 map computes 49 positions and no junk columns, and a wide map rows of 14-position tiles.
 #include "ckernels_internal.h"
 #include <stdlib.h>
 #include <string.h>
@@ -7,7 +7,28 @@
 // Output channels per weight panel and tile (two zmm vectors), positions per tile at most (28 accumulators),
 // and the K block whose 32-channel weight panel (16 KB) stays in L1 next to the input it meets while every tile of
 // the rows reads it (128: 2–4 % faster than 256 on the 7×7 3×3 convs; 64 no better).
-enum { CT_BLOCK = 32, CT_TILE = 14, CT_KC = 128 };
+enum { CT_BLOCK = 32, CT_TILE = 14 };
+#ifndef CT_KC
+#define CT_KC 128
+#endif
+// Output rows run in strips of at most CT_STRIP positions whose input rows (every channel) take at most
+// CT_STRIP_INPUT floats (1 MB), each strip through every channel panel and K block before the next, so its tile
+// scratch (256 KB) and the input it reads stay in L2 (a 112×112 stem's whole map would be 1.6 MB of scratch). Strips
+// of 1024 positions or whole maps measured alike on 56×56 3×3 convs; a 512 KB input budget lost 2–8 % on 1×1 ones.
+#ifndef CT_KC_WHOLE
+#define CT_KC_WHOLE 160
+#endif
+#ifndef CT_STRIP
+#define CT_STRIP 2048
+#endif
+#ifndef CT_STRIP_INPUT
+#define CT_STRIP_INPUT (256 * 1024)
+#endif
+// Each tap also prefetches the input CT_AHEAD positions on (two tiles later in its row, or, in a 1×1 conv, the next
+// tiles' values of its channel: 1×1 256→64 on 56×56 1.36 → 1.03 of the GEMM's time, 512→128 on 28×28 1.11 → 0.95).
+#ifndef CT_AHEAD
+#define CT_AHEAD 28
+#endif
 
 size_t ck_channel_packed_floats(int M, int K) {
     // weight (M, K) -> its channel panels' size in floats
@@ -26,6 +47,17 @@ static void pack_channel_panel(int M, int K, const float *A, int b, float *dst) 
 void ck_pack_channel_weight(int M, int K, const float *A, float *dst) {
     // A (M, K) row-major -> panels (ceil(M/32), K, 32)
     for (int b = 0; b * CT_BLOCK < M; b++) pack_channel_panel(M, K, A, b, dst + (size_t)b * K * CT_BLOCK);
+}
+
+int ck_channel_tile_strip_rows(const ck_conv_desc *g) {
+    // geometry -> rows of a strip: CT_STRIP positions at most and input rows of CT_STRIP_INPUT floats (every channel)
+    // at most, or one row (two, for maps two rows a tile)
+    const long row_floats = (long)g->channels * g->strideHeight *
+                            ((g->outWidth - 1) * g->strideWidth + (g->kernelWidth - 1) * g->dilationWidth + 1);
+    long rows = CT_STRIP / g->outWidth;
+    if (rows > CT_STRIP_INPUT / row_floats) rows = CT_STRIP_INPUT / row_floats;
+    const int least = g->outWidth <= CT_TILE / 2 ? 2 : 1;
+    return rows < least ? least : (int)(least == 2 ? rows / 2 * 2 : rows);
 }
 
 int ck_conv_channel_tiles(const ck_conv_desc *g) {
@@ -49,34 +81,50 @@ int ck_conv_channel_tiles(const ck_conv_desc *g) {
     // 1.11, 1×1 384→48 on 13×13 1.09), 1×1 to more channels (256→256 on 14×14 1.04, 192→192 on 8×8 1.25–1.30,
     // 64→256 on 13×13 1.27, 160→960 on 7×7 1.12, 96→576 on 14×14 1.20). Whole MobileNetV2, 8 alternating processes,
     // per-node minima: its 384→64 projections on 14×14 0.82–0.87, 384→96 0.88 (the network's total within noise).
-    if (ck_isa() < CK_ISA_AVX512 || g->strideHeight > 2 || g->strideWidth > 2 || g->outWidth > CT_TILE ||
-        g->outHeight > CT_TILE)
-        return 0;
-    const int strided_pointwise = g->kernelHeight * g->kernelWidth == 1 && (g->strideHeight > 1 || g->strideWidth > 1);
+    // On wider maps (rows in strips, input prefetched two tiles on), `bench/conv-ab.sh`: one process, minima of 150
+    // alternating calls, ReLU stored, same CPU, 2 cores shared with other helpers: a kernel larger than 1×1 wins at
+    // any size under the same K and block rule: 3×3 64→64 on 56×56 0.94–0.95 (155 GFLOP/s, 83 % of the 188 peak),
+    // 3×3/2 128→128 56→28 0.83–0.85 (149), 3×3 128→128 on 28×28 0.93–0.95 (160, 85 %), 64→192 on 56×56 0.96,
+    // 96→128 and 128→192 on 28×28 0.94–0.96, 5×5 16→32 and 32→96 on 28×28 0.91, 96→192 on 16×16 0.92–0.93,
+    // SqueezeNet's 3×3 16→64 on 55×55 0.89–0.99, 32→128 and 48→192 on 27×27 0.94, the 7×7/2 stems 3→64 224→112 and
+    // 3→96 0.95–0.97 (137 GFLOP/s, K 147 in one block). Whole networks, 1 thread, 8–12 alternating processes, per-node minima: ResNet-50's
+    // conv1 0.86–0.88, 3×3 on 56×56 0.91–0.93, res3a's 3×3/2 0.84–0.85, 3×3 on 28×28 0.89–0.93; SqueezeNet's conv1
+    // 0.92, 3×3 expands 0.88–0.92 (network 0.94); GoogLeNet's conv1 0.96, conv2 0.94, 3a/3b 3×3 0.93, 5×5 0.88–0.91
+    // (network 0.98); NIN's conv2 0.91 (network 0.94). A 1×1 on a map wider than 14 stays with the GEMM, which reads
+    // B as it lies: 256→64 on 56×56 1.03–1.05 with the input prefetched (1.36 without), 64→256 1.26–1.30, 96→96 on
+    // 32×32 1.25–1.34, 512→128 on 28×28 0.95–1.03; strided 256→512 56→28 1.27–1.6 and 512→1024 28→14 1.23–1.46
+    // (each of their 16–32 channel panels meets the strip's input again).
+    if (ck_isa() < CK_ISA_AVX512 || g->strideHeight > 2 || g->strideWidth > 2) return 0;
+    const int pointwise = g->kernelHeight * g->kernelWidth == 1;
+    if (pointwise && (g->outWidth > CT_TILE || g->outHeight > CT_TILE)) return 0;
+    const int strided_pointwise = pointwise && (g->strideHeight > 1 || g->strideWidth > 1);
     if (strided_pointwise && g->outWidth > CT_TILE / 2) return 0;
     const int K = g->channels * g->kernelHeight * g->kernelWidth, M = g->outChannels;
     if (M <= 16) return 0;
     if (K >= 448) return 1;
     if (M % CT_BLOCK != 0 || strided_pointwise) return 0;
-    if (g->kernelHeight * g->kernelWidth > 1) return K >= 144;
+    if (!pointwise) return K >= 144;
     return K >= 256 && M <= 96 && g->outHeight * g->outWidth % 16 != 0;
 }
 
 #ifdef CK_X86
 // One tile over kc taps: positions i < na at x[i·SW] (input row A) and i < nb at x[step + i·SW] (row B), tap k
 // at koff[k] from there; 32 channels of weight per tap at w + k·32. acc (na + nb positions × 32 channels) is
-// loaded (or set to the bias, or zero, when `first`), accumulated and stored back. The first `ahead_taps` taps also
-// prefetch the weights of taps at `ahead` into L1 and those a K block further into L2.
+// loaded (or set to the bias, or zero, when `first`), accumulated and stored back (with `add_after`, summed from zero
+// and added to acc as the GEMM's micro-kernels add a K block to the ones before it). The first `ahead_taps` taps also
+// prefetch the weights of taps at `ahead` into L1 and those a K block further into L2; every tap its input
+// `input_ahead` floats on, unless 0.
 __attribute__((target("avx512f"), always_inline)) static inline void
 tile_body(int kc, const float *w, const float *x, const int *koff, long step, float *acc, int first,
-          const float *bias, const float *ahead, int ahead_taps, const int na, const int nb, const int SW) {
+          const float *bias, const float *ahead, int ahead_taps, long input_ahead, int add_after, const int na,
+          const int nb, const int SW) {
     __m512 c[2 * CT_TILE][2];
     const int n = na + nb;
     for (int i = 0; i < n; i++) {
-        if (!first) {
+        if (!first && !add_after) {
             c[i][0] = _mm512_loadu_ps(acc + i * CT_BLOCK);
             c[i][1] = _mm512_loadu_ps(acc + i * CT_BLOCK + 16);
-        } else if (bias) {
+        } else if (first && bias) {
             c[i][0] = _mm512_loadu_ps(bias);
             c[i][1] = _mm512_loadu_ps(bias + 16);
         } else {
@@ -93,6 +141,7 @@ tile_body(int kc, const float *w, const float *x, const int *koff, long step, fl
             _mm_prefetch((const char *)after, _MM_HINT_T1);
             _mm_prefetch((const char *)(after + 16), _MM_HINT_T1);
         }
+        if (input_ahead) _mm_prefetch((const char *)(p + input_ahead), _MM_HINT_T0);
         const __m512 w0 = _mm512_loadu_ps(w + (size_t)k * CT_BLOCK), w1 = _mm512_loadu_ps(w + (size_t)k * CT_BLOCK + 16);
         for (int i = 0; i < na; i++) {
             const __m512 b = _mm512_set1_ps(p[i * SW]);
@@ -106,21 +155,25 @@ tile_body(int kc, const float *w, const float *x, const int *koff, long step, fl
         }
     }
     for (int i = 0; i < n; i++) {
+        if (!first && add_after) {
+            c[i][0] = _mm512_add_ps(c[i][0], _mm512_loadu_ps(acc + i * CT_BLOCK));
+            c[i][1] = _mm512_add_ps(c[i][1], _mm512_loadu_ps(acc + i * CT_BLOCK + 16));
+        }
         _mm512_storeu_ps(acc + i * CT_BLOCK, c[i][0]);
         _mm512_storeu_ps(acc + i * CT_BLOCK + 16, c[i][1]);
     }
 }
 
 typedef void (*tile_fn)(int kc, const float *w, const float *x, const int *koff, long step, float *acc, int first,
-                        const float *bias, const float *ahead, int ahead_taps);
+                        const float *bias, const float *ahead, int ahead_taps, long input_ahead, int add_after);
 
 // One function per tile shape: `na` positions of one row (1 ..< 15), or `na` of two rows each (1 ..< 8), at
 // column stride 1 or 2, each with its loops unrolled and its accumulators in registers.
 #define CT_TILE_FN(NA, NB, SW)                                                                                        \
     __attribute__((target("avx512f"))) static void tile_##NA##_##NB##_##SW(                                          \
         int kc, const float *w, const float *x, const int *koff, long step, float *acc, int first, const float *bias, \
-        const float *ahead, int ahead_taps) {                                                                          \
-        tile_body(kc, w, x, koff, step, acc, first, bias, ahead, ahead_taps, NA, NB, SW);                                                \
+        const float *ahead, int ahead_taps, long input_ahead, int add_after) {                                         \
+        tile_body(kc, w, x, koff, step, acc, first, bias, ahead, ahead_taps, input_ahead, add_after, NA, NB, SW);      \
     }
 #define CT_TILE_FNS(SW)                                                                                               \
     CT_TILE_FN(1, 0, SW) CT_TILE_FN(2, 0, SW) CT_TILE_FN(3, 0, SW) CT_TILE_FN(4, 0, SW) CT_TILE_FN(5, 0, SW)          \
@@ -227,78 +280,91 @@ void ck_conv_channel_tile_rows(const ck_conv_desc *g, const float *input, const 
         view = padded;
     }
     const int panels = (M + CT_BLOCK - 1) / CT_BLOCK;
-    float *acc = ck_scratch_buffer(CK_SCRATCH_GRID, (size_t)rows * OW * CT_BLOCK);
+    const int strip_rows = ck_channel_tile_strip_rows(g), strip = strip_rows < rows ? strip_rows : rows;
+    float *acc = ck_scratch_buffer(CK_SCRATCH_GRID, (size_t)strip * OW * CT_BLOCK);
     float *own = packedWeight ? NULL : ck_scratch_buffer(CK_SCRATCH_PACK_A, (size_t)K * CT_BLOCK);
     if (!acc || (!packedWeight && !own)) abort();
-    const int kcb = (K + (K + CT_KC - 1) / CT_KC - 1) / ((K + CT_KC - 1) / CT_KC);
+    // K in near-equal blocks of at most CT_KC taps, or whole up to CT_KC_WHOLE (the stems' 147: 136 GFLOP/s against
+    // 133 in two blocks of 74; 3×3 and 5×5 convs measured alike with blocks up to 640). A map wider or taller than 14,
+    // which ran on the GEMM paths before, sums as they do, so its values keep their bits: the GEMM's K blocks, each
+    // summed from zero (the first from the bias) and added to the blocks before it.
+    const int wide = OW > CT_TILE || OH > CT_TILE;
+    const int blocks = K <= CT_KC_WHOLE ? 1 : (K + CT_KC - 1) / CT_KC;
+    const int kcb = wide ? ck_k_block(K) : (K + blocks - 1) / blocks;
     const long step = (long)sh * (long)view_width;
     const tile_fn *singles = one_row[sw - 1], *pairs = two_rows[sw - 1];
     // Columns of a row in segments of near-equal length ≤ 14 (56: 4 × 14, 13: 13); maps 7 wide or less, two rows a tile.
     const int segments = (OW + CT_TILE - 1) / CT_TILE;
-    const int flat = inside && sw == 1 && sh == 1 && KW == 1 && KH == 1 && view_width == (size_t)OW
-                         ? (rows * OW + CT_TILE - 1) / CT_TILE : 0;
-    const int tiles = flat ? flat : OW <= CT_TILE / 2 ? (rows + 1) / 2 : rows * segments;
+    const int flat = inside && sw == 1 && sh == 1 && KW == 1 && KH == 1 && view_width == (size_t)OW;
+    // Where a row has tiles after this one, or a 1×1's channel plane goes on: its input two tiles on (maps ≤ 14 wide
+    // otherwise measured the same either way).
+    const long input_ahead = OW > CT_TILE || flat ? CT_AHEAD * sw : 0;
     float bias_block[CT_BLOCK];
-    int koff[CT_KC];
-    for (int b = m0 / CT_BLOCK; b < panels && b * CT_BLOCK < m1; b++) {
-        const float *panel = packedWeight + (size_t)b * K * CT_BLOCK;
-        if (!packedWeight) {
-            pack_channel_panel(M, K, weight, b, own);
-            panel = own;
-        }
-        const float *block_bias = NULL;
-        if (bias) {
-            for (int j = 0; j < CT_BLOCK; j++) bias_block[j] = b * CT_BLOCK + j < M ? bias[b * CT_BLOCK + j] : 0.0f;
-            block_bias = bias_block;
-        }
-        for (int pc = 0; pc < K; pc += kcb) {
-            const int kc = K - pc < kcb ? K - pc : kcb;
-            for (int k = 0; k < kc; k++) {
-                const int kk = pc + k, c = kk / (KH * KW), ky = kk / KW % KH, kx = kk % KW;
-                koff[k] = (int)((size_t)c * view_plane + (size_t)ky * dh * view_width + (size_t)kx * dw);
+    int koff[KC_MAX > CT_KC_WHOLE ? KC_MAX : CT_KC_WHOLE];
+    for (int r0 = 0; r0 < rows; r0 += strip) {
+        const int r1 = rows - r0 < strip ? rows : r0 + strip, positions = (r1 - r0) * OW;
+        const int tiles = flat ? (positions + CT_TILE - 1) / CT_TILE
+                          : OW <= CT_TILE / 2 ? (r1 - r0 + 1) / 2 : (r1 - r0) * segments;
+        for (int b = m0 / CT_BLOCK; b < panels && b * CT_BLOCK < m1; b++) {
+            const float *panel = packedWeight + (size_t)b * K * CT_BLOCK;
+            if (!packedWeight) {
+                pack_channel_panel(M, K, weight, b, own);
+                panel = own;
             }
-            const float *w = panel + (size_t)pc * CT_BLOCK;
-            // The weights of the next K block (or the next panel's first) follow this one's: the tiles prefetch them
-            // into L1 between them, tile t its t-th share, so they arrive spread over the block (ResNet's 7×7 stage
-            // streams them from memory, its 4 tiles a block too few to wait on a whole block at once).
-            int t = 0;
+            const float *block_bias = NULL;
+            if (bias) {
+                for (int j = 0; j < CT_BLOCK; j++) bias_block[j] = b * CT_BLOCK + j < M ? bias[b * CT_BLOCK + j] : 0.0f;
+                block_bias = bias_block;
+            }
+            for (int pc = 0; pc < K; pc += kcb) {
+                const int kc = K - pc < kcb ? K - pc : kcb;
+                for (int k = 0; k < kc; k++) {
+                    const int kk = pc + k, c = kk / (KH * KW), ky = kk / KW % KH, kx = kk % KW;
+                    koff[k] = (int)((size_t)c * view_plane + (size_t)ky * dh * view_width + (size_t)kx * dw);
+                }
+                const float *w = panel + (size_t)pc * CT_BLOCK;
+                // The weights of the next K block (or the next panel's first) follow this one's: the tiles prefetch
+                // them into L1 between them, tile t its t-th share, so they arrive spread over the block (ResNet's 7×7
+                // stage streams them from memory, its 4 tiles a block too few to wait on a whole block at once).
+                int t = 0;
 #define CT_RUN(fn, x, first_position)                                                                                 \
     do {                                                                                                              \
         const int from = (int)((long)t * kc / tiles), to = (int)((long)(t + 1) * kc / tiles);                        \
         (fn)(kc, w, (x), koff, step, acc + (size_t)(first_position) * CT_BLOCK, pc == 0, block_bias,                  \
-             w + (size_t)(kc + from) * CT_BLOCK, to - from);                                                          \
+             w + (size_t)(kc + from) * CT_BLOCK, to - from, input_ahead, wide);                                       \
         t++;                                                                                                          \
     } while (0)
-            if (flat) {
-                // Positions contiguous in the input (a 1×1 conv at stride 1 on whole rows): tiles of near-equal length
-                // ≤ 14 across row ends (7×7: 13 + 3 × 12).
-                for (int at = 0; t < flat;) {
-                    const int n = (rows * OW - at) / (flat - t);
-                    CT_RUN(singles[n], view + at, at);
-                    at += n;
-                }
-                continue;
-            }
-            for (int r = 0; r < rows;) {
-                if (OW <= CT_TILE / 2 && r + 1 < rows) {
-                    CT_RUN(pairs[OW], tile_input(view, view_width, sh, sw, r, 0), r * OW);
-                    r += 2;
+                if (flat) {
+                    // Positions contiguous in the input (a 1×1 conv at stride 1 on whole rows): tiles of near-equal
+                    // length ≤ 14 across row ends (7×7: 13 + 3 × 12).
+                    for (int at = 0; t < tiles;) {
+                        const int n = (positions - at) / (tiles - t);
+                        CT_RUN(singles[n], view + (size_t)r0 * OW + at, at);
+                        at += n;
+                    }
                     continue;
                 }
-                for (int s = 0, ox = 0; s < segments; s++) {
-                    const int n = (OW - ox) / (segments - s);
-                    CT_RUN(singles[n], tile_input(view, view_width, sh, sw, r, ox), r * OW + ox);
-                    ox += n;
+                for (int r = r0; r < r1;) {
+                    if (OW <= CT_TILE / 2 && r + 1 < r1) {
+                        CT_RUN(pairs[OW], tile_input(view, view_width, sh, sw, r, 0), (r - r0) * OW);
+                        r += 2;
+                        continue;
+                    }
+                    for (int s = 0, ox = 0; s < segments; s++) {
+                        const int n = (OW - ox) / (segments - s);
+                        CT_RUN(singles[n], tile_input(view, view_width, sh, sw, r, ox), (r - r0) * OW + ox);
+                        ox += n;
+                    }
+                    r++;
                 }
-                r++;
-            }
 #undef CT_RUN
+            }
+            // The strip's tile scratch (position, channel) -> the output's channel planes, with the epilogue on the way.
+            const int jend = m1 - b * CT_BLOCK < CT_BLOCK ? m1 - b * CT_BLOCK : CT_BLOCK;
+            const size_t at = ((size_t)b * CT_BLOCK * OH + oy0 + r0) * OW;
+            store_tiles(acc, positions, jend, output + at, epilogue.addend ? epilogue.addend + at : NULL,
+                        (size_t)OH * OW, epilogue.activation);
         }
-        // The tile scratch (position, channel) -> the output's channel planes, with the epilogue on the way.
-        const int jend = m1 - b * CT_BLOCK < CT_BLOCK ? m1 - b * CT_BLOCK : CT_BLOCK;
-        const size_t at = ((size_t)b * CT_BLOCK * OH + oy0) * OW;
-        store_tiles(acc, rows * OW, jend, output + at, epilogue.addend ? epilogue.addend + at : NULL, (size_t)OH * OW,
-                    epilogue.activation);
     }
 #else
     (void)g; (void)input; (void)weight; (void)packedWeight; (void)bias; (void)output; (void)oy0; (void)oy1; (void)m0;

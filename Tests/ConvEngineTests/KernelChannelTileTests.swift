@@ -3,8 +3,9 @@ import Testing
 
 @testable import ConvEngine
 
-/// Small-map convs for the channel-tile kernel (vectors along 32 output channels, one tile a row of up to 14
-/// positions or two rows of a map 7 wide or less): each names the edge it exercises. The first ones are those
+/// Convs for the channel-tile kernel (vectors along 32 output channels, one tile a row segment of up to 14
+/// positions or two rows of a map 7 wide or less, rows in strips of about 2048 positions): each names the edge it
+/// exercises. The first ones are those
 /// `ck_conv_channel_tiles` picks on AVX-512, the rest the kernel must still get right when called directly.
 extension ConvCase {
     static let channelTilesPicked: [ConvCase] = [
@@ -36,6 +37,29 @@ extension ConvCase {
         ConvCase("3×3 pad 1 16→32 on 8×8: K 144, one whole channel block", c: 16, h: 8, w: 8, k: 32, kernel: (3, 3), pad: (1, 1, 1, 1)),
         ConvCase(
             "1×1 384→64 on 14×14 (MobileNetV2's 14×14 projections): K 384, two whole blocks", c: 384, h: 14, w: 14, k: 64, kernel: (1, 1)),
+        ConvCase(
+            "3×3 pad 1 16→64 on 56×56: rows of 4 × 14, strips of 36 rows and 20, K 144", c: 16, h: 56, w: 56, k: 64,
+            kernel: (3, 3), pad: (1, 1, 1, 1)),
+        ConvCase(
+            "3×3 pad 1 64→40 on 29×31: rows of 10 + 10 + 11, the last block 8 wide", c: 64, h: 29, w: 31, k: 40,
+            kernel: (3, 3), pad: (1, 1, 1, 1)),
+        ConvCase(
+            "7×7 stride 2 pad 3 3→32 on 64×224 → 32×112 (a stem's rows): 3 input channels, 8 segments a row, strips of 18 rows",
+            c: 3, h: 64, w: 224, k: 32, kernel: (7, 7), stride: (2, 2), pad: (3, 3, 3, 3)),
+        ConvCase(
+            "7×7 stride 2 3→64 on 45×61 → 20×28 (SqueezeNet's stem, no pad)", c: 3, h: 45, w: 61, k: 64, kernel: (7, 7),
+            stride: (2, 2)),
+        ConvCase(
+            "3×3 stride 2 pad 1 32→64 on 56×56 → 28×28", c: 32, h: 56, w: 56, k: 64, kernel: (3, 3), stride: (2, 2),
+            pad: (1, 1, 1, 1)),
+        ConvCase(
+            "5×5 pad 2 16→32 on 28×28 (inception 3a's 5×5)", c: 16, h: 28, w: 28, k: 32, kernel: (5, 5), pad: (2, 2, 2, 2)),
+        ConvCase(
+            "3×3 dilation 2 pad 2 32→32 on 30×30", c: 32, h: 30, w: 30, k: 32, kernel: (3, 3), pad: (2, 2, 2, 2),
+            dilation: (2, 2)),
+        ConvCase(
+            "3×3 stride 2, pads top 1 left 0 bottom 0 right 1, 24→32 on 33×35 → 16×17", c: 24, h: 33, w: 35, k: 32,
+            kernel: (3, 3), stride: (2, 2), pad: (1, 0, 0, 1)),
     ]
     static let channelTilesNotPicked: [ConvCase] = [
         ConvCase("1×1 320→64 on 8×8: K 320 on 64 positions, the GEMM's columns exactly", c: 320, h: 8, w: 8, k: 64, kernel: (1, 1)),
@@ -57,13 +81,19 @@ extension ConvCase {
         ConvCase(
             "1×1 stride 2 448→40 on 28×28 → 14×14: one strided row a tile", c: 448, h: 28, w: 28, k: 40, kernel: (1, 1),
             stride: (2, 2)),
+        ConvCase("1×1 96→64 on 28×28: a 1×1 on a wide map, strips across row ends", c: 96, h: 28, w: 28, k: 64, kernel: (1, 1)),
+        ConvCase(
+            "1×1 stride 2 64→40 on 31×33 → 16×17: a strided 1×1 on a wider map", c: 64, h: 31, w: 33, k: 40, kernel: (1, 1),
+            stride: (2, 2)),
+        ConvCase("3×3 pad 1 3→40 on 29×31: K 27", c: 3, h: 29, w: 31, k: 40, kernel: (3, 3), pad: (1, 1, 1, 1)),
+        ConvCase("5×5 pad 2 40→16 on 20×20: 16 channels, K 1000", c: 40, h: 20, w: 20, k: 16, kernel: (5, 5), pad: (2, 2, 2, 2)),
     ]
 }
 
 @Suite struct KernelChannelTileTests {
     static var hasAVX512: Bool { Kernels.supportedInstructionSets.contains(Int(CK_ISA_AVX512)) }
 
-    /// The dispatch rule picks the small maps it was measured faster on, and leaves the others to the GEMM paths.
+    /// The dispatch rule picks the convs it was measured faster on, and leaves the others to the GEMM paths.
     @Test func pickedWhereMeasuredFaster() {
         guard Self.hasAVX512 else { return }
         Kernels.forceInstructionSet(Int(CK_ISA_AVX512))
@@ -72,9 +102,24 @@ extension ConvCase {
             var desc = Kernels.convDescriptor(testCase.geometry)
             #expect(ck_conv_channel_tiles(&desc) == 1, "\(testCase.name)")
         }
-        let largeMaps = [
+        // the wide maps of the shipped networks it takes (ResNet-50's, GoogLeNet's and SqueezeNet's)
+        let networkMaps = [
             ConvCase("3×3 pad 1 64→64 on 56×56", c: 64, h: 56, w: 56, k: 64, kernel: (3, 3), pad: (1, 1, 1, 1)),
+            ConvCase(
+                "3×3 stride 2 pad 1 128→128 on 56×56", c: 128, h: 56, w: 56, k: 128, kernel: (3, 3), stride: (2, 2), pad: (1, 1, 1, 1)),
+            ConvCase("7×7 stride 2 pad 3 3→64 on 224×224", c: 3, h: 224, w: 224, k: 64, kernel: (7, 7), stride: (2, 2), pad: (3, 3, 3, 3)),
+            ConvCase("3×3 pad 1 16→64 on 55×55", c: 16, h: 55, w: 55, k: 64, kernel: (3, 3), pad: (1, 1, 1, 1)),
+        ]
+        for testCase in networkMaps {
+            var desc = Kernels.convDescriptor(testCase.geometry)
+            #expect(ck_conv_channel_tiles(&desc) == 1, "\(testCase.name)")
+        }
+        let largeMaps = [
+            ConvCase("1×1 256→64 on 56×56", c: 256, h: 56, w: 56, k: 64, kernel: (1, 1)),
+            ConvCase("1×1 stride 2 256→512 on 56×56", c: 256, h: 56, w: 56, k: 512, kernel: (1, 1), stride: (2, 2)),
             ConvCase("1×1 stride 3 512→64 on 43×43 → 15×15", c: 512, h: 43, w: 43, k: 64, kernel: (1, 1), stride: (3, 3)),
+            ConvCase("5×5 pad 2 3→192 on 32×32: K 75", c: 3, h: 32, w: 32, k: 192, kernel: (5, 5), pad: (2, 2, 2, 2)),
+            ConvCase("3×3 stride 3 64→64 on 57×57", c: 64, h: 57, w: 57, k: 64, kernel: (3, 3), stride: (3, 3)),
         ]
         for testCase in ConvCase.channelTilesNotPicked + largeMaps {
             var desc = Kernels.convDescriptor(testCase.geometry)
@@ -164,6 +209,33 @@ extension ConvCase {
                     #expect(largestDifference(inPlace, expectedReLU) < 1e-4, "\(context): ReLU in place")
                 }
             }
+        }
+    }
+
+    /// On a map wider or taller than 14 (which the GEMM paths ran before) the kernel sums as the GEMM does, K block by
+    /// K block, so a network's values keep their bits: equal to the packing GEMM's, bias and addend included.
+    @Test func wideMapsKeepTheGEMMsBits() {
+        guard Self.hasAVX512 else { return }
+        Kernels.forceInstructionSet(Int(CK_ISA_AVX512))
+        defer { Kernels.forceInstructionSet(nil) }
+        let wide = ConvCase.channelTilesPicked.filter { $0.geometry.outWidth > 14 || $0.geometry.outHeight > 14 }
+        #expect(wide.count >= 6)
+        for testCase in wide {
+            let g = testCase.geometry, count = g.outChannels * g.outHeight * g.outWidth
+            var random = TestRandom(seed: 53)
+            let input = random.floats(g.inChannels * g.inHeight * g.inWidth)
+            let weight = random.floats(g.weightCount), bias = random.floats(g.outChannels), addend = random.floats(count)
+            var desc = Kernels.convDescriptor(g)
+            var tiles = [Float](repeating: .nan, count: count), gemm = tiles
+            addend.withUnsafeBufferPointer { addend in
+                let epilogue = ck_output_epilogue(addend: addend.baseAddress, activation: .none)
+                ck_conv_channel_tile_rows(
+                    &desc, input, weight, nil, bias, &tiles, 0, Int32(g.outHeight), 0, Int32(g.outChannels), epilogue)
+                ck_conv_im2col_gemm_batch(
+                    &desc, 1, input, weight, nil, bias, &gemm, 0, Int32(g.outHeight * g.outWidth), 0, Int32(g.outChannels),
+                    epilogue)
+            }
+            #expect(tiles == gemm, "\(testCase.name)")
         }
     }
 

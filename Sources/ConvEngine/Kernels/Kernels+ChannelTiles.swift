@@ -26,8 +26,8 @@ extension Kernels {
     }
 
     /// Floats of per-thread scratch the channel-tile kernel takes for `g` when it runs it (0 otherwise), for the
-    /// memory budget: the zero-padded input window (every channel, all output rows), the tile scratch (positions ×
-    /// 32 channels) and one 32-channel weight panel packed on the fly.
+    /// memory budget: the zero-padded input window (every channel, all output rows), the tile scratch (a strip of
+    /// output rows × 32 channels) and one 32-channel weight panel packed on the fly.
     static func channelTileScratchFloats(_ g: ConvGeometry) throws(SizeOverflow) -> Int {
         var desc = convDescriptor(g)
         guard g.groups == 1, ck_conv_channel_tiles(&desc) != 0 else { return 0 }
@@ -35,7 +35,7 @@ extension Kernels {
         let windowColumns = (g.outWidth - 1) * g.strideWidth + (g.kernelWidth - 1) * g.dilationWidth + 1
         return try Checked.sum(
             Checked.product(g.inChannels, windowRows, windowColumns, of: "its zero-padded input copy"),
-            Checked.product(g.outHeight, g.outWidth, 32, of: "its tile scratch"),
+            Checked.product(min(g.outHeight, Int(ck_channel_tile_strip_rows(&desc))), g.outWidth, 32, of: "its tile scratch"),
             Checked.product(g.inChannels, g.kernelHeight, g.kernelWidth, 32, of: "its weight panel"), of: "its scratch")
     }
 }
