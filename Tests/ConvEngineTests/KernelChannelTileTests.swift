@@ -38,6 +38,9 @@ extension ConvCase {
         ConvCase(
             "1×1 384→64 on 14×14 (MobileNetV2's 14×14 projections): K 384, two whole blocks", c: 384, h: 14, w: 14, k: 64, kernel: (1, 1)),
         ConvCase(
+            "1×1 576→96 on 14×14 (MobileNetV2's block5 projections): three blocks, on 2 threads each by rows too", c: 576, h: 14, w: 14,
+            k: 96, kernel: (1, 1)),
+        ConvCase(
             "3×3 pad 1 16→64 on 56×56: rows of 4 × 14, strips of 36 rows and 20, K 144", c: 16, h: 56, w: 56, k: 64,
             kernel: (3, 3), pad: (1, 1, 1, 1)),
         ConvCase(

@@ -3,19 +3,23 @@ import CKernels
 extension Kernels {
     /// One image of a groups = 1 convolution on the channel-tile kernel (`ck_conv_channel_tile_rows`): split by
     /// 32-channel blocks (each thread streams its own weights: ResNet's 7×7 stage reads 4–9 MB per conv), by
-    /// output rows when there are too few blocks. `packed`: the weight in its channel panels, or nil (packed on the fly).
-    /// `store` is what the kernel applies as it writes each value (`ConvEpilogue.fusedStore`), `finish(channels, start,
-    /// count)` the rest of the epilogue on a piece, as `conv2d`'s other paths do.
+    /// output rows when there are too few blocks, by both when the blocks do not share out evenly. `packed`: the
+    /// weight in its channel panels, or nil (packed on the fly). `store` is what the kernel applies as it writes each
+    /// value (`ConvEpilogue.fusedStore`), `finish(channels, start, count)` the rest of the epilogue on a piece, as
+    /// `conv2d`'s other paths do.
     static func channelTileConv2d(
         _ desc: UnsafePointer<ck_conv_desc>, _ g: ConvGeometry, input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
         packed: UnsafePointer<Float>?, bias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>,
         store: ck_output_epilogue, threads: Int, finish: (_ channels: Range<Int>, _ start: Int, _ count: Int) -> Void
     ) {
         // input (C, H, W), weight (K, C, KH, KW) -> output (K, OH, OW)
-        let parts = pieces(work: g.macs, threads: threads)
-        let byChannels = g.outChannels >= 32 * parts
-        let rows = byChannels ? [0..<g.outHeight] : split(g.outHeight, parts: parts)
-        let channels = byChannels ? split(g.outChannels, parts: parts, alignment: 32) : [0..<g.outChannels]
+        let parts = pieces(work: g.macs, threads: threads), blocks = (g.outChannels + 31) / 32
+        // Too few blocks to share out evenly (3 on 2 threads) run each by rows too: 6 equal tasks, not 2 : 1. With
+        // more (5 on 2) the rest is smaller than what streaming each block's weights twice costs (MobileNetV2, 2
+        // threads, Intel Xeon AVX-512: 576→96 on 14×14 0.86–0.89 of the time; 960→160 on 7×7 1.09–1.12, so not).
+        let byChannels = g.outChannels >= 32 * parts, even = blocks % parts == 0 || blocks >= 2 * parts || g.outHeight < parts
+        let rows = byChannels && even ? [0..<g.outHeight] : split(g.outHeight, parts: parts)
+        let channels = byChannels ? split(g.outChannels, parts: even ? parts : blocks, alignment: 32) : [0..<g.outChannels]
         parallelFor(tasks: rows.count * channels.count, threads: threads) { task in
             let range = rows[task % rows.count], channelRange = channels[task / rows.count]
             ck_conv_channel_tile_rows(
