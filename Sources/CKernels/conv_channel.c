@@ -87,22 +87,27 @@ int ck_conv_channel_tiles(const ck_conv_desc *g) {
     // 3×3/2 128→128 56→28 0.83–0.85 (149), 3×3 128→128 on 28×28 0.93–0.95 (160, 85 %), 64→192 on 56×56 0.96,
     // 96→128 and 128→192 on 28×28 0.94–0.96, 5×5 16→32 and 32→96 on 28×28 0.91, 96→192 on 16×16 0.92–0.93,
     // SqueezeNet's 3×3 16→64 on 55×55 0.89–0.99, 32→128 and 48→192 on 27×27 0.94, the 7×7/2 stems 3→64 224→112 and
-    // 3→96 0.95–0.97 (137 GFLOP/s, K 147 in one block). Whole networks, 1 thread, 8–12 alternating processes, per-node minima: ResNet-50's
-    // conv1 0.86–0.88, 3×3 on 56×56 0.91–0.93, res3a's 3×3/2 0.84–0.85, 3×3 on 28×28 0.89–0.93; SqueezeNet's conv1
-    // 0.92, 3×3 expands 0.88–0.92 (network 0.94); GoogLeNet's conv1 0.96, conv2 0.94, 3a/3b 3×3 0.93, 5×5 0.88–0.91
-    // (network 0.98); NIN's conv2 0.91 (network 0.94). A 1×1 on a map wider than 14 stays with the GEMM, which reads
-    // B as it lies: 256→64 on 56×56 1.03–1.05 with the input prefetched (1.36 without), 64→256 1.26–1.30, 96→96 on
-    // 32×32 1.25–1.34, 512→128 on 28×28 0.95–1.03; strided 256→512 56→28 1.27–1.6 and 512→1024 28→14 1.23–1.46
-    // (each of their 16–32 channel panels meets the strip's input again).
+    // 3→96 0.95–0.97 (137 GFLOP/s, K 147 in one block). Whole networks, 1 thread, 8–12 alternating processes,
+    // per-node minima: ResNet-50's conv1 0.86–0.88, 3×3 on 56×56 0.91–0.93, res3a's 3×3/2 0.84–0.85, 3×3 on 28×28
+    // 0.89–0.93; SqueezeNet's conv1 0.92, 3×3 expands 0.88–0.92 (network 0.94); GoogLeNet's conv1 0.96, conv2 0.94,
+    // 3a/3b 3×3 0.93, 5×5 0.88–0.91 (network 0.98); NIN's conv2 0.91 (network 0.94). A 1×1 on a map wider than 14
+    // stays with the GEMM, which reads B as it lies: 256→64 on 56×56 1.03–1.05 with the input prefetched (1.36
+    // without), 64→256 1.26–1.30, 96→96 on 32×32 1.25–1.34, 512→128 on 28×28 0.95–1.03; strided 256→512 56→28
+    // 1.27–1.6 and 512→1024 28→14 1.23–1.46 (each of their 16–32 channel panels meets the strip's input again).
+    // Since the GEMM computes a 7×7 map's 17-column last panel as 16 + 1 columns and prefetches its packed weights,
+    // it wins every 1×1 to a map of 7×7 or less back (tiles / GEMM, whole networks, 1 thread, 8 alternating processes,
+    // per-node minima: ResNet-50's res5 1×1s 0.79–0.82 and res5a_branch1 (1×1/2 14→7) 0.77; GoogLeNet's 5a/5b 1×1s
+    // 0.74–0.85; MobileNetV2's 960→160 and 960→320 0.82–0.88), while on 14×14 the tiles still win (all 1×1s on the
+    // GEMM: ResNet's res4 branch2a 1.07–1.12, GoogLeNet's 4a–4e 1×1s 1.09–1.23).
     if (ck_isa() < CK_ISA_AVX512 || g->strideHeight > 2 || g->strideWidth > 2) return 0;
     const int pointwise = g->kernelHeight * g->kernelWidth == 1;
-    if (pointwise && (g->outWidth > CT_TILE || g->outHeight > CT_TILE)) return 0;
-    const int strided_pointwise = pointwise && (g->strideHeight > 1 || g->strideWidth > 1);
-    if (strided_pointwise && g->outWidth > CT_TILE / 2) return 0;
+    if (pointwise && (g->strideHeight > 1 || g->strideWidth > 1 || g->outWidth > CT_TILE || g->outHeight > CT_TILE ||
+                      g->outWidth * g->outHeight <= 49))
+        return 0;
     const int K = g->channels * g->kernelHeight * g->kernelWidth, M = g->outChannels;
     if (M <= 16) return 0;
     if (K >= 448) return 1;
-    if (M % CT_BLOCK != 0 || strided_pointwise) return 0;
+    if (M % CT_BLOCK != 0) return 0;
     if (!pointwise) return K >= 144;
     return K >= 256 && M <= 96 && g->outHeight * g->outWidth % 16 != 0;
 }

@@ -30,9 +30,6 @@ extension ConvCase {
         ConvCase(
             "3×3, pads top 0 left 1 bottom 2 right 1, 50→37 on 12×14", c: 50, h: 12, w: 14, k: 37, kernel: (3, 3),
             pad: (0, 1, 2, 1)),
-        ConvCase("1×1 460→40 on 7×7: tiles across row ends, K in 4 blocks", c: 460, h: 7, w: 7, k: 40, kernel: (1, 1)),
-        ConvCase(
-            "1×1 stride 2 448→40 on 14×14 → 7×7: two strided rows a tile", c: 448, h: 14, w: 14, k: 40, kernel: (1, 1), stride: (2, 2)),
         ConvCase("3×3 pad 1 50→20 on 3×7: one row of two, one alone", c: 50, h: 3, w: 7, k: 20, kernel: (3, 3), pad: (1, 1, 1, 1)),
         ConvCase("3×3 pad 1 16→32 on 8×8: K 144, one whole channel block", c: 16, h: 8, w: 8, k: 32, kernel: (3, 3), pad: (1, 1, 1, 1)),
         ConvCase(
@@ -65,6 +62,12 @@ extension ConvCase {
             kernel: (3, 3), stride: (2, 2), pad: (1, 0, 0, 1)),
     ]
     static let channelTilesNotPicked: [ConvCase] = [
+        ConvCase(
+            "1×1 460→40 on 7×7: tiles across row ends, K in 4 blocks (a 1×1 to 7×7 runs on the GEMM)", c: 460, h: 7, w: 7, k: 40,
+            kernel: (1, 1)),
+        ConvCase(
+            "1×1 stride 2 448→40 on 14×14 → 7×7: two strided rows a tile (a strided 1×1 runs on the GEMM)", c: 448, h: 14, w: 14, k: 40,
+            kernel: (1, 1), stride: (2, 2)),
         ConvCase("1×1 320→64 on 8×8: K 320 on 64 positions, the GEMM's columns exactly", c: 320, h: 8, w: 8, k: 64, kernel: (1, 1)),
         ConvCase(
             "1×1 384→48 on 13×13 (SqueezeNet's fire7 squeeze): K 384, the second block half empty", c: 384, h: 13, w: 13, k: 48,
