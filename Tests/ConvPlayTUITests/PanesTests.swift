@@ -65,15 +65,18 @@ import Testing
         #expect(lessonText([Node("r", ReLU())]).hasSuffix("mlpconv a → b: an MLP 4-3-2 slid over every 1×1 patch"))
     }
 
+    /// `Fixture.classifier` (cat, dog, bird) run to the end on a 2×2 input whose channel c is `means[c]` everywhere.
+    static func classifierRun(means: [Float]) -> Driver {
+        let input = Tensor(shape: Shape(channels: 3, height: 2, width: 2), data: means.flatMap { [Float](repeating: $0, count: 4) })
+        var driver = Driver(Fixture.state(Fixture.classifier, input: input))
+        driver.press(.character("r"))
+        return driver
+    }
+
     /// A softmax shows its five best classes by the preset's names: the input's channel means are 1, 3 and 2,
     /// so dog leads, then bird, then cat.
     @Test func aClassifierShowsItsTopClassesByName() {
-        let input = Tensor(
-            shape: Shape(channels: 3, height: 2, width: 2),
-            data: [Float](repeating: 1, count: 4) + [Float](repeating: 3, count: 4) + [Float](repeating: 2, count: 4))
-        var driver = Driver(Fixture.state(Fixture.classifier, input: input))
-        driver.press(.character("r"))
-        let screen = render(driver.state, size: large)
+        let screen = render(Self.classifierRun(means: [1, 3, 2]).state, size: large)
         #expect(screen.row(containing: "top 5 classes (probability)") != nil)
         let first = screen.row(containing: "1. dog")!, second = screen.row(containing: "2. bird")!,
             third = screen.row(containing: "3. cat")!
@@ -85,11 +88,7 @@ import Testing
     /// A probability too small for the score column is written shorter, never cut: class means 0, 8 and 20 give
     /// dog e⁻¹² / (1 + e⁻¹² + e⁻²⁰) = 6.1442e−6 and cat e⁻²⁰ / (…) = 2.0612e−9, both over 8 characters as "%.4g".
     @Test func tinyProbabilitiesKeepTheirExponent() {
-        let input = Tensor(
-            shape: Shape(channels: 3, height: 2, width: 2),
-            data: [Float](repeating: 0, count: 4) + [Float](repeating: 8, count: 4) + [Float](repeating: 20, count: 4))
-        var driver = Driver(Fixture.state(Fixture.classifier, input: input))
-        driver.press(.character("r"))
+        let driver = Self.classifierRun(means: [0, 8, 20])
         for size in [small, large] {
             let screen = render(driver.state, size: size)
             #expect(screen.line(screen.row(containing: "2. dog") ?? 0).contains(" 6.14e−6 "), "\(size)")
