@@ -66,6 +66,12 @@ CK_INTERNAL void ck_micro_kernel_avx512_offsets(int kc, const float *a, const fl
                                                 int ldc, int accumulate, const float *bias, int mr, int nr,
                                                 size_t a_ahead, const float *addend, ck_activation activation);
 
+/// The first n of a vector's 16 lanes (none for n ≤ 0, all for n ≥ 16): the mask that loads or stores a row's first n
+/// floats.
+static inline __mmask16 ck_lanes16(int n) {
+    return n >= 16 ? (__mmask16)0xFFFF : n <= 0 ? (__mmask16)0 : (__mmask16)((1u << n) - 1u);
+}
+
 // A fused activation on one vector, the same operations as ck_relu and ck_clip (elementwise.c), so a kernel's
 // store gives their bits: max(v, 0) (NaN gives 0), min(hi, max(lo, v)) (NaN stays).
 __attribute__((target("avx2"), always_inline))

@@ -7,28 +7,22 @@
 // Output channels per weight panel and tile (two zmm vectors), positions per tile at most (28 accumulators),
 // and the K block whose 32-channel weight panel (16 KB) stays in L1 next to the input it meets while every tile of
 // the rows reads it (128: 2–4 % faster than 256 on the 7×7 3×3 convs; 64 no better).
-enum { CT_BLOCK = 32, CT_TILE = 14 };
-#ifndef CT_KC
-#define CT_KC 128
-#endif
 // Output rows run in strips of at most CT_STRIP positions whose input rows (every channel) take at most
 // CT_STRIP_INPUT floats (1 MB), each strip through every channel panel and K block before the next, so its tile
 // scratch (256 KB) and the input it reads stay in L2 (a 112×112 stem's whole map would be 1.6 MB of scratch). Strips
 // of 1024 positions or whole maps measured alike on 56×56 3×3 convs; a 512 KB input budget lost 2–8 % on 1×1 ones.
-#ifndef CT_KC_WHOLE
-#define CT_KC_WHOLE 160
-#endif
-#ifndef CT_STRIP
-#define CT_STRIP 2048
-#endif
-#ifndef CT_STRIP_INPUT
-#define CT_STRIP_INPUT (256 * 1024)
-#endif
-// Each tap also prefetches the input CT_AHEAD positions on (two tiles later in its row, or, in a 1×1 conv, the next
-// tiles' values of its channel: 1×1 256→64 on 56×56 1.36 → 1.03 of the GEMM's time, 512→128 on 28×28 1.11 → 0.95).
-#ifndef CT_AHEAD
-#define CT_AHEAD 28
-#endif
+// A K of at most CT_KC_WHOLE is one block (the stems' 147). Each tap also prefetches the input CT_AHEAD positions on
+// (two tiles later in its row, or, in a 1×1 conv, the next tiles' values of its channel: 1×1 256→64 on 56×56 1.36 →
+// 1.03 of the GEMM's time, 512→128 on 28×28 1.11 → 0.95).
+enum {
+    CT_BLOCK = 32,
+    CT_TILE = 14,
+    CT_KC = 128,
+    CT_KC_WHOLE = 160,
+    CT_STRIP = 2048,
+    CT_STRIP_INPUT = 256 * 1024,
+    CT_AHEAD = 28
+};
 
 size_t ck_channel_packed_floats(int M, int K) {
     // weight (M, K) -> its channel panels' size in floats

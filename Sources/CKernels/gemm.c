@@ -153,7 +153,7 @@ static inline void micro_kernel_avx512_body(int kc, const float *a, const float 
             CK_ROWS8(CK_FMA512)
             a += MR512;
         }
-    const __mmask16 m0 = nr >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << nr) - 1);
+    const __mmask16 m0 = ck_lanes16(nr);
 #define CK_ROW512(i, r0, r1)                                                                \
     if ((i) < mr) {                                                                         \
         float *row = c + (size_t)(i) * ldc;                                                 \
@@ -180,7 +180,7 @@ static inline void micro_kernel_avx512_body(int kc, const float *a, const float 
             c[(size_t)i * ldc + 16] = ck_activate1(v, activation);
         }
     }
-    const __mmask16 m1 = nr >= 32 ? (__mmask16)0xFFFF : nr <= 17 ? (__mmask16)0 : (__mmask16)((1u << (nr - 16)) - 1);
+    const __mmask16 m1 = ck_lanes16(nr == 17 ? 0 : nr - 16);
     CK_ROWS8(CK_ROW512)
 #undef CK_ROW512
 }
@@ -301,8 +301,7 @@ void ck_pack_a(const float *A, int lda, int transA, int r0, int mc, int k0, int 
 // multiplies (MobileNetV2's 32→16 on 112×112: 0.84× the time).
 __attribute__((target("avx512f"))) static void pack_b_rows_avx512(const b_source *s, int k0, int kc, int n0, int nr,
                                                                   float *dst) {
-    const __mmask16 m0 = nr >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << nr) - 1);
-    const __mmask16 m1 = nr >= 32 ? (__mmask16)0xFFFF : nr <= 16 ? (__mmask16)0 : (__mmask16)((1u << (nr - 16)) - 1);
+    const __mmask16 m0 = ck_lanes16(nr), m1 = ck_lanes16(nr - 16);
     const float *src = s->B + (size_t)k0 * s->ldb + n0;
     for (int k = 0; k < kc; k++, src += s->ldb, dst += NR512) {
         _mm512_storeu_ps(dst, _mm512_maskz_loadu_ps(m0, src));
