@@ -70,6 +70,11 @@ public enum FileReader {
         return bytes
     }
 
+    /// The whole file at `path` as text, at most `limit` bytes; nil when its bytes are not UTF-8.
+    public static func utf8Text(of path: String, limit: Int) throws(FileReadError) -> String? {
+        String(validating: try contents(of: path, limit: limit), as: UTF8.self)
+    }
+
     /// `length` bytes from `offset` of the regular file at `path` (to its end when `length` is nil), at most `limit`
     /// bytes: the range is checked against the file's size and the limit before anything is allocated.
     public static func range(of path: String, offset: Int, length: Int?, limit: Int) throws(FileReadError) -> [UInt8] {

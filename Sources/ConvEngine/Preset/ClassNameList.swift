@@ -7,11 +7,11 @@ public enum ClassNameList {
     /// The names in the regular UTF-8 file at `path` (at most `SizeLimits.jsonFileBytes`), checked as
     /// `decode` checks them.
     public static func read(_ path: String) throws(ClassNameListError) -> [String] {
-        let bytes: [UInt8]
-        do { bytes = try FileReader.contents(of: path, limit: SizeLimits.jsonFileBytes) } catch {
+        let text: String?
+        do { text = try FileReader.utf8Text(of: path, limit: SizeLimits.jsonFileBytes) } catch {
             throw .unreadableFile(path: path, error)
         }
-        guard let text = String(validating: bytes, as: UTF8.self) else { throw .notText(path: path) }
+        guard let text else { throw .notText(path: path) }
         return try decode(text, path: path)
     }
 

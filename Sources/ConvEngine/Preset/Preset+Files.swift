@@ -82,11 +82,11 @@ extension Preset {
     /// A preset or manifest's text: a regular file of at most `SizeLimits.jsonFileBytes`, in UTF-8, with the
     /// operating system's reason on failure (Foundation's messages drop it).
     static func readText(_ path: String) throws(PresetError) -> String {
-        let bytes: [UInt8]
-        do { bytes = try FileReader.contents(of: path, limit: SizeLimits.jsonFileBytes) } catch {
+        let text: String?
+        do { text = try FileReader.utf8Text(of: path, limit: SizeLimits.jsonFileBytes) } catch {
             throw .unreadableFile(path: path, error)
         }
-        guard let text = String(validating: bytes, as: UTF8.self) else { throw .notText(path: path) }
+        guard let text else { throw .notText(path: path) }
         return text
     }
 }

@@ -70,14 +70,14 @@ public struct Checkpoint: Sendable {
     ) throws(TrainingError) -> Checkpoint {
         func bad(_ reason: String) -> TrainingError { .badCheckpoint(path: directory, reason: reason) }
         let manifestPath = directory + "/" + manifestFile
-        let bytes: [UInt8]
-        do { bytes = try FileReader.contents(of: manifestPath, limit: SizeLimits.jsonFileBytes) } catch {
+        let manifest: String?
+        do { manifest = try FileReader.utf8Text(of: manifestPath, limit: SizeLimits.jsonFileBytes) } catch {
             if case .notFound = error {
                 throw bad("no checkpoint.json here — give --resume the folder a stopped run saved its checkpoint to")
             }
             throw bad("checkpoint.json cannot be read: \(error) — \(error.fix)")
         }
-        guard let text = String(validating: bytes, as: UTF8.self) else {
+        guard let text = manifest else {
             throw bad("checkpoint.json is not UTF-8 text — the checkpoint is damaged")
         }
         let json: JSONValue
