@@ -1,5 +1,6 @@
 // Same-process A/B timing of two builds of the C kernels (e.g. main's and a branch's Sources/CKernels), for the
-// shapes of MobileNetV2's 1×1 convs and depthwise convs: each build is a shared library loaded with its own
+// shapes of MobileNetV2's 1×1 convs and depthwise convs and of the channel-tile kernel's small-map deep-K convs and
+// 7×7 stems: each build is a shared library loaded with its own
 // symbols; the two run alternately, many rounds, and the minimum and median per case are printed with their
 // ratio (new / old; below 1 is faster). Between timed calls a 6 MiB buffer (CKAB_EVICT_MIB) is read, so weights and inputs come
 // from L3 as in a whole network, and the input is read
@@ -19,13 +20,18 @@ typedef struct {
                             ck_output_epilogue);
     void (*depthwise)(const ck_conv_desc *, int, const float *, const float *, const float *, float *, const float *,
                       const float *, float *, float *, ck_activation, int, int);
+    size_t (*channel_packed_floats)(int, int);
+    void (*pack_channel_weight)(int, int, const float *, float *);
+    void (*channel_tile_rows)(const ck_conv_desc *, const float *, const float *, const float *, const float *, float *,
+                              int, int, int, int, ck_output_epilogue);
 } build;
 
 static build load(const char *path) {
     void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
     if (!h) { fprintf(stderr, "%s\n", dlerror()); exit(2); }
     build b = {dlsym(h, "ck_pack_weight"), dlsym(h, "ck_packed_weight_floats"), dlsym(h, "ck_sgemm_prepacked"),
-               dlsym(h, "ck_depthwise_conv")};
+               dlsym(h, "ck_depthwise_conv"), dlsym(h, "ck_channel_packed_floats"), dlsym(h, "ck_pack_channel_weight"),
+               dlsym(h, "ck_conv_channel_tile_rows")};
     return b;
 }
 
@@ -55,8 +61,9 @@ static void evict(const float *hot, size_t n) {
 
 typedef struct {
     const char *name;
-    int kind;  // 0: 1×1 conv (M out, K in, N positions); 1: depthwise 3×3 (C, H, W, stride)
-    int a, b, c, d;
+    int kind;  // 0: 1×1 conv (M out, K in, N positions); 1: depthwise 3×3 (C, H, W, stride);
+               // 2: square conv on the channel tiles (C in, H = W, M out, kernel, stride, pad)
+    int a, b, c, d, e, f;
 } shape;
 
 static int cmp(const void *x, const void *y) { double a = *(const double *)x, b = *(const double *)y; return (a > b) - (a < b); }
@@ -93,6 +100,15 @@ int main(int argc, char **argv) {
         {"dw 3x3/1 960 7x7", 1, 960, 7, 7, 1},
         {"dw 3x3/1 576 14x14", 1, 576, 14, 14, 1},
         {"dw 3x3/1 144 56x56", 1, 144, 56, 56, 1},
+        {"resnet res5 3x3 512->512 7x7", 2, 512, 7, 512, 3, 1, 1},
+        {"resnet res4 3x3 256->256 14x14", 2, 256, 14, 256, 3, 1, 1},
+        {"googlenet 4a 3x3 96->208 14x14", 2, 96, 14, 208, 3, 1, 1},
+        {"googlenet 4e 3x3 160->320 14x14", 2, 160, 14, 320, 3, 1, 1},
+        {"googlenet 5b 3x3 192->384 7x7", 2, 192, 7, 384, 3, 1, 1},
+        {"googlenet 4e 5x5 32->128 14x14", 2, 32, 14, 128, 5, 1, 2},
+        {"googlenet 5b 5x5 48->128 7x7", 2, 48, 7, 128, 5, 1, 2},
+        {"resnet conv1 7x7/2 3->64 224", 2, 3, 224, 64, 7, 2, 3},
+        {"squeezenet conv1 7x7/2 3->96 224", 2, 3, 224, 96, 7, 2, 0},
     };
     printf("%-34s %10s %10s %10s %10s %7s %7s\n", "case", "old min", "new min", "old med", "new med", "min", "med");
     for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
@@ -118,6 +134,30 @@ int main(int argc, char **argv) {
                 }
             double diff = 0;
             for (size_t i = 0; i < (size_t)M * N; i++) {
+                const double d = out[0][i] - out[1][i];
+                if (d * d > diff) diff = d * d;
+            }
+            if (diff > 1e-6) printf("  (outputs differ: %g)\n", diff);
+        } else if (sh.kind == 2) {
+            const int C = sh.a, H = sh.b, M = sh.c, k = sh.d, st = sh.e, pad = sh.f, O = (H + 2 * pad - k) / st + 1;
+            const ck_conv_desc g = {C, H, H, M, O, O, k, k, st, st, pad, pad, 1, 1};
+            const size_t K = (size_t)C * k * k, in = (size_t)C * H * H, outs = (size_t)M * O * O;
+            float *x = randoms(in, 2), *w = randoms((size_t)M * K, 1), *bias = randoms(M, 3);
+            float *out[2] = {randoms(outs, 4), randoms(outs, 4)}, *packed[2];
+            for (int i = 0; i < 2; i++) {
+                packed[i] = randoms(v[i].channel_packed_floats(M, (int)K), 5);
+                v[i].pack_channel_weight(M, (int)K, w, packed[i]);
+            }
+            const ck_activation relu = {CK_ACTIVATION_RELU, 0, 0};
+            for (int r = 0; r < rounds; r++)
+                for (int i = 0; i < 2; i++) {
+                    evict(x, in);
+                    const double t0 = now();
+                    v[i].channel_tile_rows(&g, x, w, packed[i], bias, out[i], 0, O, 0, M, (ck_output_epilogue){NULL, relu});
+                    t[i][r] = now() - t0;
+                }
+            double diff = 0;
+            for (size_t i = 0; i < outs; i++) {
                 const double d = out[0][i] - out[1][i];
                 if (d * d > diff) diff = d * d;
             }

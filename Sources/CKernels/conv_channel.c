@@ -282,7 +282,14 @@ void ck_conv_channel_tile_rows(const ck_conv_desc *g, const float *input, const 
     const int strip_rows = ck_channel_tile_strip_rows(g), strip = strip_rows < rows ? strip_rows : rows;
     float *acc = ck_scratch_buffer(CK_SCRATCH_GRID, (size_t)strip * OW * CT_BLOCK);
     float *own = packedWeight ? NULL : ck_scratch_buffer(CK_SCRATCH_PACK_A, (size_t)K * CT_BLOCK);
-    if (!acc || (!packedWeight && !own)) abort();
+    // Where each tap reads, from a tile's first input value, once for the call: per panel and K block, its three
+    // divisions took a fifth of a 7×7 3×3 conv's time, whose 4 tiles a block share it.
+    int *koff = (int *)ck_scratch_buffer(CK_SCRATCH_PACK_B, (size_t)K);
+    if (!acc || !koff || (!packedWeight && !own)) abort();
+    for (int kk = 0; kk < K; kk++) {
+        const int c = kk / (KH * KW), ky = kk / KW % KH, kx = kk % KW;
+        koff[kk] = (int)((size_t)c * view_plane + (size_t)ky * dh * view_width + (size_t)kx * dw);
+    }
     // K in near-equal blocks of at most CT_KC taps, or whole up to CT_KC_WHOLE (the stems' 147: 136 GFLOP/s against
     // 133 in two blocks of 74; 3×3 and 5×5 convs measured alike with blocks up to 640). A map wider or taller than 14,
     // which ran on the GEMM paths before, sums as they do, so its values keep their bits: the GEMM's K blocks, each
@@ -299,7 +306,6 @@ void ck_conv_channel_tile_rows(const ck_conv_desc *g, const float *input, const 
     // otherwise measured the same either way).
     const long input_ahead = OW > CT_TILE || flat ? CT_AHEAD * sw : 0;
     float bias_block[CT_BLOCK];
-    int koff[KC_MAX > CT_KC_WHOLE ? KC_MAX : CT_KC_WHOLE];
     for (int r0 = 0; r0 < rows; r0 += strip) {
         const int r1 = rows - r0 < strip ? rows : r0 + strip, positions = (r1 - r0) * OW;
         const int tiles = flat ? (positions + CT_TILE - 1) / CT_TILE
@@ -317,10 +323,6 @@ void ck_conv_channel_tile_rows(const ck_conv_desc *g, const float *input, const 
             }
             for (int pc = 0; pc < K; pc += kcb) {
                 const int kc = K - pc < kcb ? K - pc : kcb;
-                for (int k = 0; k < kc; k++) {
-                    const int kk = pc + k, c = kk / (KH * KW), ky = kk / KW % KH, kx = kk % KW;
-                    koff[k] = (int)((size_t)c * view_plane + (size_t)ky * dh * view_width + (size_t)kx * dw);
-                }
                 const float *w = panel + (size_t)pc * CT_BLOCK;
                 // The weights of the next K block (or the next panel's first) follow this one's: the tiles prefetch
                 // them into L1 between them, tile t its t-th share, so they arrive spread over the block (ResNet's 7×7
@@ -329,7 +331,7 @@ void ck_conv_channel_tile_rows(const ck_conv_desc *g, const float *input, const 
 #define CT_RUN(fn, x, first_position)                                                                                 \
     do {                                                                                                              \
         const int from = (int)((long)t * kc / tiles), to = (int)((long)(t + 1) * kc / tiles);                        \
-        (fn)(kc, w, (x), koff, step, acc + (size_t)(first_position) * CT_BLOCK, pc == 0, block_bias,                  \
+        (fn)(kc, w, (x), koff + pc, step, acc + (size_t)(first_position) * CT_BLOCK, pc == 0, block_bias,                  \
              w + (size_t)(kc + from) * CT_BLOCK, to - from, input_ahead, wide);                                       \
         t++;                                                                                                          \
     } while (0)

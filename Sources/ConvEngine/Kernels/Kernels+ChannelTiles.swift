@@ -31,7 +31,7 @@ extension Kernels {
 
     /// Floats of per-thread scratch the channel-tile kernel takes for `g` when it runs it (0 otherwise), for the
     /// memory budget: the zero-padded input window (every channel, all output rows), the tile scratch (a strip of
-    /// output rows × 32 channels) and one 32-channel weight panel packed on the fly.
+    /// output rows × 32 channels), one 32-channel weight panel packed on the fly and each tap's input offset.
     static func channelTileScratchFloats(_ g: ConvGeometry) throws(SizeOverflow) -> Int {
         var desc = convDescriptor(g)
         guard g.groups == 1, ck_conv_channel_tiles(&desc) != 0 else { return 0 }
@@ -40,6 +40,7 @@ extension Kernels {
         return try Checked.sum(
             Checked.product(g.inChannels, windowRows, windowColumns, of: "its zero-padded input copy"),
             Checked.product(min(g.outHeight, Int(ck_channel_tile_strip_rows(&desc))), g.outWidth, 32, of: "its tile scratch"),
-            Checked.product(g.inChannels, g.kernelHeight, g.kernelWidth, 32, of: "its weight panel"), of: "its scratch")
+            Checked.product(g.inChannels, g.kernelHeight, g.kernelWidth, 33, of: "its weight panel and tap offsets"),
+            of: "its scratch")
     }
 }
