@@ -110,9 +110,10 @@ int ck_conv_channel_tiles(const ck_conv_desc *g) {
 // One tile over kc taps: positions i < na at x[i·SW] (input row A) and i < nb at x[step + i·SW] (row B), tap k
 // at koff[k] from there; 32 channels of weight per tap at w + k·32. acc (na + nb positions × 32 channels) is
 // loaded (or set to the bias, or zero, when `first`), accumulated and stored back (with `add_after`, summed from zero
-// and added to acc as the GEMM's micro-kernels add a K block to the ones before it). The first `ahead_taps` taps also
-// prefetch the weights of taps at `ahead` into L1 and those a K block further into L2; every tap its input
-// `input_ahead` floats on, unless 0.
+// and added to acc as the GEMM's micro-kernels add a K block to the ones before it). The tile also prefetches the
+// weights of `ahead_taps` taps at `ahead` into L1 and those a K block further into L2: a line of each a tap over the
+// first 2·ahead_taps taps, or when the tile has fewer taps than that all four lines of tap k at tap k; every tap its
+// input `input_ahead` floats on, unless 0.
 __attribute__((target("avx512f"), always_inline)) static inline void
 tile_body(int kc, const float *w, const float *x, const int *koff, long step, float *acc, int first,
           const float *bias, const float *ahead, int ahead_taps, long input_ahead, int add_after, const int na,
@@ -131,9 +132,18 @@ tile_body(int kc, const float *w, const float *x, const int *koff, long step, fl
             c[i][1] = _mm512_setzero_ps();
         }
     }
+    // One line a tap keeps few misses in flight at a time: four a tap over the first quarter of the taps (ResNet's
+    // 7×7 stage, 4 tiles a K block) stalled on them when the weights came from memory, as in a whole network.
+    const int spread = 2 * ahead_taps <= kc;
     for (int k = 0; k < kc; k++) {
         const float *p = x + koff[k], *q = p + step;
-        if (k < ahead_taps) {
+        if (spread) {
+            if (k < 2 * ahead_taps) {
+                const float *line = ahead + (size_t)k * 16;
+                _mm_prefetch((const char *)line, _MM_HINT_T0);
+                _mm_prefetch((const char *)(line + (size_t)kc * CT_BLOCK), _MM_HINT_T1);
+            }
+        } else if (k < ahead_taps) {
             const float *next = ahead + (size_t)k * CT_BLOCK, *after = next + (size_t)kc * CT_BLOCK;
             _mm_prefetch((const char *)next, _MM_HINT_T0);
             _mm_prefetch((const char *)(next + 16), _MM_HINT_T0);
