@@ -244,7 +244,7 @@ __attribute__((target("avx512f"), always_inline)) static inline void transpose16
 // written: 32 planes at once are more streams than the hardware prefetcher follows, and a stem's 3.2 MB output comes
 // cold from memory (7×7/2 stems, weights and output from memory: 3→96 0.91–0.93 of the time, 3→64 0.97–0.98).
 __attribute__((target("avx512f,prfchw"))) static void store_tiles(const float *acc, int count, int jend, float *out,
-                                                          const float *addend, size_t plane, ck_activation a) {
+                                                                 const float *addend, size_t plane, ck_activation a) {
     const __m512 zero = _mm512_setzero_ps();
     for (int p0 = 0; p0 < count; p0 += 16) {
         const int np = count - p0 < 16 ? count - p0 : 16;
@@ -349,7 +349,7 @@ void ck_conv_channel_tile_rows(const ck_conv_desc *g, const float *input, const 
 #define CT_RUN(fn, x, first_position)                                                                                 \
     do {                                                                                                              \
         const int from = (int)((long)t * kc / tiles), to = (int)((long)(t + 1) * kc / tiles);                        \
-        (fn)(kc, w, (x), koff + pc, step, acc + (size_t)(first_position) * CT_BLOCK, pc == 0, block_bias,                  \
+        (fn)(kc, w, (x), koff + pc, step, acc + (size_t)(first_position) * CT_BLOCK, pc == 0, block_bias,             \
              w + (size_t)(kc + from) * CT_BLOCK, to - from, input_ahead, wide);                                       \
         t++;                                                                                                          \
     } while (0)
