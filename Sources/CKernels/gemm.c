@@ -48,10 +48,6 @@ static void micro_kernel_portable(int kc, const float *a, const float *b, float 
     store_tile(&acc[0][0], NR, c, ldc, accumulate, mr, nr, addend, activation);
 }
 
-#ifdef CK_X86
-// The register tiles' rows: row i keeps its two accumulator vectors in (ri0, ri1), 6 rows in the AVX2 kernel and
-// 8 in the AVX-512 one. Each kernel applies one row macro X(i, r0, r1) to every row, so the steps below are
-// written once for both widths W (256, 512) and the rows are still plain named registers.
 // What the AVX-512 micro-kernel does for the B panels beside its FMAs: prefetch into L2 `rows` rows of the next
 // panel (32 floats each from `row`, `ld` apart; none when `rows` is 0), and copy the B rows it reads in place to the
 // packed panel `pack_to` (NULL: none), so the tiles after it read that.
@@ -62,6 +58,10 @@ typedef struct {
     float *pack_to;
 } b_side;
 
+#ifdef CK_X86
+// The register tiles' rows: row i keeps its two accumulator vectors in (ri0, ri1), 6 rows in the AVX2 kernel and
+// 8 in the AVX-512 one. Each kernel applies one row macro X(i, r0, r1) to every row, so the steps below are
+// written once for both widths W (256, 512) and the rows are still plain named registers.
 #define CK_ROWS6(X) X(0, c00, c01) X(1, c10, c11) X(2, c20, c21) X(3, c30, c31) X(4, c40, c41) X(5, c50, c51)
 #define CK_ROWS8(X) CK_ROWS6(X) X(6, c60, c61) X(7, c70, c71)
 // Row i starts at start[i] (its bias, or 0); per k, a[i] broadcast times the B row's two vectors b0, b1.
@@ -506,7 +506,6 @@ static void pack_b(const b_source *s, int k0, int kc, int n0, int nr, int pn, fl
     if (s->conv) pack_b_im2col(s, k0, kc, n0, nr, pn, dst);
     else pack_b_matrix(s, k0, kc, n0, nr, pn, dst);
 }
-
 
 // ---------------------------------------------------------------------------------------------
 // The blocked driver over columns n0 ..< n1 of C.
