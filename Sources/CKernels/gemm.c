@@ -528,10 +528,14 @@ static inline void run_tile(const micro_kernel *mk, size_t a_ahead, int kc, cons
 }
 
 // Whether the AVX-512 kernel reads `bs`'s rows in place for a block's first tile of each panel, packing them as it
-// goes, and prefetches the next panel (a stored, untransposed B whose kc rows' offsets fit an int).
+// goes, and prefetches the next panel (a stored, untransposed B whose kc rows' offsets fit an int), on one thread
+// only: with the other core running a piece of the same product at the same time, the same nodes measured slower
+// than packing (ResNet-50's branch2a 1×1s at 2 threads, whole network, 8 alternating processes, per-node minima:
+// 1.12–1.27 of the time, with the prefetch alone too; the cause is not found), so pool tasks keep packing.
 static int b_side_work(const micro_kernel *mk, const b_source *bs, int kcb) {
 #ifdef CK_X86
-    return mk->fn == micro_kernel_avx512 && !bs->conv && !bs->transB && (long)bs->ldb * kcb <= INT_MAX;
+    return mk->fn == micro_kernel_avx512 && !bs->conv && !bs->transB && (long)bs->ldb * kcb <= INT_MAX &&
+           !ck_in_pool_loop();
 #else
     (void)mk, (void)bs, (void)kcb;
     return 0;
@@ -628,7 +632,7 @@ void ck_gemm_blocked(int M, int m0, int m1, int n0, int n1, int K, const float *
                 // ResNet-50's 256→64 on 56×56 0.84 of the time (154 GFLOP/s, 85 % of the 181 peak; the next panel
                 // prefetched alone 0.93), 512→128 on 28×28 0.93 (161 GFLOP/s).
                 const int side_work = ic == m0 && b_side_work(&mk, bs, kcb);
-                const int tiles = (mc + pm - 1) / pm, one_panel = m1 - m0 <= MC_MAX;
+                const int tiles = (mc + pm - 1) / pm, one_panel = side_work && m1 - m0 <= MC_MAX;
                 for (int jr = 0; jr < nc; jr += pn) {
                     const int nr = nc - jr < pn ? nc - jr : pn, in_place = side_work && nr == pn;
                     float *bp = pb + (one_panel ? 0 : (size_t)(jr / pn) * kc * pn);
