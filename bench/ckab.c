@@ -61,8 +61,8 @@ static void evict(const float *hot, size_t n) {
 
 typedef struct {
     const char *name;
-    int kind;  // 0: 1×1 conv (M out, K in, N positions); 1: depthwise 3×3 (C, H, W, stride);
-               // 2: square conv on the channel tiles (C in, H = W, M out, kernel, stride, pad)
+    int kind;  // 0: 1×1 conv (M out, K in, N positions, 1: residual addend and ReLU); 1: depthwise 3×3 (C, H, W,
+               // stride); 2: square conv on the channel tiles (C in, H = W, M out, kernel, stride, pad)
     int a, b, c, d, e, f;
 } shape;
 
@@ -93,6 +93,13 @@ int main(int argc, char **argv) {
         {"squeezenet conv10 512->1000 13x13", 0, 1000, 512, 169, 0},
         {"squeezenet fire5 squeeze 256->32 27x27", 0, 32, 256, 729, 0},
         {"googlenet 5b 1x1 832->384 7x7", 0, 384, 832, 49, 0},
+        {"resnet res2 branch2c 64->256 56x56+", 0, 256, 64, 3136, 1},
+        {"resnet res2 branch2a 256->64 56x56", 0, 64, 256, 3136, 0},
+        {"resnet res2a branch1 64->256 56x56", 0, 256, 64, 3136, 0},
+        {"resnet res2a branch2a 64->64 56x56", 0, 64, 64, 3136, 0},
+        {"resnet res3 branch2a 512->128 28x28", 0, 128, 512, 784, 0},
+        {"resnet res3 branch2c 128->512 28x28+", 0, 512, 128, 784, 1},
+        {"googlenet 3b 1x1 256->128 28x28", 0, 128, 256, 784, 0},
         {"dw 3x3/2 576 14->7", 1, 576, 14, 14, 2},
         {"dw 3x3/2 192 28->14", 1, 192, 28, 28, 2},
         {"dw 3x3/2 144 56->28", 1, 144, 56, 56, 2},
@@ -121,6 +128,9 @@ int main(int argc, char **argv) {
         if (sh.kind == 0) {
             const int M = sh.a, K = sh.b, N = sh.c;
             float *w = randoms((size_t)M * K, 1), *x = randoms((size_t)K * N, 2), *bias = randoms(M, 3);
+            // the residual branch's output, read from L3 (written two layers before), and the ReLU after the add
+            float *addend = sh.d ? randoms((size_t)M * N, 6) : NULL;
+            const ck_output_epilogue epilogue = {addend, sh.d ? (ck_activation){CK_ACTIVATION_RELU, 0, 0} : relu6};
             float *out[2] = {randoms((size_t)M * N, 4), randoms((size_t)M * N, 4)};
             float *packed[2];
             for (int i = 0; i < 2; i++) {
@@ -131,7 +141,7 @@ int main(int argc, char **argv) {
                 for (int i = 0; i < 2; i++) {
                     evict(x, (size_t)K * N);
                     const double t0 = now();
-                    v[i].sgemm_prepacked(M, N, K, packed[i], x, N, out[i], N, bias, 0, M, (ck_output_epilogue){NULL, relu6});
+                    v[i].sgemm_prepacked(M, N, K, packed[i], x, N, out[i], N, bias, 0, M, epilogue);
                     t[i][r] = now() - t0;
                 }
             double diff = 0;

@@ -33,6 +33,10 @@ typedef enum { CK_SCRATCH_PACK_A, CK_SCRATCH_PACK_B, CK_SCRATCH_PADDED, CK_SCRAT
 /// The calling thread's buffer `slot` with room for at least `floats` floats; NULL when it cannot grow.
 CK_INTERNAL float *ck_scratch_buffer(ck_scratch slot, size_t floats);
 
+/// 1 while the calling thread runs a task of a ck_parallel_for loop on the worker pool (other cores may run the
+/// loop's other tasks at the same time), else 0 (tasks run inline on one thread, or outside any loop).
+CK_INTERNAL int ck_in_pool_loop(void);
+
 // ---------------------------------------------------------------------------------------------
 // The blocked GEMM (gemm.c), for the convolution drivers (conv.c).
 

@@ -97,7 +97,11 @@ int ck_conv_channel_tiles(const ck_conv_desc *g) {
     // it wins every 1×1 to a map of 7×7 or less back (tiles / GEMM, whole networks, 1 thread, 8 alternating processes,
     // per-node minima: ResNet-50's res5 1×1s 0.79–0.82 and res5a_branch1 (1×1/2 14→7) 0.77; GoogLeNet's 5a/5b 1×1s
     // 0.74–0.85; MobileNetV2's 960→160 and 960→320 0.82–0.88), while on 14×14 the tiles still win (all 1×1s on the
-    // GEMM: ResNet's res4 branch2a 1.07–1.12, GoogLeNet's 4a–4e 1×1s 1.09–1.23).
+    // GEMM: ResNet's res4 branch2a 1.07–1.12, GoogLeNet's 4a–4e 1×1s 1.09–1.23). Since each GEMM panel's first tile
+    // reads a stored B in place and packs it for the others, the wide 1×1s lose by more on the tiles (conv-ab.sh,
+    // minima of 150 alternating calls, tiles / GEMM, same CPU shared with other helpers): 256→64 on 56×56 1.15,
+    // 64→256 1.34, 64→64 1.11, 512→128 on 28×28 1.12, 128→512 1.32; on 14×14 from K 448 the two now measure alike
+    // alone (1024→256 1.02, 480→192 1.02, 512→160 1.01, 384→64 0.96), within what whole networks resolve.
     if (ck_isa() < CK_ISA_AVX512 || g->strideHeight > 2 || g->strideWidth > 2) return 0;
     const int pointwise = g->kernelHeight * g->kernelWidth == 1;
     if (pointwise && (g->strideHeight > 1 || g->strideWidth > 1 || g->outWidth > CT_TILE || g->outHeight > CT_TILE ||

@@ -3,6 +3,7 @@
 // panels (KC×NR, kept in L1 while every A panel of the block runs over it). For a convolution, B is the
 // im2col matrix and is never materialised: each NR-column panel is gathered straight from the input.
 #include "ckernels_internal.h"
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -46,6 +47,16 @@ static void micro_kernel_portable(int kc, const float *a, const float *b, float 
     }
     store_tile(&acc[0][0], NR, c, ldc, accumulate, mr, nr, addend, activation);
 }
+
+// What the AVX-512 micro-kernel does for the B panels beside its FMAs: prefetch into L2 `rows` rows of the next
+// panel (32 floats each from `row`, `ld` apart; none when `rows` is 0), and copy the B rows it reads in place to the
+// packed panel `pack_to` (NULL: none), so the tiles after it read that.
+typedef struct {
+    const float *row;
+    size_t ld;
+    int rows;
+    float *pack_to;
+} b_side;
 
 #ifdef CK_X86
 // The register tiles' rows: row i keeps its two accumulator vectors in (ri0, ri1), 6 rows in the AVX2 kernel and
@@ -112,7 +123,8 @@ static void micro_kernel_avx2(int kc, const float *a, const float *b, float *c, 
 __attribute__((target("avx512f"), always_inline))
 static inline void micro_kernel_avx512_body(int kc, const float *a, const float *b, const int *koff, float *c,
                                             int ldc, int accumulate, const float *bias, int mr, int nr,
-                                            size_t a_ahead, const float *addend, ck_activation activation) {
+                                            size_t a_ahead, const float *addend, ck_activation activation,
+                                            const b_side *next) {
     float start[MR512] = {0, 0, 0, 0, 0, 0, 0, 0};
     for (int i = 0; bias && i < mr; i++) start[i] = bias[i];
     CK_ROWS8(CK_START512)
@@ -122,6 +134,19 @@ static inline void micro_kernel_avx512_body(int kc, const float *a, const float 
         _mm_prefetch((const char *)(c + (size_t)i * ldc), _MM_HINT_T0);
         _mm_prefetch((const char *)(c + (size_t)i * ldc + 16), _MM_HINT_T0);
     }
+    // The next B panel's rows (for its packing), one every `every` steps of k, while the FMAs run.
+    const float *next_row = next ? next->row : NULL;
+    float *pack_to = next ? next->pack_to : NULL;
+    int next_left = next ? next->rows : 0, wait = 0;
+    const int every = next_left ? (kc + next_left - 1) / next_left : 0;
+#define CK_PREFETCH_NEXT_B(k)                                                                     \
+    if (next_left && wait-- == 0) {                                                             \
+        _mm_prefetch((const char *)next_row, _MM_HINT_T1);                                      \
+        _mm_prefetch((const char *)(next_row + NR512 - 1), _MM_HINT_T1);                        \
+        next_row += next->ld;                                                                   \
+        next_left--;                                                                            \
+        wait = every - 1;                                                                       \
+    }
     // Column 16 of a 17-column tile, the 8 rows in one 8-wide vector: lane i is row i.
     __m256 column16 = _mm256_loadu_ps(start);
     if (nr <= 16) {
@@ -129,6 +154,7 @@ static inline void micro_kernel_avx512_body(int kc, const float *a, const float 
         // half the FMAs.
         for (int k = 0; k < kc; k++) {
             if (a_ahead && (k & 1) == 0) _mm_prefetch((const char *)(a + a_ahead), _MM_HINT_T0);
+            CK_PREFETCH_NEXT_B(k)
             const __m512 b0 = _mm512_loadu_ps(koff ? b + koff[k] : b + (size_t)k * NR512);
             CK_ROWS8(CK_FMA_HALF512)
             a += MR512;
@@ -139,6 +165,7 @@ static inline void micro_kernel_avx512_body(int kc, const float *a, const float 
         // of FMAs in the same order as in a full tile: the same bits.
         for (int k = 0; k < kc; k++) {
             if (a_ahead && (k & 1) == 0) _mm_prefetch((const char *)(a + a_ahead), _MM_HINT_T0);
+            CK_PREFETCH_NEXT_B(k)
             const float *bk = koff ? b + koff[k] : b + (size_t)k * NR512;
             const __m512 b0 = _mm512_loadu_ps(bk);
             column16 = _mm256_fmadd_ps(_mm256_loadu_ps(a), _mm256_set1_ps(bk[16]), column16);
@@ -148,8 +175,13 @@ static inline void micro_kernel_avx512_body(int kc, const float *a, const float 
     } else
         for (int k = 0; k < kc; k++) {
             if (a_ahead && (k & 1) == 0) _mm_prefetch((const char *)(a + a_ahead), _MM_HINT_T0);
+            CK_PREFETCH_NEXT_B(k)
             const float *bk = koff ? b + koff[k] : b + (size_t)k * NR512;
             const __m512 b0 = _mm512_loadu_ps(bk), b1 = _mm512_loadu_ps(bk + 16);
+            if (pack_to) {
+                _mm512_storeu_ps(pack_to + (size_t)k * NR512, b0);
+                _mm512_storeu_ps(pack_to + (size_t)k * NR512 + 16, b1);
+            }
             CK_ROWS8(CK_FMA512)
             a += MR512;
         }
@@ -183,19 +215,29 @@ static inline void micro_kernel_avx512_body(int kc, const float *a, const float 
     const __mmask16 m1 = ck_lanes16(nr == 17 ? 0 : nr - 16);
     CK_ROWS8(CK_ROW512)
 #undef CK_ROW512
+#undef CK_PREFETCH_NEXT_B
 }
 
 __attribute__((target("avx512f")))
 static void micro_kernel_avx512(int kc, const float *a, const float *b, float *c, int ldc, int accumulate,
                                 const float *bias, int mr, int nr, const float *addend, ck_activation activation) {
-    micro_kernel_avx512_body(kc, a, b, NULL, c, ldc, accumulate, bias, mr, nr, 0, addend, activation);
+    micro_kernel_avx512_body(kc, a, b, NULL, c, ldc, accumulate, bias, mr, nr, 0, addend, activation, NULL);
 }
 
 __attribute__((target("avx512f")))
 void ck_micro_kernel_avx512_offsets(int kc, const float *a, const float *b, const int *koff, float *c, int ldc,
                                     int accumulate, const float *bias, int mr, int nr, size_t a_ahead,
                                     const float *addend, ck_activation activation) {
-    micro_kernel_avx512_body(kc, a, b, koff, c, ldc, accumulate, bias, mr, nr, a_ahead, addend, activation);
+    micro_kernel_avx512_body(kc, a, b, koff, c, ldc, accumulate, bias, mr, nr, a_ahead, addend, activation, NULL);
+}
+
+// The kernel with its B-side work (`next`), reading B at b + koff[k] (koff NULL: a packed panel).
+__attribute__((target("avx512f"))) static void micro_kernel_avx512_next(int kc, const float *a, const float *b,
+                                                                        const int *koff, float *c,
+                                                                        int ldc, int accumulate, const float *bias, int mr,
+                                                                        int nr, size_t a_ahead, const float *addend,
+                                                                        ck_activation activation, const b_side *next) {
+    micro_kernel_avx512_body(kc, a, b, koff, c, ldc, accumulate, bias, mr, nr, a_ahead, addend, activation, next);
 }
 #endif
 
@@ -468,18 +510,36 @@ static void pack_b(const b_source *s, int k0, int kc, int n0, int nr, int pn, fl
 // ---------------------------------------------------------------------------------------------
 // The blocked driver over columns n0 ..< n1 of C.
 
-// Runs the micro-kernel on one tile; `a_ahead` > 0 (AVX-512 only) prefetches the A stream that many floats ahead.
-static inline void run_tile(const micro_kernel *mk, size_t a_ahead, int kc, const float *a, const float *b, float *c,
-                            int ldc, int accumulate, const float *bias, int mr, int nr, const float *addend,
-                            ck_activation activation) {
+// Runs the micro-kernel on one tile; `a_ahead` > 0 (AVX-512 only) prefetches the A stream that many floats ahead,
+// `side` (AVX-512 only, or NULL) is its B-side work, and with `koff` (AVX-512 only) it reads B row k at b + koff[k].
+static inline void run_tile(const micro_kernel *mk, size_t a_ahead, int kc, const float *a, const float *b,
+                            const int *koff, float *c, int ldc, int accumulate, const float *bias, int mr, int nr,
+                            const float *addend, ck_activation activation, const b_side *side) {
 #ifdef CK_X86
-    if (a_ahead && mk->fn == micro_kernel_avx512) {
-        ck_micro_kernel_avx512_offsets(kc, a, b, NULL, c, ldc, accumulate, bias, mr, nr, a_ahead, addend, activation);
+    if ((a_ahead || side || koff) && mk->fn == micro_kernel_avx512) {
+        micro_kernel_avx512_next(kc, a, b, koff, c, ldc, accumulate, bias, mr, nr, a_ahead, addend, activation, side);
         return;
     }
 #endif
     (void)a_ahead;
+    (void)koff;
+    (void)side;
     mk->fn(kc, a, b, c, ldc, accumulate, bias, mr, nr, addend, activation);
+}
+
+// Whether the AVX-512 kernel reads `bs`'s rows in place for a block's first tile of each panel, packing them as it
+// goes, and prefetches the next panel (a stored, untransposed B whose kc rows' offsets fit an int), on one thread
+// only: with the other core running a piece of the same product at the same time, the same nodes measured slower
+// than packing (ResNet-50's branch2a 1×1s at 2 threads, whole network, 8 alternating processes, per-node minima:
+// 1.12–1.27 of the time, with the prefetch alone too; the cause is not found), so pool tasks keep packing.
+static int b_side_work(const micro_kernel *mk, const b_source *bs, int kcb) {
+#ifdef CK_X86
+    return mk->fn == micro_kernel_avx512 && !bs->conv && !bs->transB && (long)bs->ldb * kcb <= INT_MAX &&
+           !ck_in_pool_loop();
+#else
+    (void)mk, (void)bs, (void)kcb;
+    return 0;
+#endif
 }
 
 // The micro-kernel's addend for the tile at row i, column j of C: `epilogue`'s, laid out as C.
@@ -520,6 +580,9 @@ void ck_gemm_blocked(int M, int m0, int m1, int n0, int n1, int K, const float *
         for (int pc = 0; pc < K; pc += kcb) {
             const int kc = K - pc < kcb ? K - pc : kcb;
             const int first = pc == 0, last = pc + kc == K;
+            int koff[KC_MAX];  // B's rows read in place (b_side_work)
+            if (b_side_work(&mk, bs, kcb))
+                for (int k = 0; k < kc; k++) koff[k] = k * bs->ldb;
             const int acc = first ? accumulate : 1;
             const ck_activation act = last ? activation : ck_no_activation;
             // Pre-packed weights come from L3 or memory once per call (a network's other layers pushed them out
@@ -536,27 +599,60 @@ void ck_gemm_blocked(int M, int m0, int m1, int n0, int n1, int K, const float *
                 if (kc <= 64) {
                     // A short K (1×1 convs over few channels: MobileNetV2's 16→96 expand on 112×112) makes each
                     // call mostly its C tile's stores: row panel by row panel, so the tiles of 8 rows are written
-                    // left to right in long runs (the whole block's B panels stay in L2), 1.02–1.1× faster.
-                    if (ic == m0)
+                    // left to right in long runs (the whole block's B panels stay in L2), 1.02–1.1× faster. The
+                    // first row panel's tiles read a stored B in place and pack it, each prefetching the next panel,
+                    // instead of a packing pass before them (see below): 64→64 on 56×56 0.93 of the time, 64→256 0.98.
+                    const int side_work = ic == m0 && b_side_work(&mk, bs, kcb);
+                    if (ic == m0 && !side_work)
                         for (int jr = 0; jr < nc; jr += pn)
                             pack_b(bs, pc, kc, jc + jr, nc - jr < pn ? nc - jr : pn, pn, pb + (size_t)(jr / pn) * kc * pn);
                     for (int ir = 0; ir < mc; ir += pm)
-                        for (int jr = 0; jr < nc; jr += pn)
-                            run_tile(&mk, a_ahead, kc, block_a + (size_t)(ir / pm) * kc * pm, pb + (size_t)(jr / pn) * kc * pn,
-                                  C + (size_t)(ic + ir) * ldc + jc + jr, ldc, acc, (first && bias) ? bias + ic + ir : NULL,
-                                  mc - ir < pm ? mc - ir : pm, nc - jr < pn ? nc - jr : pn,
-                                  last ? tile_addend(epilogue, ic + ir, jc + jr, ldc) : NULL, act);
+                        for (int jr = 0; jr < nc; jr += pn) {
+                            const int nr = nc - jr < pn ? nc - jr : pn, first_tile = side_work && ir == 0 && nr == pn;
+                            float *bp = pb + (size_t)(jr / pn) * kc * pn;
+                            if (side_work && ir == 0 && !first_tile) pack_b(bs, pc, kc, jc + jr, nr, pn, bp);
+                            const b_side side = {
+                                side_work && ir == 0 && jr + pn < nc ? bs->B + (size_t)pc * bs->ldb + jc + jr + pn : NULL,
+                                side_work ? (size_t)bs->ldb : 0, side_work && ir == 0 && jr + pn < nc ? kc : 0,
+                                first_tile ? bp : NULL};
+                            run_tile(&mk, a_ahead, kc, block_a + (size_t)(ir / pm) * kc * pm,
+                                     first_tile ? bs->B + (size_t)pc * bs->ldb + jc + jr : bp, first_tile ? koff : NULL,
+                                     C + (size_t)(ic + ir) * ldc + jc + jr, ldc, acc, (first && bias) ? bias + ic + ir : NULL,
+                                     mc - ir < pm ? mc - ir : pm, nr, last ? tile_addend(epilogue, ic + ir, jc + jr, ldc) : NULL,
+                                     act, side_work && ir == 0 ? &side : NULL);
+                        }
                     continue;
                 }
+                // A stored B's rows lie a row stride apart (3136 floats on 56×56), each in its own page, where no
+                // hardware prefetcher follows them: packing a panel waited on its 2·kc lines from L3, then copied
+                // them. Instead the tiles over a panel prefetch the next panel into L2 between their FMAs, and each
+                // panel's first tile reads its B rows in place and stores them to the packed panel for the rest.
+                // A single block of rows needs each panel only while its tiles run: they share one panel buffer,
+                // which stays in L1. bench/ckab.sh, one process, minima of 41 alternating calls, Intel Xeon AVX-512:
+                // ResNet-50's 256→64 on 56×56 0.84 of the time (154 GFLOP/s, 85 % of the 181 peak; the next panel
+                // prefetched alone 0.93), 512→128 on 28×28 0.93 (161 GFLOP/s).
+                const int side_work = ic == m0 && b_side_work(&mk, bs, kcb);
+                const int tiles = (mc + pm - 1) / pm, one_panel = side_work && m1 - m0 <= MC_MAX;
                 for (int jr = 0; jr < nc; jr += pn) {
-                    const int nr = nc - jr < pn ? nc - jr : pn;
-                    float *bp = pb + (size_t)(jr / pn) * kc * pn;
-                    if (ic == m0) pack_b(bs, pc, kc, jc + jr, nr, pn, bp);  // packed while it is about to be used
+                    const int nr = nc - jr < pn ? nc - jr : pn, in_place = side_work && nr == pn;
+                    float *bp = pb + (one_panel ? 0 : (size_t)(jr / pn) * kc * pn);
+                    if (ic == m0 && !in_place) pack_b(bs, pc, kc, jc + jr, nr, pn, bp);
+                    // the next panel packed: rows next_k ..< next_k + next_kc from column next_n
+                    const int next_k = jr + pn < nc || pc + kc >= K ? (jr + pn < nc ? pc : 0) : pc + kc;
+                    const int next_n = jr + pn < nc ? jc + jr + pn : pc + kc < K ? jc : jc + nc;
+                    const int next_kc = K - next_k < kcb ? K - next_k : kcb, per_tile = (next_kc + tiles - 1) / tiles;
                     for (int ir = 0; ir < mc; ir += pm) {
-                        const int mr = mc - ir < pm ? mc - ir : pm;
-                        run_tile(&mk, a_ahead, kc, block_a + (size_t)(ir / pm) * kc * pm, bp, C + (size_t)(ic + ir) * ldc + jc + jr, ldc,
-                              acc, (first && bias) ? bias + ic + ir : NULL, mr, nr,
-                              last ? tile_addend(epilogue, ic + ir, jc + jr, ldc) : NULL, act);
+                        const int mr = mc - ir < pm ? mc - ir : pm, r0 = ir / pm * per_tile, first_tile = in_place && ir == 0;
+                        const b_side side = {
+                            side_work && next_n < n1 ? bs->B + (size_t)(next_k + r0) * bs->ldb + next_n : NULL,
+                            side_work ? (size_t)bs->ldb : 0,
+                            side_work && next_n < n1 && r0 < next_kc ? (next_kc - r0 < per_tile ? next_kc - r0 : per_tile) : 0,
+                            first_tile ? bp : NULL};
+                        run_tile(&mk, a_ahead, kc, block_a + (size_t)(ir / pm) * kc * pm,
+                                 first_tile ? bs->B + (size_t)pc * bs->ldb + jc + jr : bp, first_tile ? koff : NULL,
+                                 C + (size_t)(ic + ir) * ldc + jc + jr, ldc, acc, (first && bias) ? bias + ic + ir : NULL, mr,
+                                 nr, last ? tile_addend(epilogue, ic + ir, jc + jr, ldc) : NULL, act,
+                                 side_work ? &side : NULL);
                     }
                 }
             }

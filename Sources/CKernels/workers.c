@@ -6,7 +6,7 @@
 // 50 µs longer, about every other node of ResNet-50, and the next node paid a wake.) Measured on a
 // 2-vCPU KVM guest: a hand-off to a spinning worker takes about 0.2 µs, waking a sleeping one about 26 µs
 // (Dispatch's concurrentPerform, for comparison, mostly ran both tasks of a tiny loop on the caller).
-#include "ckernels.h"
+#include "ckernels_internal.h"
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
@@ -100,6 +100,11 @@ static int spin_until_changed(_Atomic unsigned *word, unsigned value, long spin_
     }
 }
 
+// Set while this thread runs a task of a pool loop, which other threads' tasks run beside (ck_in_pool_loop).
+static _Thread_local int tl_in_pool_loop;
+
+int ck_in_pool_loop(void) { return tl_in_pool_loop; }
+
 // Claims and runs tasks of loop `generation` from the front (the caller) or the back (workers) until none is
 // left (or a newer loop replaced it).
 static void run_loop(unsigned generation, int from_back) {
@@ -116,7 +121,9 @@ static void run_loop(unsigned generation, int from_back) {
         if (!atomic_compare_exchange_weak_explicit(&pool_ticket, &ticket, claimed, memory_order_acq_rel,
                                                    memory_order_acquire))
             continue;
+        tl_in_pool_loop = 1;
         fn(context, (int)(from_back ? tasks - 1 - back : front));
+        tl_in_pool_loop = 0;
         atomic_fetch_add(&pool_done, 1);
         ticket = atomic_load_explicit(&pool_ticket, memory_order_acquire);
     }

@@ -107,6 +107,14 @@ extension ConvCase {
     static let pointwiseStride2ManyChannels = ConvCase(
         "1×1 stride 2 40→136 on 9×9: more channels than positions, split by channels", c: 40, h: 9, w: 9, k: 136,
         kernel: (1, 1), stride: (2, 2))
+    // K over 64 on a stored B: each panel's first tile reads B's rows in place and packs them for the others, while
+    // every tile prefetches part of the next panel (the next K block's or column block's first at a block's end).
+    static let pointwiseFirstTilePacks = ConvCase(
+        "1×1 pointwise 520→40 on 13×31: two K blocks, two column blocks, a 19-column last panel packed", c: 520, h: 13, w: 31,
+        k: 40, kernel: (1, 1))
+    static let pointwiseFirstTilePacksRowBlocks = ConvCase(
+        "1×1 pointwise 100→150 on 9×41: two row blocks, the first packing B as it reads it", c: 100, h: 9, w: 41, k: 150,
+        kernel: (1, 1))
 
     // At stride 1 a grid row ends where the next row's left padding begins (the padding is shared):
     static let sharedPadding28x28 = ConvCase(
@@ -135,6 +143,7 @@ extension ConvCase {
             pointwiseSplitByChannels, rowsChunkSplitsRows, rowsManyChunksDilated, rowsOneRowChunked, pointwiseStride2Padded,
             pointwiseStride3BottomPad, pointwiseStride2LongRows,
             pointwiseStride2ManyChannels, pointwiseMoreChannelsThanPositions, stride2MoreChannelsThanPositions,
+            pointwiseFirstTilePacks, pointwiseFirstTilePacksRowBlocks,
         ] + sharedPadding
 }
 
@@ -195,7 +204,7 @@ extension ConvCase {
             .rowsChunkSplitsRows, .rowsManyChunksDilated, .rowsOneRowChunked,
             .pointwiseStride2Padded, .pointwiseStride3BottomPad, .pointwiseStride2LongRows, .pointwiseStride2ManyChannels,
             .pointwiseMoreChannelsThanPositions, .stride2MoreChannelsThanPositions, .pointwise7x7LastPanel17,
-            .pointwise7x7FewRowsKBlocks,
+            .pointwise7x7FewRowsKBlocks, .pointwiseFirstTilePacks, .pointwiseFirstTilePacksRowBlocks,
         ] + ConvCase.sharedPadding + ConvCase.stridedInPlace)
     func prepackedWeightsMatchReference(_ testCase: ConvCase) {
         let g = testCase.geometry
@@ -274,7 +283,7 @@ extension ConvCase {
         arguments: [
             ConvCase.pointwiseOddMap, .pointwiseMBlocks, .pointwiseKBlocks, .pointwiseRowsInPlace, .pointwiseStride2Padded,
             .conv3x3, .conv3x3KBlocks, .wide3x3KMBlocks, .rowsChunkSplitsRows, .sharedPadding28x28, .stemOdd7x7Stride2,
-            .googLeNetConv1, .conv3x3Groups2,
+            .googLeNetConv1, .conv3x3Groups2, .pointwiseFirstTilePacks, .pointwiseFirstTilePacksRowBlocks,
         ], [1, 2])
     func inPlaceEpilogueMatchesReference(_ testCase: ConvCase, threads: Int) {
         let g = testCase.geometry
