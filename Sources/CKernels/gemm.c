@@ -574,15 +574,17 @@ void ck_gemm_blocked(int M, int m0, int m1, int n0, int n1, int K, const float *
     float *pa = ck_scratch_buffer(CK_SCRATCH_PACK_A, (size_t)((mcb + pm - 1) / pm * pm) * kcb);
     float *pb = ck_scratch_buffer(CK_SCRATCH_PACK_B, (size_t)kcb * ((ncb + pn - 1) / pn * pn));
     if (!pa || !pb) abort();
+    // Whether the first tiles read B's rows in place (b_side_work), at these offsets from a block's first row.
+    const int in_place_b = b_side_work(&mk, bs, kcb);
+    int koff[KC_MAX];
+    if (in_place_b)
+        for (int k = 0; k < kcb; k++) koff[k] = k * bs->ldb;
 
     for (int jc = n0; jc < n1; jc += nc_max) {
         const int nc = n1 - jc < nc_max ? n1 - jc : nc_max;
         for (int pc = 0; pc < K; pc += kcb) {
             const int kc = K - pc < kcb ? K - pc : kcb;
             const int first = pc == 0, last = pc + kc == K;
-            int koff[KC_MAX];  // B's rows read in place (b_side_work)
-            if (b_side_work(&mk, bs, kcb))
-                for (int k = 0; k < kc; k++) koff[k] = k * bs->ldb;
             const int acc = first ? accumulate : 1;
             const ck_activation act = last ? activation : ck_no_activation;
             // Pre-packed weights come from L3 or memory once per call (a network's other layers pushed them out
@@ -602,7 +604,7 @@ void ck_gemm_blocked(int M, int m0, int m1, int n0, int n1, int K, const float *
                     // left to right in long runs (the whole block's B panels stay in L2), 1.02–1.1× faster. The
                     // first row panel's tiles read a stored B in place and pack it, each prefetching the next panel,
                     // instead of a packing pass before them (see below): 64→64 on 56×56 0.93 of the time, 64→256 0.98.
-                    const int side_work = ic == m0 && b_side_work(&mk, bs, kcb);
+                    const int side_work = ic == m0 && in_place_b;
                     if (ic == m0 && !side_work)
                         for (int jr = 0; jr < nc; jr += pn)
                             pack_b(bs, pc, kc, jc + jr, nc - jr < pn ? nc - jr : pn, pn, pb + (size_t)(jr / pn) * kc * pn);
@@ -631,7 +633,7 @@ void ck_gemm_blocked(int M, int m0, int m1, int n0, int n1, int K, const float *
                 // which stays in L1. bench/ckab.sh, one process, minima of 41 alternating calls, Intel Xeon AVX-512:
                 // ResNet-50's 256→64 on 56×56 0.84 of the time (154 GFLOP/s, 85 % of the 181 peak; the next panel
                 // prefetched alone 0.93), 512→128 on 28×28 0.93 (161 GFLOP/s).
-                const int side_work = ic == m0 && b_side_work(&mk, bs, kcb);
+                const int side_work = ic == m0 && in_place_b;
                 const int tiles = (mc + pm - 1) / pm, one_panel = side_work && m1 - m0 <= MC_MAX;
                 for (int jr = 0; jr < nc; jr += pn) {
                     const int nr = nc - jr < pn ? nc - jr : pn, in_place = side_work && nr == pn;
@@ -706,11 +708,11 @@ void ck_sgemm_prepacked(int M, int N, int K, const float *packedA, const float *
 #ifdef CK_X86
     if (ck_isa() >= CK_ISA_AVX512 && N >= NR512 && K > 0 && reads_b_in_place(m1 - m0, ldb)) {
         const int kcb = ck_k_block(K);
-        int koff[KC_MAX];
+        int koff[KC_MAX];  // B's rows from a block's first one
+        for (int k = 0; k < kcb; k++) koff[k] = k * ldb;
         const int full = N / NR512 * NR512;
         for (int pc = 0; pc < K; pc += kcb) {
             const int kc = K - pc < kcb ? K - pc : kcb, last = pc + kc == K;
-            for (int k = 0; k < kc; k++) koff[k] = k * ldb;
             for (int ic = m0; ic < m1; ic += MC_MAX) {
                 const int mc = m1 - ic < MC_MAX ? m1 - ic : MC_MAX;
                 const float *block_a = ck_packed_block(packedA, M, MR512, pc, kc, ic);
