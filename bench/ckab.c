@@ -32,6 +32,8 @@ static build load(const char *path) {
     build b = {dlsym(h, "ck_pack_weight"), dlsym(h, "ck_packed_weight_floats"), dlsym(h, "ck_sgemm_prepacked"),
                dlsym(h, "ck_depthwise_conv"), dlsym(h, "ck_channel_packed_floats"), dlsym(h, "ck_pack_channel_weight"),
                dlsym(h, "ck_conv_channel_tile_rows")};
+    // CKAB_ISA=1 runs both builds' AVX2 kernels (0: portable) on a machine that has more, as on AMD Zen 3
+    if (getenv("CKAB_ISA")) ((void (*)(int))dlsym(h, "ck_force_isa"))(atoi(getenv("CKAB_ISA")));
     return b;
 }
 
@@ -107,6 +109,7 @@ int main(int argc, char **argv) {
         {"dw 3x3/1 960 7x7", 1, 960, 7, 7, 1},
         {"dw 3x3/1 576 14x14", 1, 576, 14, 14, 1},
         {"dw 3x3/1 144 56x56", 1, 144, 56, 56, 1},
+        {"dw 3x3/1 192 28x28", 1, 192, 28, 28, 1},
         {"resnet res5 3x3 512->512 7x7", 2, 512, 7, 512, 3, 1, 1},
         {"resnet res4 3x3 256->256 14x14", 2, 256, 14, 256, 3, 1, 1},
         {"googlenet 4a 3x3 96->208 14x14", 2, 96, 14, 208, 3, 1, 1},

@@ -2,9 +2,11 @@
 // columns per group is all overhead, and the layer is memory-bound. Each output row is computed a vector of
 // output columns at a time (AVX-512: 16, AVX2: 8) with the channel's KH·KW taps broadcast once into
 // registers, reading the input rows in place (masked loads at the padded edges); stride 2 deinterleaves two
-// loads. On AVX-512, 3×3 stride-1 maps up to 32 wide run as one flat run of vectors crossing row ends (every
-// lane filled on 7×7 and 14×14 maps), and 3×3 stride-2 maps with output rows up to 7 wide two output rows a
-// vector. Strides above 2 go through the same sum in C, point by point. The nodes a
+// loads. 3×3 windows at stride 1 or 2 compute several output rows at once, so each input row is loaded once for
+// all of them and their sums run side by side. On AVX-512, 3×3 stride-1 maps up to 16 wide run as one flat run of
+// vectors over a zero-bordered copy of the plane (every lane filled on 7×7 and 14×14 maps, no masked loads), and
+// 3×3 stride-2 maps with output rows up to 7 wide two output rows a vector. Strides above 2 go through the same
+// sum in C, point by point. The nodes a
 // forward pass fuses into the conv (a batch norm's per-channel affine map, then ReLU or clip = ReLU6) write
 // their outputs in the same pass, beside the convolution's own, so the layer reads its input once and writes
 // each output once. AVX2 and AVX-512 add the taps in the same order with fused multiply-adds and agree bit for
@@ -16,6 +18,7 @@
 #include <string.h>
 
 enum { DW_MAX_TAPS = 25 };  // 5×5 windows and smaller run vectorised
+enum { DW_MAX_ROWS = 4 };  // the most output rows a 3×3 plane computes at once
 
 // Where one plane's values go: the sum at y; when not NULL, sum · gain + offset at affined (a batch norm) and
 // the activation of the last of those at activated.
@@ -66,8 +69,14 @@ static void plane_portable(const ck_conv_desc *g, const float *x, const float *w
 // once per call). Every output adds bias and all KH·KW taps in order ky, kx with FMAs, padding included (as
 // zeros), so both widths give the same bits. `dw_plane_W` is always inlined with KH, KW, sw and dw as
 // constants for 3×3 windows: the taps stay in registers and the loops unroll; stride 2 with dilation 1 takes
-// taps kx and kx + 1 from one deinterleaved pair of loads. Strides above 2 go point by point.
-#define CK_DEFINE_DEPTHWISE(W, LANES, TARGET)                                                               \
+// taps kx and kx + 1 from one deinterleaved pair of loads. Strides above 2 go point by point. 3×3 windows with
+// the same stride both ways take ROWS1 (stride 1) or ROWS2 (stride 2) output rows at once (dw_block): one process,
+// minima of 21 alternating calls against one row at a time, ReLU6 stored, AMD EPYC Zen 4: AVX-512 4 rows, 3×3
+// 144 ch on 56×56 0.70, 192 on 28×28 0.74, stride 2 144 ch 56→28 0.90, 96 ch 112→56 0.96; AVX2 (the same CPU,
+// `CKAB_ISA=1 bench/ckab.sh`) 2 rows at stride 1 0.85–0.92 (4: 1.19–1.27 on 14×14 and 7×7, its 16 registers
+// spill), 4 at stride 2 0.88–0.90 (2 rows lost at stride 2 on both, 1.1–1.6). Rows of a single vector at stride 2
+// (28→14 on AVX-512) stay one at a time (4 rows: 1.25).
+#define CK_DEFINE_DEPTHWISE(W, LANES, TARGET, ROWS1, ROWS2)                                                       \
     __attribute__((target(TARGET))) static void point_##W(const ck_conv_desc *g, const float *x, const float *w,  \
                                                           float b, dw_outputs o, int oy, int ox) {                \
         DW_POINT(fmaf)                                                                                            \
@@ -93,6 +102,29 @@ static void plane_portable(const ck_conv_desc *g, const float *x, const float *w
         }                                                                                                         \
         return acc;                                                                                               \
     }                                                                                                             \
+    /* Output vectors of R rows at once (dilation 1): each input row their windows reach is loaded once and     \
+       feeds every window it lies in, and the R sums are independent (one window's KH·KW FMAs in a row are one    \
+       dependency chain). Each sum still adds bias, then taps ky, kx in order: the same bits as dw_vector. */      \
+    __attribute__((target(TARGET), always_inline)) static inline void dw_block_##W(                               \
+        const float *const *rows, int col, const uint16_t *mask, const __m##W *taps, __m##W bias, __m##W *acc,   \
+        int R, int KH, int KW, int sh, int sw) {                                                                  \
+        const __m##W zero = _mm##W##_setzero_ps();                                                                \
+        for (int r = 0; r < R; r++) acc[r] = bias;                                                                \
+        for (int j = 0; j < (R - 1) * sh + KH; j++) {                                                             \
+            for (int kx = 0; kx < KW; kx += sw) {                                                                 \
+                const uint16_t *m = mask ? mask + 2 * kx : NULL;                                                  \
+                __m##W even, odd = zero;                                                                          \
+                if (sw == 1) even = row_load_##W(rows[j], col + kx, m, zero);                                     \
+                else row_pairs_##W(rows[j], col + kx, m, zero, &even, &odd);                                      \
+                for (int r = 0; r < R; r++) {                                                                     \
+                    const int ky = j - r * sh;                                                                    \
+                    if (ky < 0 || ky >= KH) continue;                                                             \
+                    acc[r] = _mm##W##_fmadd_ps(taps[ky * KW + kx], even, acc[r]);                                 \
+                    if (sw == 2 && kx + 1 < KW) acc[r] = _mm##W##_fmadd_ps(taps[ky * KW + kx + 1], odd, acc[r]);  \
+                }                                                                                                 \
+            }                                                                                                     \
+        }                                                                                                         \
+    }                                                                                                             \
     /* Stores n ≤ LANES lanes of the sum and of the fused steps after it at position at of each output */        \
     __attribute__((target(TARGET), always_inline)) static inline void dw_put_##W(float *p, __m##W v, int n) {      \
         if (n == LANES) _mm##W##_storeu_ps(p, v);                                                                 \
@@ -114,8 +146,9 @@ static void plane_portable(const ck_conv_desc *g, const float *x, const float *w
     }                                                                                                             \
     __attribute__((target(TARGET), always_inline)) static inline void dw_plane_##W(                               \
         const ck_conv_desc *g, const float *x, const float *w, float b, dw_outputs o, const float *zero,          \
-        const uint16_t *masks, int KH, int KW, int sw, int dh, int dw) {                                              \
-        const int H = g->height, IW = g->width, OW = g->outWidth, sh = g->strideHeight;                           \
+        const uint16_t *masks, int KH, int KW, int sw, int dh, int dw, int R) {                                       \
+        /* R > 1: the caller's stride sw is the height's too (a constant, so the block's loops unroll) */        \
+        const int H = g->height, IW = g->width, OW = g->outWidth, sh = R > 1 ? sw : g->strideHeight;              \
         /* input columns one vector's loads reach, from its first */                                              \
         const int reach = sw == 1 ? (KW - 1) * dw + LANES : (KW - 1) * dw + 2 * LANES;                            \
         __m##W taps[DW_MAX_TAPS];                                                                                 \
@@ -123,18 +156,29 @@ static void plane_portable(const ck_conv_desc *g, const float *x, const float *w
         const __m##W bias = _mm##W##_set1_ps(b), gain = _mm##W##_set1_ps(o.gain), offset = _mm##W##_set1_ps(o.offset); \
         const __m##W lo = _mm##W##_set1_ps(o.act.minimum), hi = _mm##W##_set1_ps(o.act.maximum);                  \
         const float *rows[DW_MAX_TAPS];                                                                           \
-        for (int oy = 0; oy < g->outHeight; oy++) {                                                               \
-            for (int ky = 0; ky < KH; ky++) {                                                                     \
-                const int iy = oy * sh - g->padTop + ky * dh;                                                     \
-                rows[ky] = iy >= 0 && iy < H ? x + (size_t)iy * IW : zero;                                        \
+        for (int oy = 0; oy < g->outHeight;) {                                                                    \
+            /* R rows at once while R are left (R > 1 only with dilation 1), then one at a time */              \
+            const int n = g->outHeight - oy >= R ? R : 1, span = n == 1 ? KH : (R - 1) * sh + KH;                 \
+            for (int j = 0; j < span; j++) {                                                                      \
+                const int iy = oy * sh - g->padTop + (n == 1 ? j * dh : j);                                       \
+                rows[j] = iy >= 0 && iy < H ? x + (size_t)iy * IW : zero;                                         \
             }                                                                                                     \
             for (int ox = 0, v = 0; ox < OW; ox += LANES, v++) {                                                  \
-                const int col = ox * sw - g->padLeft;                                                             \
-                const __m##W acc = col >= 0 && col + reach <= IW                                                  \
-                                       ? dw_vector_##W(rows, col, NULL, taps, bias, KH, KW, sw, dw)               \
-                                       : dw_vector_##W(rows, col, masks + (size_t)v * KW * 2, taps, bias, KH, KW, sw, dw); \
-                dw_store_##W(o, (size_t)oy * OW + ox, OW - ox < LANES ? OW - ox : LANES, acc, gain, offset, lo, hi); \
+                const int col = ox * sw - g->padLeft, count = OW - ox < LANES ? OW - ox : LANES;                  \
+                const uint16_t *mask = col >= 0 && col + reach <= IW ? NULL : masks + (size_t)v * KW * 2;         \
+                if (n == 1) {                                                                                     \
+                    const __m##W acc = mask ? dw_vector_##W(rows, col, mask, taps, bias, KH, KW, sw, dw)          \
+                                            : dw_vector_##W(rows, col, NULL, taps, bias, KH, KW, sw, dw);         \
+                    dw_store_##W(o, (size_t)oy * OW + ox, count, acc, gain, offset, lo, hi);                      \
+                    continue;                                                                                     \
+                }                                                                                                 \
+                __m##W acc[DW_MAX_ROWS];                                                                          \
+                if (mask) dw_block_##W(rows, col, mask, taps, bias, acc, R, KH, KW, sh, sw);                      \
+                else dw_block_##W(rows, col, NULL, taps, bias, acc, R, KH, KW, sh, sw);                           \
+                for (int r = 0; r < R; r++)                                                                       \
+                    dw_store_##W(o, (size_t)(oy + r) * OW + ox, count, acc[r], gain, offset, lo, hi);             \
             }                                                                                                     \
+            oy += n;                                                                                              \
         }                                                                                                         \
     }                                                                                                             \
     __attribute__((target(TARGET))) static void plane_##W(const ck_conv_desc *g, const float *x, const float *w,  \
@@ -145,90 +189,142 @@ static void plane_portable(const ck_conv_desc *g, const float *x, const float *w
         if (sw > 2) {                                                                                             \
             for (int oy = 0; oy < g->outHeight; oy++)                                                             \
                 for (int ox = 0; ox < g->outWidth; ox++) point_##W(g, x, w, b, o, oy, ox);                        \
+        } else if (KH == 3 && KW == 3 && dh == 1 && dw == 1 && g->strideHeight != sw) {                           \
+            dw_plane_##W(g, x, w, b, o, zero, masks, 3, 3, sw, 1, 1, 1);                                          \
         } else if (KH == 3 && KW == 3 && dh == 1 && dw == 1 && sw == 1) {                                         \
-            dw_plane_##W(g, x, w, b, o, zero, masks, 3, 3, 1, 1, 1);                                              \
+            dw_plane_##W(g, x, w, b, o, zero, masks, 3, 3, 1, 1, 1, ROWS1);                                       \
+        } else if (KH == 3 && KW == 3 && dh == 1 && dw == 1 && g->outWidth <= LANES) {                           \
+            dw_plane_##W(g, x, w, b, o, zero, masks, 3, 3, 2, 1, 1, 1);                                           \
         } else if (KH == 3 && KW == 3 && dh == 1 && dw == 1) {                                                    \
-            dw_plane_##W(g, x, w, b, o, zero, masks, 3, 3, 2, 1, 1);                                              \
+            dw_plane_##W(g, x, w, b, o, zero, masks, 3, 3, 2, 1, 1, ROWS2);                                       \
         } else {                                                                                                  \
-            dw_plane_##W(g, x, w, b, o, zero, masks, KH, KW, sw, dh, dw);                                         \
+            dw_plane_##W(g, x, w, b, o, zero, masks, KH, KW, sw, dh, dw, 1);                                      \
         }                                                                                                         \
     }
-CK_DEFINE_DEPTHWISE(256, 8, "avx2,fma")
-CK_DEFINE_DEPTHWISE(512, 16, "avx512f")
+CK_DEFINE_DEPTHWISE(256, 8, "avx2,fma", 2, 4)
+CK_DEFINE_DEPTHWISE(512, 16, "avx512f", 4, 4)
 
-// A 3×3 stride-1 "same" plane (pad 1 on each side, so OH = H and OW = W) on AVX-512 as one flat run of H·W
-// outputs, 16 consecutive outputs a vector whatever the row width: output p reads input p + (ky − 1)·W + kx − 1,
-// through a mask per vector and tap that zeroes the lanes whose input lies off the plane or across a row end
-// (masked-off lanes touch no memory). Small maps (7×7, 14×14) fill every lane instead of one part vector a row,
-// and four vectors run at once (independent sums). Wider rows (56, 112) measured faster row by row, where only
-// the row ends take masks. Each output adds bias and the taps in order ky, kx as the row-wise kernel does,
-// padding as zeros: the same bits.
-enum { DW_FLAT_WIDTH = 32 };  // the widest rows the flat plane takes
-static inline int dw_flat_fits(const ck_conv_desc *g) {
+// A 3×3 stride-1 "same" plane (pad 1 on each side, so OH = H and OW = W) at most 16 wide on AVX-512 (MobileNetV2's
+// 7×7 and 14×14) as one flat run of vectors over a zero-bordered copy of the plane: rows of W + 1 (one zero column
+// between rows serves as the right pad of one and the left pad of the next), a zero row above and below. Output
+// lane q is row q / (W + 1), column q mod (W + 1), and tap ky, kx reads copy lane q + (ky − 1)·(W + 1) + kx − 1:
+// plain loads, with no masks (AMD Zen 4 runs the flat kernel's masked loads, one a tap, at 0.62 of plain loads'
+// speed), the lane under each zero column dropped by a compress before the store. Four vectors run at once
+// (independent sums), and the next plane is copied before this one is computed (its stores have landed by the time
+// they are loaded). Each output adds bias and the taps in order ky, kx, padding as zeros: the same bits as the
+// row-wise kernel. Wider maps (28×28 on) run row by row: rows of 4 vectors' sums at once measured 0.81 of the flat
+// kernel's time there.
+enum { DW_PADDED_WIDTH = 16 };  // the widest rows the padded plane takes
+static inline int dw_padded_fits(const ck_conv_desc *g) {
     return g->kernelHeight == 3 && g->kernelWidth == 3 && g->strideHeight == 1 && g->strideWidth == 1 &&
            g->dilationHeight == 1 && g->dilationWidth == 1 && g->padTop == 1 && g->padLeft == 1 &&
-           g->outHeight == g->height && g->outWidth == g->width && g->width <= DW_FLAT_WIDTH;
+           g->outHeight == g->height && g->outWidth == g->width && g->width <= DW_PADDED_WIDTH;
 }
-static inline size_t dw_flat_vectors(const ck_conv_desc *g) { return ((size_t)g->height * g->width + 15) / 16; }
 
-// The masks of every vector and tap, at masks[v·9 + ky·3 + kx]: lanes inside the plane whose input row exists
-// (ky) and whose input column does not cross a row end (kx); a lane's column counts up by 16 a vector, wrapped.
-__attribute__((target("avx512f"))) static void dw_flat_masks(const ck_conv_desc *g, uint16_t *masks) {
-    const int W = g->width, n = g->height * W;
-    const __m512i width = _mm512_set1_epi32(W), lanes = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-    __m512i column = lanes;
-    for (__mmask16 over; (over = _mm512_cmpge_epi32_mask(column, width));) column = _mm512_mask_sub_epi32(column, over, column, width);
-    for (size_t v = 0; v < dw_flat_vectors(g); v++) {
-        const __m512i p = _mm512_add_epi32(_mm512_set1_epi32((int)v * 16), lanes);
-        const __mmask16 inside = _mm512_cmplt_epi32_mask(p, _mm512_set1_epi32(n));
-        const __mmask16 rows[3] = {inside & _mm512_cmpge_epi32_mask(p, width), inside,
-                                   inside & _mm512_cmplt_epi32_mask(p, _mm512_set1_epi32(n - W))};
-        const __mmask16 columns[3] = {_mm512_cmpneq_epi32_mask(column, _mm512_setzero_si512()), 0xFFFF,
-                                      _mm512_cmpneq_epi32_mask(column, _mm512_set1_epi32(W - 1))};
-        for (int t = 0; t < 9; t++) masks[v * 9 + (size_t)t] = (uint16_t)(rows[t / 3] & columns[t % 3]);
-        column = _mm512_add_epi32(column, _mm512_set1_epi32(16));
-        for (__mmask16 over; (over = _mm512_cmpge_epi32_mask(column, width));) column = _mm512_mask_sub_epi32(column, over, column, width);
+// The padded plane's geometry: row stride, output vectors, where row 0 starts in a copy and a copy's floats (room
+// for the zero row above and the last vectors' reach below, rounded to 64 bytes).
+typedef struct {
+    int stride, vectors, base, floats;
+} dw_padded_layout;
+static inline dw_padded_layout dw_padded(const ck_conv_desc *g) {
+    const int S = g->width + 1, vectors = (g->height * S + 15) / 16, base = (S + 1 + 15) / 16 * 16;
+    return (dw_padded_layout){S, vectors, base, (base + vectors * 16 + S + 1 + 15) / 16 * 16};
+}
+// Scratch floats: two copies (this plane and the next), then per vector its lanes kept and their first output.
+static inline size_t dw_padded_scratch_floats(const ck_conv_desc *g) {
+    const dw_padded_layout l = dw_padded(g);
+    return 2 * (size_t)l.floats + 2 * (size_t)l.vectors;
+}
+
+// Per output vector v: keep[v] the lanes that are outputs (not under a zero column, not past the last row) and
+// first[v] the output the first of them is.
+static void dw_padded_tables(const ck_conv_desc *g, uint32_t *keep, int32_t *first) {
+    const dw_padded_layout l = dw_padded(g);
+    int out = 0;
+    for (int v = 0; v < l.vectors; v++) {
+        uint32_t bits = 0;
+        first[v] = out;
+        for (int i = 0; i < 16; i++) {
+            const int q = v * 16 + i;
+            if (q < g->height * l.stride && q % l.stride < g->width) bits |= 1u << i, out++;
+        }
+        keep[v] = bits;
     }
 }
 
-#define DW_FLAT_TAP(A, V, T) A = _mm512_fmadd_ps(taps[T], _mm512_maskz_loadu_ps(m[(V) * 9 + (T)], at + (V) * 16 + offsets[T]), A)
-#define DW_FLAT_TAPS(A, V)                                                                                       \
-    DW_FLAT_TAP(A, V, 0); DW_FLAT_TAP(A, V, 1); DW_FLAT_TAP(A, V, 2); DW_FLAT_TAP(A, V, 3); DW_FLAT_TAP(A, V, 4); \
-    DW_FLAT_TAP(A, V, 5); DW_FLAT_TAP(A, V, 6); DW_FLAT_TAP(A, V, 7); DW_FLAT_TAP(A, V, 8)
-__attribute__((target("avx512f"))) static void plane_flat_512(const ck_conv_desc *g, const float *x, const float *w,
-                                                               float b, dw_outputs o, const uint16_t *masks) {
-    const int W = g->width, n = g->height * W, vectors = (n + 15) / 16;
-    const ptrdiff_t offsets[9] = {-W - 1, -W, -W + 1, -1, 0, 1, W - 1, W, W + 1};
+// Rows of plane x -> the copy's rows (each store's lanes past W are zero: they land on the zero column and on the
+// next row, which its own store then writes over, or on the zero row below).
+__attribute__((target("avx512f"))) static void dw_padded_copy(const ck_conv_desc *g, const float *x, float *copy) {
+    const dw_padded_layout l = dw_padded(g);
+    const __mmask16 row = ck_lanes16(g->width);
+    for (int r = 0; r < g->height; r++)
+        _mm512_storeu_ps(copy + l.base + (size_t)r * l.stride, _mm512_maskz_loadu_ps(row, x + (size_t)r * g->width));
+}
+
+// v's kept lanes, in order, at position `at` of each output: a whole-vector store when that stays inside the plane
+// (the lanes past the kept ones are written over by the next vector's), else only the kept ones.
+__attribute__((target("avx512f"), always_inline)) static inline void dw_padded_put(float *p, __m512 v, __mmask16 keep,
+                                                                                   int whole) {
+    const __m512 packed = _mm512_maskz_compress_ps(keep, v);
+    if (whole) _mm512_storeu_ps(p, packed);
+    else _mm512_mask_storeu_ps(p, ck_lanes16(__builtin_popcount(keep)), packed);
+}
+__attribute__((target("avx512f"), always_inline)) static inline void dw_padded_store(
+    dw_outputs o, size_t at, __mmask16 keep, int whole, __m512 v, __m512 gain, __m512 offset, __m512 lo, __m512 hi) {
+    if (o.y != o.affined && o.y != o.activated) dw_padded_put(o.y + at, v, keep, whole);
+    if (o.affined) {
+        v = _mm512_add_ps(_mm512_mul_ps(v, gain), offset);
+        if (o.affined != o.activated) dw_padded_put(o.affined + at, v, keep, whole);
+    }
+    if (o.activated) {
+        if (o.act.kind == CK_ACTIVATION_RELU) v = _mm512_max_ps(v, _mm512_setzero_ps());
+        else if (o.act.kind == CK_ACTIVATION_CLIP) v = _mm512_min_ps(hi, _mm512_max_ps(lo, v));
+        dw_padded_put(o.activated + at, v, keep, whole);
+    }
+}
+
+#define DW_PADDED_TAP(A, V, T) A = _mm512_fmadd_ps(taps[T], _mm512_loadu_ps(at + (V) * 16 + offsets[T]), A)
+#define DW_PADDED_TAPS(A, V)                                                                                     \
+    DW_PADDED_TAP(A, V, 0); DW_PADDED_TAP(A, V, 1); DW_PADDED_TAP(A, V, 2); DW_PADDED_TAP(A, V, 3);              \
+    DW_PADDED_TAP(A, V, 4); DW_PADDED_TAP(A, V, 5); DW_PADDED_TAP(A, V, 6); DW_PADDED_TAP(A, V, 7);              \
+    DW_PADDED_TAP(A, V, 8)
+#define DW_PADDED_STORE(A, V)                                                                                    \
+    dw_padded_store(o, (size_t)first[v + (V)], (__mmask16)keep[v + (V)],                                        \
+                    first[v + (V)] + 16 <= planeSize, A, gain, offset, lo, hi)
+// The plane of one channel from its copy (dw_padded_copy); keep and first from dw_padded_tables.
+__attribute__((target("avx512f"))) static void plane_padded_512(const ck_conv_desc *g, const float *copy,
+                                                                 const float *w, float b, dw_outputs o,
+                                                                 const uint32_t *keep, const int32_t *first) {
+    const dw_padded_layout l = dw_padded(g);
+    const int S = l.stride, planeSize = g->height * g->width;
+    const ptrdiff_t offsets[9] = {-S - 1, -S, -S + 1, -1, 0, 1, S - 1, S, S + 1};
     __m512 taps[9];
     for (int t = 0; t < 9; t++) taps[t] = _mm512_set1_ps(w[t]);
     const __m512 bias = _mm512_set1_ps(b), gain = _mm512_set1_ps(o.gain), offset = _mm512_set1_ps(o.offset);
     const __m512 lo = _mm512_set1_ps(o.act.minimum), hi = _mm512_set1_ps(o.act.maximum);
     int v = 0;
-    for (; v + 4 <= vectors; v += 4) {
-        const float *at = x + (size_t)v * 16;
-        const uint16_t *m = masks + (size_t)v * 9;
+    for (; v + 4 <= l.vectors; v += 4) {
+        const float *at = copy + l.base + (size_t)v * 16;
         __m512 a0 = bias, a1 = bias, a2 = bias, a3 = bias;
-        DW_FLAT_TAPS(a0, 0);
-        DW_FLAT_TAPS(a1, 1);
-        DW_FLAT_TAPS(a2, 2);
-        DW_FLAT_TAPS(a3, 3);
-        const int left = n - v * 16;
-        dw_store_512(o, (size_t)v * 16, 16, a0, gain, offset, lo, hi);
-        dw_store_512(o, (size_t)v * 16 + 16, 16, a1, gain, offset, lo, hi);
-        dw_store_512(o, (size_t)v * 16 + 32, 16, a2, gain, offset, lo, hi);
-        dw_store_512(o, (size_t)v * 16 + 48, left < 64 ? left - 48 : 16, a3, gain, offset, lo, hi);
+        DW_PADDED_TAPS(a0, 0);
+        DW_PADDED_TAPS(a1, 1);
+        DW_PADDED_TAPS(a2, 2);
+        DW_PADDED_TAPS(a3, 3);
+        DW_PADDED_STORE(a0, 0);
+        DW_PADDED_STORE(a1, 1);
+        DW_PADDED_STORE(a2, 2);
+        DW_PADDED_STORE(a3, 3);
     }
-    for (; v < vectors; v++) {
-        const float *at = x + (size_t)v * 16;
-        const uint16_t *m = masks + (size_t)v * 9;
+    for (; v < l.vectors; v++) {
+        const float *at = copy + l.base + (size_t)v * 16;
         __m512 a0 = bias;
-        DW_FLAT_TAPS(a0, 0);
-        const int left = n - v * 16;
-        dw_store_512(o, (size_t)v * 16, left < 16 ? left : 16, a0, gain, offset, lo, hi);
+        DW_PADDED_TAPS(a0, 0);
+        DW_PADDED_STORE(a0, 0);
     }
 }
-#undef DW_FLAT_TAPS
-#undef DW_FLAT_TAP
+#undef DW_PADDED_STORE
+#undef DW_PADDED_TAPS
+#undef DW_PADDED_TAP
 
 // A 3×3 stride-2 plane whose output rows are at most 7 wide (MobileNetV2's 14×14 → 7×7) on AVX-512: two output
 // rows a vector, lanes 0 ..< OW the upper one and OW ..< 2·OW the lower one, which lie side by side in the output,
@@ -289,57 +385,69 @@ void ck_depthwise_conv(const ck_conv_desc *g, int images, const float *input, co
     plane_fn plane = plane_portable;
     const float *zero = NULL;
     const uint16_t *masks = NULL;
-    int flat = 0, paired = 0;
+    if (images < 1) images = 1;
+    const int taps = g->kernelHeight * g->kernelWidth, planes = (c1 - c0) * images;
+    const size_t in_plane = (size_t)g->height * g->width, out_plane = (size_t)g->outHeight * g->outWidth;
+    // Plane i of the call: output channel c0 + i / images of image i mod images, and the input plane it reads.
+#define DW_SOURCE(i) \
+    (input + ((size_t)((c0 + (i) / images) / g->outChannels) * images + (size_t)((i) % images)) * in_plane)
 #ifdef CK_X86
-    // The vector paths read a zero row above and below the plane and the edge vectors' masks (or the flat
-    // plane's masks), made once for every plane of the call; the paired plane needs neither.
+    // The vector paths read a zero row above and below the plane and the edge vectors' masks (or the padded
+    // plane's copies and tables), made once for every plane of the call; the paired plane needs neither.
     int paired_index[3][16];
+    float *copies = NULL;
+    const uint32_t *keep = NULL;
+    const int32_t *first = NULL;
+    const int copy_floats = dw_padded(g).floats;
+    int paired = 0;
     if (ck_isa() >= CK_ISA_AVX512 && dw_paired_fits(g)) {
         dw_paired_indices(g->outWidth, paired_index);
         paired = 1;
-    } else if (ck_isa() >= CK_ISA_AVX512 && dw_flat_fits(g)) {
-        uint16_t *flat_masks = (uint16_t *)ck_scratch_buffer(CK_SCRATCH_PADDED, ck_depthwise_scratch_floats(g));
-        if (!flat_masks) abort();  // the memory budget counts this scratch: only an exhausted system ends here
-        dw_flat_masks(g, flat_masks);
-        masks = flat_masks;
-        flat = 1;
-    } else if (g->kernelHeight * g->kernelWidth <= DW_MAX_TAPS && ck_isa() >= CK_ISA_AVX2) {
+    } else if (ck_isa() >= CK_ISA_AVX512 && dw_padded_fits(g)) {
+        copies = ck_scratch_buffer(CK_SCRATCH_PADDED, ck_depthwise_scratch_floats(g));
+        if (!copies) abort();  // the memory budget counts this scratch: only an exhausted system ends here
+        memset(copies, 0, 2 * (size_t)copy_floats * sizeof(float));
+        uint32_t *keep_table = (uint32_t *)(copies + 2 * (size_t)copy_floats);
+        int32_t *first_table = (int32_t *)(keep_table + dw_padded(g).vectors);
+        dw_padded_tables(g, keep_table, first_table);
+        keep = keep_table, first = first_table;
+        if (planes > 0) dw_padded_copy(g, DW_SOURCE(0), copies);
+    } else if (taps <= DW_MAX_TAPS && ck_isa() >= CK_ISA_AVX2) {
         const int wide = ck_isa() >= CK_ISA_AVX512;
         zero = row_scratch(wide ? 16 : 8, g->outWidth, g->width, g->kernelWidth, g->strideWidth, g->padLeft,
                            g->dilationWidth, 0.0f, &masks);
         plane = wide ? plane_512 : plane_256;
     }
 #endif
-    if (images < 1) images = 1;
-    const int taps = g->kernelHeight * g->kernelWidth;
-    const size_t in_plane = (size_t)g->height * g->width, out_plane = (size_t)g->outHeight * g->outWidth;
-    for (int c = c0; c < c1; c++) {
-        const int source = c / g->outChannels;
-        for (int n = 0; n < images; n++) {
-            const size_t at = ((size_t)c * images + n) * out_plane;
-            const dw_outputs o = {output + at, affined ? affined + at : NULL, activated ? activated + at : NULL,
-                                  gain ? gain[c] : 1.0f, offset ? offset[c] : 0.0f, act};
-            const float *x = input + ((size_t)source * images + n) * in_plane, *w = weight + (size_t)c * taps;
+    for (int i = 0; i < planes; i++) {
+        const int c = c0 + i / images;
+        const size_t at = (size_t)(c0 * images + i) * out_plane;
+        const dw_outputs o = {output + at, affined ? affined + at : NULL, activated ? activated + at : NULL,
+                              gain ? gain[c] : 1.0f, offset ? offset[c] : 0.0f, act};
+        const float *x = DW_SOURCE(i), *w = weight + (size_t)c * taps;
+        const float b = bias ? bias[c] : 0.0f;
 #ifdef CK_X86
-            if (flat) {
-                plane_flat_512(g, x, w, bias ? bias[c] : 0.0f, o, masks);
-                continue;
-            }
-            if (paired) {
-                plane_paired_512(g, x, w, bias ? bias[c] : 0.0f, o, paired_index);
-                continue;
-            }
-#endif
-            plane(g, x, w, bias ? bias[c] : 0.0f, o, zero, masks);
+        if (copies) {
+            // the next plane's copy first (into the other one), so this one's stores have landed before its loads
+            if (i + 1 < planes) dw_padded_copy(g, DW_SOURCE(i + 1), copies + (size_t)((i + 1) & 1) * copy_floats);
+            plane_padded_512(g, copies + (size_t)(i & 1) * copy_floats, w, b, o, keep, first);
+            continue;
         }
+        if (paired) {
+            plane_paired_512(g, x, w, b, o, paired_index);
+            continue;
+        }
+#endif
+        plane(g, x, w, b, o, zero, masks);
     }
+#undef DW_SOURCE
 }
 
 size_t ck_depthwise_scratch_floats(const ck_conv_desc *g) {
     const size_t rows = row_scratch_floats(g->width, g->outWidth, g->kernelWidth);
 #ifdef CK_X86
-    const size_t flat = (dw_flat_vectors(g) * 9 + 1) / 2;
-    return dw_flat_fits(g) && flat > rows ? flat : rows;
+    const size_t padded = dw_padded_scratch_floats(g);
+    return dw_padded_fits(g) && padded > rows ? padded : rows;
 #else
     return rows;
 #endif

@@ -5,12 +5,16 @@ import Testing
 /// Depthwise cases for the direct kernel: vector columns with edge columns on both sides, stride 2 (two loads
 /// deinterleaved), a 5×5 dilated window, stride 3 (every column in C), a channel multiplier of 2, and the edges
 /// of rows read in place: maps narrower than one vector (1×1, 7×7), rows of whole vectors, no left padding, an
-/// even window at stride 2 and stride 2 with dilation (a pair of loads per tap). The 3×3 stride-1 "same" maps up
-/// to 32 wide run on AVX-512 as one flat run of vectors crossing row ends: widths 1, 7, 14, 15, 17, 32 (and 33,
-/// just past it, row by row), planes whose vector count is and is not a multiple of four, odd channel counts; 3×3
-/// stride-2 maps with output rows up to 7 wide two rows a vector (even and odd row counts, pads 0 to 2).
+/// even window at stride 2 and stride 2 with dilation (a pair of loads per tap). 3×3 windows run several output
+/// rows at once: row counts that leave rows over (9, 6 and 14 output rows), and strides that differ between height
+/// and width (one row at a time). The 3×3 stride-1 "same" maps up to 16 wide run on AVX-512 as one flat run of
+/// vectors over a zero-bordered copy: widths 1, 7, 14, 15, 16 (and 17, 32, 33 past it, row by row), planes whose
+/// vector count is and is not a multiple of four, odd channel counts, two outputs per channel; 3×3 stride-2 maps
+/// with output rows up to 7 wide two rows a vector (even and odd row counts, pads 0 to 2).
 extension ConvCase {
-    static let depthwiseFlat: [ConvCase] = [(1, 9, 3), (7, 7, 5), (14, 14, 3), (15, 5, 7), (17, 3, 3), (32, 11, 1), (33, 4, 3)]
+    static let depthwiseFlat: [ConvCase] = [
+        (1, 9, 3), (7, 7, 5), (14, 14, 3), (15, 5, 7), (16, 6, 2), (17, 3, 3), (32, 11, 1), (33, 4, 3),
+    ]
         .map { w, h, c in
             ConvCase(
                 "3×3 depthwise pad 1 on \(h)×\(w), \(c) channels", c: c, h: h, w: w, k: c, kernel: (3, 3), pad: (1, 1, 1, 1),
@@ -42,6 +46,15 @@ extension ConvCase {
     static let depthwiseEvenWindow = ConvCase(
         "2×2 depthwise stride 2 on 8×41 (an even window: pairs)", c: 2, h: 8, w: 41, k: 2, kernel: (2, 2), stride: (2, 2),
         groups: 2)
+    static let depthwiseStride2Rows = ConvCase(
+        "3×3 depthwise stride 2 pad 1 on 27×40 (14 output rows of 20: blocks of rows, 2 over)", c: 3, h: 27, w: 40, k: 3,
+        kernel: (3, 3), stride: (2, 2), pad: (1, 1, 1, 1), groups: 3)
+    static let depthwiseMixedStrides = ConvCase(
+        "3×3 depthwise stride 2 down, 1 across, on 11×40", c: 2, h: 11, w: 40, k: 2, kernel: (3, 3), stride: (2, 1),
+        pad: (1, 1, 1, 1), groups: 2)
+    static let depthwisePaddedMultiplier2 = ConvCase(
+        "3×3 depthwise 3→6 (2 outputs per channel) on 7×7", c: 3, h: 7, w: 7, k: 6, kernel: (3, 3), pad: (1, 1, 1, 1),
+        groups: 3)
     static let depthwiseStride2Dilated = ConvCase(
         "3×3 depthwise stride 2 dilation 2 pad 2 on 11×45", c: 2, h: 11, w: 45, k: 2, kernel: (3, 3), stride: (2, 2),
         pad: (2, 2, 2, 2), dilation: (2, 2), groups: 2)
@@ -69,7 +82,7 @@ extension ConvCase {
         [
             depthwise3x3, depthwiseWide, depthwiseStride2, depthwiseDilated5x5, depthwiseStride3, depthwiseMultiplier2,
             depthwiseOnePixel, depthwiseSmallStride2, depthwiseWholeVectors, depthwiseStride2NoPad, depthwiseEvenWindow,
-            depthwiseStride2Dilated,
+            depthwiseStride2Dilated, depthwiseStride2Rows, depthwiseMixedStrides, depthwisePaddedMultiplier2,
         ] + depthwiseFlat + depthwisePairedRows
 }
 
@@ -173,7 +186,7 @@ extension ConvCase {
     }
 
     /// Two images in the batch layout (C, N, H, W) give each image's own result, the channel multiplier included.
-    @Test(arguments: [ConvCase.depthwiseStride2, .depthwiseMultiplier2])
+    @Test(arguments: [ConvCase.depthwiseStride2, .depthwiseMultiplier2, .depthwisePaddedMultiplier2])
     func depthwiseBatchMatchesEachImage(_ testCase: ConvCase) {
         let g = testCase.geometry
         var random = TestRandom(seed: 29)
