@@ -24,6 +24,7 @@ typedef struct {
     void (*pack_channel_weight)(int, int, const float *, float *);
     void (*channel_tile_rows)(const ck_conv_desc *, const float *, const float *, const float *, const float *, float *,
                               int, int, int, int, ck_output_epilogue);
+    void (*pool[2])(const ck_pool_desc *, const float *, float *, int, int);  // max, average
 } build;
 
 static build load(const char *path) {
@@ -31,7 +32,7 @@ static build load(const char *path) {
     if (!h) { fprintf(stderr, "%s\n", dlerror()); exit(2); }
     build b = {dlsym(h, "ck_pack_weight"), dlsym(h, "ck_packed_weight_floats"), dlsym(h, "ck_sgemm_prepacked"),
                dlsym(h, "ck_depthwise_conv"), dlsym(h, "ck_channel_packed_floats"), dlsym(h, "ck_pack_channel_weight"),
-               dlsym(h, "ck_conv_channel_tile_rows")};
+               dlsym(h, "ck_conv_channel_tile_rows"), {dlsym(h, "ck_max_pool"), dlsym(h, "ck_average_pool")}};
     // CKAB_ISA=1 runs both builds' AVX2 kernels (0: portable) on a machine that has more, as on AMD Zen 3
     if (getenv("CKAB_ISA")) ((void (*)(int))dlsym(h, "ck_force_isa"))(atoi(getenv("CKAB_ISA")));
     return b;
@@ -64,7 +65,8 @@ static void evict(const float *hot, size_t n) {
 typedef struct {
     const char *name;
     int kind;  // 0: 1×1 conv (M out, K in, N positions, 1: residual addend and ReLU); 1: depthwise 3×3 (C, H, W,
-               // stride); 2: square conv on the channel tiles (C in, H = W, M out, kernel, stride, pad)
+               // stride); 2: square conv on the channel tiles (C in, H = W, M out, kernel, stride, pad); 3: square
+               // pool (C, H = W, OH = OW, kernel, stride, pad, max 0 / average 1)
     int a, b, c, d, e, f;
 } shape;
 
@@ -110,6 +112,7 @@ int main(int argc, char **argv) {
         {"dw 3x3/1 576 14x14", 1, 576, 14, 14, 1},
         {"dw 3x3/1 144 56x56", 1, 144, 56, 56, 1},
         {"dw 3x3/1 192 28x28", 1, 192, 28, 28, 1},
+        {"dw 3x3/1 32 112x112", 1, 32, 112, 112, 1},
         {"resnet res5 3x3 512->512 7x7", 2, 512, 7, 512, 3, 1, 1},
         {"resnet res4 3x3 256->256 14x14", 2, 256, 14, 256, 3, 1, 1},
         {"googlenet 4a 3x3 96->208 14x14", 2, 96, 14, 208, 3, 1, 1},
@@ -121,6 +124,14 @@ int main(int argc, char **argv) {
         {"resnet res2 3x3 64->64 56x56", 2, 64, 56, 64, 3, 1, 1},
         {"resnet conv1 7x7/2 3->64 224", 2, 3, 224, 64, 7, 2, 3},
         {"squeezenet conv1 7x7/2 3->96 224", 2, 3, 224, 96, 7, 2, 0},
+        {"maxpool 3x3/2 96 111->55", 3, 96, 111, 55, 3, 2, 0},
+        {"maxpool 3x3/2 64 112->56 pad 1", 3, 64, 112, 56, 3, 2, 1},
+        {"maxpool 3x3/2 64 112->56 ceil", 3, 64, 112, 56, 3, 2, 0},
+        {"maxpool 3x3/2 256 55->27", 3, 256, 55, 27, 3, 2, 0},
+        {"maxpool 3x3/2 512 27->13", 3, 512, 27, 13, 3, 2, 0},
+        {"maxpool 3x3/2 480 28->14 ceil", 3, 480, 28, 14, 3, 2, 0},
+        {"maxpool 3x3/2 832 14->7 ceil", 3, 832, 14, 7, 3, 2, 0},
+        {"avgpool 7x7 1024 7->1", 3, 1024, 7, 1, 7, 1, 0 + 16},
     };
     printf("%-34s %10s %10s %10s %10s %7s %7s\n", "case", "old min", "new min", "old med", "new med", "min", "med");
     for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
@@ -177,6 +188,19 @@ int main(int argc, char **argv) {
                 if (d * d > diff) diff = d * d;
             }
             if (diff > 1e-6) printf("  (outputs differ: %g)\n", diff);
+        } else if (sh.kind == 3) {
+            const int C = sh.a, H = sh.b, O = sh.c, k = sh.d, st = sh.e, pad = sh.f & 15, average = sh.f >> 4;
+            const ck_pool_desc g = {H, H, O, O, k, k, st, st, pad, pad, 0};
+            float *x = randoms((size_t)C * H * H, 2), *out[2] = {randoms((size_t)C * O * O, 4), randoms((size_t)C * O * O, 4)};
+            for (int r = 0; r < rounds; r++)
+                for (int i = 0; i < 2; i++) {
+                    evict(x, (size_t)C * H * H);
+                    const double t0 = now();
+                    v[i].pool[average](&g, x, out[i], 0, C);
+                    t[i][r] = now() - t0;
+                }
+            for (size_t i = 0; i < (size_t)C * O * O; i++)
+                if (out[0][i] != out[1][i]) { printf("  (outputs differ at %zu)\n", i); break; }
         } else {
             const int C = sh.a, H = sh.b, W = sh.c, st = sh.d, OH = (H + 2 - 3) / st + 1, OW = (W + 2 - 3) / st + 1;
             const ck_conv_desc g = {1, H, W, 1, OH, OW, 3, 3, st, st, 1, 1, 1, 1};

@@ -50,6 +50,9 @@ let poolCases: [PoolCase] =
         PoolCase("17×17/1 on 17×18 (taller than the vector path's rows)", c: 2, h: 17, w: 18, kernel: 17, stride: 1),
         PoolCase("3×3/2 ceil on 16×16 (NIN pool2: the last window overhangs)", c: 3, h: 16, w: 16, kernel: 3, stride: 2),
         PoolCase("3×3/2 pad 1 on 33×35 (both edges masked, vectors of 16 and a part)", c: 2, h: 33, w: 35, kernel: 3, stride: 2, pad: 1),
+        // 3×3/2 max pools with output rows of 48 or more run two output rows at once on AVX-512
+        PoolCase("3×3/2 pad 1 on 9×112 (ResNet pool1 rows: 5 output rows of 56)", c: 2, h: 9, w: 112, kernel: 3, stride: 2, pad: 1),
+        PoolCase("3×3/2 ceil on 4×97 (48 outputs a row, the last window overhangs)", c: 3, h: 4, w: 97, kernel: 3, stride: 2),
     ] + sameSizeMaxPoolCases
 
 /// 3×3/1 pad 1 keeping the size, folded separably in registers (AVX2 and AVX-512): one plane row, two, rows of one part
@@ -108,6 +111,30 @@ let sameSizeMaxPoolCases = [(1, 7, 3), (2, 14, 5), (6, 15, 1), (5, 16, 3), (4, 1
             let bits = largestDifference(average(isa), plain)
             #expect(bits == 0, "\(testCase.name), excludesPadding \(excludesPadding), instruction set \(isa): maxdiff \(bits)")
         }
+    }
+
+    /// The vector max pools fold rows in order, then window columns in order, with a max that keeps its second
+    /// operand on NaN: every vector path gives the same bits on an input with NaNs, the AVX-512 one that takes two
+    /// rows of a 3×3/2 pool at once too.
+    @Test(arguments: [
+        PoolCase("3×3/2 pad 1 on 9×112", c: 3, h: 9, w: 112, kernel: 3, stride: 2, pad: 1),
+        PoolCase("3×3/2 ceil on 7×111", c: 2, h: 7, w: 111, kernel: 3, stride: 2),
+    ])
+    func maxPoolVectorPathsAgreeOnNaNs(_ testCase: PoolCase) {
+        let g = testCase.geometry
+        var random = TestRandom(seed: 31)
+        var input = random.floats(g.channels * g.inHeight * g.inWidth)
+        for i in stride(from: 5, to: input.count, by: 37) { input[i] = .nan }
+        var outputs: [[UInt32]] = []
+        for isa in Kernels.supportedInstructionSets.dropFirst() {
+            Kernels.forceInstructionSet(isa)
+            var output = [Float](repeating: 0, count: g.channels * g.outHeight * g.outWidth)
+            output.withUnsafeMutableBufferPointer { Kernels.maxPool2d(g, input: input, output: $0.baseAddress!, threads: 1) }
+            Kernels.forceInstructionSet(nil)
+            #expect(output.contains { $0.isNaN }, "\(testCase.name), instruction set \(isa): no NaN reached the output")
+            outputs.append(output.map(\.bitPattern))
+        }
+        #expect(Set(outputs).count <= 1, "\(testCase.name): the vector paths' bits differ")
     }
 
     /// Runs both pools on `values` laid out as one h×w channel.
