@@ -12,10 +12,8 @@ import Testing
 /// vector count is and is not a multiple of four, odd channel counts, two outputs per channel; 3×3 stride-2 maps
 /// with output rows up to 7 wide two rows a vector (even and odd row counts, pads 0 to 2).
 extension ConvCase {
-    static let depthwiseFlat: [ConvCase] = [
-        (1, 9, 3), (7, 7, 5), (14, 14, 3), (15, 5, 7), (16, 6, 2), (17, 3, 3), (32, 11, 1), (33, 4, 3),
-    ]
-        .map { w, h, c in
+    static let depthwiseFlat: [ConvCase] =
+        [(1, 9, 3), (7, 7, 5), (14, 14, 3), (15, 5, 7), (16, 6, 2), (17, 3, 3), (32, 11, 1), (33, 4, 3)].map { w, h, c in
             ConvCase(
                 "3×3 depthwise pad 1 on \(h)×\(w), \(c) channels", c: c, h: h, w: w, k: c, kernel: (3, 3), pad: (1, 1, 1, 1),
                 groups: c)
