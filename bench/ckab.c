@@ -118,6 +118,8 @@ int main(int argc, char **argv) {
         {"resnet res2 3x3 64->64 56x56", 2, 64, 56, 64, 3, 1, 1},
         {"resnet conv1 7x7/2 3->64 224", 2, 3, 224, 64, 7, 2, 3},
         {"squeezenet conv1 7x7/2 3->96 224", 2, 3, 224, 96, 7, 2, 0},
+        {"mobilenet conv1 3x3/2 3->32 224", 2, 3, 224, 32, 3, 2, 1},
+        {"resnet res4 1x1 1024->256 14x14", 2, 1024, 14, 256, 1, 1, 0},
     };
     printf("%-34s %10s %10s %10s %10s %7s %7s\n", "case", "old min", "new min", "old med", "new med", "min", "med");
     for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
