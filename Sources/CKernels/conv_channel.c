@@ -25,8 +25,7 @@ enum {
     CT_KC_WHOLE = 160,
     CT_STRIP = 2048,
     CT_STRIP_INPUT = 256 * 1024,
-    CT_AHEAD = 28,
-    CT_STORE_AHEAD = 64
+    CT_AHEAD = 28
 };
 
 size_t ck_channel_packed_floats(int M, int K) {
@@ -116,16 +115,25 @@ int ck_conv_channel_tiles(const ck_conv_desc *g) {
 }
 
 #ifdef CK_X86
+// Output lines a tile asks for, to be written: `count` lines from line `l0` of the plane at `at` on, `lines` a
+// plane, planes `plane` floats apart.
+typedef struct {
+    const float *at;
+    long plane;
+    int lines, l0, count;
+} ct_lines;
+
 // One tile over kc taps: positions i < na at x[i·SW] (input row A) and i < nb at x[step + i·SW] (row B), tap k
 // at koff[k] from there; 32 channels of weight per tap at w + k·32. acc (na + nb positions × 32 channels) is
 // loaded (or set to the bias, or zero, when `first`), accumulated and stored back (with `add_after`, summed from zero
 // and added to acc as the GEMM's micro-kernels add a K block to the ones before it). The tile also prefetches the
 // weights of `ahead_taps` taps at `ahead` into L1 and those a K block further into L2: a line of each a tap over the
 // first 2·ahead_taps taps, or when the tile has fewer taps than that all four lines of tap k at tap k; every tap its
-// input `input_ahead` floats on, unless 0.
-__attribute__((target("avx512f"), always_inline)) static inline void
+// input `input_ahead` floats on, unless 0; and out_lines' lines (unless NULL), to be written, one a tap.
+__attribute__((target("avx512f,prfchw"), always_inline)) static inline void
 tile_body(int kc, const float *w, const float *x, const int *koff, long step, float *acc, int first,
-          const float *bias, const float *ahead, int ahead_taps, long input_ahead, int add_after, const int na,
+          const float *bias, const float *ahead, int ahead_taps, long input_ahead, int add_after,
+          const ct_lines *out_lines, const int na,
           const int nb, const int SW) {
     __m512 c[2 * CT_TILE][2];
     const int n = na + nb;
@@ -144,7 +152,23 @@ tile_body(int kc, const float *w, const float *x, const int *koff, long step, fl
     // One line a tap keeps few misses in flight at a time: four a tap over the first quarter of the taps (ResNet's
     // 7×7 stage, 4 tiles a K block) stalled on them when the weights came from memory, as in a whole network.
     const int spread = 2 * ahead_taps <= kc;
+    const float *line_at = NULL;
+    int line = 0, line_taps = 0;
+    if (out_lines) {
+        line_at = out_lines->at;
+        line = out_lines->l0;
+        // more lines than taps: the surplus at once
+        for (int i = kc; i < out_lines->count; i++) {
+            __builtin_prefetch(line_at + line * 16, 1, 3);
+            if (++line == out_lines->lines) line = 0, line_at += out_lines->plane;
+        }
+        line_taps = out_lines->count < kc ? out_lines->count : kc;
+    }
     for (int k = 0; k < kc; k++) {
+        if (k < line_taps) {
+            __builtin_prefetch(line_at + line * 16, 1, 3);
+            if (++line == out_lines->lines) line = 0, line_at += out_lines->plane;
+        }
         const float *p = x + koff[k], *q = p + step;
         if (spread) {
             if (k < 2 * ahead_taps) {
@@ -183,15 +207,17 @@ tile_body(int kc, const float *w, const float *x, const int *koff, long step, fl
 }
 
 typedef void (*tile_fn)(int kc, const float *w, const float *x, const int *koff, long step, float *acc, int first,
-                        const float *bias, const float *ahead, int ahead_taps, long input_ahead, int add_after);
+                        const float *bias, const float *ahead, int ahead_taps, long input_ahead, int add_after,
+                        const ct_lines *out_lines);
 
 // One function per tile shape: `na` positions of one row (1 ..< 15), or `na` of two rows each (1 ..< 8), at
 // column stride 1 or 2, each with its loops unrolled and its accumulators in registers.
 #define CT_TILE_FN(NA, NB, SW)                                                                                        \
-    __attribute__((target("avx512f"))) static void tile_##NA##_##NB##_##SW(                                          \
+    __attribute__((target("avx512f,prfchw"))) static void tile_##NA##_##NB##_##SW(                                    \
         int kc, const float *w, const float *x, const int *koff, long step, float *acc, int first, const float *bias, \
-        const float *ahead, int ahead_taps, long input_ahead, int add_after) {                                         \
-        tile_body(kc, w, x, koff, step, acc, first, bias, ahead, ahead_taps, input_ahead, add_after, NA, NB, SW);      \
+        const float *ahead, int ahead_taps, long input_ahead, int add_after, const ct_lines *out_lines) {              \
+        tile_body(kc, w, x, koff, step, acc, first, bias, ahead, ahead_taps, input_ahead, add_after, out_lines, NA,    \
+                  NB, SW);                                                                                             \
     }
 #define CT_TILE_FNS(SW)                                                                                               \
     CT_TILE_FN(1, 0, SW) CT_TILE_FN(2, 0, SW) CT_TILE_FN(3, 0, SW) CT_TILE_FN(4, 0, SW) CT_TILE_FN(5, 0, SW)          \
@@ -244,11 +270,9 @@ __attribute__((target("avx512f"), always_inline)) static inline void transpose16
 // The tile scratch acc (count positions, 32 channels) -> channels 0 ..< jend of the output from `out` on (channel j
 // at out + j·plane, positions contiguous), adding the addend laid out alike and applying the activation as the
 // scalar ck_relu / ck_clip do: max(v, 0) gives 0 for NaN and −0, the clip keeps NaN. 16 positions × 16 channels a
-// transpose, positions past count masked. Each store asks for its plane's line CT_STORE_AHEAD positions on, to be
-// written: 32 planes at once are more streams than the hardware prefetcher follows, and a stem's 3.2 MB output comes
-// cold from memory (7×7/2 stems, weights and output from memory: 3→96 0.91–0.93 of the time, 3→64 0.97–0.98).
-__attribute__((target("avx512f,prfchw"))) static void store_tiles(const float *acc, int count, int jend, float *out,
-                                                                 const float *addend, size_t plane, ck_activation a) {
+// transpose, positions past count masked. The lines it writes were asked for by the tiles before it (ct_lines).
+__attribute__((target("avx512f"))) static void store_tiles(const float *acc, int count, int jend, float *out,
+                                                          const float *addend, size_t plane, ck_activation a) {
     const __m512 zero = _mm512_setzero_ps();
     for (int p0 = 0; p0 < count; p0 += 16) {
         const int np = count - p0 < 16 ? count - p0 : 16;
@@ -262,7 +286,6 @@ __attribute__((target("avx512f,prfchw"))) static void store_tiles(const float *a
                 const size_t at = (size_t)(j0 + j) * plane + (size_t)p0;
                 __m512 v = r[j];
                 if (addend) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(mask, addend + at));
-                if (p0 + CT_STORE_AHEAD < count) __builtin_prefetch(out + at + CT_STORE_AHEAD, 1, 3);
                 _mm512_mask_storeu_ps(out + at, mask, ck_activate16(v, a));
             }
         }
@@ -324,6 +347,15 @@ void ck_conv_channel_tile_rows(const ck_conv_desc *g, const float *input, const 
     // Columns of a row in segments of near-equal length ≤ 14 (56: 4 × 14, 13: 13); maps 7 wide or less, two rows a tile.
     const int segments = (OW + CT_TILE - 1) / CT_TILE;
     const int flat = inside && sw == 1 && sh == 1 && KW == 1 && KH == 1 && view_width == (size_t)OW;
+    // A map wider than 14 in one K block (the 7×7/2 stems' 147 taps) goes out row by row, each row from L1 as soon
+    // as its tiles are done, others strip by strip after the last K block. Either way the tiles ask for the output
+    // lines to be written next (ct_lines: the next row's, or the strip's in the last K block), one a tap, a share
+    // each: the store's own prefetches, 32 planes' lines a burst, stalled on the misses in flight, and so did a burst
+    // before each tile. `bench/ckab.sh`, one process, 31–41 alternating calls, minima, AMD EPYC Zen 4 (family 25
+    // model 17, AVX-512 on a 256-bit datapath, 32 KB L1d, 1 MB L2), 2 cores shared with other helpers: stems 3→64
+    // 224→112 0.91–0.93 of the time, 3→96 0.89–0.94 (medians 0.90–0.94); ResNet's 3×3s on 56×56 0.99, the 3×3s on
+    // 14×14 and 7×7 alike (0.99–1.00). Stores that bypass the cache lost (1.01–1.03 in ckab.c, output in L3).
+    const int by_rows = kcb >= K && !flat && OW > CT_TILE;
     // Where a row has tiles after this one, or a 1×1's channel plane goes on: its input two tiles on (maps ≤ 14 wide
     // otherwise measured the same either way).
     const long input_ahead = OW > CT_TILE || flat ? CT_AHEAD * sw : 0;
@@ -338,6 +370,7 @@ void ck_conv_channel_tile_rows(const ck_conv_desc *g, const float *input, const 
                 pack_channel_panel(M, K, weight, b, own);
                 panel = own;
             }
+            const int jend = m1 - b * CT_BLOCK < CT_BLOCK ? m1 - b * CT_BLOCK : CT_BLOCK;
             const float *block_bias = NULL;
             if (bias) {
                 for (int j = 0; j < CT_BLOCK; j++) bias_block[j] = b * CT_BLOCK + j < M ? bias[b * CT_BLOCK + j] : 0.0f;
@@ -350,11 +383,23 @@ void ck_conv_channel_tile_rows(const ck_conv_desc *g, const float *input, const 
                 // them into L1 between them, tile t its t-th share, so they arrive spread over the block (ResNet's 7×7
                 // stage streams them from memory, its 4 tiles a block too few to wait on a whole block at once).
                 int t = 0;
+                ct_lines row_lines;
+                const ct_lines *out_lines = NULL;
+                // In the last K block, tile t asks for its t-th share of the lines store_tiles writes after it.
+                const int last = pc + kc == K && !by_rows;
+                const int strip_lines = (positions + 15) / 16 + 1, strip_all = last ? jend * strip_lines : 0;
+                const float *strip_out = output + ((size_t)b * CT_BLOCK * OH + oy0 + r0) * OW;
 #define CT_RUN(fn, x, first_position)                                                                                 \
     do {                                                                                                              \
+        if (strip_all) {                                                                                              \
+            const int lf = (int)((long)t * strip_all / tiles), lt = (int)((long)(t + 1) * strip_all / tiles);        \
+            row_lines = (ct_lines){strip_out + (size_t)(lf / strip_lines) * OH * OW, (long)OH * OW, strip_lines,      \
+                                   lf % strip_lines, lt - lf};                                                        \
+            out_lines = &row_lines;                                                                                   \
+        }                                                                                                             \
         const int from = (int)((long)t * kc / tiles), to = (int)((long)(t + 1) * kc / tiles);                        \
         (fn)(kc, w, (x), koff + pc, step, acc + (size_t)(first_position) * CT_BLOCK, pc == 0, block_bias,             \
-             w + (size_t)(kc + from) * CT_BLOCK, to - from, input_ahead, wide);                                       \
+             w + (size_t)(kc + from) * CT_BLOCK, to - from, input_ahead, wide, out_lines);                            \
         t++;                                                                                                          \
     } while (0)
                 if (flat) {
@@ -368,22 +413,42 @@ void ck_conv_channel_tile_rows(const ck_conv_desc *g, const float *input, const 
                     continue;
                 }
                 for (int r = r0; r < r1;) {
+                    const int done = r;
                     if (OW <= CT_TILE / 2 && r + 1 < r1) {
                         CT_RUN(pairs[OW], tile_input(view, view_width, sh, sw, r, 0), (r - r0) * OW);
                         r += 2;
-                        continue;
+                    } else {
+                        // by_rows: the next row to be written is this panel's next, or the next panel's first of
+                        // the strip, or the first panel's first of the next strip.
+                        int next_b = b, next_r = r + 1;
+                        if (next_r == r1 && (b + 1) * CT_BLOCK < m1) next_b = b + 1, next_r = r0;
+                        else if (next_r == r1) next_b = m0 / CT_BLOCK;
+                        const int next_j = m1 - next_b * CT_BLOCK < CT_BLOCK ? m1 - next_b * CT_BLOCK : CT_BLOCK;
+                        const int lines = (OW + 15) / 16 + 1, all = by_rows && next_r < rows ? next_j * lines : 0;
+                        const float *next = output + ((size_t)next_b * CT_BLOCK * OH + oy0 + next_r) * OW;
+                        for (int s = 0, ox = 0; s < segments; s++) {
+                            const int from = s * all / segments, to = (s + 1) * all / segments;
+                            row_lines = (ct_lines){next + (size_t)(from / lines) * OH * OW, (long)OH * OW, lines,
+                                                   from % lines, to - from};
+                            out_lines = all ? &row_lines : NULL;
+                            const int n = (OW - ox) / (segments - s);
+                            CT_RUN(singles[n], tile_input(view, view_width, sh, sw, r, ox), (r - r0) * OW + ox);
+                            ox += n;
+                        }
+                        out_lines = NULL;
+                        r++;
                     }
-                    for (int s = 0, ox = 0; s < segments; s++) {
-                        const int n = (OW - ox) / (segments - s);
-                        CT_RUN(singles[n], tile_input(view, view_width, sh, sw, r, ox), (r - r0) * OW + ox);
-                        ox += n;
+                    if (by_rows) {
+                        const size_t at = ((size_t)b * CT_BLOCK * OH + oy0 + done) * OW;
+                        store_tiles(acc + (size_t)(done - r0) * OW * CT_BLOCK, (r - done) * OW, jend, output + at,
+                                    epilogue.addend ? epilogue.addend + at : NULL, (size_t)OH * OW,
+                                    epilogue.activation);
                     }
-                    r++;
                 }
 #undef CT_RUN
             }
             // The strip's tile scratch (position, channel) -> the output's channel planes, with the epilogue on the way.
-            const int jend = m1 - b * CT_BLOCK < CT_BLOCK ? m1 - b * CT_BLOCK : CT_BLOCK;
+            if (by_rows) continue;
             const size_t at = ((size_t)b * CT_BLOCK * OH + oy0 + r0) * OW;
             store_tiles(acc, positions, jend, output + at, epilogue.addend ? epilogue.addend + at : NULL,
                         (size_t)OH * OW, epilogue.activation);
