@@ -125,6 +125,8 @@ int main(int argc, char **argv) {
         {"resnet res3a branch1 1x1/2 256->512 56", 3, 256, 56, 512, 2},
         {"resnet res4a branch1 1x1/2 512->1024 28", 3, 512, 28, 1024, 2},
         {"resnet res5a branch1 1x1/2 1024->2048 14", 3, 1024, 14, 2048, 2},
+        {"resnet res3a branch2a 1x1/2 256->128 56", 3, 256, 56, 128, 2},
+        {"resnet res4a branch2a 1x1/2 512->256 28", 3, 512, 28, 256, 2},
         {"resnet res4 branch2c 256->1024 14x14+", 0, 1024, 256, 196, 1},
         {"resnet res5 branch2c 512->2048 7x7+", 0, 2048, 512, 49, 1},
     };
