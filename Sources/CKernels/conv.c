@@ -82,10 +82,12 @@ void ck_conv_im2col_gemm_batch(const ck_conv_desc *desc, int images, const float
     // input (C, N, H, W), weight (K, C·KH·KW) -> output rows m0 ..< m1, columns n0 ..< n1 of (K, N·OH·OW); one group
     const int K = desc->channels * desc->kernelHeight * desc->kernelWidth;
     if (images == 1 && strided_pointwise(desc) && n1 - n0 > 2 * NR512 && m1 > m0) {
-        // A strided 1×1 conv: its B columns are copied once, densely, to per-thread scratch (a strided gather
-        // touches twice the cache lines, and did it per K block and panel), then the plain GEMM runs on the
-        // copy, whose first tiles read it in place. Same tiles and K blocks as packing the im2col panels: the
-        // same bits.
+        // A strided 1×1 conv: its B columns are copied once, densely, to per-thread scratch (the im2col panels
+        // gathered every other float of each line), then the plain GEMM runs on the copy, whose first tiles read
+        // it in place and prefetch the next panel. Same tiles and K blocks as packing the im2col panels: the same
+        // bits. bench/ckab.sh, one process, minima of 21 alternating calls, weights out of L3, AMD EPYC Zen 4
+        // AVX-512: ResNet-50's 256→512 56→28 0.95–0.97 of the time, 512→1024 28→14 0.92–0.95, 256→128 0.90;
+        // with at most two column panels (1024→2048 14→7: 49 columns) it gained nothing (0.98–1.03): packed.
         const int n = n1 - n0, out_plane = desc->outHeight * desc->outWidth;
         // a row stride of a multiple of 256 floats would map a panel's rows onto few L1 sets
         const size_t ld = (size_t)n + (n % 256 == 0 ? 16 : 0);
@@ -222,7 +224,8 @@ int ck_conv_reads_in_place(const ck_conv_desc *g) {
     // K block are that many runs per kernel row and channel. Where they outgrow half the 48 KB L1 next to the
     // streamed weight panels (ResNet's strided 3×3 convs, 128 to 512 channels: 30–33 KB), packing wins
     // (1.0–1.1× its time in place, 1 thread, Xeon AVX-512); the stems (7×7/2 on 3 channels: 9 KB) gain 0.85×.
-    // A 1×1 strided conv is a plain GEMM in place, but it lost to packing too (1.2–1.33×): it stays packed.
+    // A 1×1 strided conv is a plain GEMM in place, but it lost to packing too (1.2–1.33×): it runs on a dense
+    // subsampled copy (ck_conv_im2col_gemm_batch).
     if (g->strideHeight > 1 || sw > 1) {
         int slot_x[CK_CONV_ROWS_MAX_STRIDE];
         const double lines_per_run = (NR512 + reach_x) * sizeof(float) / 64.0 + 1.0;
