@@ -558,11 +558,14 @@ static inline void run_tile(const micro_kernel *mk, size_t a_ahead, int kc, cons
 // goes, and prefetches the next panel (a stored, untransposed B whose kc rows' offsets fit an int), on one thread
 // only: with the other core running a piece of the same product at the same time, the same nodes measured slower
 // than packing (ResNet-50's branch2a 1×1s at 2 threads, whole network, 8 alternating processes, per-node minima:
-// 1.12–1.27 of the time, with the prefetch alone too; the cause is not found), so pool tasks keep packing.
+// 1.12–1.27 of the time, with the prefetch alone too; the cause is not found), so pool tasks keep packing. On AMD
+// EPYC Zen 4 (AVX-512, 1 MB L2) the same nodes measured 0.88–0.95 of the time with it (whole network, 2 threads, 8
+// alternating processes, per-node minima) and the shallower branch2c ones (K = 64, 128) 0.96–1.01: pool tasks read
+// in place where a K block is full (KC_MAX deep).
 static int b_side_work(const micro_kernel *mk, const b_source *bs, int kcb) {
 #ifdef CK_X86
     return mk->fn == micro_kernel_avx512 && !bs->conv && !bs->transB && (long)bs->ldb * kcb <= INT_MAX &&
-           !ck_in_pool_loop();
+           (!ck_in_pool_loop() || kcb >= KC_MAX);
 #else
     (void)mk, (void)bs, (void)kcb;
     return 0;
