@@ -25,6 +25,8 @@ typedef struct {
     void (*channel_tile_rows)(const ck_conv_desc *, const float *, const float *, const float *, const float *, float *,
                               int, int, int, int, ck_output_epilogue);
     void (*pool[2])(const ck_pool_desc *, const float *, float *, int, int);  // max, average
+    void (*conv_gemm)(const ck_conv_desc *, int, const float *, const float *, const float *, const float *, float *, int,
+                      int, int, int, ck_output_epilogue);
 } build;
 
 static build load(const char *path) {
@@ -32,7 +34,8 @@ static build load(const char *path) {
     if (!h) { fprintf(stderr, "%s\n", dlerror()); exit(2); }
     build b = {dlsym(h, "ck_pack_weight"), dlsym(h, "ck_packed_weight_floats"), dlsym(h, "ck_sgemm_prepacked"),
                dlsym(h, "ck_depthwise_conv"), dlsym(h, "ck_channel_packed_floats"), dlsym(h, "ck_pack_channel_weight"),
-               dlsym(h, "ck_conv_channel_tile_rows"), {dlsym(h, "ck_max_pool"), dlsym(h, "ck_average_pool")}};
+               dlsym(h, "ck_conv_channel_tile_rows"), {dlsym(h, "ck_max_pool"), dlsym(h, "ck_average_pool")},
+               dlsym(h, "ck_conv_im2col_gemm_batch")};
     // CKAB_ISA=1 runs both builds' AVX2 kernels (0: portable) on a machine that has more, as on AMD Zen 3
     if (getenv("CKAB_ISA")) ((void (*)(int))dlsym(h, "ck_force_isa"))(atoi(getenv("CKAB_ISA")));
     return b;
@@ -66,7 +69,8 @@ typedef struct {
     const char *name;
     int kind;  // 0: 1×1 conv (M out, K in, N positions, 1: residual addend and ReLU); 1: depthwise 3×3 (C, H, W,
                // stride); 2: square conv on the channel tiles (C in, H = W, M out, kernel, stride, pad); 3: square
-               // pool (C, H = W, OH = OW, kernel, stride, pad, max 0 / average 1)
+               // pool (C, H = W, OH = OW, kernel, stride, pad, max 0 / average 1); 4: strided 1×1 conv through the
+               // GEMM with pre-packed weights (C in, H = W, M out, stride)
     int a, b, c, d, e, f;
 } shape;
 
@@ -134,6 +138,14 @@ int main(int argc, char **argv) {
         {"maxpool 3x3/2 480 28->14 ceil", 3, 480, 28, 14, 3, 2, 0},
         {"maxpool 3x3/2 832 14->7 ceil", 3, 832, 14, 7, 3, 2, 0},
         {"avgpool 7x7 1024 7->1", 3, 1024, 7, 1, 7, 1, 0 + 16},
+        // ResNet-50's strided 1×1 shortcuts and its residual 1×1s on 14×14
+        {"resnet res3a branch1 1x1/2 256->512 56", 4, 256, 56, 512, 2},
+        {"resnet res4a branch1 1x1/2 512->1024 28", 4, 512, 28, 1024, 2},
+        {"resnet res5a branch1 1x1/2 1024->2048 14", 4, 1024, 14, 2048, 2},
+        {"resnet res3a branch2a 1x1/2 256->128 56", 4, 256, 56, 128, 2},
+        {"resnet res4a branch2a 1x1/2 512->256 28", 4, 512, 28, 256, 2},
+        {"resnet res4 branch2c 256->1024 14x14+", 0, 1024, 256, 196, 1},
+        {"resnet res5 branch2c 512->2048 7x7+", 0, 2048, 512, 49, 1},
     };
     printf("%-34s %10s %10s %10s %10s %7s %7s\n", "case", "old min", "new min", "old med", "new med", "min", "med");
     for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
@@ -166,6 +178,25 @@ int main(int argc, char **argv) {
                 if (d * d > diff) diff = d * d;
             }
             if (diff > 1e-6) printf("  (outputs differ: %g)\n", diff);
+        } else if (sh.kind == 4) {
+            const int C = sh.a, H = sh.b, M = sh.c, st = sh.d, O = (H - 1) / st + 1;
+            const ck_conv_desc g = {C, H, H, M, O, O, 1, 1, st, st, 0, 0, 1, 1};
+            const size_t in = (size_t)C * H * H, outs = (size_t)M * O * O;
+            float *x = randoms(in, 2), *w = randoms((size_t)M * C, 1), *bias = randoms(M, 3);
+            float *out[2] = {randoms(outs, 4), randoms(outs, 4)}, *packed[2];
+            for (int i = 0; i < 2; i++) {
+                packed[i] = randoms(v[i].packed_floats(M, C), 5);
+                v[i].pack_weight(M, C, w, C, packed[i]);
+            }
+            for (int r = 0; r < rounds; r++)
+                for (int i = 0; i < 2; i++) {
+                    evict(x, in);
+                    const double t0 = now();
+                    v[i].conv_gemm(&g, 1, x, w, packed[i], bias, out[i], 0, O * O, 0, M, (ck_output_epilogue){NULL, {0, 0, 0}});
+                    t[i][r] = now() - t0;
+                }
+            for (size_t i = 0; i < outs; i++)
+                if (out[0][i] != out[1][i]) { printf("  (outputs differ at %zu)\n", i); break; }
         } else if (sh.kind == 2) {
             const int C = sh.a, H = sh.b, M = sh.c, k = sh.d, st = sh.e, pad = sh.f, O = (H + 2 * pad - k) / st + 1;
             const ck_conv_desc g = {C, H, H, M, O, O, k, k, st, st, pad, pad, 1, 1};

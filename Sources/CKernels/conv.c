@@ -11,11 +11,95 @@ void ck_conv_im2col_gemm(const ck_conv_desc *desc, const float *input, const flo
                               ck_no_output_epilogue);
 }
 
+// Whether `g` is a 1×1 conv with a stride and no padding, not even implied by the output size (ResNet's
+// downsampling shortcuts), which
+// ck_conv_im2col_gemm_batch runs on a subsampled copy of its input.
+static int strided_pointwise(const ck_conv_desc *g) {
+    return g->kernelHeight == 1 && g->kernelWidth == 1 && (g->strideHeight > 1 || g->strideWidth > 1) &&
+           g->padTop == 0 && g->padLeft == 0 && (long)(g->outHeight - 1) * g->strideHeight < g->height &&
+           (long)(g->outWidth - 1) * g->strideWidth < g->width;
+}
+
+size_t ck_conv_subsampled_floats(const ck_conv_desc *g) {
+    return strided_pointwise(g) ? (size_t)g->channels * g->outHeight * g->outWidth + 16 : 0;
+}
+
+// Columns n0 ..< n0 + n of the strided 1×1 conv's B (C rows, OH·OW columns): b[c·ld + j] = input[c][oy·sh][ox·sw]
+// for output position n0 + j = oy·OW + ox.
+#ifdef CK_X86
+__attribute__((target("avx512f")))
+static void subsample_avx512(const ck_conv_desc *g, const float *input, int n0, int n, float *b, size_t ld) {
+    const int H = g->height, W = g->width, OW = g->outWidth, sh = g->strideHeight;
+    const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    for (int c = 0; c < g->channels; c++) {
+        const float *plane = input + (size_t)c * H * W;
+        float *d = b + (size_t)c * ld;
+        for (int j = 0; j < n;) {
+            const int at = n0 + j, oy = at / OW, ox = at % OW, run = OW - ox < n - j ? OW - ox : n - j;
+            const float *s = plane + (size_t)oy * sh * W + (size_t)ox * 2;
+            // output t reads s[2t], t < run: input columns 2·ox + 2t <= W − 1
+            const int floats = 2 * run - 1;
+            int t = 0;
+            for (; t + 16 <= run; t += 16) {
+                const int left = floats - 2 * t;
+                const __m512 lo = _mm512_loadu_ps(s + 2 * t);
+                const __m512 hi = _mm512_maskz_loadu_ps(ck_lanes16(left - 16), s + 2 * t + 16);
+                _mm512_storeu_ps(d + j + t, _mm512_permutex2var_ps(lo, even, hi));
+            }
+            if (t < run) {
+                const int left = floats - 2 * t;
+                const __m512 lo = _mm512_maskz_loadu_ps(ck_lanes16(left), s + 2 * t);
+                const __m512 hi = _mm512_maskz_loadu_ps(ck_lanes16(left - 16), s + 2 * t + 16);
+                _mm512_mask_storeu_ps(d + j + t, ck_lanes16(run - t), _mm512_permutex2var_ps(lo, even, hi));
+            }
+            j += run;
+        }
+    }
+}
+#endif
+
+static void subsample(const ck_conv_desc *g, const float *input, int n0, int n, float *b, size_t ld) {
+#ifdef CK_X86
+    if (g->strideWidth == 2 && ck_isa() >= CK_ISA_AVX512) {
+        subsample_avx512(g, input, n0, n, b, ld);
+        return;
+    }
+#endif
+    const int H = g->height, W = g->width, OW = g->outWidth, sh = g->strideHeight, sw = g->strideWidth;
+    for (int c = 0; c < g->channels; c++) {
+        const float *plane = input + (size_t)c * H * W;
+        float *d = b + (size_t)c * ld;
+        for (int j = 0; j < n; j++) {
+            const int at = n0 + j, oy = at / OW, ox = at % OW;
+            d[j] = plane[(size_t)oy * sh * W + (size_t)ox * sw];
+        }
+    }
+}
+
 void ck_conv_im2col_gemm_batch(const ck_conv_desc *desc, int images, const float *input, const float *weight,
                                const float *packedWeight, const float *bias, float *output, int n0, int n1, int m0,
                                int m1, ck_output_epilogue epilogue) {
     // input (C, N, H, W), weight (K, C·KH·KW) -> output rows m0 ..< m1, columns n0 ..< n1 of (K, N·OH·OW); one group
     const int K = desc->channels * desc->kernelHeight * desc->kernelWidth;
+    if (images == 1 && strided_pointwise(desc) && n1 - n0 > 2 * NR512 && m1 > m0) {
+        // A strided 1×1 conv: its B columns are copied once, densely, to per-thread scratch (the im2col panels
+        // gathered every other float of each line), then the plain GEMM runs on the copy, whose first tiles read
+        // it in place and prefetch the next panel. Same tiles and K blocks as packing the im2col panels: the same
+        // bits. bench/ckab.sh, one process, minima of 21 alternating calls, weights out of L3, AMD EPYC Zen 4
+        // AVX-512: ResNet-50's 256→512 56→28 0.95–0.97 of the time, 512→1024 28→14 0.92–0.95, 256→128 0.90;
+        // with at most two column panels (1024→2048 14→7: 49 columns) it gained nothing (0.98–1.03): packed.
+        const int n = n1 - n0, out_plane = desc->outHeight * desc->outWidth;
+        // a row stride of a multiple of 256 floats would map a panel's rows onto few L1 sets
+        const size_t ld = (size_t)n + (n % 256 == 0 ? 16 : 0);
+        float *b = ck_scratch_buffer(CK_SCRATCH_PADDED, (size_t)desc->channels * ld);
+        if (!b) abort();
+        subsample(desc, input, n0, n, b, ld);
+        b_source s = {b, (int)ld, 0, NULL, NULL, 0};
+        const ck_output_epilogue shifted = {epilogue.addend ? epilogue.addend + n0 : NULL, epilogue.activation};
+        ck_gemm_blocked(desc->outChannels, m0, m1, 0, n, K, weight, K, 0, packedWeight, &s, output + n0, out_plane, 0,
+                        bias, &shifted);
+        return;
+    }
     b_source s = {NULL, 0, 0, desc, input, images};
     ck_gemm_blocked(desc->outChannels, m0, m1, n0, n1, K, weight, K, 0, packedWeight, &s, output,
                     images * desc->outHeight * desc->outWidth, 0, bias, &epilogue);
@@ -140,7 +224,8 @@ int ck_conv_reads_in_place(const ck_conv_desc *g) {
     // K block are that many runs per kernel row and channel. Where they outgrow half the 48 KB L1 next to the
     // streamed weight panels (ResNet's strided 3×3 convs, 128 to 512 channels: 30–33 KB), packing wins
     // (1.0–1.1× its time in place, 1 thread, Xeon AVX-512); the stems (7×7/2 on 3 channels: 9 KB) gain 0.85×.
-    // A 1×1 strided conv is a plain GEMM in place, but it lost to packing too (1.2–1.33×): it stays packed.
+    // A 1×1 strided conv is a plain GEMM in place, but it lost to packing too (1.2–1.33×): it runs on a dense
+    // subsampled copy (ck_conv_im2col_gemm_batch).
     if (g->strideHeight > 1 || sw > 1) {
         int slot_x[CK_CONV_ROWS_MAX_STRIDE];
         const double lines_per_run = (NR512 + reach_x) * sizeof(float) / 64.0 + 1.0;

@@ -134,6 +134,14 @@ static inline void micro_kernel_avx512_body(int kc, const float *a, const float 
         _mm_prefetch((const char *)(c + (size_t)i * ldc), _MM_HINT_T0);
         _mm_prefetch((const char *)(c + (size_t)i * ldc + 16), _MM_HINT_T0);
     }
+    // The addend's lines likewise (the residual branch's output, written layers ago, is in L3 or memory):
+    // ResNet-50's 128→512 on 28×28 with its residual add 0.91–0.94 of the time, 256→1024 on 14×14 0.94–0.98
+    // (bench/ckab.sh, AMD EPYC Zen 4 AVX-512).
+    if (addend)
+        for (int i = 0; i < mr; i++) {
+            _mm_prefetch((const char *)(addend + (size_t)i * ldc), _MM_HINT_T0);
+            _mm_prefetch((const char *)(addend + (size_t)i * ldc + 16), _MM_HINT_T0);
+        }
     // The next B panel's rows (for its packing), one every `every` steps of k, while the FMAs run.
     const float *next_row = next ? next->row : NULL;
     float *pack_to = next ? next->pack_to : NULL;
@@ -149,7 +157,26 @@ static inline void micro_kernel_avx512_body(int kc, const float *a, const float 
     }
     // Column 16 of a 17-column tile, the 8 rows in one 8-wide vector: lane i is row i.
     __m256 column16 = _mm256_loadu_ps(start);
-    if (nr <= 16) {
+    if (nr <= 8) {
+        // At most 8 columns (196 = 6·32 + 4 on 14×14): 8-wide FMAs, which a 256-bit datapath runs two a cycle
+        // against one 16-wide (AMD EPYC Zen 4, AVX-512), so the tail panel costs a quarter of a full one instead
+        // of half; the same chain of FMAs per value, the same bits.
+#define CK_START_Y(i, r0, r1) __m256 r0##y = _mm256_set1_ps(start[i]);
+#define CK_FMA_Y(i, r0, r1) r0##y = _mm256_fmadd_ps(_mm256_set1_ps(a[i]), b0, r0##y);
+#define CK_WIDEN_Y(i, r0, r1) r0 = _mm512_zextps256_ps512(r0##y);
+        CK_ROWS8(CK_START_Y)
+        for (int k = 0; k < kc; k++) {
+            if (a_ahead && (k & 1) == 0) _mm_prefetch((const char *)(a + a_ahead), _MM_HINT_T0);
+            CK_PREFETCH_NEXT_B(k)
+            const __m256 b0 = _mm256_loadu_ps(koff ? b + koff[k] : b + (size_t)k * NR512);
+            CK_ROWS8(CK_FMA_Y)
+            a += MR512;
+        }
+        CK_ROWS8(CK_WIDEN_Y)
+#undef CK_START_Y
+#undef CK_FMA_Y
+#undef CK_WIDEN_Y
+    } else if (nr <= 16) {
         // The last panel of a map whose width leaves at most 16 columns (196 = 6·32 + 4 on 14×14, 169 on 13×13):
         // half the FMAs.
         for (int k = 0; k < kc; k++) {
@@ -531,11 +558,14 @@ static inline void run_tile(const micro_kernel *mk, size_t a_ahead, int kc, cons
 // goes, and prefetches the next panel (a stored, untransposed B whose kc rows' offsets fit an int), on one thread
 // only: with the other core running a piece of the same product at the same time, the same nodes measured slower
 // than packing (ResNet-50's branch2a 1×1s at 2 threads, whole network, 8 alternating processes, per-node minima:
-// 1.12–1.27 of the time, with the prefetch alone too; the cause is not found), so pool tasks keep packing.
+// 1.12–1.27 of the time, with the prefetch alone too; the cause is not found), so pool tasks keep packing. On AMD
+// EPYC Zen 4 (AVX-512, 1 MB L2) the same nodes measured 0.88–0.95 of the time with it (whole network, 2 threads, 8
+// alternating processes, per-node minima) and the shallower branch2c ones (K = 64, 128) 0.96–1.01: pool tasks read
+// in place where a K block is full (KC_MAX deep).
 static int b_side_work(const micro_kernel *mk, const b_source *bs, int kcb) {
 #ifdef CK_X86
     return mk->fn == micro_kernel_avx512 && !bs->conv && !bs->transB && (long)bs->ldb * kcb <= INT_MAX &&
-           !ck_in_pool_loop();
+           (!ck_in_pool_loop() || kcb >= KC_MAX);
 #else
     (void)mk, (void)bs, (void)kcb;
     return 0;
@@ -643,6 +673,10 @@ void ck_gemm_blocked(int M, int m0, int m1, int n0, int n1, int K, const float *
                     const int next_k = jr + pn < nc || pc + kc >= K ? (jr + pn < nc ? pc : 0) : pc + kc;
                     const int next_n = jr + pn < nc ? jc + jr + pn : pc + kc < K ? jc : jc + nc;
                     const int next_kc = K - next_k < kcb ? K - next_k : kcb, per_tile = (next_kc + tiles - 1) / tiles;
+                    // A block's first column panel meets each A panel first (pre-packed weights from L3 or memory):
+                    // its tiles prefetch the A stream two panels ahead, as small maps do throughout. With the addend
+                    // prefetch above, ResNet-50's 256→1024 on 14×14 with its residual add 0.90 of the time, 512→1024
+                    // 28→14 0.92 (weights out of L3, bench/ckab.sh, AMD EPYC Zen 4 AVX-512).
                     for (int ir = 0; ir < mc; ir += pm) {
                         const int mr = mc - ir < pm ? mc - ir : pm, r0 = ir / pm * per_tile, first_tile = in_place && ir == 0;
                         const b_side side = {
@@ -650,8 +684,8 @@ void ck_gemm_blocked(int M, int m0, int m1, int n0, int n1, int K, const float *
                             side_work ? (size_t)bs->ldb : 0,
                             side_work && next_n < n1 && r0 < next_kc ? (next_kc - r0 < per_tile ? next_kc - r0 : per_tile) : 0,
                             first_tile ? bp : NULL};
-                        run_tile(&mk, a_ahead, kc, block_a + (size_t)(ir / pm) * kc * pm,
-                                 first_tile ? bs->B + (size_t)pc * bs->ldb + jc + jr : bp, first_tile ? koff : NULL,
+                        run_tile(&mk, jr == 0 && packed_a ? (size_t)2 * kc * pm : a_ahead, kc,
+                                 block_a + (size_t)(ir / pm) * kc * pm, first_tile ? bs->B + (size_t)pc * bs->ldb + jc + jr : bp, first_tile ? koff : NULL,
                                  C + (size_t)(ic + ir) * ldc + jc + jr, ldc, acc, (first && bias) ? bias + ic + ir : NULL, mr,
                                  nr, last ? tile_addend(epilogue, ic + ir, jc + jr, ldc) : NULL, act,
                                  side_work ? &side : NULL);

@@ -128,6 +128,11 @@ extension ConvCase {
     static let sharedPaddingOneColumn = ConvCase(
         "5×5 pad 2 12→16 on 6×1: a one-column input, each row its padding", c: 12, h: 6, w: 1, k: 16, kernel: (5, 5),
         pad: (2, 2, 2, 2))
+    // A strided 1×1 conv runs on a dense copy of its subsampled input: an odd map (B's row stride 196 floats, a
+    // 4-column last panel), K over two blocks, M over two row blocks, columns cut by threads.
+    static let pointwiseStride2Subsampled = ConvCase(
+        "1×1 stride 2 300→152 on 27×28: subsampled copy, K and M blocks", c: 300, h: 27, w: 28, k: 152, kernel: (1, 1),
+        stride: (2, 2))
     static let sharedPadding: [ConvCase] = [
         sharedPadding28x28, sharedPaddingWiderThanReach, sharedPaddingLeftOnly, sharedPaddingOneColumn,
     ]
@@ -143,7 +148,7 @@ extension ConvCase {
             pointwiseSplitByChannels, rowsChunkSplitsRows, rowsManyChunksDilated, rowsOneRowChunked, pointwiseStride2Padded,
             pointwiseStride3BottomPad, pointwiseStride2LongRows,
             pointwiseStride2ManyChannels, pointwiseMoreChannelsThanPositions, stride2MoreChannelsThanPositions,
-            pointwiseFirstTilePacks, pointwiseFirstTilePacksRowBlocks,
+            pointwiseFirstTilePacks, pointwiseFirstTilePacksRowBlocks, pointwiseStride2Subsampled,
         ] + sharedPadding
 }
 
@@ -205,6 +210,7 @@ extension ConvCase {
             .pointwiseStride2Padded, .pointwiseStride3BottomPad, .pointwiseStride2LongRows, .pointwiseStride2ManyChannels,
             .pointwiseMoreChannelsThanPositions, .stride2MoreChannelsThanPositions, .pointwise7x7LastPanel17,
             .pointwise7x7FewRowsKBlocks, .pointwiseFirstTilePacks, .pointwiseFirstTilePacksRowBlocks,
+            .pointwiseStride2Subsampled,
         ] + ConvCase.sharedPadding + ConvCase.stridedInPlace)
     func prepackedWeightsMatchReference(_ testCase: ConvCase) {
         let g = testCase.geometry
@@ -240,7 +246,7 @@ extension ConvCase {
         arguments: [
             ConvCase("1×1 pointwise 32→64 on 40×40: finer column pieces", c: 32, h: 40, w: 40, k: 64, kernel: (1, 1)),
             .smallMapSplitByChannels, .stride2OddWidth, .pointwiseSplitByChannels, .pointwiseMoreChannelsThanPositions,
-            .stride2MoreChannelsThanPositions,
+            .stride2MoreChannelsThanPositions, .pointwiseStride2ManyChannels, .pointwiseStride2LongRows,
         ], [1, 2])
     func epilogueOnPackedWeightsMatchesReference(_ testCase: ConvCase, threads: Int) {
         let g = testCase.geometry
@@ -284,6 +290,7 @@ extension ConvCase {
             ConvCase.pointwiseOddMap, .pointwiseMBlocks, .pointwiseKBlocks, .pointwiseRowsInPlace, .pointwiseStride2Padded,
             .conv3x3, .conv3x3KBlocks, .wide3x3KMBlocks, .rowsChunkSplitsRows, .sharedPadding28x28, .stemOdd7x7Stride2,
             .googLeNetConv1, .conv3x3Groups2, .pointwiseFirstTilePacks, .pointwiseFirstTilePacksRowBlocks,
+            .pointwiseStride2ManyChannels, .pointwiseStride2LongRows, .pointwiseStride2Subsampled,
         ], [1, 2])
     func inPlaceEpilogueMatchesReference(_ testCase: ConvCase, threads: Int) {
         let g = testCase.geometry

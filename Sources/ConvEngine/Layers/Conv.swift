@@ -146,7 +146,7 @@ public struct Conv: WeightedLayer {
     public func macs(_ io: LayerIO) -> Int { (parameterShapes(io)?.weightCount ?? 0) * io.output.planeSize }
 
     /// Kept: the weight packed into 16-row panels at most, 32-channel ones for the channel-tile kernel (none for a
-    /// depthwise conv). Per thread: the GEMM's packing panels, and for a conv that may read im2col rows in place (k×k,
+    /// depthwise conv). Per thread: the GEMM's packing panels, a strided 1×1 conv's subsampled input, and for a conv that may read im2col rows in place (k×k,
     /// not depthwise, up to the kernels' largest stride) the zero-padded stride-phase planes of the input rows and an
     /// output grid, each a tensor the kernels index with 32-bit ints; the depthwise or channel-tile kernel's, if larger.
     public func workingFloats(_ io: LayerIO) throws(SizeOverflow) -> (kept: Int, perThread: Int) {
@@ -161,9 +161,15 @@ public struct Conv: WeightedLayer {
         // a depthwise conv runs its own kernel, whose scratch is a row and its masks
         let direct = g.isDepthwise ? Kernels.depthwiseScratchFloats(g) : 0
         let largestStride = Int(CK_CONV_ROWS_MAX_STRIDE)
+        // a strided 1×1 conv's subsampled input (C/groups × OH·OW), which its GEMM reads as B
+        var subsampled = 0
+        if !g.isDepthwise {
+            var desc = Kernels.convDescriptor(g)
+            subsampled = Int(ck_conv_subsampled_floats(&desc))
+        }
         guard !g.isDepthwise, kernel.height * kernel.width > 1, g.strideHeight <= largestStride, g.strideWidth <= largestStride
         else {
-            return (packed, max(Kernels.packingScratchFloats, direct, tiles))
+            return (packed, max(Kernels.packingScratchFloats + subsampled, direct, tiles))
         }
         // Plane (py, px) holds the padded rows ≡ py, columns ≡ px (mod the stride); only the phases a tap falls on.
         func phases(_ taps: Int, _ dilation: Int, _ stride: Int) -> Int { Set((0..<taps).map { $0 * dilation % stride }).count }
