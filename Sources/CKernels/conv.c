@@ -21,7 +21,8 @@ static int strided_pointwise(const ck_conv_desc *g) {
 }
 
 size_t ck_conv_subsampled_floats(const ck_conv_desc *g) {
-    return strided_pointwise(g) ? (size_t)g->channels * g->outHeight * g->outWidth + 16 : 0;
+    // rows of OH·OW columns, 16 more where that is a multiple of 256 (ck_conv_im2col_gemm_batch's row stride)
+    return strided_pointwise(g) ? (size_t)g->channels * ((size_t)g->outHeight * g->outWidth + 16) : 0;
 }
 
 // Columns n0 ..< n0 + n of the strided 1×1 conv's B (C rows, OH·OW columns): b[c·ld + j] = input[c][oy·sh][ox·sw]

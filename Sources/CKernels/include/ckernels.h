@@ -81,7 +81,7 @@ void ck_conv_im2col_gemm_batch(const ck_conv_desc *desc, int images, const float
                                int m1, ck_output_epilogue epilogue);
 
 /// Floats of per-thread scratch `ck_conv_im2col_gemm_batch` takes for one image of `desc`: a strided 1×1 conv
-/// without padding copies its subsampled input (C × OH·OW, and a little slack) there; 0 for any other conv.
+/// without padding copies its subsampled input (C rows of OH·OW and a little slack) there; 0 for any other conv.
 size_t ck_conv_subsampled_floats(const ck_conv_desc *desc);
 
 /// Writes rows k0 ..< k1 of one group's im2col matrix, (C·KH·KW, images·OH·OW), from the first `images` images of
