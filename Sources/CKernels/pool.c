@@ -328,83 +328,6 @@ static inline int pool_vector_fits(const ck_pool_desc *g) {
            (g->outWidth - 1) * g->strideWidth - g->padLeft < g->width;
 }
 
-#ifdef CK_X86
-// 3×3 stride-2 max pooling on AVX-512 with output rows of at least three vectors (the pools after SqueezeNet's,
-// ResNet's and GoogLeNet's stems), MP_ROWS output rows at once: each input row their windows read is loaded once,
-// two vectors (32 columns) per output vector, and folded down each window's three rows; the folded columns
-// deinterleave into window columns 0 and 1, and column 2 is column 0 one lane on with the folded column 32 on
-// shifted in. Two output rows take 10 vector loads where pool_planes_512 takes 24. One process, minima of 21
-// alternating calls against pool_planes_512, AMD EPYC Zen 4: SqueezeNet's 96×111×111 → 55 0.92–0.97, ResNet's
-// 64×112×112 → 56 0.88–0.89, GoogLeNet's (ceil mode) 0.85; narrower rows lost, where more of the loads are masked
-// edge ones (256×55×55 → 27 1.08–1.11, 27 → 13 1.25, 14 → 7 1.2–1.37) and stay there. Rows fold in order, then
-// window columns 0, 1, 2, each max keeping its second operand on NaN as the plain loops' and pool_planes_512's
-// do: the same bits.
-enum { MP_ROWS = 2 };
-static inline int max_pool_3s2_fits(const ck_pool_desc *g) {
-    return g->kernelHeight == 3 && g->kernelWidth == 3 && g->strideHeight == 2 && g->strideWidth == 2 &&
-           g->outWidth >= 48 && pool_vector_fits(g);
-}
-// The lanes of 16 loaded from column col that lie on a row W wide.
-static inline __mmask16 columns_inside(int col, int W) {
-    const int lo = col < 0 ? -col : 0, hi = W - col < 16 ? W - col : 16;
-    return hi <= lo ? 0 : (__mmask16)(((hi >= 16 ? 0x10000u : 1u << hi) - 1u) & ~((1u << lo) - 1u));
-}
-__attribute__((target("avx512f"), always_inline)) static inline __m512 inside_load(const float *row, int col,
-                                                                                  __mmask16 inside, __m512 lowest) {
-    return inside == 0xFFFF ? _mm512_loadu_ps(row + col) : _mm512_mask_loadu_ps(lowest, inside, row + col);
-}
-// R output rows from the 2R + 1 input rows `rows` (the −∞ row above and below the plane) into out (rows OW apart).
-__attribute__((target("avx512f"), always_inline)) static inline void max_pool_3s2_rows(const ck_pool_desc *g,
-                                                                                      const float *const *rows, int R,
-                                                                                      float *out) {
-    const int W = g->width, OW = g->outWidth;
-    const __m512 lowest = _mm512_set1_ps(-INFINITY);
-    const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
-    const __m512i odd = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
-    const __m512i next = _mm512_setr_epi32(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16);
-    for (int ox = 0; ox < OW; ox += 16) {
-        const int col = 2 * ox - g->padLeft;
-        const __mmask16 first = columns_inside(col, W), second = columns_inside(col + 16, W);
-        __m512 a[2 * MP_ROWS + 1], b[2 * MP_ROWS + 1];
-        __m128 last[2 * MP_ROWS + 1];  // column col + 32 (window column 2 of the vector's last output)
-        for (int j = 0; j < 2 * R + 1; j++) {
-            a[j] = inside_load(rows[j], col, first, lowest);
-            b[j] = inside_load(rows[j], col + 16, second, lowest);
-            last[j] = _mm_set_ss(col + 32 < W ? rows[j][col + 32] : -INFINITY);
-        }
-        for (int r = 0; r < R; r++) {
-            const __m512 lo = _mm512_max_ps(_mm512_max_ps(a[2 * r], a[2 * r + 1]), a[2 * r + 2]);
-            const __m512 hi = _mm512_max_ps(_mm512_max_ps(b[2 * r], b[2 * r + 1]), b[2 * r + 2]);
-            const __m128 end = _mm_max_ss(_mm_max_ss(last[2 * r], last[2 * r + 1]), last[2 * r + 2]);
-            const __m512 column0 = _mm512_permutex2var_ps(lo, even, hi), column1 = _mm512_permutex2var_ps(lo, odd, hi);
-            const __m512 column2 = _mm512_permutex2var_ps(column0, next, _mm512_broadcastss_ps(end));
-            const __m512 best = _mm512_max_ps(_mm512_max_ps(column0, column1), column2);
-            if (ox + 16 <= OW) _mm512_storeu_ps(out + (size_t)r * OW + ox, best);
-            else row_store_part_512(out + (size_t)r * OW + ox, best, OW - ox);
-        }
-    }
-}
-__attribute__((target("avx512f"))) static void max_pool_3s2_512(const ck_pool_desc *g, const float *input,
-                                                                 float *output, int c0, int c1, const float *lowest_row) {
-    const int H = g->height, W = g->width, OH = g->outHeight, OW = g->outWidth;
-    for (int c = c0; c < c1; c++) {
-        const float *x = input + (size_t)c * H * W;
-        float *y = output + (size_t)c * OH * OW;
-        for (int oy = 0; oy < OH;) {
-            const int R = OH - oy >= MP_ROWS ? MP_ROWS : 1;
-            const float *rows[2 * MP_ROWS + 1];
-            for (int j = 0; j < 2 * R + 1; j++) {
-                const int iy = 2 * oy - g->padTop + j;
-                rows[j] = iy >= 0 && iy < H ? x + (size_t)iy * W : lowest_row;
-            }
-            if (R == MP_ROWS) max_pool_3s2_rows(g, rows, MP_ROWS, y + (size_t)oy * OW);
-            else max_pool_3s2_rows(g, rows, 1, y + (size_t)oy * OW);
-            oy += R;
-        }
-    }
-}
-#endif
-
 void ck_max_pool(const ck_pool_desc *g, const float *input, float *output, int c0, int c1) {
     // input (C, H, W) -> output (C, OH, OW)
     if (g->outHeight <= 0 || g->outWidth <= 0) return;
@@ -416,7 +339,6 @@ void ck_max_pool(const ck_pool_desc *g, const float *input, float *output, int c
         const float *lowest = row_scratch(wide ? 16 : 8, g->outWidth, g->width, g->kernelWidth, g->strideWidth,
                                           g->padLeft, 1, -INFINITY, &masks);
         if (max_pool_same3_fits(g)) (wide ? max_pool_same3_512 : max_pool_same3_256)(g, input, output, c0, c1, lowest);
-        else if (wide && max_pool_3s2_fits(g)) max_pool_3s2_512(g, input, output, c0, c1, lowest);
         else (wide ? pool_planes_512 : pool_planes_256)(g, input, output, c0, c1, lowest, masks, NULL);
         return;
     }

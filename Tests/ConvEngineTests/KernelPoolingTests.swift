@@ -50,7 +50,7 @@ let poolCases: [PoolCase] =
         PoolCase("17×17/1 on 17×18 (taller than the vector path's rows)", c: 2, h: 17, w: 18, kernel: 17, stride: 1),
         PoolCase("3×3/2 ceil on 16×16 (NIN pool2: the last window overhangs)", c: 3, h: 16, w: 16, kernel: 3, stride: 2),
         PoolCase("3×3/2 pad 1 on 33×35 (both edges masked, vectors of 16 and a part)", c: 2, h: 33, w: 35, kernel: 3, stride: 2, pad: 1),
-        // 3×3/2 max pools with output rows of 48 or more run two output rows at once on AVX-512
+        // 3×3/2 pools with output rows of three vectors and more (the stems' pools)
         PoolCase("3×3/2 pad 1 on 9×112 (ResNet pool1 rows: 5 output rows of 56)", c: 2, h: 9, w: 112, kernel: 3, stride: 2, pad: 1),
         PoolCase("3×3/2 ceil on 4×97 (48 outputs a row, the last window overhangs)", c: 3, h: 4, w: 97, kernel: 3, stride: 2),
     ] + sameSizeMaxPoolCases
@@ -114,8 +114,7 @@ let sameSizeMaxPoolCases = [(1, 7, 3), (2, 14, 5), (6, 15, 1), (5, 16, 3), (4, 1
     }
 
     /// The vector max pools fold rows in order, then window columns in order, with a max that keeps its second
-    /// operand on NaN: every vector path gives the same bits on an input with NaNs, the AVX-512 one that takes two
-    /// rows of a 3×3/2 pool at once too.
+    /// operand on NaN: every vector path gives the same bits on an input with NaNs.
     @Test(arguments: [
         PoolCase("3×3/2 pad 1 on 9×112", c: 3, h: 9, w: 112, kernel: 3, stride: 2, pad: 1),
         PoolCase("3×3/2 ceil on 7×111", c: 2, h: 7, w: 111, kernel: 3, stride: 2),
