@@ -285,36 +285,17 @@ __attribute__((target("avx512f"))) static void dw_padded_copy(const ck_conv_desc
         _mm512_storeu_ps(copy + l.base + (size_t)r * l.stride, _mm512_maskz_loadu_ps(row, x + (size_t)r * g->width));
 }
 
-// v's kept lanes, in order, at position `at` of each output: a whole-vector store when that stays inside the plane
-// (the lanes past the kept ones are written over by the next vector's), else only the kept ones.
-__attribute__((target("avx512f"), always_inline)) static inline void dw_padded_put(float *p, __m512 v, __mmask16 keep,
-                                                                                   int whole) {
-    const __m512 packed = _mm512_maskz_compress_ps(keep, v);
-    if (whole) _mm512_storeu_ps(p, packed);
-    else _mm512_mask_storeu_ps(p, ck_lanes16(__builtin_popcount(keep)), packed);
-}
-__attribute__((target("avx512f"), always_inline)) static inline void dw_padded_store(
-    dw_outputs o, size_t at, __mmask16 keep, int whole, __m512 v, __m512 gain, __m512 offset, __m512 lo, __m512 hi) {
-    if (o.y != o.affined && o.y != o.activated) dw_padded_put(o.y + at, v, keep, whole);
-    if (o.affined) {
-        v = _mm512_add_ps(_mm512_mul_ps(v, gain), offset);
-        if (o.affined != o.activated) dw_padded_put(o.affined + at, v, keep, whole);
-    }
-    if (o.activated) {
-        if (o.act.kind == CK_ACTIVATION_RELU) v = _mm512_max_ps(v, _mm512_setzero_ps());
-        else if (o.act.kind == CK_ACTIVATION_CLIP) v = _mm512_min_ps(hi, _mm512_max_ps(lo, v));
-        dw_padded_put(o.activated + at, v, keep, whole);
-    }
-}
-
 #define DW_PADDED_TAP(A, V, T) A = _mm512_fmadd_ps(taps[T], _mm512_loadu_ps(at + (V) * 16 + offsets[T]), A)
 #define DW_PADDED_TAPS(A, V)                                                                                     \
     DW_PADDED_TAP(A, V, 0); DW_PADDED_TAP(A, V, 1); DW_PADDED_TAP(A, V, 2); DW_PADDED_TAP(A, V, 3);              \
     DW_PADDED_TAP(A, V, 4); DW_PADDED_TAP(A, V, 5); DW_PADDED_TAP(A, V, 6); DW_PADDED_TAP(A, V, 7);              \
     DW_PADDED_TAP(A, V, 8)
+// Vector V's kept lanes, packed in order by a compress, at its first output: the row-wise kernel's store of the sum
+// and the fused steps, a whole vector where that stays inside the plane (the lanes past the kept ones are written
+// over by the next vector's), else only the kept ones.
 #define DW_PADDED_STORE(A, V)                                                                                    \
-    dw_padded_store(o, (size_t)first[v + (V)], (__mmask16)keep[v + (V)],                                        \
-                    first[v + (V)] + 16 <= planeSize, A, gain, offset, lo, hi)
+    dw_store_512(o, (size_t)first[v + (V)], first[v + (V)] + 16 <= planeSize ? 16 : __builtin_popcount(keep[v + (V)]), \
+                 _mm512_maskz_compress_ps((__mmask16)keep[v + (V)], A), gain, offset, lo, hi)
 // The plane of one channel from its copy (dw_padded_copy); keep and first from dw_padded_tables.
 __attribute__((target("avx512f"))) static void plane_padded_512(const ck_conv_desc *g, const float *copy,
                                                                  const float *w, float b, dw_outputs o,

@@ -146,9 +146,10 @@ public struct Conv: WeightedLayer {
     public func macs(_ io: LayerIO) -> Int { (parameterShapes(io)?.weightCount ?? 0) * io.output.planeSize }
 
     /// Kept: the weight packed into 16-row panels at most, 32-channel ones for the channel-tile kernel (none for a
-    /// depthwise conv). Per thread: the GEMM's packing panels, a strided 1×1 conv's subsampled input, and for a conv that may read im2col rows in place (k×k,
-    /// not depthwise, up to the kernels' largest stride) the zero-padded stride-phase planes of the input rows and an
-    /// output grid, each a tensor the kernels index with 32-bit ints; the depthwise or channel-tile kernel's, if larger.
+    /// depthwise conv). Per thread: the GEMM's packing panels, a strided 1×1 conv's subsampled input, and for a conv
+    /// that may read im2col rows in place (k×k, not depthwise, up to the kernels' largest stride) the zero-padded
+    /// stride-phase planes of the input rows and an output grid, each a tensor the kernels index with 32-bit ints; the
+    /// depthwise or channel-tile kernel's, if larger.
     public func workingFloats(_ io: LayerIO) throws(SizeOverflow) -> (kept: Int, perThread: Int) {
         guard let g = io.geometry?.conv else { return (0, 0) }
         let groupIn = g.inChannels / g.groups, groupOut = g.outChannels / g.groups
