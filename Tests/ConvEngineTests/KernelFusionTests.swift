@@ -8,12 +8,12 @@ import Testing
 /// even window at stride 2 and stride 2 with dilation (a pair of loads per tap). 3×3 windows run several output
 /// rows at once: row counts that leave rows over (9, 6 and 14 output rows), and strides that differ between height
 /// and width (one row at a time). The 3×3 stride-1 "same" maps up to 16 wide run on AVX-512 as one flat run of
-/// vectors over a zero-bordered copy: widths 1, 7, 14, 15, 16 (and 17, 32, 33 past it, row by row), planes whose
+/// vectors over a zero-bordered copy: widths 1, 7 (7 and 9 rows: 4 vectors, 5), 14, 15, 16 (and 17, 32, 33 past it, row by row), planes whose
 /// vector count is and is not a multiple of four, odd channel counts, two outputs per channel; 3×3 stride-2 maps
 /// with output rows up to 7 wide two rows a vector (even and odd row counts, pads 0 to 2).
 extension ConvCase {
     static let depthwiseFlat: [ConvCase] =
-        [(1, 9, 3), (7, 7, 5), (14, 14, 3), (15, 5, 7), (16, 6, 2), (17, 3, 3), (32, 11, 1), (33, 4, 3)].map { w, h, c in
+        [(1, 9, 3), (7, 7, 5), (7, 9, 2), (14, 14, 3), (15, 5, 7), (16, 6, 2), (17, 3, 3), (32, 11, 1), (33, 4, 3)].map { w, h, c in
             ConvCase(
                 "3×3 depthwise pad 1 on \(h)×\(w), \(c) channels", c: c, h: h, w: w, k: c, kernel: (3, 3), pad: (1, 1, 1, 1),
                 groups: c)
