@@ -4,7 +4,8 @@
 // registers, reading the input rows in place (masked loads at the padded edges); stride 2 deinterleaves two
 // loads. 3×3 windows at stride 1 or 2 compute several output rows at once, so each input row is loaded once for
 // all of them and their sums run side by side. On AVX-512, 3×3 stride-1 maps up to 16 wide run as one flat run of
-// vectors over a zero-bordered copy of the plane (every lane filled on 7×7 and 14×14 maps, no masked loads), and
+// vectors over a zero-bordered copy of the plane (every lane filled on 7×7 and 14×14 maps, no masked loads; there
+// the taps are cut from aligned loads by lane shifts), and
 // 3×3 stride-2 maps with output rows up to 7 wide two output rows a vector. Strides above 2 go through the same
 // sum in C, point by point. The nodes a
 // forward pass fuses into the conv (a batch norm's per-channel affine map, then ReLU or clip = ReLU6) write
@@ -296,11 +297,11 @@ __attribute__((target("avx512f"))) static void dw_padded_copy(const ck_conv_desc
 #define DW_PADDED_STORE(A, V)                                                                                    \
     dw_store_512(o, (size_t)first[v + (V)], first[v + (V)] + 16 <= planeSize ? 16 : __builtin_popcount(keep[v + (V)]), \
                  _mm512_maskz_compress_ps((__mmask16)keep[v + (V)], A), gain, offset, lo, hi)
-// 7×7 maps (rows of S = 8): the 36 tap vectors of 4 output vectors are cut from 6 aligned loads of the copy by lane
-// shifts (valignd), where 32 of the 36 loads crossed a cache line (AMD EPYC Zen 4, one process, minima of 41
-// alternating calls: 960 channels 0.90–0.91; on 14×14 (S = 15, more distinct shifts) it lost, 1.05). Chunk c is the
-// 16 floats at at + 16·c (c from −1); the vector at offset q from at is chunk ⌊q/16⌋ and the next one, shifted
-// q mod 16 lanes.
+// 7×7 and 14×14 maps (rows of S = 8 and 15, constants): the 36 tap vectors of 4 output vectors are cut from 6
+// aligned loads of the copy by lane shifts (valignd), where 32 of the 36 loads crossed a cache line. Whole
+// MobileNetV2, 1 thread, 12 alternating processes, per-node minima, AMD EPYC Zen 4: its 3×3 on 7×7 0.82–0.83, on
+// 14×14 0.86–0.89. Chunk c is the 16 floats at at + 16·c (c from −1); the vector at offset q from at is chunk
+// ⌊q/16⌋ and the next one, shifted q mod 16 lanes.
 #define DW_FLOOR16(q) ((q) >= 0 ? (q) / 16 : -((15 - (q)) / 16))
 #define DW_SHIFTED(q)                                                                                            \
     ((q) - 16 * DW_FLOOR16(q) == 0                                                                               \
@@ -369,6 +370,7 @@ __attribute__((target("avx512f"))) static void dw_padded_copy(const ck_conv_desc
     }
 DW_DEFINE_PADDED_PLANE(plane_padded_512, DW_UNALIGNED_GROUPS())
 DW_DEFINE_PADDED_PLANE(plane_padded8_512, DW_ALIGNED_GROUPS(8))
+DW_DEFINE_PADDED_PLANE(plane_padded15_512, DW_ALIGNED_GROUPS(15))
 #undef DW_DEFINE_PADDED_PLANE
 #undef DW_UNALIGNED_GROUPS
 #undef DW_ALIGNED_GROUPS
@@ -486,6 +488,7 @@ void ck_depthwise_conv(const ck_conv_desc *g, int images, const float *input, co
             if (i + 1 < planes) dw_padded_copy(g, DW_SOURCE(i + 1), copies + (size_t)((i + 1) & 1) * copy_floats);
             const float *copy = copies + (size_t)(i & 1) * copy_floats;
             if (g->width == 7) plane_padded8_512(g, copy, w, b, o, keep, first);
+            else if (g->width == 14) plane_padded15_512(g, copy, w, b, o, keep, first);
             else plane_padded_512(g, copy, w, b, o, keep, first);
             continue;
         }
