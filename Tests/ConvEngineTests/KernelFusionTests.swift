@@ -57,6 +57,16 @@ extension ConvCase {
         "3×3 depthwise stride 2 dilation 2 pad 2 on 11×45", c: 2, h: 11, w: 45, k: 2, kernel: (3, 3), stride: (2, 2),
         pad: (2, 2, 2, 2), dilation: (2, 2), groups: 2)
 
+    /// Work enough for two threads (each a piece of the channels; 23 and 63 channels: pieces of unequal size).
+    static let depthwiseTwoPieces: [ConvCase] = [
+        ConvCase(
+            "3×3 depthwise pad 1 on 37×41, 23 channels (two pieces)", c: 23, h: 37, w: 41, k: 23, kernel: (3, 3),
+            pad: (1, 1, 1, 1), groups: 23),
+        ConvCase(
+            "3×3 depthwise stride 2 pad 1 on 61×35, 63 channels (two pieces)", c: 63, h: 61, w: 35, k: 63,
+            kernel: (3, 3), stride: (2, 2), pad: (1, 1, 1, 1), groups: 63),
+    ]
+
     /// 3×3 stride-2 maps whose output rows are at most 7 wide: two output rows a vector on AVX-512.
     static let depthwisePairedRows: [ConvCase] = [
         ConvCase(
@@ -81,7 +91,7 @@ extension ConvCase {
             depthwise3x3, depthwiseWide, depthwiseStride2, depthwiseDilated5x5, depthwiseStride3, depthwiseMultiplier2,
             depthwiseOnePixel, depthwiseSmallStride2, depthwiseWholeVectors, depthwiseStride2NoPad, depthwiseEvenWindow,
             depthwiseStride2Dilated, depthwiseStride2Rows, depthwiseMixedStrides, depthwisePaddedMultiplier2,
-        ] + depthwiseFlat + depthwisePairedRows
+        ] + depthwiseFlat + depthwisePairedRows + depthwiseTwoPieces
 }
 
 @Suite struct KernelFusionTests {
@@ -112,7 +122,7 @@ extension ConvCase {
     }
 
     /// The direct depthwise kernel on every instruction set this CPU has, against the plain loops; its fused
-    /// activation (ReLU6) against the clip of its own output, and AVX2 against AVX-512 bit for bit.
+    /// activation (ReLU6) against the clip of its own output, AVX2 against AVX-512 and 2 threads against 1 bit for bit.
     @Test(arguments: ConvCase.depthwise)
     func depthwiseOnEveryInstructionSetMatchesReference(_ testCase: ConvCase) {
         let g = testCase.geometry
@@ -124,6 +134,7 @@ extension ConvCase {
         var vectorOutputs: [[Float]] = []
         for isa in Kernels.supportedInstructionSets {
             Kernels.forceInstructionSet(isa)
+            var oneThread: [Float] = []
             for threads in isa == Kernels.supportedInstructionSets.last! ? [1, 2] : [1] {
                 let (output, activated) = Self.convWithActivation(
                     g, input: input, weight: weight, bias: bias, activation: relu6, threads: threads)
@@ -132,6 +143,9 @@ extension ConvCase {
                 let activatedRight = activated == Self.reference(relu6, output)
                 #expect(activatedRight, "\(testCase.name), instruction set \(isa): fused ReLU6 differs")
                 if isa > 0 && threads == 1 { vectorOutputs.append(output) }
+                if threads == 1 { oneThread = output }
+                let sameAsOneThread = output == oneThread
+                #expect(sameAsOneThread, "\(testCase.name), instruction set \(isa): 2 threads differ from 1")
             }
             Kernels.forceInstructionSet(nil)
         }
@@ -144,7 +158,7 @@ extension ConvCase {
     /// steps it does not write itself (a batch norm after ReLU) run piece by piece after it.
     @Test(
         arguments: [ConvCase.depthwiseWide, .depthwiseStride2, .depthwiseSmallStride2, .depthwiseMultiplier2] + ConvCase.depthwiseFlat
-            + ConvCase.depthwisePairedRows)
+            + ConvCase.depthwisePairedRows + ConvCase.depthwiseTwoPieces)
     func depthwiseWritesFusedBatchNormAndActivation(_ testCase: ConvCase) {
         let g = testCase.geometry, plane = g.outHeight * g.outWidth, count = g.outChannels * plane
         var random = TestRandom(seed: 41)
