@@ -517,8 +517,9 @@ extension ConvCase {
         #expect(largestDifference(c, [19, 22, 43, 50]) == 0)
     }
 
-    /// Sizes with and without tails of 16 and 8 features and row counts off the four-row pass (1, 3, 5, 7, 9).
-    @Test(arguments: [(10, 7), (1024, 1000), (37, 5), (48, 3), (1, 5), (16, 4), (17, 9), (33, 1), (1280, 1001)], [1, 2])
+    /// Sizes with and without tails of 16 and 8 features and row counts off the eight- and four-row passes (1, 3, 5,
+    /// 7, 9, 13).
+    @Test(arguments: [(10, 7), (1024, 1000), (37, 5), (37, 13), (48, 3), (1, 5), (16, 4), (17, 9), (33, 1), (1280, 1001)], [1, 2])
     func denseMatchesReference(_ size: (inFeatures: Int, outFeatures: Int), threads: Int) {
         var random = TestRandom(seed: 9)
         let input = random.floats(size.inFeatures), weight = random.floats(size.inFeatures * size.outFeatures)
@@ -537,6 +538,30 @@ extension ConvCase {
             Kernels.forceInstructionSet(nil)
             let difference = largestDifference(output, expected)
             #expect(difference < 1e-4, "\(size) isa \(isa) \(threads) threads: maxdiff \(difference)")
+        }
+    }
+
+    /// A row's value does not depend on the pass it falls in: two threads split 1001 rows at 500, which moves rows
+    /// 500 ..< 504 from an eight-row pass into another one, and every row keeps its bits.
+    @Test func denseRowsKeepTheirBitsInAnyPass() {
+        var random = TestRandom(seed: 10)
+        let (inFeatures, outFeatures) = (1283, 1001)
+        let input = random.floats(inFeatures), weight = random.floats(inFeatures * outFeatures)
+        let bias = random.floats(outFeatures)
+        for isa in Kernels.supportedInstructionSets {
+            Kernels.forceInstructionSet(isa)
+            let outputs = [1, 2].map { threads in
+                var output = [Float](repeating: .nan, count: outFeatures)
+                output.withUnsafeMutableBufferPointer {
+                    Kernels.dense(
+                        inFeatures: inFeatures, outFeatures: outFeatures, input: input, weight: weight, bias: bias,
+                        output: $0.baseAddress!, threads: threads)
+                }
+                return output
+            }
+            Kernels.forceInstructionSet(nil)
+            let same = outputs[0] == outputs[1]
+            #expect(same, "isa \(isa): rows changed bits with the pass they fell in")
         }
     }
 
