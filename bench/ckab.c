@@ -97,7 +97,7 @@ typedef struct {
     int kind;  // 0: 1×1 conv (M out, K in, N positions, 1: residual addend and ReLU); 1: depthwise 3×3 (C, H, W,
                // stride); 2: square conv on the channel tiles (C in, H = W, M out, kernel, stride, pad); 3: square
                // pool (C, H = W, OH = OW, kernel, stride, pad, max 0 / average 1); 4: strided 1×1 conv through the
-               // GEMM with pre-packed weights (C in, H = W, M out, stride)
+               // GEMM with pre-packed weights (C in, H = W, M out, stride, 1: residual addend and ReLU)
     int a, b, c, d, e, f;
 } shape;
 
@@ -174,6 +174,8 @@ int main(int argc, char **argv) {
         {"resnet res3a branch1 1x1/2 256->512 56", 4, 256, 56, 512, 2},
         {"resnet res4a branch1 1x1/2 512->1024 28", 4, 512, 28, 1024, 2},
         {"resnet res5a branch1 1x1/2 1024->2048 14", 4, 1024, 14, 2048, 2},
+        {"resnet res3a branch1 1x1/2 256->512 56+", 4, 256, 56, 512, 2, 1},
+        {"resnet res4a branch1 1x1/2 512->1024 28+", 4, 512, 28, 1024, 2, 1},
         {"resnet res3a branch2a 1x1/2 256->128 56", 4, 256, 56, 128, 2},
         {"resnet res4a branch2a 1x1/2 512->256 28", 4, 512, 28, 256, 2},
         {"resnet res4 branch2c 256->1024 14x14+", 0, 1024, 256, 196, 1},
@@ -216,15 +218,18 @@ int main(int argc, char **argv) {
             const size_t in = (size_t)C * H * H, outs = (size_t)M * O * O;
             float *x = randoms(in, 2), *w = randoms((size_t)M * C, 1), *bias = randoms(M, 3);
             float *out[2] = {randoms(outs, 4), randoms(outs, 4)}, *packed[2];
+            // ResNet's shortcut runs after its residual branch, whose output it adds (just written, in L2 and L3)
+            float *addend = sh.e ? randoms(outs, 6) : NULL;
+            const ck_output_epilogue epilogue = {addend, {sh.e ? CK_ACTIVATION_RELU : CK_ACTIVATION_NONE, 0, 0}};
             for (int i = 0; i < 2; i++) {
                 packed[i] = randoms(v[i].packed_floats(M, C), 5);
                 v[i].pack_weight(M, C, w, C, packed[i]);
             }
             for (int r = 0; r < rounds; r++)
                 for (int i = 0; i < 2; i++) {
-                    evict(x, in, NULL, 0, out[i], outs);
+                    evict(x, in, addend, addend ? outs : 0, out[i], outs);
                     const double t0 = now();
-                    v[i].conv_gemm(&g, 1, x, w, packed[i], bias, out[i], 0, O * O, 0, M, (ck_output_epilogue){NULL, {0, 0, 0}});
+                    v[i].conv_gemm(&g, 1, x, w, packed[i], bias, out[i], 0, O * O, 0, M, epilogue);
                     t[i][r] = now() - t0;
                 }
             for (size_t i = 0; i < outs; i++)
