@@ -5,6 +5,14 @@
 // ratio (new / old; below 1 is faster). Between timed calls a 6 MiB buffer (CKAB_EVICT_MIB) is read, so weights and inputs come
 // from L3 as in a whole network, and the input is read
 // again (in cache, as the previous layer's output). One thread (the pool is not used). Run by bench/ckab.sh.
+//
+// CKAB_COLD=1 reproduces a whole network's memory instead: before each timed call a 64 MiB buffer (CKAB_COLD_MIB) is
+// read and written, line by line, so the output, the addend, the input and the weights all come from memory, and
+// the caches are full of dirty lines to write back as the call's own lines replace them (a network pass of
+// ResNet-50 streams 94 MB of weights and writes an output per layer). CKAB_WARM then names what is read again
+// after that, in its order: 'a' the addend (the residual branch's input, written three layers before), 'o' the
+// output buffer, 'i' the input (the previous layer's output), 'e' the CKAB_EVICT_MIB buffer (which pushes what was
+// read before it out of L2 into L3); e.g. "aoei": addend and output in L3, the input nearest.
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <stdio.h>
@@ -56,21 +64,40 @@ static float *randoms(size_t n, unsigned seed) {
 static float *evict_buffer;
 static size_t evict_floats;
 static volatile float evict_sink;
-// Reads CKAB_EVICT_MIB (6) MiB of other memory (the weights fall out of L2, as in a whole network), then the input `hot` (the
-// previous layer's output, still in cache in a network).
-static void evict(const float *hot, size_t n) {
+static int cold;            // CKAB_COLD
+static const char *warm = "";  // CKAB_WARM
+static float *cold_buffer;
+static size_t cold_floats;
+
+static float touch(const float *p, size_t n) {
     float s = 0;
-    for (size_t i = 0; i < evict_floats; i += 16) s += evict_buffer[i];
-    for (size_t i = 0; i < n; i += 16) s += hot[i];
+    for (size_t i = 0; p && i < n; i += 16) s += p[i];
+    return s;
+}
+
+// Reads CKAB_EVICT_MIB (6) MiB of other memory (the weights fall out of L2, as in a whole network), then the input `hot` (the
+// previous layer's output, still in cache in a network). Under CKAB_COLD, flushes every cache level with dirty lines
+// instead and reads again what CKAB_WARM names: the addend `plus` (n_plus floats), the output `out` (n_out), the input.
+static void evict(const float *hot, size_t n, const float *plus, size_t n_plus, const float *out, size_t n_out) {
+    if (!cold) {
+        evict_sink = touch(evict_buffer, evict_floats) + touch(hot, n);
+        return;
+    }
+    for (size_t i = 0; i < cold_floats; i += 16) cold_buffer[i] += 1.0f;
+    float s = 0;
+    for (const char *w = warm; *w; w++)
+        s += *w == 'a' ? touch(plus, n_plus) : *w == 'o' ? touch(out, n_out) : *w == 'i' ? touch(hot, n)
+           : *w == 'e' ? touch(evict_buffer, evict_floats) : 0;
     evict_sink = s;
 }
+
 
 typedef struct {
     const char *name;
     int kind;  // 0: 1×1 conv (M out, K in, N positions, 1: residual addend and ReLU); 1: depthwise 3×3 (C, H, W,
                // stride); 2: square conv on the channel tiles (C in, H = W, M out, kernel, stride, pad); 3: square
                // pool (C, H = W, OH = OW, kernel, stride, pad, max 0 / average 1); 4: strided 1×1 conv through the
-               // GEMM with pre-packed weights (C in, H = W, M out, stride)
+               // GEMM with pre-packed weights (C in, H = W, M out, stride, 1: residual addend and ReLU)
     int a, b, c, d, e, f;
 } shape;
 
@@ -83,6 +110,10 @@ int main(int argc, char **argv) {
     const char *filter = argc > 4 ? argv[4] : "";
     evict_floats = (size_t)(getenv("CKAB_EVICT_MIB") ? atoi(getenv("CKAB_EVICT_MIB")) : 6) << 18;
     evict_buffer = randoms(evict_floats, 7);
+    cold = getenv("CKAB_COLD") ? atoi(getenv("CKAB_COLD")) : 0;
+    if (getenv("CKAB_WARM")) warm = getenv("CKAB_WARM");
+    cold_floats = cold ? (size_t)(getenv("CKAB_COLD_MIB") ? atoi(getenv("CKAB_COLD_MIB")) : 64) << 18 : 0;
+    if (cold) cold_buffer = randoms(cold_floats, 8);
     const shape shapes[] = {
         {"conv_last 1x1 320->1280 7x7", 0, 1280, 320, 49, 0},
         {"block7_1/linear 960->320 7x7", 0, 320, 960, 49, 0},
@@ -100,6 +131,7 @@ int main(int argc, char **argv) {
         {"nin cccp 192->10 8x8", 0, 10, 192, 64, 0},
         {"squeezenet conv10 512->1000 13x13", 0, 1000, 512, 169, 0},
         {"squeezenet fire5 squeeze 256->32 27x27", 0, 32, 256, 729, 0},
+        {"squeezenet fire2 squeeze 96->16 55x55", 0, 16, 96, 3025, 0},
         {"googlenet 5b 1x1 832->384 7x7", 0, 384, 832, 49, 0},
         {"resnet res2 branch2c 64->256 56x56+", 0, 256, 64, 3136, 1},
         {"resnet res2 branch2a 256->64 56x56", 0, 64, 256, 3136, 0},
@@ -142,6 +174,8 @@ int main(int argc, char **argv) {
         {"resnet res3a branch1 1x1/2 256->512 56", 4, 256, 56, 512, 2},
         {"resnet res4a branch1 1x1/2 512->1024 28", 4, 512, 28, 1024, 2},
         {"resnet res5a branch1 1x1/2 1024->2048 14", 4, 1024, 14, 2048, 2},
+        {"resnet res3a branch1 1x1/2 256->512 56+", 4, 256, 56, 512, 2, 1},
+        {"resnet res4a branch1 1x1/2 512->1024 28+", 4, 512, 28, 1024, 2, 1},
         {"resnet res3a branch2a 1x1/2 256->128 56", 4, 256, 56, 128, 2},
         {"resnet res4a branch2a 1x1/2 512->256 28", 4, 512, 28, 256, 2},
         {"resnet res4 branch2c 256->1024 14x14+", 0, 1024, 256, 196, 1},
@@ -167,7 +201,7 @@ int main(int argc, char **argv) {
             }
             for (int r = 0; r < rounds; r++)
                 for (int i = 0; i < 2; i++) {
-                    evict(x, (size_t)K * N);
+                    evict(x, (size_t)K * N, addend, addend ? (size_t)M * N : 0, out[i], (size_t)M * N);
                     const double t0 = now();
                     v[i].sgemm_prepacked(M, N, K, packed[i], x, N, out[i], N, bias, 0, M, epilogue);
                     t[i][r] = now() - t0;
@@ -184,15 +218,18 @@ int main(int argc, char **argv) {
             const size_t in = (size_t)C * H * H, outs = (size_t)M * O * O;
             float *x = randoms(in, 2), *w = randoms((size_t)M * C, 1), *bias = randoms(M, 3);
             float *out[2] = {randoms(outs, 4), randoms(outs, 4)}, *packed[2];
+            // ResNet's shortcut runs after its residual branch, whose output it adds (just written, in L2 and L3)
+            float *addend = sh.e ? randoms(outs, 6) : NULL;
+            const ck_output_epilogue epilogue = {addend, {sh.e ? CK_ACTIVATION_RELU : CK_ACTIVATION_NONE, 0, 0}};
             for (int i = 0; i < 2; i++) {
                 packed[i] = randoms(v[i].packed_floats(M, C), 5);
                 v[i].pack_weight(M, C, w, C, packed[i]);
             }
             for (int r = 0; r < rounds; r++)
                 for (int i = 0; i < 2; i++) {
-                    evict(x, in);
+                    evict(x, in, addend, addend ? outs : 0, out[i], outs);
                     const double t0 = now();
-                    v[i].conv_gemm(&g, 1, x, w, packed[i], bias, out[i], 0, O * O, 0, M, (ck_output_epilogue){NULL, {0, 0, 0}});
+                    v[i].conv_gemm(&g, 1, x, w, packed[i], bias, out[i], 0, O * O, 0, M, epilogue);
                     t[i][r] = now() - t0;
                 }
             for (size_t i = 0; i < outs; i++)
@@ -210,7 +247,7 @@ int main(int argc, char **argv) {
             const ck_activation relu = {CK_ACTIVATION_RELU, 0, 0};
             for (int r = 0; r < rounds; r++)
                 for (int i = 0; i < 2; i++) {
-                    evict(x, in);
+                    evict(x, in, NULL, 0, out[i], outs);
                     const double t0 = now();
                     v[i].channel_tile_rows(&g, x, w, packed[i], bias, out[i], 0, O, 0, M, (ck_output_epilogue){NULL, relu});
                     t[i][r] = now() - t0;
@@ -227,7 +264,7 @@ int main(int argc, char **argv) {
             float *x = randoms((size_t)C * H * H, 2), *out[2] = {randoms((size_t)C * O * O, 4), randoms((size_t)C * O * O, 4)};
             for (int r = 0; r < rounds; r++)
                 for (int i = 0; i < 2; i++) {
-                    evict(x, (size_t)C * H * H);
+                    evict(x, (size_t)C * H * H, NULL, 0, out[i], (size_t)C * O * O);
                     const double t0 = now();
                     v[i].pool[average](&g, x, out[i], 0, C);
                     t[i][r] = now() - t0;
@@ -241,7 +278,7 @@ int main(int argc, char **argv) {
             float *out[2] = {randoms((size_t)C * OH * OW, 4), randoms((size_t)C * OH * OW, 4)};
             for (int r = 0; r < rounds; r++)
                 for (int i = 0; i < 2; i++) {
-                    evict(x, (size_t)C * H * W);
+                    evict(x, (size_t)C * H * W, NULL, 0, out[i], (size_t)C * OH * OW);
                     const double t0 = now();
                     // in place: the activation written over the conv's output, as an inference plan runs it
                     v[i].depthwise(&g, 1, x, w, bias, out[i], NULL, NULL, NULL, out[i], relu6, 0, C);

@@ -115,6 +115,10 @@ extension ConvCase {
     static let pointwiseFirstTilePacksRowBlocks = ConvCase(
         "1×1 pointwise 100→150 on 9×41: two row blocks, the first packing B as it reads it", c: 100, h: 9, w: 41, k: 150,
         kernel: (1, 1))
+    // K one block 65 to 128 deep: each tile asks for the next tile's C and addend lines (the next row panel's, or
+    // the next column panel's first) while its own were asked for by the tile before; partial row and column tiles.
+    static let pointwiseAheadLines = ConvCase(
+        "1×1 pointwise 128→44 on 9×11: the tiles ask for the next tile's lines", c: 128, h: 9, w: 11, k: 44, kernel: (1, 1))
 
     // At stride 1 a grid row ends where the next row's left padding begins (the padding is shared):
     static let sharedPadding28x28 = ConvCase(
@@ -148,7 +152,7 @@ extension ConvCase {
             pointwiseSplitByChannels, rowsChunkSplitsRows, rowsManyChunksDilated, rowsOneRowChunked, pointwiseStride2Padded,
             pointwiseStride3BottomPad, pointwiseStride2LongRows,
             pointwiseStride2ManyChannels, pointwiseMoreChannelsThanPositions, stride2MoreChannelsThanPositions,
-            pointwiseFirstTilePacks, pointwiseFirstTilePacksRowBlocks, pointwiseStride2Subsampled,
+            pointwiseFirstTilePacks, pointwiseFirstTilePacksRowBlocks, pointwiseStride2Subsampled, pointwiseAheadLines,
         ] + sharedPadding
 }
 
@@ -210,7 +214,7 @@ extension ConvCase {
             .pointwiseStride2Padded, .pointwiseStride3BottomPad, .pointwiseStride2LongRows, .pointwiseStride2ManyChannels,
             .pointwiseMoreChannelsThanPositions, .stride2MoreChannelsThanPositions, .pointwise7x7LastPanel17,
             .pointwise7x7FewRowsKBlocks, .pointwiseFirstTilePacks, .pointwiseFirstTilePacksRowBlocks,
-            .pointwiseStride2Subsampled,
+            .pointwiseStride2Subsampled, .pointwiseAheadLines,
         ] + ConvCase.sharedPadding + ConvCase.stridedInPlace)
     func prepackedWeightsMatchReference(_ testCase: ConvCase) {
         let g = testCase.geometry
@@ -246,7 +250,7 @@ extension ConvCase {
         arguments: [
             ConvCase("1×1 pointwise 32→64 on 40×40: finer column pieces", c: 32, h: 40, w: 40, k: 64, kernel: (1, 1)),
             .smallMapSplitByChannels, .stride2OddWidth, .pointwiseSplitByChannels, .pointwiseMoreChannelsThanPositions,
-            .stride2MoreChannelsThanPositions, .pointwiseStride2ManyChannels, .pointwiseStride2LongRows,
+            .stride2MoreChannelsThanPositions, .pointwiseStride2ManyChannels, .pointwiseStride2LongRows, .pointwiseAheadLines,
         ], [1, 2])
     func epilogueOnPackedWeightsMatchesReference(_ testCase: ConvCase, threads: Int) {
         let g = testCase.geometry
@@ -290,7 +294,7 @@ extension ConvCase {
             ConvCase.pointwiseOddMap, .pointwiseMBlocks, .pointwiseKBlocks, .pointwiseRowsInPlace, .pointwiseStride2Padded,
             .conv3x3, .conv3x3KBlocks, .wide3x3KMBlocks, .rowsChunkSplitsRows, .sharedPadding28x28, .stemOdd7x7Stride2,
             .googLeNetConv1, .conv3x3Groups2, .pointwiseFirstTilePacks, .pointwiseFirstTilePacksRowBlocks,
-            .pointwiseStride2ManyChannels, .pointwiseStride2LongRows, .pointwiseStride2Subsampled,
+            .pointwiseStride2ManyChannels, .pointwiseStride2LongRows, .pointwiseStride2Subsampled, .pointwiseAheadLines,
         ], [1, 2])
     func inPlaceEpilogueMatchesReference(_ testCase: ConvCase, threads: Int) {
         let g = testCase.geometry
