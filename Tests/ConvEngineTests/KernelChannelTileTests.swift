@@ -60,8 +60,8 @@ extension ConvCase {
         ConvCase(
             "3×3 stride 2, pads top 1 left 0 bottom 0 right 1, 24→32 on 33×35 → 16×17", c: 24, h: 33, w: 35, k: 32,
             kernel: (3, 3), stride: (2, 2), pad: (1, 0, 0, 1)),
-        // Stems (at most 3 input channels) split by output rows alone on 2 threads: each band pads its own input rows
-        // and the window's halo above and below it, every channel block in each band.
+        // Stems (at most 3 input channels) split by output rows on 2 threads: each band pads its own input rows and
+        // the window's halo above and below it, every channel block in each band (3 blocks: a task a block and band).
         ConvCase(
             "3×3 stride 2 pad 1 3→32 on 45×61 → 23×31 (MobileNetV2's conv1 rows): K 27, bands of 12 and 11 rows",
             c: 3, h: 45, w: 61, k: 32, kernel: (3, 3), stride: (2, 2), pad: (1, 1, 1, 1)),
