@@ -110,6 +110,13 @@ int ck_conv_channel_tiles(const ck_conv_desc *g) {
     if (M <= 16) return 0;
     if (K >= 448) return 1;
     if (M % CT_BLOCK != 0) return 0;
+    // A short K wins too where the input is an image's 3 channels at stride 2 and the map is wide: MobileNetV2's
+    // conv1 (3×3/2 3→32, 224→112, K 27, ReLU6 stored) alone 0.91 of the GEMM's time (`bench/conv-ab.sh`, minima of
+    // 100 alternating calls), whole network 0.87–0.92 by per-node minima (1 thread, 6–8 alternating processes), AMD
+    // EPYC Zen 4 (family 25 model 17, AVX-512 on a 256-bit datapath). Kept to stride 2: NIN-CIFAR's 5×5 3→192 at
+    // stride 1 on 32×32 (K 75) was never measured here.
+    if (!pointwise && g->channels <= 3 && g->strideHeight == 2 && g->strideWidth == 2 && g->outWidth > CT_TILE)
+        return 1;
     if (!pointwise) return K >= 144;
     return K >= 256 && M <= 96 && g->outHeight * g->outWidth % 16 != 0;
 }
@@ -355,6 +362,11 @@ void ck_conv_channel_tile_rows(const ck_conv_desc *g, const float *input, const 
     // model 17, AVX-512 on a 256-bit datapath, 32 KB L1d, 1 MB L2), 2 cores shared with other helpers: stems 3→64
     // 224→112 0.91–0.93 of the time, 3→96 0.89–0.94 (medians 0.90–0.94); ResNet's 3×3s on 56×56 0.99, the 3×3s on
     // 14×14 and 7×7 alike (0.99–1.00). Stores that bypass the cache lost (1.01–1.03 in ckab.c, output in L3).
+    // Row by row, every row's tiles use the scratch's first row (112 positions × 32 channels: 14 KB, in L1), not
+    // the strip's (a stem's 18 rows: 258 KB through L2 between the output's lines). Whole networks, 1 thread, 8
+    // alternating processes, per-node minima | medians, same CPU, 2 cores shared with other helpers' builds:
+    // MobileNetV2's conv1 0.96 | 0.95, SqueezeNet's conv1 1.00 | 0.99 and its pool1 after it 0.98 | 0.96; alone
+    // (ckab.c) the stems 0.99–1.00. Same bits.
     const int by_rows = kcb >= K && !flat && OW > CT_TILE;
     // Where a row has tiles after this one, or a 1×1's channel plane goes on: its input two tiles on (maps ≤ 14 wide
     // otherwise measured the same either way).
@@ -432,7 +444,8 @@ void ck_conv_channel_tile_rows(const ck_conv_desc *g, const float *input, const 
                                                    from % lines, to - from};
                             out_lines = all ? &row_lines : NULL;
                             const int n = (OW - ox) / (segments - s);
-                            CT_RUN(singles[n], tile_input(view, view_width, sh, sw, r, ox), (r - r0) * OW + ox);
+                            CT_RUN(singles[n], tile_input(view, view_width, sh, sw, r, ox),
+                                   (by_rows ? 0 : (r - r0) * OW) + ox);
                             ox += n;
                         }
                         out_lines = NULL;
@@ -440,9 +453,8 @@ void ck_conv_channel_tile_rows(const ck_conv_desc *g, const float *input, const 
                     }
                     if (by_rows) {
                         const size_t at = ((size_t)b * CT_BLOCK * OH + oy0 + done) * OW;
-                        store_tiles(acc + (size_t)(done - r0) * OW * CT_BLOCK, (r - done) * OW, jend, output + at,
-                                    epilogue.addend ? epilogue.addend + at : NULL, (size_t)OH * OW,
-                                    epilogue.activation);
+                        store_tiles(acc, (r - done) * OW, jend, output + at, epilogue.addend ? epilogue.addend + at : NULL,
+                                    (size_t)OH * OW, epilogue.activation);
                     }
                 }
 #undef CT_RUN

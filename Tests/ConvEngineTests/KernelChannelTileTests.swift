@@ -60,6 +60,20 @@ extension ConvCase {
         ConvCase(
             "3×3 stride 2, pads top 1 left 0 bottom 0 right 1, 24→32 on 33×35 → 16×17", c: 24, h: 33, w: 35, k: 32,
             kernel: (3, 3), stride: (2, 2), pad: (1, 0, 0, 1)),
+        // Stems (at most 3 input channels) split by output rows on 2 threads: each band pads its own input rows and
+        // the window's halo above and below it, every channel block in each band (3 blocks: a task a block and band).
+        ConvCase(
+            "3×3 stride 2 pad 1 3→32 on 45×61 → 23×31 (MobileNetV2's conv1 rows): K 27, bands of 12 and 11 rows",
+            c: 3, h: 45, w: 61, k: 32, kernel: (3, 3), stride: (2, 2), pad: (1, 1, 1, 1)),
+        ConvCase(
+            "7×7 stride 2 pad 3 3→64 on 37×40 → 19×20: bands of 10 and 9 rows, the halo padded at the top and bottom",
+            c: 3, h: 37, w: 40, k: 64, kernel: (7, 7), stride: (2, 2), pad: (3, 3, 3, 3)),
+        ConvCase(
+            "7×7 stride 2 3→96 on 21×61 → 8×28 (SqueezeNet's stem, no pad): 3 blocks in each band of 4 rows", c: 3, h: 21,
+            w: 61, k: 96, kernel: (7, 7), stride: (2, 2)),
+        ConvCase(
+            "7×7 stride 2 pad 3 3→96 on 2×112 → 1×56: one output row, fewer than the threads", c: 3, h: 2, w: 112, k: 96,
+            kernel: (7, 7), stride: (2, 2), pad: (3, 3, 3, 3)),
     ]
     static let channelTilesNotPicked: [ConvCase] = [
         ConvCase(
@@ -150,7 +164,8 @@ extension ConvCase {
         var packed = [Float](repeating: .nan, count: Int(ck_channel_packed_floats(Int32(m), Int32(patch))))
         ck_pack_channel_weight(Int32(m), Int32(patch), weight, &packed)
         var desc = Kernels.convDescriptor(g)
-        let rowPieces = [0..<1, 1..<max(1, oh / 2 + 1), max(1, oh / 2 + 1)..<oh - 1, oh - 1..<oh].filter { !$0.isEmpty }
+        let middle = min(oh, max(1, oh / 2 + 1)), last = max(middle, oh - 1)  // a map of one row: 0..<1 alone
+        let rowPieces = [0..<1, 1..<middle, middle..<last, last..<oh].filter { !$0.isEmpty }
         let channelPieces = [0..<min(32, m), min(32, m)..<m, 0..<m].filter { !$0.isEmpty }
         let activations: [(FusedActivation?, String)] = [(nil, "none"), (.relu, "ReLU"), (.clip(minimum: -0.5, maximum: 1.5), "clip")]
         for (index, (activation, activationName)) in activations.enumerated() {
@@ -243,6 +258,61 @@ extension ConvCase {
             }
             #expect(tiles == gemm, "\(testCase.name)")
         }
+    }
+
+    /// A stem split by output rows on 2 threads gives the same bits as on 1 (each value is summed in one tile
+    /// either way), and MobileNetV2's conv1, which ran on the packing GEMM before, the same bits as it.
+    @Test func stemsSplitByRowsKeepTheirBits() {
+        guard Self.hasAVX512 else { return }
+        let stems = ConvCase.channelTilesPicked.filter { $0.geometry.inChannels <= 3 }
+        #expect(stems.count >= 6)
+        for testCase in stems {
+            let g = testCase.geometry, count = g.outChannels * g.outHeight * g.outWidth
+            var random = TestRandom(seed: 59)
+            let input = random.floats(g.inChannels * g.inHeight * g.inWidth)
+            let weight = random.floats(g.weightCount), bias = random.floats(g.outChannels)
+            let packed = weight.withUnsafeBufferPointer { PackedConvWeights(g, weight: $0.baseAddress!) }
+            #expect(packed.channelTiles, "\(testCase.name)")
+            var outputs: [[Float]] = []
+            for threads in [1, 2] {
+                var output = [Float](repeating: .nan, count: count)
+                output.withUnsafeMutableBufferPointer { y in
+                    Kernels.conv2d(
+                        g, input: input, weight: weight, bias: bias, output: y.baseAddress!, packed: packed, threads: threads)
+                }
+                outputs.append(output)
+            }
+            #expect(outputs[0] == outputs[1], "\(testCase.name): 2 threads")
+            #expect(largestDifference(outputs[1], Reference.conv2d(g, input: input, weight: weight, bias: bias)) < 1e-4)
+        }
+        // MobileNetV2's conv1 itself (ReLU6 stored by the kernel): the tiles in two bands give the GEMM's bits
+        let g = ConvCase("3×3/2 pad 1 3→32 on 224×224", c: 3, h: 224, w: 224, k: 32, kernel: (3, 3), stride: (2, 2), pad: (1, 1, 1, 1))
+            .geometry
+        var desc = Kernels.convDescriptor(g)
+        #expect(ck_conv_channel_tiles(&desc) == 1)
+        var random = TestRandom(seed: 61)
+        let input = random.floats(3 * 224 * 224), weight = random.floats(g.weightCount), bias = random.floats(32)
+        let relu6 = ck_output_epilogue(addend: nil, activation: FusedActivation.clip(minimum: 0, maximum: 6).descriptor)
+        var tiles = [Float](repeating: .nan, count: 32 * 112 * 112), gemm = tiles
+        ck_conv_im2col_gemm_batch(&desc, 1, input, weight, nil, bias, &gemm, 0, 112 * 112, 0, 32, relu6)
+        let bands = Kernels.split(112, parts: 2), shared = desc
+        tiles.withUnsafeMutableBufferPointer { y in
+            let output = y.baseAddress!
+            input.withUnsafeBufferPointer { x in
+                weight.withUnsafeBufferPointer { w in
+                    bias.withUnsafeBufferPointer { b in
+                        withUnsafePointer(to: shared) { desc in
+                            Kernels.parallelFor(tasks: 2, threads: 2) { task in
+                                ck_conv_channel_tile_rows(
+                                    desc, x.baseAddress, w.baseAddress, nil, b.baseAddress, output,
+                                    Int32(bands[task].lowerBound), Int32(bands[task].upperBound), 0, 32, relu6)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        #expect(tiles == gemm)
     }
 
     /// The channel panels hold 32 channels a block, zero-padded: 3×3 64→70 packs 3 blocks × 32 × 576 taps = 55,296

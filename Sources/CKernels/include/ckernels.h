@@ -126,7 +126,8 @@ void ck_conv_rows(const ck_conv_desc *desc, const float *input, const float *wei
 /// 1 when `ck_conv_channel_tile_rows` is the faster way to run this convolution (one group of it, one image) here:
 /// AVX-512, strides of at most 2, a kernel larger than 1×1 on any map or a 1×1 at stride 1 to a map larger than 7×7
 /// and at most 14×14, more than 16 output channels and K = C·KH·KW ≥ 448, or whole 32-channel blocks from a shorter
-/// K (the measurements behind the rule are in conv_channel.c).
+/// K: from K 144 for a kernel larger than 1×1, from any K for one on at most 3 input channels at stride 2 to a map
+/// wider than 14 (MobileNetV2's conv1) (the measurements behind the rule are in conv_channel.c).
 int ck_conv_channel_tiles(const ck_conv_desc *desc);
 
 /// Output rows `ck_conv_channel_tile_rows` computes at a time (its tile scratch holds that many rows × 32 channels).
