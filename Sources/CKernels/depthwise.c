@@ -5,10 +5,9 @@
 // loads. 3×3 windows at stride 1 or 2 compute several output rows at once, so each input row is loaded once for
 // all of them and their sums run side by side. On AVX-512, 3×3 stride-1 maps up to 16 wide run as one flat run of
 // vectors over a zero-bordered copy of the plane (every lane filled on 7×7 and 14×14 maps, no masked loads; there
-// the taps are cut from aligned loads by lane shifts), and
-// 3×3 stride-2 maps with output rows up to 7 wide two output rows a vector. Strides above 2 go through the same
-// sum in C, point by point. The nodes a
-// forward pass fuses into the conv (a batch norm's per-channel affine map, then ReLU or clip = ReLU6) write
+// the taps are cut from aligned loads by lane shifts), and 3×3 stride-2 maps with output rows up to 7 wide two
+// output rows a vector. Strides above 2 go through the same sum in C, point by point. The nodes a forward pass
+// fuses into the conv (a batch norm's per-channel affine map, then ReLU or clip = ReLU6) write
 // their outputs in the same pass, beside the convolution's own, so the layer reads its input once and writes
 // each output once. AVX2 and AVX-512 add the taps in the same order with fused multiply-adds and agree bit for
 // bit; the portable C rounds each product separately.
@@ -330,7 +329,6 @@ __attribute__((target("avx512f"))) static void dw_padded_copy(const ck_conv_desc
         DW_PADDED_STORE(a2, 2);                                                                                  \
         DW_PADDED_STORE(a3, 3);                                                                                  \
     }
-// The plane of one channel from its copy (dw_padded_copy); keep and first from dw_padded_tables.
 // The 4-vector groups with a load per tap.
 #define DW_UNALIGNED_GROUPS()                                                                                    \
     for (; v + 4 <= l.vectors; v += 4) {                                                                         \
@@ -454,7 +452,8 @@ void ck_depthwise_conv(const ck_conv_desc *g, int images, const float *input, co
     float *copies = NULL;
     const uint32_t *keep = NULL;
     const int32_t *first = NULL;
-    const int copy_floats = dw_padded(g).floats;
+    // the padded plane's copy size, and its row stride, which picks the plane with those rows' lane shifts built in
+    const int copy_floats = dw_padded(g).floats, padded_stride = dw_padded(g).stride;
     int paired = 0;
     if (ck_isa() >= CK_ISA_AVX512 && dw_paired_fits(g)) {
         dw_paired_indices(g->outWidth, paired_index);
@@ -487,8 +486,8 @@ void ck_depthwise_conv(const ck_conv_desc *g, int images, const float *input, co
             // the next plane's copy first (into the other one), so this one's stores have landed before its loads
             if (i + 1 < planes) dw_padded_copy(g, DW_SOURCE(i + 1), copies + (size_t)((i + 1) & 1) * copy_floats);
             const float *copy = copies + (size_t)(i & 1) * copy_floats;
-            if (g->width == 7) plane_padded8_512(g, copy, w, b, o, keep, first);
-            else if (g->width == 14) plane_padded15_512(g, copy, w, b, o, keep, first);
+            if (padded_stride == 8) plane_padded8_512(g, copy, w, b, o, keep, first);
+            else if (padded_stride == 15) plane_padded15_512(g, copy, w, b, o, keep, first);
             else plane_padded_512(g, copy, w, b, o, keep, first);
             continue;
         }
