@@ -25,6 +25,11 @@ size_t ck_conv_subsampled_floats(const ck_conv_desc *g) {
     return strided_pointwise(g) ? (size_t)g->channels * ((size_t)g->outHeight * g->outWidth + 16) : 0;
 }
 
+int ck_conv_stores_each_output_once(const ck_conv_desc *g) {
+    const int K = g->channels * g->kernelHeight * g->kernelWidth;
+    return K > 0 && ck_k_block(K) >= K;
+}
+
 // Columns n0 ..< n0 + n of the strided 1×1 conv's B (C rows, OH·OW columns): b[c·ld + j] = input[c][oy·sh][ox·sw]
 // for output position n0 + j = oy·OW + ox.
 #ifdef CK_X86

@@ -54,6 +54,9 @@ public struct ConvGeometry: Hashable, Sendable {
     public var isPointwise: Bool {
         kernelHeight == 1 && kernelWidth == 1 && strideHeight == 1 && strideWidth == 1 && padTop == 0 && padLeft == 0
     }
+    /// A pointwise conv whose output is its input's size (no rows or columns cut off): one plain GEMM straight on
+    /// the input.
+    public var isPlainGEMM: Bool { isPointwise && outHeight == inHeight && outWidth == inWidth }
     /// One input channel per group (MobileNet's depthwise convs): run by the direct depthwise kernel.
     public var isDepthwise: Bool { groups > 1 && inChannels == groups }
     /// Whether the GEMM reads this conv's weight, so packing it once pays: every conv but a depthwise one,

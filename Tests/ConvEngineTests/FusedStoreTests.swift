@@ -38,6 +38,59 @@ import Testing
             #expect((store.addend == UnsafePointer(other)) == testCase.addend, "case \(index)")
             #expect(store.activation.kind == testCase.kind, "case \(index)")
         }
+        // The addend that is the output itself, for a kernel that stores each value once (an inference plan's sum
+        // written over the other part).
+        let overPart = ConvEpilogue(steps: [(add, output), (relu, output)], addends: [[nil, UnsafePointer(output)]])
+            .fusedStore(inPlaceOf: output, addendMayBeOutput: true)
+        #expect(overPart.consumed == 2 && overPart.store.addend == UnsafePointer(output))
+    }
+
+    /// A residual add's other part in the conv's own output buffer (an inference plan writes the sum over it):
+    /// every path whose K is one block (1×1 with B read in place or packed, a strided 1×1 on its subsampled copy,
+    /// packed im2col, rows read in place, stems on channel tiles, groups) gives, at 1 and 2 threads, the bits of the
+    /// same conv with the part in a buffer of its own; K in several blocks, where the GEMM keeps partial sums in the
+    /// output, is refused.
+    @Test(
+        arguments: [
+            ConvCase.pointwiseOddMap, .pointwiseMBlocks, .pointwiseFirstTilePacksRowBlocks, .pointwiseAheadLines,
+            .pointwiseStride2LongRows, .pointwiseStride2ManyChannels, .pointwiseStride2Padded,
+            ConvCase("1×1 stride 2 200→72 on 20×22: subsampled copy", c: 200, h: 20, w: 22, k: 72, kernel: (1, 1), stride: (2, 2)),
+            .conv3x3, .conv3x3Groups2, .stemOdd7x7Stride2, .googLeNetConv1, .narrow3x3To192,
+        ], [1, 2])
+    func addendInTheOutputBufferKeepsTheBits(_ testCase: ConvCase, threads: Int) {
+        let g = testCase.geometry
+        #expect(Kernels.convStoresAddInPlace(g, packed: true))
+        let count = g.outChannels * g.outHeight * g.outWidth
+        var random = TestRandom(seed: 43)
+        let input = random.floats(g.inChannels * g.inHeight * g.inWidth).map { $0 * 8 }
+        let weight = random.floats(g.weightCount), bias = random.floats(g.outChannels)
+        let part = random.floats(count).map { $0 * 4 }
+        let expected = zip(Reference.conv2d(g, input: input, weight: weight, bias: bias), part).map { max($0 + $1, 0) }
+        let packed = weight.withUnsafeBufferPointer { PackedConvWeights(g, weight: $0.baseAddress!) }
+        let (output, own) = (UnsafeMutablePointer<Float>.allocate(capacity: count), UnsafeMutablePointer<Float>.allocate(capacity: count))
+        defer { [output, own].forEach { $0.deallocate() } }
+        func run(addend: UnsafePointer<Float>) -> [Float] {
+            let epilogue = ConvEpilogue(steps: [(.add(at: 0, count: 2), output), (.activation(.relu), output)], addends: [[nil, addend]])
+            Kernels.conv2d(
+                g, input: input, weight: weight, bias: bias, output: output, packed: packed, epilogue: epilogue, threads: threads)
+            return Array(UnsafeBufferPointer(start: output, count: count))
+        }
+        own.initialize(from: part, count: count)
+        let apart = run(addend: own)
+        output.initialize(from: part, count: count)
+        let over = run(addend: output)
+        #expect(over == apart, "\(testCase.name), \(threads) threads: the sum over its part differs")
+        let difference = largestDifference(over, expected)
+        #expect(difference < 1e-4, "\(testCase.name), \(threads) threads: maxdiff \(difference)")
+    }
+
+    /// K in several blocks (the GEMM stores partial sums in the output between them) keeps the part apart.
+    @Test func partialSumsKeepTheAddendApart() {
+        for testCase in [ConvCase.pointwiseKBlocks, .conv3x3KBlocks, .pointwiseStride2Subsampled, .pointwiseFirstTilePacks] {
+            #expect(!Kernels.convStoresAddInPlace(testCase.geometry, packed: true), "\(testCase.name)")
+        }
+        #expect(!Kernels.convStoresAddInPlace(ConvCase.depthwise3x3.geometry, packed: true))
+        #expect(!Kernels.convStoresAddInPlace(ConvCase.pointwiseOddMap.geometry, packed: false))
     }
 
     /// activation(values + addend) as the separate passes compute it: `ck_add` then `ck_relu` or `ck_clip`.

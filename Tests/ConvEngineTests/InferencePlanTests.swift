@@ -233,4 +233,45 @@ import Testing
         #expect(plan.memory.parameterBytes + plan.memory.packedBytes >= 4 * (2 + 2 + 8 + 4 + 16 + 4 + 4 + 1))
         try Self.expectSameOutput(network, ReferenceNetworks.randomInput(for: network), "liveness")
     }
+
+    /// A residual sum written over the add's other part, input 4×8×8 (planes of 64 floats): stem (8 channels) →
+    /// block [c1 (3×3, `middle` channels) + relu, c2 (1×1, 8 channels)] + the stem's value, relu → head. The stem's
+    /// value is last read by c2's add, so with c2's K in one block (8) it moves into c2's value, which then lives
+    /// from step 0 on: the arena holds c1's and c2's values only. With K = 300 (two blocks, partial sums stored in
+    /// the output between them) it keeps a place of its own and all three are alive at c2's step.
+    @Test(arguments: [8, 300])
+    func residualSumIsWrittenOverItsDyingPart(middle: Int) throws {
+        let network = Network(
+            name: "sum over part", input: InputSpec(shape: Shape(channels: 4, height: 8, width: 8)),
+            initialization: Initialization(scheme: .he, seed: 9),
+            nodes: [
+                Node("stem", Layer(Conv(outChannels: 8, kernel: Size2(3), padding: .same))),
+                Node(
+                    "block",
+                    parallel: ParallelBlock(
+                        branches: [
+                            [
+                                Node("c1", Layer(Conv(outChannels: middle, kernel: Size2(3), padding: .same))),
+                                Node("c1_relu", Layer(ReLU())), Node("c2", Layer(Conv(outChannels: 8, kernel: Size2(1)))),
+                            ],
+                            [],
+                        ], merge: .add)),
+                Node("relu", Layer(ReLU())),
+                Node("head", Layer(Conv(outChannels: 5, kernel: Size2(1)))),
+            ])
+        let plan = try InferencePlan(network: network)
+        #expect(plan.steps.map { network.node(at: $0.path)!.name } == ["stem", "c1", "c2", "head"])
+        let (stem, c1, c2) = (1, 2, 3)
+        #expect(plan.values.map(\.floats) == [4 * 64, 8 * 64, middle * 64, 8 * 64, 5 * 64])
+        if middle == 8 {
+            #expect(plan.values[stem].place == .within(value: c2, offset: 0))
+            #expect(plan.values[c2].firstStep == 0)
+            #expect(plan.memory.arenaBytes == 4 * (8 + 8) * 64)
+        } else {
+            if case .arena = plan.values[stem].place {} else { Issue.record("the stem's value moved: \(plan.values[stem].place)") }
+            #expect(plan.memory.arenaBytes == 4 * (8 + middle + 8) * 64)
+        }
+        #expect(plan.values[c1].firstStep == 1)
+        try Self.expectSameOutput(network, ReferenceNetworks.randomInput(for: network), "sum over part, \(middle) channels")
+    }
 }

@@ -83,6 +83,11 @@ void ck_conv_im2col_gemm_batch(const ck_conv_desc *desc, int images, const float
 /// Floats of per-thread scratch `ck_conv_im2col_gemm_batch` takes for one image of `desc`: a strided 1×1 conv
 /// without padding copies its subsampled input (C rows of OH·OW and a little slack) there; 0 for any other conv.
 size_t ck_conv_subsampled_floats(const ck_conv_desc *desc);
+/// Whether every conv path stores each output value once, after its last K block, reading a fused store's addend
+/// at that value right before: then the addend may be the output buffer itself (an inference plan writes a
+/// residual sum over its dying other part). True when K = channels · KH · KW is one K block: the GEMM paths keep
+/// partial sums in the output between blocks.
+int ck_conv_stores_each_output_once(const ck_conv_desc *desc);
 
 /// Writes rows k0 ..< k1 of one group's im2col matrix, (C·KH·KW, images·OH·OW), from the first `images` images of
 /// its input in the batch layout (C, batch, H, W): row k = (c·KH + ky)·KW + kx, column (n·OH + oy)·OW + ox, zero

@@ -40,6 +40,18 @@ extension ck_output_epilogue {
     }
 }
 
+extension Kernels {
+    /// Whether `conv2d` on `g` (its weight packed when `packed`) takes a fused residual add into its own store and
+    /// stores each output value once, right after reading the addend there, so the addend may be the output buffer
+    /// itself: not a depthwise conv (its add is a pass of its own), not a pointwise GEMM on an unpacked weight
+    /// (stores nothing fused), and K in one block (`ck_conv_stores_each_output_once`).
+    static func convStoresAddInPlace(_ g: ConvGeometry, packed: Bool) -> Bool {
+        guard !g.isDepthwise, packed || !g.isPlainGEMM else { return false }
+        var desc = convDescriptor(g)
+        return ck_conv_stores_each_output_once(&desc) != 0
+    }
+}
+
 /// One node after a conv that the conv computes in its own pass at inference (`LayerKind.epilogueOperation`).
 public enum EpilogueOperation: Hashable, Sendable {
     /// y = x · gain[c] + offset[c] on channel c: batch norm with its running statistics.
@@ -68,13 +80,16 @@ public struct ConvEpilogue {
     /// inference plan): a two-part residual add, then an activation, or the activation alone. Returns them as the
     /// C kernels take them and how many steps they cover; the epilogue then starts at `consumed`. The kernel adds
     /// conv + addend, the same two values the `.add` step's `ck_add` sums (addition commutes bit for bit); a sum
-    /// of three or more parts stays a step of its own. The addend is another value of the plan, which nothing
-    /// writes while the conv runs.
-    func fusedStore(inPlaceOf convOutput: UnsafeMutablePointer<Float>) -> (store: ck_output_epilogue, consumed: Int) {
+    /// of three or more parts stays a step of its own. The addend is another value of the plan, which nothing else
+    /// writes while the conv runs; it may be the conv's output buffer itself only when `addendMayBeOutput`
+    /// (`Kernels.convStoresAddInPlace`).
+    func fusedStore(
+        inPlaceOf convOutput: UnsafeMutablePointer<Float>, addendMayBeOutput: Bool = false
+    ) -> (store: ck_output_epilogue, consumed: Int) {
         var store = ck_output_epilogue.none, consumed = 0
         if let first = steps.first, first.output == convOutput, case .add(let at, count: 2) = first.operation,
             let parts = addends.first, parts.count == 2, parts[at] == nil, let addend = parts[1 - at],
-            addend != UnsafePointer(convOutput)
+            addendMayBeOutput || addend != UnsafePointer(convOutput)
         {
             store.addend = addend
             consumed = 1

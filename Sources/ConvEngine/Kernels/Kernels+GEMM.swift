@@ -69,14 +69,17 @@ extension Kernels {
         let groups = g.groups, groupIn = g.inChannels / groups, groupOut = g.outChannels / groups
         let inPlane = images * g.inHeight * g.inWidth, outPlane = images * g.outHeight * g.outWidth
         let patch = groupIn * g.kernelHeight * g.kernelWidth
-        let plainGEMM = g.isPointwise && g.outHeight == g.inHeight && g.outWidth == g.inWidth
+        let plainGEMM = g.isPlainGEMM
         let perGroup = groups >= threads ? 1 : pieces(work: g.macs * images / groups, threads: (threads + groups - 1) / groups)
         var desc = convDescriptor(g)
         // An inference plan's leading add and activation, in place: applied by the kernel as it stores its output
         // (every path but the unpacked pointwise GEMM, which a plan runs only under a forced instruction set), the
-        // rest after it.
+        // rest after it. The add's other part may be the output itself where each value is stored once.
         let (store, consumed) =
-            plainGEMM && packedBase == nil ? (ck_output_epilogue.none, 0) : epilogue?.fusedStore(inPlaceOf: output) ?? (.none, 0)
+            plainGEMM && packedBase == nil
+            ? (ck_output_epilogue.none, 0)
+            : epilogue?.fusedStore(
+                inPlaceOf: output, addendMayBeOutput: convStoresAddInPlace(g, packed: packedBase != nil)) ?? (.none, 0)
         // The epilogue's remaining steps on channels `channels`, `count` values from position `start` of each plane.
         func finish(channels: Range<Int>, start: Int, count: Int) {
             guard let epilogue, consumed < epilogue.steps.count else { return }
