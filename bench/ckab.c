@@ -5,6 +5,8 @@
 // ratio (new / old; below 1 is faster). Between timed calls a 6 MiB buffer (CKAB_EVICT_MIB) is read, so weights and inputs come
 // from L3 as in a whole network, and the input is read
 // again (in cache, as the previous layer's output). One thread (the pool is not used). Run by bench/ckab.sh.
+// CKAB_ALIAS=1 puts a case's addend in its output buffer (refilled before each call), as an inference plan writes
+// a residual sum over its other part.
 //
 // CKAB_COLD=1 reproduces a whole network's memory instead: before each timed call a 64 MiB buffer (CKAB_COLD_MIB) is
 // read and written, line by line, so the output, the addend, the input and the weights all come from memory, and
@@ -111,6 +113,7 @@ int main(int argc, char **argv) {
     evict_floats = (size_t)(getenv("CKAB_EVICT_MIB") ? atoi(getenv("CKAB_EVICT_MIB")) : 6) << 18;
     evict_buffer = randoms(evict_floats, 7);
     cold = getenv("CKAB_COLD") ? atoi(getenv("CKAB_COLD")) : 0;
+    const int alias = getenv("CKAB_ALIAS") ? atoi(getenv("CKAB_ALIAS")) : 0;
     if (getenv("CKAB_WARM")) warm = getenv("CKAB_WARM");
     cold_floats = cold ? (size_t)(getenv("CKAB_COLD_MIB") ? atoi(getenv("CKAB_COLD_MIB")) : 64) << 18 : 0;
     if (cold) cold_buffer = randoms(cold_floats, 8);
@@ -201,9 +204,11 @@ int main(int argc, char **argv) {
             }
             for (int r = 0; r < rounds; r++)
                 for (int i = 0; i < 2; i++) {
-                    evict(x, (size_t)K * N, addend, addend ? (size_t)M * N : 0, out[i], (size_t)M * N);
+                    ck_output_epilogue e = epilogue;
+                    if (alias && addend) memcpy(out[i], addend, (size_t)M * N * sizeof(float)), e.addend = out[i];
+                    evict(x, (size_t)K * N, e.addend, addend ? (size_t)M * N : 0, out[i], (size_t)M * N);
                     const double t0 = now();
-                    v[i].sgemm_prepacked(M, N, K, packed[i], x, N, out[i], N, bias, 0, M, epilogue);
+                    v[i].sgemm_prepacked(M, N, K, packed[i], x, N, out[i], N, bias, 0, M, e);
                     t[i][r] = now() - t0;
                 }
             double diff = 0;
@@ -227,9 +232,11 @@ int main(int argc, char **argv) {
             }
             for (int r = 0; r < rounds; r++)
                 for (int i = 0; i < 2; i++) {
-                    evict(x, in, addend, addend ? outs : 0, out[i], outs);
+                    ck_output_epilogue e = epilogue;
+                    if (alias && addend) memcpy(out[i], addend, outs * sizeof(float)), e.addend = out[i];
+                    evict(x, in, e.addend, addend ? outs : 0, out[i], outs);
                     const double t0 = now();
-                    v[i].conv_gemm(&g, 1, x, w, packed[i], bias, out[i], 0, O * O, 0, M, epilogue);
+                    v[i].conv_gemm(&g, 1, x, w, packed[i], bias, out[i], 0, O * O, 0, M, e);
                     t[i][r] = now() - t0;
                 }
             for (size_t i = 0; i < outs; i++)
