@@ -113,11 +113,13 @@ let sameSizeMaxPoolCases = [(1, 7, 3), (2, 14, 5), (6, 15, 1), (5, 16, 3), (4, 1
         }
     }
 
-    /// The vector max pools fold rows in order, then window columns in order, with a max that keeps its second
-    /// operand on NaN: every vector path gives the same bits on an input with NaNs.
+    /// The vector max pools fold rows in order, then window columns in order from −∞, with a max that keeps its
+    /// second operand on NaN (x86's maxps): every vector path gives those bits on an input with NaNs, here computed
+    /// window by window.
     @Test(arguments: [
         PoolCase("3×3/2 pad 1 on 9×112", c: 3, h: 9, w: 112, kernel: 3, stride: 2, pad: 1),
         PoolCase("3×3/2 ceil on 7×111", c: 2, h: 7, w: 111, kernel: 3, stride: 2),
+        PoolCase("3×3/2 ceil on 27×27", c: 2, h: 27, w: 27, kernel: 3, stride: 2),
     ])
     func maxPoolVectorPathsAgreeOnNaNs(_ testCase: PoolCase) {
         let g = testCase.geometry
@@ -134,6 +136,26 @@ let sameSizeMaxPoolCases = [(1, 7, 3), (2, 14, 5), (6, 15, 1), (5, 16, 3), (4, 1
             outputs.append(output.map(\.bitPattern))
         }
         #expect(Set(outputs).count <= 1, "\(testCase.name): the vector paths' bits differ")
+        func maxps(_ a: Float, _ b: Float) -> Float { a > b ? a : b }
+        func value(_ c: Int, _ y: Int, _ x: Int) -> Float {
+            y >= 0 && y < g.inHeight && x >= 0 && x < g.inWidth ? input[(c * g.inHeight + y) * g.inWidth + x] : -.infinity
+        }
+        var expected: [UInt32] = []
+        for c in 0..<g.channels {
+            for oy in 0..<g.outHeight {
+                for ox in 0..<g.outWidth {
+                    let (y0, x0) = (oy * g.strideHeight - g.padTop, ox * g.strideWidth - g.padLeft)
+                    var best = -Float.infinity
+                    for kx in 0..<g.kernelWidth {
+                        var column = value(c, y0, x0 + kx)
+                        for ky in 1..<g.kernelHeight { column = maxps(column, value(c, y0 + ky, x0 + kx)) }
+                        best = maxps(best, column)
+                    }
+                    expected.append(best.bitPattern)
+                }
+            }
+        }
+        for output in outputs { #expect(output == expected, "\(testCase.name): not the bits of maxps in the plain loops' order") }
     }
 
     /// Runs both pools on `values` laid out as one h×w channel.
