@@ -319,12 +319,13 @@ __attribute__((target("avx2,fma"))) static inline __m256 shift_in_256(__m256 bef
 CK_DEFINE_MAX_POOL_SAME3(512, 16, "avx512f")
 CK_DEFINE_MAX_POOL_SAME3(256, 8, "avx2,fma")
 
-// 3×3 stride-2 max pooling (ResNet's, SqueezeNet's and GoogLeNet's downsampling pools): each input column is
-// folded down the window's three rows once, and a vector of outputs takes window columns 0 and 1 as the even and
-// odd columns of two folded vectors and column 2 as the even ones shifted in from the next folded vector, which
-// the next outputs start from: two folded vectors (six loads) per vector of outputs where `pool_vector` folds four.
+// 3×3 stride-2 max pooling (ResNet's, SqueezeNet's and GoogLeNet's downsampling pools), AVX-512: each input
+// column is folded down the window's three rows once, and a vector of outputs takes window columns 0 and 1 as the
+// even and odd columns of two folded vectors and column 2 as the even ones shifted in from the next folded vector,
+// which the next outputs start from: two folded vectors (six loads) per vector of outputs where `pool_vector` folds four.
 // In the networks (1 thread, AMD EPYC Zen 4 AVX-512, per-node minima of 6 alternating processes): SqueezeNet's pool1
-// 0.75 of the time, pool4 and pool8 0.93, GoogLeNet's pool1 0.70, pool4 0.90.
+// 0.75 of the time, pool4 and pool8 0.93, GoogLeNet's pool1 0.70, pool4 0.90. AVX-512 only: on AVX2 (forced on the
+// same CPU) the masked loads' blends and the three-instruction lane shift made it 1.1–1.35× slower than pool_vector.
 // The same maxima in the same order as the plain loops (down the rows, then from −∞ across columns 0, 1, 2), so the
 // same bits, NaN and signed zeros included. Columns outside the row and the rows above and below the plane are −∞.
 // The lanes of a vector of columns col, col + 1, … that lie inside a row of `width` columns.
@@ -371,7 +372,6 @@ static inline uint16_t pool_lanes_inside(int col, int width, int lanes) {
         }                                                                                                          \
     }
 CK_DEFINE_MAX_POOL3S2(512, 16, "avx512f")
-CK_DEFINE_MAX_POOL3S2(256, 8, "avx2,fma")
 #endif
 
 // Whether the vector pool takes this geometry: stride 1 or 2 across, windows of at most MAX_POOL_ROWS rows, and
@@ -399,7 +399,7 @@ void ck_max_pool(const ck_pool_desc *g, const float *input, float *output, int c
         const float *lowest = row_scratch(wide ? 16 : 8, g->outWidth, g->width, g->kernelWidth, g->strideWidth,
                                           g->padLeft, 1, -INFINITY, &masks);
         if (max_pool_same3_fits(g)) (wide ? max_pool_same3_512 : max_pool_same3_256)(g, input, output, c0, c1, lowest);
-        else if (max_pool3s2_fits(g)) (wide ? max_pool3s2_512 : max_pool3s2_256)(g, input, output, c0, c1, lowest);
+        else if (wide && max_pool3s2_fits(g)) max_pool3s2_512(g, input, output, c0, c1, lowest);
         else (wide ? pool_planes_512 : pool_planes_256)(g, input, output, c0, c1, lowest, masks, NULL);
         return;
     }
