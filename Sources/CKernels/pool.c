@@ -322,12 +322,13 @@ CK_DEFINE_MAX_POOL_SAME3(256, 8, "avx2,fma")
 // 3×3 stride-2 max pooling (ResNet's, SqueezeNet's and GoogLeNet's downsampling pools), AVX-512: each input
 // column is folded down the window's three rows once, and a vector of outputs takes window columns 0 and 1 as the
 // even and odd columns of two folded vectors and column 2 as the even ones shifted in from the next folded vector,
-// which the next outputs start from: two folded vectors (six loads) per vector of outputs where `pool_vector` folds four.
-// In the networks (1 thread, AMD EPYC Zen 4 AVX-512, per-node minima of 6 alternating processes): SqueezeNet's pool1
-// 0.75 of the time, pool4 and pool8 0.93, GoogLeNet's pool1 0.70, pool4 0.90. AVX-512 only: on AVX2 (forced on the
-// same CPU) the masked loads' blends and the three-instruction lane shift made it 1.1–1.35× slower than pool_vector.
-// The same maxima in the same order as the plain loops (down the rows, then from −∞ across columns 0, 1, 2), so the
-// same bits, NaN and signed zeros included. Columns outside the row and the rows above and below the plane are −∞.
+// which the next outputs start from: two folded vectors (six loads) per vector of outputs where `pool_vector`
+// folds four. The same maxima in the same order as the plain loops (down the rows, then from −∞ across columns 0,
+// 1, 2), so the same bits, NaN and signed zeros included. Columns outside the row and the rows above and below the
+// plane are −∞. In the networks (1 thread, AMD EPYC Zen 4 AVX-512, per-node minima of 6 alternating processes):
+// SqueezeNet's pool1 0.75 of the time, pool4 and pool8 0.93, GoogLeNet's pool1 0.70, pool4 0.90. AVX-512 only: on
+// AVX2 (forced on the same CPU) the masked loads' blends and the three-instruction lane shift made it 1.1–1.35×
+// slower than pool_vector.
 // The lanes of a vector of columns col, col + 1, … that lie inside a row of `width` columns.
 static inline uint16_t pool_lanes_inside(int col, int width, int lanes) {
     const int lo = col < 0 ? (-col < lanes ? -col : lanes) : 0, hi = width - col < lanes ? width - col : lanes;
