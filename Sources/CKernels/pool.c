@@ -334,45 +334,42 @@ static inline uint16_t pool_lanes_inside(int col, int width, int lanes) {
     const int lo = col < 0 ? (-col < lanes ? -col : lanes) : 0, hi = width - col < lanes ? width - col : lanes;
     return hi <= lo ? 0 : (uint16_t)(((1u << hi) - 1u) & ~((1u << lo) - 1u));
 }
-#define CK_DEFINE_MAX_POOL3S2(W, LANES, TARGET)                                                                    \
-    __attribute__((target(TARGET), always_inline)) static inline __m##W max_fold3_cols_##W(                        \
-        const float *const *rows, int col, int width, __m##W lowest) {                                              \
-        const uint16_t inside = pool_lanes_inside(col, width, LANES);                                              \
-        if (!inside) return lowest;                                                                                \
-        return max_fold3_##W(rows, col, inside == (1u << LANES) - 1u ? NULL : &inside, lowest);                    \
-    }                                                                                                              \
-    __attribute__((target(TARGET))) static void max_pool3s2_##W(const ck_pool_desc *g, const float *input,         \
-                                                               float *output, int c0, int c1,                     \
-                                                               const float *lowest_row) {                         \
-        const int H = g->height, W_ = g->width, OH = g->outHeight, OW = g->outWidth;                               \
-        const __m##W lowest = _mm##W##_set1_ps(-INFINITY);                                                         \
-        for (int c = c0; c < c1; c++) {                                                                            \
-            const float *x = input + (size_t)c * H * W_;                                                           \
-            float *y = output + (size_t)c * OH * OW;                                                               \
-            for (int oy = 0; oy < OH; oy++) {                                                                      \
-                const float *rows[3];                                                                              \
-                for (int ky = 0; ky < 3; ky++) {                                                                   \
-                    const int iy = oy * 2 - g->padTop + ky;                                                        \
-                    rows[ky] = iy >= 0 && iy < H ? x + (size_t)iy * W_ : lowest_row;                               \
-                }                                                                                                  \
-                float *out = y + (size_t)oy * OW;                                                                  \
-                __m##W here = max_fold3_cols_##W(rows, -g->padLeft, W_, lowest);                                   \
-                for (int ox = 0; ox < OW; ox += LANES) {                                                           \
-                    const int col = ox * 2 - g->padLeft;                                                           \
-                    const __m##W then = max_fold3_cols_##W(rows, col + LANES, W_, lowest);                         \
-                    const __m##W next = max_fold3_cols_##W(rows, col + 2 * LANES, W_, lowest);                     \
-                    __m##W even, odd;                                                                              \
-                    row_deinterleave_##W(here, then, &even, &odd);                                                 \
-                    const __m##W best = _mm##W##_max_ps(                                                           \
-                        _mm##W##_max_ps(_mm##W##_max_ps(lowest, even), odd), shift_in_##W(lowest, even, next, 1)); \
-                    if (ox + LANES <= OW) _mm##W##_storeu_ps(out + ox, best);                                      \
-                    else row_store_part_##W(out + ox, best, OW - ox);                                              \
-                    here = next;                                                                                   \
-                }                                                                                                  \
-            }                                                                                                      \
-        }                                                                                                          \
+__attribute__((target("avx512f"), always_inline)) static inline __m512 max_fold3_cols_512(const float *const *rows, int col,
+                                                                                         int width, __m512 lowest) {
+    const uint16_t inside = pool_lanes_inside(col, width, 16);
+    if (!inside) return lowest;
+    return max_fold3_512(rows, col, inside == 0xFFFFu ? NULL : &inside, lowest);
+}
+__attribute__((target("avx512f"))) static void max_pool3s2_512(const ck_pool_desc *g, const float *input, float *output,
+                                                              int c0, int c1, const float *lowest_row) {
+    const int H = g->height, W = g->width, OH = g->outHeight, OW = g->outWidth;
+    const __m512 lowest = _mm512_set1_ps(-INFINITY);
+    for (int c = c0; c < c1; c++) {
+        const float *x = input + (size_t)c * H * W;
+        float *y = output + (size_t)c * OH * OW;
+        for (int oy = 0; oy < OH; oy++) {
+            const float *rows[3];
+            for (int ky = 0; ky < 3; ky++) {
+                const int iy = oy * 2 - g->padTop + ky;
+                rows[ky] = iy >= 0 && iy < H ? x + (size_t)iy * W : lowest_row;
+            }
+            float *out = y + (size_t)oy * OW;
+            __m512 here = max_fold3_cols_512(rows, -g->padLeft, W, lowest);
+            for (int ox = 0; ox < OW; ox += 16) {
+                const int col = ox * 2 - g->padLeft;
+                const __m512 then = max_fold3_cols_512(rows, col + 16, W, lowest);
+                const __m512 next = max_fold3_cols_512(rows, col + 32, W, lowest);
+                __m512 even, odd;
+                row_deinterleave_512(here, then, &even, &odd);
+                const __m512 best =
+                    _mm512_max_ps(_mm512_max_ps(_mm512_max_ps(lowest, even), odd), shift_in_512(lowest, even, next, 1));
+                if (ox + 16 <= OW) _mm512_storeu_ps(out + ox, best);
+                else row_store_part_512(out + ox, best, OW - ox);
+                here = next;
+            }
+        }
     }
-CK_DEFINE_MAX_POOL3S2(512, 16, "avx512f")
+}
 #endif
 
 // Whether the vector pool takes this geometry: stride 1 or 2 across, windows of at most MAX_POOL_ROWS rows, and
