@@ -334,8 +334,9 @@ static inline uint16_t pool_lanes_inside(int col, int width, int lanes) {
     const int lo = col < 0 ? (-col < lanes ? -col : lanes) : 0, hi = width - col < lanes ? width - col : lanes;
     return hi <= lo ? 0 : (uint16_t)(((1u << hi) - 1u) & ~((1u << lo) - 1u));
 }
-__attribute__((target("avx512f"), always_inline)) static inline __m512 max_fold3_cols_512(const float *const *rows, int col,
-                                                                                         int width, __m512 lowest) {
+// Columns col ..< col + 16 folded down the window's rows; −∞ where no column lies inside the row.
+__attribute__((target("avx512f"), always_inline)) static inline __m512
+max_fold3_cols_512(const float *const *rows, int col, int width, __m512 lowest) {
     const uint16_t inside = pool_lanes_inside(col, width, 16);
     if (!inside) return lowest;
     return max_fold3_512(rows, col, inside == 0xFFFFu ? NULL : &inside, lowest);
