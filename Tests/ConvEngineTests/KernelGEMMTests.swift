@@ -224,7 +224,8 @@ extension ConvCase {
             .pointwiseStride2Padded, .pointwiseStride3BottomPad, .pointwiseStride2LongRows, .pointwiseStride2ManyChannels,
             .pointwiseMoreChannelsThanPositions, .stride2MoreChannelsThanPositions, .pointwise7x7LastPanel17,
             .pointwise7x7FewRowsKBlocks, .pointwiseFirstTilePacks, .pointwiseFirstTilePacksRowBlocks,
-            .pointwiseStride2Subsampled, .pointwiseAheadLines, .pointwiseSixteenRows, .pointwiseThirteenRowsKBlocks, .pointwiseTwentyOneRows,
+            .pointwiseStride2Subsampled, .pointwiseAheadLines, .pointwiseSixteenRows, .pointwiseThirteenRowsKBlocks,
+            .pointwiseTwentyOneRows,
         ] + ConvCase.sharedPadding + ConvCase.stridedInPlace)
     func prepackedWeightsMatchReference(_ testCase: ConvCase) {
         let g = testCase.geometry
