@@ -821,13 +821,92 @@ void ck_pack_weight(int M, int K, const float *A, int lda, float *dst) {
     }
 }
 
+#ifdef CK_X86
+// How many 16-column tiles ahead thin_tiles asks for B's lines and C's.
+enum { THIN_AHEAD = 4 };
+
+// Rows 9 to 24 of a pre-packed product with B read in place, R (16 or 24) rows × 16 columns a tile, each row one zmm
+// accumulator: c (mr × n, row stride ldc) [+]= the block's 8-row A panels (kc × 8 each, from `a`, kc·8 apart) · B rows
+// (kc × n, row stride ldb) [+ bias rows], then activation(c + addend) (addend NULL: none; laid out as C).
+// The 8×32 tile runs such a product as 2 or 3 row panels over each B panel, which packs B (or reads its lines twice or
+// three times) and reads each packed line back; here each B line is read once, by one tile, and A stays in L1. Per k,
+// one B load and R FMAs with A broadcast from memory; B's lines and C's are asked for THIN_AHEAD tiles ahead, one B
+// row and one C row a step of k. Each value is the same chain of FMAs from its bias in the same order as in the 8×32
+// tile: the same bits. In the whole network at one thread (per-node minima of 8–10 alternating processes, AMD EPYC
+// Zen 4, family 25 model 17, AVX-512): MobileNetV2's 32→16 on 112×112 (B 12544 floats a row, which packed) 0.77 of
+// the time (0.177 → 0.137 ms), its 96→24 and 144→24 on 56×56 (B read in place by 8×32 tiles before) 0.93–0.94,
+// GoogLeNet's 192→16 and 480→16 reductions 0.93–0.96, SqueezeNet's 96→16 and 128→16 squeezes 0.92–0.95
+// (bench/ckab.sh: 0.88, 0.98, 0.93–0.95, 0.94). 4 tiles ahead against 2 or 8: the same within noise; without C's
+// lines asked for 1.10–1.15 of the time, without B's 1.04–1.05 (CKAB_COLD=1 CKAB_WARM=i).
+__attribute__((target("avx512f,prfchw"), always_inline)) static inline void
+thin_tiles_body(int R, int kc, const float *a, const float *b, size_t ldb, int n, float *c, size_t ldc, int accumulate,
+                const float *bias, int mr, const float *addend, ck_activation activation) {
+#define CK_ROWS24(X)                                                                                                  \
+    X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7) X(8) X(9) X(10) X(11) X(12) X(13) X(14) X(15) X(16) X(17) X(18) X(19)   \
+    X(20) X(21) X(22) X(23)
+    float start[24] = {0};
+    for (int i = 0; bias && i < mr; i++) start[i] = bias[i];
+    const int asks = kc < R ? kc : R;  // k steps that ask for C's lines ahead, a row each
+    for (int j = 0; j < n; j += 16) {
+        const __mmask16 lanes = ck_lanes16(n - j);
+#define CK_START_THIN(i) __m512 c##i = _mm512_set1_ps(start[i]);
+        CK_ROWS24(CK_START_THIN)
+#undef CK_START_THIN
+        const float *ak = a, *bk = b + j;
+        float *c_next = c + j + 16 * THIN_AHEAD;
+#define CK_FMA_THIN(i)                                                                                                \
+    if ((i) < R) c##i = _mm512_fmadd_ps(_mm512_set1_ps(ak[(size_t)((i) >> 3) * kc * 8 + ((i) & 7)]), b0, c##i);
+#define CK_STEP_THIN                                                                                                  \
+    _mm_prefetch((const char *)(bk + 16 * THIN_AHEAD), _MM_HINT_T0);                                                  \
+    const __m512 b0 = _mm512_maskz_loadu_ps(lanes, bk);                                                               \
+    CK_ROWS24(CK_FMA_THIN)                                                                                            \
+    ak += 8, bk += ldb;
+        int k = 0;
+        for (; k < asks; k++) {
+            if (k < mr) __builtin_prefetch(c_next + (size_t)k * ldc, 1, 3);
+            CK_STEP_THIN
+        }
+        for (; k < kc; k++) {
+            CK_STEP_THIN
+        }
+        for (; k < mr; k++) __builtin_prefetch(c_next + (size_t)k * ldc, 1, 3);
+#undef CK_STEP_THIN
+#undef CK_FMA_THIN
+#define CK_STORE_THIN(i)                                                                                              \
+    if ((i) < R && (i) < mr) {                                                                                        \
+        float *row = c + (size_t)(i) * ldc + j;                                                                       \
+        if (accumulate) c##i = _mm512_add_ps(c##i, _mm512_maskz_loadu_ps(lanes, row));                                \
+        if (addend) c##i = _mm512_add_ps(c##i, _mm512_maskz_loadu_ps(lanes, addend + (size_t)(i) * ldc + j));       \
+        _mm512_mask_storeu_ps(row, lanes, ck_activate16(c##i, activation));                                           \
+    }
+        CK_ROWS24(CK_STORE_THIN)
+#undef CK_STORE_THIN
+    }
+#undef CK_ROWS24
+}
+
+// thin_tiles_body for mr ≤ R rows, R = 16 or 24: each its own function, so each keeps only its own accumulators.
+__attribute__((target("avx512f,prfchw"))) static void thin_tiles16(int kc, const float *a, const float *b, size_t ldb,
+                                                                    int n, float *c, size_t ldc, int accumulate,
+                                                                    const float *bias, int mr, const float *addend,
+                                                                    ck_activation activation) {
+    thin_tiles_body(16, kc, a, b, ldb, n, c, ldc, accumulate, bias, mr, addend, activation);
+}
+__attribute__((target("avx512f,prfchw"))) static void thin_tiles24(int kc, const float *a, const float *b, size_t ldb,
+                                                                    int n, float *c, size_t ldc, int accumulate,
+                                                                    const float *bias, int mr, const float *addend,
+                                                                    ck_activation activation) {
+    thin_tiles_body(24, kc, a, b, ldb, n, c, ldc, accumulate, bias, mr, addend, activation);
+}
+#endif
+
 // Whether a pre-packed product reads B's rows in place (no B packing). Packing a B panel costs about as much
 // as a few micro-kernel calls and is shared by the M/8 row panels, so few rows read in place: M ≤ 16 measured
 // 1.1–1.55× faster (GoogLeNet's 16-channel reductions, NIN's last layers), M = 24 from 0.94× to 1.4×, but
 // M = 32 to 64 1.05–1.25× slower than packing once K ≥ 96 (inception(3a)'s 192→64 on 28×28: 0.20 against
-// 0.16 ms; same-process interleaved minima, Intel Xeon AVX-512). The kc rows of one panel must then share L1
-// without evicting each other: row strides that map them onto few cache sets (a multiple of 1024 or 256
-// floats) keep packing.
+// 0.16 ms; same-process interleaved minima, Intel Xeon AVX-512); 9 to 24 rows now run thin_tiles instead. The kc
+// rows of one panel must then share L1 without evicting each other: row strides that map them onto few cache sets (a
+// multiple of 1024 or 256 floats) keep packing.
 static int reads_b_in_place(int M, int ldb) {
     if (M > 24) return 0;
     if (ldb % 16 != 0) return 1;  // rows start at different offsets within their lines
@@ -840,6 +919,17 @@ void ck_sgemm_prepacked(int M, int N, int K, const float *packedA, const float *
                         const float *bias, int m0, int m1, ck_output_epilogue epilogue) {
     // packedA (M, K) in panels, B (K, N) with row stride ldb -> rows m0 ..< m1 of C (M, N) with row stride ldc
 #ifdef CK_X86
+    if (ck_isa() >= CK_ISA_AVX512 && m1 - m0 > MR512 && m1 - m0 <= 24 && N > 0 && K > 0) {
+        // 9 to 24 rows: tiles of all of them, B read in place (see thin_tiles_body)
+        const int kcb = ck_k_block(K);
+        for (int pc = 0; pc < K; pc += kcb) {
+            const int kc = K - pc < kcb ? K - pc : kcb, last = pc + kc == K;
+            (m1 - m0 <= 16 ? thin_tiles16 : thin_tiles24)(kc, ck_packed_block(packedA, M, MR512, pc, kc, m0), B + (size_t)pc * ldb, (size_t)ldb, N,
+                         C + (size_t)m0 * ldc, (size_t)ldc, pc > 0, (pc == 0 && bias) ? bias + m0 : NULL, m1 - m0,
+                         last ? tile_addend(&epilogue, m0, 0, ldc) : NULL, last ? epilogue.activation : ck_no_activation);
+        }
+        return;
+    }
     if (ck_isa() >= CK_ISA_AVX512 && N >= NR512 && K > 0 && reads_b_in_place(m1 - m0, ldb)) {
         const int kcb = ck_k_block(K);
         int koff[KC_MAX];  // B's rows from a block's first one

@@ -119,6 +119,15 @@ extension ConvCase {
     // the next column panel's first) while its own were asked for by the tile before; partial row and column tiles.
     static let pointwiseAheadLines = ConvCase(
         "1×1 pointwise 128→44 on 9×11: the tiles ask for the next tile's lines", c: 128, h: 9, w: 11, k: 44, kernel: (1, 1))
+    // 9 to 24 output channels on AVX-512: 16- and 24-row tiles over 16 columns reading B in place (one K block and two;
+    // a partial last tile of columns, rows past M not stored).
+    static let pointwiseSixteenRows = ConvCase(
+        "1×1 pointwise 32→16 on 12×12: 16-row tiles, B in place", c: 32, h: 12, w: 12, k: 16, kernel: (1, 1))
+    static let pointwiseThirteenRowsKBlocks = ConvCase(
+        "1×1 pointwise 300→13 on 9×11: 16-row tiles, two K blocks, 3-column last tile", c: 300, h: 9, w: 11, k: 13,
+        kernel: (1, 1))
+    static let pointwiseTwentyOneRows = ConvCase(
+        "1×1 pointwise 40→21 on 7×9: 24-row tiles, a 15-column last tile", c: 40, h: 7, w: 9, k: 21, kernel: (1, 1))
 
     // At stride 1 a grid row ends where the next row's left padding begins (the padding is shared):
     static let sharedPadding28x28 = ConvCase(
@@ -153,6 +162,7 @@ extension ConvCase {
             pointwiseStride3BottomPad, pointwiseStride2LongRows,
             pointwiseStride2ManyChannels, pointwiseMoreChannelsThanPositions, stride2MoreChannelsThanPositions,
             pointwiseFirstTilePacks, pointwiseFirstTilePacksRowBlocks, pointwiseStride2Subsampled, pointwiseAheadLines,
+            pointwiseSixteenRows, pointwiseThirteenRowsKBlocks, pointwiseTwentyOneRows,
         ] + sharedPadding
 }
 
@@ -214,7 +224,8 @@ extension ConvCase {
             .pointwiseStride2Padded, .pointwiseStride3BottomPad, .pointwiseStride2LongRows, .pointwiseStride2ManyChannels,
             .pointwiseMoreChannelsThanPositions, .stride2MoreChannelsThanPositions, .pointwise7x7LastPanel17,
             .pointwise7x7FewRowsKBlocks, .pointwiseFirstTilePacks, .pointwiseFirstTilePacksRowBlocks,
-            .pointwiseStride2Subsampled, .pointwiseAheadLines,
+            .pointwiseStride2Subsampled, .pointwiseAheadLines, .pointwiseSixteenRows, .pointwiseThirteenRowsKBlocks,
+            .pointwiseTwentyOneRows,
         ] + ConvCase.sharedPadding + ConvCase.stridedInPlace)
     func prepackedWeightsMatchReference(_ testCase: ConvCase) {
         let g = testCase.geometry
@@ -251,6 +262,7 @@ extension ConvCase {
             ConvCase("1×1 pointwise 32→64 on 40×40: finer column pieces", c: 32, h: 40, w: 40, k: 64, kernel: (1, 1)),
             .smallMapSplitByChannels, .stride2OddWidth, .pointwiseSplitByChannels, .pointwiseMoreChannelsThanPositions,
             .stride2MoreChannelsThanPositions, .pointwiseStride2ManyChannels, .pointwiseStride2LongRows, .pointwiseAheadLines,
+            .pointwiseThirteenRowsKBlocks, .pointwiseTwentyOneRows,
         ], [1, 2])
     func epilogueOnPackedWeightsMatchesReference(_ testCase: ConvCase, threads: Int) {
         let g = testCase.geometry
@@ -295,6 +307,7 @@ extension ConvCase {
             .conv3x3, .conv3x3KBlocks, .wide3x3KMBlocks, .rowsChunkSplitsRows, .sharedPadding28x28, .stemOdd7x7Stride2,
             .googLeNetConv1, .conv3x3Groups2, .pointwiseFirstTilePacks, .pointwiseFirstTilePacksRowBlocks,
             .pointwiseStride2ManyChannels, .pointwiseStride2LongRows, .pointwiseStride2Subsampled, .pointwiseAheadLines,
+            .pointwiseSixteenRows, .pointwiseThirteenRowsKBlocks, .pointwiseTwentyOneRows,
         ], [1, 2])
     func inPlaceEpilogueMatchesReference(_ testCase: ConvCase, threads: Int) {
         let g = testCase.geometry
