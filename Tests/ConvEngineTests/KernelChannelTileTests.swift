@@ -60,6 +60,11 @@ extension ConvCase {
         ConvCase(
             "3×3 stride 2, pads top 1 left 0 bottom 0 right 1, 24→32 on 33×35 → 16×17", c: 24, h: 33, w: 35, k: 32,
             kernel: (3, 3), stride: (2, 2), pad: (1, 0, 0, 1)),
+        // Blocks that do not share out evenly among 2 threads (7): each thread takes whole blocks and part of the
+        // middle block's rows (block-row pairs in block-major order).
+        ConvCase(
+            "3×3 pad 1 64→208 on 13×13: 7 blocks, the last half wide, on 2 threads block 3's rows 0 ..< 6 and 6 ..< 13",
+            c: 64, h: 13, w: 13, k: 208, kernel: (3, 3), pad: (1, 1, 1, 1)),
         // Stems (at most 3 input channels) split by output rows on 2 threads: each band pads its own input rows and
         // the window's halo above and below it, every channel block in each band (3 blocks: a task a block and band).
         ConvCase(
@@ -313,6 +318,40 @@ extension ConvCase {
             }
         }
         #expect(tiles == gemm)
+    }
+
+    /// Shares of (block, row) pairs cover each pair once, whole blocks as one piece, and on 2 threads give 1
+    /// thread's bits (each value is one tile's sum either way).
+    @Test func blockRowSharesCoverEachPairOnceAndKeepTheBits() {
+        for (outChannels, outHeight, parts) in [(208, 13, 2), (224, 14, 2), (288, 14, 2), (160, 7, 2), (288, 14, 4)] {
+            var seen = [Int](repeating: 0, count: (outChannels + 31) / 32 * 32 * outHeight)
+            for part in 0..<parts {
+                for (rows, channels) in Kernels.blockRowShare(part, parts: parts, outChannels: outChannels, outHeight: outHeight) {
+                    #expect(channels.lowerBound % 32 == 0 && channels.count > 0 && rows.count > 0)
+                    for c in stride(from: channels.lowerBound, to: channels.upperBound, by: 32) {
+                        for row in rows { seen[c / 32 * outHeight + row] += 1 }
+                    }
+                }
+            }
+            #expect(seen.prefix((outChannels + 31) / 32 * outHeight).allSatisfy { $0 == 1 }, "\(outChannels) on \(outHeight)")
+        }
+        guard Self.hasAVX512 else { return }
+        let g = ConvCase("3×3 pad 1 64→208 on 13×13", c: 64, h: 13, w: 13, k: 208, kernel: (3, 3), pad: (1, 1, 1, 1)).geometry
+        var random = TestRandom(seed: 67)
+        let input = random.floats(g.inChannels * g.inHeight * g.inWidth)
+        let weight = random.floats(g.weightCount), bias = random.floats(g.outChannels)
+        let packed = weight.withUnsafeBufferPointer { PackedConvWeights(g, weight: $0.baseAddress!) }
+        #expect(packed.channelTiles)
+        var outputs: [[Float]] = []
+        for threads in [1, 2] {
+            var output = [Float](repeating: .nan, count: g.outChannels * g.outHeight * g.outWidth)
+            output.withUnsafeMutableBufferPointer { y in
+                Kernels.conv2d(g, input: input, weight: weight, bias: bias, output: y.baseAddress!, packed: packed, threads: threads)
+            }
+            outputs.append(output)
+        }
+        #expect(outputs[0] == outputs[1], "2 threads")
+        #expect(largestDifference(outputs[1], Reference.conv2d(g, input: input, weight: weight, bias: bias)) < 1e-4)
     }
 
     /// The channel panels hold 32 channels a block, zero-padded: 3×3 64→70 packs 3 blocks × 32 × 576 taps = 55,296

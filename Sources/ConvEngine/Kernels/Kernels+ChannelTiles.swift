@@ -3,8 +3,9 @@ import CKernels
 extension Kernels {
     /// One image of a groups = 1 convolution on the channel-tile kernel (`ck_conv_channel_tile_rows`): split by
     /// 32-channel blocks (each thread streams its own weights: ResNet's 7×7 stage reads 4–9 MB per conv), by
-    /// output rows when there are too few blocks, by both when the blocks do not share out evenly, and by output
-    /// rows alone on an image's few input channels (a stem) whose blocks would share out evenly. `packed`: the
+    /// output rows when there are too few blocks, by both when fewer than two blocks a thread do not share out
+    /// evenly, by (block, row) pairs when more do, and by output rows alone on an image's few input channels (a
+    /// stem) whose blocks would share out evenly. `packed`: the
     /// weight in its channel panels, or nil (packed on the fly). `store` is what the kernel applies as it writes each
     /// value (`ConvEpilogue.fusedStore`), `finish(channels, start, count)` the rest of the epilogue on a piece, as
     /// `conv2d`'s other paths do.
@@ -27,17 +28,57 @@ extension Kernels {
         // 0.89 (one process, 200 alternating calls: 0.92–0.96). SqueezeNet's 3 blocks keep rows × blocks: by rows
         // alone its conv1 measured 1.006–1.014 and the pool1 after it 1.05–1.09 (12 processes).
         let even = blocks % parts == 0 || blocks >= 2 * parts || g.outHeight < parts
-        let stem = g.inChannels <= 3 && even
-        let byChannels = g.outChannels >= 32 * parts && !stem
-        let rows = byChannels && even ? [0..<g.outHeight] : split(g.outHeight, parts: parts)
-        let channels = byChannels ? split(g.outChannels, parts: even ? parts : blocks, alignment: 32) : [0..<g.outChannels]
-        parallelFor(tasks: rows.count * channels.count, threads: threads) { task in
-            let range = rows[task % rows.count], channelRange = channels[task / rows.count]
-            ck_conv_channel_tile_rows(
-                desc, input, weight, packed, bias, output, Int32(range.lowerBound), Int32(range.upperBound),
-                Int32(channelRange.lowerBound), Int32(channelRange.upperBound), store)
-            finish(channelRange, range.lowerBound * g.outWidth, range.count * g.outWidth)
+        // More blocks than threads that do not share out evenly (GoogLeNet's 3×3s on 14×14: 7 blocks on 2 threads, 3 : 4,
+        // the last half empty but computed whole; 9 blocks, 4 : 5) share out block-rows instead: each thread takes a
+        // contiguous run of (block, output row) in block-major order, whole blocks and a part of one block's rows (7
+        // blocks on 2: blocks 0–2 and rows 0 ..< 7 of block 3, then rows 7 ..< 14 of block 3 and blocks 4–6), so
+        // each streams about its share of the weights. 2 threads, one process, 150 alternating calls, minima, against
+        // the split by blocks: 96→208 0.88, 112→224 0.95, 144→288 0.92; by rows alone (every thread every block's
+        // weights) 0.89–0.98, 0.92–1.03, 0.92–1.01; rows × blocks (a task a block and half the rows) 0.99–1.07. AMD
+        // EPYC Zen 4 (family 25 model 17, AVX-512 on a 256-bit datapath), 2 cores shared with other helpers. Where
+        // blocks share out evenly, rows alone lost on 28×28 (128→128 1.01, 96→128 1.10–1.14, 128→192 1.08) and
+        // measured alike on 56×56 (64→64 0.98–0.99, 64→192 1.01–1.02). Same bits (each value is one tile's sum).
+        let shares: [[(rows: Range<Int>, channels: Range<Int>)]]
+        if blocks % parts != 0 && blocks >= 2 * parts && g.outHeight >= parts {
+            shares = (0..<parts).map { blockRowShare($0, parts: parts, outChannels: g.outChannels, outHeight: g.outHeight) }
+        } else {
+            let stem = g.inChannels <= 3 && even
+            let byChannels = g.outChannels >= 32 * parts && !stem
+            let rows = byChannels && even ? [0..<g.outHeight] : split(g.outHeight, parts: parts)
+            let channels =
+                byChannels ? split(g.outChannels, parts: even ? parts : blocks, alignment: 32) : [0..<g.outChannels]
+            shares = (0..<rows.count * channels.count).map { [(rows[$0 % rows.count], channels[$0 / rows.count])] }
         }
+        parallelFor(tasks: shares.count, threads: threads) { task in
+            for (range, channelRange) in shares[task] {
+                ck_conv_channel_tile_rows(
+                    desc, input, weight, packed, bias, output, Int32(range.lowerBound), Int32(range.upperBound),
+                    Int32(channelRange.lowerBound), Int32(channelRange.upperBound), store)
+                finish(channelRange, range.lowerBound * g.outWidth, range.count * g.outWidth)
+            }
+        }
+    }
+
+    /// Share `part` of `parts` of a conv's (32-channel block, output row) pairs, taken in block-major order: the
+    /// pieces (rows, channels) it runs, whole blocks on all rows as one piece and a block's part of its rows alone.
+    static func blockRowShare(
+        _ part: Int, parts: Int, outChannels: Int, outHeight: Int
+    ) -> [(rows: Range<Int>, channels: Range<Int>)] {
+        let units = (outChannels + 31) / 32 * outHeight, end = units * (part + 1) / parts
+        var at = units * part / parts, pieces: [(rows: Range<Int>, channels: Range<Int>)] = []
+        while at < end {
+            let block = at / outHeight, row = at % outHeight
+            if row == 0 && end - at >= outHeight {
+                let last = block + (end - at) / outHeight
+                pieces.append((0..<outHeight, block * 32..<min(outChannels, last * 32)))
+                at = last * outHeight
+            } else {
+                let stop = min(end, (block + 1) * outHeight)
+                pieces.append((row..<row + stop - at, block * 32..<min(outChannels, block * 32 + 32)))
+                at = stop
+            }
+        }
+        return pieces
     }
 
     /// Floats of per-thread scratch the channel-tile kernel takes for `g` when it runs it (0 otherwise), for the
