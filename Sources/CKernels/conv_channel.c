@@ -309,18 +309,14 @@ __attribute__((target("avx512f"))) static void store_tiles(const float *acc, int
 __attribute__((target("avx512f"))) static void pad_plane(float *d, const float *plane, int H, int W, int iy0, int vh,
                                                         int vw, int x0) {
     // the columns j of d that lie inside the plane: lo ..< hi
-    int lo = x0 < 0 ? -x0 : 0, hi = W - x0;
-    if (hi > vw) hi = vw;
-    if (lo > hi) lo = hi;
+    const int lo = x0 < 0 ? -x0 : 0, hi = W - x0 < vw ? W - x0 : vw;
     for (int r = 0; r < vh; r++, d += vw) {
         const int iy = iy0 + r, inside = iy >= 0 && iy < H;
         const char *row = (const char *)(plane + (long)(inside ? iy : 0) * W);
         for (int j0 = 0; j0 < vw; j0 += 16) {
-            const int n = vw - j0 < 16 ? vw - j0 : 16;
-            const int a = lo - j0 < 0 ? 0 : lo - j0 > 16 ? 16 : lo - j0, b = hi - j0 < 0 ? 0 : hi - j0 > 16 ? 16 : hi - j0;
-            const __mmask16 load = inside && b > a ? (__mmask16)(((1u << b) - 1) & ~((1u << a) - 1)) : 0;
+            const __mmask16 load = inside ? ck_lanes16(hi - j0) & ~ck_lanes16(lo - j0) : 0;
             const __m512 v = _mm512_maskz_loadu_ps(load, row + ((long)x0 + j0) * (long)sizeof(float));
-            _mm512_mask_storeu_ps(d + j0, (__mmask16)((1u << n) - 1), v);
+            _mm512_mask_storeu_ps(d + j0, ck_lanes16(vw - j0), v);
         }
     }
 }

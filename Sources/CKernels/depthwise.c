@@ -452,8 +452,10 @@ void ck_depthwise_conv(const ck_conv_desc *g, int images, const float *input, co
     float *copies = NULL;
     const uint32_t *keep = NULL;
     const int32_t *first = NULL;
-    // the padded plane's copy size, and its row stride, which picks the plane with those rows' lane shifts built in
-    const int copy_floats = dw_padded(g).floats, padded_stride = dw_padded(g).stride;
+    // the padded plane's layout: its copy size, and its row stride, which picks the plane with those rows' lane
+    // shifts built in
+    const dw_padded_layout padded = dw_padded(g);
+    const int copy_floats = padded.floats;
     int paired = 0;
     if (ck_isa() >= CK_ISA_AVX512 && dw_paired_fits(g)) {
         dw_paired_indices(g->outWidth, paired_index);
@@ -463,7 +465,7 @@ void ck_depthwise_conv(const ck_conv_desc *g, int images, const float *input, co
         if (!copies) abort();  // the memory budget counts this scratch: only an exhausted system ends here
         memset(copies, 0, 2 * (size_t)copy_floats * sizeof(float));
         uint32_t *keep_table = (uint32_t *)(copies + 2 * (size_t)copy_floats);
-        int32_t *first_table = (int32_t *)(keep_table + dw_padded(g).vectors);
+        int32_t *first_table = (int32_t *)(keep_table + padded.vectors);
         dw_padded_tables(g, keep_table, first_table);
         keep = keep_table, first = first_table;
         if (planes > 0) dw_padded_copy(g, DW_SOURCE(0), copies);
@@ -486,8 +488,8 @@ void ck_depthwise_conv(const ck_conv_desc *g, int images, const float *input, co
             // the next plane's copy first (into the other one), so this one's stores have landed before its loads
             if (i + 1 < planes) dw_padded_copy(g, DW_SOURCE(i + 1), copies + (size_t)((i + 1) & 1) * copy_floats);
             const float *copy = copies + (size_t)(i & 1) * copy_floats;
-            if (padded_stride == 8) plane_padded8_512(g, copy, w, b, o, keep, first);
-            else if (padded_stride == 15) plane_padded15_512(g, copy, w, b, o, keep, first);
+            if (padded.stride == 8) plane_padded8_512(g, copy, w, b, o, keep, first);
+            else if (padded.stride == 15) plane_padded15_512(g, copy, w, b, o, keep, first);
             else plane_padded_512(g, copy, w, b, o, keep, first);
             continue;
         }
