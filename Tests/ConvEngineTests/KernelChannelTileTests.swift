@@ -271,25 +271,7 @@ extension ConvCase {
         guard Self.hasAVX512 else { return }
         let stems = ConvCase.channelTilesPicked.filter { $0.geometry.inChannels <= 3 }
         #expect(stems.count >= 6)
-        for testCase in stems {
-            let g = testCase.geometry, count = g.outChannels * g.outHeight * g.outWidth
-            var random = TestRandom(seed: 59)
-            let input = random.floats(g.inChannels * g.inHeight * g.inWidth)
-            let weight = random.floats(g.weightCount), bias = random.floats(g.outChannels)
-            let packed = weight.withUnsafeBufferPointer { PackedConvWeights(g, weight: $0.baseAddress!) }
-            #expect(packed.channelTiles, "\(testCase.name)")
-            var outputs: [[Float]] = []
-            for threads in [1, 2] {
-                var output = [Float](repeating: .nan, count: count)
-                output.withUnsafeMutableBufferPointer { y in
-                    Kernels.conv2d(
-                        g, input: input, weight: weight, bias: bias, output: y.baseAddress!, packed: packed, threads: threads)
-                }
-                outputs.append(output)
-            }
-            #expect(outputs[0] == outputs[1], "\(testCase.name): 2 threads")
-            #expect(largestDifference(outputs[1], Reference.conv2d(g, input: input, weight: weight, bias: bias)) < 1e-4)
-        }
+        for testCase in stems { Self.expectTwoThreadsGiveOneThreadsBits(testCase.geometry, seed: 59, testCase.name) }
         // MobileNetV2's conv1 itself (ReLU6 stored by the kernel): the tiles in two bands give the GEMM's bits
         let g = ConvCase("3×3/2 pad 1 3→32 on 224×224", c: 3, h: 224, w: 224, k: 32, kernel: (3, 3), stride: (2, 2), pad: (1, 1, 1, 1))
             .geometry
@@ -337,21 +319,26 @@ extension ConvCase {
         }
         guard Self.hasAVX512 else { return }
         let g = ConvCase("3×3 pad 1 64→208 on 13×13", c: 64, h: 13, w: 13, k: 208, kernel: (3, 3), pad: (1, 1, 1, 1)).geometry
-        var random = TestRandom(seed: 67)
+        Self.expectTwoThreadsGiveOneThreadsBits(g, seed: 67, "64→208 on 13×13")
+    }
+
+    /// `g` on the channel tiles with its weight packed for them, at 1 and at 2 threads: the same bits, and the plain
+    /// loops' values.
+    static func expectTwoThreadsGiveOneThreadsBits(_ g: ConvGeometry, seed: UInt64, _ label: String) {
+        var random = TestRandom(seed: seed)
         let input = random.floats(g.inChannels * g.inHeight * g.inWidth)
         let weight = random.floats(g.weightCount), bias = random.floats(g.outChannels)
         let packed = weight.withUnsafeBufferPointer { PackedConvWeights(g, weight: $0.baseAddress!) }
-        #expect(packed.channelTiles)
-        var outputs: [[Float]] = []
-        for threads in [1, 2] {
+        #expect(packed.channelTiles, "\(label)")
+        let outputs = [1, 2].map { threads in
             var output = [Float](repeating: .nan, count: g.outChannels * g.outHeight * g.outWidth)
             output.withUnsafeMutableBufferPointer { y in
                 Kernels.conv2d(g, input: input, weight: weight, bias: bias, output: y.baseAddress!, packed: packed, threads: threads)
             }
-            outputs.append(output)
+            return output
         }
-        #expect(outputs[0] == outputs[1], "2 threads")
-        #expect(largestDifference(outputs[1], Reference.conv2d(g, input: input, weight: weight, bias: bias)) < 1e-4)
+        #expect(outputs[0] == outputs[1], "\(label): 2 threads")
+        #expect(largestDifference(outputs[1], Reference.conv2d(g, input: input, weight: weight, bias: bias)) < 1e-4, "\(label)")
     }
 
     /// The channel panels hold 32 channels a block, zero-padded: 3×3 64→70 packs 3 blocks × 32 × 576 taps = 55,296
