@@ -924,9 +924,10 @@ void ck_sgemm_prepacked(int M, int N, int K, const float *packedA, const float *
         const int kcb = ck_k_block(K);
         for (int pc = 0; pc < K; pc += kcb) {
             const int kc = K - pc < kcb ? K - pc : kcb, last = pc + kc == K;
-            (m1 - m0 <= 16 ? thin_tiles16 : thin_tiles24)(kc, ck_packed_block(packedA, M, MR512, pc, kc, m0), B + (size_t)pc * ldb, (size_t)ldb, N,
-                         C + (size_t)m0 * ldc, (size_t)ldc, pc > 0, (pc == 0 && bias) ? bias + m0 : NULL, m1 - m0,
-                         last ? tile_addend(&epilogue, m0, 0, ldc) : NULL, last ? epilogue.activation : ck_no_activation);
+            (m1 - m0 <= 16 ? thin_tiles16 : thin_tiles24)(
+                kc, ck_packed_block(packedA, M, MR512, pc, kc, m0), B + (size_t)pc * ldb, (size_t)ldb, N,
+                C + (size_t)m0 * ldc, (size_t)ldc, pc > 0, (pc == 0 && bias) ? bias + m0 : NULL, m1 - m0,
+                last ? tile_addend(&epilogue, m0, 0, ldc) : NULL, last ? epilogue.activation : ck_no_activation);
         }
         return;
     }
