@@ -96,7 +96,12 @@ __attribute__((target("avx2,fma"), always_inline)) static inline __m256 dw_colum
 // 144 ch on 56×56 0.70, 192 on 28×28 0.74, stride 2 144 ch 56→28 0.90, 96 ch 112→56 0.96; AVX2 (the same CPU,
 // `CKAB_ISA=1 bench/ckab.sh`) 2 rows at stride 1 0.85–0.92 (4: 1.19–1.27 on 14×14 and 7×7, its 16 registers
 // spill), 4 at stride 2 0.88–0.90 (2 rows lost at stride 2 on both, 1.1–1.6). Rows of a single vector at stride 2
-// (28→14 on AVX-512) stay one at a time (4 rows: 1.25).
+// (28→14 on AVX-512, 14→7 on AVX2) go two at a time. The row pointers are set in a scalar loop: vectorised, the
+// compiler wrote them with a masked store that the loads right after could not take their values from, a stall on
+// every block of rows (AMD EPYC Zen 4, AVX-512, `bench/ckab.sh`, minima of 31 alternating calls, against the
+// vectorised loop and one row at a time on 28→14: 192 ch 28→14 0.71–0.73 (4 rows 0.74–0.78), 144 ch 56→28 0.84–0.86,
+// 96 ch 112→56 0.89–0.90, stride 1 192 ch on 28×28 0.79–0.85, 144 ch on 56×56 0.91; AVX2 forced on the same CPU 14→7
+// 0.88, the rest 0.91–1.01). Same bits: each sum still adds bias, then its taps in order.
 #define CK_DEFINE_DEPTHWISE(W, LANES, TARGET, ROWS1, ROWS2)                                                       \
     __attribute__((target(TARGET))) static void point_##W(const ck_conv_desc *g, const float *x, const float *w,  \
                                                           float b, dw_outputs o, int oy, int ox) {                \
@@ -183,6 +188,7 @@ __attribute__((target("avx2,fma"), always_inline)) static inline __m256 dw_colum
         for (int oy = 0; oy < g->outHeight;) {                                                                    \
             /* R rows at once while R are left (R > 1 only with dilation 1), then one at a time */              \
             const int n = g->outHeight - oy >= R ? R : 1, span = n == 1 ? KH : (R - 1) * sh + KH;                 \
+            _Pragma("clang loop vectorize(disable)") /* see above: a masked store the loads wait on */            \
             for (int j = 0; j < span; j++) {                                                                      \
                 const int iy = oy * sh - g->padTop + (n == 1 ? j * dh : j);                                       \
                 rows[j] = iy >= 0 && iy < H ? x + (size_t)iy * IW : zero;                                         \
@@ -218,7 +224,7 @@ __attribute__((target("avx2,fma"), always_inline)) static inline __m256 dw_colum
         } else if (KH == 3 && KW == 3 && dh == 1 && dw == 1 && sw == 1) {                                         \
             dw_plane_##W(g, x, w, b, o, zero, masks, 3, 3, 1, 1, 1, ROWS1);                                       \
         } else if (KH == 3 && KW == 3 && dh == 1 && dw == 1 && g->outWidth <= LANES) {                           \
-            dw_plane_##W(g, x, w, b, o, zero, masks, 3, 3, 2, 1, 1, 1);                                           \
+            dw_plane_##W(g, x, w, b, o, zero, masks, 3, 3, 2, 1, 1, 2);                                           \
         } else if (KH == 3 && KW == 3 && dh == 1 && dw == 1) {                                                    \
             dw_plane_##W(g, x, w, b, o, zero, masks, 3, 3, 2, 1, 1, ROWS2);                                       \
         } else {                                                                                                  \

@@ -44,6 +44,9 @@ extension ConvCase {
     static let depthwiseEvenWindow = ConvCase(
         "2×2 depthwise stride 2 on 8×41 (an even window: pairs)", c: 2, h: 8, w: 41, k: 2, kernel: (2, 2), stride: (2, 2),
         groups: 2)
+    static let depthwiseStride2OneVectorRows = ConvCase(
+        "3×3 depthwise stride 2 pad 1 on 25×27 (13 output rows of 14: one vector a row, two rows at once, 1 over)", c: 3,
+        h: 25, w: 27, k: 3, kernel: (3, 3), stride: (2, 2), pad: (1, 1, 1, 1), groups: 3)
     static let depthwiseStride2Rows = ConvCase(
         "3×3 depthwise stride 2 pad 1 on 27×40 (14 output rows of 20: blocks of rows, 2 over)", c: 3, h: 27, w: 40, k: 3,
         kernel: (3, 3), stride: (2, 2), pad: (1, 1, 1, 1), groups: 3)
@@ -90,7 +93,8 @@ extension ConvCase {
         [
             depthwise3x3, depthwiseWide, depthwiseStride2, depthwiseDilated5x5, depthwiseStride3, depthwiseMultiplier2,
             depthwiseOnePixel, depthwiseSmallStride2, depthwiseWholeVectors, depthwiseStride2NoPad, depthwiseEvenWindow,
-            depthwiseStride2Dilated, depthwiseStride2Rows, depthwiseMixedStrides, depthwisePaddedMultiplier2,
+            depthwiseStride2Dilated, depthwiseStride2Rows, depthwiseStride2OneVectorRows, depthwiseMixedStrides,
+            depthwisePaddedMultiplier2,
         ] + depthwiseFlat + depthwisePairedRows + depthwiseTwoPieces
 }
 
