@@ -172,6 +172,8 @@ int main(int argc, char **argv) {
         {"maxpool 3x3/2 512 27->13", 3, 512, 27, 13, 3, 2, 0},
         {"maxpool 3x3/2 480 28->14 ceil", 3, 480, 28, 14, 3, 2, 0},
         {"maxpool 3x3/2 832 14->7 ceil", 3, 832, 14, 7, 3, 2, 0},
+        {"maxpool 3x3/2 96 32->16 ceil", 3, 96, 32, 16, 3, 2, 0},
+        {"avgpool 3x3/2 192 16->8 ceil", 3, 192, 16, 8, 3, 2, 0 + 16},
         {"avgpool 7x7 1024 7->1", 3, 1024, 7, 1, 7, 1, 0 + 16},
         // ResNet-50's strided 1×1 shortcuts and its residual 1×1s on 14×14
         {"resnet res3a branch1 1x1/2 256->512 56", 4, 256, 56, 512, 2},

@@ -319,32 +319,51 @@ __attribute__((target("avx2,fma"))) static inline __m256 shift_in_256(__m256 bef
 CK_DEFINE_MAX_POOL_SAME3(512, 16, "avx512f")
 CK_DEFINE_MAX_POOL_SAME3(256, 8, "avx2,fma")
 
-// 3×3 stride-2 max pooling (ResNet's, SqueezeNet's and GoogLeNet's downsampling pools), AVX-512: each input
-// column is folded down the window's three rows once, and a vector of outputs takes window columns 0 and 1 as the
-// even and odd columns of two folded vectors and column 2 as the even ones shifted in from the next folded vector,
-// which the next outputs start from: two folded vectors (six loads) per vector of outputs where `pool_vector`
-// folds four. The same maxima in the same order as the plain loops (down the rows, then from −∞ across columns 0,
-// 1, 2), so the same bits, NaN and signed zeros included. Columns outside the row and the rows above and below the
-// plane are −∞. In the networks (1 thread, AMD EPYC Zen 4 AVX-512, per-node minima of 6 alternating processes):
-// SqueezeNet's pool1 0.75 of the time, pool4 and pool8 0.93, GoogLeNet's pool1 0.70, pool4 0.90. AVX-512 only: on
-// AVX2 (forced on the same CPU) the masked loads' blends and the three-instruction lane shift made it 1.1–1.35×
-// slower than pool_vector.
+// 3×3 stride-2 pooling (ResNet's, SqueezeNet's and GoogLeNet's downsampling max pools, NIN's average one),
+// AVX-512: each input column is folded down the window's three rows once, and a vector of outputs takes window
+// columns 0 and 1 as the even and odd columns of two folded vectors and column 2 as the even ones shifted in from the
+// next folded vector, which the next outputs start from: two folded vectors (six loads) per vector of outputs where
+// `pool_vector` folds four. The same sums or maxima in the same order as `pool_vector` and the plain loops (down
+// the rows, then from the fill across columns 0, 1, 2, an average then divided), so the same bits, NaN and signed
+// zeros included. Columns outside the row and the rows above and below the plane are the fill. In the networks (1
+// thread, AMD EPYC Zen 4 AVX-512, per-node minima of 6 alternating processes): SqueezeNet's pool1 0.75 of the
+// time, pool4 and pool8 0.93, GoogLeNet's pool1 0.70, pool4 0.90. AVX-512 only: on AVX2 (forced on the same CPU)
+// the masked loads' blends and the three-instruction lane shift made it 1.1–1.35× slower than pool_vector.
+// Each block of 16 columns' mask comes from a table made once a call and a row of one vector has its own loop
+// (`bench/ckab.sh`, minima of 21 alternating calls, warm, same CPU, against masks made a block at a time and every
+// row in the vector loop: max 111→55 0.72, 55→27 0.70, 27→13 0.60, 14→7 0.48, 32→16 0.52; the average 16→8 0.45
+// against pool_vector; whole networks, 1 thread: NIN's pool1 0.60 and pool2 0.56, SqueezeNet's pools 0.64–0.83).
 // The lanes of a vector of columns col, col + 1, … that lie inside a row of `width` columns.
 static inline uint16_t pool_lanes_inside(int col, int width, int lanes) {
     const int lo = col < 0 ? (-col < lanes ? -col : lanes) : 0, hi = width - col < lanes ? width - col : lanes;
     return hi <= lo ? 0 : (uint16_t)(((1u << hi) - 1u) & ~((1u << lo) - 1u));
 }
-// Columns col ..< col + 16 folded down the window's rows; −∞ where no column lies inside the row.
+// Blocks of 16 columns a row's vectors fold, from column −padLeft on.
+static inline int pool3s2_blocks(const ck_pool_desc *g) { return (g->outWidth + 15) / 16 * 2 + 1; }
+// Columns col ..< col + 16 folded down the window's rows, `inside` the lanes that lie inside the row.
 __attribute__((target("avx512f"), always_inline)) static inline __m512
-max_fold3_cols_512(const float *const *rows, int col, int width, __m512 lowest) {
-    const uint16_t inside = pool_lanes_inside(col, width, 16);
-    if (!inside) return lowest;
-    return max_fold3_512(rows, col, inside == 0xFFFFu ? NULL : &inside, lowest);
+pool_fold3_cols_512(const float *const *rows, int col, const uint16_t *inside, __m512 fill, int average) {
+    if (*inside == 0xFFFFu) return pool_column_512(rows, 3, col, NULL, fill, average);
+    return *inside ? pool_column_512(rows, 3, col, inside, fill, average) : fill;
 }
-__attribute__((target("avx512f"))) static void max_pool3s2_512(const ck_pool_desc *g, const float *input, float *output,
-                                                              int c0, int c1, const float *lowest_row) {
-    const int H = g->height, W = g->width, OH = g->outHeight, OW = g->outWidth;
-    const __m512 lowest = _mm512_set1_ps(-INFINITY);
+// One row's outputs ox ..< ox + 16 (or fewer, `last`) from the folded blocks here and then and the next one.
+__attribute__((target("avx512f"), always_inline)) static inline __m512
+pool3s2_vector_512(__m512 here, __m512 then, __m512 next, __m512 fill, const float *divisors, __m512 row_factor,
+                   int average) {
+    __m512 even, odd;
+    row_deinterleave_512(here, then, &even, &odd);
+    const __m512 best = pool_fold_512(pool_fold_512(pool_fold_512(fill, even, average), odd, average),
+                                      shift_in_512(fill, even, next, 1), average);
+    return average ? _mm512_div_ps(best, _mm512_mul_ps(_mm512_loadu_ps(divisors), row_factor)) : best;
+}
+// `inside` (pool3s2_blocks entries) is filled here with each block's lanes inside the row; `divisors` as
+// pool_vector's for an average, NULL for a max.
+__attribute__((target("avx512f"), always_inline)) static inline void
+pool3s2_planes_512(const ck_pool_desc *g, const float *input, float *output, int c0, int c1, const float *fill_row,
+                   uint16_t *inside, const float *divisors, int average) {
+    const int H = g->height, W = g->width, OH = g->outHeight, OW = g->outWidth, pl = g->padLeft;
+    const __m512 fill = _mm512_set1_ps(average ? 0.0f : -INFINITY);
+    for (int b = 0; b < pool3s2_blocks(g); b++) inside[b] = pool_lanes_inside(b * 16 - pl, W, 16);
     for (int c = c0; c < c1; c++) {
         const float *x = input + (size_t)c * H * W;
         float *y = output + (size_t)c * OH * OW;
@@ -352,18 +371,24 @@ __attribute__((target("avx512f"))) static void max_pool3s2_512(const ck_pool_des
             const float *rows[3];
             for (int ky = 0; ky < 3; ky++) {
                 const int iy = oy * 2 - g->padTop + ky;
-                rows[ky] = iy >= 0 && iy < H ? x + (size_t)iy * W : lowest_row;
+                rows[ky] = iy >= 0 && iy < H ? x + (size_t)iy * W : fill_row;
             }
+            const __m512 row_factor = _mm512_set1_ps(average ? (float)pool_row_factor(g, oy) : 1.0f);
             float *out = y + (size_t)oy * OW;
-            __m512 here = max_fold3_cols_512(rows, -g->padLeft, W, lowest);
-            for (int ox = 0; ox < OW; ox += 16) {
-                const int col = ox * 2 - g->padLeft;
-                const __m512 then = max_fold3_cols_512(rows, col + 16, W, lowest);
-                const __m512 next = max_fold3_cols_512(rows, col + 32, W, lowest);
-                __m512 even, odd;
-                row_deinterleave_512(here, then, &even, &odd);
+            __m512 here = pool_fold3_cols_512(rows, -pl, inside, fill, average);
+            if (OW <= 16) {
+                const __m512 then = pool_fold3_cols_512(rows, 16 - pl, inside + 1, fill, average);
+                const __m512 next = pool_fold3_cols_512(rows, 32 - pl, inside + 2, fill, average);
+                _mm512_mask_storeu_ps(out, (__mmask16)((1u << OW) - 1u),
+                                      pool3s2_vector_512(here, then, next, fill, divisors, row_factor, average));
+                continue;
+            }
+            for (int ox = 0, b = 0; ox < OW; ox += 16, b += 2) {
+                const int col = ox * 2 - pl;
+                const __m512 then = pool_fold3_cols_512(rows, col + 16, inside + b + 1, fill, average);
+                const __m512 next = pool_fold3_cols_512(rows, col + 32, inside + b + 2, fill, average);
                 const __m512 best =
-                    _mm512_max_ps(_mm512_max_ps(_mm512_max_ps(lowest, even), odd), shift_in_512(lowest, even, next, 1));
+                    pool3s2_vector_512(here, then, next, fill, divisors ? divisors + ox : NULL, row_factor, average);
                 if (ox + 16 <= OW) _mm512_storeu_ps(out + ox, best);
                 else row_store_part_512(out + ox, best, OW - ox);
                 here = next;
@@ -371,7 +396,24 @@ __attribute__((target("avx512f"))) static void max_pool3s2_512(const ck_pool_des
         }
     }
 }
+__attribute__((target("avx512f"))) static void max_pool3s2_512(const ck_pool_desc *g, const float *input,
+                                                              float *output, int c0, int c1, const float *lowest_row,
+                                                              uint16_t *inside) {
+    pool3s2_planes_512(g, input, output, c0, c1, lowest_row, inside, NULL, 0);
+}
+__attribute__((target("avx512f"))) static void average_pool3s2_512(const ck_pool_desc *g, const float *input,
+                                                                  float *output, int c0, int c1, const float *zero_row,
+                                                                  uint16_t *inside, const float *divisors) {
+    pool3s2_planes_512(g, input, output, c0, c1, zero_row, inside, divisors, 1);
+}
 #endif
+
+// Floats of the column factors of the average's divisors: one per output column and a vector's worth past them.
+static inline size_t divisor_floats(const ck_pool_desc *g) { return (size_t)g->outWidth + 16; }
+// Floats of the grid scratch: the divisors, then the 3×3 stride-2 pool's block masks (`pool3s2_blocks` of them).
+static inline size_t grid_floats(const ck_pool_desc *g) {
+    return divisor_floats(g) + ((size_t)(g->outWidth + 15) / 16 * 2 + 2) / 2;
+}
 
 // Whether the vector pool takes this geometry: stride 1 or 2 across, windows of at most MAX_POOL_ROWS rows, and
 // every window holding input (a window of padding only gives 0, which the plain paths write).
@@ -381,8 +423,8 @@ static inline int pool_vector_fits(const ck_pool_desc *g) {
            (g->outWidth - 1) * g->strideWidth - g->padLeft < g->width;
 }
 
-// Whether `max_pool3s2` takes this geometry (every window holding input, as `pool_vector` needs).
-static inline int max_pool3s2_fits(const ck_pool_desc *g) {
+// Whether `pool3s2` takes this geometry (every window holding input, as `pool_vector` needs).
+static inline int pool3s2_fits(const ck_pool_desc *g) {
     return g->kernelHeight == 3 && g->kernelWidth == 3 && g->strideHeight == 2 && g->strideWidth == 2 &&
            pool_vector_fits(g);
 }
@@ -398,7 +440,11 @@ void ck_max_pool(const ck_pool_desc *g, const float *input, float *output, int c
         const float *lowest = row_scratch(wide ? 16 : 8, g->outWidth, g->width, g->kernelWidth, g->strideWidth,
                                           g->padLeft, 1, -INFINITY, &masks);
         if (max_pool_same3_fits(g)) (wide ? max_pool_same3_512 : max_pool_same3_256)(g, input, output, c0, c1, lowest);
-        else if (wide && max_pool3s2_fits(g)) max_pool3s2_512(g, input, output, c0, c1, lowest);
+        else if (wide && pool3s2_fits(g)) {
+            float *grid = ck_scratch_buffer(CK_SCRATCH_GRID, grid_floats(g));
+            if (!grid) abort();  // the memory budget counts it (ck_pool_scratch_floats)
+            max_pool3s2_512(g, input, output, c0, c1, lowest, (uint16_t *)(grid + divisor_floats(g)));
+        }
         else (wide ? pool_planes_512 : pool_planes_256)(g, input, output, c0, c1, lowest, masks, NULL);
         return;
     }
@@ -421,11 +467,9 @@ void ck_max_pool(const ck_pool_desc *g, const float *input, float *output, int c
     free(scratch);
 }
 
-// Floats of the column factors of the average's divisors: one per output column and a vector's worth past them.
-static inline size_t divisor_floats(const ck_pool_desc *g) { return (size_t)g->outWidth + 16; }
 
 size_t ck_pool_scratch_floats(const ck_pool_desc *g) {
-    return row_scratch_floats(g->width, g->outWidth, g->kernelWidth) + divisor_floats(g);
+    return row_scratch_floats(g->width, g->outWidth, g->kernelWidth) + grid_floats(g);
 }
 
 void ck_average_pool(const ck_pool_desc *g, const float *input, float *output, int c0, int c1) {
@@ -438,13 +482,15 @@ void ck_average_pool(const ck_pool_desc *g, const float *input, float *output, i
         const uint16_t *masks;
         const float *zeros = row_scratch(wide ? 16 : 8, g->outWidth, g->width, g->kernelWidth, g->strideWidth,
                                          g->padLeft, 1, 0.0f, &masks);
-        float *divisors = ck_scratch_buffer(CK_SCRATCH_GRID, divisor_floats(g));
+        float *divisors = ck_scratch_buffer(CK_SCRATCH_GRID, grid_floats(g));
         if (!divisors) abort();  // the memory budget counts it (ck_pool_scratch_floats)
         for (size_t ox = 0; ox < divisor_floats(g); ox++)
             divisors[ox] = ox < (size_t)g->outWidth ? (float)pool_factor((int)ox, g->strideWidth, g->padLeft,
                                                                          g->kernelWidth, g->width, g->excludePadding)
                                                     : 1.0f;
-        (wide ? pool_planes_512 : pool_planes_256)(g, input, output, c0, c1, zeros, masks, divisors);
+        if (wide && pool3s2_fits(g))
+            average_pool3s2_512(g, input, output, c0, c1, zeros, (uint16_t *)(divisors + divisor_floats(g)), divisors);
+        else (wide ? pool_planes_512 : pool_planes_256)(g, input, output, c0, c1, zeros, masks, divisors);
         return;
     }
 #endif

@@ -49,6 +49,9 @@ let poolCases: [PoolCase] =
         PoolCase("3×3/1 pad 1 on 5×40 (stride 1, both edges masked)", c: 2, h: 5, w: 40, kernel: 3, stride: 1, pad: 1),
         PoolCase("17×17/1 on 17×18 (taller than the vector path's rows)", c: 2, h: 17, w: 18, kernel: 17, stride: 1),
         PoolCase("3×3/2 ceil on 16×16 (NIN pool2: the last window overhangs)", c: 3, h: 16, w: 16, kernel: 3, stride: 2),
+        PoolCase(
+            "3×3/2 on 5×33 (a row of one whole vector whose last window reaches the next block)", c: 2, h: 5, w: 33,
+            kernel: 3, stride: 2),
         PoolCase("3×3/2 pad 1 on 33×35 (both edges masked, vectors of 16 and a part)", c: 2, h: 33, w: 35, kernel: 3, stride: 2, pad: 1),
         // 3×3/2 pools with output rows of three vectors and more (the stems' pools)
         PoolCase("3×3/2 pad 1 on 9×112 (ResNet pool1 rows: 5 output rows of 56)", c: 2, h: 9, w: 112, kernel: 3, stride: 2, pad: 1),
