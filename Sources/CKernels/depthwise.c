@@ -28,6 +28,40 @@ typedef struct {
     ck_activation act;
 } dw_outputs;
 
+// The arguments of one ck_depthwise_conv call, and what its planes share.
+typedef struct {
+    const ck_conv_desc *g;
+    int images, planes, taps, c0;
+    size_t in_plane, out_plane;
+    const float *input, *weight, *bias, *gain, *offset;
+    float *output, *affined, *activated;
+    ck_activation act;
+} dw_call;
+
+// Plane i of a call: output channel c0 + i / images of image i mod images, and the input plane it reads.
+static inline const float *dw_source(const dw_call *k, int i) {
+    const size_t channel = (size_t)((k->c0 + i / k->images) / k->g->outChannels);
+    return k->input + (channel * k->images + (size_t)(i % k->images)) * k->in_plane;
+}
+
+// Runs BODY on every plane of call K with i, c (its output channel), x (its input plane), w (its taps), b (its
+// bias) and o (its outputs) set. The paired and padded planes loop inside their own AVX-512 functions, the plane
+// inlined, where a call a plane (its outputs passed on the stack) weighed on small planes: `bench/ckab.sh`, minima
+// of 41 alternating calls, AMD EPYC Zen 4, MobileNetV2's 576 planes of 14×14 → 7×7 0.82–0.85 of the time, 960 of
+// 7×7 0.88, 576 of 14×14 0.96.
+#define DW_EACH_PLANE(K, BODY)                                                                                   \
+    for (int i = 0; i < (K)->planes; i++) {                                                                      \
+        const int c = (K)->c0 + i / (K)->images;                                                                 \
+        const size_t at = (size_t)((K)->c0 * (K)->images + i) * (K)->out_plane;                                 \
+        const dw_outputs o = {(K)->output + at, (K)->affined ? (K)->affined + at : NULL,                         \
+                              (K)->activated ? (K)->activated + at : NULL, (K)->gain ? (K)->gain[c] : 1.0f,      \
+                              (K)->offset ? (K)->offset[c] : 0.0f, (K)->act};                                   \
+        const float *x = dw_source(K, i), *w = (K)->weight + (size_t)c * (K)->taps;                              \
+        const float b = (K)->bias ? (K)->bias[c] : 0.0f;                                                         \
+        (void)x;                                                                                                 \
+        BODY                                                                                                     \
+    }
+
 // Output (oy, ox) of one channel: bias plus the taps whose input exists, in order ky, kx. `FMA` is the
 // multiply-add (fmaf on the vector paths, a plain product and sum on the portable one). Stores the sum and
 // the fused steps' values (dw_outputs o).
@@ -353,9 +387,9 @@ __attribute__((target("avx512f"))) static void dw_padded_copy(const ck_conv_desc
 // GROUPS, then the vectors left one at a time. A function per GROUPS (a branch between them inside one function
 // cost the 14×14 planes 1.07–1.13).
 #define DW_DEFINE_PADDED_PLANE(NAME, GROUPS)                                                                     \
-    __attribute__((target("avx512f"))) static void NAME(const ck_conv_desc *g, const float *copy, const float *w, \
-                                                        float b, dw_outputs o, const uint32_t *keep,               \
-                                                        const int32_t *first) {                                   \
+    __attribute__((target("avx512f"), always_inline)) static inline void NAME(                                    \
+        const ck_conv_desc *g, const float *copy, const float *w, float b, dw_outputs o, const uint32_t *keep,     \
+        const int32_t *first) {                                                                                   \
         const dw_padded_layout l = dw_padded(g);                                                                 \
         const int S = l.stride, planeSize = g->height * g->width;                                               \
         const ptrdiff_t offsets[9] = {-S - 1, -S, -S + 1, -1, 0, 1, S - 1, S, S + 1};                           \
@@ -371,6 +405,16 @@ __attribute__((target("avx512f"))) static void dw_padded_copy(const ck_conv_desc
             DW_PADDED_TAPS(a0, 0);                                                                               \
             DW_PADDED_STORE(a0, 0);                                                                              \
         }                                                                                                        \
+    }                                                                                                            \
+    /* Every plane of a call, each copied into `copies` (two, in turn) while the one before is computed: the   \
+       next plane's copy first, so this one's stores have landed before its loads */                             \
+    __attribute__((target("avx512f"))) static void NAME##s(const dw_call *k, float *copies, const uint32_t *keep, \
+                                                           const int32_t *first) {                               \
+        const int copy_floats = dw_padded(k->g).floats;                                                          \
+        if (k->planes > 0) dw_padded_copy(k->g, dw_source(k, 0), copies);                                        \
+        DW_EACH_PLANE(k, if (i + 1 < k->planes) dw_padded_copy(k->g, dw_source(k, i + 1),                         \
+                                                               copies + (size_t)((i + 1) & 1) * copy_floats);    \
+                      NAME(k->g, copies + (size_t)(i & 1) * copy_floats, w, b, o, keep, first);)                  \
     }
 DW_DEFINE_PADDED_PLANE(plane_padded_512, DW_UNALIGNED_GROUPS())
 DW_DEFINE_PADDED_PLANE(plane_padded8_512, DW_ALIGNED_GROUPS(8))
@@ -410,8 +454,9 @@ static void dw_paired_indices(int OW, int index[3][16]) {
 }
 
 // The plane of one channel; `indices` from dw_paired_indices (made once a call).
-__attribute__((target("avx512f"))) static void plane_paired_512(const ck_conv_desc *g, const float *x, const float *w,
-                                                                 float b, dw_outputs o, int indices[3][16]) {
+__attribute__((target("avx512f"), always_inline)) static inline void plane_paired_512(const ck_conv_desc *g, const float *x,
+                                                                                      const float *w, float b,
+                                                                                      dw_outputs o, int indices[3][16]) {
     const int H = g->height, W = g->width, OH = g->outHeight, OW = g->outWidth, pl = g->padLeft;
     // lanes whose column −pl + lane lies on the row
     const __mmask16 columns = (__mmask16)((W + pl >= 16 ? 0xFFFFu : (1u << (W + pl)) - 1u) & ~((1u << pl) - 1u));
@@ -433,6 +478,11 @@ __attribute__((target("avx512f"))) static void plane_paired_512(const ck_conv_de
         dw_store_512(o, (size_t)oy * OW, (oy + 1 < OH ? 2 : 1) * OW, acc, gain, offset, lo, hi);
     }
 }
+__attribute__((target("avx512f"))) static void planes_paired_512(const dw_call *k) {
+    int indices[3][16];
+    dw_paired_indices(k->g->outWidth, indices);
+    DW_EACH_PLANE(k, plane_paired_512(k->g, x, w, b, o, indices);)
+}
 #endif
 
 void ck_depthwise_conv(const ck_conv_desc *g, int images, const float *input, const float *weight,
@@ -440,73 +490,49 @@ void ck_depthwise_conv(const ck_conv_desc *g, int images, const float *input, co
                        float *activated, ck_activation act, int c0, int c1) {
     // input (C, N, H, W), weight (C·m, 1, KH, KW) -> output channels c0 ..< c1 of (C·m, N, OH, OW), and of
     // affined and activated when not NULL; g is one group: 1 input channel, m = g->outChannels outputs
+    if (images < 1) images = 1;
+    const dw_call k = {g, images, (c1 - c0) * images, g->kernelHeight * g->kernelWidth, c0,
+                       (size_t)g->height * g->width, (size_t)g->outHeight * g->outWidth, input, weight, bias, gain,
+                       offset, output, affined, activated, act};
+#ifdef CK_X86
+    // The vector paths read a zero row above and below the plane and the edge vectors' masks (or the padded
+    // plane's copies and tables), made once for every plane of the call; the paired plane needs neither.
+    if (ck_isa() >= CK_ISA_AVX512 && dw_paired_fits(g)) {
+        planes_paired_512(&k);
+        return;
+    }
+    if (ck_isa() >= CK_ISA_AVX512 && dw_padded_fits(g)) {
+        // the padded plane's layout: its copy size, and its row stride, which picks the plane with those rows'
+        // lane shifts built in
+        const dw_padded_layout padded = dw_padded(g);
+        float *copies = ck_scratch_buffer(CK_SCRATCH_PADDED, ck_depthwise_scratch_floats(g));
+        if (!copies) abort();  // the memory budget counts this scratch: only an exhausted system ends here
+        memset(copies, 0, 2 * (size_t)padded.floats * sizeof(float));
+        uint32_t *keep = (uint32_t *)(copies + 2 * (size_t)padded.floats);
+        int32_t *first = (int32_t *)(keep + padded.vectors);
+        dw_padded_tables(g, keep, first);
+        if (padded.stride == 8) plane_padded8_512s(&k, copies, keep, first);
+        else if (padded.stride == 15) plane_padded15_512s(&k, copies, keep, first);
+        else plane_padded_512s(&k, copies, keep, first);
+        return;
+    }
+#endif
+    // A plane a call otherwise: the row-wise planes inlined into such a loop lost 1.1–1.25 on the wide stride-2
+    // maps (56→28, 112→56).
     typedef void (*plane_fn)(const ck_conv_desc *, const float *, const float *, float, dw_outputs, const float *,
                              const uint16_t *);
     plane_fn plane = plane_portable;
     const float *zero = NULL;
     const uint16_t *masks = NULL;
-    if (images < 1) images = 1;
-    const int taps = g->kernelHeight * g->kernelWidth, planes = (c1 - c0) * images;
-    const size_t in_plane = (size_t)g->height * g->width, out_plane = (size_t)g->outHeight * g->outWidth;
-    // Plane i of the call: output channel c0 + i / images of image i mod images, and the input plane it reads.
-#define DW_SOURCE(i) \
-    (input + ((size_t)((c0 + (i) / images) / g->outChannels) * images + (size_t)((i) % images)) * in_plane)
 #ifdef CK_X86
-    // The vector paths read a zero row above and below the plane and the edge vectors' masks (or the padded
-    // plane's copies and tables), made once for every plane of the call; the paired plane needs neither.
-    int paired_index[3][16];
-    float *copies = NULL;
-    const uint32_t *keep = NULL;
-    const int32_t *first = NULL;
-    // the padded plane's layout: its copy size, and its row stride, which picks the plane with those rows' lane
-    // shifts built in
-    const dw_padded_layout padded = dw_padded(g);
-    const int copy_floats = padded.floats;
-    int paired = 0;
-    if (ck_isa() >= CK_ISA_AVX512 && dw_paired_fits(g)) {
-        dw_paired_indices(g->outWidth, paired_index);
-        paired = 1;
-    } else if (ck_isa() >= CK_ISA_AVX512 && dw_padded_fits(g)) {
-        copies = ck_scratch_buffer(CK_SCRATCH_PADDED, ck_depthwise_scratch_floats(g));
-        if (!copies) abort();  // the memory budget counts this scratch: only an exhausted system ends here
-        memset(copies, 0, 2 * (size_t)copy_floats * sizeof(float));
-        uint32_t *keep_table = (uint32_t *)(copies + 2 * (size_t)copy_floats);
-        int32_t *first_table = (int32_t *)(keep_table + padded.vectors);
-        dw_padded_tables(g, keep_table, first_table);
-        keep = keep_table, first = first_table;
-        if (planes > 0) dw_padded_copy(g, DW_SOURCE(0), copies);
-    } else if (taps <= DW_MAX_TAPS && ck_isa() >= CK_ISA_AVX2) {
+    if (k.taps <= DW_MAX_TAPS && ck_isa() >= CK_ISA_AVX2) {
         const int wide = ck_isa() >= CK_ISA_AVX512;
         zero = row_scratch(wide ? 16 : 8, g->outWidth, g->width, g->kernelWidth, g->strideWidth, g->padLeft,
                            g->dilationWidth, 0.0f, &masks);
         plane = wide ? plane_512 : plane_256;
     }
 #endif
-    for (int i = 0; i < planes; i++) {
-        const int c = c0 + i / images;
-        const size_t at = (size_t)(c0 * images + i) * out_plane;
-        const dw_outputs o = {output + at, affined ? affined + at : NULL, activated ? activated + at : NULL,
-                              gain ? gain[c] : 1.0f, offset ? offset[c] : 0.0f, act};
-        const float *x = DW_SOURCE(i), *w = weight + (size_t)c * taps;
-        const float b = bias ? bias[c] : 0.0f;
-#ifdef CK_X86
-        if (copies) {
-            // the next plane's copy first (into the other one), so this one's stores have landed before its loads
-            if (i + 1 < planes) dw_padded_copy(g, DW_SOURCE(i + 1), copies + (size_t)((i + 1) & 1) * copy_floats);
-            const float *copy = copies + (size_t)(i & 1) * copy_floats;
-            if (padded.stride == 8) plane_padded8_512(g, copy, w, b, o, keep, first);
-            else if (padded.stride == 15) plane_padded15_512(g, copy, w, b, o, keep, first);
-            else plane_padded_512(g, copy, w, b, o, keep, first);
-            continue;
-        }
-        if (paired) {
-            plane_paired_512(g, x, w, b, o, paired_index);
-            continue;
-        }
-#endif
-        plane(g, x, w, b, o, zero, masks);
-    }
-#undef DW_SOURCE
+    DW_EACH_PLANE(&k, plane(g, x, w, b, o, zero, masks);)
 }
 
 size_t ck_depthwise_scratch_floats(const ck_conv_desc *g) {
