@@ -454,9 +454,8 @@ static void dw_paired_indices(int OW, int index[3][16]) {
 }
 
 // The plane of one channel; `indices` from dw_paired_indices (made once a call).
-__attribute__((target("avx512f"), always_inline)) static inline void plane_paired_512(const ck_conv_desc *g, const float *x,
-                                                                                      const float *w, float b,
-                                                                                      dw_outputs o, int indices[3][16]) {
+__attribute__((target("avx512f"), always_inline)) static inline void
+plane_paired_512(const ck_conv_desc *g, const float *x, const float *w, float b, dw_outputs o, int indices[3][16]) {
     const int H = g->height, W = g->width, OH = g->outHeight, OW = g->outWidth, pl = g->padLeft;
     // lanes whose column −pl + lane lies on the row
     const __mmask16 columns = (__mmask16)((W + pl >= 16 ? 0xFFFFu : (1u << (W + pl)) - 1u) & ~((1u << pl) - 1u));
