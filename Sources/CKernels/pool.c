@@ -178,6 +178,9 @@ static void max_pool_plane_same(const ck_pool_desc *g, const float *plane, float
     }
 }
 
+// Blocks of 16 columns a row's vectors fold in the 3×3 stride-2 pool, from column −padLeft on.
+static inline int pool3s2_blocks(const ck_pool_desc *g) { return (g->outWidth + 15) / 16 * 2 + 1; }
+
 #ifdef CK_X86
 // Max or average pooling of one plane a vector of output columns at a time (AVX-512: 16, AVX2: 8), reading the
 // input rows in place: rows above and below the plane are a row of `fill` (max: −∞, padding never wins; average:
@@ -338,15 +341,14 @@ static inline uint16_t pool_lanes_inside(int col, int width, int lanes) {
     const int lo = col < 0 ? (-col < lanes ? -col : lanes) : 0, hi = width - col < lanes ? width - col : lanes;
     return hi <= lo ? 0 : (uint16_t)(((1u << hi) - 1u) & ~((1u << lo) - 1u));
 }
-// Blocks of 16 columns a row's vectors fold, from column −padLeft on.
-static inline int pool3s2_blocks(const ck_pool_desc *g) { return (g->outWidth + 15) / 16 * 2 + 1; }
 // Columns col ..< col + 16 folded down the window's rows, `inside` the lanes that lie inside the row.
 __attribute__((target("avx512f"), always_inline)) static inline __m512
 pool_fold3_cols_512(const float *const *rows, int col, const uint16_t *inside, __m512 fill, int average) {
     if (*inside == 0xFFFFu) return pool_column_512(rows, 3, col, NULL, fill, average);
     return *inside ? pool_column_512(rows, 3, col, inside, fill, average) : fill;
 }
-// One row's outputs ox ..< ox + 16 (or fewer, `last`) from the folded blocks here and then and the next one.
+// A vector of one row's outputs from its two folded blocks, here and then, and the next one (an average divided by
+// `divisors`' column factors times the row factor).
 __attribute__((target("avx512f"), always_inline)) static inline __m512
 pool3s2_vector_512(__m512 here, __m512 then, __m512 next, __m512 fill, const float *divisors, __m512 row_factor,
                    int average) {
@@ -412,7 +414,7 @@ __attribute__((target("avx512f"))) static void average_pool3s2_512(const ck_pool
 static inline size_t divisor_floats(const ck_pool_desc *g) { return (size_t)g->outWidth + 16; }
 // Floats of the grid scratch: the divisors, then the 3×3 stride-2 pool's block masks (`pool3s2_blocks` of them).
 static inline size_t grid_floats(const ck_pool_desc *g) {
-    return divisor_floats(g) + ((size_t)(g->outWidth + 15) / 16 * 2 + 2) / 2;
+    return divisor_floats(g) + ((size_t)pool3s2_blocks(g) + 1) / 2;
 }
 
 // Whether the vector pool takes this geometry: stride 1 or 2 across, windows of at most MAX_POOL_ROWS rows, and
@@ -444,8 +446,7 @@ void ck_max_pool(const ck_pool_desc *g, const float *input, float *output, int c
             float *grid = ck_scratch_buffer(CK_SCRATCH_GRID, grid_floats(g));
             if (!grid) abort();  // the memory budget counts it (ck_pool_scratch_floats)
             max_pool3s2_512(g, input, output, c0, c1, lowest, (uint16_t *)(grid + divisor_floats(g)));
-        }
-        else (wide ? pool_planes_512 : pool_planes_256)(g, input, output, c0, c1, lowest, masks, NULL);
+        } else (wide ? pool_planes_512 : pool_planes_256)(g, input, output, c0, c1, lowest, masks, NULL);
         return;
     }
 #endif
@@ -466,7 +467,6 @@ void ck_max_pool(const ck_pool_desc *g, const float *input, float *output, int c
     }
     free(scratch);
 }
-
 
 size_t ck_pool_scratch_floats(const ck_pool_desc *g) {
     return row_scratch_floats(g->width, g->outWidth, g->kernelWidth) + grid_floats(g);
