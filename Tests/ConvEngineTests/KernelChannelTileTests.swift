@@ -79,6 +79,10 @@ extension ConvCase {
         ConvCase(
             "7×7 stride 2 pad 3 3→96 on 2×112 → 1×56: one output row, fewer than the threads", c: 3, h: 2, w: 112, k: 96,
             kernel: (7, 7), stride: (2, 2), pad: (3, 3, 3, 3)),
+        // Stems on maps wider than 14 run as rows of position vectors (16 columns a vector, 4 vectors a tile at most)
+        ConvCase(
+            "3×3 stride 2 pad 1 3→64 on 21×150 → 11×75: 5 vectors a row (2 + 3), the last 11 wide", c: 3, h: 21, w: 150,
+            k: 64, kernel: (3, 3), stride: (2, 2), pad: (1, 1, 1, 1)),
     ]
     static let channelTilesNotPicked: [ConvCase] = [
         ConvCase(
@@ -111,6 +115,12 @@ extension ConvCase {
             "1×1 stride 2 64→40 on 31×33 → 16×17: a strided 1×1 on a wider map", c: 64, h: 31, w: 33, k: 40, kernel: (1, 1),
             stride: (2, 2)),
         ConvCase("3×3 pad 1 3→40 on 29×31: K 27", c: 3, h: 29, w: 31, k: 40, kernel: (3, 3), pad: (1, 1, 1, 1)),
+        ConvCase(
+            "3×3 stride 2 dilation 2 pad 2 3→36 on 24×50 → 12×25: a stem's position rows, every tap in one stride phase",
+            c: 3, h: 24, w: 50, k: 36, kernel: (3, 3), stride: (2, 2), pad: (2, 2, 2, 2), dilation: (2, 2)),
+        ConvCase(
+            "5×5 pad 2 stride 1 2→40 on 9×37: a stem's position rows, 3 vectors a row, the last 5 wide", c: 2, h: 9, w: 37,
+            k: 40, kernel: (5, 5), pad: (2, 2, 2, 2)),
         ConvCase("5×5 pad 2 40→16 on 20×20: 16 channels, K 1000", c: 40, h: 20, w: 20, k: 16, kernel: (5, 5), pad: (2, 2, 2, 2)),
     ]
 }
