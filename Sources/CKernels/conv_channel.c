@@ -58,6 +58,13 @@ int ck_channel_tile_strip_rows(const ck_conv_desc *g) {
     return rows < least ? least : (int)(least == 2 ? rows / 2 * 2 : rows);
 }
 
+// Whether ck_conv_channel_tile_rows runs `g` as rows of position vectors (pr_rows): a stem on a map wider than a
+// channel tile's row segment, its K one block, at column stride 1 or 2.
+static int pr_stem(const ck_conv_desc *g) {
+    const int K = g->channels * g->kernelHeight * g->kernelWidth;
+    return g->channels <= 3 && g->outWidth > CT_TILE && g->strideWidth <= 2 && K <= ck_k_block(K);
+}
+
 int ck_conv_channel_tiles(const ck_conv_desc *g) {
     // one group's geometry -> 1 when ck_conv_channel_tile_rows is the faster way to run it
     // Whole networks, alternating processes, per-node minima of 8 each against the paths conv2d took before, 1
@@ -103,6 +110,12 @@ int ck_conv_channel_tiles(const ck_conv_desc *g) {
     // alone (1024→256 1.02, 480→192 1.02, 512→160 1.01, 384→64 0.96), within what whole networks resolve.
     if (ck_isa() < CK_ISA_AVX512 || g->strideHeight > 2 || g->strideWidth > 2) return 0;
     const int pointwise = g->kernelHeight * g->kernelWidth == 1;
+    // A stem on a wide map runs as rows of position vectors (pr_rows), which beat the GEMM paths on every such shape
+    // tried (`bench/conv-ab.sh`, one process, minima of 200 alternating calls, 1 thread, AMD EPYC Zen 4, family 25
+    // model 17, AVX-512 on a 256-bit datapath; same bits): NIN-CIFAR's 5×5 3→192 on 32×32 0.87, MobileNetV2's 3×3/2
+    // 3→32 224→112 0.68, 3×3 3→32 on 32×32 0.73, 3→64 0.80, 3→16 0.71, 3→8 0.70, 3→40 on 64×64 0.71, 5×5 1→32 on
+    // 28×28 0.65, 1→20 0.67.
+    if (!pointwise && pr_stem(g)) return 1;
     if (pointwise && (g->strideHeight > 1 || g->strideWidth > 1 || g->outWidth > CT_TILE || g->outHeight > CT_TILE ||
                       g->outWidth * g->outHeight <= 49))
         return 0;
@@ -320,6 +333,165 @@ __attribute__((target("avx512f"))) static void pad_plane(float *d, const float *
         }
     }
 }
+
+// A stem (an image's 3 channels, K at most one block) on a wide map, as rows of position vectors: vectors run along 16
+// output columns of a row, each weight is broadcast, and every value goes straight to its channel plane. The channel
+// tiles spent a quarter of MobileNetV2's 3×3/2 stem (K 27) outside the FMAs, in their 16×16 transposes
+// (store_tiles 17 % of it by perf) and the padding copy (8 %); the 7×7/2 stems (K 147) less.
+// Each tile: PR_MR channels × nv vectors of one output row (4 × 4: 16 accumulators, 4 loads and 4 broadcasts a tap),
+// the last vector `tail`-masked as it is stored. Input: the zero-padded window in stride-phase rows (view column x at
+// phase x % SW, index x / SW of a row of SW·pw floats), so a tap's 16 columns are contiguous; loads past a row's end
+// land in the next row (or 16 floats of slack) and feed only lanes that are not stored. Each tile asks for the lines of
+// the next output row it will write, one a tap. Each value starts from its bias (or zero) and takes the taps in order,
+// as a channel tile's sum in one K block and the GEMM's: same bits.
+// `bench/ckab.sh`, one process, 31 alternating calls, minima (medians), 1 thread, AMD EPYC Zen 4 (family 25 model 17,
+// AVX-512 on a 256-bit datapath), 2 cores shared with other helpers' builds, against the channel tiles: MobileNetV2's
+// 3×3/2 3→32 224→112 0.75–0.77 (0.76–0.77), with caches flushed (CKAB_COLD=1 CKAB_WARM=i) 0.82; ResNet's and
+// GoogLeNet's 7×7/2 3→64 0.94–0.95 (0.95–0.96), cold 0.95; SqueezeNet's 3→96 0.97–0.98 (0.98), cold 0.97.
+// Tiles of 8 × 2, 8 × 3, 6 × 4, 16 × 1 or 2 × 7 lost (MobileNetV2's 0.79–0.93 against 4 × 4's 0.77; the 7×7 ones
+// 1.01–1.05 of 4 × 4's); the channel groups outside the row segments 1.00–1.01; without the output lines asked for,
+// MobileNetV2's 0.99 warm but 1.35 cold. A map of at most 2 vectors a row runs two rows a tile: NIN-CIFAR's 5×5
+// 3→192 on 32×32 0.87 of the GEMM path's time (`bench/conv-ab.sh`, minima of 200 alternating calls), one row a
+// tile 0.90.
+enum { PR_MR = 4, PR_NV = 4 };
+
+__attribute__((target("avx512f"), always_inline)) static inline void
+pr_tile_body(int K, const float *w, const float *x, long rs, const int *koff, const float *bias, float *out,
+             size_t plane, int os, int jend, __mmask16 tail, ck_activation a, const float *addend, const float *next,
+             const int nv, const int nr) {
+    __m512 c[PR_MR][PR_NV];
+    for (int j = 0; j < PR_MR; j++) {
+        const __m512 b0 = bias ? _mm512_set1_ps(bias[j]) : _mm512_setzero_ps();
+        for (int v = 0; v < nr * nv; v++) c[j][v] = b0;
+    }
+    for (int k = 0; k < K; k++) {
+        if (next && k < PR_MR * nr * nv) {
+            const int j = k / (nr * nv), rr = k % (nr * nv) / nv, v = k % nv;
+            __builtin_prefetch(next + (size_t)j * plane + (size_t)rr * os + 16 * v, 1, 3);
+        }
+        const float *p = x + koff[k];
+        __m512 in[PR_NV];
+        for (int rr = 0; rr < nr; rr++)
+            for (int v = 0; v < nv; v++) in[rr * nv + v] = _mm512_loadu_ps(p + rr * rs + 16 * v);
+        const float *wk = w + (size_t)k * CT_BLOCK;
+        for (int j = 0; j < PR_MR; j++) {
+            const __m512 b = _mm512_set1_ps(wk[j]);
+            for (int v = 0; v < nr * nv; v++) c[j][v] = _mm512_fmadd_ps(b, in[v], c[j][v]);
+        }
+    }
+    for (int j = 0; j < PR_MR && j < jend; j++)
+        for (int rr = 0; rr < nr; rr++)
+            for (int v = 0; v < nv; v++) {
+                const __mmask16 m = v + 1 < nv ? (__mmask16)0xFFFF : tail;
+                const size_t at = (size_t)j * plane + (size_t)rr * os + (size_t)16 * v;
+                __m512 r = c[j][rr * nv + v];
+                if (addend) r = _mm512_add_ps(r, _mm512_maskz_loadu_ps(m, addend + at));
+                _mm512_mask_storeu_ps(out + at, m, ck_activate16(r, a));
+            }
+}
+
+typedef void (*pr_fn)(int K, const float *w, const float *x, long rs, const int *koff, const float *bias, float *out,
+                      size_t plane, int os, int jend, __mmask16 tail, ck_activation a, const float *addend,
+                      const float *next);
+#define PR_TILE_FN(NV, NR)                                                                                            \
+    __attribute__((target("avx512f"))) static void pr_tile_##NV##_##NR(                                               \
+        int K, const float *w, const float *x, long rs, const int *koff, const float *bias, float *out, size_t plane, \
+        int os, int jend, __mmask16 tail, ck_activation a, const float *addend, const float *next) {                 \
+        pr_tile_body(K, w, x, rs, koff, bias, out, plane, os, jend, tail, a, addend, next, NV, NR);                   \
+    }
+PR_TILE_FN(1, 1)
+PR_TILE_FN(2, 1)
+PR_TILE_FN(3, 1)
+PR_TILE_FN(4, 1)
+PR_TILE_FN(1, 2)
+PR_TILE_FN(2, 2)
+// One row of 1 ..< 5 vectors, or two rows of 1 or 2 each.
+static const pr_fn pr_one_row[PR_NV + 1] = {NULL, pr_tile_1_1, pr_tile_2_1, pr_tile_3_1, pr_tile_4_1};
+static const pr_fn pr_two_rows[PR_NV / 2 + 1] = {NULL, pr_tile_1_2, pr_tile_2_2};
+
+// Rows iy0 ..< iy0 + vh, columns x0 ..< x0 + vw of a channel plane (H, W), zero outside it -> d (vh rows of SW
+// phases of pw floats each: view column x at d[row·SW·pw + (x % SW)·pw + x / SW]). SW 1 or 2.
+__attribute__((target("avx512f"))) static void pad_plane_phases(float *d, const float *plane, int H, int W, int iy0,
+                                                               int vh, int vw, int x0, int SW, int pw) {
+    if (SW == 1) {
+        pad_plane(d, plane, H, W, iy0, vh, vw, x0);
+        return;
+    }
+    const int lo = x0 < 0 ? -x0 : 0, hi = W - x0 < vw ? W - x0 : vw;
+    const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    const __m512i odd = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+    for (int r = 0; r < vh; r++, d += 2 * (size_t)pw) {
+        const int iy = iy0 + r, inside = iy >= 0 && iy < H;
+        const char *row = (const char *)(plane + (long)(inside ? iy : 0) * W);
+        for (int j0 = 0; j0 < pw; j0 += 16) {
+            const int x = 2 * j0;
+            const __mmask16 l0 = inside ? ck_lanes16(hi - x) & ~ck_lanes16(lo - x) : 0;
+            const __mmask16 l1 = inside ? ck_lanes16(hi - x - 16) & ~ck_lanes16(lo - x - 16) : 0;
+            const __m512 a = _mm512_maskz_loadu_ps(l0, row + ((long)x0 + x) * (long)sizeof(float));
+            const __m512 b = _mm512_maskz_loadu_ps(l1, row + ((long)x0 + x + 16) * (long)sizeof(float));
+            const __mmask16 s = ck_lanes16(pw - j0);
+            _mm512_mask_storeu_ps(d + j0, s, _mm512_permutex2var_ps(a, even, b));
+            _mm512_mask_storeu_ps(d + pw + j0, s, _mm512_permutex2var_ps(a, odd, b));
+        }
+    }
+}
+
+// ck_conv_channel_tile_rows for pr_stem's convs.
+__attribute__((target("avx512f"))) static void pr_rows(const ck_conv_desc *g, const float *input,
+                                                       const float *weight, const float *packedWeight,
+                                                       const float *bias, float *output, int oy0, int oy1, int m0,
+                                                       int m1, ck_output_epilogue epilogue) {
+    const int C = g->channels, H = g->height, W = g->width, M = g->outChannels, OH = g->outHeight, OW = g->outWidth;
+    const int KH = g->kernelHeight, KW = g->kernelWidth, dh = g->dilationHeight, dw = g->dilationWidth;
+    const int sh = g->strideHeight, sw = g->strideWidth, K = C * KH * KW, rows = oy1 - oy0;
+    const int iy0 = oy0 * sh - g->padTop, vh = (rows - 1) * sh + (KH - 1) * dh + 1;
+    const int vw = (OW - 1) * sw + (KW - 1) * dw + 1, pw = (vw + sw - 1) / sw;
+    const size_t row_floats = (size_t)sw * pw, view_plane = (size_t)vh * row_floats;
+    float *view = ck_scratch_buffer(CK_SCRATCH_PADDED, (size_t)C * view_plane + 16);
+    float *own = packedWeight ? NULL : ck_scratch_buffer(CK_SCRATCH_PACK_A, (size_t)K * CT_BLOCK);
+    int *koff = (int *)ck_scratch_buffer(CK_SCRATCH_PACK_B, (size_t)K);
+    if (!view || !koff || (!packedWeight && !own)) abort();
+    for (int c = 0; c < C; c++)
+        pad_plane_phases(view + (size_t)c * view_plane, input + (size_t)c * H * W, H, W, iy0, vh, vw, -g->padLeft, sw,
+                         pw);
+    for (int kk = 0; kk < K; kk++) {
+        const int c = kk / (KH * KW), ky = kk / KW % KH, kx = kk % KW;
+        koff[kk] = (int)((size_t)c * view_plane + (size_t)ky * dh * row_floats + (size_t)(kx * dw % sw) * pw +
+                         (size_t)(kx * dw / sw));
+    }
+    const int vectors = (OW + 15) / 16, segments = (vectors + PR_NV - 1) / PR_NV;
+    const __mmask16 tail = ck_lanes16(OW - (vectors - 1) * 16);
+    const size_t plane = (size_t)OH * OW;
+    float bias_block[CT_BLOCK];
+    for (int b = m0 / CT_BLOCK; b * CT_BLOCK < m1; b++) {
+        const float *panel = packedWeight + (size_t)b * K * CT_BLOCK;
+        if (!packedWeight) {
+            pack_channel_panel(M, K, weight, b, own);
+            panel = own;
+        }
+        const int jend = m1 - b * CT_BLOCK < CT_BLOCK ? m1 - b * CT_BLOCK : CT_BLOCK;
+        if (bias)
+            for (int j = 0; j < CT_BLOCK; j++) bias_block[j] = b * CT_BLOCK + j < M ? bias[b * CT_BLOCK + j] : 0.0f;
+        for (int r = 0; r < rows;) {
+            const float *x = view + (size_t)r * sh * row_floats;
+            const int nr = vectors <= PR_NV / 2 && r + 1 < rows ? 2 : 1;
+            for (int s = 0, v0 = 0; s < segments; s++) {
+                const int nv = (vectors - v0) / (segments - s);
+                const size_t col = (size_t)16 * v0;
+                for (int j0 = 0; j0 < jend; j0 += PR_MR) {
+                    const size_t at = (size_t)(b * CT_BLOCK + j0) * plane + (size_t)(oy0 + r) * OW + col;
+                    (nr == 2 ? pr_two_rows : pr_one_row)[nv](
+                        K, panel + j0, x + col, (long)sh * (long)row_floats, koff, bias ? bias_block + j0 : NULL,
+                        output + at, plane, OW, jend - j0, v0 + nv == vectors ? tail : (__mmask16)0xFFFF,
+                        epilogue.activation, epilogue.addend ? epilogue.addend + at : NULL,
+                        r + nr < rows ? output + at + (size_t)nr * OW : NULL);
+                }
+                v0 += nv;
+            }
+            r += nr;
+        }
+    }
+}
 #endif
 
 void ck_conv_channel_tile_rows(const ck_conv_desc *g, const float *input, const float *weight,
@@ -328,6 +500,10 @@ void ck_conv_channel_tile_rows(const ck_conv_desc *g, const float *input, const 
 #ifdef CK_X86
     // input (C, H, W), weight (K, C·KH·KW) -> output rows oy0 ..< oy1, channels m0 ..< m1 of (K, OH, OW)
     if (oy1 <= oy0 || m1 <= m0) return;
+    if (pr_stem(g)) {
+        pr_rows(g, input, weight, packedWeight, bias, output, oy0, oy1, m0, m1, epilogue);
+        return;
+    }
     const int C = g->channels, H = g->height, W = g->width, M = g->outChannels, OH = g->outHeight, OW = g->outWidth;
     const int KH = g->kernelHeight, KW = g->kernelWidth, dh = g->dilationHeight, dw = g->dilationWidth;
     const int sh = g->strideHeight, sw = g->strideWidth, K = C * KH * KW, rows = oy1 - oy0;

@@ -79,6 +79,22 @@ extension ConvCase {
         ConvCase(
             "7×7 stride 2 pad 3 3→96 on 2×112 → 1×56: one output row, fewer than the threads", c: 3, h: 2, w: 112, k: 96,
             kernel: (7, 7), stride: (2, 2), pad: (3, 3, 3, 3)),
+        // Stems on maps wider than 14 run as rows of position vectors (16 columns a vector, 4 vectors a tile at most)
+        ConvCase(
+            "3×3 stride 2 pad 1 3→64 on 21×150 → 11×75: 5 vectors a row (2 + 3), the last 11 wide", c: 3, h: 21, w: 150,
+            k: 64, kernel: (3, 3), stride: (2, 2), pad: (1, 1, 1, 1)),
+        ConvCase(
+            "3×3 pad 1 3→40 on 29×31: K 27, a stem at stride 1, 2 vectors a row, two rows a tile", c: 3, h: 29, w: 31, k: 40,
+            kernel: (3, 3), pad: (1, 1, 1, 1)),
+        ConvCase(
+            "3×3 stride 2 dilation 2 pad 2 3→36 on 24×50 → 12×25: a stem's position rows, every tap in one stride phase",
+            c: 3, h: 24, w: 50, k: 36, kernel: (3, 3), stride: (2, 2), pad: (2, 2, 2, 2), dilation: (2, 2)),
+        ConvCase(
+            "5×5 pad 2 stride 1 2→40 on 9×37: a stem's position rows, 3 vectors a row, the last 5 wide", c: 2, h: 9, w: 37,
+            k: 40, kernel: (5, 5), pad: (2, 2, 2, 2)),
+        ConvCase(
+            "5×5 pad 2 3→64 on 11×32 (NIN-CIFAR's stem's rows): two rows of 2 vectors a tile, the last row alone", c: 3,
+            h: 11, w: 32, k: 64, kernel: (5, 5), pad: (2, 2, 2, 2)),
     ]
     static let channelTilesNotPicked: [ConvCase] = [
         ConvCase(
@@ -110,7 +126,6 @@ extension ConvCase {
         ConvCase(
             "1×1 stride 2 64→40 on 31×33 → 16×17: a strided 1×1 on a wider map", c: 64, h: 31, w: 33, k: 40, kernel: (1, 1),
             stride: (2, 2)),
-        ConvCase("3×3 pad 1 3→40 on 29×31: K 27", c: 3, h: 29, w: 31, k: 40, kernel: (3, 3), pad: (1, 1, 1, 1)),
         ConvCase("5×5 pad 2 40→16 on 20×20: 16 channels, K 1000", c: 40, h: 20, w: 20, k: 16, kernel: (5, 5), pad: (2, 2, 2, 2)),
     ]
 }
@@ -127,13 +142,14 @@ extension ConvCase {
             var desc = Kernels.convDescriptor(testCase.geometry)
             #expect(ck_conv_channel_tiles(&desc) == 1, "\(testCase.name)")
         }
-        // the wide maps of the shipped networks it takes (ResNet-50's, GoogLeNet's and SqueezeNet's)
+        // the wide maps of the shipped networks it takes (ResNet-50's, GoogLeNet's, SqueezeNet's and NIN-CIFAR's)
         let networkMaps = [
             ConvCase("3×3 pad 1 64→64 on 56×56", c: 64, h: 56, w: 56, k: 64, kernel: (3, 3), pad: (1, 1, 1, 1)),
             ConvCase(
                 "3×3 stride 2 pad 1 128→128 on 56×56", c: 128, h: 56, w: 56, k: 128, kernel: (3, 3), stride: (2, 2), pad: (1, 1, 1, 1)),
             ConvCase("7×7 stride 2 pad 3 3→64 on 224×224", c: 3, h: 224, w: 224, k: 64, kernel: (7, 7), stride: (2, 2), pad: (3, 3, 3, 3)),
             ConvCase("3×3 pad 1 16→64 on 55×55", c: 16, h: 55, w: 55, k: 64, kernel: (3, 3), pad: (1, 1, 1, 1)),
+            ConvCase("5×5 pad 2 3→192 on 32×32 (NIN-CIFAR's conv1)", c: 3, h: 32, w: 32, k: 192, kernel: (5, 5), pad: (2, 2, 2, 2)),
         ]
         for testCase in networkMaps {
             var desc = Kernels.convDescriptor(testCase.geometry)
@@ -143,7 +159,6 @@ extension ConvCase {
             ConvCase("1×1 256→64 on 56×56", c: 256, h: 56, w: 56, k: 64, kernel: (1, 1)),
             ConvCase("1×1 stride 2 256→512 on 56×56", c: 256, h: 56, w: 56, k: 512, kernel: (1, 1), stride: (2, 2)),
             ConvCase("1×1 stride 3 512→64 on 43×43 → 15×15", c: 512, h: 43, w: 43, k: 64, kernel: (1, 1), stride: (3, 3)),
-            ConvCase("5×5 pad 2 3→192 on 32×32: K 75", c: 3, h: 32, w: 32, k: 192, kernel: (5, 5), pad: (2, 2, 2, 2)),
             ConvCase("3×3 stride 3 64→64 on 57×57", c: 64, h: 57, w: 57, k: 64, kernel: (3, 3), stride: (3, 3)),
         ]
         for testCase in ConvCase.channelTilesNotPicked + largeMaps {

@@ -84,15 +84,16 @@ extension Kernels {
     }
 
     /// Floats of per-thread scratch the channel-tile kernel takes for `g` when it runs it (0 otherwise), for the
-    /// memory budget: the zero-padded input window (every channel, all output rows), the tile scratch (a strip of
-    /// output rows × 32 channels), one 32-channel weight panel packed on the fly and each tap's input offset.
+    /// memory budget: the zero-padded input window (every channel, all output rows; a stem's in stride-phase rows of
+    /// up to stride − 1 more columns, and 16 floats of slack), the tile scratch (a strip of output rows × 32
+    /// channels), one 32-channel weight panel packed on the fly and each tap's input offset.
     static func channelTileScratchFloats(_ g: ConvGeometry) throws(SizeOverflow) -> Int {
         var desc = convDescriptor(g)
         guard g.groups == 1, ck_conv_channel_tiles(&desc) != 0 else { return 0 }
         let windowRows = (g.outHeight - 1) * g.strideHeight + (g.kernelHeight - 1) * g.dilationHeight + 1
         let windowColumns = (g.outWidth - 1) * g.strideWidth + (g.kernelWidth - 1) * g.dilationWidth + 1
         return try Checked.sum(
-            Checked.product(g.inChannels, windowRows, windowColumns, of: "its zero-padded input copy"),
+            Checked.product(g.inChannels, windowRows, windowColumns + g.strideWidth - 1, of: "its zero-padded input copy"), 16,
             Checked.product(min(g.outHeight, Int(ck_channel_tile_strip_rows(&desc))), g.outWidth, 32, of: "its tile scratch"),
             Checked.product(g.inChannels, g.kernelHeight, g.kernelWidth, 33, of: "its weight panel and tap offsets"),
             of: "its scratch")
