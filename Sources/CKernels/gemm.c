@@ -353,9 +353,11 @@ micro_kernel_avx512_next_ahead(int kc, const float *a, const float *b, const int
 // `a`) · the packed B panel `b` (kc × 32, columns past nr unused) [+ bias rows], then activation(c + addend)
 // (addend NULL: none; laid out as C). Each value is the same chain of FMAs from its bias in the same order as in
 // the 8×32 tile, and the same adds after it: the same bits. `next` (or NULL): rows of the next B panel to
-// prefetch into L2, spread over the steps of k, as the tiles it stands for would. ResNet-50's 512→1024 28→14 with
-// its residual add (K = 512) 0.95 of the time hot (a dense B: 0.94; the 4-column panel cost 122 µs of 1.90 ms
-// against 74 µs its share of FMAs would take), bits equal (AMD EPYC Zen 4, family 25 model 17, AVX-512).
+// prefetch into L2, spread over the steps of k, as the tiles it stands for would. On AMD EPYC Zen 4 (family 25
+// model 17, AVX-512), ResNet-50's 512→1024 28→14 with its residual add (K = 512): its 4-column panel took 122 µs of
+// 1.90 ms (GEMM on a dense B, 1.77 ms on 192 columns), 60 µs now; bench/ckab.sh CKAB_COLD=1 CKAB_WARM=ai, 21
+// alternating calls, minima: 0.97 of the time, 256→1024 on 14×14 with the add 0.98, outputs equal. In the whole
+// network at 1 thread (6 alternating processes, per-node minima): res4a_branch1 0.97, res4*_branch2c 0.96–0.99.
 __attribute__((target("avx512f,avx2,fma"), always_inline)) static inline void
 tail_columns_body(const int nr, int kc, const float *a, int mc, const float *b, float *c, int ldc, int accumulate,
                   const float *bias, const float *addend, ck_activation activation, const b_side *next) {
@@ -856,8 +858,9 @@ void ck_gemm_blocked(int M, int m0, int m1, int n0, int n1, int K, const float *
 #ifdef CK_X86
                     if (mk.fn == micro_kernel_avx512 && nr <= 8) {
                         // the last few columns, every row panel at once (see tail_columns_body)
-                        const b_side side = {side_work && next_n < n1 ? bs->B + (size_t)next_k * bs->ldb + next_n : NULL,
-                                             (size_t)bs->ldb, side_work && next_n < n1 ? next_kc : 0, NULL};
+                        const int ask = side_work && next_n < n1;
+                        const b_side side = {ask ? bs->B + (size_t)next_k * bs->ldb + next_n : NULL, (size_t)bs->ldb,
+                                             ask ? next_kc : 0, NULL};
                         tail_columns_avx512(kc, block_a, mc, bp, nr, C + (size_t)ic * ldc + jc + jr, ldc, acc,
                                             (first && bias) ? bias + ic : NULL,
                                             last ? tile_addend(epilogue, ic, jc + jr, ldc) : NULL, act, &side);
