@@ -344,6 +344,90 @@ micro_kernel_avx512_next_ahead(int kc, const float *a, const float *b, const int
     micro_kernel_avx512_body(kc, a, b, koff, c, ldc, accumulate, bias, mr, nr, a_ahead, addend, activation, next,
                              ahead, asked);
 }
+
+// The last column panel of a product whose width leaves at most 8 columns (ResNet's and GoogLeNet's 14×14 maps:
+// 196 = 6·32 + 4), for the rows of a block two row panels at a time: column j of 8 rows is one 8-wide accumulator,
+// the A panel's k-th values times B's value (k, j) broadcast, so each k costs 2·nr 8-wide FMAs for 16 rows
+// instead of the 8×32 tile's 8 a row panel whatever nr is (an 8-row tile would have only nr chains, too few to
+// hide the FMA latency). c (mc × nr, row stride ldc) [+]= the block's 8-row A panels (kc × 8, kc·8 apart, from
+// `a`) · the packed B panel `b` (kc × 32, columns past nr unused) [+ bias rows], then activation(c + addend)
+// (addend NULL: none; laid out as C). Each value is the same chain of FMAs from its bias in the same order as in
+// the 8×32 tile, and the same adds after it: the same bits. `next` (or NULL): rows of the next B panel to
+// prefetch into L2, spread over the steps of k, as the tiles it stands for would. On AMD EPYC Zen 4 (family 25
+// model 17, AVX-512), ResNet-50's 512→1024 28→14 with its residual add (K = 512): its 4-column panel took 122 µs of
+// 1.90 ms (GEMM on a dense B, 1.77 ms on 192 columns), 60 µs now; bench/ckab.sh CKAB_COLD=1 CKAB_WARM=ai, 21
+// alternating calls, minima: 0.97 of the time, 256→1024 on 14×14 with the add 0.98, outputs equal. In the whole
+// network at 1 thread (6 alternating processes, per-node minima): res4a_branch1 0.97, res4*_branch2c 0.96–0.99.
+__attribute__((target("avx512f,avx2,fma"), always_inline)) static inline void
+tail_columns_body(const int nr, int kc, const float *a, int mc, const float *b, float *c, int ldc, int accumulate,
+                  const float *bias, const float *addend, ck_activation activation, const b_side *next) {
+    const float *next_row = next ? next->row : NULL;
+    int next_left = next ? next->rows : 0, wait = 0;
+    const int pairs = (mc + 15) / 16, every = next_left ? (pairs * kc + next_left - 1) / next_left : 0;
+    for (int ir = 0; ir < mc; ir += 16) {
+        const int rows = mc - ir < 16 ? mc - ir : 16;
+        for (int i = 0; i < rows; i++) {
+            _mm_prefetch((const char *)(c + (size_t)(ir + i) * ldc), _MM_HINT_T0);
+            _mm_prefetch((const char *)(c + (size_t)(ir + i) * ldc + nr - 1), _MM_HINT_T0);
+            if (addend) {
+                _mm_prefetch((const char *)(addend + (size_t)(ir + i) * ldc), _MM_HINT_T0);
+                _mm_prefetch((const char *)(addend + (size_t)(ir + i) * ldc + nr - 1), _MM_HINT_T0);
+            }
+        }
+        // the second panel: the first again where the block ends after one (its values are not stored)
+        const float *a0 = a + (size_t)(ir / MR512) * kc * MR512, *a1 = rows > MR512 ? a0 + (size_t)kc * MR512 : a0;
+        float start[16] = {0};
+        for (int i = 0; bias && i < rows; i++) start[i] = bias[ir + i];
+        const __m256 s0 = _mm256_loadu_ps(start), s1 = _mm256_loadu_ps(start + MR512);
+        __m256 x0[8], x1[8];
+        for (int j = 0; j < nr; j++) x0[j] = s0, x1[j] = s1;
+        const float *bk = b;
+        for (int k = 0; k < kc; k++, bk += NR512) {
+            if (next_left && wait-- == 0) {
+                _mm_prefetch((const char *)next_row, _MM_HINT_T1);
+                _mm_prefetch((const char *)(next_row + NR512 - 1), _MM_HINT_T1);
+                if (next->ld % 16) _mm_prefetch((const char *)(next_row + 16), _MM_HINT_T1);
+                next_row += next->ld;
+                next_left--;
+                wait = every - 1;
+            }
+            const __m256 p0 = _mm256_loadu_ps(a0 + (size_t)k * MR512), p1 = _mm256_loadu_ps(a1 + (size_t)k * MR512);
+            for (int j = 0; j < nr; j++) {
+                const __m256 bj = _mm256_set1_ps(bk[j]);
+                x0[j] = _mm256_fmadd_ps(p0, bj, x0[j]);
+                x1[j] = _mm256_fmadd_ps(p1, bj, x1[j]);
+            }
+        }
+        float tile[8][16];
+        for (int j = 0; j < nr; j++) {
+            _mm256_storeu_ps(tile[j], x0[j]);
+            _mm256_storeu_ps(tile[j] + MR512, x1[j]);
+        }
+        for (int i = 0; i < rows; i++) {
+            float *row = c + (size_t)(ir + i) * ldc;
+            const float *plus = addend ? addend + (size_t)(ir + i) * ldc : NULL;
+            for (int j = 0; j < nr; j++) {
+                float v = tile[j][i];
+                if (accumulate) v += row[j];
+                if (plus) v += plus[j];
+                row[j] = ck_activate1(v, activation);
+            }
+        }
+    }
+}
+
+// tail_columns_body for each width, so its accumulators are registers.
+__attribute__((target("avx512f,avx2,fma"))) static void
+tail_columns_avx512(int kc, const float *a, int mc, const float *b, int nr, float *c, int ldc, int accumulate,
+                    const float *bias, const float *addend, ck_activation activation, const b_side *next) {
+    switch (nr) {
+#define CK_TAIL(n)                                                                                                    \
+    case n: tail_columns_body(n, kc, a, mc, b, c, ldc, accumulate, bias, addend, activation, next); break;
+        CK_TAIL(1) CK_TAIL(2) CK_TAIL(3) CK_TAIL(4) CK_TAIL(5) CK_TAIL(6) CK_TAIL(7) CK_TAIL(8)
+#undef CK_TAIL
+    default: abort();
+    }
+}
 #endif
 
 static micro_kernel pick_micro_kernel(void) {
@@ -771,6 +855,18 @@ void ck_gemm_blocked(int M, int m0, int m1, int n0, int n1, int K, const float *
                     // its tiles prefetch the A stream two panels ahead, as small maps do throughout. With the addend
                     // prefetch above, ResNet-50's 256→1024 on 14×14 with its residual add 0.90 of the time, 512→1024
                     // 28→14 0.92 (weights out of L3, bench/ckab.sh, AMD EPYC Zen 4 AVX-512).
+#ifdef CK_X86
+                    if (mk.fn == micro_kernel_avx512 && nr <= 8) {
+                        // the last few columns, every row panel at once (see tail_columns_body)
+                        const int ask = side_work && next_n < n1;
+                        const b_side side = {ask ? bs->B + (size_t)next_k * bs->ldb + next_n : NULL, (size_t)bs->ldb,
+                                             ask ? next_kc : 0, NULL};
+                        tail_columns_avx512(kc, block_a, mc, bp, nr, C + (size_t)ic * ldc + jc + jr, ldc, acc,
+                                            (first && bias) ? bias + ic : NULL,
+                                            last ? tile_addend(epilogue, ic, jc + jr, ldc) : NULL, act, &side);
+                        continue;
+                    }
+#endif
                     for (int ir = 0; ir < mc; ir += pm) {
                         const int mr = mc - ir < pm ? mc - ir : pm, r0 = ir / pm * per_tile, first_tile = in_place && ir == 0;
                         const b_side side = {

@@ -146,6 +146,11 @@ extension ConvCase {
     static let pointwiseStride2Subsampled = ConvCase(
         "1×1 stride 2 300→152 on 27×28: subsampled copy, K and M blocks", c: 300, h: 27, w: 28, k: 152, kernel: (1, 1),
         stride: (2, 2))
+    // A last column panel of at most 8 columns (here 3) runs two row panels at a time on AVX-512, column by column: a
+    // partial last pair (13 rows), K one block over 64.
+    static let pointwiseTailColumns = ConvCase(
+        "1×1 pointwise 130→45 on 9×11: a 3-column last panel, row panels in pairs", c: 130, h: 9, w: 11, k: 45,
+        kernel: (1, 1))
     static let sharedPadding: [ConvCase] = [
         sharedPadding28x28, sharedPaddingWiderThanReach, sharedPaddingLeftOnly, sharedPaddingOneColumn,
     ]
@@ -162,7 +167,7 @@ extension ConvCase {
             pointwiseStride3BottomPad, pointwiseStride2LongRows,
             pointwiseStride2ManyChannels, pointwiseMoreChannelsThanPositions, stride2MoreChannelsThanPositions,
             pointwiseFirstTilePacks, pointwiseFirstTilePacksRowBlocks, pointwiseStride2Subsampled, pointwiseAheadLines,
-            pointwiseSixteenRows, pointwiseThirteenRowsKBlocks, pointwiseTwentyOneRows,
+            pointwiseSixteenRows, pointwiseThirteenRowsKBlocks, pointwiseTwentyOneRows, pointwiseTailColumns,
         ] + sharedPadding
 }
 
@@ -225,7 +230,7 @@ extension ConvCase {
             .pointwiseMoreChannelsThanPositions, .stride2MoreChannelsThanPositions, .pointwise7x7LastPanel17,
             .pointwise7x7FewRowsKBlocks, .pointwiseFirstTilePacks, .pointwiseFirstTilePacksRowBlocks,
             .pointwiseStride2Subsampled, .pointwiseAheadLines, .pointwiseSixteenRows, .pointwiseThirteenRowsKBlocks,
-            .pointwiseTwentyOneRows,
+            .pointwiseTwentyOneRows, .pointwiseTailColumns,
         ] + ConvCase.sharedPadding + ConvCase.stridedInPlace)
     func prepackedWeightsMatchReference(_ testCase: ConvCase) {
         let g = testCase.geometry
@@ -307,7 +312,7 @@ extension ConvCase {
             .conv3x3, .conv3x3KBlocks, .wide3x3KMBlocks, .rowsChunkSplitsRows, .sharedPadding28x28, .stemOdd7x7Stride2,
             .googLeNetConv1, .conv3x3Groups2, .pointwiseFirstTilePacks, .pointwiseFirstTilePacksRowBlocks,
             .pointwiseStride2ManyChannels, .pointwiseStride2LongRows, .pointwiseStride2Subsampled, .pointwiseAheadLines,
-            .pointwiseSixteenRows, .pointwiseThirteenRowsKBlocks, .pointwiseTwentyOneRows,
+            .pointwiseSixteenRows, .pointwiseThirteenRowsKBlocks, .pointwiseTwentyOneRows, .pointwiseTailColumns,
         ], [1, 2])
     func inPlaceEpilogueMatchesReference(_ testCase: ConvCase, threads: Int) {
         let g = testCase.geometry
