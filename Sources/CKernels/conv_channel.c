@@ -123,13 +123,6 @@ int ck_conv_channel_tiles(const ck_conv_desc *g) {
     if (M <= 16) return 0;
     if (K >= 448) return 1;
     if (M % CT_BLOCK != 0) return 0;
-    // A short K wins too where the input is an image's 3 channels at stride 2 and the map is wide: MobileNetV2's
-    // conv1 (3×3/2 3→32, 224→112, K 27, ReLU6 stored) alone 0.91 of the GEMM's time (`bench/conv-ab.sh`, minima of
-    // 100 alternating calls), whole network 0.84–0.92 by per-node minima (1 thread, 6–12 alternating processes), AMD
-    // EPYC Zen 4 (family 25 model 17, AVX-512 on a 256-bit datapath). Kept to stride 2: NIN-CIFAR's 5×5 3→192 at
-    // stride 1 on 32×32 (K 75) was never measured here.
-    if (!pointwise && g->channels <= 3 && g->strideHeight == 2 && g->strideWidth == 2 && g->outWidth > CT_TILE)
-        return 1;
     if (!pointwise) return K >= 144;
     return K >= 256 && M <= 96 && g->outHeight * g->outWidth % 16 != 0;
 }

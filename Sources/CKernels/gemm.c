@@ -1004,7 +1004,7 @@ __attribute__((target("avx512f,prfchw"))) static void thin_tiles24(int kc, const
 // rows of one panel must then share L1 without evicting each other: row strides that map them onto few cache sets (a
 // multiple of 1024 or 256 floats) keep packing.
 static int reads_b_in_place(int M, int ldb) {
-    if (M > 24) return 0;
+    if (M > MR512) return 0;  // 9 to 24 rows run thin_tiles (ck_sgemm_prepacked takes them first)
     if (ldb % 16 != 0) return 1;  // rows start at different offsets within their lines
     int lines = (ldb / 16) % 64, a = lines, b = 64;  // gcd(lines mod 64, 64): rows per L1 set group
     while (b) { int t = a % b; a = b; b = t; }
