@@ -1,4 +1,5 @@
-// Which instruction set the kernels run: detected once per process, overridable per thread for tests.
+// Which instruction set the kernels run: detected once per process, capped for the whole process (`convplay bench
+// --isa`), overridable per thread for tests.
 #include "ckernels_internal.h"
 
 #include <stdatomic.h>
@@ -9,7 +10,19 @@ static _Thread_local int forced_isa = -1;
 
 void ck_force_isa(int isa) { forced_isa = isa < 0 ? -1 : (isa < ck_best_isa() ? isa : ck_best_isa()); }
 
+// The process-wide cap ck_limit_isa sets (CK_ISA_AVX512: none). Set before any kernel runs, read by every thread.
+static _Atomic int isa_limit = CK_ISA_AVX512;
+
+void ck_limit_isa(int isa) {
+    atomic_store_explicit(&isa_limit, isa < CK_ISA_PORTABLE ? CK_ISA_PORTABLE : isa, memory_order_relaxed);
+}
+
 int ck_best_isa(void) {
+    const int cpu = ck_cpu_isa(), limit = atomic_load_explicit(&isa_limit, memory_order_relaxed);
+    return cpu < limit ? cpu : limit;
+}
+
+int ck_cpu_isa(void) {
 #ifdef CK_X86
     // Every thread that finds it unset detects the same value: a relaxed atomic is enough.
     static _Atomic int detected = -1;

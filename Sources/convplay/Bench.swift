@@ -16,6 +16,12 @@ struct Bench: ParsableCommand {
     var threadsText: String?
     @Option(name: .customLong("runs"), parsing: .unconditional, help: ArgumentHelp("Timed runs after one warm-up run.", valueName: "runs"))
     var runsText = "10"
+    @Option(
+        name: .customLong("isa"), parsing: .unconditional,
+        help: ArgumentHelp(
+            "Run the kernels with at most this instruction set, as an older CPU would: avx512, avx2 or portable (default: the best this CPU has).",
+            valueName: "isa"))
+    var isaText: String?
     @Flag(help: "Print JSON instead of a table.")
     var json = false
     @Flag(help: "Measure the machine's fp32 peak with an FMA loop (and print it).")
@@ -33,6 +39,11 @@ struct Bench: ParsableCommand {
         let runs = try wholeNumber(runsText, flag: "--runs", 1...100_000, what: "the number of timed runs")
         let threads = try threadsText.map { text throws(CommandError) in
             try wholeNumber(text, flag: "--threads", 1...SizeLimits.threads, what: "the thread count")
+        }
+        if let isaText {
+            guard let isa = InstructionSet.allCases.first(where: { $0.name == isaText }), isa.rawValue <= InstructionSet.cpu.rawValue
+            else { throw CommandError.unsupportedInstructionSet(name: isaText, cpu: InstructionSet.cpu) }
+            Kernels.limitInstructionSet(isa)
         }
         let threadCount = threads ?? min(ProcessInfo.processInfo.activeProcessorCount, SizeLimits.threads)
         KernelThreads.count = threadCount
@@ -92,6 +103,7 @@ struct Bench: ParsableCommand {
                   "threads": \(threadCount),
                   "runs": \(runs),
                   "peak_gflops": \(formatFixed(peakGFLOPS, digits: 1)),
+                  "micro_kernel": \(JSONValue.quoted(Kernels.microKernelName)),
                   "copy_gbps": \(formatFixed(copyGBps, digits: 1)),
                   "nodes": [
                 \(nodes.joined(separator: ",\n"))
@@ -104,7 +116,7 @@ struct Bench: ParsableCommand {
             return
         }
         print(
-            "\(loaded.network.name) · \(threadCount) thread(s) · \(runs) runs after 1 warm-up · peak \(formatFixed(peakGFLOPS, digits: 1)) GFLOP/s (the better of before and after the runs) · "
+            "\(loaded.network.name) · \(threadCount) thread(s) · \(Kernels.microKernelName) GEMM · \(runs) runs after 1 warm-up · peak \(formatFixed(peakGFLOPS, digits: 1)) GFLOP/s (the better of before and after the runs) · "
                 + "streaming copy \(formatFixed(copyGBps, digits: 1)) GB/s (after the runs)"
         )
         print(

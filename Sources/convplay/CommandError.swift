@@ -47,6 +47,8 @@ enum CommandError: UserFacingError {
     case labelOutOfRange(label: Int, classes: Int, preset: String)
     /// `train` or `evaluate` without `--data` on a preset that names no data set.
     case noTrainingData(preset: String)
+    /// `--isa NAME` with a name that is no instruction set, or one this CPU lacks (`cpu`: the best it has).
+    case unsupportedInstructionSet(name: String, cpu: InstructionSet)
 
     var description: String {
         switch self {
@@ -88,6 +90,12 @@ enum CommandError: UserFacingError {
             return "--label \(label): \(visible(preset)) scores \(classes) classes — give a label from 0 to \(classes - 1)"
         case .noTrainingData(let preset):
             return "\(visible(preset)) names no data set — give --data digits, shapes[:COUNT], mnist:DIR, cifar10:DIR or folder:DIR"
+        case .unsupportedInstructionSet(let name, let cpu):
+            let names = InstructionSet.allCases.filter { $0.rawValue <= cpu.rawValue }.map(\.name)
+            let known = InstructionSet.allCases.contains { $0.name == name }
+            return "--isa \(visible(name)): "
+                + (known ? "this CPU's best instruction set is \(cpu.name)" : "no such instruction set")
+                + " — give " + names.joined(separator: ", ")
         }
     }
 }

@@ -141,6 +141,29 @@ struct CLITests {
         #expect(nodes.filter { ($0["name"] as? String)?.hasPrefix("relu") == true }.allSatisfy { $0["median_ms"] as? Double == 0 })
     }
 
+    /// `bench --isa` caps every kernel thread's instruction set for the run (each one this CPU has, from the
+    /// best down), says which micro-kernel ran, and refuses one the CPU lacks with the ones it has.
+    @Test func benchRunsAtMostTheInstructionSetNamed() throws {
+        let kernels = ["portable": "portable C 6×16", "avx2": "avx2+fma 6×16", "avx512": "avx512 8×32"]
+        let best = try BinaryRunner.run(["bench", "--peak", "--threads", "1", "--json"])
+        let bestKernel = (try JSONSerialization.jsonObject(with: Data(best.stdout.utf8)) as? [String: Any])?["micro_kernel"] as? String
+        let order = ["portable", "avx2", "avx512"]
+        let cpu = try #require(order.firstIndex { kernels[$0] == bestKernel }, "\(best.stdout)")
+        for isa in order[...cpu] {
+            let result = try BinaryRunner.run(["bench", "mlpconv-1d", "--runs", "1", "--threads", "2", "--json", "--isa", isa])
+            #expect(result.status == 0, "\(isa): \(result.stderr)")
+            let json = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
+            #expect(json?["micro_kernel"] as? String == kernels[isa], "\(isa)")
+            let table = try BinaryRunner.run(["bench", "mlpconv-1d", "--runs", "1", "--isa", isa])
+            #expect(table.stdout.contains("· \(kernels[isa]!) GEMM ·"), "\(isa): \(table.stdout)")
+        }
+        for isa in order[(cpu + 1)...] {
+            let result = try BinaryRunner.run(["bench", "--peak", "--isa", isa])
+            #expect(result.status == 2)
+            #expect(result.stderr.contains("--isa \(isa): this CPU's best instruction set is \(order[cpu])"), "\(result.stderr)")
+        }
+    }
+
     @Test func helpForEverySubcommand() throws {
         for sub in ["summary", "run", "verify", "presets", "bench", "export", "train", "grad", "experiment", "bench-train"] {
             let result = try BinaryRunner.run([sub, "--help"])
@@ -196,6 +219,9 @@ struct CLIErrorTests {
             name: "missing image",
             json: #"{"format": 1, "name": "img", "input": {"shape": [1, 8, 8], "source": {"image": "nowhere.ppm"}}, "layers": []}"#,
             arguments: ["run"], expected: ["nowhere.ppm"]),
+        Case(
+            name: "unknown instruction set", json: nil, arguments: ["bench", "--peak", "--isa", "sse2"],
+            expected: ["--isa sse2: no such instruction set", "portable"]),
         Case(
             name: "memory cap", json: nil, arguments: ["run", "googlenet", "--memory-cap", "16"], expected: ["memory cap", "--memory-cap"]),
         Case(name: "bad input source seed", json: nil, arguments: ["run", "edges", "--input", "noise:x"], expected: ["--input noise:x"]),

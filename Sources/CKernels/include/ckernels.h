@@ -19,8 +19,16 @@ enum { CK_ISA_PORTABLE = 0, CK_ISA_AVX2 = 1, CK_ISA_AVX512 = 2 };
 /// CK_ISA_AVX2 (AVX2+FMA, 6×16) or CK_ISA_AVX512 (AVX-512F, 8×32).
 int ck_isa(void);
 
-/// The best instruction set this CPU supports (same numbering as `ck_isa`).
+/// The best instruction set the kernels may use in this process: the CPU's (`ck_cpu_isa`), or less after
+/// `ck_limit_isa` (same numbering as `ck_isa`).
 int ck_best_isa(void);
+
+/// The best instruction set this CPU supports, whatever the process's limit.
+int ck_cpu_isa(void);
+
+/// Caps every thread's instruction set at `isa` for the rest of the process (CK_ISA_AVX512 lifts the cap), so a
+/// benchmark can run the AVX2 kernels an AVX2-only CPU would. Call it before any weights are packed or kernels run.
+void ck_limit_isa(int isa);
 
 /// Columns per packed B panel of the micro-kernel in use (16 or 32): callers align column splits to it.
 int ck_panel_width(void);

@@ -83,7 +83,31 @@ extension Kernels {
     }
 }
 
+/// The instruction sets the kernels are written for, each including the one before.
+public enum InstructionSet: Int, CaseIterable, Sendable {
+    case portable = 0
+    case avx2 = 1
+    case avx512 = 2
+
+    /// The name `convplay bench --isa` takes and prints.
+    public var name: String {
+        switch self {
+        case .portable: return "portable"
+        case .avx2: return "avx2"
+        case .avx512: return "avx512"
+        }
+    }
+
+    /// The best one this CPU runs, whatever the process's limit.
+    public static var cpu: InstructionSet { InstructionSet(rawValue: Int(ck_cpu_isa())) ?? .portable }
+}
+
 extension Kernels {
+    /// Caps the instruction set of every kernel thread at `isa` for the rest of the process (at most the CPU's),
+    /// so a benchmark runs the kernels an older CPU would. Call before any plan is built: packed weights are laid
+    /// out for one instruction set.
+    public static func limitInstructionSet(_ isa: InstructionSet) { ck_limit_isa(Int32(isa.rawValue)) }
+
     /// Which GEMM micro-kernel runs on this machine: "avx512 8×32", "avx2+fma 6×16" or "portable C 6×16".
     public static var microKernelName: String {
         switch Int(ck_isa()) {
