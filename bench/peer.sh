@@ -17,7 +17,9 @@
 # resnet50"), PEER_THREADS (default "1 2"), PEER_RUNS (timed runs per round, default 30), PEER_ROUNDS (default
 # 3), PEER_TOP
 # (groups listed per network, default 5; 0: no attribution), PEER_BIN (a convplay binary to time instead of
-# building one: an older build to compare with), PYTHON (default python3).
+# building one: an older build to compare with), PEER_ISA (avx2 or portable: convplay's kernels capped at that
+# instruction set, `convplay bench --isa`, as an AVX2-only CPU runs them; onnxruntime keeps the CPU's best, so
+# the ratio is a bound on what such a CPU would show), PYTHON (default python3).
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -44,6 +46,7 @@ else
     bin="$root/.build/release/convplay"
 fi
 
+isa=(${PEER_ISA:+--isa "$PEER_ISA"})
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 for preset in $presets; do
@@ -56,11 +59,11 @@ cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//' || true
 cores=$(nproc)
 peaks=""
 for threads in $thread_counts; do
-    peak=$("$bin" bench --peak --json --threads "$threads" | json_field '["peak_gflops"]')
+    peak=$("$bin" bench --peak --json --threads "$threads" "${isa[@]}" | json_field '["peak_gflops"]')
     peaks+="${peaks:+, }$threads thread(s) $peak GFLOP/s"
 done
 ort_version=$("$py" -c "import onnxruntime; print(onnxruntime.__version__)")
-kernel=$("$bin" bench --peak --json --threads 1 | json_field '["micro_kernel"]')
+kernel=$("$bin" bench --peak --json --threads 1 "${isa[@]}" | json_field '["micro_kernel"]')
 
 # The smallest and the median of the numbers given as arguments.
 best_and_median() { "$py" -c "import statistics,sys; v=[float(x) for x in sys.argv[1:]]; print(min(v), statistics.median(v))" "$@"; }
@@ -74,7 +77,7 @@ for preset in $presets; do
         for ((round = 0; round < rounds; round++)); do
             ort_rounds+=("$("$py" "$root/bench/ort_time.py" "$work/$preset.onnx" --threads "$threads" --runs "$runs" \
                            | json_field '["median_ms"]')")
-            "$bin" bench "$preset" --json --threads "$threads" --runs "$runs" >"$work/round.json"
+            "$bin" bench "$preset" --json --threads "$threads" --runs "$runs" "${isa[@]}" >"$work/round.json"
             cp_ms=$(json_field '["total"]["median_ms"]' <"$work/round.json")
             cp_rounds+=("$cp_ms")
             # The attribution below reads the per-node times of convplay's best round.
