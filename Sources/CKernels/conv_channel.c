@@ -1,12 +1,14 @@
-// Direct convolution with channel-major register tiles (AVX-512): vectors run along 32 output channels, each input
-// value is broadcast, so a 7×7 map computes 49 positions and no junk columns, and a wide map rows of 14-position tiles.
-#include "ckernels_internal.h"
+// Direct convolution with channel-major register tiles (AVX-512; AVX2's tiles in conv_channel_avx2.c): vectors run
+// along 32 output channels, each input value is broadcast, so a 7×7 map computes 49 positions and no junk columns,
+// and a wide map rows of 14-position tiles.
+#include "conv_channel.h"
 #include <stdlib.h>
 #include <string.h>
 
-// Output channels per weight panel and tile (two zmm vectors), positions per tile at most (28 accumulators),
-// and the K block whose 32-channel weight panel (16 KB) stays in L1 next to the input it meets while every tile of
-// the rows reads it (128: 2–4 % faster than 256 on the 7×7 3×3 convs; 64 no better).
+// A tile's 32 output channels are two zmm vectors, its at most 14 positions 28 accumulators (CT_BLOCK, CT_TILE in
+// conv_channel.h; on AVX2, conv_channel_avx2.c's chunks of them). The K block whose 32-channel weight panel (16 KB)
+// stays in L1 next to the input it meets while every tile of the rows reads it (128: 2–4 % faster than 256 on the
+// 7×7 3×3 convs; 64 no better).
 // Output rows run in strips of at most CT_STRIP positions whose input rows (every channel) take at most
 // CT_STRIP_INPUT floats (1 MB), each strip through every channel panel and K block before the next, so its tile
 // scratch (256 KB) and the input it reads stay in L2 (a 112×112 stem's whole map would be 1.6 MB of scratch). Strips
@@ -19,8 +21,6 @@
 // in L3 (as fast as reading one K block's weights over and over) and ~130–140 streaming them from memory, as in a
 // whole network; 256→256 on 14×14 ~160. The 7-position tile runs at ~0.8 of the 14-position ones' rate.
 enum {
-    CT_BLOCK = 32,
-    CT_TILE = 14,
     CT_KC = 128,
     CT_KC_WHOLE = 160,
     CT_STRIP = 2048,
@@ -63,6 +63,25 @@ int ck_channel_tile_strip_rows(const ck_conv_desc *g) {
 static int pr_stem(const ck_conv_desc *g) {
     const int K = g->channels * g->kernelHeight * g->kernelWidth;
     return g->channels <= 3 && g->outWidth > CT_TILE && g->strideWidth <= 2 && K <= ck_k_block(K);
+}
+
+// On AVX2 (conv_channel_avx2.c's tiles) the GEMM paths read no input in place and tile 6 × 16, so the tiles win
+// more widely: every kernel larger than 1×1 from K 144 or at stride 2 (stems included), a 1×1 to at most 64
+// channels at stride 1 on a map wider or taller than 14, and the 1×1s on maps of 14×14 or less the AVX-512 rule
+// takes. One process, minima of 15 alternating calls, ReLU stored, 1 thread, AVX2 forced on AMD EPYC Zen 4 (family
+// 25 model 17), 2 cores shared with other builds, tiles / the im2col GEMM: 3×3 64→64 on 56×56 0.71, 128→128 on
+// 28×28 0.83, 256→256 on 14×14 0.84, 512→512 on 7×7 0.75, 3×3/2 128→128 56→28 0.77, 16→64 on 55×55 0.66, 96→208 on
+// 14×14 0.89, 192→192 on 8×8 0.95; 5×5 16→32 on 28×28 0.48; stems 7×7/2 3→64 0.34, 3→96 0.67, 3×3/2 3→32 0.60
+// (NIN's 5×5 3→192 at stride 1, 1.04, stays); 1×1 on 56×56 64→64 0.78, 256→64 0.92, 96→16 on 55×55 0.67, 32→16 on
+// 112×112 0.85, 144→24 on 56×56 0.75, on 14×14 384→64 0.58, 576→96 0.69, 1024→256 0.86; lost: 1×1 64→256 on 56×56
+// 1.07, 128→512 on 28×28 1.16, 96→96 on 32×32 1.18, 512→1000 on 13×13 1.05.
+static int avx2_tiles(const ck_conv_desc *g) {
+    const int K = g->channels * g->kernelHeight * g->kernelWidth, M = g->outChannels;
+    if (g->kernelHeight * g->kernelWidth > 1) return K >= 144 || g->strideWidth == 2;
+    if (g->strideHeight > 1 || g->strideWidth > 1) return 0;
+    if (M <= 64 && (g->outWidth > CT_TILE || g->outHeight > CT_TILE)) return 1;
+    if (g->outWidth > CT_TILE || g->outHeight > CT_TILE || g->outWidth * g->outHeight <= 49) return 0;
+    return K >= 448 || (M % CT_BLOCK == 0 && K >= 256 && M <= 96 && g->outHeight * g->outWidth % 16 != 0);
 }
 
 int ck_conv_channel_tiles(const ck_conv_desc *g) {
@@ -108,13 +127,15 @@ int ck_conv_channel_tiles(const ck_conv_desc *g) {
     // minima of 150 alternating calls, tiles / GEMM, same CPU shared with other helpers): 256→64 on 56×56 1.15,
     // 64→256 1.34, 64→64 1.11, 512→128 on 28×28 1.12, 128→512 1.32; on 14×14 from K 448 the two now measure alike
     // alone (1024→256 1.02, 480→192 1.02, 512→160 1.01, 384→64 0.96), within what whole networks resolve.
-    if (ck_isa() < CK_ISA_AVX512 || g->strideHeight > 2 || g->strideWidth > 2) return 0;
+    const int isa = ck_isa();
+    if (isa < CK_ISA_AVX2 || g->strideHeight > 2 || g->strideWidth > 2) return 0;
     const int pointwise = g->kernelHeight * g->kernelWidth == 1;
     // A stem on a wide map runs as rows of position vectors (pr_rows), which beat the GEMM paths on every such shape
     // tried (`bench/conv-ab.sh`, one process, minima of 200 alternating calls, 1 thread, AMD EPYC Zen 4, family 25
     // model 17, AVX-512 on a 256-bit datapath; same bits): NIN-CIFAR's 5×5 3→192 on 32×32 0.87, MobileNetV2's 3×3/2
     // 3→32 224→112 0.68, 3×3 3→32 on 32×32 0.73, 3→64 0.80, 3→16 0.71, 3→8 0.70, 3→40 on 64×64 0.71, 5×5 1→32 on
     // 28×28 0.65, 1→20 0.67.
+    if (isa < CK_ISA_AVX512) return avx2_tiles(g);
     if (!pointwise && pr_stem(g)) return 1;
     if (pointwise && (g->strideHeight > 1 || g->strideWidth > 1 || g->outWidth > CT_TILE || g->outHeight > CT_TILE ||
                       g->outWidth * g->outHeight <= 49))
@@ -128,14 +149,6 @@ int ck_conv_channel_tiles(const ck_conv_desc *g) {
 }
 
 #ifdef CK_X86
-// Output lines a tile asks for, to be written: `count` lines from line `l0` of the plane at `at` on, `lines` a
-// plane, planes `plane` floats apart.
-typedef struct {
-    const float *at;
-    long plane;
-    int lines, l0, count;
-} ct_lines;
-
 // One tile over kc taps: positions i < na at x[i·SW] (input row A) and i < nb at x[step + i·SW] (row B), tap k
 // at koff[k] from there; 32 channels of weight per tap at w + k·32. acc (na + nb positions × 32 channels) is
 // loaded (or set to the bias, or zero, when `first`), accumulated and stored back (with `add_after`, summed from zero
@@ -218,10 +231,6 @@ tile_body(int kc, const float *w, const float *x, const int *koff, long step, fl
         _mm512_storeu_ps(acc + i * CT_BLOCK + 16, c[i][1]);
     }
 }
-
-typedef void (*tile_fn)(int kc, const float *w, const float *x, const int *koff, long step, float *acc, int first,
-                        const float *bias, const float *ahead, int ahead_taps, long input_ahead, int add_after,
-                        const ct_lines *out_lines);
 
 // One function per tile shape: `na` positions of one row (1 ..< 15), or `na` of two rows each (1 ..< 8), at
 // column stride 1 or 2, each with its loops unrolled and its accumulators in registers.
@@ -493,7 +502,8 @@ void ck_conv_channel_tile_rows(const ck_conv_desc *g, const float *input, const 
 #ifdef CK_X86
     // input (C, H, W), weight (K, C·KH·KW) -> output rows oy0 ..< oy1, channels m0 ..< m1 of (K, OH, OW)
     if (oy1 <= oy0 || m1 <= m0) return;
-    if (pr_stem(g)) {
+    const int avx512 = ck_isa() >= CK_ISA_AVX512;
+    if (avx512 && pr_stem(g)) {
         pr_rows(g, input, weight, packedWeight, bias, output, oy0, oy1, m0, m1, epilogue);
         return;
     }
@@ -513,8 +523,17 @@ void ck_conv_channel_tile_rows(const ck_conv_desc *g, const float *input, const 
         view_plane = (size_t)vh * vw;
         float *padded = ck_scratch_buffer(CK_SCRATCH_PADDED, (size_t)C * view_plane);
         if (!padded) abort();
-        for (int c = 0; c < C; c++)
-            pad_plane(padded + (size_t)c * view_plane, input + (size_t)c * H * W, H, W, iy0, vh, vw, -g->padLeft);
+        for (int c = 0; c < C; c++) {
+            float *d = padded + (size_t)c * view_plane;
+            const float *plane = input + (size_t)c * H * W;
+            if (avx512) pad_plane(d, plane, H, W, iy0, vh, vw, -g->padLeft);
+            else
+                for (int r = 0; r < vh; r++) {
+                    const int iy = iy0 + r;
+                    ck_padded_row(d + (size_t)r * vw, iy >= 0 && iy < H ? plane + (size_t)iy * W : NULL, W, vw, 1,
+                                  -g->padLeft);
+                }
+        }
         view = padded;
     }
     const int panels = (M + CT_BLOCK - 1) / CT_BLOCK;
@@ -537,7 +556,10 @@ void ck_conv_channel_tile_rows(const ck_conv_desc *g, const float *input, const 
     const int blocks = K <= CT_KC_WHOLE ? 1 : (K + CT_KC - 1) / CT_KC;
     const int kcb = wide ? ck_k_block(K) : (K + blocks - 1) / blocks;
     const long step = (long)sh * (long)view_width;
-    const tile_fn *singles = one_row[sw - 1], *pairs = two_rows[sw - 1];
+    const tile_fn *singles = avx512 ? one_row[sw - 1] : ck_ct_one_row_avx2[sw - 1];
+    const tile_fn *pairs = avx512 ? two_rows[sw - 1] : ck_ct_two_rows_avx2[sw - 1];
+    void (*const store)(const float *, int, int, float *, const float *, size_t, ck_activation) =
+        avx512 ? store_tiles : ck_ct_store_tiles_avx2;
     // Columns of a row in segments of near-equal length ≤ 14 (56: 4 × 14, 13: 13); maps 7 wide or less, two rows a tile.
     const int segments = (OW + CT_TILE - 1) / CT_TILE;
     const int flat = inside && sw == 1 && sh == 1 && KW == 1 && KH == 1 && view_width == (size_t)OW;
@@ -640,8 +662,8 @@ void ck_conv_channel_tile_rows(const ck_conv_desc *g, const float *input, const 
                     }
                     if (by_rows) {
                         const size_t at = ((size_t)b * CT_BLOCK * OH + oy0 + done) * OW;
-                        store_tiles(acc, (r - done) * OW, jend, output + at, epilogue.addend ? epilogue.addend + at : NULL,
-                                    (size_t)OH * OW, epilogue.activation);
+                        store(acc, (r - done) * OW, jend, output + at, epilogue.addend ? epilogue.addend + at : NULL,
+                              (size_t)OH * OW, epilogue.activation);
                     }
                 }
 #undef CT_RUN
@@ -649,8 +671,8 @@ void ck_conv_channel_tile_rows(const ck_conv_desc *g, const float *input, const 
             // The strip's tile scratch (position, channel) -> the output's channel planes, with the epilogue on the way.
             if (by_rows) continue;
             const size_t at = ((size_t)b * CT_BLOCK * OH + oy0 + r0) * OW;
-            store_tiles(acc, positions, jend, output + at, epilogue.addend ? epilogue.addend + at : NULL,
-                        (size_t)OH * OW, epilogue.activation);
+            store(acc, positions, jend, output + at, epilogue.addend ? epilogue.addend + at : NULL, (size_t)OH * OW,
+                  epilogue.activation);
         }
     }
 #else

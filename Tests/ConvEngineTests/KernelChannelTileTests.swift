@@ -165,16 +165,63 @@ extension ConvCase {
             var desc = Kernels.convDescriptor(testCase.geometry)
             #expect(ck_conv_channel_tiles(&desc) == 0, "\(testCase.name)")
         }
-        Kernels.forceInstructionSet(Int(CK_ISA_AVX2))
-        var desc = Kernels.convDescriptor(ConvCase.channelTilesPicked[0].geometry)
-        #expect(ck_conv_channel_tiles(&desc) == 0, "AVX2 keeps the GEMM paths")
     }
 
-    /// The kernel itself, on row and channel pieces, with its weight packed once and packed on the fly: each
-    /// piece's values are the plain loops' conv plus the addend, through the activation, and nothing else is written.
+    /// On AVX2 the tiles take what they were measured faster on there: kernels larger than 1×1 from K 144 or at
+    /// stride 2 (stems included), 1×1s to at most 64 channels on maps larger than 7×7, and the 14×14 1×1s AVX-512 takes.
+    @Test func avx2PicksWhereMeasuredFaster() {
+        guard Kernels.supportedInstructionSets.contains(Int(CK_ISA_AVX2)) else { return }
+        Kernels.forceInstructionSet(Int(CK_ISA_AVX2))
+        defer { Kernels.forceInstructionSet(nil) }
+        let picked = [
+            ConvCase("3×3 pad 1 64→64 on 56×56", c: 64, h: 56, w: 56, k: 64, kernel: (3, 3), pad: (1, 1, 1, 1)),
+            ConvCase("3×3 pad 1 192→192 on 8×8", c: 192, h: 8, w: 8, k: 192, kernel: (3, 3), pad: (1, 1, 1, 1)),
+            ConvCase("7×7 stride 2 pad 3 3→64 on 224×224", c: 3, h: 224, w: 224, k: 64, kernel: (7, 7), stride: (2, 2), pad: (3, 3, 3, 3)),
+            ConvCase("3×3 stride 2 pad 1 3→32 on 224×224", c: 3, h: 224, w: 224, k: 32, kernel: (3, 3), stride: (2, 2), pad: (1, 1, 1, 1)),
+            ConvCase("1×1 256→64 on 56×56", c: 256, h: 56, w: 56, k: 64, kernel: (1, 1)),
+            ConvCase("1×1 32→16 on 112×112", c: 32, h: 112, w: 112, k: 16, kernel: (1, 1)),
+            ConvCase("1×1 1024→256 on 14×14", c: 1024, h: 14, w: 14, k: 256, kernel: (1, 1)),
+        ]
+        for testCase in picked {
+            var desc = Kernels.convDescriptor(testCase.geometry)
+            #expect(ck_conv_channel_tiles(&desc) == 1, "\(testCase.name)")
+        }
+        let left = [
+            ConvCase("5×5 pad 2 3→192 on 32×32 (NIN-CIFAR's conv1)", c: 3, h: 32, w: 32, k: 192, kernel: (5, 5), pad: (2, 2, 2, 2)),
+            ConvCase("1×1 64→256 on 56×56", c: 64, h: 56, w: 56, k: 256, kernel: (1, 1)),
+            ConvCase("1×1 96→96 on 32×32", c: 96, h: 32, w: 32, k: 96, kernel: (1, 1)),
+            ConvCase("1×1 stride 2 256→64 on 56×56", c: 256, h: 56, w: 56, k: 64, kernel: (1, 1), stride: (2, 2)),
+            ConvCase("1×1 832→48 on 7×7", c: 832, h: 7, w: 7, k: 48, kernel: (1, 1)),
+            ConvCase("3×3 stride 3 64→64 on 57×57", c: 64, h: 57, w: 57, k: 64, kernel: (3, 3), stride: (3, 3)),
+        ]
+        for testCase in left {
+            var desc = Kernels.convDescriptor(testCase.geometry)
+            #expect(ck_conv_channel_tiles(&desc) == 0, "\(testCase.name)")
+        }
+        Kernels.forceInstructionSet(Int(CK_ISA_PORTABLE))
+        var desc = Kernels.convDescriptor(picked[0].geometry)
+        #expect(ck_conv_channel_tiles(&desc) == 0, "portable C keeps the GEMM paths")
+    }
+
+    /// The kernel itself, on row and channel pieces, with its weight packed once and packed on the fly, on AVX-512
+    /// and AVX2 (conv_channel_avx2.c's tiles): each piece's values are the plain loops' conv plus the addend, through
+    /// the activation, and nothing else is written; AVX2's values have AVX-512's bits.
     @Test(arguments: ConvCase.channelTilesPicked + ConvCase.channelTilesNotPicked)
     func piecesWithAddendAndActivationMatchReference(_ testCase: ConvCase) {
-        guard Self.hasAVX512 else { return }
+        var bitsByISA: [Int: [UInt32]] = [:]
+        for isa in Kernels.supportedInstructionSets where isa >= Int(CK_ISA_AVX2) {
+            Kernels.forceInstructionSet(isa)
+            defer { Kernels.forceInstructionSet(nil) }
+            bitsByISA[isa] = piecesMatchReference(testCase, context: "\(testCase.name), isa \(isa)").map(\.bitPattern)
+        }
+        if let avx512 = bitsByISA[Int(CK_ISA_AVX512)], let avx2 = bitsByISA[Int(CK_ISA_AVX2)] {
+            #expect(avx2 == avx512, "\(testCase.name): AVX2's bits are AVX-512's")
+        }
+    }
+
+    /// Runs every piece on the calling thread's instruction set and checks it; returns every piece's output, in turn.
+    func piecesMatchReference(_ testCase: ConvCase, context: String) -> [Float] {
+        var outputs: [Float] = []
         let g = testCase.geometry, plane = g.outHeight * g.outWidth, m = g.outChannels, oh = g.outHeight
         var random = TestRandom(seed: 43)
         let input = random.floats(g.inChannels * g.inHeight * g.inWidth)
@@ -205,15 +252,17 @@ extension ConvCase {
                         }
                         expectPieceWritten(
                             output, expected, g, rows: rows, channels: channels,
-                            "\(testCase.name), \(activationName), rows \(rows), channels \(channels), packed \(weights != nil)")
+                            "\(context), \(activationName), rows \(rows), channels \(channels), packed \(weights != nil)")
+                        outputs += output
                     }
                 }
             }
         }
+        return outputs
     }
 
-    /// `Kernels.conv2d` on every instruction set this CPU has (the channel tiles on AVX-512, the GEMM paths
-    /// elsewhere), 1 and 2 threads, weights packed once for it (`PackedConvWeights`) and not: the plain loops'
+    /// `Kernels.conv2d` on every instruction set this CPU has (the channel tiles on AVX-512 and, where their rule
+    /// says, AVX2; the GEMM paths elsewhere), 1 and 2 threads, weights packed once for it (`PackedConvWeights`) and not: the plain loops'
     /// values, and an epilogue's ReLU written in place by the kernel or into its own buffer after it.
     @Test(arguments: ConvCase.channelTilesPicked)
     func conv2dOnEveryInstructionSetMatchesReference(_ testCase: ConvCase) {
@@ -227,7 +276,9 @@ extension ConvCase {
             Kernels.forceInstructionSet(isa)
             defer { Kernels.forceInstructionSet(nil) }
             let packed = weight.withUnsafeBufferPointer { PackedConvWeights(g, weight: $0.baseAddress!) }
-            #expect(packed.channelTiles == (isa == Int(CK_ISA_AVX512)), "\(testCase.name), isa \(isa): packed for the kernel it runs")
+            var desc = Kernels.convDescriptor(g)
+            #expect(
+                packed.channelTiles == (ck_conv_channel_tiles(&desc) != 0), "\(testCase.name), isa \(isa): packed for the kernel it runs")
             for threads in isa == Kernels.supportedInstructionSets.last! ? [1, 2] : [1] {
                 for weights in [packed, nil] {
                     let context = "\(testCase.name), isa \(isa), \(threads) threads, packed \(weights != nil)"
@@ -254,10 +305,12 @@ extension ConvCase {
     }
 
     /// On a map wider or taller than 14 (which the GEMM paths ran before) the kernel sums as the GEMM does, K block by
-    /// K block, so a network's values keep their bits: equal to the packing GEMM's, bias and addend included.
-    @Test func wideMapsKeepTheGEMMsBits() {
-        guard Self.hasAVX512 else { return }
-        Kernels.forceInstructionSet(Int(CK_ISA_AVX512))
+    /// K block, so a network's values keep their bits: equal to the packing GEMM's, bias and addend included, on
+    /// AVX-512 and on AVX2.
+    @Test(arguments: [Int(CK_ISA_AVX2), Int(CK_ISA_AVX512)])
+    func wideMapsKeepTheGEMMsBits(isa: Int) {
+        guard Kernels.supportedInstructionSets.contains(isa) else { return }
+        Kernels.forceInstructionSet(isa)
         defer { Kernels.forceInstructionSet(nil) }
         let wide = ConvCase.channelTilesPicked.filter { $0.geometry.outWidth > 14 || $0.geometry.outHeight > 14 }
         #expect(wide.count >= 6)
@@ -276,7 +329,7 @@ extension ConvCase {
                     &desc, 1, input, weight, nil, bias, &gemm, 0, Int32(g.outHeight * g.outWidth), 0, Int32(g.outChannels),
                     epilogue)
             }
-            #expect(tiles == gemm, "\(testCase.name)")
+            #expect(tiles == gemm, "\(testCase.name), isa \(isa)")
         }
     }
 

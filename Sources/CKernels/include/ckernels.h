@@ -139,8 +139,10 @@ void ck_conv_rows(const ck_conv_desc *desc, const float *input, const float *wei
 /// 1 when `ck_conv_channel_tile_rows` is the faster way to run this convolution (one group of it, one image) here:
 /// AVX-512, strides of at most 2, a kernel larger than 1×1 on any map or a 1×1 at stride 1 to a map larger than 7×7
 /// and at most 14×14, more than 16 output channels and K = C·KH·KW ≥ 448, or whole 32-channel blocks from a shorter
-/// K: from K 144 for a kernel larger than 1×1, from any K for one on at most 3 input channels at stride 2 to a map
-/// wider than 14 (MobileNetV2's conv1) (the measurements behind the rule are in conv_channel.c).
+/// K: from K 144 for a kernel larger than 1×1, from any K for a stem (at most 3 input channels) on a map wider than
+/// 14. AVX2: a kernel larger than 1×1 from K 144 or at stride 2, a 1×1 at stride 1 to at most 64 channels on a map
+/// wider or taller than 14, or one AVX-512 takes on 14×14 or less. The measurements behind the rules are in
+/// conv_channel.c.
 int ck_conv_channel_tiles(const ck_conv_desc *desc);
 
 /// Output rows `ck_conv_channel_tile_rows` computes at a time (its tile scratch holds that many rows × 32 channels).
@@ -156,7 +158,7 @@ void ck_pack_channel_weight(int M, int K, const float *A, float *dst);
 // input (C, H, W), weight (K, C/groups, KH, KW) -> output (K, OH, OW)
 /// One group of a convolution, computed directly in register tiles whose vectors run along 32 output channels
 /// (each input value broadcast), so a small map wastes no lanes: output rows oy0 ..< oy1, channels m0 ..< m1 (m0 a
-/// multiple of 32), for callers that split by channels or rows. AVX-512 only (`ck_conv_channel_tiles`). Strides of
+/// multiple of 32), for callers that split by channels or rows. AVX-512 or AVX2 (`ck_conv_channel_tiles`). Strides of
 /// at most 2, any padding and dilation. `packedWeight`: `weight` packed by `ck_pack_channel_weight`, or NULL (packed
 /// here, one 32-channel panel at a time). Each value is written once: bias, plus `epilogue.addend`, then
 /// `epilogue.activation`.

@@ -1,0 +1,206 @@
+// The channel tiles on AVX2+FMA, for CPUs without AVX-512 (AMD Zen 3): conv_channel.c's driver, panels and tile
+// scratch, with tiles of 16 ymm registers. A tile of up to 14 positions × 32 channels runs as chunks of at most 6
+// positions, each chunk the panel's two 16-channel halves in turn (12 accumulators, 2 weight loads and at most 6
+// broadcasts a tap, each at a constant offset from the tap's input). Each value takes the same FMAs in the same order
+// as on AVX-512: the same bits.
+#include "conv_channel.h"
+
+#ifdef CK_X86
+enum { CT2_CHUNK = 6, CT2_HALF = 16 };
+
+// A chunk: `cols` positions of one output row at x + i·SW (and with rows = 2 as many of the next, at x + step +
+// i·SW) × channels half·16 ..< half·16 + 16 over kc taps, tap k at koff[k] from there, its 32 weights at w + k·32.
+// acc (the first row's positions × 32 channels, this half's columns; the second row's at acc_b) is loaded (or set
+// to the bias, or zero, when `first`), accumulated and stored back (with `add_after`, summed from zero and added to
+// acc). A tile's lead chunk (LEAD) also makes the tile's prefetches as tile_body does; the others run the taps alone.
+__attribute__((target("avx2,fma,prfchw"), always_inline)) static inline void
+chunk_body(int kc, const float *w, const float *x, long step, const int *koff, float *acc, float *acc_b, int first,
+           const float *bias, int add_after, const float *ahead, int ahead_taps, long input_ahead,
+           const ct_lines *out_lines, const int cols, const int rows, const int SW, const int LEAD) {
+    __m256 c[2][CT2_CHUNK][2];
+    float *const out[2] = {acc, acc_b};
+    for (int r = 0; r < rows; r++)
+        for (int i = 0; i < cols; i++) {
+            if (!first && !add_after) {
+                c[r][i][0] = _mm256_loadu_ps(out[r] + i * CT_BLOCK);
+                c[r][i][1] = _mm256_loadu_ps(out[r] + i * CT_BLOCK + 8);
+            } else if (first && bias) {
+                c[r][i][0] = _mm256_loadu_ps(bias);
+                c[r][i][1] = _mm256_loadu_ps(bias + 8);
+            } else {
+                c[r][i][0] = _mm256_setzero_ps();
+                c[r][i][1] = _mm256_setzero_ps();
+            }
+        }
+    const int spread = 2 * ahead_taps <= kc;
+    const float *line_at = NULL;
+    int line = 0, line_taps = 0;
+    if (LEAD && out_lines) {
+        line_at = out_lines->at;
+        line = out_lines->l0;
+        for (int i = kc; i < out_lines->count; i++) {
+            __builtin_prefetch(line_at + line * 16, 1, 3);
+            if (++line == out_lines->lines) line = 0, line_at += out_lines->plane;
+        }
+        line_taps = out_lines->count < kc ? out_lines->count : kc;
+    }
+    for (int k = 0; k < kc; k++) {
+        const float *p = x + koff[k], *q = p + step;
+        if (LEAD) {
+            if (k < line_taps) {
+                __builtin_prefetch(line_at + line * 16, 1, 3);
+                if (++line == out_lines->lines) line = 0, line_at += out_lines->plane;
+            }
+            if (spread) {
+                if (k < 2 * ahead_taps) {
+                    const float *next = ahead + (size_t)k * 16;
+                    _mm_prefetch((const char *)next, _MM_HINT_T0);
+                    _mm_prefetch((const char *)(next + (size_t)kc * CT_BLOCK), _MM_HINT_T1);
+                }
+            } else if (k < ahead_taps) {
+                const float *next = ahead + (size_t)k * CT_BLOCK, *after = next + (size_t)kc * CT_BLOCK;
+                _mm_prefetch((const char *)next, _MM_HINT_T0);
+                _mm_prefetch((const char *)(next + 16), _MM_HINT_T0);
+                _mm_prefetch((const char *)after, _MM_HINT_T1);
+                _mm_prefetch((const char *)(after + 16), _MM_HINT_T1);
+            }
+            if (input_ahead) _mm_prefetch((const char *)(p + input_ahead), _MM_HINT_T0);
+        }
+        const __m256 w0 = _mm256_loadu_ps(w + (size_t)k * CT_BLOCK), w1 = _mm256_loadu_ps(w + (size_t)k * CT_BLOCK + 8);
+        for (int r = 0; r < rows; r++)
+            for (int i = 0; i < cols; i++) {
+                const __m256 b = _mm256_broadcast_ss((r ? q : p) + i * SW);
+                c[r][i][0] = _mm256_fmadd_ps(w0, b, c[r][i][0]);
+                c[r][i][1] = _mm256_fmadd_ps(w1, b, c[r][i][1]);
+            }
+    }
+    for (int r = 0; r < rows; r++)
+        for (int i = 0; i < cols; i++) {
+            if (!first && add_after) {
+                c[r][i][0] = _mm256_add_ps(c[r][i][0], _mm256_loadu_ps(out[r] + i * CT_BLOCK));
+                c[r][i][1] = _mm256_add_ps(c[r][i][1], _mm256_loadu_ps(out[r] + i * CT_BLOCK + 8));
+            }
+            _mm256_storeu_ps(out[r] + i * CT_BLOCK, c[r][i][0]);
+            _mm256_storeu_ps(out[r] + i * CT_BLOCK + 8, c[r][i][1]);
+        }
+}
+
+typedef void (*chunk_fn)(int kc, const float *w, const float *x, long step, const int *koff, float *acc, float *acc_b,
+                         int first, const float *bias, int add_after, const float *ahead, int ahead_taps,
+                         long input_ahead, const ct_lines *out_lines);
+#define CT2_CHUNK_FN(COLS, ROWS, SW, LEAD)                                                                            \
+    __attribute__((target("avx2,fma,prfchw"))) static void chunk_##COLS##_##ROWS##_##SW##_##LEAD(                     \
+        int kc, const float *w, const float *x, long step, const int *koff, float *acc, float *acc_b, int first,     \
+        const float *bias, int add_after, const float *ahead, int ahead_taps, long input_ahead,                      \
+        const ct_lines *out_lines) {                                                                                  \
+        chunk_body(kc, w, x, step, koff, acc, acc_b, first, bias, add_after, ahead, ahead_taps, input_ahead,          \
+                   out_lines, COLS, ROWS, SW, LEAD);                                                                  \
+    }
+#define CT2_CHUNK_FNS(SW, LEAD)                                                                                       \
+    CT2_CHUNK_FN(1, 1, SW, LEAD) CT2_CHUNK_FN(2, 1, SW, LEAD) CT2_CHUNK_FN(3, 1, SW, LEAD)                           \
+    CT2_CHUNK_FN(4, 1, SW, LEAD) CT2_CHUNK_FN(5, 1, SW, LEAD) CT2_CHUNK_FN(6, 1, SW, LEAD)                           \
+    CT2_CHUNK_FN(1, 2, SW, LEAD) CT2_CHUNK_FN(2, 2, SW, LEAD) CT2_CHUNK_FN(3, 2, SW, LEAD)
+CT2_CHUNK_FNS(1, 0)
+CT2_CHUNK_FNS(1, 1)
+CT2_CHUNK_FNS(2, 0)
+CT2_CHUNK_FNS(2, 1)
+#define CT2_CHUNKS(SW, LEAD)                                                                                          \
+    {{NULL, chunk_1_1_##SW##_##LEAD, chunk_2_1_##SW##_##LEAD, chunk_3_1_##SW##_##LEAD, chunk_4_1_##SW##_##LEAD,       \
+      chunk_5_1_##SW##_##LEAD, chunk_6_1_##SW##_##LEAD},                                                              \
+     {NULL, chunk_1_2_##SW##_##LEAD, chunk_2_2_##SW##_##LEAD, chunk_3_2_##SW##_##LEAD}}
+// [column stride − 1][lead][rows − 1][columns]
+static const chunk_fn chunks[2][2][2][CT2_CHUNK + 1] = {{CT2_CHUNKS(1, 0), CT2_CHUNKS(1, 1)},
+                                                        {CT2_CHUNKS(2, 0), CT2_CHUNKS(2, 1)}};
+
+// A tile of na positions of one row (nb = 0) or na of each of two rows (nb = na) in chunks of near-equal columns,
+// at most 6 of one row (14: 5 + 5 + 4) or 3 of two (7 + 7: 3 + 2 + 2 columns), each chunk both halves of the panel
+// before the next, so its input values are in L1 for the second. The first chunk's first half leads.
+static void tile_avx2(int kc, const float *w, const float *x, const int *koff, long step, float *acc, int first,
+                      const float *bias, const float *ahead, int ahead_taps, long input_ahead, int add_after,
+                      const ct_lines *out_lines, int na, int nb, int sw) {
+    const int rows = nb ? 2 : 1, most = CT2_CHUNK / rows, parts = (na + most - 1) / most;
+    for (int part = 0, i0 = 0; part < parts; part++) {
+        const int i1 = (int)((long)(part + 1) * na / parts);
+        for (int half = 0; half < 2; half++) {
+            const int lead = part == 0 && half == 0;
+            float *at = acc + (size_t)i0 * CT_BLOCK + half * CT2_HALF;
+            chunks[sw - 1][lead][rows - 1][i1 - i0](kc, w + half * CT2_HALF, x + (long)i0 * sw, step, koff, at,
+                                                    at + (size_t)na * CT_BLOCK, first,
+                                                    bias ? bias + half * CT2_HALF : NULL, add_after, ahead, ahead_taps,
+                                                    input_ahead, out_lines);
+        }
+        i0 = i1;
+    }
+}
+
+#define CT2_TILE_FN(NA, NB, SW)                                                                                       \
+    static void tile2_##NA##_##NB##_##SW(int kc, const float *w, const float *x, const int *koff, long step,          \
+                                         float *acc, int first, const float *bias, const float *ahead,                 \
+                                         int ahead_taps, long input_ahead, int add_after,                              \
+                                         const ct_lines *out_lines) {                                                  \
+        tile_avx2(kc, w, x, koff, step, acc, first, bias, ahead, ahead_taps, input_ahead, add_after, out_lines, NA,   \
+                  NB, SW);                                                                                             \
+    }
+#define CT2_TILE_FNS(SW)                                                                                              \
+    CT2_TILE_FN(1, 0, SW) CT2_TILE_FN(2, 0, SW) CT2_TILE_FN(3, 0, SW) CT2_TILE_FN(4, 0, SW) CT2_TILE_FN(5, 0, SW)     \
+    CT2_TILE_FN(6, 0, SW) CT2_TILE_FN(7, 0, SW) CT2_TILE_FN(8, 0, SW) CT2_TILE_FN(9, 0, SW) CT2_TILE_FN(10, 0, SW)   \
+    CT2_TILE_FN(11, 0, SW) CT2_TILE_FN(12, 0, SW) CT2_TILE_FN(13, 0, SW) CT2_TILE_FN(14, 0, SW)                      \
+    CT2_TILE_FN(1, 1, SW) CT2_TILE_FN(2, 2, SW) CT2_TILE_FN(3, 3, SW) CT2_TILE_FN(4, 4, SW) CT2_TILE_FN(5, 5, SW)    \
+    CT2_TILE_FN(6, 6, SW) CT2_TILE_FN(7, 7, SW)
+CT2_TILE_FNS(1)
+CT2_TILE_FNS(2)
+#define CT2_ONE_ROW(SW)                                                                                               \
+    {NULL,           tile2_1_0_##SW,  tile2_2_0_##SW,  tile2_3_0_##SW,  tile2_4_0_##SW,                               \
+     tile2_5_0_##SW, tile2_6_0_##SW,  tile2_7_0_##SW,  tile2_8_0_##SW,  tile2_9_0_##SW,                               \
+     tile2_10_0_##SW, tile2_11_0_##SW, tile2_12_0_##SW, tile2_13_0_##SW, tile2_14_0_##SW}
+#define CT2_TWO_ROWS(SW)                                                                                              \
+    {NULL, tile2_1_1_##SW, tile2_2_2_##SW, tile2_3_3_##SW, tile2_4_4_##SW, tile2_5_5_##SW, tile2_6_6_##SW,           \
+     tile2_7_7_##SW}
+const tile_fn ck_ct_one_row_avx2[2][CT_TILE + 1] = {CT2_ONE_ROW(1), CT2_ONE_ROW(2)};
+const tile_fn ck_ct_two_rows_avx2[2][CT_TILE / 2 + 1] = {CT2_TWO_ROWS(1), CT2_TWO_ROWS(2)};
+
+// 8 vectors r[i] = row i of an 8×8 block -> r[j] = column j.
+__attribute__((target("avx2"), always_inline)) static inline void transpose8(__m256 r[8]) {
+    __m256 t[8], u[8];
+    for (int i = 0; i < 8; i += 2) {
+        t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
+        t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
+    }
+    for (int i = 0; i < 8; i += 4) {
+        u[i] = _mm256_shuffle_ps(t[i], t[i + 2], 0x44);
+        u[i + 1] = _mm256_shuffle_ps(t[i], t[i + 2], 0xEE);
+        u[i + 2] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0x44);
+        u[i + 3] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0xEE);
+    }
+    for (int i = 0; i < 4; i++) {
+        r[i] = _mm256_permute2f128_ps(u[i], u[i + 4], 0x20);
+        r[i + 4] = _mm256_permute2f128_ps(u[i], u[i + 4], 0x31);
+    }
+}
+
+__attribute__((target("avx2,fma"))) void ck_ct_store_tiles_avx2(const float *acc, int count, int jend, float *out,
+                                                                const float *addend, size_t plane, ck_activation a) {
+    const __m256 zero = _mm256_setzero_ps();
+    for (int p0 = 0; p0 < count; p0 += 8) {
+        const int np = count - p0 < 8 ? count - p0 : 8;
+        const __m256i mask = _mm256_cmpgt_epi32(_mm256_set1_epi32(np), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+        for (int j0 = 0; j0 < jend; j0 += 8) {
+            __m256 r[8];
+            for (int i = 0; i < 8; i++) r[i] = i < np ? _mm256_loadu_ps(acc + (size_t)(p0 + i) * CT_BLOCK + j0) : zero;
+            transpose8(r);
+            const int nj = jend - j0 < 8 ? jend - j0 : 8;
+            for (int j = 0; j < nj; j++) {
+                float *to = out + (size_t)(j0 + j) * plane + (size_t)p0;
+                __m256 v = r[j];
+                if (np == 8) {
+                    if (addend) v = _mm256_add_ps(v, _mm256_loadu_ps(addend + (to - out)));
+                    _mm256_storeu_ps(to, ck_activate8(v, a));
+                } else {
+                    if (addend) v = _mm256_add_ps(v, _mm256_maskload_ps(addend + (to - out), mask));
+                    _mm256_maskstore_ps(to, mask, ck_activate8(v, a));
+                }
+            }
+        }
+    }
+}
+#endif
