@@ -20,6 +20,16 @@
 // 512→512 on 7×7 runs 4 tiles a K block (14 + 14 + 14 + 7 positions) at ~155–163 GFLOP/s with its 9.4 MB of weights
 // in L3 (as fast as reading one K block's weights over and over) and ~130–140 streaming them from memory, as in a
 // whole network; 256→256 on 14×14 ~160. The 7-position tile runs at ~0.8 of the 14-position ones' rate.
+// Tiles of 64 channels (two panels, 4 weight vectors and 6 broadcasts a tap for 24 FMAs, each input value read once
+// for 64 channels) lost (`bench/ckab.sh`, one process, 21–25 alternating calls, minima, 1 thread, AMD EPYC Zen 4, family
+// 25 model 17, AVX-512 on a 256-bit datapath, 2 cores shared with other helpers' builds; same bits): ResNet's 3×3s
+// 1.006–1.020 of these tiles' time, GoogLeNet's 1.003–1.029, SqueezeNet's 1.006–1.033, in K blocks of 64 or 128
+// alike; 64 × 7 (28 accumulators, 4 weights and a broadcast: 33 registers) spilled accumulators, 1.04–1.13. The FMA
+// loop is not what the tiles lack: alone in L1, 32 × 14, 32 × 12, 64 × 6 and 64 × 7 all run 117–118 GFLOP/s, the
+// core's FMA peak (118.2 from 12 independent chains; `ck_fma_peak_loop` reads 129 there, clang folding its chain that
+// starts at 1.0, a fixed point of x · 0.999999 + 1e-6), and the tiles run ResNet's 3×3s at 109–112 (93–95 % of it),
+// the rest, by perf on 64→64 on 56×56, in the padding copy (2–2.5 % of the time), the write-out (1.4–2 %), the loop
+// around the tiles (1 %) and each tile's accumulator loads and stores and prefetches (about 2 %).
 enum {
     CT_KC = 128,
     CT_KC_WHOLE = 160,
