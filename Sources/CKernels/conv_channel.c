@@ -26,8 +26,8 @@
 // 1.006–1.020 of these tiles' time, GoogLeNet's 1.003–1.029, SqueezeNet's 1.006–1.033, in K blocks of 64 or 128
 // alike; 64 × 7 (28 accumulators, 4 weights and a broadcast: 33 registers) spilled accumulators, 1.04–1.13. The FMA
 // loop is not what the tiles lack: alone in L1, 32 × 14, 32 × 12, 64 × 6 and 64 × 7 all run 117–118 GFLOP/s, the
-// core's FMA peak (118.2 from 12 independent chains; `ck_fma_peak_loop` reads 129 there, clang folding its chain that
-// starts at 1.0, a fixed point of x · 0.999999 + 1e-6), and the tiles run ResNet's 3×3s at 109–112 (93–95 % of it),
+// core's FMA peak (118.2 from 12 independent chains; `ck_fma_peak_loop` read 129 there until clang could no longer
+// fold a chain that started at 1.0, a fixed point of x · 0.999999 + 1e-6), and the tiles run ResNet's 3×3s at 109–112 (93–95 % of it),
 // the rest, by perf on 64→64 on 56×56, in the padding copy (2–2.5 % of the time), the write-out (1.4–2 %), the loop
 // around the tiles (1 %) and each tile's accumulator loads and stores and prefetches (about 2 %).
 enum {
