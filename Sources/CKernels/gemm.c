@@ -80,6 +80,20 @@ typedef struct {
 // networks (SqueezeNet's 128→32 on 55×55 1.04, MobileNetV2's 96→576 on 14×14 1.02–1.03; ResNet's 128→512 1.00).
 enum { AHEAD_KC_MAX = 128 };
 
+// Deeper blocks' tiles on a packed B panel ask for their own C and addend lines in their last steps of k, one every
+// LATE_LINE_STEPS steps: each row's first, middle and last line (a 32-float row not line-aligned spans three) of the
+// addend, then of C, with the intent to write (micro_kernel_avx512_next_late). Asked for at the tile's start, the
+// 16–32 lines from L3 or memory arrived while its B panel (32 KB at kc = 256: all of Zen 4's L1) streamed through L1
+// and were evicted again before the store, which then waited on them. bench/ckab.sh, one process, minima of 21–31
+// alternating calls, AMD EPYC Zen 4 (family 25 model 17, AVX-512), 2 cores shared with other helpers' builds (load
+// 6–8): ResNet-50's 512→1024 28→14 shortcut with its residual add 0.94–0.98 of the time (0.978 with the caches
+// flushed, CKAB_COLD=1 CKAB_WARM=ai), 256→1024 on 14×14 with the add 0.945–0.967 (0.943 flushed), 512→2048 on 7×7
+// with the add 0.94–0.98 (0.984); the rest within noise, outputs equal. Not for the first row block's tiles, which
+// read B in place and prefetch the next panel (late there: ResNet's 256→64 on 56×56 1.024–1.028, 512→128 on 28×28
+// 1.01, GoogLeNet's 256→128 1.01–1.015), nor a partial column panel's tiles without an addend to ask for (the 17
+// columns of 1024→2048 14→7: 1.01–1.016).
+enum { LATE_LINE_STEPS = 2 };
+
 #ifdef CK_X86
 // The register tiles' rows: row i keeps its two accumulator vectors in (ri0, ri1), 6 rows in the AVX2 kernel and
 // 8 in the AVX-512 one. Each kernel applies one row macro X(i, r0, r1) to every row, so the steps below are
@@ -146,11 +160,11 @@ __attribute__((target("avx512f,prfchw"), always_inline))
 static inline void micro_kernel_avx512_body(int kc, const float *a, const float *b, const int *koff, float *c,
                                             int ldc, int accumulate, const float *bias, int mr, int nr,
                                             size_t a_ahead, const float *addend, ck_activation activation,
-                                            const b_side *next, const c_ahead *ahead, int asked) {
+                                            const b_side *next, const c_ahead *ahead, int asked, int late) {
     float start[MR512] = {0, 0, 0, 0, 0, 0, 0, 0};
     for (int i = 0; bias && i < mr; i++) start[i] = bias[i];
     CK_ROWS8(CK_START512)
-    if (!asked) {
+    if (!asked && !late) {
         // The tile's C lines start coming in now: with a short kc (1×1 convs over few input channels) the stores
         // would otherwise wait on them (MobileNetV2's 16→96 expand 1.25× faster, 64→256 1.07×).
         for (int i = 0; i < mr; i++) {
@@ -180,8 +194,28 @@ static inline void micro_kernel_avx512_body(int kc, const float *a, const float 
         __builtin_prefetch(base + (size_t)(line_next >> row_shift) * ldc + (part & 1) * 16, 1, 3); \
         line_next++;                                                                            \
     }
+    // `late`: the tile's own lines instead, in its last steps of k (see LATE_LINE_STEPS): per row, the addend's
+    // first, middle and last line (if any), then C's, one every LATE_LINE_STEPS steps.
+    const int late_parts = addend ? 6 : 3, late_lines = late ? mr * late_parts : 0;
+    const int k_quiet = kc - late_lines * LATE_LINE_STEPS > 0 ? kc - late_lines * LATE_LINE_STEPS : 0;
+#define CK_ASK_LATE(k)                                                                            \
+    if ((k) >= k_quiet && ((k) - k_quiet) % LATE_LINE_STEPS == 0 && ((k) - k_quiet) / LATE_LINE_STEPS < late_lines) { \
+        const int line = ((k) - k_quiet) / LATE_LINE_STEPS, row = line / late_parts, part = line % late_parts; \
+        const int at = part % 3 == 0 ? 0 : part % 3 == 1 ? 16 : 31;                             \
+        if (part < late_parts - 3) _mm_prefetch((const char *)(addend + (size_t)row * ldc + at), _MM_HINT_T0); \
+        else __builtin_prefetch(c + (size_t)row * ldc + at, 1, 3);                              \
+    }
 #define CK_K_LOOP(...)                                                                            \
-    if (!line_count)                                                                            \
+    if (late) {                                                                                 \
+        int k = 0;                                                                              \
+        for (; k < k_quiet; k++) {                                                              \
+            __VA_ARGS__                                                                         \
+        }                                                                                       \
+        for (; k < kc; k++) {                                                                   \
+            CK_ASK_LATE(k)                                                                      \
+            __VA_ARGS__                                                                         \
+        }                                                                                       \
+    } else if (!line_count)                                                                     \
         for (int k = 0; k < kc; k++) {                                                          \
             __VA_ARGS__                                                                         \
         }                                                                                       \
@@ -298,13 +332,14 @@ static inline void micro_kernel_avx512_body(int kc, const float *a, const float 
 #undef CK_ROW512
 #undef CK_PREFETCH_NEXT_B
 #undef CK_ASK_LINES
+#undef CK_ASK_LATE
 #undef CK_K_LOOP
 }
 
 __attribute__((target("avx512f,prfchw")))
 static void micro_kernel_avx512(int kc, const float *a, const float *b, float *c, int ldc, int accumulate,
                                 const float *bias, int mr, int nr, const float *addend, ck_activation activation) {
-    micro_kernel_avx512_body(kc, a, b, NULL, c, ldc, accumulate, bias, mr, nr, 0, addend, activation, NULL, NULL, 0);
+    micro_kernel_avx512_body(kc, a, b, NULL, c, ldc, accumulate, bias, mr, nr, 0, addend, activation, NULL, NULL, 0, 0);
 }
 
 __attribute__((target("avx512f,prfchw")))
@@ -312,7 +347,7 @@ void ck_micro_kernel_avx512_offsets(int kc, const float *a, const float *b, cons
                                     int accumulate, const float *bias, int mr, int nr, size_t a_ahead,
                                     const float *addend, ck_activation activation) {
     micro_kernel_avx512_body(kc, a, b, koff, c, ldc, accumulate, bias, mr, nr, a_ahead, addend, activation, NULL, NULL,
-                             0);
+                             0, 0);
 }
 
 // The kernel asking for the next tile's lines (`ahead`, unless NULL), its own asked for before when `asked`.
@@ -322,7 +357,7 @@ __attribute__((target("avx512f,prfchw"))) static void micro_kernel_avx512_ahead(
                                                                          const float *addend, ck_activation activation,
                                                                          const c_ahead *ahead, int asked) {
     micro_kernel_avx512_body(kc, a, b, NULL, c, ldc, accumulate, bias, mr, nr, 0, addend, activation, NULL, ahead,
-                             asked);
+                             asked, 0);
 }
 
 // The kernel with its B-side work (`next`), reading B at b + koff[k] (koff NULL: a packed panel).
@@ -331,7 +366,7 @@ micro_kernel_avx512_next(int kc, const float *a, const float *b, const int *koff
                          const float *bias, int mr, int nr, size_t a_ahead, const float *addend,
                          ck_activation activation, const b_side *next) {
     micro_kernel_avx512_body(kc, a, b, koff, c, ldc, accumulate, bias, mr, nr, a_ahead, addend, activation, next,
-                             NULL, 0);
+                             NULL, 0, 0);
 }
 
 // micro_kernel_avx512_next asking for the next tile's lines (`ahead`, unless NULL), its own asked for before when
@@ -342,7 +377,17 @@ micro_kernel_avx512_next_ahead(int kc, const float *a, const float *b, const int
                                const float *addend, ck_activation activation, const b_side *next,
                                const c_ahead *ahead, int asked) {
     micro_kernel_avx512_body(kc, a, b, koff, c, ldc, accumulate, bias, mr, nr, a_ahead, addend, activation, next,
-                             ahead, asked);
+                             ahead, asked, 0);
+}
+
+// micro_kernel_avx512_next asking for its own C and addend lines in its last steps of k (see LATE_LINE_STEPS)
+// instead of at its start: the same FMAs and adds, the same bits.
+__attribute__((target("avx512f,prfchw"))) static void
+micro_kernel_avx512_next_late(int kc, const float *a, const float *b, const int *koff, float *c, int ldc,
+                              int accumulate, const float *bias, int mr, int nr, size_t a_ahead, const float *addend,
+                              ck_activation activation, const b_side *next) {
+    micro_kernel_avx512_body(kc, a, b, koff, c, ldc, accumulate, bias, mr, nr, a_ahead, addend, activation, next,
+                             NULL, 0, 1);
 }
 
 // The last column panel of a product whose width leaves at most 8 columns (ResNet's and GoogLeNet's 14×14 maps:
@@ -843,6 +888,11 @@ void ck_gemm_blocked(int M, int m0, int m1, int n0, int n1, int K, const float *
                 // over its steps of k, instead of its own at once, where its B panel leaves room for them in L1 (see
                 // AHEAD_KC_MAX).
                 const int ahead_lines = kc <= AHEAD_KC_MAX && last && epilogue && epilogue->addend;
+#ifdef CK_X86
+                // Deeper blocks' tiles on a packed B panel ask for their own lines late, every block's (see
+                // LATE_LINE_STEPS).
+                const int late_lines = mk.fn == micro_kernel_avx512 && kc > AHEAD_KC_MAX && !side_work;
+#endif
                 for (int jr = 0; jr < nc; jr += pn) {
                     const int nr = nc - jr < pn ? nc - jr : pn, in_place = side_work && nr == pn;
                     float *bp = pb + (one_panel ? 0 : (size_t)(jr / pn) * kc * pn);
@@ -879,6 +929,17 @@ void ck_gemm_blocked(int M, int m0, int m1, int n0, int n1, int K, const float *
                         const c_ahead ahead = {C + (size_t)(ic + ni) * ldc + jc + nj,
                                                last ? tile_addend(epilogue, ic + ni, jc + nj, ldc) : NULL,
                                                mc - ni < pm ? mc - ni : pm};
+#ifdef CK_X86
+                        if (late_lines && (nr == pn || (last && epilogue && epilogue->addend))) {
+                            micro_kernel_avx512_next_late(kc, block_a + (size_t)(ir / pm) * kc * pm, bp, NULL,
+                                                          C + (size_t)(ic + ir) * ldc + jc + jr, ldc, acc,
+                                                          (first && bias) ? bias + ic + ir : NULL, mr, nr,
+                                                          jr == 0 && packed_a ? (size_t)2 * kc * pm : a_ahead,
+                                                          last ? tile_addend(epilogue, ic + ir, jc + jr, ldc) : NULL,
+                                                          act, NULL);
+                            continue;
+                        }
+#endif
                         run_tile(&mk, jr == 0 && packed_a ? (size_t)2 * kc * pm : a_ahead, kc,
                                  block_a + (size_t)(ir / pm) * kc * pm, first_tile ? bs->B + (size_t)pc * bs->ldb + jc + jr : bp, first_tile ? koff : NULL,
                                  C + (size_t)(ic + ir) * ldc + jc + jr, ldc, acc, (first && bias) ? bias + ic + ir : NULL, mr,

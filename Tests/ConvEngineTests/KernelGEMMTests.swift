@@ -151,6 +151,12 @@ extension ConvCase {
     static let pointwiseTailColumns = ConvCase(
         "1×1 pointwise 130→45 on 9×11: a 3-column last panel, row panels in pairs", c: 130, h: 9, w: 11, k: 45,
         kernel: (1, 1))
+    // K blocks over 128 deep: the full tiles on a packed B panel ask for their own C and addend lines in their last
+    // steps of k (AVX-512): the second row block at one thread (the first reads B in place), every tile at two; a
+    // partial row panel, a 3-column last panel, two K blocks.
+    static let pointwiseLateLines = ConvCase(
+        "1×1 pointwise 300→164 on 9×11: the tiles ask for their lines late, two row blocks", c: 300, h: 9, w: 11, k: 164,
+        kernel: (1, 1))
     static let sharedPadding: [ConvCase] = [
         sharedPadding28x28, sharedPaddingWiderThanReach, sharedPaddingLeftOnly, sharedPaddingOneColumn,
     ]
@@ -168,6 +174,7 @@ extension ConvCase {
             pointwiseStride2ManyChannels, pointwiseMoreChannelsThanPositions, stride2MoreChannelsThanPositions,
             pointwiseFirstTilePacks, pointwiseFirstTilePacksRowBlocks, pointwiseStride2Subsampled, pointwiseAheadLines,
             pointwiseSixteenRows, pointwiseThirteenRowsKBlocks, pointwiseTwentyOneRows, pointwiseTailColumns,
+            pointwiseLateLines,
         ] + sharedPadding
 }
 
@@ -230,7 +237,7 @@ extension ConvCase {
             .pointwiseMoreChannelsThanPositions, .stride2MoreChannelsThanPositions, .pointwise7x7LastPanel17,
             .pointwise7x7FewRowsKBlocks, .pointwiseFirstTilePacks, .pointwiseFirstTilePacksRowBlocks,
             .pointwiseStride2Subsampled, .pointwiseAheadLines, .pointwiseSixteenRows, .pointwiseThirteenRowsKBlocks,
-            .pointwiseTwentyOneRows, .pointwiseTailColumns,
+            .pointwiseTwentyOneRows, .pointwiseTailColumns, .pointwiseLateLines,
         ] + ConvCase.sharedPadding + ConvCase.stridedInPlace)
     func prepackedWeightsMatchReference(_ testCase: ConvCase) {
         let g = testCase.geometry
@@ -313,6 +320,7 @@ extension ConvCase {
             .googLeNetConv1, .conv3x3Groups2, .pointwiseFirstTilePacks, .pointwiseFirstTilePacksRowBlocks,
             .pointwiseStride2ManyChannels, .pointwiseStride2LongRows, .pointwiseStride2Subsampled, .pointwiseAheadLines,
             .pointwiseSixteenRows, .pointwiseThirteenRowsKBlocks, .pointwiseTwentyOneRows, .pointwiseTailColumns,
+            .pointwiseLateLines,
         ], [1, 2])
     func inPlaceEpilogueMatchesReference(_ testCase: ConvCase, threads: Int) {
         let g = testCase.geometry
