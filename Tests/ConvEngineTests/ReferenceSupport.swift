@@ -46,13 +46,6 @@ enum ReferencePython {
         process.waitUntilExit()
         return (process.terminationStatus, String(decoding: data, as: UTF8.self))
     }
-
-    /// A fresh temporary folder for one test's files.
-    static func temporaryFolder(_ label: String) throws -> String {
-        let path = NSTemporaryDirectory() + "convplay-\(label)-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        return path
-    }
 }
 
 /// Networks the Python-backed tests run, with random (seeded He) weights.
