@@ -48,8 +48,8 @@ struct PyTorchTrainingTests {
                     "--standalone", "--nproc_per_node=2", "train.py", "--epochs", "1", "--batch", "8", "--optimizer", "adam", "--lr",
                     "0.002",
                 ],
-                // torchrun keeps its workers' logs in a new $TMPDIR/torchelastic_* folder and never removes it: here
-                // that is inside the test's folder, removed with it.
+                // torchrun keeps its workers' logs in a new $TMPDIR/torchelastic_* folder and never removes it, and
+                // torch leaves files in TMPDIR: here that is inside the test's folder, removed with it.
                 in: folder, environment: ["TMPDIR": root])
             print(training.stdout)
             try #require(training.status == 0, "\(training.stdout)\(training.stderr)")
@@ -112,7 +112,8 @@ struct PyTorchTrainingTests {
                 (["--lr", "1e30", "--epochs", "1"], "train.py: the loss became nan at step "),
             ]
             for c in cases {
-                let result = try BinaryRunner.run(executable: python, ["train.py"] + c.arguments, in: folder, timeout: 120)
+                let result = try BinaryRunner.run(
+                    executable: python, ["train.py"] + c.arguments, in: folder, environment: ["TMPDIR": root], timeout: 120)
                 #expect(!result.timedOut, "\(c.arguments) hung")
                 #expect(result.status == 2, "\(c.arguments): exit \(result.status): \(result.stderr)")
                 #expect(
