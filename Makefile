@@ -8,17 +8,40 @@ PY := $(VENV)/bin/python
 RELEASE_BIN := .build/release/convplay
 PRESET ?=
 
-.PHONY: run test lint format deps venv release bench peer-bench train-bench clean fuzz fuzz-build fuzz-smoke asan tsan
+.PHONY: run test test-tmp lint format deps venv release bench peer-bench train-bench clean fuzz fuzz-build fuzz-smoke asan tsan
 
 ## run: install what is missing, build a release binary and open the playground (PRESET=name to choose)
 run: release
 	$(RELEASE_BIN) $(PRESET)
 
 ## test: everything — format lint, each fuzz target briefly on its seed corpus, then unit, reference
-## (numpy/onnxruntime/torch), CLI and tmux end-to-end tests (their summary line last)
+## (numpy/onnxruntime/torch), CLI and tmux end-to-end tests (their summary line last); then fails if the fuzz
+## smokes or the tests left anything in their temporary directory
 test: lint deps venv release fuzz-smoke
-	SWIFT_BACKTRACE=interactive=no CONVPLAY_PYTHON=$(abspath $(PY)) CONVPLAY_BIN=$(abspath $(RELEASE_BIN)) \
-	    swift test --disable-xctest 2>&1 | tee .build/test.log; exit $${PIPESTATUS[0]}
+	swift build --build-tests
+	TMPDIR=$(abspath $(TEST_TMP)) SWIFT_BACKTRACE=interactive=no CONVPLAY_PYTHON=$(abspath $(PY)) \
+	    CONVPLAY_BIN=$(abspath $(RELEASE_BIN)) swift test --skip-build --disable-xctest 2>&1 | tee .build/test.log; \
+	status=$${PIPESTATUS[0]}; \
+	left=$$(find $(TEST_TMP) -mindepth 1 -maxdepth 1 ! -name '_*.lock' ! -name 'TemporaryDirectory.*' | sort); \
+	if [ -n "$$left" ]; then \
+	    echo "make test: FAILED: the tests left these behind in their temporary directory $(TEST_TMP) (TMPDIR):"; \
+	    du -sh $$left | sed 's/^/    /'; \
+	    echo "each test removes what it makes: withTemporaryFolder (ConvEngineTests, ConvPlayTUITests)," \
+	        "BinaryRunner.withTemporaryDirectory (EndToEndTests)"; \
+	    exit 1; \
+	fi; \
+	exit $$status
+
+# The tests' and fuzz smokes' temporary directory (their TMPDIR), emptied before them: `make test` fails on anything
+# they leave in it but what `swift test --skip-build` itself leaves there before and after running the tests (Swift
+# 6.3): its file locks, `_<path with / as _>.lock`, and empty `TemporaryDirectory.*` folders (a `.keep-directory`
+# file in each). The build runs outside it: the compiler's driver leaves more TemporaryDirectory.* folders behind.
+# tmux ignores TMPDIR: its server sockets go in TMUX_TMPDIR/tmux-UID, else /tmp/tmux-UID, and the end-to-end tests
+# remove theirs (TmuxSession.kill).
+TEST_TMP := .build/test-tmp
+
+test-tmp:
+	rm -rf $(TEST_TMP) && mkdir -p $(TEST_TMP)
 
 SWIFT_SOURCES := Package.swift Sources Tests Fuzz
 
@@ -51,11 +74,12 @@ fuzz: fuzz-build
 	    test -z "$$(ls $(FUZZ)/findings | grep "^$$t-")" || exit 1; \
 	done
 
-## fuzz-smoke: each target for FUZZ_SMOKE_SECONDS from its seed corpus (a fresh scratch corpus each time)
-fuzz-smoke: fuzz-build
+## fuzz-smoke: each target for FUZZ_SMOKE_SECONDS from its seed corpus (a fresh scratch corpus each time), with
+## TMPDIR in the tests' temporary directory
+fuzz-smoke: fuzz-build test-tmp
 	for t in $(FUZZ_TARGETS); do \
 	    rm -rf $(FUZZ)/smoke/$$t && mkdir -p $(FUZZ)/smoke/$$t && \
-	    $(FUZZ_ENV) $(FUZZ)/debug/$$t $(FUZZ)/smoke/$$t $(FUZZ)/seeds/$$t $(FUZZ_FLAGS) -max_total_time=$(FUZZ_SMOKE_SECONDS) \
+	    TMPDIR=$(abspath $(TEST_TMP)) $(FUZZ_ENV) $(FUZZ)/debug/$$t $(FUZZ)/smoke/$$t $(FUZZ)/seeds/$$t $(FUZZ_FLAGS) -max_total_time=$(FUZZ_SMOKE_SECONDS) \
 	        -artifact_prefix=$(FUZZ)/smoke/$$t- > $(FUZZ)/smoke/$$t.log 2>&1 \
 	        || { tail -40 $(FUZZ)/smoke/$$t.log; exit 1; }; \
 	    echo "$$t: $$(grep -E '^#[0-9]+[[:space:]]+DONE' $(FUZZ)/smoke/$$t.log)"; \

@@ -23,7 +23,7 @@ public func fuzzWeightsFolder(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int3
     return 0
 }
 
-/// The folder each input is written to, one per process.
+/// The folder each input is written to, one per process in $TMPDIR (removed at exit, below).
 private let folder: String = {
     let path = NSTemporaryDirectory() + "convplay-fuzz-weights-\(getpid())"
     try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
@@ -36,6 +36,10 @@ private let template = try! Preset.decode(
         {"format": 1, "name": "fuzz", "input": {"shape": [1, 4, 4]}, "layers": [
           {"type": "conv", "out": 2, "kernel": 3}, {"type": "batchnorm"}, {"type": "dense", "out": 3}]}
         """#)
+
+// The input folder goes when the process exits (libFuzzer's driver ends a run with exit()), so a run leaves nothing
+// in $TMPDIR unless it crashed.
+atexit { try? FileManager.default.removeItem(atPath: folder) }
 
 // The fuzzing loop: libFuzzer's driver with this program's command line.
 var argumentCount = CommandLine.argc

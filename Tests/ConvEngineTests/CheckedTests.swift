@@ -129,19 +129,23 @@ import Testing
 /// Files a user names are read only when they are regular files, without blocking, up to a limit.
 @Suite struct FileReaderTests {
     @Test func readsARegularFile() throws {
-        let path = NSTemporaryDirectory() + "reader-\(UUID().uuidString)"
-        try Data([1, 2, 3]).write(to: URL(fileURLWithPath: path))
-        #expect(try FileReader.contents(of: path, limit: 3) == [1, 2, 3])
-        #expect(throws: FileReadError.tooLarge(bytes: 3, limit: 2)) { try FileReader.contents(of: path, limit: 2) }
+        try withTemporaryFolder("reader") { folder in
+            let path = folder + "/three-bytes"
+            try Data([1, 2, 3]).write(to: URL(fileURLWithPath: path))
+            #expect(try FileReader.contents(of: path, limit: 3) == [1, 2, 3])
+            #expect(throws: FileReadError.tooLarge(bytes: 3, limit: 2)) { try FileReader.contents(of: path, limit: 2) }
+        }
     }
 
     @Test func refusesWhatIsNotARegularFile() throws {
-        let fifo = NSTemporaryDirectory() + "fifo-\(UUID().uuidString)"
-        #expect(mkfifo(fifo, 0o644) == 0)
-        #expect(throws: FileReadError.notRegular(kind: "a FIFO (named pipe)")) { try FileReader.contents(of: fifo, limit: 10) }
-        #expect(throws: FileReadError.notRegular(kind: "a character device")) { try FileReader.contents(of: "/dev/zero", limit: 10) }
-        #expect(throws: FileReadError.notRegular(kind: "a folder")) { try FileReader.contents(of: NSTemporaryDirectory(), limit: 10) }
-        #expect(throws: FileReadError.notFound) { try FileReader.contents(of: "/no/such/file", limit: 10) }
+        try withTemporaryFolder("fifo") { folder in
+            let fifo = folder + "/fifo"
+            #expect(mkfifo(fifo, 0o644) == 0)
+            #expect(throws: FileReadError.notRegular(kind: "a FIFO (named pipe)")) { try FileReader.contents(of: fifo, limit: 10) }
+            #expect(throws: FileReadError.notRegular(kind: "a character device")) { try FileReader.contents(of: "/dev/zero", limit: 10) }
+            #expect(throws: FileReadError.notRegular(kind: "a folder")) { try FileReader.contents(of: NSTemporaryDirectory(), limit: 10) }
+            #expect(throws: FileReadError.notFound) { try FileReader.contents(of: "/no/such/file", limit: 10) }
+        }
     }
 }
 

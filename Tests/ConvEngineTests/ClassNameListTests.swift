@@ -43,16 +43,17 @@ import Testing
     }
 
     @Test func filesAreReadAsTextOrRefusedWithTheReason() throws {
-        let folder = NSTemporaryDirectory() + "classnames-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: folder) }
-        try Data("cat\ndog\n".utf8).write(to: URL(fileURLWithPath: folder + "/good.txt"))
-        #expect(try ClassNameList.read(folder + "/good.txt") == ["cat", "dog"])
-        try Data([0x63, 0xFF, 0x0A]).write(to: URL(fileURLWithPath: folder + "/binary.txt"))
-        #expect(throws: ClassNameListError.notText(path: folder + "/binary.txt")) { try ClassNameList.read(folder + "/binary.txt") }
-        #expect(throws: ClassNameListError.unreadableFile(path: folder + "/none.txt", .notFound)) {
-            try ClassNameList.read(folder + "/none.txt")
+        try withTemporaryFolder("classnames") { folder in
+            try Data("cat\ndog\n".utf8).write(to: URL(fileURLWithPath: folder + "/good.txt"))
+            #expect(try ClassNameList.read(folder + "/good.txt") == ["cat", "dog"])
+            try Data([0x63, 0xFF, 0x0A]).write(to: URL(fileURLWithPath: folder + "/binary.txt"))
+            #expect(throws: ClassNameListError.notText(path: folder + "/binary.txt")) { try ClassNameList.read(folder + "/binary.txt") }
+            #expect(throws: ClassNameListError.unreadableFile(path: folder + "/none.txt", .notFound)) {
+                try ClassNameList.read(folder + "/none.txt")
+            }
+            #expect(throws: ClassNameListError.unreadableFile(path: folder, .notRegular(kind: "a folder"))) {
+                try ClassNameList.read(folder)
+            }
         }
-        #expect(throws: ClassNameListError.unreadableFile(path: folder, .notRegular(kind: "a folder"))) { try ClassNameList.read(folder) }
     }
 }

@@ -6,36 +6,36 @@ import Testing
 /// Every data format from small files built here, good and broken: what is read, and the sentence a broken file
 /// gets. Plus the shipped digits, the synthetic shapes and the --data spellings.
 @Suite struct DataTests {
-    static func folder(_ label: String) throws -> String { try ReferencePython.temporaryFolder("data-\(label)") }
-
     static func write(_ bytes: [UInt8], _ path: String) throws {
         try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         try Data(bytes).write(to: URL(fileURLWithPath: path))
     }
 
-    /// An MNIST-style folder of `count` 3×2 images with pixel (i, k) = 10·i + k and labels i mod 10, for train and t10k.
-    static func mnistFolder(count: Int = 4, labels: [UInt8]? = nil) throws -> String {
-        let dir = try folder("mnist")
+    /// Writes an MNIST-style set into `dir`: `count` 3×2 images with pixel (i, k) = 10·i + k and labels i mod 10, for
+    /// train and t10k.
+    static func writeMNIST(to dir: String, count: Int = 4, labels: [UInt8]? = nil) throws {
         for prefix in ["train", "t10k"] {
             let pixels = (0..<count).flatMap { i in (0..<6).map { UInt8(10 * i + $0) } }
             try write(IDXFile.encode(sizes: [count, 3, 2], values: pixels), dir + "/\(prefix)-images-idx3-ubyte")
             try write(
                 IDXFile.encode(sizes: [count], values: labels ?? (0..<count).map { UInt8($0 % 10) }), dir + "/\(prefix)-labels-idx1-ubyte")
         }
-        return dir
     }
 
     @Test func mnistReadsImagesAndLabels() throws {
-        let dir = try Self.mnistFolder()
-        let split = try Dataset.mnist(directory: dir, cap: 1 << 20)
-        #expect(split.training.count == 4 && split.heldOut.count == 4)
-        #expect(split.training.shape == Shape(channels: 1, height: 3, width: 2))
-        #expect(split.training.labels == [0, 1, 2, 3])
-        #expect(
-            largestDifference(split.training.image(2, as: split.training.shape), [20, 21, 22, 23, 24, 25].map { Float($0) / 255 }) < 1e-7)
-        // mirrored left to right, row by row
-        let flipped = split.training.image(2, as: split.training.shape, flipped: true)
-        #expect(largestDifference(flipped, [21, 20, 23, 22, 25, 24].map { Float($0) / 255 }) < 1e-7)
+        try withTemporaryFolder("data-mnist") { dir in
+            try Self.writeMNIST(to: dir)
+            let split = try Dataset.mnist(directory: dir, cap: 1 << 20)
+            #expect(split.training.count == 4 && split.heldOut.count == 4)
+            #expect(split.training.shape == Shape(channels: 1, height: 3, width: 2))
+            #expect(split.training.labels == [0, 1, 2, 3])
+            #expect(
+                largestDifference(split.training.image(2, as: split.training.shape), [20, 21, 22, 23, 24, 25].map { Float($0) / 255 })
+                    < 1e-7)
+            // mirrored left to right, row by row
+            let flipped = split.training.image(2, as: split.training.shape, flipped: true)
+            #expect(largestDifference(flipped, [21, 20, 23, 22, 25, 24].map { Float($0) / 255 }) < 1e-7)
+        }
     }
 
     struct Broken: CustomTestStringConvertible, Sendable {
@@ -97,28 +97,30 @@ import Testing
 
     @Test(arguments: broken)
     func brokenIDXGetsOneSentence(_ case_: Broken) throws {
-        let dir = try Self.mnistFolder()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        let images = dir + "/train-images-idx3-ubyte", labels = dir + "/train-labels-idx1-ubyte"
-        if let change = case_.images { try Self.write(change([UInt8](try Data(contentsOf: URL(fileURLWithPath: images)))), images) }
-        if let change = case_.labels { try Self.write(change([UInt8](try Data(contentsOf: URL(fileURLWithPath: labels)))), labels) }
-        #expect {
-            try Dataset.mnist(directory: dir, cap: 1 << 20)
-        } throws: { error in
-            "\(error)" == case_.message.replacingOccurrences(of: "DIR", with: dir)
+        try withTemporaryFolder("data-mnist") { dir in
+            try Self.writeMNIST(to: dir)
+            let images = dir + "/train-images-idx3-ubyte", labels = dir + "/train-labels-idx1-ubyte"
+            if let change = case_.images { try Self.write(change([UInt8](try Data(contentsOf: URL(fileURLWithPath: images)))), images) }
+            if let change = case_.labels { try Self.write(change([UInt8](try Data(contentsOf: URL(fileURLWithPath: labels)))), labels) }
+            #expect {
+                try Dataset.mnist(directory: dir, cap: 1 << 20)
+            } throws: { error in
+                "\(error)" == case_.message.replacingOccurrences(of: "DIR", with: dir)
+            }
         }
     }
 
     @Test func missingMNISTFileIsNamed() throws {
-        let dir = try Self.folder("empty")
-        #expect {
-            try Dataset.mnist(directory: dir, cap: 1 << 20)
-        } throws: { "\($0)" == "\(dir)/train-images-idx3-ubyte: not found — check the path" }
+        try withTemporaryFolder("data-empty") { dir in
+            #expect {
+                try Dataset.mnist(directory: dir, cap: 1 << 20)
+            } throws: { "\($0)" == "\(dir)/train-images-idx3-ubyte: not found — check the path" }
+        }
     }
 
-    /// A CIFAR-10 folder of `records` records per batch file: label r mod 10, pixel k of record r = (r + k) mod 256.
-    static func cifarFolder(records: Int = 2, label: UInt8? = nil) throws -> String {
-        let dir = try folder("cifar")
+    /// Writes a CIFAR-10 set into `dir`, `records` records per batch file: label r mod 10, pixel k of record r =
+    /// (r + k) mod 256.
+    static func writeCIFAR(to dir: String, records: Int = 2, label: UInt8? = nil) throws {
         func batch(_ count: Int) -> [UInt8] {
             var bytes: [UInt8] = []
             for r in 0..<count {
@@ -130,41 +132,47 @@ import Testing
         try write(batch(records), dir + "/cifar-10-batches-bin/data_batch_1.bin")
         try write(batch(records), dir + "/cifar-10-batches-bin/data_batch_2.bin")
         try write(batch(1), dir + "/cifar-10-batches-bin/test_batch.bin")
-        return dir
     }
 
     @Test func cifar10ReadsEveryBatch() throws {
-        let split = try Dataset.cifar10(directory: try Self.cifarFolder(), cap: 1 << 24)
-        #expect(split.training.count == 4 && split.heldOut.count == 1)
-        #expect(split.training.labels == [0, 1, 0, 1])
-        #expect(split.training.shape == Shape(channels: 3, height: 32, width: 32))
-        #expect(split.training.pixels[3072 + 5] == 6, "record 1, red pixel 5")
-        #expect(split.training.classNames[3] == "cat")
-        // fitted to a grey 16×16 input: luminance, halved
-        #expect(split.training.image(0, as: Shape(channels: 1, height: 16, width: 16)).count == 256)
+        try withTemporaryFolder("data-cifar") { dir in
+            try Self.writeCIFAR(to: dir)
+            let split = try Dataset.cifar10(directory: dir, cap: 1 << 24)
+            #expect(split.training.count == 4 && split.heldOut.count == 1)
+            #expect(split.training.labels == [0, 1, 0, 1])
+            #expect(split.training.shape == Shape(channels: 3, height: 32, width: 32))
+            #expect(split.training.pixels[3072 + 5] == 6, "record 1, red pixel 5")
+            #expect(split.training.classNames[3] == "cat")
+            // fitted to a grey 16×16 input: luminance, halved
+            #expect(split.training.image(0, as: Shape(channels: 1, height: 16, width: 16)).count == 256)
+        }
     }
 
     @Test func brokenCIFARGetsOneSentence() throws {
-        let bad = try Self.cifarFolder(label: 11)
-        #expect {
-            try Dataset.cifar10(directory: bad, cap: 1 << 24)
-        } throws: {
-            "\($0)"
-                == "\(bad)/cifar-10-batches-bin/data_batch_1.bin: label 0 is 11, but the set has 10 classes (0 to 9) — the file is damaged"
-        }
-        let cut = try Self.cifarFolder()
-        let path = cut + "/cifar-10-batches-bin/data_batch_2.bin"
-        try Self.write(Array([UInt8](try Data(contentsOf: URL(fileURLWithPath: path))).dropLast(100)), path)
-        #expect {
-            try Dataset.cifar10(directory: cut, cap: 1 << 24)
-        } throws: {
-            "\($0)" == "\(path): truncated: the header promises 6146 bytes but the file has 6046 — download the file again"
-        }
-        let empty = try Self.folder("cifar-empty")
-        #expect {
-            try Dataset.cifar10(directory: empty, cap: 1 << 24)
-        } throws: {
-            "\($0)" == "\(empty)/data_batch_1.bin: not found — a cifar10: folder holds data_batch_1.bin … and test_batch.bin"
+        try withTemporaryFolder("data-cifar") { root in
+            let bad = root + "/bad", cut = root + "/cut", empty = root + "/empty"
+            try Self.writeCIFAR(to: bad, label: 11)
+            // Paths in messages are cut at 120 characters (`visible`), which a long $TMPDIR reaches.
+            #expect {
+                try Dataset.cifar10(directory: bad, cap: 1 << 24)
+            } throws: {
+                "\($0)"
+                    == "\(visible(bad + "/cifar-10-batches-bin/data_batch_1.bin")): label 0 is 11, but the set has 10 classes (0 to 9) — the file is damaged"
+            }
+            try Self.writeCIFAR(to: cut)
+            let path = cut + "/cifar-10-batches-bin/data_batch_2.bin"
+            try Self.write(Array([UInt8](try Data(contentsOf: URL(fileURLWithPath: path))).dropLast(100)), path)
+            #expect {
+                try Dataset.cifar10(directory: cut, cap: 1 << 24)
+            } throws: {
+                "\($0)" == "\(visible(path)): truncated: the header promises 6146 bytes but the file has 6046 — download the file again"
+            }
+            try FileManager.default.createDirectory(atPath: empty, withIntermediateDirectories: true)
+            #expect {
+                try Dataset.cifar10(directory: empty, cap: 1 << 24)
+            } throws: {
+                "\($0)" == "\(empty)/data_batch_1.bin: not found — a cifar10: folder holds data_batch_1.bin … and test_batch.bin"
+            }
         }
     }
 
@@ -174,41 +182,44 @@ import Testing
     }
 
     @Test func imageFolderReadsAClassPerSubfolder() throws {
-        let dir = try Self.folder("images")
-        for i in 0..<5 { try Self.pgm(dir + "/dark/\(i).pgm", value: 10) }
-        for i in 0..<5 { try Self.pgm(dir + "/light/\(i).pgm", value: 250, width: 8, height: 6) }
-        try Self.write(Array("not an image".utf8), dir + "/light/notes.txt")
-        let split = try Dataset.imageFolder(directory: dir, shape: Shape(channels: 1, height: 2, width: 2), cap: 1 << 20)
-        #expect(split.training.classNames == ["dark", "light"])
-        #expect(split.training.count == 8 && split.heldOut.count == 2, "the fifth image of each class held out")
-        #expect(split.heldOut.labels == [0, 1])
-        #expect(
-            largestDifference(split.heldOut.image(1, as: Shape(channels: 1, height: 2, width: 2)), [Float](repeating: 250 / 255, count: 4))
-                < 1e-6)
+        try withTemporaryFolder("data-images") { dir in
+            for i in 0..<5 { try Self.pgm(dir + "/dark/\(i).pgm", value: 10) }
+            for i in 0..<5 { try Self.pgm(dir + "/light/\(i).pgm", value: 250, width: 8, height: 6) }
+            try Self.write(Array("not an image".utf8), dir + "/light/notes.txt")
+            let split = try Dataset.imageFolder(directory: dir, shape: Shape(channels: 1, height: 2, width: 2), cap: 1 << 20)
+            #expect(split.training.classNames == ["dark", "light"])
+            #expect(split.training.count == 8 && split.heldOut.count == 2, "the fifth image of each class held out")
+            #expect(split.heldOut.labels == [0, 1])
+            #expect(
+                largestDifference(
+                    split.heldOut.image(1, as: Shape(channels: 1, height: 2, width: 2)), [Float](repeating: 250 / 255, count: 4))
+                    < 1e-6)
+        }
     }
 
     @Test func brokenImageFolderGetsOneSentence() throws {
-        let dir = try Self.folder("images-bad")
-        try Self.pgm(dir + "/a/1.pgm", value: 1)
-        try FileManager.default.createDirectory(atPath: dir + "/b", withIntermediateDirectories: true)
-        let shape = Shape(channels: 1, height: 2, width: 2)
-        #expect {
-            try Dataset.imageFolder(directory: dir, shape: shape, cap: 1 << 20)
-        } throws: { "\($0)" == "\(dir)/b: this class folder holds no PNG, PPM or PGM image — add images or remove the folder" }
-        try Self.write(Array("P5\n4 3\n255\n".utf8) + [1, 2], dir + "/b/cut.pgm")
-        #expect {
-            try Dataset.imageFolder(directory: dir, shape: shape, cap: 1 << 20)
-        } throws: {
-            "\($0)"
-                == "\(dir)/b/cut.pgm: PGM (P5) data is truncated: expected 12 bytes of pixel data but found 2 — the file is cut short, re-export the image"
-        }
-        let single = try Self.folder("images-one")
-        try Self.pgm(single + "/only/1.pgm", value: 1)
-        #expect {
-            try Dataset.imageFolder(directory: single, shape: shape, cap: 1 << 20)
-        } throws: {
-            "\($0)"
-                == "\(single): an image folder needs a subfolder per class, at least two; found 1 — put each class's images in its own subfolder"
+        try withTemporaryFolder("data-images") { root in
+            let dir = root + "/bad", single = root + "/one"
+            try Self.pgm(dir + "/a/1.pgm", value: 1)
+            try FileManager.default.createDirectory(atPath: dir + "/b", withIntermediateDirectories: true)
+            let shape = Shape(channels: 1, height: 2, width: 2)
+            #expect {
+                try Dataset.imageFolder(directory: dir, shape: shape, cap: 1 << 20)
+            } throws: { "\($0)" == "\(dir)/b: this class folder holds no PNG, PPM or PGM image — add images or remove the folder" }
+            try Self.write(Array("P5\n4 3\n255\n".utf8) + [1, 2], dir + "/b/cut.pgm")
+            #expect {
+                try Dataset.imageFolder(directory: dir, shape: shape, cap: 1 << 20)
+            } throws: {
+                "\($0)"
+                    == "\(dir)/b/cut.pgm: PGM (P5) data is truncated: expected 12 bytes of pixel data but found 2 — the file is cut short, re-export the image"
+            }
+            try Self.pgm(single + "/only/1.pgm", value: 1)
+            #expect {
+                try Dataset.imageFolder(directory: single, shape: shape, cap: 1 << 20)
+            } throws: {
+                "\($0)"
+                    == "\(single): an image folder needs a subfolder per class, at least two; found 1 — put each class's images in its own subfolder"
+            }
         }
     }
 

@@ -33,57 +33,59 @@ struct ExportActivationDumpTests {
         ])
 
     @Test func writesFilesAndAnOrderedManifest() throws {
-        let folder = NSTemporaryDirectory() + "convplay-dump-unit-\(UUID().uuidString)/nested"
-        defer { try? FileManager.default.removeItem(atPath: (folder as NSString).deletingLastPathComponent) }
-        let input = Tensor(shape: Self.network.input.shape, data: [1, 2, 3, 4])
-        // An uncomputed session: the dump runs it to the end itself.
-        try ActivationDump.write(session: ForwardSession(network: Self.network, input: input), to: folder, presetName: "tiny-preset")
+        try withTemporaryFolder("dump-unit") { root in
+            let folder = root + "/nested"
+            let input = Tensor(shape: Self.network.input.shape, data: [1, 2, 3, 4])
+            // An uncomputed session: the dump runs it to the end itself.
+            try ActivationDump.write(session: ForwardSession(network: Self.network, input: input), to: folder, presetName: "tiny-preset")
 
-        let expected: [(file: String, shape: [Int], values: [Float])] = [
-            ("input.npy", [1, 2, 2], [1, 2, 3, 4]),
-            ("layers_0.branches_0_0.npy", [1, 2, 2], [3, 5, 7, 9]),
-            ("layers_0.branches_0_0.weight.npy", [1, 1, 1, 1], [2]),
-            ("layers_0.branches_0_0.bias.npy", [1], [1]),
-            ("layers_0.npy", [2, 2, 2], [3, 5, 7, 9, 1, 2, 3, 4]),
-            ("layers_1.npy", [2, 1, 1], [6, 2.5]),
-        ]
-        for file in expected {
-            let read = try Npy.read(path: folder + "/" + file.file)
-            #expect(read.shape == file.shape, "\(file.file)")
-            #expect(read.values == file.values, "\(file.file)")
-        }
+            let expected: [(file: String, shape: [Int], values: [Float])] = [
+                ("input.npy", [1, 2, 2], [1, 2, 3, 4]),
+                ("layers_0.branches_0_0.npy", [1, 2, 2], [3, 5, 7, 9]),
+                ("layers_0.branches_0_0.weight.npy", [1, 1, 1, 1], [2]),
+                ("layers_0.branches_0_0.bias.npy", [1], [1]),
+                ("layers_0.npy", [2, 2, 2], [3, 5, 7, 9, 1, 2, 3, 4]),
+                ("layers_1.npy", [2, 1, 1], [6, 2.5]),
+            ]
+            for file in expected {
+                let read = try Npy.read(path: folder + "/" + file.file)
+                #expect(read.shape == file.shape, "\(file.file)")
+                #expect(read.values == file.values, "\(file.file)")
+            }
 
-        let manifest = try JSONParser.parse(String(contentsOfFile: folder + "/manifest.json", encoding: .utf8))
-        #expect(manifest["preset"] == .string("tiny-preset"))
-        #expect(manifest["output"] == .string("layers[1]"))
-        guard case .array(let nodes) = manifest["nodes"] else {
-            Issue.record("manifest has no nodes array")
-            return
+            let manifest = try JSONParser.parse(String(contentsOfFile: folder + "/manifest.json", encoding: .utf8))
+            #expect(manifest["preset"] == .string("tiny-preset"))
+            #expect(manifest["output"] == .string("layers[1]"))
+            guard case .array(let nodes) = manifest["nodes"] else {
+                Issue.record("manifest has no nodes array")
+                return
+            }
+            #expect(nodes.map { $0["path"] } == ["layers[0].branches[0][0]", "layers[0]", "layers[1]"].map { .string($0) })
+            #expect(nodes.map { $0["type"] } == ["conv", "parallel", "global_avg_pool"].map { .string($0) })
+            #expect(nodes.map { $0["input"] } == ["input", "input", "layers[0]"].map { .string($0) })
+            #expect(nodes[0]["attributes"]?["pads"] == .array([0, 0, 0, 0].map { .integer($0) }))
+            #expect(nodes[0]["parameters"]?["weight"]?["file"] == .string("layers_0.branches_0_0.weight.npy"))
+            #expect(nodes[1]["attributes"]?["branches"] == .array([.string("layers[0].branches[0][0]"), .string("input-of-block")]))
         }
-        #expect(nodes.map { $0["path"] } == ["layers[0].branches[0][0]", "layers[0]", "layers[1]"].map { .string($0) })
-        #expect(nodes.map { $0["type"] } == ["conv", "parallel", "global_avg_pool"].map { .string($0) })
-        #expect(nodes.map { $0["input"] } == ["input", "input", "layers[0]"].map { .string($0) })
-        #expect(nodes[0]["attributes"]?["pads"] == .array([0, 0, 0, 0].map { .integer($0) }))
-        #expect(nodes[0]["parameters"]?["weight"]?["file"] == .string("layers_0.branches_0_0.weight.npy"))
-        #expect(nodes[1]["attributes"]?["branches"] == .array([.string("layers[0].branches[0][0]"), .string("input-of-block")]))
     }
 
     @Test func unwritableFolderNamesThePath() throws {
-        let file = NSTemporaryDirectory() + "convplay-dump-blocker-\(UUID().uuidString)"
-        try Data("x".utf8).write(to: URL(fileURLWithPath: file))
-        defer { try? FileManager.default.removeItem(atPath: file) }
-        let session = try ForwardSession(network: Self.network, input: Tensor(shape: Self.network.input.shape))
-        do {
-            try ActivationDump.write(session: session, to: file + "/dump", presetName: "tiny")
-            Issue.record("writing under a regular file should fail")
-        } catch {
-            guard case .writeFailed(let path, _) = error else {
-                Issue.record("unexpected \(error)")
-                return
+        try withTemporaryFolder("dump-blocker") { folder in
+            let file = folder + "/blocker"
+            try Data("x".utf8).write(to: URL(fileURLWithPath: file))
+            let session = try ForwardSession(network: Self.network, input: Tensor(shape: Self.network.input.shape))
+            do throws(ExportError) {
+                try ActivationDump.write(session: session, to: file + "/dump", presetName: "tiny")
+                Issue.record("writing under a regular file should fail")
+            } catch {
+                guard case .writeFailed(let path, _) = error else {
+                    Issue.record("unexpected \(error)")
+                    return
+                }
+                #expect(path == file + "/dump")
+                #expect(error.description.hasPrefix("cannot write \(file)/dump: "))
+                #expect(error.description.hasSuffix("check that the folder exists and is writable"))
             }
-            #expect(path == file + "/dump")
-            #expect(error.description.hasPrefix("cannot write \(file)/dump: "))
-            #expect(error.description.hasSuffix("check that the folder exists and is writable"))
         }
     }
 }

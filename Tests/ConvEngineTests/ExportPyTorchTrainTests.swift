@@ -16,37 +16,37 @@ struct ExportPyTorchTrainTests {
     static let fittedShapes = [Shape(channels: 3, height: 12, width: 12), Shape(channels: 1, height: 5, width: 5)]
 
     @Test func trainPyUsesConvplaysData() throws {
-        let folder = try ReferencePython.temporaryFolder("train-py-data")
-        defer { try? FileManager.default.removeItem(atPath: folder) }
-        let (network, _) = try ShippedPresets.load("nin-digits")
-        try PyTorchExport.write(network: network, to: folder, source: "nin-digits")
-        func dims(_ s: Shape) -> String { "\(s.channels), \(s.height), \(s.width)" }
-        let cases = """
-            {"shapes": [\(Self.shapeCases.map { "[\(dims($0.shape)), \($0.count), \($0.seed)]" }.joined(separator: ", "))],
-             "digits_fitted": [\(Self.fittedShapes.map { "[\(dims($0))]" }.joined(separator: ", "))]}
-            """
-        try Data(cases.utf8).write(to: URL(fileURLWithPath: folder + "/cases.json"))
-        let result = try ReferencePython.run("train_py_data.py", [folder])
-        try #require(result.status == 0, "\(result.output)")
+        try withTemporaryFolder("train-py-data") { folder in
+            let (network, _) = try ShippedPresets.load("nin-digits")
+            try PyTorchExport.write(network: network, to: folder, source: "nin-digits")
+            func dims(_ s: Shape) -> String { "\(s.channels), \(s.height), \(s.width)" }
+            let cases = """
+                {"shapes": [\(Self.shapeCases.map { "[\(dims($0.shape)), \($0.count), \($0.seed)]" }.joined(separator: ", "))],
+                 "digits_fitted": [\(Self.fittedShapes.map { "[\(dims($0))]" }.joined(separator: ", "))]}
+                """
+            try Data(cases.utf8).write(to: URL(fileURLWithPath: folder + "/cases.json"))
+            let result = try ReferencePython.run("train_py_data.py", [folder])
+            try #require(result.status == 0, "\(result.output)")
 
-        for (k, c) in Self.shapeCases.enumerated() {
-            let expected: Dataset = try Dataset.shapes(shape: c.shape, count: c.count, seed: c.seed, cap: 1 << 30)
-            let images = try Npy.read(path: folder + "/shapes-\(k).npy")
-            #expect(images.shape == [c.count] + c.shape.dimensions)
-            let differing = zip(images.values, expected.pixels).filter { $0 != Float($1) }.count
-            #expect(differing == 0, "shapes case \(k): \(differing) of \(expected.pixels.count) bytes differ")
-            #expect(try Npy.read(path: folder + "/shapes-\(k).labels.npy").values == expected.labels.map(Float.init))
-        }
+            for (k, c) in Self.shapeCases.enumerated() {
+                let expected: Dataset = try Dataset.shapes(shape: c.shape, count: c.count, seed: c.seed, cap: 1 << 30)
+                let images = try Npy.read(path: folder + "/shapes-\(k).npy")
+                #expect(images.shape == [c.count] + c.shape.dimensions)
+                let differing = zip(images.values, expected.pixels).filter { $0 != Float($1) }.count
+                #expect(differing == 0, "shapes case \(k): \(differing) of \(expected.pixels.count) bytes differ")
+                #expect(try Npy.read(path: folder + "/shapes-\(k).labels.npy").values == expected.labels.map(Float.init))
+            }
 
-        let digits = try Dataset.digits(directory: ShippedPresets.folder + "/data")
-        #expect(try Npy.read(path: folder + "/digits-training-labels.npy").values == digits.training.labels.map(Float.init))
-        #expect(try Npy.read(path: folder + "/digits-held-out-labels.npy").values == digits.heldOut.labels.map(Float.init))
-        for (k, shape) in Self.fittedShapes.enumerated() {
-            let fitted = try Npy.read(path: folder + "/digits-fitted-\(k).npy")
-            #expect(fitted.shape == [digits.training.count] + shape.dimensions)
-            let expected = (0..<digits.training.count).flatMap { digits.training.image($0, as: shape) }
-            let largest = zip(fitted.values, expected).map { abs($0 - $1) }.max() ?? .infinity
-            #expect(largest <= 1e-6, "digits fitted to \(shape): largest difference \(largest)")
+            let digits = try Dataset.digits(directory: ShippedPresets.folder + "/data")
+            #expect(try Npy.read(path: folder + "/digits-training-labels.npy").values == digits.training.labels.map(Float.init))
+            #expect(try Npy.read(path: folder + "/digits-held-out-labels.npy").values == digits.heldOut.labels.map(Float.init))
+            for (k, shape) in Self.fittedShapes.enumerated() {
+                let fitted = try Npy.read(path: folder + "/digits-fitted-\(k).npy")
+                #expect(fitted.shape == [digits.training.count] + shape.dimensions)
+                let expected = (0..<digits.training.count).flatMap { digits.training.image($0, as: shape) }
+                let largest = zip(fitted.values, expected).map { abs($0 - $1) }.max() ?? .infinity
+                #expect(largest <= 1e-6, "digits fitted to \(shape): largest difference \(largest)")
+            }
         }
     }
 }

@@ -63,12 +63,13 @@ import Testing
 
     @Test(arguments: cases)
     func loads(_ testCase: Case) throws {
-        let folder = makeInputTestFolder()
-        let path = writeInputTestFile(Array(testCase.file.utf8), named: "image.pgm", in: folder)
-        let tensor = try ImageInput.load(path: path, shape: testCase.shape)
-        #expect(tensor.shape == testCase.shape)
-        let difference = inputMaxDifference(tensor.data, testCase.expected)
-        #expect(difference < 1e-6, "maxdiff = \(difference)")
+        try withTemporaryFolder("input-tests") { folder in
+            let path = writeInputTestFile(Array(testCase.file.utf8), named: "image.pgm", in: folder)
+            let tensor = try ImageInput.load(path: path, shape: testCase.shape)
+            #expect(tensor.shape == testCase.shape)
+            let difference = inputMaxDifference(tensor.data, testCase.expected)
+            #expect(difference < 1e-6, "maxdiff = \(difference)")
+        }
     }
 
     @Test func areaWeightsSumToOneAndStayInside() {
@@ -117,23 +118,25 @@ import Testing
     ]
 
     @Test(arguments: failures)
-    func failsWithASentence(_ failure: Failure) {
-        let folder = makeInputTestFolder()
-        let path = folder + "/image.pgm"
-        if let bytes = failure.file { writeInputTestFile(bytes, named: "image.pgm", in: folder) }
-        do {
-            let tensor = try ImageInput.load(path: path, shape: failure.shape)
-            Issue.record("loaded \(tensor.shape) instead of failing")
-        } catch {
-            #expect(error.path == path)
-            #expect(error.description == failure.message.replacingOccurrences(of: "FOLDER", with: folder))
+    func failsWithASentence(_ failure: Failure) throws {
+        try withTemporaryFolder("input-tests") { folder in
+            let path = folder + "/image.pgm"
+            if let bytes = failure.file { writeInputTestFile(bytes, named: "image.pgm", in: folder) }
+            do throws(InputError) {
+                let tensor = try ImageInput.load(path: path, shape: failure.shape)
+                Issue.record("loaded \(tensor.shape) instead of failing")
+            } catch {
+                #expect(error.path == path)
+                #expect(error.description == failure.message.replacingOccurrences(of: "FOLDER", with: folder))
+            }
         }
     }
 
-    @Test func folderIsUnreadable() {
-        let folder = makeInputTestFolder()
-        #expect(throws: InputError.unreadable(path: folder, reason: "it is a folder, not a regular file")) {
-            try ImageInput.load(path: folder, shape: Shape(channels: 1, height: 2, width: 2))
+    @Test func folderIsUnreadable() throws {
+        try withTemporaryFolder("input-tests") { folder in
+            #expect(throws: InputError.unreadable(path: folder, reason: "it is a folder, not a regular file")) {
+                try ImageInput.load(path: folder, shape: Shape(channels: 1, height: 2, width: 2))
+            }
         }
     }
 

@@ -88,12 +88,13 @@ import Testing
     }
 
     @Test func loadsFromAFileAsLuminance() throws {
-        let folder = makeInputTestFolder()
-        let path = writeInputTestFile(Self.palette2x2, named: "palette.png", in: folder)
-        let tensor = try ImageInput.load(path: path, shape: Shape(channels: 1, height: 2, width: 2))
-        // BT.601 luminance of (10, 20, 30): (0.299·10 + 0.587·20 + 0.114·30) / 255.
-        let expected: [Float] = [0, 1, (0.299 * 10 + 0.587 * 20 + 0.114 * 30) / 255, 1]
-        let difference = inputMaxDifference(tensor.data, expected)
-        #expect(difference < 1e-6, "maxdiff = \(difference)")
+        try withTemporaryFolder("input-tests") { folder in
+            let path = writeInputTestFile(Self.palette2x2, named: "palette.png", in: folder)
+            let tensor = try ImageInput.load(path: path, shape: Shape(channels: 1, height: 2, width: 2))
+            // BT.601 luminance of (10, 20, 30): (0.299·10 + 0.587·20 + 0.114·30) / 255.
+            let expected: [Float] = [0, 1, (0.299 * 10 + 0.587 * 20 + 0.114 * 30) / 255, 1]
+            let difference = inputMaxDifference(tensor.data, expected)
+            #expect(difference < 1e-6, "maxdiff = \(difference)")
+        }
     }
 }

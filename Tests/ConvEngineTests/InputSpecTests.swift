@@ -11,13 +11,14 @@ import Testing
     }
 
     @Test func imagePathResolvesAgainstThePresetFolder() throws {
-        let folder = makeInputTestFolder()
-        writeInputTestFile(Array("P2 2 1 4  1 3".utf8), named: "tiny.pgm", in: folder)
-        let spec = InputSpec(shape: Shape(channels: 1, height: 1, width: 2), source: .image(path: "tiny.pgm"))
-        #expect(try spec.makeTensor(relativeTo: folder).data == [0.25, 0.75])
-        #expect(try spec.makeTensor(relativeTo: folder + "/").data == [0.25, 0.75])
-        let absolute = InputSpec(shape: spec.shape, source: .image(path: folder + "/tiny.pgm"))
-        #expect(try absolute.makeTensor(relativeTo: "/elsewhere").data == [0.25, 0.75])
+        try withTemporaryFolder("input-tests") { folder throws in
+            writeInputTestFile(Array("P2 2 1 4  1 3".utf8), named: "tiny.pgm", in: folder)
+            let spec = InputSpec(shape: Shape(channels: 1, height: 1, width: 2), source: .image(path: "tiny.pgm"))
+            #expect(try spec.makeTensor(relativeTo: folder).data == [0.25, 0.75])
+            #expect(try spec.makeTensor(relativeTo: folder + "/").data == [0.25, 0.75])
+            let absolute = InputSpec(shape: spec.shape, source: .image(path: folder + "/tiny.pgm"))
+            #expect(try absolute.makeTensor(relativeTo: "/elsewhere").data == [0.25, 0.75])
+        }
     }
 
     @Test func missingImageNamesTheResolvedPath() {

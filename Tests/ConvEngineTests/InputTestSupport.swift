@@ -9,13 +9,6 @@ func inputMaxDifference(_ a: [Float], _ b: [Float]) -> Float {
     return zip(a, b).map { abs($0 - $1) }.max() ?? 0
 }
 
-/// A fresh, uniquely named folder under the system's temporary directory for one test's files.
-func makeInputTestFolder() -> String {
-    let path = NSTemporaryDirectory() + "convplay-input-tests-" + UUID().uuidString
-    try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    return path
-}
-
 /// Writes `bytes` to `folder/name` and returns the full path.
 @discardableResult
 func writeInputTestFile(_ bytes: [UInt8], named name: String, in folder: String) -> String {

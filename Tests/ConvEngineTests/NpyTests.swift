@@ -62,34 +62,37 @@ import Testing
     }
 
     @Test func valuesAreLittleEndianFloat32() throws {
-        let folder = makeInputTestFolder()
-        let path = folder + "/v.npy"
-        try Npy.write([1, -2.5], shape: [2], to: path)
-        let bytes = [UInt8](FileManager.default.contents(atPath: path)!)
-        // 1.0 = 0x3F800000, −2.5 = 0xC0200000, least significant byte first.
-        #expect(Array(bytes[128...]) == [0x00, 0x00, 0x80, 0x3F, 0x00, 0x00, 0x20, 0xC0])
+        try withTemporaryFolder("input-tests") { folder in
+            let path = folder + "/v.npy"
+            try Npy.write([1, -2.5], shape: [2], to: path)
+            let bytes = [UInt8](FileManager.default.contents(atPath: path)!)
+            // 1.0 = 0x3F800000, −2.5 = 0xC0200000, least significant byte first.
+            #expect(Array(bytes[128...]) == [0x00, 0x00, 0x80, 0x3F, 0x00, 0x00, 0x20, 0xC0])
+        }
     }
 
     @Test func roundTrip() throws {
-        let folder = makeInputTestFolder()
-        let path = folder + "/w.npy"
-        let values: [Float] = [0, 1, -1, 0.1, 3.4028235e38, -Float.leastNormalMagnitude / 4, 12345.678, .pi, 7, 8, 9, 10]
-        try Npy.write(values, shape: [2, 3, 2], to: path)
-        let read = try Npy.read(path: path)
-        #expect(read.shape == [2, 3, 2])
-        #expect(read.values == values, "a float32 round trip must be exact")
-        // Overwriting replaces the file and leaves no temporary behind.
-        try Npy.write([4, 5], shape: [1, 2], to: path)
-        #expect(try Npy.read(path: path).values == [4, 5])
-        #expect(try FileManager.default.contentsOfDirectory(atPath: folder) == ["w.npy"])
+        try withTemporaryFolder("input-tests") { folder in
+            let path = folder + "/w.npy"
+            let values: [Float] = [0, 1, -1, 0.1, 3.4028235e38, -Float.leastNormalMagnitude / 4, 12345.678, .pi, 7, 8, 9, 10]
+            try Npy.write(values, shape: [2, 3, 2], to: path)
+            let read = try Npy.read(path: path)
+            #expect(read.shape == [2, 3, 2])
+            #expect(read.values == values, "a float32 round trip must be exact")
+            // Overwriting replaces the file and leaves no temporary behind.
+            try Npy.write([4, 5], shape: [1, 2], to: path)
+            #expect(try Npy.read(path: path).values == [4, 5])
+            #expect(try FileManager.default.contentsOfDirectory(atPath: folder) == ["w.npy"])
+        }
     }
 
     @Test func readsWhatNumPyWrote() throws {
-        let folder = makeInputTestFolder()
-        let float64 = try Npy.read(path: writeInputTestFile(Self.numpyFloat64, named: "f8.npy", in: folder))
-        #expect(float64.shape == [2, 2] && float64.values == [1.5, -2, 0.25, 3])
-        let float32 = try Npy.read(path: writeInputTestFile(Self.numpyFloat32, named: "f4.npy", in: folder))
-        #expect(float32.shape == [3] && float32.values == [0.5, -1, 7])
+        try withTemporaryFolder("input-tests") { folder in
+            let float64 = try Npy.read(path: writeInputTestFile(Self.numpyFloat64, named: "f8.npy", in: folder))
+            #expect(float64.shape == [2, 2] && float64.values == [1.5, -2, 0.25, 3])
+            let float32 = try Npy.read(path: writeInputTestFile(Self.numpyFloat32, named: "f4.npy", in: folder))
+            #expect(float32.shape == [3] && float32.values == [0.5, -1, 7])
+        }
     }
 
     struct Failure: CustomTestStringConvertible, Sendable {
@@ -132,15 +135,16 @@ import Testing
     ]
 
     @Test(arguments: failures)
-    func readFailsWithASentence(_ failure: Failure) {
-        let folder = makeInputTestFolder()
-        let path = folder + "/bad.npy"
-        if let bytes = failure.bytes { writeInputTestFile(bytes, named: "bad.npy", in: folder) }
-        do {
-            let read = try Npy.read(path: path)
-            Issue.record("read \(read.shape) instead of failing")
-        } catch {
-            #expect(error.description == failure.message.replacingOccurrences(of: "FILE", with: path))
+    func readFailsWithASentence(_ failure: Failure) throws {
+        try withTemporaryFolder("input-tests") { folder in
+            let path = folder + "/bad.npy"
+            if let bytes = failure.bytes { writeInputTestFile(bytes, named: "bad.npy", in: folder) }
+            do throws(NpyError) {
+                let read = try Npy.read(path: path)
+                Issue.record("read \(read.shape) instead of failing")
+            } catch {
+                #expect(error.description == failure.message.replacingOccurrences(of: "FILE", with: path))
+            }
         }
     }
 

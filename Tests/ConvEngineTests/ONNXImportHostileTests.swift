@@ -96,33 +96,33 @@ struct ONNXImportHostileTests {
     }
 
     @Test func externalDataOutsideTheModelFolderIsRefused() throws {
-        let folder = try ReferencePython.temporaryFolder("external")
-        defer { try? FileManager.default.removeItem(atPath: folder) }
-        let reader = ONNXImport.externalDataReader(folder: folder)
-        for location in ["../secret.bin", "/etc/passwd", "a/../../b"] {
+        try withTemporaryFolder("external") { folder in
+            let reader = ONNXImport.externalDataReader(folder: folder)
+            for location in ["../secret.bin", "/etc/passwd", "a/../../b"] {
+                let conv = Onnx_NodeProto.make("Conv", name: "c", inputs: ["x", "w"], outputs: ["y"])
+                let error = Self.importing(
+                    Self.model([conv], initializers: [Self.tensor("w", dims: [1, 2, 1, 1], external: location)]), externalData: reader)
+                #expect(error?.description.contains("must be a file beside the model") == true, "\(location): \(String(describing: error))")
+            }
+            // a file too short for the tensor: its size is checked before it is read
+            _ = FileManager.default.createFile(atPath: folder + "/short.bin", contents: Data(count: 4))
             let conv = Onnx_NodeProto.make("Conv", name: "c", inputs: ["x", "w"], outputs: ["y"])
             let error = Self.importing(
-                Self.model([conv], initializers: [Self.tensor("w", dims: [1, 2, 1, 1], external: location)]), externalData: reader)
-            #expect(error?.description.contains("must be a file beside the model") == true, "\(location): \(String(describing: error))")
+                Self.model([conv], initializers: [Self.tensor("w", dims: [1, 2, 1, 1], external: "short.bin")]), externalData: reader)
+            #expect(
+                error?.description == "cannot read \(folder)/short.bin: 8 bytes from offset 0 run past its 4 bytes — "
+                    + "the file does not hold what names it; write both again", "\(String(describing: error))")
+            // a FIFO as external data is refused at once, never waited on
+            #expect(mkfifo(folder + "/pipe.bin", 0o644) == 0)
+            let piped = Self.importing(
+                Self.model([conv], initializers: [Self.tensor("w", dims: [1, 2, 1, 1], external: "pipe.bin")]), externalData: reader)
+            #expect(
+                piped?.description == "cannot read \(folder)/pipe.bin: it is a FIFO (named pipe), not a regular file — name a regular file",
+                "\(String(describing: piped))")
+            // and without a reader (a pure import from bytes), external data is refused
+            #expect(
+                Self.importing(Self.model([conv], initializers: [Self.tensor("w", dims: [1, 2, 1, 1], external: "short.bin")]))?.description
+                    .contains("no access") == true)
         }
-        // a file too short for the tensor: its size is checked before it is read
-        _ = FileManager.default.createFile(atPath: folder + "/short.bin", contents: Data(count: 4))
-        let conv = Onnx_NodeProto.make("Conv", name: "c", inputs: ["x", "w"], outputs: ["y"])
-        let error = Self.importing(
-            Self.model([conv], initializers: [Self.tensor("w", dims: [1, 2, 1, 1], external: "short.bin")]), externalData: reader)
-        #expect(
-            error?.description == "cannot read \(folder)/short.bin: 8 bytes from offset 0 run past its 4 bytes — "
-                + "the file does not hold what names it; write both again", "\(String(describing: error))")
-        // a FIFO as external data is refused at once, never waited on
-        #expect(mkfifo(folder + "/pipe.bin", 0o644) == 0)
-        let piped = Self.importing(
-            Self.model([conv], initializers: [Self.tensor("w", dims: [1, 2, 1, 1], external: "pipe.bin")]), externalData: reader)
-        #expect(
-            piped?.description == "cannot read \(folder)/pipe.bin: it is a FIFO (named pipe), not a regular file — name a regular file",
-            "\(String(describing: piped))")
-        // and without a reader (a pure import from bytes), external data is refused
-        #expect(
-            Self.importing(Self.model([conv], initializers: [Self.tensor("w", dims: [1, 2, 1, 1], external: "short.bin")]))?.description
-                .contains("no access") == true)
     }
 }

@@ -10,7 +10,7 @@ import Testing
 struct ONNXImportOperatorTests {
     /// The cases' folder and manifest, made once (one Python run).
     static let cases: (folder: String, manifest: JSONValue)? = {
-        guard let folder = try? ReferencePython.temporaryFolder("onnx-cases"),
+        guard let folder = try? sharedTemporaryFolder("onnx-cases"),
             let result = try? ReferencePython.run("onnx_operator_cases.py", [folder]), result.status == 0,
             let text = try? String(contentsOfFile: folder + "/manifest.json", encoding: .utf8),
             let manifest = try? JSONParser.parse(text)

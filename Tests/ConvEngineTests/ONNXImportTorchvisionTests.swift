@@ -12,9 +12,9 @@ struct ONNXImportTorchvisionTests {
     /// GoogLeNet 6,624,904; SqueezeNet1_0 1,248,424; MobileNet_V2 3,504,872; ResNet50 25,557,032.
     static let published = ["googlenet": 6_624_904, "squeezenet1_0": 1_248_424, "mobilenet_v2": 3_504_872, "resnet50": 25_557_032]
 
-    /// The exported models, made once for the suite (about 30 s).
+    /// The exported models, made once for the suite (about 30 s; 147 MB, removed when the tests end).
     static let folder: String? = {
-        guard let folder = try? ReferencePython.temporaryFolder("torchvision") else { return nil }
+        guard let folder = try? sharedTemporaryFolder("torchvision") else { return nil }
         let result = try? ReferencePython.run("torchvision_models.py", [folder])
         guard result?.status == 0 else {
             Issue.record("torchvision_models.py failed:\n\(result?.output ?? "did not run")")

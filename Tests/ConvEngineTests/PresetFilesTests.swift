@@ -19,14 +19,6 @@ enum PresetFixtures {
         "nin-digits", "nin-imagenet", "nin-shapes", "one-by-one", "plain-shapes", "resnet50", "squeezenet", "tiny-inception-naive-shapes",
         "tiny-inception-shapes",
     ]
-
-    /// A fresh empty folder under the system's temporary directory.
-    static func temporaryFolder() throws -> String {
-        let folder = FileManager.default.temporaryDirectory
-            .appendingPathComponent("convplay-preset-tests-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        return folder
-    }
 }
 
 @Suite struct PresetFilesTests {
@@ -55,22 +47,22 @@ enum PresetFixtures {
         #expect(try Preset.decode(json: text) == network)
         #expect(Preset.encode(try Preset.decode(json: text)) == text, "encoding is stable")
 
-        let folder = try PresetFixtures.temporaryFolder()
-        defer { try? FileManager.default.removeItem(atPath: folder) }
-        let path = "\(folder)/\(name).json"
-        try Preset.save(network, to: path)
-        #expect(try Preset.load(path: path).network == network)
+        try withTemporaryFolder("preset-tests") { folder in
+            let path = "\(folder)/\(name).json"
+            try Preset.save(network, to: path)
+            #expect(try Preset.load(path: path).network == network)
+        }
     }
 
     @Test func saveReplacesTheFileAndLeavesNoTemporaryFile() throws {
-        let folder = try PresetFixtures.temporaryFolder()
-        defer { try? FileManager.default.removeItem(atPath: folder) }
-        let path = "\(folder)/mine.json"
-        try "old contents".write(toFile: path, atomically: false, encoding: .utf8)
-        let network = try Preset.load(path: PresetFixtures.path("mlpconv-1d")).network
-        try Preset.save(network, to: path)
-        #expect(try FileManager.default.contentsOfDirectory(atPath: folder) == ["mine.json"])
-        #expect(try String(contentsOfFile: path, encoding: .utf8) == Preset.encode(network))
+        try withTemporaryFolder("preset-tests") { folder in
+            let path = "\(folder)/mine.json"
+            try "old contents".write(toFile: path, atomically: false, encoding: .utf8)
+            let network = try Preset.load(path: PresetFixtures.path("mlpconv-1d")).network
+            try Preset.save(network, to: path)
+            #expect(try FileManager.default.contentsOfDirectory(atPath: folder) == ["mine.json"])
+            #expect(try String(contentsOfFile: path, encoding: .utf8) == Preset.encode(network))
+        }
     }
 
     @Test func saveIntoAMissingFolderFailsWithTheReasonAndWritesNothing() throws {
@@ -119,12 +111,12 @@ enum PresetFixtures {
     }
 
     @Test func shippedDirectoryFindsAnInstalledShareFolder() throws {
-        let prefix = try PresetFixtures.temporaryFolder()
-        defer { try? FileManager.default.removeItem(atPath: prefix) }
-        try FileManager.default.createDirectory(atPath: "\(prefix)/share/convplay/presets", withIntermediateDirectories: true)
-        try "{}".write(toFile: "\(prefix)/share/convplay/presets/edges.json", atomically: true, encoding: .utf8)
-        let found = Preset.shippedDirectory(environment: [:], executablePath: "\(prefix)/bin/convplay", currentDirectory: "/")
-        #expect(found == "\(prefix)/share/convplay/presets")
+        try withTemporaryFolder("preset-tests") { prefix in
+            try FileManager.default.createDirectory(atPath: "\(prefix)/share/convplay/presets", withIntermediateDirectories: true)
+            try "{}".write(toFile: "\(prefix)/share/convplay/presets/edges.json", atomically: true, encoding: .utf8)
+            let found = Preset.shippedDirectory(environment: [:], executablePath: "\(prefix)/bin/convplay", currentDirectory: "/")
+            #expect(found == "\(prefix)/share/convplay/presets")
+        }
     }
 
     @Test func aShippedNameResolvesToItsFile() throws {

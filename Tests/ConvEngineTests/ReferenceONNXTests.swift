@@ -21,15 +21,15 @@ struct ReferenceONNXTests {
     }
 
     private static func compare(_ network: Network, input: Tensor, output: Tensor, label: String) throws {
-        let folder = try ReferencePython.temporaryFolder("onnx")
-        defer { try? FileManager.default.removeItem(atPath: folder) }
-        try ONNXExport.write(network: network, to: folder + "/model.onnx")
-        try Npy.write(input.data, shape: input.shape.dimensions, to: folder + "/input.npy")
-        try Npy.write(output.data, shape: output.shape.dimensions, to: folder + "/output.npy")
-        let result = try ReferencePython.run("check_onnx.py", [folder + "/model.onnx", folder + "/input.npy", folder + "/output.npy"])
-        print("[\(label)] " + result.output.trimmingCharacters(in: .whitespacesAndNewlines).replacingOccurrences(of: "\n", with: " · "))
-        #expect(result.status == 0, "check_onnx.py failed for \(label):\n\(result.output)")
-        #expect(result.output.contains("TENSOR OK"), "\(result.output)")
+        try withTemporaryFolder("onnx") { folder in
+            try ONNXExport.write(network: network, to: folder + "/model.onnx")
+            try Npy.write(input.data, shape: input.shape.dimensions, to: folder + "/input.npy")
+            try Npy.write(output.data, shape: output.shape.dimensions, to: folder + "/output.npy")
+            let result = try ReferencePython.run("check_onnx.py", [folder + "/model.onnx", folder + "/input.npy", folder + "/output.npy"])
+            print("[\(label)] " + result.output.trimmingCharacters(in: .whitespacesAndNewlines).replacingOccurrences(of: "\n", with: " · "))
+            #expect(result.status == 0, "check_onnx.py failed for \(label):\n\(result.output)")
+            #expect(result.output.contains("TENSOR OK"), "\(result.output)")
+        }
     }
 
     @Test(arguments: ReferenceNetworks.cases.map(\.0))
@@ -50,12 +50,12 @@ struct ReferenceONNXTests {
         let input = ReferenceNetworks.randomInput(for: network)
         var output = try network.forward(input)
         output.data[7] += 1e-3 * output.data.map(abs).max()!
-        let folder = try ReferencePython.temporaryFolder("onnx-wrong")
-        defer { try? FileManager.default.removeItem(atPath: folder) }
-        try ONNXExport.write(network: network, to: folder + "/model.onnx")
-        try Npy.write(input.data, shape: input.shape.dimensions, to: folder + "/input.npy")
-        try Npy.write(output.data, shape: output.shape.dimensions, to: folder + "/output.npy")
-        let result = try ReferencePython.run("check_onnx.py", [folder + "/model.onnx", folder + "/input.npy", folder + "/output.npy"])
-        #expect(result.status == 1 && result.output.contains("TENSOR MISMATCH"), "\(result.output)")
+        try withTemporaryFolder("onnx-wrong") { folder in
+            try ONNXExport.write(network: network, to: folder + "/model.onnx")
+            try Npy.write(input.data, shape: input.shape.dimensions, to: folder + "/input.npy")
+            try Npy.write(output.data, shape: output.shape.dimensions, to: folder + "/output.npy")
+            let result = try ReferencePython.run("check_onnx.py", [folder + "/model.onnx", folder + "/input.npy", folder + "/output.npy"])
+            #expect(result.status == 1 && result.output.contains("TENSOR MISMATCH"), "\(result.output)")
+        }
     }
 }

@@ -26,10 +26,19 @@ enum ReferencePython {
     }
 
     /// Runs `Tests/Reference/<script>` with `arguments` (and `input` on its stdin); returns its exit status and
-    /// combined output.
+    /// combined output. The script gets a TMPDIR of its own, removed after it: torch and onnx leave files in theirs.
     static func run(_ script: String, _ arguments: [String], input: Data? = nil) throws -> (status: Int32, output: String) {
         guard let python = interpreter() else { return (-1, "") }
+        return try withTemporaryFolder("python") { temporary in
+            try run(python, script, arguments, input: input, temporary: temporary)
+        }
+    }
+
+    private static func run(
+        _ python: String, _ script: String, _ arguments: [String], input: Data?, temporary: String
+    ) throws -> (status: Int32, output: String) {
         let process = Process()
+        process.environment = ProcessInfo.processInfo.environment.merging(["TMPDIR": temporary]) { $1 }
         process.executableURL = URL(fileURLWithPath: python)
         process.arguments = [packageRoot + "/Tests/Reference/" + script] + arguments
         let pipe = Pipe()
@@ -45,13 +54,6 @@ enum ReferencePython {
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         return (process.terminationStatus, String(decoding: data, as: UTF8.self))
-    }
-
-    /// A fresh temporary folder for one test's files.
-    static func temporaryFolder(_ label: String) throws -> String {
-        let path = NSTemporaryDirectory() + "convplay-\(label)-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        return path
     }
 }
 

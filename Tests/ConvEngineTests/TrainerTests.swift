@@ -55,17 +55,19 @@ struct TrainerTests {
 
         var first = try Self.trainer(batch: 256, epochs: 1)
         for _ in 0..<3 { _ = first.trainNextBatch() }
-        let folder = try ReferencePython.temporaryFolder("checkpoint") + "/run"
-        try Checkpoint(trainer: first, presetName: "nin-digits", data: "digits").write(to: folder)
-        try Checkpoint(trainer: first, presetName: "nin-digits", data: "digits").write(to: folder)  // over an old one
-        var resumed = try Self.trainer(batch: 256, epochs: 1)
-        let saved = try Checkpoint.read(from: folder, model: resumed.model)
-        #expect(saved.difference(from: resumed.settings, presetName: "nin-digits", data: "digits") == nil)
-        resumed.restore(parameters: saved.parameters, optimizer: saved.optimizer, epoch: saved.epoch, batchInEpoch: saved.batchInEpoch)
-        #expect(resumed.step == 3 && resumed.batchInEpoch == 3)
-        while !resumed.isFinished { _ = resumed.trainNextBatch() }
-        #expect(resumed.model.parameters == straight.model.parameters)
-        #expect(resumed.optimizer.moments == straight.optimizer.moments)
+        try withTemporaryFolder("checkpoint") { root in
+            let folder = root + "/run"
+            try Checkpoint(trainer: first, presetName: "nin-digits", data: "digits").write(to: folder)
+            try Checkpoint(trainer: first, presetName: "nin-digits", data: "digits").write(to: folder)  // over an old one
+            var resumed = try Self.trainer(batch: 256, epochs: 1)
+            let saved = try Checkpoint.read(from: folder, model: resumed.model)
+            #expect(saved.difference(from: resumed.settings, presetName: "nin-digits", data: "digits") == nil)
+            resumed.restore(parameters: saved.parameters, optimizer: saved.optimizer, epoch: saved.epoch, batchInEpoch: saved.batchInEpoch)
+            #expect(resumed.step == 3 && resumed.batchInEpoch == 3)
+            while !resumed.isFinished { _ = resumed.trainNextBatch() }
+            #expect(resumed.model.parameters == straight.model.parameters)
+            #expect(resumed.optimizer.moments == straight.optimizer.moments)
+        }
     }
 
     @Test func checkpointNamesTheSettingThatDiffers() throws {
@@ -75,11 +77,12 @@ struct TrainerTests {
         other.optimizer.learningRate = 0.1
         #expect(checkpoint.difference(from: other, presetName: "nin-digits", data: "digits") == "--lr (0.05, now 0.1)")
         #expect(checkpoint.difference(from: trainer.settings, presetName: "nin-digits", data: "shapes") == "--data (digits, now shapes)")
-        let missing = try ReferencePython.temporaryFolder("no-checkpoint")
-        #expect {
-            try Checkpoint.read(from: missing, model: trainer.model)
-        } throws: {
-            "\($0)" == "\(missing): no checkpoint.json here — give --resume the folder a stopped run saved its checkpoint to"
+        try withTemporaryFolder("no-checkpoint") { missing in
+            #expect {
+                try Checkpoint.read(from: missing, model: trainer.model)
+            } throws: {
+                "\($0)" == "\(missing): no checkpoint.json here — give --resume the folder a stopped run saved its checkpoint to"
+            }
         }
     }
 
@@ -88,23 +91,25 @@ struct TrainerTests {
     @Test func aDamagedCheckpointIsRefused() throws {
         var trainer = try Self.trainer(batch: 256, epochs: 1)
         _ = trainer.trainNextBatch()
-        let folder = try ReferencePython.temporaryFolder("damaged") + "/run"
-        try Checkpoint(trainer: trainer, presetName: "nin-digits", data: "digits").write(to: folder)
-        let files = try FileManager.default.contentsOfDirectory(atPath: folder).sorted()
-        let moment = try #require(files.first { $0.hasSuffix(".weight.npy") == false && $0.hasSuffix(".moment0.npy") })
-        try Npy.write([1], shape: [1], to: folder + "/" + moment)
-        #expect {
-            try Checkpoint.read(from: folder, model: trainer.model)
-        } throws: {
-            "\($0)".hasPrefix("\(folder): ") && "\($0)".contains(" moment 0 has 1 values, this network's has ")
-                && "\($0)".hasSuffix(" — resume with the preset it was saved from")
-        }
-        try FileManager.default.removeItem(atPath: folder + "/" + moment)
-        #expect(mkfifo(folder + "/" + moment, 0o644) == 0)
-        #expect {
-            try Checkpoint.read(from: folder, model: trainer.model)
-        } throws: {
-            "\($0)".contains("\(folder)/\(moment): cannot be read: it is a FIFO (named pipe), not a regular file — name a regular file")
+        try withTemporaryFolder("damaged") { root in
+            let folder = root + "/run"
+            try Checkpoint(trainer: trainer, presetName: "nin-digits", data: "digits").write(to: folder)
+            let files = try FileManager.default.contentsOfDirectory(atPath: folder).sorted()
+            let moment = try #require(files.first { $0.hasSuffix(".weight.npy") == false && $0.hasSuffix(".moment0.npy") })
+            try Npy.write([1], shape: [1], to: folder + "/" + moment)
+            #expect {
+                try Checkpoint.read(from: folder, model: trainer.model)
+            } throws: {
+                "\($0)".hasPrefix("\(folder): ") && "\($0)".contains(" moment 0 has 1 values, this network's has ")
+                    && "\($0)".hasSuffix(" — resume with the preset it was saved from")
+            }
+            try FileManager.default.removeItem(atPath: folder + "/" + moment)
+            #expect(mkfifo(folder + "/" + moment, 0o644) == 0)
+            #expect {
+                try Checkpoint.read(from: folder, model: trainer.model)
+            } throws: {
+                "\($0)".contains("\(folder)/\(moment): cannot be read: it is a FIFO (named pipe), not a regular file — name a regular file")
+            }
         }
     }
 
@@ -128,15 +133,17 @@ struct TrainerTests {
     @Test func savedPresetCarriesTheTrainedWeights() throws {
         var trainer = try Self.trainer(batch: 128, epochs: 1)
         for _ in 0..<3 { _ = trainer.trainNextBatch() }
-        let folder = try ReferencePython.temporaryFolder("saved") + "/trained"
-        let preset = try ShippedPresets.load("nin-digits")
-        try trainer.model.saveTrained(to: folder, presetDirectory: ShippedPresets.folder, input: preset.input)
-        let loaded = try Preset.load(path: folder + "/preset.json")
-        #expect(loaded.network.initialization.weightsDirectory == "weights")
-        let reopened = try TrainableNetwork(network: loaded.network)
-        #expect(reopened.parameters == trainer.model.parameters)
-        let output = try loaded.network.forward(try loaded.network.input.makeTensor(relativeTo: loaded.directory))
-        let expected = trainer.model.forward(Batch(images: [preset.input]), mode: .inference)
-        #expect(output.data == expected.outputs.last)
+        try withTemporaryFolder("saved") { root in
+            let folder = root + "/trained"
+            let preset = try ShippedPresets.load("nin-digits")
+            try trainer.model.saveTrained(to: folder, presetDirectory: ShippedPresets.folder, input: preset.input)
+            let loaded = try Preset.load(path: folder + "/preset.json")
+            #expect(loaded.network.initialization.weightsDirectory == "weights")
+            let reopened = try TrainableNetwork(network: loaded.network)
+            #expect(reopened.parameters == trainer.model.parameters)
+            let output = try loaded.network.forward(try loaded.network.input.makeTensor(relativeTo: loaded.directory))
+            let expected = trainer.model.forward(Batch(images: [preset.input]), mode: .inference)
+            #expect(output.data == expected.outputs.last)
+        }
     }
 }

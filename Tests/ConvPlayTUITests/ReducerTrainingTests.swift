@@ -302,31 +302,32 @@ extension Driver {
     }
 
     @Test func wWritesTheTrainedPresetAndItsWeights() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("convplay-trained-\(UUID().uuidString)").path
-        defer { try? FileManager.default.removeItem(atPath: folder) }
-        var driver = Fixture.trainingDriver()
-        driver.press(.character("T"), .character("n"), .character("w"))
-        #expect(driver.state.prompt?.purpose == .trainedFolder)
-        #expect(driver.state.prompt?.text == "tiny-digits-trained")
-        driver.press(.control("u"))
-        driver.type(folder)
-        driver.press(.enter)
-        #expect(driver.state.mode == .training)
-        #expect(driver.state.status?.text == "saved \(folder)/preset.json with its weights in \(folder)/weights")
-        #expect(!driver.state.trainedWeightsUnsaved && !driver.state.dirty)
-        #expect(render(driver.state, size: large).line(0).contains("unsaved") == false)
-        let loaded = try Preset.load(nameOrPath: folder + "/preset.json")
-        let trained = driver.state.session.parameters(of: NodePath([0]))!
-        #expect(loaded.network.initialization.loadedWeights["conv"]?.parameters.weight == trained.weight)
-        // A second w asks before it replaces the folder.
-        driver.press(.character("n"), .character("w"))
-        driver.press(.control("u"))
-        driver.services.existing = [folder]
-        driver.type(folder)
-        driver.press(.enter)
-        #expect(driver.state.question == .overwriteTrained(folder: folder, thenQuit: false))
-        driver.press(.character("y"))
-        #expect(driver.state.mode == .training && !driver.state.trainedWeightsUnsaved)
+        try withTemporaryFolder("trained") { root in
+            let folder = root + "/trained"
+            var driver = Fixture.trainingDriver()
+            driver.press(.character("T"), .character("n"), .character("w"))
+            #expect(driver.state.prompt?.purpose == .trainedFolder)
+            #expect(driver.state.prompt?.text == "tiny-digits-trained")
+            driver.press(.control("u"))
+            driver.type(folder)
+            driver.press(.enter)
+            #expect(driver.state.mode == .training)
+            #expect(driver.state.status?.text == "saved \(folder)/preset.json with its weights in \(folder)/weights")
+            #expect(!driver.state.trainedWeightsUnsaved && !driver.state.dirty)
+            #expect(render(driver.state, size: large).line(0).contains("unsaved") == false)
+            let loaded = try Preset.load(nameOrPath: folder + "/preset.json")
+            let trained = driver.state.session.parameters(of: NodePath([0]))!
+            #expect(loaded.network.initialization.loadedWeights["conv"]?.parameters.weight == trained.weight)
+            // A second w asks before it replaces the folder.
+            driver.press(.character("n"), .character("w"))
+            driver.press(.control("u"))
+            driver.services.existing = [folder]
+            driver.type(folder)
+            driver.press(.enter)
+            #expect(driver.state.question == .overwriteTrained(folder: folder, thenQuit: false))
+            driver.press(.character("y"))
+            #expect(driver.state.mode == .training && !driver.state.trainedWeightsUnsaved)
+        }
     }
 
     @Test func quittingWithTrainedWeightsAsksToSaveThem() throws {
@@ -342,14 +343,15 @@ extension Driver {
         #expect(driver.state.wantsQuit)
         #expect(driver.effects.contains { if case .stopTraining = $0 { true } else { false } })
 
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("convplay-quit-\(UUID().uuidString)").path
-        defer { try? FileManager.default.removeItem(atPath: folder) }
-        var saving = Fixture.trainingDriver()
-        saving.press(.character("T"), .character("n"))
-        saving.state.mode = .confirm(.saveTrainedBeforeQuit(folder: folder))
-        saving.press(.character("y"))
-        #expect(saving.state.wantsQuit)
-        #expect(FileManager.default.fileExists(atPath: folder + "/weights/manifest.json"))
+        try withTemporaryFolder("quit") { root in
+            let folder = root + "/quit"
+            var saving = Fixture.trainingDriver()
+            saving.press(.character("T"), .character("n"))
+            saving.state.mode = .confirm(.saveTrainedBeforeQuit(folder: folder))
+            saving.press(.character("y"))
+            #expect(saving.state.wantsQuit)
+            #expect(FileManager.default.fileExists(atPath: folder + "/weights/manifest.json"))
+        }
     }
 
     @Test func quittingWithoutTrainingAsksNothing() {

@@ -341,19 +341,21 @@ struct BadInputTests {
 
     @Test(arguments: cases)
     func oneLineAndStatus2(_ c: Case) throws {
-        let dir = try BinaryRunner.temporaryDirectory()
-        for (name, bytes) in c.files {
-            let path = dir + "/" + name
-            try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-            try Data(bytes).write(to: URL(fileURLWithPath: path))
+        try BinaryRunner.withTemporaryDirectory { dir in
+            for (name, bytes) in c.files {
+                let path = dir + "/" + name
+                try FileManager.default.createDirectory(
+                    atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+                try Data(bytes).write(to: URL(fileURLWithPath: path))
+            }
+            try c.prepare?(dir)
+            let arguments = c.arguments + (c.files["bad.json"] != nil ? [dir + "/bad.json"] : [])
+            let result = try BinaryRunner.run(arguments, in: dir, timeout: 60)
+            #expect(!result.timedOut, "\(c.name) hung")
+            #expect(result.status == 2, "exit status \(result.status): \(result.stderr)")
+            #expect(result.stderr == c.message.replacingOccurrences(of: "{dir}", with: dir) + "\n")
+            try? FileManager.default.removeItem(atPath: dir)
         }
-        try c.prepare?(dir)
-        let arguments = c.arguments + (c.files["bad.json"] != nil ? [dir + "/bad.json"] : [])
-        let result = try BinaryRunner.run(arguments, in: dir, timeout: 60)
-        #expect(!result.timedOut, "\(c.name) hung")
-        #expect(result.status == 2, "exit status \(result.status): \(result.stderr)")
-        #expect(result.stderr == c.message.replacingOccurrences(of: "{dir}", with: dir) + "\n")
-        try? FileManager.default.removeItem(atPath: dir)
     }
 
     /// A NumPy 1.0 `.npy` file of little-endian float32 values.

@@ -74,10 +74,22 @@ struct BinaryRunner {
             stderr: String(decoding: errData.withLock { $0 }, as: UTF8.self), timedOut: timeout != nil && process.terminationStatus == 137)
     }
 
-    /// A fresh temporary folder.
-    static func temporaryDirectory() throws -> String {
-        let path = NSTemporaryDirectory() + "convplay-test-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        return path
+    /// Runs `body` with a fresh folder `convplay-test-XXXXXX` (mkdtemp) in the system's temporary directory (`$TMPDIR`, else
+    /// /tmp) and removes the folder and everything in it when `body` returns or throws, so a test leaves nothing
+    /// behind whether it passes or fails. `make test` checks this: it runs the tests with TMPDIR in .build/test-tmp
+    /// and fails on anything left there.
+    @discardableResult
+    static func withTemporaryDirectory<Result>(_ body: (String) throws -> Result) throws -> Result {
+        let path = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        return try body(path)
+    }
+
+    /// A fresh folder like `withTemporaryDirectory`'s that the caller removes (`TmuxSession` does when it is killed).
+    static func makeTemporaryDirectory() throws -> String {
+        var template = Array((NSTemporaryDirectory() + "convplay-test-XXXXXX").utf8CString)
+        let made = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!).map { String(cString: $0) } }
+        guard let made else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+        return made
     }
 }

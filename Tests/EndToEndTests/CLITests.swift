@@ -68,13 +68,14 @@ struct CLITests {
     }
 
     @Test func runPrintsStatisticsAndDumps() throws {
-        let dir = try BinaryRunner.temporaryDirectory()
-        let result = try BinaryRunner.run(["run", "nin-cifar10", "--seed", "3", "--dump", dir])
-        #expect(result.status == 0, "\(result.stderr)")
-        #expect(result.stdout.contains("cccp6"))
-        #expect(result.stdout.contains("forward pass:"))
-        #expect(FileManager.default.fileExists(atPath: dir + "/manifest.json"))
-        #expect(FileManager.default.fileExists(atPath: dir + "/input.npy"))
+        try BinaryRunner.withTemporaryDirectory { dir in
+            let result = try BinaryRunner.run(["run", "nin-cifar10", "--seed", "3", "--dump", dir])
+            #expect(result.status == 0, "\(result.stderr)")
+            #expect(result.stdout.contains("cccp6"))
+            #expect(result.stdout.contains("forward pass:"))
+            #expect(FileManager.default.fileExists(atPath: dir + "/manifest.json"))
+            #expect(FileManager.default.fileExists(atPath: dir + "/input.npy"))
+        }
     }
 
     @Test func runIsBitIdenticalAcrossRuns() throws {
@@ -246,19 +247,20 @@ struct CLIErrorTests {
     @Test(arguments: cases)
     func badInput(_ c: Case) throws {
         var arguments = c.arguments
-        let dir = try BinaryRunner.temporaryDirectory()
-        if let json = c.json {
-            let path = dir + "/bad.json"
-            try json.write(toFile: path, atomically: true, encoding: .utf8)
-            arguments.append(path)
+        try BinaryRunner.withTemporaryDirectory { dir in
+            if let json = c.json {
+                let path = dir + "/bad.json"
+                try json.write(toFile: path, atomically: true, encoding: .utf8)
+                arguments.append(path)
+            }
+            let result = try BinaryRunner.run(arguments, in: dir)
+            #expect(result.status == 2, "exit status for \(c.name): \(result.status)\n\(result.stderr)")
+            for fragment in c.expected {
+                #expect(result.stderr.contains(fragment), "stderr names \(fragment): \(result.stderr)")
+            }
+            #expect(!result.stderr.contains("Fatal error") && !result.stderr.contains("Backtrace"))
+            #expect(result.stderr.split(separator: "\n").count == 1, "one line: \(result.stderr)")
         }
-        let result = try BinaryRunner.run(arguments, in: dir)
-        #expect(result.status == 2, "exit status for \(c.name): \(result.status)\n\(result.stderr)")
-        for fragment in c.expected {
-            #expect(result.stderr.contains(fragment), "stderr names \(fragment): \(result.stderr)")
-        }
-        #expect(!result.stderr.contains("Fatal error") && !result.stderr.contains("Backtrace"))
-        #expect(result.stderr.split(separator: "\n").count == 1, "one line: \(result.stderr)")
     }
 }
 
@@ -267,53 +269,54 @@ struct CLIErrorTests {
 @Suite(.serialized)
 struct WeightsFolderTests {
     @Test func dumpReloadsAsWeights() throws {
-        let dir = try BinaryRunner.temporaryDirectory()
-        let dump = try BinaryRunner.run(["run", "inception-3a", "--seed", "21", "--dump", dir + "/w"])
-        #expect(dump.status == 0, "\(dump.stderr)")
-        let presets = BinaryRunner.packageRoot.appendingPathComponent("presets/inception-3a.json").path
-        var text = try String(contentsOfFile: presets, encoding: .utf8)
-        let initRange = try #require(text.range(of: #""init": \{[^}]*\}"#, options: .regularExpression))
-        text.replaceSubrange(initRange, with: #""init": {"scheme": "he", "seed": 999, "weights": "w"}"#)
-        try text.write(toFile: dir + "/reloaded.json", atomically: true, encoding: .utf8)
-        let strip = { (s: String) in s.split(separator: "\n").filter { !$0.hasPrefix("forward pass") }.joined(separator: "\n") }
-        let original = try BinaryRunner.run(["run", "inception-3a", "--seed", "21"])
-        let reloaded = try BinaryRunner.run(["run", dir + "/reloaded.json"])
-        #expect(reloaded.status == 0, "\(reloaded.stderr)")
-        #expect(strip(original.stdout) == strip(reloaded.stdout))
-        let differentSeed = try BinaryRunner.run(["run", "inception-3a", "--seed", "999"])
-        #expect(strip(differentSeed.stdout) != strip(reloaded.stdout))
+        try BinaryRunner.withTemporaryDirectory { dir in
+            let dump = try BinaryRunner.run(["run", "inception-3a", "--seed", "21", "--dump", dir + "/w"])
+            #expect(dump.status == 0, "\(dump.stderr)")
+            let presets = BinaryRunner.packageRoot.appendingPathComponent("presets/inception-3a.json").path
+            var text = try String(contentsOfFile: presets, encoding: .utf8)
+            let initRange = try #require(text.range(of: #""init": \{[^}]*\}"#, options: .regularExpression))
+            text.replaceSubrange(initRange, with: #""init": {"scheme": "he", "seed": 999, "weights": "w"}"#)
+            try text.write(toFile: dir + "/reloaded.json", atomically: true, encoding: .utf8)
+            let strip = { (s: String) in s.split(separator: "\n").filter { !$0.hasPrefix("forward pass") }.joined(separator: "\n") }
+            let original = try BinaryRunner.run(["run", "inception-3a", "--seed", "21"])
+            let reloaded = try BinaryRunner.run(["run", dir + "/reloaded.json"])
+            #expect(reloaded.status == 0, "\(reloaded.stderr)")
+            #expect(strip(original.stdout) == strip(reloaded.stdout))
+            let differentSeed = try BinaryRunner.run(["run", "inception-3a", "--seed", "999"])
+            #expect(strip(differentSeed.stdout) != strip(reloaded.stdout))
+        }
     }
 
     /// The activations MobileNet needs, end to end: a preset with `clip` (ReLU6) and `hardswish` summarises,
     /// runs, dumps and exports; bounds the wrong way round are refused with the path.
     @Test func clipAndHardSwishThroughEveryCommand() throws {
-        let folder = try BinaryRunner.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: folder) }
-        let preset = folder + "/mobile.json"
-        try """
-        {"format": 1, "name": "mobile bits", "input": {"shape": [3, 8, 8], "source": {"synthetic": "noise", "seed": 3}},
-         "layers": [{"type": "conv", "out": 8, "kernel": 3, "pad": 1}, {"type": "clip", "name": "relu6"},
-                    {"type": "conv", "out": 8, "kernel": 1}, {"type": "clip", "name": "narrow", "min": -0.5, "max": 0.5},
-                    {"type": "hardswish"}]}
-        """.write(toFile: preset, atomically: true, encoding: .utf8)
-        let summary = try BinaryRunner.run(["summary", preset])
-        #expect(summary.status == 0, "\(summary.stderr)")
-        for text in ["relu6", "clip -0.5…0.5", "hardswish"] { #expect(summary.stdout.contains(text), "\(text)") }
-        let run = try BinaryRunner.run(["run", preset, "--dump", folder + "/dump"])
-        #expect(run.status == 0, "\(run.stderr)")
-        let manifest = try String(contentsOfFile: folder + "/dump/manifest.json", encoding: .utf8)
-        #expect(manifest.contains("\"clip\"") && manifest.contains("\"hardswish\""))
-        let export = try BinaryRunner.run(["export", preset, "--onnx", folder + "/mobile.onnx"])
-        #expect(export.status == 0, "\(export.stderr)")
-        let model = try Data(contentsOf: URL(fileURLWithPath: folder + "/mobile.onnx"))
-        #expect(String(decoding: model, as: UTF8.self).contains("HardSwish"))
+        try BinaryRunner.withTemporaryDirectory { folder in
+            let preset = folder + "/mobile.json"
+            try """
+            {"format": 1, "name": "mobile bits", "input": {"shape": [3, 8, 8], "source": {"synthetic": "noise", "seed": 3}},
+             "layers": [{"type": "conv", "out": 8, "kernel": 3, "pad": 1}, {"type": "clip", "name": "relu6"},
+                        {"type": "conv", "out": 8, "kernel": 1}, {"type": "clip", "name": "narrow", "min": -0.5, "max": 0.5},
+                        {"type": "hardswish"}]}
+            """.write(toFile: preset, atomically: true, encoding: .utf8)
+            let summary = try BinaryRunner.run(["summary", preset])
+            #expect(summary.status == 0, "\(summary.stderr)")
+            for text in ["relu6", "clip -0.5…0.5", "hardswish"] { #expect(summary.stdout.contains(text), "\(text)") }
+            let run = try BinaryRunner.run(["run", preset, "--dump", folder + "/dump"])
+            #expect(run.status == 0, "\(run.stderr)")
+            let manifest = try String(contentsOfFile: folder + "/dump/manifest.json", encoding: .utf8)
+            #expect(manifest.contains("\"clip\"") && manifest.contains("\"hardswish\""))
+            let export = try BinaryRunner.run(["export", preset, "--onnx", folder + "/mobile.onnx"])
+            #expect(export.status == 0, "\(export.stderr)")
+            let model = try Data(contentsOf: URL(fileURLWithPath: folder + "/mobile.onnx"))
+            #expect(String(decoding: model, as: UTF8.self).contains("HardSwish"))
 
-        try String(contentsOfFile: preset, encoding: .utf8).replacingOccurrences(
-            of: "\"min\": -0.5, \"max\": 0.5", with: "\"min\": 1, \"max\": 0.5"
-        )
-        .write(toFile: preset, atomically: true, encoding: .utf8)
-        let wrong = try BinaryRunner.run(["summary", preset])
-        #expect(wrong.status == 2)
-        #expect(wrong.stderr == "convplay: layers[3].max is 0.5, but it must be at least min (1)\n")
+            try String(contentsOfFile: preset, encoding: .utf8).replacingOccurrences(
+                of: "\"min\": -0.5, \"max\": 0.5", with: "\"min\": 1, \"max\": 0.5"
+            )
+            .write(toFile: preset, atomically: true, encoding: .utf8)
+            let wrong = try BinaryRunner.run(["summary", preset])
+            #expect(wrong.status == 2)
+            #expect(wrong.stderr == "convplay: layers[3].max is 0.5, but it must be at least min (1)\n")
+        }
     }
 }

@@ -133,36 +133,36 @@ struct PlaygroundViewsTests {
     /// A crash with unsaved edits restores the terminal and leaves the network in the recovery file; the
     /// next start asks whether to open it, and yes brings the edits back as unsaved.
     @Test func aCrashLeavesTheUnsavedNetworkForTheNextStart() throws {
-        let state = try BinaryRunner.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: state) }
-        let environment = ["XDG_STATE_HOME": state, "SWIFT_BACKTRACE": "enable=no"]
-        let first = try Self.open(["nin-cifar10"], environment: environment)
-        defer { first.kill() }
-        try PlaygroundTests.waitForPlayground(first)
-        try first.press(Array(repeating: "j", count: 8))
-        try first.waitFor(text: "Inspector · drop3")
-        try first.press("d")
-        try first.waitFor(text: "step 0/23")
-        usleep(200_000)  // the next loop turn hands the edited network to the crash handler
-        let pid = try #require(try first.programPID())
-        #expect(kill(pid, SIGSEGV) == 0)
-        #expect(try first.waitForExit() == 128 + SIGSEGV)
-        #expect(try !first.alternateScreen() && first.cursorVisible(), "the terminal is restored")
-        let recovered = state + "/convplay/recovery.json"
-        #expect(FileManager.default.fileExists(atPath: recovered))
-        let summary = try BinaryRunner.run(["summary", recovered])
-        #expect(summary.status == 0 && !summary.stdout.contains("drop3"), "\(summary.stdout)\(summary.stderr)")
+        try BinaryRunner.withTemporaryDirectory { state in
+            let environment = ["XDG_STATE_HOME": state, "SWIFT_BACKTRACE": "enable=no"]
+            let first = try Self.open(["nin-cifar10"], environment: environment)
+            defer { first.kill() }
+            try PlaygroundTests.waitForPlayground(first)
+            try first.press(Array(repeating: "j", count: 8))
+            try first.waitFor(text: "Inspector · drop3")
+            try first.press("d")
+            try first.waitFor(text: "step 0/23")
+            usleep(200_000)  // the next loop turn hands the edited network to the crash handler
+            let pid = try #require(try first.programPID())
+            #expect(kill(pid, SIGSEGV) == 0)
+            #expect(try first.waitForExit() == 128 + SIGSEGV)
+            #expect(try !first.alternateScreen() && first.cursorVisible(), "the terminal is restored")
+            let recovered = state + "/convplay/recovery.json"
+            #expect(FileManager.default.fileExists(atPath: recovered))
+            let summary = try BinaryRunner.run(["summary", recovered])
+            #expect(summary.status == 0 && !summary.stdout.contains("drop3"), "\(summary.stdout)\(summary.stderr)")
 
-        let second = try Self.open(["nin-cifar10"], environment: environment)
-        defer { second.kill() }
-        try second.waitFor(text: "convplay stopped unexpectedly with unsaved edits to")
-        try second.press("y")
-        let screen = try second.waitFor(text: "recovered the unsaved edits")
-        #expect(screen.contains("step 0/23") && screen.contains("● unsaved"), "\(screen)")
-        #expect(!FileManager.default.fileExists(atPath: recovered), "offered once, then gone")
-        try second.press("q")
-        try second.waitFor(text: "quit without saving")
-        try second.press("y")
-        try PlaygroundTests.expectExitedAndRestored(second, status: 0)
+            let second = try Self.open(["nin-cifar10"], environment: environment)
+            defer { second.kill() }
+            try second.waitFor(text: "convplay stopped unexpectedly with unsaved edits to")
+            try second.press("y")
+            let screen = try second.waitFor(text: "recovered the unsaved edits")
+            #expect(screen.contains("step 0/23") && screen.contains("● unsaved"), "\(screen)")
+            #expect(!FileManager.default.fileExists(atPath: recovered), "offered once, then gone")
+            try second.press("q")
+            try second.waitFor(text: "quit without saving")
+            try second.press("y")
+            try PlaygroundTests.expectExitedAndRestored(second, status: 0)
+        }
     }
 }

@@ -98,28 +98,29 @@ struct PresetMutationTests {
         var random = Random(state: environment["CONVPLAY_MUTATION_SEED"].flatMap { UInt64($0) } ?? 2024)
         let presets = BinaryRunner.packageRoot.appendingPathComponent("presets").path
         let names = try FileManager.default.contentsOfDirectory(atPath: presets).filter { $0.hasSuffix(".json") }.sorted()
-        let dir = try BinaryRunner.temporaryDirectory()
-        try FileManager.default.copyItem(atPath: presets + "/chelsea.ppm", toPath: dir + "/chelsea.ppm")
-        var outcomes: [Int32: Int] = [:]
-        for round in 0..<count {
-            let name = names[round % names.count]
-            let original = try String(contentsOfFile: presets + "/" + name, encoding: .utf8)
-            let (text, what) = try Self.mutate(original, &random)
-            let path = dir + "/m\(round).json"
-            try text.write(toFile: path, atomically: true, encoding: .utf8)
-            for command in [["summary", path], ["run", path, "--memory-cap", "1024"]] {
-                let result = try BinaryRunner.run(command, in: dir, timeout: 60, memoryLimit: 8 << 30)
-                let context = "\(name) \(what): \(command[0]) → \(result.status) \(result.stderr)"
-                #expect(!result.timedOut, "hung: \(context)")
-                #expect(result.status == 0 || result.status == 2, "\(context)")
-                if result.status == 2 {
-                    #expect(result.stderr.hasPrefix("convplay: ") && result.stderr.filter { $0 == "\n" }.count == 1, "\(context)")
+        try BinaryRunner.withTemporaryDirectory { dir in
+            try FileManager.default.copyItem(atPath: presets + "/chelsea.ppm", toPath: dir + "/chelsea.ppm")
+            var outcomes: [Int32: Int] = [:]
+            for round in 0..<count {
+                let name = names[round % names.count]
+                let original = try String(contentsOfFile: presets + "/" + name, encoding: .utf8)
+                let (text, what) = try Self.mutate(original, &random)
+                let path = dir + "/m\(round).json"
+                try text.write(toFile: path, atomically: true, encoding: .utf8)
+                for command in [["summary", path], ["run", path, "--memory-cap", "1024"]] {
+                    let result = try BinaryRunner.run(command, in: dir, timeout: 60, memoryLimit: 8 << 30)
+                    let context = "\(name) \(what): \(command[0]) → \(result.status) \(result.stderr)"
+                    #expect(!result.timedOut, "hung: \(context)")
+                    #expect(result.status == 0 || result.status == 2, "\(context)")
+                    if result.status == 2 {
+                        #expect(result.stderr.hasPrefix("convplay: ") && result.stderr.filter { $0 == "\n" }.count == 1, "\(context)")
+                    }
+                    outcomes[result.status, default: 0] += 1
                 }
-                outcomes[result.status, default: 0] += 1
+                try? FileManager.default.removeItem(atPath: path)
             }
-            try? FileManager.default.removeItem(atPath: path)
+            #expect(outcomes[0, default: 0] > 0 && outcomes[2, default: 0] > 0, "both outcomes seen: \(outcomes)")
+            try? FileManager.default.removeItem(atPath: dir)
         }
-        #expect(outcomes[0, default: 0] > 0 && outcomes[2, default: 0] > 0, "both outcomes seen: \(outcomes)")
-        try? FileManager.default.removeItem(atPath: dir)
     }
 }

@@ -36,31 +36,37 @@ struct PyTorchTrainingTests {
     @Test(arguments: ["nin-digits", "dense-digits"])
     func trainPyTrainsWithTorchrunAndItsWeightsComeBack(preset: String) throws {
         guard let torchrun = Self.torchrun() else { return }
-        let folder = try BinaryRunner.temporaryDirectory() + "/export"
-        defer { try? FileManager.default.removeItem(atPath: (folder as NSString).deletingLastPathComponent) }
-        let export = try BinaryRunner.run(["export", preset, "--pytorch", folder])
-        try #require(export.status == 0, "\(export.stderr)")
-        let before = try #require(Self.heldOut(try BinaryRunner.run(["evaluate", folder + "/preset.json"]).stdout))
+        try BinaryRunner.withTemporaryDirectory { root in
+            let folder = root + "/export"
+            let export = try BinaryRunner.run(["export", preset, "--pytorch", folder])
+            try #require(export.status == 0, "\(export.stderr)")
+            let before = try #require(Self.heldOut(try BinaryRunner.run(["evaluate", folder + "/preset.json"]).stdout))
 
-        let training = try BinaryRunner.run(
-            executable: torchrun,
-            ["--standalone", "--nproc_per_node=2", "train.py", "--epochs", "1", "--batch", "8", "--optimizer", "adam", "--lr", "0.002"],
-            in: folder)
-        print(training.stdout)
-        try #require(training.status == 0, "\(training.stdout)\(training.stderr)")
-        #expect(training.stdout.contains("2 process(es) (gloo, cpu)") || training.stdout.contains("2 process(es) (nccl, cuda)"))
-        let reported = try #require(Self.heldOut(training.stdout), "\(training.stdout)")
-        #expect(try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.contains(".partial") }.isEmpty)
+            let training = try BinaryRunner.run(
+                executable: torchrun,
+                [
+                    "--standalone", "--nproc_per_node=2", "train.py", "--epochs", "1", "--batch", "8", "--optimizer", "adam", "--lr",
+                    "0.002",
+                ],
+                // torchrun keeps its workers' logs in a new $TMPDIR/torchelastic_* folder and never removes it, and
+                // torch leaves files in TMPDIR: here that is inside the test's folder, removed with it.
+                in: folder, environment: ["TMPDIR": root])
+            print(training.stdout)
+            try #require(training.status == 0, "\(training.stdout)\(training.stderr)")
+            #expect(training.stdout.contains("2 process(es) (gloo, cpu)") || training.stdout.contains("2 process(es) (nccl, cuda)"))
+            let reported = try #require(Self.heldOut(training.stdout), "\(training.stdout)")
+            #expect(try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.contains(".partial") }.isEmpty)
 
-        let evaluation = try BinaryRunner.run(["evaluate", folder + "/preset.json"])
-        try #require(evaluation.status == 0, "\(evaluation.stderr)")
-        let measured = try #require(Self.heldOut(evaluation.stdout), "\(evaluation.stdout)")
-        print("[\(preset)] train.py: \(reported.correct)/\(reported.count), convplay: \(measured.correct)/\(measured.count)")
-        #expect(measured.count == reported.count && measured.count == 355, "the same held-out split")
-        // float32 sums in another order may flip a near tie: at most one held-out image (0.28 points) may differ
-        #expect(abs(measured.correct - reported.correct) <= 1)
-        #expect(Double(measured.correct) / Double(measured.count) >= 0.6, "well above chance (10 %)")
-        #expect(measured.correct > before.correct + 100, "the trained weights came back (before: \(before.correct))")
+            let evaluation = try BinaryRunner.run(["evaluate", folder + "/preset.json"])
+            try #require(evaluation.status == 0, "\(evaluation.stderr)")
+            let measured = try #require(Self.heldOut(evaluation.stdout), "\(evaluation.stdout)")
+            print("[\(preset)] train.py: \(reported.correct)/\(reported.count), convplay: \(measured.correct)/\(measured.count)")
+            #expect(measured.count == reported.count && measured.count == 355, "the same held-out split")
+            // float32 sums in another order may flip a near tie: at most one held-out image (0.28 points) may differ
+            #expect(abs(measured.correct - reported.correct) <= 1)
+            #expect(Double(measured.correct) / Double(measured.count) >= 0.6, "well above chance (10 %)")
+            #expect(measured.correct > before.correct + 100, "the trained weights came back (before: \(before.correct))")
+        }
     }
 
     /// `train.py` given what a hostile user would give it, run plainly with the venv's python (one process): one
@@ -69,49 +75,53 @@ struct PyTorchTrainingTests {
     @Test func trainPyRefusesBadInputInOneLine() throws {
         guard let torchrun = Self.torchrun() else { return }
         let python = (torchrun as NSString).deletingLastPathComponent + "/python"
-        let root = try BinaryRunner.temporaryDirectory(), folder = root + "/export"
-        defer { try? FileManager.default.removeItem(atPath: root) }
-        let export = try BinaryRunner.run(["export", "dense-digits", "--pytorch", folder])
-        try #require(export.status == 0, "\(export.stderr)")
-        let weights = try Data(contentsOf: URL(fileURLWithPath: folder + "/weights.safetensors"))
-        func idx(_ sizes: [UInt32]) -> Data {
-            Data([0, 0, 8, UInt8(sizes.count)] + sizes.flatMap(BadInputTests.bigEndian))
-        }
-        let fm = FileManager.default
-        try fm.createDirectory(atPath: folder + "/fifo-set", withIntermediateDirectories: true)
-        try BadInputTests.makeFIFO(folder + "/fifo-set/train-images-idx3-ubyte")
-        try BadInputTests.makeFIFO(folder + "/fifo.safetensors")
-        try fm.createDirectory(atPath: folder + "/empty-set", withIntermediateDirectories: true)
-        for part in ["train", "t10k"] {
-            try idx([0, 28, 28]).write(to: URL(fileURLWithPath: folder + "/empty-set/\(part)-images-idx3-ubyte"))
-            try idx([0]).write(to: URL(fileURLWithPath: folder + "/empty-set/\(part)-labels-idx1-ubyte"))
-        }
-        try Data("not a safetensors file".utf8).write(to: URL(fileURLWithPath: folder + "/garbage.safetensors"))
-        let cases: [(arguments: [String], message: String)] = [
-            (["--data", "mnist:fifo-set"], "train.py: fifo-set/train-images-idx3-ubyte: not a regular file — name a regular file"),
-            (
-                ["--data", "mnist:empty-set"],
-                "train.py: --data mnist:empty-set: the training set holds no images — give a data set with images in both sets"
-            ),
-            (
-                ["--data", "shapes:100000", "--data-cap", "1"],
-                "train.py: shapes:100000: loading it takes 7.3 MiB, over the 1.0 MiB data-set cap — use a smaller set or raise --data-cap"
-            ),
-            (
-                ["--data", "shapes:10"],
-                "train.py: Dense-head digits scores 10 classes but shapes:10 has 6 — pick a preset whose last layer has 6 outputs"
-            ),
-            (["--weights", "fifo.safetensors"], "train.py: fifo.safetensors: not a regular file — name a regular file"),
-            (["--weights", "garbage.safetensors"], "train.py: garbage.safetensors: not the state_dict of Dense-head digits ("),
-            (["--lr", "1e30", "--epochs", "1"], "train.py: the loss became nan at step "),
-        ]
-        for c in cases {
-            let result = try BinaryRunner.run(executable: python, ["train.py"] + c.arguments, in: folder, timeout: 120)
-            #expect(!result.timedOut, "\(c.arguments) hung")
-            #expect(result.status == 2, "\(c.arguments): exit \(result.status): \(result.stderr)")
-            #expect(
-                result.stderr.hasPrefix(c.message) && result.stderr.split(separator: "\n").count == 1, "\(c.arguments): \(result.stderr)")
-            #expect(try Data(contentsOf: URL(fileURLWithPath: folder + "/weights.safetensors")) == weights, "\(c.arguments): weights kept")
+        try BinaryRunner.withTemporaryDirectory { root in
+            let folder = root + "/export"
+            let export = try BinaryRunner.run(["export", "dense-digits", "--pytorch", folder])
+            try #require(export.status == 0, "\(export.stderr)")
+            let weights = try Data(contentsOf: URL(fileURLWithPath: folder + "/weights.safetensors"))
+            func idx(_ sizes: [UInt32]) -> Data {
+                Data([0, 0, 8, UInt8(sizes.count)] + sizes.flatMap(BadInputTests.bigEndian))
+            }
+            let fm = FileManager.default
+            try fm.createDirectory(atPath: folder + "/fifo-set", withIntermediateDirectories: true)
+            try BadInputTests.makeFIFO(folder + "/fifo-set/train-images-idx3-ubyte")
+            try BadInputTests.makeFIFO(folder + "/fifo.safetensors")
+            try fm.createDirectory(atPath: folder + "/empty-set", withIntermediateDirectories: true)
+            for part in ["train", "t10k"] {
+                try idx([0, 28, 28]).write(to: URL(fileURLWithPath: folder + "/empty-set/\(part)-images-idx3-ubyte"))
+                try idx([0]).write(to: URL(fileURLWithPath: folder + "/empty-set/\(part)-labels-idx1-ubyte"))
+            }
+            try Data("not a safetensors file".utf8).write(to: URL(fileURLWithPath: folder + "/garbage.safetensors"))
+            let cases: [(arguments: [String], message: String)] = [
+                (["--data", "mnist:fifo-set"], "train.py: fifo-set/train-images-idx3-ubyte: not a regular file — name a regular file"),
+                (
+                    ["--data", "mnist:empty-set"],
+                    "train.py: --data mnist:empty-set: the training set holds no images — give a data set with images in both sets"
+                ),
+                (
+                    ["--data", "shapes:100000", "--data-cap", "1"],
+                    "train.py: shapes:100000: loading it takes 7.3 MiB, over the 1.0 MiB data-set cap — use a smaller set or raise --data-cap"
+                ),
+                (
+                    ["--data", "shapes:10"],
+                    "train.py: Dense-head digits scores 10 classes but shapes:10 has 6 — pick a preset whose last layer has 6 outputs"
+                ),
+                (["--weights", "fifo.safetensors"], "train.py: fifo.safetensors: not a regular file — name a regular file"),
+                (["--weights", "garbage.safetensors"], "train.py: garbage.safetensors: not the state_dict of Dense-head digits ("),
+                (["--lr", "1e30", "--epochs", "1"], "train.py: the loss became nan at step "),
+            ]
+            for c in cases {
+                let result = try BinaryRunner.run(
+                    executable: python, ["train.py"] + c.arguments, in: folder, environment: ["TMPDIR": root], timeout: 120)
+                #expect(!result.timedOut, "\(c.arguments) hung")
+                #expect(result.status == 2, "\(c.arguments): exit \(result.status): \(result.stderr)")
+                #expect(
+                    result.stderr.hasPrefix(c.message) && result.stderr.split(separator: "\n").count == 1,
+                    "\(c.arguments): \(result.stderr)")
+                #expect(
+                    try Data(contentsOf: URL(fileURLWithPath: folder + "/weights.safetensors")) == weights, "\(c.arguments): weights kept")
+            }
         }
     }
 

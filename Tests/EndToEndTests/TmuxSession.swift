@@ -48,7 +48,7 @@ final class TmuxSession {
             throw Missing(what: program, fix: "build it with `swift build -c release --product convplay` (or `make test`)")
         }
         socket = "convplay-e2e-\(getpid())-\(UUID().uuidString.prefix(8))"
-        directory = try BinaryRunner.temporaryDirectory()
+        directory = try BinaryRunner.makeTemporaryDirectory()
         statusFile = directory + "/exit-status"
         var env = ["LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "SWIFT_BACKTRACE": "interactive=no", "XDG_STATE_HOME": directory + "/state"]
         for (key, value) in environment { env[key] = value }
