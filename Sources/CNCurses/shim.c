@@ -69,7 +69,8 @@ static void write_recovery(void) {
     if (fd < 0) return;
     int ok = write_all(fd, slot->bytes, slot->length) == 0 && fsync(fd) == 0;
     close(fd);
-    if (ok) rename(temporary_path, json_path);
+    // a write that failed (disk full) leaves no partial file behind; unlink is async-signal-safe
+    if (!ok || rename(temporary_path, json_path) != 0) unlink(temporary_path);
 }
 
 // A Swift trap would leave the terminal in the alternate screen with the cursor hidden (and the

@@ -6,7 +6,8 @@ import Testing
 /// The exported `train.py` trains on exactly convplay's data (Tests/Reference/train_py_data.py runs its own
 /// functions): the synthetic shapes byte for byte from the same seed — several sizes, one and three channels,
 /// a seed's complement as the held-out set uses — the digits' held-out split label for label, and images fitted
-/// to another input (grey → RGB enlarged bilinearly, shrunk by area) within float32 rounding.
+/// to another input (grey → RGB enlarged bilinearly, shrunk by area) within float32 rounding; and its atomic save
+/// cleans up after a failure.
 @Suite(.serialized)
 struct ExportPyTorchTrainTests {
     static let shapeCases: [(shape: Shape, count: Int, seed: UInt64)] = [
@@ -47,6 +48,12 @@ struct ExportPyTorchTrainTests {
                 let largest = zip(fitted.values, expected).map { abs($0 - $1) }.max() ?? .infinity
                 #expect(largest <= 1e-6, "digits fitted to \(shape): largest difference \(largest)")
             }
+            // a save that fails halfway raises, leaves the old weights whole and no partial file beside them
+            let failure =
+                try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder + "/save-failure.json")))
+                as? [String: Any]
+            #expect(failure?["raised"] as? Bool == true && failure?["old_whole"] as? Bool == true, "\(failure ?? [:])")
+            #expect((failure?["left"] as? [String])?.isEmpty == true, "\(failure ?? [:])")
         }
     }
 }

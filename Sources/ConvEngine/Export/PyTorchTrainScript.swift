@@ -459,10 +459,18 @@ extension PyTorchExport {
         def save_atomically(state, path):
             """Writes the state_dict beside `path`, flushes it to disk and renames it over `path`."""
             partial = f"{path}.partial-{os.getpid()}"
-            save_file({k: v.detach().cpu().contiguous() for k, v in state.items()}, partial)
-            with open(partial, "rb") as f:
-                os.fsync(f.fileno())
-            os.replace(partial, path)
+            try:
+                save_file({k: v.detach().cpu().contiguous() for k, v in state.items()}, partial)
+                with open(partial, "rb") as f:
+                    os.fsync(f.fileno())
+                os.replace(partial, path)
+            except BaseException:
+                # a failed save (disk full, interrupted) leaves the old file whole and no partial one beside it
+                try:
+                    os.remove(partial)
+                except OSError:
+                    pass
+                raise
             folder = os.open(os.path.dirname(os.path.abspath(path)), os.O_RDONLY)
             try:
                 os.fsync(folder)
