@@ -566,8 +566,8 @@ void ck_conv_channel_tile_rows(const ck_conv_desc *g, const float *input, const 
     const int blocks = K <= CT_KC_WHOLE ? 1 : (K + CT_KC - 1) / CT_KC;
     const int kcb = wide ? ck_k_block(K) : (K + blocks - 1) / blocks;
     const long step = (long)sh * (long)view_width;
-    const tile_fn *singles = avx512 ? one_row[sw - 1] : ck_ct_one_row_avx2[sw - 1];
-    const tile_fn *pairs = avx512 ? two_rows[sw - 1] : ck_ct_two_rows_avx2[sw - 1];
+    const tile_fn *singles = avx512 ? one_row[sw - 1] : ck_ct_one_row_avx2[1][sw - 1];
+    const tile_fn *pairs = avx512 ? two_rows[sw - 1] : ck_ct_two_rows_avx2[1][sw - 1];
     void (*const store)(const float *, int, int, float *, const float *, size_t, ck_activation) =
         avx512 ? store_tiles : ck_ct_store_tiles_avx2;
     // Columns of a row in segments of near-equal length ≤ 14 (56: 4 × 14, 13: 13); maps 7 wide or less, two rows a tile.
@@ -602,6 +602,11 @@ void ck_conv_channel_tile_rows(const ck_conv_desc *g, const float *input, const 
                 panel = own;
             }
             const int jend = m1 - b * CT_BLOCK < CT_BLOCK ? m1 - b * CT_BLOCK : CT_BLOCK;
+            if (!avx512) {
+                // AVX2: a block of at most 16 channels computes only the panel's first half (store reads no more)
+                singles = ck_ct_one_row_avx2[jend > 16][sw - 1];
+                pairs = ck_ct_two_rows_avx2[jend > 16][sw - 1];
+            }
             const float *block_bias = NULL;
             if (bias) {
                 for (int j = 0; j < CT_BLOCK; j++) bias_block[j] = b * CT_BLOCK + j < M ? bias[b * CT_BLOCK + j] : 0.0f;

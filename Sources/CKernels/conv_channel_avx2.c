@@ -2,7 +2,11 @@
 // scratch, with tiles of 16 ymm registers. A tile of up to 14 positions × 32 channels runs as chunks of at most 6
 // positions, each chunk the panel's two 16-channel halves in turn (12 accumulators, 2 weight loads and at most 6
 // broadcasts a tap, each at a constant offset from the tap's input). Each value takes the same FMAs in the same order
-// as on AVX-512: the same bits.
+// as on AVX-512: the same bits. A block of at most 16 channels (M 16, or a last block's) runs the first half only
+// (`half2_*`): 1×1 32→16 on 112×112 0.56 of the time, 96→16 on 55×55 0.54, 192→16 on 28×28 0.54, 480→16 on 14×14
+// 0.56 (/tmp loop harness, one process, minima of 31 calls, ReLU stored, 1 thread, AVX2 forced on AMD EPYC Zen 4,
+// family 25 model 17, 2 cores shared with another helper); whole networks (5 alternating processes a side, per-node
+// minima, same host): MobileNetV2's block1_1/linear 0.61, GoogLeNet's inception_3a/5x5_reduce 0.54, the rest alike.
 #include "conv_channel.h"
 
 #ifdef CK_X86
@@ -114,14 +118,16 @@ static const chunk_fn chunks[2][2][2][CT2_CHUNK + 1] = {{CT2_CHUNKS(1, 0), CT2_C
 
 // A tile of na positions of one row (nb = 0) or na of each of two rows (nb = na) in chunks of near-equal columns,
 // at most 6 of one row (14: 5 + 5 + 4) or 3 of two (7 + 7: 3 + 2 + 2 columns), each chunk both halves of the panel
-// before the next, so its input values are in L1 for the second. The first chunk's first half leads.
-static void tile_avx2(int kc, const float *w, const float *x, const int *koff, long step, float *acc, int first,
-                      const float *bias, const float *ahead, int ahead_taps, long input_ahead, int add_after,
-                      const ct_lines *out_lines, int na, int nb, int sw) {
+// before the next, so its input values are in L1 for the second (`halves` 1: the first half only, for a block of
+// at most 16 channels). The first chunk's first half leads.
+__attribute__((always_inline)) static inline void
+tile_avx2(int kc, const float *w, const float *x, const int *koff, long step, float *acc, int first, const float *bias,
+          const float *ahead, int ahead_taps, long input_ahead, int add_after, const ct_lines *out_lines, int na, int nb,
+          int sw, const int halves) {
     const int rows = nb ? 2 : 1, most = CT2_CHUNK / rows, parts = (na + most - 1) / most;
     for (int part = 0, i0 = 0; part < parts; part++) {
         const int i1 = (int)((long)(part + 1) * na / parts);
-        for (int half = 0; half < 2; half++) {
+        for (int half = 0; half < halves; half++) {
             const int lead = part == 0 && half == 0;
             float *at = acc + (size_t)i0 * CT_BLOCK + half * CT2_HALF;
             chunks[sw - 1][lead][rows - 1][i1 - i0](kc, w + half * CT2_HALF, x + (long)i0 * sw, step, koff, at,
@@ -139,7 +145,14 @@ static void tile_avx2(int kc, const float *w, const float *x, const int *koff, l
                                          int ahead_taps, long input_ahead, int add_after,                              \
                                          const ct_lines *out_lines) {                                                  \
         tile_avx2(kc, w, x, koff, step, acc, first, bias, ahead, ahead_taps, input_ahead, add_after, out_lines, NA,   \
-                  NB, SW);                                                                                             \
+                  NB, SW, 2);                                                                                          \
+    }                                                                                                                 \
+    static void half2_##NA##_##NB##_##SW(int kc, const float *w, const float *x, const int *koff, long step,          \
+                                         float *acc, int first, const float *bias, const float *ahead,                 \
+                                         int ahead_taps, long input_ahead, int add_after,                              \
+                                         const ct_lines *out_lines) {                                                  \
+        tile_avx2(kc, w, x, koff, step, acc, first, bias, ahead, ahead_taps, input_ahead, add_after, out_lines, NA,   \
+                  NB, SW, 1);                                                                                          \
     }
 #define CT2_TILE_FNS(SW)                                                                                              \
     CT2_TILE_FN(1, 0, SW) CT2_TILE_FN(2, 0, SW) CT2_TILE_FN(3, 0, SW) CT2_TILE_FN(4, 0, SW) CT2_TILE_FN(5, 0, SW)     \
@@ -149,15 +162,16 @@ static void tile_avx2(int kc, const float *w, const float *x, const int *koff, l
     CT2_TILE_FN(6, 6, SW) CT2_TILE_FN(7, 7, SW)
 CT2_TILE_FNS(1)
 CT2_TILE_FNS(2)
-#define CT2_ONE_ROW(SW)                                                                                               \
-    {NULL,           tile2_1_0_##SW,  tile2_2_0_##SW,  tile2_3_0_##SW,  tile2_4_0_##SW,                               \
-     tile2_5_0_##SW, tile2_6_0_##SW,  tile2_7_0_##SW,  tile2_8_0_##SW,  tile2_9_0_##SW,                               \
-     tile2_10_0_##SW, tile2_11_0_##SW, tile2_12_0_##SW, tile2_13_0_##SW, tile2_14_0_##SW}
-#define CT2_TWO_ROWS(SW)                                                                                              \
-    {NULL, tile2_1_1_##SW, tile2_2_2_##SW, tile2_3_3_##SW, tile2_4_4_##SW, tile2_5_5_##SW, tile2_6_6_##SW,           \
-     tile2_7_7_##SW}
-const tile_fn ck_ct_one_row_avx2[2][CT_TILE + 1] = {CT2_ONE_ROW(1), CT2_ONE_ROW(2)};
-const tile_fn ck_ct_two_rows_avx2[2][CT_TILE / 2 + 1] = {CT2_TWO_ROWS(1), CT2_TWO_ROWS(2)};
+#define CT2_ONE_ROW(P, SW)                                                                                            \
+    {NULL,          P##_1_0_##SW,  P##_2_0_##SW,  P##_3_0_##SW,  P##_4_0_##SW,  P##_5_0_##SW,  P##_6_0_##SW,          \
+     P##_7_0_##SW,  P##_8_0_##SW,  P##_9_0_##SW,  P##_10_0_##SW, P##_11_0_##SW, P##_12_0_##SW, P##_13_0_##SW,         \
+     P##_14_0_##SW}
+#define CT2_TWO_ROWS(P, SW)                                                                                           \
+    {NULL, P##_1_1_##SW, P##_2_2_##SW, P##_3_3_##SW, P##_4_4_##SW, P##_5_5_##SW, P##_6_6_##SW, P##_7_7_##SW}
+const tile_fn ck_ct_one_row_avx2[2][2][CT_TILE + 1] = {{CT2_ONE_ROW(half2, 1), CT2_ONE_ROW(half2, 2)},
+                                                       {CT2_ONE_ROW(tile2, 1), CT2_ONE_ROW(tile2, 2)}};
+const tile_fn ck_ct_two_rows_avx2[2][2][CT_TILE / 2 + 1] = {{CT2_TWO_ROWS(half2, 1), CT2_TWO_ROWS(half2, 2)},
+                                                            {CT2_TWO_ROWS(tile2, 1), CT2_TWO_ROWS(tile2, 2)}};
 
 // 8 vectors r[i] = row i of an 8×8 block -> r[j] = column j.
 __attribute__((target("avx2"), always_inline)) static inline void transpose8(__m256 r[8]) {
