@@ -3,8 +3,9 @@
 #define CONV_CHANNEL_H
 #include "ckernels_internal.h"
 
-// Output channels per weight panel and tile (one panel's row of weights a tap), and positions per tile at most.
-enum { CT_BLOCK = 32, CT_TILE = 14 };
+// Output channels per weight panel and tile (one panel's row of weights a tap), positions per tile at most, and
+// positions per chunk of an AVX2 tile at most (conv_channel_avx2.c).
+enum { CT_BLOCK = 32, CT_TILE = 14, CT2_CHUNK = 6 };
 
 #ifdef CK_X86
 // Output lines a tile asks for, to be written: `count` lines from line `l0` of the plane at `at` on, `lines` a

@@ -10,7 +10,7 @@
 #include "conv_channel.h"
 
 #ifdef CK_X86
-enum { CT2_CHUNK = 6, CT2_HALF = 16 };
+enum { CT2_HALF = 16 };
 
 // A chunk: `cols` positions of one output row at x + i·SW (and with rows = 2 as many of the next, at x + step +
 // i·SW) × channels half·16 ..< half·16 + 16 over kc taps, tap k at koff[k] from there, its 32 weights at w + k·32.
