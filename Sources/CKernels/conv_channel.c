@@ -573,8 +573,8 @@ void ck_conv_channel_tile_rows(const ck_conv_desc *g, const float *input, const 
     const int blocks = K <= CT_KC_WHOLE ? 1 : (K + CT_KC - 1) / CT_KC;
     const int kcb = wide ? ck_k_block(K) : (K + blocks - 1) / blocks;
     const long step = (long)sh * (long)view_width;
-    const tile_fn *singles = avx512 ? one_row[sw - 1] : ck_ct_one_row_avx2[1][sw - 1];
-    const tile_fn *pairs = avx512 ? two_rows[sw - 1] : ck_ct_two_rows_avx2[1][sw - 1];
+    const tile_fn *singles = avx512 ? one_row[sw - 1] : ck_ct_one_row_avx2[2][sw - 1];
+    const tile_fn *pairs = avx512 ? two_rows[sw - 1] : ck_ct_two_rows_avx2[2][sw - 1];
     void (*const store)(const float *, int, int, float *, const float *, size_t, ck_activation) =
         avx512 ? store_tiles : ck_ct_store_tiles_avx2;
     // Columns of a row in segments of near-equal length ≤ 14 (56: 4 × 14, 13: 13); maps 7 wide or less, two rows a tile.
@@ -616,8 +616,9 @@ void ck_conv_channel_tile_rows(const ck_conv_desc *g, const float *input, const 
             const int jend = m1 - b * CT_BLOCK < CT_BLOCK ? m1 - b * CT_BLOCK : CT_BLOCK;
             if (!avx512) {
                 // AVX2: a block of at most 16 channels computes only the panel's first half (store reads no more)
-                singles = ck_ct_one_row_avx2[jend > 16][sw - 1];
-                pairs = ck_ct_two_rows_avx2[jend > 16][sw - 1];
+                const int quarters = jend <= 16 ? 0 : jend <= 24 ? 1 : 2;
+                singles = ck_ct_one_row_avx2[quarters][sw - 1];
+                pairs = ck_ct_two_rows_avx2[quarters][sw - 1];
             }
             const float *block_bias = NULL;
             if (bias) {

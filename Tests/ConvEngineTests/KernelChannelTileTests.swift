@@ -137,6 +137,11 @@ extension ConvCase {
         ConvCase(
             "3×3 pad 1 20→48 on 9×30: the second block's 16 channels in half tiles of one row", c: 20, h: 9, w: 30, k: 48,
             kernel: (3, 3), pad: (1, 1, 1, 1)),
+        // and a block of 17–24 channels as the first half and one 8-channel vector
+        ConvCase("1×1 144→24 on 9×30 (MobileNetV2's 24-channel projections' rows)", c: 144, h: 9, w: 30, k: 24, kernel: (1, 1)),
+        ConvCase(
+            "3×3 stride 2 pad 1 20→56 on 13×13 → 7×7: two-row tiles, the second block's 24 channels", c: 20, h: 13, w: 13,
+            k: 56, kernel: (3, 3), stride: (2, 2), pad: (1, 1, 1, 1)),
     ]
 }
 
