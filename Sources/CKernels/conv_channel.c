@@ -506,6 +506,13 @@ __attribute__((target("avx512f"))) static void pr_rows(const ck_conv_desc *g, co
 }
 #endif
 
+// AVX2: where tile t of a run of `count` positions ends, its chunks 2t and 2t + 1 of the run's near-equal chunks of
+// at most CT2_CHUNK (chunk i starting at ⌊i · count / chunks⌋).
+static inline int ct2_end(int t, int count) {
+    const int chunks = (count + CT2_CHUNK - 1) / CT2_CHUNK, end = 2 * t + 2 < chunks ? 2 * t + 2 : chunks;
+    return (int)((long)end * count / chunks);
+}
+
 void ck_conv_channel_tile_rows(const ck_conv_desc *g, const float *input, const float *weight,
                                const float *packedWeight, const float *bias, float *output, int oy0, int oy1, int m0,
                                int m1, ck_output_epilogue epilogue) {
@@ -566,12 +573,16 @@ void ck_conv_channel_tile_rows(const ck_conv_desc *g, const float *input, const 
     const int blocks = K <= CT_KC_WHOLE ? 1 : (K + CT_KC - 1) / CT_KC;
     const int kcb = wide ? ck_k_block(K) : (K + blocks - 1) / blocks;
     const long step = (long)sh * (long)view_width;
-    const tile_fn *singles = avx512 ? one_row[sw - 1] : ck_ct_one_row_avx2[sw - 1];
-    const tile_fn *pairs = avx512 ? two_rows[sw - 1] : ck_ct_two_rows_avx2[sw - 1];
+    const tile_fn *singles = avx512 ? one_row[sw - 1] : ck_ct_one_row_avx2[2][sw - 1];
+    const tile_fn *pairs = avx512 ? two_rows[sw - 1] : ck_ct_two_rows_avx2[2][sw - 1];
     void (*const store)(const float *, int, int, float *, const float *, size_t, ck_activation) =
         avx512 ? store_tiles : ck_ct_store_tiles_avx2;
     // Columns of a row in segments of near-equal length ≤ 14 (56: 4 × 14, 13: 13); maps 7 wide or less, two rows a tile.
-    const int segments = (OW + CT_TILE - 1) / CT_TILE;
+    // AVX2 (tiles in chunks of at most CT2_CHUNK positions): the row (or a 1×1's strip) in near-equal chunks of at
+    // most 6, two chunks a tile (ct2_end), so chunks of 5–6 where 14-position tiles ran 5 + 5 + 4; rows of at most
+    // 14 as on AVX-512 (14 as 10 + 4 lost, 1.04).
+    const int chunked = !avx512 && OW > CT_TILE;
+    const int segments = chunked ? ((OW + CT2_CHUNK - 1) / CT2_CHUNK + 1) / 2 : (OW + CT_TILE - 1) / CT_TILE;
     const int flat = inside && sw == 1 && sh == 1 && KW == 1 && KH == 1 && view_width == (size_t)OW;
     // A map wider than 14 in one K block (the 7×7/2 stems' 147 taps) goes out row by row, each row from L1 as soon
     // as its tiles are done, others strip by strip after the last K block. Either way the tiles ask for the output
@@ -593,7 +604,8 @@ void ck_conv_channel_tile_rows(const ck_conv_desc *g, const float *input, const 
     float bias_block[CT_BLOCK];
     for (int r0 = 0; r0 < rows; r0 += strip) {
         const int r1 = rows - r0 < strip ? rows : r0 + strip, positions = (r1 - r0) * OW;
-        const int tiles = flat ? (positions + CT_TILE - 1) / CT_TILE
+        const int tiles = flat ? (avx512 ? (positions + CT_TILE - 1) / CT_TILE
+                                         : ((positions + CT2_CHUNK - 1) / CT2_CHUNK + 1) / 2)
                           : OW <= CT_TILE / 2 ? (r1 - r0 + 1) / 2 : (r1 - r0) * segments;
         for (int b = m0 / CT_BLOCK; b < panels && b * CT_BLOCK < m1; b++) {
             const float *panel = packedWeight + (size_t)b * K * CT_BLOCK;
@@ -602,6 +614,12 @@ void ck_conv_channel_tile_rows(const ck_conv_desc *g, const float *input, const 
                 panel = own;
             }
             const int jend = m1 - b * CT_BLOCK < CT_BLOCK ? m1 - b * CT_BLOCK : CT_BLOCK;
+            if (!avx512) {
+                // AVX2: a block of at most 16 channels computes only the panel's first half (store reads no more)
+                const int quarters = jend <= 16 ? 0 : jend <= 24 ? 1 : 2;
+                singles = ck_ct_one_row_avx2[quarters][sw - 1];
+                pairs = ck_ct_two_rows_avx2[quarters][sw - 1];
+            }
             const float *block_bias = NULL;
             if (bias) {
                 for (int j = 0; j < CT_BLOCK; j++) bias_block[j] = b * CT_BLOCK + j < M ? bias[b * CT_BLOCK + j] : 0.0f;
@@ -637,7 +655,7 @@ void ck_conv_channel_tile_rows(const ck_conv_desc *g, const float *input, const 
                     // Positions contiguous in the input (a 1×1 conv at stride 1 on whole rows): tiles of near-equal
                     // length ≤ 14 across row ends (7×7: 13 + 3 × 12).
                     for (int at = 0; t < tiles;) {
-                        const int n = (positions - at) / (tiles - t);
+                        const int n = avx512 ? (positions - at) / (tiles - t) : ct2_end(t, positions) - at;
                         CT_RUN(singles[n], view + (size_t)r0 * OW + at, at);
                         at += n;
                     }
@@ -662,7 +680,7 @@ void ck_conv_channel_tile_rows(const ck_conv_desc *g, const float *input, const 
                             row_lines = (ct_lines){next + (size_t)(from / lines) * OH * OW, (long)OH * OW, lines,
                                                    from % lines, to - from};
                             out_lines = all ? &row_lines : NULL;
-                            const int n = (OW - ox) / (segments - s);
+                            const int n = chunked ? ct2_end(s, OW) - ox : (OW - ox) / (segments - s);
                             CT_RUN(singles[n], tile_input(view, view_width, sh, sw, r, ox),
                                    (by_rows ? 0 : (r - r0) * OW) + ox);
                             ox += n;

@@ -3,8 +3,9 @@
 #define CONV_CHANNEL_H
 #include "ckernels_internal.h"
 
-// Output channels per weight panel and tile (one panel's row of weights a tap), and positions per tile at most.
-enum { CT_BLOCK = 32, CT_TILE = 14 };
+// Output channels per weight panel and tile (one panel's row of weights a tap), positions per tile at most, and
+// positions per chunk of an AVX2 tile at most (conv_channel_avx2.c).
+enum { CT_BLOCK = 32, CT_TILE = 14, CT2_CHUNK = 6 };
 
 #ifdef CK_X86
 // Output lines a tile asks for, to be written: `count` lines from line `l0` of the plane at `at` on, `lines` a
@@ -20,10 +21,11 @@ typedef void (*tile_fn)(int kc, const float *w, const float *x, const int *koff,
                         const float *bias, const float *ahead, int ahead_taps, long input_ahead, int add_after,
                         const ct_lines *out_lines);
 
-/// The AVX2 tiles, indexed as conv_channel.c's AVX-512 ones: [column stride − 1][positions of one row, 1 ..< 15]
-/// and [column stride − 1][positions of each of two rows, 1 ..< 8].
-CK_INTERNAL extern const tile_fn ck_ct_one_row_avx2[2][CT_TILE + 1];
-CK_INTERNAL extern const tile_fn ck_ct_two_rows_avx2[2][CT_TILE / 2 + 1];
+/// The AVX2 tiles, indexed as conv_channel.c's AVX-512 ones after [the block's channels: 0 at most 16 (the panel's
+/// first half only), 1 at most 24 (and one 8-channel vector), 2 up to 32]: [column stride − 1][positions of one
+/// row, 1 ..< 15] and [column stride − 1][positions of each of two rows, 1 ..< 8].
+CK_INTERNAL extern const tile_fn ck_ct_one_row_avx2[3][2][CT_TILE + 1];
+CK_INTERNAL extern const tile_fn ck_ct_two_rows_avx2[3][2][CT_TILE / 2 + 1];
 
 /// The tile scratch acc (count positions, 32 channels) -> channels 0 ..< jend of the output's planes from `out` on,
 /// plus the addend (NULL: none), through the activation: store_tiles on AVX2 (8 × 8 transposes), the same bits.

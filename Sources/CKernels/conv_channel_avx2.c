@@ -2,11 +2,17 @@
 // scratch, with tiles of 16 ymm registers. A tile of up to 14 positions × 32 channels runs as chunks of at most 6
 // positions, each chunk the panel's two 16-channel halves in turn (12 accumulators, 2 weight loads and at most 6
 // broadcasts a tap, each at a constant offset from the tap's input). Each value takes the same FMAs in the same order
-// as on AVX-512: the same bits.
+// as on AVX-512: the same bits. A block of at most 16 channels (M 16, or a last block's) runs the first half only
+// (`half2_*`): 1×1 32→16 on 112×112 0.56 of the time, 96→16 on 55×55 0.54, 192→16 on 28×28 0.54, 480→16 on 14×14
+// 0.56 (/tmp loop harness, one process, minima of 31 calls, ReLU stored, 1 thread, AVX2 forced on AMD EPYC Zen 4,
+// family 25 model 17, 2 cores shared with another helper); whole networks (5 alternating processes a side, per-node
+// minima, same host): MobileNetV2's block1_1/linear 0.61, GoogLeNet's inception_3a/5x5_reduce 0.54, the rest alike.
+// A block of 17–24 channels runs the second half as chunks of one 8-channel vector (`three2_*`, `quarters`): 1×1
+// 144→24 on 56×56 0.91–0.95, 96→24 0.92–0.95, 512→24 on 14×14 0.86 (same harness and host).
 #include "conv_channel.h"
 
 #ifdef CK_X86
-enum { CT2_CHUNK = 6, CT2_HALF = 16 };
+enum { CT2_HALF = 16 };
 
 // A chunk: `cols` positions of one output row at x + i·SW (and with rows = 2 as many of the next, at x + step +
 // i·SW) × channels half·16 ..< half·16 + 16 over kc taps, tap k at koff[k] from there, its 32 weights at w + k·32.
@@ -16,20 +22,15 @@ enum { CT2_CHUNK = 6, CT2_HALF = 16 };
 __attribute__((target("avx2,fma,prfchw"), always_inline)) static inline void
 chunk_body(int kc, const float *w, const float *x, long step, const int *koff, float *acc, float *acc_b, int first,
            const float *bias, int add_after, const float *ahead, int ahead_taps, long input_ahead,
-           const ct_lines *out_lines, const int cols, const int rows, const int SW, const int LEAD) {
+           const ct_lines *out_lines, const int cols, const int rows, const int SW, const int LEAD, const int NW) {
     __m256 c[2][CT2_CHUNK][2];
     float *const out[2] = {acc, acc_b};
     for (int r = 0; r < rows; r++)
         for (int i = 0; i < cols; i++) {
-            if (!first && !add_after) {
-                c[r][i][0] = _mm256_loadu_ps(out[r] + i * CT_BLOCK);
-                c[r][i][1] = _mm256_loadu_ps(out[r] + i * CT_BLOCK + 8);
-            } else if (first && bias) {
-                c[r][i][0] = _mm256_loadu_ps(bias);
-                c[r][i][1] = _mm256_loadu_ps(bias + 8);
-            } else {
-                c[r][i][0] = _mm256_setzero_ps();
-                c[r][i][1] = _mm256_setzero_ps();
+            for (int v = 0; v < NW; v++) {
+                if (!first && !add_after) c[r][i][v] = _mm256_loadu_ps(out[r] + i * CT_BLOCK + 8 * v);
+                else if (first && bias) c[r][i][v] = _mm256_loadu_ps(bias + 8 * v);
+                else c[r][i][v] = _mm256_setzero_ps();
             }
         }
     const int spread = 2 * ahead_taps <= kc;
@@ -66,22 +67,21 @@ chunk_body(int kc, const float *w, const float *x, long step, const int *koff, f
             }
             if (input_ahead) _mm_prefetch((const char *)(p + input_ahead), _MM_HINT_T0);
         }
-        const __m256 w0 = _mm256_loadu_ps(w + (size_t)k * CT_BLOCK), w1 = _mm256_loadu_ps(w + (size_t)k * CT_BLOCK + 8);
+        __m256 wv[2];
+        for (int v = 0; v < NW; v++) wv[v] = _mm256_loadu_ps(w + (size_t)k * CT_BLOCK + 8 * v);
         for (int r = 0; r < rows; r++)
             for (int i = 0; i < cols; i++) {
                 const __m256 b = _mm256_broadcast_ss((r ? q : p) + i * SW);
-                c[r][i][0] = _mm256_fmadd_ps(w0, b, c[r][i][0]);
-                c[r][i][1] = _mm256_fmadd_ps(w1, b, c[r][i][1]);
+                for (int v = 0; v < NW; v++) c[r][i][v] = _mm256_fmadd_ps(wv[v], b, c[r][i][v]);
             }
     }
     for (int r = 0; r < rows; r++)
         for (int i = 0; i < cols; i++) {
-            if (!first && add_after) {
-                c[r][i][0] = _mm256_add_ps(c[r][i][0], _mm256_loadu_ps(out[r] + i * CT_BLOCK));
-                c[r][i][1] = _mm256_add_ps(c[r][i][1], _mm256_loadu_ps(out[r] + i * CT_BLOCK + 8));
+            for (int v = 0; v < NW; v++) {
+                if (!first && add_after)
+                    c[r][i][v] = _mm256_add_ps(c[r][i][v], _mm256_loadu_ps(out[r] + i * CT_BLOCK + 8 * v));
+                _mm256_storeu_ps(out[r] + i * CT_BLOCK + 8 * v, c[r][i][v]);
             }
-            _mm256_storeu_ps(out[r] + i * CT_BLOCK, c[r][i][0]);
-            _mm256_storeu_ps(out[r] + i * CT_BLOCK + 8, c[r][i][1]);
         }
 }
 
@@ -94,7 +94,7 @@ typedef void (*chunk_fn)(int kc, const float *w, const float *x, long step, cons
         const float *bias, int add_after, const float *ahead, int ahead_taps, long input_ahead,                      \
         const ct_lines *out_lines) {                                                                                  \
         chunk_body(kc, w, x, step, koff, acc, acc_b, first, bias, add_after, ahead, ahead_taps, input_ahead,          \
-                   out_lines, COLS, ROWS, SW, LEAD);                                                                  \
+                   out_lines, COLS, ROWS, SW, LEAD, 2);                                                                  \
     }
 #define CT2_CHUNK_FNS(SW, LEAD)                                                                                       \
     CT2_CHUNK_FN(1, 1, SW, LEAD) CT2_CHUNK_FN(2, 1, SW, LEAD) CT2_CHUNK_FN(3, 1, SW, LEAD)                           \
@@ -112,22 +112,44 @@ CT2_CHUNK_FNS(2, 1)
 static const chunk_fn chunks[2][2][2][CT2_CHUNK + 1] = {{CT2_CHUNKS(1, 0), CT2_CHUNKS(1, 1)},
                                                         {CT2_CHUNKS(2, 0), CT2_CHUNKS(2, 1)}};
 
+#define CT2_QUARTER_FN(COLS, ROWS, SW)                                                                                \
+    __attribute__((target("avx2,fma,prfchw"))) static void quarter_##COLS##_##ROWS##_##SW(                            \
+        int kc, const float *w, const float *x, long step, const int *koff, float *acc, float *acc_b, int first,     \
+        const float *bias, int add_after, const float *ahead, int ahead_taps, long input_ahead,                      \
+        const ct_lines *out_lines) {                                                                                  \
+        chunk_body(kc, w, x, step, koff, acc, acc_b, first, bias, add_after, ahead, ahead_taps, input_ahead,          \
+                   out_lines, COLS, ROWS, SW, 0, 1);                                                                  \
+    }
+#define CT2_QUARTER_FNS(SW)                                                                                           \
+    CT2_QUARTER_FN(1, 1, SW) CT2_QUARTER_FN(2, 1, SW) CT2_QUARTER_FN(3, 1, SW) CT2_QUARTER_FN(4, 1, SW)               \
+    CT2_QUARTER_FN(5, 1, SW) CT2_QUARTER_FN(6, 1, SW) CT2_QUARTER_FN(1, 2, SW) CT2_QUARTER_FN(2, 2, SW)               \
+    CT2_QUARTER_FN(3, 2, SW)
+CT2_QUARTER_FNS(1)
+CT2_QUARTER_FNS(2)
+#define CT2_QUARTERS(SW)                                                                                              \
+    {{NULL, quarter_1_1_##SW, quarter_2_1_##SW, quarter_3_1_##SW, quarter_4_1_##SW, quarter_5_1_##SW,                  \
+      quarter_6_1_##SW},                                                                                              \
+     {NULL, quarter_1_2_##SW, quarter_2_2_##SW, quarter_3_2_##SW}}
+// [column stride − 1][rows − 1][columns]: 8 channels, chunks' third quarter of the panel for a block of 17–24
+static const chunk_fn quarters[2][2][CT2_CHUNK + 1] = {CT2_QUARTERS(1), CT2_QUARTERS(2)};
+
 // A tile of na positions of one row (nb = 0) or na of each of two rows (nb = na) in chunks of near-equal columns,
 // at most 6 of one row (14: 5 + 5 + 4) or 3 of two (7 + 7: 3 + 2 + 2 columns), each chunk both halves of the panel
-// before the next, so its input values are in L1 for the second. The first chunk's first half leads.
-static void tile_avx2(int kc, const float *w, const float *x, const int *koff, long step, float *acc, int first,
-                      const float *bias, const float *ahead, int ahead_taps, long input_ahead, int add_after,
-                      const ct_lines *out_lines, int na, int nb, int sw) {
+// before the next, so its input values are in L1 for the second (`halves` 1: the first half only, for a block of
+// at most 16 channels; 3: the second half as one 8-channel vector, for 17–24). The first chunk's first half leads.
+__attribute__((always_inline)) static inline void
+tile_avx2(int kc, const float *w, const float *x, const int *koff, long step, float *acc, int first, const float *bias,
+          const float *ahead, int ahead_taps, long input_ahead, int add_after, const ct_lines *out_lines, int na, int nb,
+          int sw, const int halves) {
     const int rows = nb ? 2 : 1, most = CT2_CHUNK / rows, parts = (na + most - 1) / most;
     for (int part = 0, i0 = 0; part < parts; part++) {
         const int i1 = (int)((long)(part + 1) * na / parts);
-        for (int half = 0; half < 2; half++) {
+        for (int half = 0; half < (halves == 1 ? 1 : 2); half++) {
             const int lead = part == 0 && half == 0;
             float *at = acc + (size_t)i0 * CT_BLOCK + half * CT2_HALF;
-            chunks[sw - 1][lead][rows - 1][i1 - i0](kc, w + half * CT2_HALF, x + (long)i0 * sw, step, koff, at,
-                                                    at + (size_t)na * CT_BLOCK, first,
-                                                    bias ? bias + half * CT2_HALF : NULL, add_after, ahead, ahead_taps,
-                                                    input_ahead, out_lines);
+            const chunk_fn *run = half && halves == 3 ? quarters[sw - 1][rows - 1] : chunks[sw - 1][lead][rows - 1];
+            run[i1 - i0](kc, w + half * CT2_HALF, x + (long)i0 * sw, step, koff, at, at + (size_t)na * CT_BLOCK, first,
+                         bias ? bias + half * CT2_HALF : NULL, add_after, ahead, ahead_taps, input_ahead, out_lines);
         }
         i0 = i1;
     }
@@ -139,7 +161,21 @@ static void tile_avx2(int kc, const float *w, const float *x, const int *koff, l
                                          int ahead_taps, long input_ahead, int add_after,                              \
                                          const ct_lines *out_lines) {                                                  \
         tile_avx2(kc, w, x, koff, step, acc, first, bias, ahead, ahead_taps, input_ahead, add_after, out_lines, NA,   \
-                  NB, SW);                                                                                             \
+                  NB, SW, 2);                                                                                          \
+    }                                                                                                                 \
+    static void half2_##NA##_##NB##_##SW(int kc, const float *w, const float *x, const int *koff, long step,          \
+                                         float *acc, int first, const float *bias, const float *ahead,                 \
+                                         int ahead_taps, long input_ahead, int add_after,                              \
+                                         const ct_lines *out_lines) {                                                  \
+        tile_avx2(kc, w, x, koff, step, acc, first, bias, ahead, ahead_taps, input_ahead, add_after, out_lines, NA,   \
+                  NB, SW, 1);                                                                                          \
+    }                                                                                                                 \
+    static void three2_##NA##_##NB##_##SW(int kc, const float *w, const float *x, const int *koff, long step,         \
+                                          float *acc, int first, const float *bias, const float *ahead,                \
+                                          int ahead_taps, long input_ahead, int add_after,                             \
+                                          const ct_lines *out_lines) {                                                 \
+        tile_avx2(kc, w, x, koff, step, acc, first, bias, ahead, ahead_taps, input_ahead, add_after, out_lines, NA,   \
+                  NB, SW, 3);                                                                                          \
     }
 #define CT2_TILE_FNS(SW)                                                                                              \
     CT2_TILE_FN(1, 0, SW) CT2_TILE_FN(2, 0, SW) CT2_TILE_FN(3, 0, SW) CT2_TILE_FN(4, 0, SW) CT2_TILE_FN(5, 0, SW)     \
@@ -149,15 +185,18 @@ static void tile_avx2(int kc, const float *w, const float *x, const int *koff, l
     CT2_TILE_FN(6, 6, SW) CT2_TILE_FN(7, 7, SW)
 CT2_TILE_FNS(1)
 CT2_TILE_FNS(2)
-#define CT2_ONE_ROW(SW)                                                                                               \
-    {NULL,           tile2_1_0_##SW,  tile2_2_0_##SW,  tile2_3_0_##SW,  tile2_4_0_##SW,                               \
-     tile2_5_0_##SW, tile2_6_0_##SW,  tile2_7_0_##SW,  tile2_8_0_##SW,  tile2_9_0_##SW,                               \
-     tile2_10_0_##SW, tile2_11_0_##SW, tile2_12_0_##SW, tile2_13_0_##SW, tile2_14_0_##SW}
-#define CT2_TWO_ROWS(SW)                                                                                              \
-    {NULL, tile2_1_1_##SW, tile2_2_2_##SW, tile2_3_3_##SW, tile2_4_4_##SW, tile2_5_5_##SW, tile2_6_6_##SW,           \
-     tile2_7_7_##SW}
-const tile_fn ck_ct_one_row_avx2[2][CT_TILE + 1] = {CT2_ONE_ROW(1), CT2_ONE_ROW(2)};
-const tile_fn ck_ct_two_rows_avx2[2][CT_TILE / 2 + 1] = {CT2_TWO_ROWS(1), CT2_TWO_ROWS(2)};
+#define CT2_ONE_ROW(P, SW)                                                                                            \
+    {NULL,          P##_1_0_##SW,  P##_2_0_##SW,  P##_3_0_##SW,  P##_4_0_##SW,  P##_5_0_##SW,  P##_6_0_##SW,          \
+     P##_7_0_##SW,  P##_8_0_##SW,  P##_9_0_##SW,  P##_10_0_##SW, P##_11_0_##SW, P##_12_0_##SW, P##_13_0_##SW,         \
+     P##_14_0_##SW}
+#define CT2_TWO_ROWS(P, SW)                                                                                           \
+    {NULL, P##_1_1_##SW, P##_2_2_##SW, P##_3_3_##SW, P##_4_4_##SW, P##_5_5_##SW, P##_6_6_##SW, P##_7_7_##SW}
+const tile_fn ck_ct_one_row_avx2[3][2][CT_TILE + 1] = {{CT2_ONE_ROW(half2, 1), CT2_ONE_ROW(half2, 2)},
+                                                       {CT2_ONE_ROW(three2, 1), CT2_ONE_ROW(three2, 2)},
+                                                       {CT2_ONE_ROW(tile2, 1), CT2_ONE_ROW(tile2, 2)}};
+const tile_fn ck_ct_two_rows_avx2[3][2][CT_TILE / 2 + 1] = {{CT2_TWO_ROWS(half2, 1), CT2_TWO_ROWS(half2, 2)},
+                                                            {CT2_TWO_ROWS(three2, 1), CT2_TWO_ROWS(three2, 2)},
+                                                            {CT2_TWO_ROWS(tile2, 1), CT2_TWO_ROWS(tile2, 2)}};
 
 // 8 vectors r[i] = row i of an 8×8 block -> r[j] = column j.
 __attribute__((target("avx2"), always_inline)) static inline void transpose8(__m256 r[8]) {

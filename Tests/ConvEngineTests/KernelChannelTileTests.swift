@@ -127,6 +127,21 @@ extension ConvCase {
             "1×1 stride 2 64→40 on 31×33 → 16×17: a strided 1×1 on a wider map", c: 64, h: 31, w: 33, k: 40, kernel: (1, 1),
             stride: (2, 2)),
         ConvCase("5×5 pad 2 40→16 on 20×20: 16 channels, K 1000", c: 40, h: 20, w: 20, k: 16, kernel: (5, 5), pad: (2, 2, 2, 2)),
+        // AVX2 computes a block of at most 16 channels as the panel's first half only (AVX-512 leaves these to the GEMM)
+        ConvCase(
+            "1×1 96→16 on 23×55 (SqueezeNet's fire2 squeeze's rows): AVX2's half tiles, strips across row ends", c: 96, h: 23,
+            w: 55, k: 16, kernel: (1, 1)),
+        ConvCase(
+            "3×3 stride 2 pad 1 24→12 on 13×13 → 7×7: two-row half tiles of 12 channels at stride 2", c: 24, h: 13, w: 13,
+            k: 12, kernel: (3, 3), stride: (2, 2), pad: (1, 1, 1, 1)),
+        ConvCase(
+            "3×3 pad 1 20→48 on 9×30: the second block's 16 channels in half tiles of one row", c: 20, h: 9, w: 30, k: 48,
+            kernel: (3, 3), pad: (1, 1, 1, 1)),
+        // and a block of 17–24 channels as the first half and one 8-channel vector
+        ConvCase("1×1 144→24 on 9×30 (MobileNetV2's 24-channel projections' rows)", c: 144, h: 9, w: 30, k: 24, kernel: (1, 1)),
+        ConvCase(
+            "3×3 stride 2 pad 1 20→56 on 13×13 → 7×7: two-row tiles, the second block's 24 channels", c: 20, h: 13, w: 13,
+            k: 56, kernel: (3, 3), stride: (2, 2), pad: (1, 1, 1, 1)),
     ]
 }
 
