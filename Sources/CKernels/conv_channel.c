@@ -84,15 +84,8 @@ static int pr_stem(const ck_conv_desc *g) {
 // 14×14 0.89, 192→192 on 8×8 0.95; 5×5 16→32 on 28×28 0.48; stems 7×7/2 3→64 0.34, 3→96 0.67, 3×3/2 3→32 0.60
 // (NIN's 5×5 3→192 at stride 1, 1.04, stays); 1×1 on 56×56 64→64 0.78, 256→64 0.92, 96→16 on 55×55 0.67, 32→16 on
 // 112×112 0.85, 144→24 on 56×56 0.75, on 14×14 384→64 0.58, 576→96 0.69, 1024→256 0.86; lost: 1×1 64→256 on 56×56
-// 1.07, 128→512 on 28×28 1.16, 96→96 on 32×32 1.18, 512→1000 on 13×13 1.05.
-static int avx2_tiles(const ck_conv_desc *g) {
-    const int K = g->channels * g->kernelHeight * g->kernelWidth, M = g->outChannels;
-    if (g->kernelHeight * g->kernelWidth > 1) return K >= 144 || g->strideWidth == 2;
-    if (g->strideHeight > 1 || g->strideWidth > 1) return 0;
-    if (M <= 64 && (g->outWidth > CT_TILE || g->outHeight > CT_TILE)) return 1;
-    if (g->outWidth > CT_TILE || g->outHeight > CT_TILE || g->outWidth * g->outHeight <= 49) return 0;
-    return K >= 448 || (M % CT_BLOCK == 0 && K >= 256 && M <= 96 && g->outHeight * g->outWidth % 16 != 0);
-}
+// 1.07, 128→512 on 28×28 1.16, 96→96 on 32×32 1.18, 512→1000 on 13×13 1.05. A block of at most 16 channels computes
+// only its first half there (conv_channel_avx2.c), so such 1×1s from K 448 take the tiles too (480→16 on 14×14 0.56).
 
 int ck_conv_channel_tiles(const ck_conv_desc *g) {
     // one group's geometry -> 1 when ck_conv_channel_tile_rows is the faster way to run it
@@ -145,13 +138,16 @@ int ck_conv_channel_tiles(const ck_conv_desc *g) {
     // model 17, AVX-512 on a 256-bit datapath; same bits): NIN-CIFAR's 5×5 3→192 on 32×32 0.87, MobileNetV2's 3×3/2
     // 3→32 224→112 0.68, 3×3 3→32 on 32×32 0.73, 3→64 0.80, 3→16 0.71, 3→8 0.70, 3→40 on 64×64 0.71, 5×5 1→32 on
     // 28×28 0.65, 1→20 0.67.
-    if (isa < CK_ISA_AVX512) return avx2_tiles(g);
-    if (!pointwise && pr_stem(g)) return 1;
-    if (pointwise && (g->strideHeight > 1 || g->strideWidth > 1 || g->outWidth > CT_TILE || g->outHeight > CT_TILE ||
-                      g->outWidth * g->outHeight <= 49))
-        return 0;
     const int K = g->channels * g->kernelHeight * g->kernelWidth, M = g->outChannels;
-    if (M <= 16) return 0;
+    const int wide = g->outWidth > CT_TILE || g->outHeight > CT_TILE, strided = g->strideHeight > 1 || g->strideWidth > 1;
+    if (isa < CK_ISA_AVX512) {
+        // AVX2 (the rule above ck_conv_channel_tiles): every kernel larger than 1×1 from K 144 or at stride 2, a 1×1
+        // to at most 64 channels on a wide map, and the 1×1s the rule below takes, those to at most 16 channels too
+        if (!pointwise) return K >= 144 || g->strideWidth == 2;
+        if (!strided && wide && M <= 64) return 1;
+    } else if (!pointwise && pr_stem(g)) return 1;
+    if (pointwise && (strided || wide || g->outWidth * g->outHeight <= 49)) return 0;
+    if (M <= 16 && isa >= CK_ISA_AVX512) return 0;
     if (K >= 448) return 1;
     if (M % CT_BLOCK != 0) return 0;
     if (!pointwise) return K >= 144;
