@@ -148,15 +148,18 @@ extension ConvCase {
 @Suite struct KernelChannelTileTests {
     static var hasAVX512: Bool { Kernels.supportedInstructionSets.contains(Int(CK_ISA_AVX512)) }
 
+    /// Whether `ck_conv_channel_tiles` gives `testCase` to the channel tiles on the calling thread's instruction set.
+    static func picked(_ testCase: ConvCase) -> Bool {
+        var desc = Kernels.convDescriptor(testCase.geometry)
+        return ck_conv_channel_tiles(&desc) != 0
+    }
+
     /// The dispatch rule picks the convs it was measured faster on, and leaves the others to the GEMM paths.
     @Test func pickedWhereMeasuredFaster() {
         guard Self.hasAVX512 else { return }
         Kernels.forceInstructionSet(Int(CK_ISA_AVX512))
         defer { Kernels.forceInstructionSet(nil) }
-        for testCase in ConvCase.channelTilesPicked {
-            var desc = Kernels.convDescriptor(testCase.geometry)
-            #expect(ck_conv_channel_tiles(&desc) == 1, "\(testCase.name)")
-        }
+        for testCase in ConvCase.channelTilesPicked { #expect(Self.picked(testCase), "\(testCase.name)") }
         // the wide maps of the shipped networks it takes (ResNet-50's, GoogLeNet's, SqueezeNet's and NIN-CIFAR's)
         let networkMaps = [
             ConvCase("3×3 pad 1 64→64 on 56×56", c: 64, h: 56, w: 56, k: 64, kernel: (3, 3), pad: (1, 1, 1, 1)),
@@ -166,20 +169,14 @@ extension ConvCase {
             ConvCase("3×3 pad 1 16→64 on 55×55", c: 16, h: 55, w: 55, k: 64, kernel: (3, 3), pad: (1, 1, 1, 1)),
             ConvCase("5×5 pad 2 3→192 on 32×32 (NIN-CIFAR's conv1)", c: 3, h: 32, w: 32, k: 192, kernel: (5, 5), pad: (2, 2, 2, 2)),
         ]
-        for testCase in networkMaps {
-            var desc = Kernels.convDescriptor(testCase.geometry)
-            #expect(ck_conv_channel_tiles(&desc) == 1, "\(testCase.name)")
-        }
+        for testCase in networkMaps { #expect(Self.picked(testCase), "\(testCase.name)") }
         let largeMaps = [
             ConvCase("1×1 256→64 on 56×56", c: 256, h: 56, w: 56, k: 64, kernel: (1, 1)),
             ConvCase("1×1 stride 2 256→512 on 56×56", c: 256, h: 56, w: 56, k: 512, kernel: (1, 1), stride: (2, 2)),
             ConvCase("1×1 stride 3 512→64 on 43×43 → 15×15", c: 512, h: 43, w: 43, k: 64, kernel: (1, 1), stride: (3, 3)),
             ConvCase("3×3 stride 3 64→64 on 57×57", c: 64, h: 57, w: 57, k: 64, kernel: (3, 3), stride: (3, 3)),
         ]
-        for testCase in ConvCase.channelTilesNotPicked + largeMaps {
-            var desc = Kernels.convDescriptor(testCase.geometry)
-            #expect(ck_conv_channel_tiles(&desc) == 0, "\(testCase.name)")
-        }
+        for testCase in ConvCase.channelTilesNotPicked + largeMaps { #expect(!Self.picked(testCase), "\(testCase.name)") }
     }
 
     /// On AVX2 the tiles take what they were measured faster on there: kernels larger than 1×1 from K 144 or at
@@ -197,10 +194,7 @@ extension ConvCase {
             ConvCase("1×1 32→16 on 112×112", c: 32, h: 112, w: 112, k: 16, kernel: (1, 1)),
             ConvCase("1×1 1024→256 on 14×14", c: 1024, h: 14, w: 14, k: 256, kernel: (1, 1)),
         ]
-        for testCase in picked {
-            var desc = Kernels.convDescriptor(testCase.geometry)
-            #expect(ck_conv_channel_tiles(&desc) == 1, "\(testCase.name)")
-        }
+        for testCase in picked { #expect(Self.picked(testCase), "\(testCase.name)") }
         let left = [
             ConvCase("5×5 pad 2 3→192 on 32×32 (NIN-CIFAR's conv1)", c: 3, h: 32, w: 32, k: 192, kernel: (5, 5), pad: (2, 2, 2, 2)),
             ConvCase("1×1 64→256 on 56×56", c: 64, h: 56, w: 56, k: 256, kernel: (1, 1)),
@@ -209,13 +203,9 @@ extension ConvCase {
             ConvCase("1×1 832→48 on 7×7", c: 832, h: 7, w: 7, k: 48, kernel: (1, 1)),
             ConvCase("3×3 stride 3 64→64 on 57×57", c: 64, h: 57, w: 57, k: 64, kernel: (3, 3), stride: (3, 3)),
         ]
-        for testCase in left {
-            var desc = Kernels.convDescriptor(testCase.geometry)
-            #expect(ck_conv_channel_tiles(&desc) == 0, "\(testCase.name)")
-        }
+        for testCase in left { #expect(!Self.picked(testCase), "\(testCase.name)") }
         Kernels.forceInstructionSet(Int(CK_ISA_PORTABLE))
-        var desc = Kernels.convDescriptor(picked[0].geometry)
-        #expect(ck_conv_channel_tiles(&desc) == 0, "portable C keeps the GEMM paths")
+        #expect(!Self.picked(picked[0]), "portable C keeps the GEMM paths")
     }
 
     /// The kernel itself, on row and channel pieces, with its weight packed once and packed on the fly, on AVX-512
