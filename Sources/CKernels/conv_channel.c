@@ -575,9 +575,9 @@ void ck_conv_channel_tile_rows(const ck_conv_desc *g, const float *input, const 
         avx512 ? store_tiles : ck_ct_store_tiles_avx2;
     // Columns of a row in segments of near-equal length ≤ 14 (56: 4 × 14, 13: 13); maps 7 wide or less, two rows a tile.
     // AVX2 (tiles in chunks of at most CT2_CHUNK positions): the row (or a 1×1's strip) in near-equal chunks of at
-    // most 6, two chunks a tile (ct2_end), so chunks of 5–6 where 14-position tiles ran 5 + 5 + 4; rows of at most
-    // 14 as on AVX-512 (14 as 10 + 4 lost, 1.04).
-    const int chunked = !avx512 && OW > CT_TILE;
+    // most 6, two chunks a tile (ct2_end), so chunks of 5–6 where 14-position tiles ran 5 + 5 + 4 (14 as 10 + 4 lost,
+    // 1.04); rows of at most 14 two a tile (CT2_PAIRED, conv_channel.h).
+    const int chunked = !avx512 && OW > CT_TILE, paired = avx512 ? CT_TILE / 2 : CT2_PAIRED;
     const int segments = chunked ? ((OW + CT2_CHUNK - 1) / CT2_CHUNK + 1) / 2 : (OW + CT_TILE - 1) / CT_TILE;
     const int flat = inside && sw == 1 && sh == 1 && KW == 1 && KH == 1 && view_width == (size_t)OW;
     // A map wider than 14 in one K block (the 7×7/2 stems' 147 taps) goes out row by row, each row from L1 as soon
@@ -602,7 +602,7 @@ void ck_conv_channel_tile_rows(const ck_conv_desc *g, const float *input, const 
         const int r1 = rows - r0 < strip ? rows : r0 + strip, positions = (r1 - r0) * OW;
         const int tiles = flat ? (avx512 ? (positions + CT_TILE - 1) / CT_TILE
                                          : ((positions + CT2_CHUNK - 1) / CT2_CHUNK + 1) / 2)
-                          : OW <= CT_TILE / 2 ? (r1 - r0 + 1) / 2 : (r1 - r0) * segments;
+                          : OW <= paired ? (r1 - r0 + 1) / 2 : (r1 - r0) * segments;
         for (int b = m0 / CT_BLOCK; b < panels && b * CT_BLOCK < m1; b++) {
             const float *panel = packedWeight + (size_t)b * K * CT_BLOCK;
             if (!packedWeight) {
@@ -659,7 +659,7 @@ void ck_conv_channel_tile_rows(const ck_conv_desc *g, const float *input, const 
                 }
                 for (int r = r0; r < r1;) {
                     const int done = r;
-                    if (OW <= CT_TILE / 2 && r + 1 < r1) {
+                    if (OW <= paired && r + 1 < r1) {
                         CT_RUN(pairs[OW], tile_input(view, view_width, sh, sw, r, 0), (r - r0) * OW);
                         r += 2;
                     } else {

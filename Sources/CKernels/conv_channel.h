@@ -3,9 +3,9 @@
 #define CONV_CHANNEL_H
 #include "ckernels_internal.h"
 
-// Output channels per weight panel and tile (one panel's row of weights a tap), positions per tile at most, and
-// positions per chunk of an AVX2 tile at most (conv_channel_avx2.c).
-enum { CT_BLOCK = 32, CT_TILE = 14, CT2_CHUNK = 6 };
+// Output channels per weight panel and tile (one panel's row of weights a tap), positions per tile at most,
+// positions per chunk of an AVX2 tile at most (conv_channel_avx2.c), and the widest map AVX2 runs two rows a tile.
+enum { CT_BLOCK = 32, CT_TILE = 14, CT2_CHUNK = 6, CT2_PAIRED = CT_TILE };
 
 #ifdef CK_X86
 // Output lines a tile asks for, to be written: `count` lines from line `l0` of the plane at `at` on, `lines` a
@@ -23,9 +23,11 @@ typedef void (*tile_fn)(int kc, const float *w, const float *x, const int *koff,
 
 /// The AVX2 tiles, indexed as conv_channel.c's AVX-512 ones after [the block's channels: 0 at most 16 (the panel's
 /// first half only), 1 at most 24 (and one 8-channel vector), 2 up to 32]: [column stride − 1][positions of one
-/// row, 1 ..< 15] and [column stride − 1][positions of each of two rows, 1 ..< 8].
+/// row, 1 ..< 15] and [column stride − 1][positions of each of two rows, 1 ..< 15]: on AVX2 maps up to 14 wide run
+/// two rows a tile (CT2_PAIRED), so a run of chunks crosses the row end (14 × 14: 6 + 5 + 6 + 5 + 6 a pair of rows
+/// where one row ran 5 + 5 + 4).
 CK_INTERNAL extern const tile_fn ck_ct_one_row_avx2[3][2][CT_TILE + 1];
-CK_INTERNAL extern const tile_fn ck_ct_two_rows_avx2[3][2][CT_TILE / 2 + 1];
+CK_INTERNAL extern const tile_fn ck_ct_two_rows_avx2[3][2][CT_TILE + 1];
 
 /// The tile scratch acc (count positions, 32 channels) -> channels 0 ..< jend of the output's planes from `out` on,
 /// plus the addend (NULL: none), through the activation: store_tiles on AVX2 (8 × 8 transposes), the same bits.

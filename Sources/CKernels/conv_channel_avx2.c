@@ -14,41 +14,35 @@
 #ifdef CK_X86
 enum { CT2_HALF = 16 };
 
-// A chunk: `cols` positions of one output row at x + i·SW (and with rows = 2 as many of the next, at x + step +
-// i·SW) × channels half·16 ..< half·16 + 16 over kc taps, tap k at koff[k] from there, its 32 weights at w + k·32.
-// acc (the first row's positions × 32 channels, this half's columns; the second row's at acc_b) is loaded (or set
-// to the bias, or zero, when `first`), accumulated and stored back (with `add_after`, summed from zero and added to
-// acc). A tile's lead chunk (LEAD) also makes the tile's prefetches as tile_body does; the others run the taps alone.
-// One tap of a chunk: its weights at w (NW vectors), its positions at p + i·SW (and at q + i·SW for a second row).
+// One tap of a chunk: its weights at w (NW vectors), its positions at p + i·SW (i < A) and at q + j·SW (j < B).
 __attribute__((target("avx2,fma"), always_inline)) static inline void
-chunk_tap(__m256 c[2][CT2_CHUNK][2], const float *w, const float *p, const float *q, const int cols, const int rows,
+chunk_tap(__m256 c[2][CT2_CHUNK][2], const float *w, const float *p, const float *q, const int A, const int B,
           const int SW, const int NW) {
     __m256 wv[2];
     for (int v = 0; v < NW; v++) wv[v] = _mm256_loadu_ps(w + 8 * v);
-    for (int r = 0; r < rows; r++)
-        for (int i = 0; i < cols; i++) {
+    for (int r = 0; r < 2; r++)
+        for (int i = 0; i < (r ? B : A); i++) {
             const __m256 b = _mm256_broadcast_ss((r ? q : p) + i * SW);
             for (int v = 0; v < NW; v++) c[r][i][v] = _mm256_fmadd_ps(wv[v], b, c[r][i][v]);
         }
 }
 
-// A chunk: `cols` positions of one output row at x + i·SW (and with rows = 2 as many of the next, at x + step +
-// i·SW) × channels half·16 ..< half·16 + 16 over kc taps, tap k at koff[k] from there, its 32 weights at w + k·32.
-// acc (the first row's positions × 32 channels, this half's columns; the second row's at acc_b) is loaded (or set
-// to the bias, or zero, when `first`), accumulated and stored back (with `add_after`, summed from zero and added to
-// acc). A tile's lead chunk (LEAD) also makes the tile's prefetches as tile_body does, the weights' and output
-// lines' over the first taps in one loop and the input's over the rest in another: one loop testing for all of
-// them every tap (35 instructions a tap for 10–12 FMAs) took 1.33–1.47× a bare chunk's time, the tile 1.10×
-// (perf, ResNet's 3×3 128→128 on 28×28, AVX2 forced on AMD EPYC Zen 4, family 25 model 17). The others run the
-// taps alone.
+// A chunk: A positions of one output row at x + i·SW and B (0 or more) of the next at x + step + j·SW, × channels
+// half·16 ..< half·16 + 16 over kc taps, tap k at koff[k] from there, its 32 weights at w + k·32. acc (the first
+// row's positions × 32 channels, this half's columns; the second row's at acc_b) is loaded (or set to the bias, or
+// zero, when `first`), accumulated and stored back (with `add_after`, summed from zero and added to acc). A tile's
+// lead chunk (LEAD) also makes the tile's prefetches as tile_body does, the weights' and output lines' over the
+// first taps in one loop and the input's over the rest in another: one loop testing for all of them every tap (35
+// instructions a tap for 10–12 FMAs) took 1.33–1.47× a bare chunk's time, the tile 1.10× (perf, ResNet's 3×3
+// 128→128 on 28×28, AVX2 forced on AMD EPYC Zen 4, family 25 model 17). The others run the taps alone.
 __attribute__((target("avx2,fma,prfchw"), always_inline)) static inline void
 chunk_body(int kc, const float *w, const float *x, long step, const int *koff, float *acc, float *acc_b, int first,
            const float *bias, int add_after, const float *ahead, int ahead_taps, long input_ahead,
-           const ct_lines *out_lines, const int cols, const int rows, const int SW, const int LEAD, const int NW) {
+           const ct_lines *out_lines, const int A, const int B, const int SW, const int LEAD, const int NW) {
     __m256 c[2][CT2_CHUNK][2];
     float *const out[2] = {acc, acc_b};
-    for (int r = 0; r < rows; r++)
-        for (int i = 0; i < cols; i++) {
+    for (int r = 0; r < 2; r++)
+        for (int i = 0; i < (r ? B : A); i++) {
             for (int v = 0; v < NW; v++) {
                 if (!first && !add_after) c[r][i][v] = _mm256_loadu_ps(out[r] + i * CT_BLOCK + 8 * v);
                 else if (first && bias) c[r][i][v] = _mm256_loadu_ps(bias + 8 * v);
@@ -93,21 +87,21 @@ chunk_body(int kc, const float *w, const float *x, long step, const int *koff, f
                 _mm_prefetch((const char *)(after + 16), _MM_HINT_T1);
             }
             if (input_ahead) _mm_prefetch((const char *)(p + input_ahead), _MM_HINT_T0);
-            chunk_tap(c, w + (size_t)k * CT_BLOCK, p, p + step, cols, rows, SW, NW);
+            chunk_tap(c, w + (size_t)k * CT_BLOCK, p, p + step, A, B, SW, NW);
         }
         if (input_ahead)
             for (; k < kc; k++) {
                 const float *p = x + koff[k];
                 _mm_prefetch((const char *)(p + input_ahead), _MM_HINT_T0);
-                chunk_tap(c, w + (size_t)k * CT_BLOCK, p, p + step, cols, rows, SW, NW);
+                chunk_tap(c, w + (size_t)k * CT_BLOCK, p, p + step, A, B, SW, NW);
             }
     }
     for (; k < kc; k++) {
         const float *p = x + koff[k];
-        chunk_tap(c, w + (size_t)k * CT_BLOCK, p, p + step, cols, rows, SW, NW);
+        chunk_tap(c, w + (size_t)k * CT_BLOCK, p, p + step, A, B, SW, NW);
     }
-    for (int r = 0; r < rows; r++)
-        for (int i = 0; i < cols; i++) {
+    for (int r = 0; r < 2; r++)
+        for (int i = 0; i < (r ? B : A); i++) {
             for (int v = 0; v < NW; v++) {
                 if (!first && add_after)
                     c[r][i][v] = _mm256_add_ps(c[r][i][v], _mm256_loadu_ps(out[r] + i * CT_BLOCK + 8 * v));
@@ -119,70 +113,69 @@ chunk_body(int kc, const float *w, const float *x, long step, const int *koff, f
 typedef void (*chunk_fn)(int kc, const float *w, const float *x, long step, const int *koff, float *acc, float *acc_b,
                          int first, const float *bias, int add_after, const float *ahead, int ahead_taps,
                          long input_ahead, const ct_lines *out_lines);
-#define CT2_CHUNK_FN(COLS, ROWS, SW, LEAD)                                                                            \
-    __attribute__((target("avx2,fma,prfchw"))) static void chunk_##COLS##_##ROWS##_##SW##_##LEAD(                     \
+#define CT2_CHUNK_FN(A, B, SW, LEAD, NW, NAME)                                                                        \
+    __attribute__((target("avx2,fma,prfchw"))) static void NAME##_##A##_##B##_##SW(                                   \
         int kc, const float *w, const float *x, long step, const int *koff, float *acc, float *acc_b, int first,     \
         const float *bias, int add_after, const float *ahead, int ahead_taps, long input_ahead,                      \
         const ct_lines *out_lines) {                                                                                  \
         chunk_body(kc, w, x, step, koff, acc, acc_b, first, bias, add_after, ahead, ahead_taps, input_ahead,          \
-                   out_lines, COLS, ROWS, SW, LEAD, 2);                                                                  \
+                   out_lines, A, B, SW, LEAD, NW);                                                                    \
     }
-#define CT2_CHUNK_FNS(SW, LEAD)                                                                                       \
-    CT2_CHUNK_FN(1, 1, SW, LEAD) CT2_CHUNK_FN(2, 1, SW, LEAD) CT2_CHUNK_FN(3, 1, SW, LEAD)                           \
-    CT2_CHUNK_FN(4, 1, SW, LEAD) CT2_CHUNK_FN(5, 1, SW, LEAD) CT2_CHUNK_FN(6, 1, SW, LEAD)                           \
-    CT2_CHUNK_FN(1, 2, SW, LEAD) CT2_CHUNK_FN(2, 2, SW, LEAD) CT2_CHUNK_FN(3, 2, SW, LEAD)
-CT2_CHUNK_FNS(1, 0)
-CT2_CHUNK_FNS(1, 1)
-CT2_CHUNK_FNS(2, 0)
-CT2_CHUNK_FNS(2, 1)
-#define CT2_CHUNKS(SW, LEAD)                                                                                          \
-    {{NULL, chunk_1_1_##SW##_##LEAD, chunk_2_1_##SW##_##LEAD, chunk_3_1_##SW##_##LEAD, chunk_4_1_##SW##_##LEAD,       \
-      chunk_5_1_##SW##_##LEAD, chunk_6_1_##SW##_##LEAD},                                                              \
-     {NULL, chunk_1_2_##SW##_##LEAD, chunk_2_2_##SW##_##LEAD, chunk_3_2_##SW##_##LEAD}}
-// [column stride − 1][lead][rows − 1][columns]
-static const chunk_fn chunks[2][2][2][CT2_CHUNK + 1] = {{CT2_CHUNKS(1, 0), CT2_CHUNKS(1, 1)},
-                                                        {CT2_CHUNKS(2, 0), CT2_CHUNKS(2, 1)}};
+// A chunk's three functions: a tile's lead, the others, and an 8-channel one (`quarters`), never a lead.
+#define CT2_CHUNK_FNS(A, B, SW)                                                                                       \
+    CT2_CHUNK_FN(A, B, SW, 1, 2, lead) CT2_CHUNK_FN(A, B, SW, 0, 2, chunk) CT2_CHUNK_FN(A, B, SW, 0, 1, quarter)
+// Every chunk a tile runs: one row's 1–6 positions, two rows' 1–3 each, and the runs across the row end of two rows
+// 8–14 wide (tile_avx2), 3 + 2 (8, 13 and 14 wide) or 3 + 3 (9; 10–12 wide split at the row end).
+#define CT2_EVERY(F, SW)                                                                                              \
+    F(1, 0, SW) F(2, 0, SW) F(3, 0, SW) F(4, 0, SW) F(5, 0, SW) F(6, 0, SW) F(1, 1, SW) F(2, 2, SW) F(3, 3, SW)        \
+    F(3, 2, SW)
+CT2_EVERY(CT2_CHUNK_FNS, 1)
+CT2_EVERY(CT2_CHUNK_FNS, 2)
+#define CT2_CHUNK_AT(A, B, SW)                                                                                        \
+    [SW - 1][0][A][B] = chunk_##A##_##B##_##SW, [SW - 1][1][A][B] = lead_##A##_##B##_##SW,
+#define CT2_QUARTER_AT(A, B, SW) [SW - 1][A][B] = quarter_##A##_##B##_##SW,
+// [column stride − 1][lead][positions of the first row][of the second]
+static const chunk_fn chunks[2][2][CT2_CHUNK + 1][CT2_CHUNK + 1] = {CT2_EVERY(CT2_CHUNK_AT, 1)
+                                                                        CT2_EVERY(CT2_CHUNK_AT, 2)};
+// [column stride − 1][positions of the first row][of the second]: 8 channels, chunks' third quarter of the panel
+// for a block of 17–24
+static const chunk_fn quarters[2][CT2_CHUNK + 1][CT2_CHUNK + 1] = {CT2_EVERY(CT2_QUARTER_AT, 1)
+                                                                       CT2_EVERY(CT2_QUARTER_AT, 2)};
 
-#define CT2_QUARTER_FN(COLS, ROWS, SW)                                                                                \
-    __attribute__((target("avx2,fma,prfchw"))) static void quarter_##COLS##_##ROWS##_##SW(                            \
-        int kc, const float *w, const float *x, long step, const int *koff, float *acc, float *acc_b, int first,     \
-        const float *bias, int add_after, const float *ahead, int ahead_taps, long input_ahead,                      \
-        const ct_lines *out_lines) {                                                                                  \
-        chunk_body(kc, w, x, step, koff, acc, acc_b, first, bias, add_after, ahead, ahead_taps, input_ahead,          \
-                   out_lines, COLS, ROWS, SW, 0, 1);                                                                  \
-    }
-#define CT2_QUARTER_FNS(SW)                                                                                           \
-    CT2_QUARTER_FN(1, 1, SW) CT2_QUARTER_FN(2, 1, SW) CT2_QUARTER_FN(3, 1, SW) CT2_QUARTER_FN(4, 1, SW)               \
-    CT2_QUARTER_FN(5, 1, SW) CT2_QUARTER_FN(6, 1, SW) CT2_QUARTER_FN(1, 2, SW) CT2_QUARTER_FN(2, 2, SW)               \
-    CT2_QUARTER_FN(3, 2, SW)
-CT2_QUARTER_FNS(1)
-CT2_QUARTER_FNS(2)
-#define CT2_QUARTERS(SW)                                                                                              \
-    {{NULL, quarter_1_1_##SW, quarter_2_1_##SW, quarter_3_1_##SW, quarter_4_1_##SW, quarter_5_1_##SW,                  \
-      quarter_6_1_##SW},                                                                                              \
-     {NULL, quarter_1_2_##SW, quarter_2_2_##SW, quarter_3_2_##SW}}
-// [column stride − 1][rows − 1][columns]: 8 channels, chunks' third quarter of the panel for a block of 17–24
-static const chunk_fn quarters[2][2][CT2_CHUNK + 1] = {CT2_QUARTERS(1), CT2_QUARTERS(2)};
-
-// A tile of na positions of one row (nb = 0) or na of each of two rows (nb = na) in chunks of near-equal columns,
-// at most 6 of one row (14: 5 + 5 + 4) or 3 of two (7 + 7: 3 + 2 + 2 columns), each chunk both halves of the panel
-// before the next, so its input values are in L1 for the second (`halves` 1: the first half only, for a block of
-// at most 16 channels; 3: the second half as one 8-channel vector, for 17–24). The first chunk's first half leads.
+// A tile of na positions of one row (nb = 0) or na of each of two rows (nb = na) in chunks, each chunk both halves
+// of the panel before the next, so its input values are in L1 for the second (`halves` 1: the first half only, for a
+// block of at most 16 channels; 3: the second half as one 8-channel vector, for 17–24). The first chunk's first half
+// leads. Two rows at most 7 wide run as chunks of near-equal columns of both, at most 3 (7 + 7: 2 + 2 + 3); others
+// as near-equal runs of at most 6 of the tile's positions in order, row A's then row B's, a run that crosses the row
+// end one chunk (14: 5 + 5 + 4; 14 + 14: 5 + 6 + 5 + 6 + 6, the second as 3 of row A and 3 of row B).
 __attribute__((always_inline)) static inline void
 tile_avx2(int kc, const float *w, const float *x, const int *koff, long step, float *acc, int first, const float *bias,
           const float *ahead, int ahead_taps, long input_ahead, int add_after, const ct_lines *out_lines, int na, int nb,
           int sw, const int halves) {
-    const int rows = nb ? 2 : 1, most = CT2_CHUNK / rows, parts = (na + most - 1) / most;
-    for (int part = 0, i0 = 0; part < parts; part++) {
-        const int i1 = (int)((long)(part + 1) * na / parts);
+    const int twin = nb && na <= CT_TILE / 2, n = na + nb;
+    const int parts = twin ? (na + CT2_CHUNK / 2 - 1) / (CT2_CHUNK / 2) : (n + CT2_CHUNK - 1) / CT2_CHUNK;
+    for (int part = 0; part < parts; part++) {
+        // the chunk's A positions of one row from input x + from and acc position at, and B of the next row from
+        // x + from + to_b and acc position at_b
+        int A, B, at, at_b;
+        long from, to_b = step;
+        if (twin) {
+            const int i0 = (int)((long)part * na / parts), i1 = (int)((long)(part + 1) * na / parts);
+            A = B = i1 - i0, from = (long)i0 * sw, at = i0, at_b = na + i0;
+        } else {
+            const int f0 = (int)((long)part * n / parts), f1 = (int)((long)(part + 1) * n / parts);
+            at = f0, at_b = na;
+            if (f1 <= na) A = f1 - f0, B = 0, from = (long)f0 * sw;
+            else if (f0 >= na) A = f1 - f0, B = 0, from = step + (long)(f0 - na) * sw;
+            else A = na - f0, B = f1 - na, from = (long)f0 * sw, to_b = step - from;
+        }
         for (int half = 0; half < (halves == 1 ? 1 : 2); half++) {
             const int lead = part == 0 && half == 0;
-            float *at = acc + (size_t)i0 * CT_BLOCK + half * CT2_HALF;
-            const chunk_fn *run = half && halves == 3 ? quarters[sw - 1][rows - 1] : chunks[sw - 1][lead][rows - 1];
-            run[i1 - i0](kc, w + half * CT2_HALF, x + (long)i0 * sw, step, koff, at, at + (size_t)na * CT_BLOCK, first,
-                         bias ? bias + half * CT2_HALF : NULL, add_after, ahead, ahead_taps, input_ahead, out_lines);
+            float *to = acc + half * CT2_HALF;
+            const chunk_fn run = half && halves == 3 ? quarters[sw - 1][A][B] : chunks[sw - 1][lead][A][B];
+            run(kc, w + half * CT2_HALF, x + from, to_b, koff, to + (size_t)at * CT_BLOCK, to + (size_t)at_b * CT_BLOCK,
+                first, bias ? bias + half * CT2_HALF : NULL, add_after, ahead, ahead_taps, input_ahead, out_lines);
         }
-        i0 = i1;
     }
 }
 
@@ -213,7 +206,8 @@ tile_avx2(int kc, const float *w, const float *x, const int *koff, long step, fl
     CT2_TILE_FN(6, 0, SW) CT2_TILE_FN(7, 0, SW) CT2_TILE_FN(8, 0, SW) CT2_TILE_FN(9, 0, SW) CT2_TILE_FN(10, 0, SW)   \
     CT2_TILE_FN(11, 0, SW) CT2_TILE_FN(12, 0, SW) CT2_TILE_FN(13, 0, SW) CT2_TILE_FN(14, 0, SW)                      \
     CT2_TILE_FN(1, 1, SW) CT2_TILE_FN(2, 2, SW) CT2_TILE_FN(3, 3, SW) CT2_TILE_FN(4, 4, SW) CT2_TILE_FN(5, 5, SW)    \
-    CT2_TILE_FN(6, 6, SW) CT2_TILE_FN(7, 7, SW)
+    CT2_TILE_FN(6, 6, SW) CT2_TILE_FN(7, 7, SW) CT2_TILE_FN(8, 8, SW) CT2_TILE_FN(9, 9, SW) CT2_TILE_FN(10, 10, SW) \
+    CT2_TILE_FN(11, 11, SW) CT2_TILE_FN(12, 12, SW) CT2_TILE_FN(13, 13, SW) CT2_TILE_FN(14, 14, SW)
 CT2_TILE_FNS(1)
 CT2_TILE_FNS(2)
 #define CT2_ONE_ROW(P, SW)                                                                                            \
@@ -221,11 +215,13 @@ CT2_TILE_FNS(2)
      P##_7_0_##SW,  P##_8_0_##SW,  P##_9_0_##SW,  P##_10_0_##SW, P##_11_0_##SW, P##_12_0_##SW, P##_13_0_##SW,         \
      P##_14_0_##SW}
 #define CT2_TWO_ROWS(P, SW)                                                                                           \
-    {NULL, P##_1_1_##SW, P##_2_2_##SW, P##_3_3_##SW, P##_4_4_##SW, P##_5_5_##SW, P##_6_6_##SW, P##_7_7_##SW}
+    {NULL,          P##_1_1_##SW,   P##_2_2_##SW,   P##_3_3_##SW,   P##_4_4_##SW,   P##_5_5_##SW,                     \
+     P##_6_6_##SW,  P##_7_7_##SW,   P##_8_8_##SW,   P##_9_9_##SW,   P##_10_10_##SW, P##_11_11_##SW,                   \
+     P##_12_12_##SW, P##_13_13_##SW, P##_14_14_##SW}
 const tile_fn ck_ct_one_row_avx2[3][2][CT_TILE + 1] = {{CT2_ONE_ROW(half2, 1), CT2_ONE_ROW(half2, 2)},
                                                        {CT2_ONE_ROW(three2, 1), CT2_ONE_ROW(three2, 2)},
                                                        {CT2_ONE_ROW(tile2, 1), CT2_ONE_ROW(tile2, 2)}};
-const tile_fn ck_ct_two_rows_avx2[3][2][CT_TILE / 2 + 1] = {{CT2_TWO_ROWS(half2, 1), CT2_TWO_ROWS(half2, 2)},
+const tile_fn ck_ct_two_rows_avx2[3][2][CT_TILE + 1] = {{CT2_TWO_ROWS(half2, 1), CT2_TWO_ROWS(half2, 2)},
                                                             {CT2_TWO_ROWS(three2, 1), CT2_TWO_ROWS(three2, 2)},
                                                             {CT2_TWO_ROWS(tile2, 1), CT2_TWO_ROWS(tile2, 2)}};
 

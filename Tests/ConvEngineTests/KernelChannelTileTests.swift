@@ -33,6 +33,9 @@ extension ConvCase {
         ConvCase("3×3 pad 1 50→20 on 3×7: one row of two, one alone", c: 50, h: 3, w: 7, k: 20, kernel: (3, 3), pad: (1, 1, 1, 1)),
         ConvCase("3×3 pad 1 16→32 on 8×8: K 144, one whole channel block", c: 16, h: 8, w: 8, k: 32, kernel: (3, 3), pad: (1, 1, 1, 1)),
         ConvCase(
+            "3×3 pad 1 40→64 on 9×9: on AVX2 two rows a tile, a chunk across the row end of 3 positions each",
+            c: 40, h: 9, w: 9, k: 64, kernel: (3, 3), pad: (1, 1, 1, 1)),
+        ConvCase(
             "1×1 384→64 on 14×14 (MobileNetV2's 14×14 projections): K 384, two whole blocks", c: 384, h: 14, w: 14, k: 64, kernel: (1, 1)),
         ConvCase(
             "1×1 576→96 on 14×14 (MobileNetV2's block5 projections): three blocks, on 2 threads each by rows too", c: 576, h: 14, w: 14,
