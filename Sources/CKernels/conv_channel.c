@@ -540,12 +540,7 @@ void ck_conv_channel_tile_rows(const ck_conv_desc *g, const float *input, const 
             float *d = padded + (size_t)c * view_plane;
             const float *plane = input + (size_t)c * H * W;
             if (avx512) pad_plane(d, plane, H, W, iy0, vh, vw, -g->padLeft);
-            else
-                for (int r = 0; r < vh; r++) {
-                    const int iy = iy0 + r;
-                    ck_padded_row(d + (size_t)r * vw, iy >= 0 && iy < H ? plane + (size_t)iy * W : NULL, W, vw, 1,
-                                  -g->padLeft);
-                }
+            else ck_ct_pad_plane_avx2(d, plane, H, W, iy0, vh, vw, -g->padLeft);
         }
         view = padded;
     }

@@ -29,6 +29,10 @@ typedef void (*tile_fn)(int kc, const float *w, const float *x, const int *koff,
 CK_INTERNAL extern const tile_fn ck_ct_one_row_avx2[3][2][CT_TILE + 1];
 CK_INTERNAL extern const tile_fn ck_ct_two_rows_avx2[3][2][CT_TILE + 1];
 
+/// Rows iy0 ..< iy0 + vh, columns x0 ..< x0 + vw of a channel plane (H, W), zero outside it -> d (vh, vw), as
+/// conv_channel.c's pad_plane on AVX-512: 8 columns a masked load, lanes outside the plane neither read nor faulting.
+CK_INTERNAL void ck_ct_pad_plane_avx2(float *d, const float *plane, int H, int W, int iy0, int vh, int vw, int x0);
+
 /// The tile scratch acc (count positions, 32 channels) -> channels 0 ..< jend of the output's planes from `out` on,
 /// plus the addend (NULL: none), through the activation: store_tiles on AVX2 (8 × 8 transposes), the same bits.
 CK_INTERNAL void ck_ct_store_tiles_avx2(const float *acc, int count, int jend, float *out, const float *addend,
