@@ -6,7 +6,9 @@
 // all of them and their sums run side by side. On AVX-512, 3×3 stride-1 maps up to 16 wide run as one flat run of
 // vectors over a zero-bordered copy of the plane (every lane filled on 7×7 and 14×14 maps, no masked loads; there
 // the taps are cut from aligned loads by lane shifts), and 3×3 stride-2 maps with output rows up to 7 wide two
-// output rows a vector. Strides above 2 go through the same sum in C, point by point. The nodes a forward pass
+// output rows a vector; on AVX2, 3×3 maps up to 64 wide at stride 1 or 2 read a zero-bordered copy of the plane (at
+// stride 2 split into even and odd columns), where every tap is a plain load. Strides above 2 go through the same
+// sum in C, point by point. The nodes a forward pass
 // fuses into the conv (a batch norm's per-channel affine map, then ReLU or clip = ReLU6) write
 // their outputs in the same pass, beside the convolution's own, so the layer reads its input once and writes
 // each output once. AVX2 and AVX-512 add the taps in the same order with fused multiply-adds and agree bit for
@@ -491,7 +493,15 @@ __attribute__((target("avx512f"))) static void planes_paired_512(const dw_call *
 // both sums it lies in). Vectors are stored whole where that stays inside the plane: the lanes past a row's end land
 // on the next row's start, which a later vector writes (two rows at once go right to left). The next plane is copied
 // before this one is computed, so its stores have landed before its loads. Bias, then the taps in order ky, kx with
-// FMAs, padding as zeros: the row-wise and AVX-512 kernels' bits.
+// FMAs, padding as zeros: the row-wise and AVX-512 kernels' bits. Against the row-wise kernel, AVX2 forced on AMD
+// EPYC Zen 4 (family 25 model 17), `CKAB_ISA=1 bench/ckab.sh`, minima of 31 alternating calls, 2 cores shared with
+// other helpers (load 4–5), ReLU6 stored: 960 ch on 7×7 0.42, 576 on 14×14 0.53, 192 on 28×28 0.62, 144 on 56×56
+// 0.89; 112×112 copied whole measured 1.00–1.04 (its 54 KB copies leave L1) and stays row-wise. Whole MobileNetV2,
+// 1 thread, AVX2, 6 alternating processes, per-node minima: its 3×3 depthwise on 7×7 0.42–0.43, on 14×14
+// 0.54–0.55, on 28×28 0.61, on 56×56 0.80 (AVX-512 / AVX2 on the same CPU now 1.11–1.18 on those maps, from
+// 2.2–2.7). Rows of three at once lost on 56×56 (1.2 of two), of one 1.2–1.3. Copying bands of at most 16 KB of rows
+// ahead instead (so 112-wide maps stay in L1) lost everywhere: whole planes took 0.64 of its time on 7×7, 0.72 on
+// 14×14, 0.80 on 28×28 and 14→7, and 112×112 and 112→56 in bands took 1.0–1.05 and 1.15–1.4 of the row-wise time.
 enum { DW_FLAT_WIDTH = 64 };  // the widest maps copied whole (56×56: two copies of 14.6 KB)
 static inline int dw_flat_fits(const ck_conv_desc *g) {
     return g->kernelHeight == 3 && g->kernelWidth == 3 && g->strideHeight == 1 && g->strideWidth == 1 &&
@@ -616,7 +626,9 @@ __attribute__((target("avx2,fma"))) static void planes_flat_256(const dw_call *k
 // kernel deinterleaves two pairs of loads, masked at the edges, for each input row a vector reads). Copy row iy
 // (S = 2·P floats, a zero row above and one below) holds columns 2i at i + 1 and 2i + 1 at P + i + 1, zeros outside
 // the row; tap ky, kx of output row oy, column ox reads column 2·ox − padLeft + kx of row 2·oy − padTop + ky. Two
-// output rows at once share the input row between them.
+// output rows at once share the input row between them. Against the row-wise kernel (as above): 576 ch 14→7 0.80,
+// 192 ch 28→14 0.57, 144 ch 56→28 0.91; whole MobileNetV2 0.81, 0.56, 0.92; 112→56 copied whole 1.2–1.4 (row-wise).
+// Four rows at once at 14→7, and the next plane's input found without dw_source's divisions: no change (0.97–1.0).
 static inline int dw_phases_fits(const ck_conv_desc *g) {
     return g->kernelHeight == 3 && g->kernelWidth == 3 && g->strideHeight == 2 && g->strideWidth == 2 &&
            g->dilationHeight == 1 && g->dilationWidth == 1 && g->padTop >= 0 && g->padTop <= 1 && g->padLeft >= 0 &&
