@@ -6,7 +6,9 @@
 // all of them and their sums run side by side. On AVX-512, 3×3 stride-1 maps up to 16 wide run as one flat run of
 // vectors over a zero-bordered copy of the plane (every lane filled on 7×7 and 14×14 maps, no masked loads; there
 // the taps are cut from aligned loads by lane shifts), and 3×3 stride-2 maps with output rows up to 7 wide two
-// output rows a vector. Strides above 2 go through the same sum in C, point by point. The nodes a forward pass
+// output rows a vector; on AVX2, 3×3 maps up to 64 wide at stride 1 or 2 read a zero-bordered copy of the plane (at
+// stride 2 split into even and odd columns), where every tap is a plain load. Strides above 2 go through the same
+// sum in C, point by point. The nodes a forward pass
 // fuses into the conv (a batch norm's per-channel affine map, then ReLU or clip = ReLU6) write
 // their outputs in the same pass, beside the convolution's own, so the layer reads its input once and writes
 // each output once. AVX2 and AVX-512 add the taps in the same order with fused multiply-adds and agree bit for
@@ -482,6 +484,253 @@ __attribute__((target("avx512f"))) static void planes_paired_512(const dw_call *
     dw_paired_indices(k->g->outWidth, indices);
     DW_EACH_PLANE(k, plane_paired_512(k->g, x, w, b, o, indices);)
 }
+
+// AVX2's 3×3 stride-1 planes up to DW_FLAT_WIDTH wide: over a zero-bordered copy of the plane (rows of
+// S = 8·⌈(W + 1)/8⌉ floats, at least one zero column between rows, a zero row above and below), where tap ky, kx of
+// the vector at copy lane q is the plain load at q + (ky − 1)·S + kx − 1. The row-wise kernel's edge vectors build
+// each masked load from bits (a compare, vmaskmovps and a blend: every vector of a 7- or 14-wide row). Rows of at
+// most 16 (two vectors or one) run as one flat run of vectors; wider ones two rows at once (each loaded row feeds
+// both sums it lies in). Vectors are stored whole where that stays inside the plane: the lanes past a row's end land
+// on the next row's start, which a later vector writes (two rows at once go right to left). The next plane is copied
+// before this one is computed, so its stores have landed before its loads. Bias, then the taps in order ky, kx with
+// FMAs, padding as zeros: the row-wise and AVX-512 kernels' bits. Against the row-wise kernel, AVX2 forced on AMD
+// EPYC Zen 4 (family 25 model 17), `CKAB_ISA=1 bench/ckab.sh`, minima of 31 alternating calls, 2 cores shared with
+// other helpers (load 4–5), ReLU6 stored: 960 ch on 7×7 0.42, 576 on 14×14 0.53, 192 on 28×28 0.62, 144 on 56×56
+// 0.89; 112×112 copied whole measured 1.00–1.04 (its 54 KB copies leave L1) and stays row-wise. Whole MobileNetV2,
+// 1 thread, AVX2, 6 alternating processes, per-node minima: its 3×3 depthwise on 7×7 0.42–0.43, on 14×14
+// 0.54–0.55, on 28×28 0.61, on 56×56 0.80 (AVX-512 / AVX2 on the same CPU now 1.11–1.18 on those maps, from
+// 2.2–2.7). Rows of three at once lost on 56×56 (1.2 of two), of one 1.2–1.3. Copying bands of at most 16 KB of rows
+// ahead instead (so 112-wide maps stay in L1) lost everywhere: whole planes took 0.64 of its time on 7×7, 0.72 on
+// 14×14, 0.80 on 28×28 and 14→7, and 112×112 and 112→56 in bands took 1.0–1.05 and 1.15–1.4 of the row-wise time.
+enum { DW_FLAT_WIDTH = 64 };  // the widest maps copied whole (56×56: two copies of 14.6 KB)
+static inline int dw_flat_fits(const ck_conv_desc *g) {
+    return g->kernelHeight == 3 && g->kernelWidth == 3 && g->strideHeight == 1 && g->strideWidth == 1 &&
+           g->dilationHeight == 1 && g->dilationWidth == 1 && g->padTop == 1 && g->padLeft == 1 &&
+           g->outHeight == g->height && g->outWidth == g->width && g->width <= DW_FLAT_WIDTH;
+}
+// The flat copy's row stride, where row 0 starts and its floats (the zero rows and the reach of the taps included).
+typedef struct {
+    int stride, base, floats;
+} dw_flat_layout;
+static inline dw_flat_layout dw_flat(const ck_conv_desc *g) {
+    const int S = (g->width + 8) / 8 * 8, base = S + 8;
+    return (dw_flat_layout){S, base, base + (g->height + 1) * S + 8};
+}
+static inline size_t dw_flat_scratch_floats(const ck_conv_desc *g) { return 2 * (size_t)dw_flat(g).floats; }
+
+// Plane x into a copy; `tail` the columns of rows under 8 wide.
+__attribute__((target("avx2,fma"))) static void dw_flat_copy(const ck_conv_desc *g, const float *x, float *copy,
+                                                           __m256i tail) {
+    const dw_flat_layout l = dw_flat(g);
+    const int W = g->width;
+    for (int r = 0; r < g->height; r++) {
+        const float *s = x + (size_t)r * W;
+        float *d = copy + l.base + (size_t)r * l.stride;
+        if (W < 8) {
+            _mm256_storeu_ps(d, _mm256_maskload_ps(s, tail));
+            continue;
+        }
+        for (int j = 0; j + 8 < W; j += 8) _mm256_storeu_ps(d + j, _mm256_loadu_ps(s + j));
+        _mm256_storeu_ps(d + W - 8, _mm256_loadu_ps(s + W - 8));  // the last 8 columns (some again)
+    }
+}
+
+__attribute__((target("avx2,fma"), always_inline)) static inline void dw_flat_plane(const ck_conv_desc *g,
+                                                                                  const float *copy, const float *w,
+                                                                                  float b, dw_outputs o, int S) {
+    const int OW = g->outWidth, plane = g->outHeight * OW, per_row = (OW + 7) / 8;
+    __m256 taps[9];
+    for (int t = 0; t < 9; t++) taps[t] = _mm256_set1_ps(w[t]);
+    const __m256 bias = _mm256_set1_ps(b), gain = _mm256_set1_ps(o.gain), offset = _mm256_set1_ps(o.offset);
+    const __m256 lo = _mm256_set1_ps(o.act.minimum), hi = _mm256_set1_ps(o.act.maximum);
+    const float *base = copy + dw_flat(g).base;
+#define DW_FLAT_TAPS(A, P)                                                                                       \
+    A = _mm256_fmadd_ps(taps[0], _mm256_loadu_ps((P) - S - 1), A);                                               \
+    A = _mm256_fmadd_ps(taps[1], _mm256_loadu_ps((P) - S), A);                                                   \
+    A = _mm256_fmadd_ps(taps[2], _mm256_loadu_ps((P) - S + 1), A);                                               \
+    A = _mm256_fmadd_ps(taps[3], _mm256_loadu_ps((P) - 1), A);                                                   \
+    A = _mm256_fmadd_ps(taps[4], _mm256_loadu_ps(P), A);                                                        \
+    A = _mm256_fmadd_ps(taps[5], _mm256_loadu_ps((P) + 1), A);                                                   \
+    A = _mm256_fmadd_ps(taps[6], _mm256_loadu_ps((P) + S - 1), A);                                               \
+    A = _mm256_fmadd_ps(taps[7], _mm256_loadu_ps((P) + S), A);                                                   \
+    A = _mm256_fmadd_ps(taps[8], _mm256_loadu_ps((P) + S + 1), A)
+    if (S == 8 * per_row && OW <= 16) {
+        // rows of whole vectors: one run of them
+        const int vectors = g->outHeight * per_row;
+        for (int v = 0, at = 0; v < vectors; v++, at += 8) {
+            const float *p = base + (size_t)v * 8;
+            __m256 a = bias;
+            DW_FLAT_TAPS(a, p);
+            const int out = at - at / S * (S - OW);  // vector v is row at / S, column at mod S
+            dw_store_256(o, (size_t)out, out + 8 <= plane ? 8 : plane - out, a, gain, offset, lo, hi);
+        }
+        return;
+    }
+    int row = 0;
+    for (; row + 2 <= g->outHeight; row += 2) {
+        // right to left: the upper row's last vector's spill is the lower row's first vector, stored after it
+        for (int v = per_row - 1; v >= 0; v--) {
+            const float *p = base + (size_t)row * S + 8 * v;
+            __m256 a0 = bias, a1 = bias;
+            for (int j = 0; j < 4; j++)
+                for (int kx = 0; kx < 3; kx++) {
+                    const __m256 in = _mm256_loadu_ps(p + (j - 1) * S + kx - 1);
+                    if (j < 3) a0 = _mm256_fmadd_ps(taps[j * 3 + kx], in, a0);
+                    if (j > 0) a1 = _mm256_fmadd_ps(taps[(j - 1) * 3 + kx], in, a1);
+                }
+            const int at = row * OW + 8 * v;
+            dw_store_256(o, (size_t)at, 8, a0, gain, offset, lo, hi);
+            dw_store_256(o, (size_t)(at + OW), at + OW + 8 <= plane ? 8 : plane - at - OW, a1, gain, offset, lo, hi);
+        }
+    }
+    for (; row < g->outHeight; row++) {
+        const float *p = base + (size_t)row * S;
+        for (int v = 0; v < per_row; v++, p += 8) {
+            __m256 a = bias;
+            DW_FLAT_TAPS(a, p);
+            const int at = row * OW + 8 * v;
+            dw_store_256(o, (size_t)at, at + 8 <= plane ? 8 : plane - at, a, gain, offset, lo, hi);
+        }
+    }
+#undef DW_FLAT_TAPS
+}
+#define DW_DEFINE_FLAT(NAME, S)                                                                                  \
+    __attribute__((target("avx2,fma"))) static void NAME(const dw_call *k, float *copies, __m256i tail) {         \
+        const int copy_floats = dw_flat(k->g).floats;                                                            \
+        if (k->planes > 0) dw_flat_copy(k->g, dw_source(k, 0), copies, tail);                                    \
+        DW_EACH_PLANE(k, if (i + 1 < k->planes) dw_flat_copy(k->g, dw_source(k, i + 1),                           \
+                                                             copies + (size_t)((i + 1) & 1) * copy_floats, tail); \
+                      dw_flat_plane(k->g, copies + (size_t)(i & 1) * copy_floats, w, b, o, S);)                   \
+    }
+DW_DEFINE_FLAT(planes_flat8_256, 8)
+DW_DEFINE_FLAT(planes_flat16_256, 16)
+DW_DEFINE_FLAT(planes_flat24_256, 24)
+DW_DEFINE_FLAT(planes_flat32_256, 32)
+DW_DEFINE_FLAT(planes_flatS_256, dw_flat(k->g).stride)
+#undef DW_DEFINE_FLAT
+__attribute__((target("avx2,fma"))) static void planes_flat_256(const dw_call *k) {
+    const dw_flat_layout l = dw_flat(k->g);
+    float *copies = ck_scratch_buffer(CK_SCRATCH_PADDED, dw_flat_scratch_floats(k->g));
+    if (!copies) abort();  // the memory budget counts this scratch: only an exhausted system ends here
+    memset(copies, 0, dw_flat_scratch_floats(k->g) * sizeof(float));
+    const __m256i tail = _mm256_cmpgt_epi32(_mm256_set1_epi32(k->g->width), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+    if (l.stride == 8) planes_flat8_256(k, copies, tail);
+    else if (l.stride == 16) planes_flat16_256(k, copies, tail);
+    else if (l.stride == 24) planes_flat24_256(k, copies, tail);
+    else if (l.stride == 32) planes_flat32_256(k, copies, tail);
+    else planes_flatS_256(k, copies, tail);
+}
+
+// AVX2's 3×3 stride-2 planes (dilation 1, pads at most 1 above, 2 left, up to DW_FLAT_WIDTH wide): the same over a
+// copy of the plane split into its even and odd columns, so tap kx of 8 output columns is a plain load (the row-wise
+// kernel deinterleaves two pairs of loads, masked at the edges, for each input row a vector reads). Copy row iy
+// (S = 2·P floats, a zero row above and one below) holds columns 2i at i + 1 and 2i + 1 at P + i + 1, zeros outside
+// the row; tap ky, kx of output row oy, column ox reads column 2·ox − padLeft + kx of row 2·oy − padTop + ky. Two
+// output rows at once share the input row between them. Against the row-wise kernel (as above): 576 ch 14→7 0.80,
+// 192 ch 28→14 0.57, 144 ch 56→28 0.91; whole MobileNetV2 0.81, 0.56, 0.92; 112→56 copied whole 1.2–1.4 (row-wise).
+// Four rows at once at 14→7, and the next plane's input found without dw_source's divisions: no change (0.97–1.0).
+static inline int dw_phases_fits(const ck_conv_desc *g) {
+    return g->kernelHeight == 3 && g->kernelWidth == 3 && g->strideHeight == 2 && g->strideWidth == 2 &&
+           g->dilationHeight == 1 && g->dilationWidth == 1 && g->padTop >= 0 && g->padTop <= 1 && g->padLeft >= 0 &&
+           g->padLeft <= 2 && 2 * (g->outHeight - 1) - g->padTop + 2 <= g->height && g->width <= DW_FLAT_WIDTH;
+}
+typedef struct {
+    int phase, stride, base, floats;
+} dw_phases_layout;
+static inline dw_phases_layout dw_phases(const ck_conv_desc *g) {
+    int P = 8 * ((g->outWidth + 7) / 8) + 2;  // the reach of a row's vectors
+    if (P < 1 + 8 * ((g->width + 15) / 16)) P = 1 + 8 * ((g->width + 15) / 16);  // the copy's stores
+    P = (P + 7) / 8 * 8;
+    const int S = 2 * P, base = S + 8;
+    return (dw_phases_layout){P, S, base, base + (g->height + 1) * S + 8};
+}
+static inline size_t dw_phases_scratch_floats(const ck_conv_desc *g) { return 2 * (size_t)dw_phases(g).floats; }
+
+// Plane x into a copy; tail[0], tail[1]: the columns of the last 16 of a row (when W is not a multiple of 16) in its
+// two loads.
+__attribute__((target("avx2,fma"))) static void dw_phases_copy(const ck_conv_desc *g, const float *x, float *copy,
+                                                             const __m256i *tail) {
+    const dw_phases_layout l = dw_phases(g);
+    const int W = g->width;
+    for (int r = 0; r < g->height; r++) {
+        const float *s = x + (size_t)r * W;
+        float *even = copy + l.base + (size_t)r * l.stride + 1, *odd = even + l.phase;
+        int j = 0;
+        __m256 e, o;
+        for (; j + 16 <= W; j += 16) {
+            row_deinterleave_256(_mm256_loadu_ps(s + j), _mm256_loadu_ps(s + j + 8), &e, &o);
+            _mm256_storeu_ps(even + j / 2, e);
+            _mm256_storeu_ps(odd + j / 2, o);
+        }
+        if (j < W) {
+            row_deinterleave_256(_mm256_maskload_ps(s + j, tail[0]), _mm256_maskload_ps(s + j + 8, tail[1]), &e, &o);
+            _mm256_storeu_ps(even + j / 2, e);
+            _mm256_storeu_ps(odd + j / 2, o);
+        }
+    }
+}
+
+// R output rows' vectors from p (the copy at the first row's first input row, plus the vector's column): input row j
+// feeds row r's tap row j − 2r.
+__attribute__((target("avx2,fma"), always_inline)) static inline void
+dw_phases_block(const float *p, int S, const int *off, const __m256 *taps, __m256 bias, __m256 *acc, int R) {
+    for (int r = 0; r < R; r++) acc[r] = bias;
+    for (int j = 0; j < 2 * R + 1; j++)
+        for (int kx = 0; kx < 3; kx++) {
+            const __m256 v = _mm256_loadu_ps(p + (size_t)j * S + off[kx]);
+            for (int r = 0; r < R; r++) {
+                const int ky = j - 2 * r;
+                if (ky >= 0 && ky < 3) acc[r] = _mm256_fmadd_ps(taps[ky * 3 + kx], v, acc[r]);
+            }
+        }
+}
+
+__attribute__((target("avx2,fma"), always_inline)) static inline void
+dw_phases_plane(const ck_conv_desc *g, const float *copy, const float *w, float b, dw_outputs o, const int *off) {
+    const dw_phases_layout l = dw_phases(g);
+    const int OW = g->outWidth, OH = g->outHeight, plane = OH * OW, per_row = (OW + 7) / 8, S = l.stride;
+    __m256 taps[9];
+    for (int t = 0; t < 9; t++) taps[t] = _mm256_set1_ps(w[t]);
+    const __m256 bias = _mm256_set1_ps(b), gain = _mm256_set1_ps(o.gain), offset = _mm256_set1_ps(o.offset);
+    const __m256 lo = _mm256_set1_ps(o.act.minimum), hi = _mm256_set1_ps(o.act.maximum);
+    const float *base = copy + l.base - (ptrdiff_t)g->padTop * S;
+    int oy = 0;
+    for (; oy + 2 <= OH; oy += 2)
+        for (int v = per_row - 1; v >= 0; v--) {  // right to left (see dw_flat_plane)
+            __m256 acc[2];
+            dw_phases_block(base + (size_t)oy * 2 * S + 8 * v, S, off, taps, bias, acc, 2);
+            const int at = oy * OW + 8 * v;
+            dw_store_256(o, (size_t)at, 8, acc[0], gain, offset, lo, hi);
+            dw_store_256(o, (size_t)(at + OW), at + OW + 8 <= plane ? 8 : plane - at - OW, acc[1], gain, offset, lo, hi);
+        }
+    for (; oy < OH; oy++)
+        for (int v = 0; v < per_row; v++) {
+            __m256 acc[1];
+            dw_phases_block(base + (size_t)oy * 2 * S + 8 * v, S, off, taps, bias, acc, 1);
+            const int at = oy * OW + 8 * v;
+            dw_store_256(o, (size_t)at, at + 8 <= plane ? 8 : plane - at, acc[0], gain, offset, lo, hi);
+        }
+}
+__attribute__((target("avx2,fma"))) static void planes_phases_256(const dw_call *k) {
+    const ck_conv_desc *g = k->g;
+    const dw_phases_layout l = dw_phases(g);
+    float *copies = ck_scratch_buffer(CK_SCRATCH_PADDED, dw_phases_scratch_floats(g));
+    if (!copies) abort();  // the memory budget counts this scratch: only an exhausted system ends here
+    memset(copies, 0, dw_phases_scratch_floats(g) * sizeof(float));
+    int off[3];
+    for (int kx = 0; kx < 3; kx++) {
+        const int d = kx - g->padLeft;  // column 2·ox + d: phase d mod 2, index ox + ⌊d/2⌋
+        off[kx] = (d & 1) * l.phase + (d >> 1) + 1;
+    }
+    const int rest = g->width % 16;
+    const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    const __m256i tail[2] = {_mm256_cmpgt_epi32(_mm256_set1_epi32(rest), lanes),
+                             _mm256_cmpgt_epi32(_mm256_set1_epi32(rest - 8), lanes)};
+    if (k->planes > 0) dw_phases_copy(g, dw_source(k, 0), copies, tail);
+    DW_EACH_PLANE(k, if (i + 1 < k->planes) dw_phases_copy(g, dw_source(k, i + 1),
+                                                           copies + (size_t)((i + 1) & 1) * l.floats, tail);
+                  dw_phases_plane(g, copies + (size_t)(i & 1) * l.floats, w, b, o, off);)
+}
 #endif
 
 void ck_depthwise_conv(const ck_conv_desc *g, int images, const float *input, const float *weight,
@@ -496,6 +745,14 @@ void ck_depthwise_conv(const ck_conv_desc *g, int images, const float *input, co
 #ifdef CK_X86
     // The vector paths read a zero row above and below the plane and the edge vectors' masks (or the padded
     // plane's copies and tables), made once for every plane of the call; the paired plane needs neither.
+    if (ck_isa() == CK_ISA_AVX2 && dw_flat_fits(g)) {
+        planes_flat_256(&k);
+        return;
+    }
+    if (ck_isa() == CK_ISA_AVX2 && dw_phases_fits(g)) {
+        planes_phases_256(&k);
+        return;
+    }
     if (ck_isa() >= CK_ISA_AVX512 && dw_paired_fits(g)) {
         planes_paired_512(&k);
         return;
@@ -537,8 +794,10 @@ void ck_depthwise_conv(const ck_conv_desc *g, int images, const float *input, co
 size_t ck_depthwise_scratch_floats(const ck_conv_desc *g) {
     const size_t rows = row_scratch_floats(g->width, g->outWidth, g->kernelWidth);
 #ifdef CK_X86
-    const size_t padded = dw_padded_scratch_floats(g);
-    return dw_padded_fits(g) && padded > rows ? padded : rows;
+    const size_t padded = dw_padded_scratch_floats(g), flat = dw_flat_fits(g) ? dw_flat_scratch_floats(g) : 0;
+    const size_t phases = dw_phases_fits(g) ? dw_phases_scratch_floats(g) : 0, avx2 = flat > phases ? flat : phases;
+    const size_t most = dw_padded_fits(g) && padded > rows ? padded : rows;
+    return avx2 > most ? avx2 : most;
 #else
     return rows;
 #endif
