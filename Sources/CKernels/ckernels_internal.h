@@ -70,6 +70,10 @@ CK_INTERNAL void ck_micro_kernel_avx512_offsets(int kc, const float *a, const fl
                                                 int ldc, int accumulate, const float *bias, int mr, int nr,
                                                 size_t a_ahead, const float *addend, ck_activation activation);
 
+/// Columns n0 ..< n0 + n of a 1×1 conv's B at stride 2 across (any stride down) and no padding, on AVX2:
+/// b[c·ld + j] = input[c][oy·sh][2·ox] for output position n0 + j = oy·OW + ox (conv.c's subsample, gemm_avx2.c).
+CK_INTERNAL void ck_subsample2_avx2(const ck_conv_desc *g, const float *input, int n0, int n, float *b, size_t ld);
+
 /// The first n of a vector's 16 lanes (none for n ≤ 0, all for n ≥ 16): the mask that loads or stores a row's first n
 /// floats.
 static inline __mmask16 ck_lanes16(int n) {

@@ -70,6 +70,10 @@ static void subsample(const ck_conv_desc *g, const float *input, int n0, int n, 
         subsample_avx512(g, input, n0, n, b, ld);
         return;
     }
+    if (g->strideWidth == 2 && ck_isa() >= CK_ISA_AVX2) {
+        ck_subsample2_avx2(g, input, n0, n, b, ld);
+        return;
+    }
 #endif
     const int H = g->height, W = g->width, OW = g->outWidth, sh = g->strideHeight, sw = g->strideWidth;
     for (int c = 0; c < g->channels; c++) {

@@ -2,7 +2,7 @@
 // C (M×N) = A (M×K) · B (K×N): A is packed into MR-row panels (MC×KC block, kept in L2), B into NR-column
 // panels (KC×NR, kept in L1 while every A panel of the block runs over it). For a convolution, B is the
 // im2col matrix and is never materialised: each NR-column panel is gathered straight from the input.
-#include "ckernels_internal.h"
+#include "gemm.h"
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,16 +22,6 @@ typedef struct {
     micro_kernel_fn fn;
 } micro_kernel;
 
-static void store_tile(const float *tile, int tile_ld, float *c, int ldc, int accumulate, int mr, int nr,
-                       const float *addend, ck_activation activation) {
-    for (int i = 0; i < mr; i++)
-        for (int j = 0; j < nr; j++) {
-            float v = accumulate ? c[i * ldc + j] + tile[i * tile_ld + j] : tile[i * tile_ld + j];
-            if (addend) v += addend[i * ldc + j];
-            c[i * ldc + j] = ck_activate1(v, activation);
-        }
-}
-
 static void micro_kernel_portable(int kc, const float *a, const float *b, float *c, int ldc, int accumulate,
                                   const float *bias, int mr, int nr, const float *addend, ck_activation activation) {
     float acc[MR][NR];
@@ -45,18 +35,8 @@ static void micro_kernel_portable(int kc, const float *a, const float *b, float 
         a += MR;
         b += NR;
     }
-    store_tile(&acc[0][0], NR, c, ldc, accumulate, mr, nr, addend, activation);
+    ck_store_tile(&acc[0][0], NR, c, ldc, accumulate, mr, nr, addend, activation);
 }
-
-// What the AVX-512 micro-kernel does for the B panels beside its FMAs: prefetch into L2 `rows` rows of the next
-// panel (32 floats each from `row`, `ld` apart; none when `rows` is 0), and copy the B rows it reads in place to the
-// packed panel `pack_to` (NULL: none), so the tiles after it read that.
-typedef struct {
-    const float *row;
-    size_t ld;
-    int rows;
-    float *pack_to;
-} b_side;
 
 // The C tile the micro-kernel runs after this one: `rows` rows from `c` (row stride ldc) and, unless NULL, of the
 // addend laid out as C. The AVX-512 kernel asks for its lines (two a row, each) spread over its own steps of k.
@@ -95,61 +75,9 @@ enum { AHEAD_KC_MAX = 128 };
 enum { LATE_LINE_STEPS = 2 };
 
 #ifdef CK_X86
-// The register tiles' rows: row i keeps its two accumulator vectors in (ri0, ri1), 6 rows in the AVX2 kernel and
-// 8 in the AVX-512 one. Each kernel applies one row macro X(i, r0, r1) to every row, so the steps below are
-// written once for both widths W (256, 512) and the rows are still plain named registers.
-#define CK_ROWS6(X) X(0, c00, c01) X(1, c10, c11) X(2, c20, c21) X(3, c30, c31) X(4, c40, c41) X(5, c50, c51)
-#define CK_ROWS8(X) CK_ROWS6(X) X(6, c60, c61) X(7, c70, c71)
-// Row i starts at start[i] (its bias, or 0); per k, a[i] broadcast times the B row's two vectors b0, b1.
-#define CK_START_ROW(W, i, r0, r1) __m##W r0 = _mm##W##_set1_ps(start[i]), r1 = r0;
-#define CK_FMA_ROW(W, i, r0, r1)                                                              \
-    {                                                                                         \
-        const __m##W ai = _mm##W##_set1_ps(a[i]);                                             \
-        r0 = _mm##W##_fmadd_ps(ai, b0, r0);                                                   \
-        r1 = _mm##W##_fmadd_ps(ai, b1, r1);                                                   \
-    }
-// A tile at most 16 columns wide: the B row's first vector only.
-#define CK_FMA_HALF_ROW(W, i, r0, r1) r0 = _mm##W##_fmadd_ps(_mm##W##_set1_ps(a[i]), b0, r0);
-#define CK_START256(i, r0, r1) CK_START_ROW(256, i, r0, r1)
-#define CK_FMA256(i, r0, r1) CK_FMA_ROW(256, i, r0, r1)
 #define CK_START512(i, r0, r1) CK_START_ROW(512, i, r0, r1)
 #define CK_FMA512(i, r0, r1) CK_FMA_ROW(512, i, r0, r1)
 #define CK_FMA_HALF512(i, r0, r1) CK_FMA_HALF_ROW(512, i, r0, r1)
-
-__attribute__((target("avx2,fma")))
-static void micro_kernel_avx2(int kc, const float *a, const float *b, float *c, int ldc, int accumulate,
-                              const float *bias, int mr, int nr, const float *addend, ck_activation activation) {
-    float start[MR] = {0, 0, 0, 0, 0, 0};
-    for (int i = 0; bias && i < mr; i++) start[i] = bias[i];
-    CK_ROWS6(CK_START256)
-    for (int k = 0; k < kc; k++) {
-        const __m256 b0 = _mm256_load_ps(b), b1 = _mm256_load_ps(b + 8);
-        CK_ROWS6(CK_FMA256)
-        a += MR;
-        b += NR;
-    }
-    if (mr == MR && nr == NR) {
-#define CK_ROW(i, r0, r1)                                                                   \
-    if (accumulate) {                                                                       \
-        r0 = _mm256_add_ps(r0, _mm256_loadu_ps(c + (i) * ldc));                             \
-        r1 = _mm256_add_ps(r1, _mm256_loadu_ps(c + (i) * ldc + 8));                         \
-    }                                                                                       \
-    if (addend) {                                                                           \
-        r0 = _mm256_add_ps(r0, _mm256_loadu_ps(addend + (i) * ldc));                        \
-        r1 = _mm256_add_ps(r1, _mm256_loadu_ps(addend + (i) * ldc + 8));                    \
-    }                                                                                       \
-    _mm256_storeu_ps(c + (i) * ldc, ck_activate8(r0, activation));                          \
-    _mm256_storeu_ps(c + (i) * ldc + 8, ck_activate8(r1, activation));
-        CK_ROWS6(CK_ROW)
-#undef CK_ROW
-    } else {
-        float tile[MR * NR] __attribute__((aligned(32)));
-#define CK_TILE_ROW(i, r0, r1) _mm256_store_ps(tile + (i) * NR, r0); _mm256_store_ps(tile + (i) * NR + 8, r1);
-        CK_ROWS6(CK_TILE_ROW)
-#undef CK_TILE_ROW
-        store_tile(tile, NR, c, ldc, accumulate, mr, nr, addend, activation);
-    }
-}
 
 // 8×32 tile in 16 zmm accumulators: per k, two 16-wide B loads and eight broadcasts feed 16 FMAs, which
 // keeps both 512-bit FMA pipes busy. Partial tiles store through column masks and a row guard.
@@ -479,7 +407,7 @@ static micro_kernel pick_micro_kernel(void) {
 #ifdef CK_X86
     switch (ck_isa()) {
     case CK_ISA_AVX512: return (micro_kernel){MR512, NR512, micro_kernel_avx512};
-    case CK_ISA_AVX2: return (micro_kernel){MR, NR, micro_kernel_avx2};
+    case CK_ISA_AVX2: return (micro_kernel){MR, NR, ck_micro_kernel_avx2};
     default: break;
     }
 #endif
@@ -780,11 +708,12 @@ static inline void run_tile(const micro_kernel *mk, size_t a_ahead, int kc, cons
 // 1.12–1.27 of the time, with the prefetch alone too; the cause is not found), so pool tasks keep packing. On AMD
 // EPYC Zen 4 (AVX-512, 1 MB L2) the same nodes measured 0.88–0.95 of the time with it (whole network, 2 threads, 8
 // alternating processes, per-node minima) and the shallower branch2c ones (K = 64, 128) 0.96–1.01: pool tasks read
-// in place where a K block is full (KC_MAX deep).
+// in place where a K block is full (KC_MAX deep). The AVX2 kernel the same way (gemm_avx2.c): ResNet-50's 512→128 on
+// 28×28 and MobileNetV2's 24→144 on 56×56 0.975 of the time at one thread (AVX2 forced, AMD EPYC Zen 4).
 static int b_side_work(const micro_kernel *mk, const b_source *bs, int kcb) {
 #ifdef CK_X86
-    return mk->fn == micro_kernel_avx512 && !bs->conv && !bs->transB && (long)bs->ldb * kcb <= INT_MAX &&
-           (!ck_in_pool_loop() || kcb >= KC_MAX);
+    return (mk->fn == micro_kernel_avx512 || mk->fn == ck_micro_kernel_avx2) && !bs->conv && !bs->transB &&
+           (long)bs->ldb * kcb <= INT_MAX && (!ck_in_pool_loop() || kcb >= KC_MAX);
 #else
     (void)mk, (void)bs, (void)kcb;
     return 0;
@@ -840,8 +769,8 @@ void ck_gemm_blocked(int M, int m0, int m1, int n0, int n1, int K, const float *
             // of L2), and the tiles of a small map (7×7: 2 column panels) meet each A panel only twice, so the
             // FMAs would wait on them: the A stream is prefetched two panels ahead. MobileNetV2's 7×7 1×1 convs
             // with their weights in memory 0.80–0.90× the time, in L3 the same (bench/ckab.sh); with 7 column
-            // panels (14×14) it measured 2 % slower.
-            const size_t a_ahead = packed_a && nc <= 2 * pn ? (size_t)2 * kc * pm : 0;
+            // panels (14×14) it measured 2 % slower. Up to 64 columns on AVX2 too (4 of its 16-column panels).
+            const size_t a_ahead = packed_a && nc <= 2 * NR512 ? (size_t)2 * kc * pm : 0;
             for (int ic = m0; ic < m1; ic += MC_MAX) {
                 const int mc = m1 - ic < MC_MAX ? m1 - ic : MC_MAX;
                 const float *block_a = pa;
@@ -857,6 +786,22 @@ void ck_gemm_blocked(int M, int m0, int m1, int n0, int n1, int K, const float *
                     if (ic == m0 && !side_work)
                         for (int jr = 0; jr < nc; jr += pn)
                             pack_b(bs, pc, kc, jc + jr, nc - jr < pn ? nc - jr : pn, pn, pb + (size_t)(jr / pn) * kc * pn);
+#ifdef CK_X86
+                    if (mk.fn == ck_micro_kernel_avx2) {
+                        // AVX2: a row panel's tiles in one call (ck_row_panel_avx2), a partial last panel packed first
+                        const int whole = nc / pn * pn;
+                        if (side_work && whole < nc)
+                            pack_b(bs, pc, kc, jc + whole, nc - whole, pn, pb + (size_t)whole * kc);
+                        for (int ir = 0; ir < mc; ir += pm)
+                            ck_row_panel_avx2(kc, block_a + (size_t)(ir / pm) * kc * pm, mc - ir < pm ? mc - ir : pm, nc,
+                                              pb, side_work && ir == 0 ? bs->B + (size_t)pc * bs->ldb + jc : NULL, koff,
+                                              side_work ? (size_t)bs->ldb : 0, a_ahead,
+                                              C + (size_t)(ic + ir) * ldc + jc, ldc, acc,
+                                              (first && bias) ? bias + ic + ir : NULL,
+                                              last ? tile_addend(epilogue, ic + ir, jc, ldc) : NULL, act);
+                        continue;
+                    }
+#endif
                     for (int ir = 0; ir < mc; ir += pm)
                         for (int jr = 0; jr < nc; jr += pn) {
                             const int nr = nc - jr < pn ? nc - jr : pn, first_tile = side_work && ir == 0 && nr == pn;
@@ -914,6 +859,26 @@ void ck_gemm_blocked(int M, int m0, int m1, int n0, int n1, int K, const float *
                         tail_columns_avx512(kc, block_a, mc, bp, nr, C + (size_t)ic * ldc + jc + jr, ldc, acc,
                                             (first && bias) ? bias + ic : NULL,
                                             last ? tile_addend(epilogue, ic, jc + jr, ldc) : NULL, act, &side);
+                        continue;
+                    }
+                    if (mk.fn == ck_micro_kernel_avx2) {
+                        // AVX2: the last few columns likewise (ck_tail_columns_avx2), else the column panel's tiles in
+                        // one call (ck_column_panel_avx2), its first reading B in place, A prefetched as above
+                        const int ask = side_work && next_n < n1;
+                        const b_side side = {ask ? bs->B + (size_t)next_k * bs->ldb + next_n : NULL, (size_t)bs->ldb,
+                                             ask ? next_kc : 0, NULL};
+                        float *c_panel = C + (size_t)ic * ldc + jc + jr;
+                        const float *bias_panel = (first && bias) ? bias + ic : NULL;
+                        const float *addend_panel = last ? tile_addend(epilogue, ic, jc + jr, ldc) : NULL;
+                        if (nr <= TAIL_AVX2_MAX)
+                            ck_tail_columns_avx2(kc, block_a, mc, bp, nr, c_panel, ldc, acc, bias_panel, addend_panel,
+                                                 act, &side);
+                        else
+                            ck_column_panel_avx2(kc, block_a, mc, bp,
+                                                 in_place ? bs->B + (size_t)pc * bs->ldb + jc + jr : NULL, koff,
+                                                 side.row, side.ld, side.rows,
+                                                 jr == 0 && packed_a ? (size_t)2 * kc * pm : a_ahead, c_panel, ldc, acc,
+                                                 bias_panel, nr, addend_panel, act);
                         continue;
                     }
 #endif

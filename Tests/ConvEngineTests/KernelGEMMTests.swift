@@ -157,6 +157,12 @@ extension ConvCase {
     static let pointwiseLateLines = ConvCase(
         "1×1 pointwise 300→164 on 9×11: the tiles ask for their lines late, two row blocks", c: 300, h: 9, w: 11, k: 164,
         kernel: (1, 1))
+    // On AVX2 (16-column panels) a last panel of at most 4 columns runs every row panel of the block at once, column by
+    // column: here 2 columns (50 = 3·16 + 2), two K blocks, two row blocks (the second 11 rows: a partial group, and a
+    // last row tile of 5 rows).
+    static let pointwiseTwoColumnTail = ConvCase(
+        "1×1 pointwise 300→155 on 5×10: a 2-column last panel on AVX2, K and M blocks", c: 300, h: 5, w: 10, k: 155,
+        kernel: (1, 1))
     static let sharedPadding: [ConvCase] = [
         sharedPadding28x28, sharedPaddingWiderThanReach, sharedPaddingLeftOnly, sharedPaddingOneColumn,
     ]
@@ -174,7 +180,7 @@ extension ConvCase {
             pointwiseStride2ManyChannels, pointwiseMoreChannelsThanPositions, stride2MoreChannelsThanPositions,
             pointwiseFirstTilePacks, pointwiseFirstTilePacksRowBlocks, pointwiseStride2Subsampled, pointwiseAheadLines,
             pointwiseSixteenRows, pointwiseThirteenRowsKBlocks, pointwiseTwentyOneRows, pointwiseTailColumns,
-            pointwiseLateLines,
+            pointwiseLateLines, pointwiseTwoColumnTail,
         ] + sharedPadding
 }
 
@@ -237,7 +243,7 @@ extension ConvCase {
             .pointwiseMoreChannelsThanPositions, .stride2MoreChannelsThanPositions, .pointwise7x7LastPanel17,
             .pointwise7x7FewRowsKBlocks, .pointwiseFirstTilePacks, .pointwiseFirstTilePacksRowBlocks,
             .pointwiseStride2Subsampled, .pointwiseAheadLines, .pointwiseSixteenRows, .pointwiseThirteenRowsKBlocks,
-            .pointwiseTwentyOneRows, .pointwiseTailColumns, .pointwiseLateLines,
+            .pointwiseTwentyOneRows, .pointwiseTailColumns, .pointwiseLateLines, .pointwiseTwoColumnTail,
         ] + ConvCase.sharedPadding + ConvCase.stridedInPlace)
     func prepackedWeightsMatchReference(_ testCase: ConvCase) {
         let g = testCase.geometry
@@ -320,7 +326,7 @@ extension ConvCase {
             .googLeNetConv1, .conv3x3Groups2, .pointwiseFirstTilePacks, .pointwiseFirstTilePacksRowBlocks,
             .pointwiseStride2ManyChannels, .pointwiseStride2LongRows, .pointwiseStride2Subsampled, .pointwiseAheadLines,
             .pointwiseSixteenRows, .pointwiseThirteenRowsKBlocks, .pointwiseTwentyOneRows, .pointwiseTailColumns,
-            .pointwiseLateLines,
+            .pointwiseLateLines, .pointwiseTwoColumnTail,
         ], [1, 2])
     func inPlaceEpilogueMatchesReference(_ testCase: ConvCase, threads: Int) {
         let g = testCase.geometry
