@@ -76,9 +76,8 @@ static int pr_stem(const ck_conv_desc *g) {
 }
 
 // On AVX2 (conv_channel_avx2.c's tiles) the GEMM paths read no input in place and tile 6 × 16, so the tiles win
-// more widely: every kernel larger than 1×1 from K 144 or at stride 2 (stems included), a 1×1 to at most 64
-// channels at stride 1 on a map wider or taller than 14, and the 1×1s on maps of 14×14 or less the AVX-512 rule
-// takes. One process, minima of 15 alternating calls, ReLU stored, 1 thread, AVX2 forced on AMD EPYC Zen 4 (family
+// more widely: every kernel larger than 1×1 from K 144 or at stride 2 (stems included), and the 1×1s on maps of
+// 14×14 or less the AVX-512 rule takes. One process, minima of 15 alternating calls, ReLU stored, 1 thread, AVX2 forced on AMD EPYC Zen 4 (family
 // 25 model 17), 2 cores shared with other builds, tiles / the im2col GEMM: 3×3 64→64 on 56×56 0.71, 128→128 on
 // 28×28 0.83, 256→256 on 14×14 0.84, 512→512 on 7×7 0.75, 3×3/2 128→128 56→28 0.77, 16→64 on 55×55 0.66, 96→208 on
 // 14×14 0.89, 192→192 on 8×8 0.95; 5×5 16→32 on 28×28 0.48; stems 7×7/2 3→64 0.34, 3→96 0.67, 3×3/2 3→32 0.60
@@ -86,6 +85,10 @@ static int pr_stem(const ck_conv_desc *g) {
 // 112×112 0.85, 144→24 on 56×56 0.75, on 14×14 384→64 0.58, 576→96 0.69, 1024→256 0.86; lost: 1×1 64→256 on 56×56
 // 1.07, 128→512 on 28×28 1.16, 96→96 on 32×32 1.18, 512→1000 on 13×13 1.05. A block of at most 16 channels computes
 // only its first half there (conv_channel_avx2.c), so such 1×1s from K 448 take the tiles too (480→16 on 14×14 0.56).
+// The wide 1×1s to at most 64 channels went back to the GEMM once its first tiles read B in place (gemm_avx2.c):
+// GEMM / tiles, one process, minima of 21–31 alternating calls, same CPU and ISA: 256→64 on 56×56 0.80, 64→64 0.90,
+// 144→24 0.70, 96→24 0.77, 32→16 on 112×112 0.84, 64→8 0.73, 192→64 on 28×28 0.86, 480→64 0.85, 256→48 on 27×27
+// 0.86; alike at 16 and 32 channels from K 96 (96→16 on 55×55 1.01, 128→16 0.97–1.03, 128→32 on 27×27 1.00–1.03).
 
 int ck_conv_channel_tiles(const ck_conv_desc *g) {
     // one group's geometry -> 1 when ck_conv_channel_tile_rows is the faster way to run it
@@ -141,10 +144,9 @@ int ck_conv_channel_tiles(const ck_conv_desc *g) {
     const int K = g->channels * g->kernelHeight * g->kernelWidth, M = g->outChannels;
     const int wide = g->outWidth > CT_TILE || g->outHeight > CT_TILE, strided = g->strideHeight > 1 || g->strideWidth > 1;
     if (isa < CK_ISA_AVX512) {
-        // AVX2 (the rule above ck_conv_channel_tiles): every kernel larger than 1×1 from K 144 or at stride 2, a 1×1
-        // to at most 64 channels on a wide map, and the 1×1s the rule below takes, those to at most 16 channels too
+        // AVX2 (the rule above ck_conv_channel_tiles): every kernel larger than 1×1 from K 144 or at stride 2, and
+        // the 1×1s the rule below takes, those to at most 16 channels too
         if (!pointwise) return K >= 144 || g->strideWidth == 2;
-        if (!strided && wide && M <= 64) return 1;
     } else if (!pointwise && pr_stem(g)) return 1;
     if (pointwise && (strided || wide || g->outWidth * g->outHeight <= 49)) return 0;
     if (M <= 16 && isa >= CK_ISA_AVX512) return 0;
