@@ -839,12 +839,20 @@ void ck_gemm_blocked(int M, int m0, int m1, int n0, int n1, int K, const float *
                 const int late_lines = mk.fn == micro_kernel_avx512 && kc > AHEAD_KC_MAX && !side_work;
 #endif
                 for (int jr = 0; jr < nc; jr += pn) {
-                    const int nr = nc - jr < pn ? nc - jr : pn, in_place = side_work && nr == pn;
-                    float *bp = pb + (one_panel ? 0 : (size_t)(jr / pn) * kc * pn);
+#ifdef CK_X86
+                    // AVX2: a full panel before a last one of 1 column computes that column too (see tile_extra)
+                    const int fold = mk.fn == ck_micro_kernel_avx2 && nc - jr == pn + 1;
+#else
+                    const int fold = 0;
+#endif
+                    const int nr = nc - jr < pn ? nc - jr : pn, in_place = side_work && nr == pn && !fold;
+                    float *bp = pb + (one_panel ? 0 : (size_t)(jr / pn) * kc * pn), *bx = fold ? bp + (size_t)kc * pn : NULL;
                     if (ic == m0 && !in_place) pack_b(bs, pc, kc, jc + jr, nr, pn, bp);
-                    // the next panel packed: rows next_k ..< next_k + next_kc from column next_n
-                    const int next_k = jr + pn < nc || pc + kc >= K ? (jr + pn < nc ? pc : 0) : pc + kc;
-                    const int next_n = jr + pn < nc ? jc + jr + pn : pc + kc < K ? jc : jc + nc;
+                    if (ic == m0 && fold) pack_b(bs, pc, kc, jc + jr + pn, 1, pn, bx);
+                    // the next panel packed: rows next_k ..< next_k + next_kc from column next_n (after the folded one)
+                    const int jn = fold ? jr + pn : jr;
+                    const int next_k = jn + pn < nc || pc + kc >= K ? (jn + pn < nc ? pc : 0) : pc + kc;
+                    const int next_n = jn + pn < nc ? jc + jn + pn : pc + kc < K ? jc : jc + nc;
                     const int next_kc = K - next_k < kcb ? K - next_k : kcb, per_tile = (next_kc + tiles - 1) / tiles;
                     // A block's first column panel meets each A panel first (pre-packed weights from L3 or memory):
                     // its tiles prefetch the A stream two panels ahead, as small maps do throughout. With the addend
@@ -875,10 +883,11 @@ void ck_gemm_blocked(int M, int m0, int m1, int n0, int n1, int K, const float *
                                                  act, &side);
                         else
                             ck_column_panel_avx2(kc, block_a, mc, bp,
-                                                 in_place ? bs->B + (size_t)pc * bs->ldb + jc + jr : NULL, koff,
+                                                 in_place ? bs->B + (size_t)pc * bs->ldb + jc + jr : NULL, koff, bx,
                                                  side.row, side.ld, side.rows,
                                                  jr == 0 && packed_a ? (size_t)2 * kc * pm : a_ahead, c_panel, ldc, acc,
                                                  bias_panel, nr, addend_panel, act);
+                        if (fold) break;
                         continue;
                     }
 #endif

@@ -51,11 +51,12 @@ CK_INTERNAL void ck_micro_kernel_avx2(int kc, const float *a, const float *b, fl
 /// nr, ldc) [+]= A · B [+ bias rows], then activation(c + addend). B is the packed panel bp (kc × 16), or, with
 /// `in_place`, row k at in_place + koff[k] for the first tile, which packs it to bp for the others. The tiles ask for
 /// the next panel's next_rows rows (from next_row, next_ld apart; NULL: none) into L2, a share each, and prefetch A
-/// a_ahead floats ahead (0: not).
+/// a_ahead floats ahead (0: not). `bx` (NULL: none, else nr is 16 and in_place NULL): a 1-column panel packed beside
+/// bp (kc × 16, column 0 used), whose column the tiles compute too, into c's column 16.
 CK_INTERNAL void ck_column_panel_avx2(int kc, const float *a, int mc, float *bp, const float *in_place, const int *koff,
-                                      const float *next_row, size_t next_ld, int next_rows, size_t a_ahead, float *c,
-                                      int ldc, int accumulate, const float *bias, int nr, const float *addend,
-                                      ck_activation activation);
+                                      const float *bx, const float *next_row, size_t next_ld, int next_rows,
+                                      size_t a_ahead, float *c, int ldc, int accumulate, const float *bias, int nr,
+                                      const float *addend, ck_activation activation);
 
 /// The tiles of one row panel on AVX2, all nc columns of a block: c (mr × nc, ldc) [+]= a (kc × 6) · B [+ bias rows],
 /// then activation(c + addend). B is the packed panels from pb (kc × 16 each, kc·16 apart), or, with `in_place`, whole

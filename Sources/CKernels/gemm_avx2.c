@@ -30,12 +30,16 @@ __attribute__((target("avx2"))) static inline __m256i lanes8(int n) {
 __attribute__((target("avx2,fma,prfchw"), always_inline)) static inline void
 tile_body(int kc, const float *a, const float *b, const int *koff, float *c, int ldc, int accumulate, const float *bias,
           int mr, int nr, size_t a_ahead, const float *addend, ck_activation activation, const b_side *next,
-          const int IN_PLACE, const int AHEAD, const int NEXT, const int ROWS) {
+          const float *bx, const int IN_PLACE, const int AHEAD, const int NEXT, const int ROWS, const int EXTRA) {
     // the rows' start: the bias read in place where all 6 rows exist, else copied for the rows that do
     float start6[MR] = {0, 0, 0, 0, 0, 0};
     const float *start = bias && mr == MR ? bias : start6;
     if (bias && mr < MR) _Pragma("clang loop vectorize(disable)") for (int i = 0; i < mr; i++) start6[i] = bias[i];
     CK_ROWS6(CK_START256)
+    // EXTRA: column 16, B's values bx[k·16], the 6 rows in one vector (lanes 0 to 5)
+    const __m256i low6 = _mm256_setr_epi32(-1, -1, -1, -1, -1, -1, 0, 0);
+    __m256 cx = EXTRA ? _mm256_maskload_ps(start, low6) : _mm256_setzero_ps();
+    (void)low6;
     const float *next_row = NEXT ? next->row : NULL;
     float *pack_to = IN_PLACE ? next->pack_to : NULL;
     const size_t next_ld = NEXT ? next->ld : 0;
@@ -68,6 +72,7 @@ tile_body(int kc, const float *a, const float *b, const int *koff, float *c, int
             _mm256_storeu_ps(pack_to + (size_t)(k) * NR + 8, b1);                               \
         }                                                                                       \
         CK_ROWS6(CK_FMA_R)                                                                      \
+        if (EXTRA) cx = _mm256_fmadd_ps(CK_EXTRA_ROWS, _mm256_set1_ps(bx[(size_t)(k) * NR]), cx);               \
         a += MR;                                                                                \
     }
     int k = 0;
@@ -79,12 +84,29 @@ tile_body(int kc, const float *a, const float *b, const int *koff, float *c, int
         }
         if (k < kc) CK_HALF_STEP(k)
     } else {
-        for (; k + 2 <= kc; k += 2) {
-            CK_PAIR_EXTRAS
-            CK_FULL_STEP(k)
-            CK_FULL_STEP(k + 1)
+        // EXTRA: the A panel's k-th values and the next k's first two (unused), but at the last k (the panel may end
+        // the buffer) only its own, by a masked load, which a step of its own keeps out of the loop (its mask would
+        // take a register the loop needs)
+#define CK_EXTRA_ROWS _mm256_loadu_ps(a)
+        if (EXTRA) {
+            // one step a turn (a pair's loads hoisted spilled accumulators), the next panel's rows asked for first
+            for (; next_left > 0; next_left--, next_row += next_ld) {
+                _mm_prefetch((const char *)next_row, _MM_HINT_T1);
+                _mm_prefetch((const char *)(next_row + NR - 1), _MM_HINT_T1);
+            }
+            for (; k < kc - 1; k++) CK_FULL_STEP(k)
+        } else {
+            for (; k + 2 <= kc; k += 2) {
+                CK_PAIR_EXTRAS
+                CK_FULL_STEP(k)
+                CK_FULL_STEP(k + 1)
+            }
+            if (k < kc) CK_FULL_STEP(k)
         }
-        if (k < kc) CK_FULL_STEP(k)
+#undef CK_EXTRA_ROWS
+#define CK_EXTRA_ROWS _mm256_maskload_ps(a, low6)
+        if (EXTRA && kc > 0) CK_FULL_STEP(kc - 1)
+#undef CK_EXTRA_ROWS
     }
 #undef CK_PAIR_EXTRAS
 #undef CK_B_ROW
@@ -92,6 +114,16 @@ tile_body(int kc, const float *a, const float *b, const int *koff, float *c, int
 #undef CK_FULL_STEP
 #undef CK_FMA_HALF_R
 #undef CK_FMA_R
+    if (EXTRA) {
+        float last[8];
+        _mm256_storeu_ps(last, cx);
+        for (int i = 0; i < mr; i++) {
+            float v = last[i];
+            if (accumulate) v += c[(size_t)i * ldc + NR];
+            if (addend) v += addend[(size_t)i * ldc + NR];
+            c[(size_t)i * ldc + NR] = ck_activate1(v, activation);
+        }
+    }
     if (nr == NR) {
         // whole rows, the ones that exist
 #define CK_ROW(i, r0, r1)                                                                   \
@@ -124,7 +156,7 @@ __attribute__((target("avx2,fma,prfchw"))) void ck_micro_kernel_avx2(int kc, con
                                                                      int ldc, int accumulate, const float *bias,
                                                                      int mr, int nr, const float *addend,
                                                                      ck_activation activation) {
-    tile_body(kc, a, b, NULL, c, ldc, accumulate, bias, mr, nr, 0, addend, activation, NULL, 0, 0, 0, MR);
+    tile_body(kc, a, b, NULL, c, ldc, accumulate, bias, mr, nr, 0, addend, activation, NULL, NULL, 0, 0, 0, MR, 0);
 }
 
 // The tile's variants with extras, each its own loop with only its own extras in it: IN_PLACE (with NEXT), AHEAD,
@@ -133,8 +165,8 @@ __attribute__((target("avx2,fma,prfchw"))) void ck_micro_kernel_avx2(int kc, con
     __attribute__((target("avx2,fma,prfchw"))) static void name(                                                     \
         int kc, const float *a, const float *b, const int *koff, float *c, int ldc, int accumulate, const float *bias, \
         int mr, int nr, size_t a_ahead, const float *addend, ck_activation activation, const b_side *next) {          \
-        tile_body(kc, a, b, koff, c, ldc, accumulate, bias, mr, nr, a_ahead, addend, activation, next, IN_PLACE, AHEAD, \
-                  NEXT, MR);                                                                                          \
+        tile_body(kc, a, b, koff, c, ldc, accumulate, bias, mr, nr, a_ahead, addend, activation, next, NULL, IN_PLACE,   \
+                  AHEAD, NEXT, MR, 0);                                                                                \
     }
 CK_VARIANT(tile_ahead, 0, 1, 0)
 CK_VARIANT(tile_next, 0, 0, 1)
@@ -152,11 +184,26 @@ CK_VARIANT(tile_in_place_ahead, 1, 1, 1)
     __attribute__((target("avx2,fma,prfchw"))) static void name(                                                     \
         int kc, const float *a, const float *b, float *c, int ldc, int accumulate, const float *bias, int mr, int nr,   \
         size_t a_ahead, const float *addend, ck_activation activation, const b_side *next) {                          \
-        tile_body(kc, a, b, NULL, c, ldc, accumulate, bias, mr, nr, a_ahead, addend, activation, next, 0, 1, 1, ROWS); \
+        tile_body(kc, a, b, NULL, c, ldc, accumulate, bias, mr, nr, a_ahead, addend, activation, next, NULL, 0, 1, 1,    \
+                  ROWS, 0);                                                                                           \
     }
 CK_ROWS_VARIANT(tile_rows4, 4)
 CK_ROWS_VARIANT(tile_rows5, 5)
 #undef CK_ROWS_VARIANT
+
+// 17 columns (a 7×7 map: 49 = 16 + 16 + 17, 55×55: 3025 = 188·16 + 17): the 16 of a packed panel and column 16 from
+// bx (B's values bx[k·16]: a 1-column panel packed beside it), as one more FMA a step of the A panel's k-th values
+// times bx[k·16] broadcast (13 FMAs in 16 registers: a step a turn, the next panel's rows asked for first), where
+// tail_body's pass of its own over the block's A panels for that column cost 3.5 times its FMAs (8 streams of A
+// from L2, most loads crossing a 32-byte boundary): ResNet-50's 512→2048 on 7×7 with its residual add 0.976 of that
+// time, 2048→512 0.985, MobileNetV2's 320→1280 on 7×7 0.968 (105 → 108 GFLOP/s).
+__attribute__((target("avx2,fma,prfchw"))) static void tile_extra(int kc, const float *a, const float *b, float *c,
+                                                                  int ldc, int accumulate, const float *bias, int mr,
+                                                                  size_t a_ahead, const float *addend,
+                                                                  ck_activation activation, const b_side *next,
+                                                                  const float *bx) {
+    tile_body(kc, a, b, NULL, c, ldc, accumulate, bias, mr, NR, a_ahead, addend, activation, next, bx, 0, 1, 1, MR, 1);
+}
 
 // A column panel's or a row panel's tiles to a call: the driver's work a tile (its pointers, the B-side share, a call
 // through run_tile) cost 2–8 % of a 6×16 tile's 6·kc cycles, a third of what it costs the 8×32 tile. 0.93–0.97 of the
@@ -164,8 +211,9 @@ CK_ROWS_VARIANT(tile_rows5, 5)
 // tile of 64 and 40 cycles' FMAs) 0.93; with everything in cache (the same shapes called back to back) 144 rows
 // through K 64, 128 and 256: 0.95–0.98, 108–112 GFLOP/s (peak 118; AVX-512 110–114).
 void ck_column_panel_avx2(int kc, const float *a, int mc, float *bp, const float *in_place, const int *koff,
-                          const float *next_row, size_t next_ld, int next_rows, size_t a_ahead, float *c, int ldc,
-                          int accumulate, const float *bias, int nr, const float *addend, ck_activation activation) {
+                          const float *bx, const float *next_row, size_t next_ld, int next_rows, size_t a_ahead,
+                          float *c, int ldc, int accumulate, const float *bias, int nr, const float *addend,
+                          ck_activation activation) {
     // a block's 6-row A panels (kc × 6, kc·6 apart) × one B panel -> c (mc × nr, row stride ldc)
     const int tiles = (mc + MR - 1) / MR, per_tile = (next_rows + tiles - 1) / tiles;
     for (int ir = 0, t = 0; ir < mc; ir += MR, t++) {
@@ -177,7 +225,9 @@ void ck_column_panel_avx2(int kc, const float *a, int mc, float *bp, const float
         const float *at = a + (size_t)ir * kc, *plus = addend ? addend + (size_t)ir * ldc : NULL;
         const float *row_bias = bias ? bias + ir : NULL;
         float *to = c + (size_t)ir * ldc;
-        if (in_place && ir == 0)
+        if (bx)
+            tile_extra(kc, at, bp, to, ldc, accumulate, row_bias, mr, a_ahead, plus, activation, &side, bx);
+        else if (in_place && ir == 0)
             (a_ahead ? tile_in_place_ahead : tile_in_place)(kc, at, in_place, koff, to, ldc, accumulate, row_bias, mr,
                                                             nr, a_ahead, plus, activation, &side);
         else if (mr < MR)
@@ -217,16 +267,17 @@ void ck_row_panel_avx2(int kc, const float *a, int mr, int nc, float *pb, const 
     }
 }
 
-// The last column panel of a block whose width leaves at most TAIL_AVX2_MAX columns (a 7×7 map: 49 = 3·16 + 1, 14×14:
-// 196 = 12·16 + 4), P row panels at a time: column j of a 6-row panel is one 8-wide accumulator (the rows in lanes 2 to 7), the A panel's
-// k-th values times B's value (k, j) broadcast, so each k costs nr FMAs a row panel instead of the 6×16 tile's 12
-// whatever nr is, and P·nr ≥ 8 chains hide the FMA latency. A panel's k-th values are loaded as the 8 floats from
-// 2 before them (inside the panel from k = 1 on; at k = 0 a masked load). Each value is the same chain of FMAs from
-// its bias in the same order as in the 6×16 tile, and the same adds after it: the same bits. `next` (or NULL): rows
-// of the next B panel to prefetch into L2, spread over the steps of k. ResNet-50's 512→2048 on 7×7 with its residual
-// add 0.84 of the time (78 → 94 GFLOP/s: the 6×16 tile spent a quarter of its FMAs on the 49th column), 256→1024 on
-// 14×14 0.96; whole network (AVX2 forced, 1 thread, 6 alternating processes, per-node minima): res5's 1×1s
-// 0.76–0.83.
+// The last column panel of a block whose width leaves at most TAIL_AVX2_MAX columns (14×14: 196 = 12·16 + 4; a
+// single column after a full panel goes with that panel instead, tile_extra), P row panels at a time: column j of a
+// 6-row panel is one 8-wide accumulator (the rows in lanes 2 to 7), the A panel's k-th values times B's value (k, j)
+// broadcast, so each k costs nr FMAs a row panel instead of the 6×16 tile's 12 whatever nr is, and P·nr ≥ 8 chains
+// hide the FMA latency. A panel's k-th values are loaded as the 8 floats from 2 before them (inside the panel from
+// k = 1 on; at k = 0 a masked load). Each value is the same chain of FMAs from its bias in the same order as in the
+// 6×16 tile, and the same adds after it: the same bits. `next` (or NULL): rows of the next B panel to prefetch into
+// L2, spread over the steps of k. ResNet-50's 256→1024 on 14×14 with its residual add 0.96 of the time; its 512→2048
+// on 7×7 with the add 0.84 (78 → 94 GFLOP/s: the 6×16 tile spent a quarter of its FMAs on the 49th column), and whole
+// network (AVX2 forced, 1 thread, 6 alternating processes, per-node minima) res5's 1×1s 0.76–0.83, before that column
+// went with the panel before it.
 __attribute__((target("avx2,fma"), always_inline)) static inline void
 tail_body(const int nr, const int P, int kc, const float *a, int mc, const float *b, float *c, int ldc, int accumulate,
           const float *bias, const float *addend, ck_activation activation, const b_side *next) {

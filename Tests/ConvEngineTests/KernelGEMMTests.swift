@@ -163,6 +163,11 @@ extension ConvCase {
     static let pointwiseTwoColumnTail = ConvCase(
         "1×1 pointwise 300→155 on 5×10: a 2-column last panel on AVX2, K and M blocks", c: 300, h: 5, w: 10, k: 155,
         kernel: (1, 1))
+    // On AVX2 a full panel before a last one of 1 column (49 = 16 + 16 + 17) computes the 17th column in its tiles:
+    // two row blocks (each panel packed in its own slot), K one block over 64.
+    static let pointwise7x7FoldedColumnRowBlocks = ConvCase(
+        "1×1 pointwise 100→160 on 7×7: the 49th column folded into the last full panel on AVX2, two row blocks", c: 100,
+        h: 7, w: 7, k: 160, kernel: (1, 1))
     static let sharedPadding: [ConvCase] = [
         sharedPadding28x28, sharedPaddingWiderThanReach, sharedPaddingLeftOnly, sharedPaddingOneColumn,
     ]
@@ -180,7 +185,7 @@ extension ConvCase {
             pointwiseStride2ManyChannels, pointwiseMoreChannelsThanPositions, stride2MoreChannelsThanPositions,
             pointwiseFirstTilePacks, pointwiseFirstTilePacksRowBlocks, pointwiseStride2Subsampled, pointwiseAheadLines,
             pointwiseSixteenRows, pointwiseThirteenRowsKBlocks, pointwiseTwentyOneRows, pointwiseTailColumns,
-            pointwiseLateLines, pointwiseTwoColumnTail,
+            pointwiseLateLines, pointwiseTwoColumnTail, pointwise7x7FoldedColumnRowBlocks,
         ] + sharedPadding
 }
 
@@ -244,6 +249,7 @@ extension ConvCase {
             .pointwise7x7FewRowsKBlocks, .pointwiseFirstTilePacks, .pointwiseFirstTilePacksRowBlocks,
             .pointwiseStride2Subsampled, .pointwiseAheadLines, .pointwiseSixteenRows, .pointwiseThirteenRowsKBlocks,
             .pointwiseTwentyOneRows, .pointwiseTailColumns, .pointwiseLateLines, .pointwiseTwoColumnTail,
+            .pointwise7x7FoldedColumnRowBlocks,
         ] + ConvCase.sharedPadding + ConvCase.stridedInPlace)
     func prepackedWeightsMatchReference(_ testCase: ConvCase) {
         let g = testCase.geometry
@@ -326,7 +332,7 @@ extension ConvCase {
             .googLeNetConv1, .conv3x3Groups2, .pointwiseFirstTilePacks, .pointwiseFirstTilePacksRowBlocks,
             .pointwiseStride2ManyChannels, .pointwiseStride2LongRows, .pointwiseStride2Subsampled, .pointwiseAheadLines,
             .pointwiseSixteenRows, .pointwiseThirteenRowsKBlocks, .pointwiseTwentyOneRows, .pointwiseTailColumns,
-            .pointwiseLateLines, .pointwiseTwoColumnTail,
+            .pointwiseLateLines, .pointwiseTwoColumnTail, .pointwise7x7LastPanel17, .pointwise7x7FoldedColumnRowBlocks,
         ], [1, 2])
     func inPlaceEpilogueMatchesReference(_ testCase: ConvCase, threads: Int) {
         let g = testCase.geometry
