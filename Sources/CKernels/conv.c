@@ -91,13 +91,15 @@ void ck_conv_im2col_gemm_batch(const ck_conv_desc *desc, int images, const float
                                int m1, ck_output_epilogue epilogue) {
     // input (C, N, H, W), weight (K, C·KH·KW) -> output rows m0 ..< m1, columns n0 ..< n1 of (K, N·OH·OW); one group
     const int K = desc->channels * desc->kernelHeight * desc->kernelWidth;
-    if (images == 1 && strided_pointwise(desc) && n1 - n0 > 2 * NR512 && m1 > m0) {
+    if (images == 1 && strided_pointwise(desc) && n1 - n0 > 2 * ck_panel_width() && m1 > m0) {
         // A strided 1×1 conv: its B columns are copied once, densely, to per-thread scratch (the im2col panels
         // gathered every other float of each line), then the plain GEMM runs on the copy, whose first tiles read
         // it in place and prefetch the next panel. Same tiles and K blocks as packing the im2col panels: the same
         // bits. bench/ckab.sh, one process, minima of 21 alternating calls, weights out of L3, AMD EPYC Zen 4
         // AVX-512: ResNet-50's 256→512 56→28 0.95–0.97 of the time, 512→1024 28→14 0.92–0.95, 256→128 0.90;
-        // with at most two column panels (1024→2048 14→7: 49 columns) it gained nothing (0.98–1.03): packed.
+        // with at most two column panels (1024→2048 14→7: 49 columns) it gained nothing (0.98–1.03): packed. AVX2's
+        // 49 columns are 4 panels: 1024→2048 14→7 with its residual add 0.99 of the time, 1024→512 0.94 (minima of
+        // 21 alternating calls, AVX2 forced, same CPU).
         const int n = n1 - n0, out_plane = desc->outHeight * desc->outWidth;
         // a row stride of a multiple of 256 floats would map a panel's rows onto few L1 sets
         const size_t ld = (size_t)n + (n % 256 == 0 ? 16 : 0);
