@@ -23,10 +23,13 @@ __attribute__((target("avx2"))) static inline __m256i lanes8(int n) {
 // activation(c + addend). IN_PLACE 0: b is a packed kc×16 panel; 1: row k of B is the 16 floats at b + koff[k] (a
 // stored B read in place), copied to next->pack_to as it goes. AHEAD: the A stream prefetched a_ahead floats ahead,
 // a line every two k. NEXT: next->rows rows of the next panel (from next->row, next->ld apart) prefetched into L2,
-// spread over the steps of k. A tile at most 8 columns wide runs the B row's first vector only. ROWS < 6: only the
-// first ROWS rows' FMAs (see tile_rows4). k runs in pairs with the extras once a pair: a step is only 12 FMAs (6
-// cycles), and the AVX-512 kernel's checks at every k cost 19–33 % here (ResNet-50's 512→2048 on 7×7 with the A
-// prefetch, 512→128 on 28×28 reading B in place).
+// spread over the steps of k (with next->rows 0 and a_ahead 0 the loop asks for nothing but the current A line
+// again). A tile at most 8 columns wide runs the B row's first vector only. k runs in pairs with the extras once a
+// pair: a step is only 12 FMAs (6 cycles), and the AVX-512 kernel's checks at every k cost 19–33 % here (ResNet-50's
+// 512→2048 on 7×7 with the A prefetch, 512→128 on 28×28 reading B in place). ROWS 4 or 5 (a block's last rows where M
+// is not a multiple of 6: 128 = 21·6 + 2, 16 = 2·6 + 4) runs only their FMAs, ROWS·2 accumulators: 4 (the FMA
+// latency) or 5 cycles a step instead of 6; SqueezeNet's 96→16 and 128→16 on 55×55 0.93 of the time, 256→32 on 27×27
+// and MobileNetV2's 144→32 and 192→32 on 28×28 0.96, ResNet-50's 512→128 on 28×28 0.99. EXTRA: see tile_extra.
 __attribute__((target("avx2,fma,prfchw"), always_inline)) static inline void
 tile_body(int kc, const float *a, const float *b, const int *koff, float *c, int ldc, int accumulate, const float *bias,
           int mr, int nr, size_t a_ahead, const float *addend, ck_activation activation, const b_side *next,
@@ -159,38 +162,6 @@ __attribute__((target("avx2,fma,prfchw"))) void ck_micro_kernel_avx2(int kc, con
     tile_body(kc, a, b, NULL, c, ldc, accumulate, bias, mr, nr, 0, addend, activation, NULL, NULL, 0, 0, 0, MR, 0);
 }
 
-// The tile's variants with extras, each its own loop with only its own extras in it: IN_PLACE (with NEXT), AHEAD,
-// NEXT.
-#define CK_VARIANT(name, IN_PLACE, AHEAD, NEXT)                                                                        \
-    __attribute__((target("avx2,fma,prfchw"))) static void name(                                                     \
-        int kc, const float *a, const float *b, const int *koff, float *c, int ldc, int accumulate, const float *bias, \
-        int mr, int nr, size_t a_ahead, const float *addend, ck_activation activation, const b_side *next) {          \
-        tile_body(kc, a, b, koff, c, ldc, accumulate, bias, mr, nr, a_ahead, addend, activation, next, NULL, IN_PLACE,   \
-                  AHEAD, NEXT, MR, 0);                                                                                \
-    }
-CK_VARIANT(tile_ahead, 0, 1, 0)
-CK_VARIANT(tile_next, 0, 0, 1)
-CK_VARIANT(tile_ahead_next, 0, 1, 1)
-CK_VARIANT(tile_in_place, 1, 0, 1)
-CK_VARIANT(tile_in_place_ahead, 1, 1, 1)
-#undef CK_VARIANT
-
-// A tile of at most ROWS = 4 or 5 rows (a block's last, M not a multiple of 6: 128 = 21·6 + 2, 16 = 2·6 + 4) runs only
-// their FMAs: ROWS·2 accumulators, 4 (the FMA latency) or 5 cycles a step instead of 6. SqueezeNet's 96→16 and
-// 128→16 on 55×55 0.93 of the time, 256→32 on 27×27 and MobileNetV2's 144→32 and 192→32 on 28×28 0.96, ResNet-50's
-// 512→128 on 28×28 0.99. Its extras at run time: A prefetched a_ahead floats ahead (0: the current line again),
-// next->rows rows of the next panel (0: none).
-#define CK_ROWS_VARIANT(name, ROWS)                                                                                    \
-    __attribute__((target("avx2,fma,prfchw"))) static void name(                                                     \
-        int kc, const float *a, const float *b, float *c, int ldc, int accumulate, const float *bias, int mr, int nr,   \
-        size_t a_ahead, const float *addend, ck_activation activation, const b_side *next) {                          \
-        tile_body(kc, a, b, NULL, c, ldc, accumulate, bias, mr, nr, a_ahead, addend, activation, next, NULL, 0, 1, 1,    \
-                  ROWS, 0);                                                                                           \
-    }
-CK_ROWS_VARIANT(tile_rows4, 4)
-CK_ROWS_VARIANT(tile_rows5, 5)
-#undef CK_ROWS_VARIANT
-
 // 17 columns (a 7×7 map: 49 = 16 + 16 + 17, 55×55: 3025 = 188·16 + 17): the 16 of a packed panel and column 16 from
 // bx (B's values bx[k·16]: a 1-column panel packed beside it), as one more FMA a step of the A panel's k-th values
 // times bx[k·16] broadcast (13 FMAs in 16 registers: a step a turn, the next panel's rows asked for first), where
@@ -205,12 +176,14 @@ __attribute__((target("avx2,fma,prfchw"))) static void tile_extra(int kc, const 
     tile_body(kc, a, b, NULL, c, ldc, accumulate, bias, mr, NR, a_ahead, addend, activation, next, bx, 0, 1, 1, MR, 1);
 }
 
-// A column panel's or a row panel's tiles to a call: the driver's work a tile (its pointers, the B-side share, a call
-// through run_tile) cost 2–8 % of a 6×16 tile's 6·kc cycles, a third of what it costs the 8×32 tile. 0.93–0.97 of the
-// time: MobileNetV2's 64→256 on 56×56 with the residual add 0.94, ResNet-50's 256→64 on 56×56 0.97, K 32 and 20 (a
-// tile of 64 and 40 cycles' FMAs) 0.93; with everything in cache (the same shapes called back to back) 144 rows
-// through K 64, 128 and 256: 0.95–0.98, 108–112 GFLOP/s (peak 118; AVX-512 110–114).
-void ck_column_panel_avx2(int kc, const float *a, int mc, float *bp, const float *in_place, const int *koff,
+// A column panel's or a row panel's tiles to a call, each tile's loop inlined: the driver's work a tile (its pointers,
+// the B-side share, a call through run_tile) cost 2–8 % of a 6×16 tile's 6·kc cycles, a third of what it costs the
+// 8×32 tile. 0.93–0.97 of the time: MobileNetV2's 64→256 on 56×56 with the residual add 0.94, ResNet-50's 256→64 on
+// 56×56 0.97, K 32 and 20 (a tile of 64 and 40 cycles' FMAs) 0.93; with everything in cache (the same shapes called
+// back to back) 144 rows through K 64, 128 and 256: 0.95–0.98, 108–112 GFLOP/s (peak 118; AVX-512 110–114). The
+// tiles inlined into the row panel's loop rather than called: K ≤ 64 (16→96 on 112×112, 16→64 on 55×55, 64→256 on
+// 56×56) 0.92–0.96, 32→16 on 112×112 0.94.
+__attribute__((target("avx2,fma,prfchw"))) void ck_column_panel_avx2(int kc, const float *a, int mc, float *bp, const float *in_place, const int *koff,
                           const float *bx, const float *next_row, size_t next_ld, int next_rows, size_t a_ahead,
                           float *c, int ldc, int accumulate, const float *bias, int nr, const float *addend,
                           ck_activation activation) {
@@ -228,42 +201,48 @@ void ck_column_panel_avx2(int kc, const float *a, int mc, float *bp, const float
         if (bx)
             tile_extra(kc, at, bp, to, ldc, accumulate, row_bias, mr, a_ahead, plus, activation, &side, bx);
         else if (in_place && ir == 0)
-            (a_ahead ? tile_in_place_ahead : tile_in_place)(kc, at, in_place, koff, to, ldc, accumulate, row_bias, mr,
-                                                            nr, a_ahead, plus, activation, &side);
-        else if (mr < MR)
-            (mr <= 4 ? tile_rows4 : tile_rows5)(kc, at, bp, to, ldc, accumulate, row_bias, mr, nr, a_ahead, plus,
-                                                activation, &side);
-        else if (side.rows)
-            (a_ahead ? tile_ahead_next : tile_next)(kc, at, bp, NULL, to, ldc, accumulate, row_bias, mr, nr, a_ahead,
-                                                    plus, activation, &side);
-        else if (a_ahead)
-            tile_ahead(kc, at, bp, NULL, to, ldc, accumulate, row_bias, mr, nr, a_ahead, plus, activation, NULL);
+            tile_body(kc, at, in_place, koff, to, ldc, accumulate, row_bias, mr, nr, a_ahead, plus, activation, &side,
+                      NULL, 1, 1, 1, MR, 0);
+        else if (mr <= 4)
+            tile_body(kc, at, bp, NULL, to, ldc, accumulate, row_bias, mr, nr, a_ahead, plus, activation, &side, NULL, 0,
+                      1, 1, 4, 0);
+        else if (mr == 5)
+            tile_body(kc, at, bp, NULL, to, ldc, accumulate, row_bias, mr, nr, a_ahead, plus, activation, &side, NULL, 0,
+                      1, 1, 5, 0);
         else
-            ck_micro_kernel_avx2(kc, at, bp, to, ldc, accumulate, row_bias, mr, nr, plus, activation);
+            tile_body(kc, at, bp, NULL, to, ldc, accumulate, row_bias, mr, nr, a_ahead, plus, activation, &side, NULL, 0,
+                      1, 1, MR, 0);
     }
 }
 
-void ck_row_panel_avx2(int kc, const float *a, int mr, int nc, float *pb, const float *in_place, const int *koff,
-                       size_t ldb, size_t a_ahead, float *c, int ldc, int accumulate, const float *bias,
-                       const float *addend, ck_activation activation) {
+__attribute__((target("avx2,fma,prfchw"))) void ck_row_panel_avx2(int kc, const float *a, int mr, int nc, float *pb,
+                                                                  const float *in_place, const int *koff, size_t ldb,
+                                                                  size_t a_ahead, float *c, int ldc, int accumulate,
+                                                                  const float *bias, const float *addend,
+                                                                  ck_activation activation) {
     // one 6-row A panel (kc × 6) × a block's B panels (kc × 16, kc·16 apart) -> c (mr × nc, row stride ldc)
+    static const b_side none = {NULL, 0, 0, NULL};
     for (int jr = 0; jr < nc; jr += NR) {
         const int nr = nc - jr < NR ? nc - jr : NR;
         float *bp = pb + (size_t)jr * kc;
         const float *plus = addend ? addend + jr : NULL;
-        static const b_side none = {NULL, 0, 0, NULL};
-        if (in_place && nr == NR) {
-            // the next panel's kc rows asked for while this one is read in place and packed
-            const b_side side = {in_place + jr + NR, ldb, jr + NR < nc ? kc : 0, bp};
-            (a_ahead ? tile_in_place_ahead : tile_in_place)(kc, a, in_place + jr, koff, c + jr, ldc, accumulate, bias,
-                                                            mr, nr, a_ahead, plus, activation, &side);
-        } else if (mr < MR)
-            (mr <= 4 ? tile_rows4 : tile_rows5)(kc, a, bp, c + jr, ldc, accumulate, bias, mr, nr, a_ahead, plus,
-                                                activation, &none);
+        // the next panel's kc rows asked for while this one is read in place and packed
+        const b_side side = {in_place ? in_place + jr + NR : NULL, ldb, in_place && jr + NR < nc ? kc : 0, bp};
+        if (in_place && nr == NR)
+            tile_body(kc, a, in_place + jr, koff, c + jr, ldc, accumulate, bias, mr, nr, a_ahead, plus, activation,
+                      &side, NULL, 1, 1, 1, MR, 0);
+        else if (mr <= 4)
+            tile_body(kc, a, bp, NULL, c + jr, ldc, accumulate, bias, mr, nr, a_ahead, plus, activation, &none, NULL, 0,
+                      1, 1, 4, 0);
+        else if (mr == 5)
+            tile_body(kc, a, bp, NULL, c + jr, ldc, accumulate, bias, mr, nr, a_ahead, plus, activation, &none, NULL, 0,
+                      1, 1, 5, 0);
         else if (a_ahead)
-            tile_ahead(kc, a, bp, NULL, c + jr, ldc, accumulate, bias, mr, nr, a_ahead, plus, activation, NULL);
+            tile_body(kc, a, bp, NULL, c + jr, ldc, accumulate, bias, mr, nr, a_ahead, plus, activation, &none, NULL, 0,
+                      1, 0, MR, 0);
         else
-            ck_micro_kernel_avx2(kc, a, bp, c + jr, ldc, accumulate, bias, mr, nr, plus, activation);
+            tile_body(kc, a, bp, NULL, c + jr, ldc, accumulate, bias, mr, nr, 0, plus, activation, NULL, NULL, 0, 0, 0,
+                      MR, 0);
     }
 }
 
