@@ -77,8 +77,9 @@ static int pr_stem(const ck_conv_desc *g) {
 
 // On AVX2 (conv_channel_avx2.c's tiles) the GEMM paths read no input in place and tile 6 × 16, so the tiles win
 // more widely: every kernel larger than 1×1 from K 144 or at stride 2 (stems included), and the 1×1s on maps of
-// 14×14 or less the AVX-512 rule takes. One process, minima of 15 alternating calls, ReLU stored, 1 thread, AVX2 forced on AMD EPYC Zen 4 (family
-// 25 model 17), 2 cores shared with other builds, tiles / the im2col GEMM: 3×3 64→64 on 56×56 0.71, 128→128 on
+// 14×14 or less the AVX-512 rule takes to at most 16 channels or exactly 32 (see the end of this comment). One
+// process, minima of 15 alternating calls, ReLU stored, 1 thread, AVX2 forced on AMD EPYC Zen 4 (family 25 model
+// 17), 2 cores shared with other builds, tiles / the im2col GEMM: 3×3 64→64 on 56×56 0.71, 128→128 on
 // 28×28 0.83, 256→256 on 14×14 0.84, 512→512 on 7×7 0.75, 3×3/2 128→128 56→28 0.77, 16→64 on 55×55 0.66, 96→208 on
 // 14×14 0.89, 192→192 on 8×8 0.95; 5×5 16→32 on 28×28 0.48; stems 7×7/2 3→64 0.34, 3→96 0.67, 3×3/2 3→32 0.60
 // (NIN's 5×5 3→192 at stride 1, 1.04, stays); 1×1 on 56×56 64→64 0.78, 256→64 0.92, 96→16 on 55×55 0.67, 32→16 on
@@ -89,6 +90,10 @@ static int pr_stem(const ck_conv_desc *g) {
 // GEMM / tiles, one process, minima of 21–31 alternating calls, same CPU and ISA: 256→64 on 56×56 0.80, 64→64 0.90,
 // 144→24 0.70, 96→24 0.77, 32→16 on 112×112 0.84, 64→8 0.73, 192→64 on 28×28 0.86, 480→64 0.85, 256→48 on 27×27
 // 0.86; alike at 16 and 32 channels from K 96 (96→16 on 55×55 1.01, 128→16 0.97–1.03, 128→32 on 27×27 1.00–1.03).
+// So did the small maps' 1×1s to other numbers of channels (whole networks, AVX2, 1 thread, 8 alternating processes,
+// per-node minima, GEMM / tiles): ResNet-50's 1024→256 on 14×14 0.93–0.95 and 1024→512 0.97, GoogLeNet's 4a–4e 1×1s
+// 0.86–0.97, MobileNetV2's 384→64 and 576→96 on 14×14 0.95–0.97, SqueezeNet's 512→1000 and 512→64 on 13×13 0.90 and
+// 0.94; a block of exactly 32 channels stays (GoogLeNet's 512→32 and 528→32 on 14×14 1.09–1.12 on the GEMM).
 
 int ck_conv_channel_tiles(const ck_conv_desc *g) {
     // one group's geometry -> 1 when ck_conv_channel_tile_rows is the faster way to run it
@@ -145,8 +150,9 @@ int ck_conv_channel_tiles(const ck_conv_desc *g) {
     const int wide = g->outWidth > CT_TILE || g->outHeight > CT_TILE, strided = g->strideHeight > 1 || g->strideWidth > 1;
     if (isa < CK_ISA_AVX512) {
         // AVX2 (the rule above ck_conv_channel_tiles): every kernel larger than 1×1 from K 144 or at stride 2, and
-        // the 1×1s the rule below takes, those to at most 16 channels too
+        // the 1×1s the rule below takes to at most 16 channels (those too, from K 448) or exactly 32
         if (!pointwise) return K >= 144 || g->strideWidth == 2;
+        if (M > 16 && M != CT_BLOCK) return 0;
     } else if (!pointwise && pr_stem(g)) return 1;
     if (pointwise && (strided || wide || g->outWidth * g->outHeight <= 49)) return 0;
     if (M <= 16 && isa >= CK_ISA_AVX512) return 0;
