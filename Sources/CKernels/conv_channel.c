@@ -192,23 +192,10 @@ tile_body(int kc, const float *w, const float *x, const int *koff, long step, fl
     // One line a tap keeps few misses in flight at a time: four a tap over the first quarter of the taps (ResNet's
     // 7×7 stage, 4 tiles a K block) stalled on them when the weights came from memory, as in a whole network.
     const int spread = 2 * ahead_taps <= kc;
-    const float *line_at = NULL;
-    int line = 0, line_taps = 0;
-    if (out_lines) {
-        line_at = out_lines->at;
-        line = out_lines->l0;
-        // more lines than taps: the surplus at once
-        for (int i = kc; i < out_lines->count; i++) {
-            __builtin_prefetch(line_at + line * 16, 1, 3);
-            if (++line == out_lines->lines) line = 0, line_at += out_lines->plane;
-        }
-        line_taps = out_lines->count < kc ? out_lines->count : kc;
-    }
+    ct_line_cursor cursor;
+    const int line_taps = ct_start_lines(out_lines, kc, &cursor);
     for (int k = 0; k < kc; k++) {
-        if (k < line_taps) {
-            __builtin_prefetch(line_at + line * 16, 1, 3);
-            if (++line == out_lines->lines) line = 0, line_at += out_lines->plane;
-        }
+        if (k < line_taps) ct_prefetch_line(out_lines, &cursor);
         const float *p = x + koff[k], *q = p + step;
         if (spread) {
             if (k < 2 * ahead_taps) {

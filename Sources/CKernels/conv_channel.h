@@ -16,6 +16,27 @@ typedef struct {
     int lines, l0, count;
 } ct_lines;
 
+// Where a tile's output-line prefetches stand: the next line to ask for and its plane.
+typedef struct {
+    const float *at;
+    int line;
+} ct_line_cursor;
+
+// Asks for the cursor's line (to be written) and steps to the next, into the next plane after a plane's last.
+static inline __attribute__((always_inline)) void ct_prefetch_line(const ct_lines *lines, ct_line_cursor *cursor) {
+    __builtin_prefetch(cursor->at + cursor->line * 16, 1, 3);
+    if (++cursor->line == lines->lines) cursor->line = 0, cursor->at += lines->plane;
+}
+
+// Starts a tile of kc taps on `lines` (may be NULL): asks at once for the lines beyond one a tap and returns how
+// many taps ask for one each (0 without lines).
+static inline __attribute__((always_inline)) int ct_start_lines(const ct_lines *lines, int kc, ct_line_cursor *cursor) {
+    if (!lines) return 0;
+    *cursor = (ct_line_cursor){lines->at, lines->l0};
+    for (int i = kc; i < lines->count; i++) ct_prefetch_line(lines, cursor);
+    return lines->count < kc ? lines->count : kc;
+}
+
 // One tile: its positions (which the function's name gives) × 32 channels over kc taps; see tile_body.
 typedef void (*tile_fn)(int kc, const float *w, const float *x, const int *koff, long step, float *acc, int first,
                         const float *bias, const float *ahead, int ahead_taps, long input_ahead, int add_after,

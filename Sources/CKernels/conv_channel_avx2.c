@@ -52,27 +52,15 @@ chunk_body(int kc, const float *w, const float *x, long step, const int *koff, f
     int k = 0;
     if (LEAD) {
         const int spread = 2 * ahead_taps <= kc;
-        const float *line_at = NULL;
-        int line = 0, line_taps = 0;
-        if (out_lines) {
-            line_at = out_lines->at;
-            line = out_lines->l0;
-            for (int i = kc; i < out_lines->count; i++) {
-                __builtin_prefetch(line_at + line * 16, 1, 3);
-                if (++line == out_lines->lines) line = 0, line_at += out_lines->plane;
-            }
-            line_taps = out_lines->count < kc ? out_lines->count : kc;
-        }
+        ct_line_cursor cursor;
+        const int line_taps = ct_start_lines(out_lines, kc, &cursor);
         // taps that prefetch weights or output lines
         const int weight_taps = spread ? 2 * ahead_taps : ahead_taps;
         int prefetching = line_taps > weight_taps ? line_taps : weight_taps;
         if (prefetching > kc) prefetching = kc;
         for (; k < prefetching; k++) {
             const float *p = x + koff[k];
-            if (k < line_taps) {
-                __builtin_prefetch(line_at + line * 16, 1, 3);
-                if (++line == out_lines->lines) line = 0, line_at += out_lines->plane;
-            }
+            if (k < line_taps) ct_prefetch_line(out_lines, &cursor);
             if (spread) {
                 if (k < 2 * ahead_taps) {
                     const float *next = ahead + (size_t)k * 16;
