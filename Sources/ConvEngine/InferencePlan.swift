@@ -17,7 +17,7 @@ public struct InferencePlan: Sendable {
     /// The value returned (0: the input itself, when no node computes anything).
     private let finalValue: Int
     /// The instruction set the conv weights were packed for (nil: none packed).
-    private let packedFor: Int32?
+    private let packedFor: InstructionSet?
     private var arena: [Float]
 
     /// Plans `network` (every parameter resolved, folded and packed now). Throws when it cannot run.
@@ -32,7 +32,7 @@ public struct InferencePlan: Sendable {
         let placed = ArenaLayout(values: builder.values)
         values = placed.values
         arena = ForwardSession.uninitializedFloats(max(placed.floats, 1))
-        packedFor = builder.packedAny ? ck_isa() : nil
+        packedFor = builder.packedAny ? .current : nil
         memory = InferenceMemory(
             arenaBytes: placed.floats * 4, peakLiveBytes: placed.peakLiveFloats * 4,
             parameterBytes: builder.parameterFloats * 4, packedBytes: builder.packedFloats * 4,
@@ -58,7 +58,7 @@ public struct InferencePlan: Sendable {
         precondition(input.shape == shapes.input, "input tensor \(input.shape) does not match the network input \(shapes.input)")
         // Kernels.conv2d reads the packed weight only on the instruction set it was packed for.
         precondition(
-            packedFor == nil || packedFor == ck_isa() && ck_isa() == ck_best_isa(),
+            packedFor == nil || packedFor == .current && InstructionSet.current == .best,
             "an inference plan runs on the instruction set it was built for")
         if finalValue == 0 { return Tensor(shape: shapes.output, data: input.data) }
         var output = ForwardSession.uninitializedFloats(shapes.output.elementCount)

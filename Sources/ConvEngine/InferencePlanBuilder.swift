@@ -168,7 +168,7 @@ struct InferencePlanBuilder {
     /// not while tests force an instruction set the worker threads do not run, see `Kernels.conv2d`).
     private func packedWeight(_ path: NodePath, _ parameters: LayerParameters) -> PackedConvWeights? {
         guard network.node(at: path)?.layer?.is(Conv.self) == true, let g = shapes.convGeometry(at: path),
-            g.readsPackedWeight, parameters.weight.count == g.weightCount, ck_isa() == ck_best_isa()
+            g.readsPackedWeight, parameters.weight.count == g.weightCount, InstructionSet.current == .best
         else { return nil }
         return parameters.weight.withUnsafeBufferPointer { PackedConvWeights(g, weight: $0.baseAddress!) }
     }

@@ -150,7 +150,7 @@ import Testing
                     return c
                 }
                 var kernels = [("1×1 GEMM", pointwise), ("im2col GEMM", im2col)]
-                if isa == Int(CK_ISA_AVX512) { kernels.append(("rows in place", inPlaceRows)) }
+                if isa == InstructionSet.avx512 { kernels.append(("rows in place", inPlaceRows)) }
                 for (name, kernel) in kernels {
                     let plain = kernel(.none)
                     for (index, epilogue) in epilogues.enumerated() {

@@ -149,7 +149,7 @@ extension ConvCase {
 }
 
 @Suite struct KernelChannelTileTests {
-    static var hasAVX512: Bool { Kernels.supportedInstructionSets.contains(Int(CK_ISA_AVX512)) }
+    static var hasAVX512: Bool { Kernels.supportedInstructionSets.contains(InstructionSet.avx512) }
 
     /// Whether `ck_conv_channel_tiles` gives `testCase` to the channel tiles on the calling thread's instruction set.
     static func picked(_ testCase: ConvCase) -> Bool {
@@ -160,7 +160,7 @@ extension ConvCase {
     /// The dispatch rule picks the convs it was measured faster on, and leaves the others to the GEMM paths.
     @Test func pickedWhereMeasuredFaster() {
         guard Self.hasAVX512 else { return }
-        Kernels.forceInstructionSet(Int(CK_ISA_AVX512))
+        Kernels.forceInstructionSet(InstructionSet.avx512)
         defer { Kernels.forceInstructionSet(nil) }
         for testCase in ConvCase.channelTilesPicked { #expect(Self.picked(testCase), "\(testCase.name)") }
         // the wide maps of the shipped networks it takes (ResNet-50's, GoogLeNet's, SqueezeNet's and NIN-CIFAR's)
@@ -186,8 +186,8 @@ extension ConvCase {
     /// stride 2 (stems included), and the 1×1s on small maps AVX-512 takes to at most 16 channels (from K 448) or
     /// exactly 32; the GEMM, which reads B in place there too, runs the other 1×1s.
     @Test func avx2PicksWhereMeasuredFaster() {
-        guard Kernels.supportedInstructionSets.contains(Int(CK_ISA_AVX2)) else { return }
-        Kernels.forceInstructionSet(Int(CK_ISA_AVX2))
+        guard Kernels.supportedInstructionSets.contains(InstructionSet.avx2) else { return }
+        Kernels.forceInstructionSet(InstructionSet.avx2)
         defer { Kernels.forceInstructionSet(nil) }
         let picked = [
             ConvCase("3×3 pad 1 64→64 on 56×56", c: 64, h: 56, w: 56, k: 64, kernel: (3, 3), pad: (1, 1, 1, 1)),
@@ -211,7 +211,7 @@ extension ConvCase {
             ConvCase("3×3 stride 3 64→64 on 57×57", c: 64, h: 57, w: 57, k: 64, kernel: (3, 3), stride: (3, 3)),
         ]
         for testCase in left { #expect(!Self.picked(testCase), "\(testCase.name)") }
-        Kernels.forceInstructionSet(Int(CK_ISA_PORTABLE))
+        Kernels.forceInstructionSet(InstructionSet.portable)
         #expect(!Self.picked(picked[0]), "portable C keeps the GEMM paths")
     }
 
@@ -220,13 +220,13 @@ extension ConvCase {
     /// the activation, and nothing else is written; AVX2's values have AVX-512's bits.
     @Test(arguments: ConvCase.channelTilesPicked + ConvCase.channelTilesNotPicked)
     func piecesWithAddendAndActivationMatchReference(_ testCase: ConvCase) {
-        var bitsByISA: [Int: [UInt32]] = [:]
-        for isa in Kernels.supportedInstructionSets where isa >= Int(CK_ISA_AVX2) {
+        var bitsByISA: [InstructionSet: [UInt32]] = [:]
+        for isa in Kernels.supportedInstructionSets where isa >= InstructionSet.avx2 {
             Kernels.forceInstructionSet(isa)
             defer { Kernels.forceInstructionSet(nil) }
             bitsByISA[isa] = piecesMatchReference(testCase, context: "\(testCase.name), isa \(isa)").map(\.bitPattern)
         }
-        if let avx512 = bitsByISA[Int(CK_ISA_AVX512)], let avx2 = bitsByISA[Int(CK_ISA_AVX2)] {
+        if let avx512 = bitsByISA[InstructionSet.avx512], let avx2 = bitsByISA[InstructionSet.avx2] {
             #expect(avx2 == avx512, "\(testCase.name): AVX2's bits are AVX-512's")
         }
     }
@@ -319,8 +319,8 @@ extension ConvCase {
     /// On a map wider or taller than 14 (which the GEMM paths ran before) the kernel sums as the GEMM does, K block by
     /// K block, so a network's values keep their bits: equal to the packing GEMM's, bias and addend included, on
     /// AVX-512 and on AVX2.
-    @Test(arguments: [Int(CK_ISA_AVX2), Int(CK_ISA_AVX512)])
-    func wideMapsKeepTheGEMMsBits(isa: Int) {
+    @Test(arguments: [InstructionSet.avx2, InstructionSet.avx512])
+    func wideMapsKeepTheGEMMsBits(isa: InstructionSet) {
         guard Kernels.supportedInstructionSets.contains(isa) else { return }
         Kernels.forceInstructionSet(isa)
         defer { Kernels.forceInstructionSet(nil) }

@@ -52,9 +52,9 @@ extension ConvCase {
     /// AVX-512 is present (else they would test packing only).
     @Test(arguments: ConvCase.stridedInPlace + ConvCase.sharedPadding)
     func casesReadInPlaceOnAVX512(_ testCase: ConvCase) {
-        guard Kernels.supportedInstructionSets.contains(Int(CK_ISA_AVX512)) else { return }
+        guard Kernels.supportedInstructionSets.contains(InstructionSet.avx512) else { return }
         var desc = Kernels.convDescriptor(testCase.geometry)
-        Kernels.forceInstructionSet(Int(CK_ISA_AVX512))
+        Kernels.forceInstructionSet(InstructionSet.avx512)
         defer { Kernels.forceInstructionSet(nil) }
         #expect(ck_conv_reads_in_place(&desc) == 1, "\(testCase.name)")
     }
@@ -71,13 +71,13 @@ extension ConvCase {
     /// Strided convs whose measurements favoured packing stay packed: a deep strided 3×3 (ResNet's res3a_branch2b,
     /// its B rows per K block outgrow half the L1) and a 1×1 stride 2 (res3a_branch1).
     @Test func deepStridedAndPointwiseStridedConvsStayPacked() {
-        guard Kernels.supportedInstructionSets.contains(Int(CK_ISA_AVX512)) else { return }
+        guard Kernels.supportedInstructionSets.contains(InstructionSet.avx512) else { return }
         let cases = [
             ConvCase(
                 "3×3 stride 2 pad 1 128→128 on 56×56", c: 128, h: 56, w: 56, k: 128, kernel: (3, 3), stride: (2, 2), pad: (1, 1, 1, 1)),
             ConvCase("1×1 stride 2 256→512 on 56×56", c: 256, h: 56, w: 56, k: 512, kernel: (1, 1), stride: (2, 2)),
         ]
-        Kernels.forceInstructionSet(Int(CK_ISA_AVX512))
+        Kernels.forceInstructionSet(InstructionSet.avx512)
         defer { Kernels.forceInstructionSet(nil) }
         for testCase in cases {
             var desc = Kernels.convDescriptor(testCase.geometry)
@@ -87,7 +87,7 @@ extension ConvCase {
 
     @Test(arguments: ConvCase.stridedInPlace)
     func rowAndChannelPiecesMatchReference(_ testCase: ConvCase) {
-        guard Kernels.supportedInstructionSets.contains(Int(CK_ISA_AVX512)) else { return }
+        guard Kernels.supportedInstructionSets.contains(InstructionSet.avx512) else { return }
         let g = testCase.geometry, plane = g.outHeight * g.outWidth
         var random = TestRandom(seed: 41)
         let input = random.floats(g.inChannels * g.inHeight * g.inWidth)
@@ -97,7 +97,7 @@ extension ConvCase {
         let oh = g.outHeight, m = g.outChannels
         let rowPieces = [0..<1, 1..<max(1, oh / 2 + 1), max(1, oh / 2 + 1)..<oh - 1, oh - 1..<oh].filter { !$0.isEmpty }
         let channelPieces = [0..<min(8, m), min(8, m)..<m, 0..<m].filter { !$0.isEmpty }
-        Kernels.forceInstructionSet(Int(CK_ISA_AVX512))
+        Kernels.forceInstructionSet(InstructionSet.avx512)
         defer { Kernels.forceInstructionSet(nil) }
         for rows in rowPieces {
             for channels in channelPieces {

@@ -414,7 +414,7 @@ extension ConvCase {
         var random = TestRandom(seed: 29)
         let input = random.floats(g.inChannels * g.inHeight * g.inWidth)
         let weight = random.floats(g.weightCount), bias = random.floats(g.outChannels)
-        Kernels.forceInstructionSet(0)
+        Kernels.forceInstructionSet(.portable)
         let portablePanels = weight.withUnsafeBufferPointer { PackedConvWeights(g, weight: $0.baseAddress!) }
         Kernels.forceInstructionSet(nil)
         var output = [Float](repeating: .nan, count: g.outChannels * g.outHeight * g.outWidth)
@@ -446,7 +446,7 @@ extension ConvCase {
         let input = random.floats(g.inChannels * g.inHeight * g.inWidth)
         let weight = random.floats(g.weightCount), bias = random.floats(g.outChannels)
         var output = [Float](repeating: .nan, count: g.outChannels * g.outHeight * g.outWidth)
-        Kernels.forceInstructionSet(0)
+        Kernels.forceInstructionSet(.portable)
         output.withUnsafeMutableBufferPointer {
             Kernels.conv2d(g, input: input, weight: weight, bias: bias, output: $0.baseAddress!, threads: 1)
         }

@@ -100,7 +100,7 @@ let sameSizeMaxPoolCases = [(1, 7, 3), (2, 14, 5), (6, 15, 1), (5, 16, 3), (4, 1
         g.excludesPadding = excludesPadding
         var random = TestRandom(seed: 23)
         let input = random.floats(g.channels * g.inHeight * g.inWidth)
-        func average(_ isa: Int?) -> [Float] {
+        func average(_ isa: InstructionSet?) -> [Float] {
             Kernels.forceInstructionSet(isa)
             defer { Kernels.forceInstructionSet(nil) }
             var output = [Float](repeating: .nan, count: g.channels * g.outHeight * g.outWidth)

@@ -46,7 +46,7 @@ extension Kernels {
     ) {
         // input (C, N, H, W), weight (K, C/groups, KH, KW) -> output (K, N, OH, OW)
         // Workers run the best micro-kernel; a forced one (tests) holds on the calling thread only.
-        if let packed, packed.fits(g), threads == 1 || ck_isa() == ck_best_isa() {
+        if let packed, packed.fits(g), threads == 1 || InstructionSet.current == .best {
             packed.storage.withUnsafeBufferPointer { storage in
                 conv2d(
                     g, images: batch, input: input, weight: weight, packedBase: storage.baseAddress,
@@ -282,7 +282,7 @@ public struct PackedConvWeights: Sendable {
     let storage: [Float]
     let groupStride: Int
     /// The micro-kernel's instruction set at packing time: the panel height depends on it.
-    let instructionSet: Int
+    let instructionSet: InstructionSet
     let groups, groupOut, patch: Int
     /// Packed for `ck_conv_channel_tile_rows` (one image at a time) instead of the GEMM.
     let channelTiles: Bool
@@ -293,7 +293,7 @@ public struct PackedConvWeights: Sendable {
         groups = g.groups
         groupOut = g.outChannels / g.groups
         patch = g.inChannels / g.groups * g.kernelHeight * g.kernelWidth
-        instructionSet = Int(ck_isa())
+        instructionSet = .current
         var desc = Kernels.convDescriptor(g)
         let channelTiles = g.groups == 1 && ck_conv_channel_tiles(&desc) != 0
         self.channelTiles = channelTiles
@@ -317,7 +317,7 @@ public struct PackedConvWeights: Sendable {
 
     /// True when these panels serve `g` on the calling thread's micro-kernel.
     func fits(_ g: ConvGeometry) -> Bool {
-        instructionSet == Int(ck_isa()) && groups == g.groups && groupOut == g.outChannels / g.groups
+        instructionSet == .current && groups == g.groups && groupOut == g.outChannels / g.groups
             && patch == g.inChannels / g.groups * g.kernelHeight * g.kernelWidth
     }
 }

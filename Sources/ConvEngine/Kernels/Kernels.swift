@@ -84,7 +84,7 @@ extension Kernels {
 }
 
 /// The instruction sets the kernels are written for, each including the one before.
-public enum InstructionSet: Int, CaseIterable, Sendable {
+public enum InstructionSet: Int, CaseIterable, Comparable, Sendable {
     case portable = 0
     case avx2 = 1
     case avx512 = 2
@@ -99,29 +99,42 @@ public enum InstructionSet: Int, CaseIterable, Sendable {
     }
 
     /// The best one this CPU runs, whatever the process's limit.
-    public static var cpu: InstructionSet { InstructionSet(rawValue: Int(ck_cpu_isa())) ?? .portable }
+    public static var cpu: InstructionSet { InstructionSet(c: ck_cpu_isa()) }
+
+    /// The best one the kernels may use in this process: the CPU's, or less after `Kernels.limitInstructionSet`.
+    public static var best: InstructionSet { InstructionSet(c: ck_best_isa()) }
+
+    /// The one the kernels use on the calling thread: `best`, unless a test forced another.
+    public static var current: InstructionSet { InstructionSet(c: ck_isa()) }
+
+    public static func < (a: InstructionSet, b: InstructionSet) -> Bool { a.rawValue < b.rawValue }
+
+    /// The C kernels' number for this set (CK_ISA_*, the same numbering).
+    var c: Int32 { Int32(rawValue) }
+
+    private init(c: Int32) { self = InstructionSet(rawValue: Int(c)) ?? .portable }
 }
 
 extension Kernels {
     /// Caps the instruction set of every kernel thread at `isa` for the rest of the process (at most the CPU's),
     /// so a benchmark runs the kernels an older CPU would. Call before any plan is built: packed weights are laid
     /// out for one instruction set.
-    public static func limitInstructionSet(_ isa: InstructionSet) { ck_limit_isa(Int32(isa.rawValue)) }
+    public static func limitInstructionSet(_ isa: InstructionSet) { ck_limit_isa(isa.c) }
 
     /// Which GEMM micro-kernel runs on this machine: "avx512 8×32", "avx2+fma 6×16" or "portable C 6×16".
     public static var microKernelName: String {
-        switch Int(ck_isa()) {
-        case CK_ISA_AVX512: return "avx512 8×32"
-        case CK_ISA_AVX2: return "avx2+fma 6×16"
-        default: return "portable C 6×16"
+        switch InstructionSet.current {
+        case .avx512: return "avx512 8×32"
+        case .avx2: return "avx2+fma 6×16"
+        case .portable: return "portable C 6×16"
         }
     }
 
-    /// The instruction sets this CPU can run the kernels with: 0 portable C, 1 AVX2+FMA, 2 AVX-512.
-    static var supportedInstructionSets: [Int] { Array(0...Int(ck_best_isa())) }
+    /// The instruction sets the kernels can run with in this process, portable C first and `InstructionSet.best` last.
+    static var supportedInstructionSets: [InstructionSet] { InstructionSet.allCases.filter { $0 <= .best } }
 
     /// Forces instruction set `isa` on the calling thread (nil: detect again). For tests, with `threads: 1`.
-    static func forceInstructionSet(_ isa: Int?) { ck_force_isa(Int32(isa ?? -1)) }
+    static func forceInstructionSet(_ isa: InstructionSet?) { ck_force_isa(isa?.c ?? -1) }
 
     /// Columns per packed B panel: column splits across threads are cut at multiples of it.
     static var panelWidth: Int { Int(ck_panel_width()) }
