@@ -8,7 +8,7 @@
 // A tile's 32 output channels are two zmm vectors, its at most 14 positions 28 accumulators (CT_BLOCK, CT_TILE in
 // conv_channel.h; on AVX2, conv_channel_avx2.c's chunks of them). The K block whose 32-channel weight panel (16 KB)
 // stays in L1 next to the input it meets while every tile of the rows reads it (128: 2–4 % faster than 256 on the
-// 7×7 3×3 convs; 64 no better).
+// 7×7 3×3 convs on an Intel Xeon; 64 no better; on AMD Zen 4, AVX-512 runs blocks of up to CT_KC512, see the driver).
 // Output rows run in strips of at most CT_STRIP positions whose input rows (every channel) take at most
 // CT_STRIP_INPUT floats (1 MB), each strip through every channel panel and K block before the next, so its tile
 // scratch (256 KB) and the input it reads stay in L2 (a 112×112 stem's whole map would be 1.6 MB of scratch). Strips
@@ -32,6 +32,7 @@
 // around the tiles (1 %) and each tile's accumulator loads and stores and prefetches (about 2 %).
 enum {
     CT_KC = 128,
+    CT_KC512 = 512,
     CT_KC_WHOLE = 160,
     CT_STRIP = 2048,
     CT_STRIP_INPUT = 256 * 1024,
@@ -568,7 +569,16 @@ void ck_conv_channel_tile_rows(const ck_conv_desc *g, const float *input, const 
     // which ran on the GEMM paths before, sums as they do, so its values keep their bits: the GEMM's K blocks, each
     // summed from zero (the first from the bias) and added to the blocks before it.
     const int wide = OW > CT_TILE || OH > CT_TILE;
-    const int blocks = K <= CT_KC_WHOLE ? 1 : (K + CT_KC - 1) / CT_KC;
+    // On AVX-512 (Zen 4) a map of at most 14×14 takes blocks of at most CT_KC512 = 512 taps: its tiles continue one
+    // FMA chain from block to block, so the values keep their bits, and fewer, longer tiles spend less of the time in
+    // each tile's start and end (acc loads and stores, the call). `bench/ckab.sh` with cold caches (CKAB_COLD=1
+    // CKAB_WARM=i), one process, 21 alternating calls, minima, 1 thread, AMD EPYC Zen 4 (family 25 model 17, AVX-512 on
+    // a 256-bit datapath), 2 cores shared with other helpers (load ~4), 512 against 128: ResNet's 3×3 256→256 on 14×14
+    // 0.977, 512→512 on 7×7 0.983, GoogLeNet's 3×3 96→208 0.976, 160→320 on 14×14 0.971, 192→384 on 7×7 0.985, 1×1
+    // 512→112 on 14×14 0.98, SqueezeNet's 3×3 64→256 on 13×13 0.984 (a same-build control read 0.996–1.012); 256
+    // gained about half of that; 1024 measured as 512 (0.99–1.00). AVX2 keeps CT_KC (its own chunks, not measured).
+    const int kc_most = avx512 ? CT_KC512 : CT_KC;
+    const int blocks = K <= CT_KC_WHOLE ? 1 : (K + kc_most - 1) / kc_most;
     const int kcb = wide ? ck_k_block(K) : (K + blocks - 1) / blocks;
     const long step = (long)sh * (long)view_width;
     const tile_fn *singles = avx512 ? one_row[0][sw - 1] : ck_ct_one_row_avx2[2][sw - 1];
