@@ -8,7 +8,7 @@
 // A tile's 32 output channels are two zmm vectors, its at most 14 positions 28 accumulators (CT_BLOCK, CT_TILE in
 // conv_channel.h; on AVX2, conv_channel_avx2.c's chunks of them). The K block whose 32-channel weight panel (16 KB)
 // stays in L1 next to the input it meets while every tile of the rows reads it (128: 2–4 % faster than 256 on the
-// 7×7 3×3 convs; 64 no better).
+// 7×7 3×3 convs on an Intel Xeon; 64 no better; on AMD Zen 4, AVX-512 runs blocks of up to CT_KC512, see the driver).
 // Output rows run in strips of at most CT_STRIP positions whose input rows (every channel) take at most
 // CT_STRIP_INPUT floats (1 MB), each strip through every channel panel and K block before the next, so its tile
 // scratch (256 KB) and the input it reads stay in L2 (a 112×112 stem's whole map would be 1.6 MB of scratch). Strips
@@ -32,6 +32,7 @@
 // around the tiles (1 %) and each tile's accumulator loads and stores and prefetches (about 2 %).
 enum {
     CT_KC = 128,
+    CT_KC512 = 512,
     CT_KC_WHOLE = 160,
     CT_STRIP = 2048,
     CT_STRIP_INPUT = 256 * 1024,
@@ -169,24 +170,25 @@ int ck_conv_channel_tiles(const ck_conv_desc *g) {
 // and added to acc as the GEMM's micro-kernels add a K block to the ones before it). The tile also prefetches the
 // weights of `ahead_taps` taps at `ahead` into L1 and those a K block further into L2: a line of each a tap over the
 // first 2·ahead_taps taps, or when the tile has fewer taps than that all four lines of tap k at tap k; every tap its
-// input `input_ahead` floats on, unless 0; and out_lines' lines (unless NULL), to be written, one a tap.
+// input `input_ahead` floats on, unless 0; and out_lines' lines (unless NULL), to be written, one a tap. NV 1 computes
+// only the panel's first 16 channels (a block of at most 16) and writes only those of acc.
 __attribute__((target("avx512f,prfchw"), always_inline)) static inline void
 tile_body(int kc, const float *w, const float *x, const int *koff, long step, float *acc, int first,
           const float *bias, const float *ahead, int ahead_taps, long input_ahead, int add_after,
           const ct_lines *out_lines, const int na,
-          const int nb, const int SW) {
+          const int nb, const int SW, const int NV) {
     __m512 c[2 * CT_TILE][2];
     const int n = na + nb;
     for (int i = 0; i < n; i++) {
         if (!first && !add_after) {
             c[i][0] = _mm512_loadu_ps(acc + i * CT_BLOCK);
-            c[i][1] = _mm512_loadu_ps(acc + i * CT_BLOCK + 16);
+            if (NV == 2) c[i][1] = _mm512_loadu_ps(acc + i * CT_BLOCK + 16);
         } else if (first && bias) {
             c[i][0] = _mm512_loadu_ps(bias);
-            c[i][1] = _mm512_loadu_ps(bias + 16);
+            if (NV == 2) c[i][1] = _mm512_loadu_ps(bias + 16);
         } else {
             c[i][0] = _mm512_setzero_ps();
-            c[i][1] = _mm512_setzero_ps();
+            if (NV == 2) c[i][1] = _mm512_setzero_ps();
         }
     }
     // One line a tap keeps few misses in flight at a time: four a tap over the first quarter of the taps (ResNet's
@@ -211,36 +213,44 @@ tile_body(int kc, const float *w, const float *x, const int *koff, long step, fl
             _mm_prefetch((const char *)(after + 16), _MM_HINT_T1);
         }
         if (input_ahead) _mm_prefetch((const char *)(p + input_ahead), _MM_HINT_T0);
-        const __m512 w0 = _mm512_loadu_ps(w + (size_t)k * CT_BLOCK), w1 = _mm512_loadu_ps(w + (size_t)k * CT_BLOCK + 16);
+        const __m512 w0 = _mm512_loadu_ps(w + (size_t)k * CT_BLOCK);
+        const __m512 w1 = NV == 2 ? _mm512_loadu_ps(w + (size_t)k * CT_BLOCK + 16) : w0;
         for (int i = 0; i < na; i++) {
             const __m512 b = _mm512_set1_ps(p[i * SW]);
             c[i][0] = _mm512_fmadd_ps(w0, b, c[i][0]);
-            c[i][1] = _mm512_fmadd_ps(w1, b, c[i][1]);
+            if (NV == 2) c[i][1] = _mm512_fmadd_ps(w1, b, c[i][1]);
         }
         for (int i = 0; i < nb; i++) {
             const __m512 b = _mm512_set1_ps(q[i * SW]);
             c[na + i][0] = _mm512_fmadd_ps(w0, b, c[na + i][0]);
-            c[na + i][1] = _mm512_fmadd_ps(w1, b, c[na + i][1]);
+            if (NV == 2) c[na + i][1] = _mm512_fmadd_ps(w1, b, c[na + i][1]);
         }
     }
     for (int i = 0; i < n; i++) {
         if (!first && add_after) {
             c[i][0] = _mm512_add_ps(c[i][0], _mm512_loadu_ps(acc + i * CT_BLOCK));
-            c[i][1] = _mm512_add_ps(c[i][1], _mm512_loadu_ps(acc + i * CT_BLOCK + 16));
+            if (NV == 2) c[i][1] = _mm512_add_ps(c[i][1], _mm512_loadu_ps(acc + i * CT_BLOCK + 16));
         }
         _mm512_storeu_ps(acc + i * CT_BLOCK, c[i][0]);
-        _mm512_storeu_ps(acc + i * CT_BLOCK + 16, c[i][1]);
+        if (NV == 2) _mm512_storeu_ps(acc + i * CT_BLOCK + 16, c[i][1]);
     }
 }
 
 // One function per tile shape: `na` positions of one row (1 ..< 15), or `na` of two rows each (1 ..< 8), at
-// column stride 1 or 2, each with its loops unrolled and its accumulators in registers.
+// column stride 1 or 2, each with its loops unrolled and its accumulators in registers; tile_* for 32 channels,
+// half_* for a block of at most 16.
 #define CT_TILE_FN(NA, NB, SW)                                                                                        \
     __attribute__((target("avx512f,prfchw"))) static void tile_##NA##_##NB##_##SW(                                    \
         int kc, const float *w, const float *x, const int *koff, long step, float *acc, int first, const float *bias, \
         const float *ahead, int ahead_taps, long input_ahead, int add_after, const ct_lines *out_lines) {              \
         tile_body(kc, w, x, koff, step, acc, first, bias, ahead, ahead_taps, input_ahead, add_after, out_lines, NA,    \
-                  NB, SW);                                                                                             \
+                  NB, SW, 2);                                                                                          \
+    }                                                                                                                 \
+    __attribute__((target("avx512f,prfchw"))) static void half_##NA##_##NB##_##SW(                                    \
+        int kc, const float *w, const float *x, const int *koff, long step, float *acc, int first, const float *bias, \
+        const float *ahead, int ahead_taps, long input_ahead, int add_after, const ct_lines *out_lines) {              \
+        tile_body(kc, w, x, koff, step, acc, first, bias, ahead, ahead_taps, input_ahead, add_after, out_lines, NA,    \
+                  NB, SW, 1);                                                                                          \
     }
 #define CT_TILE_FNS(SW)                                                                                               \
     CT_TILE_FN(1, 0, SW) CT_TILE_FN(2, 0, SW) CT_TILE_FN(3, 0, SW) CT_TILE_FN(4, 0, SW) CT_TILE_FN(5, 0, SW)          \
@@ -250,13 +260,16 @@ tile_body(int kc, const float *w, const float *x, const int *koff, long step, fl
     CT_TILE_FN(7, 7, SW)
 CT_TILE_FNS(1)
 CT_TILE_FNS(2)
-#define CT_ONE_ROW(SW)                                                                                                \
-    {NULL, tile_1_0_##SW, tile_2_0_##SW, tile_3_0_##SW, tile_4_0_##SW, tile_5_0_##SW, tile_6_0_##SW, tile_7_0_##SW,  \
-     tile_8_0_##SW, tile_9_0_##SW, tile_10_0_##SW, tile_11_0_##SW, tile_12_0_##SW, tile_13_0_##SW, tile_14_0_##SW}
-#define CT_TWO_ROWS(SW)                                                                                               \
-    {NULL, tile_1_1_##SW, tile_2_2_##SW, tile_3_3_##SW, tile_4_4_##SW, tile_5_5_##SW, tile_6_6_##SW, tile_7_7_##SW}
-static const tile_fn one_row[2][CT_TILE + 1] = {CT_ONE_ROW(1), CT_ONE_ROW(2)};
-static const tile_fn two_rows[2][CT_TILE / 2 + 1] = {CT_TWO_ROWS(1), CT_TWO_ROWS(2)};
+#define CT_ONE_ROW(T, SW)                                                                                             \
+    {NULL, T##_1_0_##SW, T##_2_0_##SW, T##_3_0_##SW, T##_4_0_##SW, T##_5_0_##SW, T##_6_0_##SW, T##_7_0_##SW,         \
+     T##_8_0_##SW, T##_9_0_##SW, T##_10_0_##SW, T##_11_0_##SW, T##_12_0_##SW, T##_13_0_##SW, T##_14_0_##SW}
+#define CT_TWO_ROWS(T, SW)                                                                                            \
+    {NULL, T##_1_1_##SW, T##_2_2_##SW, T##_3_3_##SW, T##_4_4_##SW, T##_5_5_##SW, T##_6_6_##SW, T##_7_7_##SW}
+// [whole panel (32 channels), a block of at most 16 (the panel's first half)][column stride − 1][positions]
+static const tile_fn one_row[2][2][CT_TILE + 1] = {{CT_ONE_ROW(tile, 1), CT_ONE_ROW(tile, 2)},
+                                                   {CT_ONE_ROW(half, 1), CT_ONE_ROW(half, 2)}};
+static const tile_fn two_rows[2][2][CT_TILE / 2 + 1] = {{CT_TWO_ROWS(tile, 1), CT_TWO_ROWS(tile, 2)},
+                                                        {CT_TWO_ROWS(half, 1), CT_TWO_ROWS(half, 2)}};
 
 // Where a tile whose first output is row oy, column ox (of the rows computed) reads in the input view.
 static inline const float *tile_input(const float *view, size_t view_width, int sh, int sw, int oy, int ox) {
@@ -556,11 +569,20 @@ void ck_conv_channel_tile_rows(const ck_conv_desc *g, const float *input, const 
     // which ran on the GEMM paths before, sums as they do, so its values keep their bits: the GEMM's K blocks, each
     // summed from zero (the first from the bias) and added to the blocks before it.
     const int wide = OW > CT_TILE || OH > CT_TILE;
-    const int blocks = K <= CT_KC_WHOLE ? 1 : (K + CT_KC - 1) / CT_KC;
+    // On AVX-512 (Zen 4) a map of at most 14×14 takes blocks of at most CT_KC512 = 512 taps: its tiles continue one
+    // FMA chain from block to block, so the values keep their bits, and fewer, longer tiles spend less of the time in
+    // each tile's start and end (acc loads and stores, the call). `bench/ckab.sh` with cold caches (CKAB_COLD=1
+    // CKAB_WARM=i), one process, 21 alternating calls, minima, 1 thread, AMD EPYC Zen 4 (family 25 model 17, AVX-512 on
+    // a 256-bit datapath), 2 cores shared with other helpers (load ~4), 512 against 128: ResNet's 3×3 256→256 on 14×14
+    // 0.977, 512→512 on 7×7 0.983, GoogLeNet's 3×3 96→208 0.976, 160→320 on 14×14 0.971, 192→384 on 7×7 0.985, 1×1
+    // 512→112 on 14×14 0.98, SqueezeNet's 3×3 64→256 on 13×13 0.984 (a same-build control read 0.996–1.012); 256
+    // gained about half of that; 1024 measured as 512 (0.99–1.00). AVX2 keeps CT_KC (its own chunks, not measured).
+    const int kc_most = avx512 ? CT_KC512 : CT_KC;
+    const int blocks = K <= CT_KC_WHOLE ? 1 : (K + kc_most - 1) / kc_most;
     const int kcb = wide ? ck_k_block(K) : (K + blocks - 1) / blocks;
     const long step = (long)sh * (long)view_width;
-    const tile_fn *singles = avx512 ? one_row[sw - 1] : ck_ct_one_row_avx2[2][sw - 1];
-    const tile_fn *pairs = avx512 ? two_rows[sw - 1] : ck_ct_two_rows_avx2[2][sw - 1];
+    const tile_fn *singles = avx512 ? one_row[0][sw - 1] : ck_ct_one_row_avx2[2][sw - 1];
+    const tile_fn *pairs = avx512 ? two_rows[0][sw - 1] : ck_ct_two_rows_avx2[2][sw - 1];
     void (*const store)(const float *, int, int, float *, const float *, size_t, ck_activation) =
         avx512 ? store_tiles : ck_ct_store_tiles_avx2;
     // Columns of a row in segments of near-equal length ≤ 14 (56: 4 × 14, 13: 13); maps 7 wide or less, two rows a tile.
@@ -605,6 +627,14 @@ void ck_conv_channel_tile_rows(const ck_conv_desc *g, const float *input, const 
                 const int quarters = jend <= 16 ? 0 : jend <= 24 ? 1 : 2;
                 singles = ck_ct_one_row_avx2[quarters][sw - 1];
                 pairs = ck_ct_two_rows_avx2[quarters][sw - 1];
+            } else {
+                // AVX-512 too (half_* tiles: one zmm a position, 14 accumulators): `bench/ckab.sh`, one process, 21
+                // alternating calls, minima, 1 thread, AMD EPYC Zen 4 (family 25 model 17, AVX-512 on a 256-bit
+                // datapath), 2 cores shared with other helpers (load 4–6), against whole-panel tiles: GoogLeNet's 3×3
+                // 96→208 on 14×14 0.93, 1×1 512→112 0.88 and 512→144 0.90 on 14×14, SqueezeNet's conv10 (1×1
+                // 512→1000 on 13×13, the last block 8 wide) 0.99. Same bits.
+                singles = one_row[jend <= 16][sw - 1];
+                pairs = two_rows[jend <= 16][sw - 1];
             }
             const float *block_bias = NULL;
             if (bias) {

@@ -41,6 +41,9 @@ extension ConvCase {
             "1×1 576→96 on 14×14 (MobileNetV2's block5 projections): three blocks, on 2 threads each by rows too", c: 576, h: 14, w: 14,
             k: 96, kernel: (1, 1)),
         ConvCase(
+            "1×1 512→112 on 14×14 (GoogLeNet's 4b): K 512 in 4 blocks, the last block 16 wide in AVX-512's half tiles", c: 512,
+            h: 14, w: 14, k: 112, kernel: (1, 1)),
+        ConvCase(
             "3×3 pad 1 16→64 on 56×56: rows of 4 × 14, strips of 36 rows and 20, K 144", c: 16, h: 56, w: 56, k: 64,
             kernel: (3, 3), pad: (1, 1, 1, 1)),
         ConvCase(
