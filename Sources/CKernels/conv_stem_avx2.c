@@ -13,7 +13,10 @@
 // minima, AVX2 forced on AMD EPYC Zen 4, family 25 model 17, load 4–6, against the AVX2 channel tiles, 2 × 6 | 3 × 4:
 // MobileNetV2's 3×3/2 3→32 0.95–0.96 | 0.98, the 7×7/2 stems 1.10–1.18 | 1.07–1.08, so those stay on the tiles,
 // pr_stem_avx2 in conv_channel.c; in the whole networks 3 × 4 took MobileNetV2's stem 0.79–0.84). The last vector
-// `tail`-masked as it is stored. Input: the zero-padded window in stride-phase rows (view column x at phase x % SW,
+// `tail`-masked as it is stored, unless `whole` (every vector's 8 lanes stored, as on MobileNetV2's and NIN's maps, 112
+// and 32 wide): a masked store (vmaskmovps) a channel a tile had cost MobileNetV2's stem 0.87–0.91 of its time
+// against plain stores (same harness, warm and CKAB_COLD=1; 7×7/2 stems on this path: 1.07–1.08 -> 1.04–1.05 of the
+// tiles' time, still behind). Input: the zero-padded window in stride-phase rows (view column x at phase x % SW,
 // index x / SW of a row of SW·pw floats), so a tap's 8 columns are contiguous; loads past a row's end land in the next
 // row (or the window's 16 floats of zeroed slack) and feed only lanes that are not stored. The first taps ask for the
 // lines of the next output row the tile will write, one a tap. Each value starts from its bias (or zero) and takes the
@@ -22,7 +25,8 @@ enum { ST_MR = 3, ST_NV = 4 };
 
 __attribute__((target("avx2,fma"), always_inline)) static inline void
 st_tile_body(int K, const float *w, const float *x, const int *koff, const float *bias, float *out, size_t plane,
-             __m256i tail, ck_activation a, const float *addend, const float *next, const int nv, const int MR) {
+             __m256i tail, int whole, ck_activation a, const float *addend, const float *next, const int nv,
+             const int MR) {
     __m256 c[ST_MR][ST_NV];
     for (int j = 0; j < MR; j++) {
         const __m256 b0 = bias ? _mm256_set1_ps(bias[j]) : _mm256_setzero_ps();
@@ -52,7 +56,7 @@ st_tile_body(int K, const float *w, const float *x, const int *koff, const float
         for (int v = 0; v < nv; v++) {
             const size_t at = (size_t)j * plane + (size_t)8 * v;
             __m256 r = c[j][v];
-            if (v + 1 < nv) {
+            if (v + 1 < nv || whole) {
                 if (addend) r = _mm256_add_ps(r, _mm256_loadu_ps(addend + at));
                 _mm256_storeu_ps(out + at, ck_activate8(r, a));
             } else {
@@ -63,12 +67,12 @@ st_tile_body(int K, const float *w, const float *x, const int *koff, const float
 }
 
 typedef void (*st_fn)(int K, const float *w, const float *x, const int *koff, const float *bias, float *out,
-                      size_t plane, __m256i tail, ck_activation a, const float *addend, const float *next);
+                      size_t plane, __m256i tail, int whole, ck_activation a, const float *addend, const float *next);
 #define ST_TILE_FN(NV, MR)                                                                                            \
     __attribute__((target("avx2,fma"))) static void st_tile_##NV##_##MR(                                              \
         int K, const float *w, const float *x, const int *koff, const float *bias, float *out, size_t plane,         \
-        __m256i tail, ck_activation a, const float *addend, const float *next) {                                     \
-        st_tile_body(K, w, x, koff, bias, out, plane, tail, a, addend, next, NV, MR);                                 \
+        __m256i tail, int whole, ck_activation a, const float *addend, const float *next) {                          \
+        st_tile_body(K, w, x, koff, bias, out, plane, tail, whole, a, addend, next, NV, MR);                          \
     }
 #define ST_TILE_FNS(MR) ST_TILE_FN(1, MR) ST_TILE_FN(2, MR) ST_TILE_FN(3, MR) ST_TILE_FN(4, MR)
 ST_TILE_FNS(1)
@@ -150,7 +154,6 @@ __attribute__((target("avx2,fma"))) void ck_stem_rows_avx2(const ck_conv_desc *g
     const int vectors = (OW + 7) / 8, segments = (vectors + ST_NV - 1) / ST_NV;
     const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
     const __m256i tail = _mm256_cmpgt_epi32(_mm256_set1_epi32(OW - (vectors - 1) * 8), lanes);
-    const __m256i whole = _mm256_set1_epi32(-1);
     const size_t plane = (size_t)OH * OW;
     float bias_block[CT_BLOCK];
     for (int b = m0 / CT_BLOCK; b * CT_BLOCK < m1; b++) {
@@ -168,7 +171,7 @@ __attribute__((target("avx2,fma"))) void ck_stem_rows_avx2(const ck_conv_desc *g
                     const int mr = jend - j0 < ST_MR ? jend - j0 : ST_MR;
                     const size_t at = (size_t)(b * CT_BLOCK + j0) * plane + (size_t)(oy0 + r) * OW + col;
                     st_tiles[mr - 1][nv](K, panel + j0, x + col, koff, bias ? bias_block + j0 : NULL, output + at,
-                                         plane, v0 + nv == vectors ? tail : whole, epilogue.activation,
+                                         plane, tail, v0 + nv < vectors || OW % 8 == 0, epilogue.activation,
                                          epilogue.addend ? epilogue.addend + at : NULL,
                                          r + 1 < rows ? output + at + OW : NULL);
                 }
