@@ -76,6 +76,15 @@ static int pr_stem(const ck_conv_desc *g) {
     return g->channels <= 3 && g->outWidth > CT_TILE && g->strideWidth <= 2 && K <= ck_k_block(K);
 }
 
+// Whether AVX2 runs `g` as rows of position vectors (conv_stem_avx2.c): pr_stem's convs to K 75. Whole networks, 1
+// thread, AVX2 forced on AMD EPYC Zen 4 (family 25 model 17), 5–8 alternating processes, per-node minima, load 4–7:
+// MobileNetV2's 3×3/2 3→32 (K 27) 0.79–0.84 of the AVX2 channel tiles' time, NIN-CIFAR's 5×5 3→192 on 32×32 (K 75)
+// 0.91 of the GEMM's; the 7×7/2 stems (K 147) lost to the tiles (ResNet-50's 1.04, GoogLeNet's 1.03, SqueezeNet's
+// 1.04; alone, bench/ckab.c: 1.07–1.08), so they stay there.
+static int pr_stem_avx2(const ck_conv_desc *g) {
+    return pr_stem(g) && g->channels * g->kernelHeight * g->kernelWidth <= 75;
+}
+
 // On AVX2 (conv_channel_avx2.c's tiles) the GEMM paths read no input in place and tile 6 × 16, so the tiles win
 // more widely: every kernel larger than 1×1 from K 144 or at stride 2 (stems included), and the 1×1s on maps of
 // 14×14 or less the AVX-512 rule takes to at most 16 channels or exactly 32 (see the end of this comment). One
@@ -150,9 +159,10 @@ int ck_conv_channel_tiles(const ck_conv_desc *g) {
     const int K = g->channels * g->kernelHeight * g->kernelWidth, M = g->outChannels;
     const int wide = g->outWidth > CT_TILE || g->outHeight > CT_TILE, strided = g->strideHeight > 1 || g->strideWidth > 1;
     if (isa < CK_ISA_AVX512) {
-        // AVX2 (the rule above ck_conv_channel_tiles): every kernel larger than 1×1 from K 144 or at stride 2, and
-        // the 1×1s the rule below takes to at most 16 channels (those too, from K 448) or exactly 32
-        if (!pointwise) return K >= 144 || g->strideWidth == 2;
+        // AVX2 (the rule above ck_conv_channel_tiles): every kernel larger than 1×1 from K 144 or at stride 2, the
+        // stems to K 75 (pr_stem_avx2), and the 1×1s the rule below takes to at most 16 channels (those too, from
+        // K 448) or exactly 32
+        if (!pointwise) return K >= 144 || g->strideWidth == 2 || pr_stem_avx2(g);
         if (M > 16 && M != CT_BLOCK) return 0;
     } else if (!pointwise && pr_stem(g)) return 1;
     if (pointwise && (strided || wide || g->outWidth * g->outHeight <= 49)) return 0;
@@ -526,6 +536,14 @@ void ck_conv_channel_tile_rows(const ck_conv_desc *g, const float *input, const 
     const int avx512 = ck_isa() >= CK_ISA_AVX512;
     if (avx512 && pr_stem(g)) {
         pr_rows(g, input, weight, packedWeight, bias, output, oy0, oy1, m0, m1, epilogue);
+        return;
+    }
+    if (!avx512 && pr_stem_avx2(g)) {  // AVX2: conv_stem_avx2.c
+        const int K = g->channels * g->kernelHeight * g->kernelWidth;
+        float *own = packedWeight ? NULL : ck_scratch_buffer(CK_SCRATCH_PACK_A, (size_t)K * CT_BLOCK);
+        if (!packedWeight && !own) abort();
+        ck_stem_rows_avx2(g, input, packedWeight, bias, output, oy0, oy1, m0, m1, epilogue, own, pack_channel_panel,
+                          weight);
         return;
     }
     const int C = g->channels, H = g->height, W = g->width, M = g->outChannels, OH = g->outHeight, OW = g->outWidth;

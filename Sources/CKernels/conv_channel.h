@@ -58,5 +58,13 @@ CK_INTERNAL void ck_ct_pad_plane_avx2(float *d, const float *plane, int H, int W
 /// plus the addend (NULL: none), through the activation: store_tiles on AVX2 (8 × 8 transposes), the same bits.
 CK_INTERNAL void ck_ct_store_tiles_avx2(const float *acc, int count, int jend, float *out, const float *addend,
                                         size_t plane, ck_activation a);
+
+/// A stem (conv_channel.c's pr_stem) on AVX2 (conv_stem_avx2.c): output rows oy0 ..< oy1, channels m0 ..< m1 (m0 a
+/// multiple of 32) as ck_conv_channel_tile_rows computes them, the same bits. Weights: the packed panels, or when
+/// `panels` is NULL each panel b packed by pack(M, K, weight, b, own) into `own` (K × 32 floats).
+CK_INTERNAL void ck_stem_rows_avx2(const ck_conv_desc *g, const float *input, const float *panels, const float *bias,
+                                   float *output, int oy0, int oy1, int m0, int m1, ck_output_epilogue epilogue,
+                                   float *own, void (*pack)(int M, int K, const float *A, int b, float *dst),
+                                   const float *weight);
 #endif
 #endif

@@ -356,8 +356,8 @@ __attribute__((target("avx2"))) void ck_subsample2_avx2(const ck_conv_desc *g, c
                 const __m256 lo = _mm256_maskload_ps(s + 2 * t, lanes8(left));
                 const __m256 hi = _mm256_maskload_ps(s + 2 * t + 8, lanes8(left - 8));
                 const __m256 even = _mm256_shuffle_ps(lo, hi, 0x88);
-                _mm256_maskstore_ps(d + j + t, lanes8(run - t),
-                                    _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(even), 0xD8)));
+                ck_store_first8(d + j + t, _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(even), 0xD8)),
+                                run - t);
             }
             j += run;
         }

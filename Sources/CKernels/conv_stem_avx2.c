@@ -1,0 +1,183 @@
+// AVX2's stems (conv_channel.c's pr_rows at 8 lanes): a conv of at most 3 input channels on a map wider than a
+// channel tile's row segment, its K one block, as rows of position vectors. Vectors run along 8 output columns of a
+// row, each weight is broadcast, and every value goes straight to its channel plane, where the AVX2 channel tiles
+// (conv_channel_avx2.c) transpose 8 × 8 blocks of their scratch into the planes and copy a padded window first.
+#include "conv_channel.h"
+#include <stdlib.h>
+#include <string.h>
+
+#ifdef CK_X86
+// Each tile: mr ≤ ST_MR channels × nv ≤ ST_NV vectors of one output row, mr·nv accumulators, the mr broadcasts held
+// across the tap and one input vector at a time (3 × 4: all 16 registers, 7 loads a tap for 12 FMAs; the channel
+// tiles' 6 × 16 chunks take 8; 4 × 3 with its inputs held spilled. bench/ckab.c, one process, 31 alternating calls,
+// minima, AVX2 forced on AMD EPYC Zen 4, family 25 model 17, load 4–6, against the AVX2 channel tiles, 2 × 6 | 3 × 4:
+// MobileNetV2's 3×3/2 3→32 0.95–0.96 | 0.98, the 7×7/2 stems 1.10–1.18 | 1.07–1.08, so those stay on the tiles,
+// pr_stem_avx2 in conv_channel.c; in the whole networks 3 × 4 took MobileNetV2's stem 0.79–0.84). The last vector
+// `tail`-masked as it is stored, unless `whole` (every vector's 8 lanes stored, as on MobileNetV2's and NIN's maps, 112
+// and 32 wide): a masked store (vmaskmovps) a channel a tile had cost MobileNetV2's stem 0.87–0.91 of its time
+// against plain stores (same harness, warm and CKAB_COLD=1; 7×7/2 stems on this path: 1.07–1.08 -> 1.04–1.05 of the
+// tiles' time, still behind). Input: the zero-padded window in stride-phase rows (view column x at phase x % SW,
+// index x / SW of a row of SW·pw floats), so a tap's 8 columns are contiguous; loads past a row's end land in the next
+// row (or the window's 16 floats of zeroed slack) and feed only lanes that are not stored. The first taps ask for the
+// lines of the next output row the tile will write, one a tap. Each value starts from its bias (or zero) and takes the
+// taps in order, as a channel tile's sum in one K block: the same bits.
+enum { ST_MR = 3, ST_NV = 4 };
+
+__attribute__((target("avx2,fma"), always_inline)) static inline void
+st_tile_body(int K, const float *w, const float *x, const int *koff, const float *bias, float *out, size_t plane,
+             __m256i tail, int whole, ck_activation a, const float *addend, const float *next, const int nv,
+             const int MR) {
+    __m256 c[ST_MR][ST_NV];
+    for (int j = 0; j < MR; j++) {
+        const __m256 b0 = bias ? _mm256_set1_ps(bias[j]) : _mm256_setzero_ps();
+        for (int v = 0; v < nv; v++) c[j][v] = b0;
+    }
+#define ST_TAP(k)                                                                                                     \
+    {                                                                                                                 \
+        const float *p = x + koff[k], *wk = w + (size_t)(k) * CT_BLOCK;                                               \
+        __m256 b[ST_MR];                                                                                              \
+        for (int j = 0; j < MR; j++) b[j] = _mm256_broadcast_ss(wk + j);                                              \
+        for (int v = 0; v < nv; v++) {                                                                                \
+            const __m256 in = _mm256_loadu_ps(p + 8 * v);                                                             \
+            for (int j = 0; j < MR; j++) c[j][v] = _mm256_fmadd_ps(b[j], in, c[j][v]);                                \
+        }                                                                                                             \
+    }
+    int k = 0;
+    if (next) {
+        const int lines = MR * nv < K ? MR * nv : K;
+        for (; k < lines; k++) {
+            __builtin_prefetch(next + (size_t)(k / nv) * plane + 8 * (k % nv), 1, 3);
+            ST_TAP(k)
+        }
+    }
+    for (; k < K; k++) ST_TAP(k)
+#undef ST_TAP
+    for (int j = 0; j < MR; j++)
+        for (int v = 0; v < nv; v++) {
+            const size_t at = (size_t)j * plane + (size_t)8 * v;
+            __m256 r = c[j][v];
+            if (v + 1 < nv || whole) {
+                if (addend) r = _mm256_add_ps(r, _mm256_loadu_ps(addend + at));
+                _mm256_storeu_ps(out + at, ck_activate8(r, a));
+            } else {
+                if (addend) r = _mm256_add_ps(r, _mm256_maskload_ps(addend + at, tail));
+                _mm256_maskstore_ps(out + at, tail, ck_activate8(r, a));
+            }
+        }
+}
+
+typedef void (*st_fn)(int K, const float *w, const float *x, const int *koff, const float *bias, float *out,
+                      size_t plane, __m256i tail, int whole, ck_activation a, const float *addend, const float *next);
+#define ST_TILE_FN(NV, MR)                                                                                            \
+    __attribute__((target("avx2,fma"))) static void st_tile_##NV##_##MR(                                              \
+        int K, const float *w, const float *x, const int *koff, const float *bias, float *out, size_t plane,         \
+        __m256i tail, int whole, ck_activation a, const float *addend, const float *next) {                          \
+        st_tile_body(K, w, x, koff, bias, out, plane, tail, whole, a, addend, next, NV, MR);                          \
+    }
+#define ST_TILE_FNS(MR) ST_TILE_FN(1, MR) ST_TILE_FN(2, MR) ST_TILE_FN(3, MR) ST_TILE_FN(4, MR)
+ST_TILE_FNS(1)
+ST_TILE_FNS(2)
+ST_TILE_FNS(3)
+#undef ST_TILE_FNS
+#undef ST_TILE_FN
+// [channels − 1][vectors]
+static const st_fn st_tiles[ST_MR][ST_NV + 1] = {{NULL, st_tile_1_1, st_tile_2_1, st_tile_3_1, st_tile_4_1},
+                                                 {NULL, st_tile_1_2, st_tile_2_2, st_tile_3_2, st_tile_4_2},
+                                                 {NULL, st_tile_1_3, st_tile_2_3, st_tile_3_3, st_tile_4_3}};
+
+// Rows iy0 ..< iy0 + vh, columns x0 ..< x0 + 2·pw of a channel plane (H, W), zero outside it -> d (vh rows of 2
+// phases of pw floats each: view column x at d[row·2·pw + (x % 2)·pw + x / 2]).
+__attribute__((target("avx2"))) static void st_pad_phases(float *d, const float *plane, int H, int W, int iy0, int vh,
+                                                          int x0, int pw) {
+    for (int r = 0; r < vh; r++, d += (size_t)2 * pw) {
+        const int iy = iy0 + r;
+        if (iy < 0 || iy >= H) {
+            memset(d, 0, (size_t)2 * pw * sizeof(float));
+            continue;
+        }
+        const float *row = plane + (size_t)iy * W;
+        int j = 0;
+        for (; j < pw; j++) {  // the left edge, up to where 16 columns lie inside the row
+            const int x = x0 + 2 * j;
+            if (x >= 0 && x + 16 <= W) break;
+            d[j] = x >= 0 && x < W ? row[x] : 0.0f;
+            d[pw + j] = x + 1 >= 0 && x + 1 < W ? row[x + 1] : 0.0f;
+        }
+        for (; j + 8 <= pw && x0 + 2 * j + 16 <= W; j += 8) {
+            const float *s = row + x0 + 2 * j;
+            const __m256 lo = _mm256_loadu_ps(s), hi = _mm256_loadu_ps(s + 8);
+            // shuffles give 0 2 8 10 | 4 6 12 14 (and the odd ones); the 64-bit permute puts the quarters in order
+            const __m256 e = _mm256_castpd_ps(_mm256_permute4x64_pd(
+                _mm256_castps_pd(_mm256_shuffle_ps(lo, hi, _MM_SHUFFLE(2, 0, 2, 0))), _MM_SHUFFLE(3, 1, 2, 0)));
+            const __m256 o = _mm256_castpd_ps(_mm256_permute4x64_pd(
+                _mm256_castps_pd(_mm256_shuffle_ps(lo, hi, _MM_SHUFFLE(3, 1, 3, 1))), _MM_SHUFFLE(3, 1, 2, 0)));
+            _mm256_storeu_ps(d + j, e);
+            _mm256_storeu_ps(d + pw + j, o);
+        }
+        _Pragma("clang loop vectorize(disable)") for (; j < pw; j++) {
+            const int x = x0 + 2 * j;
+            d[j] = x >= 0 && x < W ? row[x] : 0.0f;
+            d[pw + j] = x + 1 >= 0 && x + 1 < W ? row[x + 1] : 0.0f;
+        }
+    }
+}
+
+__attribute__((target("avx2,fma"))) void ck_stem_rows_avx2(const ck_conv_desc *g, const float *input,
+                                                           const float *panels, const float *bias, float *output,
+                                                           int oy0, int oy1, int m0, int m1,
+                                                           ck_output_epilogue epilogue, float *own,
+                                                           void (*pack)(int M, int K, const float *A, int b,
+                                                                        float *dst),
+                                                           const float *weight) {
+    const int C = g->channels, H = g->height, W = g->width, M = g->outChannels, OH = g->outHeight, OW = g->outWidth;
+    const int KH = g->kernelHeight, KW = g->kernelWidth, dh = g->dilationHeight, dw = g->dilationWidth;
+    const int sh = g->strideHeight, sw = g->strideWidth, K = C * KH * KW, rows = oy1 - oy0;
+    const int iy0 = oy0 * sh - g->padTop, vh = (rows - 1) * sh + (KH - 1) * dh + 1;
+    const int vw = (OW - 1) * sw + (KW - 1) * dw + 1, pw = (vw + sw - 1) / sw;
+    const size_t row_floats = (size_t)sw * pw, view_plane = (size_t)vh * row_floats;
+    // the scratch pr_rows takes (the memory budget counts it)
+    float *view = ck_scratch_buffer(CK_SCRATCH_PADDED, (size_t)C * view_plane + 16);
+    int *koff = (int *)ck_scratch_buffer(CK_SCRATCH_PACK_B, (size_t)K);
+    if (!view || !koff) abort();
+    for (int c = 0; c < C; c++) {
+        float *d = view + (size_t)c * view_plane;
+        const float *plane = input + (size_t)c * H * W;
+        if (sw == 1) ck_ct_pad_plane_avx2(d, plane, H, W, iy0, vh, vw, -g->padLeft);
+        else st_pad_phases(d, plane, H, W, iy0, vh, -g->padLeft, pw);
+    }
+    memset(view + (size_t)C * view_plane, 0, 16 * sizeof(float));
+    for (int kk = 0; kk < K; kk++) {
+        const int c = kk / (KH * KW), ky = kk / KW % KH, kx = kk % KW;
+        koff[kk] = (int)((size_t)c * view_plane + (size_t)ky * dh * row_floats + (size_t)(kx * dw % sw) * pw +
+                         (size_t)(kx * dw / sw));
+    }
+    const int vectors = (OW + 7) / 8, segments = (vectors + ST_NV - 1) / ST_NV;
+    const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    const __m256i tail = _mm256_cmpgt_epi32(_mm256_set1_epi32(OW - (vectors - 1) * 8), lanes);
+    const size_t plane = (size_t)OH * OW;
+    float bias_block[CT_BLOCK];
+    for (int b = m0 / CT_BLOCK; b * CT_BLOCK < m1; b++) {
+        const float *panel = panels ? panels + (size_t)b * K * CT_BLOCK : own;
+        if (!panels) pack(M, K, weight, b, own);
+        const int jend = m1 - b * CT_BLOCK < CT_BLOCK ? m1 - b * CT_BLOCK : CT_BLOCK;
+        if (bias)
+            for (int j = 0; j < CT_BLOCK; j++) bias_block[j] = b * CT_BLOCK + j < M ? bias[b * CT_BLOCK + j] : 0.0f;
+        for (int r = 0; r < rows; r++) {
+            const float *x = view + (size_t)r * sh * row_floats;
+            for (int s = 0, v0 = 0; s < segments; s++) {
+                const int nv = (vectors - v0) / (segments - s);
+                const size_t col = (size_t)8 * v0;
+                for (int j0 = 0; j0 < jend; j0 += ST_MR) {
+                    const int mr = jend - j0 < ST_MR ? jend - j0 : ST_MR;
+                    const size_t at = (size_t)(b * CT_BLOCK + j0) * plane + (size_t)(oy0 + r) * OW + col;
+                    st_tiles[mr - 1][nv](K, panel + j0, x + col, koff, bias ? bias_block + j0 : NULL, output + at,
+                                         plane, tail, v0 + nv < vectors || OW % 8 == 0, epilogue.activation,
+                                         epilogue.addend ? epilogue.addend + at : NULL,
+                                         r + 1 < rows ? output + at + OW : NULL);
+                }
+                v0 += nv;
+            }
+        }
+    }
+}
+#endif
