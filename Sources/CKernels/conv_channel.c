@@ -468,23 +468,16 @@ __attribute__((target("avx512f"))) static void pr_rows(const ck_conv_desc *g, co
                                                        const float *bias, float *output, int oy0, int oy1, int m0,
                                                        int m1, ck_output_epilogue epilogue) {
     const int C = g->channels, H = g->height, W = g->width, M = g->outChannels, OH = g->outHeight, OW = g->outWidth;
-    const int KH = g->kernelHeight, KW = g->kernelWidth, dh = g->dilationHeight, dw = g->dilationWidth;
-    const int sh = g->strideHeight, sw = g->strideWidth, K = C * KH * KW, rows = oy1 - oy0;
-    const int iy0 = oy0 * sh - g->padTop, vh = (rows - 1) * sh + (KH - 1) * dh + 1;
-    const int vw = (OW - 1) * sw + (KW - 1) * dw + 1, pw = (vw + sw - 1) / sw;
-    const size_t row_floats = (size_t)sw * pw, view_plane = (size_t)vh * row_floats;
-    float *view = ck_scratch_buffer(CK_SCRATCH_PADDED, (size_t)C * view_plane + 16);
+    const int sh = g->strideHeight, sw = g->strideWidth, K = C * g->kernelHeight * g->kernelWidth, rows = oy1 - oy0;
+    const ct_stem_view v = ct_stem_view_of(g, oy0, oy1);
+    float *view = ck_scratch_buffer(CK_SCRATCH_PADDED, (size_t)C * v.plane + 16);
     float *own = packedWeight ? NULL : ck_scratch_buffer(CK_SCRATCH_PACK_A, (size_t)K * CT_BLOCK);
     int *koff = (int *)ck_scratch_buffer(CK_SCRATCH_PACK_B, (size_t)K);
     if (!view || !koff || (!packedWeight && !own)) abort();
     for (int c = 0; c < C; c++)
-        pad_plane_phases(view + (size_t)c * view_plane, input + (size_t)c * H * W, H, W, iy0, vh, vw, -g->padLeft, sw,
-                         pw);
-    for (int kk = 0; kk < K; kk++) {
-        const int c = kk / (KH * KW), ky = kk / KW % KH, kx = kk % KW;
-        koff[kk] = (int)((size_t)c * view_plane + (size_t)ky * dh * row_floats + (size_t)(kx * dw % sw) * pw +
-                         (size_t)(kx * dw / sw));
-    }
+        pad_plane_phases(view + (size_t)c * v.plane, input + (size_t)c * H * W, H, W, v.iy0, v.vh, v.vw, -g->padLeft,
+                         sw, v.pw);
+    ct_stem_tap_offsets(g, &v, koff);
     const int vectors = (OW + 15) / 16, segments = (vectors + PR_NV - 1) / PR_NV;
     const __mmask16 tail = ck_lanes16(OW - (vectors - 1) * 16);
     const size_t plane = (size_t)OH * OW;
@@ -499,7 +492,7 @@ __attribute__((target("avx512f"))) static void pr_rows(const ck_conv_desc *g, co
         if (bias)
             for (int j = 0; j < CT_BLOCK; j++) bias_block[j] = b * CT_BLOCK + j < M ? bias[b * CT_BLOCK + j] : 0.0f;
         for (int r = 0; r < rows;) {
-            const float *x = view + (size_t)r * sh * row_floats;
+            const float *x = view + (size_t)r * sh * v.row_floats;
             const int nr = vectors <= PR_NV / 2 && r + 1 < rows ? 2 : 1;
             for (int s = 0, v0 = 0; s < segments; s++) {
                 const int nv = (vectors - v0) / (segments - s);
@@ -507,7 +500,7 @@ __attribute__((target("avx512f"))) static void pr_rows(const ck_conv_desc *g, co
                 for (int j0 = 0; j0 < jend; j0 += PR_MR) {
                     const size_t at = (size_t)(b * CT_BLOCK + j0) * plane + (size_t)(oy0 + r) * OW + col;
                     (nr == 2 ? pr_two_rows : pr_one_row)[nv](
-                        K, panel + j0, x + col, (long)sh * (long)row_floats, koff, bias ? bias_block + j0 : NULL,
+                        K, panel + j0, x + col, (long)sh * (long)v.row_floats, koff, bias ? bias_block + j0 : NULL,
                         output + at, plane, OW, jend - j0, v0 + nv == vectors ? tail : (__mmask16)0xFFFF,
                         epilogue.activation, epilogue.addend ? epilogue.addend + at : NULL,
                         r + nr < rows ? output + at + (size_t)nr * OW : NULL);

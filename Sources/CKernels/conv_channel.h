@@ -59,6 +59,35 @@ CK_INTERNAL void ck_ct_pad_plane_avx2(float *d, const float *plane, int H, int W
 CK_INTERNAL void ck_ct_store_tiles_avx2(const float *acc, int count, int jend, float *out, const float *addend,
                                         size_t plane, ck_activation a);
 
+/// The zero-padded view a stem's output rows oy0 ..< oy1 read (pr_rows, ck_stem_rows_avx2): vh rows of each channel,
+/// each row the `sw` column phases of pw columns (input columns x0, x0 + sw, … then x0 + 1, …), from input row iy0.
+typedef struct {
+    int iy0, vh, vw, pw;
+    size_t row_floats, plane;
+} ct_stem_view;
+
+static inline ct_stem_view ct_stem_view_of(const ck_conv_desc *g, int oy0, int oy1) {
+    ct_stem_view v;
+    v.iy0 = oy0 * g->strideHeight - g->padTop;
+    v.vh = (oy1 - oy0 - 1) * g->strideHeight + (g->kernelHeight - 1) * g->dilationHeight + 1;
+    v.vw = (g->outWidth - 1) * g->strideWidth + (g->kernelWidth - 1) * g->dilationWidth + 1;
+    v.pw = (v.vw + g->strideWidth - 1) / g->strideWidth;
+    v.row_floats = (size_t)g->strideWidth * v.pw;
+    v.plane = (size_t)v.vh * v.row_floats;
+    return v;
+}
+
+/// koff[k]: where tap k (channel, ky, kx) of an output's window starts in the view, from the output's first column.
+static inline void ct_stem_tap_offsets(const ck_conv_desc *g, const ct_stem_view *v, int *koff) {
+    const int KH = g->kernelHeight, KW = g->kernelWidth, sw = g->strideWidth, dh = g->dilationHeight;
+    const int dw = g->dilationWidth;
+    for (int kk = 0; kk < g->channels * KH * KW; kk++) {
+        const int c = kk / (KH * KW), ky = kk / KW % KH, kx = kk % KW;
+        koff[kk] = (int)((size_t)c * v->plane + (size_t)ky * dh * v->row_floats + (size_t)(kx * dw % sw) * v->pw +
+                         (size_t)(kx * dw / sw));
+    }
+}
+
 /// A stem (conv_channel.c's pr_stem) on AVX2 (conv_stem_avx2.c): output rows oy0 ..< oy1, channels m0 ..< m1 (m0 a
 /// multiple of 32) as ck_conv_channel_tile_rows computes them, the same bits. Weights: the packed panels, or when
 /// `panels` is NULL each panel b packed by pack(M, K, weight, b, own) into `own` (K × 32 floats).

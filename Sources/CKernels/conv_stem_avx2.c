@@ -130,27 +130,20 @@ __attribute__((target("avx2,fma"))) void ck_stem_rows_avx2(const ck_conv_desc *g
                                                                         float *dst),
                                                            const float *weight) {
     const int C = g->channels, H = g->height, W = g->width, M = g->outChannels, OH = g->outHeight, OW = g->outWidth;
-    const int KH = g->kernelHeight, KW = g->kernelWidth, dh = g->dilationHeight, dw = g->dilationWidth;
-    const int sh = g->strideHeight, sw = g->strideWidth, K = C * KH * KW, rows = oy1 - oy0;
-    const int iy0 = oy0 * sh - g->padTop, vh = (rows - 1) * sh + (KH - 1) * dh + 1;
-    const int vw = (OW - 1) * sw + (KW - 1) * dw + 1, pw = (vw + sw - 1) / sw;
-    const size_t row_floats = (size_t)sw * pw, view_plane = (size_t)vh * row_floats;
+    const int sh = g->strideHeight, sw = g->strideWidth, K = C * g->kernelHeight * g->kernelWidth, rows = oy1 - oy0;
+    const ct_stem_view v = ct_stem_view_of(g, oy0, oy1);
     // the scratch pr_rows takes (the memory budget counts it)
-    float *view = ck_scratch_buffer(CK_SCRATCH_PADDED, (size_t)C * view_plane + 16);
+    float *view = ck_scratch_buffer(CK_SCRATCH_PADDED, (size_t)C * v.plane + 16);
     int *koff = (int *)ck_scratch_buffer(CK_SCRATCH_PACK_B, (size_t)K);
     if (!view || !koff) abort();
     for (int c = 0; c < C; c++) {
-        float *d = view + (size_t)c * view_plane;
+        float *d = view + (size_t)c * v.plane;
         const float *plane = input + (size_t)c * H * W;
-        if (sw == 1) ck_ct_pad_plane_avx2(d, plane, H, W, iy0, vh, vw, -g->padLeft);
-        else st_pad_phases(d, plane, H, W, iy0, vh, -g->padLeft, pw);
+        if (sw == 1) ck_ct_pad_plane_avx2(d, plane, H, W, v.iy0, v.vh, v.vw, -g->padLeft);
+        else st_pad_phases(d, plane, H, W, v.iy0, v.vh, -g->padLeft, v.pw);
     }
-    memset(view + (size_t)C * view_plane, 0, 16 * sizeof(float));
-    for (int kk = 0; kk < K; kk++) {
-        const int c = kk / (KH * KW), ky = kk / KW % KH, kx = kk % KW;
-        koff[kk] = (int)((size_t)c * view_plane + (size_t)ky * dh * row_floats + (size_t)(kx * dw % sw) * pw +
-                         (size_t)(kx * dw / sw));
-    }
+    memset(view + (size_t)C * v.plane, 0, 16 * sizeof(float));
+    ct_stem_tap_offsets(g, &v, koff);
     const int vectors = (OW + 7) / 8, segments = (vectors + ST_NV - 1) / ST_NV;
     const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
     const __m256i tail = _mm256_cmpgt_epi32(_mm256_set1_epi32(OW - (vectors - 1) * 8), lanes);
@@ -163,7 +156,7 @@ __attribute__((target("avx2,fma"))) void ck_stem_rows_avx2(const ck_conv_desc *g
         if (bias)
             for (int j = 0; j < CT_BLOCK; j++) bias_block[j] = b * CT_BLOCK + j < M ? bias[b * CT_BLOCK + j] : 0.0f;
         for (int r = 0; r < rows; r++) {
-            const float *x = view + (size_t)r * sh * row_floats;
+            const float *x = view + (size_t)r * sh * v.row_floats;
             for (int s = 0, v0 = 0; s < segments; s++) {
                 const int nv = (vectors - v0) / (segments - s);
                 const size_t col = (size_t)8 * v0;
