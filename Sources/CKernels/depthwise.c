@@ -120,6 +120,35 @@ __attribute__((target("avx2,fma"), always_inline)) static inline __m256 dw_colum
     return even;
 }
 
+// The first n < 8 lanes of v stored at p without a masked store: 4, 2 and 1 lanes at a time. The flat and phase-copy
+// planes store their part vectors so (vmaskmovps to memory is slow on AMD): whole MobileNetV2, AVX2 forced on AMD EPYC
+// Zen 4, 1 thread, per-node minima of 8 alternating processes, twice: 3×3 on 28×28 0.97, on 14×14 0.98, 28→14
+// 0.95–0.96, 14→7 and 7×7 0.98–1.01; the row-wise planes (112 wide) keep the masked store (1.02–1.04 piecewise).
+__attribute__((target("avx2,fma"), always_inline)) static inline void dw_put_part_256(float *p, __m256 v, int n) {
+    __m128 part = _mm256_castps256_ps128(v);
+    if (n & 4) {
+        _mm_storeu_ps(p, part);
+        part = _mm256_extractf128_ps(v, 1);
+        p += 4;
+    }
+    if (n & 2) {
+        _mm_storel_pi((__m64 *)p, part);
+        part = _mm_movehl_ps(part, part);
+        p += 2;
+    }
+    if (n & 1) _mm_store_ss(p, part);
+}
+__attribute__((target("avx2,fma"), always_inline)) static inline void dw_put_256(float *p, __m256 v, int n, int cut) {
+    if (n == 8) _mm256_storeu_ps(p, v);
+    else if (cut) dw_put_part_256(p, v, n);
+    else row_store_part_256(p, v, n);
+}
+__attribute__((target("avx512f"), always_inline)) static inline void dw_put_512(float *p, __m512 v, int n, int cut) {
+    (void)cut;  // a masked store is one instruction on AVX-512
+    if (n == 16) _mm512_storeu_ps(p, v);
+    else row_store_part_512(p, v, n);
+}
+
 // The plane of one channel at W bits (256: AVX2 + FMA, 8 lanes; 512: AVX-512, 16 lanes), a vector of output
 // columns at a time, reading the input rows in place: rows above and below the plane are a zero row, columns
 // left and right of it zeros through masked loads (only in the vectors that reach there; their masks are made
@@ -190,24 +219,25 @@ __attribute__((target("avx2,fma"), always_inline)) static inline __m256 dw_colum
             }                                                                                                     \
         }                                                                                                         \
     }                                                                                                             \
-    /* Stores n ≤ LANES lanes of the sum and of the fused steps after it at position at of each output */        \
-    __attribute__((target(TARGET), always_inline)) static inline void dw_put_##W(float *p, __m##W v, int n) {      \
-        if (n == LANES) _mm##W##_storeu_ps(p, v);                                                                 \
-        else row_store_part_##W(p, v, n);                                                                         \
-    }                                                                                                             \
-    __attribute__((target(TARGET), always_inline)) static inline void dw_store_##W(                               \
-        dw_outputs o, size_t at, int n, __m##W v, __m##W gain, __m##W offset, __m##W lo, __m##W hi) {             \
+    /* Stores n ≤ LANES lanes of the sum and of the fused steps after it at position at of each output; a part  \
+       vector with a masked store (dw_store) or piece by piece (dw_store_cut, below) */                         \
+    __attribute__((target(TARGET), always_inline)) static inline void dw_store_how_##W(                           \
+        dw_outputs o, size_t at, int n, __m##W v, __m##W gain, __m##W offset, __m##W lo, __m##W hi, int cut) {    \
         /* a value written over by a later one (in place) is not stored */                                     \
-        if (o.y != o.affined && o.y != o.activated) dw_put_##W(o.y + at, v, n);                                 \
+        if (o.y != o.affined && o.y != o.activated) dw_put_##W(o.y + at, v, n, cut);                            \
         if (o.affined) {                                                                                          \
             v = _mm##W##_add_ps(_mm##W##_mul_ps(v, gain), offset);                                               \
-            if (o.affined != o.activated) dw_put_##W(o.affined + at, v, n);                                       \
+            if (o.affined != o.activated) dw_put_##W(o.affined + at, v, n, cut);                                  \
         }                                                                                                         \
         if (o.activated) {                                                                                        \
             if (o.act.kind == CK_ACTIVATION_RELU) v = _mm##W##_max_ps(v, _mm##W##_setzero_ps());                 \
             else if (o.act.kind == CK_ACTIVATION_CLIP) v = _mm##W##_min_ps(hi, _mm##W##_max_ps(lo, v));           \
-            dw_put_##W(o.activated + at, v, n);                                                                   \
+            dw_put_##W(o.activated + at, v, n, cut);                                                              \
         }                                                                                                         \
+    }                                                                                                             \
+    __attribute__((target(TARGET), always_inline)) static inline void dw_store_##W(                               \
+        dw_outputs o, size_t at, int n, __m##W v, __m##W gain, __m##W offset, __m##W lo, __m##W hi) {             \
+        dw_store_how_##W(o, at, n, v, gain, offset, lo, hi, 0);                                                   \
     }                                                                                                             \
     __attribute__((target(TARGET), always_inline)) static inline void dw_plane_##W(                               \
         const ck_conv_desc *g, const float *x, const float *w, float b, dw_outputs o, const float *zero,          \
@@ -562,7 +592,7 @@ __attribute__((target("avx2,fma"), always_inline)) static inline void dw_flat_pl
             __m256 a = bias;
             DW_FLAT_TAPS(a, p);
             const int out = at - at / S * (S - OW);  // vector v is row at / S, column at mod S
-            dw_store_256(o, (size_t)out, out + 8 <= plane ? 8 : plane - out, a, gain, offset, lo, hi);
+            dw_store_how_256(o, (size_t)out, out + 8 <= plane ? 8 : plane - out, a, gain, offset, lo, hi, 1);
         }
         return;
     }
@@ -579,8 +609,8 @@ __attribute__((target("avx2,fma"), always_inline)) static inline void dw_flat_pl
                     if (j > 0) a1 = _mm256_fmadd_ps(taps[(j - 1) * 3 + kx], in, a1);
                 }
             const int at = row * OW + 8 * v;
-            dw_store_256(o, (size_t)at, 8, a0, gain, offset, lo, hi);
-            dw_store_256(o, (size_t)(at + OW), at + OW + 8 <= plane ? 8 : plane - at - OW, a1, gain, offset, lo, hi);
+            dw_store_how_256(o, (size_t)at, 8, a0, gain, offset, lo, hi, 1);
+            dw_store_how_256(o, (size_t)(at + OW), at + OW + 8 <= plane ? 8 : plane - at - OW, a1, gain, offset, lo, hi, 1);
         }
     }
     for (; row < g->outHeight; row++) {
@@ -589,7 +619,7 @@ __attribute__((target("avx2,fma"), always_inline)) static inline void dw_flat_pl
             __m256 a = bias;
             DW_FLAT_TAPS(a, p);
             const int at = row * OW + 8 * v;
-            dw_store_256(o, (size_t)at, at + 8 <= plane ? 8 : plane - at, a, gain, offset, lo, hi);
+            dw_store_how_256(o, (size_t)at, at + 8 <= plane ? 8 : plane - at, a, gain, offset, lo, hi, 1);
         }
     }
 #undef DW_FLAT_TAPS
@@ -707,15 +737,15 @@ dw_phases_plane(const ck_conv_desc *g, const float *copy, const float *w, float 
             // the upper row's spill reaches past the lower row on rows under 4 wide (`narrow`): there bounded by the
             // plane (elsewhere a bound cost 56→28 and 28→14 1.15 of the time: AVX2 forced on AMD EPYC Zen 4, ckab)
             const int at = oy * OW + 8 * v;
-            dw_store_256(o, (size_t)at, narrow && at + 8 > plane ? plane - at : 8, acc[0], gain, offset, lo, hi);
-            dw_store_256(o, (size_t)(at + OW), at + OW + 8 <= plane ? 8 : plane - at - OW, acc[1], gain, offset, lo, hi);
+            dw_store_how_256(o, (size_t)at, narrow && at + 8 > plane ? plane - at : 8, acc[0], gain, offset, lo, hi, 1);
+            dw_store_how_256(o, (size_t)(at + OW), at + OW + 8 <= plane ? 8 : plane - at - OW, acc[1], gain, offset, lo, hi, 1);
         }
     for (; oy < OH; oy++)
         for (int v = 0; v < per_row; v++) {
             __m256 acc[1];
             dw_phases_block(base + (size_t)oy * 2 * S + 8 * v, S, off, taps, bias, acc, 1);
             const int at = oy * OW + 8 * v;
-            dw_store_256(o, (size_t)at, at + 8 <= plane ? 8 : plane - at, acc[0], gain, offset, lo, hi);
+            dw_store_how_256(o, (size_t)at, at + 8 <= plane ? 8 : plane - at, acc[0], gain, offset, lo, hi, 1);
         }
 }
 // Every plane of a call; NARROW: rows under 4 wide (a function of its own, so the other's code stays as it was)
