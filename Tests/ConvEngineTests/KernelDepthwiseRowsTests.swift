@@ -43,7 +43,8 @@ extension ConvCase {
                         for band in bands {
                             ck_depthwise_conv_rows(
                                 &desc, 1, input, weight, bias, y.baseAddress!, gain, offset, affined.baseAddress!,
-                                activated.baseAddress!, relu6, channels.lowerBound, channels.upperBound, Int32(band.lowerBound), Int32(band.upperBound))
+                                activated.baseAddress!, relu6, channels.lowerBound, channels.upperBound, Int32(band.lowerBound),
+                                Int32(band.upperBound))
                         }
                     }
                 }
