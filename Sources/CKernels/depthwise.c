@@ -120,6 +120,35 @@ __attribute__((target("avx2,fma"), always_inline)) static inline __m256 dw_colum
     return even;
 }
 
+// The first n < 8 lanes of v stored at p without a masked store: 4, 2 and 1 lanes at a time. The flat and phase-copy
+// planes store their part vectors so (vmaskmovps to memory is slow on AMD): whole MobileNetV2, AVX2 forced on AMD EPYC
+// Zen 4, 1 thread, per-node minima of 8 alternating processes, twice: 3×3 on 28×28 0.97, on 14×14 0.98, 28→14
+// 0.95–0.96, 14→7 and 7×7 0.98–1.01; the row-wise planes (112 wide) keep the masked store (1.02–1.04 piecewise).
+__attribute__((target("avx2,fma"), always_inline)) static inline void dw_put_part_256(float *p, __m256 v, int n) {
+    __m128 part = _mm256_castps256_ps128(v);
+    if (n & 4) {
+        _mm_storeu_ps(p, part);
+        part = _mm256_extractf128_ps(v, 1);
+        p += 4;
+    }
+    if (n & 2) {
+        _mm_storel_pi((__m64 *)p, part);
+        part = _mm_movehl_ps(part, part);
+        p += 2;
+    }
+    if (n & 1) _mm_store_ss(p, part);
+}
+__attribute__((target("avx2,fma"), always_inline)) static inline void dw_put_256(float *p, __m256 v, int n, int cut) {
+    if (n == 8) _mm256_storeu_ps(p, v);
+    else if (cut) dw_put_part_256(p, v, n);
+    else row_store_part_256(p, v, n);
+}
+__attribute__((target("avx512f"), always_inline)) static inline void dw_put_512(float *p, __m512 v, int n, int cut) {
+    (void)cut;  // a masked store is one instruction on AVX-512
+    if (n == 16) _mm512_storeu_ps(p, v);
+    else row_store_part_512(p, v, n);
+}
+
 // The plane of one channel at W bits (256: AVX2 + FMA, 8 lanes; 512: AVX-512, 16 lanes), a vector of output
 // columns at a time, reading the input rows in place: rows above and below the plane are a zero row, columns
 // left and right of it zeros through masked loads (only in the vectors that reach there; their masks are made
@@ -190,24 +219,25 @@ __attribute__((target("avx2,fma"), always_inline)) static inline __m256 dw_colum
             }                                                                                                     \
         }                                                                                                         \
     }                                                                                                             \
-    /* Stores n ≤ LANES lanes of the sum and of the fused steps after it at position at of each output */        \
-    __attribute__((target(TARGET), always_inline)) static inline void dw_put_##W(float *p, __m##W v, int n) {      \
-        if (n == LANES) _mm##W##_storeu_ps(p, v);                                                                 \
-        else row_store_part_##W(p, v, n);                                                                         \
-    }                                                                                                             \
-    __attribute__((target(TARGET), always_inline)) static inline void dw_store_##W(                               \
-        dw_outputs o, size_t at, int n, __m##W v, __m##W gain, __m##W offset, __m##W lo, __m##W hi) {             \
+    /* Stores n ≤ LANES lanes of the sum and of the fused steps after it at position at of each output; a part  \
+       vector with a masked store (dw_store) or piece by piece (dw_store_cut, below) */                         \
+    __attribute__((target(TARGET), always_inline)) static inline void dw_store_how_##W(                           \
+        dw_outputs o, size_t at, int n, __m##W v, __m##W gain, __m##W offset, __m##W lo, __m##W hi, int cut) {    \
         /* a value written over by a later one (in place) is not stored */                                     \
-        if (o.y != o.affined && o.y != o.activated) dw_put_##W(o.y + at, v, n);                                 \
+        if (o.y != o.affined && o.y != o.activated) dw_put_##W(o.y + at, v, n, cut);                            \
         if (o.affined) {                                                                                          \
             v = _mm##W##_add_ps(_mm##W##_mul_ps(v, gain), offset);                                               \
-            if (o.affined != o.activated) dw_put_##W(o.affined + at, v, n);                                       \
+            if (o.affined != o.activated) dw_put_##W(o.affined + at, v, n, cut);                                  \
         }                                                                                                         \
         if (o.activated) {                                                                                        \
             if (o.act.kind == CK_ACTIVATION_RELU) v = _mm##W##_max_ps(v, _mm##W##_setzero_ps());                 \
             else if (o.act.kind == CK_ACTIVATION_CLIP) v = _mm##W##_min_ps(hi, _mm##W##_max_ps(lo, v));           \
-            dw_put_##W(o.activated + at, v, n);                                                                   \
+            dw_put_##W(o.activated + at, v, n, cut);                                                              \
         }                                                                                                         \
+    }                                                                                                             \
+    __attribute__((target(TARGET), always_inline)) static inline void dw_store_##W(                               \
+        dw_outputs o, size_t at, int n, __m##W v, __m##W gain, __m##W offset, __m##W lo, __m##W hi) {             \
+        dw_store_how_##W(o, at, n, v, gain, offset, lo, hi, 0);                                                   \
     }                                                                                                             \
     __attribute__((target(TARGET), always_inline)) static inline void dw_plane_##W(                               \
         const ck_conv_desc *g, const float *x, const float *w, float b, dw_outputs o, const float *zero,          \
@@ -562,7 +592,7 @@ __attribute__((target("avx2,fma"), always_inline)) static inline void dw_flat_pl
             __m256 a = bias;
             DW_FLAT_TAPS(a, p);
             const int out = at - at / S * (S - OW);  // vector v is row at / S, column at mod S
-            dw_store_256(o, (size_t)out, out + 8 <= plane ? 8 : plane - out, a, gain, offset, lo, hi);
+            dw_store_how_256(o, (size_t)out, out + 8 <= plane ? 8 : plane - out, a, gain, offset, lo, hi, 1);
         }
         return;
     }
@@ -579,8 +609,8 @@ __attribute__((target("avx2,fma"), always_inline)) static inline void dw_flat_pl
                     if (j > 0) a1 = _mm256_fmadd_ps(taps[(j - 1) * 3 + kx], in, a1);
                 }
             const int at = row * OW + 8 * v;
-            dw_store_256(o, (size_t)at, 8, a0, gain, offset, lo, hi);
-            dw_store_256(o, (size_t)(at + OW), at + OW + 8 <= plane ? 8 : plane - at - OW, a1, gain, offset, lo, hi);
+            dw_store_how_256(o, (size_t)at, 8, a0, gain, offset, lo, hi, 1);
+            dw_store_how_256(o, (size_t)(at + OW), at + OW + 8 <= plane ? 8 : plane - at - OW, a1, gain, offset, lo, hi, 1);
         }
     }
     for (; row < g->outHeight; row++) {
@@ -589,7 +619,7 @@ __attribute__((target("avx2,fma"), always_inline)) static inline void dw_flat_pl
             __m256 a = bias;
             DW_FLAT_TAPS(a, p);
             const int at = row * OW + 8 * v;
-            dw_store_256(o, (size_t)at, at + 8 <= plane ? 8 : plane - at, a, gain, offset, lo, hi);
+            dw_store_how_256(o, (size_t)at, at + 8 <= plane ? 8 : plane - at, a, gain, offset, lo, hi, 1);
         }
     }
 #undef DW_FLAT_TAPS
@@ -629,10 +659,14 @@ __attribute__((target("avx2,fma"))) static void planes_flat_256(const dw_call *k
 // output rows at once share the input row between them. Against the row-wise kernel (as above): 576 ch 14→7 0.80,
 // 192 ch 28→14 0.57, 144 ch 56→28 0.91; whole MobileNetV2 0.81, 0.56, 0.92; 112→56 copied whole 1.2–1.4 (row-wise).
 // Four rows at once at 14→7, and the next plane's input found without dw_source's divisions: no change (0.97–1.0).
-static inline int dw_phases_fits(const ck_conv_desc *g) {
+// dw_phases_band_fits: whether a band of the conv's rows may (ck_depthwise_conv_rows; bands need no padding below)
+static inline int dw_phases_band_fits(const ck_conv_desc *g) {
     return g->kernelHeight == 3 && g->kernelWidth == 3 && g->strideHeight == 2 && g->strideWidth == 2 &&
            g->dilationHeight == 1 && g->dilationWidth == 1 && g->padTop >= 0 && g->padTop <= 1 && g->padLeft >= 0 &&
-           g->padLeft <= 2 && 2 * (g->outHeight - 1) - g->padTop + 2 <= g->height && g->width <= DW_FLAT_WIDTH;
+           g->padLeft <= 2 && g->width <= DW_FLAT_WIDTH;
+}
+static inline int dw_phases_fits(const ck_conv_desc *g) {
+    return dw_phases_band_fits(g) && 2 * (g->outHeight - 1) - g->padTop + 2 <= g->height;
 }
 typedef struct {
     int phase, stride, base, floats;
@@ -686,7 +720,8 @@ dw_phases_block(const float *p, int S, const int *off, const __m256 *taps, __m25
 }
 
 __attribute__((target("avx2,fma"), always_inline)) static inline void
-dw_phases_plane(const ck_conv_desc *g, const float *copy, const float *w, float b, dw_outputs o, const int *off) {
+dw_phases_plane(const ck_conv_desc *g, const float *copy, const float *w, float b, dw_outputs o, const int *off,
+                int narrow) {
     const dw_phases_layout l = dw_phases(g);
     const int OW = g->outWidth, OH = g->outHeight, plane = OH * OW, per_row = (OW + 7) / 8, S = l.stride;
     __m256 taps[9];
@@ -699,49 +734,84 @@ dw_phases_plane(const ck_conv_desc *g, const float *copy, const float *w, float 
         for (int v = per_row - 1; v >= 0; v--) {  // right to left (see dw_flat_plane)
             __m256 acc[2];
             dw_phases_block(base + (size_t)oy * 2 * S + 8 * v, S, off, taps, bias, acc, 2);
+            // the upper row's spill reaches past the lower row on rows under 4 wide (`narrow`): there bounded by the
+            // plane (elsewhere a bound cost 56→28 and 28→14 1.15 of the time: AVX2 forced on AMD EPYC Zen 4, ckab)
             const int at = oy * OW + 8 * v;
-            dw_store_256(o, (size_t)at, 8, acc[0], gain, offset, lo, hi);
-            dw_store_256(o, (size_t)(at + OW), at + OW + 8 <= plane ? 8 : plane - at - OW, acc[1], gain, offset, lo, hi);
+            dw_store_how_256(o, (size_t)at, narrow && at + 8 > plane ? plane - at : 8, acc[0], gain, offset, lo, hi, 1);
+            dw_store_how_256(o, (size_t)(at + OW), at + OW + 8 <= plane ? 8 : plane - at - OW, acc[1], gain, offset, lo, hi, 1);
         }
     for (; oy < OH; oy++)
         for (int v = 0; v < per_row; v++) {
             __m256 acc[1];
             dw_phases_block(base + (size_t)oy * 2 * S + 8 * v, S, off, taps, bias, acc, 1);
             const int at = oy * OW + 8 * v;
-            dw_store_256(o, (size_t)at, at + 8 <= plane ? 8 : plane - at, acc[0], gain, offset, lo, hi);
+            dw_store_how_256(o, (size_t)at, at + 8 <= plane ? 8 : plane - at, acc[0], gain, offset, lo, hi, 1);
         }
 }
-__attribute__((target("avx2,fma"))) static void planes_phases_256(const dw_call *k) {
-    const ck_conv_desc *g = k->g;
-    const dw_phases_layout l = dw_phases(g);
-    float *copies = ck_scratch_buffer(CK_SCRATCH_PADDED, dw_phases_scratch_floats(g));
-    if (!copies) abort();  // the memory budget counts this scratch: only an exhausted system ends here
-    memset(copies, 0, dw_phases_scratch_floats(g) * sizeof(float));
-    int off[3];
-    for (int kx = 0; kx < 3; kx++) {
-        const int d = kx - g->padLeft;  // column 2·ox + d: phase d mod 2, index ox + ⌊d/2⌋
-        off[kx] = (d & 1) * l.phase + (d >> 1) + 1;
+// Every plane of a call; NARROW: rows under 4 wide (a function of its own, so the other's code stays as it was)
+#define DW_DEFINE_PHASES_PLANES(NAME, NARROW)                                                                    \
+    __attribute__((target("avx2,fma"))) static void NAME(const dw_call *k) {                                     \
+        const ck_conv_desc *g = k->g;                                                                            \
+        const dw_phases_layout l = dw_phases(g);                                                                 \
+        float *copies = ck_scratch_buffer(CK_SCRATCH_PADDED, dw_phases_scratch_floats(g));                       \
+        if (!copies) abort(); /* the memory budget counts this scratch: only an exhausted system ends here */   \
+        memset(copies, 0, dw_phases_scratch_floats(g) * sizeof(float));                                         \
+        int off[3];                                                                                              \
+        for (int kx = 0; kx < 3; kx++) {                                                                         \
+            const int d = kx - g->padLeft; /* column 2·ox + d: phase d mod 2, index ox + ⌊d/2⌋ */                \
+            off[kx] = (d & 1) * l.phase + (d >> 1) + 1;                                                          \
+        }                                                                                                        \
+        const int rest = g->width % 16;                                                                          \
+        const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);                                        \
+        const __m256i tail[2] = {_mm256_cmpgt_epi32(_mm256_set1_epi32(rest), lanes),                             \
+                                 _mm256_cmpgt_epi32(_mm256_set1_epi32(rest - 8), lanes)};                        \
+        if (k->planes > 0) dw_phases_copy(g, dw_source(k, 0), copies, tail);                                     \
+        DW_EACH_PLANE(k, if (i + 1 < k->planes) dw_phases_copy(g, dw_source(k, i + 1),                            \
+                                                               copies + (size_t)((i + 1) & 1) * l.floats, tail);  \
+                      dw_phases_plane(g, copies + (size_t)(i & 1) * l.floats, w, b, o, off, NARROW);)            \
     }
-    const int rest = g->width % 16;
-    const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
-    const __m256i tail[2] = {_mm256_cmpgt_epi32(_mm256_set1_epi32(rest), lanes),
-                             _mm256_cmpgt_epi32(_mm256_set1_epi32(rest - 8), lanes)};
-    if (k->planes > 0) dw_phases_copy(g, dw_source(k, 0), copies, tail);
-    DW_EACH_PLANE(k, if (i + 1 < k->planes) dw_phases_copy(g, dw_source(k, i + 1),
-                                                           copies + (size_t)((i + 1) & 1) * l.floats, tail);
-                  dw_phases_plane(g, copies + (size_t)(i & 1) * l.floats, w, b, o, off);)
-}
+DW_DEFINE_PHASES_PLANES(planes_phases_256, 0)
+DW_DEFINE_PHASES_PLANES(planes_phases_narrow_256, 1)
+#undef DW_DEFINE_PHASES_PLANES
 #endif
 
 void ck_depthwise_conv(const ck_conv_desc *g, int images, const float *input, const float *weight,
                        const float *bias, float *output, const float *gain, const float *offset, float *affined,
                        float *activated, ck_activation act, int c0, int c1) {
-    // input (C, N, H, W), weight (C·m, 1, KH, KW) -> output channels c0 ..< c1 of (C·m, N, OH, OW), and of
-    // affined and activated when not NULL; g is one group: 1 input channel, m = g->outChannels outputs
+    ck_depthwise_conv_rows(g, images, input, weight, bias, output, gain, offset, affined, activated, act, c0, c1, 0,
+                           g->outHeight);
+}
+
+void ck_depthwise_conv_rows(const ck_conv_desc *whole, int images, const float *input, const float *weight,
+                            const float *bias, float *output, const float *gain, const float *offset, float *affined,
+                            float *activated, ck_activation act, int c0, int c1, int oy0, int oy1) {
+    // input (C, N, H, W), weight (C·m, 1, KH, KW) -> output rows oy0 ..< oy1 of channels c0 ..< c1 of
+    // (C·m, N, OH, OW), and of affined and activated when not NULL; whole is one group: 1 input channel,
+    // m = whole->outChannels outputs
     if (images < 1) images = 1;
+    if (oy0 < 0) oy0 = 0;
+    if (oy1 > whole->outHeight) oy1 = whole->outHeight;
+    if (c1 <= c0 || oy1 <= oy0) return;
+    // Rows oy0 ..< oy1 are the whole conv of a band of the input: the rows their windows reach (rows r0 ..< r1,
+    // the padding above the band's first window is what is left of padTop) and outHeight oy1 − oy0, each plane's
+    // output from row oy0 on; the planes keep their strides. Every path sees a plane of that geometry and stores
+    // nothing outside its rows.
+    ck_conv_desc band = *whole;
+    const int top = oy0 * whole->strideHeight - whole->padTop;  // the band's first window's first input row
+    int r0 = top < 0 ? 0 : top;
+    int r1 = (oy1 - 1) * whole->strideHeight - whole->padTop + (whole->kernelHeight - 1) * whole->dilationHeight + 1;
+    if (r1 > whole->height) r1 = whole->height;
+    if (r1 <= r0) r0 = 0, r1 = whole->height;  // the band's windows reach no input row: its padding alone
+    band.height = r1 - r0, band.padTop = r0 - top, band.outHeight = oy1 - oy0;
+    const ck_conv_desc *g = oy0 == 0 && oy1 == whole->outHeight ? whole : &band;
+    const size_t skip = (size_t)oy0 * whole->outWidth;
+    input += (size_t)r0 * whole->width;
+    output += skip;
+    if (affined) affined += skip;
+    if (activated) activated += skip;
     const dw_call k = {g, images, (c1 - c0) * images, g->kernelHeight * g->kernelWidth, c0,
-                       (size_t)g->height * g->width, (size_t)g->outHeight * g->outWidth, input, weight, bias, gain,
-                       offset, output, affined, activated, act};
+                       (size_t)whole->height * whole->width, (size_t)whole->outHeight * whole->outWidth, input, weight,
+                       bias, gain, offset, output, affined, activated, act};
 #ifdef CK_X86
     // The vector paths read a zero row above and below the plane and the edge vectors' masks (or the padded
     // plane's copies and tables), made once for every plane of the call; the paired plane needs neither.
@@ -750,7 +820,8 @@ void ck_depthwise_conv(const ck_conv_desc *g, int images, const float *input, co
         return;
     }
     if (ck_isa() == CK_ISA_AVX2 && dw_phases_fits(g)) {
-        planes_phases_256(&k);
+        if (g->outWidth < 4) planes_phases_narrow_256(&k);
+        else planes_phases_256(&k);
         return;
     }
     if (ck_isa() >= CK_ISA_AVX512 && dw_paired_fits(g)) {
@@ -795,7 +866,7 @@ size_t ck_depthwise_scratch_floats(const ck_conv_desc *g) {
     const size_t rows = row_scratch_floats(g->width, g->outWidth, g->kernelWidth);
 #ifdef CK_X86
     const size_t padded = dw_padded_scratch_floats(g), flat = dw_flat_fits(g) ? dw_flat_scratch_floats(g) : 0;
-    const size_t phases = dw_phases_fits(g) ? dw_phases_scratch_floats(g) : 0, avx2 = flat > phases ? flat : phases;
+    const size_t phases = dw_phases_band_fits(g) ? dw_phases_scratch_floats(g) : 0, avx2 = flat > phases ? flat : phases;
     const size_t most = dw_padded_fits(g) && padded > rows ? padded : rows;
     return avx2 > most ? avx2 : most;
 #else
