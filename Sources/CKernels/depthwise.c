@@ -220,7 +220,7 @@ __attribute__((target("avx512f"), always_inline)) static inline void dw_put_512(
         }                                                                                                         \
     }                                                                                                             \
     /* Stores n ≤ LANES lanes of the sum and of the fused steps after it at position at of each output; a part  \
-       vector with a masked store (dw_store) or piece by piece (dw_store_cut, below) */                         \
+       vector with a masked store (dw_store), or piece by piece when `cut` (dw_put_part_256, AVX2 only) */        \
     __attribute__((target(TARGET), always_inline)) static inline void dw_store_how_##W(                           \
         dw_outputs o, size_t at, int n, __m##W v, __m##W gain, __m##W offset, __m##W lo, __m##W hi, int cut) {    \
         /* a value written over by a later one (in place) is not stored */                                     \
@@ -659,14 +659,10 @@ __attribute__((target("avx2,fma"))) static void planes_flat_256(const dw_call *k
 // output rows at once share the input row between them. Against the row-wise kernel (as above): 576 ch 14→7 0.80,
 // 192 ch 28→14 0.57, 144 ch 56→28 0.91; whole MobileNetV2 0.81, 0.56, 0.92; 112→56 copied whole 1.2–1.4 (row-wise).
 // Four rows at once at 14→7, and the next plane's input found without dw_source's divisions: no change (0.97–1.0).
-// dw_phases_band_fits: whether a band of the conv's rows may (ck_depthwise_conv_rows; bands need no padding below)
-static inline int dw_phases_band_fits(const ck_conv_desc *g) {
+static inline int dw_phases_fits(const ck_conv_desc *g) {
     return g->kernelHeight == 3 && g->kernelWidth == 3 && g->strideHeight == 2 && g->strideWidth == 2 &&
            g->dilationHeight == 1 && g->dilationWidth == 1 && g->padTop >= 0 && g->padTop <= 1 && g->padLeft >= 0 &&
-           g->padLeft <= 2 && g->width <= DW_FLAT_WIDTH;
-}
-static inline int dw_phases_fits(const ck_conv_desc *g) {
-    return dw_phases_band_fits(g) && 2 * (g->outHeight - 1) - g->padTop + 2 <= g->height;
+           g->padLeft <= 2 && 2 * (g->outHeight - 1) - g->padTop + 2 <= g->height && g->width <= DW_FLAT_WIDTH;
 }
 typedef struct {
     int phase, stride, base, floats;
@@ -778,40 +774,12 @@ DW_DEFINE_PHASES_PLANES(planes_phases_narrow_256, 1)
 void ck_depthwise_conv(const ck_conv_desc *g, int images, const float *input, const float *weight,
                        const float *bias, float *output, const float *gain, const float *offset, float *affined,
                        float *activated, ck_activation act, int c0, int c1) {
-    ck_depthwise_conv_rows(g, images, input, weight, bias, output, gain, offset, affined, activated, act, c0, c1, 0,
-                           g->outHeight);
-}
-
-void ck_depthwise_conv_rows(const ck_conv_desc *whole, int images, const float *input, const float *weight,
-                            const float *bias, float *output, const float *gain, const float *offset, float *affined,
-                            float *activated, ck_activation act, int c0, int c1, int oy0, int oy1) {
-    // input (C, N, H, W), weight (C·m, 1, KH, KW) -> output rows oy0 ..< oy1 of channels c0 ..< c1 of
-    // (C·m, N, OH, OW), and of affined and activated when not NULL; whole is one group: 1 input channel,
-    // m = whole->outChannels outputs
+    // input (C, N, H, W), weight (C·m, 1, KH, KW) -> output channels c0 ..< c1 of (C·m, N, OH, OW), and of
+    // affined and activated when not NULL; g is one group: 1 input channel, m = g->outChannels outputs
     if (images < 1) images = 1;
-    if (oy0 < 0) oy0 = 0;
-    if (oy1 > whole->outHeight) oy1 = whole->outHeight;
-    if (c1 <= c0 || oy1 <= oy0) return;
-    // Rows oy0 ..< oy1 are the whole conv of a band of the input: the rows their windows reach (rows r0 ..< r1,
-    // the padding above the band's first window is what is left of padTop) and outHeight oy1 − oy0, each plane's
-    // output from row oy0 on; the planes keep their strides. Every path sees a plane of that geometry and stores
-    // nothing outside its rows.
-    ck_conv_desc band = *whole;
-    const int top = oy0 * whole->strideHeight - whole->padTop;  // the band's first window's first input row
-    int r0 = top < 0 ? 0 : top;
-    int r1 = (oy1 - 1) * whole->strideHeight - whole->padTop + (whole->kernelHeight - 1) * whole->dilationHeight + 1;
-    if (r1 > whole->height) r1 = whole->height;
-    if (r1 <= r0) r0 = 0, r1 = whole->height;  // the band's windows reach no input row: its padding alone
-    band.height = r1 - r0, band.padTop = r0 - top, band.outHeight = oy1 - oy0;
-    const ck_conv_desc *g = oy0 == 0 && oy1 == whole->outHeight ? whole : &band;
-    const size_t skip = (size_t)oy0 * whole->outWidth;
-    input += (size_t)r0 * whole->width;
-    output += skip;
-    if (affined) affined += skip;
-    if (activated) activated += skip;
     const dw_call k = {g, images, (c1 - c0) * images, g->kernelHeight * g->kernelWidth, c0,
-                       (size_t)whole->height * whole->width, (size_t)whole->outHeight * whole->outWidth, input, weight,
-                       bias, gain, offset, output, affined, activated, act};
+                       (size_t)g->height * g->width, (size_t)g->outHeight * g->outWidth, input, weight, bias, gain,
+                       offset, output, affined, activated, act};
 #ifdef CK_X86
     // The vector paths read a zero row above and below the plane and the edge vectors' masks (or the padded
     // plane's copies and tables), made once for every plane of the call; the paired plane needs neither.
@@ -866,7 +834,7 @@ size_t ck_depthwise_scratch_floats(const ck_conv_desc *g) {
     const size_t rows = row_scratch_floats(g->width, g->outWidth, g->kernelWidth);
 #ifdef CK_X86
     const size_t padded = dw_padded_scratch_floats(g), flat = dw_flat_fits(g) ? dw_flat_scratch_floats(g) : 0;
-    const size_t phases = dw_phases_band_fits(g) ? dw_phases_scratch_floats(g) : 0, avx2 = flat > phases ? flat : phases;
+    const size_t phases = dw_phases_fits(g) ? dw_phases_scratch_floats(g) : 0, avx2 = flat > phases ? flat : phases;
     const size_t most = dw_padded_fits(g) && padded > rows ? padded : rows;
     return avx2 > most ? avx2 : most;
 #else

@@ -176,12 +176,6 @@ void ck_depthwise_conv(const ck_conv_desc *desc, int images, const float *input,
                        const float *bias, float *output, const float *gain, const float *offset, float *affined,
                        float *activated, ck_activation activation, int c0, int c1);
 
-/// `ck_depthwise_conv` on output rows oy0 ..< oy1 of every plane only (the same values as the whole conv's there),
-/// so threads can split a conv by rows: each stores nothing outside its rows.
-void ck_depthwise_conv_rows(const ck_conv_desc *desc, int images, const float *input, const float *weight,
-                            const float *bias, float *output, const float *gain, const float *offset, float *affined,
-                            float *activated, ck_activation activation, int c0, int c1, int oy0, int oy1);
-
 /// Floats of per-thread scratch `ck_depthwise_conv` takes for this geometry (for the memory budget).
 size_t ck_depthwise_scratch_floats(const ck_conv_desc *desc);
 
