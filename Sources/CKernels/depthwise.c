@@ -120,7 +120,9 @@ __attribute__((target("avx2,fma"), always_inline)) static inline __m256 dw_colum
     return even;
 }
 
-// The first n < 8 lanes of v stored at p without a masked store: 4, 2 and 1 lanes at a time. The flat and phase-copy
+// The first n < 8 lanes of v stored at p without a masked store: 4, 2 and 1 lanes at a time, as ck_store_first8
+// (ckernels_internal.h) does; calling that instead made the flat planes 1.18× slower (AMD EPYC Zen 4, MobileNetV2's
+// 28×28 and 14×14 depthwise, AVX2, whole network, 6 alternating processes), so the copy stays. The flat and phase-copy
 // planes store their part vectors so (vmaskmovps to memory is slow on AMD): whole MobileNetV2, AVX2 forced on AMD EPYC
 // Zen 4, 1 thread, per-node minima of 8 alternating processes, twice: 3×3 on 28×28 0.97, on 14×14 0.98, 28→14
 // 0.95–0.96, 14→7 and 7×7 0.98–1.01; the row-wise planes (112 wide) keep the masked store (1.02–1.04 piecewise).
