@@ -77,7 +77,7 @@ import Testing
 
     /// Values that stress the text round trip: awkward decimals, subnormals, extremes of Float.
     @Test func everyFloatSurvivesEncodeAndDecode() throws {
-        var values: [Float] = [.leastNonzeroMagnitude, .leastNormalMagnitude, .greatestFiniteMagnitude, -0.0, 16_777_217, 9_999_999]
+        var values: [Float] = [.leastNonzeroMagnitude, .leastNormalMagnitude, .greatestFiniteMagnitude, -0.0, 16_777_218, 9_999_999]
         var state: UInt32 = 12345
         for _ in 0..<500 {
             state = state &* 1_664_525 &+ 1_013_904_223
