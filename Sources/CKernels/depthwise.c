@@ -661,10 +661,15 @@ __attribute__((target("avx2,fma"))) static void planes_flat_256(const dw_call *k
 // output rows at once share the input row between them. Against the row-wise kernel (as above): 576 ch 14→7 0.80,
 // 192 ch 28→14 0.57, 144 ch 56→28 0.91; whole MobileNetV2 0.81, 0.56, 0.92; 112→56 copied whole 1.2–1.4 (row-wise).
 // Four rows at once at 14→7, and the next plane's input found without dw_source's divisions: no change (0.97–1.0).
+// Output rows at least 4 wide: a row pair's upper vector is stored whole, and its spill past the row stays inside
+// the lower row (which is stored after it) only then; narrower rows (no shipped network has them) reached past the
+// plane and go to the row-wise kernel (bounding the store here cost 56→28 and 28→14 1.15 of the time: AVX2 forced
+// on AMD EPYC Zen 4, ckab).
 static inline int dw_phases_fits(const ck_conv_desc *g) {
     return g->kernelHeight == 3 && g->kernelWidth == 3 && g->strideHeight == 2 && g->strideWidth == 2 &&
            g->dilationHeight == 1 && g->dilationWidth == 1 && g->padTop >= 0 && g->padTop <= 1 && g->padLeft >= 0 &&
-           g->padLeft <= 2 && 2 * (g->outHeight - 1) - g->padTop + 2 <= g->height && g->width <= DW_FLAT_WIDTH;
+           g->padLeft <= 2 && 2 * (g->outHeight - 1) - g->padTop + 2 <= g->height && g->width <= DW_FLAT_WIDTH &&
+           g->outWidth >= 4;
 }
 typedef struct {
     int phase, stride, base, floats;
@@ -718,8 +723,7 @@ dw_phases_block(const float *p, int S, const int *off, const __m256 *taps, __m25
 }
 
 __attribute__((target("avx2,fma"), always_inline)) static inline void
-dw_phases_plane(const ck_conv_desc *g, const float *copy, const float *w, float b, dw_outputs o, const int *off,
-                int narrow) {
+dw_phases_plane(const ck_conv_desc *g, const float *copy, const float *w, float b, dw_outputs o, const int *off) {
     const dw_phases_layout l = dw_phases(g);
     const int OW = g->outWidth, OH = g->outHeight, plane = OH * OW, per_row = (OW + 7) / 8, S = l.stride;
     __m256 taps[9];
@@ -732,10 +736,8 @@ dw_phases_plane(const ck_conv_desc *g, const float *copy, const float *w, float 
         for (int v = per_row - 1; v >= 0; v--) {  // right to left (see dw_flat_plane)
             __m256 acc[2];
             dw_phases_block(base + (size_t)oy * 2 * S + 8 * v, S, off, taps, bias, acc, 2);
-            // the upper row's spill reaches past the lower row on rows under 4 wide (`narrow`): there bounded by the
-            // plane (elsewhere a bound cost 56→28 and 28→14 1.15 of the time: AVX2 forced on AMD EPYC Zen 4, ckab)
-            const int at = oy * OW + 8 * v;
-            dw_store_how_256(o, (size_t)at, narrow && at + 8 > plane ? plane - at : 8, acc[0], gain, offset, lo, hi, 1);
+            const int at = oy * OW + 8 * v;  // the upper row's spill lands in the lower row (dw_phases_fits)
+            dw_store_how_256(o, (size_t)at, 8, acc[0], gain, offset, lo, hi, 1);
             dw_store_how_256(o, (size_t)(at + OW), at + OW + 8 <= plane ? 8 : plane - at - OW, acc[1], gain, offset, lo, hi, 1);
         }
     for (; oy < OH; oy++)
@@ -746,31 +748,26 @@ dw_phases_plane(const ck_conv_desc *g, const float *copy, const float *w, float 
             dw_store_how_256(o, (size_t)at, at + 8 <= plane ? 8 : plane - at, acc[0], gain, offset, lo, hi, 1);
         }
 }
-// Every plane of a call; NARROW: rows under 4 wide (a function of its own, so the other's code stays as it was)
-#define DW_DEFINE_PHASES_PLANES(NAME, NARROW)                                                                    \
-    __attribute__((target("avx2,fma"))) static void NAME(const dw_call *k) {                                     \
-        const ck_conv_desc *g = k->g;                                                                            \
-        const dw_phases_layout l = dw_phases(g);                                                                 \
-        float *copies = ck_scratch_buffer(CK_SCRATCH_PADDED, dw_phases_scratch_floats(g));                       \
-        if (!copies) abort(); /* the memory budget counts this scratch: only an exhausted system ends here */   \
-        memset(copies, 0, dw_phases_scratch_floats(g) * sizeof(float));                                         \
-        int off[3];                                                                                              \
-        for (int kx = 0; kx < 3; kx++) {                                                                         \
-            const int d = kx - g->padLeft; /* column 2·ox + d: phase d mod 2, index ox + ⌊d/2⌋ */                \
-            off[kx] = (d & 1) * l.phase + (d >> 1) + 1;                                                          \
-        }                                                                                                        \
-        const int rest = g->width % 16;                                                                          \
-        const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);                                        \
-        const __m256i tail[2] = {_mm256_cmpgt_epi32(_mm256_set1_epi32(rest), lanes),                             \
-                                 _mm256_cmpgt_epi32(_mm256_set1_epi32(rest - 8), lanes)};                        \
-        if (k->planes > 0) dw_phases_copy(g, dw_source(k, 0), copies, tail);                                     \
-        DW_EACH_PLANE(k, if (i + 1 < k->planes) dw_phases_copy(g, dw_source(k, i + 1),                            \
-                                                               copies + (size_t)((i + 1) & 1) * l.floats, tail);  \
-                      dw_phases_plane(g, copies + (size_t)(i & 1) * l.floats, w, b, o, off, NARROW);)            \
+__attribute__((target("avx2,fma"))) static void planes_phases_256(const dw_call *k) {
+    const ck_conv_desc *g = k->g;
+    const dw_phases_layout l = dw_phases(g);
+    float *copies = ck_scratch_buffer(CK_SCRATCH_PADDED, dw_phases_scratch_floats(g));
+    if (!copies) abort();  // the memory budget counts this scratch: only an exhausted system ends here
+    memset(copies, 0, dw_phases_scratch_floats(g) * sizeof(float));
+    int off[3];
+    for (int kx = 0; kx < 3; kx++) {
+        const int d = kx - g->padLeft;  // column 2·ox + d: phase d mod 2, index ox + ⌊d/2⌋
+        off[kx] = (d & 1) * l.phase + (d >> 1) + 1;
     }
-DW_DEFINE_PHASES_PLANES(planes_phases_256, 0)
-DW_DEFINE_PHASES_PLANES(planes_phases_narrow_256, 1)
-#undef DW_DEFINE_PHASES_PLANES
+    const int rest = g->width % 16;
+    const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    const __m256i tail[2] = {_mm256_cmpgt_epi32(_mm256_set1_epi32(rest), lanes),
+                             _mm256_cmpgt_epi32(_mm256_set1_epi32(rest - 8), lanes)};
+    if (k->planes > 0) dw_phases_copy(g, dw_source(k, 0), copies, tail);
+    DW_EACH_PLANE(k, if (i + 1 < k->planes) dw_phases_copy(g, dw_source(k, i + 1),
+                                                           copies + (size_t)((i + 1) & 1) * l.floats, tail);
+                  dw_phases_plane(g, copies + (size_t)(i & 1) * l.floats, w, b, o, off);)
+}
 #endif
 
 void ck_depthwise_conv(const ck_conv_desc *g, int images, const float *input, const float *weight,
@@ -790,8 +787,7 @@ void ck_depthwise_conv(const ck_conv_desc *g, int images, const float *input, co
         return;
     }
     if (ck_isa() == CK_ISA_AVX2 && dw_phases_fits(g)) {
-        if (g->outWidth < 4) planes_phases_narrow_256(&k);
-        else planes_phases_256(&k);
+        planes_phases_256(&k);
         return;
     }
     if (ck_isa() >= CK_ISA_AVX512 && dw_paired_fits(g)) {

@@ -12,7 +12,7 @@ extension ConvCase {
             kernel: (3, 3), stride: (stride, stride), pad: (1, 1, 1, 1), groups: 3)
     }
     /// AVX2's phase copy stores a row pair's upper vector whole: on rows of 3 it reached 2 values past the lower row,
-    /// past the plane (into the next channel's, or past the buffer) until bounded by the plane.
+    /// past the plane (into the next channel's, or past the buffer) until rows under 4 wide went to the row-wise kernel.
     static let depthwiseStride2NarrowRows = ConvCase(
         "3×3 depthwise stride 2 pad 1 on 8×6 (4 output rows of 3)", c: 3, h: 8, w: 6, k: 3, kernel: (3, 3), stride: (2, 2),
         pad: (1, 1, 1, 1), groups: 3)
