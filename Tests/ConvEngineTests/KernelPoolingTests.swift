@@ -4,7 +4,7 @@ import Testing
 
 struct PoolCase: CustomStringConvertible, Sendable {
     let name: String
-    let geometry: PoolGeometry
+    var geometry: PoolGeometry
     var description: String { name }
 
     /// Output size with Caffe's ceil rounding, dropping a last window that would start in the padding.
@@ -23,6 +23,16 @@ struct PoolCase: CustomStringConvertible, Sendable {
     }
 }
 
+extension PoolCase {
+    /// The same case with a window of another width (one output column when it is the plane's width).
+    func with(kernelWidth: Int) -> PoolCase {
+        var copy = self
+        copy.geometry.kernelWidth = kernelWidth
+        copy.geometry.outWidth = (geometry.inWidth + 2 * geometry.padLeft - kernelWidth) / geometry.strideWidth + 1
+        return copy
+    }
+}
+
 let poolCases: [PoolCase] =
     [
         PoolCase("2×2/2", c: 3, h: 8, w: 8, kernel: 2, stride: 2),
@@ -31,6 +41,14 @@ let poolCases: [PoolCase] =
         PoolCase("3×3/1 pad 1 (Inception pool branch)", c: 5, h: 9, w: 7, kernel: 3, stride: 1, pad: 1),
         PoolCase("3×3/2 pad 1 ceil", c: 2, h: 10, w: 11, kernel: 3, stride: 2, pad: 1),
         PoolCase("7×7/1 whole plane (GoogLeNet head)", c: 6, h: 7, w: 7, kernel: 7, stride: 1),
+        // one window over the whole plane: eight planes at a time up to 8 wide, the rest and wider rows one at a time
+        PoolCase("7×7/1 whole plane, 19 channels (two blocks of 8 and 3 left)", c: 19, h: 7, w: 7, kernel: 7, stride: 1),
+        PoolCase("5×3 whole plane, 16 channels (the last block ends the input)", c: 16, h: 5, w: 3, kernel: 5, stride: 1)
+            .with(kernelWidth: 3),
+        PoolCase("1×1 whole plane, 9 channels", c: 9, h: 1, w: 1, kernel: 1, stride: 1),
+        PoolCase("8×8 whole plane, 8 channels (rows of one whole vector)", c: 8, h: 8, w: 8, kernel: 8, stride: 1),
+        PoolCase("9×9 whole plane, 1 channel", c: 1, h: 9, w: 9, kernel: 9, stride: 1),
+        PoolCase("20×20 whole plane, 3 channels (rows past one AVX-512 vector)", c: 3, h: 20, w: 20, kernel: 20, stride: 1),
         PoolCase("5×5/3 (GoogLeNet aux head)", c: 3, h: 14, w: 14, kernel: 5, stride: 3),
         PoolCase("large 3×3/2 ceil, split across threads", c: 192, h: 56, w: 56, kernel: 3, stride: 2),
         PoolCase("2×2/1 pad 2: windows wholly in the padding give 0", c: 2, h: 5, w: 6, kernel: 2, stride: 1, pad: 2),
@@ -200,6 +218,50 @@ let sameSizeMaxPoolCases = [(1, 7, 3), (2, 14, 5), (6, 15, 1), (5, 16, 3), (4, 1
         let sums: [Float] = [12, 27, 24, 63, 108, 81, 72, 117, 84]
         #expect(largestDifference(averageOut, sums.map { $0 / 9 }) < 1e-6)
         #expect(largestDifference(maxOut, [6, 8, 9, 16, 18, 19, 21, 23, 24]) == 0)
+    }
+
+    /// `ck_global_average_pool` runs eight planes at a time and the rest one by one; every plane gives the bits of
+    /// four partial sums by index mod 4 (each from 0, in order), then (p0 + p1) + (p2 + p3), the rest in order and
+    /// one division, here written out plainly, and is near the mean in doubles. Planes under 4 values, of one vector
+    /// and a part, ResNet-50's 7×7 and SqueezeNet's 13×13; channel counts with and without a block of 8 left over;
+    /// 1 and 2 threads, on every instruction set.
+    @Test(arguments: [(1, 1), (9, 1), (8, 2), (17, 3), (3, 4), (16, 5), (11, 8), (24, 49), (2_051, 49), (21, 169), (9, 1_001)])
+    func globalAveragePoolGivesFourPartialSumsBits(channels: Int, planeSize: Int) {
+        var random = TestRandom(seed: 41)
+        let input = random.floats(channels * planeSize)
+        let expected = (0..<channels).map { c -> Float in
+            let plane = input[(c * planeSize)..<((c + 1) * planeSize)].map { $0 }
+            var partial: [Float] = [0, 0, 0, 0]
+            var i = 0
+            while i + 4 <= planeSize {
+                for k in 0..<4 { partial[k] += plane[i + k] }
+                i += 4
+            }
+            var sum = (partial[0] + partial[1]) + (partial[2] + partial[3])
+            while i < planeSize {
+                sum += plane[i]
+                i += 1
+            }
+            return sum / Float(planeSize)
+        }
+        let reference = Reference.globalAveragePool(channels: channels, planeSize: planeSize, input: input)
+        for isa in Kernels.supportedInstructionSets {
+            Kernels.forceInstructionSet(isa)
+            for threads in isa == Kernels.supportedInstructionSets.last! ? [1, 2] : [1] {
+                var output = [Float](repeating: .nan, count: channels)
+                output.withUnsafeMutableBufferPointer {
+                    Kernels.globalAveragePool(
+                        channels: channels, planeSize: planeSize, input: input, output: $0.baseAddress!, threads: threads)
+                }
+                let context = "\(channels) planes of \(planeSize), instruction set \(isa), \(threads) threads"
+                let difference = largestDifference(output, reference)
+                #expect(
+                    output.map(\.bitPattern) == expected.map(\.bitPattern),
+                    "\(context): not the partial sums' bits, maxdiff \(largestDifference(output, expected))")
+                #expect(difference < 1e-5, "\(context): maxdiff \(difference) from the mean in doubles")
+            }
+            Kernels.forceInstructionSet(nil)
+        }
     }
 
     @Test func globalAveragePoolMatchesReferenceAndHand() {

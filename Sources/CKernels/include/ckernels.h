@@ -211,6 +211,10 @@ void ck_max_pool(const ck_pool_desc *desc, const float *input, float *output, in
 /// plain loops: the same order of additions, one division).
 void ck_average_pool(const ck_pool_desc *desc, const float *input, float *output, int c0, int c1);
 
+/// Global average pooling of channels c0 ..< c1: each plane's mean, 0 for an empty plane. input (C, planeSize) ->
+/// output (C). Four partial sums by index mod 4, then the rest in order: the same bits on every instruction set.
+void ck_global_average_pool(const float *input, float *output, int planeSize, int c0, int c1);
+
 /// Floats of per-thread scratch the vector paths of `ck_max_pool` and `ck_average_pool` take for this geometry at
 /// most (for the memory budget).
 size_t ck_pool_scratch_floats(const ck_pool_desc *desc);
