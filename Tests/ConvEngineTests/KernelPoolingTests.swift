@@ -71,6 +71,10 @@ let poolCases: [PoolCase] =
             "3×3/2 on 5×33 (a row of one whole vector whose last window reaches the next block)", c: 2, h: 5, w: 33,
             kernel: 3, stride: 2),
         PoolCase("3×3/2 pad 1 on 33×35 (both edges masked, vectors of 16 and a part)", c: 2, h: 33, w: 35, kernel: 3, stride: 2, pad: 1),
+        // 3×3/2 on rows of at most 16 columns: two output rows a vector (AVX-512), an odd row count leaves one
+        PoolCase("3×3/2 ceil on 14×14 (GoogLeNet pool4: rows of 7, 7 rows)", c: 5, h: 14, w: 14, kernel: 3, stride: 2),
+        PoolCase("3×3/2 ceil on 9×16 (rows of 8, 4 rows)", c: 3, h: 9, w: 16, kernel: 3, stride: 2),
+        PoolCase("3×3/2 on 3×4 (one output row)", c: 2, h: 3, w: 4, kernel: 3, stride: 2),
         // 3×3/2 pools with output rows of three vectors and more (the stems' pools)
         PoolCase("3×3/2 pad 1 on 9×112 (ResNet pool1 rows: 5 output rows of 56)", c: 2, h: 9, w: 112, kernel: 3, stride: 2, pad: 1),
         PoolCase("3×3/2 ceil on 4×97 (48 outputs a row, the last window overhangs)", c: 3, h: 4, w: 97, kernel: 3, stride: 2),
@@ -141,6 +145,7 @@ let sameSizeMaxPoolCases = [(1, 7, 3), (2, 14, 5), (6, 15, 1), (5, 16, 3), (4, 1
         PoolCase("3×3/2 pad 1 on 9×112", c: 3, h: 9, w: 112, kernel: 3, stride: 2, pad: 1),
         PoolCase("3×3/2 ceil on 7×111", c: 2, h: 7, w: 111, kernel: 3, stride: 2),
         PoolCase("3×3/2 ceil on 27×27", c: 2, h: 27, w: 27, kernel: 3, stride: 2),
+        PoolCase("3×3/2 ceil on 14×14 (two output rows a vector)", c: 3, h: 14, w: 14, kernel: 3, stride: 2),
     ])
     func maxPoolVectorPathsAgreeOnNaNs(_ testCase: PoolCase) {
         let g = testCase.geometry
