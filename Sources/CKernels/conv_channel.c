@@ -574,13 +574,17 @@ void ck_conv_channel_tile_rows(const ck_conv_desc *g, const float *input, const 
     float *acc = ck_scratch_buffer(CK_SCRATCH_GRID, (size_t)strip * OW * CT_BLOCK);
     float *own = packedWeight ? NULL : ck_scratch_buffer(CK_SCRATCH_PACK_A, (size_t)K * CT_BLOCK);
     // Where each tap reads, from a tile's first input value, once for the call: per panel and K block, its three
-    // divisions took a fifth of a 7×7 3×3 conv's time, whose 4 tiles a block share it.
+    // divisions took a fifth of a 7×7 3×3 conv's time, whose 4 tiles a block share it. Nested loops rather than those
+    // divisions once a call too: `bench/ckab.sh` cold, 21–31 alternating calls, minima, 1 thread, AMD EPYC Zen 4 (family
+    // 25 model 17), load 6–7: ResNet's 3×3 512→512 on 7×7 (K 4608) 0.990–0.991 of the time, GoogLeNet's 192→384 on
+    // 7×7 0.989–0.990, 160→320 on 14×14 0.994, ResNet's 256→256 on 14×14 and 128→128 on 28×28 0.995–0.998; on AVX2
+    // 0.991–0.993. Same bits.
     int *koff = (int *)ck_scratch_buffer(CK_SCRATCH_PACK_B, (size_t)K);
     if (!acc || !koff || (!packedWeight && !own)) abort();
-    for (int kk = 0; kk < K; kk++) {
-        const int c = kk / (KH * KW), ky = kk / KW % KH, kx = kk % KW;
-        koff[kk] = (int)((size_t)c * view_plane + (size_t)ky * dh * view_width + (size_t)kx * dw);
-    }
+    for (int c = 0, kk = 0; c < C; c++)
+        for (int ky = 0; ky < KH; ky++)
+            for (int kx = 0; kx < KW; kx++, kk++)
+                koff[kk] = (int)((size_t)c * view_plane + (size_t)ky * dh * view_width + (size_t)kx * dw);
     // K in near-equal blocks of at most CT_KC taps, or whole up to CT_KC_WHOLE (the stems' 147: 136 GFLOP/s against
     // 133 in two blocks of 74; 3×3 and 5×5 convs measured alike with blocks up to 640). On AVX2 a map wider or taller
     // than 14, which ran on the GEMM paths before, sums as they do, so its values keep their bits: the GEMM's K blocks,
