@@ -29,7 +29,13 @@
 // core's FMA peak (118.2 from 12 independent chains; `ck_fma_peak_loop` read 129 there until clang could no longer
 // fold a chain that started at 1.0, a fixed point of x · 0.999999 + 1e-6), and the tiles run ResNet's 3×3s at 109–112 (93–95 % of it),
 // the rest, by perf on 64→64 on 56×56, in the padding copy (2–2.5 % of the time), the write-out (1.4–2 %), the loop
-// around the tiles (1 %) and each tile's accumulator loads and stores and prefetches (about 2 %).
+// around the tiles (1 %) and each tile's accumulator loads and stores and prefetches (about 2 %). Since a wide map
+// runs K whole (CT_KC_WIDE, in the driver) and the tap offsets come without divisions, perf (cpu-clock samples,
+// `bench/ckab.sh` cold, same CPU) on 64→64 on 56×56 (2.06 ms, 112 GFLOP/s, 95.5 % of the peak): the tile function
+// 96.8 % of the time (so ~99 % of the peak while it runs), the padding copy 2.0 %, the write-out 1.1 %, the driver
+// 0.2 %; on the 3×3/2 128→128 56→28, whose padded window (1.7 MB) outgrows L2, the copy 3.6 %. Reading the inner
+// row segments in place instead of the copy lost (see the driver): what the copy costs is bringing the input's
+// lines in, which any reading of them pays.
 enum {
     CT_KC = 128,
     CT_KC512 = 512,
