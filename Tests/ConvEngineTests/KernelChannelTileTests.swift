@@ -73,6 +73,9 @@ extension ConvCase {
         ConvCase(
             "3×3 stride 2 pad 1 136→36 on 33×31 → 17×16: K 1224 in two blocks at stride 2, odd input", c: 136, h: 33, w: 31,
             k: 36, kernel: (3, 3), stride: (2, 2), pad: (1, 1, 1, 1)),
+        ConvCase(
+            "3×3 pad 1 72→36 on 31×6: a tall map two rows a tile, K 648 as one block through the strip's scratch", c: 72,
+            h: 31, w: 6, k: 36, kernel: (3, 3), pad: (1, 1, 1, 1)),
         // Blocks that do not share out evenly among 2 threads (7): each thread takes whole blocks and part of the
         // middle block's rows (block-row pairs in block-major order).
         ConvCase(
