@@ -29,10 +29,17 @@
 // core's FMA peak (118.2 from 12 independent chains; `ck_fma_peak_loop` read 129 there until clang could no longer
 // fold a chain that started at 1.0, a fixed point of x · 0.999999 + 1e-6), and the tiles run ResNet's 3×3s at 109–112 (93–95 % of it),
 // the rest, by perf on 64→64 on 56×56, in the padding copy (2–2.5 % of the time), the write-out (1.4–2 %), the loop
-// around the tiles (1 %) and each tile's accumulator loads and stores and prefetches (about 2 %).
+// around the tiles (1 %) and each tile's accumulator loads and stores and prefetches (about 2 %). Since a wide map
+// runs K whole (CT_KC_WIDE, in the driver) and the tap offsets come without divisions, perf (cpu-clock samples,
+// `bench/ckab.sh` cold, same CPU) on 64→64 on 56×56 (2.06 ms, 112 GFLOP/s, 95.5 % of the peak): the tile function
+// 96.8 % of the time (so ~99 % of the peak while it runs), the padding copy 2.0 %, the write-out 1.1 %, the driver
+// 0.2 %; on the 3×3/2 128→128 56→28, whose padded window (1.7 MB) outgrows L2, the copy 3.6 %. Reading the inner
+// row segments in place instead of the copy lost (see the driver): what the copy costs is bringing the input's
+// lines in, which any reading of them pays.
 enum {
     CT_KC = 128,
     CT_KC512 = 512,
+    CT_KC_WIDE = 1152,
     CT_KC_WHOLE = 160,
     CT_STRIP = 2048,
     CT_STRIP_INPUT = 256 * 1024,
@@ -543,7 +550,12 @@ void ck_conv_channel_tile_rows(const ck_conv_desc *g, const float *input, const 
     const int KH = g->kernelHeight, KW = g->kernelWidth, dh = g->dilationHeight, dw = g->dilationWidth;
     const int sh = g->strideHeight, sw = g->strideWidth, K = C * KH * KW, rows = oy1 - oy0;
     // The input window rows oy0 ..< oy1 read: rows iy0 ..< iy0 + vh, columns −padLeft ..< −padLeft + vw. Read in
-    // place when it lies inside the input (a 1×1 conv), else from a zero-padded copy of it.
+    // place when it lies inside the input (a 1×1 conv), else from a zero-padded copy of it. On AVX-512, reading the row
+    // segments whose window lies inside the input in place (a second tap-offset table) and copying only what the
+    // others read (whole top and bottom rows, elsewhere the side segments' columns: half of a 56×56 window) lost,
+    // same bits: `bench/ckab.sh` cold (CKAB_COLD=1 CKAB_WARM=i), 21–31 alternating calls, minima, 1 thread, AMD EPYC
+    // Zen 4 (family 25 model 17), load 6–7: ResNet's 3×3 64→64 on 56×56 1.003–1.005, SqueezeNet's 32→128 and 16→64 on
+    // 55×55 1.003–1.009 (leaving the copy out altogether, wrong values, bounds it at 0.975–0.988).
     const int iy0 = oy0 * sh - g->padTop, vh = (rows - 1) * sh + (KH - 1) * dh + 1;
     const int vw = (OW - 1) * sw + (KW - 1) * dw + 1;
     const int inside = iy0 >= 0 && iy0 + vh <= H && g->padLeft == 0 && vw <= W;
@@ -568,17 +580,21 @@ void ck_conv_channel_tile_rows(const ck_conv_desc *g, const float *input, const 
     float *acc = ck_scratch_buffer(CK_SCRATCH_GRID, (size_t)strip * OW * CT_BLOCK);
     float *own = packedWeight ? NULL : ck_scratch_buffer(CK_SCRATCH_PACK_A, (size_t)K * CT_BLOCK);
     // Where each tap reads, from a tile's first input value, once for the call: per panel and K block, its three
-    // divisions took a fifth of a 7×7 3×3 conv's time, whose 4 tiles a block share it.
+    // divisions took a fifth of a 7×7 3×3 conv's time, whose 4 tiles a block share it. Nested loops rather than those
+    // divisions once a call too: `bench/ckab.sh` cold, 21–31 alternating calls, minima, 1 thread, AMD EPYC Zen 4 (family
+    // 25 model 17), load 6–7: ResNet's 3×3 512→512 on 7×7 (K 4608) 0.990–0.991 of the time, GoogLeNet's 192→384 on
+    // 7×7 0.989–0.990, 160→320 on 14×14 0.994, ResNet's 256→256 on 14×14 and 128→128 on 28×28 0.995–0.998; on AVX2
+    // 0.991–0.993. Same bits.
     int *koff = (int *)ck_scratch_buffer(CK_SCRATCH_PACK_B, (size_t)K);
     if (!acc || !koff || (!packedWeight && !own)) abort();
-    for (int kk = 0; kk < K; kk++) {
-        const int c = kk / (KH * KW), ky = kk / KW % KH, kx = kk % KW;
-        koff[kk] = (int)((size_t)c * view_plane + (size_t)ky * dh * view_width + (size_t)kx * dw);
-    }
+    for (int c = 0, kk = 0; c < C; c++)
+        for (int ky = 0; ky < KH; ky++)
+            for (int kx = 0; kx < KW; kx++, kk++)
+                koff[kk] = (int)((size_t)c * view_plane + (size_t)ky * dh * view_width + (size_t)kx * dw);
     // K in near-equal blocks of at most CT_KC taps, or whole up to CT_KC_WHOLE (the stems' 147: 136 GFLOP/s against
-    // 133 in two blocks of 74; 3×3 and 5×5 convs measured alike with blocks up to 640). A map wider or taller than 14,
-    // which ran on the GEMM paths before, sums as they do, so its values keep their bits: the GEMM's K blocks, each
-    // summed from zero (the first from the bias) and added to the blocks before it.
+    // 133 in two blocks of 74; 3×3 and 5×5 convs measured alike with blocks up to 640). On AVX2 a map wider or taller
+    // than 14, which ran on the GEMM paths before, sums as they do, so its values keep their bits: the GEMM's K blocks,
+    // each summed from zero (the first from the bias) and added to the blocks before it (add_after).
     const int wide = OW > CT_TILE || OH > CT_TILE;
     // On AVX-512 (Zen 4) a map of at most 14×14 takes blocks of at most CT_KC512 = 512 taps: its tiles continue one
     // FMA chain from block to block, so the values keep their bits, and fewer, longer tiles spend less of the time in
@@ -588,9 +604,22 @@ void ck_conv_channel_tile_rows(const ck_conv_desc *g, const float *input, const 
     // 0.977, 512→512 on 7×7 0.983, GoogLeNet's 3×3 96→208 0.976, 160→320 on 14×14 0.971, 192→384 on 7×7 0.985, 1×1
     // 512→112 on 14×14 0.98, SqueezeNet's 3×3 64→256 on 13×13 0.984 (a same-build control read 0.996–1.012); 256
     // gained about half of that; 1024 measured as 512 (0.99–1.00). AVX2 keeps CT_KC (its own chunks, not measured).
-    const int kc_most = avx512 ? CT_KC512 : CT_KC;
+    // On AVX-512 a wider or taller map does the same in blocks of at most CT_KC_WIDE = 1152 taps instead of the GEMM's
+    // (at most 256, each from zero): ResNet's and GoogLeNet's 3×3s (K 576, 864, 1152) run K whole, each tile streaming
+    // its 73–147 KB weight panel from L2 (2 zmm a tap for 28 FMAs) and its rows going out as they are done (by_rows).
+    // That changes the bits of the maps whose K is more than one GEMM block (one FMA chain rather than a sum of block
+    // sums; AVX2 keeps the GEMM's), within what the kernel tests allow against the reference loops. `bench/ckab.sh`
+    // cold (CKAB_COLD=1 CKAB_WARM=i), one process, 21 alternating calls, minima, 1 thread, AMD EPYC Zen 4 (family 25
+    // model 17, AVX-512 on a 256-bit datapath), 2 cores shared with other helpers' builds (load 3–4), against the
+    // GEMM's blocks: ResNet's 3×3 64→64 on 56×56 0.978–0.986, 128→128 on 28×28 0.986–0.990, 3×3/2 128→128 56→28
+    // 0.989, GoogLeNet's conv2 64→192 on 56×56 0.997, 3a 96→128 and 3b 128→192 on 28×28 0.987–0.989, SqueezeNet's
+    // 32→128 on 55×55 0.983–0.992, 64→256 on 27×27 0.989, 48→192 (K 432) 0.999, NIN's 5×5 96→256 on 16×16 (K 2400,
+    // three blocks of 800) 0.990–0.992, whole 1.000. Blocks of at most 512 gained about half of that (0.990–0.998);
+    // with K whole, prefetching the panel 8 or 16 taps ahead into L1, the input 14, 42 or 58 positions ahead instead of
+    // 28, no next-panel prefetch, or strips of 12, 24 or 56 rows all measured 0.996–1.004 against this.
+    const int kc_most = !avx512 ? CT_KC : wide ? CT_KC_WIDE : CT_KC512, add_after = wide && !avx512;
     const int blocks = K <= CT_KC_WHOLE ? 1 : (K + kc_most - 1) / kc_most;
-    const int kcb = wide ? ck_k_block(K) : (K + blocks - 1) / blocks;
+    const int kcb = add_after ? ck_k_block(K) : (K + blocks - 1) / blocks;
     const long step = (long)sh * (long)view_width;
     const tile_fn *singles = avx512 ? one_row[0][sw - 1] : ck_ct_one_row_avx2[2][sw - 1];
     const tile_fn *pairs = avx512 ? two_rows[0][sw - 1] : ck_ct_two_rows_avx2[2][sw - 1];
@@ -675,7 +704,7 @@ void ck_conv_channel_tile_rows(const ck_conv_desc *g, const float *input, const 
         }                                                                                                             \
         const int from = (int)((long)t * kc / tiles), to = (int)((long)(t + 1) * kc / tiles);                        \
         (fn)(kc, w, (x), koff + pc, step, acc + (size_t)(first_position) * CT_BLOCK, pc == 0, block_bias,             \
-             w + (size_t)(kc + from) * CT_BLOCK, to - from, input_ahead, wide, out_lines);                            \
+             w + (size_t)(kc + from) * CT_BLOCK, to - from, input_ahead, add_after, out_lines);                       \
         t++;                                                                                                          \
     } while (0)
                 if (flat) {

@@ -66,6 +66,16 @@ extension ConvCase {
         ConvCase(
             "3×3 stride 2, pads top 1 left 0 bottom 0 right 1, 24→32 on 33×35 → 16×17", c: 24, h: 33, w: 35, k: 32,
             kernel: (3, 3), stride: (2, 2), pad: (1, 0, 0, 1)),
+        // AVX-512 sums a wide map's K in blocks of at most 1152 taps continuing one FMA chain (AVX2 in the GEMM's blocks)
+        ConvCase(
+            "3×3 pad 1 130→40 on 16×17: K 1170 in two blocks of 585 (AVX2: 5 of 234), rows of 17, the last block 8 wide",
+            c: 130, h: 16, w: 17, k: 40, kernel: (3, 3), pad: (1, 1, 1, 1)),
+        ConvCase(
+            "3×3 stride 2 pad 1 136→36 on 33×31 → 17×16: K 1224 in two blocks at stride 2, odd input", c: 136, h: 33, w: 31,
+            k: 36, kernel: (3, 3), stride: (2, 2), pad: (1, 1, 1, 1)),
+        ConvCase(
+            "3×3 pad 1 72→36 on 31×6: a tall map two rows a tile, K 648 as one block through the strip's scratch", c: 72,
+            h: 31, w: 6, k: 36, kernel: (3, 3), pad: (1, 1, 1, 1)),
         // Blocks that do not share out evenly among 2 threads (7): each thread takes whole blocks and part of the
         // middle block's rows (block-row pairs in block-major order).
         ConvCase(
@@ -230,9 +240,17 @@ extension ConvCase {
             defer { Kernels.forceInstructionSet(nil) }
             bitsByISA[isa] = piecesMatchReference(testCase, context: "\(testCase.name), isa \(isa)").map(\.bitPattern)
         }
-        if let avx512 = bitsByISA[InstructionSet.avx512], let avx2 = bitsByISA[InstructionSet.avx2] {
+        if let avx512 = bitsByISA[InstructionSet.avx512], let avx2 = bitsByISA[InstructionSet.avx2], Self.sumsAlike(testCase) {
             #expect(avx2 == avx512, "\(testCase.name): AVX2's bits are AVX-512's")
         }
+    }
+
+    /// Whether AVX2's tiles sum `testCase` as AVX-512's do: everywhere but on a map wider or taller than 14 whose K is
+    /// more than one of the GEMM's blocks (256 taps), which AVX2 sums block by block as the GEMM does and AVX-512 in one
+    /// FMA chain.
+    static func sumsAlike(_ testCase: ConvCase) -> Bool {
+        let g = testCase.geometry
+        return !(g.outWidth > 14 || g.outHeight > 14) || g.weightCount / g.outChannels <= 256
     }
 
     /// Runs every piece on the calling thread's instruction set and checks it; returns every piece's output, in turn.
@@ -320,15 +338,17 @@ extension ConvCase {
         }
     }
 
-    /// On a map wider or taller than 14 (which the GEMM paths ran before) the kernel sums as the GEMM does, K block by
-    /// K block, so a network's values keep their bits: equal to the packing GEMM's, bias and addend included, on
-    /// AVX-512 and on AVX2.
+    /// On a map wider or taller than 14 (which the GEMM paths ran before) AVX2's tiles sum as the GEMM does, K block
+    /// by K block, so a network's values keep their bits: equal to the packing GEMM's, bias and addend included. So do
+    /// AVX-512's where K is one such block (to 256 taps); deeper ones sum in one FMA chain (below).
     @Test(arguments: [InstructionSet.avx2, InstructionSet.avx512])
     func wideMapsKeepTheGEMMsBits(isa: InstructionSet) {
         guard Kernels.supportedInstructionSets.contains(isa) else { return }
         Kernels.forceInstructionSet(isa)
         defer { Kernels.forceInstructionSet(nil) }
-        let wide = ConvCase.channelTilesPicked.filter { $0.geometry.outWidth > 14 || $0.geometry.outHeight > 14 }
+        let wide = ConvCase.channelTilesPicked.filter {
+            ($0.geometry.outWidth > 14 || $0.geometry.outHeight > 14) && (isa == InstructionSet.avx2 || Self.sumsAlike($0))
+        }
         #expect(wide.count >= 6)
         for testCase in wide {
             let g = testCase.geometry, count = g.outChannels * g.outHeight * g.outWidth
@@ -347,6 +367,57 @@ extension ConvCase {
             }
             #expect(tiles == gemm, "\(testCase.name), isa \(isa)")
         }
+    }
+
+    /// On AVX-512 each value is one FMA chain from its bias over the taps in order, the window's zero padding included,
+    /// every K block continuing it (maps wider or taller than 14 too, in blocks of up to 1152 taps), then the addend
+    /// added: its bits are `fmaChain`'s, whatever the blocking, tile shape or rows and channels a call takes.
+    @Test(arguments: ConvCase.channelTilesPicked)
+    func avx512SumsEachValueInOneFMAChain(_ testCase: ConvCase) {
+        guard Self.hasAVX512 else { return }
+        Kernels.forceInstructionSet(InstructionSet.avx512)
+        defer { Kernels.forceInstructionSet(nil) }
+        let g = testCase.geometry, count = g.outChannels * g.outHeight * g.outWidth
+        var random = TestRandom(seed: 71)
+        let input = random.floats(g.inChannels * g.inHeight * g.inWidth)
+        let weight = random.floats(g.weightCount), bias = random.floats(g.outChannels), addend = random.floats(count)
+        var desc = Kernels.convDescriptor(g)
+        var tiles = [Float](repeating: .nan, count: count)
+        addend.withUnsafeBufferPointer { addend in
+            ck_conv_channel_tile_rows(
+                &desc, input, weight, nil, bias, &tiles, 0, Int32(g.outHeight), 0, Int32(g.outChannels),
+                ck_output_epilogue(addend: addend.baseAddress, activation: .none))
+        }
+        let expected = Self.fmaChain(g, input: input, weight: weight, bias: bias, addend: addend)
+        #expect(tiles.map(\.bitPattern) == expected.map(\.bitPattern), "\(testCase.name)")
+    }
+
+    /// Each value of `g` as one FMA chain in Float: its bias, then a fused multiply-add a tap (input channel, kernel row,
+    /// kernel column; zero outside the input), then plus its addend.
+    static func fmaChain(_ g: ConvGeometry, input: [Float], weight: [Float], bias: [Float], addend: [Float]) -> [Float] {
+        var output = addend
+        let taps = g.inChannels * g.kernelHeight * g.kernelWidth
+        for m in 0..<g.outChannels {
+            for oy in 0..<g.outHeight {
+                for ox in 0..<g.outWidth {
+                    var sum = bias[m]
+                    for c in 0..<g.inChannels {
+                        for ky in 0..<g.kernelHeight {
+                            for kx in 0..<g.kernelWidth {
+                                let iy = oy * g.strideHeight - g.padTop + ky * g.dilationHeight
+                                let ix = ox * g.strideWidth - g.padLeft + kx * g.dilationWidth
+                                let inside = iy >= 0 && iy < g.inHeight && ix >= 0 && ix < g.inWidth
+                                let x = inside ? input[(c * g.inHeight + iy) * g.inWidth + ix] : 0
+                                sum = sum.addingProduct(weight[m * taps + (c * g.kernelHeight + ky) * g.kernelWidth + kx], x)
+                            }
+                        }
+                    }
+                    let at = (m * g.outHeight + oy) * g.outWidth + ox
+                    output[at] = sum + addend[at]
+                }
+            }
+        }
+        return output
     }
 
     /// A stem split by output rows on 2 threads gives the same bits as on 1 (each value is summed in one tile
