@@ -10,6 +10,7 @@
 // A block of 17–24 channels runs the second half as chunks of one 8-channel vector (`three2_*`, `quarters`): 1×1
 // 144→24 on 56×56 0.91–0.95, 96→24 0.92–0.95, 512→24 on 14×14 0.86 (same harness and host).
 #include "conv_channel.h"
+#include <stdint.h>
 
 #ifdef CK_X86
 enum { CT2_HALF = 16 };
@@ -152,9 +153,10 @@ CT2_EVERY_WHOLE(CT2_WHOLE_FNS, 2)
 // the row end, where chunks of both rows' columns ran 2 + 2, 2 + 2, 3 + 3 for each half; 2 + 3 + 3 + 3 + 3, a
 // 2-position lead, measured as before). Alone in L1 (K block 128, AVX2 forced on AMD EPYC Zen 4, family 25 model
 // 17): one row of 3 88 → 116 GFLOP/s, one row of 7 99.5 → 111.8 (AVX-512: 116 and 117.7). 3×3s on 7×7 (same-process
-// harness, AVX2 / AVX-512, weights out of L2, input read back, minima of 4 alternating processes, load 3–6), before
-// → the row of 7 → both: 160→320 1.109 → 1.096 → 1.081, 192→384 1.115 → 1.103 → 1.077, 512→512 1.107 → 1.098 →
-// 1.078.
+// harness, AVX2 / AVX-512, weights out of L2 at a 64-byte boundary, input read back, minima of 3–4 alternating
+// processes, load 3–6), before → the row of 7 → both: 160→320 1.109 → 1.096 → 1.081, 192→384 1.115 → 1.103 → 1.077,
+// 512→512 1.107 → 1.098 → 1.078; with the aligned test of CT2_TILE_FN 192→384 1.108 → 1.089, 512→512 1.119 →
+// 1.107, and with the weights 16 bytes off alike (1.127 | 1.133, 1.141 | 1.141).
 static const chunk_fn wholes[2][2][4][4] = {CT2_EVERY_WHOLE(CT2_WHOLE_AT, 1) CT2_EVERY_WHOLE(CT2_WHOLE_AT, 2)};
 #define CT2_CHUNK_AT(A, B, SW)                                                                                        \
     [SW - 1][0][A][B] = chunk_##A##_##B##_##SW, [SW - 1][1][A][B] = lead_##A##_##B##_##SW,
@@ -177,8 +179,8 @@ static const chunk_fn quarters[2][CT2_CHUNK + 1][CT2_CHUNK + 1] = {CT2_EVERY(CT2
 __attribute__((always_inline)) static inline void
 tile_avx2(int kc, const float *w, const float *x, const int *koff, long step, float *acc, int first, const float *bias,
           const float *ahead, int ahead_taps, long input_ahead, int add_after, const ct_lines *out_lines, int na, int nb,
-          int sw, const int halves) {
-    const int twin = nb && na <= CT_TILE / 2, n = na + nb, whole = halves == 2 && twin;
+          int sw, const int halves, const int aligned) {
+    const int twin = nb && na <= CT_TILE / 2, n = na + nb, whole = halves == 2 && twin && aligned;
     const int parts = whole ? (n + 2) / 3
                       : twin ? (na + CT2_CHUNK / 2 - 1) / (CT2_CHUNK / 2)
                              : (n + CT2_CHUNK - 1) / CT2_CHUNK;
@@ -199,7 +201,7 @@ tile_avx2(int kc, const float *w, const float *x, const int *koff, long step, fl
             else if (f0 >= na) A = f1 - f0, B = 0, from = step + (long)(f0 - na) * sw;
             else A = na - f0, B = f1 - na, from = (long)f0 * sw, to_b = step - from;
         }
-        if (whole || (halves == 2 && !nb && (na == 3 || na == 7) && A == 3)) {  // see wholes
+        if (whole || (halves == 2 && !nb && (na == 3 || na == 7) && A == 3 && aligned)) {  // see wholes
             wholes[sw - 1][part == 0][A][B](kc, w, x + from, to_b, koff, acc + (size_t)at * CT_BLOCK,
                                             acc + (size_t)at_b * CT_BLOCK, first, bias, add_after, ahead, ahead_taps,
                                             input_ahead, out_lines);
@@ -215,27 +217,35 @@ tile_avx2(int kc, const float *w, const float *x, const int *koff, long step, fl
     }
 }
 
+// Whole-panel chunks (`wholes`) run only on a panel at a 32-byte boundary, tested once a tile where a tile has them:
+// their FMAs read two weight vectors from memory at every position, and with the panel 16 bytes off (as an inference
+// plan's packed weights may lie) half of those reads cross a cache line: 3×3 192→384 on 7×7 took 1.3× the halves'
+// time in the harness, 1.21–1.24× in GoogLeNet (inception_5b/3x3). The halves give the same bits.
 #define CT2_TILE_FN(NA, NB, SW)                                                                                       \
     static void tile2_##NA##_##NB##_##SW(int kc, const float *w, const float *x, const int *koff, long step,          \
                                          float *acc, int first, const float *bias, const float *ahead,                 \
                                          int ahead_taps, long input_ahead, int add_after,                              \
                                          const ct_lines *out_lines) {                                                  \
-        tile_avx2(kc, w, x, koff, step, acc, first, bias, ahead, ahead_taps, input_ahead, add_after, out_lines, NA,   \
-                  NB, SW, 2);                                                                                          \
+        if ((NB ? NA <= CT_TILE / 2 : NA == 3 || NA == 7) && ((uintptr_t)w & 31) == 0)                               \
+            tile_avx2(kc, w, x, koff, step, acc, first, bias, ahead, ahead_taps, input_ahead, add_after, out_lines,   \
+                      NA, NB, SW, 2, 1);                                                                               \
+        else                                                                                                          \
+            tile_avx2(kc, w, x, koff, step, acc, first, bias, ahead, ahead_taps, input_ahead, add_after, out_lines,   \
+                      NA, NB, SW, 2, 0);                                                                               \
     }                                                                                                                 \
     static void half2_##NA##_##NB##_##SW(int kc, const float *w, const float *x, const int *koff, long step,          \
                                          float *acc, int first, const float *bias, const float *ahead,                 \
                                          int ahead_taps, long input_ahead, int add_after,                              \
                                          const ct_lines *out_lines) {                                                  \
         tile_avx2(kc, w, x, koff, step, acc, first, bias, ahead, ahead_taps, input_ahead, add_after, out_lines, NA,   \
-                  NB, SW, 1);                                                                                          \
+                  NB, SW, 1, 0);                                                                                       \
     }                                                                                                                 \
     static void three2_##NA##_##NB##_##SW(int kc, const float *w, const float *x, const int *koff, long step,         \
                                           float *acc, int first, const float *bias, const float *ahead,                \
                                           int ahead_taps, long input_ahead, int add_after,                             \
                                           const ct_lines *out_lines) {                                                 \
         tile_avx2(kc, w, x, koff, step, acc, first, bias, ahead, ahead_taps, input_ahead, add_after, out_lines, NA,   \
-                  NB, SW, 3);                                                                                          \
+                  NB, SW, 3, 0);                                                                                       \
     }
 #define CT2_TILE_FNS(SW)                                                                                              \
     CT2_TILE_FN(1, 0, SW) CT2_TILE_FN(2, 0, SW) CT2_TILE_FN(3, 0, SW) CT2_TILE_FN(4, 0, SW) CT2_TILE_FN(5, 0, SW)     \
