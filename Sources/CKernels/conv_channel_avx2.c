@@ -10,15 +10,36 @@
 // A block of 17–24 channels runs the second half as chunks of one 8-channel vector (`three2_*`, `quarters`): 1×1
 // 144→24 on 56×56 0.91–0.95, 96→24 0.92–0.95, 512→24 on 14×14 0.86 (same harness and host).
 #include "conv_channel.h"
+#include <stdint.h>
 
 #ifdef CK_X86
 enum { CT2_HALF = 16 };
 
 // One tap of a chunk: its weights at w (NW vectors), its positions at p + i·SW (i < A) and at q + j·SW (j < B).
+// NW 4 (a whole panel, `wholes`: at most 3 positions, 12 accumulators) keeps the first two weight vectors and
+// the broadcast in registers and has the FMA read the other two from memory, 11 loads for 12 FMAs (inline asm: from
+// intrinsics clang kept all four in registers and spilled two accumulators to the stack every tap). The same
+// rounding either way: the same bits.
 __attribute__((target("avx2,fma"), always_inline)) static inline void
-chunk_tap(__m256 c[2][CT2_CHUNK][2], const float *w, const float *p, const float *q, const int A, const int B,
+chunk_tap(__m256 c[2][CT2_CHUNK][4], const float *w, const float *p, const float *q, const int A, const int B,
           const int SW, const int NW) {
-    __m256 wv[2];
+    __m256 wv[4];
+    if (NW == 4) {
+        wv[0] = _mm256_loadu_ps(w), wv[1] = _mm256_loadu_ps(w + 8);
+        for (int r = 0; r < 2; r++)
+            for (int i = 0; i < (r ? B : A); i++) {
+                const __m256 b = _mm256_broadcast_ss((r ? q : p) + i * SW);
+                c[r][i][0] = _mm256_fmadd_ps(wv[0], b, c[r][i][0]);
+                c[r][i][1] = _mm256_fmadd_ps(wv[1], b, c[r][i][1]);
+                __asm__("vfmadd231ps %[m], %[b], %[c]"
+                        : [c] "+x"(c[r][i][2])
+                        : [b] "x"(b), [m] "m"(*(const __m256 *)(w + 16)));
+                __asm__("vfmadd231ps %[m], %[b], %[c]"
+                        : [c] "+x"(c[r][i][3])
+                        : [b] "x"(b), [m] "m"(*(const __m256 *)(w + 24)));
+            }
+        return;
+    }
     for (int v = 0; v < NW; v++) wv[v] = _mm256_loadu_ps(w + 8 * v);
     for (int r = 0; r < 2; r++)
         for (int i = 0; i < (r ? B : A); i++) {
@@ -39,7 +60,7 @@ __attribute__((target("avx2,fma,prfchw"), always_inline)) static inline void
 chunk_body(int kc, const float *w, const float *x, long step, const int *koff, float *acc, float *acc_b, int first,
            const float *bias, int add_after, const float *ahead, int ahead_taps, long input_ahead,
            const ct_lines *out_lines, const int A, const int B, const int SW, const int LEAD, const int NW) {
-    __m256 c[2][CT2_CHUNK][2];
+    __m256 c[2][CT2_CHUNK][4];
     float *const out[2] = {acc, acc_b};
     for (int r = 0; r < 2; r++)
         for (int i = 0; i < (r ? B : A); i++) {
@@ -119,6 +140,24 @@ typedef void (*chunk_fn)(int kc, const float *w, const float *x, long step, cons
     F(3, 2, SW)
 CT2_EVERY(CT2_CHUNK_FNS, 1)
 CT2_EVERY(CT2_CHUNK_FNS, 2)
+// Whole-panel chunks (NW 4) of at most 3 positions, A of one row and B of the next: a tile's lead and the others.
+#define CT2_WHOLE_FNS(A, B, SW) CT2_CHUNK_FN(A, B, SW, 1, 4, whole_lead) CT2_CHUNK_FN(A, B, SW, 0, 4, whole)
+#define CT2_EVERY_WHOLE(F, SW) F(1, 0, SW) F(2, 0, SW) F(3, 0, SW) F(1, 1, SW) F(2, 1, SW) F(1, 2, SW)
+CT2_EVERY_WHOLE(CT2_WHOLE_FNS, 1)
+CT2_EVERY_WHOLE(CT2_WHOLE_FNS, 2)
+#define CT2_WHOLE_AT(A, B, SW)                                                                                        \
+    [SW - 1][0][A][B] = whole_##A##_##B##_##SW, [SW - 1][1][A][B] = whole_lead_##A##_##B##_##SW,
+// [column stride − 1][lead][positions of the first row][of the second]: the whole panel's 32 channels at 3 positions
+// at most, where a 16-channel half would be latency-bound (6 accumulators or fewer, 4 cycles a tap for 6 FMAs): one
+// row of 3 or 7 (3 + 4), and two rows at most 7 wide as runs of 3 in order (7 + 7: 3 + 3 + 3 + 3 + 2, one crossing
+// the row end, where chunks of both rows' columns ran 2 + 2, 2 + 2, 3 + 3 for each half; 2 + 3 + 3 + 3 + 3, a
+// 2-position lead, measured as before). Alone in L1 (K block 128, AVX2 forced on AMD EPYC Zen 4, family 25 model
+// 17): one row of 3 88 → 116 GFLOP/s, one row of 7 99.5 → 111.8 (AVX-512: 116 and 117.7). 3×3s on 7×7 (same-process
+// harness, AVX2 / AVX-512, weights out of L2 at a 64-byte boundary, input read back, minima of 3–4 alternating
+// processes, load 3–6), before → the row of 7 → both: 160→320 1.109 → 1.096 → 1.081, 192→384 1.115 → 1.103 → 1.077,
+// 512→512 1.107 → 1.098 → 1.078; with the aligned test of CT2_TILE_FN 192→384 1.108 → 1.089, 512→512 1.119 →
+// 1.107, and with the weights 16 bytes off alike (1.127 | 1.133, 1.141 | 1.141).
+static const chunk_fn wholes[2][2][4][4] = {CT2_EVERY_WHOLE(CT2_WHOLE_AT, 1) CT2_EVERY_WHOLE(CT2_WHOLE_AT, 2)};
 #define CT2_CHUNK_AT(A, B, SW)                                                                                        \
     [SW - 1][0][A][B] = chunk_##A##_##B##_##SW, [SW - 1][1][A][B] = lead_##A##_##B##_##SW,
 #define CT2_QUARTER_AT(A, B, SW) [SW - 1][A][B] = quarter_##A##_##B##_##SW,
@@ -133,29 +172,40 @@ static const chunk_fn quarters[2][CT2_CHUNK + 1][CT2_CHUNK + 1] = {CT2_EVERY(CT2
 // A tile of na positions of one row (nb = 0) or na of each of two rows (nb = na) in chunks, each chunk both halves
 // of the panel before the next, so its input values are in L1 for the second (`halves` 1: the first half only, for a
 // block of at most 16 channels; 3: the second half as one 8-channel vector, for 17–24). The first chunk's first half
-// leads. Two rows at most 7 wide run as chunks of near-equal columns of both, at most 3 (7 + 7: 2 + 2 + 3); others
+// leads. Two rows at most 7 wide run as whole-panel chunks of at most 3 of the positions in order (`wholes`), or
+// for fewer channels as chunks of near-equal columns of both, at most 3 (7 + 7: 2 + 2 + 3); others
 // as near-equal runs of at most 6 of the tile's positions in order, row A's then row B's, a run that crosses the row
 // end one chunk (14: 5 + 5 + 4; 14 + 14: 5 + 6 + 5 + 6 + 6, the second as 3 of row A and 3 of row B).
 __attribute__((always_inline)) static inline void
 tile_avx2(int kc, const float *w, const float *x, const int *koff, long step, float *acc, int first, const float *bias,
           const float *ahead, int ahead_taps, long input_ahead, int add_after, const ct_lines *out_lines, int na, int nb,
-          int sw, const int halves) {
-    const int twin = nb && na <= CT_TILE / 2, n = na + nb;
-    const int parts = twin ? (na + CT2_CHUNK / 2 - 1) / (CT2_CHUNK / 2) : (n + CT2_CHUNK - 1) / CT2_CHUNK;
+          int sw, const int halves, const int aligned) {
+    const int twin = nb && na <= CT_TILE / 2, n = na + nb, whole = halves == 2 && twin && aligned;
+    const int parts = whole ? (n + 2) / 3
+                      : twin ? (na + CT2_CHUNK / 2 - 1) / (CT2_CHUNK / 2)
+                             : (n + CT2_CHUNK - 1) / CT2_CHUNK;
     for (int part = 0; part < parts; part++) {
         // the chunk's A positions of one row from input x + from and acc position at, and B of the next row from
         // x + from + to_b and acc position at_b
         int A, B, at, at_b;
         long from, to_b = step;
-        if (twin) {
+        if (twin && !whole) {
             const int i0 = (int)((long)part * na / parts), i1 = (int)((long)(part + 1) * na / parts);
             A = B = i1 - i0, from = (long)i0 * sw, at = i0, at_b = na + i0;
         } else {
-            const int f0 = (int)((long)part * n / parts), f1 = (int)((long)(part + 1) * n / parts);
+            // (whole: the shorter chunks last, so the lead runs 3 positions: 7 + 7 as 3 + 3 + 3 + 3 + 2)
+            const int up = whole ? parts - 1 : 0;
+            const int f0 = (int)(((long)part * n + up) / parts), f1 = (int)(((long)(part + 1) * n + up) / parts);
             at = f0, at_b = na;
             if (f1 <= na) A = f1 - f0, B = 0, from = (long)f0 * sw;
             else if (f0 >= na) A = f1 - f0, B = 0, from = step + (long)(f0 - na) * sw;
             else A = na - f0, B = f1 - na, from = (long)f0 * sw, to_b = step - from;
+        }
+        if (whole || (halves == 2 && !nb && (na == 3 || na == 7) && A == 3 && aligned)) {  // see wholes
+            wholes[sw - 1][part == 0][A][B](kc, w, x + from, to_b, koff, acc + (size_t)at * CT_BLOCK,
+                                            acc + (size_t)at_b * CT_BLOCK, first, bias, add_after, ahead, ahead_taps,
+                                            input_ahead, out_lines);
+            continue;
         }
         for (int half = 0; half < (halves == 1 ? 1 : 2); half++) {
             const int lead = part == 0 && half == 0;
@@ -167,27 +217,35 @@ tile_avx2(int kc, const float *w, const float *x, const int *koff, long step, fl
     }
 }
 
+// Whole-panel chunks (`wholes`) run only on a panel at a 32-byte boundary, tested once a tile where a tile has them:
+// their FMAs read two weight vectors from memory at every position, and with the panel 16 bytes off (as an inference
+// plan's packed weights may lie) half of those reads cross a cache line: 3×3 192→384 on 7×7 took 1.3× the halves'
+// time in the harness, 1.21–1.24× in GoogLeNet (inception_5b/3x3). The halves give the same bits.
 #define CT2_TILE_FN(NA, NB, SW)                                                                                       \
     static void tile2_##NA##_##NB##_##SW(int kc, const float *w, const float *x, const int *koff, long step,          \
                                          float *acc, int first, const float *bias, const float *ahead,                 \
                                          int ahead_taps, long input_ahead, int add_after,                              \
                                          const ct_lines *out_lines) {                                                  \
-        tile_avx2(kc, w, x, koff, step, acc, first, bias, ahead, ahead_taps, input_ahead, add_after, out_lines, NA,   \
-                  NB, SW, 2);                                                                                          \
+        if ((NB ? NA <= CT_TILE / 2 : NA == 3 || NA == 7) && ((uintptr_t)w & 31) == 0)                               \
+            tile_avx2(kc, w, x, koff, step, acc, first, bias, ahead, ahead_taps, input_ahead, add_after, out_lines,   \
+                      NA, NB, SW, 2, 1);                                                                               \
+        else                                                                                                          \
+            tile_avx2(kc, w, x, koff, step, acc, first, bias, ahead, ahead_taps, input_ahead, add_after, out_lines,   \
+                      NA, NB, SW, 2, 0);                                                                               \
     }                                                                                                                 \
     static void half2_##NA##_##NB##_##SW(int kc, const float *w, const float *x, const int *koff, long step,          \
                                          float *acc, int first, const float *bias, const float *ahead,                 \
                                          int ahead_taps, long input_ahead, int add_after,                              \
                                          const ct_lines *out_lines) {                                                  \
         tile_avx2(kc, w, x, koff, step, acc, first, bias, ahead, ahead_taps, input_ahead, add_after, out_lines, NA,   \
-                  NB, SW, 1);                                                                                          \
+                  NB, SW, 1, 0);                                                                                       \
     }                                                                                                                 \
     static void three2_##NA##_##NB##_##SW(int kc, const float *w, const float *x, const int *koff, long step,         \
                                           float *acc, int first, const float *bias, const float *ahead,                \
                                           int ahead_taps, long input_ahead, int add_after,                             \
                                           const ct_lines *out_lines) {                                                 \
         tile_avx2(kc, w, x, koff, step, acc, first, bias, ahead, ahead_taps, input_ahead, add_after, out_lines, NA,   \
-                  NB, SW, 3);                                                                                          \
+                  NB, SW, 3, 0);                                                                                       \
     }
 #define CT2_TILE_FNS(SW)                                                                                              \
     CT2_TILE_FN(1, 0, SW) CT2_TILE_FN(2, 0, SW) CT2_TILE_FN(3, 0, SW) CT2_TILE_FN(4, 0, SW) CT2_TILE_FN(5, 0, SW)     \
