@@ -313,6 +313,9 @@ extension ConvCase {
             var desc = Kernels.convDescriptor(g)
             #expect(
                 packed.channelTiles == (ck_conv_channel_tiles(&desc) != 0), "\(testCase.name), isa \(isa): packed for the kernel it runs")
+            if packed.channelTiles {
+                #expect(packed.withPanels { Int(bitPattern: $0) % 64 } == 0, "\(testCase.name), isa \(isa): panels on a cache line")
+            }
             for threads in isa == Kernels.supportedInstructionSets.last! ? [1, 2] : [1] {
                 for weights in [packed, nil] {
                     let context = "\(testCase.name), isa \(isa), \(threads) threads, packed \(weights != nil)"
@@ -497,18 +500,20 @@ extension ConvCase {
     }
 
     /// The channel panels hold 32 channels a block, zero-padded: 3×3 64→70 packs 3 blocks × 32 × 576 taps = 55,296
-    /// floats (the GEMM's 8-row panels would be 72 × 576 = 41,472), and a plan keeps that one copy only.
+    /// floats (the GEMM's 8-row panels would be 72 × 576 = 41,472), from a cache line's start (15 floats of slack
+    /// around them), and a plan keeps that one copy only.
     @Test func packedPanelsCountWholeChannelBlocks() throws {
         guard Self.hasAVX512 else { return }
         let g = ConvCase.channelTilesPicked[0].geometry
         let weight = [Float](repeating: 1, count: g.weightCount)
         let packed = weight.withUnsafeBufferPointer { PackedConvWeights(g, weight: $0.baseAddress!) }
         #expect(packed.channelTiles)
-        #expect(packed.storage.count == 55_296)
+        #expect(packed.storage.count == 55_296 + 15)
+        #expect(packed.withPanels { Int(bitPattern: $0) % 64 } == 0)
         #expect(ck_packed_weight_floats(70, 576) == 41_472)
         let conv = Conv(outChannels: 70, kernel: Size2(3), padding: .explicit(Size2(1)))
         let network = single(Layer(conv), input: Shape(channels: 64, height: 7, width: 7))
         let plan = try InferencePlan(network: network)
-        #expect(plan.memory.packedBytes == 55_296 * 4)
+        #expect(plan.memory.packedBytes == (55_296 + 15) * 4)
     }
 }
