@@ -68,8 +68,7 @@ void ck_pack_channel_weight(int M, int K, const float *A, float *dst) {
 int ck_channel_tile_strip_rows(const ck_conv_desc *g) {
     // geometry -> rows of a strip: CT_STRIP positions at most and input rows of CT_STRIP_INPUT floats (every channel)
     // at most, or one row (two, for maps two rows a tile)
-    const long row_floats = (long)g->channels * g->strideHeight *
-                            ((g->outWidth - 1) * g->strideWidth + (g->kernelWidth - 1) * g->dilationWidth + 1);
+    const long row_floats = (long)g->channels * g->strideHeight * ct_window_of(g, 0, 1).vw;
     long rows = CT_STRIP / g->outWidth;
     if (rows > CT_STRIP_INPUT / row_floats) rows = CT_STRIP_INPUT / row_floats;
     const int least = g->outWidth <= CT_TILE / 2 ? 2 : 1;
@@ -476,7 +475,7 @@ __attribute__((target("avx512f"))) static void pr_rows(const ck_conv_desc *g, co
                                                        int m1, ck_output_epilogue epilogue) {
     const int C = g->channels, H = g->height, W = g->width, M = g->outChannels, OH = g->outHeight, OW = g->outWidth;
     const int sh = g->strideHeight, sw = g->strideWidth, K = C * g->kernelHeight * g->kernelWidth, rows = oy1 - oy0;
-    const ct_stem_view v = ct_stem_view_of(g, oy0, oy1);
+    const ct_window v = ct_window_of(g, oy0, oy1);
     float *view = ck_scratch_buffer(CK_SCRATCH_PADDED, (size_t)C * v.plane + 16);
     float *own = packedWeight ? NULL : ck_scratch_buffer(CK_SCRATCH_PACK_A, (size_t)K * CT_BLOCK);
     int *koff = (int *)ck_scratch_buffer(CK_SCRATCH_PACK_B, (size_t)K);
@@ -556,8 +555,8 @@ void ck_conv_channel_tile_rows(const ck_conv_desc *g, const float *input, const 
     // same bits: `bench/ckab.sh` cold (CKAB_COLD=1 CKAB_WARM=i), 21–31 alternating calls, minima, 1 thread, AMD EPYC
     // Zen 4 (family 25 model 17), load 6–7: ResNet's 3×3 64→64 on 56×56 1.003–1.005, SqueezeNet's 32→128 and 16→64 on
     // 55×55 1.003–1.009 (leaving the copy out altogether, wrong values, bounds it at 0.975–0.988).
-    const int iy0 = oy0 * sh - g->padTop, vh = (rows - 1) * sh + (KH - 1) * dh + 1;
-    const int vw = (OW - 1) * sw + (KW - 1) * dw + 1;
+    const ct_window window = ct_window_of(g, oy0, oy1);
+    const int iy0 = window.iy0, vh = window.vh, vw = window.vw;
     const int inside = iy0 >= 0 && iy0 + vh <= H && g->padLeft == 0 && vw <= W;
     const float *view = input;
     size_t view_width = (size_t)W, view_plane = (size_t)H * W;

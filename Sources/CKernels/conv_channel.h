@@ -7,6 +7,25 @@
 // positions per chunk of an AVX2 tile at most (conv_channel_avx2.c), and the widest map AVX2 runs two rows a tile.
 enum { CT_BLOCK = 32, CT_TILE = 14, CT2_CHUNK = 6, CT2_PAIRED = CT_TILE };
 
+/// The input window output rows oy0 ..< oy1 read: rows iy0 ..< iy0 + vh, vw columns from −padLeft (every channel tile
+/// pads or reads it). The stems (pr_rows, ck_stem_rows_avx2) copy it zero-padded in column phases: each of its vh rows
+/// the `sw` phases of pw columns (input columns x0, x0 + sw, … then x0 + 1, …), row_floats a row, plane a channel.
+typedef struct {
+    int iy0, vh, vw, pw;
+    size_t row_floats, plane;
+} ct_window;
+
+static inline ct_window ct_window_of(const ck_conv_desc *g, int oy0, int oy1) {
+    ct_window v;
+    v.iy0 = oy0 * g->strideHeight - g->padTop;
+    v.vh = (oy1 - oy0 - 1) * g->strideHeight + (g->kernelHeight - 1) * g->dilationHeight + 1;
+    v.vw = (g->outWidth - 1) * g->strideWidth + (g->kernelWidth - 1) * g->dilationWidth + 1;
+    v.pw = (v.vw + g->strideWidth - 1) / g->strideWidth;
+    v.row_floats = (size_t)g->strideWidth * v.pw;
+    v.plane = (size_t)v.vh * v.row_floats;
+    return v;
+}
+
 #ifdef CK_X86
 // Output lines a tile asks for, to be written: `count` lines from line `l0` of the plane at `at` on, `lines` a
 // plane, planes `plane` floats apart.
@@ -59,26 +78,8 @@ CK_INTERNAL void ck_ct_pad_plane_avx2(float *d, const float *plane, int H, int W
 CK_INTERNAL void ck_ct_store_tiles_avx2(const float *acc, int count, int jend, float *out, const float *addend,
                                         size_t plane, ck_activation a);
 
-/// The zero-padded view a stem's output rows oy0 ..< oy1 read (pr_rows, ck_stem_rows_avx2): vh rows of each channel,
-/// each row the `sw` column phases of pw columns (input columns x0, x0 + sw, … then x0 + 1, …), from input row iy0.
-typedef struct {
-    int iy0, vh, vw, pw;
-    size_t row_floats, plane;
-} ct_stem_view;
-
-static inline ct_stem_view ct_stem_view_of(const ck_conv_desc *g, int oy0, int oy1) {
-    ct_stem_view v;
-    v.iy0 = oy0 * g->strideHeight - g->padTop;
-    v.vh = (oy1 - oy0 - 1) * g->strideHeight + (g->kernelHeight - 1) * g->dilationHeight + 1;
-    v.vw = (g->outWidth - 1) * g->strideWidth + (g->kernelWidth - 1) * g->dilationWidth + 1;
-    v.pw = (v.vw + g->strideWidth - 1) / g->strideWidth;
-    v.row_floats = (size_t)g->strideWidth * v.pw;
-    v.plane = (size_t)v.vh * v.row_floats;
-    return v;
-}
-
 /// koff[k]: where tap k (channel, ky, kx) of an output's window starts in the view, from the output's first column.
-static inline void ct_stem_tap_offsets(const ck_conv_desc *g, const ct_stem_view *v, int *koff) {
+static inline void ct_stem_tap_offsets(const ck_conv_desc *g, const ct_window *v, int *koff) {
     const int KH = g->kernelHeight, KW = g->kernelWidth, sw = g->strideWidth, dh = g->dilationHeight;
     const int dw = g->dilationWidth;
     for (int kk = 0; kk < g->channels * KH * KW; kk++) {

@@ -131,7 +131,7 @@ __attribute__((target("avx2,fma"))) void ck_stem_rows_avx2(const ck_conv_desc *g
                                                            const float *weight) {
     const int C = g->channels, H = g->height, W = g->width, M = g->outChannels, OH = g->outHeight, OW = g->outWidth;
     const int sh = g->strideHeight, sw = g->strideWidth, K = C * g->kernelHeight * g->kernelWidth, rows = oy1 - oy0;
-    const ct_stem_view v = ct_stem_view_of(g, oy0, oy1);
+    const ct_window v = ct_window_of(g, oy0, oy1);
     // the scratch pr_rows takes (the memory budget counts it)
     float *view = ck_scratch_buffer(CK_SCRATCH_PADDED, (size_t)C * v.plane + 16);
     int *koff = (int *)ck_scratch_buffer(CK_SCRATCH_PACK_B, (size_t)K);
