@@ -81,6 +81,11 @@ extension ConvCase {
         ConvCase(
             "3×3 pad 1 64→208 on 13×13: 7 blocks, the last half wide, on 2 threads block 3's rows 0 ..< 6 and 6 ..< 13",
             c: 64, h: 13, w: 13, k: 208, kernel: (3, 3), pad: (1, 1, 1, 1)),
+        // Maps taller than 14 whose input window outweighs their weights share out (row, block) pairs in row-major order
+        // on 2 threads: a band of rows each, the row between the bands split by its blocks.
+        ConvCase(
+            "3×3 pad 1 20→96 on 17×49: 3 blocks, on 2 threads rows 0 ..< 8 and row 8's block 0, then its blocks 1–2 and rows 9 ..< 17",
+            c: 20, h: 17, w: 49, k: 96, kernel: (3, 3), pad: (1, 1, 1, 1)),
         // Stems (at most 3 input channels) split by output rows on 2 threads: each band pads its own input rows and
         // the window's halo above and below it, every channel block in each band (3 blocks: a task a block and band).
         ConvCase(
@@ -460,24 +465,88 @@ extension ConvCase {
         #expect(tiles == gemm)
     }
 
-    /// Shares of (block, row) pairs cover each pair once, whole blocks as one piece, and on 2 threads give 1
-    /// thread's bits (each value is one tile's sum either way).
-    @Test func blockRowSharesCoverEachPairOnceAndKeepTheBits() {
-        for (outChannels, outHeight, parts) in [(208, 13, 2), (224, 14, 2), (288, 14, 2), (160, 7, 2), (288, 14, 4)] {
-            var seen = [Int](repeating: 0, count: (outChannels + 31) / 32 * 32 * outHeight)
-            for part in 0..<parts {
-                for (rows, channels) in Kernels.blockRowShare(part, parts: parts, outChannels: outChannels, outHeight: outHeight) {
-                    #expect(channels.lowerBound % 32 == 0 && channels.count > 0 && rows.count > 0)
-                    for c in stride(from: channels.lowerBound, to: channels.upperBound, by: 32) {
-                        for row in rows { seen[c / 32 * outHeight + row] += 1 }
+    /// Shares of (block, row) pairs, in block-major or row-major order, cover each pair once in at most three pieces
+    /// (a part of a block's rows or of a row's blocks, whole ones, another part), and on 2 threads give 1 thread's bits
+    /// (each value is one tile's sum either way).
+    @Test func pairSharesCoverEachPairOnceAndKeepTheBits() {
+        let shapes = [
+            (208, 13, 2), (224, 14, 2), (288, 14, 2), (160, 7, 2), (288, 14, 4), (64, 55, 2), (96, 15, 2), (40, 29, 2),
+            (128, 27, 2), (256, 28, 4), (32, 56, 2),
+        ]
+        for (outChannels, outHeight, parts) in shapes {
+            for rowMajor in [false, true] {
+                var seen = [Int](repeating: 0, count: (outChannels + 31) / 32 * outHeight)
+                for part in 0..<parts {
+                    let share = Kernels.pairShare(part, parts: parts, outChannels: outChannels, outHeight: outHeight, rowMajor: rowMajor)
+                    #expect(share.count <= 3, "\(outChannels) on \(outHeight), part \(part), row-major \(rowMajor)")
+                    for (rows, channels) in share {
+                        #expect(channels.lowerBound % 32 == 0 && channels.count > 0 && rows.count > 0)
+                        for c in stride(from: channels.lowerBound, to: channels.upperBound, by: 32) {
+                            for row in rows { seen[c / 32 * outHeight + row] += 1 }
+                        }
                     }
                 }
+                #expect(seen.allSatisfy { $0 == 1 }, "\(outChannels) on \(outHeight), row-major \(rowMajor)")
             }
-            #expect(seen.prefix((outChannels + 31) / 32 * outHeight).allSatisfy { $0 == 1 }, "\(outChannels) on \(outHeight)")
         }
         guard Self.hasAVX512 else { return }
         let g = ConvCase("3×3 pad 1 64→208 on 13×13", c: 64, h: 13, w: 13, k: 208, kernel: (3, 3), pad: (1, 1, 1, 1)).geometry
         Self.expectTwoThreadsGiveOneThreadsBits(g, seed: 67, "64→208 on 13×13")
+    }
+
+    /// On 2 threads a map taller than 14 whose input window outweighs its weights (not a stem) shares out row-major
+    /// (row, block) pairs, and the others keep their splits; every split gives the bits of one call for the whole map, on
+    /// every instruction set (the shares' pieces run in turn on this thread, whose instruction set a test can force) and
+    /// on 2 threads through `Kernels.conv2d`.
+    @Test func twoThreadSharesKeepTheBits() {
+        func rowMajor(_ g: ConvGeometry) -> Bool {
+            let bounds = { (share: [(rows: Range<Int>, channels: Range<Int>)]) in
+                share.flatMap { [$0.rows.lowerBound, $0.rows.upperBound, $0.channels.lowerBound, $0.channels.upperBound] }
+            }
+            return Kernels.channelTileShares(g, parts: 2).map(bounds)
+                == (0..<2).map {
+                    bounds(Kernels.pairShare($0, parts: 2, outChannels: g.outChannels, outHeight: g.outHeight, rowMajor: true))
+                }
+        }
+        func rowMajor(_ c: Int, _ h: Int, _ m: Int, _ k: Int, stride: Int = 1) -> Bool {
+            let p = k / 2
+            return rowMajor(ConvCase("", c: c, h: h, w: h, k: m, kernel: (k, k), stride: (stride, stride), pad: (p, p, p, p)).geometry)
+        }
+        // ResNet-50's res2 and res3a 3×3s, GoogLeNet's conv2, SqueezeNet's 3×3s on 55×55 by rows; ResNet's 3×3 on
+        // 28×28 and 14×14, SqueezeNet's on 27×27, NIN's 5×5 on 16×16 and SqueezeNet's stem (rows × blocks) not
+        #expect(rowMajor(64, 56, 64, 3) && rowMajor(128, 56, 128, 3, stride: 2) && rowMajor(64, 56, 192, 3))
+        #expect(rowMajor(16, 55, 64, 3) && rowMajor(32, 55, 128, 3))
+        #expect(!rowMajor(128, 28, 128, 3) && !rowMajor(256, 14, 256, 3) && !rowMajor(64, 27, 256, 3))
+        #expect(!rowMajor(96, 16, 256, 5) && !rowMajor(3, 224, 96, 7, stride: 2))
+        let cases = ConvCase.channelTilesPicked
+        #expect(cases.filter { rowMajor($0.geometry) }.count >= 8)
+        for isa in Kernels.supportedInstructionSets where isa >= InstructionSet.avx2 {
+            Kernels.forceInstructionSet(isa)
+            defer { Kernels.forceInstructionSet(nil) }
+            for testCase in cases {
+                let g = testCase.geometry, count = g.outChannels * g.outHeight * g.outWidth
+                var random = TestRandom(seed: 73)
+                let input = random.floats(g.inChannels * g.inHeight * g.inWidth)
+                let weight = random.floats(g.weightCount), bias = random.floats(g.outChannels), addend = random.floats(count)
+                var desc = Kernels.convDescriptor(g)
+                var whole = [Float](repeating: .nan, count: count), shared = whole
+                addend.withUnsafeBufferPointer { addend in
+                    let epilogue = ck_output_epilogue(addend: addend.baseAddress, activation: FusedActivation.relu.descriptor)
+                    ck_conv_channel_tile_rows(
+                        &desc, input, weight, nil, bias, &whole, 0, Int32(g.outHeight), 0, Int32(g.outChannels), epilogue)
+                    for (rows, channels) in Kernels.channelTileShares(g, parts: 2).joined() {
+                        ck_conv_channel_tile_rows(
+                            &desc, input, weight, nil, bias, &shared, Int32(rows.lowerBound), Int32(rows.upperBound),
+                            Int32(channels.lowerBound), Int32(channels.upperBound), epilogue)
+                    }
+                }
+                #expect(shared.map(\.bitPattern) == whole.map(\.bitPattern), "\(testCase.name), isa \(isa)")
+            }
+        }
+        guard Self.hasAVX512 else { return }
+        for testCase in cases where rowMajor(testCase.geometry) {
+            Self.expectTwoThreadsGiveOneThreadsBits(testCase.geometry, seed: 79, testCase.name)
+        }
     }
 
     /// `g` on the channel tiles with its weight packed for them, at 1 and at 2 threads: the same bits, and the plain
