@@ -710,12 +710,22 @@ static inline void run_tile(const micro_kernel *mk, size_t a_ahead, int kc, cons
 // alternating processes, per-node minima) and the shallower branch2c ones (K = 64, 128) 0.96–1.01: pool tasks read
 // in place where a K block is full (KC_MAX deep). The AVX2 kernel the same way (gemm_avx2.c): ResNet-50's 512→128 on
 // 28×28 and MobileNetV2's 24→144 on 56×56 0.975 of the time at one thread (AVX2 forced, AMD EPYC Zen 4).
-static int b_side_work(const micro_kernel *mk, const b_source *bs, int kcb) {
+// Pool tasks read in place too where a product has at most THIN_POOL_ROWS rows, whatever its K: B is then most of
+// what the tiles read, and packing it was the 2-thread loss of the thin 1×1s that tie with onnxruntime at 1 thread.
+// Whole networks at 2 threads against packing, AMD EPYC Zen 4 (family 25 model 17), good host (GoogLeNet at 2
+// threads 15.9–16.1 ms), 6–10 alternating processes, per-node minima | medians: AVX-512 SqueezeNet's 128→32 on 55×55
+// 0.853 | 0.859, 384→48 and 384→64 on 27×27 0.910–0.931, inception(3a)'s 192→32, 192→64 and 192→96 on 28×28
+// 0.877–0.961, NIN's 160→96 on 32×32 0.968 | 0.942, MobileNetV2's 192→32 on 28×28 0.90–0.92, ResNet-50's 64→64 on
+// 56×56 0.91–0.94; networks SqueezeNet 0.996 | 0.994, inception(3a) 0.988 | 0.981, NIN 0.989 | 0.995, GoogLeNet
+// 0.999 | 0.995, MobileNetV2 0.992 | 1.001, ResNet-50 1.000 | 1.000; AVX2 (`--isa avx2`) SqueezeNet's squeezes
+// 0.76–0.89, network 0.984 | 0.992, inception(3a) 0.965 | 0.974. One thread does not change (0.993–0.999).
+enum { THIN_POOL_ROWS = 128 };
+static int b_side_work(const micro_kernel *mk, const b_source *bs, int kcb, int rows) {
 #ifdef CK_X86
     return (mk->fn == micro_kernel_avx512 || mk->fn == ck_micro_kernel_avx2) && !bs->conv && !bs->transB &&
-           (long)bs->ldb * kcb <= INT_MAX && (!ck_in_pool_loop() || kcb >= KC_MAX);
+           (long)bs->ldb * kcb <= INT_MAX && (!ck_in_pool_loop() || kcb >= KC_MAX || rows <= THIN_POOL_ROWS);
 #else
-    (void)mk, (void)bs, (void)kcb;
+    (void)mk, (void)bs, (void)kcb, (void)rows;
     return 0;
 #endif
 }
@@ -753,7 +763,7 @@ void ck_gemm_blocked(int M, int m0, int m1, int n0, int n1, int K, const float *
     float *pb = ck_scratch_buffer(CK_SCRATCH_PACK_B, (size_t)kcb * ((ncb + pn - 1) / pn * pn));
     if (!pa || !pb) abort();
     // Whether the first tiles read B's rows in place (b_side_work), at these offsets from a block's first row.
-    const int in_place_b = b_side_work(&mk, bs, kcb);
+    const int in_place_b = b_side_work(&mk, bs, kcb, m1 - m0);
     int koff[KC_MAX];
     if (in_place_b)
         for (int k = 0; k < kcb; k++) koff[k] = k * bs->ldb;

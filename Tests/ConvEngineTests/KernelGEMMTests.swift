@@ -1,3 +1,4 @@
+import CKernels
 import Testing
 
 @testable import ConvEngine
@@ -275,6 +276,77 @@ extension ConvCase {
                 }
             }
             Kernels.forceInstructionSet(nil)
+        }
+    }
+
+    /// Tasks of a 2-thread loop read a stored B in place for a product of at most 128 rows whatever its K (gemm.c's
+    /// THIN_POOL_ROWS), as one thread does: the thin 1×1s (K one block up to 64 deep and deeper, two blocks, partial
+    /// last panels), each column piece of the pointwise split run as a pool task as `Kernels.conv2d` runs it, give one
+    /// thread's bits on every instruction set (the ISA forced in each task), and the plain loops' values. 136 rows keep
+    /// packing: the same bits too.
+    @Test(
+        arguments: [
+            ConvCase("1×1 pointwise 128→32 on 11×13, K one block", c: 128, h: 11, w: 13, k: 32, kernel: (1, 1)),
+            ConvCase("1×1 pointwise 384→48 on 9×9, two K blocks", c: 384, h: 9, w: 9, k: 48, kernel: (1, 1)),
+            ConvCase("1×1 pointwise 64→96 on 13×14, short K", c: 64, h: 13, w: 14, k: 96, kernel: (1, 1)),
+            ConvCase("1×1 pointwise 100→128 on 9×20", c: 100, h: 9, w: 20, k: 128, kernel: (1, 1)),
+            ConvCase("1×1 pointwise 192→136 on 12×16, packed in tasks", c: 192, h: 12, w: 16, k: 136, kernel: (1, 1)),
+        ])
+    func thinProductsInPoolTasksGiveOneThreadsBits(_ testCase: ConvCase) {
+        let g = testCase.geometry
+        let plane = g.outHeight * g.outWidth, count = g.outChannels * plane
+        var random = TestRandom(seed: 71)
+        let input = random.floats(g.inChannels * g.inHeight * g.inWidth)
+        let weight = random.floats(g.weightCount), bias = random.floats(g.outChannels)
+        let expected = Reference.conv2d(g, input: input, weight: weight, bias: bias)
+        for isa in Kernels.supportedInstructionSets {
+            Kernels.forceInstructionSet(isa)
+            defer { Kernels.forceInstructionSet(nil) }
+            let packed = weight.withUnsafeBufferPointer { PackedConvWeights(g, weight: $0.baseAddress!) }
+            var one = [Float](repeating: .nan, count: count), two = one
+            one.withUnsafeMutableBufferPointer {
+                Kernels.conv2d(g, input: input, weight: weight, bias: bias, output: $0.baseAddress!, packed: packed, threads: 1)
+            }
+            let pieces = Kernels.gemmPieces(rows: g.outChannels, columns: plane, parts: 2, finer: false).columns
+            let none = ck_activation(kind: CK_ACTIVATION_NONE, minimum: 0, maximum: 0)
+            #expect(pieces.count == 2, "\(testCase.name), isa \(isa)")
+            two.withUnsafeMutableBufferPointer { y in
+                let output = y.baseAddress!
+                input.withUnsafeBufferPointer { x in
+                    bias.withUnsafeBufferPointer { b in
+                        packed.withPanels { panels in
+                            Self.onThePool(tasks: pieces.count) { task in
+                                Kernels.forceInstructionSet(isa)
+                                defer { Kernels.forceInstructionSet(nil) }
+                                let range = pieces[task]
+                                ck_sgemm_prepacked(
+                                    Int32(g.outChannels), Int32(range.count), Int32(g.inChannels), panels,
+                                    x.baseAddress! + range.lowerBound, Int32(plane), output + range.lowerBound, Int32(plane),
+                                    b.baseAddress, 0, Int32(g.outChannels),
+                                    ck_output_epilogue(addend: nil, activation: none))
+                            }
+                        }
+                    }
+                }
+            }
+            #expect(two.map(\.bitPattern) == one.map(\.bitPattern), "\(testCase.name), isa \(isa): 2 threads' bits")
+            let difference = largestDifference(two, expected)
+            #expect(difference < 1e-4, "\(testCase.name), isa \(isa): maxdiff \(difference)")
+        }
+    }
+
+    /// Runs `body(task)` for `tasks` tasks as one loop of the worker pool (`ck_parallel_for` on 2 threads), waiting
+    /// while another test's loop holds it: `Kernels.parallelFor` would run them on Dispatch then, outside the pool's
+    /// tasks, where the GEMM takes its one-thread path.
+    static func onThePool(tasks: Int, _ body: (Int) -> Void) {
+        withoutActuallyEscaping(body) { body in
+            var task = body
+            withUnsafeMutablePointer(to: &task) { pointer in
+                while ck_parallel_for(
+                    Int32(tasks), 2, { context, task in context!.assumingMemoryBound(to: ((Int) -> Void).self).pointee(Int(task)) },
+                    pointer) == 0
+                {}
+            }
         }
     }
 
