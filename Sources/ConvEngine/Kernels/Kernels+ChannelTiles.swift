@@ -54,7 +54,8 @@ extension Kernels {
         // the split by blocks. AVX-512: ResNet-50's res2 3×3s 0.978–0.987 | 0.983–0.993, res3a's 3×3/2 0.981 | 0.971,
         // the 1×1s around them 0.970–1.003; SqueezeNet's 3×3s on 55×55 0.958–0.989 | 0.948–0.983; GoogLeNet's conv2
         // 0.994 | 0.993 (networks: ResNet-50 1.002 | 0.992, SqueezeNet 0.995 | 0.992, GoogLeNet 0.998 | 0.994). AVX2
-        // (`--isa avx2`, 5 processes): res2 0.979–0.990 | 0.981–0.985, res3a 0.974 | 0.976. Where the weights are the
+        // (`--isa avx2`, 5–6 processes): res2 0.979–0.990 | 0.981–0.985, res3a 0.974 | 0.976, SqueezeNet's 3×3s on 55×55
+        // 0.915–0.984 | 0.912–0.985 and its stem 0.994 | 0.998. Where the weights are the
         // larger, rows lost or measured alike: ResNet's 3×3 128→128 on 28×28 (window 115 K floats, weights 147 K)
         // 0.991–1.000 on AVX-512 but 1.013–1.019 on AVX2, GoogLeNet's 3a/3b 0.990–0.996, SqueezeNet's on 27×27
         // 0.992–1.020, NIN's 5×5 96→256 on 16×16 (weights 614 K) 1.005; by rows alone (14 : 13 rows) the 27×27 ones lost
