@@ -1,3 +1,4 @@
+import CKernels
 import Testing
 
 @testable import ConvEngine
@@ -110,6 +111,46 @@ let sameSizeMaxPoolCases = [(1, 7, 3), (2, 14, 5), (6, 15, 1), (5, 16, 3), (4, 1
                 #expect(averageDifference < 1e-5, "\(context) average: maxdiff \(averageDifference)")
             }
             Kernels.forceInstructionSet(nil)
+        }
+    }
+
+    /// A stride-1 pool on a map 28 or more wide runs in 4 channel pieces a thread (`Kernels.pool`): as tasks of a
+    /// 2-thread pool loop, with the instruction set forced in each, the pieces give one thread's bits on every set.
+    @Test func wideStrideOnePoolPiecesGiveOneThreadsBits() {
+        let g = PoolCase("3×3/1 pad 1 on 28×28", c: 24, h: 28, w: 28, kernel: 3, stride: 1, pad: 1).geometry
+        var random = TestRandom(seed: 73)
+        let input = random.floats(g.channels * g.inHeight * g.inWidth)
+        let pieces = Kernels.split(g.channels, parts: 8)
+        var desc = Kernels.poolDescriptor(g)
+        for isa in Kernels.supportedInstructionSets {
+            Kernels.forceInstructionSet(isa)
+            defer { Kernels.forceInstructionSet(nil) }
+            for average in [false, true] {
+                var one = [Float](repeating: .nan, count: g.channels * g.outHeight * g.outWidth), two = one
+                one.withUnsafeMutableBufferPointer { y in
+                    if average {
+                        Kernels.averagePool2d(g, input: input, output: y.baseAddress!, threads: 1)
+                    } else {
+                        Kernels.maxPool2d(g, input: input, output: y.baseAddress!, threads: 1)
+                    }
+                }
+                two.withUnsafeMutableBufferPointer { y in
+                    let output = y.baseAddress!
+                    withUnsafePointer(to: &desc) { desc in
+                        KernelGEMMTests.onThePool(tasks: pieces.count) { task in
+                            Kernels.forceInstructionSet(isa)
+                            defer { Kernels.forceInstructionSet(nil) }
+                            let (c0, c1) = (Int32(pieces[task].lowerBound), Int32(pieces[task].upperBound))
+                            if average {
+                                ck_average_pool(desc, input, output, c0, c1)
+                            } else {
+                                ck_max_pool(desc, input, output, c0, c1)
+                            }
+                        }
+                    }
+                }
+                #expect(two.map(\.bitPattern) == one.map(\.bitPattern), "isa \(isa), average \(average)")
+            }
         }
     }
 

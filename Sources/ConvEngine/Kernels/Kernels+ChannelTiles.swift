@@ -27,7 +27,7 @@ extension Kernels {
     /// output rows when there are too few blocks, by both when fewer than two blocks a thread do not share out
     /// evenly, by (block, row) pairs when more do, by output rows alone on an image's few input channels (a stem)
     /// whose blocks would share out evenly, and by (row, block) pairs on a map taller than 14 whose input window
-    /// outweighs its weights. Each value is one tile's sum whichever way (the same bits).
+    /// outweighs its weights (stems included). Each value is one tile's sum whichever way (the same bits).
     static func channelTileShares(_ g: ConvGeometry, parts: Int) -> [[(rows: Range<Int>, channels: Range<Int>)]] {
         let blocks = (g.outChannels + 31) / 32
         // Too few blocks to share out evenly (3 on 2 threads) run each by rows too: 6 equal tasks, not 2 : 1. With
@@ -39,10 +39,11 @@ extension Kernels {
         // whole input (ResNet-50's 602 KB). Same bits (each value is one tile's sum either way). 2 threads, AMD EPYC
         // Zen 4 (family 25 model 17, AVX-512 on a 256-bit datapath), whole networks, 8 alternating processes,
         // per-node minima | medians, host quiet (FMA peak 248–255 GFLOP/s before and after): ResNet-50's conv1 0.95 |
-        // 0.89 (one process, 200 alternating calls: 0.92–0.96). SqueezeNet's 3 blocks keep rows × blocks: by rows
-        // alone its conv1 measured 1.006–1.014 and the pool1 after it 1.05–1.09 (12 processes).
+        // 0.89 (one process, 200 alternating calls: 0.92–0.96). SqueezeNet's 3 blocks kept rows × blocks: by rows
+        // alone its conv1 measured 1.006–1.014 and the pool1 after it 1.05–1.09 (12 processes); a stem on a map taller
+        // than 14 now takes row-major pairs (below), which share its 109 rows × 3 blocks out evenly.
         let even = blocks % parts == 0 || blocks >= 2 * parts || g.outHeight < parts
-        // A map taller than 14 (not a stem) whose zero-padded input window holds more floats than its weights shares out
+        // A map taller than 14 whose zero-padded input window holds more floats than its weights (every stem) shares out
         // (output row, block) pairs in row-major order: each thread a band of the rows with every block, and the row
         // between the bands by its blocks (55 rows of 2 blocks: rows 0 ..< 27 and row 27's block 0, then row 27's block
         // 1 and rows 28 ..< 55). A split by blocks has each thread pad and read the whole window (ResNet's res3a 3×3/2:
@@ -53,14 +54,17 @@ extension Kernels {
         // the split by blocks. AVX-512: ResNet-50's res2 3×3s 0.978–0.987 | 0.983–0.993, res3a's 3×3/2 0.981 | 0.971,
         // the 1×1s around them 0.970–1.003; SqueezeNet's 3×3s on 55×55 0.958–0.989 | 0.948–0.983; GoogLeNet's conv2
         // 0.994 | 0.993 (networks: ResNet-50 1.002 | 0.992, SqueezeNet 0.995 | 0.992, GoogLeNet 0.998 | 0.994). AVX2
-        // (`--isa avx2`, 5 processes): res2 0.979–0.990 | 0.981–0.985, res3a 0.974 | 0.976. Where the weights are the
+        // (`--isa avx2`, 5–6 processes): res2 0.979–0.990 | 0.981–0.985, res3a 0.974 | 0.976, SqueezeNet's 3×3s on 55×55
+        // 0.915–0.984 | 0.912–0.985 and its stem 0.994 | 0.998. Where the weights are the
         // larger, rows lost or measured alike: ResNet's 3×3 128→128 on 28×28 (window 115 K floats, weights 147 K)
         // 0.991–1.000 on AVX-512 but 1.013–1.019 on AVX2, GoogLeNet's 3a/3b 0.990–0.996, SqueezeNet's on 27×27
         // 0.992–1.020, NIN's 5×5 96→256 on 16×16 (weights 614 K) 1.005; by rows alone (14 : 13 rows) the 27×27 ones lost
-        // 1.02–1.03. On 14×14 and 7×7 rows lost (ResNet's res4 3×3s 1.00–1.01 and the 1×1s before them 1.02–1.03, res5's
+        // 1.02–1.03. SqueezeNet's stem (3→96 7×7/2, 3 blocks; 3 runs, host between good and slow, GoogLeNet at 2 threads
+        // 16.1–18.4 ms) against rows × blocks: 0.987–0.990 | 0.984–0.998 (the other stems' rows split the same either
+        // way). On 14×14 and 7×7 rows lost (ResNet's res4 3×3s 1.00–1.01 and the 1×1s before them 1.02–1.03, res5's
         // 1.05–1.09: 3 rows against 4, each thread streaming all 9.4 MB of weights).
         let window = channelTileWindow(g)
-        if parts > 1 && g.outHeight > 14 && g.inChannels > 3 && g.inChannels * window.rows * window.columns > g.weightCount {
+        if parts > 1 && g.outHeight > 14 && g.inChannels * window.rows * window.columns > g.weightCount {
             return (0..<parts).map {
                 pairShare($0, parts: parts, outChannels: g.outChannels, outHeight: g.outHeight, rowMajor: true)
             }
