@@ -79,9 +79,10 @@ extension Kernels {
         // EPYC Zen 4 (family 25 model 17, AVX-512 on a 256-bit datapath), 2 cores shared with other helpers. Where
         // blocks share out evenly, rows alone lost on 28×28 (128→128 1.01, 96→128 1.10–1.14, 128→192 1.08) and
         // measured alike on 56×56 (64→64 0.98–0.99, 64→192 1.01–1.02), in one process and before wide maps ran K whole
-        // (in whole networks since, taller maps whose window outweighs their weights gain by rows: above). Same bits (each value is one tile's sum). In
-        // GoogLeNet at 2 threads (quiet host, alternating processes, per-node minima | medians): 4a 0.90 | 0.91, 4b
-        // 0.90 | 0.91, 4d 0.93 | 0.93, the network 0.977 | 0.988; at 1 thread nothing changes.
+        // (in whole networks since, taller maps whose window outweighs their weights gain by rows: above). Same bits
+        // (each value is one tile's sum). In GoogLeNet at 2 threads (quiet host, alternating processes, per-node
+        // minima | medians): 4a 0.90 | 0.91, 4b 0.90 | 0.91, 4d 0.93 | 0.93, the network 0.977 | 0.988; at 1 thread
+        // nothing changes.
         if blocks % parts != 0 && blocks >= 2 * parts && g.outHeight >= parts {
             return (0..<parts).map {
                 pairShare($0, parts: parts, outChannels: g.outChannels, outHeight: g.outHeight, rowMajor: false)
