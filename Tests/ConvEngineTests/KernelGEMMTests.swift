@@ -339,15 +339,7 @@ extension ConvCase {
     /// while another test's loop holds it: `Kernels.parallelFor` would run them on Dispatch then, outside the pool's
     /// tasks, where the GEMM takes its one-thread path.
     static func onThePool(tasks: Int, _ body: (Int) -> Void) {
-        withoutActuallyEscaping(body) { body in
-            var task = body
-            withUnsafeMutablePointer(to: &task) { pointer in
-                while ck_parallel_for(
-                    Int32(tasks), 2, { context, task in context!.assumingMemoryBound(to: ((Int) -> Void).self).pointee(Int(task)) },
-                    pointer) == 0
-                {}
-            }
-        }
+        while !Kernels.runOnPool(tasks: tasks, workers: 2, body) {}
     }
 
     /// An epilogue of batch norm, residual add and ReLU on packed weights, whose pieces (finer column pieces that

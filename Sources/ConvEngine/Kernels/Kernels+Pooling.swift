@@ -30,8 +30,7 @@ extension Kernels {
         output: UnsafeMutablePointer<Float>, threads: Int = KernelThreads.count
     ) {
         // input (C, H·W) -> output (C)
-        // the pool's threshold: a second thread from ~32 K values read
-        let ranges = split(channels, parts: channels * planeSize < 1 << 15 ? 1 : threads, alignment: 8)
+        let ranges = split(channels, parts: channels * planeSize < memoryBoundThreadingFloor ? 1 : threads, alignment: 8)
         parallelFor(tasks: ranges.count, threads: threads) { task in
             ck_global_average_pool(
                 input, output, Int32(planeSize), Int32(ranges[task].lowerBound), Int32(ranges[task].upperBound))
@@ -45,15 +44,15 @@ extension Kernels {
     ) {
         var desc = poolDescriptor(g)
         let work = g.channels * (g.outHeight * g.kernelHeight * g.inWidth + g.outHeight * g.outWidth * g.kernelWidth)
-        // a pool reads and writes memory without much arithmetic: worth a second thread from ~32 K operations. On
-        // several threads a stride-1 pool on a map 28 or more wide runs 4 channel pieces a thread, so the thread that
-        // starts first takes more of them: GoogLeNet's 3×3/1 inception pools on 28×28 at 2 threads 0.83 | 0.83 of the
-        // time (inception-3a, 16 alternating processes, per-node minima | medians, network 0.993 | 0.992; GoogLeNet's
-        // 3a 0.91–0.95, 3b 0.83–0.87, 8 processes), AMD EPYC Zen 4 (family 25 model 17), AVX-512, good host (GoogLeNet
-        // 16.3 ms at 2 threads). Every pool so cut lost: the 3×3/2 ones 1.03–1.08 (SqueezeNet's, GoogLeNet's), 3×3/1 on
-        // 14×14 1.02–1.13, NIN's 1.09–1.19.
+        // A pool reads and writes memory without much arithmetic (memoryBoundThreadingFloor). On several threads a
+        // stride-1 pool on a map 28 or more wide runs 4 channel pieces a thread, so the thread that starts first takes
+        // more of them: GoogLeNet's 3×3/1 inception pools on 28×28 at 2 threads 0.83 | 0.83 of the time (inception-3a,
+        // 16 alternating processes, per-node minima | medians, network 0.993 | 0.992; GoogLeNet's 3a 0.91–0.95, 3b
+        // 0.83–0.87, 8 processes), AMD EPYC Zen 4 (family 25 model 17), AVX-512, good host (GoogLeNet 16.3 ms at 2
+        // threads). Every pool so cut lost: the 3×3/2 ones 1.03–1.08 (SqueezeNet's, GoogLeNet's), 3×3/1 on 14×14
+        // 1.02–1.13, NIN's 1.09–1.19.
         let wide = g.strideHeight == 1 && g.outWidth >= 28 && threads > 1  // one thread: one call
-        let ranges = split(g.channels, parts: work < 1 << 15 ? 1 : wide ? 4 * threads : threads)
+        let ranges = split(g.channels, parts: work < memoryBoundThreadingFloor ? 1 : wide ? 4 * threads : threads)
         withUnsafePointer(to: &desc) { desc in
             parallelFor(tasks: ranges.count, threads: threads) { task in
                 body(desc, ranges[task].lowerBound, ranges[task].upperBound)

@@ -39,17 +39,7 @@ extension Kernels {
             for task in 0..<tasks { body(task) }
             return
         }
-        let ran = withoutActuallyEscaping(body) { body -> Int32 in
-            var task = body
-            return withUnsafeMutablePointer(to: &task) { pointer in
-                ck_parallel_for(
-                    Int32(tasks), Int32(workers),
-                    { context, task in
-                        context!.assumingMemoryBound(to: ((Int) -> Void).self).pointee(Int(task))
-                    }, pointer)
-            }
-        }
-        if ran != 0 { return }
+        if runOnPool(tasks: tasks, workers: workers, body) { return }
         // `body` runs on several threads by this function's contract: each task touches only its own part of
         // the caller's buffers, and every task is done before `parallelFor` returns (the C pool above passes it
         // through a raw pointer on the same terms).
@@ -64,6 +54,25 @@ extension Kernels {
             }
         }
     }
+
+    /// Runs `body(task)` for every task in `0..<tasks` as one loop of the `ck_parallel_for` pool on `workers` threads
+    /// and returns true, or returns false at once, running none, while the pool is busy with another loop.
+    static func runOnPool(tasks: Int, workers: Int, _ body: (Int) -> Void) -> Bool {
+        withoutActuallyEscaping(body) { body in
+            var task = body
+            return withUnsafeMutablePointer(to: &task) { pointer in
+                ck_parallel_for(
+                    Int32(tasks), Int32(workers),
+                    { context, task in
+                        context!.assumingMemoryBound(to: ((Int) -> Void).self).pointee(Int(task))
+                    }, pointer) != 0
+            }
+        }
+    }
+
+    /// Values a memory-bound loop (a pool, a merge, a ReLU pass) reads or computes from which it takes a second
+    /// thread (~32 K): with little arithmetic a value, smaller loops are not worth the hand-off.
+    static let memoryBoundThreadingFloor = 1 << 15
 
     /// Splits `0..<count` into `parts` contiguous ranges whose inner bounds are multiples of `alignment`.
     static func split(_ count: Int, parts: Int, alignment: Int = 1) -> [Range<Int>] {
