@@ -9,6 +9,16 @@
 // minima, same host): MobileNetV2's block1_1/linear 0.61, GoogLeNet's inception_3a/5x5_reduce 0.54, the rest alike.
 // A block of 17–24 channels runs the second half as chunks of one 8-channel vector (`three2_*`, `quarters`): 1×1
 // 144→24 on 56×56 0.91–0.95, 96→24 0.92–0.95, 512→24 on 14×14 0.86 (same harness and host).
+// Where the wide maps' 3×3s stand (AVX2 on AMD EPYC Zen 4, family 25 model 17, AVX-512 masked, 2 cores, FMA peak 91.1
+// GFLOP/s; `bench/ckab.c`, one process, 11–15 alternating calls, minima): GoogLeNet's conv2 (3×3 64→192 on 56×56)
+// takes 8.3 ms, 0.39 ms of it with the tiles' calls left out (padding copy, write-out and driver, 4.7 %), so the tiles
+// run at ~96 % of the peak while they run; leaving the write-out out saves 0–1 %. One tile's loop over a K block of
+// 192 taps in cache (/tmp harness, best of 3 × 7 runs): chunks of 6 positions 89.0–89.2 GFLOP/s (98 %), of 5 85.8, a
+// tile of 5 + 6 87.4, of 5 + 5 + 4 85.1; yet in the convs these all measured alike (0.99–1.01 on ResNet-50's,
+// GoogLeNet's and SqueezeNet's 3×3s): a wide map's strip as one run of positions across the row ends in chunks of 6
+// (where rows ran 5 + 6 + 5 + …), the tap loop unrolled by 2, each tile's accumulator lines asked for (prefetchw) at
+// its start (1.00–1.01), and K blocks of half the GEMM's (96 taps, 12 KB of weights a half; other bits, measurement
+// only) 0.99–1.00. Whole-panel chunks (3 positions × 32 channels, as MLAS's FMA3 kernel) on those maps lost, 1.05–1.07.
 #include "conv_channel.h"
 #include <stdint.h>
 
