@@ -665,6 +665,9 @@ __attribute__((target("avx2,fma"))) static void planes_flat_256(const dw_call *k
 // output rows at once share the input row between them. Against the row-wise kernel (as above): 576 ch 14→7 0.80,
 // 192 ch 28→14 0.57, 144 ch 56→28 0.91; whole MobileNetV2 0.81, 0.56, 0.92; 112→56 copied whole 1.2–1.4 (row-wise).
 // Four rows at once at 14→7, and the next plane's input found without dw_source's divisions: no change (0.97–1.0).
+// One copy, each plane copied right before it is computed (the stride-1 planes copy the next plane ahead into a
+// second one so their stores have landed): 56→28's copies (22 KB each) no longer fill L1 twice over, 0.925 of the
+// time there, 14→7 and 28→14 0.98–1.0 (ckab, as above); 112→56 so (a 65 KB copy) 1.12 of the row-wise time.
 // Output rows at least 4 wide: a row pair's upper vector is stored whole, and its spill past the row stays inside
 // the lower row (which is stored after it) only then; narrower rows (no shipped network has them) reached past the
 // plane and go to the row-wise kernel (bounding the store here cost 56→28 and 28→14 1.15 of the time: AVX2 forced
@@ -685,7 +688,7 @@ static inline dw_phases_layout dw_phases(const ck_conv_desc *g) {
     const int S = 2 * P, base = S + 8;
     return (dw_phases_layout){P, S, base, base + (g->height + 1) * S + 8};
 }
-static inline size_t dw_phases_scratch_floats(const ck_conv_desc *g) { return 2 * (size_t)dw_phases(g).floats; }
+static inline size_t dw_phases_scratch_floats(const ck_conv_desc *g) { return (size_t)dw_phases(g).floats; }
 
 // Plane x into a copy; tail[0], tail[1]: the columns of the last 16 of a row (when W is not a multiple of 16) in its
 // two loads (the first a plain one when it lies inside the row).
@@ -756,9 +759,9 @@ dw_phases_plane(const ck_conv_desc *g, const float *copy, const float *w, float 
 __attribute__((target("avx2,fma"))) static void planes_phases_256(const dw_call *k) {
     const ck_conv_desc *g = k->g;
     const dw_phases_layout l = dw_phases(g);
-    float *copies = ck_scratch_buffer(CK_SCRATCH_PADDED, dw_phases_scratch_floats(g));
-    if (!copies) abort();  // the memory budget counts this scratch: only an exhausted system ends here
-    memset(copies, 0, dw_phases_scratch_floats(g) * sizeof(float));
+    float *copy = ck_scratch_buffer(CK_SCRATCH_PADDED, dw_phases_scratch_floats(g));
+    if (!copy) abort();  // the memory budget counts this scratch: only an exhausted system ends here
+    memset(copy, 0, dw_phases_scratch_floats(g) * sizeof(float));
     int off[3];
     for (int kx = 0; kx < 3; kx++) {
         const int d = kx - g->padLeft;  // column 2·ox + d: phase d mod 2, index ox + ⌊d/2⌋
@@ -768,10 +771,7 @@ __attribute__((target("avx2,fma"))) static void planes_phases_256(const dw_call 
     const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
     const __m256i tail[2] = {_mm256_cmpgt_epi32(_mm256_set1_epi32(rest), lanes),
                              _mm256_cmpgt_epi32(_mm256_set1_epi32(rest - 8), lanes)};
-    if (k->planes > 0) dw_phases_copy(g, dw_source(k, 0), copies, tail);
-    DW_EACH_PLANE(k, if (i + 1 < k->planes) dw_phases_copy(g, dw_source(k, i + 1),
-                                                           copies + (size_t)((i + 1) & 1) * l.floats, tail);
-                  dw_phases_plane(g, copies + (size_t)(i & 1) * l.floats, w, b, o, off);)
+    DW_EACH_PLANE(k, dw_phases_copy(g, x, copy, tail); dw_phases_plane(g, copy, w, b, o, off);)
 }
 #endif
 
