@@ -656,11 +656,18 @@ __attribute__((target("avx2,fma"))) static void planes_flat_256(const dw_call *k
 // AVX2's 3×3 stride-2 planes (dilation 1, pads at most 1 above, 2 left, up to DW_FLAT_WIDTH wide): the same over a
 // copy of the plane split into its even and odd columns, so tap kx of 8 output columns is a plain load (the row-wise
 // kernel deinterleaves two pairs of loads, masked at the edges, for each input row a vector reads). Copy row iy
-// (S = 2·P floats, a zero row above and one below) holds columns 2i at i + 1 and 2i + 1 at P + i + 1, zeros outside
-// the row; tap ky, kx of output row oy, column ox reads column 2·ox − padLeft + kx of row 2·oy − padTop + ky. Two
+// (S = 2·P floats, a zero row above and one below) holds columns 2i at i + 8 and 2i + 1 at P + i + 8, zeros outside
+// the row; tap ky, kx of output row oy, column ox reads column 2·ox − padLeft + kx of row 2·oy − padTop + ky. The
+// 8 zeros before each phase (one was enough for the left pad) put the copy's stores and, at pad 1, taps kx = 1 and 2
+// on 32-byte boundaries, and rows with 8 columns left load those plainly: `CKAB_ISA=1 bench/ckab.sh`, AVX2 on AMD
+// EPYC Zen 4 (family 25 model 17, AVX-512 masked), minima of 21 alternating calls, against one zero: 576 ch 14→7
+// 0.84–0.88, 192 ch 28→14 0.88–0.93, 144 ch 56→28 0.81–0.82 (same against same: 0.92–1.0). Two
 // output rows at once share the input row between them. Against the row-wise kernel (as above): 576 ch 14→7 0.80,
 // 192 ch 28→14 0.57, 144 ch 56→28 0.91; whole MobileNetV2 0.81, 0.56, 0.92; 112→56 copied whole 1.2–1.4 (row-wise).
 // Four rows at once at 14→7, and the next plane's input found without dw_source's divisions: no change (0.97–1.0).
+// One copy, each plane copied right before it is computed (the stride-1 planes copy the next plane ahead into a
+// second one so their stores have landed): 56→28's copies (22 KB each) no longer fill L1 twice over, 0.925 of the
+// time there, 14→7 and 28→14 0.98–1.0 (ckab, as above); 112→56 so (a 65 KB copy) 1.12 of the row-wise time.
 // Output rows at least 4 wide: a row pair's upper vector is stored whole, and its spill past the row stays inside
 // the lower row (which is stored after it) only then; narrower rows (no shipped network has them) reached past the
 // plane and go to the row-wise kernel (bounding the store here cost 56→28 and 28→14 1.15 of the time: AVX2 forced
@@ -675,23 +682,23 @@ typedef struct {
     int phase, stride, base, floats;
 } dw_phases_layout;
 static inline dw_phases_layout dw_phases(const ck_conv_desc *g) {
-    int P = 8 * ((g->outWidth + 7) / 8) + 2;  // the reach of a row's vectors
-    if (P < 1 + 8 * ((g->width + 15) / 16)) P = 1 + 8 * ((g->width + 15) / 16);  // the copy's stores
+    int P = 8 * ((g->outWidth + 7) / 8) + 9;  // the reach of a row's vectors
+    if (P < 8 + 8 * ((g->width + 15) / 16)) P = 8 + 8 * ((g->width + 15) / 16);  // the copy's stores
     P = (P + 7) / 8 * 8;
     const int S = 2 * P, base = S + 8;
     return (dw_phases_layout){P, S, base, base + (g->height + 1) * S + 8};
 }
-static inline size_t dw_phases_scratch_floats(const ck_conv_desc *g) { return 2 * (size_t)dw_phases(g).floats; }
+static inline size_t dw_phases_scratch_floats(const ck_conv_desc *g) { return (size_t)dw_phases(g).floats; }
 
 // Plane x into a copy; tail[0], tail[1]: the columns of the last 16 of a row (when W is not a multiple of 16) in its
-// two loads.
+// two loads (the first a plain one when it lies inside the row).
 __attribute__((target("avx2,fma"))) static void dw_phases_copy(const ck_conv_desc *g, const float *x, float *copy,
                                                              const __m256i *tail) {
     const dw_phases_layout l = dw_phases(g);
     const int W = g->width;
     for (int r = 0; r < g->height; r++) {
         const float *s = x + (size_t)r * W;
-        float *even = copy + l.base + (size_t)r * l.stride + 1, *odd = even + l.phase;
+        float *even = copy + l.base + (size_t)r * l.stride + 8, *odd = even + l.phase;
         int j = 0;
         __m256 e, o;
         for (; j + 16 <= W; j += 16) {
@@ -700,7 +707,8 @@ __attribute__((target("avx2,fma"))) static void dw_phases_copy(const ck_conv_des
             _mm256_storeu_ps(odd + j / 2, o);
         }
         if (j < W) {
-            row_deinterleave_256(_mm256_maskload_ps(s + j, tail[0]), _mm256_maskload_ps(s + j + 8, tail[1]), &e, &o);
+            const __m256 lo = j + 8 <= W ? _mm256_loadu_ps(s + j) : _mm256_maskload_ps(s + j, tail[0]);
+            row_deinterleave_256(lo, _mm256_maskload_ps(s + j + 8, tail[1]), &e, &o);
             _mm256_storeu_ps(even + j / 2, e);
             _mm256_storeu_ps(odd + j / 2, o);
         }
@@ -751,22 +759,19 @@ dw_phases_plane(const ck_conv_desc *g, const float *copy, const float *w, float 
 __attribute__((target("avx2,fma"))) static void planes_phases_256(const dw_call *k) {
     const ck_conv_desc *g = k->g;
     const dw_phases_layout l = dw_phases(g);
-    float *copies = ck_scratch_buffer(CK_SCRATCH_PADDED, dw_phases_scratch_floats(g));
-    if (!copies) abort();  // the memory budget counts this scratch: only an exhausted system ends here
-    memset(copies, 0, dw_phases_scratch_floats(g) * sizeof(float));
+    float *copy = ck_scratch_buffer(CK_SCRATCH_PADDED, dw_phases_scratch_floats(g));
+    if (!copy) abort();  // the memory budget counts this scratch: only an exhausted system ends here
+    memset(copy, 0, dw_phases_scratch_floats(g) * sizeof(float));
     int off[3];
     for (int kx = 0; kx < 3; kx++) {
         const int d = kx - g->padLeft;  // column 2·ox + d: phase d mod 2, index ox + ⌊d/2⌋
-        off[kx] = (d & 1) * l.phase + (d >> 1) + 1;
+        off[kx] = (d & 1) * l.phase + (d >> 1) + 8;
     }
     const int rest = g->width % 16;
     const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
     const __m256i tail[2] = {_mm256_cmpgt_epi32(_mm256_set1_epi32(rest), lanes),
                              _mm256_cmpgt_epi32(_mm256_set1_epi32(rest - 8), lanes)};
-    if (k->planes > 0) dw_phases_copy(g, dw_source(k, 0), copies, tail);
-    DW_EACH_PLANE(k, if (i + 1 < k->planes) dw_phases_copy(g, dw_source(k, i + 1),
-                                                           copies + (size_t)((i + 1) & 1) * l.floats, tail);
-                  dw_phases_plane(g, copies + (size_t)(i & 1) * l.floats, w, b, o, off);)
+    DW_EACH_PLANE(k, dw_phases_copy(g, x, copy, tail); dw_phases_plane(g, copy, w, b, o, off);)
 }
 #endif
 

@@ -60,7 +60,8 @@ extension ConvCase {
         "3×3 depthwise stride 2 dilation 2 pad 2 on 11×45", c: 2, h: 11, w: 45, k: 2, kernel: (3, 3), stride: (2, 2),
         pad: (2, 2, 2, 2), dilation: (2, 2), groups: 2)
 
-    /// Work enough for two threads (each a piece of the channels; 23 and 63 channels: pieces of unequal size).
+    /// Work enough for two threads (each a piece of the channels; 23 and 63 channels: pieces of unequal size; 14×14
+    /// → 7×7 on 161 channels: two pieces by the values it moves, one by its multiply-adds).
     static let depthwiseTwoPieces: [ConvCase] = [
         ConvCase(
             "3×3 depthwise pad 1 on 37×41, 23 channels (two pieces)", c: 23, h: 37, w: 41, k: 23, kernel: (3, 3),
@@ -68,7 +69,11 @@ extension ConvCase {
         ConvCase(
             "3×3 depthwise stride 2 pad 1 on 61×35, 63 channels (two pieces)", c: 63, h: 61, w: 35, k: 63,
             kernel: (3, 3), stride: (2, 2), pad: (1, 1, 1, 1), groups: 63),
+        depthwiseSmallTwoPieces,
     ]
+    static let depthwiseSmallTwoPieces = ConvCase(
+        "3×3 depthwise stride 2 pad 1 on 14×14, 161 channels (two pieces)", c: 161, h: 14, w: 14, k: 161,
+        kernel: (3, 3), stride: (2, 2), pad: (1, 1, 1, 1), groups: 161)
 
     /// 3×3 stride-2 maps whose output rows are at most 7 wide: two output rows a vector on AVX-512.
     static let depthwisePairedRows: [ConvCase] = [
@@ -199,6 +204,17 @@ extension ConvCase {
             }
             Kernels.forceInstructionSet(nil)
         }
+    }
+
+    /// A depthwise conv takes a second thread by the values it reads and writes, not by its multiply-adds: MobileNetV2's
+    /// 576 channels 14×14 → 7×7 (254 K multiply-adds, under `pieces`' floor) run in two pieces, a few small maps in one.
+    @Test func depthwiseSplitsByTheValuesItMoves() {
+        let small = ConvCase.depthwiseSmallTwoPieces.geometry
+        #expect(small.macs < 1 << 18)
+        #expect(Kernels.depthwisePieces(small, images: 1, threads: 2) == 2)
+        #expect(Kernels.depthwisePieces(small, images: 1, threads: 1) == 1)
+        #expect(Kernels.depthwisePieces(ConvCase.depthwiseSmallStride2.geometry, images: 1, threads: 2) == 1)
+        #expect(Kernels.depthwisePieces(ConvCase.depthwise3x3.geometry, images: 1, threads: 2) == 1)
     }
 
     /// Two images in the batch layout (C, N, H, W) give each image's own result, the channel multiplier included.

@@ -12,7 +12,7 @@ extension Kernels {
         epilogue: ConvEpilogue?, threads: Int
     ) {
         // input (C, N, H, W), weight (C·m, 1, KH, KW) -> output (C·m, N, OH, OW)
-        let channels = split(g.outChannels, parts: pieces(work: g.macs * images, threads: threads))
+        let channels = split(g.outChannels, parts: depthwisePieces(g, images: images, threads: threads))
         let fused = DepthwiseFusion(epilogue)
         let planeSize = images * g.outHeight * g.outWidth
         let stepsLeft = (epilogue?.steps.count ?? 0) > fused.steps
@@ -38,6 +38,16 @@ extension Kernels {
 }
 
 extension Kernels {
+    /// The channel pieces a depthwise conv is cut into: one a thread once the values it reads and writes reach
+    /// `memoryBoundThreadingFloor`, as the other memory-bound loops. By its multiply-adds (`pieces`, 1 << 18)
+    /// MobileNetV2's block6_1 (576 channels, 14×14 → 7×7, 254 K) ran on one thread, reading the 1×1 expand's
+    /// output, half of which the other core had just written: at 2 threads it took 0.103 ms against 0.057 at 1
+    /// (AMD EPYC Zen 4, family 25 model 17, AVX2, `convplay bench mobilenet-v2`).
+    static func depthwisePieces(_ g: ConvGeometry, images: Int, threads: Int) -> Int {
+        let values = images * (g.inChannels * g.inHeight * g.inWidth + g.outChannels * g.outHeight * g.outWidth)
+        return values < memoryBoundThreadingFloor ? 1 : max(1, threads)
+    }
+
     /// Floats of per-thread scratch the depthwise kernel takes (a zero row and its edge masks), for the memory budget.
     static func depthwiseScratchFloats(_ g: ConvGeometry) -> Int {
         var desc = convDescriptor(g)
