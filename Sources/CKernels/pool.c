@@ -184,9 +184,11 @@ static inline int pool3s2_blocks(const ck_pool_desc *g) { return (g->outWidth + 
 #ifdef CK_X86
 // The first n lanes of a row's last vector stored at p: AVX-512's masked store, AVX2's 16-, 8- and 4-byte stores
 // (ck_store_first8), where a masked store (vmaskmovps, about 50 cycles on AMD Zen 4) a row bounded the pools. AVX2
-// forced on AMD EPYC Zen 4 (family 25 model 17, AVX-512 masked), 1 thread, SqueezeNet, per-node minima of 6
-// alternating processes, with pool3s2_planes_256 against pool_vector_256 and masked stores: pool1 0.222 → 0.197 ms,
-// pool4 0.171 → 0.147, pool8 0.112 → 0.094 (onnxruntime 0.078); pool3s2_planes_256 alone 0.85–0.97.
+// forced on AMD EPYC Zen 4 (family 25 model 17, AVX-512 masked), 1 thread, SqueezeNet, per-node minima of 6 alternating
+// processes, with pool3s2_planes_256 against pool_vector_256 and masked stores: pool1 0.222 → 0.197 ms, pool4 0.171 →
+// 0.147, pool8 0.112 → 0.094 (onnxruntime 0.078); pool3s2_planes_256 alone 0.85–0.97; GoogLeNet's 3×3/2 pools 0.76–0.83
+// and its 3×3/1 pool branches 0.71–0.79 (the 28 and 14 wide rows' stores). 2 threads: SqueezeNet's pools 0.77–0.88,
+// GoogLeNet's 0.81–0.92 (pool4 1.03 | 0.96, noise).
 __attribute__((target("avx512f"), always_inline)) static inline void pool_store_part_512(float *p, __m512 v, int n) {
     row_store_part_512(p, v, n);
 }
@@ -478,14 +480,14 @@ __attribute__((target("avx512f"))) static void average_pool3s2_512(const ck_pool
     pool3s2_planes_512(g, input, output, c0, c1, zero_row, inside, divisors, 1);
 }
 
-// 3×3 stride-2 pooling on AVX2, in registers as pool3s2_planes_512 does on AVX-512: each block of 8 input columns
-// (F_j, columns 8j − padLeft on) is folded down the window's three rows once, a vector of outputs takes window columns
-// 0 and 1 as the even and odd columns of F_2v and F_2v+1, and column 2 as those even ones shifted one lane on with
-// the next vector's first even column (shift_in_256), which the next outputs start from. Two folded blocks (six
-// loads) a vector of 8 outputs where pool_vector_256 folds four (twelve loads, half of them masked with blends on a
-// row of 27 or 55): AVX2 on AMD EPYC Zen 4 (family 25 model 17, AVX-512 masked), 1 thread, SqueezeNet, per-node
-// minima of 6 alternating processes: pool1 0.85 of the time, pool4 0.96, pool8 0.97. The same folds in the same order as pool_vector_256, so the same bits, NaN and signed zeros
-// included; a block wholly outside the row is the fill, without a load.
+// 3×3 stride-2 pooling on AVX2, in registers as pool3s2_planes_512 does on AVX-512: each block of 8 input columns (F_j,
+// columns 8j − padLeft on) is folded down the window's three rows once, a vector of outputs takes window columns 0 and
+// 1 as the even and odd columns of F_2v and F_2v+1, and column 2 as those even ones shifted one lane on with the next
+// vector's first even column (shift_in_256), which the next outputs start from. Two folded blocks (six loads) a vector
+// of 8 outputs where pool_vector_256 folds four (twelve loads, half of them masked with blends on a row of 27 or 55):
+// AVX2 on AMD EPYC Zen 4 (family 25 model 17, AVX-512 masked), 1 thread, SqueezeNet, per-node minima of 6 alternating
+// processes: pool1 0.85 of the time, pool4 0.96, pool8 0.97. The same folds in the same order as pool_vector_256, so
+// the same bits, NaN and signed zeros included; a block wholly outside the row is the fill, without a load.
 __attribute__((target("avx2,fma"), always_inline)) static inline __m256
 pool_fold3_cols_256(const float *const *rows, int col, int width, __m256 fill, int average) {
     if (col >= 0 && col + 8 <= width) return pool_column_256(rows, 3, col, NULL, fill, average);
