@@ -182,6 +182,19 @@ static void max_pool_plane_same(const ck_pool_desc *g, const float *plane, float
 static inline int pool3s2_blocks(const ck_pool_desc *g) { return (g->outWidth + 15) / 16 * 2 + 1; }
 
 #ifdef CK_X86
+// The first n lanes of a row's last vector stored at p: AVX-512's masked store, AVX2's 16-, 8- and 4-byte stores
+// (ck_store_first8), where a masked store (vmaskmovps, about 50 cycles on AMD Zen 4) a row bounded the pools. AVX2
+// forced on AMD EPYC Zen 4 (family 25 model 17, AVX-512 masked), 1 thread, SqueezeNet, per-node minima of 6 alternating
+// processes, with pool3s2_planes_256 against pool_vector_256 and masked stores: pool1 0.222 → 0.197 ms, pool4 0.171 →
+// 0.147, pool8 0.112 → 0.094 (onnxruntime 0.078); pool3s2_planes_256 alone 0.85–0.97; GoogLeNet's 3×3/2 pools 0.76–0.83
+// and its 3×3/1 pool branches 0.71–0.79 (the 28 and 14 wide rows' stores). 2 threads: SqueezeNet's pools 0.77–0.88,
+// GoogLeNet's 0.81–0.92 (pool4 1.03 | 0.96, noise).
+__attribute__((target("avx512f"), always_inline)) static inline void pool_store_part_512(float *p, __m512 v, int n) {
+    row_store_part_512(p, v, n);
+}
+__attribute__((target("avx2,fma"), always_inline)) static inline void pool_store_part_256(float *p, __m256 v, int n) {
+    ck_store_first8(p, v, n);
+}
 // Max or average pooling of one plane a vector of output columns at a time (AVX-512: 16, AVX2: 8), reading the
 // input rows in place: rows above and below the plane are a row of `fill` (max: −∞, padding never wins; average:
 // 0, padding adds nothing), columns left and right of it `fill` through masked loads. Each window column is first
@@ -242,7 +255,7 @@ static inline int pool3s2_blocks(const ck_pool_desc *g) { return (g->outWidth + 
                 if (average)                                                                                      \
                     best = _mm##W##_div_ps(best, _mm##W##_mul_ps(_mm##W##_loadu_ps(divisors + ox), row_factor));   \
                 if (ox + LANES <= OW) _mm##W##_storeu_ps(out + ox, best);                                         \
-                else row_store_part_##W(out + ox, best, OW - ox);                                                 \
+                else pool_store_part_##W(out + ox, best, OW - ox);                                                \
             }                                                                                                     \
         }                                                                                                         \
     }                                                                                                             \
@@ -312,7 +325,7 @@ __attribute__((target("avx2,fma"))) static inline __m256 shift_in_256(__m256 bef
                     const __m##W best = _mm##W##_max_ps(_mm##W##_max_ps(shift_in_##W(before, here, after, 0), here), \
                                                         shift_in_##W(before, here, after, 1));                     \
                     if (v + 1 < vectors || !inside) _mm##W##_storeu_ps(y + (size_t)oy * W_ + v * LANES, best);    \
-                    else row_store_part_##W(y + (size_t)oy * W_ + v * LANES, best, W_ - v * LANES);               \
+                    else pool_store_part_##W(y + (size_t)oy * W_ + v * LANES, best, W_ - v * LANES);              \
                     before = here;                                                                                 \
                     here = after;                                                                                  \
                 }                                                                                                  \
@@ -330,8 +343,8 @@ CK_DEFINE_MAX_POOL_SAME3(256, 8, "avx2,fma")
 // the rows, then from the fill across columns 0, 1, 2, an average then divided), so the same bits, NaN and signed
 // zeros included. Columns outside the row and the rows above and below the plane are the fill. In the networks (1
 // thread, AMD EPYC Zen 4 AVX-512, per-node minima of 6 alternating processes): SqueezeNet's pool1 0.75 of the
-// time, pool4 and pool8 0.93, GoogLeNet's pool1 0.70, pool4 0.90. AVX-512 only: on AVX2 (forced on the same CPU)
-// the masked loads' blends and the three-instruction lane shift made it 1.1–1.35× slower than pool_vector.
+// time, pool4 and pool8 0.93, GoogLeNet's pool1 0.70, pool4 0.90. On AVX2 (forced on the same CPU) an early version
+// (masks made a block at a time) was 1.1–1.35× slower than pool_vector; pool3s2_planes_256 is this loop on AVX2.
 // Each block of 16 columns' mask comes from a table made once a call and a row of one vector has its own loop
 // (`bench/ckab.sh`, minima of 21 alternating calls, warm, same CPU, against masks made a block at a time and every
 // row in the vector loop: max 111→55 0.72, 55→27 0.70, 27→13 0.60, 14→7 0.48, 32→16 0.52; the average 16→8 0.45
@@ -465,6 +478,69 @@ __attribute__((target("avx512f"))) static void average_pool3s2_512(const ck_pool
                                                                   float *output, int c0, int c1, const float *zero_row,
                                                                   uint16_t *inside, const float *divisors) {
     pool3s2_planes_512(g, input, output, c0, c1, zero_row, inside, divisors, 1);
+}
+
+// 3×3 stride-2 pooling on AVX2, in registers as pool3s2_planes_512 does on AVX-512: each block of 8 input columns (F_j,
+// columns 8j − padLeft on) is folded down the window's three rows once, a vector of outputs takes window columns 0 and
+// 1 as the even and odd columns of F_2v and F_2v+1, and column 2 as those even ones shifted one lane on with the next
+// vector's first even column (shift_in_256), which the next outputs start from. Two folded blocks (six loads) a vector
+// of 8 outputs where pool_vector_256 folds four (twelve loads, half of them masked with blends on a row of 27 or 55):
+// AVX2 on AMD EPYC Zen 4 (family 25 model 17, AVX-512 masked), 1 thread, SqueezeNet, per-node minima of 6 alternating
+// processes: pool1 0.85 of the time, pool4 0.96, pool8 0.97. The same folds in the same order as pool_vector_256, so
+// the same bits, NaN and signed zeros included; a block wholly outside the row is the fill, without a load.
+__attribute__((target("avx2,fma"), always_inline)) static inline __m256
+pool_fold3_cols_256(const float *const *rows, int col, int width, __m256 fill, int average) {
+    if (col >= 0 && col + 8 <= width) return pool_column_256(rows, 3, col, NULL, fill, average);
+    const uint16_t inside = pool_lanes_inside(col, width, 8);
+    return inside ? pool_column_256(rows, 3, col, &inside, fill, average) : fill;
+}
+__attribute__((target("avx2,fma"), always_inline)) static inline void
+pool3s2_planes_256(const ck_pool_desc *g, const float *input, float *output, int c0, int c1, const float *fill_row,
+                   const float *divisors, int average) {
+    const int H = g->height, W = g->width, OH = g->outHeight, OW = g->outWidth, pl = g->padLeft;
+    const __m256 fill = _mm256_set1_ps(average ? 0.0f : -INFINITY);
+    for (int c = c0; c < c1; c++) {
+        const float *x = input + (size_t)c * H * W;
+        float *y = output + (size_t)c * OH * OW;
+        for (int oy = 0; oy < OH; oy++) {
+            const float *rows[3];
+            for (int ky = 0; ky < 3; ky++) {
+                const int iy = oy * 2 - g->padTop + ky;
+                rows[ky] = iy >= 0 && iy < H ? x + (size_t)iy * W : fill_row;
+            }
+            const __m256 row_factor = _mm256_set1_ps(average ? (float)pool_row_factor(g, oy) : 1.0f);
+            float *out = y + (size_t)oy * OW;
+            __m256 even, odd;
+            row_deinterleave_256(pool_fold3_cols_256(rows, -pl, W, fill, average),
+                                 pool_fold3_cols_256(rows, 8 - pl, W, fill, average), &even, &odd);
+            for (int ox = 0; ox < OW; ox += 8) {
+                const int col = ox * 2 - pl;
+                // the next vector's even and odd columns, or for the last vector only its first even column (lane 0)
+                __m256 next_even = pool_fold3_cols_256(rows, col + 16, W, fill, average), next_odd = fill;
+                if (ox + 8 < OW)
+                    row_deinterleave_256(next_even, pool_fold3_cols_256(rows, col + 24, W, fill, average), &next_even,
+                                         &next_odd);
+                // a max from −∞ is its operand's bits; a sum from 0 is not (0 + −0 is +0)
+                const __m256 first = average ? pool_fold_256(fill, even, average) : even;
+                __m256 best = pool_fold_256(pool_fold_256(first, odd, average), shift_in_256(fill, even, next_even, 1),
+                                            average);
+                if (average)
+                    best = _mm256_div_ps(best, _mm256_mul_ps(_mm256_loadu_ps(divisors + ox), row_factor));
+                if (ox + 8 <= OW) _mm256_storeu_ps(out + ox, best);
+                else pool_store_part_256(out + ox, best, OW - ox);
+                even = next_even, odd = next_odd;
+            }
+        }
+    }
+}
+__attribute__((target("avx2,fma"))) static void max_pool3s2_256(const ck_pool_desc *g, const float *input,
+                                                               float *output, int c0, int c1, const float *lowest_row) {
+    pool3s2_planes_256(g, input, output, c0, c1, lowest_row, NULL, 0);
+}
+__attribute__((target("avx2,fma"))) static void average_pool3s2_256(const ck_pool_desc *g, const float *input,
+                                                                   float *output, int c0, int c1, const float *zero_row,
+                                                                   const float *divisors) {
+    pool3s2_planes_256(g, input, output, c0, c1, zero_row, divisors, 1);
 }
 #endif
 
@@ -608,7 +684,8 @@ void ck_max_pool(const ck_pool_desc *g, const float *input, float *output, int c
             float *grid = ck_scratch_buffer(CK_SCRATCH_GRID, grid_floats(g));
             if (!grid) abort();  // the memory budget counts it (ck_pool_scratch_floats)
             max_pool3s2_512(g, input, output, c0, c1, lowest, (uint16_t *)(grid + divisor_floats(g)));
-        } else (wide ? pool_planes_512 : pool_planes_256)(g, input, output, c0, c1, lowest, masks, NULL);
+        } else if (!wide && pool3s2_fits(g)) max_pool3s2_256(g, input, output, c0, c1, lowest);
+        else (wide ? pool_planes_512 : pool_planes_256)(g, input, output, c0, c1, lowest, masks, NULL);
         return;
     }
 #endif
@@ -658,6 +735,7 @@ void ck_average_pool(const ck_pool_desc *g, const float *input, float *output, i
         if (wide && pool3s2_pairs_fits(g)) average_pool3s2_pairs_512(g, input, output, c0, c1, zeros, divisors);
         else if (wide && pool3s2_fits(g))
             average_pool3s2_512(g, input, output, c0, c1, zeros, (uint16_t *)(divisors + divisor_floats(g)), divisors);
+        else if (!wide && pool3s2_fits(g)) average_pool3s2_256(g, input, output, c0, c1, zeros, divisors);
         else (wide ? pool_planes_512 : pool_planes_256)(g, input, output, c0, c1, zeros, masks, divisors);
         return;
     }
