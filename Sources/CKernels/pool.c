@@ -20,6 +20,14 @@ static inline int pool_factor(int o, int stride, int pad, int kernel, int size, 
 static inline int pool_row_factor(const ck_pool_desc *g, int oy) {
     return pool_factor(oy, g->strideHeight, g->padTop, g->kernelHeight, g->height, g->excludePadding);
 }
+// The KH input rows of output row oy's window in plane x, fill_row for those outside the plane.
+static inline void pool_window_rows(const ck_pool_desc *g, const float *x, int oy, int KH, const float *fill_row,
+                                    const float **rows) {
+    for (int ky = 0; ky < KH; ky++) {
+        const int iy = oy * g->strideHeight - g->padTop + ky;
+        rows[ky] = iy >= 0 && iy < g->height ? x + (size_t)iy * g->width : fill_row;
+    }
+}
 
 // One output of a folded row whose window is clipped by the row's ends; an average divides by its row factor
 // (`row_factor`, of the input rows folded into `row`) times its column factor.
@@ -236,15 +244,12 @@ __attribute__((target("avx2,fma"), always_inline)) static inline void pool_store
     __attribute__((target(TARGET), always_inline)) static inline void pool_plane_##W(                            \
         const ck_pool_desc *g, const float *x, float *y, const float *fill_row, const uint16_t *masks,            \
         const float *divisors, int KH, int KW, int sw, int average) {                                             \
-        const int H = g->height, IW = g->width, OW = g->outWidth;                                                 \
+        const int IW = g->width, OW = g->outWidth;                                                                \
         const int reach = sw == 1 ? KW - 1 + LANES : (KW - 1) / 2 * 2 + 2 * LANES; /* columns read */            \
         const __m##W fill = _mm##W##_set1_ps(average ? 0.0f : -INFINITY);                                         \
         const float *rows[MAX_POOL_ROWS];                                                                         \
         for (int oy = 0; oy < g->outHeight; oy++) {                                                               \
-            for (int ky = 0; ky < KH; ky++) {                                                                     \
-                const int iy = oy * g->strideHeight - g->padTop + ky;                                             \
-                rows[ky] = iy >= 0 && iy < H ? x + (size_t)iy * IW : fill_row;                                    \
-            }                                                                                                     \
+            pool_window_rows(g, x, oy, KH, fill_row, rows);                                                      \
             const __m##W row_factor = _mm##W##_set1_ps(average ? (float)pool_row_factor(g, oy) : 1.0f);           \
             float *out = y + (size_t)oy * OW;                                                                     \
             for (int ox = 0, v = 0; ox < OW; ox += LANES, v++) {                                                  \
@@ -384,10 +389,7 @@ pool3s2_planes_512(const ck_pool_desc *g, const float *input, float *output, int
         float *y = output + (size_t)c * OH * OW;
         for (int oy = 0; oy < OH; oy++) {
             const float *rows[3];
-            for (int ky = 0; ky < 3; ky++) {
-                const int iy = oy * 2 - g->padTop + ky;
-                rows[ky] = iy >= 0 && iy < H ? x + (size_t)iy * W : fill_row;
-            }
+            pool_window_rows(g, x, oy, 3, fill_row, rows);
             const __m512 row_factor = _mm512_set1_ps(average ? (float)pool_row_factor(g, oy) : 1.0f);
             float *out = y + (size_t)oy * OW;
             __m512 here = pool_fold3_cols_512(rows, -pl, inside, fill, average);
@@ -504,10 +506,7 @@ pool3s2_planes_256(const ck_pool_desc *g, const float *input, float *output, int
         float *y = output + (size_t)c * OH * OW;
         for (int oy = 0; oy < OH; oy++) {
             const float *rows[3];
-            for (int ky = 0; ky < 3; ky++) {
-                const int iy = oy * 2 - g->padTop + ky;
-                rows[ky] = iy >= 0 && iy < H ? x + (size_t)iy * W : fill_row;
-            }
+            pool_window_rows(g, x, oy, 3, fill_row, rows);
             const __m256 row_factor = _mm256_set1_ps(average ? (float)pool_row_factor(g, oy) : 1.0f);
             float *out = y + (size_t)oy * OW;
             __m256 even, odd;

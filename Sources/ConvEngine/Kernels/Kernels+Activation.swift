@@ -57,7 +57,7 @@ extension Kernels {
     ) {
         // input (C, P) -> output (C, P), element by element
         let count = channels * planeSize
-        let columns = split(planeSize, parts: count < memoryBoundThreadingFloor ? 1 : threads, alignment: panelWidth)
+        let columns = split(planeSize, parts: memoryBoundParts(values: count, threads: threads), alignment: panelWidth)
         if columns.count <= 1 {
             relu(count: count, input: input, output: output, threads: threads)
             return

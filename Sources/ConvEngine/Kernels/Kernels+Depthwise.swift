@@ -45,7 +45,7 @@ extension Kernels {
     /// (AMD EPYC Zen 4, family 25 model 17, AVX2, `convplay bench mobilenet-v2`).
     static func depthwisePieces(_ g: ConvGeometry, images: Int, threads: Int) -> Int {
         let values = images * (g.inChannels * g.inHeight * g.inWidth + g.outChannels * g.outHeight * g.outWidth)
-        return values < memoryBoundThreadingFloor ? 1 : max(1, threads)
+        return memoryBoundParts(values: values, threads: max(1, threads))
     }
 
     /// Floats of per-thread scratch the depthwise kernel takes (a zero row and its edge masks), for the memory budget.

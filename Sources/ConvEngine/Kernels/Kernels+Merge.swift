@@ -8,7 +8,7 @@ extension Kernels {
     ) {
         // parts (C_i, H, W) -> output (ΣC_i, H, W) for concat; parts (C, H, W) -> output (C, H, W) for add
         let plane = shape.planeSize
-        let threads = shape.elementCount < memoryBoundThreadingFloor ? 1 : KernelThreads.count
+        let threads = memoryBoundParts(values: shape.elementCount, threads: KernelThreads.count)
         let columns = split(plane, parts: threads, alignment: panelWidth)
         parallelFor(tasks: columns.count, threads: threads) { task in
             let range = columns[task]

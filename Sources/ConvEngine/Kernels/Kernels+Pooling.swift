@@ -30,7 +30,7 @@ extension Kernels {
         output: UnsafeMutablePointer<Float>, threads: Int = KernelThreads.count
     ) {
         // input (C, H·W) -> output (C)
-        let ranges = split(channels, parts: channels * planeSize < memoryBoundThreadingFloor ? 1 : threads, alignment: 8)
+        let ranges = split(channels, parts: memoryBoundParts(values: channels * planeSize, threads: threads), alignment: 8)
         parallelFor(tasks: ranges.count, threads: threads) { task in
             ck_global_average_pool(
                 input, output, Int32(planeSize), Int32(ranges[task].lowerBound), Int32(ranges[task].upperBound))
@@ -52,7 +52,7 @@ extension Kernels {
         // threads). Every pool so cut lost: the 3×3/2 ones 1.03–1.08 (SqueezeNet's, GoogLeNet's), 3×3/1 on 14×14
         // 1.02–1.13, NIN's 1.09–1.19.
         let wide = g.strideHeight == 1 && g.outWidth >= 28 && threads > 1  // one thread: one call
-        let ranges = split(g.channels, parts: work < memoryBoundThreadingFloor ? 1 : wide ? 4 * threads : threads)
+        let ranges = split(g.channels, parts: memoryBoundParts(values: work, threads: wide ? 4 * threads : threads))
         withUnsafePointer(to: &desc) { desc in
             parallelFor(tasks: ranges.count, threads: threads) { task in
                 body(desc, ranges[task].lowerBound, ranges[task].upperBound)

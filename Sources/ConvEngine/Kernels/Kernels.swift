@@ -74,6 +74,12 @@ extension Kernels {
     /// thread (~32 K): with little arithmetic a value, smaller loops are not worth the hand-off.
     static let memoryBoundThreadingFloor = 1 << 15
 
+    /// The parts a memory-bound loop over `values` values is cut into: `threads` from `memoryBoundThreadingFloor`
+    /// on, one below it.
+    static func memoryBoundParts(values: Int, threads: Int) -> Int {
+        values < memoryBoundThreadingFloor ? 1 : threads
+    }
+
     /// Splits `0..<count` into `parts` contiguous ranges whose inner bounds are multiples of `alignment`.
     static func split(_ count: Int, parts: Int, alignment: Int = 1) -> [Range<Int>] {
         let parts = max(1, min(parts, (count + alignment - 1) / alignment))
