@@ -7,7 +7,8 @@
 // vectors over a zero-bordered copy of the plane (every lane filled on 7×7 and 14×14 maps, no masked loads; there
 // the taps are cut from aligned loads by lane shifts), and 3×3 stride-2 maps with output rows up to 7 wide two
 // output rows a vector; on AVX2, 3×3 maps up to 64 wide at stride 1 or 2 read a zero-bordered copy of the plane (at
-// stride 2 split into even and odd columns), where every tap is a plain load. Strides above 2 go through the same
+// stride 2 split into even and odd columns), where every tap is a plain load, and wider 3×3 stride-2 maps split each
+// input row's aligned pairs of loads into even and odd columns in place. Strides above 2 go through the same
 // sum in C, point by point. The nodes a forward pass
 // fuses into the conv (a batch norm's per-channel affine map, then ReLU or clip = ReLU6) write
 // their outputs in the same pass, beside the convolution's own, so the layer reads its input once and writes
@@ -773,6 +774,98 @@ __attribute__((target("avx2,fma"))) static void planes_phases_256(const dw_call 
                              _mm256_cmpgt_epi32(_mm256_set1_epi32(rest - 8), lanes)};
     DW_EACH_PLANE(k, dw_phases_copy(g, x, copy, tail); dw_phases_plane(g, copy, w, b, o, off);)
 }
+
+// AVX2's other 3×3 stride-2 planes (dilation 1, left pad at most 2; MobileNetV2's 112→56, too wide for the phase
+// copy): one output row at a time from the input rows in place. Output vector v of a row takes, from each of its 3
+// input rows, columns 16·v ..< 16·v + 16 in two loads (on 64-byte boundaries when the rows are), their even and odd
+// columns cut by one vshufps each, which leaves the 8 columns in the order 0 1 4 5 2 3 6 7 (one vpermpd short of
+// row_deinterleave_256). Tap kx reads column 2·ox − pad + kx: for kx − pad = 0 or 1 the even or odd columns as they
+// are; for −2, −1 (pads 1 and 2) and 2 (pad 0) those one column pair back or on, one vpermps and a blend of the
+// column that comes in (a scalar load, zero past the row). The sum runs in the vshufps order and one vpermpd puts it
+// right before the store. Only vectors reaching past either side of the row check their columns (masked loads).
+// Same bits: each lane adds bias, then taps ky, kx in order with FMAs. Against the row-wise kernel (4 output rows at
+// once, 4 loads, 3 of them across a cache line, 3 shuffles and 3 permutes an input row), `CKAB_ISA=1` ckab, AVX2 on
+// AMD EPYC Zen 4 (family 25 model 17, AVX-512 masked), minima of 31 alternating calls, 96 ch 112→56: 0.82 (8 ch, in
+// L2: 0.87–0.88); whole MobileNetV2 block2_1/dwise 0.77 at 1 thread. Tried there (ckab, against the row-wise kernel):
+// the same from 2 pairs of loads 2 columns apart (no permutes, 1 load across a line) 4 rows at once 0.99, 3 rows
+// 0.87, 2 rows 0.89, 1 row 0.84; a ring of two blocks of phase-copied rows in L1 (dw_phases_copy a block ahead, 4
+// rows at once) 1.06–1.10, 3 rows 0.94, 2 rows 1.16–1.23, 1 row at a time over 4-row blocks 1.0–1.26. The phase
+// copy keeps the maps up to 64 wide (these planes there: 56→28 1.17, 28→14 1.45, 14→7 1.42 of its time).
+static inline int dw_pairs_fits(const ck_conv_desc *g) {
+    return g->kernelHeight == 3 && g->kernelWidth == 3 && g->strideHeight == 2 && g->strideWidth == 2 &&
+           g->dilationHeight == 1 && g->dilationWidth == 1 && g->padLeft >= 0 && g->padLeft <= 2;
+}
+
+// 8 columns of a row from column q; `edge`: the columns outside 0 ..< W are zeros and touch no memory.
+__attribute__((target("avx2,fma"), always_inline)) static inline __m256 dw_pairs_load(const float *row, int q, int W,
+                                                                                     int edge) {
+    if (!edge) return _mm256_loadu_ps(row + q);
+    const __m256i column = _mm256_add_epi32(_mm256_set1_epi32(q), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+    const __m256i inside = _mm256_andnot_si256(_mm256_cmpgt_epi32(_mm256_setzero_si256(), column),
+                                               _mm256_cmpgt_epi32(_mm256_set1_epi32(W), column));
+    return _mm256_maskload_ps(row + q, inside);
+}
+
+// Column c of a row; `edge`: 0 outside 0 ..< W.
+static inline float dw_pairs_at(const float *row, int c, int W, int edge) {
+    return !edge || (c >= 0 && c < W) ? row[c] : 0.0f;
+}
+
+// The sum of one output vector (its columns in vshufps order) whose loads start at column q of input rows rows[0..2].
+__attribute__((target("avx2,fma"), always_inline)) static inline __m256
+dw_pairs_vector(const float *const *rows, int q, int W, int edge, int pad, const __m256 *taps, __m256 bias) {
+    // lane i of a tap one column pair back / on: lane i ∓ 1 in vshufps order (0 1 4 5 2 3 6 7)
+    const __m256i back = _mm256_setr_epi32(0, 0, 5, 2, 1, 4, 3, 6), ahead = _mm256_setr_epi32(1, 4, 3, 6, 5, 2, 7, 7);
+    __m256 acc = bias;
+    for (int ky = 0; ky < 3; ky++) {
+        const float *row = rows[ky];
+        const __m256 lo = dw_pairs_load(row, q, W, edge), hi = dw_pairs_load(row, q + 8, W, edge);
+        const __m256 phase[2] = {_mm256_shuffle_ps(lo, hi, _MM_SHUFFLE(2, 0, 2, 0)),
+                                 _mm256_shuffle_ps(lo, hi, _MM_SHUFFLE(3, 1, 3, 1))};
+        for (int kx = 0; kx < 3; kx++) {
+            const int d = kx - pad, odd = d & 1, shift = d >> 1;  // column 2·i + d: phase odd, pair i + shift
+            __m256 v = phase[odd];
+            if (shift < 0) {
+                const __m256 in = _mm256_set1_ps(dw_pairs_at(row, q - 2 + odd, W, edge));
+                v = _mm256_blend_ps(_mm256_permutevar8x32_ps(v, back), in, 1);
+            } else if (shift > 0) {
+                const __m256 in = _mm256_set1_ps(dw_pairs_at(row, q + 16 + odd, W, edge));
+                v = _mm256_blend_ps(_mm256_permutevar8x32_ps(v, ahead), in, 128);
+            }
+            acc = _mm256_fmadd_ps(taps[ky * 3 + kx], v, acc);
+        }
+    }
+    return _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(acc), _MM_SHUFFLE(3, 1, 2, 0)));
+}
+
+__attribute__((target("avx2,fma"), always_inline)) static inline void
+dw_pairs_plane(const ck_conv_desc *g, const float *x, const float *w, float b, dw_outputs o, const float *zero,
+               int pad) {
+    const int H = g->height, W = g->width, OW = g->outWidth;
+    __m256 taps[9];
+    for (int t = 0; t < 9; t++) taps[t] = _mm256_set1_ps(w[t]);
+    const __m256 bias = _mm256_set1_ps(b), gain = _mm256_set1_ps(o.gain), offset = _mm256_set1_ps(o.offset);
+    const __m256 lo = _mm256_set1_ps(o.act.minimum), hi = _mm256_set1_ps(o.act.maximum);
+    for (int oy = 0; oy < g->outHeight; oy++) {
+        const float *rows[3];
+        for (int ky = 0; ky < 3; ky++) {
+            const int iy = 2 * oy - g->padTop + ky;
+            rows[ky] = iy >= 0 && iy < H ? x + (size_t)iy * W : zero;
+        }
+        for (int ox = 0; ox < OW; ox += 8) {
+            const int q = 2 * ox, count = OW - ox < 8 ? OW - ox : 8;
+            const __m256 sum = q - pad < 0 || q + 16 + (pad == 0) > W ? dw_pairs_vector(rows, q, W, 1, pad, taps, bias)
+                                                                      : dw_pairs_vector(rows, q, W, 0, pad, taps, bias);
+            dw_store_256(o, (size_t)oy * OW + ox, count, sum, gain, offset, lo, hi);
+        }
+    }
+}
+__attribute__((target("avx2,fma"))) static void plane_pairs_256(const ck_conv_desc *g, const float *x, const float *w,
+                                                                float b, dw_outputs o, const float *zero) {
+    if (g->padLeft == 0) dw_pairs_plane(g, x, w, b, o, zero, 0);
+    else if (g->padLeft == 1) dw_pairs_plane(g, x, w, b, o, zero, 1);
+    else dw_pairs_plane(g, x, w, b, o, zero, 2);
+}
 #endif
 
 void ck_depthwise_conv(const ck_conv_desc *g, int images, const float *input, const float *weight,
@@ -793,6 +886,12 @@ void ck_depthwise_conv(const ck_conv_desc *g, int images, const float *input, co
     }
     if (ck_isa() == CK_ISA_AVX2 && dw_phases_fits(g)) {
         planes_phases_256(&k);
+        return;
+    }
+    if (ck_isa() == CK_ISA_AVX2 && dw_pairs_fits(g)) {
+        const uint16_t *masks;
+        const float *zero = row_scratch(8, g->outWidth, g->width, 3, 2, g->padLeft, 1, 0.0f, &masks);
+        DW_EACH_PLANE(&k, plane_pairs_256(g, x, w, b, o, zero);)
         return;
     }
     if (ck_isa() >= CK_ISA_AVX512 && dw_paired_fits(g)) {

@@ -100,7 +100,28 @@ extension ConvCase {
             depthwiseOnePixel, depthwiseSmallStride2, depthwiseWholeVectors, depthwiseStride2NoPad, depthwiseEvenWindow,
             depthwiseStride2Dilated, depthwiseStride2Rows, depthwiseStride2OneVectorRows, depthwiseMixedStrides,
             depthwisePaddedMultiplier2,
-        ] + depthwiseFlat + depthwisePairedRows + depthwiseTwoPieces
+        ] + depthwiseFlat + depthwisePairedRows + depthwiseTwoPieces + depthwiseStride2Wide
+
+    /// 3×3 stride-2 maps wider than AVX2's phase copy (64), read in place a pair of aligned loads a row (one output row
+    /// at a time): odd widths and heights, a part vector at a row's end (1 and 7 lanes), and left pads 0, 1 and 2 (the
+    /// taps one column pair back or on), with and without a bottom and right pad.
+    static let depthwiseStride2Wide: [ConvCase] = [
+        ConvCase(
+            "3×3 depthwise stride 2 pad 1 on 13×71 (wide: in place, a part vector)", c: 3, h: 13, w: 71, k: 3,
+            kernel: (3, 3), stride: (2, 2), pad: (1, 1, 1, 1), groups: 3),
+        ConvCase(
+            "3×3 depthwise stride 2 on 10×80 (wide, no pad: 7 lanes in the last vector)", c: 2, h: 10, w: 80, k: 2,
+            kernel: (3, 3), stride: (2, 2), groups: 2),
+        ConvCase(
+            "3×3 depthwise stride 2 pad 2 top and left on 9×69 (wide)", c: 2, h: 9, w: 69, k: 2, kernel: (3, 3),
+            stride: (2, 2), pad: (2, 2, 0, 0), groups: 2),
+        ConvCase(
+            "3×3 depthwise stride 2 pad 1 bottom and right on 12×96 (wide, whole vectors)", c: 2, h: 12, w: 96, k: 2,
+            kernel: (3, 3), stride: (2, 2), pad: (0, 0, 1, 1), groups: 2),
+        ConvCase(
+            "3×3 depthwise stride 2 pad 1 on 5×66 (wide: one lane in the last vector)", c: 2, h: 5, w: 66, k: 2,
+            kernel: (3, 3), stride: (2, 2), pad: (1, 1, 1, 1), groups: 2),
+    ]
 }
 
 @Suite struct KernelFusionTests {
