@@ -19,9 +19,20 @@
 // tiles' time, still behind). Input: the zero-padded window in stride-phase rows (view column x at phase x % SW,
 // index x / SW of a row of SW·pw floats), so a tap's 8 columns are contiguous; loads past a row's end land in the next
 // row (or the window's 16 floats of zeroed slack) and feed only lanes that are not stored. The first taps ask for the
-// lines of the next output row the tile will write, one a tap. Each value starts from its bias (or zero) and takes the
-// taps in order, as a channel tile's sum in one K block: the same bits.
-enum { ST_MR = 3, ST_NV = 4 };
+// lines the tile's channels and columns will write next (in the row written next), one a tap, those taps unrolled (each line a constant offset, where
+// a loop computed k / nv and k % nv a tap: MobileNetV2's stem 0.967–0.983 of the time, bench/ckab.c, one process, 31
+// alternating calls, minima, warm and CKAB_COLD=1 CKAB_WARM=i; AMD EPYC Zen 4, family 25 model 17, AVX-512 masked).
+// Each value starts from its bias (or zero) and takes the taps in order, as a channel tile's sum in one K block: the
+// same bits.
+// The window is copied in bands of ST_BAND output rows, each just before its rows run (every block of them), where the
+// whole window was copied first (632 KB at 1 thread on the 224×224 stems, out of L1 and most of L2 before its rows ran):
+// MobileNetV2's stem with caches flushed (CKAB_COLD=1 CKAB_WARM=i, 41 alternating calls, same CPU) 0.93–0.95 of the
+// time by minima, 0.81–0.85 by medians, warm 0.99–1.03; bands of 4 rows 0.985, of 16 0.94–0.95. Whole MobileNetV2
+// (bench/ab-nodes.py, 6 alternating processes, per-node minima | medians, both changes): conv1 at 1 thread 0.984 |
+// 0.981, at 2 threads 0.961 | 0.958; NIN-CIFAR's conv1 0.998 | 1.004. The 7×7/2 stems on this path with both still
+// measured 0.99–1.02 of the channel tiles' time (ResNet's 0.992–1.003, SqueezeNet's 1.011–1.021, ckab.c warm and
+// cold), so they stay there (pr_stem_avx2).
+enum { ST_MR = 3, ST_NV = 4, ST_BAND = 8 };
 
 __attribute__((target("avx2,fma"), always_inline)) static inline void
 st_tile_body(int K, const float *w, const float *x, const int *koff, const float *bias, float *out, size_t plane,
@@ -42,15 +53,19 @@ st_tile_body(int K, const float *w, const float *x, const int *koff, const float
             for (int j = 0; j < MR; j++) c[j][v] = _mm256_fmadd_ps(b[j], in, c[j][v]);                                \
         }                                                                                                             \
     }
+#define ST_LINE_TAP(k)                                                                                                \
+    {                                                                                                                 \
+        __builtin_prefetch(next + (size_t)((k) / nv) * plane + 8 * ((k) % nv), 1, 3);                                 \
+        ST_TAP(k)                                                                                                     \
+    }
     int k = 0;
-    if (next) {
-        const int lines = MR * nv < K ? MR * nv : K;
-        for (; k < lines; k++) {
-            __builtin_prefetch(next + (size_t)(k / nv) * plane + 8 * (k % nv), 1, 3);
-            ST_TAP(k)
-        }
+    if (next && K >= MR * nv) {
+        _Pragma("clang loop unroll(full)") for (; k < MR * nv; k++) ST_LINE_TAP(k)
+    } else if (next) {
+        for (; k < K; k++) ST_LINE_TAP(k)
     }
     for (; k < K; k++) ST_TAP(k)
+#undef ST_LINE_TAP
 #undef ST_TAP
     for (int j = 0; j < MR; j++)
         for (int v = 0; v < nv; v++) {
@@ -131,44 +146,57 @@ __attribute__((target("avx2,fma"))) void ck_stem_rows_avx2(const ck_conv_desc *g
                                                            const float *weight) {
     const int C = g->channels, H = g->height, W = g->width, M = g->outChannels, OH = g->outHeight, OW = g->outWidth;
     const int sh = g->strideHeight, sw = g->strideWidth, K = C * g->kernelHeight * g->kernelWidth, rows = oy1 - oy0;
-    const ct_window v = ct_window_of(g, oy0, oy1);
+    // Bands of ST_BAND output rows (all rows when the panels are packed on the fly, one at a time), each band's
+    // window copied just before its rows run, every band's copy laid out as the first's (its plane).
+    const int band = panels && rows > ST_BAND ? ST_BAND : rows;
+    const ct_window full = ct_window_of(g, oy0, oy0 + band);
     // the scratch pr_rows takes (the memory budget counts it)
-    float *view = ck_scratch_buffer(CK_SCRATCH_PADDED, (size_t)C * v.plane + 16);
+    float *view = ck_scratch_buffer(CK_SCRATCH_PADDED, (size_t)C * full.plane + 16);
     int *koff = (int *)ck_scratch_buffer(CK_SCRATCH_PACK_B, (size_t)K);
     if (!view || !koff) abort();
-    for (int c = 0; c < C; c++) {
-        float *d = view + (size_t)c * v.plane;
-        const float *plane = input + (size_t)c * H * W;
-        if (sw == 1) ck_ct_pad_plane_avx2(d, plane, H, W, v.iy0, v.vh, v.vw, -g->padLeft);
-        else st_pad_phases(d, plane, H, W, v.iy0, v.vh, -g->padLeft, v.pw);
-    }
-    memset(view + (size_t)C * v.plane, 0, 16 * sizeof(float));
-    ct_stem_tap_offsets(g, &v, koff);
+    memset(view + (size_t)C * full.plane, 0, 16 * sizeof(float));
+    ct_stem_tap_offsets(g, &full, koff);
     const int vectors = (OW + 7) / 8, segments = (vectors + ST_NV - 1) / ST_NV;
     const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
     const __m256i tail = _mm256_cmpgt_epi32(_mm256_set1_epi32(OW - (vectors - 1) * 8), lanes);
     const size_t plane = (size_t)OH * OW;
     float bias_block[CT_BLOCK];
-    for (int b = m0 / CT_BLOCK; b * CT_BLOCK < m1; b++) {
-        const float *panel = panels ? panels + (size_t)b * K * CT_BLOCK : own;
-        if (!panels) pack(M, K, weight, b, own);
-        const int jend = m1 - b * CT_BLOCK < CT_BLOCK ? m1 - b * CT_BLOCK : CT_BLOCK;
-        if (bias)
-            for (int j = 0; j < CT_BLOCK; j++) bias_block[j] = b * CT_BLOCK + j < M ? bias[b * CT_BLOCK + j] : 0.0f;
-        for (int r = 0; r < rows; r++) {
-            const float *x = view + (size_t)r * sh * v.row_floats;
-            for (int s = 0, v0 = 0; s < segments; s++) {
-                const int nv = (vectors - v0) / (segments - s);
-                const size_t col = (size_t)8 * v0;
-                for (int j0 = 0; j0 < jend; j0 += ST_MR) {
-                    const int mr = jend - j0 < ST_MR ? jend - j0 : ST_MR;
-                    const size_t at = (size_t)(b * CT_BLOCK + j0) * plane + (size_t)(oy0 + r) * OW + col;
-                    st_tiles[mr - 1][nv](K, panel + j0, x + col, koff, bias ? bias_block + j0 : NULL, output + at,
-                                         plane, tail, v0 + nv < vectors || OW % 8 == 0, epilogue.activation,
-                                         epilogue.addend ? epilogue.addend + at : NULL,
-                                         r + 1 < rows ? output + at + OW : NULL);
+    for (int r0 = 0; r0 < rows; r0 += band) {
+        const int r1 = rows - r0 < band ? rows : r0 + band;
+        const ct_window v = ct_window_of(g, oy0 + r0, oy0 + r1);
+        for (int c = 0; c < C; c++) {
+            float *d = view + (size_t)c * full.plane;
+            const float *plane_in = input + (size_t)c * H * W;
+            if (sw == 1) ck_ct_pad_plane_avx2(d, plane_in, H, W, v.iy0, v.vh, v.vw, -g->padLeft);
+            else st_pad_phases(d, plane_in, H, W, v.iy0, v.vh, -g->padLeft, v.pw);
+        }
+        for (int b = m0 / CT_BLOCK; b * CT_BLOCK < m1; b++) {
+            const float *panel = panels ? panels + (size_t)b * K * CT_BLOCK : own;
+            if (!panels) pack(M, K, weight, b, own);
+            const int jend = m1 - b * CT_BLOCK < CT_BLOCK ? m1 - b * CT_BLOCK : CT_BLOCK;
+            if (bias)
+                for (int j = 0; j < CT_BLOCK; j++) bias_block[j] = b * CT_BLOCK + j < M ? bias[b * CT_BLOCK + j] : 0.0f;
+            for (int r = r0; r < r1; r++) {
+                const float *x = view + (size_t)(r - r0) * sh * full.row_floats;
+                // the row written next: this block's next of the band, or the next block's first, or the first
+                // block's first of the next band (none after the last)
+                int next_b = b, next_r = r + 1;
+                if (next_r == r1 && (b + 1) * CT_BLOCK < m1) next_b = b + 1, next_r = r0;
+                else if (next_r == r1) next_b = m0 / CT_BLOCK;
+                const long ahead = ((long)(next_b - b) * CT_BLOCK * OH + next_r - r) * OW;
+                for (int s = 0, v0 = 0; s < segments; s++) {
+                    const int nv = (vectors - v0) / (segments - s);
+                    const size_t col = (size_t)8 * v0;
+                    for (int j0 = 0; j0 < jend; j0 += ST_MR) {
+                        const int mr = jend - j0 < ST_MR ? jend - j0 : ST_MR;
+                        const size_t at = (size_t)(b * CT_BLOCK + j0) * plane + (size_t)(oy0 + r) * OW + col;
+                        st_tiles[mr - 1][nv](K, panel + j0, x + col, koff, bias ? bias_block + j0 : NULL, output + at,
+                                             plane, tail, v0 + nv < vectors || OW % 8 == 0, epilogue.activation,
+                                             epilogue.addend ? epilogue.addend + at : NULL,
+                                             next_r < rows ? output + at + ahead : NULL);
+                    }
+                    v0 += nv;
                 }
-                v0 += nv;
             }
         }
     }
