@@ -7,32 +7,32 @@
 #include <string.h>
 
 #ifdef CK_X86
-// Each tile: mr ≤ ST_MR channels × nv ≤ ST_NV vectors of one output row, mr·nv accumulators, the mr broadcasts held
-// across the tap and one input vector at a time (3 × 4: all 16 registers, 7 loads a tap for 12 FMAs; the channel
-// tiles' 6 × 16 chunks take 8; 4 × 3 with its inputs held spilled. bench/ckab.c, one process, 31 alternating calls,
-// minima, AVX2 forced on AMD EPYC Zen 4, family 25 model 17, load 4–6, against the AVX2 channel tiles, 2 × 6 | 3 × 4:
-// MobileNetV2's 3×3/2 3→32 0.95–0.96 | 0.98, the 7×7/2 stems 1.10–1.18 | 1.07–1.08, so those stay on the tiles,
-// pr_stem_avx2 in conv_channel.c; in the whole networks 3 × 4 took MobileNetV2's stem 0.79–0.84). The last vector
-// `tail`-masked as it is stored, unless `whole` (every vector's 8 lanes stored, as on MobileNetV2's and NIN's maps, 112
-// and 32 wide): a masked store (vmaskmovps) a channel a tile had cost MobileNetV2's stem 0.87–0.91 of its time
-// against plain stores (same harness, warm and CKAB_COLD=1; 7×7/2 stems on this path: 1.07–1.08 -> 1.04–1.05 of the
-// tiles' time, still behind). Input: the zero-padded window in stride-phase rows (view column x at phase x % SW,
-// index x / SW of a row of SW·pw floats), so a tap's 8 columns are contiguous; loads past a row's end land in the next
-// row (or the window's 16 floats of zeroed slack) and feed only lanes that are not stored. The first taps ask for the
-// lines the tile's channels and columns will write next (in the row written next), one a tap, those taps unrolled (each line a constant offset, where
-// a loop computed k / nv and k % nv a tap: MobileNetV2's stem 0.967–0.983 of the time, bench/ckab.c, one process, 31
-// alternating calls, minima, warm and CKAB_COLD=1 CKAB_WARM=i; AMD EPYC Zen 4, family 25 model 17, AVX-512 masked).
-// Each value starts from its bias (or zero) and takes the taps in order, as a channel tile's sum in one K block: the
-// same bits.
-// The window is copied in bands of ST_BAND output rows, each just before its rows run (every block of them), where the
-// whole window was copied first (632 KB at 1 thread on the 224×224 stems, out of L1 and most of L2 before its rows ran):
-// MobileNetV2's stem with caches flushed (CKAB_COLD=1 CKAB_WARM=i, 41 alternating calls, same CPU) 0.93–0.95 of the
-// time by minima, 0.81–0.85 by medians, warm 0.99–1.03; bands of 4 rows 0.985, of 16 0.94–0.95. Whole MobileNetV2
-// (bench/ab-nodes.py, 6 alternating processes, per-node minima | medians, both changes): conv1 at 1 thread 0.984 |
-// 0.981, at 2 threads 0.961 | 0.958; NIN-CIFAR's conv1 0.998 | 1.004. The 7×7/2 stems on this path with both still
-// measured 0.99–1.02 of the channel tiles' time (ResNet's 0.992–1.003, SqueezeNet's 1.011–1.021, ckab.c warm and
-// cold), so they stay there (pr_stem_avx2).
-enum { ST_MR = 3, ST_NV = 4, ST_BAND = 8 };
+// Each tile: mr ≤ ST_MR channels × nv ≤ ST_NV vectors of one output row, mr·nv accumulators. 4 × 3 (all 16 registers:
+// 12 accumulators, the 3 input vectors of a tap held and one broadcast at a time, 7 loads a tap for 12 FMAs) runs its
+// taps as inline asm: from intrinsics clang rotated and spilled accumulators every tap. A 32-channel block is 8 tiles
+// of 4 channels, where 3 × 4 tiles (3 broadcasts held, one input vector at a time) ran 10 of 3 and one of 2; a row of
+// 14 vectors (112 or 109 wide) 2 + 3 + 3 + 3 + 3. bench/ckab.c, one process, 21 alternating calls, minima, AVX2 on AMD
+// EPYC Zen 4 (family 25 model 17, AVX-512 masked), 4 × 3 against 3 × 4 (which the 7×7/2 stems ran on the channel
+// tiles), warm | CKAB_COLD=1 CKAB_WARM=i: ResNet's and GoogLeNet's 7×7/2 3→64 0.941 | 0.943, SqueezeNet's 3→96
+// 0.965 | 0.961, MobileNetV2's 3×3/2 3→32 0.974 | 1.016; one stem's 8 rows in cache 85.6 GFLOP/s (94 % of the peak)
+// against the tiles' 80.7. Whole networks: see pr_stem_avx2 in conv_channel.c. Earlier (same harness, against the
+// AVX2 channel tiles, 2 × 6 | 3 × 4): MobileNetV2's stem 0.95–0.96 | 0.98, the 7×7/2 stems 1.10–1.18 | 1.07–1.08. The
+// last vector `tail`-masked as it is stored, unless `whole` (every vector's 8 lanes stored, as on MobileNetV2's,
+// ResNet's and NIN's maps, 112 and 32 wide): a masked store (vmaskmovps) a channel a tile had cost MobileNetV2's stem
+// 0.87–0.91 of its time against plain stores (same harness, warm and CKAB_COLD=1). Input: the zero-padded window in
+// stride-phase rows (view column x at phase x % SW, index x / SW of a row of SW·pw floats), so a tap's 8 columns are
+// contiguous; loads past a row's end land in the next row (or the window's 16 floats of zeroed slack) and feed only
+// lanes that are not stored. The first taps ask for the lines the tile's channels and columns will write next (in
+// the row written next), one a tap, those taps unrolled (each line a constant offset, where a loop computed k / nv
+// and k % nv a tap: MobileNetV2's stem 0.967–0.983 of the time, same harness, 31 calls, warm and cold). Each value
+// starts from its bias (or zero) and takes the taps in order, as a channel tile's sum in one K block: the same bits.
+// The window is copied in bands of ST_BAND output rows, each just before its rows run (every block of them), where
+// the whole window was copied first (632 KB at 1 thread on the 224×224 stems, out of L1 and most of L2 before its
+// rows ran): MobileNetV2's stem with caches flushed (CKAB_COLD=1 CKAB_WARM=i, 41 alternating calls, same CPU)
+// 0.93–0.95 of the time by minima, 0.81–0.85 by medians, warm 0.99–1.03; bands of 4 rows 0.985, of 16 0.94–0.95.
+// Whole MobileNetV2 (bench/ab-nodes.py, 6 alternating processes, per-node minima | medians, with the unrolled
+// prefetches): conv1 at 1 thread 0.984 | 0.981, at 2 threads 0.961 | 0.958; NIN-CIFAR's conv1 0.998 | 1.004.
+enum { ST_MR = 4, ST_NV = 3, ST_BAND = 8 };
 
 __attribute__((target("avx2,fma"), always_inline)) static inline void
 st_tile_body(int K, const float *w, const float *x, const int *koff, const float *bias, float *out, size_t plane,
@@ -44,13 +44,33 @@ st_tile_body(int K, const float *w, const float *x, const int *koff, const float
         for (int v = 0; v < nv; v++) c[j][v] = b0;
     }
 #define ST_TAP(k)                                                                                                     \
-    {                                                                                                                 \
+    if (MR == 4 && nv == 3) {                                                                                         \
         const float *p = x + koff[k], *wk = w + (size_t)(k) * CT_BLOCK;                                               \
-        __m256 b[ST_MR];                                                                                              \
-        for (int j = 0; j < MR; j++) b[j] = _mm256_broadcast_ss(wk + j);                                              \
-        for (int v = 0; v < nv; v++) {                                                                                \
-            const __m256 in = _mm256_loadu_ps(p + 8 * v);                                                             \
-            for (int j = 0; j < MR; j++) c[j][v] = _mm256_fmadd_ps(b[j], in, c[j][v]);                                \
+        __asm__("vmovups (%[p]), %%ymm12\n\tvmovups 32(%[p]), %%ymm13\n\tvmovups 64(%[p]), %%ymm14\n\t"              \
+                "vbroadcastss (%[w]), %%ymm15\n\t"                                                                   \
+                "vfmadd231ps %%ymm12, %%ymm15, %[a0]\n\tvfmadd231ps %%ymm13, %%ymm15, %[a1]\n\t"                       \
+                "vfmadd231ps %%ymm14, %%ymm15, %[a2]\n\t"                                                            \
+                "vbroadcastss 4(%[w]), %%ymm15\n\t"                                                                  \
+                "vfmadd231ps %%ymm12, %%ymm15, %[b0]\n\tvfmadd231ps %%ymm13, %%ymm15, %[b1]\n\t"                       \
+                "vfmadd231ps %%ymm14, %%ymm15, %[b2]\n\t"                                                            \
+                "vbroadcastss 8(%[w]), %%ymm15\n\t"                                                                  \
+                "vfmadd231ps %%ymm12, %%ymm15, %[c0]\n\tvfmadd231ps %%ymm13, %%ymm15, %[c1]\n\t"                       \
+                "vfmadd231ps %%ymm14, %%ymm15, %[c2]\n\t"                                                            \
+                "vbroadcastss 12(%[w]), %%ymm15\n\t"                                                                 \
+                "vfmadd231ps %%ymm12, %%ymm15, %[d0]\n\tvfmadd231ps %%ymm13, %%ymm15, %[d1]\n\t"                       \
+                "vfmadd231ps %%ymm14, %%ymm15, %[d2]"                                                                 \
+                : [a0] "+x"(c[0][0]), [a1] "+x"(c[0][1]), [a2] "+x"(c[0][2]), [b0] "+x"(c[1][0]),                   \
+                  [b1] "+x"(c[1][1]), [b2] "+x"(c[1][2]), [c0] "+x"(c[2][0]), [c1] "+x"(c[2][1]),                   \
+                  [c2] "+x"(c[2][2]), [d0] "+x"(c[3][0]), [d1] "+x"(c[3][1]), [d2] "+x"(c[3][2])                    \
+                : [p] "r"(p), [w] "r"(wk), "m"(*(const float(*)[24])p), "m"(*(const float(*)[4])wk)                 \
+                : "xmm12", "xmm13", "xmm14", "xmm15");                                                               \
+    } else {                                                                                                          \
+        const float *p = x + koff[k], *wk = w + (size_t)(k) * CT_BLOCK;                                               \
+        __m256 in[ST_NV];                                                                                             \
+        for (int v = 0; v < nv; v++) in[v] = _mm256_loadu_ps(p + 8 * v);                                              \
+        for (int j = 0; j < MR; j++) {                                                                                \
+            const __m256 b = _mm256_broadcast_ss(wk + j);                                                             \
+            for (int v = 0; v < nv; v++) c[j][v] = _mm256_fmadd_ps(b, in[v], c[j][v]);                               \
         }                                                                                                             \
     }
 #define ST_LINE_TAP(k)                                                                                                \
@@ -89,16 +109,18 @@ typedef void (*st_fn)(int K, const float *w, const float *x, const int *koff, co
         __m256i tail, int whole, ck_activation a, const float *addend, const float *next) {                          \
         st_tile_body(K, w, x, koff, bias, out, plane, tail, whole, a, addend, next, NV, MR);                          \
     }
-#define ST_TILE_FNS(MR) ST_TILE_FN(1, MR) ST_TILE_FN(2, MR) ST_TILE_FN(3, MR) ST_TILE_FN(4, MR)
+#define ST_TILE_FNS(MR) ST_TILE_FN(1, MR) ST_TILE_FN(2, MR) ST_TILE_FN(3, MR)
 ST_TILE_FNS(1)
 ST_TILE_FNS(2)
 ST_TILE_FNS(3)
+ST_TILE_FNS(4)
 #undef ST_TILE_FNS
 #undef ST_TILE_FN
 // [channels − 1][vectors]
-static const st_fn st_tiles[ST_MR][ST_NV + 1] = {{NULL, st_tile_1_1, st_tile_2_1, st_tile_3_1, st_tile_4_1},
-                                                 {NULL, st_tile_1_2, st_tile_2_2, st_tile_3_2, st_tile_4_2},
-                                                 {NULL, st_tile_1_3, st_tile_2_3, st_tile_3_3, st_tile_4_3}};
+static const st_fn st_tiles[ST_MR][ST_NV + 1] = {{NULL, st_tile_1_1, st_tile_2_1, st_tile_3_1},
+                                                 {NULL, st_tile_1_2, st_tile_2_2, st_tile_3_2},
+                                                 {NULL, st_tile_1_3, st_tile_2_3, st_tile_3_3},
+                                                 {NULL, st_tile_1_4, st_tile_2_4, st_tile_3_4}};
 
 // Rows iy0 ..< iy0 + vh, columns x0 ..< x0 + 2·pw of a channel plane (H, W), zero outside it -> d (vh rows of 2
 // phases of pw floats each: view column x at d[row·2·pw + (x % 2)·pw + x / 2]).

@@ -208,7 +208,7 @@ extension ConvCase {
     }
 
     /// On AVX2 the tiles take what they were measured faster on there: kernels larger than 1×1 from K 144 or at
-    /// stride 2 (stems included), the stems to K 75 (NIN-CIFAR's conv1, as rows of position vectors), and the 1×1s
+    /// stride 2 (stems included), the stems to K 147 (NIN-CIFAR's conv1, as rows of position vectors), and the 1×1s
     /// on small maps AVX-512 takes to at most 16 channels (from K 448) or exactly 32; the GEMM, which reads B in place
     /// there too, runs the other 1×1s.
     @Test func avx2PicksWhereMeasuredFaster() {
