@@ -87,8 +87,9 @@ static int pr_stem(const ck_conv_desc *g) {
 // MobileNetV2's 3×3/2 3→32 (K 27) 0.79–0.84 of the AVX2 channel tiles' time, NIN-CIFAR's 5×5 3→192 on 32×32 (K 75)
 // 0.91 of the GEMM's. The 7×7/2 stems (K 147) lost to the tiles with 3 × 4 tiles (ResNet-50's 1.04, GoogLeNet's 1.03,
 // SqueezeNet's 1.04) and win with 4 × 3 ones (conv_stem_avx2.c; AVX2 on AMD EPYC Zen 4, family 25 model 17, AVX-512
-// masked; whole networks, 1 thread, 6 alternating processes, per-node minima | medians, against the tiles): ResNet-50's
-// conv1 0.931 | 0.915, GoogLeNet's 0.922 | 0.916, SqueezeNet's 0.957 | 0.962.
+// masked; whole networks, 6 alternating processes, per-node minima | medians, against the tiles, GoogLeNet at 2 threads
+// 21.7 ms before the runs): 1 thread ResNet-50's conv1 0.931 | 0.915, GoogLeNet's 0.922 | 0.916, SqueezeNet's 0.957 |
+// 0.962; 2 threads (the rows split as before) 0.885 | 0.892, 0.862 | 0.943, 0.941 | 0.963.
 static int pr_stem_avx2(const ck_conv_desc *g) {
     return pr_stem(g) && g->channels * g->kernelHeight * g->kernelWidth <= 147;
 }
