@@ -82,13 +82,16 @@ static int pr_stem(const ck_conv_desc *g) {
     return g->channels <= 3 && g->outWidth > CT_TILE && g->strideWidth <= 2 && K <= ck_k_block(K);
 }
 
-// Whether AVX2 runs `g` as rows of position vectors (conv_stem_avx2.c): pr_stem's convs to K 75. Whole networks, 1
+// Whether AVX2 runs `g` as rows of position vectors (conv_stem_avx2.c): pr_stem's convs to K 147. Whole networks, 1
 // thread, AVX2 forced on AMD EPYC Zen 4 (family 25 model 17), 5–8 alternating processes, per-node minima, load 4–7:
 // MobileNetV2's 3×3/2 3→32 (K 27) 0.79–0.84 of the AVX2 channel tiles' time, NIN-CIFAR's 5×5 3→192 on 32×32 (K 75)
-// 0.91 of the GEMM's; the 7×7/2 stems (K 147) lost to the tiles (ResNet-50's 1.04, GoogLeNet's 1.03, SqueezeNet's
-// 1.04; alone, bench/ckab.c: 1.07–1.08), so they stay there.
+// 0.91 of the GEMM's. The 7×7/2 stems (K 147) lost to the tiles with 3 × 4 tiles (ResNet-50's 1.04, GoogLeNet's 1.03,
+// SqueezeNet's 1.04) and win with 4 × 3 ones (conv_stem_avx2.c; AVX2 on AMD EPYC Zen 4, family 25 model 17, AVX-512
+// masked; whole networks, 6 alternating processes, per-node minima | medians, against the tiles, GoogLeNet at 2 threads
+// 21.7 ms before the runs): 1 thread ResNet-50's conv1 0.931 | 0.915, GoogLeNet's 0.922 | 0.916, SqueezeNet's 0.957 |
+// 0.962; 2 threads (the rows split as before) 0.885 | 0.892, 0.862 | 0.943, 0.941 | 0.963.
 static int pr_stem_avx2(const ck_conv_desc *g) {
-    return pr_stem(g) && g->channels * g->kernelHeight * g->kernelWidth <= 75;
+    return pr_stem(g) && g->channels * g->kernelHeight * g->kernelWidth <= 147;
 }
 
 // On AVX2 (conv_channel_avx2.c's tiles) the GEMM paths read no input in place and tile 6 × 16, so the tiles win
@@ -166,7 +169,7 @@ int ck_conv_channel_tiles(const ck_conv_desc *g) {
     const int wide = g->outWidth > CT_TILE || g->outHeight > CT_TILE, strided = g->strideHeight > 1 || g->strideWidth > 1;
     if (isa < CK_ISA_AVX512) {
         // AVX2 (the rule above ck_conv_channel_tiles): every kernel larger than 1×1 from K 144 or at stride 2, the
-        // stems to K 75 (pr_stem_avx2), and the 1×1s the rule below takes to at most 16 channels (those too, from
+        // stems to K 147 (pr_stem_avx2), and the 1×1s the rule below takes to at most 16 channels (those too, from
         // K 448) or exactly 32
         if (!pointwise) return K >= 144 || g->strideWidth == 2 || pr_stem_avx2(g);
         if (M > 16 && M != CT_BLOCK) return 0;

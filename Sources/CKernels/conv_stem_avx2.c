@@ -7,21 +7,32 @@
 #include <string.h>
 
 #ifdef CK_X86
-// Each tile: mr ≤ ST_MR channels × nv ≤ ST_NV vectors of one output row, mr·nv accumulators, the mr broadcasts held
-// across the tap and one input vector at a time (3 × 4: all 16 registers, 7 loads a tap for 12 FMAs; the channel
-// tiles' 6 × 16 chunks take 8; 4 × 3 with its inputs held spilled. bench/ckab.c, one process, 31 alternating calls,
-// minima, AVX2 forced on AMD EPYC Zen 4, family 25 model 17, load 4–6, against the AVX2 channel tiles, 2 × 6 | 3 × 4:
-// MobileNetV2's 3×3/2 3→32 0.95–0.96 | 0.98, the 7×7/2 stems 1.10–1.18 | 1.07–1.08, so those stay on the tiles,
-// pr_stem_avx2 in conv_channel.c; in the whole networks 3 × 4 took MobileNetV2's stem 0.79–0.84). The last vector
-// `tail`-masked as it is stored, unless `whole` (every vector's 8 lanes stored, as on MobileNetV2's and NIN's maps, 112
-// and 32 wide): a masked store (vmaskmovps) a channel a tile had cost MobileNetV2's stem 0.87–0.91 of its time
-// against plain stores (same harness, warm and CKAB_COLD=1; 7×7/2 stems on this path: 1.07–1.08 -> 1.04–1.05 of the
-// tiles' time, still behind). Input: the zero-padded window in stride-phase rows (view column x at phase x % SW,
-// index x / SW of a row of SW·pw floats), so a tap's 8 columns are contiguous; loads past a row's end land in the next
-// row (or the window's 16 floats of zeroed slack) and feed only lanes that are not stored. The first taps ask for the
-// lines of the next output row the tile will write, one a tap. Each value starts from its bias (or zero) and takes the
-// taps in order, as a channel tile's sum in one K block: the same bits.
-enum { ST_MR = 3, ST_NV = 4 };
+// Each tile: mr ≤ ST_MR channels × nv ≤ ST_NV vectors of one output row, mr·nv accumulators. 4 × 3 (all 16 registers:
+// 12 accumulators, the 3 input vectors of a tap held and one broadcast at a time, 7 loads a tap for 12 FMAs) runs its
+// taps as inline asm: from intrinsics clang rotated and spilled accumulators every tap. A 32-channel block is 8 tiles
+// of 4 channels, where 3 × 4 tiles (3 broadcasts held, one input vector at a time) ran 10 of 3 and one of 2; a row of
+// 14 vectors (112 or 109 wide) 2 + 3 + 3 + 3 + 3. bench/ckab.c, one process, 21 alternating calls, minima, AVX2 on AMD
+// EPYC Zen 4 (family 25 model 17, AVX-512 masked), 4 × 3 against 3 × 4 (which the 7×7/2 stems ran on the channel
+// tiles), warm | CKAB_COLD=1 CKAB_WARM=i: ResNet's and GoogLeNet's 7×7/2 3→64 0.941 | 0.943, SqueezeNet's 3→96
+// 0.965 | 0.961, MobileNetV2's 3×3/2 3→32 0.974 | 1.016; one stem's 8 rows in cache 85.6 GFLOP/s (94 % of the peak)
+// against the tiles' 80.7. Whole networks: see pr_stem_avx2 in conv_channel.c. Earlier (same harness, against the
+// AVX2 channel tiles, 2 × 6 | 3 × 4): MobileNetV2's stem 0.95–0.96 | 0.98, the 7×7/2 stems 1.10–1.18 | 1.07–1.08. The
+// last vector `tail`-masked as it is stored, unless `whole` (every vector's 8 lanes stored, as on MobileNetV2's,
+// ResNet's and NIN's maps, 112 and 32 wide): a masked store (vmaskmovps) a channel a tile had cost MobileNetV2's stem
+// 0.87–0.91 of its time against plain stores (same harness, warm and CKAB_COLD=1). Input: the zero-padded window in
+// stride-phase rows (view column x at phase x % SW, index x / SW of a row of SW·pw floats), so a tap's 8 columns are
+// contiguous; loads past a row's end land in the next row (or the window's 16 floats of zeroed slack) and feed only
+// lanes that are not stored. The first taps ask for the lines the tile's channels and columns will write next (in
+// the row written next), one a tap, those taps unrolled (each line a constant offset, where a loop computed k / nv
+// and k % nv a tap: MobileNetV2's stem 0.967–0.983 of the time, same harness, 31 calls, warm and cold). Each value
+// starts from its bias (or zero) and takes the taps in order, as a channel tile's sum in one K block: the same bits.
+// The window is copied in bands of ST_BAND output rows, each just before its rows run (every block of them), where
+// the whole window was copied first (632 KB at 1 thread on the 224×224 stems, out of L1 and most of L2 before its
+// rows ran): MobileNetV2's stem with caches flushed (CKAB_COLD=1 CKAB_WARM=i, 41 alternating calls, same CPU)
+// 0.93–0.95 of the time by minima, 0.81–0.85 by medians, warm 0.99–1.03; bands of 4 rows 0.985, of 16 0.94–0.95.
+// Whole MobileNetV2 (bench/ab-nodes.py, 6 alternating processes, per-node minima | medians, with the unrolled
+// prefetches): conv1 at 1 thread 0.984 | 0.981, at 2 threads 0.961 | 0.958; NIN-CIFAR's conv1 0.998 | 1.004.
+enum { ST_MR = 4, ST_NV = 3, ST_BAND = 8 };
 
 __attribute__((target("avx2,fma"), always_inline)) static inline void
 st_tile_body(int K, const float *w, const float *x, const int *koff, const float *bias, float *out, size_t plane,
@@ -33,24 +44,48 @@ st_tile_body(int K, const float *w, const float *x, const int *koff, const float
         for (int v = 0; v < nv; v++) c[j][v] = b0;
     }
 #define ST_TAP(k)                                                                                                     \
-    {                                                                                                                 \
+    if (MR == 4 && nv == 3) {                                                                                         \
         const float *p = x + koff[k], *wk = w + (size_t)(k) * CT_BLOCK;                                               \
-        __m256 b[ST_MR];                                                                                              \
-        for (int j = 0; j < MR; j++) b[j] = _mm256_broadcast_ss(wk + j);                                              \
-        for (int v = 0; v < nv; v++) {                                                                                \
-            const __m256 in = _mm256_loadu_ps(p + 8 * v);                                                             \
-            for (int j = 0; j < MR; j++) c[j][v] = _mm256_fmadd_ps(b[j], in, c[j][v]);                                \
+        __asm__("vmovups (%[p]), %%ymm12\n\tvmovups 32(%[p]), %%ymm13\n\tvmovups 64(%[p]), %%ymm14\n\t"              \
+                "vbroadcastss (%[w]), %%ymm15\n\t"                                                                   \
+                "vfmadd231ps %%ymm12, %%ymm15, %[a0]\n\tvfmadd231ps %%ymm13, %%ymm15, %[a1]\n\t"                       \
+                "vfmadd231ps %%ymm14, %%ymm15, %[a2]\n\t"                                                            \
+                "vbroadcastss 4(%[w]), %%ymm15\n\t"                                                                  \
+                "vfmadd231ps %%ymm12, %%ymm15, %[b0]\n\tvfmadd231ps %%ymm13, %%ymm15, %[b1]\n\t"                       \
+                "vfmadd231ps %%ymm14, %%ymm15, %[b2]\n\t"                                                            \
+                "vbroadcastss 8(%[w]), %%ymm15\n\t"                                                                  \
+                "vfmadd231ps %%ymm12, %%ymm15, %[c0]\n\tvfmadd231ps %%ymm13, %%ymm15, %[c1]\n\t"                       \
+                "vfmadd231ps %%ymm14, %%ymm15, %[c2]\n\t"                                                            \
+                "vbroadcastss 12(%[w]), %%ymm15\n\t"                                                                 \
+                "vfmadd231ps %%ymm12, %%ymm15, %[d0]\n\tvfmadd231ps %%ymm13, %%ymm15, %[d1]\n\t"                       \
+                "vfmadd231ps %%ymm14, %%ymm15, %[d2]"                                                                 \
+                : [a0] "+x"(c[0][0]), [a1] "+x"(c[0][1]), [a2] "+x"(c[0][2]), [b0] "+x"(c[1][0]),                   \
+                  [b1] "+x"(c[1][1]), [b2] "+x"(c[1][2]), [c0] "+x"(c[2][0]), [c1] "+x"(c[2][1]),                   \
+                  [c2] "+x"(c[2][2]), [d0] "+x"(c[3][0]), [d1] "+x"(c[3][1]), [d2] "+x"(c[3][2])                    \
+                : [p] "r"(p), [w] "r"(wk), "m"(*(const float(*)[24])p), "m"(*(const float(*)[4])wk)                 \
+                : "xmm12", "xmm13", "xmm14", "xmm15");                                                               \
+    } else {                                                                                                          \
+        const float *p = x + koff[k], *wk = w + (size_t)(k) * CT_BLOCK;                                               \
+        __m256 in[ST_NV];                                                                                             \
+        for (int v = 0; v < nv; v++) in[v] = _mm256_loadu_ps(p + 8 * v);                                              \
+        for (int j = 0; j < MR; j++) {                                                                                \
+            const __m256 b = _mm256_broadcast_ss(wk + j);                                                             \
+            for (int v = 0; v < nv; v++) c[j][v] = _mm256_fmadd_ps(b, in[v], c[j][v]);                               \
         }                                                                                                             \
     }
+#define ST_LINE_TAP(k)                                                                                                \
+    {                                                                                                                 \
+        __builtin_prefetch(next + (size_t)((k) / nv) * plane + 8 * ((k) % nv), 1, 3);                                 \
+        ST_TAP(k)                                                                                                     \
+    }
     int k = 0;
-    if (next) {
-        const int lines = MR * nv < K ? MR * nv : K;
-        for (; k < lines; k++) {
-            __builtin_prefetch(next + (size_t)(k / nv) * plane + 8 * (k % nv), 1, 3);
-            ST_TAP(k)
-        }
+    if (next && K >= MR * nv) {
+        _Pragma("clang loop unroll(full)") for (; k < MR * nv; k++) ST_LINE_TAP(k)
+    } else if (next) {
+        for (; k < K; k++) ST_LINE_TAP(k)
     }
     for (; k < K; k++) ST_TAP(k)
+#undef ST_LINE_TAP
 #undef ST_TAP
     for (int j = 0; j < MR; j++)
         for (int v = 0; v < nv; v++) {
@@ -74,16 +109,18 @@ typedef void (*st_fn)(int K, const float *w, const float *x, const int *koff, co
         __m256i tail, int whole, ck_activation a, const float *addend, const float *next) {                          \
         st_tile_body(K, w, x, koff, bias, out, plane, tail, whole, a, addend, next, NV, MR);                          \
     }
-#define ST_TILE_FNS(MR) ST_TILE_FN(1, MR) ST_TILE_FN(2, MR) ST_TILE_FN(3, MR) ST_TILE_FN(4, MR)
+#define ST_TILE_FNS(MR) ST_TILE_FN(1, MR) ST_TILE_FN(2, MR) ST_TILE_FN(3, MR)
 ST_TILE_FNS(1)
 ST_TILE_FNS(2)
 ST_TILE_FNS(3)
+ST_TILE_FNS(4)
 #undef ST_TILE_FNS
 #undef ST_TILE_FN
 // [channels − 1][vectors]
-static const st_fn st_tiles[ST_MR][ST_NV + 1] = {{NULL, st_tile_1_1, st_tile_2_1, st_tile_3_1, st_tile_4_1},
-                                                 {NULL, st_tile_1_2, st_tile_2_2, st_tile_3_2, st_tile_4_2},
-                                                 {NULL, st_tile_1_3, st_tile_2_3, st_tile_3_3, st_tile_4_3}};
+static const st_fn st_tiles[ST_MR][ST_NV + 1] = {{NULL, st_tile_1_1, st_tile_2_1, st_tile_3_1},
+                                                 {NULL, st_tile_1_2, st_tile_2_2, st_tile_3_2},
+                                                 {NULL, st_tile_1_3, st_tile_2_3, st_tile_3_3},
+                                                 {NULL, st_tile_1_4, st_tile_2_4, st_tile_3_4}};
 
 // Rows iy0 ..< iy0 + vh, columns x0 ..< x0 + 2·pw of a channel plane (H, W), zero outside it -> d (vh rows of 2
 // phases of pw floats each: view column x at d[row·2·pw + (x % 2)·pw + x / 2]).
@@ -131,44 +168,57 @@ __attribute__((target("avx2,fma"))) void ck_stem_rows_avx2(const ck_conv_desc *g
                                                            const float *weight) {
     const int C = g->channels, H = g->height, W = g->width, M = g->outChannels, OH = g->outHeight, OW = g->outWidth;
     const int sh = g->strideHeight, sw = g->strideWidth, K = C * g->kernelHeight * g->kernelWidth, rows = oy1 - oy0;
-    const ct_window v = ct_window_of(g, oy0, oy1);
+    // Bands of ST_BAND output rows (all rows when the panels are packed on the fly, one at a time), each band's
+    // window copied just before its rows run, every band's copy laid out as the first's (its plane).
+    const int band = panels && rows > ST_BAND ? ST_BAND : rows;
+    const ct_window full = ct_window_of(g, oy0, oy0 + band);
     // the scratch pr_rows takes (the memory budget counts it)
-    float *view = ck_scratch_buffer(CK_SCRATCH_PADDED, (size_t)C * v.plane + 16);
+    float *view = ck_scratch_buffer(CK_SCRATCH_PADDED, (size_t)C * full.plane + 16);
     int *koff = (int *)ck_scratch_buffer(CK_SCRATCH_PACK_B, (size_t)K);
     if (!view || !koff) abort();
-    for (int c = 0; c < C; c++) {
-        float *d = view + (size_t)c * v.plane;
-        const float *plane = input + (size_t)c * H * W;
-        if (sw == 1) ck_ct_pad_plane_avx2(d, plane, H, W, v.iy0, v.vh, v.vw, -g->padLeft);
-        else st_pad_phases(d, plane, H, W, v.iy0, v.vh, -g->padLeft, v.pw);
-    }
-    memset(view + (size_t)C * v.plane, 0, 16 * sizeof(float));
-    ct_stem_tap_offsets(g, &v, koff);
+    memset(view + (size_t)C * full.plane, 0, 16 * sizeof(float));
+    ct_stem_tap_offsets(g, &full, koff);
     const int vectors = (OW + 7) / 8, segments = (vectors + ST_NV - 1) / ST_NV;
     const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
     const __m256i tail = _mm256_cmpgt_epi32(_mm256_set1_epi32(OW - (vectors - 1) * 8), lanes);
     const size_t plane = (size_t)OH * OW;
     float bias_block[CT_BLOCK];
-    for (int b = m0 / CT_BLOCK; b * CT_BLOCK < m1; b++) {
-        const float *panel = panels ? panels + (size_t)b * K * CT_BLOCK : own;
-        if (!panels) pack(M, K, weight, b, own);
-        const int jend = m1 - b * CT_BLOCK < CT_BLOCK ? m1 - b * CT_BLOCK : CT_BLOCK;
-        if (bias)
-            for (int j = 0; j < CT_BLOCK; j++) bias_block[j] = b * CT_BLOCK + j < M ? bias[b * CT_BLOCK + j] : 0.0f;
-        for (int r = 0; r < rows; r++) {
-            const float *x = view + (size_t)r * sh * v.row_floats;
-            for (int s = 0, v0 = 0; s < segments; s++) {
-                const int nv = (vectors - v0) / (segments - s);
-                const size_t col = (size_t)8 * v0;
-                for (int j0 = 0; j0 < jend; j0 += ST_MR) {
-                    const int mr = jend - j0 < ST_MR ? jend - j0 : ST_MR;
-                    const size_t at = (size_t)(b * CT_BLOCK + j0) * plane + (size_t)(oy0 + r) * OW + col;
-                    st_tiles[mr - 1][nv](K, panel + j0, x + col, koff, bias ? bias_block + j0 : NULL, output + at,
-                                         plane, tail, v0 + nv < vectors || OW % 8 == 0, epilogue.activation,
-                                         epilogue.addend ? epilogue.addend + at : NULL,
-                                         r + 1 < rows ? output + at + OW : NULL);
+    for (int r0 = 0; r0 < rows; r0 += band) {
+        const int r1 = rows - r0 < band ? rows : r0 + band;
+        const ct_window v = ct_window_of(g, oy0 + r0, oy0 + r1);
+        for (int c = 0; c < C; c++) {
+            float *d = view + (size_t)c * full.plane;
+            const float *plane_in = input + (size_t)c * H * W;
+            if (sw == 1) ck_ct_pad_plane_avx2(d, plane_in, H, W, v.iy0, v.vh, v.vw, -g->padLeft);
+            else st_pad_phases(d, plane_in, H, W, v.iy0, v.vh, -g->padLeft, v.pw);
+        }
+        for (int b = m0 / CT_BLOCK; b * CT_BLOCK < m1; b++) {
+            const float *panel = panels ? panels + (size_t)b * K * CT_BLOCK : own;
+            if (!panels) pack(M, K, weight, b, own);
+            const int jend = m1 - b * CT_BLOCK < CT_BLOCK ? m1 - b * CT_BLOCK : CT_BLOCK;
+            if (bias)
+                for (int j = 0; j < CT_BLOCK; j++) bias_block[j] = b * CT_BLOCK + j < M ? bias[b * CT_BLOCK + j] : 0.0f;
+            for (int r = r0; r < r1; r++) {
+                const float *x = view + (size_t)(r - r0) * sh * full.row_floats;
+                // the row written next: this block's next of the band, or the next block's first, or the first
+                // block's first of the next band (none after the last)
+                int next_b = b, next_r = r + 1;
+                if (next_r == r1 && (b + 1) * CT_BLOCK < m1) next_b = b + 1, next_r = r0;
+                else if (next_r == r1) next_b = m0 / CT_BLOCK;
+                const long ahead = ((long)(next_b - b) * CT_BLOCK * OH + next_r - r) * OW;
+                for (int s = 0, v0 = 0; s < segments; s++) {
+                    const int nv = (vectors - v0) / (segments - s);
+                    const size_t col = (size_t)8 * v0;
+                    for (int j0 = 0; j0 < jend; j0 += ST_MR) {
+                        const int mr = jend - j0 < ST_MR ? jend - j0 : ST_MR;
+                        const size_t at = (size_t)(b * CT_BLOCK + j0) * plane + (size_t)(oy0 + r) * OW + col;
+                        st_tiles[mr - 1][nv](K, panel + j0, x + col, koff, bias ? bias_block + j0 : NULL, output + at,
+                                             plane, tail, v0 + nv < vectors || OW % 8 == 0, epilogue.activation,
+                                             epilogue.addend ? epilogue.addend + at : NULL,
+                                             next_r < rows ? output + at + ahead : NULL);
+                    }
+                    v0 += nv;
                 }
-                v0 += nv;
             }
         }
     }

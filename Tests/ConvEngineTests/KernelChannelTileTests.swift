@@ -116,6 +116,13 @@ extension ConvCase {
         ConvCase(
             "5×5 pad 2 3→64 on 11×32 (NIN-CIFAR's stem's rows): two rows of 2 vectors a tile, the last row alone", c: 3,
             h: 11, w: 32, k: 64, kernel: (5, 5), pad: (2, 2, 2, 2)),
+        // AVX2 copies a stem's window in bands of 8 output rows, each before its rows run every block
+        ConvCase(
+            "3×3 stride 2 pad 1 3→70 on 39×53 → 20×27: bands of 8, 8 and 4 rows, 3 blocks each (the last 6 wide), the last vector 3 wide",
+            c: 3, h: 39, w: 53, k: 70, kernel: (3, 3), stride: (2, 2), pad: (1, 1, 1, 1)),
+        ConvCase(
+            "3×3 pad 1 1→20 on 19×40: K 9, fewer taps than the output lines a tile asks for, bands of 8, 8 and 3 rows",
+            c: 1, h: 19, w: 40, k: 20, kernel: (3, 3), pad: (1, 1, 1, 1)),
     ]
     static let channelTilesNotPicked: [ConvCase] = [
         ConvCase(
@@ -201,7 +208,7 @@ extension ConvCase {
     }
 
     /// On AVX2 the tiles take what they were measured faster on there: kernels larger than 1×1 from K 144 or at
-    /// stride 2 (stems included), the stems to K 75 (NIN-CIFAR's conv1, as rows of position vectors), and the 1×1s
+    /// stride 2 (stems included), the stems to K 147 (NIN-CIFAR's conv1, as rows of position vectors), and the 1×1s
     /// on small maps AVX-512 takes to at most 16 channels (from K 448) or exactly 32; the GEMM, which reads B in place
     /// there too, runs the other 1×1s.
     @Test func avx2PicksWhereMeasuredFaster() {
