@@ -40,6 +40,7 @@ enum {
     CT_KC = 128,
     CT_KC512 = 512,
     CT_KC_WIDE = 1152,
+    CT_KC2_WIDE = 160,
     CT_KC_WHOLE = 160,
     CT_STRIP = 2048,
     CT_STRIP_INPUT = 256 * 1024,
@@ -185,21 +186,19 @@ int ck_conv_channel_tiles(const ck_conv_desc *g) {
 #ifdef CK_X86
 // One tile over kc taps: positions i < na at x[i·SW] (input row A) and i < nb at x[step + i·SW] (row B), tap k
 // at koff[k] from there; 32 channels of weight per tap at w + k·32. acc (na + nb positions × 32 channels) is
-// loaded (or set to the bias, or zero, when `first`), accumulated and stored back (with `add_after`, summed from zero
-// and added to acc as the GEMM's micro-kernels add a K block to the ones before it). The tile also prefetches the
+// loaded (or set to the bias, or zero, when `first`), accumulated and stored back. The tile also prefetches the
 // weights of `ahead_taps` taps at `ahead` into L1 and those a K block further into L2: a line of each a tap over the
 // first 2·ahead_taps taps, or when the tile has fewer taps than that all four lines of tap k at tap k; every tap its
 // input `input_ahead` floats on, unless 0; and out_lines' lines (unless NULL), to be written, one a tap. NV 1 computes
 // only the panel's first 16 channels (a block of at most 16) and writes only those of acc.
 __attribute__((target("avx512f,prfchw"), always_inline)) static inline void
 tile_body(int kc, const float *w, const float *x, const int *koff, long step, float *acc, int first,
-          const float *bias, const float *ahead, int ahead_taps, long input_ahead, int add_after,
-          const ct_lines *out_lines, const int na,
-          const int nb, const int SW, const int NV) {
+          const float *bias, const float *ahead, int ahead_taps, long input_ahead, const ct_lines *out_lines,
+          const int na, const int nb, const int SW, const int NV) {
     __m512 c[2 * CT_TILE][2];
     const int n = na + nb;
     for (int i = 0; i < n; i++) {
-        if (!first && !add_after) {
+        if (!first) {
             c[i][0] = _mm512_loadu_ps(acc + i * CT_BLOCK);
             if (NV == 2) c[i][1] = _mm512_loadu_ps(acc + i * CT_BLOCK + 16);
         } else if (first && bias) {
@@ -246,10 +245,6 @@ tile_body(int kc, const float *w, const float *x, const int *koff, long step, fl
         }
     }
     for (int i = 0; i < n; i++) {
-        if (!first && add_after) {
-            c[i][0] = _mm512_add_ps(c[i][0], _mm512_loadu_ps(acc + i * CT_BLOCK));
-            if (NV == 2) c[i][1] = _mm512_add_ps(c[i][1], _mm512_loadu_ps(acc + i * CT_BLOCK + 16));
-        }
         _mm512_storeu_ps(acc + i * CT_BLOCK, c[i][0]);
         if (NV == 2) _mm512_storeu_ps(acc + i * CT_BLOCK + 16, c[i][1]);
     }
@@ -261,14 +256,14 @@ tile_body(int kc, const float *w, const float *x, const int *koff, long step, fl
 #define CT_TILE_FN(NA, NB, SW)                                                                                        \
     __attribute__((target("avx512f,prfchw"))) static void tile_##NA##_##NB##_##SW(                                    \
         int kc, const float *w, const float *x, const int *koff, long step, float *acc, int first, const float *bias, \
-        const float *ahead, int ahead_taps, long input_ahead, int add_after, const ct_lines *out_lines) {              \
-        tile_body(kc, w, x, koff, step, acc, first, bias, ahead, ahead_taps, input_ahead, add_after, out_lines, NA,    \
+        const float *ahead, int ahead_taps, long input_ahead, const ct_lines *out_lines) {                             \
+        tile_body(kc, w, x, koff, step, acc, first, bias, ahead, ahead_taps, input_ahead, out_lines, NA,               \
                   NB, SW, 2);                                                                                          \
     }                                                                                                                 \
     __attribute__((target("avx512f,prfchw"))) static void half_##NA##_##NB##_##SW(                                    \
         int kc, const float *w, const float *x, const int *koff, long step, float *acc, int first, const float *bias, \
-        const float *ahead, int ahead_taps, long input_ahead, int add_after, const ct_lines *out_lines) {              \
-        tile_body(kc, w, x, koff, step, acc, first, bias, ahead, ahead_taps, input_ahead, add_after, out_lines, NA,    \
+        const float *ahead, int ahead_taps, long input_ahead, const ct_lines *out_lines) {                             \
+        tile_body(kc, w, x, koff, step, acc, first, bias, ahead, ahead_taps, input_ahead, out_lines, NA,               \
                   NB, SW, 1);                                                                                          \
     }
 #define CT_TILE_FNS(SW)                                                                                               \
@@ -594,9 +589,8 @@ void ck_conv_channel_tile_rows(const ck_conv_desc *g, const float *input, const 
             for (int kx = 0; kx < KW; kx++, kk++)
                 koff[kk] = (int)((size_t)c * view_plane + (size_t)ky * dh * view_width + (size_t)kx * dw);
     // K in near-equal blocks of at most CT_KC taps, or whole up to CT_KC_WHOLE (the stems' 147: 136 GFLOP/s against
-    // 133 in two blocks of 74; 3×3 and 5×5 convs measured alike with blocks up to 640). On AVX2 a map wider or taller
-    // than 14, which ran on the GEMM paths before, sums as they do, so its values keep their bits: the GEMM's K blocks,
-    // each summed from zero (the first from the bias) and added to the blocks before it (add_after).
+    // 133 in two blocks of 74; 3×3 and 5×5 convs measured alike with blocks up to 640). Every tile continues one FMA
+    // chain from block to block (loading acc, or the bias in the first block), so the blocking never changes the bits.
     const int wide = OW > CT_TILE || OH > CT_TILE;
     // On AVX-512 (Zen 4) a map of at most 14×14 takes blocks of at most CT_KC512 = 512 taps: its tiles continue one
     // FMA chain from block to block, so the values keep their bits, and fewer, longer tiles spend less of the time in
@@ -610,7 +604,7 @@ void ck_conv_channel_tile_rows(const ck_conv_desc *g, const float *input, const 
     // (at most 256, each from zero): ResNet's and GoogLeNet's 3×3s (K 576, 864, 1152) run K whole, each tile streaming
     // its 73–147 KB weight panel from L2 (2 zmm a tap for 28 FMAs) and its rows going out as they are done (by_rows).
     // That changes the bits of the maps whose K is more than one GEMM block (one FMA chain rather than a sum of block
-    // sums; AVX2 keeps the GEMM's), within what the kernel tests allow against the reference loops. `bench/ckab.sh`
+    // sums), within what the kernel tests allow against the reference loops. `bench/ckab.sh`
     // cold (CKAB_COLD=1 CKAB_WARM=i), one process, 21 alternating calls, minima, 1 thread, AMD EPYC Zen 4 (family 25
     // model 17, AVX-512 on a 256-bit datapath), 2 cores shared with other helpers' builds (load 3–4), against the
     // GEMM's blocks: ResNet's 3×3 64→64 on 56×56 0.978–0.986, 128→128 on 28×28 0.986–0.990, 3×3/2 128→128 56→28
@@ -619,9 +613,19 @@ void ck_conv_channel_tile_rows(const ck_conv_desc *g, const float *input, const 
     // three blocks of 800) 0.990–0.992, whole 1.000. Blocks of at most 512 gained about half of that (0.990–0.998);
     // with K whole, prefetching the panel 8 or 16 taps ahead into L1, the input 14, 42 or 58 positions ahead instead of
     // 28, no next-panel prefetch, or strips of 12, 24 or 56 rows all measured 0.996–1.004 against this.
-    const int kc_most = !avx512 ? CT_KC : wide ? CT_KC_WIDE : CT_KC512, add_after = wide && !avx512;
-    const int blocks = K <= CT_KC_WHOLE ? 1 : (K + kc_most - 1) / kc_most;
-    const int kcb = add_after ? ck_k_block(K) : (K + blocks - 1) / blocks;
+    // On AVX2 a wider or taller map continues one chain too, in blocks of at most CT_KC2_WIDE = 160 taps (K 576 and
+    // 1152 as blocks of 144, 16 channels' 3×3 taps, 18 KB of weights), where it summed the GEMM's blocks (at most 256,
+    // each from zero, added to the ones before: the GEMM's bits); now its bits are AVX-512's. Whole networks, 1 thread,
+    // AVX2 on AMD EPYC Zen 4 (family 25 model 17, AVX-512 masked), 6 alternating processes, per-node minima | medians,
+    // against the GEMM's blocks: ResNet-50's res2 3×3s 0.989–0.997 | 0.996–0.999, res3a's 3×3/2 0.995 | 0.995,
+    // res3b–d's 0.994–0.996 | 0.982–0.996; GoogLeNet's 3a/3x3 0.981 | 0.979, 3b/3x3 0.992 | 0.982, conv2 1.003 | 0.982;
+    // SqueezeNet's fire6–8 expand3x3 0.989–0.990 | 0.983–0.990 (nodes it leaves alone 0.98–1.01); at 2 threads
+    // ResNet-50's res2/res3 3×3s 0.983–1.002 (minima), GoogLeNet's conv2, 3a and 3b 0.991–0.993 | 0.988–0.995. K whole
+    // (CT_KC_WIDE, as AVX-512) lost: ResNet-50's res2 3×3s 1.019–1.024, res3's 1.009–1.032 (each tile streaming its
+    // 73–147 KB panel from L2 in 16-channel halves). Alone (`bench/ckab.c` cold, 15–21 alternating calls) blocks of at
+    // most 64, 96, 128, 160 or 192 taps and the GEMM's all measured within ±1.5 % of each other.
+    const int kc_most = wide ? (avx512 ? CT_KC_WIDE : CT_KC2_WIDE) : avx512 ? CT_KC512 : CT_KC;
+    const int blocks = K <= CT_KC_WHOLE ? 1 : (K + kc_most - 1) / kc_most, kcb = (K + blocks - 1) / blocks;
     const long step = (long)sh * (long)view_width;
     const tile_fn *singles = avx512 ? one_row[0][sw - 1] : ck_ct_one_row_avx2[2][sw - 1];
     const tile_fn *pairs = avx512 ? two_rows[0][sw - 1] : ck_ct_two_rows_avx2[2][sw - 1];
@@ -706,7 +710,7 @@ void ck_conv_channel_tile_rows(const ck_conv_desc *g, const float *input, const 
         }                                                                                                             \
         const int from = (int)((long)t * kc / tiles), to = (int)((long)(t + 1) * kc / tiles);                        \
         (fn)(kc, w, (x), koff + pc, step, acc + (size_t)(first_position) * CT_BLOCK, pc == 0, block_bias,             \
-             w + (size_t)(kc + from) * CT_BLOCK, to - from, input_ahead, add_after, out_lines);                       \
+             w + (size_t)(kc + from) * CT_BLOCK, to - from, input_ahead, out_lines);                                  \
         t++;                                                                                                          \
     } while (0)
                 if (flat) {

@@ -58,7 +58,7 @@ static inline __attribute__((always_inline)) int ct_start_lines(const ct_lines *
 
 // One tile: its positions (which the function's name gives) × 32 channels over kc taps; see tile_body.
 typedef void (*tile_fn)(int kc, const float *w, const float *x, const int *koff, long step, float *acc, int first,
-                        const float *bias, const float *ahead, int ahead_taps, long input_ahead, int add_after,
+                        const float *bias, const float *ahead, int ahead_taps, long input_ahead,
                         const ct_lines *out_lines);
 
 /// The AVX2 tiles, indexed as conv_channel.c's AVX-512 ones after [the block's channels: 0 at most 16 (the panel's

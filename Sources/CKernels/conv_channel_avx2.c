@@ -19,6 +19,17 @@
 // (where rows ran 5 + 6 + 5 + …), the tap loop unrolled by 2, each tile's accumulator lines asked for (prefetchw) at
 // its start (1.00–1.01), and K blocks of half the GEMM's (96 taps, 12 KB of weights a half; other bits, measurement
 // only) 0.99–1.00. Whole-panel chunks (3 positions × 32 channels, as MLAS's FMA3 kernel) on those maps lost, 1.05–1.07.
+// ResNet-50's 3×3 64→64 on 56×56 (same CPU, rdtsc around the parts, caches cold but the input): 2.78–2.80 ms, the
+// padding copy 2.6 % of it and the write-out 1.5 % (on 128→128 on 28×28 1.5 % and 0.6 %; SqueezeNet's 16→64 on 55×55,
+// K 144, 2.6 % and 7.3 %); with both left out and everything warm the tiles take 2.69–2.75 ms (84–86 GFLOP/s, 93–94 %
+// of the peak), and so they do with every tile reading the same input, writing the same accumulators, or no prefetches
+// at all, and with K blocks of 96 taps (12 KB of weights) instead of 192; a tile of 5 + 6 positions alone, its input
+// walking a row as in the conv, reads 88.3 GFLOP/s, so about 2.5 % goes between the tiles (the driver's loop and
+// calls, each chunk's loop exit). Padding each strip's window just before its tiles (strips of 8 rows or the usual
+// 36), writing each row out of the last K block as soon as its tiles are done, and ending each row's tile store with
+// an overlapping 8 positions instead of a masked store all measured alike (0.99–1.01; whole networks and ckab.c).
+// onnxruntime's NCHWc kernel runs these convs at 2.61–2.66 ms (96 % of the peak, its own profiler, no padding copy or
+// write-out transposes).
 #include "conv_channel.h"
 #include <stdint.h>
 
@@ -61,21 +72,21 @@ chunk_tap(__m256 c[2][CT2_CHUNK][4], const float *w, const float *p, const float
 // A chunk: A positions of one output row at x + i·SW and B (0 or more) of the next at x + step + j·SW, × channels
 // half·16 ..< half·16 + 16 over kc taps, tap k at koff[k] from there, its 32 weights at w + k·32. acc (the first
 // row's positions × 32 channels, this half's columns; the second row's at acc_b) is loaded (or set to the bias, or
-// zero, when `first`), accumulated and stored back (with `add_after`, summed from zero and added to acc). A tile's
+// zero, when `first`), accumulated and stored back. A tile's
 // lead chunk (LEAD) also makes the tile's prefetches as tile_body does, the weights' and output lines' over the
 // first taps in one loop and the input's over the rest in another: one loop testing for all of them every tap (35
 // instructions a tap for 10–12 FMAs) took 1.33–1.47× a bare chunk's time, the tile 1.10× (perf, ResNet's 3×3
 // 128→128 on 28×28, AVX2 forced on AMD EPYC Zen 4, family 25 model 17). The others run the taps alone.
 __attribute__((target("avx2,fma,prfchw"), always_inline)) static inline void
 chunk_body(int kc, const float *w, const float *x, long step, const int *koff, float *acc, float *acc_b, int first,
-           const float *bias, int add_after, const float *ahead, int ahead_taps, long input_ahead,
-           const ct_lines *out_lines, const int A, const int B, const int SW, const int LEAD, const int NW) {
+           const float *bias, const float *ahead, int ahead_taps, long input_ahead, const ct_lines *out_lines,
+           const int A, const int B, const int SW, const int LEAD, const int NW) {
     __m256 c[2][CT2_CHUNK][4];
     float *const out[2] = {acc, acc_b};
     for (int r = 0; r < 2; r++)
         for (int i = 0; i < (r ? B : A); i++) {
             for (int v = 0; v < NW; v++) {
-                if (!first && !add_after) c[r][i][v] = _mm256_loadu_ps(out[r] + i * CT_BLOCK + 8 * v);
+                if (!first) c[r][i][v] = _mm256_loadu_ps(out[r] + i * CT_BLOCK + 8 * v);
                 else if (first && bias) c[r][i][v] = _mm256_loadu_ps(bias + 8 * v);
                 else c[r][i][v] = _mm256_setzero_ps();
             }
@@ -120,25 +131,19 @@ chunk_body(int kc, const float *w, const float *x, long step, const int *koff, f
         chunk_tap(c, w + (size_t)k * CT_BLOCK, p, p + step, A, B, SW, NW);
     }
     for (int r = 0; r < 2; r++)
-        for (int i = 0; i < (r ? B : A); i++) {
-            for (int v = 0; v < NW; v++) {
-                if (!first && add_after)
-                    c[r][i][v] = _mm256_add_ps(c[r][i][v], _mm256_loadu_ps(out[r] + i * CT_BLOCK + 8 * v));
-                _mm256_storeu_ps(out[r] + i * CT_BLOCK + 8 * v, c[r][i][v]);
-            }
-        }
+        for (int i = 0; i < (r ? B : A); i++)
+            for (int v = 0; v < NW; v++) _mm256_storeu_ps(out[r] + i * CT_BLOCK + 8 * v, c[r][i][v]);
 }
 
 typedef void (*chunk_fn)(int kc, const float *w, const float *x, long step, const int *koff, float *acc, float *acc_b,
-                         int first, const float *bias, int add_after, const float *ahead, int ahead_taps,
-                         long input_ahead, const ct_lines *out_lines);
+                         int first, const float *bias, const float *ahead, int ahead_taps, long input_ahead,
+                         const ct_lines *out_lines);
 #define CT2_CHUNK_FN(A, B, SW, LEAD, NW, NAME)                                                                        \
     __attribute__((target("avx2,fma,prfchw"))) static void NAME##_##A##_##B##_##SW(                                   \
         int kc, const float *w, const float *x, long step, const int *koff, float *acc, float *acc_b, int first,     \
-        const float *bias, int add_after, const float *ahead, int ahead_taps, long input_ahead,                      \
-        const ct_lines *out_lines) {                                                                                  \
-        chunk_body(kc, w, x, step, koff, acc, acc_b, first, bias, add_after, ahead, ahead_taps, input_ahead,          \
-                   out_lines, A, B, SW, LEAD, NW);                                                                    \
+        const float *bias, const float *ahead, int ahead_taps, long input_ahead, const ct_lines *out_lines) {        \
+        chunk_body(kc, w, x, step, koff, acc, acc_b, first, bias, ahead, ahead_taps, input_ahead, out_lines, A, B,    \
+                   SW, LEAD, NW);                                                                                     \
     }
 // A chunk's three functions: a tile's lead, the others, and an 8-channel one (`quarters`), never a lead.
 #define CT2_CHUNK_FNS(A, B, SW)                                                                                       \
@@ -188,8 +193,8 @@ static const chunk_fn quarters[2][CT2_CHUNK + 1][CT2_CHUNK + 1] = {CT2_EVERY(CT2
 // end one chunk (14: 5 + 5 + 4; 14 + 14: 5 + 6 + 5 + 6 + 6, the second as 3 of row A and 3 of row B).
 __attribute__((always_inline)) static inline void
 tile_avx2(int kc, const float *w, const float *x, const int *koff, long step, float *acc, int first, const float *bias,
-          const float *ahead, int ahead_taps, long input_ahead, int add_after, const ct_lines *out_lines, int na, int nb,
-          int sw, const int halves, const int aligned) {
+          const float *ahead, int ahead_taps, long input_ahead, const ct_lines *out_lines, int na, int nb, int sw,
+          const int halves, const int aligned) {
     const int twin = nb && na <= CT_TILE / 2, n = na + nb, whole = halves == 2 && twin && aligned;
     const int parts = whole ? (n + 2) / 3
                       : twin ? (na + CT2_CHUNK / 2 - 1) / (CT2_CHUNK / 2)
@@ -213,8 +218,8 @@ tile_avx2(int kc, const float *w, const float *x, const int *koff, long step, fl
         }
         if (whole || (halves == 2 && !nb && (na == 3 || na == 7) && A == 3 && aligned)) {  // see wholes
             wholes[sw - 1][part == 0][A][B](kc, w, x + from, to_b, koff, acc + (size_t)at * CT_BLOCK,
-                                            acc + (size_t)at_b * CT_BLOCK, first, bias, add_after, ahead, ahead_taps,
-                                            input_ahead, out_lines);
+                                            acc + (size_t)at_b * CT_BLOCK, first, bias, ahead, ahead_taps, input_ahead,
+                                            out_lines);
             continue;
         }
         for (int half = 0; half < (halves == 1 ? 1 : 2); half++) {
@@ -222,7 +227,7 @@ tile_avx2(int kc, const float *w, const float *x, const int *koff, long step, fl
             float *to = acc + half * CT2_HALF;
             const chunk_fn run = half && halves == 3 ? quarters[sw - 1][A][B] : chunks[sw - 1][lead][A][B];
             run(kc, w + half * CT2_HALF, x + from, to_b, koff, to + (size_t)at * CT_BLOCK, to + (size_t)at_b * CT_BLOCK,
-                first, bias ? bias + half * CT2_HALF : NULL, add_after, ahead, ahead_taps, input_ahead, out_lines);
+                first, bias ? bias + half * CT2_HALF : NULL, ahead, ahead_taps, input_ahead, out_lines);
         }
     }
 }
@@ -234,28 +239,25 @@ tile_avx2(int kc, const float *w, const float *x, const int *koff, long step, fl
 #define CT2_TILE_FN(NA, NB, SW)                                                                                       \
     static void tile2_##NA##_##NB##_##SW(int kc, const float *w, const float *x, const int *koff, long step,          \
                                          float *acc, int first, const float *bias, const float *ahead,                 \
-                                         int ahead_taps, long input_ahead, int add_after,                              \
-                                         const ct_lines *out_lines) {                                                  \
+                                         int ahead_taps, long input_ahead, const ct_lines *out_lines) {               \
         if ((NB ? NA <= CT_TILE / 2 : NA == 3 || NA == 7) && ((uintptr_t)w & 31) == 0)                               \
-            tile_avx2(kc, w, x, koff, step, acc, first, bias, ahead, ahead_taps, input_ahead, add_after, out_lines,   \
-                      NA, NB, SW, 2, 1);                                                                               \
+            tile_avx2(kc, w, x, koff, step, acc, first, bias, ahead, ahead_taps, input_ahead, out_lines, NA, NB, SW,  \
+                      2, 1);                                                                                           \
         else                                                                                                          \
-            tile_avx2(kc, w, x, koff, step, acc, first, bias, ahead, ahead_taps, input_ahead, add_after, out_lines,   \
-                      NA, NB, SW, 2, 0);                                                                               \
+            tile_avx2(kc, w, x, koff, step, acc, first, bias, ahead, ahead_taps, input_ahead, out_lines, NA, NB, SW,  \
+                      2, 0);                                                                                           \
     }                                                                                                                 \
     static void half2_##NA##_##NB##_##SW(int kc, const float *w, const float *x, const int *koff, long step,          \
                                          float *acc, int first, const float *bias, const float *ahead,                 \
-                                         int ahead_taps, long input_ahead, int add_after,                              \
-                                         const ct_lines *out_lines) {                                                  \
-        tile_avx2(kc, w, x, koff, step, acc, first, bias, ahead, ahead_taps, input_ahead, add_after, out_lines, NA,   \
-                  NB, SW, 1, 0);                                                                                       \
+                                         int ahead_taps, long input_ahead, const ct_lines *out_lines) {               \
+        tile_avx2(kc, w, x, koff, step, acc, first, bias, ahead, ahead_taps, input_ahead, out_lines, NA, NB, SW, 1,   \
+                  0);                                                                                                  \
     }                                                                                                                 \
     static void three2_##NA##_##NB##_##SW(int kc, const float *w, const float *x, const int *koff, long step,         \
                                           float *acc, int first, const float *bias, const float *ahead,                \
-                                          int ahead_taps, long input_ahead, int add_after,                             \
-                                          const ct_lines *out_lines) {                                                 \
-        tile_avx2(kc, w, x, koff, step, acc, first, bias, ahead, ahead_taps, input_ahead, add_after, out_lines, NA,   \
-                  NB, SW, 3, 0);                                                                                       \
+                                          int ahead_taps, long input_ahead, const ct_lines *out_lines) {              \
+        tile_avx2(kc, w, x, koff, step, acc, first, bias, ahead, ahead_taps, input_ahead, out_lines, NA, NB, SW, 3,   \
+                  0);                                                                                                  \
     }
 #define CT2_TILE_FNS(SW)                                                                                              \
     CT2_TILE_FN(1, 0, SW) CT2_TILE_FN(2, 0, SW) CT2_TILE_FN(3, 0, SW) CT2_TILE_FN(4, 0, SW) CT2_TILE_FN(5, 0, SW)     \
