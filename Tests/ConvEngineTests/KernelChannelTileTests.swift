@@ -383,7 +383,7 @@ extension ConvCase {
 
     /// On AVX-512 and AVX2 each value is one FMA chain from its bias over the taps in order, the window's zero padding
     /// included, every K block continuing it (maps wider or taller than 14 too, in blocks of up to 1152 taps on
-    /// AVX-512, 160 on AVX2), then the addend added: its bits are `fmaChain`'s, whatever the blocking, tile shape or
+    /// AVX-512, 160 on AVX2), then the addend added: its bits are `Reference.fmaChain`'s plus the addend, whatever the blocking, tile shape or
     /// rows and channels a call takes.
     @Test(arguments: ConvCase.channelTilesPicked, [InstructionSet.avx512, InstructionSet.avx2])
     func sumsEachValueInOneFMAChain(_ testCase: ConvCase, isa: InstructionSet) {
@@ -401,36 +401,8 @@ extension ConvCase {
                 &desc, input, weight, nil, bias, &tiles, 0, Int32(g.outHeight), 0, Int32(g.outChannels),
                 ck_output_epilogue(addend: addend.baseAddress, activation: .none))
         }
-        let expected = Self.fmaChain(g, input: input, weight: weight, bias: bias, addend: addend)
+        let expected = zip(Reference.fmaChain(g, input: input, weight: weight, bias: bias), addend).map { $0 + $1 }
         #expect(tiles.map(\.bitPattern) == expected.map(\.bitPattern), "\(testCase.name), isa \(isa)")
-    }
-
-    /// Each value of `g` as one FMA chain in Float: its bias, then a fused multiply-add a tap (input channel, kernel row,
-    /// kernel column; zero outside the input), then plus its addend.
-    static func fmaChain(_ g: ConvGeometry, input: [Float], weight: [Float], bias: [Float], addend: [Float]) -> [Float] {
-        var output = addend
-        let taps = g.inChannels * g.kernelHeight * g.kernelWidth
-        for m in 0..<g.outChannels {
-            for oy in 0..<g.outHeight {
-                for ox in 0..<g.outWidth {
-                    var sum = bias[m]
-                    for c in 0..<g.inChannels {
-                        for ky in 0..<g.kernelHeight {
-                            for kx in 0..<g.kernelWidth {
-                                let iy = oy * g.strideHeight - g.padTop + ky * g.dilationHeight
-                                let ix = ox * g.strideWidth - g.padLeft + kx * g.dilationWidth
-                                let inside = iy >= 0 && iy < g.inHeight && ix >= 0 && ix < g.inWidth
-                                let x = inside ? input[(c * g.inHeight + iy) * g.inWidth + ix] : 0
-                                sum = sum.addingProduct(weight[m * taps + (c * g.kernelHeight + ky) * g.kernelWidth + kx], x)
-                            }
-                        }
-                    }
-                    let at = (m * g.outHeight + oy) * g.outWidth + ox
-                    output[at] = sum + addend[at]
-                }
-            }
-        }
-        return output
     }
 
     /// A stem split by output rows on 2 threads gives the same bits as on 1 (each value is summed in one tile

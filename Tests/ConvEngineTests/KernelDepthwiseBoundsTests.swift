@@ -59,40 +59,16 @@ extension ConvCase {
         }
     }
 
-    /// The vector kernels' sum of each output: bias, then taps ky, kx in order, each a fused multiply-add (a tap over
-    /// the padding adds a zero), for a depthwise conv with one output per channel.
-    static func fusedSum(_ g: ConvGeometry, input: [Float], weight: [Float], bias: [Float]) -> [Float] {
-        var output = [Float]()
-        output.reserveCapacity(g.outChannels * g.outHeight * g.outWidth)
-        for c in 0..<g.outChannels {
-            for oy in 0..<g.outHeight {
-                for ox in 0..<g.outWidth {
-                    var sum = bias[c]
-                    for ky in 0..<g.kernelHeight {
-                        for kx in 0..<g.kernelWidth {
-                            let iy = oy * g.strideHeight - g.padTop + ky * g.dilationHeight
-                            let ix = ox * g.strideWidth - g.padLeft + kx * g.dilationWidth
-                            let inside = iy >= 0 && iy < g.inHeight && ix >= 0 && ix < g.inWidth
-                            let value = inside ? input[(c * g.inHeight + iy) * g.inWidth + ix] : 0
-                            sum = sum.addingProduct(weight[(c * g.kernelHeight + ky) * g.kernelWidth + kx], value)
-                        }
-                    }
-                    output.append(sum)
-                }
-            }
-        }
-        return output
-    }
-
     /// The stride-2 3×3 planes (AVX2: in place from two aligned loads a row on maps wider than 64, the phase copy on
-    /// narrower ones) give that sum bit for bit on every vector instruction set, whichever lanes order they run in.
+    /// narrower ones) give `Reference.fmaChain`'s sum (bias, then taps ky, kx in order) bit for bit on every vector
+    /// instruction set, whichever lanes order they run in.
     @Test(arguments: ConvCase.depthwiseStride2Wide + ConvCase.depthwiseNetworkMaps.filter { $0.geometry.strideWidth == 2 })
     func stride2PlanesAddTapsInOrder(_ testCase: ConvCase) {
         let g = testCase.geometry, count = g.outChannels * g.outHeight * g.outWidth
         var random = TestRandom(seed: 31)
         let input = random.floats(g.inChannels * g.inHeight * g.inWidth)
         let weight = random.floats(g.weightCount).map { $0 * 4 }, bias = random.floats(g.outChannels)
-        let expected = Self.fusedSum(g, input: input, weight: weight, bias: bias)
+        let expected = Reference.fmaChain(g, input: input, weight: weight, bias: bias)
         var desc = Kernels.convDescriptor(g)
         for isa in Kernels.supportedInstructionSets where isa > .portable {
             Kernels.forceInstructionSet(isa)

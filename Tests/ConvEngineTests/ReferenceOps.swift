@@ -33,6 +33,34 @@ enum Reference {
         return output
     }
 
+    /// The vector kernels' sum of each output, in Float: its bias, then one fused multiply-add a tap (input channel of
+    /// its group, kernel row, kernel column; a tap over the padding adds a zero), in that order.
+    static func fmaChain(_ g: ConvGeometry, input: [Float], weight: [Float], bias: [Float]) -> [Float] {
+        let groupIn = g.inChannels / g.groups, groupOut = g.outChannels / g.groups
+        var output = [Float](repeating: 0, count: g.outChannels * g.outHeight * g.outWidth)
+        for k in 0..<g.outChannels {
+            let group = k / groupOut
+            for oy in 0..<g.outHeight {
+                for ox in 0..<g.outWidth {
+                    var sum = bias[k]
+                    for c in 0..<groupIn {
+                        for ky in 0..<g.kernelHeight {
+                            for kx in 0..<g.kernelWidth {
+                                let iy = oy * g.strideHeight - g.padTop + ky * g.dilationHeight
+                                let ix = ox * g.strideWidth - g.padLeft + kx * g.dilationWidth
+                                let inside = iy >= 0 && iy < g.inHeight && ix >= 0 && ix < g.inWidth
+                                let x = inside ? input[((group * groupIn + c) * g.inHeight + iy) * g.inWidth + ix] : 0
+                                sum = sum.addingProduct(weight[((k * groupIn + c) * g.kernelHeight + ky) * g.kernelWidth + kx], x)
+                            }
+                        }
+                    }
+                    output[(k * g.outHeight + oy) * g.outWidth + ox] = sum
+                }
+            }
+        }
+        return output
+    }
+
     // a (m, k) or stored (k, m), b (k, n) or stored (n, k) -> c (m, n) [+ c] [+ bias per row]
     static func gemm(
         m: Int, n: Int, k: Int, a: [Float], transposeA: Bool, b: [Float], transposeB: Bool,
