@@ -5,56 +5,47 @@ import Foundation
 /// Plain, obviously-correct loops for every kernel: the oracle the fast paths are checked against.
 /// Accumulates in Double and favours clarity over speed.
 enum Reference {
-    // input (C, H, W), weight (K, C/groups, KH, KW) -> output (K, OH, OW); six loops, no tricks.
+    // input (C, H, W), weight (K, C/groups, KH, KW) -> output (K, OH, OW); each sum in Double, padding skipped.
     static func conv2d(_ g: ConvGeometry, input: [Float], weight: [Float], bias: [Float]?) -> [Float] {
-        let groupIn = g.inChannels / g.groups, groupOut = g.outChannels / g.groups
-        var output = [Float](repeating: 0, count: g.outChannels * g.outHeight * g.outWidth)
-        for k in 0..<g.outChannels {
-            let group = k / groupOut
-            for oy in 0..<g.outHeight {
-                for ox in 0..<g.outWidth {
-                    var sum = Double(bias?[k] ?? 0)
-                    for c in 0..<groupIn {
-                        for ky in 0..<g.kernelHeight {
-                            for kx in 0..<g.kernelWidth {
-                                let iy = oy * g.strideHeight - g.padTop + ky * g.dilationHeight
-                                let ix = ox * g.strideWidth - g.padLeft + kx * g.dilationWidth
-                                guard iy >= 0, iy < g.inHeight, ix >= 0, ix < g.inWidth else { continue }
-                                let x = input[((group * groupIn + c) * g.inHeight + iy) * g.inWidth + ix]
-                                let w = weight[((k * groupIn + c) * g.kernelHeight + ky) * g.kernelWidth + kx]
-                                sum += Double(x) * Double(w)
-                            }
-                        }
-                    }
-                    output[(k * g.outHeight + oy) * g.outWidth + ox] = Float(sum)
-                }
-            }
-        }
-        return output
+        convolve(
+            g, input: input, weight: weight, start: { Double(bias?[$0] ?? 0) },
+            add: { sum, w, x in if let x { sum += Double(x) * Double(w) } }, finish: { Float($0) })
     }
 
     /// The vector kernels' sum of each output, in Float: its bias, then one fused multiply-add a tap (input channel of
     /// its group, kernel row, kernel column; a tap over the padding adds a zero), in that order.
     static func fmaChain(_ g: ConvGeometry, input: [Float], weight: [Float], bias: [Float]) -> [Float] {
+        convolve(
+            g, input: input, weight: weight, start: { bias[$0] }, add: { sum, w, x in sum = sum.addingProduct(w, x ?? 0) },
+            finish: { $0 })
+    }
+
+    /// Every output of a conv, its taps visited in order (input channel of its group, kernel row, kernel column): six
+    /// loops, no tricks. `start` gives output channel k's first sum, `add` takes a tap's weight and the input under it
+    /// (nil over the padding), `finish` makes the sum the output value.
+    private static func convolve<Sum>(
+        _ g: ConvGeometry, input: [Float], weight: [Float], start: (Int) -> Sum, add: (inout Sum, Float, Float?) -> Void,
+        finish: (Sum) -> Float
+    ) -> [Float] {
         let groupIn = g.inChannels / g.groups, groupOut = g.outChannels / g.groups
         var output = [Float](repeating: 0, count: g.outChannels * g.outHeight * g.outWidth)
         for k in 0..<g.outChannels {
             let group = k / groupOut
             for oy in 0..<g.outHeight {
                 for ox in 0..<g.outWidth {
-                    var sum = bias[k]
+                    var sum = start(k)
                     for c in 0..<groupIn {
                         for ky in 0..<g.kernelHeight {
                             for kx in 0..<g.kernelWidth {
                                 let iy = oy * g.strideHeight - g.padTop + ky * g.dilationHeight
                                 let ix = ox * g.strideWidth - g.padLeft + kx * g.dilationWidth
                                 let inside = iy >= 0 && iy < g.inHeight && ix >= 0 && ix < g.inWidth
-                                let x = inside ? input[((group * groupIn + c) * g.inHeight + iy) * g.inWidth + ix] : 0
-                                sum = sum.addingProduct(weight[((k * groupIn + c) * g.kernelHeight + ky) * g.kernelWidth + kx], x)
+                                let x = inside ? input[((group * groupIn + c) * g.inHeight + iy) * g.inWidth + ix] : nil
+                                add(&sum, weight[((k * groupIn + c) * g.kernelHeight + ky) * g.kernelWidth + kx], x)
                             }
                         }
                     }
-                    output[(k * g.outHeight + oy) * g.outWidth + ox] = sum
+                    output[(k * g.outHeight + oy) * g.outWidth + ox] = finish(sum)
                 }
             }
         }
