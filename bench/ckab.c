@@ -172,6 +172,7 @@ int main(int argc, char **argv) {
         {"resnet conv1 7x7/2 3->64 224", 2, 3, 224, 64, 7, 2, 3},
         {"squeezenet conv1 7x7/2 3->96 224", 2, 3, 224, 96, 7, 2, 0},
         {"mobilenet conv1 3x3/2 3->32 224", 2, 3, 224, 32, 3, 2, 1},
+        {"nin conv1 5x5 3->192 32x32", 2, 3, 32, 192, 5, 1, 2},
         {"squeezenet fire2 3x3 16->64 55x55", 2, 16, 55, 64, 3, 1, 1},
         {"squeezenet fire4 3x3 32->128 55x55", 2, 32, 55, 128, 3, 1, 1},
         {"squeezenet fire8 3x3 64->256 27x27", 2, 64, 27, 256, 3, 1, 1},

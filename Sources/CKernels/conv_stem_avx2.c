@@ -7,7 +7,8 @@
 #include <string.h>
 
 #ifdef CK_X86
-// Each tile: mr ≤ ST_MR channels × nv ≤ ST_NV vectors of one output row, mr·nv accumulators. 4 × 3 (all 16 registers:
+// Each tile: mr ≤ ST_MR channels × nv ≤ ST_NV vectors of one output row (or of a run of whole rows, see `run` in
+// ck_stem_rows_avx2), mr·nv accumulators. 4 × 3 (all 16 registers:
 // 12 accumulators, the 3 input vectors of a tap held and one broadcast at a time, 7 loads a tap for 12 FMAs) runs its
 // taps as inline asm: from intrinsics clang rotated and spilled accumulators every tap. A 32-channel block is 8 tiles
 // of 4 channels, where 3 × 4 tiles (3 broadcasts held, one input vector at a time) ran 10 of 3 and one of 2; a row of
@@ -34,43 +35,58 @@
 // prefetches): conv1 at 1 thread 0.984 | 0.981, at 2 threads 0.961 | 0.958; NIN-CIFAR's conv1 0.998 | 1.004.
 enum { ST_MR = 4, ST_NV = 3, ST_BAND = 8 };
 
+// One tile: vector v's taps from x + 8·v + koff[k], or with `split` from xs[v] + koff[k] (a run's group across a row's
+// end).
 __attribute__((target("avx2,fma"), always_inline)) static inline void
-st_tile_body(int K, const float *w, const float *x, const int *koff, const float *bias, float *out, size_t plane,
-             __m256i tail, int whole, ck_activation a, const float *addend, const float *next, const int nv,
-             const int MR) {
+st_tile_body(int K, const float *w, const float *x, const float *const *xs, const int *koff, const float *bias,
+             float *out, size_t plane, __m256i tail, int whole, ck_activation a, const float *addend, const float *next,
+             const int nv, const int MR, const int split) {
     __m256 c[ST_MR][ST_NV];
     for (int j = 0; j < MR; j++) {
         const __m256 b0 = bias ? _mm256_set1_ps(bias[j]) : _mm256_setzero_ps();
         for (int v = 0; v < nv; v++) c[j][v] = b0;
     }
+// A 4 × 3 tap's 12 FMAs and their accumulators, after its 3 input vectors were loaded into ymm12–14 (ST_TAP)
+#define ST_FMAS                                                                                                       \
+    "vbroadcastss (%[w]), %%ymm15\n\t"                                                                                \
+    "vfmadd231ps %%ymm12, %%ymm15, %[a0]\n\tvfmadd231ps %%ymm13, %%ymm15, %[a1]\n\t"                                  \
+    "vfmadd231ps %%ymm14, %%ymm15, %[a2]\n\t"                                                                         \
+    "vbroadcastss 4(%[w]), %%ymm15\n\t"                                                                               \
+    "vfmadd231ps %%ymm12, %%ymm15, %[b0]\n\tvfmadd231ps %%ymm13, %%ymm15, %[b1]\n\t"                                  \
+    "vfmadd231ps %%ymm14, %%ymm15, %[b2]\n\t"                                                                         \
+    "vbroadcastss 8(%[w]), %%ymm15\n\t"                                                                               \
+    "vfmadd231ps %%ymm12, %%ymm15, %[c0]\n\tvfmadd231ps %%ymm13, %%ymm15, %[c1]\n\t"                                  \
+    "vfmadd231ps %%ymm14, %%ymm15, %[c2]\n\t"                                                                         \
+    "vbroadcastss 12(%[w]), %%ymm15\n\t"                                                                              \
+    "vfmadd231ps %%ymm12, %%ymm15, %[d0]\n\tvfmadd231ps %%ymm13, %%ymm15, %[d1]\n\t"                                  \
+    "vfmadd231ps %%ymm14, %%ymm15, %[d2]"                                                                             \
+    : [a0] "+x"(c[0][0]), [a1] "+x"(c[0][1]), [a2] "+x"(c[0][2]), [b0] "+x"(c[1][0]),                                 \
+    [b1] "+x"(c[1][1]), [b2] "+x"(c[1][2]), [c0] "+x"(c[2][0]), [c1] "+x"(c[2][1]),                                   \
+    [c2] "+x"(c[2][2]), [d0] "+x"(c[3][0]), [d1] "+x"(c[3][1]), [d2] "+x"(c[3][2])
 #define ST_TAP(k)                                                                                                     \
-    if (MR == 4 && nv == 3) {                                                                                         \
+    if (MR == 4 && nv == 3 && !split) {                                                                               \
         const float *p = x + koff[k], *wk = w + (size_t)(k) * CT_BLOCK;                                               \
-        __asm__("vmovups (%[p]), %%ymm12\n\tvmovups 32(%[p]), %%ymm13\n\tvmovups 64(%[p]), %%ymm14\n\t"              \
-                "vbroadcastss (%[w]), %%ymm15\n\t"                                                                   \
-                "vfmadd231ps %%ymm12, %%ymm15, %[a0]\n\tvfmadd231ps %%ymm13, %%ymm15, %[a1]\n\t"                       \
-                "vfmadd231ps %%ymm14, %%ymm15, %[a2]\n\t"                                                            \
-                "vbroadcastss 4(%[w]), %%ymm15\n\t"                                                                  \
-                "vfmadd231ps %%ymm12, %%ymm15, %[b0]\n\tvfmadd231ps %%ymm13, %%ymm15, %[b1]\n\t"                       \
-                "vfmadd231ps %%ymm14, %%ymm15, %[b2]\n\t"                                                            \
-                "vbroadcastss 8(%[w]), %%ymm15\n\t"                                                                  \
-                "vfmadd231ps %%ymm12, %%ymm15, %[c0]\n\tvfmadd231ps %%ymm13, %%ymm15, %[c1]\n\t"                       \
-                "vfmadd231ps %%ymm14, %%ymm15, %[c2]\n\t"                                                            \
-                "vbroadcastss 12(%[w]), %%ymm15\n\t"                                                                 \
-                "vfmadd231ps %%ymm12, %%ymm15, %[d0]\n\tvfmadd231ps %%ymm13, %%ymm15, %[d1]\n\t"                       \
-                "vfmadd231ps %%ymm14, %%ymm15, %[d2]"                                                                 \
-                : [a0] "+x"(c[0][0]), [a1] "+x"(c[0][1]), [a2] "+x"(c[0][2]), [b0] "+x"(c[1][0]),                   \
-                  [b1] "+x"(c[1][1]), [b2] "+x"(c[1][2]), [c0] "+x"(c[2][0]), [c1] "+x"(c[2][1]),                   \
-                  [c2] "+x"(c[2][2]), [d0] "+x"(c[3][0]), [d1] "+x"(c[3][1]), [d2] "+x"(c[3][2])                    \
-                : [p] "r"(p), [w] "r"(wk), "m"(*(const float(*)[24])p), "m"(*(const float(*)[4])wk)                 \
-                : "xmm12", "xmm13", "xmm14", "xmm15");                                                               \
+        __asm__("vmovups (%[p]), %%ymm12\n\tvmovups 32(%[p]), %%ymm13\n\tvmovups 64(%[p]), %%ymm14\n\t"               \
+                ST_FMAS                                                                                               \
+                : [p] "r"(p), [w] "r"(wk), "m"(*(const float(*)[24])p), "m"(*(const float(*)[4])wk)                   \
+                : "xmm12", "xmm13", "xmm14", "xmm15");                                                                \
+    } else if (MR == 4 && nv == 3) {                                                                                  \
+        const long o = koff[k];                                                                                       \
+        const float *wk = w + (size_t)(k) * CT_BLOCK;                                                                 \
+        __asm__("vmovups (%[p0],%[o],4), %%ymm12\n\tvmovups (%[p1],%[o],4), %%ymm13\n\t"                              \
+                "vmovups (%[p2],%[o],4), %%ymm14\n\t"                                                                 \
+                ST_FMAS                                                                                               \
+                : [p0] "r"(xs[0]), [p1] "r"(xs[1]), [p2] "r"(xs[2]), [o] "r"(o), [w] "r"(wk),                         \
+                  "m"(*(const float(*)[8])(xs[0] + o)), "m"(*(const float(*)[8])(xs[1] + o)),                         \
+                  "m"(*(const float(*)[8])(xs[2] + o)), "m"(*(const float(*)[4])wk)                                   \
+                : "xmm12", "xmm13", "xmm14", "xmm15");                                                                \
     } else {                                                                                                          \
-        const float *p = x + koff[k], *wk = w + (size_t)(k) * CT_BLOCK;                                               \
+        const float *wk = w + (size_t)(k) * CT_BLOCK;                                                                 \
         __m256 in[ST_NV];                                                                                             \
-        for (int v = 0; v < nv; v++) in[v] = _mm256_loadu_ps(p + 8 * v);                                              \
+        for (int v = 0; v < nv; v++) in[v] = _mm256_loadu_ps(split ? xs[v] + koff[k] : x + koff[k] + 8 * v);          \
         for (int j = 0; j < MR; j++) {                                                                                \
             const __m256 b = _mm256_broadcast_ss(wk + j);                                                             \
-            for (int v = 0; v < nv; v++) c[j][v] = _mm256_fmadd_ps(b, in[v], c[j][v]);                               \
+            for (int v = 0; v < nv; v++) c[j][v] = _mm256_fmadd_ps(b, in[v], c[j][v]);                                \
         }                                                                                                             \
     }
 #define ST_LINE_TAP(k)                                                                                                \
@@ -87,6 +103,7 @@ st_tile_body(int K, const float *w, const float *x, const int *koff, const float
     for (; k < K; k++) ST_TAP(k)
 #undef ST_LINE_TAP
 #undef ST_TAP
+#undef ST_FMAS
     for (int j = 0; j < MR; j++)
         for (int v = 0; v < nv; v++) {
             const size_t at = (size_t)j * plane + (size_t)8 * v;
@@ -103,11 +120,20 @@ st_tile_body(int K, const float *w, const float *x, const int *koff, const float
 
 typedef void (*st_fn)(int K, const float *w, const float *x, const int *koff, const float *bias, float *out,
                       size_t plane, __m256i tail, int whole, ck_activation a, const float *addend, const float *next);
+// As st_fn, vector v's inputs from xs[v] (a run's groups across a row's end)
+typedef void (*st_run_fn)(int K, const float *w, const float *const *xs, const int *koff, const float *bias,
+                          float *out, size_t plane, __m256i tail, int whole, ck_activation a, const float *addend,
+                          const float *next);
 #define ST_TILE_FN(NV, MR)                                                                                            \
     __attribute__((target("avx2,fma"))) static void st_tile_##NV##_##MR(                                              \
-        int K, const float *w, const float *x, const int *koff, const float *bias, float *out, size_t plane,         \
-        __m256i tail, int whole, ck_activation a, const float *addend, const float *next) {                          \
-        st_tile_body(K, w, x, koff, bias, out, plane, tail, whole, a, addend, next, NV, MR);                          \
+        int K, const float *w, const float *x, const int *koff, const float *bias, float *out, size_t plane,          \
+        __m256i tail, int whole, ck_activation a, const float *addend, const float *next) {                           \
+        st_tile_body(K, w, x, NULL, koff, bias, out, plane, tail, whole, a, addend, next, NV, MR, 0);                 \
+    }                                                                                                                 \
+    __attribute__((target("avx2,fma"))) static void st_run_##NV##_##MR(                                               \
+        int K, const float *w, const float *const *xs, const int *koff, const float *bias, float *out,                \
+        size_t plane, __m256i tail, int whole, ck_activation a, const float *addend, const float *next) {             \
+        st_tile_body(K, w, NULL, xs, koff, bias, out, plane, tail, whole, a, addend, next, NV, MR, 1);                \
     }
 #define ST_TILE_FNS(MR) ST_TILE_FN(1, MR) ST_TILE_FN(2, MR) ST_TILE_FN(3, MR)
 ST_TILE_FNS(1)
@@ -121,6 +147,26 @@ static const st_fn st_tiles[ST_MR][ST_NV + 1] = {{NULL, st_tile_1_1, st_tile_2_1
                                                  {NULL, st_tile_1_2, st_tile_2_2, st_tile_3_2},
                                                  {NULL, st_tile_1_3, st_tile_2_3, st_tile_3_3},
                                                  {NULL, st_tile_1_4, st_tile_2_4, st_tile_3_4}};
+static const st_run_fn st_runs[ST_MR][ST_NV + 1] = {{NULL, st_run_1_1, st_run_2_1, st_run_3_1},
+                                                    {NULL, st_run_1_2, st_run_2_2, st_run_3_2},
+                                                    {NULL, st_run_1_3, st_run_2_3, st_run_3_3},
+                                                    {NULL, st_run_1_4, st_run_2_4, st_run_3_4}};
+
+// One group of a run: nv ≤ ST_NV output vectors (vector v's taps from x[v] + koff[k]) of every ST_MR channels of a
+// block's first jend, channel j's values from output + at + j·plane on (8 · nv of them, all stored), each tile asking
+// for the lines `ahead` floats on from its own (none when 0: nothing is written next).
+__attribute__((target("avx2,fma"), always_inline)) static inline void
+st_run_group(int K, const float *panel, const float *const *x, const int *koff, const float *bias_block,
+             float *output, size_t at, size_t plane, int jend, int nv, __m256i tail, ck_output_epilogue epilogue,
+             long ahead) {
+    for (int j0 = 0; j0 < jend; j0 += ST_MR) {
+        const int mr = jend - j0 < ST_MR ? jend - j0 : ST_MR;
+        const size_t a = at + (size_t)j0 * plane;
+        st_runs[mr - 1][nv](K, panel + j0, x, koff, bias_block ? bias_block + j0 : NULL, output + a, plane, tail, 1,
+                            epilogue.activation, epilogue.addend ? epilogue.addend + a : NULL,
+                            ahead ? output + a + ahead : NULL);
+    }
+}
 
 // Rows iy0 ..< iy0 + vh, columns x0 ..< x0 + 2·pw of a channel plane (H, W), zero outside it -> d (vh rows of 2
 // phases of pw floats each: view column x at d[row·2·pw + (x % 2)·pw + x / 2]).
@@ -179,6 +225,15 @@ __attribute__((target("avx2,fma"))) void ck_stem_rows_avx2(const ck_conv_desc *g
     memset(view + (size_t)C * full.plane, 0, 16 * sizeof(float));
     ct_stem_tap_offsets(g, &full, koff);
     const int vectors = (OW + 7) / 8, segments = (vectors + ST_NV - 1) / ST_NV;
+    // Whole rows (every vector's 8 lanes stored) shorter than two ST_NV-vector segments run a band's vectors as one
+    // run, 4 × 3 tiles across row ends, where NIN-CIFAR's 32 columns ran as 2 + 2 vectors on 4 × 2 tiles (89 % of the
+    // peak, where 24 and 48 columns, 3 and 6 vectors a row, ran at 97 %). bench/ckab.c, one process, 21–41
+    // alternating calls, minima, AVX2 on AMD EPYC Zen 4 (family 25 model 17, AVX-512 masked): NIN-CIFAR's conv1
+    // 0.89–0.95 of the time; whole NIN-CIFAR (bench/ab-nodes.py, 6 alternating processes, per-node minima | medians,
+    // GoogLeNet at 2 threads 21.5 ms around the runs): conv1 at 1 thread 0.940 | 0.926, at 2 threads 0.909 (medians
+    // disturbed). The 112-wide stems (14 vectors a row, 2 + 3 + 3 + 3 + 3) as one run: ResNet-50's 0.999, MobileNetV2's
+    // 1.023 (each tile's lines asked for one group ahead, not a row): they keep their row segments.
+    const int run = OW % 8 == 0 && vectors < 2 * ST_NV && vectors % ST_NV != 0;
     const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
     const __m256i tail = _mm256_cmpgt_epi32(_mm256_set1_epi32(OW - (vectors - 1) * 8), lanes);
     const size_t plane = (size_t)OH * OW;
@@ -198,6 +253,29 @@ __attribute__((target("avx2,fma"))) void ck_stem_rows_avx2(const ck_conv_desc *g
             const int jend = m1 - b * CT_BLOCK < CT_BLOCK ? m1 - b * CT_BLOCK : CT_BLOCK;
             if (bias)
                 for (int j = 0; j < CT_BLOCK; j++) bias_block[j] = b * CT_BLOCK + j < M ? bias[b * CT_BLOCK + j] : 0.0f;
+            if (run) {
+                // the band's vectors as one run, each plane's rows following each other, in near-equal groups of
+                // at most ST_NV (a group may take vectors of two rows: each vector its own input row)
+                const int total = (r1 - r0) * vectors, groups = (total + ST_NV - 1) / ST_NV;
+                for (int gi = 0, f0 = 0; gi < groups; gi++) {
+                    const int nv = (total - f0) / (groups - gi);
+                    const float *xs[ST_NV];
+                    for (int u = 0; u < nv; u++)
+                        xs[u] = view + (size_t)((f0 + u) / vectors) * sh * full.row_floats + 8 * ((f0 + u) % vectors);
+                    // the group written next: this block's next of the band, or the next block's first, or the first
+                    // block's first of the next band (none after the last)
+                    int next_b = b, next_r = r0 + (f0 + nv) / vectors;
+                    if (f0 + nv == total && (b + 1) * CT_BLOCK < m1) next_b = b + 1, next_r = r0;
+                    else if (f0 + nv == total) next_b = m0 / CT_BLOCK;
+                    const long ahead = (long)(next_b - b) * CT_BLOCK * plane + (long)(next_r - r0) * OW +
+                                       8 * ((f0 + nv) % vectors) - 8 * f0;
+                    st_run_group(K, panel, xs, koff, bias ? bias_block : NULL, output,
+                                 (size_t)b * CT_BLOCK * plane + (size_t)(oy0 + r0) * OW + (size_t)8 * f0, plane, jend,
+                                 nv, tail, epilogue, next_r < rows ? ahead : 0);
+                    f0 += nv;
+                }
+                continue;
+            }
             for (int r = r0; r < r1; r++) {
                 const float *x = view + (size_t)(r - r0) * sh * full.row_floats;
                 // the row written next: this block's next of the band, or the next block's first, or the first

@@ -116,6 +116,14 @@ extension ConvCase {
         ConvCase(
             "5×5 pad 2 3→64 on 11×32 (NIN-CIFAR's stem's rows): two rows of 2 vectors a tile, the last row alone", c: 3,
             h: 11, w: 32, k: 64, kernel: (5, 5), pad: (2, 2, 2, 2)),
+        // AVX2 runs a band's whole rows shorter than two 3-vector segments as one run of vectors, in groups of 3
+        // across row ends
+        ConvCase(
+            "5×5 pad 2 3→38 on 20×40: rows of 5 vectors run as one, groups across row ends, a last block of 6",
+            c: 3, h: 20, w: 40, k: 38, kernel: (5, 5), pad: (2, 2, 2, 2)),
+        ConvCase(
+            "7×7 stride 2 pad 3 3→40 on 37×32 → 19×16: rows of 2 vectors run as one in each stride phase, bands of 8, 8 and 3",
+            c: 3, h: 37, w: 32, k: 40, kernel: (7, 7), stride: (2, 2), pad: (3, 3, 3, 3)),
         // AVX2 copies a stem's window in bands of 8 output rows, each before its rows run every block
         ConvCase(
             "3×3 stride 2 pad 1 3→70 on 39×53 → 20×27: bands of 8, 8 and 4 rows, 3 blocks each (the last 6 wide), the last vector 3 wide",
