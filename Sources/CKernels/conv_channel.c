@@ -44,7 +44,8 @@ enum {
     CT_KC_WHOLE = 160,
     CT_STRIP = 2048,
     CT_STRIP_INPUT = 256 * 1024,
-    CT_AHEAD = 28
+    CT_AHEAD = 28,
+    CT2_ONE_BLOCK_STRIP = 8
 };
 
 size_t ck_channel_packed_floats(int M, int K) {
@@ -573,7 +574,8 @@ void ck_conv_channel_tile_rows(const ck_conv_desc *g, const float *input, const 
         view = padded;
     }
     const int panels = (M + CT_BLOCK - 1) / CT_BLOCK;
-    const int strip_rows = ck_channel_tile_strip_rows(g), strip = strip_rows < rows ? strip_rows : rows;
+    const int strip_rows = ck_channel_tile_strip_rows(g);
+    int strip = strip_rows < rows ? strip_rows : rows;
     float *acc = ck_scratch_buffer(CK_SCRATCH_GRID, (size_t)strip * OW * CT_BLOCK);
     float *own = packedWeight ? NULL : ck_scratch_buffer(CK_SCRATCH_PACK_A, (size_t)K * CT_BLOCK);
     // Where each tap reads, from a tile's first input value, once for the call: per panel and K block, its three
@@ -651,11 +653,21 @@ void ck_conv_channel_tile_rows(const ck_conv_desc *g, const float *input, const 
     // alternating processes, per-node minima | medians, same CPU, 2 cores shared with other helpers' builds:
     // MobileNetV2's conv1 0.96 | 0.95, SqueezeNet's conv1 1.00 | 0.99 and its pool1 after it 0.98 | 0.96; alone
     // (ckab.c) the stems 0.99–1.00. Same bits.
-    const int by_rows = kcb >= K && !flat && OW > CT_TILE;
+    // On AVX2 (whose stems conv_stem_avx2.c runs) that left SqueezeNet's fire2/fire3 expand3x3 (3×3 16→64 on 55×55,
+    // K 144), whose row-by-row write-out took 7 % of the time (rdtsc around the parts, `bench/ckab.c`): they go out
+    // strip by strip instead, in strips of at most CT2_ONE_BLOCK_STRIP rows. AVX2 on AMD EPYC Zen 4 (family 25 model
+    // 17, AVX-512 masked), against row by row: ckab.c (21 alternating calls, minima, 1 thread) strips of 4, 8, 16 and
+    // the usual 37 rows 0.977, 0.973, 0.965, 0.970; whole SqueezeNet (6 alternating processes a side, per-node minima,
+    // GoogLeNet at 2 threads 21.4–21.7 ms around the runs) fire2 | fire3: strips of 8 rows 0.976–0.985 | 0.969–0.981 at
+    // 1 thread, 0.979–0.985 | 0.989–0.993 at 2; strips of 37 rows 0.980 | 0.971 at 1 thread but 1.043–1.044 | 1.021–1.025 at 2;
+    // row by row with each row's own output lines asked for in its last tiles (not the next row's) 0.988–0.995
+    // (ckab.c). Same bits.
+    const int by_rows = kcb >= K && !flat && OW > CT_TILE && avx512;
     // Where a row has tiles after this one, or a 1×1's channel plane goes on: its input two tiles on (maps ≤ 14 wide
     // otherwise measured the same either way).
     const long input_ahead = OW > CT_TILE || flat ? CT_AHEAD * sw : 0;
     float bias_block[CT_BLOCK];
+    if (!avx512 && kcb >= K && !flat && OW > CT_TILE && strip > CT2_ONE_BLOCK_STRIP) strip = CT2_ONE_BLOCK_STRIP;
     for (int r0 = 0; r0 < rows; r0 += strip) {
         const int r1 = rows - r0 < strip ? rows : r0 + strip, positions = (r1 - r0) * OW;
         const int tiles = flat ? (avx512 ? (positions + CT_TILE - 1) / CT_TILE

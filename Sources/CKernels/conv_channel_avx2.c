@@ -30,6 +30,19 @@
 // an overlapping 8 positions instead of a masked store all measured alike (0.99–1.01; whole networks and ckab.c).
 // onnxruntime's NCHWc kernel runs these convs at 2.61–2.66 ms (96 % of the peak, its own profiler, no padding copy or
 // write-out transposes).
+// rdtsc around the parts (`bench/ckab.c`, 15 alternating calls, same CPU): ResNet's 3×3 64→64 on 56×56 padding 2.4 %,
+// write-out 1.3 %, tile calls 94.8 %, the driver between them 1.5 % (two rdtsc a tile included, about that much: the
+// driver's loop and its divisions cost next to nothing); 128→128 on 28×28 1.2, 0.6, 96.5, 1.6 %; the 3×3/2 128→128
+// 56→28 4.7–4.9, 0.7, 92.9, 1.6 % (its tiles as fast as the stride-1 ones; the 1.7 MB padded window is the
+// difference); GoogLeNet's 3a 3×3 1.3, 0.9, 96.1 %; NIN's conv2 0.4, 0.4, 97.4 %; SqueezeNet's fire2 1.9, 6.9, 89.7 %.
+// Inside the calls the tiles run at ~95 % of the peak: about 40 cycles a chunk beyond its FMAs. Lost, same bits
+// (ckab.c, 15–21 alternating calls, minima, against these): the last K block's chunks writing their values straight
+// to the output planes from registers (8 × 8 transposes, 16- and 8-byte stores) instead of the scratch and
+// ck_ct_store_tiles_avx2, 1.02–1.05 on ResNet's, GoogLeNet's, NIN's and SqueezeNet's 3×3s and 5×5s (1.03–1.05 with
+// each chunk asking for its own output lines first; into an L1 buffer instead, wrong values, 0.99–1.00: the scattered
+// stores to 16 planes a chunk are what costs); the tap loop unrolled by 8 (0.998–1.006), 16 (0.97–1.02, noise) or
+// 48 (1.08–1.11); strips of half the input budget (0.99–1.01); a wide map's K up to 432 in one block (inception's 5×5
+// 16→32 0.993, SqueezeNet's fire4 1.007–1.009 and fire6 1.008–1.026).
 #include "conv_channel.h"
 #include <stdint.h>
 

@@ -47,6 +47,9 @@ extension ConvCase {
             "3×3 pad 1 16→64 on 56×56: rows of 4 × 14, strips of 36 rows and 20, K 144", c: 16, h: 56, w: 56, k: 64,
             kernel: (3, 3), pad: (1, 1, 1, 1)),
         ConvCase(
+            "3×3 pad 1 16→64 on 21×23: K 144 in one block on a wide map, on AVX2 in strips of 8, 8 and 5 rows", c: 16, h: 21,
+            w: 23, k: 64, kernel: (3, 3), pad: (1, 1, 1, 1)),
+        ConvCase(
             "3×3 pad 1 64→40 on 29×31: rows of 10 + 10 + 11, the last block 8 wide", c: 64, h: 29, w: 31, k: 40,
             kernel: (3, 3), pad: (1, 1, 1, 1)),
         ConvCase(
