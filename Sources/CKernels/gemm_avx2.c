@@ -98,6 +98,19 @@ tile_body(int kc, const float *a, const float *b, const int *koff, float *c, int
                 _mm_prefetch((const char *)(next_row + NR - 1), _MM_HINT_T1);
             }
             for (; k < kc - 1; k++) CK_FULL_STEP(k)
+        } else if (IN_PLACE) {
+            // one step a turn, the extras every other step: in pairs clang kept both steps' B rows (stored to the
+            // packed panel) live beside the 12 accumulators and spilled, 3 spills or reloads and 11 moves a pair.
+            // bench/ckab.c, one process, minima of 31 alternating calls, AVX2 on AMD EPYC Zen 4 (family 25 model
+            // 17, AVX-512 masked), 1 thread: MobileNetV2's 96→24 and 144→24 on 56×56 0.93, 144→32 and 192→32 on
+            // 28×28 0.94–0.96, 192→64 on 14×14 0.96, SqueezeNet's 96→16 on 55×55 0.94, 128→32 0.97, inception(3a)'s
+            // 192→32 on 28×28 0.95, 192→64 and 192→96 0.98, NIN's 192→160 and 160→96 on 32×32 0.99
+            for (; k < kc; k++) {
+                if ((k & 1) == 0) {
+                    CK_PAIR_EXTRAS
+                }
+                CK_FULL_STEP(k)
+            }
         } else {
             for (; k + 2 <= kc; k += 2) {
                 CK_PAIR_EXTRAS

@@ -116,6 +116,14 @@ extension ConvCase {
     static let pointwiseFirstTilePacksRowBlocks = ConvCase(
         "1×1 pointwise 100→150 on 9×41: two row blocks, the first packing B as it reads it", c: 100, h: 9, w: 41, k: 150,
         kernel: (1, 1))
+    // An odd K read in place: the AVX2 tiles that read B's rows in place run one step of k a turn (a last odd step),
+    // the first column panel's tiles over K 65 to 256 and the first row panel's over K up to 64.
+    static let pointwiseInPlaceOddK = ConvCase(
+        "1×1 pointwise 77→20 on 5×40: K odd, each panel's first tile reads B in place", c: 77, h: 5, w: 40, k: 20,
+        kernel: (1, 1))
+    static let pointwiseInPlaceOddShortK = ConvCase(
+        "1×1 pointwise 33→14 on 6×50: K odd and short, the first row panel reads B in place", c: 33, h: 6, w: 50, k: 14,
+        kernel: (1, 1))
     // K one block 65 to 128 deep: each tile asks for the next tile's C and addend lines (the next row panel's, or
     // the next column panel's first) while its own were asked for by the tile before; partial row and column tiles.
     static let pointwiseAheadLines = ConvCase(
@@ -186,7 +194,8 @@ extension ConvCase {
             pointwiseStride2ManyChannels, pointwiseMoreChannelsThanPositions, stride2MoreChannelsThanPositions,
             pointwiseFirstTilePacks, pointwiseFirstTilePacksRowBlocks, pointwiseStride2Subsampled, pointwiseAheadLines,
             pointwiseSixteenRows, pointwiseThirteenRowsKBlocks, pointwiseTwentyOneRows, pointwiseTailColumns,
-            pointwiseLateLines, pointwiseTwoColumnTail, pointwise7x7FoldedColumnRowBlocks,
+            pointwiseLateLines, pointwiseTwoColumnTail, pointwise7x7FoldedColumnRowBlocks, pointwiseInPlaceOddK,
+            pointwiseInPlaceOddShortK,
         ] + sharedPadding
 }
 
@@ -250,7 +259,7 @@ extension ConvCase {
             .pointwise7x7FewRowsKBlocks, .pointwiseFirstTilePacks, .pointwiseFirstTilePacksRowBlocks,
             .pointwiseStride2Subsampled, .pointwiseAheadLines, .pointwiseSixteenRows, .pointwiseThirteenRowsKBlocks,
             .pointwiseTwentyOneRows, .pointwiseTailColumns, .pointwiseLateLines, .pointwiseTwoColumnTail,
-            .pointwise7x7FoldedColumnRowBlocks,
+            .pointwise7x7FoldedColumnRowBlocks, .pointwiseInPlaceOddK, .pointwiseInPlaceOddShortK,
         ] + ConvCase.sharedPadding + ConvCase.stridedInPlace)
     func prepackedWeightsMatchReference(_ testCase: ConvCase) {
         let g = testCase.geometry
