@@ -659,15 +659,15 @@ void ck_conv_channel_tile_rows(const ck_conv_desc *g, const float *input, const 
     // 17, AVX-512 masked), against row by row: ckab.c (21 alternating calls, minima, 1 thread) strips of 4, 8, 16 and
     // the usual 37 rows 0.977, 0.973, 0.965, 0.970; whole SqueezeNet (6 alternating processes a side, per-node minima,
     // GoogLeNet at 2 threads 21.4–21.7 ms around the runs) fire2 | fire3: strips of 8 rows 0.976–0.985 | 0.969–0.981 at
-    // 1 thread, 0.979–0.985 | 0.989–0.993 at 2; strips of 37 rows 0.980 | 0.971 at 1 thread but 1.043–1.044 | 1.021–1.025 at 2;
-    // row by row with each row's own output lines asked for in its last tiles (not the next row's) 0.988–0.995
-    // (ckab.c). Same bits.
-    const int by_rows = kcb >= K && !flat && OW > CT_TILE && avx512;
+    // 1 thread, 0.979–0.985 | 0.989–0.993 at 2; strips of 37 rows 0.980 | 0.971 at 1 thread but 1.043–1.044 |
+    // 1.021–1.025 at 2; row by row with each row's own output lines asked for in its last tiles (not the next row's)
+    // 0.988–0.995 (ckab.c). Same bits.
+    const int one_block_wide = kcb >= K && !flat && OW > CT_TILE, by_rows = one_block_wide && avx512;
     // Where a row has tiles after this one, or a 1×1's channel plane goes on: its input two tiles on (maps ≤ 14 wide
     // otherwise measured the same either way).
     const long input_ahead = OW > CT_TILE || flat ? CT_AHEAD * sw : 0;
     float bias_block[CT_BLOCK];
-    if (!avx512 && kcb >= K && !flat && OW > CT_TILE && strip > CT2_ONE_BLOCK_STRIP) strip = CT2_ONE_BLOCK_STRIP;
+    if (one_block_wide && !avx512 && strip > CT2_ONE_BLOCK_STRIP) strip = CT2_ONE_BLOCK_STRIP;
     for (int r0 = 0; r0 < rows; r0 += strip) {
         const int r1 = rows - r0 < strip ? rows : r0 + strip, positions = (r1 - r0) * OW;
         const int tiles = flat ? (avx512 ? (positions + CT_TILE - 1) / CT_TILE
