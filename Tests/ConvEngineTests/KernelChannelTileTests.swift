@@ -278,8 +278,8 @@ extension ConvCase {
         var outputs: [Float] = []
         let g = testCase.geometry, plane = g.outHeight * g.outWidth, m = g.outChannels, oh = g.outHeight
         var random = TestRandom(seed: 43)
-        let input = random.floats(g.inChannels * g.inHeight * g.inWidth)
-        let weight = random.floats(g.weightCount), bias = random.floats(m), addend = random.floats(m * plane)
+        let (input, weight, bias) = random.convOperands(g)
+        let addend = random.floats(m * plane)
         let conv = Reference.conv2d(g, input: input, weight: weight, bias: bias)
         let patch = g.weightCount / m
         var packed = [Float](repeating: .nan, count: Int(ck_channel_packed_floats(Int32(m), Int32(patch))))
@@ -322,8 +322,7 @@ extension ConvCase {
     func conv2dOnEveryInstructionSetMatchesReference(_ testCase: ConvCase) {
         let g = testCase.geometry, count = g.outChannels * g.outHeight * g.outWidth
         var random = TestRandom(seed: 47)
-        let input = random.floats(g.inChannels * g.inHeight * g.inWidth)
-        let weight = random.floats(g.weightCount), bias = random.floats(g.outChannels)
+        let (input, weight, bias) = random.convOperands(g)
         let expected = Reference.conv2d(g, input: input, weight: weight, bias: bias)
         let expectedReLU = KernelFusionTests.reference(.relu, expected)
         for isa in Kernels.supportedInstructionSets {
@@ -376,8 +375,8 @@ extension ConvCase {
         for testCase in wide {
             let g = testCase.geometry, count = g.outChannels * g.outHeight * g.outWidth
             var random = TestRandom(seed: 53)
-            let input = random.floats(g.inChannels * g.inHeight * g.inWidth)
-            let weight = random.floats(g.weightCount), bias = random.floats(g.outChannels), addend = random.floats(count)
+            let (input, weight, bias) = random.convOperands(g)
+            let addend = random.floats(count)
             var desc = Kernels.convDescriptor(g)
             var tiles = [Float](repeating: .nan, count: count), gemm = tiles
             addend.withUnsafeBufferPointer { addend in
@@ -403,8 +402,8 @@ extension ConvCase {
         defer { Kernels.forceInstructionSet(nil) }
         let g = testCase.geometry, count = g.outChannels * g.outHeight * g.outWidth
         var random = TestRandom(seed: 71)
-        let input = random.floats(g.inChannels * g.inHeight * g.inWidth)
-        let weight = random.floats(g.weightCount), bias = random.floats(g.outChannels), addend = random.floats(count)
+        let (input, weight, bias) = random.convOperands(g)
+        let addend = random.floats(count)
         var desc = Kernels.convDescriptor(g)
         var tiles = [Float](repeating: .nan, count: count)
         addend.withUnsafeBufferPointer { addend in
@@ -514,8 +513,8 @@ extension ConvCase {
             for testCase in cases {
                 let g = testCase.geometry, count = g.outChannels * g.outHeight * g.outWidth
                 var random = TestRandom(seed: 73)
-                let input = random.floats(g.inChannels * g.inHeight * g.inWidth)
-                let weight = random.floats(g.weightCount), bias = random.floats(g.outChannels), addend = random.floats(count)
+                let (input, weight, bias) = random.convOperands(g)
+                let addend = random.floats(count)
                 var desc = Kernels.convDescriptor(g)
                 var whole = [Float](repeating: .nan, count: count), shared = whole
                 addend.withUnsafeBufferPointer { addend in
@@ -541,8 +540,7 @@ extension ConvCase {
     /// loops' values.
     static func expectTwoThreadsGiveOneThreadsBits(_ g: ConvGeometry, seed: UInt64, _ label: String) {
         var random = TestRandom(seed: seed)
-        let input = random.floats(g.inChannels * g.inHeight * g.inWidth)
-        let weight = random.floats(g.weightCount), bias = random.floats(g.outChannels)
+        let (input, weight, bias) = random.convOperands(g)
         let packed = weight.withUnsafeBufferPointer { PackedConvWeights(g, weight: $0.baseAddress!) }
         #expect(packed.channelTiles, "\(label)")
         let outputs = [1, 2].map { threads in

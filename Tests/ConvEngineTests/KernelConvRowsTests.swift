@@ -90,8 +90,7 @@ extension ConvCase {
         guard Kernels.supportedInstructionSets.contains(InstructionSet.avx512) else { return }
         let g = testCase.geometry, plane = g.outHeight * g.outWidth
         var random = TestRandom(seed: 41)
-        let input = random.floats(g.inChannels * g.inHeight * g.inWidth)
-        let weight = random.floats(g.weightCount), bias = random.floats(g.outChannels)
+        let (input, weight, bias) = random.convOperands(g)
         let expected = Reference.conv2d(g, input: input, weight: weight, bias: bias)
         var desc = Kernels.convDescriptor(g)
         let oh = g.outHeight, m = g.outChannels

@@ -266,8 +266,7 @@ extension ConvCase {
     func gemmPathsWriteTheFusedActivation(_ testCase: ConvCase) {
         let g = testCase.geometry
         var random = TestRandom(seed: 31)
-        let input = random.floats(g.inChannels * g.inHeight * g.inWidth)
-        let weight = random.floats(g.weightCount), bias = random.floats(g.outChannels)
+        let (input, weight, bias) = random.convOperands(g)
         for isa in Kernels.supportedInstructionSets {
             Kernels.forceInstructionSet(isa)
             // Workers run the best instruction set; a forced one holds on the calling thread only.

@@ -204,9 +204,7 @@ extension ConvCase {
     func conv2dMatchesReference(_ testCase: ConvCase, threads: Int) {
         let g = testCase.geometry
         var random = TestRandom(seed: 7)
-        let input = random.floats(g.inChannels * g.inHeight * g.inWidth)
-        let weight = random.floats(g.weightCount)
-        let bias = random.floats(g.outChannels)
+        let (input, weight, bias) = random.convOperands(g)
         var output = [Float](repeating: .nan, count: g.outChannels * g.outHeight * g.outWidth)
         output.withUnsafeMutableBufferPointer {
             Kernels.conv2d(g, input: input, weight: weight, bias: bias, output: $0.baseAddress!, threads: threads)
@@ -264,8 +262,7 @@ extension ConvCase {
     func prepackedWeightsMatchReference(_ testCase: ConvCase) {
         let g = testCase.geometry
         var random = TestRandom(seed: 23)
-        let input = random.floats(g.inChannels * g.inHeight * g.inWidth)
-        let weight = random.floats(g.weightCount), bias = random.floats(g.outChannels)
+        let (input, weight, bias) = random.convOperands(g)
         let expected = Reference.conv2d(g, input: input, weight: weight, bias: bias)
         for isa in Kernels.supportedInstructionSets {
             Kernels.forceInstructionSet(isa)
@@ -305,8 +302,7 @@ extension ConvCase {
         let g = testCase.geometry
         let plane = g.outHeight * g.outWidth, count = g.outChannels * plane
         var random = TestRandom(seed: 71)
-        let input = random.floats(g.inChannels * g.inHeight * g.inWidth)
-        let weight = random.floats(g.weightCount), bias = random.floats(g.outChannels)
+        let (input, weight, bias) = random.convOperands(g)
         let expected = Reference.conv2d(g, input: input, weight: weight, bias: bias)
         for isa in Kernels.supportedInstructionSets {
             Kernels.forceInstructionSet(isa)
@@ -365,8 +361,7 @@ extension ConvCase {
         let g = testCase.geometry
         let plane = g.outHeight * g.outWidth, count = g.outChannels * plane
         var random = TestRandom(seed: 29)
-        let input = random.floats(g.inChannels * g.inHeight * g.inWidth)
-        let weight = random.floats(g.weightCount), bias = random.floats(g.outChannels)
+        let (input, weight, bias) = random.convOperands(g)
         let gain = random.floats(g.outChannels), offset = random.floats(g.outChannels), other = random.floats(count)
         let conv = Reference.conv2d(g, input: input, weight: weight, bias: bias)
         let normalized = conv.indices.map { conv[$0] * gain[$0 / plane] + offset[$0 / plane] }
@@ -485,8 +480,7 @@ extension ConvCase {
     @Test func prepackedWeightsForAnotherMicroKernelAreIgnored() {
         let g = ConvCase.conv3x3.geometry
         var random = TestRandom(seed: 29)
-        let input = random.floats(g.inChannels * g.inHeight * g.inWidth)
-        let weight = random.floats(g.weightCount), bias = random.floats(g.outChannels)
+        let (input, weight, bias) = random.convOperands(g)
         Kernels.forceInstructionSet(.portable)
         let portablePanels = weight.withUnsafeBufferPointer { PackedConvWeights(g, weight: $0.baseAddress!) }
         Kernels.forceInstructionSet(nil)
@@ -516,8 +510,7 @@ extension ConvCase {
     func portableMicroKernelMatchesReference(_ testCase: ConvCase) {
         let g = testCase.geometry
         var random = TestRandom(seed: 11)
-        let input = random.floats(g.inChannels * g.inHeight * g.inWidth)
-        let weight = random.floats(g.weightCount), bias = random.floats(g.outChannels)
+        let (input, weight, bias) = random.convOperands(g)
         var output = [Float](repeating: .nan, count: g.outChannels * g.outHeight * g.outWidth)
         Kernels.forceInstructionSet(.portable)
         output.withUnsafeMutableBufferPointer {
@@ -538,8 +531,7 @@ extension ConvCase {
     func everyInstructionSetMatchesReference(_ testCase: ConvCase) {
         let g = testCase.geometry
         var random = TestRandom(seed: 17)
-        let input = random.floats(g.inChannels * g.inHeight * g.inWidth)
-        let weight = random.floats(g.weightCount), bias = random.floats(g.outChannels)
+        let (input, weight, bias) = random.convOperands(g)
         let expected = Reference.conv2d(g, input: input, weight: weight, bias: bias)
         for isa in Kernels.supportedInstructionSets {
             var output = [Float](repeating: .nan, count: g.outChannels * g.outHeight * g.outWidth)

@@ -18,8 +18,8 @@ import Testing
         for testCase in stems {
             let g = testCase.geometry, m = g.outChannels, oh = g.outHeight, plane = oh * g.outWidth
             var random = TestRandom(seed: 83)
-            let input = random.floats(g.inChannels * g.inHeight * g.inWidth)
-            let weight = random.floats(g.weightCount), bias = random.floats(m), addend = random.floats(m * plane)
+            let (input, weight, bias) = random.convOperands(g)
+            let addend = random.floats(m * plane)
             let patch = g.weightCount / m
             var packed = [Float](repeating: .nan, count: Int(ck_channel_packed_floats(Int32(m), Int32(patch))))
             ck_pack_channel_weight(Int32(m), Int32(patch), weight, &packed)

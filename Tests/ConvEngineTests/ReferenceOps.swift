@@ -199,6 +199,11 @@ struct TestRandom {
     mutating func floats(_ count: Int) -> [Float] {
         (0..<count).map { _ in generator.nextUnit() * 2 - 1 }
     }
+    /// One image's input, the weight and the bias of `g`'s conv, drawn in that order: the operands the kernel tests
+    /// check against the references.
+    mutating func convOperands(_ g: ConvGeometry) -> (input: [Float], weight: [Float], bias: [Float]) {
+        (floats(g.inChannels * g.inHeight * g.inWidth), floats(g.weightCount), floats(g.outChannels))
+    }
 }
 
 /// The largest |actual − expected|, divided by max(1, largest |expected|): a relative difference that
