@@ -202,7 +202,7 @@ tile_body(int kc, const float *w, const float *x, const int *koff, long step, fl
         if (!first) {
             c[i][0] = _mm512_loadu_ps(acc + i * CT_BLOCK);
             if (NV == 2) c[i][1] = _mm512_loadu_ps(acc + i * CT_BLOCK + 16);
-        } else if (first && bias) {
+        } else if (bias) {
             c[i][0] = _mm512_loadu_ps(bias);
             if (NV == 2) c[i][1] = _mm512_loadu_ps(bias + 16);
         } else {

@@ -19,22 +19,19 @@
 // (where rows ran 5 + 6 + 5 + …), the tap loop unrolled by 2, each tile's accumulator lines asked for (prefetchw) at
 // its start (1.00–1.01), and K blocks of half the GEMM's (96 taps, 12 KB of weights a half; other bits, measurement
 // only) 0.99–1.00. Whole-panel chunks (3 positions × 32 channels, as MLAS's FMA3 kernel) on those maps lost, 1.05–1.07.
-// ResNet-50's 3×3 64→64 on 56×56 (same CPU, rdtsc around the parts, caches cold but the input): 2.78–2.80 ms, the
-// padding copy 2.6 % of it and the write-out 1.5 % (on 128→128 on 28×28 1.5 % and 0.6 %; SqueezeNet's 16→64 on 55×55,
-// K 144, 2.6 % and 7.3 %); with both left out and everything warm the tiles take 2.69–2.75 ms (84–86 GFLOP/s, 93–94 %
-// of the peak), and so they do with every tile reading the same input, writing the same accumulators, or no prefetches
-// at all, and with K blocks of 96 taps (12 KB of weights) instead of 192; a tile of 5 + 6 positions alone, its input
-// walking a row as in the conv, reads 88.3 GFLOP/s, so about 2.5 % goes between the tiles (the driver's loop and
-// calls, each chunk's loop exit). Padding each strip's window just before its tiles (strips of 8 rows or the usual
-// 36), writing each row out of the last K block as soon as its tiles are done, and ending each row's tile store with
-// an overlapping 8 positions instead of a masked store all measured alike (0.99–1.01; whole networks and ckab.c).
-// onnxruntime's NCHWc kernel runs these convs at 2.61–2.66 ms (96 % of the peak, its own profiler, no padding copy or
-// write-out transposes).
-// rdtsc around the parts (`bench/ckab.c`, 15 alternating calls, same CPU): ResNet's 3×3 64→64 on 56×56 padding 2.4 %,
-// write-out 1.3 %, tile calls 94.8 %, the driver between them 1.5 % (two rdtsc a tile included, about that much: the
-// driver's loop and its divisions cost next to nothing); 128→128 on 28×28 1.2, 0.6, 96.5, 1.6 %; the 3×3/2 128→128
-// 56→28 4.7–4.9, 0.7, 92.9, 1.6 % (its tiles as fast as the stride-1 ones; the 1.7 MB padded window is the
-// difference); GoogLeNet's 3a 3×3 1.3, 0.9, 96.1 %; NIN's conv2 0.4, 0.4, 97.4 %; SqueezeNet's fire2 1.9, 6.9, 89.7 %.
+// Where a wide map's time goes (rdtsc around the parts, `bench/ckab.c`, 15 alternating calls, same CPU): ResNet's 3×3
+// 64→64 on 56×56 (2.78–2.80 ms) padding 2.4–2.6 %, write-out 1.3–1.5 %, tile calls 94.8 %, the driver between them
+// 1.5 % (about what the two rdtsc a tile cost: the driver's loop and its divisions cost next to nothing); 128→128 on
+// 28×28 1.2, 0.6, 96.5, 1.6 %; the 3×3/2 128→128 56→28 4.7–4.9, 0.7, 92.9, 1.6 % (its tiles as fast as the stride-1
+// ones; the 1.7 MB padded window is the difference); GoogLeNet's 3a 3×3 1.3, 0.9, 96.1 %; NIN's conv2 0.4, 0.4,
+// 97.4 %; SqueezeNet's fire2 (16→64 on 55×55, K 144) 1.9, 6.9, 89.7 %. With the padding and write-out left out and
+// everything warm the tiles take 2.69–2.75 ms on 64→64 (84–86 GFLOP/s, 93–94 % of the peak), and so they do with
+// every tile reading the same input, writing the same accumulators, no prefetches at all, or K blocks of 96 taps
+// instead of 192; a tile of 5 + 6 positions alone, its input walking a row as in the conv, reads 88.3 GFLOP/s (97 %).
+// Padding each strip's window just before its tiles (strips of 8 rows or the usual 36), writing each row out of the
+// last K block as soon as its tiles are done, and ending each row's tile store with an overlapping 8 positions
+// instead of a masked store all measured alike (0.99–1.01; whole networks and ckab.c). onnxruntime's NCHWc kernel runs these convs at 2.61–2.66 ms (96 % of the peak, its own
+// profiler, no padding copy or write-out transposes).
 // Inside the calls the tiles run at ~95 % of the peak: about 40 cycles a chunk beyond its FMAs. Lost, same bits
 // (ckab.c, 15–21 alternating calls, minima, against these): the last K block's chunks writing their values straight
 // to the output planes from registers (8 × 8 transposes, 16- and 8-byte stores) instead of the scratch and
@@ -100,7 +97,7 @@ chunk_body(int kc, const float *w, const float *x, long step, const int *koff, f
         for (int i = 0; i < (r ? B : A); i++) {
             for (int v = 0; v < NW; v++) {
                 if (!first) c[r][i][v] = _mm256_loadu_ps(out[r] + i * CT_BLOCK + 8 * v);
-                else if (first && bias) c[r][i][v] = _mm256_loadu_ps(bias + 8 * v);
+                else if (bias) c[r][i][v] = _mm256_loadu_ps(bias + 8 * v);
                 else c[r][i][v] = _mm256_setzero_ps();
             }
         }
