@@ -166,6 +166,38 @@ void ck_conv_channel_tile_rows(const ck_conv_desc *desc, const float *input, con
                                const float *packedWeight, const float *bias, float *output, int oy0, int oy1, int m0,
                                int m1, ck_output_epilogue epilogue);
 
+/// The blocked layout (NCHW8c) an inference plan keeps activations in where every writer and reader has a kernel
+/// for it: (C/8, H, W, 8), the 8 channels of a block side by side at each position (one AVX2 vector), so a conv
+/// reads and writes its activations as its register tiles want them (no padding copy, no transposing write-out).
+/// Channel counts are multiples of CK_BLOCK. A (C, 1, 1) map is laid out the same either way.
+enum { CK_BLOCK = 8 };
+
+/// NCHW (channels, positions) -> blocked (channels/8, positions, 8), channel blocks b0 ..< b1 only.
+void ck_to_blocked(int channels, long positions, const float *input, float *output, int b0, int b1);
+
+/// Blocked (channels/8, positions, 8) -> NCHW (channels, positions), channel blocks b0 ..< b1 only.
+void ck_from_blocked(int channels, long positions, const float *input, float *output, int b0, int b1);
+
+/// 1 when `ck_blocked_conv_rows` runs this convolution (one group of it): input and output channels multiples of
+/// CK_BLOCK, dilation 1.
+int ck_blocked_conv_supported(const ck_conv_desc *desc);
+
+/// Floats `ck_pack_blocked_weight` writes for a weight (M, C, KH, KW).
+size_t ck_blocked_packed_floats(int M, int C, int KH, int KW);
+
+/// Packs a weight (M, C, KH, KW) into the blocks `ck_blocked_conv_rows` reads: (M/8, C/8, KH, KW, 8 input
+/// channels, 8 output channels), each 8-float row one input channel's weights for a block of outputs.
+void ck_pack_blocked_weight(int M, int C, int KH, int KW, const float *weight, float *packed);
+
+/// One group of a convolution on blocked input (C/8, H, W, 8) and output (M/8, OH, OW, 8): output rows oy0 ..< oy1,
+/// output-channel blocks b0 ..< b1, for callers that split by rows and blocks. `packed` from
+/// `ck_pack_blocked_weight`; `bias` (M) or NULL. Each value is bias (or 0) then one FMA per tap inside the input, in
+/// the order input block, ky, kx, input channel of the block (taps in the padding are skipped), written once:
+/// plus `epilogue.addend` (blocked as the output), then `epilogue.activation`. Every instruction set gives the same
+/// bits (the portable path rounds each FMA once too).
+void ck_blocked_conv_rows(const ck_conv_desc *desc, const float *input, const float *packed, const float *bias,
+                          float *output, int oy0, int oy1, int b0, int b1, ck_output_epilogue epilogue);
+
 /// Depthwise convolution: each group one input channel and m = desc->outChannels outputs (desc is one group).
 /// input (C, N, H, W), weight (C·m, 1, KH, KW), bias (C·m) or NULL -> output channels c0 ..< c1 of
 /// (C·m, N, OH, OW). The nodes fused after it write the same channels in the same pass: when `affined` is not
