@@ -20,10 +20,11 @@ public struct InferencePlan: Sendable {
     private let packedFor: InstructionSet?
     private var arena: [Float]
 
-    /// Plans `network` (every parameter resolved, folded and packed now). Throws when it cannot run.
-    public init(network: Network, memoryCap: Int = defaultMemoryCap) throws(ShapeError) {
+    /// Plans `network` (every parameter resolved, folded and packed now), its activations in `layout`. Throws when
+    /// it cannot run.
+    public init(network: Network, memoryCap: Int = defaultMemoryCap, layout: InferenceLayout = .automatic) throws(ShapeError) {
         let shapes = try network.inferShapes(memoryCap: memoryCap)
-        var builder = InferencePlanBuilder(network: network, shapes: shapes)
+        var builder = InferencePlanBuilder(network: network, shapes: shapes, layout: layout)
         builder.build()
         self.network = network
         self.shapes = shapes
@@ -50,6 +51,11 @@ public struct InferencePlan: Sendable {
             }.reduce(0, +)
         }
         return floats
+    }
+
+    /// Floats a reorder step copies between layouts (0 for any other step).
+    public func reorderFloats(step: Int) -> Int {
+        if case .reorder(_, _, _, let input, _) = steps[step].work { values[input].floats } else { 0 }
     }
 
     /// Runs the network on `input` and returns its final output; `afterStep(i)` is called when step `i` is done
@@ -102,6 +108,7 @@ public struct PlannedValue: Hashable, Sendable {
     public var firstStep: Int
     public var lastStep: Int
     public var place: Place
+    public var layout: ActivationLayout = .planar
 }
 
 /// What an inference plan holds, in bytes.
@@ -112,7 +119,7 @@ public struct InferenceMemory: Hashable, Sendable {
     public var peakLiveBytes: Int
     /// Parameters kept as plain floats (batch norm folded away; a conv's weight only when it is not packed).
     public var parameterBytes: Int
-    /// Conv weights packed for the GEMM micro-kernel or the channel-tile kernel.
+    /// Conv weights packed for the GEMM micro-kernel, the channel-tile kernel or the blocked conv.
     public var packedBytes: Int
     public var inputBytes: Int
     public var outputBytes: Int
@@ -135,20 +142,42 @@ public struct InferenceStep: Sendable {
         case layer(
             Layer, io: LayerIO, parameters: LayerParameters?, packed: PackedConvWeights?, input: Int, output: Int,
             epilogue: [PlannedEpilogueStep])
+        /// A conv on blocked input and output (`runBlockedConv`), its bias folded like its weight.
+        case blockedConv(ConvGeometry, packed: [Float], bias: [Float]?, input: Int, output: Int, epilogue: [PlannedEpilogueStep])
         case merge(Merge, shape: Shape, parts: [(value: Int, channels: Int)], output: Int)
+        /// `input` (the value `path` wrote) copied into `output` in `layout`.
+        case reorder(to: ActivationLayout, channels: Int, positions: Int, input: Int, output: Int)
+    }
+
+    /// The layout a reorder step writes (its `path` the node whose value it reorders, or the first reader of the
+    /// network input); nil for every other step.
+    public var reorder: ActivationLayout? {
+        if case .reorder(let layout, _, _, _, _) = work { layout } else { nil }
+    }
+
+    /// Whether the step is a conv on the blocked layout.
+    public var runsBlocked: Bool {
+        if case .blockedConv = work { true } else { false }
     }
 
     /// Computes the step with each value's memory from `pointer` (nil for an empty one).
     func run(_ pointer: (Int) -> UnsafeMutablePointer<Float>?) {
+        func chain(_ epilogue: [PlannedEpilogueStep]) -> ConvEpilogue? {
+            let steps = epilogue.map { ($0.operation, pointer($0.output)!) }
+            let addends = epilogue.compactMap { step in step.addends?.map { part in part.map { UnsafePointer(pointer($0)!) } } }
+            return epilogue.isEmpty ? nil : ConvEpilogue(steps: steps, addends: addends)
+        }
         switch work {
         case .layer(let layer, let io, let parameters, let packed, let input, let output, let epilogue):
             guard let x = pointer(input), let y = pointer(output) else { return }
-            let steps = epilogue.map { ($0.operation, pointer($0.output)!) }
-            let addends = epilogue.compactMap { step in step.addends?.map { part in part.map { UnsafePointer(pointer($0)!) } } }
             layer.kind.forward(
-                LayerRun(
-                    input: x, output: y, io: io, parameters: parameters, packedWeight: packed,
-                    epilogue: epilogue.isEmpty ? nil : ConvEpilogue(steps: steps, addends: addends)))
+                LayerRun(input: x, output: y, io: io, parameters: parameters, packedWeight: packed, epilogue: chain(epilogue)))
+        case .blockedConv(let g, let packed, let bias, let input, let output, let epilogue):
+            guard let x = pointer(input), let y = pointer(output) else { return }
+            Self.runBlockedConv(g, packed: packed, bias: bias, x: x, y: y, epilogue: chain(epilogue))
+        case .reorder(let layout, let channels, let positions, let input, let output):
+            guard let x = pointer(input), let y = pointer(output) else { return }
+            Self.runReorder(to: layout, channels: channels, positions: positions, x: x, y: y)
         case .merge(let merge, let shape, let parts, let output):
             guard let y = pointer(output) else { return }
             let sources = parts.compactMap { part in pointer(part.value).map { (UnsafePointer($0), part.channels) } }

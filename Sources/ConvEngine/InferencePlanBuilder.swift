@@ -16,19 +16,34 @@ struct InferencePlanBuilder {
     /// Each node's value (a pass-through layer's is its source's).
     private var valueOf: [NodePath: Int] = [:]
     /// The nodes that read each node's output (nil: the network input).
-    private var readers: [NodePath?: [NodePath]] = [:]
+    private(set) var readers: [NodePath?: [NodePath]] = [:]
+    /// The convs that run on the blocked layout (`blockedConvs`).
+    private(set) var blocked: Set<NodePath> = []
+    /// Each value's shape as its writer wrote it (a pass-through layer's reader may see another).
+    private var valueShapes: [Shape]
+    /// Each value's copy in the other layout, once a reorder step wrote it (read by every later reader needing it).
+    private var reordered: [Int: Int] = [:]
+    /// Each conv's fused chain (`Network.epilogueChains`).
+    let chains: [NodePath: [EpilogueStep]]
+    /// The node whose step is being built: what a reorder of the network input is labelled with.
+    private var reading = NodePath.top(0)
 
-    init(network: Network, shapes: ShapeTable) {
+    init(network: Network, shapes: ShapeTable, layout: InferenceLayout) {
         self.network = network
         self.shapes = shapes
         values = [PlannedValue(floats: shapes.input.elementCount, firstStep: 0, lastStep: 0, place: .input)]
+        valueShapes = [shapes.input]
+        chains = network.epilogueChains { path, layer in
+            layer.kind.epilogueOperation { network.parameters(at: path, shapes: shapes) }
+        }
         for path in network.executionOrder {
             for source in sources(of: path) { readers[source, default: []].append(path) }
         }
+        blocked = blockedConvs(layout)
     }
 
     /// The nodes whose outputs `path` reads (nil: the network input): a layer its input, a block its parts.
-    private func sources(of path: NodePath) -> [NodePath?] {
+    func sources(of path: NodePath) -> [NodePath?] {
         guard let block = network.node(at: path)?.block else { return [network.inputPath(of: path)] }
         return block.branches.enumerated().map { b, branch in
             branch.isEmpty ? network.inputPath(of: path) : path.child(branch: b, index: branch.count - 1)
@@ -38,17 +53,17 @@ struct InferencePlanBuilder {
     private func value(of path: NodePath?) -> Int { path.map { valueOf[$0]! } ?? 0 }
 
     mutating func build() {
-        let chains = network.epilogueChains { path, layer in
-            layer.kind.epilogueOperation { network.parameters(at: path, shapes: shapes) }
-        }
         let fused = Set(chains.values.flatMap { $0.map(\.path) })
         for path in network.executionOrder where !fused.contains(path) {
             let node = network.node(at: path)!
+            reading = path
             switch node.kind {
             case .parallel(let block):
-                let output = newValue(path)
-                let plane = shapes.output(of: path).planeSize
-                let parts = sources(of: path).map { read($0) }.map { (value: $0, channels: plane == 0 ? 0 : values[$0].floats / plane) }
+                let shape = shapes.output(of: path), plane = shape.planeSize
+                let layout = mergeLayout(sources(of: path), channels: shape.channels)
+                let parts = sources(of: path).map { read($0, as: layout, shape: shapes.output(of: $0)) }
+                    .map { (value: $0, channels: plane == 0 ? 0 : values[$0].floats / plane) }
+                let output = newValue(path, layout: layout)
                 steps.append(
                     InferenceStep(
                         path: path, fused: [], work: .merge(block.merge, shape: shapes.output(of: path), parts: parts, output: output)))
@@ -60,42 +75,72 @@ struct InferencePlanBuilder {
                 addLayerStep(path, layer, chain: chains[path] ?? [])
             }
         }
+        finalValue = network.nodes.isEmpty ? 0 : value(of: .top(network.nodes.count - 1))
+        if finalValue != 0 {
+            finalValue = reorderedForReading(finalValue, as: .planar, shape: valueShapes[finalValue], by: .top(network.nodes.count - 1))
+        }
         placeConcatPartsInPlace()
         placeAddendsUnderSums()
-        finalValue = network.nodes.isEmpty ? 0 : value(of: .top(network.nodes.count - 1))
         if finalValue != 0 { values[finalValue].place = .output }
     }
 
     /// A layer's step with its chain: batch norms the layer absorbs first, then each remaining step in place when
-    /// nothing else reads the value it replaces, else into a value of its own.
+    /// nothing else reads the value it replaces, else into a value of its own. A conv of `blocked` whose remaining
+    /// chain has no per-channel step (an affine it could not fold) runs on the blocked layout, its chain's values
+    /// and addends blocked too; every other layer reads and writes planar values.
     private mutating func addLayerStep(_ path: NodePath, _ layer: Layer, chain: [EpilogueStep]) {
-        let input = read(network.inputPath(of: path))
         var parameters = network.parameters(at: path, shapes: shapes)
-        var output = newValue(path)
-        let first = output
-        var last = path, epilogue: [PlannedEpilogueStep] = [], absorbing = true, fused: [NodePath] = []
+        var last = path, absorbed: [NodePath] = []
         for step in chain {
+            guard readers[last] == [step.path], case .affine(let gain, let offset) = step.operation, let p = parameters,
+                let folded = layer.kind.absorbingAffine(gain: gain, offset: offset, into: p)
+            else { break }
+            parameters = folded
+            absorbed.append(step.path)
+            last = step.path
+        }
+        let rest = chain.dropFirst(absorbed.count)
+        let layout: ActivationLayout =
+            blocked.contains(path) && !rest.contains { if case .affine = $0.operation { true } else { false } } ? .blocked : .planar
+        let io = shapes.io(at: path)
+        let input = read(network.inputPath(of: path), as: layout, shape: io.input)
+        // every addend in the layout of the sum before the step's first value (a reorder is a step before it)
+        for step in rest {
+            guard case .add(let at, _) = step.operation else { continue }
+            for (b, source) in sources(of: step.path).enumerated() where b != at {
+                _ = read(source, as: layout, shape: io.output)
+            }
+        }
+        var output = newValue(path, layout: layout)
+        let first = output
+        var epilogue: [PlannedEpilogueStep] = [], fused = absorbed
+        for step in absorbed { valueOf[step] = output }
+        for step in rest {
             let inPlace = readers[last] == [step.path]
             fused.append(step.path)
             defer { last = step.path }
-            if absorbing, inPlace, case .affine(let gain, let offset) = step.operation, let p = parameters,
-                let folded = layer.kind.absorbingAffine(gain: gain, offset: offset, into: p)
-            {
-                parameters = folded
-                valueOf[step.path] = output
-                continue
-            }
-            absorbing = false
             var addends: [Int?]?
             if case .add(let at, _) = step.operation {
-                addends = sources(of: step.path).enumerated().map { b, source in b == at ? nil : read(source) }
+                addends = sources(of: step.path).enumerated().map { b, source in
+                    b == at ? nil : read(source, as: layout, shape: io.output)
+                }
             }
             if inPlace {
                 valueOf[step.path] = output
             } else {
-                output = newValue(step.path)
+                output = newValue(step.path, layout: layout)
             }
             epilogue.append(PlannedEpilogueStep(operation: step.operation, output: output, addends: addends))
+        }
+        if layout == .blocked, let p = parameters, let g = io.geometry?.conv {
+            let packed = p.weight.withUnsafeBufferPointer { Kernels.packBlockedWeight(g, weight: $0.baseAddress!) }
+            packedFloats += packed.count
+            parameterFloats += p.bias?.count ?? 0
+            steps.append(
+                InferenceStep(
+                    path: path, fused: fused,
+                    work: .blockedConv(g, packed: packed, bias: p.bias, input: input, output: first, epilogue: epilogue)))
+            return
         }
         let packed = parameters.flatMap { packedWeight(path, $0) }
         if let packed, var kept = parameters {
@@ -109,7 +154,7 @@ struct InferencePlanBuilder {
             InferenceStep(
                 path: path, fused: fused,
                 work: .layer(
-                    layer, io: shapes.io(at: path), parameters: parameters, packed: packed, input: input, output: first,
+                    layer, io: io, parameters: parameters, packed: packed, input: input, output: first,
                     epilogue: epilogue)))
     }
 
@@ -143,11 +188,11 @@ struct InferencePlanBuilder {
     /// step on, and so does whatever holds it (a concat it is a part of).
     private mutating func placeAddendsUnderSums() {
         for (index, step) in steps.enumerated() {
-            guard case .layer(_, _, _, let packed, let input, let output, let epilogue) = step.work, let first = epilogue.first,
+            guard let (input, output, epilogue, storesOnce) = convWork(step), let first = epilogue.first,
                 first.output == output, case .add(_, count: 2) = first.operation,
                 let part = first.addends?.compactMap({ $0 }).first, part != 0, part != output, holder(of: input) != part,
                 values[part].lastStep == index, values[part].floats == values[output].floats, case .arena = values[part].place,
-                let g = shapes.convGeometry(at: step.path), Kernels.convStoresAddInPlace(g, packed: packed != nil)
+                storesOnce
             else { continue }
             values[part].place = .within(value: output, offset: 0)
             var container = output
@@ -156,6 +201,18 @@ struct InferencePlanBuilder {
                 guard case .within(let outer, _) = values[container].place else { break }
                 container = outer
             }
+        }
+    }
+
+    /// A conv step's input, output and chain, and whether its kernel stores each output value once, right after
+    /// reading the addend there (`Kernels.convStoresAddInPlace`; the blocked kernel always does).
+    private func convWork(_ step: InferenceStep) -> (input: Int, output: Int, epilogue: [PlannedEpilogueStep], storesOnce: Bool)? {
+        switch step.work {
+        case .layer(_, _, _, let packed, let input, let output, let epilogue):
+            guard let g = shapes.convGeometry(at: step.path) else { return nil }
+            return (input, output, epilogue, Kernels.convStoresAddInPlace(g, packed: packed != nil))
+        case .blockedConv(_, _, _, let input, let output, let epilogue): return (input, output, epilogue, true)
+        case .merge, .reorder: return nil
         }
     }
 
@@ -174,19 +231,54 @@ struct InferencePlanBuilder {
     }
 
     /// A new value for the output of `path`, written by the step about to be appended.
-    private mutating func newValue(_ path: NodePath) -> Int {
+    private mutating func newValue(_ path: NodePath, layout: ActivationLayout = .planar) -> Int {
+        let shape = shapes.output(of: path)
         values.append(
             PlannedValue(
-                floats: shapes.output(of: path).elementCount, firstStep: steps.count, lastStep: steps.count, place: .arena(offset: 0)))
+                floats: shape.elementCount, firstStep: steps.count, lastStep: steps.count, place: .arena(offset: 0),
+                layout: shape.planeSize == 1 ? .planar : layout))
+        valueShapes.append(shape)
         valueOf[path] = values.count - 1
         return values.count - 1
     }
 
-    /// The value of `path`'s output, marked as read by the step about to be appended.
-    private mutating func read(_ path: NodePath?) -> Int {
-        let v = value(of: path)
+    /// The value of `path`'s output in `layout` (a reader seeing it as `shape`), marked as read by the step about to
+    /// be appended; a reorder step goes before it when the value is in the other layout (`reorderedForReading`).
+    private mutating func read(_ path: NodePath?, as layout: ActivationLayout = .planar, shape: Shape? = nil) -> Int {
+        let source = value(of: path)
+        let v = reorderedForReading(source, as: layout, shape: shape ?? valueShapes[source], by: path ?? reading)
         values[v].lastStep = max(values[v].lastStep, steps.count)
         return v
+    }
+
+    /// `value` in `layout` for a reader that sees it as `shape`: itself when it is in that layout or a (C, 1, 1) map
+    /// (the same floats either way), else its reordered copy, written by a step of its own (labelled with `path`, the
+    /// node that wrote the value) the first time a reader needs it. A blocked value goes planar as its writer shaped
+    /// it; a planar one goes blocked as its reader sees it (a pass-through layer may have reshaped it).
+    private mutating func reorderedForReading(_ value: Int, as layout: ActivationLayout, shape: Shape, by path: NodePath) -> Int {
+        guard values[value].layout != layout, values[value].floats > 0, valueShapes[value].planeSize > 1 else { return value }
+        if let copy = reordered[value], valueShapes[copy] == shape || layout == .planar { return copy }
+        let from = layout == .planar ? valueShapes[value] : shape
+        values[value].lastStep = max(values[value].lastStep, steps.count)
+        values.append(
+            PlannedValue(
+                floats: values[value].floats, firstStep: steps.count, lastStep: steps.count, place: .arena(offset: 0), layout: layout))
+        valueShapes.append(from)
+        let copy = values.count - 1
+        reordered[value] = copy
+        steps.append(
+            InferenceStep(
+                path: path, fused: [],
+                work: .reorder(to: layout, channels: from.channels, positions: from.planeSize, input: value, output: copy)))
+        return copy
+    }
+
+    /// The layout of a merge's output: blocked when every part is blocked (or a (C, 1, 1) map) and the channels fill
+    /// whole blocks (a concat of blocked parts is blocked, each part's blocks where the concat puts its channels;
+    /// an add is element-wise), else planar, its blocked parts reordered.
+    private func mergeLayout(_ parts: [NodePath?], channels: Int) -> ActivationLayout {
+        let layouts = parts.map { values[value(of: $0)].layout }
+        return layouts.contains(.blocked) && !layouts.contains(.planar) && channels % Kernels.blockChannels == 0 ? .blocked : .planar
     }
 }
 

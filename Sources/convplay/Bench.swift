@@ -26,6 +26,12 @@ struct Bench: ParsableCommand {
     var json = false
     @Flag(help: "Measure the machine's fp32 peak with an FMA loop (and print it).")
     var peak = false
+    @Option(
+        name: .customLong("layout"), parsing: .unconditional,
+        help: ArgumentHelp(
+            "The inference plan's activation layout: planar, or blocked (NCHW8c) between every conv with a blocked kernel (default: blocked where it pays, on AVX2).",
+            valueName: "layout"))
+    var layoutText: String?
     @Flag(
         name: .customLong("every-node"),
         help: "Time the playground's pass, which writes and keeps every node's output, instead of the inference plan.")
@@ -67,7 +73,7 @@ struct Bench: ParsableCommand {
         let options = try PresetOptions.parse([preset])
         let loaded = try options.load()
         let timing = everyNode ? try timeEveryNode(options.session(for: loaded), runs: runs) : try timePlan(loaded, options, runs: runs)
-        let (order, perNode, totals) = (timing.order, timing.perNode, timing.totals)
+        let (rows, perNode, totals) = (timing.rows, timing.perNode, timing.totals)
         let template = try options.session(for: loaded)
         let costs = template.costs,
             bytes = template.bytesMoved(
@@ -88,8 +94,16 @@ struct Bench: ParsableCommand {
         let totalGF = gflops(costs.total.macs, totalMedian)
         if json {
             var nodes: [String] = []
-            for (i, path) in order.enumerated() where template.network.node(at: path)?.layer != nil {
-                let ms = median(perNode[i])
+            for (i, row) in rows.enumerated() where row.reorder != nil || template.network.node(at: row.path)?.layer != nil {
+                let ms = median(perNode[i]), path = row.path
+                if let layout = row.reorder {
+                    // a reorder between layouts: onnxruntime's ReorderInput/ReorderOutput (attribute.py groups them)
+                    nodes.append(
+                        "    {\"path\": \(JSONValue.quoted(path.description + " " + Self.label(layout))), \"name\": \(JSONValue.quoted(Self.label(layout))), "
+                            + "\"reorder\": true, \"median_ms\": \(formatFixed(ms, digits: 4)), \"macs\": 0, \"gflops\": 0, "
+                            + "\"bytes\": \(row.bytes), \"gbps\": \(formatFixed(ms > 0 ? Double(row.bytes) / (ms * 1e6) : 0, digits: 2))}")
+                    continue
+                }
                 nodes.append(
                     "    {\"path\": \(JSONValue.quoted(path.description)), \"name\": \(JSONValue.quoted(template.network.node(at: path)!.name)), "
                         + "\"median_ms\": \(formatFixed(ms, digits: 4)), \"macs\": \(costs[path].macs), \"gflops\": \(formatFixed(gflops(costs[path].macs, ms), digits: 2)), "
@@ -122,8 +136,18 @@ struct Bench: ParsableCommand {
         print(
             "path".padding(toLength: 28, withPad: " ", startingAt: 0) + "name".padding(toLength: 24, withPad: " ", startingAt: 0)
                 + "  median ms    GFLOP/s   % peak     GB/s   % copy")
-        for (i, path) in order.enumerated() {
-            let ms = median(perNode[i]), gf = gflops(costs[path].macs, ms), node = template.network.node(at: path)!
+        for (i, row) in rows.enumerated() {
+            let ms = median(perNode[i]), path = row.path
+            if let layout = row.reorder {
+                let rate = ms > 0 ? Double(row.bytes) / (ms * 1e6) : 0
+                print(
+                    path.description.padding(toLength: 28, withPad: " ", startingAt: 0)
+                        + Self.label(layout).padding(toLength: 24, withPad: " ", startingAt: 0) + leftPad(formatFixed(ms, digits: 3), 11)
+                        + leftPad("–", 11) + leftPad("–", 9) + leftPad(formatFixed(rate, digits: 1), 9)
+                        + leftPad(formatFixed(100 * rate / copyGBps, digits: 1), 9))
+                continue
+            }
+            let gf = gflops(costs[path].macs, ms), node = template.network.node(at: path)!
             let computes = node.layer != nil && costs[path].macs > 0, memoryBound = isMemoryBound(path)
             print(
                 path.description.padding(toLength: 28, withPad: " ", startingAt: 0)
@@ -138,12 +162,12 @@ struct Bench: ParsableCommand {
                 + "max \(formatFixed(totals.max()!, digits: 2))) · \(formatFixed(totalGF, digits: 1)) GFLOP/s · "
                 + "\(formatFixed(100 * totalGF / peakGFLOPS, digits: 1)) % of peak")
         // the depthwise convs together: the layers a memory-bandwidth target is set for
-        let depthwise = order.indices.filter { i in
-            template.shapes.convGeometry(at: order[i])?.isDepthwise ?? false
+        let depthwise = rows.indices.filter { i in
+            rows[i].reorder == nil && template.shapes.convGeometry(at: rows[i].path)?.isDepthwise ?? false
         }
         let depthwiseMs = depthwise.map { median(perNode[$0]) }.reduce(0, +)
         if depthwiseMs > 0 {
-            let rate = Double(depthwise.map { bytes[order[$0]] ?? 0 }.reduce(0, +)) / (depthwiseMs * 1e6)
+            let rate = Double(depthwise.map { bytes[rows[$0].path] ?? 0 }.reduce(0, +)) / (depthwiseMs * 1e6)
             print(
                 "depthwise convs: \(depthwise.count), \(formatFixed(depthwiseMs, digits: 3)) ms, \(formatFixed(rate, digits: 1)) GB/s moved "
                     + "(input and weights read, " + (everyNode ? "every fused node's output written)" : "the output written once)")
@@ -155,34 +179,76 @@ struct Bench: ParsableCommand {
 
     /// Per-node times of `runs` passes of the inference plan after one warm-up; a node fused into a step before it
     /// (a chain's batch norm, activation or residual add) or sharing its input's values (flatten, dropout) takes 0.
+    /// A reorder step between layouts is a row of its own, after the rows of the step before it.
     private func timePlan(_ loaded: LoadedPreset, _ options: PresetOptions, runs: Int) throws -> Timing {
         let session = try options.session(for: loaded)
         var plan: InferencePlan
         let cap = try options.memoryCap()
-        do { plan = try InferencePlan(network: session.network, memoryCap: cap) } catch {
+        let layout = try layoutChoice()
+        do { plan = try InferencePlan(network: session.network, memoryCap: cap, layout: layout) } catch {
             throw CommandError.impossibleNetwork(preset: options.preset, error)
         }
-        let order = session.order
-        let index = Dictionary(uniqueKeysWithValues: order.enumerated().map { ($1, $0) })
-        let stepNode = plan.steps.map { index[$0.path]! }
-        var perNode = [[Double]](repeating: [], count: order.count), totals: [Double] = []
+        let (rows, stepRow) = Self.rows(session.order, plan)
+        var perNode = [[Double]](repeating: [], count: rows.count), totals: [Double] = []
         for run in 0...runs {
-            var times = [Double](repeating: 0, count: order.count)
+            var times = [Double](repeating: 0, count: rows.count)
             var last = DispatchTime.now().uptimeNanoseconds
             let start = last
             _ = plan.run(session.input) { step in
                 let now = DispatchTime.now().uptimeNanoseconds
-                times[stepNode[step]] = Double(now - last) / 1e6
+                times[stepRow[step]] = Double(now - last) / 1e6
                 last = now
             }
             guard run > 0 else { continue }
             totals.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
-            for i in order.indices { perNode[i].append(times[i]) }
+            for i in rows.indices { perNode[i].append(times[i]) }
         }
         return Timing(
-            order: order, perNode: perNode, totals: totals, memory: plan.memory, concatFloatsInPlace: plan.concatFloatsInPlace,
+            rows: rows, perNode: perNode, totals: totals, memory: plan.memory, concatFloatsInPlace: plan.concatFloatsInPlace,
             residentBytes: residentHighWaterBytes())
     }
+
+    /// `--layout`: automatic unless given.
+    private func layoutChoice() throws -> InferenceLayout {
+        switch layoutText {
+        case nil: return .automatic
+        case "planar": return .planar
+        case "blocked": return .blocked
+        case let text?: throw ValidationError("--layout takes planar or blocked, not \(text)")
+        }
+    }
+
+    /// The table's rows: every node in execution order, each reorder step after the rows of the step before it (its
+    /// node and the nodes it fused); and the row each step's time goes to.
+    private static func rows(_ order: [NodePath], _ plan: InferencePlan) -> (rows: [Row], stepRow: [Int]) {
+        let index = Dictionary(uniqueKeysWithValues: order.enumerated().map { ($1, $0) })
+        var reordersAfter: [Int: [Int]] = [:], after = -1
+        for (s, step) in plan.steps.enumerated() {
+            if step.reorder != nil {
+                reordersAfter[after, default: []].append(s)
+            } else {
+                after = ([step.path] + step.fused).map { index[$0]! }.max()!
+            }
+        }
+        var rows: [Row] = [], stepRow = [Int](repeating: 0, count: plan.steps.count), nodeRow: [Int] = []
+        func appendReorders(after node: Int) {
+            for s in reordersAfter[node] ?? [] {
+                stepRow[s] = rows.count
+                rows.append(Row(path: plan.steps[s].path, reorder: plan.steps[s].reorder, bytes: 8 * plan.reorderFloats(step: s)))
+            }
+        }
+        appendReorders(after: -1)
+        for (i, path) in order.enumerated() {
+            nodeRow.append(rows.count)
+            rows.append(Row(path: path))
+            appendReorders(after: i)
+        }
+        for (s, step) in plan.steps.enumerated() where step.reorder == nil { stepRow[s] = nodeRow[index[step.path]!] }
+        return (rows, stepRow)
+    }
+
+    /// A reorder row's name: the layout it writes.
+    private static func label(_ layout: ActivationLayout) -> String { layout == .blocked ? "→ blocked" : "→ planar" }
 
     /// Per-node times of `runs` passes of the playground's session (every output written and kept) after one warm-up
     /// run that resolves every layer's parameters once, as the playground does.
@@ -202,7 +268,8 @@ struct Bench: ParsableCommand {
             }
             if run > 0 { totals.append(total) }
         }
-        return Timing(order: order, perNode: perNode, totals: totals, memory: nil, residentBytes: residentHighWaterBytes())
+        return Timing(
+            rows: order.map { Row(path: $0) }, perNode: perNode, totals: totals, memory: nil, residentBytes: residentHighWaterBytes())
     }
 
     /// The issue's memory target: at most 1.5 × (the network's weights + its two largest activations).
@@ -240,9 +307,18 @@ struct Bench: ParsableCommand {
     }
 }
 
+/// One row of the per-node table: a node, or an inference plan's reorder of the value `path` wrote.
+private struct Row {
+    var path: NodePath
+    /// The layout a reorder row writes (nil: a node's row).
+    var reorder: ActivationLayout?
+    /// A reorder's bytes read and written.
+    var bytes = 0
+}
+
 /// Per-node samples of a benchmark, in execution order, with the totals and what the inference plan held.
 private struct Timing {
-    var order: [NodePath]
+    var rows: [Row]
     var perNode: [[Double]]
     var totals: [Double]
     var memory: InferenceMemory?

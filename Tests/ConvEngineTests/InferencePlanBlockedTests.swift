@@ -1,0 +1,219 @@
+import Testing
+
+@testable import ConvEngine
+
+/// The inference plan on the blocked layout (NCHW8c): a plan forced blocked (`InferenceLayout.blocked`, on any
+/// machine: every instruction set gives the blocked kernel's bits) against the planar plan and the playground's pass,
+/// where the reorders go, which convs run blocked, and what the plan holds.
+///
+/// Tolerance: the blocked conv sums each output as bias, then input block, ky, kx, input channel (one fused
+/// multiply-add each, taps in the padding skipped), the planar kernels in their GEMM/tile orders; the same K products
+/// in another order differ by at most K · 2⁻²⁴ of the sum of their magnitudes per conv (K ≤ 4,608 on these networks),
+/// and by a few ulps in practice. So blocked and planar outputs agree to 1e-4 of the output's largest magnitude (at
+/// least 1), the bound the planar plan already meets against `ForwardSession`, whose kernels sum in other orders too.
+@Suite struct InferencePlanBlockedTests {
+    static func conv(_ name: String, _ k: Int, _ size: Int, stride: Int = 1, bias: Bool = true) -> Node {
+        Node(name, Layer(Conv(outChannels: k, kernel: Size2(size), stride: Size2(stride), padding: .same, hasBias: bias)))
+    }
+
+    static func bn(_ name: String, _ c: Int, seed: UInt64) -> Node {
+        var rng = SplitMix64(seed: seed)
+        return Node(
+            name,
+            Layer(
+                BatchNorm(
+                    epsilon: 1e-3,
+                    statistics: BatchNorm.Statistics(
+                        mean: (0..<c).map { _ in rng.nextNormal() * 0.3 }, variance: (0..<c).map { _ in 0.5 + rng.nextUnit() },
+                        scale: (0..<c).map { _ in 0.5 + rng.nextUnit() }, shift: (0..<c).map { _ in rng.nextNormal() * 0.2 }))))
+    }
+
+    static func maxPool(_ name: String) -> Node {
+        Node(name, Layer(Pool(kind: .max, kernel: Size2(2), stride: Size2(2))))
+    }
+
+    /// A 16-channel residual block (conv + bn + relu, conv + bn, the add and its relu fused), a pool between convs,
+    /// a concat of two blocked parts (16 + 8 channels), a 12-channel conv (not a multiple of 8: planar) and the conv
+    /// reading it (planar too), a conv whose output is a 1×1 map and a 1×1 conv reading it (the same floats in both
+    /// layouts).
+    static let mixed = Network(
+        name: "mixed", input: InputSpec(shape: Shape(channels: 8, height: 12, width: 10)),
+        initialization: Initialization(scheme: .he, seed: 11),
+        nodes: [
+            conv("stem", 16, 3), bn("stem_bn", 16, seed: 1), Node("stem_relu", Layer(ReLU())),
+            Node(
+                "res",
+                parallel: ParallelBlock(
+                    branches: [
+                        [
+                            conv("res_a", 16, 3, bias: false), bn("res_a_bn", 16, seed: 2), Node("res_a_relu", Layer(ReLU())),
+                            conv("res_b", 16, 3, bias: false), bn("res_b_bn", 16, seed: 3),
+                        ],
+                        [],
+                    ], merge: .add)),
+            Node("res_relu", Layer(ReLU())),
+            maxPool("pool"),
+            Node("cat", parallel: ParallelBlock(branches: [[conv("left", 16, 1)], [conv("right", 8, 3)]], merge: .concat)),
+            conv("odd", 12, 3), Node("odd_relu", Layer(ReLU())),
+            conv("mid", 16, 1),
+            Node("squash", Layer(Conv(outChannels: 24, kernel: Size2(6, 5)))),
+            conv("head", 8, 1),
+        ])
+
+    /// The plan's value written by the step of the node called `name`.
+    static func output(_ plan: InferencePlan, _ network: Network, _ name: String) -> PlannedValue? {
+        guard let step = plan.steps.first(where: { $0.reorder == nil && network.node(at: $0.path)!.name == name }) else { return nil }
+        switch step.work {
+        case .layer(_, _, _, _, _, let output, _), .blockedConv(_, _, _, _, let output, _), .merge(_, _, _, let output):
+            return plan.values[output]
+        case .reorder: return nil
+        }
+    }
+
+    /// The forced-blocked plan's output against the planar plan's and the playground's (the bound above), a second
+    /// run identical; returns the blocked plan.
+    @discardableResult
+    static func expectBlockedMatches(_ network: Network, _ input: Tensor, _ label: String) throws -> InferencePlan {
+        var session = try ForwardSession(network: network, input: input)
+        session.runToEnd()
+        let full = session.finalOutput!
+        var planar = try InferencePlan(network: network, layout: .planar)
+        var blocked = try InferencePlan(network: network, layout: .blocked)
+        let (p, b) = (planar.run(input), blocked.run(input))
+        let scale = max(1, full.data.map(abs).max() ?? 0)
+        #expect(b.shape == full.shape)
+        let againstPlanar = largestDifference(b.data, p.data), againstFull = largestDifference(b.data, full.data)
+        #expect(againstPlanar <= 1e-4 * scale, "\(label): blocked vs planar plan \(againstPlanar) (scale \(scale))")
+        #expect(againstFull <= 1e-4 * scale, "\(label): blocked plan vs forward session \(againstFull) (scale \(scale))")
+        #expect(blocked.run(input) == b, "\(label): a second run of the blocked plan differs")
+        return blocked
+    }
+
+    @Test func mixedNetworkMatchesPlanarPlanAndSession() throws {
+        let plan = try Self.expectBlockedMatches(Self.mixed, ReferenceNetworks.randomInput(for: Self.mixed), "mixed")
+        let layout = { (name: String) in Self.output(plan, Self.mixed, name)?.layout }
+        // 8 → 16 and 16 → 16 convs, their chains and the concat of blocked parts are blocked
+        for name in ["stem", "res_a", "res_b", "left", "right", "cat"] {
+            #expect(layout(name) == .blocked, "\(name)")
+        }
+        // a pool reads planar; 12 channels in or out stay planar; a 1×1 map is planar (the same floats)
+        for name in ["pool", "odd", "mid", "squash", "head"] {
+            #expect(layout(name) == .planar, "\(name)")
+        }
+        let blockedConvs = plan.steps.filter(\.runsBlocked).map { Self.mixed.node(at: $0.path)!.name }
+        #expect(blockedConvs == ["stem", "res_a", "res_b", "left", "right", "squash", "head"])
+        // reorders: the input in, res's sum out to the pool, the pool's output in (once, for both concat parts),
+        // the concat out to odd, mid's value in to squash; none around squash's 1×1 output nor the final output
+        #expect(plan.steps.compactMap(\.reorder) == [.blocked, .planar, .blocked, .planar, .blocked])
+        // the residual add is fused into res_b's store, the sum written over the add's other part (stem's value)
+        let resB = plan.steps.first { Self.mixed.node(at: $0.path)!.name == "res_b" }
+        guard case .blockedConv(_, _, _, _, let out, let epilogue) = resB?.work else {
+            Issue.record("res_b does not run blocked")
+            return
+        }
+        #expect(epilogue.map(\.operation) == [.add(at: 0, count: 2), .activation(.relu)])
+        let stem = plan.values.firstIndex(of: Self.output(plan, Self.mixed, "stem")!)!
+        #expect(plan.values[stem].place == .within(value: out, offset: 0))
+    }
+
+    /// A chain a blocked conv cannot store whole: its raw output read by another node too (the relu goes into a
+    /// value of its own), and a batch norm after a relu (a per-channel step: the conv stays planar).
+    @Test func chainsAfterTheStoreStayCorrect() throws {
+        let network = Network(
+            name: "chains", input: InputSpec(shape: Shape(channels: 8, height: 7, width: 9)),
+            initialization: Initialization(scheme: .he, seed: 4),
+            nodes: [
+                Self.conv("a", 8, 3),
+                Node(
+                    "split",
+                    parallel: ParallelBlock(branches: [[Node("a_relu", Layer(ReLU()))], [Self.conv("side", 8, 1)]], merge: .add)),
+                Self.conv("b", 16, 3), Node("b_relu", Layer(ReLU())), Self.bn("b_bn", 16, seed: 9),
+                Self.conv("c", 8, 1),
+            ])
+        let plan = try Self.expectBlockedMatches(network, ReferenceNetworks.randomInput(for: network), "chains")
+        #expect(Self.output(plan, network, "a")?.layout == .blocked)
+        #expect(Self.output(plan, network, "b")?.layout == .planar)
+        let blockedConvs = plan.steps.filter(\.runsBlocked).map { network.node(at: $0.path)!.name }
+        #expect(blockedConvs == ["a", "side", "c"])
+    }
+
+    /// Shipped presets small enough for the portable blocked loop (the others run in the benchmark).
+    @Test(arguments: ["nin-cifar10", "inception-3a", "squeezenet", "tiny-inception-shapes", "nin-shapes", "one-by-one"])
+    func shippedPresetMatches(_ name: String) throws {
+        let (network, input) = try ShippedPresets.load(name)
+        let plan = try Self.expectBlockedMatches(network, input, name)
+        #expect(plan.steps.contains { $0.runsBlocked } || name == "one-by-one", "\(name): no conv runs blocked")
+    }
+
+    /// ResNet-50 on a 64×64 input: the residual adds and ReLUs stored by the blocked kernel.
+    @Test func resNet50OnSmallInputMatches() throws {
+        var network = try ShippedPresets.load("resnet50").network
+        network.input.shape = Shape(channels: 3, height: 64, width: 64)
+        try Self.expectBlockedMatches(network, ReferenceNetworks.randomInput(for: network), "resnet50 on 64×64")
+    }
+
+    /// ResNet-50's blocked plan: reorders only at its edges (into blocked after the stem's max pool, back to planar
+    /// for the global average pool), every conv after the stem blocked, and the memory target still met with the
+    /// blocked weights counted as packed.
+    @Test func resNet50BlockedPlanReordersOnlyAtTheEdges() throws {
+        let network = try ShippedPresets.load("resnet50").network
+        let plan = try InferencePlan(network: network, layout: .blocked)
+        let name = { (step: InferenceStep) in network.node(at: step.path)!.name }
+        let reorders = plan.steps.indices.filter { plan.steps[$0].reorder != nil }
+        #expect(reorders.count == 2)
+        #expect(reorders.map { plan.steps[$0].reorder } == [.blocked, .planar])
+        #expect(reorders.map { name(plan.steps[$0 - 1]) } == ["pool1", "res5c_branch2c"])
+        #expect(reorders.map { name(plan.steps[$0 + 1]) } == ["res2a_branch2a", "pool5"])
+        let convs = plan.steps.filter { network.node(at: $0.path)!.layer?.is(Conv.self) == true }
+        #expect(convs.count == 53)
+        #expect(convs.filter { !$0.runsBlocked }.map(name) == ["conv1"])
+        let shapes = try network.inferShapes()
+        let costs = try network.cost(shapes: shapes)
+        let target = (4 * costs.total.params + plan.memory.largestActivationBytes.prefix(2).reduce(0, +)) * 3 / 2
+        #expect(plan.memory.totalBytes <= target, "\(plan.memory.totalBytes) bytes against the target \(target)")
+        // every blocked conv's weight is held once, packed, and only its bias as plain floats
+        let planar = try InferencePlan(network: network, layout: .planar)
+        let blockedWeights = convs.filter(\.runsBlocked).map { shapes.convGeometry(at: $0.path)!.weightCount }.reduce(0, +)
+        #expect(plan.memory.packedBytes >= 4 * blockedWeights)
+        #expect(plan.memory.packedBytes + plan.memory.parameterBytes <= planar.memory.packedBytes + planar.memory.parameterBytes)
+        #expect(plan.values.filter { $0.layout == .blocked }.count > 50)
+    }
+
+    /// The automatic choice is planar, exactly as before the blocked layout, on every instruction set but AVX2 (an
+    /// AVX-512 or portable machine), and on AVX2 runs blocked only the convs `blockedConvPays` picks.
+    @Test func automaticPlanIsPlanarOffAVX2() throws {
+        let network = try ShippedPresets.load("resnet50").network
+        let shapes = try network.inferShapes()
+        for isa in Kernels.supportedInstructionSets {
+            Kernels.forceInstructionSet(isa)
+            defer { Kernels.forceInstructionSet(nil) }
+            let picked = InferencePlanBuilder(network: network, shapes: shapes, layout: .automatic).blocked
+            if isa == .avx2 {
+                #expect(picked.allSatisfy { InferencePlanBuilder.blockedConvPays(shapes.convGeometry(at: $0)!) })
+            } else {
+                #expect(picked.isEmpty, "\(isa.name): \(picked.count) convs blocked")
+            }
+        }
+        Kernels.forceInstructionSet(.portable)
+        defer { Kernels.forceInstructionSet(nil) }
+        let plan = try InferencePlan(network: Self.mixed, layout: .automatic)
+        #expect(plan.values.allSatisfy { $0.layout == .planar } && plan.steps.allSatisfy { $0.reorder == nil && !$0.runsBlocked })
+    }
+
+    /// The island rule: a conv alone between planar readers and writers (pools) stays planar under `.automatic`;
+    /// two convs in a row, or a conv next to a merge, keep each other blocked.
+    @Test func loneConvsStayPlanar() throws {
+        let network = Network(
+            name: "islands", input: InputSpec(shape: Shape(channels: 8, height: 16, width: 16)),
+            initialization: Initialization(scheme: .he, seed: 2),
+            nodes: [
+                Self.maxPool("p0"), Self.conv("lone", 8, 3), Node("lone_relu", Layer(ReLU())), Self.maxPool("p1"),
+                Self.conv("pair_a", 8, 3), Node("drop", Layer(Dropout(rate: 0.5))), Self.conv("pair_b", 8, 1), Self.maxPool("p2"),
+                Node("cat", parallel: ParallelBlock(branches: [[Self.conv("part", 8, 1)], []], merge: .concat)),
+            ])
+        let builder = InferencePlanBuilder(network: network, shapes: try network.inferShapes(), layout: .blocked)
+        let kept = builder.withoutIslands(builder.blocked)
+        let names = Set(kept.map { network.node(at: $0)!.name })
+        #expect(names == ["pair_a", "pair_b", "part"])
+    }
+}
