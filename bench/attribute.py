@@ -8,7 +8,8 @@ writes, which `convplay export` names by node path, or by the first node's name 
 a node exported as several ONNX nodes names them NAME/PART.
 So each onnxruntime node is matched to one of ours, and each of our nodes it swallowed joins that group: a node
 with MACs (conv, dense) waits for the node that ends its chain, anything else (batch norm, ReLU, clip, add, dropout) joins the group of
-the node before it. onnxruntime nodes with no counterpart (layout reorders) form one group of their own.
+the node before it. onnxruntime nodes with no counterpart (layout reorders) form one group of their own, with
+convplay's own reorders between layouts (its rows marked "reorder").
 
 Prints the groups where convplay's time exceeds onnxruntime's the most.
 
@@ -36,6 +37,8 @@ def match(ort_name: str, paths: set, by_name: dict):
 
 def groups(ours: list, theirs: list) -> list:
     """[(convplay nodes, convplay ms, onnxruntime nodes, onnxruntime ms)] covering both graphs once."""
+    reorders = [n for n in ours if n.get("reorder")]
+    ours = [n for n in ours if not n.get("reorder")]
     paths = {n["path"] for n in ours}
     names = [n["name"] for n in ours]
     by_name = {n["name"]: n["path"] for n in ours if names.count(n["name"]) == 1}
@@ -58,8 +61,8 @@ def groups(ours: list, theirs: list) -> list:
             result[-1][0].append(node)
     if pending:
         result.append([pending, []])
-    if unmatched:
-        result.append([[], unmatched])
+    if unmatched or reorders:
+        result.append([reorders, unmatched])
     return [
         (g_ours, sum(n["median_ms"] for n in g_ours), g_theirs, sum(n["median_ms"] for n in g_theirs))
         for g_ours, g_theirs in result
