@@ -3,6 +3,7 @@
 // place; the 3×3/1 pad-1 pools that keep the plane's size fold separably in registers. The rest folds
 // separably: for each output row the window's input rows are folded into one row (max or sum), then each output
 // takes the max or sum of its columns of that row. Plain loops the compiler vectorises.
+#include "pool_window.h"
 #include "row_vectors.h"
 #include <math.h>
 #include <stdlib.h>
@@ -10,13 +11,6 @@
 
 enum { POOL_ROW_MAX = 4096, MAX_POOL_ROWS = 16 };
 
-// An average window's divisor is a row factor times a column factor: the window's rows (columns) clipped to the
-// padded input (Caffe), or with `excludePadding` to the input. The plain loops and the vector path both ask these.
-static inline int pool_factor(int o, int stride, int pad, int kernel, int size, int exclude) {
-    const int start = o * stride - pad, end_padded = start + kernel < size + pad ? start + kernel : size + pad;
-    if (!exclude) return end_padded - start;
-    return (start + kernel < size ? start + kernel : size) - (start > 0 ? start : 0);
-}
 static inline int pool_row_factor(const ck_pool_desc *g, int oy) {
     return pool_factor(oy, g->strideHeight, g->padTop, g->kernelHeight, g->height, g->excludePadding);
 }

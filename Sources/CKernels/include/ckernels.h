@@ -305,4 +305,44 @@ typedef void (*ck_task_fn)(void *context, int task);
 /// Returns 0, running nothing, when the pool is busy (another caller, or a loop inside a task): run it elsewhere.
 int ck_parallel_for(int tasks, int threads, ck_task_fn fn, void *context);
 
+// ---------------------------------------------------------------------------------------------
+// Blocked layout (NCHW8c, CK_BLOCK channels side by side at each position) for the layers between convs: pools,
+// global average pool and the depthwise conv (pool_blocked.c, depthwise_blocked.c), so an inference plan keeps its
+// activations blocked through them. Each takes ranges of channel blocks and output rows, for callers that split
+// across threads. A portable loop defines each one's bits; AVX2 (`ck_isa() >= CK_ISA_AVX2`) gives the same bits.
+
+/// Max pooling on blocked input (C/8, H, W, 8) -> blocked output (C/8, OH, OW, 8): channel blocks b0 ..< b1, output
+/// rows oy0 ..< oy1. Each value: from −∞, for each window column kx in order its maximum down the rows ky in order,
+/// with x86's maxps (a > b ? a : b: the second operand on NaN), values outside the input −∞; a window holding no
+/// input gives 0. The bits of `ck_max_pool`'s vector paths (NaN included) on every geometry they take.
+void ck_blocked_max_pool(const ck_pool_desc *desc, const float *input, float *output, int b0, int b1, int oy0,
+                         int oy1);
+
+/// Average pooling on blocked input and output as `ck_blocked_max_pool`: from 0, for each window column kx in order
+/// its sum down the rows ky in order, then one division by Caffe's divisor (the window clipped to the padded input,
+/// or with `excludePadding` the input values it holds); a window holding no input gives 0. The bits of
+/// `ck_average_pool`'s vector paths (the plain loops' bits up to the sign of a zero).
+void ck_blocked_average_pool(const ck_pool_desc *desc, const float *input, float *output, int b0, int b1, int oy0,
+                             int oy1);
+
+/// Global average pooling of channel blocks b0 ..< b1: blocked input (C/8, planeSize, 8) -> output (C), which is a
+/// (C, 1, 1) map in either layout. Each channel's bits are `ck_global_average_pool`'s: four partial sums by position
+/// mod 4, (p0 + p1) + (p2 + p3), the rest in order, one division (0 for an empty plane).
+void ck_blocked_global_average_pool(const float *input, float *output, int planeSize, int b0, int b1);
+
+/// 1 when `ck_blocked_depthwise_conv` runs this depthwise conv of `channels` channels (`desc` one group: one input
+/// and one output channel): `channels` a multiple of CK_BLOCK.
+int ck_blocked_depthwise_supported(const ck_conv_desc *desc, int channels);
+
+/// Packs a depthwise weight (C, 1, KH, KW) into (C/8, KH, KW, 8): each tap's 8 channels side by side.
+void ck_pack_blocked_depthwise_weight(int channels, int KH, int KW, const float *weight, float *packed);
+
+/// A depthwise conv on blocked input (C/8, H, W, 8) -> blocked output (C/8, OH, OW, 8), `desc` one group (as
+/// `ck_depthwise_conv` takes it), `packed` from `ck_pack_blocked_depthwise_weight`, `bias` (C) or NULL: channel
+/// blocks b0 ..< b1, output rows oy0 ..< oy1. Each value is bias (or 0), then one FMA per tap in order ky, kx, taps
+/// in the padding as zeros, then `activation`: the bits of `ck_depthwise_conv`'s AVX2 and AVX-512 paths at strides 1
+/// and 2 (no affine step: a batch norm is folded into weight and bias). Every instruction set gives the same bits.
+void ck_blocked_depthwise_conv(const ck_conv_desc *desc, const float *input, const float *packed, const float *bias,
+                               float *output, ck_activation activation, int b0, int b1, int oy0, int oy1);
+
 #endif

@@ -1,0 +1,200 @@
+// Pools on the blocked layout (NCHW8c: (C/8, H, W, 8), ckernels.h): max, average and global average pooling, so an
+// inference plan's activations stay blocked through the pools between its convs. Every lane of a vector is a
+// channel, so each output position is one vector whatever the map's width (no masks, no edge lanes). The portable
+// loops define the bits, window by window; the AVX2 loops give the same bits with the planar vector paths' order
+// (pool.c): a window column's fold down its rows, then the columns in order from the fill.
+#include "ckernels_internal.h"
+#include "pool_window.h"
+#include <math.h>
+
+// x86's maxps, which the planar vector pools fold with: a if a > b, else b (b when either is NaN).
+static inline float maxps1(float a, float b) { return a > b ? a : b; }
+
+// Output row oy's window rows ys ..< ye inside the input, of a window starting at row y0.
+typedef struct {
+    int y0, ys, ye;
+} window_rows;
+static inline window_rows rows_of(const ck_pool_desc *g, int oy) {
+    const int y0 = oy * g->strideHeight - g->padTop;
+    return (window_rows){y0, y0 > 0 ? y0 : 0, y0 + g->kernelHeight < g->height ? y0 + g->kernelHeight : g->height};
+}
+// Whether output column ox's window holds input columns.
+static inline int columns_inside(const ck_pool_desc *g, int ox) {
+    const int x0 = ox * g->strideWidth - g->padLeft;
+    return x0 < g->width && x0 + g->kernelWidth > 0;
+}
+// An average's divisor at (oy, ox), as the planar pools compute it (row factor times column factor).
+static inline float divisor_at(const ck_pool_desc *g, int oy, int ox) {
+    return (float)(pool_factor(oy, g->strideHeight, g->padTop, g->kernelHeight, g->height, g->excludePadding) *
+                   pool_factor(ox, g->strideWidth, g->padLeft, g->kernelWidth, g->width, g->excludePadding));
+}
+
+// One output position's 8 channels: the definition every instruction set follows (ckernels.h).
+static void pool_position_portable(const ck_pool_desc *g, const float *x, float *out, int oy, int ox, int average) {
+    const window_rows r = rows_of(g, oy);
+    if (r.ye <= r.ys || !columns_inside(g, ox)) {
+        for (int j = 0; j < CK_BLOCK; j++) out[j] = 0.0f;
+        return;
+    }
+    const int x0 = ox * g->strideWidth - g->padLeft;
+    const float fill = average ? 0.0f : -INFINITY;
+    for (int j = 0; j < CK_BLOCK; j++) {
+        float best = fill;
+        for (int kx = 0; kx < g->kernelWidth; kx++) {
+            const int ix = x0 + kx;
+            float column = fill;
+            for (int ky = 0; ky < g->kernelHeight; ky++) {
+                const int iy = r.y0 + ky;
+                const float v = iy >= 0 && iy < g->height && ix >= 0 && ix < g->width
+                                    ? x[((size_t)iy * g->width + ix) * CK_BLOCK + j]
+                                    : fill;
+                column = ky == 0 ? v : average ? column + v : maxps1(column, v);
+            }
+            best = average ? best + column : maxps1(best, column);
+        }
+        out[j] = average ? best / divisor_at(g, oy, ox) : best;
+    }
+}
+
+static void pool_portable(const ck_pool_desc *g, const float *input, float *output, int b0, int b1, int oy0, int oy1,
+                          int average) {
+    const size_t in_block = (size_t)g->height * g->width * CK_BLOCK, out_block = (size_t)g->outHeight * g->outWidth * CK_BLOCK;
+    for (int b = b0; b < b1; b++)
+        for (int oy = oy0; oy < oy1; oy++)
+            for (int ox = 0; ox < g->outWidth; ox++)
+                pool_position_portable(g, input + b * in_block,
+                                       output + b * out_block + ((size_t)oy * g->outWidth + ox) * CK_BLOCK, oy, ox,
+                                       average);
+}
+
+#ifdef CK_X86
+enum { POOL_COLUMNS = 64 };  // window columns an output row's chunk folds at once (a 2 KB stack array)
+
+__attribute__((target("avx2,fma"), always_inline)) static inline __m256 pool_fold8(__m256 a, __m256 b, int average) {
+    return average ? _mm256_add_ps(a, b) : _mm256_max_ps(a, b);
+}
+
+// Input column ix (inside the row) folded down rows ys ..< ye of block x: the fold from the first row, as the planar
+// vector path's from a −∞ (max) or 0 (average) row above the plane gives the same bits (maxps(−∞, v) is v; 0 + v
+// differs from v only in a zero's sign, which the sum across columns from 0 erases). Rows past the plane's bottom
+// are −∞ to a max: one maxps with −∞ (idempotent) stands for them, as it drops a NaN there as the planar path does.
+__attribute__((target("avx2,fma"), always_inline)) static inline __m256
+pool_column8(const ck_pool_desc *g, const float *x, window_rows r, int ix, int bottom_fill, int average) {
+    const float *p = x + ((size_t)r.ys * g->width + ix) * CK_BLOCK;
+    const size_t row = (size_t)g->width * CK_BLOCK;
+    __m256 v = _mm256_loadu_ps(p);
+    for (int y = r.ys + 1; y < r.ye; y++) v = pool_fold8(v, _mm256_loadu_ps(p + (size_t)(y - r.ys) * row), average);
+    return bottom_fill ? _mm256_max_ps(v, _mm256_set1_ps(-INFINITY)) : v;
+}
+
+// Outputs ox0 ..< ox1 of row oy of block x: each input column their windows reach folded down the rows once into
+// `columns` (columns outside the row the fill), then each output folds its window's columns from the fill. A
+// window holding no input gives 0.
+__attribute__((target("avx2,fma"), always_inline)) static inline void
+pool_chunk8(const ck_pool_desc *g, const float *x, float *out, int oy, window_rows r, int ox0, int ox1, int average) {
+    const int sw = g->strideWidth, KW = g->kernelWidth, W = g->width, c0 = ox0 * sw - g->padLeft;
+    const int count = (ox1 - 1 - ox0) * sw + KW, bottom_fill = !average && r.y0 + g->kernelHeight > g->height;
+    const __m256 fill = _mm256_set1_ps(average ? 0.0f : -INFINITY);
+    __m256 columns[POOL_COLUMNS];
+    for (int i = 0; i < count; i++) {
+        const int ix = c0 + i;
+        columns[i] = ix >= 0 && ix < W ? pool_column8(g, x, r, ix, bottom_fill, average) : fill;
+    }
+    for (int ox = ox0; ox < ox1; ox++) {
+        __m256 best = fill;
+        const __m256 *window = columns + (ox - ox0) * sw;
+        for (int kx = 0; kx < KW; kx++) best = pool_fold8(best, window[kx], average);
+        if (!columns_inside(g, ox)) best = _mm256_setzero_ps();
+        else if (average) best = _mm256_div_ps(best, _mm256_set1_ps(divisor_at(g, oy, ox)));
+        _mm256_storeu_ps(out + (size_t)ox * CK_BLOCK, best);
+    }
+}
+
+__attribute__((target("avx2,fma"))) static void pool_avx2(const ck_pool_desc *g, const float *input, float *output,
+                                                          int b0, int b1, int oy0, int oy1, int average) {
+    const size_t in_block = (size_t)g->height * g->width * CK_BLOCK, out_block = (size_t)g->outHeight * g->outWidth * CK_BLOCK;
+    const int OW = g->outWidth, sw = g->strideWidth;
+    // outputs a chunk takes: as many as their columns fit in POOL_COLUMNS
+    const int chunk = (POOL_COLUMNS - g->kernelWidth) / sw + 1 < 16 ? (POOL_COLUMNS - g->kernelWidth) / sw + 1 : 16;
+    for (int b = b0; b < b1; b++)
+        for (int oy = oy0; oy < oy1; oy++) {
+            const float *x = input + b * in_block;
+            float *out = output + b * out_block + (size_t)oy * OW * CK_BLOCK;
+            const window_rows r = rows_of(g, oy);
+            if (r.ye <= r.ys) {
+                for (int ox = 0; ox < OW; ox++) _mm256_storeu_ps(out + (size_t)ox * CK_BLOCK, _mm256_setzero_ps());
+                continue;
+            }
+            for (int ox = 0; ox < OW; ox += chunk)
+                pool_chunk8(g, x, out, oy, r, ox, ox + chunk < OW ? ox + chunk : OW, average);
+        }
+}
+#endif
+
+// The pool of blocks b0 ..< b1, rows oy0 ..< oy1: AVX2 where its chunks' columns fit, else the portable loops.
+static void pool_blocked(const ck_pool_desc *g, const float *input, float *output, int b0, int b1, int oy0, int oy1,
+                         int average) {
+    if (g->outWidth <= 0 || oy1 <= oy0) return;
+#ifdef CK_X86
+    if (ck_isa() >= CK_ISA_AVX2 && g->kernelWidth <= POOL_COLUMNS) {
+        pool_avx2(g, input, output, b0, b1, oy0, oy1, average);
+        return;
+    }
+#endif
+    pool_portable(g, input, output, b0, b1, oy0, oy1, average);
+}
+
+void ck_blocked_max_pool(const ck_pool_desc *g, const float *input, float *output, int b0, int b1, int oy0, int oy1) {
+    pool_blocked(g, input, output, b0, b1, oy0, oy1, 0);
+}
+
+void ck_blocked_average_pool(const ck_pool_desc *g, const float *input, float *output, int b0, int b1, int oy0,
+                             int oy1) {
+    pool_blocked(g, input, output, b0, b1, oy0, oy1, 1);
+}
+
+// Global average pooling, one block's 8 channels: ck_global_average_pool's order (four partial sums by position mod
+// 4, each from 0, then (p0 + p1) + (p2 + p3), the rest in order, one division), lane by lane.
+static void global_average_portable(const float *x, float *out, int n) {
+    const int whole = n / 4 * 4;
+    for (int j = 0; j < CK_BLOCK; j++) {
+        float p[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+        for (int i = 0; i < whole; i += 4)
+            for (int k = 0; k < 4; k++) p[k] += x[(size_t)(i + k) * CK_BLOCK + j];
+        float sum = (p[0] + p[1]) + (p[2] + p[3]);
+        for (int i = whole; i < n; i++) sum += x[(size_t)i * CK_BLOCK + j];
+        out[j] = n > 0 ? sum / (float)n : 0.0f;
+    }
+}
+
+#ifdef CK_X86
+// The same sums, a vector of 8 channels each: the four partial sums are four independent chains.
+__attribute__((target("avx2,fma"))) static void global_average_avx2(const float *x, float *out, int n) {
+    const int whole = n / 4 * 4;
+    __m256 p0 = _mm256_setzero_ps(), p1 = p0, p2 = p0, p3 = p0;
+    for (int i = 0; i < whole; i += 4) {
+        const float *at = x + (size_t)i * CK_BLOCK;
+        p0 = _mm256_add_ps(p0, _mm256_loadu_ps(at));
+        p1 = _mm256_add_ps(p1, _mm256_loadu_ps(at + CK_BLOCK));
+        p2 = _mm256_add_ps(p2, _mm256_loadu_ps(at + 2 * CK_BLOCK));
+        p3 = _mm256_add_ps(p3, _mm256_loadu_ps(at + 3 * CK_BLOCK));
+    }
+    __m256 sum = _mm256_add_ps(_mm256_add_ps(p0, p1), _mm256_add_ps(p2, p3));
+    for (int i = whole; i < n; i++) sum = _mm256_add_ps(sum, _mm256_loadu_ps(x + (size_t)i * CK_BLOCK));
+    _mm256_storeu_ps(out, n > 0 ? _mm256_div_ps(sum, _mm256_set1_ps((float)n)) : _mm256_setzero_ps());
+}
+#endif
+
+void ck_blocked_global_average_pool(const float *input, float *output, int planeSize, int b0, int b1) {
+    const int n = planeSize > 0 ? planeSize : 0;
+    for (int b = b0; b < b1; b++) {
+        const float *x = input + (size_t)b * n * CK_BLOCK;
+#ifdef CK_X86
+        if (ck_isa() >= CK_ISA_AVX2) {
+            global_average_avx2(x, output + (size_t)b * CK_BLOCK, n);
+            continue;
+        }
+#endif
+        global_average_portable(x, output + (size_t)b * CK_BLOCK, n);
+    }
+}

@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Planar against blocked (NCHW8c) pools and depthwise convs on the presets' shapes (bench/blocked_ab.c): the working
+# tree's Sources/CKernels built with the package's flags. Usage: bench/blocked-ab.sh [ROUNDS] [THREADS] [FILTER]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+clang -O3 -fno-math-errno -ISources/CKernels/include -ISources/CKernels Sources/CKernels/*.c bench/blocked_ab.c \
+    -o "$work/blocked_ab" -lpthread -lm
+"$work/blocked_ab" "${1:-21}" "${2:-1}" "${3:-}"
