@@ -11,6 +11,14 @@ public enum ActivationLayout: Hashable, Sendable {
     case blocked
 }
 
+/// A pool an inference plan runs on blocked input.
+enum BlockedPool: Sendable {
+    case max(PoolGeometry)
+    case average(PoolGeometry)
+    /// Global average pooling into (C, 1, 1).
+    case global
+}
+
 /// Which layout an inference plan keeps its activations in.
 public enum InferenceLayout: Hashable, Sendable {
     /// Blocked between the convs where the blocked kernel pays (`InferencePlanBuilder.blockedConvPays`), on AVX2
@@ -24,22 +32,23 @@ public enum InferenceLayout: Hashable, Sendable {
 }
 
 extension InferencePlanBuilder {
-    /// Whether the blocked kernel runs `g` faster than the planar kernels, counting what a reorder costs when the
-    /// conv's neighbours are planar: the one place nck's kernel measurements refine. Today `ck_blocked_conv_rows`
-    /// is the portable loop that defines the bits, 10–40× slower than the planar channel tiles on ResNet-50's convs
-    /// (AVX2 on AMD EPYC Zen 4 family 25 model 17, AVX-512 masked), so no geometry pays yet.
+    /// Whether the blocked kernel runs `g` faster than the planar kernels: the one place the blocked kernel's
+    /// measurements refine. Today `ck_blocked_conv_rows` is the portable loop that defines the bits: ResNet-50 on it
+    /// runs at 0.6–0.8 GFLOP/s a conv, 12.2 s at 1 thread and 5.8 s at 2 against ~60 and ~30 ms planar (AVX2 on AMD
+    /// EPYC Zen 4 family 25 model 17, AVX-512 masked), so no geometry pays yet.
     static func blockedConvPays(_ g: ConvGeometry) -> Bool {
         _ = g
         return false
     }
 
-    /// The convs that run on the blocked layout under `choice`: groups 1 with a blocked kernel
-    /// (`Kernels.blockedConvSupported`: channels multiples of 8); under `.automatic`, on AVX2 only, those that pay
-    /// (`blockedConvPays`) and are no island.
+    /// The convs that run on the blocked layout under `choice`: groups 1 or depthwise with a blocked kernel
+    /// (`Kernels.blockedConvSupported`, `Kernels.blockedDepthwiseSupported`: channels multiples of 8); under
+    /// `.automatic`, on AVX2 only, those that pay (`blockedConvPays`) and are no island. (A pool follows its input's
+    /// layout: `InferencePlanBuilder.blockedPool`.)
     func blockedConvs(_ choice: InferenceLayout) -> Set<NodePath> {
         let supported = network.executionOrder.filter { path in
             guard network.node(at: path)?.layer?.is(Conv.self) == true, let g = shapes.convGeometry(at: path) else { return false }
-            return Kernels.blockedConvSupported(g)
+            return g.isDepthwise ? Kernels.blockedDepthwiseSupported(g) : Kernels.blockedConvSupported(g)
         }
         switch choice {
         case .planar: return []
@@ -51,9 +60,11 @@ extension InferencePlanBuilder {
     }
 
     /// `candidates` without the convs none of whose neighbours (the node that writes its input, the nodes that read
-    /// its chain's value) is a blocked conv or a merge: such a conv pays a reorder in and one out, 2 × 2 passes over
-    /// its activations, for a conv that gains a few % of its own time (the reorders' cost in `convplay bench
-    /// --layout blocked`'s rows). Repeated until no conv is left alone.
+    /// its chain's value) is a blocked conv or a merge (which may be blocked): such a conv pays a reorder in and one
+    /// out for a gain of a few % of its own time. ResNet-50's reorders at 1 thread: 64 × 56 × 56 into blocked 0.094
+    /// ms, 2048 × 7 × 7 back 0.093 ms, while the layout's whole gain on res2a_branch2b (3×3, 64 → 64 on 56 × 56,
+    /// ~2.8 ms) is 4–10 %, 0.11–0.28 ms, and less on a 1×1: alone, a conv gains about what its two reorders cost
+    /// (AVX2 on AMD EPYC Zen 4 family 25 model 17, AVX-512 masked). Repeated until no conv is left alone.
     func withoutIslands(_ candidates: Set<NodePath>) -> Set<NodePath> {
         var head: [NodePath: NodePath] = [:]
         for (producer, chain) in chains {
@@ -62,7 +73,10 @@ extension InferencePlanBuilder {
         var kept = candidates
         while true {
             let islands = kept.filter { conv in
-                !neighbours(of: conv, head: head).contains { kept.contains($0) || network.node(at: $0)?.block != nil }
+                !neighbours(of: conv, head: head).contains { path in
+                    kept.contains(path) || network.node(at: path)?.block != nil
+                        || network.node(at: path)?.layer?.is(GlobalAveragePool.self) == true
+                }
             }
             guard !islands.isEmpty else { return kept }
             kept.subtract(islands)
@@ -70,11 +84,15 @@ extension InferencePlanBuilder {
     }
 
     /// The steps next to a conv's: the one that writes its input and the ones that read its chain's value, each as
-    /// the node its step is labelled with (a fused node's chain `head`; a pass-through layer looked through).
+    /// the node its step is labelled with (a fused node's chain `head`; a pass-through layer and a windowed pool, which
+    /// follows its input's layout, looked through; a global average pool counts as a merge: blocked when its input is,
+    /// its 1×1 output the same in both layouts).
     private func neighbours(of conv: NodePath, head: [NodePath: NodePath]) -> [NodePath] {
         func throughPassThroughs(_ path: NodePath?, forward: Bool) -> [NodePath] {
             guard let path else { return [] }
-            guard network.node(at: path)?.layer?.kind.passesValuesThrough == true else { return [head[path] ?? path] }
+            guard let layer = network.node(at: path)?.layer, layer.kind.passesValuesThrough || layer.is(Pool.self) else {
+                return [head[path] ?? path]
+            }
             return forward
                 ? (readers[path] ?? []).flatMap { throughPassThroughs($0, forward: true) }
                 : throughPassThroughs(network.inputPath(of: path), forward: false)
@@ -86,17 +104,24 @@ extension InferencePlanBuilder {
 }
 
 extension InferenceStep {
-    /// A conv on the blocked layout: its weight packed by `Kernels.packBlockedWeight` (batch norm folded first), the
+    /// A conv on the blocked layout (a depthwise one on `Kernels.blockedDepthwiseConv2d`, which stores an activation
+    /// but no addend): its weight packed by `Kernels.packBlockedWeight` (batch norm folded first), the
     /// leading residual add and activation of its chain stored by the kernel (the addend blocked like the output),
     /// any step after those element-wise over the whole buffer (every value of the chain blocked alike).
     static func runBlockedConv(
         _ g: ConvGeometry, packed: [Float], bias: [Float]?, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>,
         epilogue: ConvEpilogue?
     ) {
-        let (store, consumed) = epilogue?.fusedStore(inPlaceOf: y, addendMayBeOutput: true) ?? (.none, 0)
+        var (store, consumed) = epilogue?.fusedStore(inPlaceOf: y, addendMayBeOutput: true) ?? (.none, 0)
+        if g.isDepthwise && store.addend != nil { (store, consumed) = (.none, 0) }  // its kernel stores an activation only
         packed.withUnsafeBufferPointer { w in
             withOptionalPointer(bias) { bias in
-                Kernels.blockedConv2d(g, input: x, packed: w.baseAddress!, bias: bias, output: y, store: store)
+                if g.isDepthwise {
+                    Kernels.blockedDepthwiseConv2d(
+                        g, input: x, packed: w.baseAddress!, bias: bias, output: y, activation: store.activation)
+                } else {
+                    Kernels.blockedConv2d(g, input: x, packed: w.baseAddress!, bias: bias, output: y, store: store)
+                }
             }
         }
         guard let epilogue, consumed < epilogue.steps.count else { return }
@@ -104,12 +129,21 @@ extension InferenceStep {
         epilogue.apply(channels: 0..<1, start: 0, count: count, planeSize: count, convOutput: y, from: consumed)
     }
 
+    /// A pool on blocked input (C/8, H, W, 8) of `shape`: windowed into a blocked output, global into (C, 1, 1).
+    static func runBlockedPool(_ pool: BlockedPool, shape: Shape, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>) {
+        switch pool {
+        case .max(let g): Kernels.blockedMaxPool2d(g, input: x, output: y)
+        case .average(let g): Kernels.blockedAveragePool2d(g, input: x, output: y)
+        case .global: Kernels.blockedGlobalAveragePool(channels: shape.channels, planeSize: shape.planeSize, input: x, output: y)
+        }
+    }
+
     /// A reorder between the layouts: (channels, positions) planar to blocked or back.
     static func runReorder(
         to layout: ActivationLayout, channels: Int, positions: Int, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>
     ) {
         switch layout {
-        case .blocked: Kernels.fromBlocked(channels: channels, positions: positions, input: x, output: y)
+        case .blocked: Kernels.toBlocked(channels: channels, positions: positions, input: x, output: y)
         case .planar: Kernels.fromBlocked(channels: channels, positions: positions, input: x, output: y)
         }
     }

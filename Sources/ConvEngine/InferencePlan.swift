@@ -145,6 +145,8 @@ public struct InferenceStep: Sendable {
         /// A conv on blocked input and output (`runBlockedConv`), its bias folded like its weight.
         case blockedConv(ConvGeometry, packed: [Float], bias: [Float]?, input: Int, output: Int, epilogue: [PlannedEpilogueStep])
         case merge(Merge, shape: Shape, parts: [(value: Int, channels: Int)], output: Int)
+        /// A pool on blocked input (`runBlockedPool`), `shape` its input's.
+        case blockedPool(BlockedPool, shape: Shape, input: Int, output: Int)
         /// `input` (the value `path` wrote) copied into `output` in `layout`.
         case reorder(to: ActivationLayout, channels: Int, positions: Int, input: Int, output: Int)
     }
@@ -155,9 +157,12 @@ public struct InferenceStep: Sendable {
         if case .reorder(let layout, _, _, _, _) = work { layout } else { nil }
     }
 
-    /// Whether the step is a conv on the blocked layout.
+    /// Whether the step is a conv or a pool on the blocked layout.
     public var runsBlocked: Bool {
-        if case .blockedConv = work { true } else { false }
+        switch work {
+        case .blockedConv, .blockedPool: true
+        case .layer, .merge, .reorder: false
+        }
     }
 
     /// Computes the step with each value's memory from `pointer` (nil for an empty one).
@@ -175,6 +180,9 @@ public struct InferenceStep: Sendable {
         case .blockedConv(let g, let packed, let bias, let input, let output, let epilogue):
             guard let x = pointer(input), let y = pointer(output) else { return }
             Self.runBlockedConv(g, packed: packed, bias: bias, x: x, y: y, epilogue: chain(epilogue))
+        case .blockedPool(let pool, let shape, let input, let output):
+            guard let x = pointer(input), let y = pointer(output) else { return }
+            Self.runBlockedPool(pool, shape: shape, x: x, y: y)
         case .reorder(let layout, let channels, let positions, let input, let output):
             guard let x = pointer(input), let y = pointer(output) else { return }
             Self.runReorder(to: layout, channels: channels, positions: positions, x: x, y: y)

@@ -100,9 +100,13 @@ struct InferencePlanBuilder {
             last = step.path
         }
         let rest = chain.dropFirst(absorbed.count)
+        let io = shapes.io(at: path)
+        if let pool = blockedPool(path, layer, io) {
+            addPoolStep(path, pool, io)
+            return
+        }
         let layout: ActivationLayout =
             blocked.contains(path) && !rest.contains { if case .affine = $0.operation { true } else { false } } ? .blocked : .planar
-        let io = shapes.io(at: path)
         let input = read(network.inputPath(of: path), as: layout, shape: io.input)
         // every addend in the layout of the sum before the step's first value (a reorder is a step before it)
         for step in rest {
@@ -133,7 +137,10 @@ struct InferencePlanBuilder {
             epilogue.append(PlannedEpilogueStep(operation: step.operation, output: output, addends: addends))
         }
         if layout == .blocked, let p = parameters, let g = io.geometry?.conv {
-            let packed = p.weight.withUnsafeBufferPointer { Kernels.packBlockedWeight(g, weight: $0.baseAddress!) }
+            let packed = p.weight.withUnsafeBufferPointer { w in
+                g.isDepthwise
+                    ? Kernels.packBlockedDepthwiseWeight(g, weight: w.baseAddress!) : Kernels.packBlockedWeight(g, weight: w.baseAddress!)
+            }
             packedFloats += packed.count
             parameterFloats += p.bias?.count ?? 0
             steps.append(
@@ -156,6 +163,25 @@ struct InferencePlanBuilder {
                 work: .layer(
                     layer, io: io, parameters: parameters, packed: packed, input: input, output: first,
                     epilogue: epilogue)))
+    }
+
+    /// A pool (windowed or global) with a blocked kernel whose input is blocked: it runs blocked, so the blocked
+    /// region goes on through it (a global pool's (C, 1, 1) output is the same floats in both layouts). Nil for any
+    /// other layer, and for a pool whose input is planar (it stays planar, as before the blocked layout).
+    private func blockedPool(_ path: NodePath, _ layer: Layer, _ io: LayerIO) -> BlockedPool? {
+        guard io.input.channels % Kernels.blockChannels == 0, io.input.planeSize > 1,
+            values[value(of: network.inputPath(of: path))].layout == .blocked
+        else { return nil }
+        if layer.is(GlobalAveragePool.self) { return .global }
+        guard let pool = layer.as(Pool.self), let g = io.geometry?.pool else { return nil }
+        return pool.kind == .max ? .max(g) : .average(g)
+    }
+
+    /// A pool's step on blocked input (`blockedPool`).
+    private mutating func addPoolStep(_ path: NodePath, _ pool: BlockedPool, _ io: LayerIO) {
+        let input = read(network.inputPath(of: path), as: .blocked, shape: io.input)
+        let output = newValue(path, layout: .blocked)
+        steps.append(InferenceStep(path: path, fused: [], work: .blockedPool(pool, shape: io.input, input: input, output: output)))
     }
 
     /// Lets each concat's parts be written where the concat puts them, so its merge copies nothing (SqueezeNet's
@@ -205,14 +231,15 @@ struct InferencePlanBuilder {
     }
 
     /// A conv step's input, output and chain, and whether its kernel stores each output value once, right after
-    /// reading the addend there (`Kernels.convStoresAddInPlace`; the blocked kernel always does).
+    /// reading the addend there (`Kernels.convStoresAddInPlace`; the blocked kernel always does, the blocked depthwise
+    /// conv never: its add is a pass after it).
     private func convWork(_ step: InferenceStep) -> (input: Int, output: Int, epilogue: [PlannedEpilogueStep], storesOnce: Bool)? {
         switch step.work {
         case .layer(_, _, _, let packed, let input, let output, let epilogue):
             guard let g = shapes.convGeometry(at: step.path) else { return nil }
             return (input, output, epilogue, Kernels.convStoresAddInPlace(g, packed: packed != nil))
-        case .blockedConv(_, _, _, let input, let output, let epilogue): return (input, output, epilogue, true)
-        case .merge, .reorder: return nil
+        case .blockedConv(let g, _, _, let input, let output, let epilogue): return (input, output, epilogue, !g.isDepthwise)
+        case .merge, .reorder, .blockedPool: return nil
         }
     }
 

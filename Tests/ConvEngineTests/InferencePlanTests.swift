@@ -151,7 +151,7 @@ import Testing
             switch step.work {
             case .layer(_, _, _, _, _, let output, _): valueOf[network.node(at: step.path)!.name] = output
             case .merge(_, _, _, let output): valueOf[network.node(at: step.path)!.name] = output
-            case .blockedConv, .reorder: Issue.record("a planar plan has a blocked step")
+            case .blockedConv, .blockedPool, .reorder: Issue.record("a planar plan has a blocked step")
             }
         }
         func place(_ name: String) -> PlannedValue.Place { plan.values[valueOf[name]!].place }
