@@ -1,10 +1,16 @@
 // Convolutions on the blocked layout (NCHW8c, ckernels.h): reorders in and out of it, weight packing, and the
 // portable conv every instruction set's result is defined by.
-#include "ckernels_internal.h"
+#include "conv_blocked.h"
 #include <math.h>
 
 void ck_to_blocked(int channels, long positions, const float *input, float *output, int b0, int b1) {
     (void)channels;
+#ifdef CK_X86
+    if (ck_isa() >= CK_ISA_AVX2) {
+        ck_reorder_blocked_avx2(positions, input, output, b0, b1, 1);
+        return;
+    }
+#endif
     for (int b = b0; b < b1; b++)
         for (long p = 0; p < positions; p++)
             for (int j = 0; j < CK_BLOCK; j++)
@@ -13,6 +19,12 @@ void ck_to_blocked(int channels, long positions, const float *input, float *outp
 
 void ck_from_blocked(int channels, long positions, const float *input, float *output, int b0, int b1) {
     (void)channels;
+#ifdef CK_X86
+    if (ck_isa() >= CK_ISA_AVX2) {
+        ck_reorder_blocked_avx2(positions, input, output, b0, b1, 0);
+        return;
+    }
+#endif
     for (int b = b0; b < b1; b++)
         for (long p = 0; p < positions; p++)
             for (int j = 0; j < CK_BLOCK; j++)
@@ -65,6 +77,12 @@ static void blocked_position(const ck_conv_desc *g, const float *input, const fl
 
 void ck_blocked_conv_rows(const ck_conv_desc *g, const float *input, const float *packed, const float *bias,
                           float *output, int oy0, int oy1, int b0, int b1, ck_output_epilogue e) {
+#ifdef CK_X86
+    if (ck_isa() >= CK_ISA_AVX2) {
+        ck_blocked_conv_rows_avx2(g, input, packed, bias, output, oy0, oy1, b0, b1, e);
+        return;
+    }
+#endif
     size_t plane = (size_t)g->outHeight * g->outWidth;
     size_t weights = (size_t)g->channels * g->kernelHeight * g->kernelWidth * CK_BLOCK;
     for (int b = b0; b < b1; b++)

@@ -48,17 +48,15 @@ extension Kernels {
     }
 
     /// A groups = 1 convolution on blocked input and output (`ck_blocked_conv_rows`), `packed` from
-    /// `packBlockedWeight`; `store` (addend blocked as the output, then activation) applied as each value is written.
-    /// Split among the threads by output-channel blocks, by rows when there are fewer blocks than threads.
+    /// `packBlockedWeight`; `store` (addend blocked as the output, then activation) applied as each value is written
+    /// (once, after its last input block: the addend may be the output itself). Split among the threads as
+    /// `blockedConvPieces` says; every split gives the same bits.
     static func blockedConv2d(
         _ g: ConvGeometry, input: UnsafePointer<Float>, packed: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
         output: UnsafeMutablePointer<Float>, store: ck_output_epilogue, threads: Int = KernelThreads.count
     ) {
         var desc = convDescriptor(g)
-        let parts = pieces(work: g.macs, threads: threads), blocks = g.outChannels / blockChannels
-        let byBlocks = blocks >= parts
-        let blockRanges = byBlocks ? split(blocks, parts: parts) : [0..<blocks]
-        let rowRanges = byBlocks ? [0..<g.outHeight] : split(g.outHeight, parts: parts)
+        let (rowRanges, blockRanges) = blockedConvPieces(g, threads: threads)
         withUnsafePointer(to: &desc) { desc in
             parallelFor(tasks: blockRanges.count * rowRanges.count, threads: threads) { task in
                 let rows = rowRanges[task % rowRanges.count], blockRange = blockRanges[task / rowRanges.count]
@@ -67,5 +65,18 @@ extension Kernels {
                     Int32(blockRange.lowerBound), Int32(blockRange.upperBound), store)
             }
         }
+    }
+
+    /// How `blockedConv2d` cuts `g` among `threads` threads: output rows × output-channel blocks, one piece a thread.
+    /// By rows where the input is larger than the weights and the map at least 4 rows a piece (each thread reads
+    /// its own rows and all of the small weights: the wide maps' 3×3s and 1×1s), else by blocks (each thread
+    /// streams its own weights and reads the small input whole: the 14×14 and 7×7 maps), in groups of the kernel's
+    /// 4 blocks where they divide evenly.
+    static func blockedConvPieces(_ g: ConvGeometry, threads: Int) -> (rows: [Range<Int>], blocks: [Range<Int>]) {
+        let parts = pieces(work: g.macs, threads: threads), blocks = g.outChannels / blockChannels
+        let inputFloats = g.inChannels * g.inHeight * g.inWidth
+        let byRows = blocks < parts || (inputFloats > g.weightCount && g.outHeight >= 4 * parts)
+        if byRows { return (split(g.outHeight, parts: parts), [0..<blocks]) }
+        return ([0..<g.outHeight], split(blocks, parts: parts, alignment: blocks % (4 * parts) == 0 ? 4 : 1))
     }
 }

@@ -1,0 +1,16 @@
+#ifndef CK_CONV_BLOCKED_H
+#define CK_CONV_BLOCKED_H
+// What conv_blocked.c (the portable loops, the dispatch) shares with conv_blocked_avx2.c (the AVX2 kernels).
+#include "ckernels_internal.h"
+
+#ifdef CK_X86
+/// `ck_blocked_conv_rows` on AVX2+FMA: the same bits as the portable loop.
+CK_INTERNAL void ck_blocked_conv_rows_avx2(const ck_conv_desc *g, const float *input, const float *packed,
+                                           const float *bias, float *output, int oy0, int oy1, int b0, int b1,
+                                           ck_output_epilogue e);
+
+/// `ck_to_blocked` (`to` 1) or `ck_from_blocked` (`to` 0) on AVX2: 8 × 8 transposes in registers.
+CK_INTERNAL void ck_reorder_blocked_avx2(long positions, const float *input, float *output, int b0, int b1, int to);
+#endif
+
+#endif
