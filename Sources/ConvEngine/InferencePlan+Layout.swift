@@ -33,9 +33,11 @@ public enum InferenceLayout: Hashable, Sendable {
 
 extension InferencePlanBuilder {
     /// Whether the blocked kernel runs `g` faster than the planar kernels: the one place the blocked kernel's
-    /// measurements refine. Today `ck_blocked_conv_rows` is the portable loop that defines the bits: ResNet-50 on it
-    /// runs at 0.6–0.8 GFLOP/s a conv, 12.2 s at 1 thread and 5.8 s at 2 against ~60 and ~30 ms planar (AVX2 on AMD
-    /// EPYC Zen 4 family 25 model 17, AVX-512 masked), so no geometry pays yet.
+    /// measurements refine. With nck's AVX2 kernel (merged eae2be1), ResNet-50 forced blocked against planar at 1
+    /// thread, per-node medians of 8 runs: the 3×3s 49.6 against 46.3 ms (1.07; res2b/2c/3a_branch2b 0.96–0.99, the
+    /// best), the 1×1s 59.0 against 51.9 ms (1.14, up to 1.33), the whole network 106.3 against 100.5 ms (minima);
+    /// the portable loop before it ran 0.6–0.8 GFLOP/s a conv (AVX2 on AMD EPYC Zen 4 family 25 model 17, AVX-512
+    /// masked). No geometry pays at 1 thread yet, so none is picked.
     static func blockedConvPays(_ g: ConvGeometry) -> Bool {
         _ = g
         return false
