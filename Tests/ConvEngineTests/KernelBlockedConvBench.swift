@@ -47,7 +47,9 @@ import Testing
     @Test(.enabled(if: ProcessInfo.processInfo.environment["CONVPLAY_BLOCKED_BENCH"] != nil))
     func blockedAgainstPlanar() {
         let peaks = [1, 2].map { Kernels.peakGFLOPS(threads: $0) }
-        print("NCHW conv2d (packed) vs blocked, \(Self.rounds) alternating rounds, minima; peak \(peaks.map { String(format: "%.1f", $0) }) GFLOP/s at 1, 2 threads")
+        print(
+            "NCHW conv2d (packed) vs blocked, \(Self.rounds) alternating rounds, minima; peak \(peaks.map { String(format: "%.1f", $0) }) GFLOP/s at 1, 2 threads"
+        )
         print("shape                                  thr   NCHW ms  blocked ms  ratio   NCHW %pk  blocked %pk")
         for shape in Self.shapes {
             let g = shape.geometry, outCount = g.outChannels * g.outHeight * g.outWidth
