@@ -68,17 +68,20 @@ dw_position_avx2(const ck_conv_desc *g, const float *x, const float *w, __m256 b
     return acc;
 }
 
-// Four outputs ox ..< ox + 4 of a 3×3 window at stride S (1 or 2) across, their columns inside the row: each input
-// row's 3S + 3 vectors loaded once and fed to the windows they lie in; rows[ky] NULL is a row of padding (zeros,
-// still one FMA a tap). Each sum adds bias, then taps ky, kx in order: the portable loop's bits.
+// Four outputs of a 3×3 window at stride S (1 or 2) across, the first one's window from input column ix on: each
+// input row's 3S + 3 vectors loaded once and fed to the windows they lie in. rows[ky] NULL is a row of padding, and
+// with `checked` the columns outside 0 ..< W are padding: zeros, still one FMA a tap. Each sum adds bias, then taps
+// ky, kx in order: the portable loop's bits.
 #define DW_TAP(A, T, V) A = _mm256_fmadd_ps(w[T], V, A)
 __attribute__((target("avx2,fma"), always_inline)) static inline void
-dw_four3_avx2(const float *const rows[3], int ix, const __m256 w[9], __m256 bias, __m256 acc[4], int S) {
+dw_four3_avx2(const float *const rows[3], int ix, int W, const __m256 w[9], __m256 bias, __m256 acc[4], int S,
+              int checked) {
     __m256 a0 = bias, a1 = bias, a2 = bias, a3 = bias;
     for (int ky = 0; ky < 3; ky++) {
         __m256 v[9];
-        const float *p = rows[ky] ? rows[ky] + (size_t)ix * CK_BLOCK : NULL;
-        for (int i = 0; i < 3 * S + 3; i++) v[i] = p ? _mm256_loadu_ps(p + i * CK_BLOCK) : _mm256_setzero_ps();
+        const float *p = rows[ky] ? rows[ky] + (ptrdiff_t)ix * CK_BLOCK : NULL;
+        for (int i = 0; i < 3 * S + 3; i++)
+            v[i] = p && (!checked || (ix + i >= 0 && ix + i < W)) ? _mm256_loadu_ps(p + i * CK_BLOCK) : _mm256_setzero_ps();
         for (int kx = 0; kx < 3; kx++) {
             DW_TAP(a0, ky * 3 + kx, v[kx]);
             DW_TAP(a1, ky * 3 + kx, v[S + kx]);
@@ -90,32 +93,28 @@ dw_four3_avx2(const float *const rows[3], int ix, const __m256 w[9], __m256 bias
 }
 #undef DW_TAP
 
-// Rows oy0 ..< oy1 of one block, 3×3 windows at stride S across, dilation 1: four outputs at a time where their
-// columns lie inside the row, the edge outputs one at a time.
+// Rows oy0 ..< oy1 of one block, 3×3 windows at stride S across, dilation 1, four outputs at a time: groups whose
+// columns all lie inside the row unchecked, the others (a row's ends, rows of fewer than 4 outputs) checked column
+// by column, storing only the outputs there are.
 __attribute__((target("avx2,fma"), always_inline)) static inline void
 dw_rows3_avx2(const ck_conv_desc *g, const float *x, const float *packed, __m256 bias, float *out, ck_activation a,
               int oy0, int oy1, int S) {
     const int H = g->height, W = g->width, OW = g->outWidth, pl = g->padLeft;
     __m256 w[9];
     for (int t = 0; t < 9; t++) w[t] = _mm256_loadu_ps(packed + t * CK_BLOCK);
-    // outputs [lo, hi) have every column inside the row
-    int lo = (pl + S - 1) / S, hi = W - 3 + pl >= 0 ? (W - 3 + pl) / S + 1 : 0;
-    if (hi > OW) hi = OW;
-    if (lo > hi) lo = hi;
     for (int oy = oy0; oy < oy1; oy++) {
         const int iy0 = oy * g->strideHeight - g->padTop;
         const float *rows[3];
         for (int ky = 0; ky < 3; ky++)
             rows[ky] = iy0 + ky >= 0 && iy0 + ky < H ? x + (size_t)(iy0 + ky) * W * CK_BLOCK : NULL;
         float *o = out + (size_t)oy * OW * CK_BLOCK;
-        int ox = 0;
-        for (; ox < lo; ox++) _mm256_storeu_ps(o + (size_t)ox * CK_BLOCK, ck_activate8(dw_position_avx2(g, x, packed, bias, oy, ox), a));
-        for (; ox + 4 <= hi; ox += 4) {
+        for (int ox = 0; ox < OW; ox += 4) {
+            const int ix = ox * S - pl, n = OW - ox < 4 ? OW - ox : 4;
             __m256 acc[4];
-            dw_four3_avx2(rows, ox * S - pl, w, bias, acc, S);
-            for (int i = 0; i < 4; i++) _mm256_storeu_ps(o + (size_t)(ox + i) * CK_BLOCK, ck_activate8(acc[i], a));
+            if (n == 4 && ix >= 0 && ix + 3 * S + 3 <= W) dw_four3_avx2(rows, ix, W, w, bias, acc, S, 0);
+            else dw_four3_avx2(rows, ix, W, w, bias, acc, S, 1);
+            for (int i = 0; i < n; i++) _mm256_storeu_ps(o + (size_t)(ox + i) * CK_BLOCK, ck_activate8(acc[i], a));
         }
-        for (; ox < OW; ox++) _mm256_storeu_ps(o + (size_t)ox * CK_BLOCK, ck_activate8(dw_position_avx2(g, x, packed, bias, oy, ox), a));
     }
 }
 

@@ -16,8 +16,10 @@ extension ConvCase {
     /// MobileNetV2's depthwise layers at their channel counts (3×3 pad 1, stride 1 or 2), and edge cases: widths
     /// 1–13 at both strides, one block and several, other windows, pads, strides and dilations (the general loop).
     static let blockedDepthwiseCases: [ConvCase] =
-        [(32, 112, 1), (96, 112, 2), (144, 56, 1), (144, 56, 2), (192, 28, 1), (192, 28, 2), (384, 14, 1), (576, 14, 1),
-         (576, 14, 2), (960, 7, 1)].map { c, size, stride in
+        [
+            (32, 112, 1), (96, 112, 2), (144, 56, 1), (144, 56, 2), (192, 28, 1), (192, 28, 2), (384, 14, 1), (576, 14, 1),
+            (576, 14, 2), (960, 7, 1),
+        ].map { c, size, stride in
             blockedDepthwise("MobileNetV2 3×3/\(stride) on \(size)×\(size), \(c) ch", c: c, h: size, w: size, stride: stride)
         }
         + (1...13).flatMap { w in
