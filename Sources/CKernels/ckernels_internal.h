@@ -9,6 +9,37 @@
 #define CK_X86 1
 #endif
 
+#ifdef CK_X86
+// 8 vectors r[i] = row i of an 8×8 block -> r[j] = column j, in registers (the AVX2 write-outs, packings, pools and
+// layout reorders).
+__attribute__((target("avx2"), always_inline)) static inline void ck_transpose8(__m256 r[8]) {
+    __m256 t[8], u[8];
+    for (int i = 0; i < 8; i += 2) {
+        t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
+        t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
+    }
+    for (int i = 0; i < 8; i += 4) {
+        u[i] = _mm256_shuffle_ps(t[i], t[i + 2], 0x44);
+        u[i + 1] = _mm256_shuffle_ps(t[i], t[i + 2], 0xEE);
+        u[i + 2] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0x44);
+        u[i + 3] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0xEE);
+    }
+    for (int i = 0; i < 4; i++) {
+        r[i] = _mm256_permute2f128_ps(u[i], u[i + 4], 0x20);
+        r[i + 4] = _mm256_permute2f128_ps(u[i], u[i + 4], 0x31);
+    }
+}
+
+// dst[k·ld_dst + i] = src[i·ld_src + k] for an 8×8 block: 8 rows of 8 values become 8 columns, in registers.
+__attribute__((target("avx2"))) static inline void ck_transpose8_copy(const float *src, long ld_src, float *dst,
+                                                                      long ld_dst) {
+    __m256 r[8];
+    for (int i = 0; i < 8; i++) r[i] = _mm256_loadu_ps(src + i * ld_src);
+    ck_transpose8(r);
+    for (int i = 0; i < 8; i++) _mm256_storeu_ps(dst + i * ld_dst, r[i]);
+}
+#endif
+
 // Not exported from a shared library built from these sources.
 #define CK_INTERNAL __attribute__((visibility("hidden")))
 

@@ -264,27 +264,6 @@ void ck_blocked_conv_rows_avx2(const ck_conv_desc *g, const float *input, const 
     }
 }
 
-// dst[k·ld_dst + i] = src[i·ld_src + k] for an 8 × 8 block, in registers.
-__attribute__((target("avx2"))) static inline void transpose_8x8(const float *src, long ld_src, float *dst,
-                                                                  long ld_dst) {
-    __m256 r[8], t[8], u[8];
-    for (int i = 0; i < 8; i++) r[i] = _mm256_loadu_ps(src + i * ld_src);
-    for (int i = 0; i < 4; i++) {
-        t[2 * i] = _mm256_unpacklo_ps(r[2 * i], r[2 * i + 1]);
-        t[2 * i + 1] = _mm256_unpackhi_ps(r[2 * i], r[2 * i + 1]);
-    }
-    for (int i = 0; i < 2; i++) {
-        u[4 * i] = _mm256_shuffle_ps(t[4 * i], t[4 * i + 2], 0x44);
-        u[4 * i + 1] = _mm256_shuffle_ps(t[4 * i], t[4 * i + 2], 0xEE);
-        u[4 * i + 2] = _mm256_shuffle_ps(t[4 * i + 1], t[4 * i + 3], 0x44);
-        u[4 * i + 3] = _mm256_shuffle_ps(t[4 * i + 1], t[4 * i + 3], 0xEE);
-    }
-    for (int i = 0; i < 4; i++) {
-        _mm256_storeu_ps(dst + i * ld_dst, _mm256_permute2f128_ps(u[i], u[i + 4], 0x20));
-        _mm256_storeu_ps(dst + (i + 4) * ld_dst, _mm256_permute2f128_ps(u[i], u[i + 4], 0x31));
-    }
-}
-
 void ck_reorder_blocked_avx2(long positions, const float *input, float *output, int b0, int b1, int to) {
     // A block's 8 planes (8 rows of `positions`) and its blocked (positions, 8) start at the same offset.
     const long ld_in = to ? positions : CK_BLOCK, ld_out = to ? CK_BLOCK : positions;
@@ -293,7 +272,7 @@ void ck_reorder_blocked_avx2(long positions, const float *input, float *output, 
         const float *from = input + (long)b * CK_BLOCK * positions;
         float *into = output + (long)b * CK_BLOCK * positions;
         long p = 0;
-        for (; p + 8 <= positions; p += 8) transpose_8x8(from + p * in_step, ld_in, into + p * out_step, ld_out);
+        for (; p + 8 <= positions; p += 8) ck_transpose8_copy(from + p * in_step, ld_in, into + p * out_step, ld_out);
         for (; p < positions; p++)
             for (int j = 0; j < CK_BLOCK; j++) {
                 if (to) into[p * CK_BLOCK + j] = from[j * positions + p];

@@ -318,25 +318,6 @@ __attribute__((target("avx2"))) void ck_ct_pad_plane_avx2(float *d, const float 
     }
 }
 
-// 8 vectors r[i] = row i of an 8×8 block -> r[j] = column j.
-__attribute__((target("avx2"), always_inline)) static inline void transpose8(__m256 r[8]) {
-    __m256 t[8], u[8];
-    for (int i = 0; i < 8; i += 2) {
-        t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
-        t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
-    }
-    for (int i = 0; i < 8; i += 4) {
-        u[i] = _mm256_shuffle_ps(t[i], t[i + 2], 0x44);
-        u[i + 1] = _mm256_shuffle_ps(t[i], t[i + 2], 0xEE);
-        u[i + 2] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0x44);
-        u[i + 3] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0xEE);
-    }
-    for (int i = 0; i < 4; i++) {
-        r[i] = _mm256_permute2f128_ps(u[i], u[i + 4], 0x20);
-        r[i + 4] = _mm256_permute2f128_ps(u[i], u[i + 4], 0x31);
-    }
-}
-
 __attribute__((target("avx2,fma"))) void ck_ct_store_tiles_avx2(const float *acc, int count, int jend, float *out,
                                                                 const float *addend, size_t plane, ck_activation a) {
     const __m256 zero = _mm256_setzero_ps();
@@ -346,7 +327,7 @@ __attribute__((target("avx2,fma"))) void ck_ct_store_tiles_avx2(const float *acc
         for (int j0 = 0; j0 < jend; j0 += 8) {
             __m256 r[8];
             for (int i = 0; i < 8; i++) r[i] = i < np ? _mm256_loadu_ps(acc + (size_t)(p0 + i) * CT_BLOCK + j0) : zero;
-            transpose8(r);
+            ck_transpose8(r);
             const int nj = jend - j0 < 8 ? jend - j0 : 8;
             for (int j = 0; j < nj; j++) {
                 float *to = out + (size_t)(j0 + j) * plane + (size_t)p0;

@@ -434,30 +434,6 @@ float *ck_scratch_buffer(ck_scratch slot, size_t floats) {
 // ---------------------------------------------------------------------------------------------
 // Packing.
 
-#ifdef CK_X86
-// dst[k·ld_dst + i] = src[i·ld_src + k] for an 8×8 block: 8 rows of 8 values become 8 columns, in registers.
-__attribute__((target("avx2")))
-static inline void transpose_8x8(const float *src, size_t ld_src, float *dst, size_t ld_dst) {
-    __m256 r0 = _mm256_loadu_ps(src), r1 = _mm256_loadu_ps(src + ld_src), r2 = _mm256_loadu_ps(src + 2 * ld_src),
-           r3 = _mm256_loadu_ps(src + 3 * ld_src), r4 = _mm256_loadu_ps(src + 4 * ld_src), r5 = _mm256_loadu_ps(src + 5 * ld_src),
-           r6 = _mm256_loadu_ps(src + 6 * ld_src), r7 = _mm256_loadu_ps(src + 7 * ld_src);
-    __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1), t2 = _mm256_unpacklo_ps(r2, r3),
-           t3 = _mm256_unpackhi_ps(r2, r3), t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5),
-           t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7);
-    __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE), u2 = _mm256_shuffle_ps(t1, t3, 0x44),
-           u3 = _mm256_shuffle_ps(t1, t3, 0xEE), u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE),
-           u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE);
-    _mm256_storeu_ps(dst, _mm256_permute2f128_ps(u0, u4, 0x20));
-    _mm256_storeu_ps(dst + ld_dst, _mm256_permute2f128_ps(u1, u5, 0x20));
-    _mm256_storeu_ps(dst + 2 * ld_dst, _mm256_permute2f128_ps(u2, u6, 0x20));
-    _mm256_storeu_ps(dst + 3 * ld_dst, _mm256_permute2f128_ps(u3, u7, 0x20));
-    _mm256_storeu_ps(dst + 4 * ld_dst, _mm256_permute2f128_ps(u0, u4, 0x31));
-    _mm256_storeu_ps(dst + 5 * ld_dst, _mm256_permute2f128_ps(u1, u5, 0x31));
-    _mm256_storeu_ps(dst + 6 * ld_dst, _mm256_permute2f128_ps(u2, u6, 0x31));
-    _mm256_storeu_ps(dst + 7 * ld_dst, _mm256_permute2f128_ps(u3, u7, 0x31));
-}
-#endif
-
 // dst[k·ld_dst + i] = src[i·ld_src + k] for i < rows, k < kc: rows of a row-major matrix laid down as columns of a
 // panel (packing A, and B stored transposed). Whole 8×8 blocks go through registers when AVX2 is in use.
 static void transpose_rows(const float *src, size_t ld_src, int rows, int kc, float *dst, size_t ld_dst) {
@@ -466,7 +442,7 @@ static void transpose_rows(const float *src, size_t ld_src, int rows, int kc, fl
     if (ck_isa() >= CK_ISA_AVX2)
         for (; i + 8 <= rows; i += 8) {
             int k = 0;
-            for (; k + 8 <= kc; k += 8) transpose_8x8(src + (size_t)i * ld_src + k, ld_src, dst + (size_t)k * ld_dst + i, ld_dst);
+            for (; k + 8 <= kc; k += 8) ck_transpose8_copy(src + (size_t)i * ld_src + k, ld_src, dst + (size_t)k * ld_dst + i, ld_dst);
             for (; k < kc; k++)
                 for (int t = 0; t < 8; t++) dst[(size_t)k * ld_dst + i + t] = src[(size_t)(i + t) * ld_src + k];
         }

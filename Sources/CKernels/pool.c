@@ -582,23 +582,6 @@ CK_DEFINE_AVERAGE_WHOLE(256, 8, "avx2,fma", whole_load_256)
 // divided at once. Row loads are whole vectors (lanes past the row, read from the next row or plane, land in the
 // vectors past the row's width, which are not added) except where they would pass the call's last plane, which
 // could end the input.
-__attribute__((target("avx2,fma"), always_inline)) static inline void pool_transpose8(__m256 r[8]) {
-    __m256 t[8], u[8];
-    for (int i = 0; i < 4; i++) {
-        t[2 * i] = _mm256_unpacklo_ps(r[2 * i], r[2 * i + 1]);
-        t[2 * i + 1] = _mm256_unpackhi_ps(r[2 * i], r[2 * i + 1]);
-    }
-    for (int i = 0; i < 2; i++) {
-        u[4 * i] = _mm256_shuffle_ps(t[4 * i], t[4 * i + 2], 0x44);
-        u[4 * i + 1] = _mm256_shuffle_ps(t[4 * i], t[4 * i + 2], 0xEE);
-        u[4 * i + 2] = _mm256_shuffle_ps(t[4 * i + 1], t[4 * i + 3], 0x44);
-        u[4 * i + 3] = _mm256_shuffle_ps(t[4 * i + 1], t[4 * i + 3], 0xEE);
-    }
-    for (int i = 0; i < 4; i++) {
-        r[i] = _mm256_permute2f128_ps(u[i], u[4 + i], 0x20);
-        r[4 + i] = _mm256_permute2f128_ps(u[i], u[4 + i], 0x31);
-    }
-}
 __attribute__((target("avx2,fma"))) static void average_pool_whole8(const ck_pool_desc *g, const float *input,
                                                                     float *output, int c0, int c1) {
     const int H = g->height, IW = g->width;
@@ -624,7 +607,7 @@ __attribute__((target("avx2,fma"))) static void average_pool_whole8(const ck_poo
                 for (int y = 1; y < H; y++) s[j] = _mm256_add_ps(s[j], _mm256_loadu_ps(p + (size_t)y * IW));
             }
         }
-        pool_transpose8(s);
+        ck_transpose8(s);
         __m256 sum = _mm256_setzero_ps();
         for (int col = 0; col < IW; col++) sum = _mm256_add_ps(sum, s[col]);
         _mm256_storeu_ps(output + c, _mm256_div_ps(sum, divisor));
