@@ -33,11 +33,13 @@ public enum InferenceLayout: Hashable, Sendable {
 
 extension InferencePlanBuilder {
     /// Whether the blocked kernel runs `g` faster than the planar kernels: the one place the blocked kernel's
-    /// measurements refine. With nck's AVX2 kernel (merged eae2be1), ResNet-50 forced blocked against planar at 1
-    /// thread, per-node medians of 8 runs: the 3×3s 49.6 against 46.3 ms (1.07; res2b/2c/3a_branch2b 0.96–0.99, the
-    /// best), the 1×1s 59.0 against 51.9 ms (1.14, up to 1.33), the whole network 106.3 against 100.5 ms (minima);
-    /// the portable loop before it ran 0.6–0.8 GFLOP/s a conv (AVX2 on AMD EPYC Zen 4 family 25 model 17, AVX-512
-    /// masked). No geometry pays at 1 thread yet, so none is picked.
+    /// measurements refine. AVX2 on AMD EPYC Zen 4 family 25 model 17 (AVX-512 masked), 1 thread, every conv forced
+    /// blocked against planar (`convplay bench --layout`): ResNet-50 1.04 (its 3×3s 0.98 on 56×56, 1.00–1.01 on 28×28
+    /// and 14×14, 1.08 on 7×7; its 1×1s 1.05–1.10), MobileNetV2 1.03–1.06; NIN 0.96–0.97 (2 threads 0.94),
+    /// inception(3a) 0.99 (2 threads 0.96–0.97), SqueezeNet 0.98 — the wide k×k convs and the 1×1s to at most 64
+    /// channels from 96 or more gain 5–20 %, the other 1×1s and the 7×7 maps lose 5–13 %. A rule by geometry alone
+    /// cuts ResNet's and SqueezeNet's chains into islands whose reorders cost more than they gain, so none is picked
+    /// until the losing convs catch up.
     static func blockedConvPays(_ g: ConvGeometry) -> Bool {
         _ = g
         return false
