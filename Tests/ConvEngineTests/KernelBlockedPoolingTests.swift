@@ -136,25 +136,7 @@ let blockedPoolCases: [PoolCase] =
         var random = TestRandom(seed: 47)
         var input = random.floats(g.channels * g.inHeight * g.inWidth)
         for i in stride(from: 5, to: input.count, by: 37) { input[i] = .nan }
-        func maxps(_ a: Float, _ b: Float) -> Float { a > b ? a : b }
-        func value(_ c: Int, _ y: Int, _ x: Int) -> Float {
-            y >= 0 && y < g.inHeight && x >= 0 && x < g.inWidth ? input[(c * g.inHeight + y) * g.inWidth + x] : -.infinity
-        }
-        var expected: [UInt32] = []
-        for c in 0..<g.channels {
-            for oy in 0..<g.outHeight {
-                for ox in 0..<g.outWidth {
-                    let (y0, x0) = (oy * g.strideHeight - g.padTop, ox * g.strideWidth - g.padLeft)
-                    var best = -Float.infinity
-                    for kx in 0..<g.kernelWidth {
-                        var column = value(c, y0, x0 + kx)
-                        for ky in 1..<g.kernelHeight { column = maxps(column, value(c, y0 + ky, x0 + kx)) }
-                        best = maxps(best, column)
-                    }
-                    expected.append(best.bitPattern)
-                }
-            }
-        }
+        let expected = Reference.maxPoolVectorOrderBits(g, input: input)
         for isa in Kernels.supportedInstructionSets {
             let output = Self.blocked(g, input, average: false, isa: isa, threads: 1)
             #expect(output.contains { $0.isNaN }, "\(testCase.name), instruction set \(isa): no NaN reached the output")
@@ -162,9 +144,7 @@ let blockedPoolCases: [PoolCase] =
             #expect(inOrder, "\(testCase.name), instruction set \(isa): not maxps in order")
             if isa > .portable {
                 let planar = Self.planar(g, input, average: false, isa: isa)
-                let same2 = sameBits(output, planar)
-                #expect(
-                    same2, "\(testCase.name), instruction set \(isa): not the planar bits")
+                #expect(sameBits(output, planar), "\(testCase.name), instruction set \(isa): not the planar bits")
             }
         }
     }

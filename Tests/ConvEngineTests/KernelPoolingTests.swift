@@ -203,25 +203,7 @@ let sameSizeMaxPoolCases = [(1, 7, 3), (2, 14, 5), (6, 15, 1), (5, 16, 3), (4, 1
             outputs.append(output.map(\.bitPattern))
         }
         #expect(Set(outputs).count <= 1, "\(testCase.name): the vector paths' bits differ")
-        func maxps(_ a: Float, _ b: Float) -> Float { a > b ? a : b }
-        func value(_ c: Int, _ y: Int, _ x: Int) -> Float {
-            y >= 0 && y < g.inHeight && x >= 0 && x < g.inWidth ? input[(c * g.inHeight + y) * g.inWidth + x] : -.infinity
-        }
-        var expected: [UInt32] = []
-        for c in 0..<g.channels {
-            for oy in 0..<g.outHeight {
-                for ox in 0..<g.outWidth {
-                    let (y0, x0) = (oy * g.strideHeight - g.padTop, ox * g.strideWidth - g.padLeft)
-                    var best = -Float.infinity
-                    for kx in 0..<g.kernelWidth {
-                        var column = value(c, y0, x0 + kx)
-                        for ky in 1..<g.kernelHeight { column = maxps(column, value(c, y0 + ky, x0 + kx)) }
-                        best = maxps(best, column)
-                    }
-                    expected.append(best.bitPattern)
-                }
-            }
-        }
+        let expected = Reference.maxPoolVectorOrderBits(g, input: input)
         for output in outputs { #expect(output == expected, "\(testCase.name): not the bits of maxps in the plain loops' order") }
     }
 

@@ -105,6 +105,31 @@ enum Reference {
         return output
     }
 
+    /// The bits of the vector max pools on any input, NaN included: x86's maxps (the second operand unless the first
+    /// is greater) down each window column in order, then across the columns from −∞, values outside the input −∞.
+    static func maxPoolVectorOrderBits(_ g: PoolGeometry, input: [Float]) -> [UInt32] {
+        func maxps(_ a: Float, _ b: Float) -> Float { a > b ? a : b }
+        func value(_ c: Int, _ y: Int, _ x: Int) -> Float {
+            y >= 0 && y < g.inHeight && x >= 0 && x < g.inWidth ? input[(c * g.inHeight + y) * g.inWidth + x] : -.infinity
+        }
+        var bits: [UInt32] = []
+        for c in 0..<g.channels {
+            for oy in 0..<g.outHeight {
+                for ox in 0..<g.outWidth {
+                    let (y0, x0) = (oy * g.strideHeight - g.padTop, ox * g.strideWidth - g.padLeft)
+                    var best = -Float.infinity
+                    for kx in 0..<g.kernelWidth {
+                        var column = value(c, y0, x0 + kx)
+                        for ky in 1..<g.kernelHeight { column = maxps(column, value(c, y0 + ky, x0 + kx)) }
+                        best = maxps(best, column)
+                    }
+                    bits.append(best.bitPattern)
+                }
+            }
+        }
+        return bits
+    }
+
     static func globalAveragePool(channels: Int, planeSize: Int, input: [Float]) -> [Float] {
         (0..<channels).map { c in
             Float(input[(c * planeSize)..<((c + 1) * planeSize)].reduce(0.0) { $0 + Double($1) } / Double(planeSize))
