@@ -36,6 +36,12 @@ import Testing
         ConvCase("MobileNetV2 1×1 32→16 112×112", c: 32, h: 112, w: 112, k: 16, kernel: (1, 1)),
         ConvCase("MobileNetV2 1×1 96→24 56×56", c: 96, h: 56, w: 56, k: 24, kernel: (1, 1)),
         ConvCase("MobileNetV2 1×1 144→32 28×28", c: 144, h: 28, w: 28, k: 32, kernel: (1, 1)),
+        ConvCase(
+            "res4a 3×3/2 256→256 28→14", c: 256, h: 28, w: 28, k: 256, kernel: (3, 3), stride: (2, 2), pad: (1, 1, 1, 1)),
+        ConvCase(
+            "res5a 3×3/2 512→512 14→7", c: 512, h: 14, w: 14, k: 512, kernel: (3, 3), stride: (2, 2), pad: (1, 1, 1, 1)),
+        ConvCase("googlenet 5b 3×3 192→384 7×7", c: 192, h: 7, w: 7, k: 384, kernel: (3, 3), pad: (1, 1, 1, 1)),
+        ConvCase("googlenet 4e 5×5 32→128 14×14", c: 32, h: 14, w: 14, k: 128, kernel: (5, 5), pad: (2, 2, 2, 2)),
     ]
 
     static func seconds(_ body: () -> Void) -> Double {

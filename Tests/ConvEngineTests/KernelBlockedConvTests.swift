@@ -259,3 +259,46 @@ extension ConvCase {
         #expect(pieces(16, 5, 16, 3) == ([0..<5], [0..<2]))
     }
 }
+
+/// Small maps (7×7 and less, k×k): every pad, kernels up to 9×9, widths 1–13, several input-block groups, 4 + 3 and
+/// 4 + 1 output blocks, bands of rows on a narrow tall map; AVX2's window kinds cut such rows into runs of 1–5
+/// positions.
+extension ConvCase {
+    static let blockedSmallMaps: [ConvCase] =
+        [
+            ConvCase("3×3 pad 1 32→32 on 7×7: two input-block groups", c: 32, h: 7, w: 7, k: 32, kernel: (3, 3), pad: (1, 1, 1, 1)),
+            ConvCase(
+                "3×3 pad 1 72→56 on 7×7: three input-block groups, 4 + 3 output blocks", c: 72, h: 7, w: 7, k: 56,
+                kernel: (3, 3), pad: (1, 1, 1, 1)),
+            ConvCase("3×3 pad 1 16→40 on 7×7: 4 + 1 output blocks", c: 16, h: 7, w: 7, k: 40, kernel: (3, 3), pad: (1, 1, 1, 1)),
+            ConvCase("3×3 no pad 32→32 on 7×7 → 5×5", c: 32, h: 7, w: 7, k: 32, kernel: (3, 3)),
+            ConvCase("3×3 pads 0, 1, 2, 1 24→32 on 6×7", c: 24, h: 6, w: 7, k: 32, kernel: (3, 3), pad: (0, 1, 2, 1)),
+            ConvCase("3×3 pad 2 16→32 on 3×3: positions with no tap at all", c: 16, h: 3, w: 3, k: 32, kernel: (3, 3), pad: (2, 2, 2, 2)),
+            ConvCase("5×5 pad 2 40→32 on 7×7", c: 40, h: 7, w: 7, k: 32, kernel: (5, 5), pad: (2, 2, 2, 2)),
+            ConvCase("7×7 pad 3 8→24 on 7×7: 49 taps", c: 8, h: 7, w: 7, k: 24, kernel: (7, 7), pad: (3, 3, 3, 3)),
+            ConvCase("9×9 pad 4 8→32 on 9×9: 81 taps", c: 8, h: 9, w: 9, k: 32, kernel: (9, 9), pad: (4, 4, 4, 4)),
+            ConvCase("1×3 pads 0, 1 16→32 on 5×6", c: 16, h: 5, w: 6, k: 32, kernel: (1, 3), pad: (0, 1, 0, 1)),
+            ConvCase(
+                "3×3 stride 2 pad 1 64→32 on 14×14 → 7×7", c: 64, h: 14, w: 14, k: 32, kernel: (3, 3), stride: (2, 2),
+                pad: (1, 1, 1, 1)),
+            ConvCase(
+                "3×3 stride 2 pad 1 32→32 on 13×13 → 7×7: the last column's taps reach the padding", c: 32, h: 13, w: 13, k: 32,
+                kernel: (3, 3), stride: (2, 2), pad: (1, 1, 1, 1)),
+            ConvCase(
+                "3×3 pad 1 32→32 on 40×14: two bands of rows, split by rows on 2 threads", c: 32, h: 40, w: 14, k: 32,
+                kernel: (3, 3), pad: (1, 1, 1, 1)),
+            ConvCase("3×3 pad 1 32→32 on 14×15", c: 32, h: 14, w: 15, k: 32, kernel: (3, 3), pad: (1, 1, 1, 1)),
+        ]
+        + (1...13).map { width in
+            ConvCase(
+                "3×3 pad 1 32→24 on \(8 - width % 6)×\(width): tiles' tails", c: 32, h: 8 - width % 6, w: width, k: 24,
+                kernel: (3, 3), pad: (1, 1, 1, 1))
+        }
+}
+
+extension KernelBlockedConvTests {
+    @Test(arguments: ConvCase.blockedSmallMaps)
+    func blockedConvOnSmallMapsEqualsTheDocumentedSum(_ testCase: ConvCase) {
+        blockedConvEqualsTheDocumentedSumOnEveryInstructionSet(testCase)
+    }
+}
