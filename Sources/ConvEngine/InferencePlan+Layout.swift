@@ -21,8 +21,9 @@ enum BlockedPool: Sendable {
 
 /// Which layout an inference plan keeps its activations in.
 public enum InferenceLayout: Hashable, Sendable {
-    /// Blocked between the convs where the blocked kernel pays (`InferencePlanBuilder.blockedConvPays`), on AVX2
-    /// only; planar elsewhere, and everywhere on AVX-512 and portable machines.
+    /// Blocked where the blocked kernels' estimated gains outweigh the reorders they need (`LayoutCost`,
+    /// `InferencePlanBuilder.blockedSteps`), on AVX2 only; planar elsewhere, and everywhere on AVX-512 and portable
+    /// machines.
     case automatic
     /// Every activation planar: the plans before the blocked layout.
     case planar
@@ -32,78 +33,123 @@ public enum InferenceLayout: Hashable, Sendable {
 }
 
 extension InferencePlanBuilder {
-    /// Whether the blocked kernel runs `g` faster than the planar kernels: the one place the blocked kernel's
-    /// measurements refine. AVX2 on AMD EPYC Zen 4 family 25 model 17 (AVX-512 masked), 1 thread, every conv forced
-    /// blocked against planar (`convplay bench --layout`): ResNet-50 1.04 (its 3×3s 0.98 on 56×56, 1.00–1.01 on 28×28
-    /// and 14×14, 1.08 on 7×7; its 1×1s 1.05–1.10), MobileNetV2 1.03–1.06; NIN 0.96–0.97 (2 threads 0.94),
-    /// inception(3a) 0.99 (2 threads 0.96–0.97), SqueezeNet 0.98 — the wide k×k convs and the 1×1s to at most 64
-    /// channels from 96 or more gain 5–20 %, the other 1×1s and the 7×7 maps lose 5–13 %. A rule by geometry alone
-    /// cuts ResNet's and SqueezeNet's chains into islands whose reorders cost more than they gain, so none is picked
-    /// until the losing convs catch up.
-    static func blockedConvPays(_ g: ConvGeometry) -> Bool {
-        _ = g
-        return false
-    }
-
-    /// The convs that run on the blocked layout under `choice`: groups 1 or depthwise with a blocked kernel
-    /// (`Kernels.blockedConvSupported`, `Kernels.blockedDepthwiseSupported`: channels multiples of 8); under
-    /// `.automatic`, on AVX2 only, those that pay (`blockedConvPays`) and are no island. (A pool follows its input's
-    /// layout: `InferencePlanBuilder.blockedPool`.)
-    func blockedConvs(_ choice: InferenceLayout) -> Set<NodePath> {
-        let supported = network.executionOrder.filter { path in
-            guard network.node(at: path)?.layer?.is(Conv.self) == true, let g = shapes.convGeometry(at: path) else { return false }
-            return g.isDepthwise ? Kernels.blockedDepthwiseSupported(g) : Kernels.blockedConvSupported(g)
-        }
+    /// The steps (each named by its node: a conv with its fused chain, a pool, a merge) that run on the blocked layout
+    /// under `choice`. `.blocked`: every conv with a blocked kernel, and each pool and merge whose inputs are all
+    /// blocked. `.automatic`, on AVX2 only (AVX-512 and portable machines keep their planar plans): the labelling of
+    /// least estimated time (`LayoutCost`), reorders included (`layoutLabelling`).
+    func blockedSteps(_ choice: InferenceLayout) -> Set<NodePath> {
         switch choice {
         case .planar: return []
-        case .blocked: return Set(supported)
+        case .blocked: return blockedWherever()
         case .automatic:
             guard InstructionSet.current == .avx2 else { return [] }
-            return withoutIslands(Set(supported.filter { Self.blockedConvPays(shapes.convGeometry(at: $0)!) }))
+            let (labelling, steps) = layoutLabelling()
+            let labels = labelling.solve()
+            return Set(steps.indices.filter { labels[$0 + 1] }.map { steps[$0] })
         }
     }
 
-    /// `candidates` without the convs none of whose neighbours (the node that writes its input, the nodes that read
-    /// its chain's value) is a blocked conv or a merge (which may be blocked): such a conv pays a reorder in and one
-    /// out for a gain of a few % of its own time. ResNet-50's reorders at 1 thread: 64 × 56 × 56 into blocked 0.094
-    /// ms, 2048 × 7 × 7 back 0.093 ms, while the layout's whole gain on res2a_branch2b (3×3, 64 → 64 on 56 × 56,
-    /// ~2.8 ms) is 4–10 %, 0.11–0.28 ms, and less on a 1×1: alone, a conv gains about what its two reorders cost
-    /// (AVX2 on AMD EPYC Zen 4 family 25 model 17, AVX-512 masked). Repeated until no conv is left alone.
-    func withoutIslands(_ candidates: Set<NodePath>) -> Set<NodePath> {
-        var head: [NodePath: NodePath] = [:]
+    /// Each step of the plan, by its node, in execution order: every node but the pass-through layers and the nodes
+    /// fused into a conv's chain.
+    var layoutSteps: [NodePath] {
+        let fused = Set(chains.values.flatMap { $0.map(\.path) })
+        return network.executionOrder.filter { path in
+            !fused.contains(path) && network.node(at: path)?.layer?.kind.passesValuesThrough != true
+        }
+    }
+
+    /// What `path`'s step costs on the blocked layout (`LayoutCost`), or nil when it cannot run there: a conv
+    /// without a blocked kernel (channels not in whole blocks, groups other than 1 or depthwise) or whose chain keeps
+    /// a per-channel step after the folded batch norms; a pool without one (`blockedPoolKernel`); a merge whose parts
+    /// are not all in whole blocks or whose output is a 1×1 map; any other layer.
+    func blockedWork(_ path: NodePath) -> LayoutCost.Work? {
+        let node = network.node(at: path)!
+        if let block = node.block {
+            let shape = shapes.output(of: path)
+            let parts = sources(of: path).map { $0.map { shapes.output(of: $0) } ?? shapes.input }
+            guard shape.planeSize > 1, parts.allSatisfy({ $0.channels % Kernels.blockChannels == 0 }) else { return nil }
+            return .merge(block.merge)
+        }
+        guard let layer = node.layer else { return nil }
+        let io = shapes.io(at: path)
+        if let pool = Self.blockedPoolKernel(layer, io) { return .pool(pool, io.input) }
+        guard layer.is(Conv.self), let g = shapes.convGeometry(at: path),
+            g.isDepthwise ? Kernels.blockedDepthwiseSupported(g) : Kernels.blockedConvSupported(g)
+        else { return nil }
+        let chain = chains[path] ?? []
+        let rest = chain.dropFirst(absorbing(path, layer, chain: chain).absorbed.count)
+        return rest.contains { if case .affine = $0.operation { true } else { false } } ? nil : .conv(g)
+    }
+
+    /// The node whose value `path` passes on (itself unless a pass-through layer; nil: the network input).
+    private func holder(of path: NodePath?) -> NodePath? {
+        guard let path, network.node(at: path)?.layer?.kind.passesValuesThrough == true else { return path }
+        return holder(of: network.inputPath(of: path))
+    }
+
+    /// The step that writes `path`'s value: a fused node's chain head, a pass-through layer's source's (nil: the
+    /// network input).
+    private func writer(of path: NodePath?, heads: [NodePath: NodePath]) -> NodePath? {
+        holder(of: path).map { heads[$0] ?? $0 }
+    }
+
+    /// The steps that read `path`'s value in their own layout (nil: the network input): its readers, through
+    /// pass-through layers; a node of a conv's chain is its conv's step, and reads the chain's own value inside it.
+    private func readingSteps(of path: NodePath?, heads: [NodePath: NodePath]) -> [NodePath] {
+        (readers[path] ?? []).flatMap { reader -> [NodePath] in
+            if network.node(at: reader)?.layer?.kind.passesValuesThrough == true { return readingSteps(of: reader, heads: heads) }
+            guard let head = heads[reader] else { return [reader] }
+            return path.map { heads[$0] ?? $0 } == head ? [] : [head]
+        }
+    }
+
+    /// The layout choice as a labelling (`LayoutLabelling`): variable 0 the outside (the network input and output,
+    /// planar), then one variable a step (`layoutSteps`, returned with it) costing its `LayoutCost` estimate in each
+    /// layout (a step without a blocked kernel is planar, at no cost that matters); one group a value (the network
+    /// input and every node's output but a pass-through layer's), its writer and reading steps, costing one reorder
+    /// of it (`LayoutCost.reorderNanoseconds`) when their layouts differ.
+    func layoutLabelling() -> (LayoutLabelling, steps: [NodePath]) {
+        var heads: [NodePath: NodePath] = [:]
         for (producer, chain) in chains {
-            for step in chain { head[step.path] = producer }
+            for step in chain { heads[step.path] = producer }
         }
-        var kept = candidates
-        while true {
-            let islands = kept.filter { conv in
-                !neighbours(of: conv, head: head).contains { path in
-                    kept.contains(path) || network.node(at: path)?.block != nil
-                        || network.node(at: path)?.layer?.is(GlobalAveragePool.self) == true
-                }
-            }
-            guard !islands.isEmpty else { return kept }
-            kept.subtract(islands)
+        let steps = layoutSteps
+        let variable = Dictionary(uniqueKeysWithValues: steps.enumerated().map { ($1, $0 + 1) })
+        func variableOf(_ step: NodePath?) -> Int { step.map { variable[$0]! } ?? 0 }
+        var labelling = LayoutLabelling()
+        labelling.variables.append(LayoutLabelling.Variable(planar: 0, blocked: nil))
+        for step in steps {
+            let times = blockedWork(step).map(LayoutCost.nanoseconds)
+            labelling.variables.append(LayoutLabelling.Variable(planar: times?.planar ?? 0, blocked: times?.blocked))
         }
+        let final = network.nodes.isEmpty ? nil : holder(of: .top(network.nodes.count - 1))
+        for value in [nil] + network.executionOrder.filter({ holder(of: $0) == $0 }) {
+            let members = [variableOf(writer(of: value, heads: heads))] + readingSteps(of: value, heads: heads).map(variableOf)
+            labelling.groups.append(
+                LayoutLabelling.Group(
+                    members: members + (value != nil && value == final ? [0] : []),
+                    cost: LayoutCost.reorderNanoseconds(value.map { shapes.output(of: $0) } ?? shapes.input)))
+        }
+        return (labelling, steps)
     }
 
-    /// The steps next to a conv's: the one that writes its input and the ones that read its chain's value, each as
-    /// the node its step is labelled with (a fused node's chain `head`; a pass-through layer and a windowed pool, which
-    /// follows its input's layout, looked through; a global average pool counts as a merge: blocked when its input is,
-    /// its 1×1 output the same in both layouts).
-    private func neighbours(of conv: NodePath, head: [NodePath: NodePath]) -> [NodePath] {
-        func throughPassThroughs(_ path: NodePath?, forward: Bool) -> [NodePath] {
-            guard let path else { return [] }
-            guard let layer = network.node(at: path)?.layer, layer.kind.passesValuesThrough || layer.is(Pool.self) else {
-                return [head[path] ?? path]
-            }
-            return forward
-                ? (readers[path] ?? []).flatMap { throughPassThroughs($0, forward: true) }
-                : throughPassThroughs(network.inputPath(of: path), forward: false)
+    /// `.blocked`'s steps: every conv with a blocked kernel, and each pool and merge with one whose inputs' writers
+    /// are all blocked, in execution order.
+    private func blockedWherever() -> Set<NodePath> {
+        var heads: [NodePath: NodePath] = [:]
+        for (producer, chain) in chains {
+            for step in chain { heads[step.path] = producer }
         }
-        let end = chains[conv]?.last?.path ?? conv
-        return throughPassThroughs(network.inputPath(of: conv), forward: false)
-            + (readers[end] ?? []).flatMap { throughPassThroughs($0, forward: true) }
+        var picked: Set<NodePath> = []
+        for step in layoutSteps {
+            guard let work = blockedWork(step) else { continue }
+            if case .conv = work {
+                picked.insert(step)
+            } else if sources(of: step).allSatisfy({ writer(of: $0, heads: heads).map(picked.contains) ?? false }) {
+                picked.insert(step)
+            }
+        }
+        return picked
     }
 }
 

@@ -17,7 +17,7 @@ struct InferencePlanBuilder {
     private var valueOf: [NodePath: Int] = [:]
     /// The nodes that read each node's output (nil: the network input).
     private(set) var readers: [NodePath?: [NodePath]] = [:]
-    /// The convs that run on the blocked layout (`blockedConvs`).
+    /// The steps (convs, pools, merges) that run on the blocked layout (`blockedSteps`).
     private(set) var blocked: Set<NodePath> = []
     /// Each value's shape as its writer wrote it (a pass-through layer's reader may see another).
     private var valueShapes: [Shape]
@@ -27,6 +27,8 @@ struct InferencePlanBuilder {
     let chains: [NodePath: [EpilogueStep]]
     /// The node whose step is being built: what a reorder of the network input is labelled with.
     private var reading = NodePath.top(0)
+    /// The values `read` for the step being built (`appendStep`).
+    private var readByNextStep: [Int] = []
 
     init(network: Network, shapes: ShapeTable, layout: InferenceLayout) {
         self.network = network
@@ -39,7 +41,7 @@ struct InferencePlanBuilder {
         for path in network.executionOrder {
             for source in sources(of: path) { readers[source, default: []].append(path) }
         }
-        blocked = blockedConvs(layout)
+        blocked = blockedSteps(layout)
     }
 
     /// The nodes whose outputs `path` reads (nil: the network input): a layer its input, a block its parts.
@@ -60,11 +62,11 @@ struct InferencePlanBuilder {
             switch node.kind {
             case .parallel(let block):
                 let shape = shapes.output(of: path), plane = shape.planeSize
-                let layout = mergeLayout(sources(of: path), channels: shape.channels)
+                let layout: ActivationLayout = blocked.contains(path) ? .blocked : .planar
                 let parts = sources(of: path).map { read($0, as: layout, shape: shapes.output(of: $0)) }
                     .map { (value: $0, channels: plane == 0 ? 0 : values[$0].floats / plane) }
                 let output = newValue(path, layout: layout)
-                steps.append(
+                appendStep(
                     InferenceStep(
                         path: path, fused: [], work: .merge(block.merge, shape: shapes.output(of: path), parts: parts, output: output)))
             case .layer(let layer):
@@ -89,24 +91,16 @@ struct InferencePlanBuilder {
     /// chain has no per-channel step (an affine it could not fold) runs on the blocked layout, its chain's values
     /// and addends blocked too; every other layer reads and writes planar values.
     private mutating func addLayerStep(_ path: NodePath, _ layer: Layer, chain: [EpilogueStep]) {
-        var parameters = network.parameters(at: path, shapes: shapes)
-        var last = path, absorbed: [NodePath] = []
-        for step in chain {
-            guard readers[last] == [step.path], case .affine(let gain, let offset) = step.operation, let p = parameters,
-                let folded = layer.kind.absorbingAffine(gain: gain, offset: offset, into: p)
-            else { break }
-            parameters = folded
-            absorbed.append(step.path)
-            last = step.path
-        }
+        let (folded, absorbed) = absorbing(path, layer, chain: chain)
+        var parameters = folded
+        var last = absorbed.last ?? path
         let rest = chain.dropFirst(absorbed.count)
         let io = shapes.io(at: path)
         if let pool = blockedPool(path, layer, io) {
             addPoolStep(path, pool, io)
             return
         }
-        let layout: ActivationLayout =
-            blocked.contains(path) && !rest.contains { if case .affine = $0.operation { true } else { false } } ? .blocked : .planar
+        let layout: ActivationLayout = blocked.contains(path) ? .blocked : .planar
         let input = read(network.inputPath(of: path), as: layout, shape: io.input)
         // every addend in the layout of the sum before the step's first value (a reorder is a step before it)
         for step in rest {
@@ -143,7 +137,7 @@ struct InferencePlanBuilder {
             }
             packedFloats += packed.count
             parameterFloats += p.bias?.count ?? 0
-            steps.append(
+            appendStep(
                 InferenceStep(
                     path: path, fused: fused,
                     work: .blockedConv(g, packed: packed, bias: p.bias, input: input, output: first, epilogue: epilogue)))
@@ -157,7 +151,7 @@ struct InferencePlanBuilder {
             packedAny = true
         }
         parameterFloats += parameters.map { $0.weight.count + ($0.bias?.count ?? 0) + ($0.runningMean?.count ?? 0) * 2 } ?? 0
-        steps.append(
+        appendStep(
             InferenceStep(
                 path: path, fused: fused,
                 work: .layer(
@@ -165,13 +159,31 @@ struct InferencePlanBuilder {
                     epilogue: epilogue)))
     }
 
-    /// A pool (windowed or global) with a blocked kernel whose input is blocked: it runs blocked, so the blocked
-    /// region goes on through it (a global pool's (C, 1, 1) output is the same floats in both layouts). Nil for any
-    /// other layer, and for a pool whose input is planar (it stays planar, as before the blocked layout).
+    /// The layer's parameters with the leading affine steps of its chain folded in (a batch norm after a conv), and
+    /// the nodes of those steps.
+    func absorbing(_ path: NodePath, _ layer: Layer, chain: [EpilogueStep]) -> (LayerParameters?, absorbed: [NodePath]) {
+        var parameters = network.parameters(at: path, shapes: shapes)
+        var last = path, absorbed: [NodePath] = []
+        for step in chain {
+            guard readers[last] == [step.path], case .affine(let gain, let offset) = step.operation, let p = parameters,
+                let folded = layer.kind.absorbingAffine(gain: gain, offset: offset, into: p)
+            else { break }
+            parameters = folded
+            absorbed.append(step.path)
+            last = step.path
+        }
+        return (parameters, absorbed)
+    }
+
+    /// The blocked kernel of a pool of `blocked` (`blockedPoolKernel`); nil for any other layer.
     private func blockedPool(_ path: NodePath, _ layer: Layer, _ io: LayerIO) -> BlockedPool? {
-        guard io.input.channels % Kernels.blockChannels == 0, io.input.planeSize > 1,
-            values[value(of: network.inputPath(of: path))].layout == .blocked
-        else { return nil }
+        blocked.contains(path) ? Self.blockedPoolKernel(layer, io) : nil
+    }
+
+    /// A pool's (windowed or global) blocked kernel: channels in whole blocks, a map larger than 1×1 (a global pool's
+    /// (C, 1, 1) output is the same floats in both layouts); nil for any other layer.
+    static func blockedPoolKernel(_ layer: Layer, _ io: LayerIO) -> BlockedPool? {
+        guard io.input.channels % Kernels.blockChannels == 0, io.input.planeSize > 1 else { return nil }
         if layer.is(GlobalAveragePool.self) { return .global }
         guard let pool = layer.as(Pool.self), let g = io.geometry?.pool else { return nil }
         return pool.kind == .max ? .max(g) : .average(g)
@@ -181,7 +193,7 @@ struct InferencePlanBuilder {
     private mutating func addPoolStep(_ path: NodePath, _ pool: BlockedPool, _ io: LayerIO) {
         let input = read(network.inputPath(of: path), as: .blocked, shape: io.input)
         let output = newValue(path, layout: .blocked)
-        steps.append(InferenceStep(path: path, fused: [], work: .blockedPool(pool, shape: io.input, input: input, output: output)))
+        appendStep(InferenceStep(path: path, fused: [], work: .blockedPool(pool, shape: io.input, input: input, output: output)))
     }
 
     /// Lets each concat's parts be written where the concat puts them, so its merge copies nothing (SqueezeNet's
@@ -269,13 +281,22 @@ struct InferencePlanBuilder {
         return values.count - 1
     }
 
-    /// The value of `path`'s output in `layout` (a reader seeing it as `shape`), marked as read by the step about to
-    /// be appended; a reorder step goes before it when the value is in the other layout (`reorderedForReading`).
+    /// The value of `path`'s output in `layout` (a reader seeing it as `shape`), marked as read by the next step
+    /// `appendStep` appends; a reorder step goes before that when the value is in the other layout
+    /// (`reorderedForReading`).
     private mutating func read(_ path: NodePath?, as layout: ActivationLayout = .planar, shape: Shape? = nil) -> Int {
         let source = value(of: path)
         let v = reorderedForReading(source, as: layout, shape: shape ?? valueShapes[source], by: path ?? reading)
-        values[v].lastStep = max(values[v].lastStep, steps.count)
+        readByNextStep.append(v)
         return v
+    }
+
+    /// Appends a layer's or merge's step: the values `read` since the last one live until it (a reorder step another
+    /// read added in between does not end them).
+    private mutating func appendStep(_ step: InferenceStep) {
+        for v in readByNextStep { values[v].lastStep = max(values[v].lastStep, steps.count) }
+        readByNextStep = []
+        steps.append(step)
     }
 
     /// `value` in `layout` for a reader that sees it as `shape`: itself when it is in that layout or a (C, 1, 1) map
@@ -298,14 +319,6 @@ struct InferencePlanBuilder {
                 path: path, fused: [],
                 work: .reorder(to: layout, channels: from.channels, positions: from.planeSize, input: value, output: copy)))
         return copy
-    }
-
-    /// The layout of a merge's output: blocked when every part is blocked (or a (C, 1, 1) map) and the channels fill
-    /// whole blocks (a concat of blocked parts is blocked, each part's blocks where the concat puts its channels;
-    /// an add is element-wise), else planar, its blocked parts reordered.
-    private func mergeLayout(_ parts: [NodePath?], channels: Int) -> ActivationLayout {
-        let layouts = parts.map { values[value(of: $0)].layout }
-        return layouts.contains(.blocked) && !layouts.contains(.planar) && channels % Kernels.blockChannels == 0 ? .blocked : .planar
     }
 }
 

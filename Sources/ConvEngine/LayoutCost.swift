@@ -1,0 +1,90 @@
+/// The inference plan's layout costs in one place: each conv's, pool's and merge's estimated time on the planar and
+/// on the blocked layout, and each reorder's, in nanoseconds of one thread — what the automatic plan weighs to pick
+/// the blocked steps (`InferencePlanBuilder.blockedSteps`). Deterministic: figures, not timings at plan build, so a
+/// network always gets the same plan and the same bits.
+///
+/// Source of every figure: AVX2 on AMD EPYC Zen 4 family 25 model 17 (AVX-512 masked), 1 thread, `convplay bench P
+/// --threads 1 --layout planar|blocked` on nin-cifar10, inception-3a, squeezenet, mobilenet-v2, resnet50 and
+/// googlenet, per-node minima of 3 alternating rounds of 10 runs (fourteenth session). When a kernel changes,
+/// re-measure and update `blockedShare` (and the planar shares of peak when a planar kernel changes).
+enum LayoutCost {
+    /// A step that has a blocked kernel.
+    enum Work {
+        case conv(ConvGeometry)
+        /// A pool and its input's shape.
+        case pool(BlockedPool, Shape)
+        /// A merge: a concat of parts written in place copies nothing, an add is the same loop in both layouts.
+        case merge(Merge)
+    }
+
+    /// fp32 peak at 1 thread (`convplay bench --peak`: 91.1 GFLOP/s).
+    static let peakGFLOPS = 91.1
+    /// What a planar pool or depthwise conv moves per second, input read once and output written once (GB/s).
+    static let planarPassGBps = 12.0
+    /// What a reorder moves per second, read and written: 64 × 56 × 56 in 0.057–0.094 ms (17–28 GB/s).
+    static let reorderGBps = 20.0
+
+    /// `work`'s estimated time on each layout, in nanoseconds.
+    static func nanoseconds(_ work: Work) -> (planar: Int, blocked: Int) {
+        let planar = planarNanoseconds(work)
+        return (Int(planar.rounded()), Int((planar * blockedShare(work)).rounded()))
+    }
+
+    /// A reorder of a `shape` activation, in nanoseconds: its floats read and written at `reorderGBps`; nothing for a
+    /// (C, 1, 1) map, the same floats in both layouts.
+    static func reorderNanoseconds(_ shape: Shape) -> Int {
+        shape.planeSize > 1 ? Int((Double(shape.elementCount * 8) / reorderGBps).rounded()) : 0
+    }
+
+    /// The planar kernels' estimated time: a dense conv's FLOPs at its share of the peak (`planarShareOfPeak`), a
+    /// depthwise conv's or pool's input and output bytes at `planarPassGBps`.
+    static func planarNanoseconds(_ work: Work) -> Double {
+        switch work {
+        case .conv(let g) where g.isDepthwise:
+            return Double((g.inChannels * g.inHeight * g.inWidth + g.outChannels * g.outHeight * g.outWidth) * 4) / planarPassGBps
+        case .conv(let g): return Double(2 * g.macs) / (peakGFLOPS * planarShareOfPeak(g))
+        case .pool(let pool, let shape):
+            let out: Int
+            switch pool {
+            case .max(let g), .average(let g): out = g.channels * g.outHeight * g.outWidth
+            case .global: out = shape.channels
+            }
+            return Double((shape.elementCount + out) * 4) / planarPassGBps
+        case .merge: return 0
+        }
+    }
+
+    /// The planar dense conv's share of the peak: the wide k×k convs' channel tiles, the GEMM's 1×1s.
+    static func planarShareOfPeak(_ g: ConvGeometry) -> Double {
+        g.isPointwise ? 0.65 : 0.80
+    }
+
+    /// The blocked kernel's time as a share of the planar kernels' (the one table to update when a kernel changes).
+    /// Per-node minima, blocked ÷ planar (AVX2 on AMD EPYC Zen 4 family 25 model 17, AVX-512 masked, 1 thread,
+    /// thirteenth session, every conv forced blocked against planar):
+    /// - k×k, stride 1: on maps of at most 7×7 1.06–1.19 (ResNet's res5 3×3s), from 128 channels or more on maps
+    ///   up to 28×28 1.00–1.03 (ResNet's res3/res4 3×3s); the rest, narrower inputs or wider maps (SqueezeNet's
+    ///   expand3x3 from 16–64, inception's 3×3/5×5 from 96/16, NIN's 5×5, ResNet's 64 → 64 on 56×56 0.98) 0.90–0.98.
+    /// - k×k, stride 2: 0.93.
+    /// - 1×1: stride 2 1.09; maps of at most 7×7 1.06–1.19; to at most 64 channels from 96 or more (SqueezeNet's
+    ///   squeeze1x1, inception's reductions) 0.78–0.92; from at most 64 channels (SqueezeNet's expand1x1, ResNet's
+    ///   and MobileNetV2's expansions) 1.07–1.14; the other (wide) 1×1s 1.03–1.10.
+    /// - depthwise 0.48–0.87 and windowed max/average pools 0.41–0.93 (same bits as planar), global pools and merges
+    ///   alike in both layouts.
+    static func blockedShare(_ work: Work) -> Double {
+        switch work {
+        case .merge, .pool(.global, _): return 1
+        case .pool: return 0.7
+        case .conv(let g) where g.isDepthwise: return 0.7
+        case .conv(let g) where g.isPointwise:
+            if g.strideHeight > 1 || g.strideWidth > 1 { return 1.09 }
+            if g.outHeight * g.outWidth <= 49 { return 1.10 }
+            if g.outChannels <= 64 && g.inChannels >= 96 { return 0.85 }
+            return g.inChannels <= 64 ? 1.10 : 1.06
+        case .conv(let g):
+            if g.strideHeight > 1 || g.strideWidth > 1 { return 0.93 }
+            if g.outHeight * g.outWidth <= 49 { return 1.10 }
+            return g.inChannels >= 128 && g.outHeight * g.outWidth <= 28 * 28 ? 1.01 : 0.95
+        }
+    }
+}
