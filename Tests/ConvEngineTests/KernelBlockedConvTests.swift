@@ -261,8 +261,8 @@ extension ConvCase {
 }
 
 /// The pointwise kernel's edges (conv_blocked_1x1_avx2.c on AVX2: 1×1s without padding in groups of 4 output blocks ×
-/// 3 positions, bands of positions at stride 1 and of rows at other strides, input-block groups summed through
-/// scratch; output blocks beyond the last group of 4 and padded 1×1s on the general kernel).
+/// 3 positions, bands of 256 positions across the row ends at any stride, input-block groups summed through scratch;
+/// output blocks beyond the last group of 4 and padded 1×1s on the general kernel).
 extension ConvCase {
     static let blockedPointwise: [ConvCase] = [
         ConvCase("1×1 64→32 on 7×7: one group of 4 blocks, tiles of 3 and 2 positions", c: 64, h: 7, w: 7, k: 32, kernel: (1, 1)),
@@ -275,9 +275,9 @@ extension ConvCase {
         ConvCase("1×1 64→32 on 40×40: bands of positions across row ends", c: 64, h: 40, w: 40, k: 32, kernel: (1, 1)),
         ConvCase(
             "1×1 256→56 on 23×23: bands and groups, 4 + 3 output blocks", c: 256, h: 23, w: 23, k: 56, kernel: (1, 1)),
-        ConvCase("1×1/2 64→32 on 13×13 → 7×7: runs along rows", c: 64, h: 13, w: 13, k: 32, kernel: (1, 1), stride: (2, 2)),
+        ConvCase("1×1/2 64→32 on 13×13 → 7×7: tiles across the row ends", c: 64, h: 13, w: 13, k: 32, kernel: (1, 1), stride: (2, 2)),
         ConvCase(
-            "1×1/2 256→64 on 56×56 → 28×28: bands of rows, two groups", c: 256, h: 56, w: 56, k: 64, kernel: (1, 1),
+            "1×1/2 256→64 on 56×56 → 28×28: bands ending inside rows, two groups", c: 256, h: 56, w: 56, k: 64, kernel: (1, 1),
             stride: (2, 2)),
         ConvCase("1×1 stride 2 × 1 32→32 on 9×10", c: 32, h: 9, w: 10, k: 32, kernel: (1, 1), stride: (2, 1)),
         ConvCase("1×1/3 32→64 on 10×10 → 4×4", c: 32, h: 10, w: 10, k: 64, kernel: (1, 1), stride: (3, 3)),
