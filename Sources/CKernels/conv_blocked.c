@@ -75,9 +75,19 @@ static void blocked_position(const ck_conv_desc *g, const float *input, const fl
     }
 }
 
+// A 1×1 whose every tap is inside the input (no padding): the pointwise kernel's case.
+static int pointwise_inside(const ck_conv_desc *g) {
+    return g->kernelHeight == 1 && g->kernelWidth == 1 && g->padTop == 0 && g->padLeft == 0 &&
+           (g->outHeight - 1) * g->strideHeight < g->height && (g->outWidth - 1) * g->strideWidth < g->width;
+}
+
 void ck_blocked_conv_rows(const ck_conv_desc *g, const float *input, const float *packed, const float *bias,
                           float *output, int oy0, int oy1, int b0, int b1, ck_output_epilogue e) {
 #ifdef CK_X86
+    if (ck_isa() >= CK_ISA_AVX2 && pointwise_inside(g)) {
+        ck_blocked_pointwise_rows_avx2(g, input, packed, bias, output, oy0, oy1, b0, b1, e);
+        return;
+    }
     if (ck_isa() >= CK_ISA_AVX2) {
         ck_blocked_conv_rows_avx2(g, input, packed, bias, output, oy0, oy1, b0, b1, e);
         return;

@@ -9,6 +9,11 @@ CK_INTERNAL void ck_blocked_conv_rows_avx2(const ck_conv_desc *g, const float *i
                                            const float *bias, float *output, int oy0, int oy1, int b0, int b1,
                                            ck_output_epilogue e);
 
+/// `ck_blocked_conv_rows` of a 1×1 without padding on AVX2+FMA (conv_blocked_1x1_avx2.c): the same bits.
+CK_INTERNAL void ck_blocked_pointwise_rows_avx2(const ck_conv_desc *g, const float *input, const float *packed,
+                                                const float *bias, float *output, int oy0, int oy1, int b0, int b1,
+                                                ck_output_epilogue e);
+
 /// `ck_to_blocked` (`to` 1) or `ck_from_blocked` (`to` 0) on AVX2: 8 × 8 transposes in registers.
 CK_INTERNAL void ck_reorder_blocked_avx2(long positions, const float *input, float *output, int b0, int b1, int to);
 #endif

@@ -302,3 +302,71 @@ extension KernelBlockedConvTests {
         blockedConvEqualsTheDocumentedSumOnEveryInstructionSet(testCase)
     }
 }
+
+/// The pointwise kernel's edges (conv_blocked_1x1_avx2.c on AVX2: 1×1s without padding in groups of 4 output blocks ×
+/// 3 positions, bands of 256 positions across the row ends at any stride, input-block groups summed through scratch;
+/// output blocks beyond the last group of 4 and padded 1×1s on the general kernel).
+extension ConvCase {
+    static let blockedPointwise: [ConvCase] = [
+        ConvCase("1×1 64→32 on 7×7: one group of 4 blocks, tiles of 3 and 2 positions", c: 64, h: 7, w: 7, k: 32, kernel: (1, 1)),
+        ConvCase("1×1 16→32 on 1×1: a tile of one position", c: 16, h: 1, w: 1, k: 32, kernel: (1, 1)),
+        ConvCase("1×1 16→32 on 1×2: a tile of two positions", c: 16, h: 1, w: 2, k: 32, kernel: (1, 1)),
+        ConvCase(
+            "1×1 256→40 on 5×5: two input-block groups, 4 blocks here and 1 on the general kernel", c: 256, h: 5, w: 5, k: 40,
+            kernel: (1, 1)),
+        ConvCase("1×1 136→64 on 6×7: 17 input blocks in groups of 9 and 8", c: 136, h: 6, w: 7, k: 64, kernel: (1, 1)),
+        ConvCase("1×1 64→32 on 40×40: bands of positions across row ends", c: 64, h: 40, w: 40, k: 32, kernel: (1, 1)),
+        ConvCase(
+            "1×1 256→56 on 23×23: bands and groups, 4 + 3 output blocks", c: 256, h: 23, w: 23, k: 56, kernel: (1, 1)),
+        ConvCase("1×1/2 64→32 on 13×13 → 7×7: tiles across the row ends", c: 64, h: 13, w: 13, k: 32, kernel: (1, 1), stride: (2, 2)),
+        ConvCase(
+            "1×1/2 256→64 on 56×56 → 28×28: bands ending inside rows, two groups", c: 256, h: 56, w: 56, k: 64, kernel: (1, 1),
+            stride: (2, 2)),
+        ConvCase("1×1 stride 2 × 1 32→32 on 9×10", c: 32, h: 9, w: 10, k: 32, kernel: (1, 1), stride: (2, 1)),
+        ConvCase("1×1/3 32→64 on 10×10 → 4×4", c: 32, h: 10, w: 10, k: 64, kernel: (1, 1), stride: (3, 3)),
+        ConvCase("1×1 pad 1 32→32 on 5×5: the general kernel", c: 32, h: 5, w: 5, k: 32, kernel: (1, 1), pad: (1, 1, 1, 1)),
+    ]
+}
+
+extension KernelBlockedConvTests {
+    /// The pointwise kernel gives the documented sum's bits on every instruction set, at 1 and 2 threads, the addend
+    /// in the output itself too.
+    @Test(arguments: ConvCase.blockedPointwise)
+    func pointwiseConvEqualsTheDocumentedSum(_ testCase: ConvCase) {
+        blockedConvEqualsTheDocumentedSumOnEveryInstructionSet(testCase)
+    }
+
+    /// A pointwise call for rows oy0 ..< oy1 and blocks b0 ..< b1 writes exactly those values (groups of 4 blocks from
+    /// b0, the rest on the general kernel; bands from row oy0 on).
+    @Test func pointwisePiecesWriteOnlyTheirRowsAndBlocks() {
+        for (stride, size) in [(1, 9), (2, 17)] {
+            let g = ConvCase("", c: 24, h: size, w: size, k: 48, kernel: (1, 1), stride: (stride, stride)).geometry
+            let plane = g.outHeight * g.outWidth
+            var random = TestRandom(seed: 103)
+            let (input, weight, bias) = random.convOperands(g)
+            let blockedInput = Self.blocked(input, channels: g.inChannels)
+            let packed = weight.withUnsafeBufferPointer { Kernels.packBlockedWeight(g, weight: $0.baseAddress!) }
+            let expected = Self.blocked(
+                Self.reference(g, input: input, weight: weight, bias: bias, addend: nil, activation: .none),
+                channels: g.outChannels)
+            var desc = Kernels.convDescriptor(g)
+            for isa in Kernels.supportedInstructionSets {
+                Kernels.forceInstructionSet(isa)
+                defer { Kernels.forceInstructionSet(nil) }
+                for (rows, blocks) in [(0..<9, 0..<6), (3..<4, 1..<6), (5..<9, 2..<3), (0..<2, 0..<5), (1..<8, 1..<5)] {
+                    var output = [Float](repeating: .nan, count: expected.count)
+                    ck_blocked_conv_rows(
+                        &desc, blockedInput, packed, bias, &output, Int32(rows.lowerBound), Int32(rows.upperBound),
+                        Int32(blocks.lowerBound), Int32(blocks.upperBound), .none)
+                    for index in 0..<output.count {
+                        let block = index / (plane * 8), row = index / 8 % plane / g.outWidth
+                        let inside = rows.contains(row) && blocks.contains(block)
+                        #expect(
+                            inside ? output[index].bitPattern == expected[index].bitPattern : output[index].isNaN,
+                            "stride \(stride), \(isa), rows \(rows), blocks \(blocks): block \(block), row \(row)")
+                    }
+                }
+            }
+        }
+    }
+}
