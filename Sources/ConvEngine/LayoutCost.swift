@@ -42,7 +42,7 @@ enum LayoutCost {
         switch work {
         case .conv(let g) where g.isDepthwise:
             return Double((g.inChannels * g.inHeight * g.inWidth + g.outChannels * g.outHeight * g.outWidth) * 4) / planarPassGBps
-        case .conv(let g): return Double(2 * g.macs) / (peakGFLOPS * planarShareOfPeak(g))
+        case .conv(let g): return Double(2 * g.macs) / (peakGFLOPS * planarShareOfPeak)
         case .pool(let pool, let shape):
             let out: Int
             switch pool {
@@ -54,21 +54,21 @@ enum LayoutCost {
         }
     }
 
-    /// The planar dense conv's share of the peak: the wide k×k convs' channel tiles, the GEMM's 1×1s.
-    static func planarShareOfPeak(_ g: ConvGeometry) -> Double {
-        g.isPointwise ? 0.65 : 0.80
-    }
+    /// The planar dense convs' share of the peak: the GEMM's 1×1s 93–95 % and the channel tiles' 3×3s 89–94 % on the
+    /// presets' large convs, less on the small maps (`convplay bench resnet50 --threads 1`).
+    static let planarShareOfPeak = 0.85
 
     /// The blocked kernel's time as a share of the planar kernels' (the one table to update when a kernel changes).
-    /// Per-node minima, blocked ÷ planar (AVX2 on AMD EPYC Zen 4 family 25 model 17, AVX-512 masked, 1 thread,
-    /// thirteenth session, every conv forced blocked against planar):
-    /// - k×k, stride 1: on maps of at most 7×7 1.06–1.19 (ResNet's res5 3×3s), from 128 channels or more on maps
+    /// Per-conv minima, blocked ÷ planar (AVX2 on AMD EPYC Zen 4 family 25 model 17, AVX-512 masked, 1 thread; k×k,
+    /// depthwise and pools: thirteenth session, every conv forced blocked against planar; 1×1s: fourteenth session,
+    /// `bench/blocked-conv.sh` on the pointwise kernel `conv_blocked_1x1_avx2.c`):
+    /// - k×k, stride 1: on maps of at most 7×7 1.05–1.09 (ResNet's res5 3×3s), from 128 channels or more on maps
     ///   up to 28×28 1.00–1.03 (ResNet's res3/res4 3×3s); the rest, narrower inputs or wider maps (SqueezeNet's
-    ///   expand3x3 from 16–64, inception's 3×3/5×5 from 96/16, NIN's 5×5, ResNet's 64 → 64 on 56×56 0.98) 0.90–0.98.
-    /// - k×k, stride 2: 0.93.
-    /// - 1×1: stride 2 1.09; maps of at most 7×7 1.06–1.19; to at most 64 channels from 96 or more (SqueezeNet's
-    ///   squeeze1x1, inception's reductions) 0.78–0.92; from at most 64 channels (SqueezeNet's expand1x1, ResNet's
-    ///   and MobileNetV2's expansions) 1.07–1.14; the other (wide) 1×1s 1.03–1.10.
+    ///   expand3x3 from 16–64, inception's 3×3/5×5 from 96/16, NIN's 5×5, ResNet's 64 → 64 on 56×56 0.95) 0.90–0.98.
+    /// - k×k, stride 2: 0.93 (3×3/2 28 → 14 from 256 channels 1.13, from 14 → 7 0.99).
+    /// - 1×1: to at most 24 channels (fewer than the pointwise kernel's 4 blocks: the general kernel) 0.81–0.92;
+    ///   the others 0.84–1.02 (ResNet's 0.84–1.00, MobileNetV2's expansions 0.87–1.02, SqueezeNet's expand1x1
+    ///   0.94–0.98, NIN's cccp 0.98–1.02, inception's 0.97–0.98), at stride 2 about 0.95–1.04.
     /// - depthwise 0.48–0.87 and windowed max/average pools 0.41–0.93 (same bits as planar), global pools and merges
     ///   alike in both layouts.
     static func blockedShare(_ work: Work) -> Double {
@@ -77,13 +77,11 @@ enum LayoutCost {
         case .pool: return 0.7
         case .conv(let g) where g.isDepthwise: return 0.7
         case .conv(let g) where g.isPointwise:
-            if g.strideHeight > 1 || g.strideWidth > 1 { return 1.09 }
-            if g.outHeight * g.outWidth <= 49 { return 1.10 }
-            if g.outChannels <= 64 && g.inChannels >= 96 { return 0.85 }
-            return g.inChannels <= 64 ? 1.10 : 1.06
+            if g.strideHeight > 1 || g.strideWidth > 1 { return 1.0 }
+            return g.outChannels <= 24 ? 0.88 : 0.97
         case .conv(let g):
             if g.strideHeight > 1 || g.strideWidth > 1 { return 0.93 }
-            if g.outHeight * g.outWidth <= 49 { return 1.10 }
+            if g.outHeight * g.outWidth <= 49 { return 1.07 }
             return g.inChannels >= 128 && g.outHeight * g.outWidth <= 28 * 28 ? 1.01 : 0.95
         }
     }
