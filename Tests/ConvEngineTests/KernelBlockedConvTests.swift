@@ -173,19 +173,27 @@ extension ConvCase {
     /// A call for rows oy0 ..< oy1 and blocks b0 ..< b1 writes exactly those values, as the whole conv does.
     @Test func piecesWriteOnlyTheirRowsAndBlocks() {
         let g = ConvCase("", c: 24, h: 9, w: 10, k: 48, kernel: (3, 3), pad: (1, 1, 1, 1)).geometry
+        Self.expectPiecesWriteOnlyTheirValues(
+            g, seed: 97, pieces: [(0..<9, 0..<6), (3..<4, 1..<6), (5..<9, 2..<3), (0..<2, 0..<5)], label: "3×3")
+    }
+
+    /// Runs `ck_blocked_conv_rows` on each piece (rows, output blocks) of `g` into a NaN-filled output on every
+    /// instruction set and expects the reference's bits inside the piece and NaN everywhere else.
+    static func expectPiecesWriteOnlyTheirValues(
+        _ g: ConvGeometry, seed: UInt64, pieces: [(rows: Range<Int>, blocks: Range<Int>)], label: String
+    ) {
         let plane = g.outHeight * g.outWidth
-        var random = TestRandom(seed: 97)
+        var random = TestRandom(seed: seed)
         let (input, weight, bias) = random.convOperands(g)
-        let blockedInput = Self.blocked(input, channels: g.inChannels)
+        let blockedInput = blocked(input, channels: g.inChannels)
         let packed = weight.withUnsafeBufferPointer { Kernels.packBlockedWeight(g, weight: $0.baseAddress!) }
-        let expected = Self.blocked(
-            Self.reference(g, input: input, weight: weight, bias: bias, addend: nil, activation: .none),
-            channels: g.outChannels)
+        let expected = blocked(
+            reference(g, input: input, weight: weight, bias: bias, addend: nil, activation: .none), channels: g.outChannels)
         var desc = Kernels.convDescriptor(g)
         for isa in Kernels.supportedInstructionSets {
             Kernels.forceInstructionSet(isa)
             defer { Kernels.forceInstructionSet(nil) }
-            for (rows, blocks) in [(0..<9, 0..<6), (3..<4, 1..<6), (5..<9, 2..<3), (0..<2, 0..<5)] {
+            for (rows, blocks) in pieces {
                 var output = [Float](repeating: .nan, count: expected.count)
                 ck_blocked_conv_rows(
                     &desc, blockedInput, packed, bias, &output, Int32(rows.lowerBound), Int32(rows.upperBound),
@@ -195,7 +203,7 @@ extension ConvCase {
                     let inside = rows.contains(row) && blocks.contains(block)
                     #expect(
                         inside ? output[index].bitPattern == expected[index].bitPattern : output[index].isNaN,
-                        "\(isa), rows \(rows), blocks \(blocks): block \(block), row \(row)")
+                        "\(label), \(isa), rows \(rows), blocks \(blocks): block \(block), row \(row)")
                 }
             }
         }
@@ -341,32 +349,9 @@ extension KernelBlockedConvTests {
     @Test func pointwisePiecesWriteOnlyTheirRowsAndBlocks() {
         for (stride, size) in [(1, 9), (2, 17)] {
             let g = ConvCase("", c: 24, h: size, w: size, k: 48, kernel: (1, 1), stride: (stride, stride)).geometry
-            let plane = g.outHeight * g.outWidth
-            var random = TestRandom(seed: 103)
-            let (input, weight, bias) = random.convOperands(g)
-            let blockedInput = Self.blocked(input, channels: g.inChannels)
-            let packed = weight.withUnsafeBufferPointer { Kernels.packBlockedWeight(g, weight: $0.baseAddress!) }
-            let expected = Self.blocked(
-                Self.reference(g, input: input, weight: weight, bias: bias, addend: nil, activation: .none),
-                channels: g.outChannels)
-            var desc = Kernels.convDescriptor(g)
-            for isa in Kernels.supportedInstructionSets {
-                Kernels.forceInstructionSet(isa)
-                defer { Kernels.forceInstructionSet(nil) }
-                for (rows, blocks) in [(0..<9, 0..<6), (3..<4, 1..<6), (5..<9, 2..<3), (0..<2, 0..<5), (1..<8, 1..<5)] {
-                    var output = [Float](repeating: .nan, count: expected.count)
-                    ck_blocked_conv_rows(
-                        &desc, blockedInput, packed, bias, &output, Int32(rows.lowerBound), Int32(rows.upperBound),
-                        Int32(blocks.lowerBound), Int32(blocks.upperBound), .none)
-                    for index in 0..<output.count {
-                        let block = index / (plane * 8), row = index / 8 % plane / g.outWidth
-                        let inside = rows.contains(row) && blocks.contains(block)
-                        #expect(
-                            inside ? output[index].bitPattern == expected[index].bitPattern : output[index].isNaN,
-                            "stride \(stride), \(isa), rows \(rows), blocks \(blocks): block \(block), row \(row)")
-                    }
-                }
-            }
+            Self.expectPiecesWriteOnlyTheirValues(
+                g, seed: 103, pieces: [(0..<9, 0..<6), (3..<4, 1..<6), (5..<9, 2..<3), (0..<2, 0..<5), (1..<8, 1..<5)],
+                label: "1×1 stride \(stride)")
         }
     }
 }

@@ -57,9 +57,9 @@ extension Kernels {
     /// the wide 3×3s and 5×5s — ResNet-50's 3×3 64→64 on 56×56 0.95 | 0.91, 3×3/2 128→128 56→28 0.93 | 0.90, NIN's
     /// conv2 5×5 96→192 0.93 | 0.83, inception's 3×3 96→128 on 28×28 0.93 | 0.83 — and on MobileNetV2's narrow 1×1s
     /// (32→16 on 112×112 0.90 | 0.93, 96→24 on 56×56 0.92 | 0.79, 144→32 on 28×28 0.92 | 0.85); alike on the 3×3s on
-    /// 28×28 and 14×14 (1.01 | 1.01, 1.03 | 1.00) and the 1×1s on 14×14 (1.01–1.02 | 1.01); slower on the 7×7 maps (3×3
-    /// 512→512 1.12 | 1.05, 1×1 2048→512 1.06 | 1.12, 512→2048 1.13 | 1.19) and on the wide 1×1s that the NCHW GEMM runs
-    /// at 93–95 % of the peak (64→256 and 256→64 on 56×56 1.05–1.06 | 1.06–1.10, 1×1/2 256→512 1.09 | 1.09).
+    /// 28×28 and 14×14 (1.01 | 1.01, 1.03 | 1.00); slower on the 7×7 maps' 3×3s (512→512 1.09 | 1.05). The 1×1s
+    /// without padding run on their own kernel (`conv_blocked_1x1_avx2.c`): 0.84–1.02 | 0.68–1.00 of the NCHW GEMM's
+    /// time (ResNet-50's 64→256 on 56×56 0.99 | 0.88, 512→128 on 28×28 0.84 | 0.84, 2048→512 on 7×7 0.98 | 0.95).
     static func blockedConv2d(
         _ g: ConvGeometry, input: UnsafePointer<Float>, packed: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
         output: UnsafeMutablePointer<Float>, store: ck_output_epilogue, threads: Int = KernelThreads.count
