@@ -62,10 +62,13 @@ enum LayoutCost {
     /// Per-conv minima, blocked ÷ planar (AVX2 on AMD EPYC Zen 4 family 25 model 17, AVX-512 masked, 1 thread; k×k,
     /// depthwise and pools: thirteenth session, every conv forced blocked against planar; 1×1s: fourteenth session,
     /// `bench/blocked-conv.sh` on the pointwise kernel `conv_blocked_1x1_avx2.c`):
-    /// - k×k, stride 1: on maps of at most 7×7 1.05–1.09 (ResNet's res5 3×3s), from 128 channels or more on maps
-    ///   up to 28×28 1.00–1.03 (ResNet's res3/res4 3×3s); the rest, narrower inputs or wider maps (SqueezeNet's
-    ///   expand3x3 from 16–64, inception's 3×3/5×5 from 96/16, NIN's 5×5, ResNet's 64 → 64 on 56×56 0.95) 0.90–0.98.
-    /// - k×k, stride 2: 0.93 (3×3/2 28 → 14 from 256 channels 1.13, from 14 → 7 0.99).
+    /// - k×k (fifteenth session: the next weights prefetched on maps of one band, `conv_blocked_avx2.c`; ResNet-50
+    ///   forced blocked against forced planar in one binary, `bench/ab-nodes.py`, 4 alternating processes a side,
+    ///   minima, at 1 / 2 threads), stride 1: on maps of at most 7×7 0.90–0.94 / 0.92–0.97 (ResNet's res5 3×3s),
+    ///   from 128 channels or more on maps up to 28×28 0.94–1.01 / 0.94–0.97 (res3/res4 3×3s); the rest, narrower
+    ///   inputs or wider maps (SqueezeNet's expand3x3 from 16–64, inception's 3×3/5×5 from 96/16, NIN's 5×5,
+    ///   ResNet's 64 → 64 on 56×56 0.95–0.96 / 0.94–0.95) 0.90–0.98.
+    /// - k×k, stride 2: ResNet's 3×3/2 56 → 28 0.95 / 0.96, 28 → 14 1.02 / 1.02, 14 → 7 0.94 / 0.95.
     /// - 1×1: to at most 24 channels (fewer than the pointwise kernel's 4 blocks: the general kernel) 0.81–0.92;
     ///   the others 0.84–1.02 (ResNet's 0.84–1.00, MobileNetV2's expansions 0.87–1.02, SqueezeNet's expand1x1
     ///   0.94–0.98, NIN's cccp 0.98–1.02, inception's 0.97–0.98), at stride 2 about 0.95–1.04.
@@ -80,9 +83,9 @@ enum LayoutCost {
             if g.strideHeight > 1 || g.strideWidth > 1 { return 1.0 }
             return g.outChannels <= 24 ? 0.88 : 0.97
         case .conv(let g):
-            if g.strideHeight > 1 || g.strideWidth > 1 { return 0.93 }
-            if g.outHeight * g.outWidth <= 49 { return 1.07 }
-            return g.inChannels >= 128 && g.outHeight * g.outWidth <= 28 * 28 ? 1.01 : 0.95
+            if g.strideHeight > 1 || g.strideWidth > 1 { return 0.97 }
+            if g.outHeight * g.outWidth <= 49 { return 0.93 }
+            return g.inChannels >= 128 && g.outHeight * g.outWidth <= 28 * 28 ? 0.96 : 0.95
         }
     }
 }

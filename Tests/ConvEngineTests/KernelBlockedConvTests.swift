@@ -355,3 +355,14 @@ extension KernelBlockedConvTests {
         }
     }
 }
+
+extension KernelBlockedConvTests {
+    /// Maps of one band prefetch the next pass's weights (the next input-block group's, or the next group of output
+    /// blocks' first) while a pass runs: pieces of output blocks that start and end inside groups of 4, on many
+    /// input-block groups, still write exactly their values with the documented sum's bits.
+    @Test func oneBandPiecesWithPrefetchedWeightsWriteOnlyTheirValues() {
+        let g = ConvCase("", c: 256, h: 7, w: 7, k: 72, kernel: (3, 3), pad: (1, 1, 1, 1)).geometry
+        Self.expectPiecesWriteOnlyTheirValues(
+            g, seed: 107, pieces: [(0..<7, 0..<9), (0..<7, 3..<8), (2..<5, 5..<9), (6..<7, 8..<9)], label: "3×3 on 7×7")
+    }
+}
