@@ -104,7 +104,7 @@ extension InferencePlanBuilder {
 
     /// The steps that read `path`'s value in their own layout (nil: the network input): its readers, through
     /// pass-through layers; a node of a conv's chain is its conv's step, and reads the chain's own value inside it.
-    private func readingSteps(of path: NodePath?, heads: [NodePath: NodePath]) -> [NodePath] {
+    func readingSteps(of path: NodePath?, heads: [NodePath: NodePath]) -> [NodePath] {
         (readers[path] ?? []).flatMap { reader -> [NodePath] in
             if network.node(at: reader)?.layer?.kind.passesValuesThrough == true { return readingSteps(of: reader, heads: heads) }
             guard let head = heads[reader] else { return [reader] }

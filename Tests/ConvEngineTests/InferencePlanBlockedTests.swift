@@ -235,4 +235,27 @@ import Testing
                 "res_a_relu": "a1", "b1_bn": "b1", "res_b": "b1", "mix_relu": "mix", "after_relu": "mix",
             ])
     }
+
+    /// A blocked value every reader of which reads planar goes planar right after its writer (not before its first
+    /// reader), so it dies there: input 8×12×10 → concat of [a (16 channels, blocked)], [b (16, blocked)], [c (12:
+    /// planar)] (planar: c is not in whole blocks) → head (44 channels in: planar). a's and b's reorders follow their
+    /// convs, before c, and the outputs are the planar plan's.
+    @Test func blockedValuesGoPlanarRightAfterTheirWriter() throws {
+        let network = Network(
+            name: "branches", input: InputSpec(shape: Shape(channels: 8, height: 12, width: 10)),
+            initialization: Initialization(scheme: .he, seed: 6),
+            nodes: [
+                Node(
+                    "cat",
+                    parallel: ParallelBlock(
+                        branches: [[PlanTestNodes.conv("a", 16, 3)], [PlanTestNodes.conv("b", 16, 3)], [PlanTestNodes.conv("c", 12, 3)]],
+                        merge: .concat)),
+                PlanTestNodes.conv("head", 8, 1),
+            ])
+        let plan = try Self.expectBlockedMatches(network, ReferenceNetworks.randomInput(for: network), "branches")
+        #expect(plan.steps.map { network.node(at: $0.path)!.name } == ["a", "a", "a", "b", "b", "c", "cat", "head"])
+        #expect(plan.steps.map(\.reorder) == [.blocked, nil, .planar, nil, .planar, nil, nil, nil])
+        #expect(Self.output(plan, network, "a")?.layout == .blocked && Self.output(plan, network, "a")?.lastStep == 2)
+        #expect(Self.output(plan, network, "b")?.lastStep == 4)
+    }
 }
