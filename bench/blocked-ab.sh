@@ -3,8 +3,6 @@
 # tree's Sources/CKernels built with the package's flags. Usage: bench/blocked-ab.sh [ROUNDS] [THREADS] [FILTER]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-clang -O3 -fno-math-errno -ISources/CKernels/include -ISources/CKernels Sources/CKernels/*.c bench/blocked_ab.c \
-    -o "$work/blocked_ab" -lpthread -lm
+source bench/build-harness.sh
+build_harness blocked_ab
 "$work/blocked_ab" "${1:-21}" "${2:-1}" "${3:-}"

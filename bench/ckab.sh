@@ -5,12 +5,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 base=${1:-main} rounds=${2:-41} filter=${3:-}
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+source bench/build-harness.sh
 mkdir -p "$work/old"
 git archive "$base" Sources/CKernels | tar -x -C "$work/old"
-build() { clang -O3 -fno-math-errno -fPIC -shared -I"$1/include" "$1"/*.c -o "$2" -lpthread -lm; }
-build "$work/old/Sources/CKernels" "$work/old.so"
-build Sources/CKernels "$work/new.so"
+build_kernels_library "$work/old/Sources/CKernels" "$work/old.so"
+build_kernels_library Sources/CKernels "$work/new.so"
 clang -O2 -ISources/CKernels/include bench/ckab.c -o "$work/ckab" -ldl
 "$work/ckab" "$work/old.so" "$work/new.so" "$rounds" "$filter"

@@ -1,13 +1,11 @@
 #!/usr/bin/env bash
-# Builds bench/conv_ab.c against Sources/CKernels into .build-convab/ and runs it on every shape given as
+# Builds bench/conv_ab.c against Sources/CKernels (bench/build-harness.sh, with $CFLAGS) and runs it on every shape given as
 # "C H W M KH KW stride pad" arguments (default: the wide-map convs of ResNet-50, SqueezeNet, GoogLeNet and NIN).
 # CALLS (default 200) alternating calls a side. 1 thread, Intel/AMD with AVX-512 for the channel tiles.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-out=.build-convab
-mkdir -p "$out"
-clang ${CFLAGS:-} -O3 -fno-math-errno -ISources/CKernels/include -ISources/CKernels bench/conv_ab.c Sources/CKernels/*.c \
-    -o "$out/conv_ab" -lm -lpthread
+source bench/build-harness.sh
+build_harness conv_ab
 shapes=("$@")
 if [ ${#shapes[@]} -eq 0 ]; then
     shapes=(
@@ -19,5 +17,5 @@ if [ ${#shapes[@]} -eq 0 ]; then
 fi
 for shape in "${shapes[@]}"; do
     # shellcheck disable=SC2086
-    "$out/conv_ab" $shape "${CALLS:-200}"
+    "$work/conv_ab" $shape "${CALLS:-200}"
 done

@@ -4,10 +4,8 @@
 # Usage: bench/pointwise-ab.sh ["C H W M stride" ...]   (run under `flock /tmp/cpu.lock`)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-clang -O3 -fno-math-errno -ISources/CKernels/include -ISources/CKernels Sources/CKernels/*.c bench/pointwise_ab.c \
-    -o "$work/pointwise_ab" -lpthread -lm
+source bench/build-harness.sh
+build_harness pointwise_ab
 shapes=("$@")
 if [ ${#shapes[@]} -eq 0 ]; then
     shapes=(

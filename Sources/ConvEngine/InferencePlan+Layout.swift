@@ -81,6 +81,15 @@ extension InferencePlanBuilder {
         return rest.contains { if case .affine = $0.operation { true } else { false } } ? nil : .conv(g)
     }
 
+    /// Each node fused into a conv's chain, mapped to that conv (the step that computes it).
+    var chainHeads: [NodePath: NodePath] {
+        var heads: [NodePath: NodePath] = [:]
+        for (producer, chain) in chains {
+            for step in chain { heads[step.path] = producer }
+        }
+        return heads
+    }
+
     /// The node whose value `path` passes on (itself unless a pass-through layer; nil: the network input).
     private func holder(of path: NodePath?) -> NodePath? {
         guard let path, network.node(at: path)?.layer?.kind.passesValuesThrough == true else { return path }
@@ -95,7 +104,7 @@ extension InferencePlanBuilder {
 
     /// The steps that read `path`'s value in their own layout (nil: the network input): its readers, through
     /// pass-through layers; a node of a conv's chain is its conv's step, and reads the chain's own value inside it.
-    private func readingSteps(of path: NodePath?, heads: [NodePath: NodePath]) -> [NodePath] {
+    func readingSteps(of path: NodePath?, heads: [NodePath: NodePath]) -> [NodePath] {
         (readers[path] ?? []).flatMap { reader -> [NodePath] in
             if network.node(at: reader)?.layer?.kind.passesValuesThrough == true { return readingSteps(of: reader, heads: heads) }
             guard let head = heads[reader] else { return [reader] }
@@ -109,10 +118,7 @@ extension InferencePlanBuilder {
     /// input and every node's output but a pass-through layer's), its writer and reading steps, costing one reorder
     /// of it (`LayoutCost.reorderNanoseconds`) when their layouts differ.
     func layoutLabelling() -> (LayoutLabelling, steps: [NodePath]) {
-        var heads: [NodePath: NodePath] = [:]
-        for (producer, chain) in chains {
-            for step in chain { heads[step.path] = producer }
-        }
+        let heads = chainHeads
         let steps = layoutSteps
         let variable = Dictionary(uniqueKeysWithValues: steps.enumerated().map { ($1, $0 + 1) })
         func variableOf(_ step: NodePath?) -> Int { step.map { variable[$0]! } ?? 0 }
@@ -136,10 +142,7 @@ extension InferencePlanBuilder {
     /// `.blocked`'s steps: every conv with a blocked kernel, and each pool and merge with one whose inputs' writers
     /// are all blocked, in execution order.
     private func blockedWherever() -> Set<NodePath> {
-        var heads: [NodePath: NodePath] = [:]
-        for (producer, chain) in chains {
-            for step in chain { heads[step.path] = producer }
-        }
+        let heads = chainHeads
         var picked: Set<NodePath> = []
         for step in layoutSteps {
             guard let work = blockedWork(step) else { continue }

@@ -38,7 +38,8 @@ public struct InferencePlan: Sendable {
             arenaBytes: placed.floats * 4, peakLiveBytes: placed.peakLiveFloats * 4,
             parameterBytes: builder.parameterFloats * 4, packedBytes: builder.packedFloats * 4,
             inputBytes: shapes.input.elementCount * 4, outputBytes: shapes.output.elementCount * 4,
-            largestActivationBytes: values.map { $0.floats * 4 }.sorted(by: >))
+            largestActivationBytes: values.map { $0.floats * 4 }.sorted(by: >),
+            scratchBytes: (steps.map(\.scratchFloatsPerThread).max() ?? 0) * KernelThreads.count * 4)
     }
 
     /// Floats of each concat's parts written where the concat puts them (its merge does not copy them), by node.
@@ -125,9 +126,13 @@ public struct InferenceMemory: Hashable, Sendable {
     public var outputBytes: Int
     /// Every activation's size (input and output included), largest first.
     public var largestActivationBytes: [Int]
+    /// The kernels' per-thread scratch as the memory budget counts it (`MemoryUse.scratch`), for the steps this plan
+    /// runs: the largest step's (`InferenceStep.scratchFloatsPerThread`) on every thread (`KernelThreads.count` when
+    /// planned). Held by the threads, not the plan, so apart from `totalBytes`.
+    public var scratchBytes: Int
 
     /// Everything a forward pass holds: arena, parameters, packed weights, input and output (not the kernels'
-    /// per-thread scratch, which the memory budget counts apart).
+    /// per-thread scratch, `scratchBytes`).
     public var totalBytes: Int { arenaBytes + parameterBytes + packedBytes + inputBytes + outputBytes }
 }
 
@@ -155,6 +160,17 @@ public struct InferenceStep: Sendable {
     /// network input); nil for every other step.
     public var reorder: ActivationLayout? {
         if case .reorder(let layout, _, _, _, _) = work { layout } else { nil }
+    }
+
+    /// Floats of per-thread scratch the step's kernel takes at most: a layer's `workingFloats` (planar), a blocked
+    /// conv's band of partial sums (`Kernels.blockedConvScratchFloats`); none for a blocked pool or depthwise conv,
+    /// a merge or a reorder.
+    public var scratchFloatsPerThread: Int {
+        switch work {
+        case .layer(let layer, let io, _, _, _, _, _): (try? layer.kind.workingFloats(io).perThread) ?? 0
+        case .blockedConv(let g, _, _, _, _, _): Kernels.blockedConvScratchFloats(g)
+        case .merge, .blockedPool, .reorder: 0
+        }
     }
 
     /// Whether the step is a conv or a pool on the blocked layout.

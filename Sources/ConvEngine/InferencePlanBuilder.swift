@@ -55,7 +55,7 @@ struct InferencePlanBuilder {
     private func value(of path: NodePath?) -> Int { path.map { valueOf[$0]! } ?? 0 }
 
     mutating func build() {
-        let fused = Set(chains.values.flatMap { $0.map(\.path) })
+        let fused = Set(chains.values.flatMap { $0.map(\.path) }), heads = chainHeads
         for path in network.executionOrder where !fused.contains(path) {
             let node = network.node(at: path)!
             reading = path
@@ -76,6 +76,7 @@ struct InferencePlanBuilder {
                 }
                 addLayerStep(path, layer, chain: chains[path] ?? [])
             }
+            reorderForPlanarReaders(after: path, heads: heads)
         }
         finalValue = network.nodes.isEmpty ? 0 : value(of: .top(network.nodes.count - 1))
         if finalValue != 0 {
@@ -84,6 +85,19 @@ struct InferencePlanBuilder {
         placeConcatPartsInPlace()
         placeAddendsUnderSums()
         if finalValue != 0 { values[finalValue].place = .output }
+    }
+
+    /// Reorders each blocked value `path`'s step wrote (its own, its chain's) to planar right after it when every
+    /// step reading it reads planar, rather than before its first reader: the blocked value dies at once instead of
+    /// living on beside the values written in between (inception's branch outputs, read by the concat after the
+    /// last branch: inception-3a's arena 1.7 → 1.2 MB). A copy runs earlier, the same bits.
+    private mutating func reorderForPlanarReaders(after path: NodePath, heads: [NodePath: NodePath]) {
+        for node in [path] + (chains[path] ?? []).map(\.path) {
+            guard let v = valueOf[node], values[v].layout == .blocked else { continue }
+            let readingSteps = readingSteps(of: node, heads: heads)
+            guard !readingSteps.isEmpty, readingSteps.allSatisfy({ !blocked.contains($0) }) else { continue }
+            _ = reorderedForReading(v, as: .planar, shape: valueShapes[v], by: node)
+        }
     }
 
     /// A layer's step with its chain: batch norms the layer absorbs first, then each remaining step in place when

@@ -281,6 +281,7 @@ struct Bench: ParsableCommand {
         return "memory: \(megabytes(memory.totalBytes)) held by the plan (activation arena \(megabytes(memory.arenaBytes)), "
             + "least any placement needs \(megabytes(memory.peakLiveBytes)); parameters \(megabytes(memory.parameterBytes)), packed "
             + "conv weights \(megabytes(memory.packedBytes)); input and output \(megabytes(memory.inputBytes + memory.outputBytes))) · "
+            + "kernel scratch on every thread \(megabytes(memory.scratchBytes)) (apart) · "
             + "target ≤ \(megabytes(memoryTarget(memory, costs))) (1.5 × (weights \(megabytes(4 * costs.total.params)) + the two largest "
             + "activations \(megabytes(memory.largestActivationBytes.prefix(2).reduce(0, +))))) · process RSS high-water \(megabytes(rss))"
     }
@@ -288,6 +289,7 @@ struct Bench: ParsableCommand {
     private func memoryJSON(_ memory: InferenceMemory, _ costs: CostTable, residentBytes: Int) -> String {
         "{\"plan_bytes\": \(memory.totalBytes), \"arena_bytes\": \(memory.arenaBytes), \"peak_live_bytes\": \(memory.peakLiveBytes), "
             + "\"parameter_bytes\": \(memory.parameterBytes), \"packed_bytes\": \(memory.packedBytes), "
+            + "\"scratch_bytes\": \(memory.scratchBytes), "
             + "\"target_bytes\": \(memoryTarget(memory, costs)), \"rss_high_water_bytes\": \(residentBytes)}"
     }
 

@@ -12,22 +12,6 @@ import Testing
 /// and by a few ulps in practice. So blocked and planar outputs agree to 1e-4 of the output's largest magnitude (at
 /// least 1), the bound the planar plan already meets against `ForwardSession`, whose kernels sum in other orders too.
 @Suite struct InferencePlanBlockedTests {
-    static func conv(_ name: String, _ k: Int, _ size: Int, stride: Int = 1, bias: Bool = true) -> Node {
-        Node(name, Layer(Conv(outChannels: k, kernel: Size2(size), stride: Size2(stride), padding: .same, hasBias: bias)))
-    }
-
-    static func bn(_ name: String, _ c: Int, seed: UInt64) -> Node {
-        var rng = SplitMix64(seed: seed)
-        return Node(
-            name,
-            Layer(
-                BatchNorm(
-                    epsilon: 1e-3,
-                    statistics: BatchNorm.Statistics(
-                        mean: (0..<c).map { _ in rng.nextNormal() * 0.3 }, variance: (0..<c).map { _ in 0.5 + rng.nextUnit() },
-                        scale: (0..<c).map { _ in 0.5 + rng.nextUnit() }, shift: (0..<c).map { _ in rng.nextNormal() * 0.2 }))))
-    }
-
     static func maxPool(_ name: String) -> Node {
         Node(name, Layer(Pool(kind: .max, kernel: Size2(2), stride: Size2(2))))
     }
@@ -41,24 +25,28 @@ import Testing
         name: "mixed", input: InputSpec(shape: Shape(channels: 8, height: 12, width: 10)),
         initialization: Initialization(scheme: .he, seed: 11),
         nodes: [
-            conv("stem", 16, 3), bn("stem_bn", 16, seed: 1), Node("stem_relu", Layer(ReLU())),
+            PlanTestNodes.conv("stem", 16, 3), PlanTestNodes.batchNorm("stem_bn", 16, seed: 1), Node("stem_relu", Layer(ReLU())),
             Node(
                 "res",
                 parallel: ParallelBlock(
                     branches: [
                         [
-                            conv("res_a", 16, 3, bias: false), bn("res_a_bn", 16, seed: 2), Node("res_a_relu", Layer(ReLU())),
-                            conv("res_b", 16, 3, bias: false), bn("res_b_bn", 16, seed: 3),
+                            PlanTestNodes.conv("res_a", 16, 3, bias: false), PlanTestNodes.batchNorm("res_a_bn", 16, seed: 2),
+                            Node("res_a_relu", Layer(ReLU())),
+                            PlanTestNodes.conv("res_b", 16, 3, bias: false), PlanTestNodes.batchNorm("res_b_bn", 16, seed: 3),
                         ],
                         [],
                     ], merge: .add)),
             Node("res_relu", Layer(ReLU())),
             maxPool("pool"),
-            Node("cat", parallel: ParallelBlock(branches: [[conv("left", 16, 1)], [conv("right", 8, 3)]], merge: .concat)),
-            conv("odd", 12, 3), Node("odd_relu", Layer(ReLU())),
-            conv("mid", 16, 1),
+            Node(
+                "cat",
+                parallel: ParallelBlock(
+                    branches: [[PlanTestNodes.conv("left", 16, 1)], [PlanTestNodes.conv("right", 8, 3)]], merge: .concat)),
+            PlanTestNodes.conv("odd", 12, 3), Node("odd_relu", Layer(ReLU())),
+            PlanTestNodes.conv("mid", 16, 1),
             Node("squash", Layer(Conv(outChannels: 24, kernel: Size2(6, 5)))),
-            conv("head", 8, 1),
+            PlanTestNodes.conv("head", 8, 1),
         ])
 
     /// The plan's value written by the step of the node called `name`.
@@ -125,12 +113,12 @@ import Testing
             name: "chains", input: InputSpec(shape: Shape(channels: 8, height: 7, width: 9)),
             initialization: Initialization(scheme: .he, seed: 4),
             nodes: [
-                Self.conv("a", 8, 3),
+                PlanTestNodes.conv("a", 8, 3),
                 Node(
                     "split",
-                    parallel: ParallelBlock(branches: [[Node("a_relu", Layer(ReLU()))], [Self.conv("side", 8, 1)]], merge: .add)),
-                Self.conv("b", 16, 3), Node("b_relu", Layer(ReLU())), Self.bn("b_bn", 16, seed: 9),
-                Self.conv("c", 8, 1),
+                    parallel: ParallelBlock(branches: [[Node("a_relu", Layer(ReLU()))], [PlanTestNodes.conv("side", 8, 1)]], merge: .add)),
+                PlanTestNodes.conv("b", 16, 3), Node("b_relu", Layer(ReLU())), PlanTestNodes.batchNorm("b_bn", 16, seed: 9),
+                PlanTestNodes.conv("c", 8, 1),
             ])
         let plan = try Self.expectBlockedMatches(network, ReferenceNetworks.randomInput(for: network), "chains")
         #expect(Self.output(plan, network, "a")?.layout == .blocked)
@@ -204,5 +192,70 @@ import Testing
         defer { Kernels.forceInstructionSet(nil) }
         let plan = try InferencePlan(network: Self.mixed, layout: .automatic)
         #expect(plan.values.allSatisfy { $0.layout == .planar } && plan.steps.allSatisfy { $0.reorder == nil && !$0.runsBlocked })
+    }
+
+    /// A blocked conv's per-thread scratch (the band's partial sums between input-block groups) in the plan's figure:
+    /// one conv of `channels` in and 32 out, `kernel`×`kernel`, "same", on a `height`×`width` map, forced blocked (a
+    /// reorder in, the conv, a reorder out: only the conv takes scratch). `expected` floats a thread, from the
+    /// geometry: a group holds the input blocks whose weights for 4 output blocks (4 · taps · 8 · 8 floats) fit 32 KB
+    /// (k×k) or 16 KB (1×1), at least one; with more than one group the band's sums take 4 blocks × ⌈256 / width⌉
+    /// rows (at most the height) × width × 8 floats.
+    @Test(arguments: [
+        (24, 3, 20, 30, 0),  // 3 input blocks, one group of 3 (9 KB a block): no partial sums kept
+        (32, 3, 20, 30, 4 * 9 * 30 * 8),  // 4 blocks in groups of 3; bands of ⌈256 / 30⌉ = 9 rows
+        (32, 3, 4, 30, 4 * 4 * 30 * 8),  // the same on 4 rows: bands of 4
+        (16, 5, 20, 30, 4 * 9 * 30 * 8),  // 5×5: 25 KB a block, groups of 1
+        (128, 1, 20, 30, 0),  // 1×1: 16 blocks, one group of 16 (1 KB a block)
+        (136, 1, 20, 30, 4 * 9 * 30 * 8),  // 17 blocks: two groups
+    ])
+    func blockedConvScratchIsCounted(channels: Int, kernel: Int, height: Int, width: Int, expected: Int) throws {
+        let network = Network(
+            name: "scratch", input: InputSpec(shape: Shape(channels: channels, height: height, width: width)),
+            initialization: Initialization(scheme: .he, seed: 2), nodes: [PlanTestNodes.conv("conv", 32, kernel)])
+        let blocked = try InferencePlan(network: network, layout: .blocked)
+        #expect(blocked.steps.map(\.runsBlocked) == [false, true, false])
+        #expect(blocked.memory.scratchBytes == 4 * expected * KernelThreads.count)
+        // the planar plan counts the conv's planar working floats, and the budget the larger of both
+        let planar = try InferencePlan(network: network, layout: .planar)
+        let working = try Conv(outChannels: 32, kernel: Size2(kernel), padding: .same).workingFloats(blocked.shapes.io(at: .top(0)))
+        #expect(planar.memory.scratchBytes == 4 * working.perThread * KernelThreads.count)
+        #expect(blocked.shapes.memory.scratch == 4 * working.perThread * KernelThreads.count)
+    }
+
+    /// `chainHeads`: each node of a conv's fused chain (folded batch norms, activations, residual adds and what follows
+    /// them) mapped to its conv, on `InferencePlanTests.fusion`.
+    @Test func chainHeadsMapFusedNodesToTheirConv() throws {
+        let network = InferencePlanTests.fusion
+        let builder = InferencePlanBuilder(network: network, shapes: try network.inferShapes(), layout: .planar)
+        let named = Dictionary(
+            uniqueKeysWithValues: builder.chainHeads.map { (network.node(at: $0.key)!.name, network.node(at: $0.value)!.name) })
+        #expect(
+            named == [
+                "stem_bn": "stem", "relu6": "stem", "dw_bn": "dw", "dw_relu": "dw", "a1_bn": "a1", "res_a": "a1",
+                "res_a_relu": "a1", "b1_bn": "b1", "res_b": "b1", "mix_relu": "mix", "after_relu": "mix",
+            ])
+    }
+
+    /// A blocked value every reader of which reads planar goes planar right after its writer (not before its first
+    /// reader), so it dies there: input 8×12×10 → concat of [a (16 channels, blocked)], [b (16, blocked)], [c (12:
+    /// planar)] (planar: c is not in whole blocks) → head (44 channels in: planar). a's and b's reorders follow their
+    /// convs, before c, and the outputs are the planar plan's.
+    @Test func blockedValuesGoPlanarRightAfterTheirWriter() throws {
+        let network = Network(
+            name: "branches", input: InputSpec(shape: Shape(channels: 8, height: 12, width: 10)),
+            initialization: Initialization(scheme: .he, seed: 6),
+            nodes: [
+                Node(
+                    "cat",
+                    parallel: ParallelBlock(
+                        branches: [[PlanTestNodes.conv("a", 16, 3)], [PlanTestNodes.conv("b", 16, 3)], [PlanTestNodes.conv("c", 12, 3)]],
+                        merge: .concat)),
+                PlanTestNodes.conv("head", 8, 1),
+            ])
+        let plan = try Self.expectBlockedMatches(network, ReferenceNetworks.randomInput(for: network), "branches")
+        #expect(plan.steps.map { network.node(at: $0.path)!.name } == ["a", "a", "a", "b", "b", "c", "cat", "head"])
+        #expect(plan.steps.map(\.reorder) == [.blocked, nil, .planar, nil, .planar, nil, nil, nil])
+        #expect(Self.output(plan, network, "a")?.layout == .blocked && Self.output(plan, network, "a")?.lastStep == 2)
+        #expect(Self.output(plan, network, "b")?.lastStep == 4)
     }
 }

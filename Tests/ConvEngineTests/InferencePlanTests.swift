@@ -11,36 +11,24 @@ import Testing
     /// a batch norm after a relu (an affine step, not folded), and an add merge that no conv fuses.
     static let fusion: Network = {
         var rng = SplitMix64(seed: 7)
-        func bn(_ name: String, _ c: Int) -> Node {
-            Node(
-                name,
-                Layer(
-                    BatchNorm(
-                        epsilon: 1e-3,
-                        statistics: BatchNorm.Statistics(
-                            mean: (0..<c).map { _ in rng.nextNormal() * 0.3 }, variance: (0..<c).map { _ in 0.5 + rng.nextUnit() },
-                            scale: (0..<c).map { _ in 0.5 + rng.nextUnit() }, shift: (0..<c).map { _ in rng.nextNormal() * 0.2 }))))
-        }
-        func conv(_ name: String, _ k: Int, _ size: Int, groups: Int = 1, bias: Bool = true) -> Node {
-            Node(name, Layer(Conv(outChannels: k, kernel: Size2(size), padding: .same, groups: groups, hasBias: bias)))
-        }
+        func bn(_ name: String, _ c: Int) -> Node { PlanTestNodes.batchNorm(name, c, rng: &rng) }
         return Network(
             name: "fusion", input: InputSpec(shape: Shape(channels: 6, height: 9, width: 21)),
             initialization: Initialization(scheme: .he, seed: 3),
             nodes: [
-                conv("stem", 8, 3, bias: false), bn("stem_bn", 8), Node("relu6", Layer(Clip(minimum: 0, maximum: 6))),
-                conv("dw", 8, 3, groups: 8), bn("dw_bn", 8), Node("dw_relu", Layer(ReLU())),
+                PlanTestNodes.conv("stem", 8, 3, bias: false), bn("stem_bn", 8), Node("relu6", Layer(Clip(minimum: 0, maximum: 6))),
+                PlanTestNodes.conv("dw", 8, 3, groups: 8), bn("dw_bn", 8), Node("dw_relu", Layer(ReLU())),
                 Node(
                     "res_a",
-                    parallel: ParallelBlock(branches: [[conv("a1", 8, 1), bn("a1_bn", 8)], []], merge: .add)),
+                    parallel: ParallelBlock(branches: [[PlanTestNodes.conv("a1", 8, 1), bn("a1_bn", 8)], []], merge: .add)),
                 Node("res_a_relu", Layer(ReLU())),
                 Node(
                     "res_b",
-                    parallel: ParallelBlock(branches: [[], [conv("b1", 8, 3), bn("b1_bn", 8)]], merge: .add)),
-                conv("mix", 8, 1), Node("mix_relu", Layer(ReLU())),
+                    parallel: ParallelBlock(branches: [[], [PlanTestNodes.conv("b1", 8, 3), bn("b1_bn", 8)]], merge: .add)),
+                PlanTestNodes.conv("mix", 8, 1), Node("mix_relu", Layer(ReLU())),
                 Node(
                     "split",
-                    parallel: ParallelBlock(branches: [[bn("after_relu", 8)], [conv("side", 8, 1)]], merge: .concat)),
+                    parallel: ParallelBlock(branches: [[bn("after_relu", 8)], [PlanTestNodes.conv("side", 8, 1)]], merge: .concat)),
                 Node(
                     "plain_add",
                     parallel: ParallelBlock(

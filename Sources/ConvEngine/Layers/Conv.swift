@@ -149,7 +149,8 @@ public struct Conv: WeightedLayer {
     /// depthwise conv). Per thread: the GEMM's packing panels, a strided 1×1 conv's subsampled input, and for a conv
     /// that may read im2col rows in place (k×k, not depthwise, up to the kernels' largest stride) the zero-padded
     /// stride-phase planes of the input rows and an output grid, each a tensor the kernels index with 32-bit ints; the
-    /// depthwise or channel-tile kernel's, if larger.
+    /// depthwise, channel-tile or blocked kernel's (`Kernels.blockedConvScratchFloats`: an inference plan may run the
+    /// conv blocked), if larger.
     public func workingFloats(_ io: LayerIO) throws(SizeOverflow) -> (kept: Int, perThread: Int) {
         guard let g = io.geometry?.conv else { return (0, 0) }
         let groupIn = g.inChannels / g.groups, groupOut = g.outChannels / g.groups
@@ -159,8 +160,9 @@ public struct Conv: WeightedLayer {
             g.groups, (groupOut + panelRows - 1) / panelRows * panelRows, groupIn, g.kernelHeight, g.kernelWidth,
             of: "its packed weights")
         let packed = g.readsPackedWeight ? panels : 0
-        // a depthwise conv runs its own kernel, whose scratch is a row and its masks
-        let direct = g.isDepthwise ? Kernels.depthwiseScratchFloats(g) : 0
+        // a depthwise conv runs its own kernel, whose scratch is a row and its masks; another may run blocked, whose
+        // scratch is a band's partial sums
+        let direct = g.isDepthwise ? Kernels.depthwiseScratchFloats(g) : Kernels.blockedConvScratchFloats(g)
         let largestStride = Int(CK_CONV_ROWS_MAX_STRIDE)
         // a strided 1×1 conv's subsampled input (C/groups × OH·OW), which its GEMM reads as B
         var subsampled = 0
