@@ -217,4 +217,40 @@ let blockedPoolCases: [PoolCase] =
             }
         }
     }
+
+    /// Blocked max pools whose calls prefetch their input (3×3/2 on more than 1 MB of input: `POOL_AHEAD` in
+    /// pool_blocked.c) give maxps-in-order bits, NaN included, whole and in pieces of blocks and rows as threads take
+    /// them: a ceil-mode last window on rows of 121 (not a multiple of 8), and pad 1 on 128 × 119.
+    @Test(arguments: [
+        PoolCase("3×3/2 ceil on 121×121, 24 ch (1.4 MB)", c: 24, h: 121, w: 121, kernel: 3, stride: 2),
+        PoolCase("3×3/2 pad 1 on 128×119, 24 ch (1.5 MB)", c: 24, h: 128, w: 119, kernel: 3, stride: 2, pad: 1),
+    ])
+    func blockedMaxPoolsPrefetchingTheirInputGiveMaxpsInOrder(_ testCase: PoolCase) {
+        let g = testCase.geometry
+        var random = TestRandom(seed: 61)
+        var input = random.floats(g.channels * g.inHeight * g.inWidth)
+        for i in stride(from: 11, to: input.count, by: 97) { input[i] = .nan }
+        let expected = Reference.maxPoolVectorOrderBits(g, input: input)
+        let x = blockedLayout(input, channels: g.channels, positions: g.inHeight * g.inWidth)
+        var desc = Kernels.poolDescriptor(g)
+        let blocks = Int32(g.channels / 8), rows = Int32(g.outHeight)
+        let pieces: [[(Int32, Int32, Int32, Int32)]] = [
+            [(0, blocks, 0, rows)],
+            [(0, 1, 0, rows), (1, blocks, 0, 17), (1, blocks, 17, rows)],
+            [(0, blocks, 0, 30), (0, blocks, 30, rows)],
+        ]
+        for isa in Kernels.supportedInstructionSets {
+            Kernels.forceInstructionSet(isa)
+            defer { Kernels.forceInstructionSet(nil) }
+            for split in pieces {
+                var output = [Float](repeating: .nan, count: g.channels * g.outHeight * g.outWidth)
+                output.withUnsafeMutableBufferPointer { y in
+                    for (b0, b1, oy0, oy1) in split { ck_blocked_max_pool(&desc, x, y.baseAddress!, b0, b1, oy0, oy1) }
+                }
+                let planar = planarLayout(output, channels: g.channels, positions: g.outHeight * g.outWidth)
+                let inOrder = planar.map(\.bitPattern) == expected
+                #expect(inOrder, "\(testCase.name), instruction set \(isa), pieces \(split): not maxps in order")
+            }
+        }
+    }
 }
