@@ -64,7 +64,8 @@ enum LayoutCost {
     /// `bench/blocked-conv.sh` on the pointwise kernel `conv_blocked_1x1_avx2.c`):
     /// - k×k (fifteenth session: the next weights prefetched on maps of one band, `conv_blocked_avx2.c`; ResNet-50
     ///   forced blocked against forced planar in one binary, `bench/ab-nodes.py`, 4 alternating processes a side,
-    ///   minima, at 1 / 2 threads), stride 1: on maps of at most 7×7 0.90–0.94 / 0.92–0.97 (ResNet's res5 3×3s),
+    ///   minima, at 1 / 2 threads), stride 1: on 7×7 maps 0.90–0.94 / 0.92–0.97 (ResNet's res5 3×3s), on smaller
+    ///   ones 1.15 (NIN-ImageNet's conv4-1024, 384 → 1024 on 6×6, blocked against the planar plan's at 1 thread),
     ///   from 128 channels or more on maps up to 28×28 0.94–1.01 / 0.94–0.97 (res3/res4 3×3s); the rest, narrower
     ///   inputs or wider maps (SqueezeNet's expand3x3 from 16–64, inception's 3×3/5×5 from 96/16, NIN's 5×5,
     ///   ResNet's 64 → 64 on 56×56 0.95–0.96 / 0.94–0.95) 0.90–0.98.
@@ -84,7 +85,8 @@ enum LayoutCost {
             return g.outChannels <= 24 ? 0.88 : 0.97
         case .conv(let g):
             if g.strideHeight > 1 || g.strideWidth > 1 { return 0.97 }
-            if g.outHeight * g.outWidth <= 49 { return 0.93 }
+            if g.outHeight * g.outWidth < 49 { return 1.15 }
+            if g.outHeight * g.outWidth == 49 { return 0.93 }
             return g.inChannels >= 128 && g.outHeight * g.outWidth <= 28 * 28 ? 0.96 : 0.95
         }
     }
