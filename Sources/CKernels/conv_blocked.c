@@ -81,6 +81,15 @@ static int pointwise_inside(const ck_conv_desc *g) {
            (g->outHeight - 1) * g->strideHeight < g->height && (g->outWidth - 1) * g->strideWidth < g->width;
 }
 
+size_t ck_blocked_conv_scratch_floats(const ck_conv_desc *g) {
+#ifdef CK_X86
+    return pointwise_inside(g) ? ck_blocked_pointwise_scratch_floats_avx2(g) : ck_blocked_conv_scratch_floats_avx2(g);
+#else
+    (void)g;
+    return 0;
+#endif
+}
+
 void ck_blocked_conv_rows(const ck_conv_desc *g, const float *input, const float *packed, const float *bias,
                           float *output, int oy0, int oy1, int b0, int b1, ck_output_epilogue e) {
 #ifdef CK_X86

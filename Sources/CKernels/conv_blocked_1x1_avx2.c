@@ -183,6 +183,16 @@ static void pw_band(const pw_call *k, long p0, long p1, int ob0, int ib0, int bl
     }
 }
 
+size_t ck_blocked_pointwise_scratch_floats_avx2(const ck_conv_desc *g) {
+    const int CB = g->channels / CK_BLOCK;
+    const long positions = (long)g->outHeight * g->outWidth;
+    const size_t own = CB > PW_GROUP_BLOCKS
+                           ? (size_t)PW_BLOCKS * (positions < PW_BAND_POSITIONS ? positions : PW_BAND_POSITIONS) * CK_BLOCK
+                           : 0;
+    const size_t general = ck_blocked_conv_scratch_floats_avx2(g);  // the output blocks beyond the last group of 4
+    return own > general ? own : general;
+}
+
 void ck_blocked_pointwise_rows_avx2(const ck_conv_desc *g, const float *input, const float *packed, const float *bias,
                                     float *output, int oy0, int oy1, int b0, int b1, ck_output_epilogue e) {
     // Output blocks beyond the last whole group of 4 on the general kernel (the same bits).

@@ -280,16 +280,32 @@ static void aim_prefetch(bt_pass *p, int r1, int group, int b1, int one_band) {
 // A band of about 256 positions (5 rows of 56) keeps its partial sums (32 KB for 4 blocks) near.
 enum { BT_GROUP_WEIGHT_BYTES = 32 * 1024, BT_POINTWISE_WEIGHT_BYTES = 16 * 1024, BT_BAND_POSITIONS = 256 };
 
-void ck_blocked_conv_rows_avx2(const ck_conv_desc *g, const float *input, const float *packed, const float *bias,
-                               float *output, int oy0, int oy1, int b0, int b1, ck_output_epilogue e) {
-    const int CB = g->channels / CK_BLOCK, OW = g->outWidth;
+// The input-block groups a call runs (their weights for 4 output blocks within the budget above).
+static int bt_input_groups(const ck_conv_desc *g) {
+    const int CB = g->channels / CK_BLOCK;
     const long block_bytes = (long)BT_MAX_BLOCKS * g->kernelHeight * g->kernelWidth * CK_BLOCK * CK_BLOCK * 4;
     const long budget = g->kernelHeight * g->kernelWidth == 1 ? BT_POINTWISE_WEIGHT_BYTES : BT_GROUP_WEIGHT_BYTES;
     int per = (int)(budget / block_bytes);
     if (per < 1) per = 1;
-    const int groups = (CB + per - 1) / per, group = (CB + groups - 1) / groups;
-    int band = (BT_BAND_POSITIONS + OW - 1) / OW;
-    if (band > oy1 - oy0) band = oy1 - oy0;
+    return (CB + per - 1) / per;
+}
+
+// Output rows of a band: about BT_BAND_POSITIONS positions, at most the `rows` a call covers.
+static int bt_band_rows(const ck_conv_desc *g, int rows) {
+    const int band = (BT_BAND_POSITIONS + g->outWidth - 1) / g->outWidth;
+    return band < rows ? band : rows;
+}
+
+size_t ck_blocked_conv_scratch_floats_avx2(const ck_conv_desc *g) {
+    if (bt_input_groups(g) < 2) return 0;
+    return (size_t)BT_MAX_BLOCKS * bt_band_rows(g, g->outHeight) * g->outWidth * CK_BLOCK;
+}
+
+void ck_blocked_conv_rows_avx2(const ck_conv_desc *g, const float *input, const float *packed, const float *bias,
+                               float *output, int oy0, int oy1, int b0, int b1, ck_output_epilogue e) {
+    const int CB = g->channels / CK_BLOCK, OW = g->outWidth;
+    const int groups = bt_input_groups(g), group = (CB + groups - 1) / groups;
+    const int band = bt_band_rows(g, oy1 - oy0);
     if (band < 1) return;
     float *scratch = groups > 1 ? ck_scratch_buffer(CK_SCRATCH_GRID, (size_t)BT_MAX_BLOCKS * band * OW * CK_BLOCK)
                                 : NULL;

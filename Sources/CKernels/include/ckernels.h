@@ -189,6 +189,10 @@ size_t ck_blocked_packed_floats(int M, int C, int KH, int KW);
 /// channels, 8 output channels), each 8-float row one input channel's weights for a block of outputs.
 void ck_pack_blocked_weight(int M, int C, int KH, int KW, const float *weight, float *packed);
 
+/// Floats of per-thread scratch `ck_blocked_conv_rows` takes at most for this geometry on AVX2 (the portable loop
+/// takes none), for the memory budget: a band's partial sums when the input blocks do not fit one group.
+size_t ck_blocked_conv_scratch_floats(const ck_conv_desc *desc);
+
 /// One group of a convolution on blocked input (C/8, H, W, 8) and output (M/8, OH, OW, 8): output rows oy0 ..< oy1,
 /// output-channel blocks b0 ..< b1, for callers that split by rows and blocks. `packed` from
 /// `ck_pack_blocked_weight`; `bias` (M) or NULL. Each value is bias (or 0) then one FMA per tap inside the input, in

@@ -12,6 +12,15 @@ extension Kernels {
         return ck_blocked_conv_supported(&desc) != 0
     }
 
+    /// Floats of per-thread scratch `blockedConv2d` takes for `g` at most (a band's partial sums when the input blocks
+    /// do not fit one group), for the memory budget (`Conv.workingFloats`) and the plan's figure
+    /// (`InferenceMemory.scratchBytes`); none for a depthwise conv or one the blocked kernel does not run.
+    static func blockedConvScratchFloats(_ g: ConvGeometry) -> Int {
+        guard !g.isDepthwise, blockedConvSupported(g) else { return 0 }
+        var desc = convDescriptor(g)
+        return ck_blocked_conv_scratch_floats(&desc)
+    }
+
     /// NCHW (channels, positions) → blocked (channels/8, positions, 8); `channels` a multiple of 8.
     public static func toBlocked(
         channels: Int, positions: Int, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
