@@ -90,7 +90,7 @@ struct InferencePlanBuilder {
     /// Reorders each blocked value `path`'s step wrote (its own, its chain's) to planar right after it when every
     /// step reading it reads planar, rather than before its first reader: the blocked value dies at once instead of
     /// living on beside the values written in between (inception's branch outputs, read by the concat after the
-    /// last branch: inception-3a's arena 1.7 → 1.2 MB). A copy runs earlier, the same bits.
+    /// last branch: inception-3a's arena 1.7 → 1.3 MB). A copy runs earlier, the same bits.
     private mutating func reorderForPlanarReaders(after path: NodePath, heads: [NodePath: NodePath]) {
         for node in [path] + (chains[path] ?? []).map(\.path) {
             guard let v = valueOf[node], values[v].layout == .blocked else { continue }

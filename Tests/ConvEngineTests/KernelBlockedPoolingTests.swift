@@ -84,6 +84,14 @@ let blockedPoolCases: [PoolCase] =
     }
 
     /// The blocked pool on planar `input` (reordered here), its output reordered back to planar.
+    /// A pool's random planar input with a NaN every `every` values from `first` on.
+    static func inputWithNaNs(_ g: PoolGeometry, seed: UInt64, first: Int, every: Int) -> [Float] {
+        var random = TestRandom(seed: seed)
+        var input = random.floats(g.channels * g.inHeight * g.inWidth)
+        for i in stride(from: first, to: input.count, by: every) { input[i] = .nan }
+        return input
+    }
+
     static func blocked(_ g: PoolGeometry, _ input: [Float], average: Bool, isa: InstructionSet, threads: Int) -> [Float] {
         Kernels.forceInstructionSet(isa)
         defer { Kernels.forceInstructionSet(nil) }
@@ -133,9 +141,7 @@ let blockedPoolCases: [PoolCase] =
     ])
     func blockedMaxPoolCarriesNaNsAsThePlanarVectorPaths(_ testCase: PoolCase) {
         let g = testCase.geometry
-        var random = TestRandom(seed: 47)
-        var input = random.floats(g.channels * g.inHeight * g.inWidth)
-        for i in stride(from: 5, to: input.count, by: 37) { input[i] = .nan }
+        let input = Self.inputWithNaNs(g, seed: 47, first: 5, every: 37)
         let expected = Reference.maxPoolVectorOrderBits(g, input: input)
         for isa in Kernels.supportedInstructionSets {
             let output = Self.blocked(g, input, average: false, isa: isa, threads: 1)
@@ -227,9 +233,7 @@ let blockedPoolCases: [PoolCase] =
     ])
     func blockedMaxPoolsPrefetchingTheirInputGiveMaxpsInOrder(_ testCase: PoolCase) {
         let g = testCase.geometry
-        var random = TestRandom(seed: 61)
-        var input = random.floats(g.channels * g.inHeight * g.inWidth)
-        for i in stride(from: 11, to: input.count, by: 97) { input[i] = .nan }
+        let input = Self.inputWithNaNs(g, seed: 61, first: 11, every: 97)
         let expected = Reference.maxPoolVectorOrderBits(g, input: input)
         let x = blockedLayout(input, channels: g.channels, positions: g.inHeight * g.inWidth)
         var desc = Kernels.poolDescriptor(g)
